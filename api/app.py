@@ -1,0 +1,280 @@
+"""The Starlette application: GraphQL at /graphql (HTTP and WebSocket), health endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from docent.api.auth import is_loopback, local_principal
+from docent.api.context import Context
+from docent.api.graphiql import assets_route, graphiql_html
+from docent.api.schema import build_schema
+from docent.runtime import Runtime, open_runtime
+from docent.settings import Settings
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+log = logging.getLogger("docent.api")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+#: Room for the multipart envelope around the file (boundaries, headers, operations).
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    runtime: Runtime | None = None
+    worker_task: asyncio.Task[None] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class DocentGraphQL(GraphQL[Context, None]):
+    def __init__(self, state: AppState) -> None:
+        super().__init__(
+            build_schema(),
+            graphql_ide="graphiql",
+            multipart_uploads_enabled=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allow_queries_via_get=True,
+        )
+        self._state = state
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        runtime = self._state.runtime
+        if runtime is None:
+            raise RuntimeError("docent is starting")
+        request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
+        return Context(runtime=runtime, principal=local_principal(), request_id=request_id)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql_html()
+
+
+class GuardMiddleware:
+    """Transport rules in front of GraphQL: a request id on everything, loopback only when
+    there is no auth, CSRF prevention and the size limit for multipart uploads."""
+
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.local_only = settings.api.auth == "none"
+        self.max_body = settings.ingestion.max_upload_bytes + _MULTIPART_OVERHEAD
+        self.max_mb = settings.ingestion.max_upload_mb
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        client = scope.get("client")
+        if self.local_only and client and not is_loopback(client[0]):
+            await _refuse(
+                scope,
+                receive,
+                send,
+                403,
+                "FORBIDDEN",
+                "this docent serves only its own machine (DOCENT_AUTH=none)",
+                request_id,
+            )
+            return
+        if scope["type"] == "http" and scope["method"] == "POST":
+            content_type = headers.get("content-type", "")
+            if content_type.startswith("multipart/"):
+                if not (
+                    headers.get("apollo-require-preflight", "").strip()
+                    or headers.get("x-requested-with", "").strip()
+                ):
+                    await _refuse(
+                        scope,
+                        receive,
+                        send,
+                        400,
+                        "BAD_REQUEST",
+                        "multipart requests need an Apollo-Require-Preflight or X-Requested-With "
+                        "header (cross-site request forgery prevention)",
+                        request_id,
+                    )
+                    return
+                length = headers.get("content-length")
+                if length and length.isdigit() and int(length) > self.max_body:
+                    await _refuse(
+                        scope,
+                        receive,
+                        send,
+                        413,
+                        "TOO_LARGE",
+                        f"the upload is larger than {self.max_mb:g} MB",
+                        request_id,
+                    )
+                    return
+                receive = _limited(receive, self.max_body)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except _BodyTooLarge:
+            await _refuse(
+                scope,
+                receive,
+                send,
+                413,
+                "TOO_LARGE",
+                f"the upload is larger than {self.max_mb:g} MB",
+                request_id,
+            )
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _BodyTooLarge
+        return message
+
+    return wrapped
+
+
+async def _refuse(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    request_id: str,
+) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 4403, "reason": message[:120]})
+        return
+    response = JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers={"x-request-id": request_id},
+    )
+    await response(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> Starlette:
+    """The ASGI application. With `run_worker` (default: when Redis is embedded) the
+    ingestion worker runs inside this process."""
+    settings = settings or Settings.load()
+    state = AppState(settings=settings)
+    graphql = DocentGraphQL(state)
+    in_process_worker = settings.queue.redis_url is None if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_runtime(settings) as runtime:
+            state.runtime = runtime
+            worker = None
+            if in_process_worker:
+                from docent.ingestion.worker import build_worker
+
+                worker = build_worker(runtime, handle_signals=False)
+                state.worker_task = asyncio.create_task(worker.async_run(), name="docent-worker")
+            log.info(
+                "docent ready: search=%s embedder=%s generator=%s worker=%s",
+                settings.search.search_backend,
+                runtime.embedder.model,
+                runtime.generator.model if runtime.generator else None,
+                "in-process" if worker else "external",
+            )
+            try:
+                yield
+            finally:
+                if worker is not None and state.worker_task is not None:
+                    await worker.close()
+                    state.worker_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await state.worker_task
+                state.runtime = None
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        runtime = state.runtime
+        if runtime is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(runtime.backend.ping(), timeout=2)
+            checks["search"] = "ok"
+        except Exception as exc:
+            checks["search"] = f"unavailable: {type(exc).__name__}"
+        try:
+            await asyncio.wait_for(runtime.queue.redis.ping(), timeout=2)
+            checks["queue"] = "ok"
+        except Exception as exc:
+            checks["queue"] = f"unavailable: {type(exc).__name__}"
+        if state.worker_task is not None:
+            checks["worker"] = "stopped" if state.worker_task.done() else "ok"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        assets_route(),
+    ]
+    middleware = [Middleware(GuardMiddleware, settings=settings)]
+    if settings.api.cors_origins:
+        origins = settings.api.cors_origins
+        middleware.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_credentials="*" not in origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    "apollo-require-preflight",
+                    "x-requested-with",
+                    "x-request-id",
+                ],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+        )
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.docent = state
+    return app

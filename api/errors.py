@@ -1,0 +1,60 @@
+"""Expected failures become typed errors with stable codes; everything else is masked."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from docent.api.types import UserError
+from docent.errors import DocentError, ErrorCode
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+log = logging.getLogger("docent.api")
+
+MASKED_MESSAGE = "Unexpected error. It was logged; quote the request id when reporting it."
+
+
+def user_error(exc: DocentError) -> UserError:
+    return UserError(code=exc.code, message=exc.message, field=exc.field)
+
+
+def public_error(exc: DocentError) -> GraphQLError:
+    """A GraphQL error for a query that has no payload to carry `userErrors`."""
+    extensions: dict[str, Any] = {"code": exc.code.value}
+    if exc.field:
+        extensions["field"] = exc.field
+    return GraphQLError(exc.message, extensions=extensions, original_error=exc)
+
+
+def is_expected(error: GraphQLError) -> bool:
+    """Validation and syntax errors (no path) and DocentErrors are shown as they are."""
+    original = error.original_error
+    if error.path is None or original is None:
+        return True
+    if isinstance(original, GraphQLError):
+        return is_expected(original)
+    return isinstance(original, DocentError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Strawberry's MaskErrors, with the code INTERNAL and the request id on masked errors,
+    and the original exception logged under that id."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            should_mask_error=lambda e: not is_expected(e), error_message=MASKED_MESSAGE
+        )
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = getattr(self.execution_context, "context", None)
+        request_id = getattr(context, "request_id", None)
+        original = error.original_error
+        log.error(
+            "unexpected error in %s (request %s): %s",
+            ".".join(str(p) for p in error.path or []) or "operation", request_id, error.message,
+            exc_info=(type(original), original, original.__traceback__) if original else None,
+        )  # fmt: skip
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": ErrorCode.INTERNAL.value, "requestId": request_id}
+        return masked

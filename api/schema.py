@@ -1,0 +1,272 @@
+"""The GraphQL schema: queries, mutations, subscriptions. Resolvers only call services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, Sequence
+
+import strawberry
+from docent.answering import answers
+from docent.answering.service import AskRequest
+from docent.api import types as t
+from docent.api.context import Info
+from docent.api.errors import MaskUnexpectedErrors, public_error, user_error
+from docent.domain import DocumentRecord
+from docent.errors import DocentError, InvalidInput
+from docent.search.backend import DocumentQuery
+from docent.search.retrieval import SearchRequest
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.file_uploads import Upload
+from strawberry.types.execution import ExecutionContext
+
+log = logging.getLogger("docent.api")
+
+_UPLOAD_BLOCK = 1 << 20
+
+
+def _owner(info: Info) -> str:
+    return info.context.principal.id
+
+
+def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(str(v) for v in values)
+
+
+async def _documents(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:
+    """Load the documents behind hits or citations in one call."""
+    records = await info.context.runtime.backend.get_documents(_owner(info), sorted(ids))
+    return {r.id: r for r in records}
+
+
+async def _answer_view(info: Info, answer: answers.Answer) -> t.Answer:
+    documents = await _documents(info, {s.hit.chunk.document_id for s in answer.sources})
+    kept = [s for s in answer.sources if s.hit.chunk.document_id in documents]
+    answer = answers.Answer(
+        text=answer.text,
+        citations=[s for s in answer.citations if s in kept],
+        grounded=answer.grounded,
+        model=answer.model,
+        sources=kept,
+        retrieval_ms=answer.retrieval_ms,
+        first_token_ms=answer.first_token_ms,
+        total_ms=answer.total_ms,
+    )
+    return t.answer_view(answer, documents)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Who is asking.")
+    async def viewer(self, info: Info) -> t.Viewer:
+        principal = info.context.principal
+        page = await info.context.runtime.backend.list_documents(
+            principal.id, DocumentQuery(), first=0, after=None
+        )
+        return t.Viewer(
+            id=strawberry.ID(principal.id), name=principal.name, document_count=page.total
+        )
+
+    @strawberry.field(
+        description="One of your documents; null if it does not exist or is not yours."
+    )
+    async def document(self, info: Info, id: strawberry.ID) -> t.Document | None:
+        record = await info.context.runtime.backend.get_document(_owner(info), str(id))
+        return t.Document.from_record(record) if record else None
+
+    @strawberry.field(description="Your documents, newest first.")
+    async def documents(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: t.DocumentFilter | None = None,
+    ) -> t.DocumentConnection:
+        limit = 20 if first is None else first
+        max_page = info.context.runtime.settings.api.max_page_size
+        if not 0 <= limit <= max_page:
+            raise public_error(
+                InvalidInput(f"first must be between 0 and {max_page}", field="first")
+            )
+        query = DocumentQuery(
+            statuses=tuple(filter.status or ()) if filter else (),
+            tags=tuple(filter.tags or ()) if filter else (),
+            title_contains=filter.title_contains if filter else None,
+        )
+        try:
+            page = await info.context.runtime.backend.list_documents(
+                _owner(info), query, first=limit, after=after
+            )
+        except DocentError as exc:
+            raise public_error(exc) from exc
+        edges = [t.DocumentEdge(cursor=c, node=t.Document.from_record(r)) for r, c in page.items]
+        return t.DocumentConnection(
+            edges=edges,
+            page_info=t.PageInfo(
+                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+            total_count=page.total,
+        )
+
+    @strawberry.field(description="Find passages in your documents.")
+    async def search(self, info: Info, input: t.SearchInput) -> t.SearchResult:
+        request = SearchRequest(
+            query=input.query,
+            mode=input.mode,
+            top_k=input.top_k,
+            document_ids=_ids(input.document_ids),
+            rerank=input.rerank,
+        )
+        try:
+            outcome = await info.context.runtime.retriever.search(_owner(info), request)
+        except DocentError as exc:
+            raise public_error(exc) from exc
+        documents = await _documents(info, {h.chunk.document_id for h in outcome.hits})
+        hits = [
+            t.hit_view(h, documents[h.chunk.document_id])
+            for h in outcome.hits
+            if h.chunk.document_id in documents
+        ]
+        return t.SearchResult(hits=hits, took_ms=outcome.took_ms)
+
+    @strawberry.field(description="Answer a question from your documents, with citations.")
+    async def ask(self, info: Info, input: t.AskInput) -> t.Answer:
+        request = AskRequest(
+            question=input.question,
+            top_k=input.top_k,
+            document_ids=_ids(input.document_ids),
+            mode=input.mode,
+        )
+        try:
+            answer = await info.context.runtime.answers.ask(_owner(info), request)
+        except DocentError as exc:
+            raise public_error(exc) from exc
+        return await _answer_view(info, answer)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Upload a file (GraphQL multipart request). Returns at once; the document "
+        "is processed in the background: follow it with the documentEvents subscription."
+    )
+    async def upload_document(
+        self,
+        info: Info,
+        file: Upload,
+        title: str | None = None,
+        tags: list[str] | None = None,
+    ) -> t.UploadDocumentPayload:
+        async def blocks() -> AsyncGenerator[bytes, None]:
+            while block := await file.read(_UPLOAD_BLOCK):  # type: ignore[attr-defined]
+                yield block
+
+        try:
+            result = await info.context.runtime.documents.upload(
+                _owner(info),
+                blocks(),
+                filename=getattr(file, "filename", None),
+                title=title,
+                tags=tags,
+            )
+        except DocentError as exc:
+            return t.UploadDocumentPayload(
+                document=None, deduplicated=False, user_errors=[user_error(exc)]
+            )
+        return t.UploadDocumentPayload(
+            document=t.Document.from_record(result.document),
+            deduplicated=result.deduplicated,
+            user_errors=[],
+        )
+
+    @strawberry.mutation(description="Delete a document, its file and its passages.")
+    async def delete_document(self, info: Info, id: strawberry.ID) -> t.DeleteDocumentPayload:
+        try:
+            await info.context.runtime.documents.delete(_owner(info), str(id))
+        except DocentError as exc:
+            return t.DeleteDocumentPayload(deleted_document_id=None, user_errors=[user_error(exc)])
+        return t.DeleteDocumentPayload(deleted_document_id=id, user_errors=[])
+
+    @strawberry.mutation(description="Process a document again from its stored file.")
+    async def reprocess_document(self, info: Info, id: strawberry.ID) -> t.ReprocessDocumentPayload:
+        try:
+            record = await info.context.runtime.documents.reprocess(_owner(info), str(id))
+        except DocentError as exc:
+            return t.ReprocessDocumentPayload(document=None, user_errors=[user_error(exc)])
+        return t.ReprocessDocumentPayload(document=t.Document.from_record(record), user_errors=[])
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Stream an answer: AnswerSources first, then AnswerDelta text, then AnswerDone."
+    )
+    async def answer(self, info: Info, input: t.AskInput) -> AsyncGenerator[t.AnswerEvent, None]:
+        request = AskRequest(
+            question=input.question,
+            top_k=input.top_k,
+            document_ids=_ids(input.document_ids),
+            mode=input.mode,
+        )
+        documents: dict[str, DocumentRecord] = {}
+        async for event in info.context.runtime.answers.stream(_owner(info), request):
+            match event:
+                case answers.AnswerSources(citations=sources):
+                    documents = await _documents(info, {s.hit.chunk.document_id for s in sources})
+                    yield t.AnswerSources(
+                        citations=[
+                            t.citation_view(s, documents)
+                            for s in sources
+                            if s.hit.chunk.document_id in documents
+                        ]
+                    )
+                case answers.AnswerDelta(text=text):
+                    yield t.AnswerDelta(text=text)
+                case answers.AnswerDone(answer=answer):
+                    yield t.AnswerDone(answer=await _answer_view(info, answer))
+                case answers.AnswerFailed(code=code, message=message):
+                    yield t.AnswerError(code=code, message=message)
+
+    @strawberry.subscription(
+        description="A document's current state, then each processing change, until it is "
+        "READY, FAILED or deleted."
+    )
+    async def document_events(
+        self, info: Info, id: strawberry.ID
+    ) -> AsyncGenerator[t.DocumentEvent, None]:
+        runtime = info.context.runtime
+        owner = _owner(info)
+        try:
+            async for event in runtime.documents.watch(owner, str(id)):
+                record = (
+                    None
+                    if event.terminal and event.stage.value == "DELETED"
+                    else await runtime.backend.get_document(owner, str(id))
+                )
+                yield t.DocumentEvent.from_event(event, record)
+        except DocentError as exc:
+            raise public_error(exc) from exc
+
+
+class DocentSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Unexpected errors are logged with their request id by MaskUnexpectedErrors;
+        # the rest are the client's business.
+        for error in errors:
+            log.debug("graphql error: %s", error.message)
+
+
+def build_schema() -> strawberry.Schema:
+    return DocentSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            MaskUnexpectedErrors,
+            QueryDepthLimiter(max_depth=12),  # type: ignore[list-item]
+            MaxAliasesLimiter(max_alias_count=30),  # type: ignore[list-item]
+            MaxTokensLimiter(max_token_count=2000),  # type: ignore[list-item]
+        ],
+    )

@@ -1,0 +1,327 @@
+"""GraphQL types: thin views of the domain records, built by converters below."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from docent.answering import answers
+from docent.domain import Chunk as ChunkRecord
+from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage
+from docent.errors import ErrorCode
+from docent.ingestion.events import DocumentEvent as DocumentEventRecord
+from docent.search.retrieval import SearchMode
+
+ErrorCodeType = strawberry.enum(ErrorCode, name="ErrorCode", description="Stable error codes.")
+DocumentStatusType = strawberry.enum(DocumentStatus, name="DocumentStatus")
+SearchModeType = strawberry.enum(
+    SearchMode,
+    name="SearchMode",
+    description="HYBRID fuses KEYWORD (BM25) and SEMANTIC (vector) rankings.",
+)
+IngestionStageType = strawberry.enum(Stage, name="IngestionStage")
+
+
+@strawberry.type(description="An expected failure, with a stable code clients can act on.")
+class UserError:
+    code: ErrorCodeType  # type: ignore[valid-type]
+    message: str
+    field: str | None = None
+
+
+@strawberry.type(description="Why a document failed to process.")
+class DocumentError:
+    code: str
+    message: str
+
+
+@strawberry.type
+class Document:
+    id: strawberry.ID
+    title: str
+    filename: str
+    mime_type: str
+    size_bytes: int
+    sha256: str
+    status: DocumentStatusType  # type: ignore[valid-type]
+    error: DocumentError | None
+    page_count: int | None
+    chunk_count: int
+    tags: list[str]
+    created_at: datetime
+    processed_at: datetime | None
+    updated_at: datetime
+    version: int = strawberry.field(description="Incremented by each reprocess.")
+
+    @classmethod
+    def from_record(cls, record: DocumentRecord) -> Document:
+        return cls(
+            id=strawberry.ID(record.id),
+            title=record.title,
+            filename=record.filename,
+            mime_type=record.mime_type,
+            size_bytes=record.size_bytes,
+            sha256=record.sha256,
+            status=record.status,
+            error=(
+                DocumentError(code=record.error_code, message=record.error_message or "")
+                if record.error_code
+                else None
+            ),
+            page_count=record.page_count,
+            chunk_count=record.chunk_count,
+            tags=list(record.tags),
+            created_at=record.created_at,
+            processed_at=record.processed_at,
+            updated_at=record.updated_at,
+            version=record.version,
+        )
+
+
+@strawberry.type(description="A passage of a document, with where it comes from.")
+class Chunk:
+    id: strawberry.ID
+    document_id: strawberry.ID
+    ordinal: int
+    text: str
+    page: int | None = strawberry.field(description="First page of the passage (1-based).")
+    page_end: int | None = strawberry.field(description="Last page of the passage.")
+    section: str | None = strawberry.field(description="Heading path, outermost first.")
+    start_offset: int
+    end_offset: int
+
+    @classmethod
+    def from_record(cls, chunk: ChunkRecord) -> Chunk:
+        return cls(
+            id=strawberry.ID(chunk.id),
+            document_id=strawberry.ID(chunk.document_id),
+            ordinal=chunk.ordinal,
+            text=chunk.text,
+            page=chunk.page,
+            page_end=chunk.page_end,
+            section=chunk.section,
+            start_offset=chunk.start_offset,
+            end_offset=chunk.end_offset,
+        )
+
+
+@strawberry.type
+class Viewer:
+    id: strawberry.ID
+    name: str
+    document_count: int
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class DocumentEdge:
+    cursor: str
+    node: Document
+
+
+@strawberry.type
+class DocumentConnection:
+    edges: list[DocumentEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class DocumentFilter:
+    status: list[DocumentStatusType] | None = None  # type: ignore[valid-type]
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Documents carrying all of these tags."
+    )
+    title_contains: str | None = None
+
+
+@strawberry.input
+class SearchInput:
+    query: str
+    mode: SearchModeType = SearchMode.HYBRID  # type: ignore[valid-type]
+    top_k: int = 10
+    document_ids: list[strawberry.ID] | None = None
+    rerank: bool = False
+
+
+@strawberry.type(description="A search result, with each method's rank and score.")
+class SearchHit:
+    chunk: Chunk
+    document: Document
+    score: float = strawberry.field(description="Fused (or reranked) score; higher is better.")
+    keyword_rank: int | None = strawberry.field(description="Rank in the BM25 list, if found.")
+    keyword_score: float | None = strawberry.field(description="BM25 score.")
+    semantic_rank: int | None = strawberry.field(description="Rank in the vector list, if found.")
+    semantic_score: float | None = strawberry.field(description="Cosine similarity.")
+    rerank_score: float | None
+    highlights: list[str] = strawberry.field(
+        description="Fragments of the passage with matched words in <em>…</em>."
+    )
+
+
+@strawberry.type
+class SearchResult:
+    hits: list[SearchHit]
+    took_ms: float
+
+
+@strawberry.input
+class AskInput:
+    question: str
+    top_k: int = 5
+    document_ids: list[strawberry.ID] | None = None
+    mode: SearchModeType = SearchMode.HYBRID  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A numbered source; [index] in the answer text refers to it.")
+class Citation:
+    index: int
+    chunk: Chunk
+    document: Document
+
+
+@strawberry.type
+class AnswerTimings:
+    retrieval_ms: float
+    first_token_ms: float | None
+    total_ms: float
+
+
+@strawberry.type
+class Answer:
+    text: str
+    citations: list[Citation] = strawberry.field(description="The sources the text cites.")
+    sources: list[Citation] = strawberry.field(description="Every source given to the model.")
+    grounded: bool = strawberry.field(
+        description="True when the answer cites the documents; false when nothing relevant was found."
+    )
+    model: str | None
+    timings: AnswerTimings
+
+
+@strawberry.type
+class AnswerSources:
+    citations: list[Citation]
+
+
+@strawberry.type
+class AnswerDelta:
+    text: str
+
+
+@strawberry.type
+class AnswerDone:
+    answer: Answer
+
+
+@strawberry.type
+class AnswerError:
+    code: ErrorCodeType  # type: ignore[valid-type]
+    message: str
+
+
+AnswerEvent = Annotated[
+    AnswerSources | AnswerDelta | AnswerDone | AnswerError, strawberry.union("AnswerEvent")
+]
+
+
+@strawberry.type(description="A change in a document's processing.")
+class DocumentEvent:
+    document_id: strawberry.ID
+    status: DocumentStatusType  # type: ignore[valid-type]
+    stage: IngestionStageType  # type: ignore[valid-type]
+    version: int
+    current: int | None = strawberry.field(description="Items done in this stage (e.g. chunks).")
+    total: int | None = strawberry.field(description="Items in this stage.")
+    progress: float | None = strawberry.field(description="current / total, 0..1.")
+    message: str | None
+    error: DocumentError | None
+    at: datetime
+    document: Document | None
+
+    @classmethod
+    def from_event(cls, event: DocumentEventRecord, record: DocumentRecord | None) -> DocumentEvent:
+        progress = None
+        if event.total:
+            progress = min(1.0, (event.current or 0) / event.total)
+        return cls(
+            document_id=strawberry.ID(event.document_id),
+            status=event.status,
+            stage=event.stage,
+            version=event.version,
+            current=event.current,
+            total=event.total,
+            progress=progress,
+            message=event.message,
+            error=(
+                DocumentError(code=event.error_code, message=event.error_message or "")
+                if event.error_code
+                else None
+            ),
+            at=event.at,
+            document=Document.from_record(record) if record else None,
+        )
+
+
+@strawberry.type
+class UploadDocumentPayload:
+    document: Document | None
+    deduplicated: bool = strawberry.field(
+        description="True when you had already uploaded these exact bytes: the existing document is returned."
+    )
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteDocumentPayload:
+    deleted_document_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ReprocessDocumentPayload:
+    document: Document | None
+    user_errors: list[UserError]
+
+
+def hit_view(hit: Hit, document: DocumentRecord) -> SearchHit:
+    return SearchHit(
+        chunk=Chunk.from_record(hit.chunk),
+        document=Document.from_record(document),
+        score=hit.score,
+        keyword_rank=hit.keyword_rank,
+        keyword_score=hit.keyword_score,
+        semantic_rank=hit.semantic_rank,
+        semantic_score=hit.semantic_score,
+        rerank_score=hit.rerank_score,
+        highlights=list(hit.highlights),
+    )
+
+
+def citation_view(source: answers.Source, documents: dict[str, DocumentRecord]) -> Citation:
+    return Citation(
+        index=source.index,
+        chunk=Chunk.from_record(source.hit.chunk),
+        document=Document.from_record(documents[source.hit.chunk.document_id]),
+    )
+
+
+def answer_view(answer: answers.Answer, documents: dict[str, DocumentRecord]) -> Answer:
+    return Answer(
+        text=answer.text,
+        citations=[citation_view(s, documents) for s in answer.citations],
+        sources=[citation_view(s, documents) for s in answer.sources],
+        grounded=answer.grounded,
+        model=answer.model,
+        timings=AnswerTimings(
+            retrieval_ms=answer.retrieval_ms,
+            first_token_ms=answer.first_token_ms,
+            total_ms=answer.total_ms,
+        ),
+    )

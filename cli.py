@@ -1,0 +1,308 @@
+"""The `docent` command: serve, worker, ingest, ask."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from docent.client import DocentClient, GraphQLError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    help="docent: ask questions of your documents; answers cite the page and passage.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+DEFAULT_URL = "http://127.0.0.1:8000/graphql"
+UrlOption = Annotated[
+    str, typer.Option("--url", envvar="DOCENT_URL", help="The docent GraphQL endpoint.")
+]
+TokenOption = Annotated[
+    str | None, typer.Option("--token", envvar="DOCENT_TOKEN", help="Bearer token.")
+]
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run the ingestion worker in this process (default: yes when Redis is embedded).",
+        ),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
+) -> None:
+    """Serve the GraphQL API (GraphiQL in a browser) at http://HOST:PORT/graphql."""
+    import uvicorn
+    from docent.api.app import create_app
+    from docent.api.auth import InsecureBind, check_bind
+    from docent.settings import Settings
+
+    _logging(log_level)
+    settings = Settings.load()
+    host = host or settings.api.host
+    port = settings.api.port if port is None else port
+    try:
+        check_bind(host, settings.api.auth)
+    except InsecureBind as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    config = uvicorn.Config(
+        create_app(settings, run_worker=worker),
+        host=host,
+        port=port,
+        log_level=log_level,
+        ws="websockets-sansio",
+        lifespan="on",
+        proxy_headers=False,
+    )
+    uvicorn.Server(config).run()
+
+
+@app.command("worker")
+def run_worker(
+    burst: Annotated[bool, typer.Option(help="Exit when the queue is empty.")] = False,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
+) -> None:
+    """Run an ingestion worker (against DOCENT_REDIS_URL, or the embedded Redis of the data
+    directory)."""
+    from docent.ingestion.worker import build_worker
+    from docent.runtime import open_runtime
+    from docent.settings import Settings
+
+    _logging(log_level)
+    settings = Settings.load()
+
+    async def main() -> None:
+        async with open_runtime(settings) as runtime:
+            worker = build_worker(runtime, handle_signals=True, burst=burst)
+            try:
+                await worker.async_run()
+            finally:
+                await worker.close()
+
+    asyncio.run(main())
+
+
+_WATCH = """subscription Watch($id: ID!) { documentEvents(id: $id) {
+  status stage current total progress error { code message } document { chunkCount pageCount } } }"""
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag every document.")] = None,
+    wait: Annotated[bool, typer.Option(help="Wait until each document is READY or FAILED.")] = True,
+    concurrency: Annotated[int, typer.Option(min=1, max=32)] = 4,
+) -> None:
+    """Upload documents and follow their processing with a progress bar per file."""
+    files = _collect(paths)
+    if not files:
+        err.print("no files found")
+        raise typer.Exit(1)
+    results = asyncio.run(_ingest(files, url, token, tag or [], wait, concurrency))
+    table = Table(title="docent ingest")
+    for column in ("file", "status", "chunks", "document id / reason"):
+        table.add_column(column)
+    failed = 0
+    for path, status, chunks, detail in results:
+        failed += status not in ("READY", "QUEUED", "PROCESSING")
+        colour = {"READY": "green", "FAILED": "red", "REFUSED": "red"}.get(status, "yellow")
+        table.add_row(str(path), f"[{colour}]{status}[/{colour}]", chunks, detail)
+    console.print(table)
+    console.print(f"{len(results) - failed} of {len(results)} documents ok")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _collect(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            err.print(f"[yellow]skipping[/yellow] {path}: not found")
+    return files
+
+
+async def _ingest(
+    files: list[Path], url: str, token: str | None, tags: list[str], wait: bool, concurrency: int
+) -> list[tuple[Path, str, str, str]]:
+    limit = asyncio.Semaphore(concurrency)
+    results: list[tuple[Path, str, str, str]] = []
+    async with DocentClient(url, token=token) as client:
+        with Progress(
+            TextColumn("{task.description}", justify="left"),
+            BarColumn(),
+            TextColumn("{task.fields[stage]}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+
+            async def one(path: Path) -> None:
+                task = progress.add_task(path.name[:40], total=1.0, stage="uploading")
+                async with limit:
+                    results.append(await _ingest_one(client, path, tags, wait, progress, task))
+
+            try:
+                await asyncio.gather(*(one(f) for f in files))
+            except (OSError, ConnectionError) as exc:
+                err.print(
+                    f"[red]cannot reach docent at {url}[/red] ({exc}); is `docent serve` running?"
+                )
+                raise typer.Exit(2) from exc
+    return results
+
+
+async def _ingest_one(
+    client: DocentClient,
+    path: Path,
+    tags: list[str],
+    wait: bool,
+    progress: Progress,
+    task: TaskID,
+) -> tuple[Path, str, str, str]:
+    try:
+        payload = await client.upload(path, tags=tags or None)
+    except GraphQLError as exc:
+        progress.update(task, stage="[red]refused[/red]", completed=1.0)
+        return path, "REFUSED", "", str(exc)
+    if payload["userErrors"]:
+        error = payload["userErrors"][0]
+        progress.update(task, stage=f"[red]{error['code']}[/red]", completed=1.0)
+        return path, "REFUSED", "", f"{error['code']}: {error['message']}"
+    document = payload["document"]
+    if not wait:
+        progress.update(task, stage="queued", completed=1.0)
+        return path, document["status"], "", document["id"]
+    last: dict[str, Any] = {"status": document["status"]}
+    async for data in client.subscribe(_WATCH, {"id": document["id"]}):
+        last = data["documentEvents"]
+        stage = last["stage"].lower()
+        if last.get("total"):
+            stage += f" {last['current']}/{last['total']}"
+        progress.update(task, stage=stage, completed=_fraction(last))
+    status = last["status"]
+    if status == "FAILED" and last.get("error"):
+        return path, status, "", f"{last['error']['code']}: {last['error']['message']}"
+    chunks = str((last.get("document") or {}).get("chunkCount", ""))
+    return path, status, chunks, document["id"]
+
+
+_STAGE_SHARE = {
+    "QUEUED": 0.0,
+    "PARSING": 0.1,
+    "OCR": 0.1,
+    "CHUNKING": 0.3,
+    "EMBEDDING": 0.35,
+    "INDEXING": 0.9,
+}
+
+
+def _fraction(event: dict[str, Any]) -> float:
+    if event["status"] in ("READY", "FAILED"):
+        return 1.0
+    base = _STAGE_SHARE.get(event["stage"], 0.0)
+    if event["stage"] == "EMBEDDING" and event.get("progress") is not None:
+        return base + 0.55 * float(event["progress"])
+    return base
+
+
+_ANSWER = """subscription Answer($input: AskInput!) { answer(input: $input) {
+  __typename
+  ... on AnswerDelta { text }
+  ... on AnswerError { code message }
+  ... on AnswerDone { answer { grounded model citations { index chunk { page section text }
+      document { title filename } } } } } }"""
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in plain language.")],
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = None,
+    top_k: Annotated[int, typer.Option(min=1, max=20, help="Passages to answer from.")] = 5,
+) -> None:
+    """Ask a question; the answer streams to the terminal, then its sources."""
+
+    async def main() -> int:
+        async with DocentClient(url, token=token) as client:
+            variables = {"input": {"question": question, "topK": top_k}}
+            async for data in client.subscribe(_ANSWER, variables):
+                event = data["answer"]
+                kind = event["__typename"]
+                if kind == "AnswerDelta":
+                    console.print(event["text"], end="", soft_wrap=True, highlight=False)
+                elif kind == "AnswerError":
+                    err.print(f"\n[red]{event['code']}[/red]: {event['message']}")
+                    return 1
+                elif kind == "AnswerDone":
+                    answer = event["answer"]
+                    console.print()
+                    if answer["citations"]:
+                        console.print("\n[bold]Sources[/bold]")
+                    for c in answer["citations"]:
+                        where = f"page {c['chunk']['page']}" if c["chunk"]["page"] else ""
+                        section = c["chunk"]["section"] or ""
+                        place = ", ".join(p for p in (where, section) if p)
+                        console.print(
+                            f"[{c['index']}] {c['document']['title']}"
+                            + (f" ({place})" if place else ""),
+                            highlight=False,
+                        )
+                    if answer["model"]:
+                        console.print(f"\n[dim]{answer['model']}[/dim]")
+        return 0
+
+    try:
+        code = asyncio.run(main())
+    except (OSError, ConnectionError) as exc:
+        err.print(f"[red]cannot reach docent at {url}[/red] ({exc}); is `docent serve` running?")
+        raise typer.Exit(2) from exc
+    raise typer.Exit(code)
+
+
+@app.command("print-schema")
+def print_schema() -> None:
+    """Print the GraphQL schema (SDL), as checked in at schema.graphql."""
+    from docent.api.schema import build_schema
+
+    sys.stdout.write(str(build_schema()) + "\n")
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app()
+
+
+if __name__ == "__main__":
+    main()

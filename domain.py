@@ -1,0 +1,114 @@
+"""The records docent keeps: documents, their chunks, and what a search finds."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class DocumentStatus(enum.StrEnum):
+    QUEUED = "QUEUED"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+class Stage(enum.StrEnum):
+    """Where a document is in ingestion; carried by progress events."""
+
+    QUEUED = "QUEUED"
+    PARSING = "PARSING"
+    OCR = "OCR"
+    CHUNKING = "CHUNKING"
+    EMBEDDING = "EMBEDDING"
+    INDEXING = "INDEXING"
+    READY = "READY"
+    FAILED = "FAILED"
+    DELETED = "DELETED"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """A document as docent tracks it. `owner` is on every record and every query."""
+
+    id: str
+    owner: str
+    title: str
+    filename: str
+    mime_type: str
+    size_bytes: int
+    sha256: str
+    status: DocumentStatus
+    tags: tuple[str, ...] = ()
+    error_code: str | None = None
+    error_message: str | None = None
+    page_count: int | None = None
+    chunk_count: int = 0
+    created_at: datetime = field(default_factory=utcnow)
+    processed_at: datetime | None = None
+    updated_at: datetime = field(default_factory=utcnow)
+    # Incremented by every reprocess: the job id is per document version, so an old
+    # job that wakes up late never overwrites a newer version's result.
+    version: int = 1
+
+    def evolve(self, **changes: object) -> DocumentRecord:
+        return replace(self, updated_at=utcnow(), **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A passage of a document, with the provenance a citation needs."""
+
+    id: str
+    document_id: str
+    ordinal: int
+    text: str
+    page: int | None = None
+    page_end: int | None = None
+    section: str | None = None
+    element_types: tuple[str, ...] = ()
+    start_offset: int = 0
+    end_offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedChunk:
+    """A chunk with everything the index stores beside it."""
+
+    chunk: Chunk
+    owner: str
+    title: str
+    vector: list[float] | None = None
+    #: What BM25 and the embedder see: the text with its section heading for context.
+    search_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkMatch:
+    """One candidate from one retrieval method: its rank (1-based) and raw score."""
+
+    chunk: Chunk
+    document_title: str
+    rank: int
+    score: float
+    highlights: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A fused search result, carrying each method's rank and score so a user can see why."""
+
+    chunk: Chunk
+    document_title: str
+    score: float
+    keyword_rank: int | None = None
+    keyword_score: float | None = None
+    semantic_rank: int | None = None
+    semantic_score: float | None = None
+    rerank_score: float | None = None
+    highlights: tuple[str, ...] = ()

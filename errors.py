@@ -1,0 +1,73 @@
+"""Expected failures: plain exceptions, each with a stable code that clients can rely on."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorCode(enum.StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    UNSUPPORTED_TYPE = "UNSUPPORTED_TYPE"
+    TOO_LARGE = "TOO_LARGE"
+    EMPTY = "EMPTY"
+    ENCRYPTED = "ENCRYPTED"
+    CORRUPT = "CORRUPT"
+    NO_TEXT = "NO_TEXT"
+    TIMEOUT = "TIMEOUT"
+    INVALID_INPUT = "INVALID_INPUT"
+    RATE_LIMITED = "RATE_LIMITED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    SEARCH_UNAVAILABLE = "SEARCH_UNAVAILABLE"
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+    PROVIDER_AUTH = "PROVIDER_AUTH"
+    CONFLICT = "CONFLICT"
+    INTERNAL = "INTERNAL"
+
+
+class DocentError(Exception):
+    """Base of expected failures. The message is meant for a person and is safe to show."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DocentError):
+    code = ErrorCode.NOT_FOUND
+
+
+class InvalidInput(DocentError):
+    code = ErrorCode.INVALID_INPUT
+
+
+class Conflict(DocentError):
+    code = ErrorCode.CONFLICT
+
+
+class SearchUnavailable(DocentError):
+    code = ErrorCode.SEARCH_UNAVAILABLE
+
+
+class ProviderUnavailable(DocentError):
+    code = ErrorCode.PROVIDER_UNAVAILABLE
+
+
+class Unauthenticated(DocentError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class IngestionError(DocentError):
+    """A document cannot be ingested; `code` says why (EMPTY, CORRUPT, UNSUPPORTED_TYPE...)."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class IndexMismatch(DocentError):
+    """The index was built with another embedding model or dimension than the configured one."""
+
+    code = ErrorCode.CONFLICT

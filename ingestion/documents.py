@@ -1,0 +1,241 @@
+"""The document service: upload intake, delete, reprocess and progress, for one owner.
+
+An upload returns as soon as the file is stored and its job queued; the work happens in
+a worker. The record is written before the job is queued, so a job never looks for a
+document that does not exist; a job that is lost is found again by `recover`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
+from docent.domain import DocumentRecord, DocumentStatus, Stage, utcnow
+from docent.errors import ErrorCode, IngestionError, InvalidInput, NotFound
+from docent.ingestion.blobs import BlobStore
+from docent.ingestion.events import DocumentEvent, EventBus
+from docent.ingestion.parsing import check_supported
+from docent.ingestion.sniffing import sniff
+from docent.search.backend import SearchBackend
+from docent.settings import IngestionSettings
+
+log = logging.getLogger(__name__)
+
+JOB_FUNCTION = "process_document"
+MAX_TAGS = 20
+MAX_TAG_CHARS = 64
+MAX_TITLE_CHARS = 300
+#: How long a progress subscription waits for an event before re-reading the record
+#: (Redis pub/sub delivers at most once; the record is the truth).
+_RECHECK_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    document: DocumentRecord
+    deduplicated: bool
+
+
+def job_id(document: DocumentRecord, attempt: int = 0) -> str:
+    """One job per document version: enqueuing it twice runs it once."""
+    suffix = f":r{attempt}" if attempt else ""
+    return f"doc:{document.id}:v{document.version}{suffix}"
+
+
+def clean_filename(name: str | None) -> str:
+    """The file's base name with any path and control characters removed."""
+    raw = name or ""
+    base = PureWindowsPath(PurePosixPath(raw).name).name
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
+    return base[:255] or "upload"
+
+
+def clean_tags(tags: Sequence[str] | None) -> tuple[str, ...]:
+    cleaned: list[str] = []
+    for tag in tags or ():
+        tag = " ".join(tag.split())
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_CHARS:
+            raise InvalidInput(f"a tag is longer than {MAX_TAG_CHARS} characters", field="tags")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise InvalidInput(f"at most {MAX_TAGS} tags", field="tags")
+    return tuple(cleaned)
+
+
+class DocumentService:
+    def __init__(
+        self,
+        backend: SearchBackend,
+        blobs: BlobStore,
+        events: EventBus,
+        queue: ArqRedis,
+        settings: IngestionSettings,
+        *,
+        queue_name: str,
+    ) -> None:
+        self._backend = backend
+        self._blobs = blobs
+        self._events = events
+        self._queue = queue
+        self._settings = settings
+        self._queue_name = queue_name
+
+    async def upload(
+        self,
+        owner: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        filename: str | None,
+        title: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> UploadResult:
+        """Store an upload and queue it, or return the owner's existing copy of it."""
+        name = clean_filename(filename)
+        title = " ".join((title or "").split()) or name
+        if len(title) > MAX_TITLE_CHARS:
+            raise InvalidInput(
+                f"the title is longer than {MAX_TITLE_CHARS} characters", field="title"
+            )
+        tag_list = clean_tags(tags)
+        staged = await self._blobs.stage(chunks, max_bytes=self._settings.max_upload_bytes)
+        try:
+            detected = sniff(staged.path, name)
+            check_supported(detected.mime_type, detected.description)
+            record = DocumentRecord(
+                id=uuid.uuid4().hex,
+                owner=owner,
+                title=title,
+                filename=name,
+                mime_type=detected.mime_type,
+                size_bytes=staged.size,
+                sha256=staged.sha256,
+                status=DocumentStatus.QUEUED,
+                tags=tag_list,
+            )
+            self._blobs.commit(staged, record.id)
+        except BaseException:
+            self._blobs.discard(staged)
+            raise
+        stored = await self._backend.insert_document(record)
+        if stored.id != record.id:
+            self._blobs.delete(record.id)
+            return UploadResult(document=stored, deduplicated=True)
+        await self._enqueue(stored)
+        return UploadResult(document=stored, deduplicated=False)
+
+    async def get(self, owner: str, document_id: str) -> DocumentRecord:
+        record = await self._backend.get_document(owner, document_id)
+        if record is None:
+            raise NotFound("no document with this id", field="id")
+        return record
+
+    async def delete(self, owner: str, document_id: str) -> DocumentRecord:
+        record = await self.get(owner, document_id)
+        await self._backend.delete_document(owner, document_id)
+        self._blobs.delete(document_id)
+        await self._events.publish(
+            DocumentEvent(
+                document_id=document_id,
+                status=record.status,
+                stage=Stage.DELETED,
+                version=record.version,
+            )
+        )
+        return record
+
+    async def reprocess(self, owner: str, document_id: str) -> DocumentRecord:
+        """Run ingestion again from the stored file, as a new version of the document."""
+        record = await self.get(owner, document_id)
+        if not self._blobs.exists(document_id):
+            raise IngestionError(
+                ErrorCode.NOT_FOUND, "the stored file of this document is gone; upload it again"
+            )
+        updated = record.evolve(
+            status=DocumentStatus.QUEUED,
+            version=record.version + 1,
+            error_code=None,
+            error_message=None,
+        )
+        if not await self._backend.update_document(updated, expected_version=record.version):
+            raise IngestionError(ErrorCode.CONFLICT, "the document changed meanwhile; try again")
+        await self._enqueue(updated)
+        return updated
+
+    async def _enqueue(self, record: DocumentRecord, attempt: int = 0) -> None:
+        current_job = job_id(record, attempt)
+        await self._queue.set(f"docent:job:{record.id}", current_job, ex=30 * 24 * 3600)
+        await self._queue.enqueue_job(
+            JOB_FUNCTION,
+            record.owner,
+            record.id,
+            record.version,
+            _job_id=current_job,
+            _queue_name=self._queue_name,
+        )
+        await self._events.publish(DocumentEvent.from_record(record))
+
+    async def watch(self, owner: str, document_id: str) -> AsyncIterator[DocumentEvent]:
+        """The document's current state, then each change, until it is READY, FAILED or
+        deleted. Subscribes before reading the state, so nothing falls in between."""
+        await self.get(owner, document_id)
+        async with self._events.subscribe(document_id) as subscription:
+            record = await self._backend.get_document(owner, document_id)
+            if record is None:
+                return
+            snapshot = await self._events.snapshot(document_id)
+            current = (
+                snapshot
+                if snapshot is not None
+                and snapshot.version == record.version
+                and snapshot.status == record.status
+                else DocumentEvent.from_record(record)
+            )
+            yield current
+            last = current
+            while not last.terminal:
+                event = await subscription.next(_RECHECK_S)
+                if event is None:
+                    record = await self._backend.get_document(owner, document_id)
+                    if record is None:
+                        event = DocumentEvent(document_id, last.status, Stage.DELETED, last.version)
+                    elif record.status != last.status or record.version != last.version:
+                        event = DocumentEvent.from_record(record)
+                    else:
+                        continue
+                if event.version < last.version:
+                    continue
+                yield event
+                last = event
+
+    async def recover(self, *, stale_after_s: float) -> int:
+        """Queue again the documents whose job was lost (QUEUED or PROCESSING for longer
+        than `stale_after_s` with no job in the queue). Returns how many."""
+        count = 0
+        stuck = await self._backend.documents_in_status(
+            [DocumentStatus.QUEUED, DocumentStatus.PROCESSING], older_than_s=stale_after_s
+        )
+        for record in stuck:
+            if await self._job_alive(record):
+                continue
+            attempt = int(utcnow().timestamp())
+            log.warning("re-queuing %s (%s, job lost)", record.id, record.status.value)
+            requeued = record.evolve(status=DocumentStatus.QUEUED)
+            if await self._backend.update_document(requeued, expected_version=record.version):
+                await self._enqueue(requeued, attempt=attempt)
+                count += 1
+        return count
+
+    async def _job_alive(self, record: DocumentRecord) -> bool:
+        current = await self._queue.get(f"docent:job:{record.id}")
+        if current is None or not current.decode().startswith(job_id(record)):
+            return False
+        job = Job(current.decode(), self._queue, _queue_name=self._queue_name)
+        return await job.status() in (JobStatus.queued, JobStatus.deferred, JobStatus.in_progress)

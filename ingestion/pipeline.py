@@ -1,0 +1,174 @@
+"""Processing one document: parse, chunk, embed, index; the body of the ingestion job.
+
+Every step can be re-run: chunk ids are deterministic and the index replaces a document's
+chunks atomically, so a job retried after a crash leaves exactly one copy of each chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from dataclasses import dataclass
+
+from docent.domain import DocumentRecord, DocumentStatus, IndexedChunk, Stage, utcnow
+from docent.errors import DocentError, ErrorCode, IngestionError
+from docent.ingestion.blobs import BlobStore
+from docent.ingestion.chunking import chunk_elements
+from docent.ingestion.events import DocumentEvent, EventBus
+from docent.ingestion.parsing import parse_file
+from docent.search.backend import SearchBackend
+from docent.search.embedders import Embedder
+from docent.settings import IngestionSettings
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(enum.StrEnum):
+    READY = "ready"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # deleted, superseded by a newer version, or already done
+
+
+class TransientError(DocentError):
+    """Worth retrying later (the index or the embedder is unavailable)."""
+
+
+@dataclass(frozen=True)
+class Ingestor:
+    backend: SearchBackend
+    embedder: Embedder
+    blobs: BlobStore
+    events: EventBus
+    settings: IngestionSettings
+
+    async def process(self, owner: str, document_id: str, version: int) -> Outcome:
+        record = await self.backend.get_document(owner, document_id)
+        if record is None or record.version != version:
+            return Outcome.SKIPPED
+        if record.status in (DocumentStatus.READY, DocumentStatus.FAILED):
+            return Outcome.SKIPPED
+        record = record.evolve(status=DocumentStatus.PROCESSING)
+        if not await self.backend.update_document(record, expected_version=version):
+            return Outcome.SKIPPED
+        started = time.perf_counter()
+        try:
+            chunk_count, page_count = await self._run(record)
+        except IngestionError as exc:
+            await self._fail(record, exc.code, exc.message)
+            return Outcome.FAILED
+        final = record.evolve(
+            status=DocumentStatus.READY,
+            chunk_count=chunk_count,
+            page_count=page_count,
+            processed_at=utcnow(),
+            error_code=None,
+            error_message=None,
+        )
+        if not await self.backend.update_document(final, expected_version=version):
+            return Outcome.SKIPPED
+        log.info(
+            "document %s ready: %d chunks in %.2fs", document_id, chunk_count,
+            time.perf_counter() - started,
+        )  # fmt: skip
+        await self._publish(final, Stage.READY, current=chunk_count, total=chunk_count)
+        return Outcome.READY
+
+    async def fail(
+        self, owner: str, document_id: str, version: int, code: ErrorCode, message: str
+    ) -> None:
+        """Mark a document FAILED (used when retries are exhausted)."""
+        record = await self.backend.get_document(owner, document_id)
+        if record is not None and record.version == version:
+            await self._fail(record, code, message)
+
+    async def _run(self, record: DocumentRecord) -> tuple[int, int | None]:
+        path = self.blobs.path_for(record.id)
+        if not path.is_file():
+            raise IngestionError(
+                ErrorCode.CORRUPT, "the uploaded file is missing from storage; upload it again"
+            )
+        await self._publish(record, Stage.PARSING)
+        parsed = await asyncio.to_thread(parse_file, path, record.mime_type)
+
+        await self._publish(record, Stage.CHUNKING)
+        chunks = chunk_elements(
+            parsed.elements,
+            document_id=record.id,
+            size=self.settings.chunk_size,
+            overlap=self.settings.chunk_overlap,
+        )
+        if not chunks:
+            raise IngestionError(ErrorCode.NO_TEXT, "the document has no text worth indexing")
+
+        texts = [search_text(c.text, c.section) for c in chunks]
+        vectors = []
+        batch = self.settings.embed_batch_size
+        await self._publish(record, Stage.EMBEDDING, current=0, total=len(chunks))
+        for start in range(0, len(texts), batch):
+            vectors.extend(await self.embedder.embed_documents(texts[start : start + batch]))
+            done = min(start + batch, len(texts))
+            await self._publish(record, Stage.EMBEDDING, current=done, total=len(chunks))
+
+        await self._publish(record, Stage.INDEXING, current=0, total=len(chunks))
+        await self.backend.replace_chunks(
+            record.owner,
+            record.id,
+            [
+                IndexedChunk(
+                    chunk=c,
+                    owner=record.owner,
+                    title=record.title,
+                    vector=v.tolist(),
+                    search_text=t,
+                )
+                for c, v, t in zip(chunks, vectors, texts, strict=True)
+            ],
+        )
+        return len(chunks), parsed.page_count
+
+    async def _fail(self, record: DocumentRecord, code: ErrorCode, message: str) -> None:
+        await self.backend.replace_chunks(record.owner, record.id, [])
+        failed = record.evolve(
+            status=DocumentStatus.FAILED,
+            error_code=code.value,
+            error_message=message,
+            processed_at=utcnow(),
+            chunk_count=0,
+        )
+        await self.backend.update_document(failed, expected_version=record.version)
+        log.info("document %s failed: %s %s", record.id, code.value, message)
+        await self._publish(failed, Stage.FAILED)
+
+    async def _publish(
+        self,
+        record: DocumentRecord,
+        stage: Stage,
+        *,
+        current: int | None = None,
+        total: int | None = None,
+    ) -> None:
+        await self.events.publish(
+            DocumentEvent(
+                document_id=record.id,
+                status=record.status,
+                stage=stage,
+                version=record.version,
+                current=current,
+                total=total,
+                error_code=record.error_code,
+                error_message=record.error_message,
+            )
+        )
+
+
+def search_text(text: str, section: str | None) -> str:
+    """What BM25 and the embedder see: the chunk, preceded by its section heading when the
+    chunk does not already start with it (later chunks of a long section)."""
+    if not section:
+        return text
+    heading = section.rsplit(" > ", 1)[-1]
+    if text.startswith(heading):
+        return text
+    return f"{section}\n{text}"

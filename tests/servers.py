@@ -1,0 +1,179 @@
+"""A real docent server in a subprocess, and raw GraphQL clients (HTTP and WebSocket)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from conftest import free_port
+
+NETGUARD = Path(__file__).parent / "netguard"
+
+
+class DocentServer:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.url = f"http://127.0.0.1:{self.port}/graphql"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.netguard_log = data_dir / "netguard.log"
+        self.log_path = data_dir / "server.log"
+        self._env = env or {}
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 120.0) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            k: v for k, v in os.environ.items()
+            if not k.lower().endswith("_proxy") and not k.startswith("DOCENT_")
+        }  # fmt: skip
+        env.update(
+            DOCENT_DATA_DIR=str(self.data_dir),
+            DOCENT_NETGUARD_LOG=str(self.netguard_log),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(NETGUARD), env.get("PYTHONPATH")])),
+            HF_HUB_OFFLINE="1",
+            TRANSFORMERS_OFFLINE="1",
+            DO_NOT_TRACK="true",
+        )
+        env.update(self._env)
+        log = self.log_path.open("ab")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "docent.cli", "serve", "--port", str(self.port), "--log-level", "info"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"docent exited with {self._process.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"docent did not become ready in {timeout}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGTERM)
+            try:
+                self._process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def network_attempts(self) -> list[str]:
+        if not self.netguard_log.exists():
+            return []
+        return [line for line in self.netguard_log.read_text().splitlines() if line.strip()]
+
+
+@contextmanager
+def running_server(data_dir: Path, env: dict[str, str] | None = None):
+    server = DocentServer(data_dir, env)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def gql(
+    url: str, query: str, variables: dict[str, Any] | None = None, **kw: Any
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=60) as client:
+        response = await client.post(url, json={"query": query, "variables": variables or {}}, **kw)
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def gql_raw(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=60) as client:
+        response = await client.post(url, json={"query": query, "variables": variables or {}})
+    return response.json()
+
+
+UPLOAD = """mutation Upload($file: Upload!, $title: String, $tags: [String!]) {
+  uploadDocument(file: $file, title: $title, tags: $tags) {
+    document { id title filename mimeType sizeBytes sha256 status tags }
+    deduplicated
+    userErrors { code message field }
+  }
+}"""
+
+
+async def upload(
+    url: str,
+    filename: str,
+    content: bytes,
+    *,
+    title: str | None = None,
+    tags: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """uploadDocument as a GraphQL multipart request (the spec's operations/map/file parts)."""
+    operations = {"query": UPLOAD, "variables": {"file": None, "title": title, "tags": tags}}
+    async with httpx.AsyncClient(timeout=120) as client:
+        return await client.post(
+            url,
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": ["variables.file"]}),
+            },
+            files={"0": (filename, content, "application/octet-stream")},
+            headers={"Apollo-Require-Preflight": "true"} if headers is None else headers,
+        )
+
+
+async def subscribe(
+    ws_url: str, query: str, variables: dict[str, Any] | None = None, *, timeout: float = 120.0
+) -> AsyncIterator[dict[str, Any]]:
+    """Raw graphql-transport-ws: connection_init, subscribe, then each `next` payload."""
+    async with websockets.connect(
+        ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")], open_timeout=10
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        op = uuid.uuid4().hex
+        await ws.send(
+            json.dumps(
+                {
+                    "id": op,
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables or {}},
+                }
+            )
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, "subscription timed out"
+            import asyncio
+
+            message = json.loads(await asyncio.wait_for(ws.recv(), remaining))
+            if message["type"] == "next":
+                assert not message["payload"].get("errors"), message
+                yield message["payload"]["data"]
+            elif message["type"] == "complete":
+                return
+            elif message["type"] == "error":
+                raise AssertionError(message)
+            elif message["type"] == "ping":
+                await ws.send(json.dumps({"type": "pong"}))

@@ -1,0 +1,253 @@
+"""The search backend contract: every backend passes these, unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from conftest import DIM
+from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
+from docent.errors import IndexMismatch, InvalidInput
+from docent.search.backend import DocumentQuery
+from docent.search.embedded import EmbeddedBackend
+
+
+def unit(*components: float) -> list[float]:
+    v = np.zeros(DIM, dtype=np.float32)
+    v[: len(components)] = components
+    return (v / np.linalg.norm(v)).tolist()
+
+
+def record(doc_id: str, owner: str = "alice", **kw) -> DocumentRecord:
+    values = dict(
+        id=doc_id,
+        owner=owner,
+        title=f"Title {doc_id}",
+        filename=f"{doc_id}.txt",
+        mime_type="text/plain",
+        size_bytes=10,
+        sha256=f"sha-{owner}-{doc_id}",
+        status=DocumentStatus.READY,
+    )
+    values.update(kw)
+    return DocumentRecord(**values)
+
+
+def chunks(
+    doc: DocumentRecord, texts_and_vectors: list[tuple[str, list[float]]]
+) -> list[IndexedChunk]:
+    return [
+        IndexedChunk(
+            chunk=Chunk(id=f"{doc.id}-{i}", document_id=doc.id, ordinal=i, text=text, page=i + 1),
+            owner=doc.owner,
+            title=doc.title,
+            vector=vector,
+            search_text=text,
+        )
+        for i, (text, vector) in enumerate(texts_and_vectors)
+    ]
+
+
+async def add(backend, doc: DocumentRecord, content: list[tuple[str, list[float]]]) -> None:
+    await backend.insert_document(doc)
+    await backend.replace_chunks(doc.owner, doc.id, chunks(doc, content))
+
+
+async def test_insert_get_and_dedupe_per_owner(backend):
+    first = await backend.insert_document(record("d1", sha256="same"))
+    again = await backend.insert_document(record("d2", sha256="same"))
+    assert again.id == first.id == "d1"
+    other_owner = await backend.insert_document(record("d3", owner="bob", sha256="same"))
+    assert other_owner.id == "d3"
+    assert (await backend.get_document("alice", "d1")).title == "Title d1"
+    assert await backend.get_document("bob", "d1") is None
+    assert await backend.get_document("alice", "d2") is None
+
+
+async def test_list_pages_with_cursors_and_total(backend):
+    for i in range(7):
+        await backend.insert_document(record(f"d{i}", created_at=utcnow() + timedelta(seconds=i)))
+    await backend.insert_document(record("x", owner="bob"))
+    seen, after = [], None
+    while True:
+        page = await backend.list_documents("alice", DocumentQuery(), first=3, after=after)
+        assert page.total == 7
+        seen += [r.id for r, _ in page.items]
+        if not page.has_next:
+            break
+        after = page.items[-1][1]
+    assert seen == [f"d{i}" for i in reversed(range(7))]
+    empty = await backend.list_documents("alice", DocumentQuery(), first=0, after=None)
+    assert empty.items == [] and empty.total == 7 and empty.has_next
+
+
+async def test_list_filters(backend):
+    await backend.insert_document(record("a", tags=("hr", "2024"), title="Holiday policy"))
+    await backend.insert_document(record("b", tags=("hr",), status=DocumentStatus.FAILED))
+    await backend.insert_document(record("c", tags=("it",)))
+
+    async def ids(query: DocumentQuery) -> set[str]:
+        page = await backend.list_documents("alice", query, first=50, after=None)
+        return {r.id for r, _ in page.items}
+
+    assert await ids(DocumentQuery(tags=("hr",))) == {"a", "b"}
+    assert await ids(DocumentQuery(tags=("hr", "2024"))) == {"a"}
+    assert await ids(DocumentQuery(statuses=(DocumentStatus.FAILED,))) == {"b"}
+    assert await ids(DocumentQuery(title_contains="HOLIDAY")) == {"a"}
+
+
+async def test_bad_cursor_is_invalid_input(backend):
+    with pytest.raises(InvalidInput):
+        await backend.list_documents("alice", DocumentQuery(), first=5, after="not-a-cursor!")
+
+
+async def test_update_with_expected_version(backend):
+    doc = await backend.insert_document(record("d", status=DocumentStatus.QUEUED))
+    assert await backend.update_document(
+        doc.evolve(status=DocumentStatus.PROCESSING), expected_version=1
+    )
+    assert not await backend.update_document(
+        doc.evolve(status=DocumentStatus.READY), expected_version=2
+    )
+    assert (await backend.get_document("alice", "d")).status is DocumentStatus.PROCESSING
+    # another owner's update changes nothing
+    assert not await backend.update_document(record("d", owner="bob"))
+
+
+async def test_keyword_search_stems_and_ranks(backend):
+    doc = record("d")
+    await add(
+        backend,
+        doc,
+        [
+            ("Refunds are paid within ten days of the return.", unit(1)),
+            ("Our office is closed on public holidays.", unit(0, 1)),
+            ("A refund needs the original receipt.", unit(1, 1)),
+        ],
+    )
+    matches = await backend.keyword_search("alice", "how do I get refunded?", limit=10)
+    assert {m.chunk.id for m in matches} == {"d-0", "d-2"}
+    assert [m.rank for m in matches] == [1, 2]
+    assert matches[0].score >= matches[1].score > 0
+    assert matches[0].document_title == "Title d"
+    assert await backend.keyword_search("alice", "the of and", limit=10) == []
+    assert await backend.keyword_search("alice", '"; DROP TABLE chunks; -- OR NEAR(', limit=5) == []
+
+
+async def test_semantic_search_prefilters_by_owner(backend):
+    mine = record("mine")
+    theirs = record("theirs", owner="bob")
+    await add(backend, mine, [(f"mine {i}", unit(1, 0.1 * i + 0.5)) for i in range(5)])
+    # bob's chunks are all closer to the query than any of alice's
+    await add(backend, theirs, [(f"theirs {i}", unit(1, 0.01 * i)) for i in range(20)])
+    matches = await backend.semantic_search("alice", np.array(unit(1), dtype=np.float32), limit=3)
+    assert len(matches) == 3
+    assert all(m.chunk.document_id == "mine" for m in matches)
+    assert [m.rank for m in matches] == [1, 2, 3]
+    scores = [m.score for m in matches]
+    assert scores == sorted(scores, reverse=True) and -1 <= scores[-1] <= scores[0] <= 1.0001
+
+
+async def test_document_filter_in_both_modes(backend):
+    a, b = record("a"), record("b")
+    await add(backend, a, [("apple pie recipe", unit(1))])
+    await add(backend, b, [("apple tart recipe", unit(1, 0.2))])
+    only_b = await backend.keyword_search("alice", "apple", limit=10, document_ids=["b"])
+    assert [m.chunk.document_id for m in only_b] == ["b"]
+    vec = np.array(unit(1), dtype=np.float32)
+    only_b = await backend.semantic_search("alice", vec, limit=10, document_ids=["b"])
+    assert [m.chunk.document_id for m in only_b] == ["b"]
+    assert await backend.keyword_search("alice", "apple", limit=10, document_ids=[]) == []
+    # another owner's document id filters to nothing
+    await add(backend, record("z", owner="bob"), [("apple crumble", unit(1))])
+    assert await backend.keyword_search("alice", "apple", limit=10, document_ids=["z"]) == []
+    assert await backend.semantic_search("alice", vec, limit=10, document_ids=["z"]) == []
+
+
+async def test_owner_isolation_in_keyword_search(backend):
+    await add(backend, record("a"), [("secret merger plans", unit(1))])
+    await add(backend, record("b", owner="bob"), [("public merger news", unit(1))])
+    assert [
+        m.chunk.document_id for m in await backend.keyword_search("bob", "merger", limit=10)
+    ] == ["b"]
+
+
+async def test_replace_is_idempotent_and_delete_removes_everything(backend):
+    doc = record("d")
+    await add(backend, doc, [("alpha text", unit(1)), ("beta text", unit(0, 1))])
+    await backend.replace_chunks(
+        "alice", "d", chunks(doc, [("alpha text", unit(1)), ("beta text", unit(0, 1))])
+    )
+    assert len(await backend.get_chunks("alice", "d")) == 2
+    assert len(await backend.keyword_search("alice", "text", limit=10)) == 2
+    await backend.replace_chunks("alice", "d", chunks(doc, [("gamma", unit(1))]))
+    assert [c.text for c in await backend.get_chunks("alice", "d")] == ["gamma"]
+    assert await backend.keyword_search("alice", "alpha", limit=10) == []
+    assert await backend.delete_document("bob", "d") is False
+    assert await backend.delete_document("alice", "d") is True
+    assert await backend.get_document("alice", "d") is None
+    assert await backend.get_chunks("alice", "d") == []
+    vec = np.array(unit(1), dtype=np.float32)
+    assert await backend.semantic_search("alice", vec, limit=10) == []
+    assert (await backend.index_info()).chunk_count == 0
+
+
+@pytest.mark.parametrize("vector", [[0.0] * DIM, [1.0] * (DIM - 1), [float("nan")] * DIM, None])
+async def test_bad_vectors_never_reach_the_index(backend, vector):
+    doc = record("d")
+    await backend.insert_document(doc)
+    bad = IndexedChunk(
+        Chunk(id="d-0", document_id="d", ordinal=0, text="x y z"), "alice", "t", vector
+    )
+    with pytest.raises(ValueError):
+        await backend.replace_chunks("alice", "d", [bad])
+    assert await backend.get_chunks("alice", "d") == []
+
+
+async def test_documents_in_status(backend):
+    await backend.insert_document(record("q", status=DocumentStatus.QUEUED))
+    await backend.insert_document(record("p", owner="bob", status=DocumentStatus.PROCESSING))
+    await backend.insert_document(record("r", status=DocumentStatus.READY))
+    found = await backend.documents_in_status([DocumentStatus.QUEUED, DocumentStatus.PROCESSING])
+    assert {r.id for r in found} == {"q", "p"}
+    assert await backend.documents_in_status([DocumentStatus.QUEUED], older_than_s=3600) == []
+
+
+async def test_concurrent_writes_and_reads(backend):
+    docs = [record(f"d{i}") for i in range(10)]
+    await asyncio.gather(
+        *(add(backend, d, [(f"shared word {d.id}", unit(1, i))]) for i, d in enumerate(docs))
+    )
+    assert len(await backend.keyword_search("alice", "shared", limit=50)) == 10
+
+
+async def test_model_guard(tmp_path):
+    path = tmp_path / "guard.sqlite3"
+    first = EmbeddedBackend(path)
+    await first.open(model="model-a", dimension=DIM)
+    await add(first, record("d"), [("text here", unit(1))])
+    await first.aclose()
+
+    again = EmbeddedBackend(path)
+    await again.open(model="model-a", dimension=DIM)  # same model: fine
+    await again.aclose()
+    for model, dim in (("model-b", DIM), ("model-a", DIM * 2)):
+        other = EmbeddedBackend(path)
+        with pytest.raises(IndexMismatch, match="model-a") as info:
+            await other.open(model=model, dimension=dim)
+        assert "reindex" in str(info.value)
+        await other.aclose()
+
+
+async def test_empty_index_adopts_a_new_model(tmp_path):
+    path = tmp_path / "adopt.sqlite3"
+    first = EmbeddedBackend(path)
+    await first.open(model="model-a", dimension=DIM)
+    await first.aclose()
+    second = EmbeddedBackend(path)
+    await second.open(model="model-b", dimension=DIM * 2)
+    info = await second.index_info()
+    assert (info.model, info.dimension) == ("model-b", DIM * 2)
+    await second.aclose()

@@ -1,0 +1,129 @@
+import itertools
+
+import pytest
+from docent.ingestion.chunking import Element, chunk_elements, document_text
+
+
+def words(n: int, word: str = "word") -> str:
+    return " ".join(f"{word}{i}." if i % 12 == 11 else f"{word}{i}" for i in range(n))
+
+
+def test_small_document_is_one_chunk_with_its_section():
+    elements = [Element("Refunds", "title", page=1), Element("Refunds take ten days.", page=1)]
+    [chunk] = chunk_elements(elements, document_id="doc")
+    assert chunk.text == "Refunds\n\nRefunds take ten days."
+    assert chunk.section == "Refunds"
+    assert (chunk.page, chunk.page_end) == (1, 1)
+    assert chunk.element_types == ("title", "text")
+    assert chunk.id == "doc-00000"
+
+
+def test_chunks_never_cross_sections_and_keep_the_heading_path():
+    elements = [
+        Element("Guide", "title", depth=0),
+        Element("Intro text of the guide.", page=1),
+        Element("Install", "title", depth=1),
+        Element("Run the installer and wait.", page=2),
+        Element("Usage", "title", depth=1),
+        Element("Type a question.", page=3),
+    ]
+    chunks = chunk_elements(elements, document_id="d", size=1000)
+    assert [c.section for c in chunks] == ["Guide", "Guide > Install", "Guide > Usage"]
+    assert [c.page for c in chunks] == [1, 2, 3]
+
+
+def test_headings_without_body_are_carried_into_the_next_section():
+    elements = [
+        Element("Part I", "title"),
+        Element("Chapter 1", "title", depth=1),
+        Element("Body text here."),
+    ]
+    [chunk] = chunk_elements(elements, document_id="d")
+    assert chunk.text.startswith("Part I\n\nChapter 1")
+    assert chunk.section == "Part I > Chapter 1"
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(200, 0), (300, 50), (1000, 100), (500, 250)])
+def test_long_text_is_split_within_size_with_overlap(size, overlap):
+    text = words(2000)
+    chunks = chunk_elements([Element(text, page=4)], document_id="d", size=size, overlap=overlap)
+    assert len(chunks) > 1
+    assert all(len(c.text) <= size for c in chunks)
+    assert all(c.page == 4 for c in chunks)
+    joined = " ".join(c.text for c in chunks)
+    for word in ("word0", "word999", "word1999"):
+        assert word in joined
+    if overlap:
+        # each chunk starts with text that ended the previous one
+        for previous, current in itertools.pairwise(chunks):
+            head = current.text.split(" ")[0]
+            assert head in previous.text
+    else:
+        assert sum(len(c.text.split()) for c in chunks) == 2000
+
+
+def test_offsets_point_into_the_document_text():
+    elements = [
+        Element("Title", "title"),
+        Element("First paragraph."),
+        Element("Second paragraph."),
+    ]
+    text = document_text(elements)
+    [chunk] = chunk_elements(elements, document_id="d")
+    assert text[chunk.start_offset : chunk.end_offset] == chunk.text
+
+
+def test_offsets_of_split_text_match():
+    body = words(600)
+    elements = [Element(body)]
+    text = document_text(elements)
+    for chunk in chunk_elements(elements, document_id="d", size=400, overlap=0):
+        assert text[chunk.start_offset : chunk.end_offset] == chunk.text
+
+
+def test_tables_that_fit_are_kept_whole():
+    table = "Name Score\n" + "\n".join(f"player{i} {i}" for i in range(20))
+    elements = [Element("Intro " + words(150)), Element(table, "table")]
+    chunks = chunk_elements(elements, document_id="d", size=1000)
+    assert any(c.text.endswith(table) or c.text == table for c in chunks)
+
+
+def test_oversized_tables_repeat_their_header():
+    table = "Name Score\n" + "\n".join(f"player{i} {i * 7}" for i in range(200))
+    chunks = chunk_elements([Element(table, "table")], document_id="d", size=300, overlap=0)
+    assert len(chunks) > 3
+    assert all(c.text.startswith("Name Score\n") for c in chunks)
+    assert all(len(c.text) <= 300 for c in chunks)
+    rows = [line for c in chunks for line in c.text.split("\n")[1:]]
+    assert rows == [f"player{i} {i * 7}" for i in range(200)]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "-- * --", "a b"])
+def test_empty_and_near_empty_chunks_are_dropped(text):
+    assert chunk_elements([Element(text)], document_id="d") == []
+
+
+def test_ids_are_deterministic():
+    elements = [Element(words(800))]
+    first = chunk_elements(elements, document_id="doc", size=300)
+    again = chunk_elements(elements, document_id="doc", size=300)
+    assert [c.id for c in first] == [c.id for c in again]
+    assert len({c.id for c in first}) == len(first)
+
+
+def test_rejects_tiny_size():
+    with pytest.raises(ValueError):
+        chunk_elements([Element("x")], document_id="d", size=10)
+
+
+def test_chunks_do_not_cross_page_breaks():
+    elements = [
+        Element("Manual", "title", page=1),
+        Element("Read me first.", page=1),
+        Element("The warranty lasts two years.", page=2),
+        Element("Clean weekly.", page=3),
+    ]
+    chunks = chunk_elements(elements, document_id="d", size=1000, overlap=100)
+    assert [(c.page, c.page_end) for c in chunks] == [(1, 1), (2, 2), (3, 3)]
+    assert chunks[1].text == "The warranty lasts two years."
+    assert all(c.section == "Manual" for c in chunks)

@@ -1,0 +1,67 @@
+import pytest
+from docent.domain import Chunk, ChunkMatch
+from docent.search.fusion import reciprocal_rank_fusion
+from docent.search.retrieval import fuse
+
+
+@pytest.mark.parametrize(
+    ("rankings", "k", "expected"),
+    [
+        # one ranking: order kept
+        ({"a": ["x", "y", "z"]}, 60, ["x", "y", "z"]),
+        # an item ranked well in both beats items ranked first in one only
+        ({"a": ["x", "y", "z"], "b": ["w", "y", "q"]}, 60, ["y", "x", "w", "z", "q"]),
+        # but a first and a third place beat two second places
+        ({"a": ["x", "y", "z"], "b": ["w", "y", "x"]}, 60, ["x", "y", "w", "z"]),
+        # empty rankings
+        ({"a": [], "b": []}, 60, []),
+        # duplicates inside one ranking count once, at the best rank
+        ({"a": ["x", "x", "y"]}, 60, ["x", "y"]),
+        # small k makes the top ranks dominate
+        ({"a": ["x", "y"], "b": ["y", "z"]}, 1, ["y", "x", "z"]),
+    ],
+)
+def test_rrf_order(rankings, k, expected):
+    assert [item for item, _ in reciprocal_rank_fusion(rankings, k=k)] == expected
+
+
+def test_rrf_scores_follow_the_formula():
+    fused = dict(reciprocal_rank_fusion({"a": ["x", "y"], "b": ["y"]}, k=60))
+    assert fused["x"] == pytest.approx(1 / 61)
+    assert fused["y"] == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_rrf_weights():
+    rankings = {"a": ["x", "y"], "b": ["y", "x"]}
+    assert reciprocal_rank_fusion(rankings, weights={"a": 0.9, "b": 0.1})[0][0] == "x"
+    assert reciprocal_rank_fusion(rankings, weights={"a": 0.1, "b": 0.9})[0][0] == "y"
+
+
+def test_rrf_ties_are_deterministic():
+    # x and y each appear once at rank 1: same score, same best rank; first seen wins
+    assert [i for i, _ in reciprocal_rank_fusion({"a": ["x"], "b": ["y"]})] == ["x", "y"]
+
+
+def test_rrf_rejects_bad_k():
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion({"a": ["x"]}, k=0)
+
+
+def _match(chunk_id: str, rank: int, score: float) -> ChunkMatch:
+    chunk = Chunk(id=chunk_id, document_id="d", ordinal=0, text=chunk_id)
+    return ChunkMatch(chunk=chunk, document_title="t", rank=rank, score=score)
+
+
+def test_fuse_keeps_each_methods_rank_and_score():
+    keyword = [_match("a", 1, 12.5), _match("b", 2, 7.0)]
+    semantic = [_match("b", 1, 0.8), _match("c", 2, 0.5)]
+    hits = {h.chunk.id: h for h in fuse(keyword, semantic, k=60, keyword_weight=0.5)}
+    assert list(hits) == ["b", "a", "c"]
+    assert (hits["b"].keyword_rank, hits["b"].keyword_score) == (2, 7.0)
+    assert (hits["b"].semantic_rank, hits["b"].semantic_score) == (1, 0.8)
+    assert hits["a"].semantic_rank is None and hits["c"].keyword_rank is None
+
+
+def test_fuse_single_method_ignores_weights():
+    hits = fuse([_match("a", 1, 3.0)], [], k=60, keyword_weight=0.0)
+    assert [h.chunk.id for h in hits] == ["a"] and hits[0].score > 0
