@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from docent.client import DocentClient, GraphQLError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from docent.client import DocentClient, GraphQLError
 
 app = typer.Typer(
     help="docent: ask questions of your documents; answers cite the page and passage.",
@@ -57,6 +58,7 @@ def serve(
 ) -> None:
     """Serve the GraphQL API (GraphiQL in a browser) at http://HOST:PORT/graphql."""
     import uvicorn
+
     from docent.api.app import create_app
     from docent.api.auth import InsecureBind, check_bind
     from docent.settings import Settings
@@ -66,7 +68,7 @@ def serve(
     host = host or settings.api.host
     port = settings.api.port if port is None else port
     try:
-        check_bind(host, settings.api.auth)
+        check_bind(host, settings.api.auth, allow_insecure=settings.api.allow_insecure_bind)
     except InsecureBind as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

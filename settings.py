@@ -104,6 +104,9 @@ class ApiSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     auth: Literal["none", "dev", "oidc"] = "none"
+    # With DOCENT_AUTH=none docent serves loopback only. Containers must listen on every
+    # interface: this says "the port is published on the host's loopback only" (compose).
+    allow_insecure_bind: bool = False
     cors_origins: Annotated[list[str], NoDecode] = []
     rate_limits: str = "off"
     introspection: bool = True

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from docent.answering.answers import Source
 from docent.search import analysis
 from docent.search.embedders import Embedder

@@ -11,12 +11,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from docent.api.auth import is_loopback, local_principal
-from docent.api.context import Context
-from docent.api.graphiql import assets_route, graphiql_html
-from docent.api.schema import build_schema
-from docent.runtime import Runtime, open_runtime
-from docent.settings import Settings
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -27,6 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from docent.api.auth import is_loopback, local_principal
+from docent.api.context import Context
+from docent.api.graphiql import assets_route, graphiql_html
+from docent.api.schema import build_schema
+from docent.runtime import Runtime, open_runtime
+from docent.settings import Settings
 
 log = logging.getLogger("docent.api")
 
@@ -72,7 +73,7 @@ class GuardMiddleware:
 
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
-        self.local_only = settings.api.auth == "none"
+        self.local_only = settings.api.auth == "none" and not settings.api.allow_insecure_bind
         self.max_body = settings.ingestion.max_upload_bytes + _MULTIPART_OVERHEAD
         self.max_mb = settings.ingestion.max_upload_mb
 

@@ -35,12 +35,13 @@ class InsecureBind(RuntimeError):
     pass
 
 
-def check_bind(host: str, auth: str) -> None:
+def check_bind(host: str, auth: str, *, allow_insecure: bool = False) -> None:
     """Refuse to expose an unauthenticated server beyond this machine."""
-    if auth == "none" and not is_loopback(host):
+    if auth == "none" and not is_loopback(host) and not allow_insecure:
         raise InsecureBind(
             f"refusing to listen on {host} with DOCENT_AUTH=none: anyone who can reach this "
-            "address would own every document. Bind 127.0.0.1, or set DOCENT_AUTH=dev or oidc."
+            "address would own every document. Bind 127.0.0.1 (or, in a container whose port "
+            "is published on the host's loopback only, set DOCENT_ALLOW_INSECURE_BIND=true)."
         )
     if auth in ("dev", "oidc"):
         raise InsecureBind(

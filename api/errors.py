@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from docent.api.types import UserError
-from docent.errors import DocentError, ErrorCode
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+
+from docent.api.types import UserError
+from docent.errors import DocentError, ErrorCode
 
 log = logging.getLogger("docent.api")
 

@@ -6,6 +6,11 @@ import logging
 from collections.abc import AsyncGenerator, Sequence
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.file_uploads import Upload
+from strawberry.types.execution import ExecutionContext
+
 from docent.answering import answers
 from docent.answering.service import AskRequest
 from docent.api import types as t
@@ -15,10 +20,6 @@ from docent.domain import DocumentRecord
 from docent.errors import DocentError, InvalidInput
 from docent.search.backend import DocumentQuery
 from docent.search.retrieval import SearchRequest
-from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.file_uploads import Upload
-from strawberry.types.execution import ExecutionContext
 
 log = logging.getLogger("docent.api")
 
@@ -265,8 +266,8 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         extensions=[
             MaskUnexpectedErrors,
-            QueryDepthLimiter(max_depth=12),  # type: ignore[list-item]
-            MaxAliasesLimiter(max_alias_count=30),  # type: ignore[list-item]
-            MaxTokensLimiter(max_token_count=2000),  # type: ignore[list-item]
+            lambda: QueryDepthLimiter(max_depth=12),
+            lambda: MaxAliasesLimiter(max_alias_count=30),
+            lambda: MaxTokensLimiter(max_token_count=2000),
         ],
     )

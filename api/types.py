@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+
 from docent.answering import answers
 from docent.domain import Chunk as ChunkRecord
 from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
+
 from docent.domain import DocumentRecord, DocumentStatus, Stage, utcnow
 from docent.errors import ErrorCode, IngestionError, InvalidInput, NotFound
 from docent.ingestion.blobs import BlobStore

@@ -12,9 +12,10 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from docent.domain import DocumentRecord, DocumentStatus, Stage, utcnow
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+
+from docent.domain import DocumentRecord, DocumentStatus, Stage, utcnow
 
 log = logging.getLogger(__name__)
 

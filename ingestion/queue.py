@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
+
 from docent.settings import Settings
 
 log = logging.getLogger(__name__)

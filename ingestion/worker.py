@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from arq import Retry, cron
 from arq.worker import Worker, func
+
 from docent.errors import ErrorCode, ProviderUnavailable, SearchUnavailable
 from docent.ingestion.documents import JOB_FUNCTION
 from docent.ingestion.pipeline import TransientError

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
 from docent.domain import Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
 from docent.plugins import pick
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import apsw
 import numpy as np
 import sqlite_vec
+
 from docent.domain import Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search import analysis

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from docent.search.embedders import check_vectors
 
 if TYPE_CHECKING:

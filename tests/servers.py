@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import websockets
+
 from conftest import free_port
 
 NETGUARD = Path(__file__).parent / "netguard"

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from conftest import DIM
+
 from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
 from docent.errors import IndexMismatch, InvalidInput
 from docent.search.backend import DocumentQuery
 from docent.search.embedded import EmbeddedBackend
+
+from conftest import DIM
 
 
 def unit(*components: float) -> list[float]:

@@ -1,6 +1,7 @@
 import itertools
 
 import pytest
+
 from docent.ingestion.chunking import Element, chunk_elements, document_text
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from docent.answering.answers import Source
 from docent.answering.citations import cited_numbers, parse_citations
 from docent.answering.prompting import SYSTEM_INSTRUCTIONS, build_prompt, describe

@@ -1,4 +1,5 @@
 import pytest
+
 from docent.domain import Chunk, ChunkMatch
 from docent.search.fusion import reciprocal_rank_fusion
 from docent.search.retrieval import fuse

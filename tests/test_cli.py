@@ -1,0 +1,57 @@
+"""The `docent` command, run as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from samples import HANDBOOK_MD, WARRANTY_PDF_PAGES, make_pdf
+from servers import DocentServer
+
+pytestmark = pytest.mark.e2e
+
+
+def docent(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "docent.cli", *args],
+        capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )  # fmt: skip
+
+
+def test_serve_refuses_a_public_address_without_auth(tmp_path: Path) -> None:
+    result = docent("serve", "--host", "0.0.0.0", env={"DOCENT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "refusing to listen on 0.0.0.0 with DOCENT_AUTH=none" in result.stderr
+
+
+def test_ingest_a_folder_then_ask(docent_server: DocentServer, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "skates.pdf").write_bytes(make_pdf(WARRANTY_PDF_PAGES))
+    (folder / "sub" / "handbook.md").write_text(HANDBOOK_MD)
+    (folder / "archive.bin").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    result = docent("ingest", str(folder), "--url", docent_server.url, "--tag", "cli")
+    assert result.returncode == 1, result.stdout + result.stderr  # the archive is refused
+    out = result.stdout
+    assert "skates.pdf" in out and "handbook.md" in out
+    assert out.count("READY") == 2, out
+    assert "UNSUPPORTED_TYPE" in out and "ZIP archive" in out
+    assert "2 of 3 documents ok" in out
+
+    answer = docent("ask", "How long does the skates warranty last?", "--url", docent_server.url)
+    assert answer.returncode == 0, answer.stderr
+    assert "24 months" in answer.stdout
+    assert "Sources" in answer.stdout and "page 2" in answer.stdout
+
+
+def test_cli_says_when_no_server_runs(tmp_path: Path) -> None:
+    result = docent("ask", "anything", "--url", "http://127.0.0.1:9/graphql")
+    assert result.returncode == 2
+    assert "cannot reach docent" in result.stderr

@@ -1,0 +1,99 @@
+"""Configuration: names from DESIGN.md, and the compose file wired to them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from docent.api.auth import InsecureBind, check_bind
+from docent.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_environment_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name, value in {
+        "DOCENT_DATA_DIR": str(tmp_path),
+        "DOCENT_SEARCH_BACKEND": "elasticsearch",
+        "DOCENT_ELASTICSEARCH_URL": "http://es:9200",
+        "DOCENT_REDIS_URL": "redis://r:6379/0",
+        "DOCENT_EMBEDDER": "local",
+        "DOCENT_RERANKER": "none",
+        "DOCENT_GENERATOR": "none",
+        "COHERE_API_KEY": "co-secret",
+        "GEMINI_API_KEY": "gm-secret",
+        "DOCENT_CORS_ORIGINS": "https://a.example, https://b.example",
+        "DOCENT_MAX_UPLOAD_MB": "7",
+        "DOCENT_RATE_LIMITS": "off",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings.load()
+    assert settings.storage.data_dir == tmp_path
+    assert settings.search.search_backend == "elasticsearch"
+    assert settings.search.elasticsearch_url == "http://es:9200"
+    assert settings.queue.redis_url == "redis://r:6379/0"
+    assert settings.models.generator == "none"
+    assert settings.api.cors_origins == ["https://a.example", "https://b.example"]
+    assert settings.ingestion.max_upload_bytes == 7 * 1024 * 1024
+    # secrets are SecretStr: never printed by accident
+    assert settings.models.cohere_api_key is not None
+    assert settings.models.cohere_api_key.get_secret_value() == "co-secret"
+    assert "co-secret" not in repr(settings) and "gm-secret" not in str(settings)
+
+
+def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCENT_SEARCH_BACKEND", "mongodb")
+    with pytest.raises(ValueError, match="search_backend"):
+        Settings.load()
+
+
+@pytest.mark.parametrize(
+    ("host", "auth", "allow", "refused"),
+    [
+        ("127.0.0.1", "none", False, False),
+        ("::1", "none", False, False),
+        ("localhost", "none", False, False),
+        ("0.0.0.0", "none", False, True),
+        ("192.168.1.4", "none", False, True),
+        ("0.0.0.0", "none", True, False),
+    ],
+)
+def test_unauthenticated_mode_stays_on_loopback(
+    host: str, auth: str, allow: bool, refused: bool
+) -> None:
+    if refused:
+        with pytest.raises(InsecureBind):
+            check_bind(host, auth, allow_insecure=allow)
+    else:
+        check_bind(host, auth, allow_insecure=allow)
+
+
+def test_compose_file_is_consistent_with_the_settings() -> None:
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"redis", "api", "worker"} <= set(services)
+    known = {
+        f"DOCENT_{name.upper()}"
+        for group in (
+            Settings().storage,
+            Settings().search,
+            Settings().queue,
+            Settings().ingestion,
+            Settings().models,
+            Settings().api,
+        )
+        for name in type(group).model_fields
+    }
+    for name in ("api", "worker"):
+        env = services[name]["environment"]
+        unknown = {k for k in env if k.startswith("DOCENT_")} - known
+        assert not unknown, f"{name} sets unknown settings {unknown}"
+        assert env["DOCENT_REDIS_URL"].startswith("redis://redis:")
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert "docent-data:/data" in services[name]["volumes"]
+    # the unauthenticated API is published on the host's loopback only
+    assert all(p.startswith("127.0.0.1:") for p in services["api"]["ports"])
+    assert services["worker"]["command"] == ["docent", "worker"]
+    assert "healthcheck" in services["redis"]

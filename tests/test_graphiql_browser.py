@@ -1,0 +1,175 @@
+"""GraphiQL works offline: headless Chromium (Debian's) opens /graphql on a real docent
+server, runs a query and a subscription, and reads the results on the page; every request
+to a host other than loopback is aborted and fails the test."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from servers import DocentServer
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ASSETS = {
+    "react.production.min.js", "react-dom.production.min.js", "js.cookie.min.js",
+    "graphiql.min.css", "graphiql-plugin-explorer.css", "graphiql.min.js",
+    "graphiql-plugin-explorer.umd.js",
+}  # fmt: skip
+QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
+RESPONSE_EDITOR = ".graphiql-response .CodeMirror"
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e .[test])"
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot be skipped in CI: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright.chromium
+
+
+def _loopback(host: str | None) -> bool:
+    if host in (None, "localhost"):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(str(host).strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Recorder:
+    """Requests the page makes; non-loopback ones are aborted and recorded."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+        self.blocked: list[str] = []
+        self.bad: list[tuple[int, str]] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.websockets: list[str] = []
+
+    def attach(self, context: Any, page: Any) -> None:
+        context.on("request", lambda r: self.urls.append(r.url))
+        context.on("response", lambda r: r.status >= 400 and self.bad.append((r.status, r.url)))
+        context.on("requestfailed", lambda r: self.failed.append(r.url))
+        context.route("**/*", self._route)
+        page.on("websocket", lambda ws: self.websockets.append(ws.url))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+
+    def _route(self, route: Any) -> None:
+        parts = urlsplit(route.request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and not _loopback(parts.hostname):
+            self.blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    def assert_clean(self) -> None:
+        assert self.blocked == [], f"requests to other hosts: {self.blocked}"
+        assert self.bad == [] and self.failed == [], (self.bad, self.failed)
+        assert self.errors == [], self.errors
+
+
+@pytest.fixture
+def page(
+    chromium: Any, docent_server: DocentServer, tmp_path: Path
+) -> Iterator[tuple[Any, Recorder]]:
+    context = chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    recorder = Recorder()
+    page = context.new_page()
+    recorder.attach(context, page)
+    response = page.goto(docent_server.url, wait_until="load")
+    assert response is not None and response.status == 200
+    page.wait_for_selector(QUERY_EDITOR, timeout=30_000)
+    try:
+        yield page, recorder
+    finally:
+        context.close()
+
+
+def run(page: Any, query: str, *, shortcut: bool = False) -> None:
+    page.click(QUERY_EDITOR)
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(query)
+    page.keyboard.press("Escape")
+    # GraphiQL runs the document it parsed last (and picks HTTP or WebSocket from it): wait
+    # until that parse is of the text now in the editor.
+    page.wait_for_function(
+        f"""() => {{ const cm = document.querySelector({QUERY_EDITOR!r}).CodeMirror;
+            const ast = cm.documentAST; return !!ast && !!ast.loc && ast.loc.source.body === cm.getValue(); }}""",
+        timeout=10_000,
+    )
+    if shortcut:
+        page.keyboard.press("Control+Enter")
+    else:
+        page.click(".graphiql-execute-button")
+
+
+def result(page: Any, needle: str) -> str:
+    page.wait_for_function(
+        f"document.querySelector({RESPONSE_EDITOR!r}).CodeMirror.getValue().includes({needle!r})",
+        timeout=30_000,
+    )
+    return str(page.evaluate(f"document.querySelector({RESPONSE_EDITOR!r}).CodeMirror.getValue()"))
+
+
+def test_graphiql_runs_a_query_offline(
+    page: tuple[Any, Recorder], docent_server: DocentServer
+) -> None:
+    tab, recorder = page
+    run(tab, "{ viewer { id name")  # GraphiQL closes the braces itself
+    text = result(tab, '"id": "local"')
+    assert '"name": "Local user"' in text
+    assert "local" in tab.inner_text(".graphiql-response")
+    served = {
+        urlsplit(u).path.removeprefix("/graphql-assets/")
+        for u in recorder.urls
+        if "/graphql-assets/" in u
+    }
+    assert served == ASSETS
+    recorder.assert_clean()
+
+
+def test_graphiql_runs_a_subscription_over_websocket(
+    page: tuple[Any, Recorder], docent_server: DocentServer
+) -> None:
+    tab, recorder = page
+    run(
+        tab,
+        'subscription { answer(input: {question: "What colour is the sky on Mars?"}) { __typename ... on AnswerDone { answer { grounded text',
+        shortcut=True,
+    )
+    text = result(tab, "AnswerDone")
+    assert '"grounded": false' in text
+    assert docent_server.ws_url in recorder.websockets
+    recorder.assert_clean()

@@ -1,0 +1,80 @@
+"""The checked-in SDL is the schema the code serves, and errors follow the contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+
+from docent.api.errors import MASKED_MESSAGE, MaskUnexpectedErrors, is_expected
+from docent.api.schema import build_schema
+from docent.errors import NotFound
+
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
+
+
+def test_schema_graphql_matches_the_code() -> None:
+    printed = str(build_schema()) + "\n"
+    assert SCHEMA_FILE.read_text() == printed, (
+        "schema.graphql is out of date: run `docent print-schema > schema.graphql`"
+    )
+
+
+def test_public_contract_names() -> None:
+    sdl = SCHEMA_FILE.read_text()
+    for line in [
+        "viewer: Viewer!",
+        "document(id: ID!): Document",
+        "documents(first: Int = 20, after: String = null, filter: DocumentFilter = null): DocumentConnection!",
+        "search(input: SearchInput!): SearchResult!",
+        "ask(input: AskInput!): Answer!",
+        "uploadDocument(file: Upload!, title: String = null, tags: [String!] = null): UploadDocumentPayload!",
+        "deleteDocument(id: ID!): DeleteDocumentPayload!",
+        "reprocessDocument(id: ID!): ReprocessDocumentPayload!",
+        "answer(input: AskInput!): AnswerEvent!",
+        "documentEvents(id: ID!): DocumentEvent!",
+        "union AnswerEvent = AnswerSources | AnswerDelta | AnswerDone | AnswerError",
+    ]:
+        assert line in sdl, line
+    for enum, values in {
+        "DocumentStatus": ["QUEUED", "PROCESSING", "READY", "FAILED"],
+        "SearchMode": ["HYBRID", "KEYWORD", "SEMANTIC"],
+    }.items():
+        block = sdl.split(f"enum {enum} {{", 1)[1].split("}", 1)[0].split()
+        assert [v for v in block if v.isupper()] == values
+
+
+def _schema_that_fails() -> strawberry.Schema:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def boom(self) -> str:
+            raise RuntimeError("secret database password in this message")
+
+        @strawberry.field
+        def missing(self) -> str:
+            raise GraphQLError("no such thing", original_error=NotFound("no such thing"))
+
+    return strawberry.Schema(query=Query, extensions=[MaskUnexpectedErrors])
+
+
+def test_unexpected_errors_are_masked_with_a_request_id(caplog) -> None:
+    class Ctx:
+        request_id = "req-123"
+
+    result = _schema_that_fails().execute_sync("{ boom }", context_value=Ctx())
+    [error] = result.errors or []
+    assert error.message == MASKED_MESSAGE
+    assert "secret" not in str(error.formatted)
+    assert error.extensions == {"code": "INTERNAL", "requestId": "req-123"}
+    assert any("req-123" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_expected_errors_pass_through() -> None:
+    result = _schema_that_fails().execute_sync("{ missing }")
+    [error] = result.errors or []
+    assert error.message == "no such thing"
+    syntax = _schema_that_fails().execute_sync("{ nope }")
+    assert syntax.errors and "nope" in syntax.errors[0].message
+    assert is_expected(syntax.errors[0])
