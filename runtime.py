@@ -17,6 +17,7 @@ from docent.answering.service import AnswerService
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.events import EventBus
+from docent.ingestion.offline_nlp import configure_offline
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
 from docent.search.backend import SearchBackend, build_backend
@@ -49,6 +50,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """Build the clients, create or check the index, and close everything on exit."""
     async with AsyncExitStack() as stack:
         settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+        # Before anything imports unstructured: no telemetry, no model downloads.
+        await asyncio.to_thread(configure_offline)
         embedder = await asyncio.to_thread(build_embedder, settings.models.embedder, settings)
         stack.push_async_callback(embedder.aclose)
         backend = build_backend(settings)

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined,assignment"
 """Configure `unstructured` 0.27.x so that nothing is ever downloaded at run time.
 
 Call `configure()` once, at process start, BEFORE anything imports
@@ -630,7 +631,8 @@ def _regex_pos(text: str) -> list[tuple[str, str]]:
     for w in _regex_words(text):
         lw = w.lower()
         if lw in _BASE_VERBS and lw not in _IRREGULAR and lw not in _AUX:
-            is_verb = prev in _VERB_CONTEXT  # "to file", "we use", "will add"
+            # "to file", "we use", "will add", or sentence-initial imperative "See the ..."
+            is_verb = prev in _VERB_CONTEXT or prev in ("", ".", "!", "?", ":", ";")
         elif lw in _VERB_FORMS or (
             w.isalpha()
             and len(lw) >= 5
@@ -717,8 +719,9 @@ def install_import_only_stubs() -> list[str]:
     stubbed = []
     for modname, attrs in IMPORT_ONLY_MODULES.items():
         root = modname.split(".")[0]
-        if _module_available(root) and not getattr(sys.modules.get(root), "__docent_stub__", False):
-            continue
+        already_stub = getattr(sys.modules.get(root), "__docent_stub__", False)
+        if not already_stub and _module_available(root):
+            continue  # real package installed: never shadow it
         parts = modname.split(".")
         for i in range(1, len(parts) + 1):
             name = ".".join(parts[:i])

@@ -124,7 +124,31 @@ def _partition_docx(path: Path) -> list[Any]:
 def _partition_pdf(path: Path) -> list[Any]:
     from unstructured.partition.pdf import partition_pdf
 
+    _check_pdf_readable(path)
     return partition_pdf(filename=str(path), strategy="fast")
+
+
+def _check_pdf_readable(path: Path) -> None:
+    """The `fast` strategy returns nothing, without an error, for a PDF it cannot decrypt:
+    check first, so that the reason is ENCRYPTED and not "no text"."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        # An owner password alone (empty user password) still lets anyone read the text.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestionError(
+                ErrorCode.ENCRYPTED,
+                "this PDF document is password-protected; remove the password and upload it again",
+            )
+        len(reader.pages)
+    except IngestionError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise IngestionError(
+            ErrorCode.CORRUPT, f"this PDF document could not be read; it may be damaged ({exc})"
+        ) from exc
 
 
 _PARTITIONERS: dict[str, Callable[[Path], list[Any]]] = {

@@ -12,6 +12,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from docent.domain import DocumentRecord, DocumentStatus, IndexedChunk, Stage, utcnow
 from docent.errors import DocentError, ErrorCode, IngestionError
 from docent.ingestion.blobs import BlobStore
@@ -103,7 +105,7 @@ class Ingestor:
             raise IngestionError(ErrorCode.NO_TEXT, "the document has no text worth indexing")
 
         texts = [search_text(c.text, c.section) for c in chunks]
-        vectors = []
+        vectors: list[np.ndarray] = []
         batch = self.settings.embed_batch_size
         await self._publish(record, Stage.EMBEDDING, current=0, total=len(chunks))
         for start in range(0, len(texts), batch):

@@ -412,7 +412,7 @@ class EmbeddedBackend:
         return [
             ChunkMatch(
                 chunk=_chunk(row[: len(_CHUNK_COLUMNS)]),
-                document_title=row[-2],
+                document_title=str(row[-2]),
                 rank=rank,
                 score=-float(row[-1]),  # type: ignore[arg-type]  # FTS5's bm25() is negated so that smaller sorts first
             )
@@ -448,7 +448,7 @@ class EmbeddedBackend:
         return [
             ChunkMatch(
                 chunk=_chunk(row[: len(_CHUNK_COLUMNS)]),
-                document_title=row[-2],
+                document_title=str(row[-2]),
                 rank=rank,
                 score=1.0 - float(row[-1]),  # type: ignore[arg-type]
             )

@@ -5,13 +5,14 @@ non-loopback connection refused and recorded (nothing may be downloaded at run t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf
-from servers import DocentServer, gql, gql_raw, subscribe, upload
+from servers import DocentServer, gql, gql_raw, running_server, subscribe, upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -50,8 +51,12 @@ ANSWER = """subscription Answer($input: AskInput!) {
 
 
 @pytest.fixture(scope="module")
-def server(docent_server: DocentServer) -> DocentServer:
-    return docent_server
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
+    """A server of this module's own, so that its documents are the only ones."""
+    with running_server(tmp_path_factory.mktemp("e2e"), {"DOCENT_MAX_UPLOAD_MB": "2"}) as s:
+        yield s
+        # Nothing in this module may have tried to reach the network.
+        assert s.network_attempts() == [], s.network_attempts()
 
 
 async def wait_ready(server: DocentServer, document_id: str) -> list[dict[str, Any]]:
