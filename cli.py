@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from docent.client import DocentClient, GraphQLError
+from docent.settings import Settings
 
 app = typer.Typer(
     help="docent: ask questions of your documents; answers cite the page and passage.",
@@ -31,6 +32,29 @@ UrlOption = Annotated[
 TokenOption = Annotated[
     str | None, typer.Option("--token", envvar="DOCENT_TOKEN", help="Bearer token.")
 ]
+
+
+def _check_index(settings: Settings) -> None:
+    """Fail fast, with the reason and the fix, when the index cannot be opened with the
+    configured embedder (a dimension or model mismatch) instead of a startup traceback."""
+    from docent.errors import DocentError
+    from docent.search.backend import build_backend
+    from docent.search.embedders import build_embedder
+
+    async def check() -> None:
+        embedder = build_embedder(settings.models.embedder, settings)
+        backend = build_backend(settings)
+        try:
+            await backend.open(model=embedder.model, dimension=embedder.dimension)
+        finally:
+            await backend.aclose()
+            await embedder.aclose()
+
+    try:
+        asyncio.run(check())
+    except DocentError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
 
 
 def _logging(level: str) -> None:
@@ -61,7 +85,6 @@ def serve(
 
     from docent.api.app import create_app
     from docent.api.auth import InsecureBind, check_bind
-    from docent.settings import Settings
 
     _logging(log_level)
     settings = Settings.load()
@@ -72,6 +95,7 @@ def serve(
     except InsecureBind as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    _check_index(settings)
     config = uvicorn.Config(
         create_app(settings, run_worker=worker),
         host=host,
@@ -93,10 +117,10 @@ def run_worker(
     directory)."""
     from docent.ingestion.worker import build_worker
     from docent.runtime import open_runtime
-    from docent.settings import Settings
 
     _logging(log_level)
     settings = Settings.load()
+    _check_index(settings)
 
     async def main() -> None:
         async with open_runtime(settings) as runtime:

@@ -55,3 +55,27 @@ def test_cli_says_when_no_server_runs(tmp_path: Path) -> None:
     result = docent("ask", "anything", "--url", "http://127.0.0.1:9/graphql")
     assert result.returncode == 2
     assert "cannot reach docent" in result.stderr
+
+
+def test_serve_refuses_an_index_built_with_another_model(tmp_path: Path) -> None:
+    import asyncio
+
+    from docent.search.embedded import EmbeddedBackend
+
+    async def build() -> None:
+        backend = EmbeddedBackend(tmp_path / "index" / "docent.sqlite3")
+        await backend.open(model="some-other-model", dimension=768)
+        from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk
+
+        doc = DocumentRecord(id="d", owner="local", title="t", filename="t.txt", mime_type="text/plain",
+                             size_bytes=1, sha256="x", status=DocumentStatus.READY)  # fmt: skip
+        await backend.insert_document(doc)
+        chunk = Chunk(id="d-0", document_id="d", ordinal=0, text="some text here")
+        await backend.replace_chunks("local", "d", [IndexedChunk(chunk, "local", "t", [0.1] * 768)])
+        await backend.aclose()
+
+    asyncio.run(build())
+    result = docent("serve", "--port", "0", env={"DOCENT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "some-other-model (768 dimensions)" in result.stderr
+    assert "all-MiniLM-L6-v2" in result.stderr and "reindex" in result.stderr

