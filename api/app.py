@@ -117,15 +117,7 @@ class GuardMiddleware:
                     return
                 length = headers.get("content-length")
                 if length and length.isdigit() and int(length) > self.max_body:
-                    await _refuse(
-                        scope,
-                        receive,
-                        send,
-                        413,
-                        "TOO_LARGE",
-                        f"the upload is larger than {self.max_mb:g} MB",
-                        request_id,
-                    )
+                    await self._too_large(scope, receive, send, request_id)
                     return
                 receive = _limited(receive, self.max_body)
 
@@ -137,15 +129,11 @@ class GuardMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except _BodyTooLarge:
-            await _refuse(
-                scope,
-                receive,
-                send,
-                413,
-                "TOO_LARGE",
-                f"the upload is larger than {self.max_mb:g} MB",
-                request_id,
-            )
+            await self._too_large(scope, receive, send, request_id)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        message = f"the upload is larger than {self.max_mb:g} MB"
+        await _refuse(scope, receive, send, 413, "TOO_LARGE", message, request_id)
 
 
 class _BodyTooLarge(Exception):

@@ -34,6 +34,15 @@ def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(str(v) for v in values)
 
 
+def _ask_request(input: t.AskInput) -> AskRequest:
+    return AskRequest(
+        question=input.question,
+        top_k=input.top_k,
+        document_ids=_ids(input.document_ids),
+        mode=input.mode,
+    )
+
+
 async def _documents(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:
     """Load the documents behind hits or citations in one call."""
     records = await info.context.runtime.backend.get_documents(_owner(info), sorted(ids))
@@ -132,12 +141,7 @@ class Query:
 
     @strawberry.field(description="Answer a question from your documents, with citations.")
     async def ask(self, info: Info, input: t.AskInput) -> t.Answer:
-        request = AskRequest(
-            question=input.question,
-            top_k=input.top_k,
-            document_ids=_ids(input.document_ids),
-            mode=input.mode,
-        )
+        request = _ask_request(input)
         try:
             answer = await info.context.runtime.answers.ask(_owner(info), request)
         except DocentError as exc:
@@ -203,12 +207,7 @@ class Subscription:
         description="Stream an answer: AnswerSources first, then AnswerDelta text, then AnswerDone."
     )
     async def answer(self, info: Info, input: t.AskInput) -> AsyncGenerator[t.AnswerEvent, None]:
-        request = AskRequest(
-            question=input.question,
-            top_k=input.top_k,
-            document_ids=_ids(input.document_ids),
-            mode=input.mode,
-        )
+        request = _ask_request(input)
         documents: dict[str, DocumentRecord] = {}
         async for event in info.context.runtime.answers.stream(_owner(info), request):
             match event:

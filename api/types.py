@@ -36,6 +36,10 @@ class DocumentError:
     code: str
     message: str
 
+    @classmethod
+    def of(cls, code: str | None, message: str | None) -> DocumentError | None:
+        return cls(code=code, message=message or "") if code else None
+
 
 @strawberry.type
 class Document:
@@ -65,11 +69,7 @@ class Document:
             size_bytes=record.size_bytes,
             sha256=record.sha256,
             status=record.status,
-            error=(
-                DocumentError(code=record.error_code, message=record.error_message or "")
-                if record.error_code
-                else None
-            ),
+            error=DocumentError.of(record.error_code, record.error_message),
             page_count=record.page_count,
             chunk_count=record.chunk_count,
             tags=list(record.tags),
@@ -260,11 +260,7 @@ class DocumentEvent:
             total=event.total,
             progress=progress,
             message=event.message,
-            error=(
-                DocumentError(code=event.error_code, message=event.error_message or "")
-                if event.error_code
-                else None
-            ),
+            error=DocumentError.of(event.error_code, event.error_message),
             at=event.at,
             document=Document.from_record(record) if record else None,
         )

@@ -52,6 +52,10 @@ async def main(args: argparse.Namespace) -> None:
         return total / len(beir.queries)
 
     base = SearchSettings()
+    if args.relevance:
+        await relevance(beir, backend, embedder, base)
+        await backend.aclose()
+        return
     print(
         f"{args.split}: KEYWORD {await score(base, SearchMode.KEYWORD):.4f}  "
         f"SEMANTIC {await score(base, SearchMode.SEMANTIC):.4f}"
@@ -69,10 +73,48 @@ async def main(args: argparse.Namespace) -> None:
     await backend.aclose()
 
 
+#: Questions SciFact's abstracts do not answer, to see where "not found" should start.
+OFF_TOPIC = [
+    "What is the capital of France?", "How do I reset my router password?",
+    "Who won the football world cup in 2014?", "What time does the bakery open on Sunday?",
+    "How many moons does Jupiter have?", "What is the best recipe for lasagna?",
+    "How do I renew my passport?", "Which programming language should I learn first?",
+    "What is the price of a train ticket from Paris to Lyon?", "Who wrote Pride and Prejudice?",
+    "How do I change a flat tyre?", "What is the plot of the movie Inception?",
+    "When is the next leap year?", "How tall is the Eiffel Tower?",
+    "What are the rules of chess castling?", "How do I file my tax return?",
+    "What is the weather like in Lisbon in May?", "How do I install Python on Windows?",
+    "Who is the lead singer of Queen?", "How many players are on a rugby team?",
+]  # fmt: skip
+
+
+async def relevance(beir, backend, embedder, settings: SearchSettings) -> None:  # type: ignore[no-untyped-def]
+    """Best question-passage similarity for answerable (SciFact) and unanswerable questions."""
+    retriever = Retriever(backend, embedder, None, settings)
+
+    async def best(question: str) -> float:
+        outcome = await retriever.search(
+            "local", SearchRequest(question, SearchMode.SEMANTIC, top_k=1)
+        )
+        return outcome.best_similarity or -1.0
+
+    answerable = sorted([await best(q) for q in beir.queries.values()])
+    unanswerable = sorted([await best(q) for q in OFF_TOPIC])
+    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45):
+        kept = sum(v >= threshold for v in answerable) / len(answerable)
+        wrong = sum(v >= threshold for v in unanswerable) / len(unanswerable)
+        print(
+            f"min_relevance {threshold}: answers {kept:.1%} of SciFact questions, "
+            f"{wrong:.0%} of off-topic ones"
+        )
+    print(f"off-topic best similarities: {[round(v, 2) for v in unanswerable]}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--split", default="train", choices=["train", "test"])
+    parser.add_argument("--relevance", action="store_true", help="tune DOCENT_MIN_RELEVANCE")
     asyncio.run(main(parser.parse_args()))

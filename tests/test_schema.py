@@ -78,3 +78,17 @@ def test_expected_errors_pass_through() -> None:
     syntax = _schema_that_fails().execute_sync("{ nope }")
     assert syntax.errors and "nope" in syntax.errors[0].message
     assert is_expected(syntax.errors[0])
+
+
+def test_limits_let_graphiql_introspection_through_and_stop_bombs() -> None:
+    from graphql import get_introspection_query
+
+    schema = build_schema()
+    full = get_introspection_query(descriptions=True, input_value_deprecation=True)
+    assert schema.execute_sync(full).errors is None
+    aliases = "{ " + " ".join(f"a{i}: viewer {{ id }}" for i in range(40)) + " }"
+    result = schema.execute_sync(aliases)
+    assert result.errors and "alias" in result.errors[0].message.lower()
+    tokens = "{ viewer { " + "id " * 3000 + "} }"
+    result = schema.execute_sync(tokens)
+    assert result.errors and "token" in result.errors[0].message.lower()
