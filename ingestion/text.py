@@ -43,10 +43,16 @@ def detect_encoding(data: bytes) -> tuple[str, int]:
             return "utf-8", 0
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
-    if best is not None and best.encoding:
-        return best.encoding, 0
-    return "cp1252", 0
+    matches = from_bytes(sample)
+    best = matches.best()
+    if best is None or not best.encoding:
+        return "cp1252", 0
+    # Single-byte Latin code pages often decode the same bytes equally well; Windows-1252
+    # is by far the most common of them, so it wins ties (ï, not ď, in "naïve").
+    for match in matches:
+        if match.chaos <= best.chaos + 0.01 and "cp1252" in match.could_be_from_charset:
+            return "cp1252", 0
+    return best.encoding, 0
 
 
 def decode_text(data: bytes) -> str:

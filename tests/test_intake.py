@@ -1,0 +1,171 @@
+"""Upload intake: content sniffing, decoding, file names, tags (pure parts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docent.errors import ErrorCode, IngestionError
+from docent.ingestion import sniffing
+from docent.ingestion.documents import clean_filename, clean_tags
+from docent.ingestion.parsing import looks_like_heading
+from docent.ingestion.text import decode_text, detect_encoding, unwrap_lines
+
+from conftest import DATASETS
+from samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf
+
+TEXT = "Grüße aus Köln — naïve café, 10 €."
+
+
+@pytest.mark.parametrize(
+    ("encoded", "encoding"),
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8"),
+        (TEXT.encode("utf-16"), "utf-16-le"),
+        (TEXT.encode("utf-16-be"), "utf-16-be"),
+        (TEXT.encode("utf-32"), "utf-32-le"),
+        ((TEXT + " Straße, Öl und Übermut in der Fußgängerzone. " * 20).encode("cp1252"), None),
+    ],
+)
+def test_text_in_any_common_encoding(encoded: bytes, encoding: str | None) -> None:
+    if encoding:
+        assert detect_encoding(encoded)[0] == encoding
+    assert decode_text(encoded).startswith(TEXT)
+
+
+def test_decoding_never_fails_on_a_byte() -> None:
+    assert "valid" in decode_text(b"valid \xff\xfe\x00 bytes \x81\x8d and more")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "mime"),
+    [
+        ("manual.bin", make_pdf(WARRANTY_PDF_PAGES), sniffing.PDF),
+        ("notes.pdf", HANDBOOK_MD.encode(), sniffing.MARKDOWN),  # the extension lies
+        ("handbook.md", HANDBOOK_MD.encode(), sniffing.MARKDOWN),
+        ("page.txt", RECIPES_HTML.encode(), sniffing.HTML),
+        ("plain.md", b"Just some words.\nAnd more words.", sniffing.MARKDOWN),
+        ("plain.txt", "Just words, with umlauts: äöü.".encode("utf-16"), sniffing.TEXT),
+        ("mail.txt", b"From: a@example.com\nTo: b@example.com\nSubject: hi\n\nbody", sniffing.EML),
+        ("image.txt", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, sniffing.PNG),
+    ],
+)
+def test_type_is_decided_by_content(tmp_path: Path, name: str, content: bytes, mime: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert sniffing.sniff(path, name).mime_type == mime
+
+
+def test_office_files_are_told_apart_by_their_parts(tmp_path: Path) -> None:
+    docx = make_docx(tmp_path / "renamed.zip", [("Title", ["Body."])])
+    assert sniffing.sniff(docx, "renamed.zip").mime_type == sniffing.DOCX
+
+
+@pytest.mark.parametrize(
+    ("content", "description"),
+    [
+        (b"PK\x05\x06" + b"\x00" * 18, "ZIP archive"),
+        (b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, "ELF executable"),
+        (b"MZ\x90\x00" + b"\x00" * 64, "Windows executable"),
+        (b"\x1f\x8b\x08\x00" + b"\x00" * 16, "gzip archive"),
+        (bytes(range(256)) * 4, "binary data"),
+    ],
+)
+def test_binaries_are_named(tmp_path: Path, content: bytes, description: str) -> None:
+    path = tmp_path / "file.txt"
+    path.write_bytes(content)
+    assert description in sniffing.sniff(path, "file.txt").description
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    with pytest.raises(IngestionError) as info:
+        sniffing.sniff(path, "empty.txt")
+    assert info.value.code is ErrorCode.EMPTY
+
+
+@pytest.mark.skipif(not DATASETS.exists(), reason="../shared/datasets is not beside the repository")
+@pytest.mark.parametrize(
+    ("name", "mime"),
+    [
+        ("pdf_fake-memo.pdf", sniffing.PDF),
+        ("simple.docx", sniffing.DOCX),
+        ("fake-power-point.pptx", sniffing.PPTX),
+        ("stanley-cups.xlsx", sniffing.XLSX),
+        ("password_protected.xlsx", "application/x-encrypted-ooxml"),
+        ("fake.odt", sniffing.ODT),
+        ("fake-html-cp1252.html", sniffing.HTML),
+        ("umlauts-non-utf8.md", sniffing.MARKDOWN),
+        ("fake-text-utf-32.txt", sniffing.TEXT),
+        ("eml_fake-email.eml", sniffing.EML),
+        ("img_DA-1p.png", sniffing.PNG),
+        ("img_example.jpg", sniffing.JPEG),
+        ("simple.zip", "application/zip"),
+    ],
+)
+def test_real_files(name: str, mime: str) -> None:
+    path = DATASETS / "messy-docs" / name
+    assert sniffing.sniff(path, name).mime_type == mime
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("report.pdf", "report.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\secret.docx", "secret.docx"),
+        ("bad\x00name\x1b[31m.txt", "badname[31m.txt"),
+        ("  ..hidden. ", "hidden"),
+        ("", "upload"),
+        (None, "upload"),
+        ("a" * 400 + ".txt", "a" * 255),
+    ],
+)
+def test_filenames_are_sanitised(raw: str | None, clean: str) -> None:
+    assert clean_filename(raw) == clean
+
+
+def test_tags() -> None:
+    assert clean_tags([" hr ", "hr", "2024", ""]) == ("hr", "2024")
+    with pytest.raises(IngestionError.__mro__[1]):
+        clean_tags(["x" * 100])
+    with pytest.raises(IngestionError.__mro__[1]):
+        clean_tags([f"t{i}" for i in range(30)])
+
+
+def test_unwrapping_hard_wrapped_text() -> None:
+    wrapped = (
+        "Title line\n"
+        "This paragraph was wrapped by an old editor at a fixed width of about\n"
+        "seventy characters, so its sentences are cut in the middle of a line\n"
+        "and must be joined again before parsing.\n"
+        "- a list item stays alone\n"
+        "- another item\n"
+        "Short line\n"
+        "and a continuation in lower case."
+    )
+    lines = unwrap_lines(wrapped).split("\n")
+    assert lines[0] == "Title line"
+    assert lines[1].startswith("This paragraph") and lines[1].endswith("before parsing.")
+    assert lines[2:4] == ["- a list item stays alone", "- another item"]
+    assert lines[4] == "Short line and a continuation in lower case."
+
+
+@pytest.mark.parametrize(
+    ("text", "heading"),
+    [
+        ("Warranty", True),
+        ("2. Installation and setup", True),
+        ("Norwich City career.", False),
+        ("in 2004", False),
+        (
+            "A very long line that goes on and on and reads like a sentence rather than a heading at all",
+            False,
+        ),
+    ],
+)
+def test_headings(text: str, heading: bool) -> None:
+    assert looks_like_heading(text) is heading
