@@ -2,7 +2,8 @@
 
 An upload returns as soon as the file is stored and its job queued; the work happens in
 a worker. The record is written before the job is queued, so a job never looks for a
-document that does not exist; a job that is lost is found again by `recover`.
+document that does not exist; a document whose job is lost is found again by the
+workers' recovery cron (`worker.recover_lost_jobs`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 
-from docent.domain import DocumentRecord, DocumentStatus, Stage, utcnow
+from docent.domain import DocumentRecord, DocumentStatus, Stage
 from docent.errors import ErrorCode, IngestionError, InvalidInput, NotFound
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.events import DocumentEvent, EventBus
@@ -216,23 +217,28 @@ class DocumentService:
                 yield event
                 last = event
 
-    async def recover(self, *, stale_after_s: float) -> int:
-        """Queue again the documents whose job was lost (QUEUED or PROCESSING for longer
-        than `stale_after_s` with no job in the queue). Returns how many."""
-        count = 0
+    async def lost(self, *, stale_after_s: float) -> list[DocumentRecord]:
+        """Documents QUEUED or PROCESSING for longer than `stale_after_s` whose job is in no
+        queue: the job vanished (Redis lost it, or arq gave up after workers died)."""
         stuck = await self._backend.documents_in_status(
             [DocumentStatus.QUEUED, DocumentStatus.PROCESSING], older_than_s=stale_after_s
         )
-        for record in stuck:
-            if await self._job_alive(record):
-                continue
-            attempt = int(utcnow().timestamp())
-            log.warning("re-queuing %s (%s, job lost)", record.id, record.status.value)
-            requeued = record.evolve(status=DocumentStatus.QUEUED)
-            if await self._backend.update_document(requeued, expected_version=record.version):
-                await self._enqueue(requeued, attempt=attempt)
-                count += 1
+        return [record for record in stuck if not await self._job_alive(record)]
+
+    async def requeue(self, record: DocumentRecord) -> int:
+        """Queue a lost document again; returns how many times this version was requeued."""
+        key = f"docent:requeued:{record.id}:v{record.version}"
+        count = int(await self._queue.incr(key))
+        await self._queue.expire(key, 30 * 24 * 3600)
+        log.warning("re-queuing %s (%s, job lost, time %d)", record.id, record.status.value, count)
+        requeued = record.evolve(status=DocumentStatus.QUEUED)
+        if await self._backend.update_document(requeued, expected_version=record.version):
+            await self._enqueue(requeued, attempt=count)
         return count
+
+    async def times_requeued(self, record: DocumentRecord) -> int:
+        value = await self._queue.get(f"docent:requeued:{record.id}:v{record.version}")
+        return int(value or 0)
 
     async def _job_alive(self, record: DocumentRecord) -> bool:
         current = await self._queue.get(f"docent:job:{record.id}")

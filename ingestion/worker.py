@@ -59,10 +59,28 @@ async def process_document(ctx: dict[str, Any], owner: str, document_id: str, ve
     return outcome.value
 
 
+#: A document whose job is lost this many times (its worker crashed or timed out each
+#: time) is failed instead of being queued again: no document stays in processing forever.
+MAX_REQUEUES = 2
+
+
 async def recover_lost_jobs(ctx: dict[str, Any]) -> int:
+    """Every minute, in every worker: find documents whose job vanished; queue them again,
+    or fail them when that already happened MAX_REQUEUES times."""
     runtime: Runtime = ctx["runtime"]
     stale = runtime.settings.queue.job_timeout_s + 60
-    return await runtime.documents.recover(stale_after_s=stale)
+    handled = 0
+    for record in await runtime.documents.lost(stale_after_s=stale):
+        if await runtime.documents.times_requeued(record) >= MAX_REQUEUES:
+            await runtime.ingestor.fail(
+                record.owner, record.id, record.version, ErrorCode.TIMEOUT,
+                f"processing stopped {MAX_REQUEUES + 1} times without finishing (the worker "
+                "timed out or crashed on this file); reprocess the document to try again",
+            )  # fmt: skip
+        else:
+            await runtime.documents.requeue(record)
+        handled += 1
+    return handled
 
 
 def build_worker(runtime: Runtime, *, handle_signals: bool, burst: bool = False) -> Worker:
