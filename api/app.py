@@ -9,13 +9,14 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -210,6 +211,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                         await state.worker_task
                 state.runtime = None
 
+    home_page = (Path(__file__).parent / "home.html").read_text(encoding="utf-8")
+
+    async def home(request: Request) -> Response:
+        return HTMLResponse(home_page)
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -237,6 +243,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         )
 
     routes = [
+        Route("/", home),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
