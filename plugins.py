@@ -13,7 +13,8 @@ def pick(kind: str, name: str, implementations: Mapping[str, str]) -> Any:
         target = implementations[name]
     except KeyError:
         raise ValueError(
-            f"{kind} {name!r} is not available; choose one of {', '.join(sorted(implementations))}"
+            f"{kind} {name!r} is not available in this version of docent; available: "
+            f"{', '.join(sorted(implementations)) or 'none'}"
         ) from None
     module_name, _, attr = target.partition(":")
     obj: Any = importlib.import_module(module_name)
