@@ -50,9 +50,11 @@ class DocentGraphQL(GraphQL[Context, None]):
         super().__init__(
             build_schema(),
             graphql_ide="graphiql",
-            multipart_uploads_enabled=True,
+            multipart_uploads_enabled=True,  # CSRF-guarded by GuardMiddleware
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allow_queries_via_get=True,
+            # Browsers send Origin on WebSockets: same-site pages, and the CORS origins.
+            allowed_origins=state.settings.api.cors_origins,
         )
         self._state = state
 

@@ -381,3 +381,19 @@ async def test_bad_input_gets_stable_codes(server: DocentServer) -> None:
     assert unknown["data"]["document"] is None
     events_of_unknown = await gql_raw(server.url, "{ nosuchfield }")
     assert "nosuchfield" in events_of_unknown["errors"][0]["message"]
+
+
+async def test_websocket_from_another_site_is_refused(server: DocentServer) -> None:
+    import websockets
+
+    protocols = [websockets.Subprotocol("graphql-transport-ws")]
+    with pytest.raises(websockets.InvalidStatus):
+        async with websockets.connect(
+            server.ws_url, subprotocols=protocols, origin=websockets.Origin("https://evil.example")
+        ):
+            pass
+    # the same site (the page served by docent) is welcome
+    async with websockets.connect(
+        server.ws_url, subprotocols=protocols, origin=websockets.Origin(server.base)
+    ) as ws:
+        assert ws.subprotocol == "graphql-transport-ws"
