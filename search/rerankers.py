@@ -31,4 +31,5 @@ def build_reranker(settings: Settings, embedder: Embedder) -> Reranker | None:
     if settings.models.reranker == "none":
         return None
     factory = pick("reranker", settings.models.reranker, _RERANKERS)
-    return factory(embedder)  # type: ignore[no-any-return]
+    reranker: Reranker = factory(embedder)
+    return reranker
