@@ -51,6 +51,9 @@ class SearchSettings(BaseSettings):
     model_config = _COMMON
     search_backend: Literal["embedded", "elasticsearch"] = "embedded"
     elasticsearch_url: str = "http://127.0.0.1:9200"
+    elasticsearch_index_prefix: str = Field(default="docent", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
+    elasticsearch_shards: int = Field(default=1, ge=1, le=64)
+    elasticsearch_replicas: int = Field(default=0, ge=0, le=8)
     # Candidates each method contributes before fusion, the fusion constant and the keyword
     # ranking's share of the fusion (the semantic ranking gets the rest). Tuned on the
     # SciFact train split (benchmarks/tune.py): k=20 and 0.6 gave nDCG@10 0.724, against

@@ -7,7 +7,7 @@ no call that reads or writes across owners.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -48,9 +48,10 @@ class IndexInfo:
 class SearchBackend(Protocol):
     name: str
 
-    async def open(self, *, model: str, dimension: int) -> None:
+    async def open(self, *, model: str, dimension: int, check_model: bool = True) -> None:
         """Create or upgrade the schema (idempotent) and check that the index was built with
-        this embedding model and dimension; raise `IndexMismatch` otherwise."""
+        this embedding model and dimension; raise `IndexMismatch` otherwise (unless
+        `check_model` is false: `reindex` opens an index built with another model)."""
         ...
 
     async def aclose(self) -> None: ...
@@ -103,6 +104,19 @@ class SearchBackend(Protocol):
     async def keyword_search(
         self, owner: str, query: str, *, limit: int, document_ids: Sequence[str] | None = None
     ) -> list[ChunkMatch]: ...
+
+    async def reindex(
+        self,
+        embed: Callable[[list[str]], Awaitable[np.ndarray]],
+        *,
+        model: str,
+        dimension: int,
+        batch: int = 64,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Re-embed every chunk with `embed` into a new index version while the current one
+        keeps serving, then switch atomically and drop the old one. Returns chunks done."""
+        ...
 
     async def semantic_search(
         self,

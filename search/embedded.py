@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,7 +38,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+#: 1: first version. 2: chunks keep the text BM25 and the embedder saw (`search_text`),
+#: so that `reindex` re-embeds exactly that; the vector table's name is in `meta`.
+SCHEMA_VERSION = 2
+DEFAULT_VECTOR_TABLE = "chunk_vectors"
 _DOCUMENT_COLUMNS = [
     "id",
     "owner",
@@ -82,10 +86,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS documents_owner_sha256 ON documents (owner, sh
 CREATE INDEX IF NOT EXISTS documents_owner_created ON documents (owner, created_at, id);
 CREATE INDEX IF NOT EXISTS documents_status ON documents (status, updated_at);
 CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, document_id TEXT NOT NULL,
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, document_id TEXT NOT NULL,
     owner TEXT NOT NULL, ordinal INTEGER NOT NULL, text TEXT NOT NULL, page INTEGER,
     page_end INTEGER, section TEXT, element_types TEXT NOT NULL DEFAULT '[]',
-    start_offset INTEGER NOT NULL DEFAULT 0, end_offset INTEGER NOT NULL DEFAULT 0
+    start_offset INTEGER NOT NULL DEFAULT 0, end_offset INTEGER NOT NULL DEFAULT 0,
+    search_text TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks (document_id, ordinal);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
@@ -94,9 +99,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
 """
 
 
-def _vector_table_sql(dimension: int) -> str:
+def _vector_table_sql(dimension: int, table: str = DEFAULT_VECTOR_TABLE) -> str:
     return (
-        "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vectors USING vec0 ("
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING vec0 ("
         "owner TEXT PARTITION KEY, document_id TEXT, "
         f"embedding float[{dimension}] distance_metric=cosine)"
     )
@@ -139,6 +144,7 @@ class EmbeddedBackend:
         self._connections_lock = threading.Lock()
         self._write_lock = asyncio.Lock()
         self._dimension: int | None = None
+        self._model: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmbeddedBackend:
@@ -177,12 +183,16 @@ class EmbeddedBackend:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def open(self, *, model: str, dimension: int) -> None:
+    async def open(self, *, model: str, dimension: int, check_model: bool = True) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        await self._write(lambda conn: self._migrate(conn, model, dimension))
-        self._dimension = dimension
+        self._model, self._dimension = await self._write(
+            lambda conn: self._migrate(conn, model, dimension, check_model)
+        )
 
-    def _migrate(self, conn: apsw.Connection, model: str, dimension: int) -> None:
+    def _migrate(
+        self, conn: apsw.Connection, model: str, dimension: int, check_model: bool
+    ) -> tuple[str, int]:
+        """Create or upgrade the schema; returns the model and dimension the index holds."""
         conn.execute(_SCHEMA)
         meta = _meta(conn)
         stored_version = int(meta.get("schema_version", SCHEMA_VERSION))
@@ -191,24 +201,49 @@ class EmbeddedBackend:
                 f"the index at {self.path} was written by a newer docent "
                 f"(schema {stored_version}); upgrade docent to open it"
             )
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}
+        if "search_text" not in columns:  # schema 1 -> 2
+            conn.execute("ALTER TABLE chunks ADD COLUMN search_text TEXT")
         chunk_count = _scalar(conn, "SELECT count(*) FROM chunks")
+        table = meta.get("vector_table", DEFAULT_VECTOR_TABLE)
         stored_model, stored_dim = meta.get("embedding_model"), meta.get("embedding_dimension")
         if stored_model is not None and (stored_model, int(stored_dim or 0)) != (model, dimension):
-            if chunk_count:
+            if chunk_count and check_model:
                 raise IndexMismatch(
                     f"the index at {self.path} holds {chunk_count} chunks embedded with "
                     f"{stored_model} ({stored_dim} dimensions), but the configured embedder is "
                     f"{model} ({dimension} dimensions). Vectors of different models cannot be "
                     "compared: set DOCENT_EMBEDDER back, or run `docent reindex` to re-embed."
                 )
-            conn.execute("DROP TABLE IF EXISTS chunk_vectors")
-        conn.execute(_vector_table_sql(dimension))
+            if not chunk_count:  # an empty index adopts the configured model
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+                stored_model, stored_dim = None, None
+        if stored_model is None:
+            conn.execute(_vector_table_sql(dimension, table))
+            meta.update(embedding_model=model, embedding_dimension=str(dimension))
         for key, value in (
             ("schema_version", str(SCHEMA_VERSION)),
-            ("embedding_model", model),
-            ("embedding_dimension", str(dimension)),
+            ("embedding_model", meta["embedding_model"]),
+            ("embedding_dimension", meta["embedding_dimension"]),
+            ("vector_table", table),
         ):
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return meta["embedding_model"], int(meta["embedding_dimension"])
+
+    def _vector_table(self, conn: apsw.Connection) -> str:
+        """The vector table, after checking that it holds this process's model: a reindex
+        in another process may have replaced it with another model's."""
+        meta = _meta(conn)
+        if (meta.get("embedding_model"), int(meta.get("embedding_dimension", 0))) != (
+            self._model,
+            self._dimension,
+        ):
+            raise SearchUnavailable(
+                f"the index was rebuilt for {meta.get('embedding_model')} "
+                f"({meta.get('embedding_dimension')} dimensions); restart docent with the "
+                "matching DOCENT_EMBEDDER"
+            )
+        return meta.get("vector_table", DEFAULT_VECTOR_TABLE)
 
     async def aclose(self) -> None:
         def close_all() -> None:
@@ -321,7 +356,9 @@ class EmbeddedBackend:
 
     async def delete_document(self, owner: str, document_id: str) -> bool:
         def delete(conn: apsw.Connection) -> bool:
-            _delete_chunks(conn, owner, document_id)
+            _delete_chunks(
+                conn, owner, document_id, _meta(conn).get("vector_table", DEFAULT_VECTOR_TABLE)
+            )
             conn.execute("DELETE FROM documents WHERE owner = ? AND id = ?", (owner, document_id))
             return bool(conn.changes())
 
@@ -353,27 +390,28 @@ class EmbeddedBackend:
             vector = np.asarray(item.vector, dtype=np.float32)
             if not np.all(np.isfinite(vector)) or float(np.linalg.norm(vector)) < 1e-6:
                 raise ValueError(f"chunk {item.chunk.id} has a zero or invalid vector")
-            terms = " ".join(analysis.analyze(item.search_text or item.chunk.text))
-            rows.append((item.chunk, terms, vector.tobytes()))
+            search_text = item.search_text or item.chunk.text
+            terms = " ".join(analysis.analyze(search_text))
+            rows.append((item.chunk, search_text, terms, vector.tobytes()))
 
         def replace(conn: apsw.Connection) -> None:
-            _delete_chunks(conn, owner, document_id)
-            for chunk, terms, vector in rows:
+            table = self._vector_table(conn)
+            _delete_chunks(conn, owner, document_id, table)
+            for chunk, search_text, terms, vector in rows:
                 conn.execute(
                     "INSERT INTO chunks (id, document_id, owner, ordinal, text, page, page_end, "
-                    "section, element_types, start_offset, end_offset) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "section, element_types, start_offset, end_offset, search_text) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         chunk.id, document_id, owner, chunk.ordinal, chunk.text, chunk.page,
                         chunk.page_end, chunk.section, json.dumps(list(chunk.element_types)),
-                        chunk.start_offset, chunk.end_offset,
+                        chunk.start_offset, chunk.end_offset, search_text,
                     ),
                 )  # fmt: skip
                 rowid = conn.last_insert_rowid()
                 conn.execute("INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)", (rowid, terms))
                 conn.execute(
-                    "INSERT INTO chunk_vectors (rowid, owner, document_id, embedding) "
-                    "VALUES (?, ?, ?, ?)",
+                    f"INSERT INTO {table} (rowid, owner, document_id, embedding) VALUES (?, ?, ?, ?)",
                     (rowid, owner, document_id, vector),
                 )
 
@@ -439,21 +477,101 @@ class EmbeddedBackend:
             params.extend(document_ids)
         columns = ", ".join(f"c.{c}" for c in _CHUNK_COLUMNS)
         sql = (
-            f"WITH knn AS (SELECT rowid, distance FROM chunk_vectors WHERE {where}) "
+            "WITH knn AS (SELECT rowid, distance FROM {table} WHERE " + where + ") "
             f"SELECT {columns}, d.title, knn.distance FROM knn "
             "JOIN chunks c ON c.rowid = knn.rowid JOIN documents d ON d.id = c.document_id "
             "ORDER BY knn.distance"
         )
-        rows = await self._run(lambda conn: conn.execute(sql, tuple(params)).fetchall())
+
+        def read(conn: apsw.Connection) -> list[Any]:
+            rows: list[Any] = []
+            with conn:  # one read transaction: a reindex cannot swap the table in between
+                table = self._vector_table(conn)
+                rows = conn.execute(sql.format(table=table), tuple(params)).fetchall()
+            return rows
+
+        rows = await self._run(read)
         return [
             ChunkMatch(
                 chunk=_chunk(row[: len(_CHUNK_COLUMNS)]),
                 document_title=str(row[-2]),
                 rank=rank,
-                score=1.0 - float(row[-1]),  # type: ignore[arg-type]
+                score=1.0 - float(row[-1]),
             )
             for rank, row in enumerate(rows, start=1)
         ]
+
+    # -- reindex -----------------------------------------------------------------------
+
+    async def reindex(
+        self,
+        embed: Callable[[list[str]], Awaitable[np.ndarray]],
+        *,
+        model: str,
+        dimension: int,
+        batch: int = 64,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Re-embed every chunk into a new vector table while the old one keeps serving,
+        then switch to it in one transaction (catching up with chunks written meanwhile)
+        and drop the old table."""
+
+        def create(conn: apsw.Connection) -> tuple[str, str, int]:
+            old = _meta(conn).get("vector_table", DEFAULT_VECTOR_TABLE)
+            number = int(old.rsplit("_", 1)[1]) if old[-1].isdigit() else 1
+            new = f"{DEFAULT_VECTOR_TABLE}_{number + 1}"
+            conn.execute(f"DROP TABLE IF EXISTS {new}")
+            conn.execute(_vector_table_sql(dimension, new))
+            return old, new, _scalar(conn, "SELECT count(*) FROM chunks")
+
+        old, new, total = await self._write(create)
+        done = 0
+        last = 0
+        while True:
+            rows = await self._run(functools.partial(_chunks_after, after=last, limit=batch))
+            if not rows:
+                break
+            vectors = await embed([str(r[3]) for r in rows])
+            await self._write(
+                functools.partial(_insert_vectors, table=new, rows=rows, vectors=vectors)
+            )
+            last = int(rows[-1][0])
+            done += len(rows)
+            if progress:
+                progress(done, total)
+
+        def missing(conn: apsw.Connection) -> list[Any]:
+            return conn.execute(
+                "SELECT rowid, owner, document_id, coalesce(search_text, text) FROM chunks "
+                f"WHERE rowid NOT IN (SELECT rowid FROM {new})"
+            ).fetchall()
+
+        # Catch up with chunks written while copying, first outside the write lock (it may
+        # be many), then inside the switch (a few at most; if more arrive, try again later).
+        for _ in range(2):
+            rows = await self._run(missing)
+            if rows:
+                vectors = await embed([str(r[3]) for r in rows])
+                await self._write(
+                    functools.partial(_insert_vectors, table=new, rows=rows, vectors=vectors)
+                )
+                done += len(rows)
+
+        def switch(conn: apsw.Connection) -> None:
+            if missing(conn):
+                raise SearchUnavailable("chunks kept arriving during the reindex; run it again")
+            conn.execute(f"DELETE FROM {new} WHERE rowid NOT IN (SELECT rowid FROM chunks)")
+            for key, value in (
+                ("embedding_model", model),
+                ("embedding_dimension", str(dimension)),
+                ("vector_table", new),
+            ):
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            conn.execute(f"DROP TABLE IF EXISTS {old}")
+
+        await self._write(switch)
+        self._model, self._dimension = model, dimension
+        return done
 
 
 def _scalar(conn: apsw.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -476,7 +594,25 @@ def _in_transaction(conn: apsw.Connection, fn: Callable[[apsw.Connection], T]) -
     return result
 
 
-def _delete_chunks(conn: apsw.Connection, owner: str, document_id: str) -> None:
+def _chunks_after(conn: apsw.Connection, *, after: int, limit: int) -> list[Any]:
+    return conn.execute(
+        "SELECT rowid, owner, document_id, coalesce(search_text, text) FROM chunks "
+        "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+        (after, limit),
+    ).fetchall()
+
+
+def _insert_vectors(
+    conn: apsw.Connection, table: str, rows: Sequence[Any], vectors: np.ndarray
+) -> None:
+    for (rowid, owner, document_id, _), vector in zip(rows, vectors, strict=True):
+        conn.execute(
+            f"INSERT INTO {table} (rowid, owner, document_id, embedding) VALUES (?, ?, ?, ?)",
+            (rowid, owner, document_id, np.asarray(vector, dtype=np.float32).tobytes()),
+        )
+
+
+def _delete_chunks(conn: apsw.Connection, owner: str, document_id: str, table: str) -> None:
     rowids = [
         r[0]
         for r in conn.execute(
@@ -487,7 +623,7 @@ def _delete_chunks(conn: apsw.Connection, owner: str, document_id: str) -> None:
         batch = rowids[start : start + 500]
         marks = ", ".join("?" * len(batch))
         conn.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({marks})", batch)
-        conn.execute(f"DELETE FROM chunk_vectors WHERE rowid IN ({marks})", batch)
+        conn.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", batch)
         conn.execute(f"DELETE FROM chunks WHERE rowid IN ({marks})", batch)
 
 

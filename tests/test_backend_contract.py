@@ -253,3 +253,58 @@ async def test_empty_index_adopts_a_new_model(tmp_path):
     info = await second.index_info()
     assert (info.model, info.dimension) == ("model-b", DIM * 2)
     await second.aclose()
+
+
+def fake_embed(dimension: int):  # type: ignore[no-untyped-def]
+    """A deterministic 'model': words hashed into `dimension` buckets."""
+    import hashlib
+
+    async def embed(texts: list[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                rows[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % dimension] += 1.0
+            rows[i, 0] += 0.01
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    return embed
+
+
+async def test_reindex_switches_model_and_keeps_serving(backend) -> None:
+    for i in range(12):
+        await add(
+            backend,
+            record(f"d{i}"),
+            [(f"alpha document {i} text", unit(1, i)), (f"beta part {i}", unit(0, 1, i))],
+        )
+    embed = fake_embed(DIM + 4)
+    searches: list[int] = []
+    written = False
+
+    async def embed_and_write(texts: list[str]) -> np.ndarray:
+        # a document arrives while the reindex runs (written with the old model)
+        nonlocal written
+        if not written:
+            written = True
+            await add(backend, record("late"), [("gamma latecomer text", unit(1, 1))])
+        searches.append(len(await backend.keyword_search("alice", "alpha", limit=50)))
+        return await embed(texts)
+
+    progress: list[tuple[int, int]] = []
+    done = await backend.reindex(
+        embed_and_write, model="model-b", dimension=DIM + 4, batch=5,
+        progress=lambda d, t: progress.append((d, t)),
+    )  # fmt: skip
+    assert done >= 24
+    assert searches and all(n == 12 for n in searches)  # the old index kept serving
+    assert progress and progress[-1][0] >= 24
+    info = await backend.index_info()
+    assert (info.model, info.dimension, info.chunk_count) == ("model-b", DIM + 4, 25)
+    query = (await embed(["gamma latecomer text"]))[0]
+    matches = await backend.semantic_search("alice", query, limit=3)
+    assert matches[0].chunk.document_id == "late"  # caught up with the new model
+    assert [
+        m.chunk.document_id for m in await backend.keyword_search("alice", "latecomer", limit=5)
+    ] == ["late"]
+    # writes now need the new model's vectors
+    await add(backend, record("after"), [("delta text", (await embed(["delta text"]))[0].tolist())])
