@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -315,6 +316,60 @@ def ask(
         err.print(f"[red]cannot reach docent at {url}[/red] ({exc}); is `docent serve` running?")
         raise typer.Exit(2) from exc
     raise typer.Exit(code)
+
+
+@app.command()
+def reindex(
+    embedder: Annotated[
+        str | None, typer.Option(help="Embedder to re-embed with (default: DOCENT_EMBEDDER).")
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=1024, help="Chunks per embedding call.")] = 64,
+) -> None:
+    """Re-embed every chunk into a new index version and switch to it atomically; searches
+    keep being served meanwhile. Then run docent with the same DOCENT_EMBEDDER."""
+    from docent.errors import DocentError
+    from docent.search.backend import build_backend
+    from docent.search.embedders import build_embedder
+
+    settings = Settings.load()
+    if embedder:
+        settings = dataclasses.replace(
+            settings, models=settings.models.model_copy(update={"embedder": embedder})
+        )
+
+    async def main() -> None:
+        model = build_embedder(settings.models.embedder, settings)
+        backend = build_backend(settings)
+        try:
+            await backend.open(model=model.model, dimension=model.dimension, check_model=False)
+            before = await backend.index_info()
+            console.print(
+                f"re-embedding {before.chunk_count} chunks: {before.model} ({before.dimension}) "
+                f"-> {model.model} ({model.dimension})"
+            )
+            with Progress(
+                TextColumn("reindex"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(), console=console,
+            ) as progress:  # fmt: skip
+                task = progress.add_task("reindex", total=max(1, before.chunk_count))
+                done = await backend.reindex(
+                    model.embed_documents, model=model.model, dimension=model.dimension,
+                    batch=batch, progress=lambda d, t: progress.update(task, completed=d, total=max(t, d)),
+                )  # fmt: skip
+            console.print(f"[green]done[/green]: {done} chunks re-embedded, index switched")
+            if before.model != model.model:
+                console.print(
+                    f"restart the API and workers with DOCENT_EMBEDDER={settings.models.embedder}"
+                )
+        finally:
+            await backend.aclose()
+            await model.aclose()
+
+    try:
+        asyncio.run(main())
+    except DocentError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
 
 
 @app.command("print-schema")

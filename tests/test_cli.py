@@ -79,3 +79,37 @@ def test_serve_refuses_an_index_built_with_another_model(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "some-other-model (768 dimensions)" in result.stderr
     assert "all-MiniLM-L6-v2" in result.stderr and "reindex" in result.stderr
+
+
+def test_reindex_while_the_server_runs(tmp_path: Path) -> None:
+    import asyncio
+
+    from servers import gql, running_server, upload
+
+    data = tmp_path / "data"
+    with running_server(data) as server:
+        response = asyncio.run(upload(server.url, "handbook.md", HANDBOOK_MD.encode()))
+        document = response.json()["data"]["uploadDocument"]["document"]["id"]
+        query = 'query { search(input: {query: "expense claims receipts"}) { hits { chunk { id } document { id } } } }'
+        import time
+
+        deadline = time.monotonic() + 60
+        while (
+            not asyncio.run(gql(server.url, query))["search"]["hits"]
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.5)
+        before = asyncio.run(gql(server.url, query))["search"]["hits"]
+        assert before and before[0]["document"]["id"] == document
+
+        result = docent("reindex", env={"DOCENT_DATA_DIR": str(data)})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "chunks re-embedded, index switched" in result.stdout
+        # the running server serves the new index without a restart
+        after = asyncio.run(gql(server.url, query))["search"]["hits"]
+        assert [h["chunk"]["id"] for h in after] == [h["chunk"]["id"] for h in before]
+        semantic = 'query { search(input: {query: "how do I get my expenses paid back", mode: SEMANTIC}) { hits { document { id } } } }'
+        assert (
+            asyncio.run(gql(server.url, semantic))["search"]["hits"][0]["document"]["id"]
+            == document
+        )
