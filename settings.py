@@ -75,6 +75,9 @@ class QueueSettings(BaseSettings):
     queue_name: str = "docent:queue"
     job_timeout_s: int = Field(default=600, ge=1)
     max_tries: int = Field(default=5, ge=1)
+    # A job that meets an unavailable index or provider waits and tries again (backoff up
+    # to 2 minutes): 200 tries is ~6 hours of outage before the document is failed.
+    transient_tries: int = Field(default=200, ge=1)
     worker_concurrency: int = Field(default=2, ge=1)
 
 

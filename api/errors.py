@@ -38,14 +38,32 @@ def is_expected(error: GraphQLError) -> bool:
     return isinstance(original, DocentError)
 
 
+def _docent_error(error: GraphQLError) -> DocentError | None:
+    original = error.original_error
+    while isinstance(original, GraphQLError):
+        original = original.original_error
+    return original if isinstance(original, DocentError) else None
+
+
 class MaskUnexpectedErrors(MaskErrors):
     """Strawberry's MaskErrors, with the code INTERNAL and the request id on masked errors,
-    and the original exception logged under that id."""
+    and the original exception logged under that id. An expected failure raised by any
+    resolver (a `DocentError`) keeps its message and gets its stable code."""
 
     def __init__(self) -> None:
         super().__init__(
             should_mask_error=lambda e: not is_expected(e), error_message=MASKED_MESSAGE
         )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        for error in errors:
+            expected = _docent_error(error)
+            if expected is not None and not (error.extensions or {}).get("code"):
+                error.extensions = {
+                    "code": expected.code.value,
+                    **({"field": expected.field} if expected.field else {}),
+                }
+        return super()._process_errors(errors)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = getattr(self.execution_context, "context", None)

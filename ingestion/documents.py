@@ -18,7 +18,7 @@ from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 
 from docent.domain import DocumentRecord, DocumentStatus, Stage
-from docent.errors import ErrorCode, IngestionError, InvalidInput, NotFound
+from docent.errors import ErrorCode, IngestionError, InvalidInput, NotFound, SearchUnavailable
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.events import DocumentEvent, EventBus
 from docent.ingestion.parsing import check_supported
@@ -126,7 +126,14 @@ class DocumentService:
         except BaseException:
             self._blobs.discard(staged)
             raise
-        stored = await self._backend.insert_document(record)
+        try:
+            stored = await self._backend.insert_document(record)
+        except SearchUnavailable:
+            # The index is down, Redis and the blob store are not: accept the upload, and
+            # let the job write the record once the index is back.
+            log.warning("search backend unavailable: upload %s queued with its record", record.id)
+            await self._enqueue(record, pending=True)
+            return UploadResult(document=record, deduplicated=False)
         if stored.id != record.id:
             self._blobs.delete(record.id)
             return UploadResult(document=stored, deduplicated=True)
@@ -171,7 +178,9 @@ class DocumentService:
         await self._enqueue(updated)
         return updated
 
-    async def _enqueue(self, record: DocumentRecord, attempt: int = 0) -> None:
+    async def _enqueue(
+        self, record: DocumentRecord, attempt: int = 0, pending: bool = False
+    ) -> None:
         current_job = job_id(record, attempt)
         await self._queue.set(f"docent:job:{record.id}", current_job, ex=30 * 24 * 3600)
         await self._queue.enqueue_job(
@@ -179,6 +188,7 @@ class DocumentService:
             record.owner,
             record.id,
             record.version,
+            record.to_dict() if pending else None,
             _job_id=current_job,
             _queue_name=self._queue_name,
         )

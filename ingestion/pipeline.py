@@ -45,8 +45,16 @@ class Ingestor:
     events: EventBus
     settings: IngestionSettings
 
-    async def process(self, owner: str, document_id: str, version: int) -> Outcome:
+    async def process(
+        self, owner: str, document_id: str, version: int, pending: DocumentRecord | None = None
+    ) -> Outcome:
+        """Process one version of a document. `pending` is the record of an upload accepted
+        while the index was down: it is written first (once)."""
         record = await self.backend.get_document(owner, document_id)
+        if record is None and pending is not None and not self.blobs.exists(document_id):
+            return Outcome.SKIPPED  # deleted meanwhile
+        if record is None and pending is not None:
+            record = await self.backend.insert_document(pending, deduplicate=False)
         if record is None or record.version != version:
             return Outcome.SKIPPED
         if record.status in (DocumentStatus.READY, DocumentStatus.FAILED):

@@ -11,8 +11,10 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from arq import Retry, cron
+from arq.connections import ArqRedis
 from arq.worker import Worker, func
 
+from docent.domain import DocumentRecord
 from docent.errors import ErrorCode, ProviderUnavailable, SearchUnavailable
 from docent.ingestion.documents import JOB_FUNCTION
 from docent.ingestion.pipeline import TransientError
@@ -25,19 +27,52 @@ log = logging.getLogger(__name__)
 _TRANSIENT = (SearchUnavailable, ProviderUnavailable, TransientError)
 
 
-def retry_delay(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:
-    """Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff
-    and Jitter"): spreads retries of many jobs that failed together."""
-    return random.uniform(0, min(cap, base * 2**attempt))
+def retry_delay(attempt: int, *, base: float = 2.0, cap: float = 120.0) -> float:
+    """Exponential backoff with "equal jitter" (AWS architecture blog, "Exponential Backoff
+    and Jitter"): spreads the retries of jobs that failed together, never retries at once."""
+    delay = min(cap, base * 2**attempt)
+    return delay / 2 + random.uniform(0, delay / 2)
 
 
-async def process_document(ctx: dict[str, Any], owner: str, document_id: str, version: int) -> str:
+class _Tries:
+    """Counters of a job's tries in Redis (they must outlive a crashed worker)."""
+
+    def __init__(self, redis: ArqRedis, key: str) -> None:
+        self._redis, self._key = redis, key
+
+    async def count(self, field: str, *, add: int = 1) -> int:
+        value: int = await self._redis.hincrby(self._key, field, add)  # type: ignore[misc]
+        await self._redis.expire(self._key, 7 * 24 * 3600)
+        return value
+
+
+async def process_document(
+    ctx: dict[str, Any],
+    owner: str,
+    document_id: str,
+    version: int,
+    pending: dict[str, Any] | None = None,
+) -> str:
     runtime: Runtime = ctx["runtime"]
     attempt: int = ctx.get("job_try", 1)
+    record = DocumentRecord.from_dict(pending) if pending else None
+    tries = _Tries(runtime.queue.redis, f"docent:tries:{ctx.get('job_id')}")
+    starts = await tries.count("starts")
+    waited = await tries.count("transient", add=0)
+    # Tries that neither finished nor asked to wait ended with the worker: crashed, killed,
+    # or out of time. A file that does that again and again is failed, not retried forever.
+    if starts - 1 - waited >= runtime.settings.queue.max_tries:
+        await runtime.ingestor.fail(
+            owner, document_id, version, ErrorCode.TIMEOUT,
+            f"processing stopped {starts - 1 - waited} times without finishing (the worker "
+            "crashed or ran out of time on this file); reprocess the document to try again",
+        )  # fmt: skip
+        return "failed"
     try:
-        outcome = await runtime.ingestor.process(owner, document_id, version)
+        outcome = await runtime.ingestor.process(owner, document_id, version, record)
     except _TRANSIENT as exc:
-        if attempt >= runtime.settings.queue.max_tries:
+        await tries.count("transient")
+        if attempt >= runtime.settings.queue.transient_tries:
             await runtime.ingestor.fail(
                 owner, document_id, version, exc.code,
                 f"gave up after {attempt} attempts: {exc.message}",
@@ -90,7 +125,7 @@ def build_worker(runtime: Runtime, *, handle_signals: bool, burst: bool = False)
             func(
                 process_document,
                 name=JOB_FUNCTION,
-                max_tries=queue.max_tries + 1,
+                max_tries=max(queue.max_tries, queue.transient_tries) + 1,
                 timeout=queue.job_timeout_s,
             )
         ],

@@ -63,9 +63,12 @@ class SearchBackend(Protocol):
     async def index_info(self) -> IndexInfo: ...
 
     # Document records
-    async def insert_document(self, record: DocumentRecord) -> DocumentRecord:
+    async def insert_document(
+        self, record: DocumentRecord, *, deduplicate: bool = True
+    ) -> DocumentRecord:
         """Store a new record; when the owner already has one with the same sha256, return
-        that one instead (uploads are deduplicated per owner)."""
+        that one instead (uploads are deduplicated per owner), unless `deduplicate` is off
+        (a record written late, whose id a client already holds)."""
         ...
 
     async def get_document(self, owner: str, document_id: str) -> DocumentRecord | None: ...

@@ -373,9 +373,11 @@ class ElasticsearchBackend:
     def _claim_id(self, owner: str, sha256: str) -> str:
         return hashlib.sha256(f"{owner}\x00{sha256}".encode()).hexdigest()
 
-    async def insert_document(self, record: DocumentRecord) -> DocumentRecord:
+    async def insert_document(
+        self, record: DocumentRecord, *, deduplicate: bool = True
+    ) -> DocumentRecord:
         claim = self._claim_id(record.owner, record.sha256)
-        for _ in range(3):
+        for _ in range(3 if deduplicate else 0):
             try:
                 await self._call(
                     self._client.create(

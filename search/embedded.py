@@ -268,7 +268,10 @@ class EmbeddedBackend:
 
     # -- documents ---------------------------------------------------------------------
 
-    async def insert_document(self, record: DocumentRecord) -> DocumentRecord:
+    async def insert_document(
+        self, record: DocumentRecord, *, deduplicate: bool = True
+    ) -> DocumentRecord:
+        # SQLite enforces one record per (owner, sha256): `deduplicate` cannot be turned off.
         def insert(conn: apsw.Connection) -> DocumentRecord:
             existing = _fetch_documents(
                 conn, "owner = ? AND sha256 = ?", (record.owner, record.sha256)

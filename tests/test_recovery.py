@@ -51,3 +51,24 @@ async def test_lost_jobs_are_requeued_then_failed(tmp_path: Path) -> None:
         assert failed.error_code == "TIMEOUT"
         assert "reprocess" in (failed.error_message or "")
         assert await recover_lost_jobs(ctx) == 0
+
+
+async def test_a_file_that_keeps_killing_its_worker_is_failed(tmp_path: Path) -> None:
+    from docent.ingestion.worker import process_document
+
+    settings = Settings(
+        storage=StorageSettings(data_dir=tmp_path), queue=QueueSettings(max_tries=2)
+    )
+    async with open_runtime(settings) as runtime:
+        record = DocumentRecord(
+            id="crashy", owner="local", title="t", filename="t.txt", mime_type="text/plain",
+            size_bytes=3, sha256="abc", status=DocumentStatus.PROCESSING,
+        )  # fmt: skip
+        await runtime.backend.insert_document(record)
+        ctx = {"runtime": runtime, "job_id": "doc:crashy:v1", "job_try": 1}
+        # two tries started and never finished (as if the worker had died each time)
+        await runtime.queue.redis.hset("docent:tries:doc:crashy:v1", "starts", 2)
+        assert await process_document(ctx, "local", "crashy", 1) == "failed"
+        failed = await runtime.backend.get_document("local", "crashy")
+        assert failed.status is DocumentStatus.FAILED and failed.error_code == "TIMEOUT"
+        assert "2 times" in (failed.error_message or "")

@@ -92,3 +92,20 @@ def test_limits_let_graphiql_introspection_through_and_stop_bombs() -> None:
     tokens = "{ viewer { " + "id " * 3000 + "} }"
     result = schema.execute_sync(tokens)
     assert result.errors and "token" in result.errors[0].message.lower()
+
+
+def test_expected_errors_from_any_resolver_carry_their_code() -> None:
+    from docent.errors import SearchUnavailable
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def down(self) -> str:
+            raise SearchUnavailable("Elasticsearch at http://es:9200 cannot be reached")
+
+    result = strawberry.Schema(query=Query, extensions=[MaskUnexpectedErrors]).execute_sync(
+        "{ down }"
+    )
+    [error] = result.errors or []
+    assert error.message.startswith("Elasticsearch at")
+    assert error.extensions == {"code": "SEARCH_UNAVAILABLE"}
