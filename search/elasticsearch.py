@@ -3,11 +3,12 @@
 - `<prefix>-documents` (alias) -> `<prefix>-documents-v1`: one record per document.
 - `<prefix>-claims`: one tiny document per (owner, sha256), created with op_type=create,
   which makes upload deduplication race-free (Elasticsearch has no unique constraint).
-- `<prefix>-chunks` (alias) -> `<prefix>-chunks-000001`, ...: passages, with BM25 text
-  (the same English analysis as the embedded engine: Lucene's stop words plus question
-  words, Porter2 stems) and an int8-quantized HNSW `dense_vector`. The index `_meta`
-  records the embedding model and dimension; `reindex` builds the next version and moves
-  the alias atomically.
+- `<prefix>-chunks` (alias) -> `<prefix>-chunks-000001`, ...: passages, with BM25 over
+  terms analysed by docent itself (`analysis.py`: the same stop words and Porter2 stems as
+  the embedded engine, so both backends rank alike, and no analysis plugin is needed: the
+  minimal distribution has none) and an int8-quantized HNSW `dense_vector`. The index
+  `_meta` records the embedding model and dimension; `reindex` builds the next version and
+  moves the alias atomically.
 
 Owner and document filters sit inside both the BM25 query and the kNN `filter` (a
 pre-filter), so a user always gets `k` results of their own when they exist. Writes wait
@@ -40,7 +41,7 @@ from elasticsearch.helpers import async_scan, async_streaming_bulk
 
 from docent.domain import Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
-from docent.search.analysis import STOP_WORDS
+from docent.search import analysis
 from docent.search.backend import DocumentPage, DocumentQuery, IndexInfo
 
 if TYPE_CHECKING:
@@ -58,28 +59,13 @@ NUM_CANDIDATES_FACTOR = 2
 MIN_NUM_CANDIDATES = 100
 MAX_NUM_CANDIDATES = 10_000
 
-_ANALYSIS = {
-    "filter": {
-        "docent_stop": {"type": "stop", "stopwords": sorted(STOP_WORDS)},
-        "docent_stemmer": {"type": "stemmer", "language": "porter2"},
-        "docent_possessive": {"type": "stemmer", "language": "possessive_english"},
-    },
-    "analyzer": {
-        "docent_english": {
-            "type": "custom",
-            "tokenizer": "standard",
-            "filter": ["docent_possessive", "lowercase", "docent_stop", "docent_stemmer"],
-        }
-    },
-    "normalizer": {"docent_lower": {"type": "custom", "filter": ["lowercase"]}},
-}
+_ANALYSIS = {"normalizer": {"docent_lower": {"type": "custom", "filter": ["lowercase"]}}}
 
 _DOCUMENT_PROPERTIES: dict[str, Any] = {
     "id": {"type": "keyword"},
     "owner": {"type": "keyword"},
     "title": {
         "type": "text",
-        "analyzer": "docent_english",
         "fields": {
             "lower": {"type": "keyword", "normalizer": "docent_lower", "ignore_above": 1024}
         },
@@ -110,18 +96,15 @@ def _chunk_properties(dimension: int) -> dict[str, Any]:
         "document_id": {"type": "keyword"},
         "owner": {"type": "keyword"},
         "ordinal": {"type": "integer"},
-        # what the passage says, shown and highlighted; `exact` matches unstemmed words
-        "text": {
-            "type": "text",
-            "analyzer": "docent_english",
-            "fields": {"exact": {"type": "text", "analyzer": "standard"}},
-        },
-        # what BM25 ranks: the text with its section heading (as the embedder sees it)
-        "search_text": {"type": "text", "analyzer": "docent_english"},
-        "title": {"type": "text", "analyzer": "docent_english"},
+        # what the passage says (shown; matched as typed by the `standard` analyzer)
+        "text": {"type": "text"},
+        # what the embedder saw: the text with its section heading (kept for reindex)
+        "search_text": {"type": "text", "index": False},
+        # what BM25 ranks: the analysed terms of search_text, separated by spaces
+        "terms": {"type": "text", "analyzer": "whitespace"},
+        "title": {"type": "text"},
         "section": {
             "type": "text",
-            "analyzer": "docent_english",
             "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}},
         },
         "page": {"type": "integer"},
@@ -164,7 +147,11 @@ class ElasticsearchBackend:
         replicas: int = 0,
         request_timeout: float = 30.0,
         client: AsyncElasticsearch | None = None,
+        refresh: bool | str = "wait_for",
     ) -> None:
+        """`refresh="wait_for"` (the default) makes each write wait for the next periodic
+        refresh (1 s): the writer reads its writes without forcing extra segments under
+        load. Tests pass True (refresh at once)."""
         self.url = url
         self.prefix = prefix
         self._client = client or AsyncElasticsearch(
@@ -179,6 +166,7 @@ class ElasticsearchBackend:
         self._dimension: int | None = None
         self._chunks_index: str | None = None
         self._checked_at = 0.0
+        self._refresh = refresh
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticsearchBackend:
@@ -265,6 +253,14 @@ class ElasticsearchBackend:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    async def drop_all(self) -> None:
+        """Delete every index of this prefix (tests, and `docent` uninstalls)."""
+        await self._call(
+            self._client.indices.delete(
+                index=f"{self.prefix}-*", ignore_unavailable=True, allow_no_indices=True
+            )
+        )
 
     async def ping(self) -> None:
         health = await self._call(self._client.cluster.health(timeout="2s"))
@@ -382,7 +378,7 @@ class ElasticsearchBackend:
                 await self._call(
                     self._client.create(
                         index=self.claims_index, id=claim, document={"document_id": record.id},
-                        refresh="wait_for",
+                        refresh=self._refresh,
                     )
                 )  # fmt: skip
                 break
@@ -393,12 +389,12 @@ class ElasticsearchBackend:
                     return found
                 # a claim left by a deleted document: take it over
                 await self._call(
-                    self._client.delete(index=self.claims_index, id=claim, refresh="wait_for")
+                    self._client.delete(index=self.claims_index, id=claim, refresh=self._refresh)
                 )
         await self._call(
             self._client.index(
                 index=self.documents_alias, id=record.id, document=_document_source(record),
-                refresh="wait_for", op_type="create",
+                refresh=self._refresh, op_type="create",
             )
         )  # fmt: skip
         return record
@@ -462,7 +458,7 @@ class ElasticsearchBackend:
                 self._client.index(
                     index=current["_index"], id=record.id, document=_document_source(record),
                     if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"],
-                    refresh="wait_for",
+                    refresh=self._refresh,
                 )
             )  # fmt: skip
         except ConflictError:
@@ -475,14 +471,14 @@ class ElasticsearchBackend:
             return False
         await self._delete_chunks(owner, document_id)
         await self._call(
-            self._client.delete(index=self.documents_alias, id=document_id, refresh="wait_for")
+            self._client.delete(index=self.documents_alias, id=document_id, refresh=self._refresh)
         )
         with contextlib.suppress(NotFoundError):
             await self._call(
                 self._client.delete(
                     index=self.claims_index,
                     id=self._claim_id(owner, record.sha256),
-                    refresh="wait_for",
+                    refresh=self._refresh,
                 )
             )
         return True
@@ -537,10 +533,12 @@ class ElasticsearchBackend:
             async for ok, result in async_streaming_bulk(
                 self._client, actions, index=index, chunk_size=BULK_CHUNK,
                 max_retries=6, initial_backoff=0.5, max_backoff=30,
-                raise_on_error=False, raise_on_exception=False, refresh="wait_for",
+                raise_on_error=False, raise_on_exception=False, refresh=self._refresh,
             ):  # fmt: skip
                 if not ok:
-                    item = next(iter(result.values()))
+                    op, item = next(iter(result.items()))
+                    if op == "delete" and item.get("status") == 404:
+                        continue  # already gone: what a delete wants
                     failures.append(f"{item.get('_id')}: {item.get('error') or item.get('status')}")
         except (ConnectionError, ConnectionTimeout, TransportError) as exc:
             raise SearchUnavailable(
@@ -555,17 +553,22 @@ class ElasticsearchBackend:
     async def _delete_chunks(
         self, owner: str, document_id: str, *, keep: Sequence[str] = ()
     ) -> None:
+        """Delete a document's chunks (except `keep`): ids by a scan, then bulk deletes. (The
+        minimal distribution has no _delete_by_query; this works on every cluster.)"""
         query: dict[str, Any] = {"bool": {"filter": [
             {"term": {"owner": owner}}, {"term": {"document_id": document_id}},
         ]}}  # fmt: skip
         if keep:
             query["bool"]["must_not"] = [{"ids": {"values": list(keep)}}]
-        await self._call(
-            self._client.delete_by_query(
-                index=self.chunks_alias, query=query, refresh=True, conflicts="proceed",
-                slices="auto", wait_for_completion=True,
-            )
-        )  # fmt: skip
+        actions = []
+        try:
+            async for hit in async_scan(
+                self._client, index=self.chunks_alias, query={"query": query, "_source": False}
+            ):
+                actions.append({"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]})
+        except (ConnectionError, ConnectionTimeout, TransportError) as exc:
+            raise SearchUnavailable(f"Elasticsearch at {self.url} failed: {exc}") from exc
+        await self.bulk(actions)
 
     async def get_chunks(self, owner: str, document_id: str) -> list[Chunk]:
         query = {
@@ -587,32 +590,28 @@ class ElasticsearchBackend:
     async def keyword_search(
         self, owner: str, query: str, *, limit: int, document_ids: Sequence[str] | None = None
     ) -> list[ChunkMatch]:
-        if limit <= 0 or document_ids == [] or not query.strip():
+        terms = analysis.query_terms(query)
+        if limit <= 0 or document_ids == [] or not terms:
             return []
         await self._check_model_now_and_then()
         response = await self._call(
             self._client.search(
                 index=self.chunks_alias,
                 query={"bool": {
-                    "must": {"match": {"search_text": {"query": query}}},
+                    "must": {"match": {"terms": {"query": " ".join(terms), "analyzer": "whitespace"}}},
                     "filter": self._filters(owner, document_ids),
                 }},
                 size=min(limit, 1000),
                 source_includes=_CHUNK_SOURCE,
-                highlight={
-                    "fields": {"text": {}}, "require_field_match": False,
-                    "pre_tags": ["<em>"], "post_tags": ["</em>"],
-                    "fragment_size": 160, "number_of_fragments": 3,
-                },
             )
         )  # fmt: skip
+        # Highlights are made by the retriever, for the hits that are shown only.
         return [
             ChunkMatch(
                 chunk=_chunk(hit["_source"]),
                 document_title=hit["_source"].get("title", ""),
                 rank=rank,
                 score=float(hit["_score"]),
-                highlights=tuple(hit.get("highlight", {}).get("text", ())),
             )
             for rank, hit in enumerate(response["hits"]["hits"], start=1)
         ]
@@ -678,7 +677,9 @@ class ElasticsearchBackend:
         started = _iso(utcnow())
         copied = await self._copy(old, new, embed, batch, total, progress, since=None)
         # catch up with what was indexed while copying, then switch
-        copied += await self._copy(old, new, embed, batch, total, progress, since=started)
+        copied += await self._copy(
+            old, new, embed, batch, total, progress, since=started, done_before=copied
+        )
         await self._swap_alias(self.chunks_alias, old, new)
         await self._call(self._client.indices.delete(index=old, ignore_unavailable=True))
         self._model, self._dimension, self._chunks_index = model, dimension, new
@@ -693,6 +694,7 @@ class ElasticsearchBackend:
         total: int,
         progress: Callable[[int, int], None] | None,
         since: str | None,
+        done_before: int = 0,
     ) -> int:
         query: dict[str, Any] = (
             {"match_all": {}} if since is None else {"range": {"indexed_at": {"gte": since}}}
@@ -721,7 +723,7 @@ class ElasticsearchBackend:
             done += len(pending)
             pending.clear()
             if progress:
-                progress(done, total)
+                progress(done_before + done, max(total, done_before + done))
 
         async for hit in async_scan(self._client, index=source, query={"query": query}, size=500):
             pending.append(hit)
@@ -804,6 +806,7 @@ def _chunk_source(
         "ordinal": chunk.ordinal,
         "text": chunk.text,
         "search_text": item.search_text or chunk.text,
+        "terms": " ".join(analysis.analyze(item.search_text or chunk.text)),
         "title": item.title,
         "section": chunk.section,
         "page": chunk.page,

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from docent.search.embedded import EmbeddedBackend
+
+pytest_plugins = ["conftest_es"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DOCENT_SHARED", REPO.parent / "shared"))
@@ -38,15 +41,21 @@ def docent_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentSe
         assert server.network_attempts() == [], server.network_attempts()
 
 
-@pytest.fixture(params=["embedded"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[EmbeddedBackend]:
-    """Every search backend, opened on an empty index with DIM-dimension vectors."""
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """Every search backend, opened on an empty index with DIM-dimension vectors: the
+    contract suite runs unchanged against each."""
     if request.param == "embedded":
-        instance = EmbeddedBackend(tmp_path / "index" / "docent.sqlite3")
-    else:  # pragma: no cover - backends added later
-        raise AssertionError(request.param)
+        instance: Any = EmbeddedBackend(tmp_path / "index" / "docent.sqlite3")
+    else:
+        from docent.search.elasticsearch import ElasticsearchBackend
+
+        url = request.getfixturevalue("es_url")
+        instance = ElasticsearchBackend(url, prefix=f"test-{uuid.uuid4().hex[:12]}", refresh=True)
     await instance.open(model="test-model", dimension=DIM)
     try:
         yield instance
     finally:
+        if request.param == "elasticsearch":
+            await instance.drop_all()
         await instance.aclose()
