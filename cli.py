@@ -38,7 +38,7 @@ TokenOption = Annotated[
 def _check_index(settings: Settings) -> None:
     """Fail fast, with the reason and the fix, when the index cannot be opened with the
     configured embedder (a dimension or model mismatch) instead of a startup traceback."""
-    from docent.errors import DocentError
+    from docent.errors import DocentError, SearchUnavailable
     from docent.search.backend import build_backend
     from docent.search.embedders import build_embedder
 
@@ -53,6 +53,8 @@ def _check_index(settings: Settings) -> None:
 
     try:
         asyncio.run(check())
+    except SearchUnavailable as exc:
+        err.print(f"[yellow]warning:[/yellow] {exc.message}; starting anyway (see /readyz)")
     except DocentError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from exc

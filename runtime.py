@@ -56,7 +56,9 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         stack.push_async_callback(embedder.aclose)
         backend = build_backend(settings)
         stack.push_async_callback(backend.aclose)
-        await backend.open(model=embedder.model, dimension=embedder.dimension)
+        # An unreachable cluster does not stop the API: /readyz says so, queries answer
+        # SEARCH_UNAVAILABLE, uploads are queued, and the backend retries on use.
+        await backend.open(model=embedder.model, dimension=embedder.dimension, wait=False)
         queue = await stack.enter_async_context(open_queue(settings))
         blobs = BlobStore(settings.storage.blob_dir)
         events = EventBus(queue.redis)

@@ -362,6 +362,9 @@ def free_port() -> int:
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as sock:
+        # Connections the last node on this port closed linger in TIME_WAIT; they do not
+        # stop a new listener (Elasticsearch binds with SO_REUSEADDR too).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -48,10 +48,14 @@ class IndexInfo:
 class SearchBackend(Protocol):
     name: str
 
-    async def open(self, *, model: str, dimension: int, check_model: bool = True) -> None:
+    async def open(
+        self, *, model: str, dimension: int, check_model: bool = True, wait: bool = True
+    ) -> None:
         """Create or upgrade the schema (idempotent) and check that the index was built with
         this embedding model and dimension; raise `IndexMismatch` otherwise (unless
-        `check_model` is false: `reindex` opens an index built with another model)."""
+        `check_model` is false: `reindex` opens an index built with another model). With
+        `wait` false, an engine that cannot be reached does not fail the start: the next
+        calls raise `SearchUnavailable` and try again."""
         ...
 
     async def aclose(self) -> None: ...

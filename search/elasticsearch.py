@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 from elasticsearch import ApiError as ESApiError
@@ -133,6 +134,23 @@ _CHUNK_SOURCE = [
 ]  # fmt: skip
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _needs_open(
+    method: Callable[Concatenate[ElasticsearchBackend, P], Awaitable[R]],
+) -> Callable[Concatenate[ElasticsearchBackend, P], Awaitable[R]]:
+    """Create or check the indices first if the cluster was unreachable at start."""
+
+    @functools.wraps(method)
+    async def wrapper(self: ElasticsearchBackend, *args: P.args, **kwargs: P.kwargs) -> R:
+        await self._ensure_open()
+        return await method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class ElasticsearchBackend:
     """Documents and chunks in Elasticsearch, one node or a cluster."""
 
@@ -167,6 +185,8 @@ class ElasticsearchBackend:
         self._chunks_index: str | None = None
         self._checked_at = 0.0
         self._refresh = refresh
+        self._pending_open: tuple[str, int, bool] | None = None
+        self._last_open_attempt = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticsearchBackend:
@@ -205,8 +225,34 @@ class ElasticsearchBackend:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def open(self, *, model: str, dimension: int, check_model: bool = True) -> None:
+    async def open(
+        self, *, model: str, dimension: int, check_model: bool = True, wait: bool = True
+    ) -> None:
+        """With `wait=False`, an unreachable cluster does not fail the start: the indices
+        are created or checked on first use instead (`/readyz` says it is down meanwhile)."""
         self._model, self._dimension = model, dimension
+        self._pending_open = (model, dimension, check_model)
+        try:
+            await self._open(model, dimension, check_model)
+        except SearchUnavailable:
+            if wait:
+                raise
+            log.warning(
+                "Elasticsearch at %s is unreachable; docent starts and will retry", self.url
+            )
+
+    async def _ensure_open(self) -> None:
+        if self._pending_open is None:
+            return
+        now = time.monotonic()
+        if now - self._last_open_attempt < 2.0:
+            raise SearchUnavailable(
+                f"Elasticsearch at {self.url} cannot be reached; try again shortly"
+            )
+        self._last_open_attempt = now
+        await self._open(*self._pending_open)
+
+    async def _open(self, model: str, dimension: int, check_model: bool) -> None:
         await self._ensure_alias(
             self.documents_alias,
             f"{self.documents_alias}-v{SCHEMA_VERSION}",
@@ -250,6 +296,7 @@ class ElasticsearchBackend:
                 index = new_index
         self._chunks_index = index
         self._checked_at = time.monotonic()
+        self._pending_open = None
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -262,12 +309,14 @@ class ElasticsearchBackend:
             )
         )
 
+    @_needs_open
     async def ping(self) -> None:
         health = await self._call(self._client.cluster.health(timeout="2s"))
         if health.get("status") == "red":
             raise SearchUnavailable("the Elasticsearch cluster is red")
         await self._check_model()
 
+    @_needs_open
     async def index_info(self) -> IndexInfo:
         index = await self._chunks_target()
         assert index is not None
@@ -369,6 +418,7 @@ class ElasticsearchBackend:
     def _claim_id(self, owner: str, sha256: str) -> str:
         return hashlib.sha256(f"{owner}\x00{sha256}".encode()).hexdigest()
 
+    @_needs_open
     async def insert_document(
         self, record: DocumentRecord, *, deduplicate: bool = True
     ) -> DocumentRecord:
@@ -399,6 +449,7 @@ class ElasticsearchBackend:
         )  # fmt: skip
         return record
 
+    @_needs_open
     async def get_document(self, owner: str, document_id: str) -> DocumentRecord | None:
         try:
             hit = await self._call(self._client.get(index=self.documents_alias, id=document_id))
@@ -407,6 +458,7 @@ class ElasticsearchBackend:
         record = _document(hit["_source"])
         return record if record.owner == owner else None
 
+    @_needs_open
     async def get_documents(self, owner: str, ids: Sequence[str]) -> list[DocumentRecord]:
         if not ids:
             return []
@@ -414,6 +466,7 @@ class ElasticsearchBackend:
         records = [_document(d["_source"]) for d in response["docs"] if d.get("found")]
         return [r for r in records if r.owner == owner]
 
+    @_needs_open
     async def list_documents(
         self, owner: str, query: DocumentQuery, *, first: int, after: str | None
     ) -> DocumentPage:
@@ -441,6 +494,7 @@ class ElasticsearchBackend:
             items=items, total=response["hits"]["total"]["value"], has_next=len(hits) > first
         )
 
+    @_needs_open
     async def update_document(
         self, record: DocumentRecord, *, expected_version: int | None = None
     ) -> bool:
@@ -465,6 +519,7 @@ class ElasticsearchBackend:
             return False  # changed meanwhile: the caller's expectation no longer holds
         return True
 
+    @_needs_open
     async def delete_document(self, owner: str, document_id: str) -> bool:
         record = await self.get_document(owner, document_id)
         if record is None:
@@ -483,6 +538,7 @@ class ElasticsearchBackend:
             )
         return True
 
+    @_needs_open
     async def documents_in_status(
         self, statuses: Sequence[DocumentStatus], *, older_than_s: float = 0
     ) -> list[DocumentRecord]:
@@ -500,6 +556,7 @@ class ElasticsearchBackend:
 
     # -- chunks ------------------------------------------------------------------------
 
+    @_needs_open
     async def replace_chunks(
         self, owner: str, document_id: str, chunks: Sequence[IndexedChunk]
     ) -> None:
@@ -570,6 +627,7 @@ class ElasticsearchBackend:
             raise SearchUnavailable(f"Elasticsearch at {self.url} failed: {exc}") from exc
         await self.bulk(actions)
 
+    @_needs_open
     async def get_chunks(self, owner: str, document_id: str) -> list[Chunk]:
         query = {
             "bool": {"filter": [{"term": {"owner": owner}}, {"term": {"document_id": document_id}}]}
@@ -587,6 +645,7 @@ class ElasticsearchBackend:
             filters.append({"terms": {"document_id": list(document_ids)}})
         return filters
 
+    @_needs_open
     async def keyword_search(
         self, owner: str, query: str, *, limit: int, document_ids: Sequence[str] | None = None
     ) -> list[ChunkMatch]:
@@ -616,6 +675,7 @@ class ElasticsearchBackend:
             for rank, hit in enumerate(response["hits"]["hits"], start=1)
         ]
 
+    @_needs_open
     async def semantic_search(
         self,
         owner: str,
@@ -656,6 +716,7 @@ class ElasticsearchBackend:
 
     # -- reindex -----------------------------------------------------------------------
 
+    @_needs_open
     async def reindex(
         self,
         embed: Callable[[list[str]], Awaitable[np.ndarray]],

@@ -183,7 +183,9 @@ class EmbeddedBackend:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def open(self, *, model: str, dimension: int, check_model: bool = True) -> None:
+    async def open(
+        self, *, model: str, dimension: int, check_model: bool = True, wait: bool = True
+    ) -> None:  # a local file is always reachable: `wait` changes nothing
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._model, self._dimension = await self._write(
             lambda conn: self._migrate(conn, model, dimension, check_model)

@@ -5,6 +5,7 @@ non-loopback connection refused and recorded (nothing may be downloaded at run t
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,10 +51,23 @@ ANSWER = """subscription Answer($input: AskInput!) {
 }"""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
-    """A server of this module's own, so that its documents are the only ones."""
-    with running_server(tmp_path_factory.mktemp("e2e"), {"DOCENT_MAX_UPLOAD_MB": "2"}) as s:
+@pytest.fixture(
+    scope="module",
+    params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)],
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DocentServer]:
+    """A server of this module's own (so that its documents are the only ones), on each
+    search backend."""
+    env = {"DOCENT_MAX_UPLOAD_MB": "2"}
+    if request.param == "elasticsearch":
+        env.update(
+            DOCENT_SEARCH_BACKEND="elasticsearch",
+            DOCENT_ELASTICSEARCH_URL=request.getfixturevalue("es_url"),
+            DOCENT_ELASTICSEARCH_INDEX_PREFIX=f"e2e-{uuid.uuid4().hex[:10]}",
+        )
+    with running_server(tmp_path_factory.mktemp("e2e"), env) as s:
         yield s
         # Nothing in this module may have tried to reach the network.
         assert s.network_attempts() == [], s.network_attempts()
