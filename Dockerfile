@@ -14,7 +14,13 @@ RUN apt-get update \
 WORKDIR /app
 COPY requirements/ requirements/
 RUN pip install --no-cache-dir --no-deps -r requirements/no-deps.txt
-COPY . .
+# The package's own files only, named one by one: never the working tree's .env (keys),
+# data/ (uploaded documents), .git or virtual environments.
+COPY pyproject.toml README.md schema.graphql *.py ./
+COPY api/ api/
+COPY ingestion/ ingestion/
+COPY search/ search/
+COPY answering/ answering/
 COPY --from=graphiql /build/graphiql api/static/graphiql
 RUN pip install --no-cache-dir . \
     && mkdir -p /data && chown docent /data

@@ -332,6 +332,9 @@ class ElasticsearchBackend:
                 "embedding_model": model,
                 "embedding_dimension": dimension,
             },
+            # The vector (as JSON, ~3.5 KB a chunk) and the analysed terms are indexed but not
+            # kept in _source: a reindex re-embeds search_text and analyses it again.
+            "_source": {"excludes": ["vector", "terms"]},
             "properties": _chunk_properties(dimension),
         }
 
@@ -772,6 +775,8 @@ class ElasticsearchBackend:
             for hit, vector in zip(pending, vectors, strict=True):
                 source_doc = dict(hit["_source"])
                 source_doc["vector"] = np.asarray(vector, dtype=np.float32).tolist()
+                text = source_doc.get("search_text") or source_doc["text"]
+                source_doc["terms"] = " ".join(analysis.analyze(text))
                 actions.append(
                     {
                         "_op_type": "index",

@@ -258,7 +258,7 @@ class EmbeddedBackend:
         close_all()
 
     async def ping(self) -> None:
-        await self._run(lambda conn: conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall())
+        await self._run(self._vector_table)  # readable, and still holding our model
 
     async def index_info(self) -> IndexInfo:
         def read(conn: apsw.Connection) -> IndexInfo:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,20 +42,37 @@ def docent_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentSe
 
 
 @pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+async def backend_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Callable[[], Any]]:
+    """Makes backend instances that share one storage (a SQLite file, or an index prefix on
+    the live Elasticsearch node): the same index, as seen by another process."""
+    made: list[Any] = []
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+
+    def make() -> Any:
+        if request.param == "embedded":
+            instance: Any = EmbeddedBackend(tmp_path / "index" / "docent.sqlite3")
+        else:
+            from docent.search.elasticsearch import ElasticsearchBackend
+
+            url = request.getfixturevalue("es_url")
+            instance = ElasticsearchBackend(url, prefix=prefix, refresh=True)
+        made.append(instance)
+        return instance
+
+    yield make
+    if request.param == "elasticsearch" and made:
+        cleaner = make()
+        await cleaner.drop_all()
+    for instance in made:
+        await instance.aclose()
+
+
+@pytest.fixture
+async def backend(backend_factory: Callable[[], Any]) -> Any:
     """Every search backend, opened on an empty index with DIM-dimension vectors: the
     contract suite runs unchanged against each."""
-    if request.param == "embedded":
-        instance: Any = EmbeddedBackend(tmp_path / "index" / "docent.sqlite3")
-    else:
-        from docent.search.elasticsearch import ElasticsearchBackend
-
-        url = request.getfixturevalue("es_url")
-        instance = ElasticsearchBackend(url, prefix=f"test-{uuid.uuid4().hex[:12]}", refresh=True)
+    instance = backend_factory()
     await instance.open(model="test-model", dimension=DIM)
-    try:
-        yield instance
-    finally:
-        if request.param == "elasticsearch":
-            await instance.drop_all()
-        await instance.aclose()
+    return instance

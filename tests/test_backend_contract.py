@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
-from docent.errors import IndexMismatch, InvalidInput
+from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search.backend import DocumentQuery
-from docent.search.embedded import EmbeddedBackend
 
 from conftest import DIM
 
@@ -225,34 +224,38 @@ async def test_concurrent_writes_and_reads(backend):
     assert len(await backend.keyword_search("alice", "shared", limit=50)) == 10
 
 
-async def test_model_guard(tmp_path):
-    path = tmp_path / "guard.sqlite3"
-    first = EmbeddedBackend(path)
+async def test_model_guard(backend_factory) -> None:
+    first = backend_factory()
     await first.open(model="model-a", dimension=DIM)
     await add(first, record("d"), [("text here", unit(1))])
-    await first.aclose()
 
-    again = EmbeddedBackend(path)
+    again = backend_factory()
     await again.open(model="model-a", dimension=DIM)  # same model: fine
-    await again.aclose()
     for model, dim in (("model-b", DIM), ("model-a", DIM * 2)):
-        other = EmbeddedBackend(path)
+        other = backend_factory()
         with pytest.raises(IndexMismatch, match="model-a") as info:
             await other.open(model=model, dimension=dim)
-        assert "reindex" in str(info.value)
-        await other.aclose()
+        assert "reindex" in str(info.value) and str(DIM) in str(info.value)
 
 
-async def test_empty_index_adopts_a_new_model(tmp_path):
-    path = tmp_path / "adopt.sqlite3"
-    first = EmbeddedBackend(path)
+async def test_empty_index_adopts_a_new_model(backend_factory) -> None:
+    first = backend_factory()
     await first.open(model="model-a", dimension=DIM)
-    await first.aclose()
-    second = EmbeddedBackend(path)
+    second = backend_factory()
     await second.open(model="model-b", dimension=DIM * 2)
     info = await second.index_info()
     assert (info.model, info.dimension) == ("model-b", DIM * 2)
-    await second.aclose()
+
+
+async def test_a_process_notices_a_reindex_to_another_model(backend_factory) -> None:
+    serving = backend_factory()
+    await serving.open(model="model-a", dimension=DIM)
+    await add(serving, record("d"), [("alpha text", unit(1))])
+    admin = backend_factory()
+    await admin.open(model="model-b", dimension=DIM + 4, check_model=False)
+    await admin.reindex(fake_embed(DIM + 4), model="model-b", dimension=DIM + 4)
+    with pytest.raises(SearchUnavailable, match="model-b"):
+        await serving.ping()
 
 
 def fake_embed(dimension: int):  # type: ignore[no-untyped-def]
