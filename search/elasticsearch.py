@@ -27,6 +27,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 from elasticsearch import ApiError as ESApiError
@@ -172,6 +173,8 @@ class ElasticsearchBackend:
         load. Tests pass True (refresh at once)."""
         self.url = url
         self.prefix = prefix
+        #: The cluster's address for messages and logs, without any user or password.
+        self.where = _redact(url)
         self._client = client or AsyncElasticsearch(
             hosts=[url], request_timeout=request_timeout, retry_on_timeout=True, max_retries=2
         )
@@ -205,10 +208,10 @@ class ElasticsearchBackend:
             return await operation
         except (ConnectionError, ConnectionTimeout) as exc:
             raise SearchUnavailable(
-                f"Elasticsearch at {self.url} cannot be reached; try again shortly"
+                f"Elasticsearch at {self.where} cannot be reached; try again shortly"
             ) from exc
         except TransportError as exc:
-            raise SearchUnavailable(f"Elasticsearch at {self.url} failed: {exc}") from exc
+            raise SearchUnavailable(f"Elasticsearch at {self.where} failed: {exc}") from exc
         except ESApiError as exc:
             if exc.meta.status in (429, 502, 503, 504):
                 raise SearchUnavailable(
@@ -238,7 +241,7 @@ class ElasticsearchBackend:
             if wait:
                 raise
             log.warning(
-                "Elasticsearch at %s is unreachable; docent starts and will retry", self.url
+                "Elasticsearch at %s is unreachable; docent starts and will retry", self.where
             )
 
     async def _ensure_open(self) -> None:
@@ -247,7 +250,7 @@ class ElasticsearchBackend:
         now = time.monotonic()
         if now - self._last_open_attempt < 2.0:
             raise SearchUnavailable(
-                f"Elasticsearch at {self.url} cannot be reached; try again shortly"
+                f"Elasticsearch at {self.where} cannot be reached; try again shortly"
             )
         self._last_open_attempt = now
         await self._open(*self._pending_open)
@@ -602,7 +605,7 @@ class ElasticsearchBackend:
                     failures.append(f"{item.get('_id')}: {item.get('error') or item.get('status')}")
         except (ConnectionError, ConnectionTimeout, TransportError) as exc:
             raise SearchUnavailable(
-                f"Elasticsearch at {self.url} failed during indexing: {exc}"
+                f"Elasticsearch at {self.where} failed during indexing: {exc}"
             ) from exc
         if failures:
             raise SearchUnavailable(
@@ -627,7 +630,7 @@ class ElasticsearchBackend:
             ):
                 actions.append({"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]})
         except (ConnectionError, ConnectionTimeout, TransportError) as exc:
-            raise SearchUnavailable(f"Elasticsearch at {self.url} failed: {exc}") from exc
+            raise SearchUnavailable(f"Elasticsearch at {self.where} failed: {exc}") from exc
         await self.bulk(actions)
 
     @_needs_open
@@ -912,6 +915,15 @@ def _decode_cursor(cursor: str) -> list[Any]:
         return value
     except (ValueError, TypeError) as exc:
         raise InvalidInput("invalid cursor", field="after") from exc
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return url
 
 
 def _escape_wildcard(text: str) -> str:

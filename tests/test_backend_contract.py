@@ -311,3 +311,11 @@ async def test_reindex_switches_model_and_keeps_serving(backend) -> None:
     ] == ["late"]
     # writes now need the new model's vectors
     await add(backend, record("after"), [("delta text", (await embed(["delta text"]))[0].tolist())])
+
+
+def test_credentials_never_appear_in_elasticsearch_messages() -> None:
+    from docent.search.elasticsearch import ElasticsearchBackend
+
+    backend = ElasticsearchBackend("https://docent:s3cret-pass@es.internal:9243")
+    assert backend.where == "https://es.internal:9243"
+    assert "s3cret" not in backend.where
