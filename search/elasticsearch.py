@@ -168,9 +168,11 @@ class ElasticsearchBackend:
         client: AsyncElasticsearch | None = None,
         refresh: bool | str = "wait_for",
     ) -> None:
-        """`refresh="wait_for"` (the default) makes each write wait for the next periodic
-        refresh (1 s): the writer reads its writes without forcing extra segments under
-        load. Tests pass True (refresh at once)."""
+        """Refresh policy: a new record and a document's chunks wait for the next periodic
+        refresh (`refresh="wait_for"`, the default; 1 s at most), so that an upload is listed
+        at once and a READY document is searchable at once, without forcing extra segments
+        under load; status updates and claims, read by id (a realtime GET), do not wait.
+        Tests pass True: everything is refreshed at once."""
         self.url = url
         self.prefix = prefix
         #: The cluster's address for messages and logs, without any user or password.
@@ -434,7 +436,7 @@ class ElasticsearchBackend:
                 await self._call(
                     self._client.create(
                         index=self.claims_index, id=claim, document={"document_id": record.id},
-                        refresh=self._refresh,
+                        refresh=False,  # claims are only read by id (a realtime GET)
                     )
                 )  # fmt: skip
                 break
@@ -445,7 +447,7 @@ class ElasticsearchBackend:
                     return found
                 # a claim left by a deleted document: take it over
                 await self._call(
-                    self._client.delete(index=self.claims_index, id=claim, refresh=self._refresh)
+                    self._client.delete(index=self.claims_index, id=claim, refresh=False)
                 )
         await self._call(
             self._client.index(
@@ -518,7 +520,10 @@ class ElasticsearchBackend:
                 self._client.index(
                     index=current["_index"], id=record.id, document=_document_source(record),
                     if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"],
-                    refresh=self._refresh,
+                    # Status changes are read by id (realtime) and by the progress events;
+                    # lists see them within the refresh interval. Waiting here would cost
+                    # each ingestion job a second per update.
+                    refresh=True if self._refresh is True else False,
                 )
             )  # fmt: skip
         except ConflictError:
@@ -539,7 +544,7 @@ class ElasticsearchBackend:
                 self._client.delete(
                     index=self.claims_index,
                     id=self._claim_id(owner, record.sha256),
-                    refresh=self._refresh,
+                    refresh=False,
                 )
             )
         return True
