@@ -523,7 +523,7 @@ class ElasticsearchBackend:
                     # Status changes are read by id (realtime) and by the progress events;
                     # lists see them within the refresh interval. Waiting here would cost
                     # each ingestion job a second per update.
-                    refresh=True if self._refresh is True else False,
+                    refresh=self._refresh is True,
                 )
             )  # fmt: skip
         except ConflictError:
