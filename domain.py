@@ -107,6 +107,9 @@ class IndexedChunk:
     vector: list[float] | None = None
     #: What BM25 and the embedder see: the text with its section heading for context.
     search_text: str = ""
+    #: Copied from the document, for filters inside the index.
+    tags: tuple[str, ...] = ()
+    mime_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
