@@ -132,6 +132,8 @@ class Ingestor:
                     title=record.title,
                     vector=v.tolist(),
                     search_text=t,
+                    tags=record.tags,
+                    mime_type=record.mime_type,
                 )
                 for c, v, t in zip(chunks, vectors, texts, strict=True)
             ],

@@ -888,6 +888,8 @@ def _chunk_source(
         "element_types": list(chunk.element_types),
         "start_offset": chunk.start_offset,
         "end_offset": chunk.end_offset,
+        "tags": list(item.tags),
+        "mime_type": item.mime_type or None,
         "indexed_at": now,
         "vector": vector.tolist(),
     }
