@@ -137,6 +137,17 @@ class SearchBackend(Protocol):
         ...
 
 
+def checked_vector(item: IndexedChunk, dimension: int | None) -> np.ndarray:
+    """The chunk's vector as float32, refusing what must never reach an index: a missing
+    vector, the wrong dimension, NaN or infinite values, a zero vector."""
+    if item.vector is None or len(item.vector) != dimension:
+        raise ValueError(f"chunk {item.chunk.id} has no {dimension}-dimension vector")
+    vector = np.asarray(item.vector, dtype=np.float32)
+    if not np.all(np.isfinite(vector)) or float(np.linalg.norm(vector)) < 1e-6:
+        raise ValueError(f"chunk {item.chunk.id} has a zero or invalid vector")
+    return vector
+
+
 _BACKENDS = {
     "embedded": "docent.search.embedded:EmbeddedBackend.from_settings",
     "elasticsearch": "docent.search.elasticsearch:ElasticsearchBackend.from_settings",

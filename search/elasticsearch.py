@@ -44,7 +44,7 @@ from elasticsearch.helpers import async_scan, async_streaming_bulk
 from docent.domain import Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search import analysis
-from docent.search.backend import DocumentPage, DocumentQuery, IndexInfo
+from docent.search.backend import DocumentPage, DocumentQuery, IndexInfo, checked_vector
 
 if TYPE_CHECKING:
     from docent.settings import Settings
@@ -578,11 +578,7 @@ class ElasticsearchBackend:
         actions = []
         now = _iso(utcnow())
         for item in chunks:
-            if item.vector is None or len(item.vector) != dimension:
-                raise ValueError(f"chunk {item.chunk.id} has no {dimension}-dimension vector")
-            vector = np.asarray(item.vector, dtype=np.float32)
-            if not np.all(np.isfinite(vector)) or float(np.linalg.norm(vector)) < 1e-6:
-                raise ValueError(f"chunk {item.chunk.id} has a zero or invalid vector")
+            vector = checked_vector(item, dimension)
             actions.append({
                 "_op_type": "index", "_index": self.chunks_alias, "_id": item.chunk.id,
                 "_source": _chunk_source(item, owner, vector, now),

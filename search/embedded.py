@@ -31,7 +31,7 @@ import sqlite_vec
 from docent.domain import Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search import analysis
-from docent.search.backend import DocumentPage, DocumentQuery, IndexInfo
+from docent.search.backend import DocumentPage, DocumentQuery, IndexInfo, checked_vector
 
 if TYPE_CHECKING:
     from docent.settings import Settings
@@ -390,11 +390,7 @@ class EmbeddedBackend:
         dimension = self._dimension
         rows = []
         for item in chunks:
-            if item.vector is None or len(item.vector) != dimension:
-                raise ValueError(f"chunk {item.chunk.id} has no {dimension}-dimension vector")
-            vector = np.asarray(item.vector, dtype=np.float32)
-            if not np.all(np.isfinite(vector)) or float(np.linalg.norm(vector)) < 1e-6:
-                raise ValueError(f"chunk {item.chunk.id} has a zero or invalid vector")
+            vector = checked_vector(item, dimension)
             search_text = item.search_text or item.chunk.text
             terms = " ".join(analysis.analyze(search_text))
             rows.append((item.chunk, search_text, terms, vector.tobytes()))
