@@ -6,7 +6,6 @@ chunks atomically, so a job retried after a crash leaves exactly one copy of eac
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import logging
 import time
@@ -19,7 +18,7 @@ from docent.errors import DocentError, ErrorCode, IngestionError
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.chunking import chunk_elements
 from docent.ingestion.events import DocumentEvent, EventBus
-from docent.ingestion.parsing import parse_file
+from docent.ingestion.isolation import Isolation, parse_isolated
 from docent.search.backend import SearchBackend
 from docent.search.embedders import Embedder
 from docent.settings import IngestionSettings
@@ -100,7 +99,19 @@ class Ingestor:
                 ErrorCode.CORRUPT, "the uploaded file is missing from storage; upload it again"
             )
         await self._publish(record, Stage.PARSING)
-        parsed = await asyncio.to_thread(parse_file, path, record.mime_type)
+
+        async def on_progress(stage: str, done: int, total: int) -> None:
+            await self._publish(record, Stage(stage), current=done, total=total)
+
+        parsed = await parse_isolated(
+            path,
+            record.mime_type,
+            limits=self.settings.parse_limits(),
+            isolation=Isolation(
+                timeout_s=self.settings.parse_timeout_s, memory_mb=self.settings.parse_memory_mb
+            ),
+            on_progress=on_progress,
+        )
 
         await self._publish(record, Stage.CHUNKING)
         chunks = chunk_elements(

@@ -135,7 +135,7 @@ async def test_uploads_become_ready_with_progress(server: DocentServer) -> None:
     stages = [e["stage"] for e in events]
     assert stages[-1] == "READY" and events[-1]["status"] == "READY"
     # a subscriber sees the stages it arrives in time for, in order
-    order = ["QUEUED", "PARSING", "CHUNKING", "EMBEDDING", "INDEXING", "READY"]
+    order = ["QUEUED", "PARSING", "OCR", "CHUNKING", "EMBEDDING", "INDEXING", "READY"]
     positions = [order.index(s) for s in stages]
     assert positions == sorted(positions)
     assert events[-1]["document"]["pageCount"] == 2

@@ -1,0 +1,99 @@
+"""Optical character recognition with tesseract (Debian's `tesseract-ocr`), for images and
+for PDF pages that have no usable text layer."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+#: 300 dpi is tesseract's recommended resolution for body text.
+DEFAULT_DPI = 300
+_TOKEN = re.compile(r"\S+")
+_CLEAN_WORD = re.compile(r"^[\"'(\[]?[^\W\d_]{2,}[.,;:!?'\")\]]*$")
+#: A page whose largest image covers this much of it is a scan.
+SCANNED_AREA = 0.5
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def ocr_image(image: Image, *, languages: str = "eng") -> str:
+    """The text of an image. Page segmentation mode 1 detects the orientation and script
+    first (OSD), so pages scanned sideways or upside down read correctly."""
+    import unstructured_pytesseract as tesseract
+
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    text: str = tesseract.image_to_string(image, lang=languages, config="--psm 1")
+    return text
+
+
+def paragraphs(text: str) -> list[str]:
+    """OCR output split into paragraphs, lines of a paragraph joined."""
+    parts = (" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text))
+    return [p for p in parts if p]
+
+
+def looks_readable(text: str) -> bool:
+    """Whether a PDF page's text layer is worth keeping: not empty, not letters spaced out
+    one by one ("R o t a t e d"), not the symbol soup of a bad OCR layer. Unicode letters
+    count as letters, so Korean or Greek text passes."""
+    tokens = _TOKEN.findall(text)
+    if sum(len(t) for t in tokens) < 20:
+        return False
+    single = sum(1 for t in tokens if len(t) == 1) / len(tokens)
+    if single > 0.4:
+        return False
+    wordlike = sum(
+        1 for t in tokens if len(t) >= 2 and sum(ch.isalpha() for ch in t) >= 0.7 * len(t)
+    )
+    return wordlike / len(tokens) >= 0.5
+
+
+def text_score(text: str) -> float:
+    """The share of tokens that are clean words (letters only, with ordinary punctuation):
+    to choose between a scan's old OCR layer and a new OCR of it."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return 0.0
+    return sum(1 for t in tokens if _CLEAN_WORD.match(t)) / len(tokens)
+
+
+def scanned_pages(path: Path) -> set[int]:
+    """1-based numbers of the pages that are mostly one image (scans). Their text layer, if
+    any, is an earlier OCR's, and a new one may read better."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        scanned = set()
+        for index in range(len(document)):
+            page = document[index]
+            width, height = page.get_size()
+            for obj in page.get_objects(max_depth=2):
+                if obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE:
+                    left, bottom, right, top = obj.get_bounds()
+                    if (right - left) * (top - bottom) >= SCANNED_AREA * width * height:
+                        scanned.add(index + 1)
+                        break
+        return scanned
+    finally:
+        document.close()
+
+
+def render_pdf_page(path: Path, index: int, *, dpi: int = DEFAULT_DPI, max_pixels: int) -> Image:
+    """Page `index` (0-based) of a PDF as an image, refusing pages too large to render."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        page = document[index]
+        width, height = page.get_size()  # points, 1/72 inch
+        scale = dpi / 72
+        if width * scale * height * scale > max_pixels:
+            scale = (max_pixels / (width * height)) ** 0.5
+        return page.render(scale=scale).to_pil()
+    finally:
+        document.close()

@@ -1,0 +1,22 @@
+"""Imported once by the parsing fork server (`isolation.py`): the parsers and their heavy
+dependencies, so that each parse forks warm instead of importing them again."""
+
+from docent.ingestion.offline_nlp import configure_offline
+
+configure_offline()
+
+# The imports are the point of this module.
+import unstructured.partition.csv  # noqa: E402
+import unstructured.partition.docx  # noqa: E402
+import unstructured.partition.email  # noqa: E402
+import unstructured.partition.html  # noqa: E402
+import unstructured.partition.md  # noqa: E402
+import unstructured.partition.odt  # noqa: E402
+import unstructured.partition.pdf  # noqa: E402
+import unstructured.partition.pptx  # noqa: E402
+import unstructured.partition.text  # noqa: E402
+import unstructured.partition.tsv  # noqa: E402
+import unstructured.partition.xlsx  # noqa: E402, F401
+import unstructured_pytesseract  # noqa: E402, F401
+
+import docent.ingestion.parsing  # noqa: E402, F401

@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""A real, throwaway ClamAV daemon (clamd) for docent's tests and developers (stdlib only).
+
+    scripts/clamd.py start [--dir DIR] [--port P] [--stream-max-length 1M] [--timeout S]
+                           [--owner-pid PID]
+    scripts/clamd.py stop --dir DIR [--pid PID] [--timeout S]
+    scripts/clamd.py run [start options] -- CMD [ARG...]
+
+clamd is Debian's (`apt-get install clamav-daemon`; CLAMD=/path/to/clamd for another one). It
+runs with no ClamAV signatures at all (freshclam cannot download them here) but with a database
+of one signature written at each start: the MD5 of the 68-byte EICAR anti-virus test file,
+named `Docent.Test.EICAR` (clamd reports it as `Docent.Test.EICAR.UNOFFICIAL`). clamd refuses to
+start with an empty database directory, hence this one. No malware, and not even the EICAR
+string, is in this file: only its hash.
+
+`start` writes clamd.conf into the directory (a new one under /tmp unless --dir), listens on
+127.0.0.1:PORT (a free port unless --port) and on the unix socket DIR/clamd.sock, in the
+foreground of a session of its own, waits until both answer PING, prints one JSON line
+{"tcp_url", "unix_url", "pid", "dir", "log", "seconds_to_ready", "signature",
+"stream_max_length"} on stdout and leaves clamd running. It runs as the user who starts it
+(root included: no `User` line, so no socket or database permissions to arrange). `stop`
+stops it and removes the directory if `start` made it. `run` starts clamd, runs CMD with
+DOCENT_CLAMAV_URL set to the TCP address, then stops clamd.
+
+The default directory is under /tmp on purpose: Debian's AppArmor profile for /usr/sbin/clamd
+(enforced where AppArmor is on) lets it read and write /tmp/** but not, say, a home directory
+or a TMPDIR elsewhere; and a unix socket path must stay under ~100 bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+# The EICAR test file (https://www.eicar.org): 68 bytes, MD5 44d88612fea8a8f36de82e1278abb02f.
+EICAR_MD5 = "44d88612fea8a8f36de82e1278abb02f"
+EICAR_SIZE = 68
+SIGNATURE = "Docent.Test.EICAR"
+REPORTED_SIGNATURE = f"{SIGNATURE}.UNOFFICIAL"  # clamd's suffix for a database of one's own
+
+CONFIG = "clamd.conf"
+SOCKET = "clamd.sock"
+LOG = "clamd.log"
+OUTPUT = "clamd.out"  # clamd's stdout and stderr
+STATE_FILE = "docent-clamd.json"
+CREATED_MARK = ".docent-clamd-created"
+MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
+
+
+class Failure(Exception):
+    """An error for a person: printed without a traceback."""
+
+
+def note(message: str) -> None:
+    print(f"clamd.py: {message}", file=sys.stderr, flush=True)
+
+
+def find_clamd() -> str:
+    """$CLAMD, else clamd on PATH, else /usr/sbin/clamd (not on a plain user's PATH)."""
+    candidates = [os.environ.get("CLAMD", ""), shutil.which("clamd") or "", "/usr/sbin/clamd"]
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    if os.environ.get("CLAMD"):
+        raise Failure(f"CLAMD={os.environ['CLAMD']} is not an executable file")
+    raise Failure(
+        "clamd not found (not on PATH, not /usr/sbin/clamd): install it with "
+        "`apt-get install clamav-daemon`, or set CLAMD=/path/to/clamd"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):  # a zombie nobody reaped yet is dead to us
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def ping(address: str | tuple[str, int], timeout: float = 2.0) -> bool:
+    """Whether clamd at a unix socket path or (host, port) answers zPING with PONG."""
+    family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            sock.sendall(b"zPING\0")
+            reply = b""
+            while not reply.endswith(b"\0") and len(reply) < 100:
+                block = sock.recv(100)
+                if not block:
+                    break
+                reply += block
+    except OSError:
+        return False
+    return reply == b"PONG\0"
+
+
+def write_config(directory: Path, port: int, stream_max_length: str) -> None:
+    database = directory / "db"
+    database.mkdir(exist_ok=True)
+    # An MD5 signature (.hdb): md5:size:name. It matches the whole stream, not a part of it.
+    (database / "docent-test.hdb").write_text(f"{EICAR_MD5}:{EICAR_SIZE}:{SIGNATURE}\n")
+    settings = {
+        "Foreground": "yes",
+        "DatabaseDirectory": str(database),
+        "LocalSocket": str(directory / SOCKET),
+        "LocalSocketMode": "660",
+        "FixStaleSocket": "yes",
+        "TCPSocket": str(port),
+        "TCPAddr": "127.0.0.1",
+        "PidFile": str(directory / "clamd.pid"),
+        "LogFile": str(directory / LOG),
+        "LogTime": "yes",
+        "StreamMaxLength": stream_max_length,
+        # What a stream over MaxFileSize/MaxScanSize gets is "OK" without a scan: keep them
+        # above StreamMaxLength, as docent's deployment notes ask.
+        "MaxFileSize": "100M",
+        "MaxScanSize": "400M",
+        "MaxThreads": "4",
+        "SelfCheck": "0",  # no database reload checks: the database never changes
+        "Bytecode": "no",
+    }
+    (directory / CONFIG).write_text(
+        "# Written by scripts/clamd.py at each start.\n"
+        + "".join(f"{key} {value}\n" for key, value in settings.items())
+    )
+
+
+def read_state(directory: Path) -> dict[str, Any] | None:
+    try:
+        state = json.loads((directory / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) and isinstance(state.get("pid"), int) else None
+
+
+def start(
+    directory: str | None,
+    port: int | None,
+    stream_max_length: str,
+    timeout: float,
+    owner: int | None = None,
+) -> dict[str, Any]:
+    if not re.fullmatch(r"\d+[kKmM]?", stream_max_length):
+        raise Failure(f"--stream-max-length {stream_max_length!r}: expected e.g. 1M, 512K, 4096")
+    clamd = find_clamd()
+    if directory:
+        work = Path(directory).resolve()
+        work.mkdir(parents=True, exist_ok=True)
+        previous = read_state(work)
+        if previous and alive(previous["pid"]):
+            raise Failure(f"{work} already has a running clamd (pid {previous['pid']})")
+    else:
+        work = Path(tempfile.mkdtemp(prefix="docent-clamd-", dir="/tmp"))
+        (work / CREATED_MARK).touch()
+    try:
+        if len(str(work / SOCKET).encode()) > MAX_SOCKET_PATH:
+            raise Failure(f"{work / SOCKET} is too long for a unix socket: pick a shorter --dir")
+        return launch(clamd, work, port or free_port(), stream_max_length, timeout, owner)
+    except BaseException:
+        if (work / CREATED_MARK).exists():
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def launch(
+    clamd: str, work: Path, port: int, stream_max_length: str, timeout: float, owner: int | None
+) -> dict[str, Any]:
+    write_config(work, port, stream_max_length)
+    for name in (LOG, OUTPUT):
+        (work / name).unlink(missing_ok=True)
+    started = time.monotonic()
+    with (work / OUTPUT).open("ab") as out:
+        process = subprocess.Popen(
+            [clamd, "--config-file", str(work / CONFIG)],
+            cwd=work, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        while not (ping(str(work / SOCKET)) and ping(("127.0.0.1", port))):
+            code = process.poll()
+            if code is not None:
+                raise Failure(f"clamd exited with status {code} while starting.\n{diagnose(work)}")
+            if time.monotonic() - started > timeout:
+                raise Failure(f"clamd did not answer PING within {timeout:g} s.\n{diagnose(work)}")
+            time.sleep(0.05)
+    except BaseException:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        raise
+    info = {
+        "tcp_url": f"tcp://127.0.0.1:{port}",
+        "unix_url": f"unix://{work / SOCKET}",
+        "pid": process.pid,
+        "dir": str(work),
+        "log": str(work / LOG),
+        "seconds_to_ready": round(time.monotonic() - started, 2),
+        "signature": REPORTED_SIGNATURE,
+        "stream_max_length": stream_max_length,
+    }
+    state = {**info, "created": (work / CREATED_MARK).exists()}
+    (work / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
+    if owner is not None:
+        watch(owner, work)
+    return info
+
+
+def diagnose(work: Path) -> str:
+    parts = []
+    for name in (OUTPUT, LOG):
+        text = tail(work / name)
+        if text.strip():
+            parts.append(f"--- last lines of {work / name} ---\n{text}")
+    return "\n".join(parts) or f"(clamd wrote nothing in {work})"
+
+
+def is_our_clamd(pid: int, work: Path) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return not alive(pid)
+    except OSError:
+        return True
+    return str(work / CONFIG).encode() in command
+
+
+def stop(pid: int | None, directory: str | None, grace: float) -> str:
+    work = Path(directory).resolve() if directory else None
+    if pid is None:
+        assert work is not None
+        state = read_state(work)
+        if state is None:
+            raise Failure(f"{work}: no {STATE_FILE}; was clamd started there with `start`?")
+        pid = state["pid"]
+    elif work is None:
+        raise Failure("stop --pid needs --dir too, to tell that the pid is this script's clamd")
+    if alive(pid):
+        if not is_our_clamd(pid, work):
+            raise Failure(f"pid {pid} is not the clamd of {work}: not stopping it")
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        outcome = "stopped"
+        if alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            outcome = "killed (SIGKILL)"
+    else:
+        outcome = "was not running"
+    if (work / CREATED_MARK).exists():
+        shutil.rmtree(work, ignore_errors=True)
+        outcome += f"; removed {work}"
+    return f"clamd pid {pid}: {outcome}"
+
+
+def watch(owner: int, work: Path) -> None:
+    """A detached watcher that stops clamd once the process `owner` is gone (a test run killed
+    before its teardown must not leave a clamd behind)."""
+    subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "_watch", str(owner), str(work)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def watch_loop(owner: int, work: Path) -> None:
+    state = read_state(work)
+    if state is None:
+        return
+    while alive(owner):
+        if not alive(state["pid"]):
+            return  # stopped the ordinary way
+        time.sleep(1)
+    if alive(state["pid"]):
+        stop(state["pid"], str(work), grace=10)
+
+
+def run(options: argparse.Namespace) -> int:
+    command = options.command[1:] if options.command[:1] == ["--"] else options.command
+    if not command:
+        raise Failure("run: no command given (run [options] -- CMD ...)")
+    info = start(options.dir, options.port, options.stream_max_length, options.timeout)
+    print(json.dumps(info), file=sys.stderr, flush=True)
+    try:
+        env = {**os.environ, "DOCENT_CLAMAV_URL": info["tcp_url"]}
+        code = subprocess.call(command, env=env)
+    except FileNotFoundError:
+        note(f"run: {command[0]}: command not found")
+        code = 127
+    finally:
+        note(stop(info["pid"], info["dir"], grace=10))
+    return 128 - code if code < 0 else code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="action", required=True)
+    for action in ("start", "run"):
+        sub = commands.add_parser(
+            action, help="start clamd" if action == "start" else "start clamd, run CMD, stop"
+        )
+        sub.add_argument("--dir", help="for config, database, socket, log (default: new, /tmp)")
+        sub.add_argument("--port", type=int, help="TCP port on 127.0.0.1 (default: a free one)")
+        sub.add_argument(
+            "--stream-max-length",
+            default="1M",
+            help="clamd's StreamMaxLength, the largest INSTREAM it takes (default: %(default)s)",
+        )
+        sub.add_argument(
+            "--timeout", type=float, default=60, help="seconds to wait for PING (default: 60)"
+        )
+        if action == "start":
+            sub.add_argument("--owner-pid", type=int, help="stop clamd once this process is gone")
+        else:
+            sub.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARG...]")
+    sub = commands.add_parser("stop", help="stop a clamd started by `start`")
+    sub.add_argument("--dir", help="the directory printed by `start`")
+    sub.add_argument("--pid", type=int, help="the pid printed by `start` (with --dir)")
+    sub.add_argument("--timeout", type=float, default=10, help="seconds before SIGKILL")
+    hidden = commands.add_parser("_watch")
+    hidden.add_argument("owner", type=int)
+    hidden.add_argument("work", type=Path)
+    options = parser.parse_args(argv)
+    try:
+        if options.action == "start":
+            info = start(
+                options.dir, options.port, options.stream_max_length, options.timeout,
+                options.owner_pid,
+            )  # fmt: skip
+            print(json.dumps(info), flush=True)
+        elif options.action == "stop":
+            if not options.dir and options.pid is None:
+                raise Failure("stop: give --dir (or --pid with --dir)")
+            note(stop(options.pid, options.dir, options.timeout))
+        elif options.action == "run":
+            return run(options)
+        elif options.action == "_watch":
+            watch_loop(options.owner, options.work)
+    except Failure as error:
+        note(f"error: {error}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
