@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from docent.answering.generators import Generator, build_generator
 from docent.answering.service import AnswerService
 from docent.ingestion.blobs import BlobStore
+from docent.ingestion.clamav import ClamAV
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.events import EventBus
 from docent.ingestion.offline_nlp import configure_offline
@@ -43,6 +44,7 @@ class Runtime:
     documents: DocumentService
     answers: AnswerService
     ingestor: Ingestor
+    scanner: ClamAV | None = None
 
 
 @asynccontextmanager
@@ -65,6 +67,12 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         reranker = build_reranker(settings, embedder)
         generator = build_generator(settings, embedder)
         retriever = Retriever(backend, embedder, reranker, settings.search)
+        ingestion = settings.ingestion
+        scanner = (
+            ClamAV(ingestion.clamav_url, timeout=ingestion.clamav_timeout_s)
+            if ingestion.clamav_url
+            else None
+        )
         yield Runtime(
             settings=settings,
             backend=backend,
@@ -82,6 +90,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 queue.redis,
                 settings.ingestion,
                 queue_name=settings.queue.queue_name,
+                scanner=scanner,
             ),
             answers=AnswerService(
                 retriever,
@@ -90,4 +99,5 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 max_question_chars=settings.api.max_question_chars,
             ),
             ingestor=Ingestor(backend, embedder, blobs, events, settings.ingestion),
+            scanner=scanner,
         )

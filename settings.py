@@ -100,6 +100,19 @@ class IngestionSettings(BaseSettings):
     max_unpacked_mb: int = Field(default=1024, ge=1)
     ocr_languages: str = Field(default="eng", pattern=r"^[a-z_]{3,8}(\+[a-z_]{3,8})*$")
     ocr_dpi: int = Field(default=300, ge=72, le=600)
+    # Malware scanning of uploads (ingestion/clamav.py): tcp://host:port or unix:///path.
+    clamav_url: str | None = None
+    clamav_timeout_s: float = Field(default=60.0, gt=0)
+
+    @field_validator("clamav_url")
+    @classmethod
+    def _check_clamav_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from docent.ingestion.clamav import parse_url
+
+        parse_url(value)
+        return value.strip()
 
     @property
     def max_upload_bytes(self) -> int:

@@ -238,6 +238,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             checks["queue"] = f"unavailable: {type(exc).__name__}"
         if state.worker_task is not None:
             checks["worker"] = "stopped" if state.worker_task.done() else "ok"
+        if runtime.scanner is not None:
+            checks["scanner"] = "ok" if await runtime.scanner.ping() else "unavailable"
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks},

@@ -176,24 +176,28 @@ def _split_long(piece: _Piece, size: int) -> Iterator[_Piece]:
 
 
 def _split_lines(piece: _Piece, size: int) -> Iterator[_Piece]:
-    """Tables split by rows; each part repeats the header row so it reads on its own."""
+    """Tables split by rows; each part repeats the header row so it reads on its own. A row
+    longer than a chunk is cut at spaces."""
     lines = [line for line in piece.text.split("\n") if line.strip()]
     header, rows = (lines[0], lines[1:]) if len(lines) > 1 else ("", lines)
     if len(header) > size // 2:
-        header = ""
+        header, rows = "", lines
+    room = size - (len(header) + 1 if header else 0)
     part: list[str] = []
-    offset = piece.start
+    length = 0
     for row in rows:
-        candidate = "\n".join([header, *part, row] if header else [*part, row])
-        if part and len(candidate) > size:
-            yield _Piece(
-                "\n".join([header, *part] if header else part), "table", piece.page, offset
-            )
-            part = []
-        for fragment, _ in _fit(row, 0, size - len(header) - 1 if header else size):
+        for fragment, _ in _fit(row, 0, room):
+            if part and length + 1 + len(fragment) > room:
+                yield _table_piece(header, part, piece)
+                part, length = [], 0
             part.append(fragment)
+            length += len(fragment) + (1 if length else 0)
     if part:
-        yield _Piece("\n".join([header, *part] if header else part), "table", piece.page, offset)
+        yield _table_piece(header, part, piece)
+
+
+def _table_piece(header: str, rows: list[str], piece: _Piece) -> _Piece:
+    return _Piece("\n".join([header, *rows] if header else rows), "table", piece.page, piece.start)
 
 
 def _spans(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, int]]:

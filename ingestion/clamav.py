@@ -149,12 +149,14 @@ class ClamAV:
         try:
             async with asyncio.timeout(self.timeout):
                 reader, writer = await self._connect()
+                answered = False
                 try:
                     writer.write(b"zPING\0")
                     await writer.drain()
                     reply = await reader.readuntil(b"\0")
+                    answered = True
                 finally:
-                    await _close(writer)
+                    await _close(writer, abort=not answered)
         except ScannerUnavailable as error:
             log.debug("clamd ping: %s", error)
             return False
@@ -198,7 +200,7 @@ class ClamAV:
         # clamd answers as soon as it has a verdict or refuses the stream (size limit), then
         # closes: the reply is read concurrently with the sending, so that it is not lost when
         # the sending then fails on the closed connection.
-        reply = asyncio.ensure_future(reader.readuntil(b"\0"))
+        reply = asyncio.create_task(reader.readuntil(b"\0"))
         try:
             try:
                 writer.write(b"zINSTREAM\0")
@@ -233,9 +235,10 @@ class ClamAV:
         finally:
             if not reply.done():
                 reply.cancel()
-                with contextlib.suppress(BaseException):
-                    await reply
-            await _close(writer)
+                reply.add_done_callback(_retrieve)
+            # Without a verdict (timeout, cancellation, failure) the connection is dropped at
+            # once: a graceful close would wait for clamd to read what is still buffered.
+            await _close(writer, abort=not reply.done() or reply.cancelled())
         return raw[:-1].decode("utf-8", errors="replace").strip()
 
     def _verdict(self, reply: str, size: int) -> ScanResult:
@@ -263,7 +266,21 @@ class ClamAV:
         raise ScanFailed(f"unexpected answer from the virus scanner at {self.url}: {reply[:200]!r}")
 
 
-async def _close(writer: asyncio.StreamWriter) -> None:
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
+def _retrieve(task: asyncio.Future[bytes]) -> None:
+    """Mark a dropped reply's outcome as seen, so that asyncio does not warn about it."""
+    if not task.cancelled():
+        task.exception()
+
+
+async def _close(writer: asyncio.StreamWriter, *, abort: bool = False) -> None:
+    """Close a connection: gracefully for at most 5 s, else (or when `abort`) at once."""
+    if abort:
+        writer.transport.abort()
+    else:
+        writer.close()
+    try:
+        await asyncio.wait_for(writer.wait_closed(), 5.0)
+    except TimeoutError:
+        writer.transport.abort()
+    except OSError:
+        pass

@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
@@ -20,6 +20,7 @@ from arq.jobs import Job, JobStatus
 from docent.domain import DocumentRecord, DocumentStatus, Stage
 from docent.errors import ErrorCode, IngestionError, InvalidInput, NotFound, SearchUnavailable
 from docent.ingestion.blobs import BlobStore
+from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
 from docent.ingestion.events import DocumentEvent, EventBus
 from docent.ingestion.parsing import check_supported
 from docent.ingestion.sniffing import sniff
@@ -82,6 +83,7 @@ class DocumentService:
         settings: IngestionSettings,
         *,
         queue_name: str,
+        scanner: ClamAV | None = None,
     ) -> None:
         self._backend = backend
         self._blobs = blobs
@@ -89,6 +91,7 @@ class DocumentService:
         self._queue = queue
         self._settings = settings
         self._queue_name = queue_name
+        self._scanner = scanner
 
     async def upload(
         self,
@@ -109,6 +112,7 @@ class DocumentService:
         tag_list = clean_tags(tags)
         staged = await self._blobs.stage(chunks, max_bytes=self._settings.max_upload_bytes)
         try:
+            await self._scan(staged.path)
             detected = sniff(staged.path, name)
             check_supported(detected.mime_type, detected.description)
             record = DocumentRecord(
@@ -139,6 +143,27 @@ class DocumentService:
             return UploadResult(document=stored, deduplicated=True)
         await self._enqueue(stored)
         return UploadResult(document=stored, deduplicated=False)
+
+    async def _scan(self, path: Path) -> None:
+        """With DOCENT_CLAMAV_URL, clamd sees every upload before it is stored or queued; an
+        infected file, or one that cannot be scanned, is refused (fail closed)."""
+        if self._scanner is None:
+            return
+        try:
+            result = await self._scanner.scan_file(path)
+        except ScannerUnavailable as exc:
+            raise IngestionError(
+                ErrorCode.SCANNER_UNAVAILABLE,
+                f"the malware scanner is unavailable, so the upload was refused; try again ({exc})",
+            ) from exc
+        except ScanFailed as exc:
+            raise IngestionError(ErrorCode.SCAN_FAILED, exc.message) from exc
+        if not result.clean:
+            log.warning("upload refused: malware %s", result.signature)
+            raise IngestionError(
+                ErrorCode.INFECTED,
+                f"the file contains malware ({result.signature}); it was not stored",
+            )
 
     async def get(self, owner: str, document_id: str) -> DocumentRecord:
         record = await self._backend.get_document(owner, document_id)

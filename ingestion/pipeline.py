@@ -121,7 +121,10 @@ class Ingestor:
             overlap=self.settings.chunk_overlap,
         )
         if not chunks:
-            raise IngestionError(ErrorCode.NO_TEXT, "the document has no text worth indexing")
+            raise IngestionError(
+                ErrorCode.NO_TEXT,
+                "the document holds no words to index (only symbols, numbers or emoji)",
+            )
 
         texts = [search_text(c.text, c.section) for c in chunks]
         vectors: list[np.ndarray] = []

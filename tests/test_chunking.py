@@ -128,3 +128,13 @@ def test_chunks_do_not_cross_page_breaks():
     assert [(c.page, c.page_end) for c in chunks] == [(1, 1), (2, 2), (3, 3)]
     assert chunks[1].text == "The warranty lasts two years."
     assert all(c.section == "Manual" for c in chunks)
+
+
+def test_tables_with_rows_longer_than_a_chunk_are_cut_to_size():
+    header = "Name | " + " | ".join(f"measure{i}" for i in range(20))
+    rows = [" | ".join(f"{r}.{c}" for c in range(400)) for r in range(5)]
+    table = "\n".join([header, *rows])
+    chunks = chunk_elements([Element(table, "table")], document_id="d", size=1000, overlap=0)
+    assert all(len(c.text) <= 1000 for c in chunks)
+    assert all(c.text.startswith(header) for c in chunks)
+    assert sum(c.text.count("0.399") for c in chunks) == 1

@@ -210,15 +210,30 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 async def fake() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
     """Starts a TCP server on 127.0.0.1 with a given handler; returns its tcp:// URL."""
     servers: list[asyncio.Server] = []
+    handlers: set[asyncio.Task[Any]] = set()
 
     async def serve(handler: Handler) -> str:
-        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            handlers.add(task)
+            try:
+                await handler(reader, writer)
+            finally:
+                writer.transport.abort()
+                handlers.discard(task)
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
         servers.append(server)
         return f"tcp://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
     yield serve
     for server in servers:
         server.close()
+    for task in list(handlers):  # the ones still sleeping: their connections are closed too
+        task.cancel()
+    await asyncio.gather(*handlers, return_exceptions=True)
+    for server in servers:
         await server.wait_closed()
 
 
@@ -308,6 +323,23 @@ async def test_a_silent_clamd_times_out(fake: Any, tmp_path: Path) -> None:
     assert time.monotonic() - began < 3
 
 
+async def test_a_clamd_that_stops_reading_times_out(fake: Any, tmp_path: Path) -> None:
+    # The client's writes block once the socket buffers are full; the timeout must still hold,
+    # closing included (a graceful close would wait for the buffered data to be read).
+    async def stuck(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readexactly(10)
+        await asyncio.sleep(30)
+
+    url = await fake(stuck)
+    path = tmp_path / "big.bin"
+    with path.open("wb") as f:
+        f.truncate(64 << 20)
+    began = time.monotonic()
+    with pytest.raises(ScannerUnavailable, match=r"did not scan 64\.0 MiB within 0\.5 s"):
+        await ClamAV(url, timeout=0.5).scan_file(path)
+    assert time.monotonic() - began < 3
+
+
 async def test_ping_wants_pong(fake: Any) -> None:
     async def pong(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert await reader.readuntil(b"\0") == b"zPING\0"
@@ -335,3 +367,34 @@ def test_urls() -> None:
     for bad in ("http://127.0.0.1:3310", "tcp://:3310", "tcp://h:99999", "unix://clamd.ctl", "x"):
         with pytest.raises(ValueError):
             ClamAV(bad)
+
+
+@pytest.mark.e2e
+async def test_infected_uploads_are_refused_and_never_stored(
+    clamd: dict[str, Any], tmp_path: Path
+) -> None:
+    """Through the API of a real docent server scanning with the real clamd."""
+    import httpx
+
+    from servers import running_server, upload
+
+    data = tmp_path / "docent"
+    with running_server(data, {"DOCENT_CLAMAV_URL": clamd["tcp_url"]}) as server:
+        infected = (await upload(server.url, "invoice.txt", EICAR)).json()["data"]["uploadDocument"]
+        assert infected["document"] is None
+        [error] = infected["userErrors"]
+        assert error["code"] == "INFECTED" and "Docent.Test.EICAR" in error["message"]
+        clean = (await upload(server.url, "notes.txt", b"An ordinary text file about tea.")).json()
+        assert clean["data"]["uploadDocument"]["userErrors"] == []
+        too_big = (await upload(server.url, "big.txt", b"word " * 300_000)).json()["data"][
+            "uploadDocument"
+        ]
+        assert too_big["userErrors"][0]["code"] == "SCAN_FAILED"
+        assert "StreamMaxLength" in too_big["userErrors"][0]["message"]
+        async with httpx.AsyncClient() as client:
+            ready = (await client.get(f"{server.base}/readyz")).json()
+        assert ready["checks"]["scanner"] == "ok"
+    # the infected file never reached the blob store, not even its staging area
+    blobs = [p for p in (data / "blobs").rglob("*") if p.is_file()]
+    assert len(blobs) == 1
+    assert all(EICAR not in p.read_bytes() for p in blobs)
