@@ -22,7 +22,7 @@ def make_pdf(pages: list[list[str]], *, title: str = "docent test") -> bytes:
         for line in lines:
             content.append(f"({_escape(line)}) Tj T*")
         content.append("ET")
-        stream = "\n".join(content).encode("latin-1")
+        stream = "\n".join(content).encode("cp1252", errors="replace")  # WinAnsiEncoding
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
             f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode()
