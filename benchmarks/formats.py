@@ -21,17 +21,15 @@ import threading
 import time
 from pathlib import Path
 
-from common import REPO, machine, median, running_server, subscribe, upload
+from common import machine, median, running_server, subscribe, upload
 from corpus import load_scifact
 
 from docent.ingestion import sniffing
 from docent.ingestion.isolation import Isolation, parse_isolated
 from docent.ingestion.parsing import ParseLimits
 
-import sys  # noqa: E402  (tests/ holds the sample-file makers)
-
-sys.path.insert(0, str(REPO / "tests"))
-from samples import make_docx, make_pdf  # noqa: E402
+# `common` put tests/ on the path: the sample-file makers live there.
+from samples import make_docx, make_pdf
 
 WATCH = """subscription($id: ID!) { documentEvents(id: $id) {
   status stage error { code message } document { chunkCount pageCount } } }"""
@@ -51,7 +49,9 @@ def text_pdf(pages: int) -> bytes:
 
 
 def docx(path: Path, sections: int) -> Path:
-    return make_docx(path, [(title[:80] or "Untitled", [text]) for title, text in abstracts()[:sections]])
+    return make_docx(
+        path, [(title[:80] or "Untitled", [text]) for title, text in abstracts()[:sections]]
+    )
 
 
 def scanned_pdf(pages: int) -> bytes:
@@ -126,7 +126,9 @@ async def to_ready(server, name: str, content: bytes) -> tuple[float, dict]:  # 
     payload = (await upload(server.url, name, content)).json()["data"]["uploadDocument"]
     assert not payload["userErrors"], payload
     last = {}
-    async for data in subscribe(server.ws_url, WATCH, {"id": payload["document"]["id"]}, timeout=1800):
+    async for data in subscribe(
+        server.ws_url, WATCH, {"id": payload["document"]["id"]}, timeout=1800
+    ):
         last = data["documentEvents"]
     assert last["status"] == "READY", last
     return time.perf_counter() - t0, last["document"]
@@ -150,7 +152,11 @@ async def main(args: argparse.Namespace) -> None:
         ):
             seconds, pages = await parse_speed(path, mime, runs=1 if "OCR" in label else 3)
             speeds[label] = (seconds, pages)
-            rate = f"{pages / seconds:.1f} pages/s" if pages else f"{path.stat().st_size / 1e6 / seconds:.2f} MB/s"
+            rate = (
+                f"{pages / seconds:.1f} pages/s"
+                if pages
+                else f"{path.stat().st_size / 1e6 / seconds:.2f} MB/s"
+            )
             print(f"  {label:18s} {seconds:6.2f} s for {pages or '-'} pages: {rate}")
 
         with running_server(folder / "data", {"DOCENT_RATE_LIMITS": "off"}) as server:
@@ -175,7 +181,9 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--ocr-pages", type=int, default=5)
     asyncio.run(main(parser.parse_args()))
