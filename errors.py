@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 
 class ErrorCode(enum.StrEnum):
@@ -25,6 +26,12 @@ class ErrorCode(enum.StrEnum):
     PROVIDER_AUTH = "PROVIDER_AUTH"
     CONFLICT = "CONFLICT"
     INTERNAL = "INTERNAL"
+
+
+#: Provider failures that the next provider in a fallback chain may be able to avoid.
+FALLBACK_CODES = frozenset(
+    {ErrorCode.PROVIDER_UNAVAILABLE, ErrorCode.PROVIDER_AUTH, ErrorCode.RATE_LIMITED}
+)
 
 
 class DocentError(Exception):
@@ -58,6 +65,20 @@ class ProviderUnavailable(DocentError):
     code = ErrorCode.PROVIDER_UNAVAILABLE
 
 
+class ProviderAuth(DocentError):
+    """A model provider refused docent's key."""
+
+    code = ErrorCode.PROVIDER_AUTH
+
+
+class RateLimited(DocentError):
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Unauthenticated(DocentError):
     code = ErrorCode.UNAUTHENTICATED
 
@@ -74,3 +95,16 @@ class IndexMismatch(DocentError):
     """The index was built with another embedding model or dimension than the configured one."""
 
     code = ErrorCode.CONFLICT
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderFailure:
+    """A provider that a fallback chain skipped, and why (shown with the answer)."""
+
+    provider: str
+    code: str
+    message: str
+
+    @classmethod
+    def of(cls, provider: str, error: DocentError) -> ProviderFailure:
+        return cls(provider=provider, code=error.code.value, message=error.message)

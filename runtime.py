@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+from docent.answering.cache import AnswerCache
 from docent.answering.generators import Generator, build_generator
 from docent.answering.service import AnswerService
 from docent.ingestion.blobs import BlobStore
@@ -21,9 +22,11 @@ from docent.ingestion.events import EventBus
 from docent.ingestion.offline_nlp import configure_offline
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
+from docent.providers.base import ProviderRegistry
+from docent.providers.embedding import CachedEmbedder
 from docent.search.backend import SearchBackend, build_backend
 from docent.search.embedders import Embedder, build_embedder
-from docent.search.rerankers import Reranker, build_reranker
+from docent.search.rerankers import RerankChain, build_reranker
 from docent.search.retrieval import Retriever
 from docent.settings import Settings
 
@@ -35,7 +38,7 @@ class Runtime:
     settings: Settings
     backend: SearchBackend
     embedder: Embedder
-    reranker: Reranker | None
+    reranker: RerankChain | None
     generator: Generator | None
     queue: QueueConnection
     blobs: BlobStore
@@ -45,6 +48,7 @@ class Runtime:
     answers: AnswerService
     ingestor: Ingestor
     scanner: ClamAV | None = None
+    providers: ProviderRegistry | None = None
 
 
 @asynccontextmanager
@@ -54,19 +58,40 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
         # Before anything imports unstructured: no telemetry, no model downloads.
         await asyncio.to_thread(configure_offline)
-        embedder = await asyncio.to_thread(build_embedder, settings.models.embedder, settings)
+        queue = await stack.enter_async_context(open_queue(settings))
+        providers = ProviderRegistry(settings.models)
+        embedder: Embedder = await asyncio.to_thread(
+            build_embedder, settings.models.embedder, settings, providers
+        )
         stack.push_async_callback(embedder.aclose)
+        if settings.models.embedder != "local":
+            # A provider's vectors are paid for once: re-uploads and reindexing reuse them.
+            embedder = CachedEmbedder(embedder, queue.redis)
         backend = build_backend(settings)
         stack.push_async_callback(backend.aclose)
         # An unreachable cluster does not stop the API: /readyz says so, queries answer
         # SEARCH_UNAVAILABLE, uploads are queued, and the backend retries on use.
         await backend.open(model=embedder.model, dimension=embedder.dimension, wait=False)
-        queue = await stack.enter_async_context(open_queue(settings))
         blobs = BlobStore(settings.storage.blob_dir)
         events = EventBus(queue.redis)
-        reranker = build_reranker(settings, embedder)
-        generator = build_generator(settings, embedder)
-        retriever = Retriever(backend, embedder, reranker, settings.search)
+        reranker = build_reranker(settings, embedder, providers)
+        generator = build_generator(settings, embedder, providers)
+        for role in (reranker, generator):
+            for member in getattr(role, "members", [role]):
+                if close := getattr(member, "aclose", None):
+                    stack.push_async_callback(close)
+        retriever = Retriever(
+            backend,
+            embedder,
+            reranker,
+            settings.search,
+            rerank_candidates=settings.models.rerank_candidates,
+        )
+        answer_cache = (
+            AnswerCache(queue.redis, similarity=settings.models.answer_cache_similarity)
+            if settings.models.answer_cache
+            else None
+        )
         ingestion = settings.ingestion
         scanner = (
             ClamAV(ingestion.clamav_url, timeout=ingestion.clamav_timeout_s)
@@ -91,13 +116,19 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 settings.ingestion,
                 queue_name=settings.queue.queue_name,
                 scanner=scanner,
+                answer_cache=answer_cache,
             ),
             answers=AnswerService(
                 retriever,
                 generator,
                 settings.search,
                 max_question_chars=settings.api.max_question_chars,
+                cache=answer_cache,
+                embedder=embedder,
             ),
-            ingestor=Ingestor(backend, embedder, blobs, events, settings.ingestion),
+            ingestor=Ingestor(
+                backend, embedder, blobs, events, settings.ingestion, answer_cache=answer_cache
+            ),
+            providers=providers,
             scanner=scanner,
         )

@@ -135,11 +135,27 @@ class IngestionSettings(BaseSettings):
         )
 
 
+RerankerName = Literal["cohere", "local", "none"]
+GeneratorName = Literal["gemini", "cohere", "local", "none"]
+
+
+def _chain(value: Any) -> Any:
+    """ "gemini,cohere,local" -> ["gemini", "cohere", "local"] (a fallback chain)."""
+    if isinstance(value, str):
+        return [part.strip().lower() for part in value.split(",") if part.strip()]
+    return value
+
+
 class ModelSettings(BaseSettings):
+    """Which models fill each role, and how providers are called.
+
+    Rerankers and generators are fallback chains, tried in order (`gemini,cohere,local`);
+    the embedder is one model: vectors of different models never mix in an index."""
+
     model_config = _COMMON
     embedder: Literal["local", "cohere", "gemini"] = "local"
-    reranker: Literal["local", "cohere", "none"] = "none"
-    generator: Literal["local", "gemini", "cohere", "none"] = "local"
+    reranker: Annotated[list[RerankerName], NoDecode] = ["none"]
+    generator: Annotated[list[GeneratorName], NoDecode] = ["local"]
     cohere_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("COHERE_API_KEY", "DOCENT_COHERE_API_KEY")
     )
@@ -148,6 +164,38 @@ class ModelSettings(BaseSettings):
     )
     cohere_base_url: str | None = None
     gemini_base_url: str | None = None
+    cohere_embed_model: str = "embed-v4.0"
+    cohere_embed_dimension: int = Field(default=1024, ge=64)
+    cohere_rerank_model: str = "rerank-v3.5"
+    cohere_chat_model: str = "command-a-03-2025"
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_embed_model: str = "gemini-embedding-001"
+    gemini_embed_dimension: int = Field(default=768, ge=64)
+    # Every provider call: a time limit, a bounded number of tries (backoff with jitter,
+    # Retry-After honoured), and a circuit breaker that skips a failing provider for a while.
+    provider_timeout_s: float = Field(default=30.0, gt=0)
+    provider_attempts: int = Field(default=4, ge=1, le=10)
+    provider_max_backoff_s: float = Field(default=20.0, gt=0)
+    circuit_failures: int = Field(default=5, ge=1)
+    circuit_cooldown_s: float = Field(default=30.0, gt=0)
+    embed_concurrency: int = Field(default=4, ge=1, le=64)
+    # How many fused candidates the reranker sees before the top-k are kept.
+    rerank_candidates: int = Field(default=50, ge=1, le=1000)
+    # Sources packed into a generator's prompt, in tokens (~4 characters each).
+    context_tokens: int = Field(default=6000, ge=500)
+    # A question this close (cosine) to one answered before, for the same owner over the
+    # same documents, is answered from the cache.
+    answer_cache: bool = False
+    answer_cache_similarity: float = Field(default=0.97, ge=0.5, le=1.0)
+
+    _chains = field_validator("reranker", "generator", mode="before")(_chain)
+
+    @field_validator("reranker", "generator")
+    @classmethod
+    def _not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one (or none)")
+        return value
 
 
 class ApiSettings(BaseSettings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from docent.domain import Hit
+from docent.errors import ProviderFailure
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +14,24 @@ class Source:
 
     index: int
     hit: Hit
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens a model read and wrote (as the provider counts them)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationDone:
+    """The last item of a generator's stream: who wrote the answer, at what cost."""
+
+    model: str
+    usage: Usage | None = None
+    #: Generators skipped before this one answered, and why.
+    fallbacks: tuple[ProviderFailure, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +44,10 @@ class Answer:
     retrieval_ms: float = 0.0
     first_token_ms: float | None = None
     total_ms: float = 0.0
+    usage: Usage | None = None
+    cached: bool = False
+    #: Providers skipped on the way to this answer (reranker or generator), and why.
+    fallbacks: tuple[ProviderFailure, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

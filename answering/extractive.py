@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering.answers import Source
+from docent.answering.answers import GenerationDone, Source
 from docent.search import analysis
 from docent.search.embedders import Embedder
 
@@ -56,7 +56,9 @@ class ExtractiveGenerator:
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
 
-    async def stream(self, question: str, sources: Sequence[Source]) -> AsyncIterator[str]:
+    async def stream(
+        self, question: str, sources: Sequence[Source]
+    ) -> AsyncIterator[str | GenerationDone]:
         chosen = await self.select(question, sources)
         for i, (sentence, index) in enumerate(chosen):
             words = sentence.split(" ")
@@ -65,6 +67,7 @@ class ExtractiveGenerator:
                 yield prefix + " ".join(words[j : j + 3])
                 await asyncio.sleep(0)
             yield f" [{index}]"
+        yield GenerationDone(model=self.model)
 
     async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
         """The sentences to quote, best first, with their source numbers."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from docent.answering.answers import (
     Answer,
@@ -13,11 +15,15 @@ from docent.answering.answers import (
     AnswerEvent,
     AnswerFailed,
     AnswerSources,
+    GenerationDone,
     Source,
+    Usage,
 )
+from docent.answering.cache import AnswerCache
 from docent.answering.citations import parse_citations
 from docent.answering.generators import Generator
-from docent.errors import DocentError, InvalidInput
+from docent.errors import DocentError, InvalidInput, ProviderFailure
+from docent.search.embedders import Embedder
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 
@@ -42,11 +48,15 @@ class AnswerService:
         settings: SearchSettings,
         *,
         max_question_chars: int,
+        cache: AnswerCache | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self._retriever = retriever
         self._generator = generator
         self._settings = settings
         self._max_question_chars = max_question_chars
+        self._cache = cache if embedder is not None else None
+        self._embedder = embedder
 
     async def ask(self, owner: str, request: AskRequest) -> Answer:
         """The whole answer at once (the `ask` query). Raises `DocentError`."""
@@ -63,8 +73,7 @@ class AnswerService:
         except DocentError as exc:
             yield AnswerFailed(exc.code.value, exc.message)
 
-    async def _events(self, owner: str, request: AskRequest) -> AsyncIterator[AnswerEvent]:
-        started = time.perf_counter()
+    def _question(self, request: AskRequest) -> str:
         question = " ".join(request.question.split())
         if not question:
             raise InvalidInput("the question is empty", field="question")
@@ -75,6 +84,26 @@ class AnswerService:
             )
         if not 1 <= request.top_k <= MAX_SOURCES:
             raise InvalidInput(f"topK must be between 1 and {MAX_SOURCES}", field="topK")
+        return question
+
+    async def _events(self, owner: str, request: AskRequest) -> AsyncIterator[AnswerEvent]:
+        started = time.perf_counter()
+        question = self._question(request)
+        cache_key: tuple[int, str, np.ndarray] | None = None
+        if self._cache is not None and self._embedder is not None:
+            generation = await self._cache.generation(owner)
+            scope = _scope(request)
+            vector = await self._embedder.embed_query(question)
+            cached = await self._cache.lookup(owner, generation, scope, vector)
+            if cached is not None:
+                elapsed = (time.perf_counter() - started) * 1000
+                yield AnswerSources(citations=cached.sources)
+                yield AnswerDelta(text=cached.text)
+                yield AnswerDone(
+                    replace(cached, retrieval_ms=elapsed, first_token_ms=elapsed, total_ms=elapsed)
+                )
+                return
+            cache_key = (generation, scope, vector)
         outcome = await self._retriever.search(
             owner,
             SearchRequest(
@@ -82,56 +111,85 @@ class AnswerService:
                 mode=request.mode,
                 top_k=request.top_k,
                 document_ids=request.document_ids,
+                rerank=self._retriever.reranks,
             ),
             need_similarity=True,
         )
         retrieval_ms = (time.perf_counter() - started) * 1000
+        timing = _Timing(started, retrieval_ms)
         relevant = (
             outcome.best_similarity is not None
             and outcome.best_similarity >= self._settings.min_relevance
         )
+        answer: Answer
         if not relevant or not outcome.hits:
+            # No evidence: no model is asked.
             yield AnswerSources(citations=[])
-            yield AnswerDone(self._finish(NOT_FOUND, [], None, started, retrieval_ms, None))
-            return
-        sources = [Source(index=i, hit=hit) for i, hit in enumerate(outcome.hits, start=1)]
-        yield AnswerSources(citations=sources)
-        if self._generator is None:
-            yield AnswerDone(self._finish(NO_GENERATOR, sources, None, started, retrieval_ms, None))
-            return
-        parts: list[str] = []
-        first_token_ms: float | None = None
-        async for delta in self._generator.stream(question, sources):
-            if not delta:
-                continue
-            if first_token_ms is None:
-                first_token_ms = (time.perf_counter() - started) * 1000
-            parts.append(delta)
-            yield AnswerDelta(text=delta)
-        text = "".join(parts).strip() or NOT_FOUND
-        yield AnswerDone(
-            self._finish(
-                text, sources, self._generator.model, started, retrieval_ms, first_token_ms
-            )
-        )
+            answer = _finish(NOT_FOUND, [], None, timing, fallbacks=outcome.fallbacks)
+        else:
+            sources = [Source(index=i, hit=hit) for i, hit in enumerate(outcome.hits, start=1)]
+            yield AnswerSources(citations=sources)
+            if self._generator is None:
+                answer = _finish(NO_GENERATOR, sources, None, timing, fallbacks=outcome.fallbacks)
+            else:
+                parts: list[str] = []
+                done: GenerationDone | None = None
+                async for item in self._generator.stream(question, sources):
+                    if isinstance(item, GenerationDone):
+                        done = item
+                        continue
+                    if not item:
+                        continue
+                    if timing.first_token_ms is None:
+                        timing.first_token_ms = (time.perf_counter() - started) * 1000
+                    parts.append(item)
+                    yield AnswerDelta(text=item)
+                answer = _finish(
+                    "".join(parts).strip() or NOT_FOUND,
+                    sources,
+                    done.model if done else self._generator.model,
+                    timing,
+                    usage=done.usage if done else None,
+                    fallbacks=outcome.fallbacks + (done.fallbacks if done else ()),
+                )
+        yield AnswerDone(answer)
+        # A degraded answer is not kept: the better provider may be back next time.
+        if cache_key is not None and self._cache is not None and not answer.fallbacks:
+            await self._cache.store(owner, *cache_key, answer)
 
-    @staticmethod
-    def _finish(
-        text: str,
-        sources: list[Source],
-        model: str | None,
-        started: float,
-        retrieval_ms: float,
-        first_token_ms: float | None,
-    ) -> Answer:
-        citations = parse_citations(text, sources)
-        return Answer(
-            text=text,
-            citations=citations,
-            grounded=bool(citations),
-            model=model,
-            sources=sources,
-            retrieval_ms=retrieval_ms,
-            first_token_ms=first_token_ms,
-            total_ms=(time.perf_counter() - started) * 1000,
-        )
+
+@dataclass(slots=True)
+class _Timing:
+    started: float
+    retrieval_ms: float
+    first_token_ms: float | None = None
+
+
+def _scope(request: AskRequest) -> str:
+    """What besides the question decides an answer: cached answers match on it exactly."""
+    ids = ",".join(sorted(request.document_ids)) if request.document_ids is not None else "*"
+    return f"{request.mode.value}|{request.top_k}|{ids}"
+
+
+def _finish(
+    text: str,
+    sources: list[Source],
+    model: str | None,
+    timing: _Timing,
+    *,
+    usage: Usage | None = None,
+    fallbacks: tuple[ProviderFailure, ...] = (),
+) -> Answer:
+    citations = parse_citations(text, sources)
+    return Answer(
+        text=text,
+        citations=citations,
+        grounded=bool(citations),
+        model=model,
+        sources=sources,
+        retrieval_ms=timing.retrieval_ms,
+        first_token_ms=timing.first_token_ms,
+        total_ms=(time.perf_counter() - timing.started) * 1000,
+        usage=usage,
+        fallbacks=fallbacks,
+    )

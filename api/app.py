@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -27,6 +27,7 @@ from docent.api.auth import is_loopback, local_principal
 from docent.api.context import Context
 from docent.api.graphiql import assets_route, graphiql_html
 from docent.api.schema import build_schema
+from docent.providers.base import provider_metrics
 from docent.runtime import Runtime, open_runtime
 from docent.settings import Settings
 
@@ -241,10 +242,17 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         if runtime.scanner is not None:
             checks["scanner"] = "ok" if await runtime.scanner.ping() else "unavailable"
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": checks},
-            status_code=200 if ok else 503,
-        )
+        body: dict[str, object] = {"status": "ok" if ok else "unavailable", "checks": checks}
+        # A provider's open circuit does not make docent unready: its fallback chain
+        # answers, and taking every instance out of a load balancer would not help.
+        if runtime.providers is not None:
+            body["providers"] = runtime.providers.states()
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    async def metrics(request: Request) -> Response:
+        runtime = state.runtime
+        text = provider_metrics(runtime.providers) if runtime and runtime.providers else ""
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
     routes = [
         Route("/", home),
@@ -252,6 +260,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics),
         assets_route(),
     ]
     middleware = [Middleware(GuardMiddleware, settings=settings)]

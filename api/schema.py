@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Sequence
+from dataclasses import replace
 
 import strawberry
 from graphql import GraphQLError
@@ -52,16 +53,7 @@ async def _documents(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:
 async def _answer_view(info: Info, answer: answers.Answer) -> t.Answer:
     documents = await _documents(info, {s.hit.chunk.document_id for s in answer.sources})
     kept = [s for s in answer.sources if s.hit.chunk.document_id in documents]
-    answer = answers.Answer(
-        text=answer.text,
-        citations=[s for s in answer.citations if s in kept],
-        grounded=answer.grounded,
-        model=answer.model,
-        sources=kept,
-        retrieval_ms=answer.retrieval_ms,
-        first_token_ms=answer.first_token_ms,
-        total_ms=answer.total_ms,
-    )
+    answer = replace(answer, citations=[s for s in answer.citations if s in kept], sources=kept)
     return t.answer_view(answer, documents)
 
 
@@ -137,7 +129,11 @@ class Query:
             for h in outcome.hits
             if h.chunk.document_id in documents
         ]
-        return t.SearchResult(hits=hits, took_ms=outcome.took_ms)
+        return t.SearchResult(
+            hits=hits,
+            took_ms=outcome.took_ms,
+            fallbacks=[t.ProviderFallback.from_failure(f) for f in outcome.fallbacks],
+        )
 
     @strawberry.field(description="Answer a question from your documents, with citations.")
     async def ask(self, info: Info, input: t.AskInput) -> t.Answer:

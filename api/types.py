@@ -10,7 +10,7 @@ import strawberry
 from docent.answering import answers
 from docent.domain import Chunk as ChunkRecord
 from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage
-from docent.errors import ErrorCode
+from docent.errors import ErrorCode, ProviderFailure
 from docent.ingestion.events import DocumentEvent as DocumentEventRecord
 from docent.search.retrieval import SearchMode
 
@@ -170,6 +170,9 @@ class SearchHit:
 class SearchResult:
     hits: list[SearchHit]
     took_ms: float
+    fallbacks: list[ProviderFallback] = strawberry.field(
+        description="Rerankers skipped because they failed (the next in the chain ranked)."
+    )
 
 
 @strawberry.input
@@ -185,6 +188,23 @@ class Citation:
     index: int
     chunk: Chunk
     document: Document
+
+
+@strawberry.type(description="A provider a fallback chain skipped, and why.")
+class ProviderFallback:
+    provider: str
+    code: ErrorCodeType  # type: ignore[valid-type]
+    message: str
+
+    @classmethod
+    def from_failure(cls, failure: ProviderFailure) -> ProviderFallback:
+        return cls(provider=failure.provider, code=ErrorCode(failure.code), message=failure.message)
+
+
+@strawberry.type(description="Tokens the model read and wrote, as the provider counts them.")
+class Usage:
+    input_tokens: int | None
+    output_tokens: int | None
 
 
 @strawberry.type
@@ -204,6 +224,14 @@ class Answer:
     )
     model: str | None
     timings: AnswerTimings
+    usage: Usage | None
+    cached: bool = strawberry.field(
+        description="True when this is the answer to an earlier, equivalent question "
+        "(DOCENT_ANSWER_CACHE), given again because the documents have not changed."
+    )
+    fallbacks: list[ProviderFallback] = strawberry.field(
+        description="Providers skipped because they failed (the next in the chain answered)."
+    )
 
 
 @strawberry.type
@@ -321,4 +349,11 @@ def answer_view(answer: answers.Answer, documents: dict[str, DocumentRecord]) ->
             first_token_ms=answer.first_token_ms,
             total_ms=answer.total_ms,
         ),
+        usage=Usage(
+            input_tokens=answer.usage.input_tokens, output_tokens=answer.usage.output_tokens
+        )
+        if answer.usage
+        else None,
+        cached=answer.cached,
+        fallbacks=[ProviderFallback.from_failure(f) for f in answer.fallbacks],
     )

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 
+from docent.answering.cache import AnswerCache
 from docent.domain import DocumentRecord, DocumentStatus, Stage
 from docent.errors import ErrorCode, IngestionError, InvalidInput, NotFound, SearchUnavailable
 from docent.ingestion.blobs import BlobStore
@@ -84,6 +85,7 @@ class DocumentService:
         *,
         queue_name: str,
         scanner: ClamAV | None = None,
+        answer_cache: AnswerCache | None = None,
     ) -> None:
         self._backend = backend
         self._blobs = blobs
@@ -92,6 +94,7 @@ class DocumentService:
         self._settings = settings
         self._queue_name = queue_name
         self._scanner = scanner
+        self._answer_cache = answer_cache
 
     async def upload(
         self,
@@ -175,6 +178,8 @@ class DocumentService:
         record = await self.get(owner, document_id)
         await self._backend.delete_document(owner, document_id)
         self._blobs.delete(document_id)
+        if self._answer_cache is not None:
+            await self._answer_cache.invalidate(owner)
         await self._events.publish(
             DocumentEvent(
                 document_id=document_id,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from docent.answering.cache import AnswerCache
 from docent.domain import DocumentRecord, DocumentStatus, IndexedChunk, Stage, utcnow
 from docent.errors import DocentError, ErrorCode, IngestionError
 from docent.ingestion.blobs import BlobStore
@@ -43,6 +44,8 @@ class Ingestor:
     blobs: BlobStore
     events: EventBus
     settings: IngestionSettings
+    #: Told when a document's chunks change (READY or FAILED), so cached answers go.
+    answer_cache: AnswerCache | None = None
 
     async def process(
         self, owner: str, document_id: str, version: int, pending: DocumentRecord | None = None
@@ -81,6 +84,7 @@ class Ingestor:
             "document %s ready: %d chunks in %.2fs", document_id, chunk_count,
             time.perf_counter() - started,
         )  # fmt: skip
+        await self._documents_changed(owner)
         await self._publish(final, Stage.READY, current=chunk_count, total=chunk_count)
         return Outcome.READY
 
@@ -128,7 +132,8 @@ class Ingestor:
 
         texts = [search_text(c.text, c.section) for c in chunks]
         vectors: list[np.ndarray] = []
-        batch = self.settings.embed_batch_size
+        # A provider embedder takes enough texts at once to fill all its request slots.
+        batch = max(self.settings.embed_batch_size, getattr(self.embedder, "document_batch", 0))
         await self._publish(record, Stage.EMBEDDING, current=0, total=len(chunks))
         for start in range(0, len(texts), batch):
             vectors.extend(await self.embedder.embed_documents(texts[start : start + batch]))
@@ -164,8 +169,13 @@ class Ingestor:
             chunk_count=0,
         )
         await self.backend.update_document(failed, expected_version=record.version)
+        await self._documents_changed(record.owner)
         log.info("document %s failed: %s %s", record.id, code.value, message)
         await self._publish(failed, Stage.FAILED)
+
+    async def _documents_changed(self, owner: str) -> None:
+        if self.answer_cache is not None:
+            await self.answer_cache.invalidate(owner)
 
     async def _publish(
         self,

@@ -18,7 +18,13 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from docent.domain import DocumentRecord
-from docent.errors import ErrorCode, ProviderUnavailable, SearchUnavailable
+from docent.errors import (
+    ErrorCode,
+    ProviderAuth,
+    ProviderUnavailable,
+    RateLimited,
+    SearchUnavailable,
+)
 from docent.ingestion.documents import JOB_FUNCTION
 from docent.ingestion.pipeline import TransientError
 
@@ -27,7 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_TRANSIENT = (SearchUnavailable, ProviderUnavailable, TransientError)
+# The index or the embedding provider is down, out of quota or refusing the key: the job
+# waits and tries again (a key can be fixed), and fails with that code when tries run out.
+_TRANSIENT = (SearchUnavailable, ProviderUnavailable, RateLimited, ProviderAuth, TransientError)
 
 
 def retry_delay(attempt: int, *, base: float = 2.0, cap: float = 120.0) -> float:

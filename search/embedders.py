@@ -9,6 +9,7 @@ import numpy as np
 from docent.plugins import pick
 
 if TYPE_CHECKING:
+    from docent.providers.base import ProviderRegistry
     from docent.settings import Settings
 
 EmbedderName = Literal["local", "cohere", "gemini"]
@@ -35,13 +36,24 @@ class Embedder(Protocol):
 
 _IMPLEMENTATIONS: dict[str, str] = {
     "local": "docent.search.local_embedder:LocalEmbedder.from_settings",
+    "cohere": "docent.providers.cohere:CohereEmbedder.from_settings",
+    "gemini": "docent.providers.gemini:GeminiEmbedder.from_settings",
 }
 
 
-def build_embedder(name: str, settings: Settings) -> Embedder:
-    """The embedder called `name`, imported lazily."""
+def build_embedder(
+    name: str, settings: Settings, providers: ProviderRegistry | None = None
+) -> Embedder:
+    """The embedder called `name`, imported lazily. There is no fallback: an index holds
+    the vectors of one model, and queries must be embedded by that model."""
     factory = pick("embedder", name, _IMPLEMENTATIONS)
-    return factory(settings)
+    if name == "local":
+        return factory(settings)
+    if providers is None:
+        from docent.providers.base import ProviderRegistry
+
+        providers = ProviderRegistry(settings.models)
+    return factory(settings, providers)
 
 
 def check_vectors(vectors: np.ndarray, dimension: int) -> np.ndarray:

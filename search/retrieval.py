@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from docent.domain import ChunkMatch, Hit
-from docent.errors import InvalidInput
+from docent.errors import InvalidInput, ProviderFailure
 from docent.search import analysis
 from docent.search.backend import SearchBackend
 from docent.search.embedders import Embedder
 from docent.search.fusion import reciprocal_rank_fusion
-from docent.search.rerankers import Reranker
+from docent.search.rerankers import RerankChain
 from docent.settings import SearchSettings
 
 MAX_TOP_K = 100
@@ -55,6 +55,8 @@ class SearchOutcome:
     #: Best cosine similarity between the query and any candidate: how relevant the
     #: best evidence is, whatever the mode (None when nothing was found).
     best_similarity: float | None
+    #: Rerankers skipped (down, out of quota...) on the way to these hits, and why.
+    fallbacks: tuple[ProviderFailure, ...] = ()
 
 
 class Retriever:
@@ -64,13 +66,21 @@ class Retriever:
         self,
         backend: SearchBackend,
         embedder: Embedder,
-        reranker: Reranker | None,
+        reranker: RerankChain | None,
         settings: SearchSettings,
+        *,
+        rerank_candidates: int = 50,
     ) -> None:
         self._backend = backend
         self._embedder = embedder
         self._reranker = reranker
         self._settings = settings
+        self._rerank_candidates = rerank_candidates
+
+    @property
+    def reranks(self) -> bool:
+        """Whether a reranker is configured."""
+        return self._reranker is not None
 
     async def search(
         self, owner: str, request: SearchRequest, *, need_similarity: bool = False
@@ -105,19 +115,30 @@ class Retriever:
             k=self._settings.rrf_k,
             keyword_weight=self._settings.keyword_weight,
         )
+        fallbacks: tuple[ProviderFailure, ...] = ()
         if request.rerank and self._reranker is not None and hits:
-            hits = await self._rerank(request.query, hits[:depth])
+            hits, fallbacks = await self._rerank(
+                request.query, hits[: max(self._rerank_candidates, request.top_k)]
+            )
         hits = hits[: request.top_k]
         if want_keyword:
             hits = add_highlights(hits, request.query)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchOutcome(hits=hits, took_ms=took_ms, best_similarity=best)
+        return SearchOutcome(hits=hits, took_ms=took_ms, best_similarity=best, fallbacks=fallbacks)
 
-    async def _rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+    async def _rerank(
+        self, query: str, hits: list[Hit]
+    ) -> tuple[list[Hit], tuple[ProviderFailure, ...]]:
+        """The candidates in the reranker's order, with its scores; the fused order when
+        every reranker failed and the chain ends in `none`."""
         assert self._reranker is not None
-        scores = await self._reranker.rerank(query, [h.chunk.text for h in hits])
-        rescored = [replace(h, rerank_score=s, score=s) for h, s in zip(hits, scores, strict=True)]
-        return sorted(rescored, key=lambda h: -h.score)
+        reranked = await self._reranker.rerank(query, [h.chunk.text for h in hits])
+        if reranked.scores is None:
+            return hits, reranked.fallbacks
+        rescored = [
+            replace(h, rerank_score=s, score=s) for h, s in zip(hits, reranked.scores, strict=True)
+        ]
+        return sorted(rescored, key=lambda h: -h.score), reranked.fallbacks
 
 
 def fuse(

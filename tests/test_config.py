@@ -32,13 +32,28 @@ def test_environment_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert settings.search.search_backend == "elasticsearch"
     assert settings.search.elasticsearch_url == "http://es:9200"
     assert settings.queue.redis_url == "redis://r:6379/0"
-    assert settings.models.generator == "none"
+    assert settings.models.generator == ["none"]
+    assert settings.models.reranker == ["none"]
     assert settings.api.cors_origins == ["https://a.example", "https://b.example"]
     assert settings.ingestion.max_upload_bytes == 7 * 1024 * 1024
     # secrets are SecretStr: never printed by accident
     assert settings.models.cohere_api_key is not None
     assert settings.models.cohere_api_key.get_secret_value() == "co-secret"
     assert "co-secret" not in repr(settings) and "gm-secret" not in str(settings)
+
+
+def test_fallback_chains_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCENT_GENERATOR", " Gemini, cohere ,local")
+    monkeypatch.setenv("DOCENT_RERANKER", "cohere,local,none")
+    models = Settings.load().models
+    assert models.generator == ["gemini", "cohere", "local"]
+    assert models.reranker == ["cohere", "local", "none"]
+    monkeypatch.setenv("DOCENT_GENERATOR", "gemini,openai")
+    with pytest.raises(ValueError, match="generator"):
+        Settings.load()
+    monkeypatch.setenv("DOCENT_GENERATOR", " , ")
+    with pytest.raises(ValueError, match="generator"):
+        Settings.load()
 
 
 def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:

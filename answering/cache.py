@@ -1,0 +1,113 @@
+"""The semantic answer cache (DOCENT_ANSWER_CACHE): a question close enough to one already
+answered, for the same owner over the same documents, gets that answer again, marked as
+cached. Any change to the owner's documents (one ready, failed, reprocessed or deleted)
+moves the owner to a new generation, and the old answers are never read again."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+from redis.asyncio import Redis
+
+from docent.answering.answers import Answer, Source, Usage
+from docent.domain import Chunk, Hit
+
+#: Answers kept per owner and generation (newest first), and how long.
+MAX_ENTRIES = 200
+TTL_S = 7 * 24 * 3600
+
+
+class AnswerCache:
+    def __init__(self, redis: Redis, *, similarity: float = 0.97, prefix: str = "docent") -> None:
+        self._redis = redis
+        self._similarity = similarity
+        self._prefix = prefix
+
+    def _generation_key(self, owner: str) -> str:
+        return f"{self._prefix}:answers:generation:{owner}"
+
+    def _entries_key(self, owner: str, generation: int) -> str:
+        return f"{self._prefix}:answers:{owner}:{generation}"
+
+    async def generation(self, owner: str) -> int:
+        """The state of the owner's documents: an answer found or stored under one
+        generation is never read under another."""
+        return int(await self._redis.get(self._generation_key(owner)) or 0)
+
+    async def invalidate(self, owner: str) -> None:
+        """The owner's documents changed: forget every answer given so far."""
+        await self._redis.incr(self._generation_key(owner))
+
+    async def lookup(
+        self, owner: str, generation: int, scope: str, vector: np.ndarray
+    ) -> Answer | None:
+        """The answer to the most similar earlier question asked with the same `scope`
+        (mode, top-k, document filter), if it is similar enough."""
+        best: tuple[float, dict[str, Any]] | None = None
+        key = self._entries_key(owner, generation)
+        entries: list[bytes] = await self._redis.lrange(key, 0, MAX_ENTRIES - 1)  # type: ignore[misc]
+        for raw in entries:
+            entry = json.loads(raw)
+            if entry["scope"] != scope:
+                continue
+            similarity = float(np.dot(np.asarray(entry["vector"], dtype=np.float32), vector))
+            if similarity >= self._similarity and (best is None or similarity > best[0]):
+                best = (similarity, entry)
+        return _answer(best[1]["answer"]) if best else None
+
+    async def store(
+        self, owner: str, generation: int, scope: str, vector: np.ndarray, answer: Answer
+    ) -> None:
+        """Keep `answer` under the generation it was looked up in: an answer written after
+        the documents changed lands in a generation nobody reads."""
+        key = self._entries_key(owner, generation)
+        entry = {
+            "scope": scope,
+            "vector": [round(float(v), 6) for v in vector],
+            "answer": _dump(answer),
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, json.dumps(entry))
+            pipe.ltrim(key, 0, MAX_ENTRIES - 1)
+            pipe.expire(key, TTL_S)
+            await pipe.execute()
+
+
+def _dump(answer: Answer) -> dict[str, Any]:
+    def source(s: Source) -> dict[str, Any]:
+        hit = asdict(s.hit)
+        hit["chunk"]["element_types"] = list(s.hit.chunk.element_types)
+        hit["highlights"] = list(s.hit.highlights)
+        return {"index": s.index, "hit": hit}
+
+    return {
+        "text": answer.text,
+        "model": answer.model,
+        "grounded": answer.grounded,
+        "sources": [source(s) for s in answer.sources],
+        "cited": [s.index for s in answer.citations],
+        "usage": asdict(answer.usage) if answer.usage else None,
+    }
+
+
+def _answer(data: dict[str, Any]) -> Answer:
+    sources = []
+    for item in data["sources"]:
+        hit = dict(item["hit"])
+        chunk = dict(hit.pop("chunk"))
+        chunk["element_types"] = tuple(chunk.get("element_types") or ())
+        hit["highlights"] = tuple(hit.get("highlights") or ())
+        sources.append(Source(index=item["index"], hit=Hit(chunk=Chunk(**chunk), **hit)))
+    by_index = {s.index: s for s in sources}
+    return Answer(
+        text=data["text"],
+        citations=[by_index[i] for i in data["cited"] if i in by_index],
+        grounded=data["grounded"],
+        model=data["model"],
+        sources=sources,
+        usage=Usage(**data["usage"]) if data.get("usage") else None,
+        cached=True,
+    )

@@ -1,0 +1,146 @@
+"""Gemini through the official `google-genai` SDK: streamed generation (`gemini-2.5-flash`)
+and embeddings (`gemini-embedding-001` with `output_dimensionality`, task type
+RETRIEVAL_DOCUMENT or RETRIEVAL_QUERY, 100 texts a request). The SDK retries nothing unless
+told to; docent's resilience policy decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from docent.answering.answers import GenerationDone, Usage
+from docent.answering.prompting import Prompt
+from docent.providers.base import (
+    MalformedAnswer,
+    ProviderRegistry,
+    api_key,
+    classify_other,
+    classify_status,
+)
+from docent.providers.embedding import ProviderEmbedder
+from docent.providers.generation import ProviderGenerator
+from docent.providers.resilience import Classified
+
+if TYPE_CHECKING:
+    from google import genai
+
+    from docent.settings import ModelSettings, Settings
+
+#: Texts per batchEmbedContents request (the API's limit).
+EMBED_BATCH = 100
+
+
+def classify(exc: BaseException) -> Classified:
+    from google.genai import errors
+
+    if isinstance(exc, errors.APIError):
+        response = getattr(exc, "response", None)
+        headers = dict(getattr(response, "headers", None) or {})
+        # Google answers an invalid key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID.
+        bad_key = exc.code == 400 and "API_KEY_INVALID" in str(getattr(exc, "details", ""))
+        return classify_status(exc.code, headers, bad_key=bad_key)
+    return classify_other(exc)
+
+
+def client(models: ModelSettings) -> genai.Client:
+    from google import genai
+    from google.genai import types
+
+    options = types.HttpOptions(
+        timeout=int(models.provider_timeout_s * 1000), base_url=models.gemini_base_url or None
+    )
+    return genai.Client(
+        api_key=api_key(models.gemini_api_key, "GEMINI_API_KEY", "Gemini"), http_options=options
+    )
+
+
+async def _close(sdk: genai.Client) -> None:
+    await sdk.aio.aclose()
+
+
+class GeminiEmbedder(ProviderEmbedder):
+    @classmethod
+    def from_settings(cls, settings: Settings, providers: ProviderRegistry) -> GeminiEmbedder:
+        from google.genai import types
+
+        models = settings.models
+        sdk = client(models)
+        model = models.gemini_embed_model
+        dimension = models.gemini_embed_dimension
+
+        async def embed_batch(texts: Sequence[str], documents: bool) -> list[list[float]]:
+            contents: Any = list(texts)
+            response = await sdk.aio.models.embed_content(
+                model=model,
+                contents=contents,
+                config=types.EmbedContentConfig(
+                    task_type="RETRIEVAL_DOCUMENT" if documents else "RETRIEVAL_QUERY",
+                    output_dimensionality=dimension,
+                ),
+            )
+            embeddings = response.embeddings or []
+            if any(e.values is None for e in embeddings):
+                raise MalformedAnswer("Gemini answered an embedding without values")
+            return [list(e.values or ()) for e in embeddings]
+
+        return cls(
+            model=f"gemini/{model}",
+            dimension=dimension,
+            embed_batch=embed_batch,
+            resilient=providers.get("gemini.embed", classify),
+            max_batch=EMBED_BATCH,
+            concurrency=models.embed_concurrency,
+            close=lambda: _close(sdk),
+        )
+
+
+class GeminiGenerator(ProviderGenerator):
+    @classmethod
+    def from_settings(cls, settings: Settings, providers: ProviderRegistry) -> GeminiGenerator:
+        from google.genai import types
+
+        models = settings.models
+        sdk = client(models)
+        model = models.gemini_model
+        config = types.GenerateContentConfig(temperature=0.1)
+
+        async def open_stream(prompt: Prompt) -> AsyncIterator[str | GenerationDone]:
+            usage: Usage | None = None
+            stream = await sdk.aio.models.generate_content_stream(
+                model=model,
+                contents=prompt.user,
+                config=config.model_copy(update={"system_instruction": prompt.system}),
+            )
+            try:
+                async for chunk in stream:
+                    text = _text(chunk)
+                    if text:
+                        yield text
+                    if chunk.usage_metadata is not None:
+                        usage = Usage(
+                            input_tokens=chunk.usage_metadata.prompt_token_count,
+                            output_tokens=chunk.usage_metadata.candidates_token_count,
+                        )
+            finally:
+                await stream.aclose()  # type: ignore[attr-defined]
+            yield GenerationDone(model=f"gemini/{model}", usage=usage)
+
+        return cls(
+            model=f"gemini/{model}",
+            open_stream=open_stream,
+            resilient=providers.get("gemini.generate", classify),
+            context_tokens=models.context_tokens,
+            close=lambda: _close(sdk),
+        )
+
+
+def _text(chunk: Any) -> str:
+    """The text of a streamed chunk (thoughts left out); a chunk the model blocked has none."""
+    parts: list[str] = []
+    for candidate in chunk.candidates or ():
+        content = getattr(candidate, "content", None)
+        for part in getattr(content, "parts", None) or ():
+            if getattr(part, "text", None) and not getattr(part, "thought", False):
+                parts.append(part.text)
+    return "".join(parts)
