@@ -31,6 +31,9 @@ from docent.settings import ModelSettings
 T = TypeVar("T")
 
 
+_KEY_VARIABLES = {"cohere": "COHERE_API_KEY", "gemini": "GEMINI_API_KEY"}
+
+
 class ProviderRegistry:
     """The resilient wrappers of this process, by name ("gemini.generate", ...)."""
 
@@ -51,6 +54,7 @@ class ProviderRegistry:
                     max_delay_s=s.provider_max_backoff_s,
                 ),
                 CircuitBreaker(name, threshold=s.circuit_failures, cooldown_s=s.circuit_cooldown_s),
+                key_variable=_KEY_VARIABLES.get(name.partition(".")[0], "the API key"),
             )
             self._wrappers[name] = wrapper
         return wrapper

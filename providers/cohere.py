@@ -149,6 +149,7 @@ class CohereGenerator(ProviderGenerator):
             from cohere import SystemChatMessageV2, UserChatMessageV2
 
             usage: Usage | None = None
+            finished = False
             stream = sdk.chat_stream(
                 model=model,
                 messages=[
@@ -165,9 +166,14 @@ class CohereGenerator(ProviderGenerator):
                         if content is not None and content.text:
                             yield content.text
                     elif kind == "message-end":
+                        finished = True
                         usage = _usage(event)
             finally:
                 await stream.aclose()  # type: ignore[attr-defined]
+            # The SDK skips garbled events and ends quietly on a cut stream: only the final
+            # event proves the answer is whole.
+            if not finished:
+                raise MalformedAnswer("Cohere's stream ended before the answer was finished")
             yield GenerationDone(model=f"cohere/{model}", usage=usage)
 
         return cls(

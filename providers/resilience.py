@@ -125,9 +125,16 @@ class Resilient:
     """Runs calls to one provider operation with the policy and its circuit breaker."""
 
     def __init__(
-        self, name: str, classify: Classifier, policy: RetryPolicy, breaker: CircuitBreaker
+        self,
+        name: str,
+        classify: Classifier,
+        policy: RetryPolicy,
+        breaker: CircuitBreaker,
+        *,
+        key_variable: str = "the API key in the environment",
     ) -> None:
         self.name = name
+        self.key_variable = key_variable
         self._classify = classify
         self.policy = policy
         self.breaker = breaker
@@ -198,8 +205,8 @@ class Resilient:
             self.breaker.failure()
         if last.kind is Failure.AUTH:
             return ProviderAuth(
-                f"{self.name} refused docent's API key ({last.detail}); check the key in the "
-                "environment and its permissions"
+                f"{self.name} refused docent's API key ({last.detail}); check "
+                f"{self.key_variable} and the key's permissions"
             )
         if last.kind is Failure.RATE_LIMITED:
             wait = f"; try again in {last.retry_after:.0f} s" if last.retry_after else ""

