@@ -21,6 +21,7 @@ COPY api/ api/
 COPY ingestion/ ingestion/
 COPY search/ search/
 COPY answering/ answering/
+COPY providers/ providers/
 COPY --from=graphiql /build/graphiql api/static/graphiql
 RUN pip install --no-cache-dir . \
     && mkdir -p /data && chown docent /data

@@ -39,10 +39,12 @@ def _check_index(settings: Settings) -> None:
     """Fail fast, with the reason and the fix, when the index cannot be opened with the
     configured embedder (a dimension or model mismatch) instead of a startup traceback."""
     from docent.errors import DocentError, SearchUnavailable
+    from docent.providers.base import check_keys
     from docent.search.backend import build_backend
     from docent.search.embedders import build_embedder
 
     async def check() -> None:
+        check_keys(settings.models)
         embedder = build_embedder(settings.models.embedder, settings)
         backend = build_backend(settings)
         try:
@@ -270,8 +272,8 @@ _ANSWER = """subscription Answer($input: AskInput!) { answer(input: $input) {
   __typename
   ... on AnswerDelta { text }
   ... on AnswerError { code message }
-  ... on AnswerDone { answer { grounded model citations { index chunk { page section text }
-      document { title filename } } } } } }"""
+  ... on AnswerDone { answer { grounded model cached fallbacks { provider code message }
+      citations { index chunk { page section text } document { title filename } } } } } }"""
 
 
 @app.command()
@@ -309,7 +311,13 @@ def ask(
                             highlight=False,
                         )
                     if answer["model"]:
-                        console.print(f"\n[dim]{answer['model']}[/dim]")
+                        cached = " (from the answer cache)" if answer["cached"] else ""
+                        console.print(f"\n[dim]{answer['model']}{cached}[/dim]")
+                    for skipped in answer["fallbacks"]:
+                        err.print(
+                            f"[yellow]{skipped['provider']} skipped[/yellow] "
+                            f"({skipped['code']}): {skipped['message']}"
+                        )
         return 0
 
     try:
@@ -329,9 +337,12 @@ def reindex(
 ) -> None:
     """Re-embed every chunk into a new index version and switch to it atomically; searches
     keep being served meanwhile. Then run docent with the same DOCENT_EMBEDDER."""
+    from redis.asyncio import Redis
+
     from docent.errors import DocentError
+    from docent.providers.embedding import CachedEmbedder
     from docent.search.backend import build_backend
-    from docent.search.embedders import build_embedder
+    from docent.search.embedders import Embedder, build_embedder
 
     settings = Settings.load()
     if embedder:
@@ -340,7 +351,11 @@ def reindex(
         )
 
     async def main() -> None:
-        model = build_embedder(settings.models.embedder, settings)
+        model: Embedder = build_embedder(settings.models.embedder, settings)
+        redis = Redis.from_url(settings.queue.redis_url) if settings.queue.redis_url else None
+        if redis is not None and settings.models.embedder != "local":
+            # The vectors the workers already paid for are not paid for again.
+            model = CachedEmbedder(model, redis)
         backend = build_backend(settings)
         try:
             await backend.open(model=model.model, dimension=model.dimension, check_model=False)
@@ -366,6 +381,8 @@ def reindex(
         finally:
             await backend.aclose()
             await model.aclose()
+            if redis is not None:
+                await redis.aclose()
 
     try:
         asyncio.run(main())

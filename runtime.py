@@ -74,7 +74,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         await backend.open(model=embedder.model, dimension=embedder.dimension, wait=False)
         blobs = BlobStore(settings.storage.blob_dir)
         events = EventBus(queue.redis)
-        reranker = build_reranker(settings, embedder, providers)
+        reranker = await asyncio.to_thread(build_reranker, settings, embedder, providers)
         generator = build_generator(settings, embedder, providers)
         for role in (reranker, generator):
             for member in getattr(role, "members", [role]):

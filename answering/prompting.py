@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,19 +39,32 @@ def describe(source: Source) -> str:
     return f"[{source.index}] " + ", ".join(where)
 
 
+#: What could open or close a source block inside a document's text (any case, spaces).
+_TAG = re.compile(r"<(\s*/?\s*source)", re.IGNORECASE)
+
+
+def _inert(text: str) -> str:
+    """Document text that cannot end its source block early or forge another."""
+    return _TAG.sub(r"&lt;\1", text)
+
+
 def build_prompt(question: str, sources: Sequence[Source], *, max_chars: int = 12000) -> Prompt:
-    """The prompt for `question`, packing sources in rank order until `max_chars`."""
+    """The prompt for `question`, packing sources in rank order until `max_chars`; the first
+    source is cut to fit rather than left out."""
     blocks: list[str] = []
     used: list[Source] = []
     budget = max_chars
     for source in sources:
-        text = source.hit.chunk.text.replace("<source", "&lt;source").replace(
-            "</source", "&lt;/source"
-        )
-        block = f'<source number="{source.index}">\n{describe(source)}\n{text}\n</source>'
-        if used and len(block) > budget:
-            break
-        blocks.append(block[: max(budget, 0)] if not used else block)
+        head = f'<source number="{source.index}">\n{_inert(describe(source))}\n'
+        tail = "\n</source>"
+        text = _inert(source.hit.chunk.text)
+        room = budget - len(head) - len(tail)
+        if len(text) > room:
+            if used:
+                break
+            text = text[: max(room, 200)].rstrip() + " [...]"
+        block = head + text + tail
+        blocks.append(block)
         used.append(source)
         budget -= len(block)
     user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question.strip()}"

@@ -93,7 +93,8 @@ class AnswerService:
         if self._cache is not None and self._embedder is not None:
             generation = await self._cache.generation(owner)
             scope = _scope(request)
-            vector = await self._embedder.embed_query(question)
+            # Case and end punctuation do not change a question (small models think so).
+            vector = await self._embedder.embed_query(question.casefold().strip(" ?!.;:"))
             cached = await self._cache.lookup(owner, generation, scope, vector)
             if cached is not None:
                 elapsed = (time.perf_counter() - started) * 1000
@@ -152,10 +153,11 @@ class AnswerService:
                     usage=done.usage if done else None,
                     fallbacks=outcome.fallbacks + (done.fallbacks if done else ()),
                 )
-        yield AnswerDone(answer)
-        # A degraded answer is not kept: the better provider may be back next time.
+        # Kept before it is sent (`ask` stops reading at AnswerDone). A degraded answer is
+        # not kept: the better provider may be back next time.
         if cache_key is not None and self._cache is not None and not answer.fallbacks:
             await self._cache.store(owner, *cache_key, answer)
+        yield AnswerDone(answer)
 
 
 @dataclass(slots=True)

@@ -21,12 +21,12 @@ import threading
 import time
 from pathlib import Path
 
-from common import machine, median, running_server, subscribe, upload
-from corpus import load_scifact
-
 from docent.ingestion import sniffing
 from docent.ingestion.isolation import Isolation, parse_isolated
 from docent.ingestion.parsing import ParseLimits
+
+from common import machine, median, running_server, subscribe, upload
+from corpus import load_scifact
 
 # `common` put tests/ on the path: the sample-file makers live there.
 from samples import make_docx, make_pdf

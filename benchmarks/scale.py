@@ -29,14 +29,15 @@ from typing import Any
 
 import httpx
 import numpy as np
-from common import REPO, machine, median, percentile, running_server
-from corpus import load_scifact
 
 from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
 from docent.search import elasticsearch as es
 from docent.search.local_embedder import DIMENSION, MODEL_NAME, QUANTIZED_SUFFIX
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
+
+from common import REPO, machine, median, percentile, running_server
+from corpus import load_scifact
 
 OWNER = "local"  # the single user of DOCENT_AUTH=none, so the API sees these documents
 PREFIX = "scale"

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from common import machine, median, percentile, running_server, upload
 from corpus import Beir, load_scifact
 

@@ -11,13 +11,14 @@ import asyncio
 import itertools
 from pathlib import Path
 
-from corpus import load_scifact
 from scifact import ndcg_at_10
 
 from docent.search.embedded import EmbeddedBackend
 from docent.search.local_embedder import LocalEmbedder
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
+
+from corpus import load_scifact
 
 
 async def main(args: argparse.Namespace) -> None:

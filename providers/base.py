@@ -75,6 +75,16 @@ def api_key(secret: SecretStr | None, variable: str, provider: str) -> str:
     return value
 
 
+def check_keys(models: ModelSettings) -> None:
+    """Refuse to start when a provider is named without its key (ProviderAuth, naming the
+    variable), instead of failing on the first question."""
+    named = {models.embedder, *models.reranker, *models.generator}
+    if "cohere" in named:
+        api_key(models.cohere_api_key, "COHERE_API_KEY", "Cohere")
+    if "gemini" in named:
+        api_key(models.gemini_api_key, "GEMINI_API_KEY", "Gemini")
+
+
 def batches(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 

@@ -1,7 +1,7 @@
 """Rerankers re-score fused candidates against the query; DOCENT_RERANKER names a fallback
 chain of them (`cohere,local,none`).
 
-`local` re-scores with the index's own embedder (no cross-encoder weights ship on PyPI):
+`local` re-scores with the local embedder (no cross-encoder weights ship on PyPI):
 on SciFact that gives back the semantic ranking (nDCG@10 0.659, below hybrid's 0.720), so
 it is a fallback, not a default. `none` at the end of a chain keeps the fused order when
 every reranker before it fails.
@@ -86,6 +86,12 @@ class RerankChain:
         return Reranked(None, None, tuple(skipped))
 
 
+def _local(settings: Settings) -> Embedder:
+    from docent.search.embedders import build_embedder
+
+    return build_embedder("local", settings)
+
+
 _RERANKERS: dict[str, str] = {
     "local": "docent.search.rerankers:EmbeddingReranker",
     "cohere": "docent.providers.cohere:CohereReranker.from_settings",
@@ -105,5 +111,11 @@ def build_reranker(
         if name == "none":
             continue
         factory = pick("reranker", name, _RERANKERS)
-        members.append(factory(embedder) if name == "local" else factory(settings, providers))
+        if name == "local":
+            # The local model, even when the index is embedded by a provider: a fallback
+            # must not depend on the provider that just failed.
+            local = embedder if settings.models.embedder == "local" else _local(settings)
+            members.append(factory(local))
+        else:
+            members.append(factory(settings, providers))
     return RerankChain(members, none_last=none_last) if members else None

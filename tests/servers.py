@@ -178,3 +178,28 @@ async def subscribe(
                 raise AssertionError(message)
             elif message["type"] == "ping":
                 await ws.send(json.dumps({"type": "pong"}))
+
+
+WATCH = """subscription Watch($id: ID!) {
+  documentEvents(id: $id) {
+    documentId status stage version current total progress
+    error { code message }
+    document { id status chunkCount pageCount processedAt }
+  }
+}"""
+
+
+async def wait_ready(server: DocentServer, document_id: str) -> list[dict[str, Any]]:
+    events = [
+        e["documentEvents"] async for e in subscribe(server.ws_url, WATCH, {"id": document_id})
+    ]
+    assert events, "no events"
+    return events
+
+
+async def upload_ok(server: DocentServer, name: str, content: bytes, **kw: Any) -> dict[str, Any]:
+    response = await upload(server.url, name, content, **kw)
+    assert response.status_code == 200, response.text
+    payload = response.json()["data"]["uploadDocument"]
+    assert payload["userErrors"] == [], payload
+    return payload

@@ -57,6 +57,17 @@ def test_cli_says_when_no_server_runs(tmp_path: Path) -> None:
     assert "cannot reach docent" in result.stderr
 
 
+def test_serve_refuses_a_provider_without_its_key(tmp_path: Path) -> None:
+    env = {
+        "DOCENT_DATA_DIR": str(tmp_path),
+        "DOCENT_GENERATOR": "gemini,local",
+        "GEMINI_API_KEY": "",
+    }
+    result = docent("serve", "--port", "0", env=env)
+    assert result.returncode == 2
+    assert "Gemini is configured but GEMINI_API_KEY is not set" in result.stderr
+
+
 def test_serve_refuses_an_index_built_with_another_model(tmp_path: Path) -> None:
     import asyncio
 

@@ -7,23 +7,23 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
 from samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf
-from servers import DocentServer, gql, gql_raw, running_server, subscribe, upload
+from servers import (
+    DocentServer,
+    gql,
+    gql_raw,
+    running_server,
+    subscribe,
+    upload,
+    upload_ok,
+    wait_ready,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
-
-WATCH = """subscription Watch($id: ID!) {
-  documentEvents(id: $id) {
-    documentId status stage version current total progress
-    error { code message }
-    document { id status chunkCount pageCount processedAt }
-  }
-}"""
 
 SEARCH = """query Search($input: SearchInput!) {
   search(input: $input) {
@@ -71,22 +71,6 @@ def server(
         yield s
         # Nothing in this module may have tried to reach the network.
         assert s.network_attempts() == [], s.network_attempts()
-
-
-async def wait_ready(server: DocentServer, document_id: str) -> list[dict[str, Any]]:
-    events = [
-        e["documentEvents"] async for e in subscribe(server.ws_url, WATCH, {"id": document_id})
-    ]
-    assert events, "no events"
-    return events
-
-
-async def upload_ok(server: DocentServer, name: str, content: bytes, **kw: Any) -> dict[str, Any]:
-    response = await upload(server.url, name, content, **kw)
-    assert response.status_code == 200, response.text
-    payload = response.json()["data"]["uploadDocument"]
-    assert payload["userErrors"] == [], payload
-    return payload
 
 
 @pytest.fixture(scope="module")

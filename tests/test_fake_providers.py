@@ -16,7 +16,6 @@ import cohere
 import httpx
 import pytest
 from cohere.core.api_error import ApiError
-from fake_providers import NO_ANSWER, FakeProviders, Reply, Stream, answer, embed
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
@@ -24,6 +23,8 @@ from google.genai import types
 from docent.answering.answers import Source
 from docent.answering.prompting import build_prompt
 from docent.domain import Chunk, Hit
+
+from fake_providers import NO_ANSWER, FakeProviders, Reply, Stream, answer, embed
 
 pytestmark = pytest.mark.timeout(30)
 

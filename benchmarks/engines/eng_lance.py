@@ -22,6 +22,7 @@ from datetime import timedelta
 
 import numpy as np
 import pyarrow as pa
+
 from common import (
     DIM,
     STOP_NLTK,

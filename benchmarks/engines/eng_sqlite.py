@@ -22,6 +22,7 @@ import apsw
 import apsw.fts5aux
 import numpy as np
 import sqlite_vec
+
 from common import (
     STOP_LUCENE,
     STOP_NLTK,

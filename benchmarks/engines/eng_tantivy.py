@@ -20,6 +20,7 @@ import numpy as np
 import tantivy
 import usearch
 import usearch.index as ui
+
 from common import (
     DIM,
     STOP_NLTK,

@@ -24,9 +24,10 @@ import os
 import time
 
 import numpy as np
-from common import CACHE, DATA, VECTORS, read_scifact
 
 from docent.search.local_embedder import LocalEmbedder
+
+from common import CACHE, DATA, VECTORS, read_scifact
 
 FILES = ("corpus.npy", "corpus_ids.json", "queries.npy", "query_ids.json", "meta.json")
 
