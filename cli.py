@@ -101,8 +101,13 @@ def serve(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     _check_index(settings)
+    try:
+        application = create_app(settings, run_worker=worker)
+    except ValueError as exc:  # e.g. DOCENT_AUTH=oidc without its issuer
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     config = uvicorn.Config(
-        create_app(settings, run_worker=worker),
+        application,
         host=host,
         port=port,
         log_level=log_level,
@@ -389,6 +394,30 @@ def reindex(
     except DocentError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from exc
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option("--user", help="The user the token speaks for.")],
+    group: Annotated[
+        list[str] | None, typer.Option("--group", help="A group the user is in (repeatable).")
+    ] = None,
+    days: Annotated[float, typer.Option(min=0.001, help="How long the token is valid.")] = 30,
+) -> None:
+    """Mint a token for DOCENT_AUTH=dev (signed with the data directory's dev secret, or
+    DOCENT_DEV_SECRET): use it as `Authorization: Bearer <token>`."""
+    from docent.api.auth import DevAuth, dev_secret
+
+    settings = Settings.load()
+    if settings.api.auth != "dev":
+        err.print("[yellow]note:[/yellow] the server accepts these tokens with DOCENT_AUTH=dev")
+    if not user.strip():
+        err.print("[red]error:[/red] --user must not be empty")
+        raise typer.Exit(2)
+    minted = DevAuth(dev_secret(settings)).mint(
+        user.strip(), groups=tuple(group or ()), ttl_s=int(days * 86400)
+    )
+    sys.stdout.write(minted + "\n")
 
 
 @app.command("print-schema")

@@ -203,6 +203,18 @@ class ApiSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     auth: Literal["none", "dev", "oidc"] = "none"
+    # DOCENT_AUTH=oidc: bearer JWTs of this issuer, for this audience, verified with the
+    # issuer's keys (fetched from the JWKS URL, cached, refreshed on an unknown key id).
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    #: The claim that lists the user's groups (Keycloak `groups`, Auth0 a namespaced claim).
+    oidc_groups_claim: str = "groups"
+    #: Clock skew tolerated on exp and nbf, in seconds.
+    auth_leeway_s: int = Field(default=60, ge=0, le=600)
+    # DOCENT_AUTH=dev: tokens signed with this secret (unset: a random one kept in the data
+    # directory, shared by `docent serve` and `docent token`).
+    dev_secret: SecretStr | None = None
     # With DOCENT_AUTH=none docent serves loopback only. Containers must listen on every
     # interface: this says "the port is published on the host's loopback only" (compose).
     allow_insecure_bind: bool = False

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,12 +22,21 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
-from docent.api.auth import is_loopback, local_principal
+from docent.api.auth import (
+    NOBODY,
+    Authenticator,
+    build_authenticator,
+    is_loopback,
+    local_principal,
+)
 from docent.api.context import Context
 from docent.api.graphiql import assets_route, graphiql_html
 from docent.api.schema import build_schema
+from docent.errors import DocentError
 from docent.providers.base import provider_metrics
 from docent.runtime import Runtime, open_runtime
 from docent.settings import Settings
@@ -41,6 +51,7 @@ _MULTIPART_OVERHEAD = 64 * 1024
 @dataclass
 class AppState:
     settings: Settings
+    authenticator: Authenticator
     runtime: Runtime | None = None
     worker_task: asyncio.Task[None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -64,19 +75,65 @@ class DocentGraphQL(GraphQL[Context, None]):
         if runtime is None:
             raise RuntimeError("docent is starting")
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
-        return Context(runtime=runtime, principal=local_principal(), request_id=request_id)
+        client = request.client
+        # HTTP: GuardMiddleware authenticated the request. WebSocket: nobody until the
+        # connection_init payload is checked in on_ws_connect (no operation runs before).
+        principal = getattr(request.state, "principal", None)
+        if isinstance(request, WebSocket):
+            principal = local_principal() if self._state.settings.api.auth == "none" else NOBODY
+        if principal is None:
+            principal = NOBODY  # the GraphiQL page: no operation, no data
+        return Context(
+            runtime=runtime,
+            principal=principal,
+            request_id=request_id,
+            client_host=client.host if client else None,
+            websocket=request if isinstance(request, WebSocket) else None,
+        )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a WebSocket from its connection_init payload
+        (`{"authorization": "Bearer ..."}`) or, for clients that can set headers, the
+        upgrade request's Authorization header; refused connections close with 4403."""
+        if self._state.settings.api.auth == "none":
+            return UNSET
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        authorization = params.get("authorization") or params.get("Authorization")
+        if not isinstance(authorization, str) and context.websocket is not None:
+            authorization = context.websocket.headers.get("authorization")
+        try:
+            principal = await self._state.authenticator.authenticate(
+                authorization if isinstance(authorization, str) else None
+            )
+        except DocentError as exc:
+            raise ConnectionRejectionError({"code": exc.code.value}) from exc
+        context.principal = principal
+        if principal.expires_at is not None and context.websocket is not None:
+            context.expiry = asyncio.create_task(
+                _close_at_expiry(context.websocket, principal.expires_at)
+            )
+        return UNSET
 
     @property
     def graphql_ide_html(self) -> str:
         return graphiql_html()
 
 
+async def _close_at_expiry(websocket: WebSocket, expires_at: float) -> None:
+    """An expired token ends its connection (4401), whatever it was doing."""
+    await asyncio.sleep(max(0.0, expires_at - time.time()))
+    with contextlib.suppress(Exception):
+        await websocket.close(code=4401, reason="token expired")
+
+
 class GuardMiddleware:
     """Transport rules in front of GraphQL: a request id on everything, loopback only when
     there is no auth, CSRF prevention and the size limit for multipart uploads."""
 
-    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, *, settings: Settings, authenticator: Authenticator) -> None:
         self.app = app
+        self.authenticator = authenticator
+        self.auth = settings.api.auth
         self.local_only = settings.api.auth == "none" and not settings.api.allow_insecure_bind
         self.max_body = settings.ingestion.max_upload_bytes + _MULTIPART_OVERHEAD
         self.max_mb = settings.ingestion.max_upload_mb
@@ -101,6 +158,16 @@ class GuardMiddleware:
                 request_id,
             )
             return
+        if scope["type"] == "http" and _reads_data(scope):
+            try:
+                principal = await self.authenticator.authenticate(headers.get("authorization"))
+            except DocentError as exc:
+                await _refuse(
+                    scope, receive, send, 401, exc.code.value, exc.message, request_id,
+                    extra_headers={"www-authenticate": "Bearer"},
+                )  # fmt: skip
+                return
+            scope["state"]["principal"] = principal
         if scope["type"] == "http" and scope["method"] == "POST":
             content_type = headers.get("content-type", "")
             if content_type.startswith("multipart/"):
@@ -159,6 +226,14 @@ def _limited(receive: Receive, limit: int) -> Receive:
     return wrapped
 
 
+def _reads_data(scope: Scope) -> bool:
+    """A GraphQL operation over HTTP: POST /graphql, or GET /graphql with a query (a GET
+    without one is the GraphiQL page, which holds no data)."""
+    if scope["path"] != "/graphql":
+        return False
+    return scope["method"] == "POST" or b"query=" in scope.get("query_string", b"")
+
+
 async def _refuse(
     scope: Scope,
     receive: Receive,
@@ -167,6 +242,7 @@ async def _refuse(
     code: str,
     message: str,
     request_id: str,
+    extra_headers: dict[str, str] | None = None,
 ) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 4403, "reason": message[:120]})
@@ -174,7 +250,7 @@ async def _refuse(
     response = JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=status,
-        headers={"x-request-id": request_id},
+        headers={"x-request-id": request_id, **(extra_headers or {})},
     )
     await response(scope, receive, send)
 
@@ -183,7 +259,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     """The ASGI application. With `run_worker` (default: when Redis is embedded) the
     ingestion worker runs inside this process."""
     settings = settings or Settings.load()
-    state = AppState(settings=settings)
+    authenticator = build_authenticator(settings)
+    state = AppState(settings=settings, authenticator=authenticator)
     graphql = DocentGraphQL(state)
     in_process_worker = settings.queue.redis_url is None if run_worker is None else run_worker
 
@@ -263,7 +340,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         Route("/metrics", metrics),
         assets_route(),
     ]
-    middleware = [Middleware(GuardMiddleware, settings=settings)]
+    middleware = [Middleware(GuardMiddleware, settings=settings, authenticator=authenticator)]
     if settings.api.cors_origins:
         origins = settings.api.cors_origins
         middleware.insert(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from starlette.websockets import WebSocket
 from strawberry.types import Info as _Info
 
 if TYPE_CHECKING:
@@ -17,6 +19,13 @@ class Context:
     runtime: Runtime
     principal: Principal
     request_id: str
+    #: The client's address (for per-address limits); None when unknown.
+    client_host: str | None = None
+    #: On a WebSocket: the socket, the connection_init payload (Strawberry sets it), and the
+    #: task that closes the connection when the token expires.
+    websocket: WebSocket | None = None
+    connection_params: Any = None
+    expiry: asyncio.Task[None] | None = None
 
 
 Info: TypeAlias = _Info[Context, None]

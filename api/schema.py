@@ -15,10 +15,11 @@ from strawberry.types.execution import ExecutionContext
 from docent.answering import answers
 from docent.answering.service import AskRequest
 from docent.api import types as t
+from docent.api.auth import REFUSED
 from docent.api.context import Info
 from docent.api.errors import MaskUnexpectedErrors, public_error, user_error
 from docent.domain import DocumentRecord
-from docent.errors import DocentError, InvalidInput
+from docent.errors import DocentError, InvalidInput, Unauthenticated
 from docent.search.backend import DocumentQuery
 from docent.search.retrieval import SearchRequest
 
@@ -28,7 +29,10 @@ _UPLOAD_BLOCK = 1 << 20
 
 
 def _owner(info: Info) -> str:
-    return info.context.principal.id
+    owner = info.context.principal.id
+    if not owner:  # NOBODY: never acts, never owns (defence in depth behind the guard)
+        raise public_error(Unauthenticated(REFUSED))
+    return owner
 
 
 def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
@@ -63,7 +67,7 @@ class Query:
     async def viewer(self, info: Info) -> t.Viewer:
         principal = info.context.principal
         page = await info.context.runtime.backend.list_documents(
-            principal.id, DocumentQuery(), first=0, after=None
+            _owner(info), DocumentQuery(), first=0, after=None
         )
         return t.Viewer(
             id=strawberry.ID(principal.id), name=principal.name, document_count=page.total
