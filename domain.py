@@ -33,6 +33,29 @@ class Stage(enum.StrEnum):
     DELETED = "DELETED"
 
 
+class Visibility(enum.StrEnum):
+    PRIVATE = "PRIVATE"  # its owner only
+    GROUP = "GROUP"  # its owner, and every member of its group
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Who reads: a user, and the groups their token names. Every read of the store takes
+    one: a user sees their own documents and those shared with one of their groups."""
+
+    owner: str
+    groups: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, who: str | Access) -> Access:
+        return who if isinstance(who, Access) else cls(owner=who)
+
+    def can_see(self, record: DocumentRecord) -> bool:
+        return record.owner == self.owner or (
+            record.visibility is Visibility.GROUP and record.group in self.groups
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentRecord:
     """A document as docent tracks it. `owner` is on every record and every query."""
@@ -56,6 +79,9 @@ class DocumentRecord:
     # Incremented by every reprocess: the job id is per document version, so an old
     # job that wakes up late never overwrites a newer version's result.
     version: int = 1
+    visibility: Visibility = Visibility.PRIVATE
+    #: With GROUP visibility: the group (one of the owner's) the document is shared with.
+    group: str | None = None
 
     def evolve(self, **changes: object) -> DocumentRecord:
         return replace(self, updated_at=utcnow(), **changes)  # type: ignore[arg-type]
@@ -64,6 +90,7 @@ class DocumentRecord:
         """JSON-ready fields (for a job that must create the record later)."""
         data = asdict(self)
         data["status"] = self.status.value
+        data["visibility"] = self.visibility.value
         data["tags"] = list(self.tags)
         for key in ("created_at", "processed_at", "updated_at"):
             value = getattr(self, key)
@@ -74,6 +101,7 @@ class DocumentRecord:
     def from_dict(cls, data: dict[str, Any]) -> DocumentRecord:
         values = dict(data)
         values["status"] = DocumentStatus(values["status"])
+        values["visibility"] = Visibility(values.get("visibility") or Visibility.PRIVATE)
         values["tags"] = tuple(values.get("tags") or ())
         for key in ("created_at", "processed_at", "updated_at"):
             if values.get(key):

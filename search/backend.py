@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from docent.domain import Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
+from docent.domain import Access, Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
 from docent.plugins import pick
 
 if TYPE_CHECKING:
@@ -75,12 +75,18 @@ class SearchBackend(Protocol):
         (a record written late, whose id a client already holds)."""
         ...
 
-    async def get_document(self, owner: str, document_id: str) -> DocumentRecord | None: ...
+    # Reads take the reader (`Access`: a user and their groups; a bare owner id reads that
+    # owner's documents only). Writes take the owner.
+    async def get_document(
+        self, owner: str | Access, document_id: str
+    ) -> DocumentRecord | None: ...
 
-    async def get_documents(self, owner: str, ids: Sequence[str]) -> list[DocumentRecord]: ...
+    async def get_documents(
+        self, owner: str | Access, ids: Sequence[str]
+    ) -> list[DocumentRecord]: ...
 
     async def list_documents(
-        self, owner: str, query: DocumentQuery, *, first: int, after: str | None
+        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
     ) -> DocumentPage: ...
 
     async def update_document(
@@ -106,10 +112,15 @@ class SearchBackend(Protocol):
         """Atomically replace a document's chunks (vectors required, one per chunk)."""
         ...
 
-    async def get_chunks(self, owner: str, document_id: str) -> list[Chunk]: ...
+    async def get_chunks(self, owner: str | Access, document_id: str) -> list[Chunk]: ...
 
     async def keyword_search(
-        self, owner: str, query: str, *, limit: int, document_ids: Sequence[str] | None = None
+        self,
+        owner: str | Access,
+        query: str,
+        *,
+        limit: int,
+        document_ids: Sequence[str] | None = None,
     ) -> list[ChunkMatch]: ...
 
     async def reindex(
@@ -127,7 +138,7 @@ class SearchBackend(Protocol):
 
     async def semantic_search(
         self,
-        owner: str,
+        owner: str | Access,
         vector: np.ndarray,
         *,
         limit: int,

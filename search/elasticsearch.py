@@ -41,7 +41,16 @@ from elasticsearch import (
 )
 from elasticsearch.helpers import async_scan, async_streaming_bulk
 
-from docent.domain import Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
+from docent.domain import (
+    Access,
+    Chunk,
+    ChunkMatch,
+    DocumentRecord,
+    DocumentStatus,
+    IndexedChunk,
+    Visibility,
+    utcnow,
+)
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search import analysis
 from docent.search.backend import DocumentPage, DocumentQuery, IndexInfo, checked_vector
@@ -89,6 +98,8 @@ _DOCUMENT_PROPERTIES: dict[str, Any] = {
     "processed_at": {"type": "date_nanos"},
     "updated_at": {"type": "date_nanos"},
     "version": {"type": "integer"},
+    "visibility": {"type": "keyword"},
+    "share_group": {"type": "keyword"},
 }
 
 
@@ -458,27 +469,28 @@ class ElasticsearchBackend:
         return record
 
     @_needs_open
-    async def get_document(self, owner: str, document_id: str) -> DocumentRecord | None:
+    async def get_document(self, owner: str | Access, document_id: str) -> DocumentRecord | None:
         try:
             hit = await self._call(self._client.get(index=self.documents_alias, id=document_id))
         except NotFoundError:
             return None
         record = _document(hit["_source"])
-        return record if record.owner == owner else None
+        return record if Access.of(owner).can_see(record) else None
 
     @_needs_open
-    async def get_documents(self, owner: str, ids: Sequence[str]) -> list[DocumentRecord]:
+    async def get_documents(self, owner: str | Access, ids: Sequence[str]) -> list[DocumentRecord]:
         if not ids:
             return []
         response = await self._call(self._client.mget(index=self.documents_alias, ids=list(ids)))
         records = [_document(d["_source"]) for d in response["docs"] if d.get("found")]
-        return [r for r in records if r.owner == owner]
+        access = Access.of(owner)
+        return [r for r in records if access.can_see(r)]
 
     @_needs_open
     async def list_documents(
-        self, owner: str, query: DocumentQuery, *, first: int, after: str | None
+        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
     ) -> DocumentPage:
-        filters: list[dict[str, Any]] = [{"term": {"owner": owner}}]
+        filters: list[dict[str, Any]] = [_visible(Access.of(owner))]
         if query.statuses:
             filters.append({"terms": {"status": [s.value for s in query.statuses]}})
         filters.extend({"term": {"tags": tag}} for tag in query.tags)
@@ -635,9 +647,17 @@ class ElasticsearchBackend:
         await self.bulk(actions)
 
     @_needs_open
-    async def get_chunks(self, owner: str, document_id: str) -> list[Chunk]:
+    async def get_chunks(self, owner: str | Access, document_id: str) -> list[Chunk]:
+        record = await self.get_document(owner, document_id)
+        if record is None:
+            return []
         query = {
-            "bool": {"filter": [{"term": {"owner": owner}}, {"term": {"document_id": document_id}}]}
+            "bool": {
+                "filter": [
+                    {"term": {"owner": record.owner}},
+                    {"term": {"document_id": document_id}},
+                ]
+            }
         }
         chunks = []
         async for hit in async_scan(
@@ -646,15 +666,45 @@ class ElasticsearchBackend:
             chunks.append(_chunk(hit["_source"]))
         return sorted(chunks, key=lambda c: c.ordinal)
 
-    def _filters(self, owner: str, document_ids: Sequence[str] | None) -> list[dict[str, Any]]:
-        filters: list[dict[str, Any]] = [{"term": {"owner": owner}}]
+    async def _filters(
+        self, owner: str | Access, document_ids: Sequence[str] | None
+    ) -> list[dict[str, Any]]:
+        """The chunk filter of a search (inside the kNN search, not after it): the reader's
+        own chunks, and those of documents shared with one of the reader's groups."""
+        access = Access.of(owner)
+        visible: dict[str, Any] = {"term": {"owner": access.owner}}
+        shared = await self._shared_with(access)
+        if shared:
+            visible = {"bool": {"should": [visible, {"terms": {"document_id": shared}}],
+                                "minimum_should_match": 1}}  # fmt: skip
+        filters = [visible]
         if document_ids is not None:
             filters.append({"terms": {"document_id": list(document_ids)}})
         return filters
 
+    async def _shared_with(self, access: Access) -> list[str]:
+        """Ids of other owners' documents shared with the reader's groups."""
+        if not access.groups:
+            return []
+        query = {"bool": {
+            "filter": [{"term": {"visibility": "GROUP"}}, {"terms": {"share_group": list(access.groups)}}],
+            "must_not": [{"term": {"owner": access.owner}}],
+        }}  # fmt: skip
+        ids: list[str] = []
+        async for hit in async_scan(
+            self._client, index=self.documents_alias, query={"query": query, "_source": False}
+        ):
+            ids.append(hit["_id"])
+        return ids
+
     @_needs_open
     async def keyword_search(
-        self, owner: str, query: str, *, limit: int, document_ids: Sequence[str] | None = None
+        self,
+        owner: str | Access,
+        query: str,
+        *,
+        limit: int,
+        document_ids: Sequence[str] | None = None,
     ) -> list[ChunkMatch]:
         terms = analysis.query_terms(query)
         if limit <= 0 or document_ids == [] or not terms:
@@ -665,7 +715,7 @@ class ElasticsearchBackend:
                 index=self.chunks_alias,
                 query={"bool": {
                     "must": {"match": {"terms": {"query": " ".join(terms), "analyzer": "whitespace"}}},
-                    "filter": self._filters(owner, document_ids),
+                    "filter": await self._filters(owner, document_ids),
                 }},
                 size=min(limit, 1000),
                 source_includes=_CHUNK_SOURCE,
@@ -685,7 +735,7 @@ class ElasticsearchBackend:
     @_needs_open
     async def semantic_search(
         self,
-        owner: str,
+        owner: str | Access,
         vector: np.ndarray,
         *,
         limit: int,
@@ -704,7 +754,7 @@ class ElasticsearchBackend:
                     "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
                     "k": k,
                     "num_candidates": candidates,
-                    "filter": self._filters(owner, document_ids),
+                    "filter": await self._filters(owner, document_ids),
                 },
                 size=k,
                 source_includes=_CHUNK_SOURCE,
@@ -840,6 +890,8 @@ def _document_source(record: DocumentRecord) -> dict[str, Any]:
         "processed_at": _iso(record.processed_at),
         "updated_at": _iso(record.updated_at),
         "version": record.version,
+        "visibility": record.visibility.value,
+        "share_group": record.group,
     }
 
 
@@ -862,6 +914,8 @@ def _document(source: dict[str, Any]) -> DocumentRecord:
         processed_at=_parse_time(source.get("processed_at")),
         updated_at=_parse_time(source["updated_at"]) or utcnow(),
         version=source.get("version", 1),
+        visibility=Visibility(source.get("visibility") or Visibility.PRIVATE),
+        group=source.get("share_group"),
     )
 
 
@@ -931,3 +985,14 @@ def _redact(url: str) -> str:
 
 def _escape_wildcard(text: str) -> str:
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
+
+
+def _visible(access: Access) -> dict[str, Any]:
+    """The documents `access` may read: their own, and those shared with their groups."""
+    own: dict[str, Any] = {"term": {"owner": access.owner}}
+    if not access.groups:
+        return own
+    shared = {"bool": {"filter": [
+        {"term": {"visibility": "GROUP"}}, {"terms": {"share_group": list(access.groups)}},
+    ]}}  # fmt: skip
+    return {"bool": {"should": [own, shared], "minimum_should_match": 1}}

@@ -28,7 +28,16 @@ import apsw
 import numpy as np
 import sqlite_vec
 
-from docent.domain import Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
+from docent.domain import (
+    Access,
+    Chunk,
+    ChunkMatch,
+    DocumentRecord,
+    DocumentStatus,
+    IndexedChunk,
+    Visibility,
+    utcnow,
+)
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search import analysis
 from docent.search.backend import DocumentPage, DocumentQuery, IndexInfo, checked_vector
@@ -40,7 +49,8 @@ T = TypeVar("T")
 
 #: 1: first version. 2: chunks keep the text BM25 and the embedder saw (`search_text`),
 #: so that `reindex` re-embeds exactly that; the vector table's name is in `meta`.
-SCHEMA_VERSION = 2
+#: 3: documents can be shared with a group (`visibility`, `share_group`).
+SCHEMA_VERSION = 3
 DEFAULT_VECTOR_TABLE = "chunk_vectors"
 _DOCUMENT_COLUMNS = [
     "id",
@@ -60,6 +70,8 @@ _DOCUMENT_COLUMNS = [
     "processed_at",
     "updated_at",
     "version",
+    "visibility",
+    "share_group",
 ]
 _CHUNK_COLUMNS = [
     "id",
@@ -80,7 +92,8 @@ CREATE TABLE IF NOT EXISTS documents (
     mime_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, sha256 TEXT NOT NULL,
     status TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '[]', error_code TEXT, error_message TEXT,
     page_count INTEGER, chunk_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
-    processed_at TEXT, updated_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1
+    processed_at TEXT, updated_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1,
+    visibility TEXT NOT NULL DEFAULT 'PRIVATE', share_group TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS documents_owner_sha256 ON documents (owner, sha256);
 CREATE INDEX IF NOT EXISTS documents_owner_created ON documents (owner, created_at, id);
@@ -206,6 +219,16 @@ class EmbeddedBackend:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}
         if "search_text" not in columns:  # schema 1 -> 2
             conn.execute("ALTER TABLE chunks ADD COLUMN search_text TEXT")
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
+        if "visibility" not in columns:  # schema 2 -> 3
+            conn.execute(
+                "ALTER TABLE documents ADD COLUMN visibility TEXT NOT NULL DEFAULT 'PRIVATE'"
+            )
+            conn.execute("ALTER TABLE documents ADD COLUMN share_group TEXT")
+        conn.execute(
+            "CREATE INDEX IF NOT EXISTS documents_shared ON documents (share_group, owner) "
+            "WHERE visibility = 'GROUP'"
+        )
         chunk_count = _scalar(conn, "SELECT count(*) FROM chunks")
         table = meta.get("vector_table", DEFAULT_VECTOR_TABLE)
         stored_model, stored_dim = meta.get("embedding_model"), meta.get("embedding_dimension")
@@ -290,25 +313,28 @@ class EmbeddedBackend:
 
         return await self._write(insert)
 
-    async def get_document(self, owner: str, document_id: str) -> DocumentRecord | None:
+    async def get_document(self, owner: str | Access, document_id: str) -> DocumentRecord | None:
+        visible, params = _visible(Access.of(owner))
         rows = await self._run(
-            lambda conn: _fetch_documents(conn, "owner = ? AND id = ?", (owner, document_id))
+            lambda conn: _fetch_documents(conn, f"{visible} AND id = ?", (*params, document_id))
         )
         return rows[0] if rows else None
 
-    async def get_documents(self, owner: str, ids: Sequence[str]) -> list[DocumentRecord]:
+    async def get_documents(self, owner: str | Access, ids: Sequence[str]) -> list[DocumentRecord]:
         if not ids:
             return []
         marks = ", ".join("?" * len(ids))
+        visible, params = _visible(Access.of(owner))
         return await self._run(
-            lambda conn: _fetch_documents(conn, f"owner = ? AND id IN ({marks})", (owner, *ids))
+            lambda conn: _fetch_documents(conn, f"{visible} AND id IN ({marks})", (*params, *ids))
         )
 
     async def list_documents(
-        self, owner: str, query: DocumentQuery, *, first: int, after: str | None
+        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
     ) -> DocumentPage:
-        where = ["owner = ?"]
-        params: list[Any] = [owner]
+        visible, visible_params = _visible(Access.of(owner))
+        where = [visible]
+        params: list[Any] = list(visible_params)
         if query.statuses:
             where.append(f"status IN ({', '.join('?' * len(query.statuses))})")
             params.extend(s.value for s in query.statuses)
@@ -418,25 +444,41 @@ class EmbeddedBackend:
 
         await self._write(replace)
 
-    async def get_chunks(self, owner: str, document_id: str) -> list[Chunk]:
+    async def get_chunks(self, owner: str | Access, document_id: str) -> list[Chunk]:
+        visible, params = _visible(Access.of(owner))
+
         def read(conn: apsw.Connection) -> list[Chunk]:
             cursor = conn.execute(
-                f"SELECT {', '.join(_CHUNK_COLUMNS)} FROM chunks "
-                "WHERE owner = ? AND document_id = ? ORDER BY ordinal",
-                (owner, document_id),
+                f"SELECT {', '.join(_CHUNK_COLUMNS)} FROM chunks WHERE document_id = ? AND "
+                f"document_id IN (SELECT id FROM documents WHERE {visible}) ORDER BY ordinal",
+                (document_id, *params),
             )
             return [_chunk(row) for row in cursor]
 
         return await self._run(read)
 
     async def keyword_search(
-        self, owner: str, query: str, *, limit: int, document_ids: Sequence[str] | None = None
+        self,
+        owner: str | Access,
+        query: str,
+        *,
+        limit: int,
+        document_ids: Sequence[str] | None = None,
     ) -> list[ChunkMatch]:
         terms = analysis.query_terms(query)
         if not terms or limit <= 0 or document_ids == []:
             return []
+        access = Access.of(owner)
         match = " OR ".join(f'"{t}"' for t in terms)
-        where, params = "chunks_fts MATCH ? AND c.owner = ?", [match, owner]
+        where, params = "chunks_fts MATCH ? AND (c.owner = ?", [match, access.owner]
+        if access.groups:
+            marks = ", ".join("?" * len(access.groups))
+            where += (
+                " OR c.document_id IN (SELECT id FROM documents WHERE visibility = 'GROUP' "
+                f"AND share_group IN ({marks}))"
+            )
+            params.extend(access.groups)
+        where += ")"
         if document_ids:
             where += f" AND c.document_id IN ({', '.join('?' * len(document_ids))})"
             params.extend(document_ids)
@@ -460,7 +502,7 @@ class EmbeddedBackend:
 
     async def semantic_search(
         self,
-        owner: str,
+        owner: str | Access,
         vector: np.ndarray,
         *,
         limit: int,
@@ -468,28 +510,40 @@ class EmbeddedBackend:
     ) -> list[ChunkMatch]:
         if limit <= 0 or document_ids == []:
             return []
+        access = Access.of(owner)
         # sqlite-vec caps k at 4096; deeper pages are not useful for fusion anyway.
         k = min(limit, 4096)
-        where, params = "embedding MATCH ? AND k = ? AND owner = ?", [
-            np.asarray(vector, dtype=np.float32).tobytes(), k, owner,
-        ]  # fmt: skip
-        if document_ids:
-            where += f" AND document_id IN ({', '.join('?' * len(document_ids))})"
-            params.extend(document_ids)
+        embedding = np.asarray(vector, dtype=np.float32).tobytes()
         columns = ", ".join(f"c.{c}" for c in _CHUNK_COLUMNS)
-        sql = (
-            "WITH knn AS (SELECT rowid, distance FROM {table} WHERE " + where + ") "
-            f"SELECT {columns}, d.title, knn.distance FROM knn "
-            "JOIN chunks c ON c.rowid = knn.rowid JOIN documents d ON d.id = c.document_id "
-            "ORDER BY knn.distance"
-        )
+
+        def query(partition: str, ids: Sequence[str] | None) -> tuple[str, list[Any]]:
+            """The k nearest chunks in one owner's partition (the filter is inside the
+            kNN search), limited to `ids` when given."""
+            where, params = "embedding MATCH ? AND k = ? AND owner = ?", [embedding, k, partition]
+            if ids is not None:
+                where += f" AND document_id IN ({', '.join('?' * len(ids))})"
+                params.extend(ids)
+            sql = (
+                "WITH knn AS (SELECT rowid, distance FROM {table} WHERE " + where + ") "
+                f"SELECT {columns}, d.title, knn.distance FROM knn "
+                "JOIN chunks c ON c.rowid = knn.rowid JOIN documents d ON d.id = c.document_id "
+                "ORDER BY knn.distance"
+            )
+            return sql, params
 
         def read(conn: apsw.Connection) -> list[Any]:
             rows: list[Any] = []
             with conn:  # one read transaction: a reindex cannot swap the table in between
                 table = self._vector_table(conn)
-                rows = conn.execute(sql.format(table=table), tuple(params)).fetchall()
-            return rows
+                # Own documents, then each other owner's documents shared with the reader's
+                # groups: one partition each, never a partition read without its filter.
+                queries = [query(access.owner, document_ids)]
+                for other, ids in _shared_with(conn, access, document_ids).items():
+                    queries.append(query(other, ids))
+                for sql, params in queries:
+                    rows.extend(conn.execute(sql.format(table=table), tuple(params)).fetchall())
+            rows.sort(key=lambda row: float(row[-1]))
+            return rows[:k]
 
         rows = await self._run(read)
         return [
@@ -647,6 +701,8 @@ def _document_row(record: DocumentRecord) -> dict[str, Any]:
         "processed_at": _iso(record.processed_at),
         "updated_at": _iso(record.updated_at),
         "version": record.version,
+        "visibility": record.visibility.value,
+        "share_group": record.group,
     }
 
 
@@ -677,6 +733,8 @@ def _document(row: dict[str, Any]) -> DocumentRecord:
         processed_at=_from_iso(row["processed_at"]),
         updated_at=_from_iso(row["updated_at"]) or utcnow(),
         version=row["version"],
+        visibility=Visibility(row["visibility"] or Visibility.PRIVATE),
+        group=row["share_group"],
     )
 
 
@@ -694,3 +752,35 @@ def _chunk(row: Sequence[Any]) -> Chunk:
         start_offset=values["start_offset"],
         end_offset=values["end_offset"],
     )
+
+
+def _visible(access: Access) -> tuple[str, list[Any]]:
+    """The documents `access` may read, as a WHERE condition on the documents table."""
+    if not access.groups:
+        return "owner = ?", [access.owner]
+    marks = ", ".join("?" * len(access.groups))
+    return (
+        f"(owner = ? OR (visibility = 'GROUP' AND share_group IN ({marks})))",
+        [access.owner, *access.groups],
+    )
+
+
+def _shared_with(
+    conn: apsw.Connection, access: Access, document_ids: Sequence[str] | None
+) -> dict[str, list[str]]:
+    """Other owners' documents shared with the reader's groups, by owner."""
+    if not access.groups:
+        return {}
+    marks = ", ".join("?" * len(access.groups))
+    sql = (
+        "SELECT owner, id FROM documents WHERE visibility = 'GROUP' "
+        f"AND share_group IN ({marks}) AND owner != ?"
+    )
+    params: list[Any] = [*access.groups, access.owner]
+    if document_ids is not None:
+        sql += f" AND id IN ({', '.join('?' * len(document_ids))})"
+        params.extend(document_ids)
+    shared: dict[str, list[str]] = {}
+    for owner, document_id in conn.execute(sql, tuple(params)):
+        shared.setdefault(owner, []).append(document_id)
+    return shared

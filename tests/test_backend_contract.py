@@ -8,7 +8,15 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
+from docent.domain import (
+    Access,
+    Chunk,
+    DocumentRecord,
+    DocumentStatus,
+    IndexedChunk,
+    Visibility,
+    utcnow,
+)
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search.backend import DocumentQuery
 
@@ -175,6 +183,59 @@ async def test_owner_isolation_in_keyword_search(backend):
     ] == ["b"]
 
 
+async def test_group_sharing_in_every_read(backend):
+    """A document shared with a group is read by its members, through every read; private
+    documents, and groups the reader is not in, stay invisible, whatever ids are asked for."""
+    shared = record("shared", visibility=Visibility.GROUP, group="eng")
+    private = record("private")
+    elsewhere = record("ops-doc", owner="dave", visibility=Visibility.GROUP, group="ops")
+    await add(backend, shared, [("the deployment runbook for the cluster", unit(1, 0))])
+    await add(backend, private, [("the deployment salary sheet", unit(1, 0.1))])
+    await add(backend, elsewhere, [("the deployment checklist of ops", unit(1, 0.2))])
+    bob = Access("bob", groups=("eng", "qa"))
+    vector = np.asarray(unit(1, 0), dtype=np.float32)
+
+    assert (await backend.get_document(bob, "shared")).owner == "alice"
+    for hidden in ("private", "ops-doc"):
+        assert await backend.get_document(bob, hidden) is None
+        assert await backend.get_chunks(bob, hidden) == []
+    assert [r.id for r in await backend.get_documents(bob, ["shared", "private", "ops-doc"])] == [
+        "shared"
+    ]
+    page = await backend.list_documents(bob, DocumentQuery(), first=10, after=None)
+    assert [r.id for r, _ in page.items] == ["shared"] and page.total == 1
+    assert [c.id for c in await backend.get_chunks(bob, "shared")] == ["shared-0"]
+    for search in (
+        backend.keyword_search(bob, "deployment", limit=10),
+        backend.semantic_search(bob, vector, limit=10),
+        backend.keyword_search(
+            bob, "deployment", limit=10, document_ids=["private", "shared", "ops-doc"]
+        ),
+        backend.semantic_search(
+            bob, vector, limit=10, document_ids=["private", "shared", "ops-doc"]
+        ),
+    ):
+        assert {m.chunk.document_id for m in await search} == {"shared"}
+    # Without the group (or as a bare owner id) nothing of alice's is visible.
+    for stranger in (Access("bob"), Access("bob", groups=("ops-team",)), "bob"):
+        assert await backend.get_document(stranger, "shared") is None
+        assert await backend.keyword_search(stranger, "deployment", limit=10) == []
+        assert await backend.semantic_search(stranger, vector, limit=10) == []
+    # The owner sees both of hers; the record says how it is shared.
+    alice = await backend.list_documents(
+        Access("alice", ("eng",)), DocumentQuery(), first=10, after=None
+    )
+    assert {r.id for r, _ in alice.items} == {"shared", "private"}
+    assert {r.id: (r.visibility, r.group) for r, _ in alice.items}["shared"] == (
+        Visibility.GROUP,
+        "eng",
+    )
+    # Made private again, it leaves bob's view at once.
+    assert await backend.update_document(shared.evolve(visibility=Visibility.PRIVATE, group=None))
+    assert await backend.get_document(bob, "shared") is None
+    assert await backend.semantic_search(bob, vector, limit=10) == []
+
+
 async def test_replace_is_idempotent_and_delete_removes_everything(backend):
     doc = record("d")
     await add(backend, doc, [("alpha text", unit(1)), ("beta text", unit(0, 1))])
@@ -319,3 +380,31 @@ def test_credentials_never_appear_in_elasticsearch_messages() -> None:
     backend = ElasticsearchBackend("https://docent:s3cret-pass@es.internal:9243")
     assert backend.where == "https://es.internal:9243"
     assert "s3cret" not in backend.where
+
+
+async def test_embedded_index_of_schema_2_is_upgraded(tmp_path) -> None:
+    """An index written before documents could be shared opens, upgraded in place, with
+    every document private."""
+    import apsw
+
+    from docent.search.embedded import EmbeddedBackend
+
+    path = tmp_path / "docent.sqlite3"
+    backend = EmbeddedBackend(path)
+    await backend.open(model="m", dimension=DIM)
+    await add(backend, record("old"), [("an old document", unit(1, 0))])
+    await backend.aclose()
+    conn = apsw.Connection(str(path))
+    conn.execute("DROP INDEX documents_shared")
+    conn.execute("ALTER TABLE documents DROP COLUMN share_group")
+    conn.execute("ALTER TABLE documents DROP COLUMN visibility")
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    conn.close()
+
+    backend = EmbeddedBackend(path)
+    await backend.open(model="m", dimension=DIM)
+    old = await backend.get_document("alice", "old")
+    assert old is not None and old.visibility is Visibility.PRIVATE and old.group is None
+    assert await backend.update_document(old.evolve(visibility=Visibility.GROUP, group="eng"))
+    assert (await backend.get_document(Access("bob", ("eng",)), "old")) is not None
+    await backend.aclose()
