@@ -90,6 +90,7 @@ def serve(
 
     from docent.api.app import create_app
     from docent.api.auth import InsecureBind, check_bind
+    from docent.limits import parse_limits
 
     _logging(log_level)
     settings = Settings.load()
@@ -102,8 +103,9 @@ def serve(
         raise typer.Exit(2) from exc
     _check_index(settings)
     try:
+        parse_limits(settings.api.rate_limits)
         application = create_app(settings, run_worker=worker)
-    except ValueError as exc:  # e.g. DOCENT_AUTH=oidc without its issuer
+    except ValueError as exc:  # DOCENT_RATE_LIMITS invalid, DOCENT_AUTH=oidc without issuer
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     config = uvicorn.Config(

@@ -22,6 +22,7 @@ from docent.ingestion.events import EventBus
 from docent.ingestion.offline_nlp import configure_offline
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
+from docent.limits import RateLimiter, UploadQuota, parse_limits
 from docent.providers.base import ProviderRegistry
 from docent.providers.embedding import CachedEmbedder
 from docent.search.backend import SearchBackend, build_backend
@@ -47,6 +48,7 @@ class Runtime:
     documents: DocumentService
     answers: AnswerService
     ingestor: Ingestor
+    limiter: RateLimiter
     scanner: ClamAV | None = None
     providers: ProviderRegistry | None = None
 
@@ -54,6 +56,8 @@ class Runtime:
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """Build the clients, create or check the index, and close everything on exit."""
+    # An invalid DOCENT_RATE_LIMITS stops the start (ValueError) before anything runs.
+    limits = parse_limits(settings.api.rate_limits)
     async with AsyncExitStack() as stack:
         settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
         # Before anything imports unstructured: no telemetry, no model downloads.
@@ -117,6 +121,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 queue_name=settings.queue.queue_name,
                 scanner=scanner,
                 answer_cache=answer_cache,
+                quota=UploadQuota(queue.redis, limits, backend) if limits.has_quotas else None,
             ),
             answers=AnswerService(
                 retriever,
@@ -129,6 +134,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             ingestor=Ingestor(
                 backend, embedder, blobs, events, settings.ingestion, answer_cache=answer_cache
             ),
+            limiter=RateLimiter(queue.redis, limits),
             providers=providers,
             scanner=scanner,
         )

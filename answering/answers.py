@@ -69,6 +69,7 @@ class AnswerDone:
 class AnswerFailed:
     code: str
     message: str
+    retry_after: float | None = None  # RATE_LIMITED: seconds until a retry would pass
 
 
 AnswerEvent = AnswerSources | AnswerDelta | AnswerDone | AnswerFailed

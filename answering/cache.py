@@ -1,10 +1,13 @@
 """The semantic answer cache (DOCENT_ANSWER_CACHE): a question close enough to one already
-answered, for the same owner over the same documents, gets that answer again, marked as
-cached. Any change to the owner's documents (one ready, failed, reprocessed or deleted)
-moves the owner to a new generation, and the old answers are never read again."""
+answered, for the same reader over the same documents, gets that answer again, marked as
+cached. A reader's documents are their own and those shared with their groups: each owner
+and each group has a generation, moved on by any change to its documents (one ready,
+failed, reprocessed, deleted or shared differently); answers are kept under the reader's
+combined generation, so an answer given before a change is never read after it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from typing import Any
@@ -13,7 +16,7 @@ import numpy as np
 from redis.asyncio import Redis
 
 from docent.answering.answers import Answer, Source, Usage
-from docent.domain import Chunk, Hit
+from docent.domain import Access, Chunk, Hit
 
 #: Answers kept per owner and generation (newest first), and how long.
 MAX_ENTRIES = 200
@@ -26,23 +29,32 @@ class AnswerCache:
         self._similarity = similarity
         self._prefix = prefix
 
-    def _generation_key(self, owner: str) -> str:
-        return f"{self._prefix}:answers:generation:{owner}"
+    def _generation_key(self, space: str) -> str:
+        return f"{self._prefix}:answers:generation:{space}"
 
-    def _entries_key(self, owner: str, generation: int) -> str:
-        return f"{self._prefix}:answers:{owner}:{generation}"
+    def _entries_key(self, owner: str, generation: str) -> str:
+        digest = hashlib.sha256(generation.encode()).hexdigest()[:32]
+        return f"{self._prefix}:answers:{owner}:{digest}"
 
-    async def generation(self, owner: str) -> int:
-        """The state of the owner's documents: an answer found or stored under one
-        generation is never read under another."""
-        return int(await self._redis.get(self._generation_key(owner)) or 0)
+    async def generation(self, reader: str | Access) -> str:
+        """The state of every document the reader can see: an answer found or stored under
+        one generation is never read under another."""
+        access = Access.of(reader)
+        spaces = [f"user:{access.owner}", *(f"group:{g}" for g in sorted(set(access.groups)))]
+        values = await self._redis.mget([self._generation_key(space) for space in spaces])
+        return "|".join(f"{space}={int(v or 0)}" for space, v in zip(spaces, values, strict=True))
 
-    async def invalidate(self, owner: str) -> None:
-        """The owner's documents changed: forget every answer given so far."""
-        await self._redis.incr(self._generation_key(owner))
+    async def invalidate(self, owner: str, *groups: str | None) -> None:
+        """The owner's documents changed (shared with `groups`, if any): forget every answer
+        its owner, and every member of those groups, was given so far."""
+        spaces = [f"user:{owner}", *(f"group:{g}" for g in groups if g)]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for space in spaces:
+                pipe.incr(self._generation_key(space))
+            await pipe.execute()
 
     async def lookup(
-        self, owner: str, generation: int, scope: str, vector: np.ndarray
+        self, owner: str, generation: str, scope: str, vector: np.ndarray
     ) -> Answer | None:
         """The answer to the most similar earlier question asked with the same `scope`
         (mode, top-k, document filter), if it is similar enough."""
@@ -59,7 +71,7 @@ class AnswerCache:
         return _answer(best[1]["answer"]) if best else None
 
     async def store(
-        self, owner: str, generation: int, scope: str, vector: np.ndarray, answer: Answer
+        self, owner: str, generation: str, scope: str, vector: np.ndarray, answer: Answer
     ) -> None:
         """Keep `answer` under the generation it was looked up in: an answer written after
         the documents changed lands in a generation nobody reads."""

@@ -22,7 +22,8 @@ from docent.answering.answers import (
 from docent.answering.cache import AnswerCache
 from docent.answering.citations import parse_citations
 from docent.answering.generators import Generator
-from docent.errors import DocentError, InvalidInput, ProviderFailure
+from docent.domain import Access
+from docent.errors import DocentError, InvalidInput, ProviderFailure, RateLimited
 from docent.search.embedders import Embedder
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
@@ -58,20 +59,21 @@ class AnswerService:
         self._cache = cache if embedder is not None else None
         self._embedder = embedder
 
-    async def ask(self, owner: str, request: AskRequest) -> Answer:
+    async def ask(self, owner: str | Access, request: AskRequest) -> Answer:
         """The whole answer at once (the `ask` query). Raises `DocentError`."""
         async for event in self._events(owner, request):
             if isinstance(event, AnswerDone):
                 return event.answer
         raise RuntimeError("answer stream ended without an answer")
 
-    async def stream(self, owner: str, request: AskRequest) -> AsyncIterator[AnswerEvent]:
+    async def stream(self, owner: str | Access, request: AskRequest) -> AsyncIterator[AnswerEvent]:
         """Sources first, then text deltas, then the finished answer, or `AnswerFailed`."""
         try:
             async for event in self._events(owner, request):
                 yield event
         except DocentError as exc:
-            yield AnswerFailed(exc.code.value, exc.message)
+            wait = exc.retry_after if isinstance(exc, RateLimited) else None
+            yield AnswerFailed(exc.code.value, exc.message, wait)
 
     def _question(self, request: AskRequest) -> str:
         question = " ".join(request.question.split())
@@ -86,12 +88,16 @@ class AnswerService:
             raise InvalidInput(f"topK must be between 1 and {MAX_SOURCES}", field="topK")
         return question
 
-    async def _events(self, owner: str, request: AskRequest) -> AsyncIterator[AnswerEvent]:
+    async def _events(
+        self, reader: str | Access, request: AskRequest
+    ) -> AsyncIterator[AnswerEvent]:
         started = time.perf_counter()
         question = self._question(request)
-        cache_key: tuple[int, str, np.ndarray] | None = None
+        access = Access.of(reader)
+        owner = access.owner
+        cache_key: tuple[str, str, np.ndarray] | None = None
         if self._cache is not None and self._embedder is not None:
-            generation = await self._cache.generation(owner)
+            generation = await self._cache.generation(access)
             scope = _scope(request)
             # Case and end punctuation do not change a question (small models think so).
             vector = await self._embedder.embed_query(question.casefold().strip(" ?!.;:"))
@@ -106,7 +112,7 @@ class AnswerService:
                 return
             cache_key = (generation, scope, vector)
         outcome = await self._retriever.search(
-            owner,
+            access,
             SearchRequest(
                 query=question,
                 mode=request.mode,

@@ -30,6 +30,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey
 
+from docent.domain import Access
 from docent.errors import Unauthenticated
 from docent.settings import Settings
 
@@ -53,6 +54,11 @@ class Principal:
     groups: tuple[str, ...] = ()
     #: When the credential stops being valid (epoch seconds); None: never.
     expires_at: float | None = None
+
+    @property
+    def access(self) -> Access:
+        """What this principal may read: their documents and their groups' shared ones."""
+        return Access(owner=self.id, groups=self.groups)
 
 
 def local_principal() -> Principal:

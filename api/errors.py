@@ -9,23 +9,38 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from docent.api.types import UserError
-from docent.errors import DocentError, ErrorCode
+from docent.errors import DocentError, ErrorCode, RateLimited
 
 log = logging.getLogger("docent.api")
 
 MASKED_MESSAGE = "Unexpected error. It was logged; quote the request id when reporting it."
 
 
+def retry_after(exc: DocentError) -> float | None:
+    """RATE_LIMITED: seconds until the request would pass, when waiting helps."""
+    return exc.retry_after if isinstance(exc, RateLimited) else None
+
+
 def user_error(exc: DocentError) -> UserError:
-    return UserError(code=exc.code, message=exc.message, field=exc.field)
+    return UserError(
+        code=exc.code, message=exc.message, field=exc.field, retry_after=retry_after(exc)
+    )
+
+
+def error_extensions(exc: DocentError) -> dict[str, Any]:
+    """`code`, and `field` and `retryAfter` (seconds) when they apply."""
+    extensions: dict[str, Any] = {"code": exc.code.value}
+    if exc.field:
+        extensions["field"] = exc.field
+    wait = retry_after(exc)
+    if wait is not None:
+        extensions["retryAfter"] = wait
+    return extensions
 
 
 def public_error(exc: DocentError) -> GraphQLError:
     """A GraphQL error for a query that has no payload to carry `userErrors`."""
-    extensions: dict[str, Any] = {"code": exc.code.value}
-    if exc.field:
-        extensions["field"] = exc.field
-    return GraphQLError(exc.message, extensions=extensions, original_error=exc)
+    return GraphQLError(exc.message, extensions=error_extensions(exc), original_error=exc)
 
 
 def is_expected(error: GraphQLError) -> bool:
@@ -59,10 +74,7 @@ class MaskUnexpectedErrors(MaskErrors):
         for error in errors:
             expected = _docent_error(error)
             if expected is not None and not (error.extensions or {}).get("code"):
-                error.extensions = {
-                    "code": expected.code.value,
-                    **({"field": expected.field} if expected.field else {}),
-                }
+                error.extensions = error_extensions(expected)
         return super()._process_errors(errors)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:

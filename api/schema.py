@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.file_uploads import Upload
 from strawberry.types.execution import ExecutionContext
 
@@ -18,8 +17,10 @@ from docent.api import types as t
 from docent.api.auth import REFUSED
 from docent.api.context import Info
 from docent.api.errors import MaskUnexpectedErrors, public_error, user_error
+from docent.api.query_limits import QueryLimits
 from docent.domain import DocumentRecord
-from docent.errors import DocentError, InvalidInput, Unauthenticated
+from docent.errors import DocentError, InvalidInput, RateLimited, Unauthenticated
+from docent.limits import Bucket
 from docent.search.backend import DocumentQuery
 from docent.search.retrieval import SearchRequest
 
@@ -33,6 +34,13 @@ def _owner(info: Info) -> str:
     if not owner:  # NOBODY: never acts, never owns (defence in depth behind the guard)
         raise public_error(Unauthenticated(REFUSED))
     return owner
+
+
+async def _spend(info: Info, bucket: Bucket) -> None:
+    """Count a request against the caller's and their address's budget (DOCENT_RATE_LIMITS);
+    raises RateLimited when either is spent."""
+    context = info.context
+    await context.runtime.limiter.acquire(bucket, user=_owner(info), address=context.client_host)
 
 
 def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
@@ -124,6 +132,7 @@ class Query:
             rerank=input.rerank,
         )
         try:
+            await _spend(info, Bucket.SEARCH)
             outcome = await info.context.runtime.retriever.search(_owner(info), request)
         except DocentError as exc:
             raise public_error(exc) from exc
@@ -143,6 +152,7 @@ class Query:
     async def ask(self, info: Info, input: t.AskInput) -> t.Answer:
         request = _ask_request(input)
         try:
+            await _spend(info, Bucket.ASK)
             answer = await info.context.runtime.answers.ask(_owner(info), request)
         except DocentError as exc:
             raise public_error(exc) from exc
@@ -167,6 +177,7 @@ class Mutation:
                 yield block
 
         try:
+            await _spend(info, Bucket.UPLOAD)
             result = await info.context.runtime.documents.upload(
                 _owner(info),
                 blocks(),
@@ -208,6 +219,11 @@ class Subscription:
     )
     async def answer(self, info: Info, input: t.AskInput) -> AsyncGenerator[t.AnswerEvent, None]:
         request = _ask_request(input)
+        try:
+            await _spend(info, Bucket.ASK)
+        except RateLimited as exc:
+            yield t.AnswerError(code=exc.code, message=exc.message, retry_after=exc.retry_after)
+            return
         documents: dict[str, DocumentRecord] = {}
         async for event in info.context.runtime.answers.stream(_owner(info), request):
             match event:
@@ -224,8 +240,8 @@ class Subscription:
                     yield t.AnswerDelta(text=text)
                 case answers.AnswerDone(answer=answer):
                     yield t.AnswerDone(answer=await _answer_view(info, answer))
-                case answers.AnswerFailed(code=code, message=message):
-                    yield t.AnswerError(code=code, message=message)
+                case answers.AnswerFailed(code=code, message=message, retry_after=wait):
+                    yield t.AnswerError(code=code, message=message, retry_after=wait)
 
     @strawberry.subscription(
         description="A document's current state, then each processing change, until it is "
@@ -263,10 +279,6 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=[
-            MaskUnexpectedErrors,
-            lambda: QueryDepthLimiter(max_depth=12),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
-            lambda: MaxTokensLimiter(max_token_count=2000),
-        ],
+        # Tokens, depth, aliases, cost and introspection: api/query_limits.py.
+        extensions=[MaskUnexpectedErrors, QueryLimits],
     )

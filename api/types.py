@@ -24,11 +24,17 @@ SearchModeType = strawberry.enum(
 IngestionStageType = strawberry.enum(Stage, name="IngestionStage")
 
 
+_RETRY_AFTER = (
+    "RATE_LIMITED: seconds until the same request would pass (null: waiting will not help)."
+)
+
+
 @strawberry.type(description="An expected failure, with a stable code clients can act on.")
 class UserError:
     code: ErrorCodeType  # type: ignore[valid-type]
     message: str
     field: str | None = None
+    retry_after: float | None = strawberry.field(default=None, description=_RETRY_AFTER)
 
 
 @strawberry.type(description="Why a document failed to process.")
@@ -253,6 +259,7 @@ class AnswerDone:
 class AnswerError:
     code: ErrorCodeType  # type: ignore[valid-type]
     message: str
+    retry_after: float | None = strawberry.field(default=None, description=_RETRY_AFTER)
 
 
 AnswerEvent = Annotated[

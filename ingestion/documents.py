@@ -25,6 +25,7 @@ from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
 from docent.ingestion.events import DocumentEvent, EventBus
 from docent.ingestion.parsing import check_supported
 from docent.ingestion.sniffing import sniff
+from docent.limits import Reservation, UploadQuota
 from docent.search.backend import SearchBackend
 from docent.settings import IngestionSettings
 
@@ -86,6 +87,7 @@ class DocumentService:
         queue_name: str,
         scanner: ClamAV | None = None,
         answer_cache: AnswerCache | None = None,
+        quota: UploadQuota | None = None,
     ) -> None:
         self._backend = backend
         self._blobs = blobs
@@ -95,6 +97,7 @@ class DocumentService:
         self._queue_name = queue_name
         self._scanner = scanner
         self._answer_cache = answer_cache
+        self._quota = quota
 
     async def upload(
         self,
@@ -113,11 +116,18 @@ class DocumentService:
                 f"the title is longer than {MAX_TITLE_CHARS} characters", field="title"
             )
         tag_list = clean_tags(tags)
+        if self._quota is not None:
+            # Refused before a byte is written when the owner has no room left at all.
+            await self._quota.check(owner)
         staged = await self._blobs.stage(chunks, max_bytes=self._settings.max_upload_bytes)
+        reservation: Reservation | None = None
         try:
             await self._scan(staged.path)
             detected = sniff(staged.path, name)
             check_supported(detected.mime_type, detected.description)
+            if self._quota is not None:
+                # Counted before the file is kept; given back below if it is a copy.
+                reservation = await self._quota.reserve(owner, staged.size)
             record = DocumentRecord(
                 id=uuid.uuid4().hex,
                 owner=owner,
@@ -132,6 +142,7 @@ class DocumentService:
             self._blobs.commit(staged, record.id)
         except BaseException:
             self._blobs.discard(staged)
+            await self._give_back(reservation)
             raise
         try:
             stored = await self._backend.insert_document(record)
@@ -143,9 +154,17 @@ class DocumentService:
             return UploadResult(document=record, deduplicated=False)
         if stored.id != record.id:
             self._blobs.delete(record.id)
+            await self._give_back(reservation)  # the owner had these bytes already
             return UploadResult(document=stored, deduplicated=True)
         await self._enqueue(stored)
         return UploadResult(document=stored, deduplicated=False)
+
+    async def _give_back(self, reservation: Reservation | None) -> None:
+        if self._quota is not None and reservation is not None:
+            try:
+                await self._quota.release(reservation)
+            except Exception:
+                log.warning("could not give back %d bytes of upload quota", reservation.size)
 
     async def _scan(self, path: Path) -> None:
         """With DOCENT_CLAMAV_URL, clamd sees every upload before it is stored or queued; an

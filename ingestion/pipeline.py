@@ -84,7 +84,7 @@ class Ingestor:
             "document %s ready: %d chunks in %.2fs", document_id, chunk_count,
             time.perf_counter() - started,
         )  # fmt: skip
-        await self._documents_changed(owner)
+        await self._documents_changed(final)
         await self._publish(final, Stage.READY, current=chunk_count, total=chunk_count)
         return Outcome.READY
 
@@ -169,13 +169,13 @@ class Ingestor:
             chunk_count=0,
         )
         await self.backend.update_document(failed, expected_version=record.version)
-        await self._documents_changed(record.owner)
+        await self._documents_changed(record)
         log.info("document %s failed: %s %s", record.id, code.value, message)
         await self._publish(failed, Stage.FAILED)
 
-    async def _documents_changed(self, owner: str) -> None:
+    async def _documents_changed(self, record: DocumentRecord) -> None:
         if self.answer_cache is not None:
-            await self.answer_cache.invalidate(owner)
+            await self.answer_cache.invalidate(record.owner, record.group)
 
     async def _publish(
         self,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from docent.domain import ChunkMatch, Hit
+from docent.domain import Access, ChunkMatch, Hit
 from docent.errors import InvalidInput, ProviderFailure
 from docent.search import analysis
 from docent.search.backend import SearchBackend
@@ -83,7 +83,7 @@ class Retriever:
         return self._reranker is not None
 
     async def search(
-        self, owner: str, request: SearchRequest, *, need_similarity: bool = False
+        self, owner: str | Access, request: SearchRequest, *, need_similarity: bool = False
     ) -> SearchOutcome:
         started = time.perf_counter()
         request = request.validated()
