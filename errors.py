@@ -21,6 +21,7 @@ class ErrorCode(enum.StrEnum):
     INVALID_INPUT = "INVALID_INPUT"
     RATE_LIMITED = "RATE_LIMITED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
     SEARCH_UNAVAILABLE = "SEARCH_UNAVAILABLE"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     PROVIDER_AUTH = "PROVIDER_AUTH"
@@ -81,6 +82,12 @@ class RateLimited(DocentError):
 
 class Unauthenticated(DocentError):
     code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(DocentError):
+    """The caller can see this, but only its owner may change it."""
+
+    code = ErrorCode.FORBIDDEN
 
 
 class IngestionError(DocentError):

@@ -181,6 +181,9 @@ def dev_secret(settings: Settings) -> str:
 class _Keys:
     keys: KeySet | None = None
     fetched_at: float = 0.0
+    #: The last fetch tried, whether it worked or not: a failing issuer is not asked again
+    #: sooner than `min_refresh_s`, however many tokens arrive.
+    attempted_at: float = float("-inf")
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -226,11 +229,11 @@ class OidcAuth:
     async def _key(self, kid: str | None) -> Any:
         cache = self._cache
         async with cache.lock:
-            age = time.monotonic() - cache.fetched_at
-            if cache.keys is None or age > self._max_age_s:
+            stale = cache.keys is None or time.monotonic() - cache.fetched_at > self._max_age_s
+            if stale and self._may_fetch():
                 await self._fetch_or_refuse()
             key = self._find(kid)
-            if key is None and time.monotonic() - cache.fetched_at >= self._min_refresh_s:
+            if key is None and self._may_fetch():
                 await self._fetch_or_refuse()  # rotated keys: look once more
                 key = self._find(kid)
         if key is None:
@@ -238,7 +241,11 @@ class OidcAuth:
             raise Unauthenticated(REFUSED)
         return key
 
+    def _may_fetch(self) -> bool:
+        return time.monotonic() - self._cache.attempted_at >= self._min_refresh_s
+
     async def _fetch_or_refuse(self) -> None:
+        self._cache.attempted_at = time.monotonic()
         try:
             await self._fetch()
         except (httpx.HTTPError, ValueError, JoseError) as exc:

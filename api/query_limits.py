@@ -58,6 +58,7 @@ FIELD_COSTS: Mapping[tuple[str, str], int] = {
     ("Mutation", "reprocessDocument"): 10,
     ("Query", "documents"): 5,
     ("Mutation", "deleteDocument"): 2,
+    ("Mutation", "setDocumentVisibility"): 2,
     ("Query", "document"): 1,
     ("Query", "viewer"): 1,
     ("Subscription", "documentEvents"): 1,

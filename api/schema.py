@@ -18,7 +18,7 @@ from docent.api.auth import REFUSED
 from docent.api.context import Info
 from docent.api.errors import MaskUnexpectedErrors, public_error, user_error
 from docent.api.query_limits import QueryLimits
-from docent.domain import DocumentRecord
+from docent.domain import Access, DocumentRecord, Visibility
 from docent.errors import DocentError, InvalidInput, RateLimited, Unauthenticated
 from docent.limits import Bucket
 from docent.search.backend import DocumentQuery
@@ -34,6 +34,13 @@ def _owner(info: Info) -> str:
     if not owner:  # NOBODY: never acts, never owns (defence in depth behind the guard)
         raise public_error(Unauthenticated(REFUSED))
     return owner
+
+
+def _access(info: Info) -> Access:
+    """The caller as a reader: their documents and those shared with their groups. Every
+    store and service call takes it, so isolation holds where the data is read."""
+    _owner(info)
+    return info.context.principal.access
 
 
 async def _spend(info: Info, bucket: Bucket) -> None:
@@ -58,7 +65,7 @@ def _ask_request(input: t.AskInput) -> AskRequest:
 
 async def _documents(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:
     """Load the documents behind hits or citations in one call."""
-    records = await info.context.runtime.backend.get_documents(_owner(info), sorted(ids))
+    records = await info.context.runtime.backend.get_documents(_access(info), sorted(ids))
     return {r.id: r for r in records}
 
 
@@ -75,7 +82,7 @@ class Query:
     async def viewer(self, info: Info) -> t.Viewer:
         principal = info.context.principal
         page = await info.context.runtime.backend.list_documents(
-            _owner(info), DocumentQuery(), first=0, after=None
+            _access(info), DocumentQuery(), first=0, after=None
         )
         return t.Viewer(
             id=strawberry.ID(principal.id), name=principal.name, document_count=page.total
@@ -85,7 +92,7 @@ class Query:
         description="One of your documents; null if it does not exist or is not yours."
     )
     async def document(self, info: Info, id: strawberry.ID) -> t.Document | None:
-        record = await info.context.runtime.backend.get_document(_owner(info), str(id))
+        record = await info.context.runtime.backend.get_document(_access(info), str(id))
         return t.Document.from_record(record) if record else None
 
     @strawberry.field(description="Your documents, newest first.")
@@ -109,7 +116,7 @@ class Query:
         )
         try:
             page = await info.context.runtime.backend.list_documents(
-                _owner(info), query, first=limit, after=after
+                _access(info), query, first=limit, after=after
             )
         except DocentError as exc:
             raise public_error(exc) from exc
@@ -133,7 +140,7 @@ class Query:
         )
         try:
             await _spend(info, Bucket.SEARCH)
-            outcome = await info.context.runtime.retriever.search(_owner(info), request)
+            outcome = await info.context.runtime.retriever.search(_access(info), request)
         except DocentError as exc:
             raise public_error(exc) from exc
         documents = await _documents(info, {h.chunk.document_id for h in outcome.hits})
@@ -153,7 +160,7 @@ class Query:
         request = _ask_request(input)
         try:
             await _spend(info, Bucket.ASK)
-            answer = await info.context.runtime.answers.ask(_owner(info), request)
+            answer = await info.context.runtime.answers.ask(_access(info), request)
         except DocentError as exc:
             raise public_error(exc) from exc
         return await _answer_view(info, answer)
@@ -171,6 +178,8 @@ class Mutation:
         file: Upload,
         title: str | None = None,
         tags: list[str] | None = None,
+        visibility: t.VisibilityType = Visibility.PRIVATE,  # type: ignore[valid-type]
+        group: str | None = None,
     ) -> t.UploadDocumentPayload:
         async def blocks() -> AsyncGenerator[bytes, None]:
             while block := await file.read(_UPLOAD_BLOCK):  # type: ignore[attr-defined]
@@ -179,11 +188,13 @@ class Mutation:
         try:
             await _spend(info, Bucket.UPLOAD)
             result = await info.context.runtime.documents.upload(
-                _owner(info),
+                _access(info),
                 blocks(),
                 filename=getattr(file, "filename", None),
                 title=title,
                 tags=tags,
+                visibility=visibility,
+                group=group,
             )
         except DocentError as exc:
             return t.UploadDocumentPayload(
@@ -195,10 +206,31 @@ class Mutation:
             user_errors=[],
         )
 
+    @strawberry.mutation(
+        description="Make one of your documents private, or share it with one of your groups "
+        "(its members can then find it, read it and get answers from it)."
+    )
+    async def set_document_visibility(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        visibility: t.VisibilityType,  # type: ignore[valid-type]
+        group: str | None = None,
+    ) -> t.SetDocumentVisibilityPayload:
+        try:
+            record = await info.context.runtime.documents.share(
+                _access(info), str(id), visibility, group
+            )
+        except DocentError as exc:
+            return t.SetDocumentVisibilityPayload(document=None, user_errors=[user_error(exc)])
+        return t.SetDocumentVisibilityPayload(
+            document=t.Document.from_record(record), user_errors=[]
+        )
+
     @strawberry.mutation(description="Delete a document, its file and its passages.")
     async def delete_document(self, info: Info, id: strawberry.ID) -> t.DeleteDocumentPayload:
         try:
-            await info.context.runtime.documents.delete(_owner(info), str(id))
+            await info.context.runtime.documents.delete(_access(info), str(id))
         except DocentError as exc:
             return t.DeleteDocumentPayload(deleted_document_id=None, user_errors=[user_error(exc)])
         return t.DeleteDocumentPayload(deleted_document_id=id, user_errors=[])
@@ -206,7 +238,7 @@ class Mutation:
     @strawberry.mutation(description="Process a document again from its stored file.")
     async def reprocess_document(self, info: Info, id: strawberry.ID) -> t.ReprocessDocumentPayload:
         try:
-            record = await info.context.runtime.documents.reprocess(_owner(info), str(id))
+            record = await info.context.runtime.documents.reprocess(_access(info), str(id))
         except DocentError as exc:
             return t.ReprocessDocumentPayload(document=None, user_errors=[user_error(exc)])
         return t.ReprocessDocumentPayload(document=t.Document.from_record(record), user_errors=[])
@@ -225,7 +257,7 @@ class Subscription:
             yield t.AnswerError(code=exc.code, message=exc.message, retry_after=exc.retry_after)
             return
         documents: dict[str, DocumentRecord] = {}
-        async for event in info.context.runtime.answers.stream(_owner(info), request):
+        async for event in info.context.runtime.answers.stream(_access(info), request):
             match event:
                 case answers.AnswerSources(citations=sources):
                     documents = await _documents(info, {s.hit.chunk.document_id for s in sources})
@@ -251,13 +283,13 @@ class Subscription:
         self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[t.DocumentEvent, None]:
         runtime = info.context.runtime
-        owner = _owner(info)
+        reader = _access(info)
         try:
-            async for event in runtime.documents.watch(owner, str(id)):
+            async for event in runtime.documents.watch(reader, str(id)):
                 record = (
                     None
                     if event.terminal and event.stage.value == "DELETED"
-                    else await runtime.backend.get_document(owner, str(id))
+                    else await runtime.backend.get_document(reader, str(id))
                 )
                 yield t.DocumentEvent.from_event(event, record)
         except DocentError as exc:

@@ -9,7 +9,7 @@ import strawberry
 
 from docent.answering import answers
 from docent.domain import Chunk as ChunkRecord
-from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage
+from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage, Visibility
 from docent.errors import ErrorCode, ProviderFailure
 from docent.ingestion.events import DocumentEvent as DocumentEventRecord
 from docent.search.retrieval import SearchMode
@@ -22,6 +22,11 @@ SearchModeType = strawberry.enum(
     description="HYBRID fuses KEYWORD (BM25) and SEMANTIC (vector) rankings.",
 )
 IngestionStageType = strawberry.enum(Stage, name="IngestionStage")
+VisibilityType = strawberry.enum(
+    Visibility,
+    name="Visibility",
+    description="PRIVATE: its owner only. GROUP: its owner and the members of its group.",
+)
 
 
 _RETRY_AFTER = (
@@ -64,6 +69,8 @@ class Document:
     processed_at: datetime | None
     updated_at: datetime
     version: int = strawberry.field(description="Incremented by each reprocess.")
+    visibility: VisibilityType  # type: ignore[valid-type]
+    group: str | None = strawberry.field(description="With GROUP visibility: the group.")
 
     @classmethod
     def from_record(cls, record: DocumentRecord) -> Document:
@@ -83,6 +90,8 @@ class Document:
             processed_at=record.processed_at,
             updated_at=record.updated_at,
             version=record.version,
+            visibility=record.visibility,
+            group=record.group,
         )
 
 
@@ -318,6 +327,12 @@ class DeleteDocumentPayload:
 
 @strawberry.type
 class ReprocessDocumentPayload:
+    document: Document | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class SetDocumentVisibilityPayload:
     document: Document | None
     user_errors: list[UserError]
 

@@ -18,8 +18,15 @@ from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 
 from docent.answering.cache import AnswerCache
-from docent.domain import DocumentRecord, DocumentStatus, Stage
-from docent.errors import ErrorCode, IngestionError, InvalidInput, NotFound, SearchUnavailable
+from docent.domain import Access, DocumentRecord, DocumentStatus, Stage, Visibility
+from docent.errors import (
+    ErrorCode,
+    Forbidden,
+    IngestionError,
+    InvalidInput,
+    NotFound,
+    SearchUnavailable,
+)
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
 from docent.ingestion.events import DocumentEvent, EventBus
@@ -101,14 +108,20 @@ class DocumentService:
 
     async def upload(
         self,
-        owner: str,
+        owner: str | Access,
         chunks: AsyncIterator[bytes],
         *,
         filename: str | None,
         title: str | None = None,
         tags: Sequence[str] | None = None,
+        visibility: Visibility = Visibility.PRIVATE,
+        group: str | None = None,
     ) -> UploadResult:
-        """Store an upload and queue it, or return the owner's existing copy of it."""
+        """Store an upload and queue it, or return the owner's existing copy of it. With
+        GROUP visibility the document is shared with `group`, one of the uploader's."""
+        access = Access.of(owner)
+        owner = access.owner
+        group = check_sharing(access, visibility, group)
         name = clean_filename(filename)
         title = " ".join((title or "").split()) or name
         if len(title) > MAX_TITLE_CHARS:
@@ -131,6 +144,8 @@ class DocumentService:
             record = DocumentRecord(
                 id=uuid.uuid4().hex,
                 owner=owner,
+                visibility=visibility,
+                group=group,
                 title=title,
                 filename=name,
                 mime_type=detected.mime_type,
@@ -187,18 +202,43 @@ class DocumentService:
                 f"the file contains malware ({result.signature}); it was not stored",
             )
 
-    async def get(self, owner: str, document_id: str) -> DocumentRecord:
-        record = await self._backend.get_document(owner, document_id)
+    async def get(self, reader: str | Access, document_id: str) -> DocumentRecord:
+        """The document, if the reader may see it; another user's document is NOT_FOUND,
+        exactly as one that does not exist."""
+        record = await self._backend.get_document(reader, document_id)
         if record is None:
             raise NotFound("no document with this id", field="id")
         return record
 
-    async def delete(self, owner: str, document_id: str) -> DocumentRecord:
-        record = await self.get(owner, document_id)
+    async def owned(self, reader: str | Access, document_id: str) -> DocumentRecord:
+        """The document, if the reader owns it (to change it): FORBIDDEN when it is only
+        shared with them, NOT_FOUND when they cannot see it."""
+        record = await self.get(reader, document_id)
+        if record.owner != Access.of(reader).owner:
+            raise Forbidden("only the document's owner can change it", field="id")
+        return record
+
+    async def share(
+        self, reader: str | Access, document_id: str, visibility: Visibility, group: str | None
+    ) -> DocumentRecord:
+        """Make a document private, or share it with one of its owner's groups."""
+        access = Access.of(reader)
+        group = check_sharing(access, visibility, group)
+        record = await self.owned(access, document_id)
+        updated = record.evolve(visibility=visibility, group=group)
+        if not await self._backend.update_document(updated, expected_version=record.version):
+            raise IngestionError(ErrorCode.CONFLICT, "the document changed meanwhile; try again")
+        if self._answer_cache is not None:  # who may see it changed: cached answers go
+            await self._answer_cache.invalidate(record.owner, record.group, group)
+        return updated
+
+    async def delete(self, owner: str | Access, document_id: str) -> DocumentRecord:
+        record = await self.owned(owner, document_id)
+        owner = record.owner
         await self._backend.delete_document(owner, document_id)
         self._blobs.delete(document_id)
         if self._answer_cache is not None:
-            await self._answer_cache.invalidate(owner)
+            await self._answer_cache.invalidate(owner, record.group)
         await self._events.publish(
             DocumentEvent(
                 document_id=document_id,
@@ -209,9 +249,9 @@ class DocumentService:
         )
         return record
 
-    async def reprocess(self, owner: str, document_id: str) -> DocumentRecord:
+    async def reprocess(self, owner: str | Access, document_id: str) -> DocumentRecord:
         """Run ingestion again from the stored file, as a new version of the document."""
-        record = await self.get(owner, document_id)
+        record = await self.owned(owner, document_id)
         if not self._blobs.exists(document_id):
             raise IngestionError(
                 ErrorCode.NOT_FOUND, "the stored file of this document is gone; upload it again"
@@ -243,7 +283,7 @@ class DocumentService:
         )
         await self._events.publish(DocumentEvent.from_record(record))
 
-    async def watch(self, owner: str, document_id: str) -> AsyncIterator[DocumentEvent]:
+    async def watch(self, owner: str | Access, document_id: str) -> AsyncIterator[DocumentEvent]:
         """The document's current state, then each change, until it is READY, FAILED or
         deleted. Subscribes before reading the state, so nothing falls in between."""
         await self.get(owner, document_id)
@@ -305,3 +345,18 @@ class DocumentService:
             return False
         job = Job(current.decode(), self._queue, _queue_name=self._queue_name)
         return await job.status() in (JobStatus.queued, JobStatus.deferred, JobStatus.in_progress)
+
+
+def check_sharing(access: Access, visibility: Visibility, group: str | None) -> str | None:
+    """The group a document may be shared with: one of the sharer's own groups, named only
+    with GROUP visibility."""
+    group = (group or "").strip() or None
+    if visibility is Visibility.PRIVATE:
+        if group is not None:
+            raise InvalidInput("a private document has no group", field="group")
+        return None
+    if group is None:
+        raise InvalidInput("name the group to share the document with", field="group")
+    if group not in access.groups:
+        raise InvalidInput("you can share only with a group you are in", field="group")
+    return group

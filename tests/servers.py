@@ -113,7 +113,7 @@ async def gql_raw(url: str, query: str, variables: dict[str, Any] | None = None)
 
 UPLOAD = """mutation Upload($file: Upload!, $title: String, $tags: [String!]) {
   uploadDocument(file: $file, title: $title, tags: $tags) {
-    document { id title filename mimeType sizeBytes sha256 status tags }
+    document { id title filename mimeType sizeBytes sha256 status tags visibility group }
     deduplicated
     userErrors { code message field }
   }
@@ -144,13 +144,20 @@ async def upload(
 
 
 async def subscribe(
-    ws_url: str, query: str, variables: dict[str, Any] | None = None, *, timeout: float = 120.0
+    ws_url: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    timeout: float = 120.0,
+    token: str | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Raw graphql-transport-ws: connection_init, subscribe, then each `next` payload."""
+    """Raw graphql-transport-ws: connection_init (with the token, if any), subscribe, then
+    each `next` payload."""
     async with websockets.connect(
         ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")], open_timeout=10
     ) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        init = {"authorization": f"Bearer {token}"} if token else {}
+        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         op = uuid.uuid4().hex
         await ws.send(

@@ -29,7 +29,9 @@ def test_public_contract_names() -> None:
         "documents(first: Int = 20, after: String = null, filter: DocumentFilter = null): DocumentConnection!",
         "search(input: SearchInput!): SearchResult!",
         "ask(input: AskInput!): Answer!",
-        "uploadDocument(file: Upload!, title: String = null, tags: [String!] = null): UploadDocumentPayload!",
+        # DESIGN's arguments first (clients call it so), then optional sharing arguments
+        "uploadDocument(file: Upload!, title: String = null, tags: [String!] = null, "
+        "visibility: Visibility! = PRIVATE, group: String = null): UploadDocumentPayload!",
         "deleteDocument(id: ID!): DeleteDocumentPayload!",
         "reprocessDocument(id: ID!): ReprocessDocumentPayload!",
         "answer(input: AskInput!): AnswerEvent!",
