@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -231,7 +232,11 @@ def _reads_data(scope: Scope) -> bool:
     without one is the GraphiQL page, which holds no data)."""
     if scope["path"] != "/graphql":
         return False
-    return scope["method"] == "POST" or b"query=" in scope.get("query_string", b"")
+    if scope["method"] != "GET":
+        return True
+    # Decoded as the GraphQL server will decode it (`%71uery=` is `query=`).
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return "query" in params
 
 
 async def _refuse(

@@ -33,6 +33,7 @@ from joserfc.jwk import KeySet, OctKey
 from docent.domain import Access
 from docent.errors import Unauthenticated
 from docent.settings import Settings
+from docent.urls import redact
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +251,9 @@ class OidcAuth:
             await self._fetch()
         except (httpx.HTTPError, ValueError, JoseError) as exc:
             log.warning(
-                "cannot fetch the issuer's keys from %s (%s)", self.jwks_url, type(exc).__name__
+                "cannot fetch the issuer's keys from %s (%s)",
+                redact(self.jwks_url),
+                type(exc).__name__,
             )
             if self._cache.keys is None:
                 raise Unauthenticated(REFUSED) from exc

@@ -75,6 +75,10 @@ class MaskUnexpectedErrors(MaskErrors):
             expected = _docent_error(error)
             if expected is not None and not (error.extensions or {}).get("code"):
                 error.extensions = error_extensions(expected)
+            elif error.path is None and error.original_error is None and not error.extensions:
+                # The request itself is wrong: a syntax error (the token limit among them)
+                # or a validation error. Its message says what; the code says who.
+                error.extensions = {"code": ErrorCode.INVALID_INPUT.value}
         return super()._process_errors(errors)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:

@@ -185,6 +185,12 @@ class Mutation:
             while block := await file.read(_UPLOAD_BLOCK):  # type: ignore[attr-defined]
                 yield block
 
+        if not callable(getattr(file, "read", None)):  # a form field, not a file part
+            error = InvalidInput("`file` must be a file part (with a filename)", field="file")
+            return t.UploadDocumentPayload(
+                document=None, deduplicated=False, user_errors=[user_error(error)]
+            )
+
         try:
             await _spend(info, Bucket.UPLOAD)
             result = await info.context.runtime.documents.upload(

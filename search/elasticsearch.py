@@ -27,7 +27,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 from elasticsearch import ApiError as ESApiError
@@ -54,6 +53,7 @@ from docent.domain import (
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search import analysis
 from docent.search.backend import DocumentPage, DocumentQuery, IndexInfo, checked_vector
+from docent.urls import redact
 
 if TYPE_CHECKING:
     from docent.settings import Settings
@@ -187,7 +187,7 @@ class ElasticsearchBackend:
         self.url = url
         self.prefix = prefix
         #: The cluster's address for messages and logs, without any user or password.
-        self.where = _redact(url)
+        self.where = redact(url)
         self._client = client or AsyncElasticsearch(
             hosts=[url], request_timeout=request_timeout, retry_on_timeout=True, max_retries=2
         )
@@ -972,15 +972,6 @@ def _decode_cursor(cursor: str) -> list[Any]:
         return value
     except (ValueError, TypeError) as exc:
         raise InvalidInput("invalid cursor", field="after") from exc
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    return url
 
 
 def _escape_wildcard(text: str) -> str:

@@ -5,17 +5,12 @@ nothing that tells the attacker why."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,94 +23,10 @@ from joserfc.jwk import OctKey, RSAKey
 from docent.api.auth import REFUSED, OidcAuth
 from docent.errors import Unauthenticated
 
+from oidc import AUDIENCE, ISSUER, Jwks, hmac_with_public_key, token, unsigned
 from servers import DocentServer, running_server
 
-ISSUER = "https://issuer.example"
-AUDIENCE = "docent-api"
 VIEWER = "{ viewer { id name } }"
-
-
-class Jwks:
-    """A JWKS endpoint on loopback, with the keys the test chooses and a fetch counter."""
-
-    def __init__(self) -> None:
-        self.keys = [RSAKey.generate_key(2048, parameters={"kid": "key-1"})]
-        self.fetches = 0
-        jwks = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                jwks.fetches += 1
-                body = json.dumps({"keys": [k.as_dict(private=False) for k in jwks.keys]}).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-
-
-def token(
-    key: Any = None,
-    *,
-    jwks: Jwks | None = None,
-    alg: str = "RS256",
-    kid: str | None = "key-1",
-    sub: str = "alice",
-    groups: list[str] | None = None,
-    **claims: Any,
-) -> str:
-    now = int(time.time())
-    body = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": sub,
-        "iat": now,
-        "exp": now + 600,
-        "groups": groups or [],
-    }
-    body.update(claims)
-    header: dict[str, Any] = {"alg": alg}
-    if kid:
-        header["kid"] = kid
-    signing = key if key is not None else jwks.keys[0] if jwks else None
-    return jwt.encode(
-        header, {k: v for k, v in body.items() if v is not None}, signing, algorithms=[alg]
-    )
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _claims(**claims: Any) -> bytes:
-    now = int(time.time())
-    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "mallory", "exp": now + 600, **claims}
-    return json.dumps(body).encode()
-
-
-def unsigned(**claims: Any) -> str:
-    """`alg: none`: a header, claims, and no signature."""
-    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    return f"{header}.{_b64(_claims(**claims))}."
-
-
-def hmac_with_public_key(public_pem: bytes, kid: str = "key-1") -> str:
-    """The classic confusion: HS256, with the issuer's public key (which anyone can fetch)
-    as the HMAC secret. (joserfc refuses to build it; an attacker does it by hand.)"""
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
-    signing_input = f"{header}.{_b64(_claims())}"
-    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64(signature)}"
 
 
 @pytest.fixture(scope="module")
