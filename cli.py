@@ -229,11 +229,19 @@ async def _ingest_one(
     progress: Progress,
     task: TaskID,
 ) -> tuple[Path, str, str, str]:
-    try:
-        payload = await client.upload(path, tags=tags or None)
-    except GraphQLError as exc:
-        progress.update(task, stage="[red]refused[/red]", completed=1.0)
-        return path, "REFUSED", "", str(exc)
+    while True:
+        try:
+            payload = await client.upload(path, tags=tags or None)
+        except GraphQLError as exc:
+            progress.update(task, stage="[red]refused[/red]", completed=1.0)
+            return path, "REFUSED", "", str(exc)
+        errors = payload["userErrors"]
+        wait_s = errors[0].get("retryAfter") if errors else None
+        if not errors or errors[0]["code"] != "RATE_LIMITED" or wait_s is None:
+            break
+        # Over the upload rate limit: wait as long as the server says, then go on.
+        progress.update(task, stage=f"[yellow]rate limited, waiting {wait_s:.0f}s[/yellow]")
+        await asyncio.sleep(min(float(wait_s), 3600.0) + 0.05)
     if payload["userErrors"]:
         error = payload["userErrors"][0]
         progress.update(task, stage=f"[red]{error['code']}[/red]", completed=1.0)

@@ -49,7 +49,7 @@ class DocentClient:
         *,
         title: str | None = None,
         tags: list[str] | None = None,
-        selection: str = "document { id title status } deduplicated userErrors { code message field }",
+        selection: str = "document { id title status } deduplicated userErrors { code message field retryAfter }",
     ) -> dict[str, Any]:
         """uploadDocument, as a GraphQL multipart request."""
         query = (

@@ -51,6 +51,21 @@ def test_ingest_a_folder_then_ask(docent_server: DocentServer, tmp_path: Path) -
     assert "Sources" in answer.stdout and "page 2" in answer.stdout
 
 
+def test_ingest_waits_out_the_upload_rate_limit(tmp_path: Path) -> None:
+    from servers import running_server
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"note-{i}.txt").write_text(f"Meeting note number {i} about the parking policy.")
+    limits = {"DOCENT_RATE_LIMITS": "upload=2/2second; per_address=off"}
+    with running_server(tmp_path / "server", limits) as server:
+        result = docent("ingest", str(folder), "--url", server.url, "--no-wait")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 of 5 documents ok" in result.stdout, result.stdout
+    assert "RATE_LIMITED" not in result.stdout
+
+
 def test_cli_says_when_no_server_runs(tmp_path: Path) -> None:
     result = docent("ask", "anything", "--url", "http://127.0.0.1:9/graphql")
     assert result.returncode == 2
