@@ -115,7 +115,8 @@ def serve(
         log_level=log_level,
         ws="websockets-sansio",
         lifespan="on",
-        proxy_headers=False,
+        proxy_headers=bool(settings.api.forwarded_allow_ips),
+        forwarded_allow_ips=settings.api.forwarded_allow_ips,
     )
     uvicorn.Server(config).run()
 

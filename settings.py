@@ -215,6 +215,10 @@ class ApiSettings(BaseSettings):
     # DOCENT_AUTH=dev: tokens signed with this secret (unset: a random one kept in the data
     # directory, shared by `docent serve` and `docent token`).
     dev_secret: SecretStr | None = None
+    # Behind a reverse proxy: the proxies (comma-separated addresses, or *) whose
+    # X-Forwarded-For and X-Forwarded-Proto are believed, so that per-address limits see
+    # the client's address and not the proxy's. Unset: those headers are ignored.
+    forwarded_allow_ips: str | None = None
     # With DOCENT_AUTH=none docent serves loopback only. Containers must listen on every
     # interface: this says "the port is published on the host's loopback only" (compose).
     allow_insecure_bind: bool = False

@@ -397,3 +397,40 @@ def test_introspection_off_and_a_bad_setting(tmp_path: Path) -> None:
         running_server(tmp_path / "bad", bad),
     ):
         pass
+
+
+@pytest.mark.e2e
+async def test_behind_a_trusted_proxy_the_client_address_counts(tmp_path: Path) -> None:
+    """With DOCENT_FORWARDED_ALLOW_IPS the per-address budget is the client's (from the
+    proxy's X-Forwarded-For), not the proxy's; without it a forged header changes nothing."""
+    from docent.api.auth import DevAuth
+
+    secret = "proxy-test-secret-" + "y" * 32
+    tokens = {user: DevAuth(secret).mint(user) for user in ("ann", "ben")}
+    env = {
+        "DOCENT_AUTH": "dev",
+        "DOCENT_DEV_SECRET": secret,
+        "DOCENT_RATE_LIMITS": "search=1/minute; per_address=1x",
+    }
+    query = '{ search(input: {query: "anything", mode: KEYWORD}) { tookMs } }'
+
+    async def search(server: DocentServer, user: str, client_ip: str) -> str | None:
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(
+                server.url,
+                json={"query": query},
+                headers={"authorization": f"Bearer {tokens[user]}", "x-forwarded-for": client_ip},
+            )
+        errors = response.json().get("errors")
+        return errors[0]["extensions"]["code"] if errors else None
+
+    with running_server(
+        tmp_path / "proxied", {**env, "DOCENT_FORWARDED_ALLOW_IPS": "127.0.0.1"}
+    ) as server:
+        assert await search(server, "ann", "203.0.113.7") is None
+        assert await search(server, "ben", "203.0.113.7") == "RATE_LIMITED"  # same client
+        assert await search(server, "ben", "198.51.100.9") is None  # another client
+    with running_server(tmp_path / "direct", env) as server:
+        assert await search(server, "ann", "203.0.113.7") is None
+        # The header is not believed: both come from 127.0.0.1, whose budget is spent.
+        assert await search(server, "ben", "198.51.100.9") == "RATE_LIMITED"
