@@ -78,6 +78,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         await backend.open(model=embedder.model, dimension=embedder.dimension, wait=False)
         blobs = BlobStore(settings.storage.blob_dir)
         events = EventBus(queue.redis)
+        stack.push_async_callback(events.aclose)
         reranker = await asyncio.to_thread(build_reranker, settings, embedder, providers)
         generator = build_generator(settings, embedder, providers)
         for role in (reranker, generator):

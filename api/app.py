@@ -45,6 +45,8 @@ from docent.settings import Settings
 log = logging.getLogger("docent.api")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+#: Operations one WebSocket may run at once (Strawberry's default is 100).
+MAX_SUBSCRIPTIONS_PER_SOCKET = 20
 #: Room for the multipart envelope around the file (boundaries, headers, operations).
 _MULTIPART_OVERHEAD = 64 * 1024
 
@@ -68,6 +70,8 @@ class DocentGraphQL(GraphQL[Context, None]):
             allow_queries_via_get=True,
             # Browsers send Origin on WebSockets: same-site pages, and the CORS origins.
             allowed_origins=state.settings.api.cors_origins,
+            # Each subscription holds a Redis subscription: a socket may not hoard them.
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_SOCKET,
         )
         self._state = state
 

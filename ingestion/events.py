@@ -5,6 +5,7 @@ snapshot, so that a subscriber who arrives late first gets the current state."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -72,25 +73,42 @@ class DocumentEvent:
         )
 
 
+#: Events kept for a subscriber that reads slowly; past it the oldest go (progress events
+#: are cumulative, and the terminal one comes last).
+_BACKLOG = 256
+
+
 class Subscription:
-    def __init__(self, pubsub: PubSub) -> None:
-        self._pubsub = pubsub
+    """One subscriber's events, fed by the bus's shared Redis subscription."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[DocumentEvent] = asyncio.Queue(maxsize=_BACKLOG)
+
+    def deliver(self, event: DocumentEvent) -> None:
+        if self._queue.full():
+            self._queue.get_nowait()
+        self._queue.put_nowait(event)
 
     async def next(self, timeout: float) -> DocumentEvent | None:
         """The next event, or None when `timeout` seconds pass without one."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while (left := deadline - loop.time()) > 0:
-            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
-            if message is not None and message.get("type") == "message":
-                return DocumentEvent.from_json(message["data"])
-        return None
+        try:
+            return await asyncio.wait_for(self._queue.get(), timeout)
+        except TimeoutError:
+            return None
 
 
 class EventBus:
+    """Publishes events, and fans them out to this process's subscribers through ONE Redis
+    subscription (a connection per subscriber would let a few thousand open subscriptions
+    exhaust Redis's clients, and the queue with them)."""
+
     def __init__(self, redis: Redis, *, prefix: str = "docent") -> None:
         self._redis = redis
         self._prefix = prefix
+        self._pubsub: PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._listeners: dict[str, set[Subscription]] = {}
+        self._lock = asyncio.Lock()
 
     def _channel(self, document_id: str) -> str:
         return f"{self._prefix}:events:{document_id}"
@@ -118,12 +136,65 @@ class EventBus:
     async def subscribe(self, document_id: str) -> AsyncIterator[Subscription]:
         """Subscribe now, read later: subscribing before reading the current state means
         that no event can fall between the two."""
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(self._channel(document_id))
+        channel = self._channel(document_id)
+        subscription = Subscription()
+        async with self._lock:
+            if self._pubsub is None:
+                self._pubsub = self._redis.pubsub()
+            listeners = self._listeners.setdefault(channel, set())
+            listeners.add(subscription)
+            if len(listeners) == 1:
+                try:
+                    await self._pubsub.subscribe(channel)
+                except BaseException:
+                    self._listeners.pop(channel, None)
+                    raise
+            if self._reader is None or self._reader.done():
+                self._reader = asyncio.create_task(self._read(), name="docent-events")
         try:
-            yield Subscription(pubsub)
+            yield subscription
         finally:
+            async with self._lock:
+                listeners = self._listeners.get(channel, set())
+                listeners.discard(subscription)
+                if not listeners and self._listeners.pop(channel, None) is not None:
+                    try:
+                        await self._pubsub.unsubscribe(channel)
+                    except Exception:  # the connection is gone: nothing left to undo
+                        log.debug("could not unsubscribe from %s", channel, exc_info=True)
+
+    async def _read(self) -> None:
+        """Hand each message to the subscribers of its channel; survive Redis outages
+        (redis-py subscribes again when it reconnects)."""
+        assert self._pubsub is not None
+        while True:
             try:
-                await pubsub.unsubscribe()
-            finally:
-                await pubsub.aclose()
+                message = await self._pubsub.get_message(
+                    ignore_subscribe_messages=True, timeout=1.0
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("progress events: Redis subscription failed; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            channel = message["channel"]
+            channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+            try:
+                event = DocumentEvent.from_json(message["data"])
+            except (ValueError, KeyError, TypeError):
+                log.warning("progress events: a malformed event on %s was dropped", channel)
+                continue
+            for subscription in list(self._listeners.get(channel, ())):
+                subscription.deliver(event)
+
+    async def aclose(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()

@@ -370,6 +370,35 @@ async def test_an_expired_token_closes_a_socket_with_a_live_subscription(
     assert "Traceback" not in server.log()[log_start:]
 
 
+async def test_a_socket_cannot_hoard_subscriptions(server: DocentServer, jwks: Jwks) -> None:
+    """Each live subscription holds a Redis subscription: one socket gets at most
+    MAX_SUBSCRIPTIONS_PER_SOCKET of them at once, and is told when it asks for more."""
+    from docent.api.app import MAX_SUBSCRIPTIONS_PER_SOCKET
+
+    owner = mint(jwks, "hoarder")
+    uploaded = await send_upload(server, owner, b'filename="hoard.txt"', [b"stay queued please"])
+    document = uploaded.json()["data"]["uploadDocument"]["document"]
+    async with websockets.connect(
+        server.ws_url, subprotocols=PROTOCOLS, origin=websockets.Origin(APP)
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {owner}"}}))  # fmt: skip
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        payload = {"query": WATCH, "variables": {"id": document["id"]}}
+        for i in range(MAX_SUBSCRIPTIONS_PER_SOCKET):
+            await ws.send(json.dumps({"id": f"w{i}", "type": "subscribe", "payload": payload}))
+            first = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert first["type"] == "next" and first["id"] == f"w{i}", first
+        await ws.send(json.dumps({"id": "one-too-many", "type": "subscribe", "payload": payload}))
+        refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert refused["type"] == "error" and refused["id"] == "one-too-many", refused
+        assert "limit" in json.dumps(refused["payload"]).lower()
+        await ws.send(json.dumps({"id": "w0", "type": "complete"}))  # one ends...
+        await asyncio.sleep(0.3)
+        await ws.send(json.dumps({"id": "again", "type": "subscribe", "payload": payload}))
+        again = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert again["type"] == "next" and again["id"] == "again", again  # ...room for one
+
+
 # -------------------------------------------------------------------- oversized uploads
 
 

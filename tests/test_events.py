@@ -1,0 +1,54 @@
+"""Progress events: many subscribers in a process share one Redis subscription, and each
+gets the events of its own document only, in order."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+from redis.asyncio import Redis
+
+from docent.domain import DocumentStatus, Stage
+from docent.ingestion.events import DocumentEvent, EventBus
+
+
+async def clients(redis: Redis) -> int:
+    return len(await redis.client_list())
+
+
+async def test_many_subscribers_share_one_connection(shared_redis: str) -> None:
+    redis = Redis.from_url(shared_redis)
+    watcher = Redis.from_url(shared_redis)
+    bus = EventBus(redis, prefix="t")
+    publisher = EventBus(Redis.from_url(shared_redis), prefix="t")
+    before = await clients(watcher)
+    async with AsyncExitStack() as stack:
+        subs = {
+            f"doc{i}": await stack.enter_async_context(bus.subscribe(f"doc{i}")) for i in range(60)
+        }
+        extra = await stack.enter_async_context(bus.subscribe("doc7"))  # two on one document
+        assert await clients(watcher) - before <= 3  # not one connection per subscriber
+        for i in (3, 7, 59):
+            for current in (1, 2):
+                await publisher.publish(
+                    DocumentEvent(
+                        f"doc{i}",
+                        DocumentStatus.PROCESSING,
+                        Stage.EMBEDDING,
+                        current=current,
+                        total=2,
+                    )
+                )
+        for i in (3, 7, 59):
+            got = [await subs[f"doc{i}"].next(5) for _ in range(2)]
+            assert [e.current for e in got if e] == [1, 2] and {
+                e.document_id for e in got if e
+            } == {f"doc{i}"}
+        assert [(await extra.next(5)).current for _ in range(2)] == [1, 2]  # type: ignore[union-attr]
+        assert await subs["doc4"].next(0.3) is None  # nothing for the others
+    await asyncio.sleep(0.1)
+    # All gone: the bus's channel subscriptions are released.
+    assert await watcher.pubsub_numsub("t:events:doc7") == [(b"t:events:doc7", 0)]
+    await bus.aclose()
+    for client in (redis, watcher):
+        await client.aclose()
