@@ -339,6 +339,18 @@ async def test_a_websocket_from_another_site_is_refused_even_with_a_valid_token(
         assert message["payload"]["data"]["viewer"]["id"] == "ws-user"
 
 
+@contextlib.asynccontextmanager
+async def acked_socket(server: DocentServer, tok: str) -> AsyncIterator[Any]:
+    """A WebSocket from the allowed origin, initialised with `tok` and acknowledged."""
+    async with websockets.connect(
+        server.ws_url, subprotocols=PROTOCOLS, origin=websockets.Origin(APP)
+    ) as ws:
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {tok}"}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        yield ws
+
+
 async def test_an_expired_token_closes_a_socket_with_a_live_subscription(
     server: DocentServer, jwks: Jwks
 ) -> None:
@@ -347,11 +359,7 @@ async def test_an_expired_token_closes_a_socket_with_a_live_subscription(
     document = uploaded.json()["data"]["uploadDocument"]["document"]
     short = mint(jwks, "expiring", exp=int(time.time()) + 3)
     log_start = len(server.log())
-    async with websockets.connect(
-        server.ws_url, subprotocols=PROTOCOLS, origin=websockets.Origin(APP)
-    ) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {short}"}}))  # fmt: skip
-        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+    async with acked_socket(server, short) as ws:
         payload = {"query": WATCH, "variables": {"id": document["id"]}}
         await ws.send(json.dumps({"id": "watch", "type": "subscribe", "payload": payload}))
         first = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -378,11 +386,7 @@ async def test_a_socket_cannot_hoard_subscriptions(server: DocentServer, jwks: J
     owner = mint(jwks, "hoarder")
     uploaded = await send_upload(server, owner, b'filename="hoard.txt"', [b"stay queued please"])
     document = uploaded.json()["data"]["uploadDocument"]["document"]
-    async with websockets.connect(
-        server.ws_url, subprotocols=PROTOCOLS, origin=websockets.Origin(APP)
-    ) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {owner}"}}))  # fmt: skip
-        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+    async with acked_socket(server, owner) as ws:
         payload = {"query": WATCH, "variables": {"id": document["id"]}}
         for i in range(MAX_SUBSCRIPTIONS_PER_SOCKET):
             await ws.send(json.dumps({"id": f"w{i}", "type": "subscribe", "payload": payload}))
