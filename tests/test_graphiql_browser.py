@@ -216,3 +216,40 @@ def test_home_page_uploads_a_pdf_and_streams_a_cited_answer(
         recorder.assert_clean()
     finally:
         context.close()
+
+
+def test_home_page_signs_in_with_a_token(chromium: Any, tmp_path: Path) -> None:
+    """With DOCENT_AUTH=dev the page asks for a token, then works as the user it names."""
+    from docent.api.auth import DevAuth
+
+    from servers import running_server
+
+    secret = "browser-test-secret-" + "z" * 32
+    env = {"DOCENT_AUTH": "dev", "DOCENT_DEV_SECRET": secret}
+    notes = tmp_path / "garden-notes.txt"
+    notes.write_text("Water the tomatoes every morning in summer, before nine o'clock.")
+    with running_server(tmp_path / "server", env) as server:
+        context = chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        recorder = Recorder()
+        tab = context.new_page()
+        recorder.attach(context, tab)
+        try:
+            assert tab.goto(server.base + "/", wait_until="load").status == 200
+            tab.wait_for_selector("form#signin:not([hidden])", timeout=10_000)
+            assert "sign in" in tab.inner_text("#documents")
+            tab.fill("#token", DevAuth(secret).mint("gardener"))
+            tab.click("form#signin button")
+            tab.wait_for_selector("form#signin[hidden]", state="attached", timeout=10_000)
+            tab.set_input_files("#files", str(notes))
+            tab.wait_for_selector(
+                "#documents li:has-text('garden-notes.txt') .status.READY", timeout=60_000
+            )
+            tab.fill("#question", "When should I water the tomatoes?")
+            tab.click("form#ask button")
+            tab.wait_for_selector("#sources li.citation", timeout=60_000)
+            assert "every morning" in tab.inner_text("#answer")
+            assert recorder.blocked == []
+        finally:
+            context.close()
