@@ -25,6 +25,7 @@ import websockets
 
 from common import machine, median, percentile, running_server, upload
 from fake_providers import FakeProviders, Reply
+from samples import HANDBOOK_MD
 from servers import wait_ready
 
 QUESTIONS = [
@@ -37,25 +38,6 @@ QUESTIONS = [
     "Where must badges be worn?",
     "What does the handbook explain?",
 ]
-
-HANDBOOK = """# Employee Handbook
-
-Welcome to Initech. This handbook explains how we work together.
-
-## Holidays
-
-Every employee receives 27 days of paid holiday per year, plus public holidays.
-Unused holiday days can be carried over until the end of March.
-
-## Expenses
-
-Submit expense claims within 30 days with the original receipts attached.
-Claims above 500 euros need approval from your manager.
-
-## Security
-
-Badges must be worn visibly at all times inside the building.
-"""
 
 ANSWER = """subscription($input: AskInput!) { answer(input: $input) { __typename
   ... on AnswerDone { answer { model timings { retrievalMs firstTokenMs totalMs } } }
@@ -101,7 +83,7 @@ async def overhead(fake: FakeProviders, data_dir: Path, questions: int, ttft_s: 
     }
     for reranker in ("none", "cohere"):
         with running_server(data_dir / reranker, {**env, "DOCENT_RERANKER": reranker}) as server:
-            response = await upload(server.url, "handbook.md", HANDBOOK.encode())
+            response = await upload(server.url, "handbook.md", HANDBOOK_MD.encode())
             document = response.json()["data"]["uploadDocument"]["document"]
             assert (await wait_ready(server, document["id"]))[-1]["status"] == "READY"
             for question in QUESTIONS[:2]:  # warm-up: models, connections

@@ -160,26 +160,35 @@ class Resilient:
                 raise
             except Exception as exc:  # every failure is classified
                 last = self.failed(exc)
-                if last.kind in (Failure.AUTH, Failure.REFUSED) or self._too_long(last):
+                delay = self._retry_in(attempt, last, started)
+                if delay is None:
                     break
-                if attempt + 1 < self.policy.attempts:
-                    delay = self.policy.delay(attempt, last.retry_after)
-                    if (
-                        time.monotonic() - started + delay
-                        > self.policy.timeout_s * self.policy.attempts
-                    ):
-                        break
-                    self.stats.retries += 1
-                    log.info(
-                        "%s: %s (%s); try %d in %.1f s",
-                        self.name, last.kind.value, last.detail, attempt + 2, delay,
-                    )  # fmt: skip
-                    await asyncio.sleep(delay)
+                await asyncio.sleep(delay)
                 continue
             self.breaker.success()
             return result
         assert last is not None
         raise self.give_up(last)
+
+    def _retry_in(self, attempt: int, last: Classified, started: float | None) -> float | None:
+        """Seconds to wait before trying again after the failed try `attempt`, or None when
+        it is not worth trying again: a bad key or a refused request, a wait longer than the
+        policy allows, no tries left, or (for a call `started` then) no time left in the
+        whole call's budget."""
+        if last.kind in (Failure.AUTH, Failure.REFUSED) or self._too_long(last):
+            return None
+        if attempt + 1 >= self.policy.attempts:
+            return None
+        delay = self.policy.delay(attempt, last.retry_after)
+        budget = self.policy.timeout_s * self.policy.attempts
+        if started is not None and time.monotonic() - started + delay > budget:
+            return None
+        self.stats.retries += 1
+        log.info(
+            "%s: %s (%s); try %d in %.1f s",
+            self.name, last.kind.value, last.detail, attempt + 2, delay,
+        )  # fmt: skip
+        return delay
 
     def _too_long(self, failure: Classified) -> bool:
         """A provider that asks for a longer wait than the policy allows is not waited for:
@@ -243,14 +252,11 @@ class Resilient:
             except Exception as exc:  # every failure is classified
                 await close_stream(iterator)
                 last = self.failed(exc)
-                if (
-                    last.kind in (Failure.AUTH, Failure.REFUSED)
-                    or self._too_long(last)
-                    or attempt + 1 == self.policy.attempts
-                ):
+                # Each try of a stream is bounded by its first part's time limit.
+                delay = self._retry_in(attempt, last, None)
+                if delay is None:
                     break
-                self.stats.retries += 1
-                await asyncio.sleep(self.policy.delay(attempt, last.retry_after))
+                await asyncio.sleep(delay)
                 continue
             break
         if last is not None and first is None:

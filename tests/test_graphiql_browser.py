@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -97,23 +98,30 @@ class Recorder:
         assert self.errors == [], self.errors
 
 
-@pytest.fixture
-def page(
-    chromium: Any, docent_server: DocentServer, tmp_path: Path
-) -> Iterator[tuple[Any, Recorder]]:
+@contextmanager
+def browser_tab(chromium: Any, tmp_path: Path) -> Iterator[tuple[Any, Recorder]]:
+    """A tab of a fresh headless Chromium profile, its requests recorded."""
     context = chromium.launch_persistent_context(
         str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
     )
     recorder = Recorder()
-    page = context.new_page()
-    recorder.attach(context, page)
-    response = page.goto(docent_server.url, wait_until="load")
-    assert response is not None and response.status == 200
-    page.wait_for_selector(QUERY_EDITOR, timeout=30_000)
+    tab = context.new_page()
+    recorder.attach(context, tab)
     try:
-        yield page, recorder
+        yield tab, recorder
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(
+    chromium: Any, docent_server: DocentServer, tmp_path: Path
+) -> Iterator[tuple[Any, Recorder]]:
+    with browser_tab(chromium, tmp_path) as (page, recorder):
+        response = page.goto(docent_server.url, wait_until="load")
+        assert response is not None and response.status == 200
+        page.wait_for_selector(QUERY_EDITOR, timeout=30_000)
+        yield page, recorder
 
 
 def run(page: Any, query: str, *, shortcut: bool = False, paste: bool = False) -> None:
@@ -194,13 +202,7 @@ def test_home_page_uploads_a_pdf_and_streams_a_cited_answer(
          ["Descaling", "Descale the kettle every 4 weeks with white vinegar and water."]],
         title="kettle",
     ))  # fmt: skip
-    context = chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-    )
-    recorder = Recorder()
-    tab = context.new_page()
-    recorder.attach(context, tab)
-    try:
+    with browser_tab(chromium, tmp_path) as (tab, recorder):
         assert tab.goto(docent_server.base + "/", wait_until="load").status == 200
         tab.set_input_files("#files", str(pdf))
         tab.wait_for_selector(
@@ -214,8 +216,6 @@ def test_home_page_uploads_a_pdf_and_streams_a_cited_answer(
         assert "kettle-manual.pdf, page 2" in citation and "white vinegar" in citation
         assert "extractive" in tab.inner_text("#model")
         recorder.assert_clean()
-    finally:
-        context.close()
 
 
 def test_home_page_signs_in_with_a_token(chromium: Any, tmp_path: Path) -> None:
@@ -228,28 +228,22 @@ def test_home_page_signs_in_with_a_token(chromium: Any, tmp_path: Path) -> None:
     env = {"DOCENT_AUTH": "dev", "DOCENT_DEV_SECRET": secret}
     notes = tmp_path / "garden-notes.txt"
     notes.write_text("Water the tomatoes every morning in summer, before nine o'clock.")
-    with running_server(tmp_path / "server", env) as server:
-        context = chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    with (
+        running_server(tmp_path / "server", env) as server,
+        browser_tab(chromium, tmp_path) as (tab, recorder),
+    ):
+        assert tab.goto(server.base + "/", wait_until="load").status == 200
+        tab.wait_for_selector("form#signin:not([hidden])", timeout=10_000)
+        assert "sign in" in tab.inner_text("#documents")
+        tab.fill("#token", DevAuth(secret).mint("gardener"))
+        tab.click("form#signin button")
+        tab.wait_for_selector("form#signin[hidden]", state="attached", timeout=10_000)
+        tab.set_input_files("#files", str(notes))
+        tab.wait_for_selector(
+            "#documents li:has-text('garden-notes.txt') .status.READY", timeout=60_000
         )
-        recorder = Recorder()
-        tab = context.new_page()
-        recorder.attach(context, tab)
-        try:
-            assert tab.goto(server.base + "/", wait_until="load").status == 200
-            tab.wait_for_selector("form#signin:not([hidden])", timeout=10_000)
-            assert "sign in" in tab.inner_text("#documents")
-            tab.fill("#token", DevAuth(secret).mint("gardener"))
-            tab.click("form#signin button")
-            tab.wait_for_selector("form#signin[hidden]", state="attached", timeout=10_000)
-            tab.set_input_files("#files", str(notes))
-            tab.wait_for_selector(
-                "#documents li:has-text('garden-notes.txt') .status.READY", timeout=60_000
-            )
-            tab.fill("#question", "When should I water the tomatoes?")
-            tab.click("form#ask button")
-            tab.wait_for_selector("#sources li.citation", timeout=60_000)
-            assert "every morning" in tab.inner_text("#answer")
-            assert recorder.blocked == []
-        finally:
-            context.close()
+        tab.fill("#question", "When should I water the tomatoes?")
+        tab.click("form#ask button")
+        tab.wait_for_selector("#sources li.citation", timeout=60_000)
+        assert "every morning" in tab.inner_text("#answer")
+        assert recorder.blocked == []
