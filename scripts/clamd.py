@@ -30,12 +30,10 @@ or a TMPDIR elsewhere; and a unix socket path must stay under ~100 bytes.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +41,22 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+# supervise.py sits beside this script (run as a file, or loaded by path in the tests:
+# appended, so that a name in this folder never shadows a package, elasticsearch's above all).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.append(str(Path(__file__).resolve().parent))
+from supervise import (
+    Failure,
+    alive,
+    command_line_has,
+    free_port,
+    kill,
+    read_state,
+    tail,
+    watch,
+    watch_loop,
+)
 
 # The EICAR test file (https://www.eicar.org): 68 bytes, MD5 44d88612fea8a8f36de82e1278abb02f.
 EICAR_MD5 = "44d88612fea8a8f36de82e1278abb02f"
@@ -57,10 +71,6 @@ OUTPUT = "clamd.out"  # clamd's stdout and stderr
 STATE_FILE = "docent-clamd.json"
 CREATED_MARK = ".docent-clamd-created"
 MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
-
-
-class Failure(Exception):
-    """An error for a person: printed without a traceback."""
 
 
 def note(message: str) -> None:
@@ -79,33 +89,6 @@ def find_clamd() -> str:
         "clamd not found (not on PATH, not /usr/sbin/clamd): install it with "
         "`apt-get install clamav-daemon`, or set CLAMD=/path/to/clamd"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError):  # a zombie nobody reaped yet is dead to us
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    return True
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
 
 
 def ping(address: str | tuple[str, int], timeout: float = 2.0) -> bool:
@@ -158,14 +141,6 @@ def write_config(directory: Path, port: int, stream_max_length: str) -> None:
     )
 
 
-def read_state(directory: Path) -> dict[str, Any] | None:
-    try:
-        state = json.loads((directory / STATE_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    return state if isinstance(state, dict) and isinstance(state.get("pid"), int) else None
-
-
 def start(
     directory: str | None,
     port: int | None,
@@ -179,7 +154,7 @@ def start(
     if directory:
         work = Path(directory).resolve()
         work.mkdir(parents=True, exist_ok=True)
-        previous = read_state(work)
+        previous = read_state(work / STATE_FILE)
         if previous and alive(previous["pid"]):
             raise Failure(f"{work} already has a running clamd (pid {previous['pid']})")
     else:
@@ -234,80 +209,39 @@ def launch(
     state = {**info, "created": (work / CREATED_MARK).exists()}
     (work / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
     if owner is not None:
-        watch(owner, work)
+        watch(__file__, owner, work)
     return info
 
 
 def diagnose(work: Path) -> str:
     parts = []
     for name in (OUTPUT, LOG):
-        text = tail(work / name)
+        text = tail(work / name, 30)
         if text.strip():
             parts.append(f"--- last lines of {work / name} ---\n{text}")
     return "\n".join(parts) or f"(clamd wrote nothing in {work})"
-
-
-def is_our_clamd(pid: int, work: Path) -> bool:
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return not alive(pid)
-    except OSError:
-        return True
-    return str(work / CONFIG).encode() in command
 
 
 def stop(pid: int | None, directory: str | None, grace: float) -> str:
     work = Path(directory).resolve() if directory else None
     if pid is None:
         assert work is not None
-        state = read_state(work)
+        state = read_state(work / STATE_FILE)
         if state is None:
             raise Failure(f"{work}: no {STATE_FILE}; was clamd started there with `start`?")
         pid = state["pid"]
     elif work is None:
         raise Failure("stop --pid needs --dir too, to tell that the pid is this script's clamd")
     if alive(pid):
-        if not is_our_clamd(pid, work):
+        if not command_line_has(pid, str(work / CONFIG).encode()):
             raise Failure(f"pid {pid} is not the clamd of {work}: not stopping it")
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        outcome = "stopped"
-        if alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            outcome = "killed (SIGKILL)"
+        outcome = "killed (SIGKILL)" if kill(pid, grace) else "stopped"
     else:
         outcome = "was not running"
     if (work / CREATED_MARK).exists():
         shutil.rmtree(work, ignore_errors=True)
         outcome += f"; removed {work}"
     return f"clamd pid {pid}: {outcome}"
-
-
-def watch(owner: int, work: Path) -> None:
-    """A detached watcher that stops clamd once the process `owner` is gone (a test run killed
-    before its teardown must not leave a clamd behind)."""
-    subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "_watch", str(owner), str(work)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def watch_loop(owner: int, work: Path) -> None:
-    state = read_state(work)
-    if state is None:
-        return
-    while alive(owner):
-        if not alive(state["pid"]):
-            return  # stopped the ordinary way
-        time.sleep(1)
-    if alive(state["pid"]):
-        stop(state["pid"], str(work), grace=10)
 
 
 def run(options: argparse.Namespace) -> int:
@@ -372,7 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         elif options.action == "run":
             return run(options)
         elif options.action == "_watch":
-            watch_loop(options.owner, options.work)
+            watch_loop(
+                options.owner, options.work / STATE_FILE,
+                lambda pid: stop(pid, str(options.work), grace=10),
+            )  # fmt: skip
     except Failure as error:
         note(f"error: {error}")
         return 1

@@ -49,6 +49,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# supervise.py sits beside this script (run as a file, or loaded by path in the tests:
+# appended, so that a name in this folder never shadows a package, elasticsearch's above all).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.append(str(Path(__file__).resolve().parent))
+from supervise import (
+    Failure,
+    alive,
+    command_line_has,
+    free_port,
+    kill,
+    read_state,
+    tail,
+    watch,
+    watch_loop,
+)
+
 ES_VERSION = "8.19.21"
 GROUP_ID = "org.elasticsearch.distribution.integ-test-zip"
 ARTIFACT_ID = "elasticsearch"
@@ -68,10 +84,6 @@ REPO = Path(__file__).resolve().parents[1]
 STATE_FILE = "docent-es.json"  # in the node's directory: pid, url, ...
 CREATED_MARK = ".docent-es-created"  # in a directory `start` created itself: `stop` removes it
 FETCHED_MARK = ".docent-fetched"  # in the unzipped distribution, holds ZIP_SHA512
-
-
-class Failure(Exception):
-    """An error for a person: printed without a traceback."""
 
 
 def note(message: str) -> None:
@@ -354,12 +366,6 @@ def chown_tree(path: Path, user: tuple[int, int]) -> None:
 # --------------------------------------------------------------------------- start
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def port_is_free(port: int) -> bool:
     with socket.socket() as sock:
         # Connections the last node on this port closed linger in TIME_WAIT; they do not
@@ -372,30 +378,9 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError):  # a zombie nobody reaped yet is dead to us
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    return True
-
-
 def get_json(url: str, timeout: float = 5.0) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.load(response)
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
 
 
 def write_config(
@@ -455,7 +440,7 @@ def start(
     if data:
         node_dir = Path(data).resolve()
         node_dir.mkdir(parents=True, exist_ok=True)
-        previous = read_state(node_dir)
+        previous = read_state(node_dir / STATE_FILE)
         if previous and alive(previous["pid"]):
             raise Failure(
                 f"{node_dir} already has a running node (pid {previous['pid']}, {previous['url']})"
@@ -559,7 +544,7 @@ def launch(
     (node_dir / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
     register(pid, node_dir)
     if owner is not None:
-        watch(owner, node_dir)
+        watch(__file__, owner, node_dir)
     return info
 
 
@@ -589,8 +574,8 @@ FLAG_LINE = re.compile(r"^\s+\w+\s+\w+\s+[:=]=? ")
 def diagnose(node_dir: Path, url: str) -> str:
     parts = []
     log = node_dir / "logs" / f"{CLUSTER_NAME}.log"
-    if tail(log).strip():
-        parts.append(f"--- last lines of {log.name} ---\n{tail(log)}")
+    if tail(log, 40).strip():
+        parts.append(f"--- last lines of {log.name} ---\n{tail(log, 40)}")
     # The launcher's output repeats the log up to daemonizing: keep what the log lacks, less
     # the launcher's -XX:+PrintFlagsFinal dump and stack frames.
     startup = node_dir / "logs" / "startup.log"
@@ -621,46 +606,11 @@ def register(pid: int, node_dir: Path) -> None:
     (registry() / f"{pid}.json").write_text(json.dumps({"pid": pid, "data": str(node_dir)}) + "\n")
 
 
-def read_state(node_dir: Path) -> dict[str, Any] | None:
-    try:
-        state = json.loads((node_dir / STATE_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    return state if isinstance(state, dict) and isinstance(state.get("pid"), int) else None
-
-
-def is_elasticsearch(pid: int) -> bool:
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return not alive(pid)  # gone already, or no /proc: nothing to tell
-    except OSError:
-        return True
-    return b"org.elasticsearch" in command
-
-
-def kill(pid: int, grace: float) -> bool:
-    """SIGTERM, then SIGKILL after `grace` seconds. True if it had to be killed."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if not alive(pid):
-        return False
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return True
-
-
 def stop(pid: int | None, data: str | None, grace: float) -> str:
     node_dir = Path(data).resolve() if data else None
     if pid is None:
         assert node_dir is not None
-        state = read_state(node_dir)
+        state = read_state(node_dir / STATE_FILE)
         if state is None:
             raise Failure(
                 f"{node_dir}: no {STATE_FILE}; was a node started there with `start --data`?"
@@ -671,7 +621,7 @@ def stop(pid: int | None, data: str | None, grace: float) -> str:
         with contextlib.suppress(OSError, ValueError):
             node_dir = Path(json.loads(entry.read_text())["data"])
     if alive(pid):
-        if not is_elasticsearch(pid):
+        if not command_line_has(pid, b"org.elasticsearch"):
             raise Failure(f"pid {pid} is not an Elasticsearch process: not stopping it")
         outcome = "killed (SIGKILL)" if kill(pid, grace) else "stopped"
     else:
@@ -681,28 +631,6 @@ def stop(pid: int | None, data: str | None, grace: float) -> str:
         shutil.rmtree(node_dir, ignore_errors=True)
         outcome += f"; removed {node_dir}"
     return f"pid {pid}: {outcome}"
-
-
-def watch(owner: int, node_dir: Path) -> None:
-    """A detached watcher that stops the node once the process `owner` is gone (a test run killed
-    before its teardown must not leave a node behind)."""
-    subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "_watch", str(owner), str(node_dir)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def watch_loop(owner: int, node_dir: Path) -> None:
-    state = read_state(node_dir)
-    if state is None:
-        return
-    while alive(owner):
-        if not alive(state["pid"]):
-            return  # stopped the ordinary way
-        time.sleep(1)
-    if alive(state["pid"]):
-        stop(state["pid"], str(node_dir), grace=30)
 
 
 # --------------------------------------------------------------------------- run
@@ -795,7 +723,10 @@ def main(argv: list[str] | None = None) -> int:
         elif options.action == "run":
             return run(options)
         elif options.action == "_watch":
-            watch_loop(options.owner, options.node_dir)
+            watch_loop(
+                options.owner, options.node_dir / STATE_FILE,
+                lambda pid: stop(pid, str(options.node_dir), grace=30),
+            )  # fmt: skip
     except Failure as error:
         note(f"error: {error}")
         return 1
