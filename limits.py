@@ -63,6 +63,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from docent.errors import RateLimited, SearchUnavailable
+from docent.redis_keys import KEYS, RedisKeys
+from docent.units import format_bytes, format_wait
 
 if TYPE_CHECKING:
     from docent.search.backend import SearchBackend
@@ -307,21 +309,6 @@ def vars_of(config: LimitsConfig) -> dict[str, Any]:
     return {name: getattr(config, name) for name in _PARSERS}
 
 
-def format_bytes(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.3g} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
-
-
-def format_wait(seconds: float) -> str:
-    """`0.7 s`, `42 s`: rounded up, so that a client waiting that long gets through."""
-    if seconds < 10:
-        return f"{math.ceil(seconds * 10) / 10:.1f} s"
-    return f"{math.ceil(seconds)} s"
-
-
 def address_key(address: str | None) -> str | None:
     """The bucket of a client address: IPv4 as it is, IPv6 by its /64 network (one host
     has a whole /64 to pick addresses from)."""
@@ -393,9 +380,9 @@ class RateLimiter:
     """Request budgets per user and per address, for each bucket; one per process, all
     processes sharing their state in Redis."""
 
-    def __init__(self, redis: Redis, config: LimitsConfig, *, prefix: str = "docent:rate") -> None:
+    def __init__(self, redis: Redis, config: LimitsConfig, *, keys: RedisKeys = KEYS) -> None:
         self.config = config
-        self._prefix = prefix
+        self._keys = keys
         self._script = redis.register_script(_GCRA)
 
     @property
@@ -408,11 +395,11 @@ class RateLimiter:
         rate = self.config.rate(bucket)
         if rate is None:
             return
-        limits: list[tuple[str, Rate, bool]] = [(f"{self._prefix}:{bucket}:u:{user}", rate, False)]
+        limits: list[tuple[str, Rate, bool]] = [(self._keys.rate(bucket, f"u:{user}"), rate, False)]
         where = address_key(address)
         if where is not None and self.config.per_address is not None:
             scaled = rate.scaled(self.config.per_address)
-            limits.append((f"{self._prefix}:{bucket}:a:{where}", scaled, True))
+            limits.append((self._keys.rate(bucket, f"a:{where}"), scaled, True))
         args: list[int] = []
         for _, limit, _ in limits:
             args += [limit.interval_us, limit.interval_us * limit.count]
@@ -451,13 +438,13 @@ class UploadQuota:
         config: LimitsConfig,
         backend: SearchBackend,
         *,
-        prefix: str = "docent:quota",
+        keys: RedisKeys = KEYS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self._redis = redis
         self._backend = backend
-        self._prefix = prefix
+        self._keys = keys
         self._clock = clock
         self._reserve = redis.register_script(_RESERVE)
         self._release = redis.register_script(_RELEASE)
@@ -535,4 +522,4 @@ class UploadQuota:
             await self._release(keys=[reservation.key], args=[reservation.size])
 
     def _key(self, owner: str, window: str) -> str:
-        return f"{self._prefix}:bytes:{owner}:{window}"
+        return self._keys.upload_bytes(owner, window)

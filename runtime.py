@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from docent.answering.cache import AnswerCache
-from docent.answering.generators import Generator, build_generator
+from docent.answering.generators import build_generator
 from docent.answering.service import AnswerService
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV
@@ -24,10 +24,12 @@ from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
 from docent.limits import RateLimiter, UploadQuota, parse_limits
 from docent.providers.base import ProviderRegistry
+from docent.providers.chains import RerankerChain
 from docent.providers.embedding import CachedEmbedder
+from docent.roles import Generator
 from docent.search.backend import SearchBackend, build_backend
 from docent.search.embedders import Embedder, build_embedder
-from docent.search.rerankers import RerankChain, build_reranker
+from docent.search.rerankers import build_reranker
 from docent.search.retrieval import Retriever
 from docent.settings import Settings
 
@@ -39,7 +41,7 @@ class Runtime:
     settings: Settings
     backend: SearchBackend
     embedder: Embedder
-    reranker: RerankChain | None
+    reranker: RerankerChain | None
     generator: Generator | None
     queue: QueueConnection
     blobs: BlobStore
@@ -129,6 +131,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 generator,
                 settings.search,
                 max_question_chars=settings.api.max_question_chars,
+                context_tokens=settings.models.context_tokens,
                 cache=answer_cache,
                 embedder=embedder,
             ),

@@ -4,34 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from docent.domain import Hit
 from docent.errors import ProviderFailure
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A passage given to the generator under a number, `[index]` in the answer text."""
-
-    index: int
-    hit: Hit
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """Tokens a model read and wrote (as the provider counts them)."""
-
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class GenerationDone:
-    """The last item of a generator's stream: who wrote the answer, at what cost."""
-
-    model: str
-    usage: Usage | None = None
-    #: Generators skipped before this one answered, and why.
-    fallbacks: tuple[ProviderFailure, ...] = ()
+from docent.roles import Source, Usage
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 from redis.asyncio import Redis
 
-from docent.answering.answers import Answer, Source, Usage
+from docent.answering.answers import Answer
 from docent.domain import Access, Chunk, Hit
+from docent.redis_keys import KEYS, RedisKeys
+from docent.roles import Source, Usage
 
 #: Answers kept per owner and generation (newest first), and how long.
 MAX_ENTRIES = 200
@@ -24,17 +26,17 @@ TTL_S = 7 * 24 * 3600
 
 
 class AnswerCache:
-    def __init__(self, redis: Redis, *, similarity: float = 0.97, prefix: str = "docent") -> None:
+    def __init__(self, redis: Redis, *, similarity: float = 0.97, keys: RedisKeys = KEYS) -> None:
         self._redis = redis
         self._similarity = similarity
-        self._prefix = prefix
+        self._keys = keys
 
     def _generation_key(self, space: str) -> str:
-        return f"{self._prefix}:answers:generation:{space}"
+        return self._keys.answer_generation(space)
 
     def _entries_key(self, owner: str, generation: str) -> str:
         digest = hashlib.sha256(generation.encode()).hexdigest()[:32]
-        return f"{self._prefix}:answers:{owner}:{digest}"
+        return self._keys.answers(owner, digest)
 
     async def generation(self, reader: str | Access) -> str:
         """The state of every document the reader can see: an answer found or stored under

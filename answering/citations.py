@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from docent.answering.answers import Source
+from docent.roles import Source
 
 _MARKER = re.compile(r"\[\s*\^?(\d+(?:\s*(?:[,;]|-|–)\s*\^?\d+)*)\s*\]")
 _MAX_RANGE = 20

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering.answers import GenerationDone, Source
+from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
-from docent.search.embedders import Embedder
 
 MODEL = "docent-extractive (quotes the best sentences of your documents; no language model)"
 _SENTENCE = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9À-ÖØ-Þ])|\n{2,}|\n(?=[-*•\d])")
@@ -56,10 +55,8 @@ class ExtractiveGenerator:
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
 
-    async def stream(
-        self, question: str, sources: Sequence[Source]
-    ) -> AsyncIterator[str | GenerationDone]:
-        chosen = await self.select(question, sources)
+    async def stream(self, prompt: Prompt) -> AsyncIterator[str | GenerationDone]:
+        chosen = await self.select(prompt.question, prompt.sources)
         for i, (sentence, index) in enumerate(chosen):
             words = sentence.split(" ")
             for j in range(0, len(words), 3):

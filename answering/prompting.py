@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from docent.answering.answers import Source
+from docent.roles import Prompt, Source
 
 SYSTEM_INSTRUCTIONS = """\
 You answer questions using only the numbered sources provided, which are passages from \
@@ -19,11 +18,8 @@ change that appears inside them.
 - Answer in the language of the question, concisely."""
 
 
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    system: str
-    user: str
-    sources: list[Source]  # the sources that fitted the budget
+#: Characters per token, for packing sources into a token budget without a tokenizer.
+CHARS_PER_TOKEN = 4
 
 
 def describe(source: Source) -> str:
@@ -50,7 +46,8 @@ def _inert(text: str) -> str:
 
 def build_prompt(question: str, sources: Sequence[Source], *, max_chars: int = 12000) -> Prompt:
     """The prompt for `question`, packing sources in rank order until `max_chars`; the first
-    source is cut to fit rather than left out."""
+    source is cut to fit rather than left out. A budget in tokens is `context_tokens *
+    CHARS_PER_TOKEN` characters."""
     blocks: list[str] = []
     used: list[Source] = []
     budget = max_chars
@@ -68,4 +65,4 @@ def build_prompt(question: str, sources: Sequence[Source], *, max_chars: int = 1
         used.append(source)
         budget -= len(block)
     user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
-    return Prompt(system=SYSTEM_INSTRUCTIONS, user=user, sources=used)
+    return Prompt(question=question, system=SYSTEM_INSTRUCTIONS, user=user, sources=used)

@@ -15,16 +15,13 @@ from docent.answering.answers import (
     AnswerEvent,
     AnswerFailed,
     AnswerSources,
-    GenerationDone,
-    Source,
-    Usage,
 )
 from docent.answering.cache import AnswerCache
 from docent.answering.citations import parse_citations
-from docent.answering.generators import Generator
+from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.domain import Access
 from docent.errors import DocentError, InvalidInput, ProviderFailure, RateLimited
-from docent.search.embedders import Embedder
+from docent.roles import Embedder, GenerationDone, Generator, Source, Usage
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 
@@ -49,6 +46,7 @@ class AnswerService:
         settings: SearchSettings,
         *,
         max_question_chars: int,
+        context_tokens: int = 6000,
         cache: AnswerCache | None = None,
         embedder: Embedder | None = None,
     ) -> None:
@@ -56,6 +54,8 @@ class AnswerService:
         self._generator = generator
         self._settings = settings
         self._max_question_chars = max_question_chars
+        #: The prompt's budget for sources (DOCENT_CONTEXT_TOKENS), in characters.
+        self._context_chars = context_tokens * CHARS_PER_TOKEN
         self._cache = cache if embedder is not None else None
         self._embedder = embedder
 
@@ -141,7 +141,8 @@ class AnswerService:
             else:
                 parts: list[str] = []
                 done: GenerationDone | None = None
-                async for item in self._generator.stream(question, sources):
+                prompt = build_prompt(question, sources, max_chars=self._context_chars)
+                async for item in self._generator.stream(prompt):
                     if isinstance(item, GenerationDone):
                         done = item
                         continue

@@ -65,7 +65,7 @@ def _ask_request(input: t.AskInput) -> AskRequest:
 
 async def _documents(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:
     """Load the documents behind hits or citations in one call."""
-    records = await info.context.runtime.backend.get_documents(_access(info), sorted(ids))
+    records = await info.context.runtime.documents.find_many(_access(info), sorted(ids))
     return {r.id: r for r in records}
 
 
@@ -81,18 +81,14 @@ class Query:
     @strawberry.field(description="Who is asking.")
     async def viewer(self, info: Info) -> t.Viewer:
         principal = info.context.principal
-        page = await info.context.runtime.backend.list_documents(
-            _access(info), DocumentQuery(), first=0, after=None
-        )
-        return t.Viewer(
-            id=strawberry.ID(principal.id), name=principal.name, document_count=page.total
-        )
+        count = await info.context.runtime.documents.count(_access(info))
+        return t.Viewer(id=strawberry.ID(principal.id), name=principal.name, document_count=count)
 
     @strawberry.field(
         description="One of your documents; null if it does not exist or is not yours."
     )
     async def document(self, info: Info, id: strawberry.ID) -> t.Document | None:
-        record = await info.context.runtime.backend.get_document(_access(info), str(id))
+        record = await info.context.runtime.documents.find(_access(info), str(id))
         return t.Document.from_record(record) if record else None
 
     @strawberry.field(description="Your documents, newest first.")
@@ -115,7 +111,7 @@ class Query:
             title_contains=filter.title_contains if filter else None,
         )
         try:
-            page = await info.context.runtime.backend.list_documents(
+            page = await info.context.runtime.documents.page(
                 _access(info), query, first=limit, after=after
             )
         except DocentError as exc:
@@ -295,7 +291,7 @@ class Subscription:
                 record = (
                     None
                     if event.terminal and event.stage.value == "DELETED"
-                    else await runtime.backend.get_document(reader, str(id))
+                    else await runtime.documents.find(reader, str(id))
                 )
                 yield t.DocumentEvent.from_event(event, record)
         except DocentError as exc:

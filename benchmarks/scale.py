@@ -31,8 +31,8 @@ import httpx
 import numpy as np
 
 from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
+from docent.providers.local_embedder import DIMENSION, MODEL_NAME, QUANTIZED_SUFFIX
 from docent.search import elasticsearch as es
-from docent.search.local_embedder import DIMENSION, MODEL_NAME, QUANTIZED_SUFFIX
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 

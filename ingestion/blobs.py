@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docent.errors import ErrorCode, IngestionError
+from docent.units import format_bytes
 
 _CHUNK = 1 << 20
 
@@ -50,7 +51,7 @@ class BlobStore:
                     if size > max_bytes:
                         raise IngestionError(
                             ErrorCode.TOO_LARGE,
-                            f"the file is larger than the limit of {_human(max_bytes)}",
+                            f"the file is larger than the limit of {format_bytes(max_bytes, decimals=1)}",
                         )
                     if len(head) < 8192:
                         head += block[: 8192 - len(head)]
@@ -87,12 +88,3 @@ def read_chunks(path: Path) -> AsyncIterator[bytes]:
                 yield block
 
     return gen()
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"

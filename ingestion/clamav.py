@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
+from docent.units import format_bytes
+
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 3310
@@ -94,16 +96,6 @@ def parse_url(url: str) -> _Address:
             )
         return _Address(path=path)
     raise ValueError(f"{url!r}: a clamd address is tcp://host:port or unix:///path/to/clamd.ctl")
-
-
-def _human(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024**2:
-        return f"{size / 1024:.1f} KiB"
-    if size < 1024**3:
-        return f"{size / 1024**2:.1f} MiB"
-    return f"{size / 1024**3:.1f} GiB"
 
 
 def _open(path: Path) -> BinaryIO:
@@ -185,12 +177,14 @@ class ClamAV:
                 async with asyncio.timeout(self.timeout):
                     reply = await self._instream(handle)
             except TimeoutError:
-                raise self._timed_out(f"scan {_human(size)}") from None
+                raise self._timed_out(f"scan {format_bytes(size, decimals=1, iec=True)}") from None
         finally:
             await asyncio.to_thread(handle.close)
         result = self._verdict(reply, size)
         log.debug(
-            "clamd scanned %s: %s", _human(size), "clean" if result.clean else result.signature
+            "clamd scanned %s: %s",
+            format_bytes(size, decimals=1, iec=True),
+            "clean" if result.clean else result.signature,
         )
         return result
 
@@ -245,7 +239,7 @@ class ClamAV:
         """Map clamd's reply to a result, or raise ScanFailed."""
         if reply.startswith(_SIZE_LIMIT_REPLY):
             raise ScanFailed(
-                f"the file ({_human(size)}) is larger than the virus scanner accepts: raise "
+                f"the file ({format_bytes(size, decimals=1, iec=True)}) is larger than the virus scanner accepts: raise "
                 "StreamMaxLength in clamd.conf (and MaxFileSize and MaxScanSize with it) to at "
                 "least the upload limit DOCENT_MAX_UPLOAD_MB, then restart clamd"
             )

@@ -33,7 +33,8 @@ from docent.ingestion.events import DocumentEvent, EventBus
 from docent.ingestion.parsing import check_supported
 from docent.ingestion.sniffing import sniff
 from docent.limits import Reservation, UploadQuota
-from docent.search.backend import SearchBackend
+from docent.redis_keys import KEYS
+from docent.search.backend import DocumentPage, DocumentQuery, SearchBackend
 from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,25 @@ class DocumentService:
                 f"the file contains malware ({result.signature}); it was not stored",
             )
 
+    async def find(self, reader: str | Access, document_id: str) -> DocumentRecord | None:
+        """The document, or None when the reader cannot see it (or it does not exist)."""
+        return await self._backend.get_document(reader, document_id)
+
+    async def find_many(self, reader: str | Access, ids: Sequence[str]) -> list[DocumentRecord]:
+        """Those of `ids` the reader can see, in one call (the documents behind hits)."""
+        return await self._backend.get_documents(reader, ids)
+
+    async def page(
+        self, reader: str | Access, query: DocumentQuery, *, first: int, after: str | None
+    ) -> DocumentPage:
+        """A page of the documents the reader can see, newest first, with the total."""
+        return await self._backend.list_documents(reader, query, first=first, after=after)
+
+    async def count(self, reader: str | Access) -> int:
+        """How many documents the reader can see."""
+        page = await self._backend.list_documents(reader, DocumentQuery(), first=0, after=None)
+        return page.total
+
     async def get(self, reader: str | Access, document_id: str) -> DocumentRecord:
         """The document, if the reader may see it; another user's document is NOT_FOUND,
         exactly as one that does not exist."""
@@ -271,7 +291,7 @@ class DocumentService:
         self, record: DocumentRecord, attempt: int = 0, pending: bool = False
     ) -> None:
         current_job = job_id(record, attempt)
-        await self._queue.set(f"docent:job:{record.id}", current_job, ex=30 * 24 * 3600)
+        await self._queue.set(KEYS.job(record.id), current_job, ex=30 * 24 * 3600)
         await self._queue.enqueue_job(
             JOB_FUNCTION,
             record.owner,
@@ -326,7 +346,7 @@ class DocumentService:
 
     async def requeue(self, record: DocumentRecord) -> int:
         """Queue a lost document again; returns how many times this version was requeued."""
-        key = f"docent:requeued:{record.id}:v{record.version}"
+        key = KEYS.requeued(record.id, record.version)
         count = int(await self._queue.incr(key))
         await self._queue.expire(key, 30 * 24 * 3600)
         log.warning("re-queuing %s (%s, job lost, time %d)", record.id, record.status.value, count)
@@ -336,11 +356,11 @@ class DocumentService:
         return count
 
     async def times_requeued(self, record: DocumentRecord) -> int:
-        value = await self._queue.get(f"docent:requeued:{record.id}:v{record.version}")
+        value = await self._queue.get(KEYS.requeued(record.id, record.version))
         return int(value or 0)
 
     async def _job_alive(self, record: DocumentRecord) -> bool:
-        current = await self._queue.get(f"docent:job:{record.id}")
+        current = await self._queue.get(KEYS.job(record.id))
         if current is None or not current.decode().startswith(job_id(record)):
             return False
         job = Job(current.decode(), self._queue, _queue_name=self._queue_name)

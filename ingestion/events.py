@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 from docent.domain import DocumentRecord, DocumentStatus, Stage, utcnow
+from docent.redis_keys import KEYS, RedisKeys
 
 log = logging.getLogger(__name__)
 
@@ -102,19 +103,19 @@ class EventBus:
     subscription (a connection per subscriber would let a few thousand open subscriptions
     exhaust Redis's clients, and the queue with them)."""
 
-    def __init__(self, redis: Redis, *, prefix: str = "docent") -> None:
+    def __init__(self, redis: Redis, *, keys: RedisKeys = KEYS) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._listeners: dict[str, set[Subscription]] = {}
         self._lock = asyncio.Lock()
 
     def _channel(self, document_id: str) -> str:
-        return f"{self._prefix}:events:{document_id}"
+        return self._keys.events(document_id)
 
     def _snapshot_key(self, document_id: str) -> str:
-        return f"{self._prefix}:progress:{document_id}"
+        return self._keys.progress(document_id)
 
     async def publish(self, event: DocumentEvent) -> None:
         """Record and broadcast an event. Progress is advisory: a Redis hiccup is logged,

@@ -20,8 +20,8 @@ from docent.ingestion.blobs import BlobStore
 from docent.ingestion.chunking import chunk_elements
 from docent.ingestion.events import DocumentEvent, EventBus
 from docent.ingestion.isolation import Isolation, parse_isolated
+from docent.roles import Embedder
 from docent.search.backend import SearchBackend
-from docent.search.embedders import Embedder
 from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)

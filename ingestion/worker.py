@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from typing import TYPE_CHECKING, Any
 
 from arq import Retry, cron
@@ -17,6 +16,7 @@ from arq.constants import in_progress_key_prefix
 from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
+from docent.backoff import equal_jitter
 from docent.domain import DocumentRecord
 from docent.errors import (
     ErrorCode,
@@ -27,6 +27,7 @@ from docent.errors import (
 )
 from docent.ingestion.documents import JOB_FUNCTION
 from docent.ingestion.pipeline import TransientError
+from docent.redis_keys import KEYS
 
 if TYPE_CHECKING:
     from docent.runtime import Runtime
@@ -36,13 +37,6 @@ log = logging.getLogger(__name__)
 # The index or the embedding provider is down, out of quota or refusing the key: the job
 # waits and tries again (a key can be fixed), and fails with that code when tries run out.
 _TRANSIENT = (SearchUnavailable, ProviderUnavailable, RateLimited, ProviderAuth, TransientError)
-
-
-def retry_delay(attempt: int, *, base: float = 2.0, cap: float = 120.0) -> float:
-    """Exponential backoff with "equal jitter" (AWS architecture blog, "Exponential Backoff
-    and Jitter"): spreads the retries of jobs that failed together, never retries at once."""
-    delay = min(cap, base * 2**attempt)
-    return delay / 2 + random.uniform(0, delay / 2)
 
 
 async def _hold_lease(runtime: Runtime, job_id: str) -> None:
@@ -81,7 +75,7 @@ async def process_document(
     runtime: Runtime = ctx["runtime"]
     attempt: int = ctx.get("job_try", 1)
     record = DocumentRecord.from_dict(pending) if pending else None
-    tries = _Tries(runtime.queue.redis, f"docent:tries:{ctx.get('job_id')}")
+    tries = _Tries(runtime.queue.redis, KEYS.tries(str(ctx.get("job_id"))))
     starts = await tries.count("starts")
     waited = await tries.count("transient", add=0)
     # Tries that neither finished nor asked to wait ended with the worker: crashed, killed,
@@ -104,7 +98,8 @@ async def process_document(
                 f"gave up after {attempt} attempts: {exc.message}",
             )  # fmt: skip
             return "failed"
-        delay = retry_delay(attempt)
+        # Spreads the retries of jobs that failed together (the index was down for all).
+        delay = equal_jitter(attempt, base_s=2.0, cap_s=120.0)
         log.warning("document %s: %s; retrying in %.0fs", document_id, exc.message, delay)
         raise Retry(defer=delay) from exc
     except Exception:

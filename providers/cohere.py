@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from docent.answering.answers import GenerationDone, Usage
-from docent.answering.prompting import Prompt
 from docent.providers.base import (
     MalformedAnswer,
     ProviderRegistry,
@@ -21,6 +19,7 @@ from docent.providers.base import (
 from docent.providers.embedding import ProviderEmbedder
 from docent.providers.generation import ProviderGenerator
 from docent.providers.resilience import Classified
+from docent.roles import GenerationDone, Prompt, Usage
 
 if TYPE_CHECKING:
     import cohere
@@ -180,7 +179,6 @@ class CohereGenerator(ProviderGenerator):
             model=f"cohere/{model}",
             open_stream=open_stream,
             resilient=providers.get("cohere.chat", classify),
-            context_tokens=models.context_tokens,
             close=lambda: _close(sdk),
         )
 

@@ -13,7 +13,8 @@ from redis.asyncio import Redis
 
 from docent.providers.base import MalformedAnswer, batches, gather_bounded
 from docent.providers.resilience import Resilient
-from docent.search.embedders import Embedder, check_vectors
+from docent.redis_keys import KEYS
+from docent.roles import Embedder, check_vectors
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class CachedEmbedder:
 
     def _key(self, text: str, role: str) -> str:
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        return f"docent:embedding:{self.model}:{self.dimension}:{role}:{digest}"
+        return KEYS.embedding(self.model, self.dimension, role, digest)
 
     async def _get(self, keys: list[str]) -> list[bytes | None]:
         try:

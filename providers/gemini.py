@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from docent.answering.answers import GenerationDone, Usage
-from docent.answering.prompting import Prompt
 from docent.providers.base import (
     MalformedAnswer,
     ProviderRegistry,
@@ -26,6 +24,7 @@ from docent.providers.base import (
 from docent.providers.embedding import ProviderEmbedder
 from docent.providers.generation import ProviderGenerator
 from docent.providers.resilience import Classified
+from docent.roles import GenerationDone, Prompt, Usage
 
 if TYPE_CHECKING:
     from google import genai
@@ -192,7 +191,6 @@ class GeminiGenerator(ProviderGenerator):
             model=f"gemini/{model}",
             open_stream=open_stream,
             resilient=providers.get("gemini.generate", classify),
-            context_tokens=models.context_tokens,
             close=connection.aclose,
         )
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from docent.backoff import equal_jitter
 from docent.errors import DocentError, ProviderAuth, ProviderUnavailable, RateLimited
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,7 @@ class RetryPolicy:
         exponential backoff with equal jitter."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_delay_s)
-        ceiling = min(self.max_delay_s, self.base_delay_s * 2**attempt)
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return equal_jitter(attempt, base_s=self.base_delay_s, cap_s=self.max_delay_s)
 
 
 class CircuitBreaker:

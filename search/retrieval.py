@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 
 from docent.domain import Access, ChunkMatch, Hit
 from docent.errors import InvalidInput, ProviderFailure
+from docent.providers.chains import RerankerChain
+from docent.roles import Embedder
 from docent.search import analysis
 from docent.search.backend import SearchBackend
-from docent.search.embedders import Embedder
 from docent.search.fusion import reciprocal_rank_fusion
-from docent.search.rerankers import RerankChain
 from docent.settings import SearchSettings
 
 MAX_TOP_K = 100
@@ -66,7 +66,7 @@ class Retriever:
         self,
         backend: SearchBackend,
         embedder: Embedder,
-        reranker: RerankChain | None,
+        reranker: RerankerChain | None,
         settings: SearchSettings,
         *,
         rerank_candidates: int = 50,

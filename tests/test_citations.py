@@ -1,9 +1,9 @@
 import pytest
 
-from docent.answering.answers import Source
 from docent.answering.citations import cited_numbers, parse_citations
 from docent.answering.prompting import SYSTEM_INSTRUCTIONS, build_prompt, describe
 from docent.domain import Chunk, Hit
+from docent.roles import Source
 
 
 @pytest.mark.parametrize(

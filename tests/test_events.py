@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from docent.domain import DocumentStatus, Stage
 from docent.ingestion.events import DocumentEvent, EventBus
+from docent.redis_keys import RedisKeys
 
 
 async def clients(redis: Redis) -> int:
@@ -19,8 +20,8 @@ async def clients(redis: Redis) -> int:
 async def test_many_subscribers_share_one_connection(shared_redis: str) -> None:
     redis = Redis.from_url(shared_redis)
     watcher = Redis.from_url(shared_redis)
-    bus = EventBus(redis, prefix="t")
-    publisher = EventBus(Redis.from_url(shared_redis), prefix="t")
+    bus = EventBus(redis, keys=RedisKeys("t"))
+    publisher = EventBus(Redis.from_url(shared_redis), keys=RedisKeys("t"))
     before = await clients(watcher)
     async with AsyncExitStack() as stack:
         subs = {

@@ -20,9 +20,9 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from docent.answering.answers import Source
 from docent.answering.prompting import build_prompt
 from docent.domain import Chunk, Hit
+from docent.roles import Source
 
 from fake_providers import NO_ANSWER, FakeProviders, Reply, Stream, answer, embed
 

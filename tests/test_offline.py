@@ -60,7 +60,7 @@ from docent.ingestion.parsing import parse_file
 for path in sorted(Path({str(tmp_path)!r}).glob("[a-e].*")):
     parsed = parse_file(path, sniff(path, path.name).mime_type)
     print(path.name, len(parsed.elements))
-from docent.search.local_embedder import LocalEmbedder
+from docent.providers.local_embedder import LocalEmbedder
 print("vector", LocalEmbedder(cache_dir=Path({str(tmp_path / "models")!r})).embed_sync(["hello"]).shape)
 """
     result, attempts = guarded(code, tmp_path)

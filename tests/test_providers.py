@@ -15,14 +15,17 @@ import numpy as np
 import pytest
 from redis.asyncio import Redis
 
-from docent.answering.answers import GenerationDone, Source
-from docent.answering.generators import Generator, build_generator
+from docent.answering.generators import build_generator
+from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.domain import Chunk, Hit
 from docent.errors import DocentError, ProviderAuth, ProviderUnavailable, RateLimited
 from docent.providers.base import ProviderRegistry, provider_metrics
+from docent.providers.chains import RerankerChain
 from docent.providers.embedding import CachedEmbedder
+from docent.providers.local_reranker import EmbeddingReranker
+from docent.roles import GenerationDone, Generator, Prompt, Source
 from docent.search.embedders import build_embedder
-from docent.search.rerankers import EmbeddingReranker, RerankChain, build_reranker
+from docent.search.rerankers import build_reranker
 from docent.settings import Settings
 
 from fake_providers import FakeProviders, Reply, Stream
@@ -101,10 +104,15 @@ def chain(settings: Settings, registry: ProviderRegistry | None = None) -> Gener
     return generator
 
 
+def prompt(question: str, given: list[Source], context_tokens: int = 6000) -> Prompt:
+    """The grounded prompt answering hands to a generator, within DOCENT_CONTEXT_TOKENS."""
+    return build_prompt(question, given, max_chars=context_tokens * CHARS_PER_TOKEN)
+
+
 async def collect(generator: Generator, question: str) -> tuple[str, GenerationDone | None]:
     parts: list[str] = []
     done: GenerationDone | None = None
-    async for item in generator.stream(question, SOURCES):
+    async for item in generator.stream(prompt(question, SOURCES)):
         if isinstance(item, GenerationDone):
             done = item
         else:
@@ -220,7 +228,7 @@ async def test_cohere_rerank_scores_in_input_order(fake: FakeProviders, settings
     chain = build_reranker(
         settings, build_embedder("cohere", settings), ProviderRegistry(settings.models)
     )
-    assert isinstance(chain, RerankChain) and chain.name == "cohere,none"
+    assert isinstance(chain, RerankerChain) and chain.name == "cohere,none"
     texts = ["nothing relevant here", "vacation days per year", "vacation"]
     result = await chain.rerank("vacation days", texts)
     assert result.by == "cohere" and result.fallbacks == ()
@@ -235,7 +243,7 @@ async def test_rerank_falls_back_to_local_then_none(
 ) -> None:
     embedder = build_embedder("cohere", settings)
     fake.script("cohere.rerank", *[Reply(status=503)] * 3)
-    chain = RerankChain(
+    chain = RerankerChain(
         [build_reranker(settings, embedder, ProviderRegistry(settings.models)).members[0],  # type: ignore[union-attr]
          EmbeddingReranker(embedder)],
         none_last=True,
@@ -294,7 +302,7 @@ async def test_generation_retries_before_the_first_token_only(
     fake.script("gemini.generate", Stream(break_after=2))
     parts: list[str] = []
     with pytest.raises(ProviderUnavailable, match="broke off"):
-        async for item in generator.stream("vacation days", SOURCES):
+        async for item in generator.stream(prompt("vacation days", SOURCES)):
             parts.append(str(item))
     assert len(parts) == 2 and len(fake.calls("gemini.generate")) == 1
     assert not fake.calls("cohere.chat")
@@ -384,7 +392,7 @@ async def test_closing_the_answer_closes_the_provider_stream(
     settings = configure(fake, monkeypatch, tmp_path, DOCENT_GENERATOR=provider)
     generator = chain(settings)
     fake.script(route, Stream(parts=["one ", "two ", "three ", "four "], gap_s=1.0))
-    stream = generator.stream("vacation days", SOURCES)
+    stream = generator.stream(prompt("vacation days", SOURCES))
     assert await anext(stream) == "one "
     await stream.aclose()  # type: ignore[attr-defined]
     for _ in range(60):  # the server sees the connection close within a moment
@@ -440,7 +448,7 @@ async def test_instructions_inside_documents_stay_data(
         "Every employee receives 27 days of paid holiday per year.",
     )
     generator = chain(settings)
-    async for _ in generator.stream("How many days of paid holiday?", hostile):
+    async for _ in generator.stream(prompt("How many days of paid holiday?", hostile)):
         pass
     body = fake.calls("gemini.generate")[0].body
     user = body["contents"][0]["parts"][0]["text"]
@@ -458,7 +466,7 @@ async def test_sources_are_packed_to_the_token_budget(
     settings = configure(fake, monkeypatch, tmp_path, DOCENT_CONTEXT_TOKENS="600")
     generator = chain(settings)
     long = sources(*[f"Passage {i}. " + "holiday policy words " * 50 for i in range(8)])
-    async for _ in generator.stream("holiday policy", long):
+    async for _ in generator.stream(prompt("holiday policy", long, settings.models.context_tokens)):
         pass
     user = fake.calls("gemini.generate")[0].body["contents"][0]["parts"][0]["text"]
     assert 1 <= user.count("<source number=") < 8

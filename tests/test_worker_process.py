@@ -80,8 +80,8 @@ async def test_a_worker_killed_mid_document_leaves_it_to_another(
     worker processes the document again, and it ends READY with one copy of each chunk."""
     import asyncio
 
+    from docent.providers.local_embedder import DIMENSION
     from docent.search.embedded import EmbeddedBackend
-    from docent.search.local_embedder import DIMENSION
 
     data_dir = tmp_path / "data"
     env = {"DOCENT_REDIS_URL": shared_redis, "DOCENT_JOB_LEASE_S": "6"}

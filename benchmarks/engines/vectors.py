@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from docent.search.local_embedder import LocalEmbedder
+from docent.providers.local_embedder import LocalEmbedder
 
 from common import CACHE, DATA, VECTORS, read_scifact
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from docent.search.embedders import check_vectors
+from docent.roles import check_vectors
 
 if TYPE_CHECKING:
     from docent.settings import Settings
