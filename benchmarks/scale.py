@@ -32,7 +32,7 @@ import numpy as np
 
 from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
 from docent.providers.local_embedder import DIMENSION, MODEL_NAME, QUANTIZED_SUFFIX
-from docent.search import elasticsearch as es
+from docent.search.elasticsearch import store as es
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 

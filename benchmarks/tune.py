@@ -14,7 +14,7 @@ from pathlib import Path
 from scifact import ndcg_at_10
 
 from docent.providers.local_embedder import LocalEmbedder
-from docent.search.embedded import EmbeddedBackend
+from docent.search.embedded.store import EmbeddedBackend
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 

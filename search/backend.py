@@ -160,8 +160,8 @@ def checked_vector(item: IndexedChunk, dimension: int | None) -> np.ndarray:
 
 
 _BACKENDS = {
-    "embedded": "docent.search.embedded:EmbeddedBackend.from_settings",
-    "elasticsearch": "docent.search.elasticsearch:ElasticsearchBackend.from_settings",
+    "embedded": "docent.search.embedded.store:EmbeddedBackend.from_settings",
+    "elasticsearch": "docent.search.elasticsearch.store:ElasticsearchBackend.from_settings",
 }
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from docent.search.embedded import EmbeddedBackend
+from docent.search.embedded.store import EmbeddedBackend
 
 pytest_plugins = ["conftest_es"]
 
@@ -69,7 +69,7 @@ async def backend_factory(
         if request.param == "embedded":
             instance: Any = EmbeddedBackend(tmp_path / "index" / "docent.sqlite3")
         else:
-            from docent.search.elasticsearch import ElasticsearchBackend
+            from docent.search.elasticsearch.store import ElasticsearchBackend
 
             url = request.getfixturevalue("es_url")
             instance = ElasticsearchBackend(url, prefix=prefix, refresh=True)

@@ -375,7 +375,7 @@ async def test_reindex_switches_model_and_keeps_serving(backend) -> None:
 
 
 def test_credentials_never_appear_in_elasticsearch_messages() -> None:
-    from docent.search.elasticsearch import ElasticsearchBackend
+    from docent.search.elasticsearch.store import ElasticsearchBackend
 
     backend = ElasticsearchBackend("https://docent:s3cret-pass@es.internal:9243")
     assert backend.where == "https://es.internal:9243"
@@ -387,7 +387,7 @@ async def test_embedded_index_of_schema_2_is_upgraded(tmp_path) -> None:
     every document private."""
     import apsw
 
-    from docent.search.embedded import EmbeddedBackend
+    from docent.search.embedded.store import EmbeddedBackend
 
     path = tmp_path / "docent.sqlite3"
     backend = EmbeddedBackend(path)

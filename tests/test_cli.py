@@ -86,7 +86,7 @@ def test_serve_refuses_a_provider_without_its_key(tmp_path: Path) -> None:
 def test_serve_refuses_an_index_built_with_another_model(tmp_path: Path) -> None:
     import asyncio
 
-    from docent.search.embedded import EmbeddedBackend
+    from docent.search.embedded.store import EmbeddedBackend
 
     async def build() -> None:
         backend = EmbeddedBackend(tmp_path / "index" / "docent.sqlite3")

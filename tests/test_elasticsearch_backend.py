@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from docent.errors import SearchUnavailable
-from docent.search.elasticsearch import ElasticsearchBackend
+from docent.search.elasticsearch.store import ElasticsearchBackend
 
 pytestmark = pytest.mark.elasticsearch
 

@@ -81,7 +81,7 @@ async def test_a_worker_killed_mid_document_leaves_it_to_another(
     import asyncio
 
     from docent.providers.local_embedder import DIMENSION
-    from docent.search.embedded import EmbeddedBackend
+    from docent.search.embedded.store import EmbeddedBackend
 
     data_dir = tmp_path / "data"
     env = {"DOCENT_REDIS_URL": shared_redis, "DOCENT_JOB_LEASE_S": "6"}

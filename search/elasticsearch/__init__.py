@@ -1,0 +1,1 @@
+"""The Elasticsearch search engine: records and chunks in versioned indices behind aliases."""

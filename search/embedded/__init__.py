@@ -1,0 +1,1 @@
+"""The embedded search engine: records, BM25 and vectors in one SQLite database."""
