@@ -1,11 +1,11 @@
-"""The records docent keeps: documents, their chunks, and what a search finds."""
+"""The records docent keeps: documents, their chunks, and what a search finds. (As flat
+dicts, for the engines and for job payloads: `search/records.py`.)"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
 
 def utcnow() -> datetime:
@@ -85,28 +85,6 @@ class DocumentRecord:
 
     def evolve(self, **changes: object) -> DocumentRecord:
         return replace(self, updated_at=utcnow(), **changes)  # type: ignore[arg-type]
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready fields (for a job that must create the record later)."""
-        data = asdict(self)
-        data["status"] = self.status.value
-        data["visibility"] = self.visibility.value
-        data["tags"] = list(self.tags)
-        for key in ("created_at", "processed_at", "updated_at"):
-            value = getattr(self, key)
-            data[key] = value.isoformat() if value else None
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DocumentRecord:
-        values = dict(data)
-        values["status"] = DocumentStatus(values["status"])
-        values["visibility"] = Visibility(values.get("visibility") or Visibility.PRIVATE)
-        values["tags"] = tuple(values.get("tags") or ())
-        for key in ("created_at", "processed_at", "updated_at"):
-            if values.get(key):
-                values[key] = datetime.fromisoformat(values[key])
-        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from docent.ingestion.sniffing import sniff
 from docent.limits import Reservation, UploadQuota
 from docent.redis_keys import KEYS
 from docent.search.backend import DocumentPage, DocumentQuery, SearchBackend
+from docent.search.records import record_to_dict
 from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)
@@ -297,7 +298,7 @@ class DocumentService:
             record.owner,
             record.id,
             record.version,
-            record.to_dict() if pending else None,
+            record_to_dict(record) if pending else None,
             _job_id=current_job,
             _queue_name=self._queue_name,
         )

@@ -17,7 +17,6 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from docent.backoff import equal_jitter
-from docent.domain import DocumentRecord
 from docent.errors import (
     ErrorCode,
     ProviderAuth,
@@ -28,6 +27,7 @@ from docent.errors import (
 from docent.ingestion.documents import JOB_FUNCTION
 from docent.ingestion.pipeline import TransientError
 from docent.redis_keys import KEYS
+from docent.search.records import record_from_dict
 
 if TYPE_CHECKING:
     from docent.runtime import Runtime
@@ -74,7 +74,7 @@ async def process_document(
 ) -> str:
     runtime: Runtime = ctx["runtime"]
     attempt: int = ctx.get("job_try", 1)
-    record = DocumentRecord.from_dict(pending) if pending else None
+    record = record_from_dict(pending) if pending else None
     tries = _Tries(runtime.queue.redis, KEYS.tries(str(ctx.get("job_id"))))
     starts = await tries.count("starts")
     waited = await tries.count("transient", add=0)
