@@ -1,8 +1,10 @@
-"""The search backend protocol: document records and their indexed chunks, always per owner.
+"""The search backend roles: a catalogue of document records, an index of their chunks, and
+the administration of both, always per owner.
 
-Two implementations: the embedded engine (SQLite FTS5 + sqlite-vec, `embedded.py`) and
-Elasticsearch. Both pass one contract test suite. Every method takes the owner: there is
-no call that reads or writes across owners.
+Two engines implement all three (`SearchBackend`): the embedded one (SQLite FTS5 +
+sqlite-vec, `embedded/`) and Elasticsearch (`elasticsearch/`). Both pass one contract test
+suite. Every read and write takes the owner: there is no call across owners. A consumer
+that needs one role takes that role only.
 """
 
 from __future__ import annotations
@@ -15,9 +17,15 @@ import numpy as np
 
 from docent.domain import Access, Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
 from docent.plugins import pick
+from docent.roles import check_vectors
 
 if TYPE_CHECKING:
     from docent.settings import Settings
+
+#: Texts to their vectors, one L2-normalised float32 row each: what `reindex` re-embeds with.
+EmbedTexts = Callable[[list[str]], Awaitable[np.ndarray]]
+#: Told (chunks done, chunks in all) as a reindex goes.
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +53,88 @@ class IndexInfo:
     chunk_count: int
 
 
-class SearchBackend(Protocol):
+class DocumentCatalog(Protocol):
+    """Document records. Reads take the reader (`Access`: a user and their groups; a bare
+    owner id reads that owner's documents only). Writes take the owner (on the record)."""
+
+    async def insert_document(
+        self, record: DocumentRecord, *, deduplicate: bool = True
+    ) -> DocumentRecord:
+        """Store a new record; when the owner already has one with the same sha256, return
+        that one instead (uploads are deduplicated per owner), unless `deduplicate` is off
+        (a record written late, whose id a client already holds)."""
+        ...
+
+    async def get_document(
+        self, owner: str | Access, document_id: str
+    ) -> DocumentRecord | None: ...
+
+    async def get_documents(
+        self, owner: str | Access, ids: Sequence[str]
+    ) -> list[DocumentRecord]: ...
+
+    async def list_documents(
+        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
+    ) -> DocumentPage:
+        """Newest first, `first` at most after the cursor `after` (`InvalidInput` if it is
+        not one this backend made)."""
+        ...
+
+    async def update_document(
+        self, record: DocumentRecord, *, expected_version: int | None = None
+    ) -> bool:
+        """Replace a record; with `expected_version`, only if the stored one still has it."""
+        ...
+
+    async def delete_document(self, owner: str, document_id: str) -> bool:
+        """Remove the record and all its chunks."""
+        ...
+
+    async def documents_in_status(
+        self, statuses: Sequence[DocumentStatus], *, older_than_s: float = 0
+    ) -> list[DocumentRecord]:
+        """Records of every owner in these statuses, for recovery of stuck jobs only."""
+        ...
+
+
+class ChunkIndex(Protocol):
+    """Documents' chunks with their BM25 terms and vectors, and the two searches over them."""
+
+    async def replace_chunks(
+        self, owner: str, document_id: str, chunks: Sequence[IndexedChunk]
+    ) -> None:
+        """Atomically replace a document's chunks (vectors required, one per chunk: see
+        `checked_vector`)."""
+        ...
+
+    async def get_chunks(self, owner: str | Access, document_id: str) -> list[Chunk]: ...
+
+    async def keyword_search(
+        self,
+        owner: str | Access,
+        query: str,
+        *,
+        limit: int,
+        document_ids: Sequence[str] | None = None,
+    ) -> list[ChunkMatch]:
+        """Best BM25 matches first; `score` is the BM25 score (higher is better)."""
+        ...
+
+    async def semantic_search(
+        self,
+        owner: str | Access,
+        vector: np.ndarray,
+        *,
+        limit: int,
+        document_ids: Sequence[str] | None = None,
+    ) -> list[ChunkMatch]:
+        """Nearest chunks by cosine similarity; `score` is the similarity (-1..1)."""
+        ...
+
+
+class IndexAdmin(Protocol):
+    """Opening, checking and rebuilding the storage behind the other two roles."""
+
     name: str
 
     async def open(
@@ -66,97 +155,34 @@ class SearchBackend(Protocol):
 
     async def index_info(self) -> IndexInfo: ...
 
-    # Document records
-    async def insert_document(
-        self, record: DocumentRecord, *, deduplicate: bool = True
-    ) -> DocumentRecord:
-        """Store a new record; when the owner already has one with the same sha256, return
-        that one instead (uploads are deduplicated per owner), unless `deduplicate` is off
-        (a record written late, whose id a client already holds)."""
-        ...
-
-    # Reads take the reader (`Access`: a user and their groups; a bare owner id reads that
-    # owner's documents only). Writes take the owner.
-    async def get_document(
-        self, owner: str | Access, document_id: str
-    ) -> DocumentRecord | None: ...
-
-    async def get_documents(
-        self, owner: str | Access, ids: Sequence[str]
-    ) -> list[DocumentRecord]: ...
-
-    async def list_documents(
-        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
-    ) -> DocumentPage: ...
-
-    async def update_document(
-        self, record: DocumentRecord, *, expected_version: int | None = None
-    ) -> bool:
-        """Replace a record; with `expected_version`, only if the stored one still has it."""
-        ...
-
-    async def delete_document(self, owner: str, document_id: str) -> bool:
-        """Remove the record and all its chunks."""
-        ...
-
-    async def documents_in_status(
-        self, statuses: Sequence[DocumentStatus], *, older_than_s: float = 0
-    ) -> list[DocumentRecord]:
-        """Records of every owner in these statuses, for recovery of stuck jobs only."""
-        ...
-
-    # Chunks
-    async def replace_chunks(
-        self, owner: str, document_id: str, chunks: Sequence[IndexedChunk]
-    ) -> None:
-        """Atomically replace a document's chunks (vectors required, one per chunk)."""
-        ...
-
-    async def get_chunks(self, owner: str | Access, document_id: str) -> list[Chunk]: ...
-
-    async def keyword_search(
-        self,
-        owner: str | Access,
-        query: str,
-        *,
-        limit: int,
-        document_ids: Sequence[str] | None = None,
-    ) -> list[ChunkMatch]: ...
-
     async def reindex(
         self,
-        embed: Callable[[list[str]], Awaitable[np.ndarray]],
+        embed: EmbedTexts,
         *,
         model: str,
         dimension: int,
         batch: int = 64,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
     ) -> int:
         """Re-embed every chunk with `embed` into a new index version while the current one
         keeps serving, then switch atomically and drop the old one. Returns chunks done."""
         ...
 
-    async def semantic_search(
-        self,
-        owner: str | Access,
-        vector: np.ndarray,
-        *,
-        limit: int,
-        document_ids: Sequence[str] | None = None,
-    ) -> list[ChunkMatch]:
-        """Nearest chunks by cosine similarity; `score` is the similarity (-1..1)."""
-        ...
+
+class SearchBackend(DocumentCatalog, ChunkIndex, IndexAdmin, Protocol):
+    """One engine in every role: what the composition root builds."""
 
 
 def checked_vector(item: IndexedChunk, dimension: int | None) -> np.ndarray:
-    """The chunk's vector as float32, refusing what must never reach an index: a missing
-    vector, the wrong dimension, NaN or infinite values, a zero vector."""
-    if item.vector is None or len(item.vector) != dimension:
+    """The chunk's vector as float32, L2-normalised (`roles.check_vectors`). Raises
+    ValueError for what must never reach an index: a missing vector, the wrong dimension,
+    NaN or infinite values, a zero vector."""
+    if item.vector is None or dimension is None or len(item.vector) != dimension:
         raise ValueError(f"chunk {item.chunk.id} has no {dimension}-dimension vector")
-    vector = np.asarray(item.vector, dtype=np.float32)
-    if not np.all(np.isfinite(vector)) or float(np.linalg.norm(vector)) < 1e-6:
-        raise ValueError(f"chunk {item.chunk.id} has a zero or invalid vector")
-    return vector
+    try:
+        return check_vectors(np.asarray([item.vector]), dimension)[0]
+    except ValueError as exc:
+        raise ValueError(f"chunk {item.chunk.id} has a zero or invalid vector") from exc
 
 
 _BACKENDS = {

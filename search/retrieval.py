@@ -13,7 +13,7 @@ from docent.errors import InvalidInput, ProviderFailure
 from docent.providers.chains import RerankerChain
 from docent.roles import Embedder
 from docent.search import analysis
-from docent.search.backend import SearchBackend
+from docent.search.backend import ChunkIndex
 from docent.search.fusion import reciprocal_rank_fusion
 from docent.settings import SearchSettings
 
@@ -64,7 +64,7 @@ class Retriever:
 
     def __init__(
         self,
-        backend: SearchBackend,
+        backend: ChunkIndex,
         embedder: Embedder,
         reranker: RerankerChain | None,
         settings: SearchSettings,
