@@ -1,0 +1,162 @@
+"""The embedded engine's document catalogue: records in the `documents` table, written in
+the same transactions as their chunks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import apsw
+
+from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
+from docent.search.backend import DocumentPage, DocumentQuery
+from docent.search.cursors import decode_cursor, encode_cursor
+from docent.search.embedded import schema
+from docent.search.embedded.access import visible
+from docent.search.embedded.chunks import delete_chunks
+from docent.search.embedded.database import Database, marks, scalar
+from docent.search.records import (
+    STORED_RECORD_FIELDS,
+    STORED_RECORD_NAMES,
+    iso,
+    record_from_dict,
+    record_to_dict,
+)
+
+#: Columns holding a list, as JSON text.
+_JSON_COLUMNS = ("tags",)
+
+
+class EmbeddedCatalog:
+    """`DocumentCatalog` on the `documents` table."""
+
+    _db: Database
+
+    async def insert_document(
+        self, record: DocumentRecord, *, deduplicate: bool = True
+    ) -> DocumentRecord:
+        # SQLite enforces one record per (owner, sha256): `deduplicate` cannot be turned off.
+        def insert(conn: apsw.Connection) -> DocumentRecord:
+            existing = _fetch(conn, "owner = ? AND sha256 = ?", (record.owner, record.sha256))
+            if existing:
+                return existing[0]
+            row = _row(record)
+            conn.execute(
+                f"INSERT INTO documents ({', '.join(row)}) VALUES ({marks(row)})",
+                tuple(row.values()),
+            )
+            return record
+
+        return await self._db.write(insert)
+
+    async def get_document(self, owner: str | Access, document_id: str) -> DocumentRecord | None:
+        where, params = visible(Access.of(owner))
+        rows = await self._db.run(
+            lambda conn: _fetch(conn, f"{where} AND id = ?", (*params, document_id))
+        )
+        return rows[0] if rows else None
+
+    async def get_documents(self, owner: str | Access, ids: Sequence[str]) -> list[DocumentRecord]:
+        if not ids:
+            return []
+        where, params = visible(Access.of(owner))
+        return await self._db.run(
+            lambda conn: _fetch(conn, f"{where} AND id IN ({marks(ids)})", (*params, *ids))
+        )
+
+    async def list_documents(
+        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
+    ) -> DocumentPage:
+        visible_where, visible_params = visible(Access.of(owner))
+        where = [visible_where]
+        params: list[Any] = list(visible_params)
+        if query.statuses:
+            where.append(f"status IN ({marks(query.statuses)})")
+            params.extend(s.value for s in query.statuses)
+        for tag in query.tags:
+            where.append("EXISTS (SELECT 1 FROM json_each(documents.tags) WHERE value = ?)")
+            params.append(tag)
+        if query.title_contains:
+            where.append(
+                "(instr(lower(title), lower(?)) > 0 OR instr(lower(filename), lower(?)) > 0)"
+            )
+            params.extend([query.title_contains, query.title_contains])
+        page_where, page_params = list(where), list(params)
+        if after:
+            created, doc_id = decode_cursor(after, str, str)
+            page_where.append("(created_at, id) < (?, ?)")
+            page_params.extend([created, doc_id])
+
+        def read(conn: apsw.Connection) -> DocumentPage:
+            total = scalar(
+                conn, f"SELECT count(*) FROM documents WHERE {' AND '.join(where)}", tuple(params)
+            )
+            rows = _fetch(
+                conn,
+                " AND ".join(page_where) + " ORDER BY created_at DESC, id DESC LIMIT ?",
+                (*page_params, first + 1),
+            )
+            items = [(r, encode_cursor([iso(r.created_at), r.id])) for r in rows[:first]]
+            return DocumentPage(items=items, total=total, has_next=len(rows) > first)
+
+        return await self._db.run(read)
+
+    async def update_document(
+        self, record: DocumentRecord, *, expected_version: int | None = None
+    ) -> bool:
+        values = _row(record)
+        values.pop("id")
+        values.pop("owner")
+        sets = ", ".join(f"{k} = ?" for k in values)
+        sql = f"UPDATE documents SET {sets} WHERE id = ? AND owner = ?"
+        params: tuple[Any, ...] = (*values.values(), record.id, record.owner)
+        if expected_version is not None:
+            sql += " AND version = ?"
+            params = (*params, expected_version)
+
+        def update(conn: apsw.Connection) -> bool:
+            conn.execute(sql, params)
+            return bool(conn.changes())
+
+        return await self._db.write(update)
+
+    async def delete_document(self, owner: str, document_id: str) -> bool:
+        def delete(conn: apsw.Connection) -> bool:
+            table = schema.stored_vector_table(schema.read_meta(conn))
+            delete_chunks(conn, owner, document_id, table)
+            conn.execute("DELETE FROM documents WHERE owner = ? AND id = ?", (owner, document_id))
+            return bool(conn.changes())
+
+        return await self._db.write(delete)
+
+    async def documents_in_status(
+        self, statuses: Sequence[DocumentStatus], *, older_than_s: float = 0
+    ) -> list[DocumentRecord]:
+        cutoff = iso(utcnow() - timedelta(seconds=older_than_s))
+        return await self._db.run(
+            lambda conn: _fetch(
+                conn,
+                f"status IN ({marks(statuses)}) AND updated_at <= ? ORDER BY updated_at",
+                (*[s.value for s in statuses], cutoff),
+            )
+        )
+
+
+def _row(record: DocumentRecord) -> dict[str, Any]:
+    """The record as a row of `documents`, by column."""
+    row = record_to_dict(record, STORED_RECORD_NAMES)
+    row.update({column: json.dumps(row[column]) for column in _JSON_COLUMNS})
+    return row
+
+
+def _fetch(conn: apsw.Connection, where: str, params: Sequence[Any]) -> list[DocumentRecord]:
+    """The records of the rows matching `where` (which may end with ORDER BY, LIMIT)."""
+    sql = f"SELECT {', '.join(STORED_RECORD_FIELDS)} FROM documents WHERE {where}"
+    records = []
+    for values in conn.execute(sql, tuple(params)):
+        row = dict(zip(STORED_RECORD_FIELDS, values, strict=True))
+        row.update({column: json.loads(row[column]) for column in _JSON_COLUMNS})
+        records.append(record_from_dict(row, STORED_RECORD_NAMES))
+    return records
