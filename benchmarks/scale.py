@@ -32,7 +32,9 @@ import numpy as np
 
 from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, utcnow
 from docent.providers.local_embedder import DIMENSION, MODEL_NAME, QUANTIZED_SUFFIX
-from docent.search.elasticsearch import store as es
+from docent.search.elasticsearch.chunks import chunk_source
+from docent.search.elasticsearch.store import ElasticsearchBackend
+from docent.search.records import STORED_RECORD_NAMES, iso, record_to_dict
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 
@@ -79,16 +81,14 @@ class Precomputed:
         return None
 
 
-async def index(
-    backend: es.ElasticsearchBackend, copies: int, concurrency: int
-) -> dict[str, float]:
+async def index(backend: ElasticsearchBackend, copies: int, concurrency: int) -> dict[str, float]:
     beir = load_scifact()
     corpus, corpus_ids, _, _ = vectors()
     texts = {doc_id: f"{title}\n\n{text}" for doc_id, (title, text) in beir.corpus.items()}
     titles = {doc_id: title for doc_id, (title, _) in beir.corpus.items()}
     rng = np.random.default_rng(0)
     now = utcnow()
-    stamp = es._iso(now)
+    stamp = iso(now)
 
     def actions_for(copy: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         noisy = corpus + rng.normal(0, 0.02, corpus.shape).astype(np.float32)
@@ -111,7 +111,7 @@ async def index(
                     "_op_type": "index",
                     "_index": backend.chunks_alias,
                     "_id": chunk.id,
-                    "_source": es._chunk_source(item, OWNER, noisy[row], stamp),
+                    "_source": chunk_source(item, OWNER, noisy[row], stamp),
                 }
             )
             record = DocumentRecord(id=doc_id, owner=OWNER, title=titles[source_id] or doc_id,
@@ -119,7 +119,7 @@ async def index(
                                     sha256=doc_id, status=DocumentStatus.READY, chunk_count=1,
                                     created_at=now, processed_at=now)  # fmt: skip
             records.append({"_op_type": "index", "_index": backend.documents_alias, "_id": doc_id,
-                            "_source": es._document_source(record)})  # fmt: skip
+                            "_source": record_to_dict(record, STORED_RECORD_NAMES)})  # fmt: skip
         return chunks, records
 
     started = time.perf_counter()
@@ -141,7 +141,7 @@ async def index(
             "bulk_chunks_per_s": total / (seconds - prepare)}  # fmt: skip
 
 
-async def latency(backend: es.ElasticsearchBackend) -> dict[str, dict[str, float]]:
+async def latency(backend: ElasticsearchBackend) -> dict[str, dict[str, float]]:
     beir = load_scifact()
     _, _, queries, query_ids = vectors()
     table = {" ".join(beir.queries[q].split()): queries[i] for i, q in enumerate(query_ids)}
@@ -188,7 +188,7 @@ async def api_latency(url: str, questions: list[str]) -> dict[str, dict[str, flo
 
 
 async def main(args: argparse.Namespace) -> None:
-    bulk_backend = es.ElasticsearchBackend(
+    bulk_backend = ElasticsearchBackend(
         args.es_url, prefix=PREFIX, refresh=False, request_timeout=120
     )
     model = f"{MODEL_NAME}@{QUANTIZED_SUFFIX}"
