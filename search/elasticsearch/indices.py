@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from elasticsearch import ApiError as ESApiError
@@ -40,8 +40,8 @@ _CHECK_MODEL_S = 30
 
 
 def needs_open(
-    method: Callable[Concatenate[IndicesT, P], Awaitable[R]],
-) -> Callable[Concatenate[IndicesT, P], Awaitable[R]]:
+    method: Callable[Concatenate[IndicesT, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[IndicesT, P], Coroutine[Any, Any, R]]:
     """Create or check the indices first if the cluster was unreachable at start."""
 
     @functools.wraps(method)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from docent.errors import SearchUnavailable
-from docent.search.backend import IndexInfo
+from docent.search.backend import IndexInfo, SearchBackend
 from docent.search.elasticsearch.catalog import ElasticsearchCatalog
 from docent.search.elasticsearch.chunks import ElasticsearchChunkIndex
 from docent.search.elasticsearch.indices import needs_open
@@ -52,3 +52,7 @@ class ElasticsearchBackend(ElasticsearchCatalog, ElasticsearchChunkIndex, Elasti
         meta = await self._meta(index)
         count = (await self._call(self._client.count(index=self.chunks_alias)))["count"]
         return IndexInfo(meta["embedding_model"], int(meta["embedding_dimension"]), count)
+
+
+# mypy checks that the engine fills every role of a search backend.
+_FILLS_EVERY_ROLE: type[SearchBackend] = ElasticsearchBackend

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import apsw
 
-from docent.search.backend import IndexInfo
+from docent.search.backend import IndexInfo, SearchBackend
 from docent.search.embedded import schema
 from docent.search.embedded.catalog import EmbeddedCatalog
 from docent.search.embedded.chunks import EmbeddedChunkIndex
@@ -56,3 +56,7 @@ class EmbeddedBackend(EmbeddedCatalog, EmbeddedChunkIndex, EmbeddedReindex):
             return IndexInfo(meta["embedding_model"], int(meta["embedding_dimension"]), count)
 
         return await self._db.run(read)
+
+
+# mypy checks that the engine fills every role of a search backend.
+_FILLS_EVERY_ROLE: type[SearchBackend] = EmbeddedBackend
