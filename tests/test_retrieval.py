@@ -165,61 +165,53 @@ async def test_the_query_each_method_gets(query: str, top_k: int, sent: str) -> 
     assert embedder.queries == [sent]
 
 
+BOTH = {"keyword", "semantic"}
+
+
+@pytest.mark.parametrize("need_similarity", [False, True], ids=["search-only", "with-similarity"])
 @pytest.mark.parametrize(
-    ("mode", "need_similarity", "methods", "ranks", "best"),
+    ("mode", "methods", "ranks", "best"),
+    # methods and best: without, then with the similarity asked for
     [
         pytest.param(
             SearchMode.HYBRID,
-            False,
-            {"keyword", "semantic"},
+            (BOTH, BOTH),
             [("b", 2, 1), ("a", 1, None), ("c", None, 2)],
-            0.8,
+            (0.8, 0.8),
             id="hybrid",
         ),
-        pytest.param(
-            SearchMode.KEYWORD, False, {"keyword"}, [("a", 1, None), ("b", 2, None)], None, id="kw"
-        ),
-        # The semantic candidates only measure relevance: the hits stay the keyword ones.
+        # The semantic candidates asked for only measure relevance: the hits stay keyword hits.
         pytest.param(
             SearchMode.KEYWORD,
-            True,
-            {"keyword", "semantic"},
+            ({"keyword"}, BOTH),
             [("a", 1, None), ("b", 2, None)],
-            0.8,
-            id="kw-with-similarity",
+            (None, 0.8),
+            id="keyword",
         ),
         pytest.param(
             SearchMode.SEMANTIC,
-            False,
-            {"semantic"},
+            ({"semantic"}, {"semantic"}),
             [("b", None, 1), ("c", None, 2)],
-            0.8,
+            (0.8, 0.8),
             id="semantic",
-        ),
-        pytest.param(
-            SearchMode.SEMANTIC,
-            True,
-            {"semantic"},
-            [("b", None, 1), ("c", None, 2)],
-            0.8,
-            id="semantic-with-similarity",
         ),
     ],
 )
 async def test_modes(
     mode: SearchMode,
-    need_similarity: bool,
-    methods: set[str],
+    methods: tuple[set[str], set[str]],
     ranks: list[tuple[str, int | None, int | None]],
-    best: float | None,
+    best: tuple[float | None, float | None],
+    need_similarity: bool,
 ) -> None:
     backend = ScriptedBackend(KEYWORD, SEMANTIC)
     outcome = await retriever(backend).search(
         "alice", SearchRequest("refunds", mode=mode), need_similarity=need_similarity
     )
-    assert backend.methods() == methods
+    assert backend.methods() == methods[need_similarity]
     assert [(h.chunk.id, h.keyword_rank, h.semantic_rank) for h in outcome.hits] == ranks
-    assert outcome.best_similarity == (pytest.approx(best) if best is not None else None)
+    expected = best[need_similarity]
+    assert outcome.best_similarity == (pytest.approx(expected) if expected is not None else None)
     assert outcome.fallbacks == ()
     assert outcome.took_ms >= 0
 
