@@ -133,6 +133,7 @@ class BagOfWords:
         pass
 
 
+#: A generator's answer citing sources 1 and 2, and 9, which names no source.
 ANSWERED = [
     "Refunds take",
     "",
@@ -155,7 +156,7 @@ def service(
         candidates=10, rrf_k=20, keyword_weight=0.6, min_relevance=min_relevance
     )
     return AnswerService(
-        retriever,  # type: ignore[arg-type]
+        retriever,  # type: ignore[arg-type]  # a fake: only `search` and `reranks` are used
         generator,
         settings,
         max_question_chars=50,
