@@ -101,6 +101,9 @@ class MaskUnexpectedErrors(MaskErrors):
         for error in errors:
             expected = _docent_error(error)
             if expected is not None and not (error.extensions or {}).get("code"):
+                # Whatever raised it (a resolver, a subscription's stream), shown as
+                # public_error shows it.
+                error.message = expected.message
                 error.extensions = error_extensions(expected)
             elif error.path is None and error.original_error is None and not error.extensions:
                 # The request itself is wrong: a syntax error (the token limit among them)
