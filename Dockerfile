@@ -18,6 +18,7 @@ RUN pip install --no-cache-dir --no-deps -r requirements/no-deps.txt
 # data/ (uploaded documents), .git or virtual environments.
 COPY pyproject.toml README.md schema.graphql *.py ./
 COPY api/ api/
+COPY cli/ cli/
 COPY ingestion/ ingestion/
 COPY search/ search/
 COPY answering/ answering/

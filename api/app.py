@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,22 +18,16 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from docent.api.auth import (
-    NOBODY,
-    Authenticator,
-    build_authenticator,
-    is_loopback,
-    local_principal,
-)
+from docent.api.auth import NOBODY, Authenticator, build_authenticator, local_principal
 from docent.api.context import Context
 from docent.api.graphiql import assets_route, graphiql_html
+from docent.api.middleware import BearerAuth, LoopbackOnly, MultipartCsrf, RequestId, UploadLimit
 from docent.api.schema import build_schema
 from docent.errors import DocentError
 from docent.providers.base import provider_metrics
@@ -44,11 +36,8 @@ from docent.settings import Settings
 
 log = logging.getLogger("docent.api")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 #: Operations one WebSocket may run at once (Strawberry's default is 100).
 MAX_SUBSCRIPTIONS_PER_SOCKET = 20
-#: Room for the multipart envelope around the file (boundaries, headers, operations).
-_MULTIPART_OVERHEAD = 64 * 1024
 
 
 @dataclass
@@ -65,7 +54,7 @@ class DocentGraphQL(GraphQL[Context, None]):
         super().__init__(
             build_schema(),
             graphql_ide="graphiql",
-            multipart_uploads_enabled=True,  # CSRF-guarded by GuardMiddleware
+            multipart_uploads_enabled=True,  # CSRF-guarded by MultipartCsrf
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allow_queries_via_get=True,
             # Browsers send Origin on WebSockets: same-site pages, and the CORS origins.
@@ -81,7 +70,7 @@ class DocentGraphQL(GraphQL[Context, None]):
             raise RuntimeError("docent is starting")
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
         client = request.client
-        # HTTP: GuardMiddleware authenticated the request. WebSocket: nobody until the
+        # HTTP: BearerAuth authenticated the request. WebSocket: nobody until the
         # connection_init payload is checked in on_ws_connect (no operation runs before).
         principal = getattr(request.state, "principal", None)
         if isinstance(request, WebSocket):
@@ -129,139 +118,6 @@ async def _close_at_expiry(websocket: WebSocket, expires_at: float) -> None:
     await asyncio.sleep(max(0.0, expires_at - time.time()))
     with contextlib.suppress(Exception):
         await websocket.close(code=4401, reason="token expired")
-
-
-class GuardMiddleware:
-    """Transport rules in front of GraphQL: a request id on everything, loopback only when
-    there is no auth, CSRF prevention and the size limit for multipart uploads."""
-
-    def __init__(self, app: ASGIApp, *, settings: Settings, authenticator: Authenticator) -> None:
-        self.app = app
-        self.authenticator = authenticator
-        self.auth = settings.api.auth
-        self.local_only = settings.api.auth == "none" and not settings.api.allow_insecure_bind
-        self.max_body = settings.ingestion.max_upload_bytes + _MULTIPART_OVERHEAD
-        self.max_mb = settings.ingestion.max_upload_mb
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        given = headers.get("x-request-id", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        client = scope.get("client")
-        if self.local_only and client and not is_loopback(client[0]):
-            await _refuse(
-                scope,
-                receive,
-                send,
-                403,
-                "FORBIDDEN",
-                "this docent serves only its own machine (DOCENT_AUTH=none)",
-                request_id,
-            )
-            return
-        if scope["type"] == "http" and _reads_data(scope):
-            try:
-                principal = await self.authenticator.authenticate(headers.get("authorization"))
-            except DocentError as exc:
-                await _refuse(
-                    scope, receive, send, 401, exc.code.value, exc.message, request_id,
-                    extra_headers={"www-authenticate": "Bearer"},
-                )  # fmt: skip
-                return
-            scope["state"]["principal"] = principal
-        if scope["type"] == "http" and scope["method"] == "POST":
-            content_type = headers.get("content-type", "")
-            if content_type.startswith("multipart/"):
-                if not (
-                    headers.get("apollo-require-preflight", "").strip()
-                    or headers.get("x-requested-with", "").strip()
-                ):
-                    await _refuse(
-                        scope,
-                        receive,
-                        send,
-                        400,
-                        "BAD_REQUEST",
-                        "multipart requests need an Apollo-Require-Preflight or X-Requested-With "
-                        "header (cross-site request forgery prevention)",
-                        request_id,
-                    )
-                    return
-                length = headers.get("content-length")
-                if length and length.isdigit() and int(length) > self.max_body:
-                    await self._too_large(scope, receive, send, request_id)
-                    return
-                receive = _limited(receive, self.max_body)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        except _BodyTooLarge:
-            await self._too_large(scope, receive, send, request_id)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
-        message = f"the upload is larger than {self.max_mb:g} MB"
-        await _refuse(scope, receive, send, 413, "TOO_LARGE", message, request_id)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-def _limited(receive: Receive, limit: int) -> Receive:
-    seen = 0
-
-    async def wrapped() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _BodyTooLarge
-        return message
-
-    return wrapped
-
-
-def _reads_data(scope: Scope) -> bool:
-    """A GraphQL operation over HTTP: POST /graphql, or GET /graphql with a query (a GET
-    without one is the GraphiQL page, which holds no data)."""
-    if scope["path"] != "/graphql":
-        return False
-    if scope["method"] != "GET":
-        return True
-    # Decoded as the GraphQL server will decode it (`%71uery=` is `query=`).
-    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    return "query" in params
-
-
-async def _refuse(
-    scope: Scope,
-    receive: Receive,
-    send: Send,
-    status: int,
-    code: str,
-    message: str,
-    request_id: str,
-    extra_headers: dict[str, str] | None = None,
-) -> None:
-    if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 4403, "reason": message[:120]})
-        return
-    response = JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers={"x-request-id": request_id, **(extra_headers or {})},
-    )
-    await response(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> Starlette:
@@ -349,11 +205,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         Route("/metrics", metrics),
         assets_route(),
     ]
-    middleware = [Middleware(GuardMiddleware, settings=settings, authenticator=authenticator)]
+    middleware = _middleware(settings, authenticator)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.docent = state
+    return app
+
+
+def _middleware(settings: Settings, authenticator: Authenticator) -> list[Middleware]:
+    """The transport rules, outermost first (api/middleware.py). CORS, when configured, is
+    outside them all: it answers preflights, which carry no credentials, by itself."""
+    stack: list[Middleware] = []
     if settings.api.cors_origins:
         origins = settings.api.cors_origins
-        middleware.insert(
-            0,
+        stack.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=origins,
@@ -368,8 +232,18 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                 ],
                 expose_headers=["x-request-id"],
                 max_age=600,
-            ),
+            )
         )
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
-    app.state.docent = state
-    return app
+    stack.append(Middleware(RequestId))
+    if settings.api.auth == "none" and not settings.api.allow_insecure_bind:
+        stack.append(Middleware(LoopbackOnly))
+    stack += [
+        Middleware(BearerAuth, authenticator=authenticator),
+        Middleware(MultipartCsrf),
+        Middleware(
+            UploadLimit,
+            max_upload_bytes=settings.ingestion.max_upload_bytes,
+            max_upload_mb=settings.ingestion.max_upload_mb,
+        ),
+    ]
+    return stack

@@ -188,6 +188,12 @@ class _Keys:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
+def _jwks_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=10.0, follow_redirects=True)
+
+
+# No repr: the JWKS URL may hold credentials, and nothing may log them.
+@dataclass(kw_only=True, eq=False, repr=False)
 class OidcAuth:
     """JWTs of an OpenID Connect issuer, verified with the keys its JWKS URL publishes.
 
@@ -195,31 +201,24 @@ class OidcAuth:
     not know makes one refetch (keys rotate), at most every `min_refresh_s`, so a flood of
     made-up key ids cannot turn into a flood of requests to the issuer."""
 
-    def __init__(
-        self,
-        *,
-        issuer: str,
-        audience: str,
-        jwks_url: str,
-        groups_claim: str = "groups",
-        leeway: int = 60,
-        min_refresh_s: float = 30.0,
-        max_age_s: float = 24 * 3600,
-        http: httpx.AsyncClient | None = None,
-    ) -> None:
-        self.issuer = issuer
-        self.audience = audience
-        self.jwks_url = jwks_url
-        self._groups_claim = groups_claim
-        self._leeway = leeway
-        self._min_refresh_s = min_refresh_s
-        self._max_age_s = max_age_s
-        self._http = http or httpx.AsyncClient(timeout=10.0, follow_redirects=True)
-        self._cache = _Keys()
-        self.fetches = 0
+    issuer: str
+    audience: str
+    jwks_url: str
+    #: The claim that lists the user's groups.
+    groups_claim: str = "groups"
+    #: Clock skew tolerated on exp and nbf, in seconds.
+    leeway: int = 60
+    #: Seconds between two fetches of the key set, at the least.
+    min_refresh_s: float = 30.0
+    #: Seconds a fetched key set is used before it is fetched again.
+    max_age_s: float = 24 * 3600
+    http: httpx.AsyncClient = field(default_factory=_jwks_client)
+    #: Fetches of the key set so far.
+    fetches: int = field(default=0, init=False)
+    _cache: _Keys = field(default_factory=_Keys, init=False)
 
     async def _fetch(self) -> None:
-        response = await self._http.get(self.jwks_url)
+        response = await self.http.get(self.jwks_url)
         response.raise_for_status()
         document = response.json()
         public = [k for k in document.get("keys", []) if k.get("kty") in ("RSA", "EC", "OKP")]
@@ -230,7 +229,7 @@ class OidcAuth:
     async def _key(self, kid: str | None) -> Any:
         cache = self._cache
         async with cache.lock:
-            stale = cache.keys is None or time.monotonic() - cache.fetched_at > self._max_age_s
+            stale = cache.keys is None or time.monotonic() - cache.fetched_at > self.max_age_s
             if stale and self._may_fetch():
                 await self._fetch_or_refuse()
             key = self._find(kid)
@@ -243,7 +242,7 @@ class OidcAuth:
         return key
 
     def _may_fetch(self) -> bool:
-        return time.monotonic() - self._cache.attempted_at >= self._min_refresh_s
+        return time.monotonic() - self._cache.attempted_at >= self.min_refresh_s
 
     async def _fetch_or_refuse(self) -> None:
         self._cache.attempted_at = time.monotonic()
@@ -272,11 +271,11 @@ class OidcAuth:
         if header.get("alg") not in ASYMMETRIC:
             raise Unauthenticated(REFUSED)
         key = await self._key(header.get("kid") if isinstance(header.get("kid"), str) else None)
-        claims = _validate(token, key, ASYMMETRIC, self.issuer, self.audience, self._leeway)
-        return _principal(claims, self._groups_claim)
+        claims = _validate(token, key, ASYMMETRIC, self.issuer, self.audience, self.leeway)
+        return _principal(claims, self.groups_claim)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self.http.aclose()
 
 
 def build_authenticator(settings: Settings) -> Authenticator:

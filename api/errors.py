@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar, get_type_hints
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
@@ -14,6 +16,9 @@ from docent.errors import DocentError, ErrorCode, RateLimited
 log = logging.getLogger("docent.api")
 
 MASKED_MESSAGE = "Unexpected error. It was logged; quote the request id when reporting it."
+
+P = ParamSpec("P")
+Payload = TypeVar("Payload")
 
 
 def retry_after(exc: DocentError) -> float | None:
@@ -39,8 +44,29 @@ def error_extensions(exc: DocentError) -> dict[str, Any]:
 
 
 def public_error(exc: DocentError) -> GraphQLError:
-    """A GraphQL error for a query that has no payload to carry `userErrors`."""
+    """`exc` as the GraphQL error MaskUnexpectedErrors would make of it, to raise where a
+    DocentError would be caught: it escapes `with_user_errors`, so a mutation gets no
+    payload (a resolver that simply fails raises the DocentError itself)."""
     return GraphQLError(exc.message, extensions=error_extensions(exc), original_error=exc)
+
+
+def with_user_errors(
+    resolver: Callable[P, Awaitable[Payload]],
+) -> Callable[P, Awaitable[Payload]]:
+    """A mutation whose expected failures are its payload's `userErrors`: a `DocentError`
+    raised by `resolver` returns the payload type it is annotated with, built with that one
+    user error and its other fields left to their defaults (nulls, false). Unexpected
+    errors are not caught: MaskUnexpectedErrors masks them."""
+    payload: Callable[..., Payload] = get_type_hints(resolver)["return"]
+
+    @functools.wraps(resolver)
+    async def resolve(*args: P.args, **kwargs: P.kwargs) -> Payload:
+        try:
+            return await resolver(*args, **kwargs)
+        except DocentError as exc:
+            return payload(user_errors=[user_error(exc)])
+
+    return resolve
 
 
 def is_expected(error: GraphQLError) -> bool:
@@ -63,7 +89,8 @@ def _docent_error(error: GraphQLError) -> DocentError | None:
 class MaskUnexpectedErrors(MaskErrors):
     """Strawberry's MaskErrors, with the code INTERNAL and the request id on masked errors,
     and the original exception logged under that id. An expected failure raised by any
-    resolver (a `DocentError`) keeps its message and gets its stable code."""
+    resolver, query or subscription (a `DocentError`) is the public error itself: its
+    message, its stable code, and `field` and `retryAfter` when they apply."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -74,6 +101,9 @@ class MaskUnexpectedErrors(MaskErrors):
         for error in errors:
             expected = _docent_error(error)
             if expected is not None and not (error.extensions or {}).get("code"):
+                # Whatever raised it (a resolver, a subscription's stream), shown as
+                # public_error shows it.
+                error.message = expected.message
                 error.extensions = error_extensions(expected)
             elif error.path is None and error.original_error is None and not error.extensions:
                 # The request itself is wrong: a syntax error (the token limit among them)

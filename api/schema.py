@@ -16,10 +16,10 @@ from docent.answering.service import AskRequest
 from docent.api import types as t
 from docent.api.auth import REFUSED
 from docent.api.context import Info
-from docent.api.errors import MaskUnexpectedErrors, public_error, user_error
+from docent.api.errors import MaskUnexpectedErrors, public_error, with_user_errors
 from docent.api.query_limits import QueryLimits
 from docent.domain import Access, DocumentRecord, Visibility
-from docent.errors import DocentError, InvalidInput, RateLimited, Unauthenticated
+from docent.errors import InvalidInput, RateLimited, Unauthenticated
 from docent.limits import Bucket
 from docent.search.backend import DocumentQuery
 from docent.search.retrieval import SearchRequest
@@ -31,7 +31,8 @@ _UPLOAD_BLOCK = 1 << 20
 
 def _owner(info: Info) -> str:
     owner = info.context.principal.id
-    if not owner:  # NOBODY: never acts, never owns (defence in depth behind the guard)
+    if not owner:  # NOBODY: never acts, never owns (defence in depth behind BearerAuth)
+        # A GraphQL error, not a DocentError: a mutation answers no payload, no userErrors.
         raise public_error(Unauthenticated(REFUSED))
     return owner
 
@@ -55,12 +56,7 @@ def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
 
 
 def _ask_request(input: t.AskInput) -> AskRequest:
-    return AskRequest(
-        question=input.question,
-        top_k=input.top_k,
-        document_ids=_ids(input.document_ids),
-        mode=input.mode,
-    )
+    return t.copy_fields(AskRequest, input, document_ids=_ids(input.document_ids))
 
 
 async def _documents(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:
@@ -102,20 +98,15 @@ class Query:
         limit = 20 if first is None else first
         max_page = info.context.runtime.settings.api.max_page_size
         if not 0 <= limit <= max_page:
-            raise public_error(
-                InvalidInput(f"first must be between 0 and {max_page}", field="first")
-            )
+            raise InvalidInput(f"first must be between 0 and {max_page}", field="first")
         query = DocumentQuery(
             statuses=tuple(filter.status or ()) if filter else (),
             tags=tuple(filter.tags or ()) if filter else (),
             title_contains=filter.title_contains if filter else None,
         )
-        try:
-            page = await info.context.runtime.documents.page(
-                _access(info), query, first=limit, after=after
-            )
-        except DocentError as exc:
-            raise public_error(exc) from exc
+        page = await info.context.runtime.documents.page(
+            _access(info), query, first=limit, after=after
+        )
         edges = [t.DocumentEdge(cursor=c, node=t.Document.from_record(r)) for r, c in page.items]
         return t.DocumentConnection(
             edges=edges,
@@ -127,18 +118,9 @@ class Query:
 
     @strawberry.field(description="Find passages in your documents.")
     async def search(self, info: Info, input: t.SearchInput) -> t.SearchResult:
-        request = SearchRequest(
-            query=input.query,
-            mode=input.mode,
-            top_k=input.top_k,
-            document_ids=_ids(input.document_ids),
-            rerank=input.rerank,
-        )
-        try:
-            await _spend(info, Bucket.SEARCH)
-            outcome = await info.context.runtime.retriever.search(_access(info), request)
-        except DocentError as exc:
-            raise public_error(exc) from exc
+        request = t.copy_fields(SearchRequest, input, document_ids=_ids(input.document_ids))
+        await _spend(info, Bucket.SEARCH)
+        outcome = await info.context.runtime.retriever.search(_access(info), request)
         documents = await _documents(info, {h.chunk.document_id for h in outcome.hits})
         hits = [
             t.hit_view(h, documents[h.chunk.document_id])
@@ -154,11 +136,8 @@ class Query:
     @strawberry.field(description="Answer a question from your documents, with citations.")
     async def ask(self, info: Info, input: t.AskInput) -> t.Answer:
         request = _ask_request(input)
-        try:
-            await _spend(info, Bucket.ASK)
-            answer = await info.context.runtime.answers.ask(_access(info), request)
-        except DocentError as exc:
-            raise public_error(exc) from exc
+        await _spend(info, Bucket.ASK)
+        answer = await info.context.runtime.answers.ask(_access(info), request)
         return await _answer_view(info, answer)
 
 
@@ -168,6 +147,7 @@ class Mutation:
         description="Upload a file (GraphQL multipart request). Returns at once; the document "
         "is processed in the background: follow it with the documentEvents subscription."
     )
+    @with_user_errors
     async def upload_document(
         self,
         info: Info,
@@ -182,36 +162,26 @@ class Mutation:
                 yield block
 
         if not callable(getattr(file, "read", None)):  # a form field, not a file part
-            error = InvalidInput("`file` must be a file part (with a filename)", field="file")
-            return t.UploadDocumentPayload(
-                document=None, deduplicated=False, user_errors=[user_error(error)]
-            )
-
-        try:
-            await _spend(info, Bucket.UPLOAD)
-            result = await info.context.runtime.documents.upload(
-                _access(info),
-                blocks(),
-                filename=getattr(file, "filename", None),
-                title=title,
-                tags=tags,
-                visibility=visibility,
-                group=group,
-            )
-        except DocentError as exc:
-            return t.UploadDocumentPayload(
-                document=None, deduplicated=False, user_errors=[user_error(exc)]
-            )
+            raise InvalidInput("`file` must be a file part (with a filename)", field="file")
+        await _spend(info, Bucket.UPLOAD)
+        result = await info.context.runtime.documents.upload(
+            _access(info),
+            blocks(),
+            filename=getattr(file, "filename", None),
+            title=title,
+            tags=tags,
+            visibility=visibility,
+            group=group,
+        )
         return t.UploadDocumentPayload(
-            document=t.Document.from_record(result.document),
-            deduplicated=result.deduplicated,
-            user_errors=[],
+            document=t.Document.from_record(result.document), deduplicated=result.deduplicated
         )
 
     @strawberry.mutation(
         description="Make one of your documents private, or share it with one of your groups "
         "(its members can then find it, read it and get answers from it)."
     )
+    @with_user_errors
     async def set_document_visibility(
         self,
         info: Info,
@@ -219,31 +189,22 @@ class Mutation:
         visibility: t.VisibilityType,  # type: ignore[valid-type]
         group: str | None = None,
     ) -> t.SetDocumentVisibilityPayload:
-        try:
-            record = await info.context.runtime.documents.share(
-                _access(info), str(id), visibility, group
-            )
-        except DocentError as exc:
-            return t.SetDocumentVisibilityPayload(document=None, user_errors=[user_error(exc)])
-        return t.SetDocumentVisibilityPayload(
-            document=t.Document.from_record(record), user_errors=[]
+        record = await info.context.runtime.documents.share(
+            _access(info), str(id), visibility, group
         )
+        return t.SetDocumentVisibilityPayload(document=t.Document.from_record(record))
 
     @strawberry.mutation(description="Delete a document, its file and its passages.")
+    @with_user_errors
     async def delete_document(self, info: Info, id: strawberry.ID) -> t.DeleteDocumentPayload:
-        try:
-            await info.context.runtime.documents.delete(_access(info), str(id))
-        except DocentError as exc:
-            return t.DeleteDocumentPayload(deleted_document_id=None, user_errors=[user_error(exc)])
-        return t.DeleteDocumentPayload(deleted_document_id=id, user_errors=[])
+        await info.context.runtime.documents.delete(_access(info), str(id))
+        return t.DeleteDocumentPayload(deleted_document_id=id)
 
     @strawberry.mutation(description="Process a document again from its stored file.")
+    @with_user_errors
     async def reprocess_document(self, info: Info, id: strawberry.ID) -> t.ReprocessDocumentPayload:
-        try:
-            record = await info.context.runtime.documents.reprocess(_access(info), str(id))
-        except DocentError as exc:
-            return t.ReprocessDocumentPayload(document=None, user_errors=[user_error(exc)])
-        return t.ReprocessDocumentPayload(document=t.Document.from_record(record), user_errors=[])
+        record = await info.context.runtime.documents.reprocess(_access(info), str(id))
+        return t.ReprocessDocumentPayload(document=t.Document.from_record(record))
 
 
 @strawberry.type
@@ -286,16 +247,13 @@ class Subscription:
     ) -> AsyncGenerator[t.DocumentEvent, None]:
         runtime = info.context.runtime
         reader = _access(info)
-        try:
-            async for event in runtime.documents.watch(reader, str(id)):
-                record = (
-                    None
-                    if event.terminal and event.stage.value == "DELETED"
-                    else await runtime.documents.find(reader, str(id))
-                )
-                yield t.DocumentEvent.from_event(event, record)
-        except DocentError as exc:
-            raise public_error(exc) from exc
+        async for event in runtime.documents.watch(reader, str(id)):
+            record = (
+                None
+                if event.terminal and event.stage.value == "DELETED"
+                else await runtime.documents.find(reader, str(id))
+            )
+            yield t.DocumentEvent.from_event(event, record)
 
 
 class DocentSchema(strawberry.Schema):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -27,6 +28,17 @@ VisibilityType = strawberry.enum(
     name="Visibility",
     description="PRIVATE: its owner only. GROUP: its owner and the members of its group.",
 )
+
+
+T = TypeVar("T")
+
+
+def copy_fields(cls: type[T], source: object, **computed: Any) -> T:
+    """A `cls` (a Strawberry type or another dataclass) whose fields are the attributes of
+    the same names of `source`, except those given in `computed`. A field `source` lacks
+    raises AttributeError: nothing is left out silently."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in computed]  # type: ignore[arg-type]
+    return cls(**{name: getattr(source, name) for name in names}, **computed)
 
 
 _RETRY_AFTER = (
@@ -74,25 +86,8 @@ class Document:
 
     @classmethod
     def from_record(cls, record: DocumentRecord) -> Document:
-        return cls(
-            id=strawberry.ID(record.id),
-            title=record.title,
-            filename=record.filename,
-            mime_type=record.mime_type,
-            size_bytes=record.size_bytes,
-            sha256=record.sha256,
-            status=record.status,
-            error=DocumentError.of(record.error_code, record.error_message),
-            page_count=record.page_count,
-            chunk_count=record.chunk_count,
-            tags=list(record.tags),
-            created_at=record.created_at,
-            processed_at=record.processed_at,
-            updated_at=record.updated_at,
-            version=record.version,
-            visibility=record.visibility,
-            group=record.group,
-        )
+        error = DocumentError.of(record.error_code, record.error_message)
+        return copy_fields(cls, record, error=error, tags=list(record.tags))
 
 
 @strawberry.type(description="A passage of a document, with where it comes from.")
@@ -109,17 +104,7 @@ class Chunk:
 
     @classmethod
     def from_record(cls, chunk: ChunkRecord) -> Chunk:
-        return cls(
-            id=strawberry.ID(chunk.id),
-            document_id=strawberry.ID(chunk.document_id),
-            ordinal=chunk.ordinal,
-            text=chunk.text,
-            page=chunk.page,
-            page_end=chunk.page_end,
-            section=chunk.section,
-            start_offset=chunk.start_offset,
-            end_offset=chunk.end_offset,
-        )
+        return copy_fields(cls, chunk)
 
 
 @strawberry.type
@@ -213,7 +198,7 @@ class ProviderFallback:
 
     @classmethod
     def from_failure(cls, failure: ProviderFailure) -> ProviderFallback:
-        return cls(provider=failure.provider, code=ErrorCode(failure.code), message=failure.message)
+        return copy_fields(cls, failure, code=ErrorCode(failure.code))
 
 
 @strawberry.type(description="Tokens the model read and wrote, as the provider counts them.")
@@ -295,58 +280,53 @@ class DocumentEvent:
         progress = None
         if event.total:
             progress = min(1.0, (event.current or 0) / event.total)
-        return cls(
-            document_id=strawberry.ID(event.document_id),
-            status=event.status,
-            stage=event.stage,
-            version=event.version,
-            current=event.current,
-            total=event.total,
+        return copy_fields(
+            cls,
+            event,
             progress=progress,
-            message=event.message,
             error=DocumentError.of(event.error_code, event.error_message),
-            at=event.at,
             document=Document.from_record(record) if record else None,
         )
 
 
+# Mutation payloads. Each field defaults to what a failed mutation returns (null, false, no
+# user errors): `with_user_errors` (api/errors.py) builds one from its user errors alone.
+
+
 @strawberry.type
 class UploadDocumentPayload:
-    document: Document | None
+    document: Document | None = None
     deduplicated: bool = strawberry.field(
-        description="True when you had already uploaded these exact bytes: the existing document is returned."
+        default=False,
+        description="True when you had already uploaded these exact bytes: the existing document is returned.",
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class DeleteDocumentPayload:
-    deleted_document_id: strawberry.ID | None
-    user_errors: list[UserError]
+    deleted_document_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class ReprocessDocumentPayload:
-    document: Document | None
-    user_errors: list[UserError]
+    document: Document | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class SetDocumentVisibilityPayload:
-    document: Document | None
-    user_errors: list[UserError]
+    document: Document | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def hit_view(hit: Hit, document: DocumentRecord) -> SearchHit:
-    return SearchHit(
+    return copy_fields(
+        SearchHit,
+        hit,
         chunk=Chunk.from_record(hit.chunk),
         document=Document.from_record(document),
-        score=hit.score,
-        keyword_rank=hit.keyword_rank,
-        keyword_score=hit.keyword_score,
-        semantic_rank=hit.semantic_rank,
-        semantic_score=hit.semantic_score,
-        rerank_score=hit.rerank_score,
         highlights=list(hit.highlights),
     )
 
@@ -360,22 +340,12 @@ def citation_view(source: answers.Source, documents: dict[str, DocumentRecord]) 
 
 
 def answer_view(answer: answers.Answer, documents: dict[str, DocumentRecord]) -> Answer:
-    return Answer(
-        text=answer.text,
+    return copy_fields(
+        Answer,
+        answer,
         citations=[citation_view(s, documents) for s in answer.citations],
         sources=[citation_view(s, documents) for s in answer.sources],
-        grounded=answer.grounded,
-        model=answer.model,
-        timings=AnswerTimings(
-            retrieval_ms=answer.retrieval_ms,
-            first_token_ms=answer.first_token_ms,
-            total_ms=answer.total_ms,
-        ),
-        usage=Usage(
-            input_tokens=answer.usage.input_tokens, output_tokens=answer.usage.output_tokens
-        )
-        if answer.usage
-        else None,
-        cached=answer.cached,
+        timings=copy_fields(AnswerTimings, answer),
+        usage=copy_fields(Usage, answer.usage) if answer.usage else None,
         fallbacks=[ProviderFallback.from_failure(f) for f in answer.fallbacks],
     )

@@ -1,0 +1,5 @@
+"""`python -m docent.cli`: the `docent` command."""
+
+from docent.cli import main
+
+main()

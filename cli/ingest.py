@@ -1,0 +1,148 @@
+"""`docent ingest`: upload files and folders, and follow each document's processing."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from docent.cli.console import console, err
+from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, unreachable
+from docent.client import DocentClient, GraphQLError
+
+_WATCH = """subscription Watch($id: ID!) { documentEvents(id: $id) {
+  status stage current total progress error { code message } document { chunkCount pageCount } } }"""
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag every document.")] = None,
+    wait: Annotated[bool, typer.Option(help="Wait until each document is READY or FAILED.")] = True,
+    concurrency: Annotated[int, typer.Option(min=1, max=32)] = 4,
+) -> None:
+    """Upload documents and follow their processing with a progress bar per file."""
+    files = _collect(paths)
+    if not files:
+        err.print("no files found")
+        raise typer.Exit(1)
+    results = asyncio.run(_ingest(files, url, token, tag or [], wait, concurrency))
+    table = Table(title="docent ingest")
+    for column in ("file", "status", "chunks", "document id / reason"):
+        table.add_column(column)
+    failed = 0
+    for path, status, chunks, detail in results:
+        failed += status not in ("READY", "QUEUED", "PROCESSING")
+        colour = {"READY": "green", "FAILED": "red", "REFUSED": "red"}.get(status, "yellow")
+        table.add_row(str(path), f"[{colour}]{status}[/{colour}]", chunks, detail)
+    console.print(table)
+    console.print(f"{len(results) - failed} of {len(results)} documents ok")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _collect(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            err.print(f"[yellow]skipping[/yellow] {path}: not found")
+    return files
+
+
+async def _ingest(
+    files: list[Path], url: str, token: str | None, tags: list[str], wait: bool, concurrency: int
+) -> list[tuple[Path, str, str, str]]:
+    limit = asyncio.Semaphore(concurrency)
+    results: list[tuple[Path, str, str, str]] = []
+    async with DocentClient(url, token=token) as client:
+        with Progress(
+            TextColumn("{task.description}", justify="left"),
+            BarColumn(),
+            TextColumn("{task.fields[stage]}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+
+            async def one(path: Path) -> None:
+                task = progress.add_task(path.name[:40], total=1.0, stage="uploading")
+                async with limit:
+                    results.append(await _ingest_one(client, path, tags, wait, progress, task))
+
+            try:
+                await asyncio.gather(*(one(f) for f in files))
+            except (OSError, ConnectionError) as exc:
+                unreachable(url, exc)
+    return results
+
+
+async def _ingest_one(
+    client: DocentClient,
+    path: Path,
+    tags: list[str],
+    wait: bool,
+    progress: Progress,
+    task: TaskID,
+) -> tuple[Path, str, str, str]:
+    while True:
+        try:
+            payload = await client.upload(path, tags=tags or None)
+        except GraphQLError as exc:
+            progress.update(task, stage="[red]refused[/red]", completed=1.0)
+            return path, "REFUSED", "", str(exc)
+        errors = payload["userErrors"]
+        wait_s = errors[0].get("retryAfter") if errors else None
+        if not errors or errors[0]["code"] != "RATE_LIMITED" or wait_s is None:
+            break
+        # Over the upload rate limit: wait as long as the server says, then go on.
+        progress.update(task, stage=f"[yellow]rate limited, waiting {wait_s:.0f}s[/yellow]")
+        await asyncio.sleep(min(float(wait_s), 3600.0) + 0.05)
+    if payload["userErrors"]:
+        error = payload["userErrors"][0]
+        progress.update(task, stage=f"[red]{error['code']}[/red]", completed=1.0)
+        return path, "REFUSED", "", f"{error['code']}: {error['message']}"
+    document = payload["document"]
+    if not wait:
+        progress.update(task, stage="queued", completed=1.0)
+        return path, document["status"], "", document["id"]
+    last: dict[str, Any] = {"status": document["status"]}
+    async for data in client.subscribe(_WATCH, {"id": document["id"]}):
+        last = data["documentEvents"]
+        stage = last["stage"].lower()
+        if last.get("total"):
+            stage += f" {last['current']}/{last['total']}"
+        progress.update(task, stage=stage, completed=_fraction(last))
+    status = last["status"]
+    if status == "FAILED" and last.get("error"):
+        return path, status, "", f"{last['error']['code']}: {last['error']['message']}"
+    chunks = str((last.get("document") or {}).get("chunkCount", ""))
+    return path, status, chunks, document["id"]
+
+
+_STAGE_SHARE = {
+    "QUEUED": 0.0,
+    "PARSING": 0.1,
+    "OCR": 0.1,
+    "CHUNKING": 0.3,
+    "EMBEDDING": 0.35,
+    "INDEXING": 0.9,
+}
+
+
+def _fraction(event: dict[str, Any]) -> float:
+    if event["status"] in ("READY", "FAILED"):
+        return 1.0
+    base = _STAGE_SHARE.get(event["stage"], 0.0)
+    if event["stage"] == "EMBEDDING" and event.get("progress") is not None:
+        return base + 0.55 * float(event["progress"])
+    return base
