@@ -19,7 +19,7 @@ from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.events import EventBus
-from docent.ingestion.offline_nlp import configure_offline
+from docent.ingestion.parsing.offline_nlp import configure_offline
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
 from docent.limits import RateLimiter, UploadQuota, parse_limits

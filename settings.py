@@ -14,7 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from docent.ingestion.parsing import ParseLimits
+    from docent.ingestion.parsing.files import ParseLimits
 
 _COMMON = SettingsConfigDict(
     env_prefix="DOCENT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -123,7 +123,7 @@ class IngestionSettings(BaseSettings):
         return int(self.max_upload_mb * 1024 * 1024)
 
     def parse_limits(self) -> ParseLimits:
-        from docent.ingestion.parsing import ParseLimits
+        from docent.ingestion.parsing.files import ParseLimits
 
         return ParseLimits(
             max_pages=self.max_pages,

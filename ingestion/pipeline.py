@@ -19,7 +19,7 @@ from docent.errors import DocentError, ErrorCode, IngestionError
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.chunking import chunk_elements
 from docent.ingestion.events import DocumentEvent, EventBus
-from docent.ingestion.isolation import Isolation, parse_isolated
+from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 from docent.roles import Embedder
 from docent.search.backend import SearchBackend
 from docent.settings import IngestionSettings

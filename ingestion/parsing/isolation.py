@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion.parsing import ParsedDocument, ParseLimits, parse_file
+from docent.ingestion.parsing.files import ParsedDocument, ParseLimits, parse_file
 
 log = logging.getLogger(__name__)
 
 #: Modules the fork server imports once, so that each child starts warm.
-PRELOAD = ["docent.ingestion.preload"]
+PRELOAD = ["docent.ingestion.parsing.preload"]
 
 _context: Any = None
 

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion import ocr, sniffing
 from docent.ingestion.chunking import Element
-from docent.ingestion.tables import rows_from_html, table_text
-from docent.ingestion.text import decode_text, unwrap_lines
+from docent.ingestion.parsing import ocr, sniffing
+from docent.ingestion.parsing.tables import rows_from_html, table_text
+from docent.ingestion.parsing.text import decode_text, unwrap_lines
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def parse_file(
     progress: Progress | None = None,
 ) -> ParsedDocument:
     """Elements of the file at `path`, whose type was sniffed as `mime_type`."""
-    from docent.ingestion.offline_nlp import configure_offline
+    from docent.ingestion.parsing.offline_nlp import configure_offline
 
     configure_offline()
     limits = limits or ParseLimits()

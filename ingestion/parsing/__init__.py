@@ -1,0 +1,1 @@
+"""Reading files: sniffing, decoding, parsing under isolation, OCR, tables, offline NLP."""
