@@ -21,8 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from docent.ingestion.parsing import sniffing
-from docent.ingestion.parsing.files import ParseLimits
+from docent.ingestion.parsing import ParseLimits, sniffing
 from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 
 from common import machine, median, running_server, subscribe, upload

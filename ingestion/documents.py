@@ -30,7 +30,7 @@ from docent.errors import (
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
 from docent.ingestion.events import DocumentEvent, EventBus
-from docent.ingestion.parsing.files import check_supported
+from docent.ingestion.parsing import check_supported
 from docent.ingestion.parsing.sniffing import sniff
 from docent.limits import Reservation, UploadQuota
 from docent.redis_keys import KEYS

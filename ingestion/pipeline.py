@@ -19,6 +19,7 @@ from docent.errors import DocentError, ErrorCode, IngestionError
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.chunking import chunk_elements
 from docent.ingestion.events import DocumentEvent, EventBus
+from docent.ingestion.parsing import ParseLimits
 from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 from docent.roles import Embedder
 from docent.search.backend import SearchBackend
@@ -110,7 +111,7 @@ class Ingestor:
         parsed = await parse_isolated(
             path,
             record.mime_type,
-            limits=self.settings.parse_limits(),
+            limits=ParseLimits.of(self.settings),
             isolation=Isolation(
                 timeout_s=self.settings.parse_timeout_s, memory_mb=self.settings.parse_memory_mb
             ),

@@ -9,7 +9,7 @@ import pytest
 from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.documents import clean_filename, clean_tags
 from docent.ingestion.parsing import sniffing
-from docent.ingestion.parsing.files import looks_like_heading
+from docent.ingestion.parsing.elements import looks_like_heading
 from docent.ingestion.parsing.text import decode_text, detect_encoding, unwrap_lines
 
 from conftest import DATASETS

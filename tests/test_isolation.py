@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion.parsing import sniffing
-from docent.ingestion.parsing.files import ParseLimits
+from docent.ingestion.parsing import ParseLimits, sniffing
 from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 
 from samples import WARRANTY_PDF_PAGES, make_docx, make_pdf

@@ -56,7 +56,7 @@ def test_parsing_every_supported_format_is_offline(tmp_path: Path) -> None:
     code = f"""
 from pathlib import Path
 from docent.ingestion.parsing.sniffing import sniff
-from docent.ingestion.parsing.files import parse_file
+from docent.ingestion.parsing import parse_file
 for path in sorted(Path({str(tmp_path)!r}).glob("[a-e].*")):
     parsed = parse_file(path, sniff(path, path.name).mime_type)
     print(path.name, len(parsed.elements))

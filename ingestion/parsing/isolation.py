@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion.parsing.files import ParsedDocument, ParseLimits, parse_file
+from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
+from docent.ingestion.parsing.files import parse_file
 
 log = logging.getLogger(__name__)
 
