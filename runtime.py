@@ -22,7 +22,8 @@ from docent.ingestion.events import EventBus
 from docent.ingestion.parsing.offline_nlp import configure_offline
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
-from docent.limits import RateLimiter, UploadQuota, parse_limits
+from docent.ingestion.quota import UploadQuota
+from docent.limits import RateLimiter, parse_limits
 from docent.providers.base import ProviderRegistry
 from docent.providers.chains import RerankerChain
 from docent.providers.embedding import CachedEmbedder

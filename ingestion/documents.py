@@ -32,7 +32,7 @@ from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
 from docent.ingestion.events import DocumentEvent, EventBus
 from docent.ingestion.parsing import check_supported
 from docent.ingestion.parsing.sniffing import sniff
-from docent.limits import Reservation, UploadQuota
+from docent.ingestion.quota import Reservation, UploadQuota
 from docent.redis_keys import KEYS
 from docent.search.backend import DocumentPage, DocumentQuery, SearchBackend
 from docent.search.records import record_to_dict
