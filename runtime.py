@@ -19,6 +19,7 @@ from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.events import EventBus
+from docent.ingestion.jobs import JobQueue
 from docent.ingestion.parsing.offline_nlp import configure_offline
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
@@ -51,6 +52,7 @@ class Runtime:
     documents: DocumentService
     answers: AnswerService
     ingestor: Ingestor
+    jobs: JobQueue
     limiter: RateLimiter
     scanner: ClamAV | None = None
     providers: ProviderRegistry | None = None
@@ -106,6 +108,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             if ingestion.clamav_url
             else None
         )
+        jobs = JobQueue(queue.redis, backend, events, queue_name=settings.queue.queue_name)
         yield Runtime(
             settings=settings,
             backend=backend,
@@ -120,9 +123,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 backend,
                 blobs,
                 events,
-                queue.redis,
+                jobs,
                 settings.ingestion,
-                queue_name=settings.queue.queue_name,
                 scanner=scanner,
                 answer_cache=answer_cache,
                 quota=UploadQuota(queue.redis, limits, backend) if limits.has_quotas else None,
@@ -139,6 +141,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             ingestor=Ingestor(
                 backend, embedder, blobs, events, settings.ingestion, answer_cache=answer_cache
             ),
+            jobs=jobs,
             limiter=RateLimiter(queue.redis, limits),
             providers=providers,
             scanner=scanner,

@@ -3,7 +3,7 @@
 An upload returns as soon as the file is stored and its job queued; the work happens in
 a worker. The record is written before the job is queued, so a job never looks for a
 document that does not exist; a document whose job is lost is found again by the
-workers' recovery cron (`worker.recover_lost_jobs`).
+workers' recovery cron (`jobs.JobQueue.recover`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-
-from arq.connections import ArqRedis
-from arq.jobs import Job, JobStatus
 
 from docent.answering.cache import AnswerCache
 from docent.domain import Access, DocumentRecord, DocumentStatus, Stage, Visibility
@@ -30,17 +27,15 @@ from docent.errors import (
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
 from docent.ingestion.events import DocumentEvent, EventBus
+from docent.ingestion.jobs import JobQueue
 from docent.ingestion.parsing import check_supported
 from docent.ingestion.parsing.sniffing import sniff
 from docent.ingestion.quota import Reservation, UploadQuota
-from docent.redis_keys import KEYS
 from docent.search.backend import DocumentPage, DocumentQuery, SearchBackend
-from docent.search.records import record_to_dict
 from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)
 
-JOB_FUNCTION = "process_document"
 MAX_TAGS = 20
 MAX_TAG_CHARS = 64
 MAX_TITLE_CHARS = 300
@@ -53,12 +48,6 @@ _RECHECK_S = 5.0
 class UploadResult:
     document: DocumentRecord
     deduplicated: bool
-
-
-def job_id(document: DocumentRecord, attempt: int = 0) -> str:
-    """One job per document version: enqueuing it twice runs it once."""
-    suffix = f":r{attempt}" if attempt else ""
-    return f"doc:{document.id}:v{document.version}{suffix}"
 
 
 def clean_filename(name: str | None) -> str:
@@ -90,10 +79,9 @@ class DocumentService:
         backend: SearchBackend,
         blobs: BlobStore,
         events: EventBus,
-        queue: ArqRedis,
+        jobs: JobQueue,
         settings: IngestionSettings,
         *,
-        queue_name: str,
         scanner: ClamAV | None = None,
         answer_cache: AnswerCache | None = None,
         quota: UploadQuota | None = None,
@@ -101,9 +89,8 @@ class DocumentService:
         self._backend = backend
         self._blobs = blobs
         self._events = events
-        self._queue = queue
+        self._jobs = jobs
         self._settings = settings
-        self._queue_name = queue_name
         self._scanner = scanner
         self._answer_cache = answer_cache
         self._quota = quota
@@ -167,13 +154,13 @@ class DocumentService:
             # The index is down, Redis and the blob store are not: accept the upload, and
             # let the job write the record once the index is back.
             log.warning("search backend unavailable: upload %s queued with its record", record.id)
-            await self._enqueue(record, pending=True)
+            await self._jobs.enqueue(record, pending=True)
             return UploadResult(document=record, deduplicated=False)
         if stored.id != record.id:
             self._blobs.delete(record.id)
             await self._give_back(reservation)  # the owner had these bytes already
             return UploadResult(document=stored, deduplicated=True)
-        await self._enqueue(stored)
+        await self._jobs.enqueue(stored)
         return UploadResult(document=stored, deduplicated=False)
 
     async def _give_back(self, reservation: Reservation | None) -> None:
@@ -285,24 +272,8 @@ class DocumentService:
         )
         if not await self._backend.update_document(updated, expected_version=record.version):
             raise IngestionError(ErrorCode.CONFLICT, "the document changed meanwhile; try again")
-        await self._enqueue(updated)
+        await self._jobs.enqueue(updated)
         return updated
-
-    async def _enqueue(
-        self, record: DocumentRecord, attempt: int = 0, pending: bool = False
-    ) -> None:
-        current_job = job_id(record, attempt)
-        await self._queue.set(KEYS.job(record.id), current_job, ex=30 * 24 * 3600)
-        await self._queue.enqueue_job(
-            JOB_FUNCTION,
-            record.owner,
-            record.id,
-            record.version,
-            record_to_dict(record) if pending else None,
-            _job_id=current_job,
-            _queue_name=self._queue_name,
-        )
-        await self._events.publish(DocumentEvent.from_record(record))
 
     async def watch(self, owner: str | Access, document_id: str) -> AsyncIterator[DocumentEvent]:
         """The document's current state, then each change, until it is READY, FAILED or
@@ -336,36 +307,6 @@ class DocumentService:
                     continue
                 yield event
                 last = event
-
-    async def lost(self, *, stale_after_s: float) -> list[DocumentRecord]:
-        """Documents QUEUED or PROCESSING for longer than `stale_after_s` whose job is in no
-        queue: the job vanished (Redis lost it, or arq gave up after workers died)."""
-        stuck = await self._backend.documents_in_status(
-            [DocumentStatus.QUEUED, DocumentStatus.PROCESSING], older_than_s=stale_after_s
-        )
-        return [record for record in stuck if not await self._job_alive(record)]
-
-    async def requeue(self, record: DocumentRecord) -> int:
-        """Queue a lost document again; returns how many times this version was requeued."""
-        key = KEYS.requeued(record.id, record.version)
-        count = int(await self._queue.incr(key))
-        await self._queue.expire(key, 30 * 24 * 3600)
-        log.warning("re-queuing %s (%s, job lost, time %d)", record.id, record.status.value, count)
-        requeued = record.evolve(status=DocumentStatus.QUEUED)
-        if await self._backend.update_document(requeued, expected_version=record.version):
-            await self._enqueue(requeued, attempt=count)
-        return count
-
-    async def times_requeued(self, record: DocumentRecord) -> int:
-        value = await self._queue.get(KEYS.requeued(record.id, record.version))
-        return int(value or 0)
-
-    async def _job_alive(self, record: DocumentRecord) -> bool:
-        current = await self._queue.get(KEYS.job(record.id))
-        if current is None or not current.decode().startswith(job_id(record)):
-            return False
-        job = Job(current.decode(), self._queue, _queue_name=self._queue_name)
-        return await job.status() in (JobStatus.queued, JobStatus.deferred, JobStatus.in_progress)
 
 
 def check_sharing(access: Access, visibility: Visibility, group: str | None) -> str | None:
