@@ -102,6 +102,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             if settings.models.answer_cache
             else None
         )
+        # Cached answers go when the documents they were drawn from change.
+        documents_changed = answer_cache.invalidate if answer_cache is not None else None
         ingestion = settings.ingestion
         scanner = (
             ClamAV(ingestion.clamav_url, timeout=ingestion.clamav_timeout_s)
@@ -126,8 +128,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 jobs,
                 settings.ingestion,
                 scanner=scanner,
-                answer_cache=answer_cache,
                 quota=UploadQuota(queue.redis, limits, backend) if limits.has_quotas else None,
+                on_change=documents_changed,
             ),
             answers=AnswerService(
                 retriever,
@@ -139,7 +141,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 embedder=embedder,
             ),
             ingestor=Ingestor(
-                backend, embedder, blobs, events, settings.ingestion, answer_cache=answer_cache
+                backend, embedder, blobs, events, settings.ingestion, on_change=documents_changed
             ),
             jobs=jobs,
             limiter=RateLimiter(queue.redis, limits),

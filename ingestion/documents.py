@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from docent.answering.cache import AnswerCache
 from docent.domain import Access, DocumentRecord, DocumentStatus, Stage, Visibility
 from docent.errors import (
     ErrorCode,
@@ -26,7 +25,7 @@ from docent.errors import (
 )
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
-from docent.ingestion.events import DocumentEvent, EventBus
+from docent.ingestion.events import DocumentEvent, DocumentsChanged, EventBus
 from docent.ingestion.jobs import JobQueue
 from docent.ingestion.parsing import check_supported
 from docent.ingestion.parsing.sniffing import sniff
@@ -83,8 +82,8 @@ class DocumentService:
         settings: IngestionSettings,
         *,
         scanner: ClamAV | None = None,
-        answer_cache: AnswerCache | None = None,
         quota: UploadQuota | None = None,
+        on_change: DocumentsChanged | None = None,
     ) -> None:
         self._backend = backend
         self._blobs = blobs
@@ -92,8 +91,8 @@ class DocumentService:
         self._jobs = jobs
         self._settings = settings
         self._scanner = scanner
-        self._answer_cache = answer_cache
         self._quota = quota
+        self._on_change = on_change
 
     async def upload(
         self,
@@ -236,8 +235,8 @@ class DocumentService:
         updated = record.evolve(visibility=visibility, group=group)
         if not await self._backend.update_document(updated, expected_version=record.version):
             raise IngestionError(ErrorCode.CONFLICT, "the document changed meanwhile; try again")
-        if self._answer_cache is not None:  # who may see it changed: cached answers go
-            await self._answer_cache.invalidate(record.owner, record.group, group)
+        if self._on_change is not None:  # who may see it changed: cached answers go
+            await self._on_change(record.owner, record.group, group)
         return updated
 
     async def delete(self, owner: str | Access, document_id: str) -> DocumentRecord:
@@ -245,8 +244,8 @@ class DocumentService:
         owner = record.owner
         await self._backend.delete_document(owner, document_id)
         self._blobs.delete(document_id)
-        if self._answer_cache is not None:
-            await self._answer_cache.invalidate(owner, record.group)
+        if self._on_change is not None:
+            await self._on_change(owner, record.group)
         await self._events.publish(
             DocumentEvent(
                 document_id=document_id,
