@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, Stage, Visibility
 from docent.errors import (
+    Conflict,
     ErrorCode,
     Forbidden,
     IngestionError,
@@ -234,7 +235,7 @@ class DocumentService:
         record = await self.owned(access, document_id)
         updated = record.evolve(visibility=visibility, group=group)
         if not await self._backend.update_document(updated, expected_version=record.version):
-            raise IngestionError(ErrorCode.CONFLICT, "the document changed meanwhile; try again")
+            raise Conflict("the document changed meanwhile; try again")
         if self._on_change is not None:  # who may see it changed: cached answers go
             await self._on_change(record.owner, record.group, group)
         return updated
@@ -270,7 +271,7 @@ class DocumentService:
             error_message=None,
         )
         if not await self._backend.update_document(updated, expected_version=record.version):
-            raise IngestionError(ErrorCode.CONFLICT, "the document changed meanwhile; try again")
+            raise Conflict("the document changed meanwhile; try again")
         await self._jobs.enqueue(updated)
         return updated
 
