@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import KW_ONLY, dataclass
 
 from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
@@ -53,23 +54,16 @@ def job_id(document: DocumentRecord, attempt: int = 0) -> str:
     return f"doc:{document.id}:v{document.version}{suffix}"
 
 
+@dataclass(frozen=True)
 class JobQueue:
     """Ingestion jobs on the arq queue `queue_name`, and the documents whose job was lost."""
 
-    def __init__(
-        self,
-        redis: ArqRedis,
-        backend: SearchBackend,
-        events: EventBus,
-        *,
-        queue_name: str,
-        keys: RedisKeys = KEYS,
-    ) -> None:
-        self._redis = redis
-        self._backend = backend
-        self._events = events
-        self._queue_name = queue_name
-        self._keys = keys
+    redis: ArqRedis
+    backend: SearchBackend
+    events: EventBus
+    _: KW_ONLY
+    queue_name: str
+    keys: RedisKeys = KEYS
 
     async def enqueue(
         self, record: DocumentRecord, *, attempt: int = 0, pending: bool = False
@@ -77,17 +71,17 @@ class JobQueue:
         """Queue the job of `record`'s version and publish its QUEUED event. `pending`: the
         index was down when the upload came, so the job carries the record to write."""
         current_job = job_id(record, attempt)
-        await self._redis.set(self._keys.job(record.id), current_job, ex=_KEEP_S)
-        await self._redis.enqueue_job(
+        await self.redis.set(self.keys.job(record.id), current_job, ex=_KEEP_S)
+        await self.redis.enqueue_job(
             JOB_FUNCTION,
             record.owner,
             record.id,
             record.version,
             record_to_dict(record) if pending else None,
             _job_id=current_job,
-            _queue_name=self._queue_name,
+            _queue_name=self.queue_name,
         )
-        await self._events.publish(DocumentEvent.from_record(record))
+        await self.events.publish(DocumentEvent.from_record(record))
 
     async def recover(self, *, stale_after_s: float, fail: Fail) -> int:
         """Queue every lost document (see `lost`) again, or `fail` it when that already
@@ -108,32 +102,32 @@ class JobQueue:
     async def lost(self, *, stale_after_s: float) -> list[DocumentRecord]:
         """Documents QUEUED or PROCESSING for longer than `stale_after_s` whose job is in no
         queue: the job vanished (Redis lost it, or arq gave up after workers died)."""
-        stuck = await self._backend.documents_in_status(
+        stuck = await self.backend.documents_in_status(
             [DocumentStatus.QUEUED, DocumentStatus.PROCESSING], older_than_s=stale_after_s
         )
         return [record for record in stuck if not await self._alive(record)]
 
     async def requeue(self, record: DocumentRecord) -> int:
         """Queue a lost document again; returns how many times this version was requeued."""
-        key = self._keys.requeued(record.id, record.version)
-        count = int(await self._redis.incr(key))
-        await self._redis.expire(key, _KEEP_S)
+        key = self.keys.requeued(record.id, record.version)
+        count = int(await self.redis.incr(key))
+        await self.redis.expire(key, _KEEP_S)
         log.warning("re-queuing %s (%s, job lost, time %d)", record.id, record.status.value, count)
         requeued = record.evolve(status=DocumentStatus.QUEUED)
-        if await self._backend.update_document(requeued, expected_version=record.version):
+        if await self.backend.update_document(requeued, expected_version=record.version):
             await self.enqueue(requeued, attempt=count)
         return count
 
     async def times_requeued(self, record: DocumentRecord) -> int:
         """How many times the job of `record`'s version was lost and queued again."""
-        value = await self._redis.get(self._keys.requeued(record.id, record.version))
+        value = await self.redis.get(self.keys.requeued(record.id, record.version))
         return int(value or 0)
 
     async def _alive(self, record: DocumentRecord) -> bool:
-        current = await self._redis.get(self._keys.job(record.id))
+        current = await self.redis.get(self.keys.job(record.id))
         if current is None or not current.decode().startswith(job_id(record)):
             return False
-        job = Job(current.decode(), self._redis, _queue_name=self._queue_name)
+        job = Job(current.decode(), self.redis, _queue_name=self.queue_name)
         return await job.status() in _ALIVE
 
 
@@ -141,7 +135,7 @@ class Tries:
     """The tries of one job, counted in Redis (they must outlive a crashed worker)."""
 
     def __init__(self, redis: ArqRedis, job: str, *, keys: RedisKeys = KEYS) -> None:
-        self._redis = redis
+        self.redis = redis
         self._key = keys.tries(job)
 
     async def start(self) -> int:
@@ -156,8 +150,8 @@ class Tries:
         await self._count("transient")
 
     async def _count(self, field: str, *, add: int = 1) -> int:
-        value: int = await self._redis.hincrby(self._key, field, add)  # type: ignore[misc]
-        await self._redis.expire(self._key, _TRIES_KEEP_S)
+        value: int = await self.redis.hincrby(self._key, field, add)  # type: ignore[misc]
+        await self.redis.expire(self._key, _TRIES_KEEP_S)
         return value
 
 
