@@ -67,7 +67,8 @@ def _sentences(text: str) -> list[str]:
     text = str(text).strip()
     if not text:
         return []
-    out, start = [], 0
+    out: list[str] = []
+    start = 0
     for end in _SENTENCE_END.finditer(text):
         previous = text[start : end.start()].rstrip("\"'”’)]").split()
         last = previous[-1].rstrip(".").lower() if previous else ""
@@ -80,7 +81,7 @@ def _sentences(text: str) -> list[str]:
 
 
 def _tags(text: str) -> list[tuple[str, str]]:
-    tags = []
+    tags: list[tuple[str, str]] = []
     previous = ""
     for word in _words(text):
         lower = word.lower()
