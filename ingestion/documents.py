@@ -31,7 +31,7 @@ from docent.ingestion.jobs import JobQueue
 from docent.ingestion.parsing import check_supported
 from docent.ingestion.parsing.sniffing import sniff
 from docent.ingestion.quota import Reservation, UploadQuota
-from docent.search.backend import DocumentPage, DocumentQuery, SearchBackend
+from docent.search.backend import DocumentCatalog, DocumentPage, DocumentQuery
 from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def clean_tags(tags: Sequence[str] | None) -> tuple[str, ...]:
 class DocumentService:
     def __init__(
         self,
-        backend: SearchBackend,
+        catalog: DocumentCatalog,
         blobs: BlobStore,
         events: EventBus,
         jobs: JobQueue,
@@ -86,7 +86,7 @@ class DocumentService:
         quota: UploadQuota | None = None,
         on_change: DocumentsChanged | None = None,
     ) -> None:
-        self._backend = backend
+        self._catalog = catalog
         self._blobs = blobs
         self._events = events
         self._jobs = jobs
@@ -149,7 +149,7 @@ class DocumentService:
             await self._give_back(reservation)
             raise
         try:
-            stored = await self._backend.insert_document(record)
+            stored = await self._catalog.insert_document(record)
         except SearchUnavailable:
             # The index is down, Redis and the blob store are not: accept the upload, and
             # let the job write the record once the index is back.
@@ -193,27 +193,27 @@ class DocumentService:
 
     async def find(self, reader: str | Access, document_id: str) -> DocumentRecord | None:
         """The document, or None when the reader cannot see it (or it does not exist)."""
-        return await self._backend.get_document(reader, document_id)
+        return await self._catalog.get_document(reader, document_id)
 
     async def find_many(self, reader: str | Access, ids: Sequence[str]) -> list[DocumentRecord]:
         """Those of `ids` the reader can see, in one call (the documents behind hits)."""
-        return await self._backend.get_documents(reader, ids)
+        return await self._catalog.get_documents(reader, ids)
 
     async def page(
         self, reader: str | Access, query: DocumentQuery, *, first: int, after: str | None
     ) -> DocumentPage:
         """A page of the documents the reader can see, newest first, with the total."""
-        return await self._backend.list_documents(reader, query, first=first, after=after)
+        return await self._catalog.list_documents(reader, query, first=first, after=after)
 
     async def count(self, reader: str | Access) -> int:
         """How many documents the reader can see."""
-        page = await self._backend.list_documents(reader, DocumentQuery(), first=0, after=None)
+        page = await self._catalog.list_documents(reader, DocumentQuery(), first=0, after=None)
         return page.total
 
     async def get(self, reader: str | Access, document_id: str) -> DocumentRecord:
         """The document, if the reader may see it; another user's document is NOT_FOUND,
         exactly as one that does not exist."""
-        record = await self._backend.get_document(reader, document_id)
+        record = await self._catalog.get_document(reader, document_id)
         if record is None:
             raise NotFound("no document with this id", field="id")
         return record
@@ -234,7 +234,7 @@ class DocumentService:
         group = check_sharing(access, visibility, group)
         record = await self.owned(access, document_id)
         updated = record.evolve(visibility=visibility, group=group)
-        if not await self._backend.update_document(updated, expected_version=record.version):
+        if not await self._catalog.update_document(updated, expected_version=record.version):
             raise Conflict("the document changed meanwhile; try again")
         if self._on_change is not None:  # who may see it changed: cached answers go
             await self._on_change(record.owner, record.group, group)
@@ -243,7 +243,7 @@ class DocumentService:
     async def delete(self, owner: str | Access, document_id: str) -> DocumentRecord:
         record = await self.owned(owner, document_id)
         owner = record.owner
-        await self._backend.delete_document(owner, document_id)
+        await self._catalog.delete_document(owner, document_id)
         self._blobs.delete(document_id)
         if self._on_change is not None:
             await self._on_change(owner, record.group)
@@ -270,7 +270,7 @@ class DocumentService:
             error_code=None,
             error_message=None,
         )
-        if not await self._backend.update_document(updated, expected_version=record.version):
+        if not await self._catalog.update_document(updated, expected_version=record.version):
             raise Conflict("the document changed meanwhile; try again")
         await self._jobs.enqueue(updated)
         return updated
@@ -280,7 +280,7 @@ class DocumentService:
         deleted. Subscribes before reading the state, so nothing falls in between."""
         await self.get(owner, document_id)
         async with self._events.subscribe(document_id) as subscription:
-            record = await self._backend.get_document(owner, document_id)
+            record = await self._catalog.get_document(owner, document_id)
             if record is None:
                 return
             snapshot = await self._events.snapshot(document_id)
@@ -296,7 +296,7 @@ class DocumentService:
             while not last.terminal:
                 event = await subscription.next(_RECHECK_S)
                 if event is None:
-                    record = await self._backend.get_document(owner, document_id)
+                    record = await self._catalog.get_document(owner, document_id)
                     if record is None:
                         event = DocumentEvent(document_id, last.status, Stage.DELETED, last.version)
                     elif record.status != last.status or record.version != last.version:

@@ -28,7 +28,7 @@ from docent.domain import DocumentRecord, DocumentStatus
 from docent.errors import ErrorCode
 from docent.ingestion.events import DocumentEvent, EventBus
 from docent.redis_keys import KEYS, RedisKeys
-from docent.search.backend import SearchBackend
+from docent.search.backend import DocumentCatalog
 from docent.search.records import record_to_dict
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class JobQueue:
     """Ingestion jobs on the arq queue `queue_name`, and the documents whose job was lost."""
 
     redis: ArqRedis
-    backend: SearchBackend
+    catalog: DocumentCatalog
     events: EventBus
     _: KW_ONLY
     queue_name: str
@@ -102,7 +102,7 @@ class JobQueue:
     async def lost(self, *, stale_after_s: float) -> list[DocumentRecord]:
         """Documents QUEUED or PROCESSING for longer than `stale_after_s` whose job is in no
         queue: the job vanished (Redis lost it, or arq gave up after workers died)."""
-        stuck = await self.backend.documents_in_status(
+        stuck = await self.catalog.documents_in_status(
             [DocumentStatus.QUEUED, DocumentStatus.PROCESSING], older_than_s=stale_after_s
         )
         return [record for record in stuck if not await self._alive(record)]
@@ -114,7 +114,7 @@ class JobQueue:
         await self.redis.expire(key, _KEEP_S)
         log.warning("re-queuing %s (%s, job lost, time %d)", record.id, record.status.value, count)
         requeued = record.evolve(status=DocumentStatus.QUEUED)
-        if await self.backend.update_document(requeued, expected_version=record.version):
+        if await self.catalog.update_document(requeued, expected_version=record.version):
             await self.enqueue(requeued, attempt=count)
         return count
 

@@ -14,17 +14,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 
 from docent.errors import RateLimited, SearchUnavailable
 from docent.limits import SETTING, LimitsConfig
 from docent.redis_keys import KEYS, RedisKeys
+from docent.search.backend import DocumentCatalog, DocumentQuery
 from docent.units import format_bytes, format_wait
-
-if TYPE_CHECKING:
-    from docent.search.backend import SearchBackend
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +61,14 @@ class UploadQuota:
         self,
         redis: Redis,
         config: LimitsConfig,
-        backend: SearchBackend,
+        catalog: DocumentCatalog,
         *,
         keys: RedisKeys = KEYS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self._redis = redis
-        self._backend = backend
+        self._catalog = catalog
         self._keys = keys
         self._clock = clock
         self._reserve = redis.register_script(_RESERVE)
@@ -106,10 +103,8 @@ class UploadQuota:
                 )
 
     async def _check_documents(self, owner: str, limit: int) -> None:
-        from docent.search.backend import DocumentQuery
-
         try:
-            page = await self._backend.list_documents(owner, DocumentQuery(), first=0, after=None)
+            page = await self._catalog.list_documents(owner, DocumentQuery(), first=0, after=None)
         except SearchUnavailable:
             # Uploads are accepted while the index is down (the job writes the record later).
             log.warning("document quota not checked: the search backend is unavailable")
