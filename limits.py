@@ -1,5 +1,6 @@
 """Rate limits and upload quotas (DOCENT_RATE_LIMITS), shared by every docent process
-through Redis.
+through Redis: the setting's syntax, and the API's rate limiter. The upload quotas are
+enforced by `ingestion/quota.py`.
 
 Syntax: `off`, or items separated by `;` (or `,`), each `name=value`:
 
@@ -38,8 +39,7 @@ socket already open in `runtime.queue.redis`. Here one Lua script does it all in
 trip, atomically across API processes: GCRA (the generic cell rate algorithm, a token
 bucket kept as one timestamp per key, so O(1) memory however large the limit), with Redis's
 own clock (`TIME`), so the API processes' clocks do not matter. The time to wait is exact:
-the script computes when the bucket will hold the request. Upload bytes are a counter per
-user and UTC window, checked and incremented by one script.
+the script computes when the bucket will hold the request.
 
 When Redis cannot be reached, rate limits let requests through (and log it): search and
 answers do not need Redis, and an outage of the limiter should not become an outage of the
@@ -53,21 +53,16 @@ import ipaddress
 import logging
 import math
 import re
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from docent.errors import RateLimited, SearchUnavailable
+from docent.errors import RateLimited
 from docent.redis_keys import KEYS, RedisKeys
 from docent.units import format_bytes, format_wait
-
-if TYPE_CHECKING:
-    from docent.search.backend import SearchBackend
 
 log = logging.getLogger(__name__)
 
@@ -354,25 +349,6 @@ end
 return {0, 0}
 """
 
-# KEYS[1]: the owner's byte counter for the current window. ARGV: size, limit, ttl (ms).
-# Returns {1, used after} when counted, {0, used} when the size does not fit.
-_RESERVE = """
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local size = tonumber(ARGV[1])
-if used + size > tonumber(ARGV[2]) then return {0, used} end
-used = redis.call('INCRBY', KEYS[1], size)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {1, used}
-"""
-
-# KEYS[1]: a byte counter. ARGV[1]: bytes to give back (only if the window still exists).
-_RELEASE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.call('DECRBY', KEYS[1], ARGV[1])
-end
-return 0
-"""
-
 _REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
@@ -418,108 +394,3 @@ class RateLimiter:
             f"{bucket.value}); try again in {format_wait(retry_after)}",
             retry_after=retry_after,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """Bytes counted against a quota window; given back when the upload is not kept."""
-
-    key: str
-    size: int
-
-
-class UploadQuota:
-    """Per owner: bytes uploaded per window (a counter in Redis) and documents stored (the
-    search backend's count)."""
-
-    def __init__(
-        self,
-        redis: Redis,
-        config: LimitsConfig,
-        backend: SearchBackend,
-        *,
-        keys: RedisKeys = KEYS,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.config = config
-        self._redis = redis
-        self._backend = backend
-        self._keys = keys
-        self._clock = clock
-        self._reserve = redis.register_script(_RESERVE)
-        self._release = redis.register_script(_RELEASE)
-
-    @property
-    def enabled(self) -> bool:
-        return self.config.has_quotas
-
-    def _window(self, now: float) -> tuple[str, float]:
-        """The current window's id and the seconds until it ends."""
-        assert self.config.upload_bytes is not None
-        period = self.config.upload_bytes.period.seconds
-        index = math.floor(now / period)
-        return str(index), (index + 1) * period - now
-
-    async def check(self, owner: str) -> None:
-        """Before reading an upload: refuse at once when the owner stores as many documents
-        as allowed, or has used up the bytes of this window."""
-        if self.config.documents is not None:
-            await self._check_documents(owner, self.config.documents)
-        quota = self.config.upload_bytes
-        if quota is not None:
-            window, remaining_s = self._window(self._clock())
-            used = int(await self._redis.get(self._key(owner, window)) or 0)
-            if used >= quota.limit:
-                raise RateLimited(
-                    f"you have uploaded {format_bytes(used)}, your quota of "
-                    f"{quota.describe()} ({SETTING} upload_bytes); try again in "
-                    f"{format_wait(remaining_s)}",
-                    retry_after=remaining_s,
-                )
-
-    async def _check_documents(self, owner: str, limit: int) -> None:
-        from docent.search.backend import DocumentQuery
-
-        try:
-            page = await self._backend.list_documents(owner, DocumentQuery(), first=0, after=None)
-        except SearchUnavailable:
-            # Uploads are accepted while the index is down (the job writes the record later).
-            log.warning("document quota not checked: the search backend is unavailable")
-            return
-        if page.total >= limit:
-            raise RateLimited(
-                f"you store {page.total} documents, the most allowed ({SETTING} documents="
-                f"{limit}); delete some to upload more"
-            )
-
-    async def reserve(self, owner: str, size: int) -> Reservation | None:
-        """Count `size` bytes against the owner's window, or raise RateLimited when they do
-        not fit (counting nothing)."""
-        quota = self.config.upload_bytes
-        if quota is None:
-            return None
-        window, remaining_s = self._window(self._clock())
-        key = self._key(owner, window)
-        ttl_ms = math.ceil((remaining_s + 3600) * 1000)
-        counted, used = await self._reserve(keys=[key], args=[size, quota.limit, ttl_ms])
-        if int(counted):
-            return Reservation(key, size)
-        if size > quota.limit:
-            raise RateLimited(
-                f"this file ({format_bytes(size)}) is larger than your whole upload quota of "
-                f"{quota.describe()} ({SETTING} upload_bytes)"
-            )
-        raise RateLimited(
-            f"this file ({format_bytes(size)}) would take you over your upload quota of "
-            f"{quota.describe()} ({SETTING} upload_bytes; {format_bytes(int(used))} used); "
-            f"try again in {format_wait(remaining_s)}",
-            retry_after=remaining_s,
-        )
-
-    async def release(self, reservation: Reservation | None) -> None:
-        """Give bytes back: the upload was a copy of a document the owner has, or failed."""
-        if reservation is not None:
-            await self._release(keys=[reservation.key], args=[reservation.size])
-
-    def _key(self, owner: str, window: str) -> str:
-        return self._keys.upload_bytes(owner, window)

@@ -19,10 +19,12 @@ from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.events import EventBus
-from docent.ingestion.offline_nlp import configure_offline
+from docent.ingestion.jobs import JobQueue
+from docent.ingestion.parsing.offline_nlp import configure_offline
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
-from docent.limits import RateLimiter, UploadQuota, parse_limits
+from docent.ingestion.quota import UploadQuota
+from docent.limits import RateLimiter, parse_limits
 from docent.providers.base import ProviderRegistry
 from docent.providers.chains import RerankerChain
 from docent.providers.embedding import CachedEmbedder
@@ -50,6 +52,7 @@ class Runtime:
     documents: DocumentService
     answers: AnswerService
     ingestor: Ingestor
+    jobs: JobQueue
     limiter: RateLimiter
     scanner: ClamAV | None = None
     providers: ProviderRegistry | None = None
@@ -99,12 +102,15 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             if settings.models.answer_cache
             else None
         )
+        # Cached answers go when the documents they were drawn from change.
+        documents_changed = answer_cache.invalidate if answer_cache is not None else None
         ingestion = settings.ingestion
         scanner = (
             ClamAV(ingestion.clamav_url, timeout=ingestion.clamav_timeout_s)
             if ingestion.clamav_url
             else None
         )
+        jobs = JobQueue(queue.redis, backend, events, queue_name=settings.queue.queue_name)
         yield Runtime(
             settings=settings,
             backend=backend,
@@ -119,12 +125,11 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 backend,
                 blobs,
                 events,
-                queue.redis,
+                jobs,
                 settings.ingestion,
-                queue_name=settings.queue.queue_name,
                 scanner=scanner,
-                answer_cache=answer_cache,
                 quota=UploadQuota(queue.redis, limits, backend) if limits.has_quotas else None,
+                on_change=documents_changed,
             ),
             answers=AnswerService(
                 retriever,
@@ -136,8 +141,9 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 embedder=embedder,
             ),
             ingestor=Ingestor(
-                backend, embedder, blobs, events, settings.ingestion, answer_cache=answer_cache
+                backend, embedder, blobs, events, settings.ingestion, on_change=documents_changed
             ),
+            jobs=jobs,
             limiter=RateLimiter(queue.redis, limits),
             providers=providers,
             scanner=scanner,

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-if TYPE_CHECKING:
-    from docent.ingestion.parsing import ParseLimits
+from docent.urls import clamd_address
 
 _COMMON = SettingsConfigDict(
     env_prefix="DOCENT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -94,7 +93,7 @@ class IngestionSettings(BaseSettings):
     chunk_size: int = Field(default=1000, ge=200)
     chunk_overlap: int = Field(default=100, ge=0)
     embed_batch_size: int = Field(default=16, ge=1)
-    # Each document is parsed in a child process under these limits (isolation.py); a
+    # Each document is parsed in a child process under these limits (parsing/isolation.py); a
     # document over a limit fails with TIMEOUT or TOO_LARGE, and the worker goes on.
     parse_timeout_s: float = Field(default=900.0, gt=0)
     parse_memory_mb: int = Field(default=2048, ge=64)
@@ -113,26 +112,12 @@ class IngestionSettings(BaseSettings):
     def _check_clamav_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        from docent.ingestion.clamav import parse_url
-
-        parse_url(value)
+        clamd_address(value)
         return value.strip()
 
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
-
-    def parse_limits(self) -> ParseLimits:
-        from docent.ingestion.parsing import ParseLimits
-
-        return ParseLimits(
-            max_pages=self.max_pages,
-            max_chars=self.max_chars,
-            max_image_pixels=self.max_image_pixels,
-            max_unpacked_bytes=self.max_unpacked_mb * 1024 * 1024,
-            ocr_languages=self.ocr_languages,
-            ocr_dpi=self.ocr_dpi,
-        )
 
 
 RerankerName = Literal["cohere", "local", "none"]

@@ -21,9 +21,8 @@ import threading
 import time
 from pathlib import Path
 
-from docent.ingestion import sniffing
-from docent.ingestion.isolation import Isolation, parse_isolated
-from docent.ingestion.parsing import ParseLimits
+from docent.ingestion.parsing import ParseLimits, sniffing
+from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 
 from common import machine, median, running_server, subscribe, upload
 from corpus import load_scifact

@@ -33,13 +33,12 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import unquote, urlsplit
 
 from docent.units import format_bytes
+from docent.urls import clamd_address
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 3310
 _MAX_REPLY = 64 * 1024  # a reply is one short line; anything longer is not clamd
 _SIZE_LIMIT_REPLY = "INSTREAM size limit exceeded"
 
@@ -70,34 +69,6 @@ class ScanResult:
     signature: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Address:
-    host: str | None = None
-    port: int | None = None
-    path: str | None = None
-
-
-def parse_url(url: str) -> _Address:
-    """`tcp://host[:port]` or `unix:///absolute/path`; ValueError for anything else."""
-    parts = urlsplit(url.strip())
-    if parts.scheme == "tcp":
-        try:
-            port = parts.port
-        except ValueError:
-            raise ValueError(f"{url!r}: the port is not a number from 0 to 65535") from None
-        if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise ValueError(f"{url!r}: expected tcp://host:port, e.g. tcp://127.0.0.1:3310")
-        return _Address(host=parts.hostname, port=DEFAULT_PORT if port is None else port)
-    if parts.scheme == "unix":
-        path = unquote(parts.path)
-        if parts.netloc not in ("", "localhost") or not path.startswith("/") or parts.query:
-            raise ValueError(
-                f"{url!r}: expected unix:///absolute/path, e.g. unix:///run/clamav/clamd.ctl"
-            )
-        return _Address(path=path)
-    raise ValueError(f"{url!r}: a clamd address is tcp://host:port or unix:///path/to/clamd.ctl")
-
-
 def _open(path: Path) -> BinaryIO:
     return Path(path).open("rb")
 
@@ -116,7 +87,7 @@ class ClamAV:
         self.url = url.strip()
         self.timeout = timeout
         self.chunk_size = chunk_size
-        self._address = parse_url(url)
+        self._address = clamd_address(url)
 
     def __repr__(self) -> str:
         return f"ClamAV({self.url!r})"

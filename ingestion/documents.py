@@ -3,7 +3,7 @@
 An upload returns as soon as the file is stored and its job queued; the work happens in
 a worker. The record is written before the job is queued, so a job never looks for a
 document that does not exist; a document whose job is lost is found again by the
-workers' recovery cron (`worker.recover_lost_jobs`).
+workers' recovery cron (`jobs.JobQueue.recover`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from arq.connections import ArqRedis
-from arq.jobs import Job, JobStatus
-
-from docent.answering.cache import AnswerCache
 from docent.domain import Access, DocumentRecord, DocumentStatus, Stage, Visibility
 from docent.errors import (
+    Conflict,
     ErrorCode,
     Forbidden,
     IngestionError,
@@ -29,18 +26,16 @@ from docent.errors import (
 )
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
-from docent.ingestion.events import DocumentEvent, EventBus
+from docent.ingestion.events import DocumentEvent, DocumentsChanged, EventBus
+from docent.ingestion.jobs import JobQueue
 from docent.ingestion.parsing import check_supported
-from docent.ingestion.sniffing import sniff
-from docent.limits import Reservation, UploadQuota
-from docent.redis_keys import KEYS
-from docent.search.backend import DocumentPage, DocumentQuery, SearchBackend
-from docent.search.records import record_to_dict
+from docent.ingestion.parsing.sniffing import sniff
+from docent.ingestion.quota import Reservation, UploadQuota
+from docent.search.backend import DocumentCatalog, DocumentPage, DocumentQuery
 from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)
 
-JOB_FUNCTION = "process_document"
 MAX_TAGS = 20
 MAX_TAG_CHARS = 64
 MAX_TITLE_CHARS = 300
@@ -53,12 +48,6 @@ _RECHECK_S = 5.0
 class UploadResult:
     document: DocumentRecord
     deduplicated: bool
-
-
-def job_id(document: DocumentRecord, attempt: int = 0) -> str:
-    """One job per document version: enqueuing it twice runs it once."""
-    suffix = f":r{attempt}" if attempt else ""
-    return f"doc:{document.id}:v{document.version}{suffix}"
 
 
 def clean_filename(name: str | None) -> str:
@@ -87,26 +76,24 @@ def clean_tags(tags: Sequence[str] | None) -> tuple[str, ...]:
 class DocumentService:
     def __init__(
         self,
-        backend: SearchBackend,
+        catalog: DocumentCatalog,
         blobs: BlobStore,
         events: EventBus,
-        queue: ArqRedis,
+        jobs: JobQueue,
         settings: IngestionSettings,
         *,
-        queue_name: str,
         scanner: ClamAV | None = None,
-        answer_cache: AnswerCache | None = None,
         quota: UploadQuota | None = None,
+        on_change: DocumentsChanged | None = None,
     ) -> None:
-        self._backend = backend
+        self._catalog = catalog
         self._blobs = blobs
         self._events = events
-        self._queue = queue
+        self._jobs = jobs
         self._settings = settings
-        self._queue_name = queue_name
         self._scanner = scanner
-        self._answer_cache = answer_cache
         self._quota = quota
+        self._on_change = on_change
 
     async def upload(
         self,
@@ -162,18 +149,18 @@ class DocumentService:
             await self._give_back(reservation)
             raise
         try:
-            stored = await self._backend.insert_document(record)
+            stored = await self._catalog.insert_document(record)
         except SearchUnavailable:
             # The index is down, Redis and the blob store are not: accept the upload, and
             # let the job write the record once the index is back.
             log.warning("search backend unavailable: upload %s queued with its record", record.id)
-            await self._enqueue(record, pending=True)
+            await self._jobs.enqueue(record, pending=True)
             return UploadResult(document=record, deduplicated=False)
         if stored.id != record.id:
             self._blobs.delete(record.id)
             await self._give_back(reservation)  # the owner had these bytes already
             return UploadResult(document=stored, deduplicated=True)
-        await self._enqueue(stored)
+        await self._jobs.enqueue(stored)
         return UploadResult(document=stored, deduplicated=False)
 
     async def _give_back(self, reservation: Reservation | None) -> None:
@@ -206,27 +193,27 @@ class DocumentService:
 
     async def find(self, reader: str | Access, document_id: str) -> DocumentRecord | None:
         """The document, or None when the reader cannot see it (or it does not exist)."""
-        return await self._backend.get_document(reader, document_id)
+        return await self._catalog.get_document(reader, document_id)
 
     async def find_many(self, reader: str | Access, ids: Sequence[str]) -> list[DocumentRecord]:
         """Those of `ids` the reader can see, in one call (the documents behind hits)."""
-        return await self._backend.get_documents(reader, ids)
+        return await self._catalog.get_documents(reader, ids)
 
     async def page(
         self, reader: str | Access, query: DocumentQuery, *, first: int, after: str | None
     ) -> DocumentPage:
         """A page of the documents the reader can see, newest first, with the total."""
-        return await self._backend.list_documents(reader, query, first=first, after=after)
+        return await self._catalog.list_documents(reader, query, first=first, after=after)
 
     async def count(self, reader: str | Access) -> int:
         """How many documents the reader can see."""
-        page = await self._backend.list_documents(reader, DocumentQuery(), first=0, after=None)
+        page = await self._catalog.list_documents(reader, DocumentQuery(), first=0, after=None)
         return page.total
 
     async def get(self, reader: str | Access, document_id: str) -> DocumentRecord:
         """The document, if the reader may see it; another user's document is NOT_FOUND,
         exactly as one that does not exist."""
-        record = await self._backend.get_document(reader, document_id)
+        record = await self._catalog.get_document(reader, document_id)
         if record is None:
             raise NotFound("no document with this id", field="id")
         return record
@@ -247,19 +234,19 @@ class DocumentService:
         group = check_sharing(access, visibility, group)
         record = await self.owned(access, document_id)
         updated = record.evolve(visibility=visibility, group=group)
-        if not await self._backend.update_document(updated, expected_version=record.version):
-            raise IngestionError(ErrorCode.CONFLICT, "the document changed meanwhile; try again")
-        if self._answer_cache is not None:  # who may see it changed: cached answers go
-            await self._answer_cache.invalidate(record.owner, record.group, group)
+        if not await self._catalog.update_document(updated, expected_version=record.version):
+            raise Conflict("the document changed meanwhile; try again")
+        if self._on_change is not None:  # who may see it changed: cached answers go
+            await self._on_change(record.owner, record.group, group)
         return updated
 
     async def delete(self, owner: str | Access, document_id: str) -> DocumentRecord:
         record = await self.owned(owner, document_id)
         owner = record.owner
-        await self._backend.delete_document(owner, document_id)
+        await self._catalog.delete_document(owner, document_id)
         self._blobs.delete(document_id)
-        if self._answer_cache is not None:
-            await self._answer_cache.invalidate(owner, record.group)
+        if self._on_change is not None:
+            await self._on_change(owner, record.group)
         await self._events.publish(
             DocumentEvent(
                 document_id=document_id,
@@ -283,33 +270,17 @@ class DocumentService:
             error_code=None,
             error_message=None,
         )
-        if not await self._backend.update_document(updated, expected_version=record.version):
-            raise IngestionError(ErrorCode.CONFLICT, "the document changed meanwhile; try again")
-        await self._enqueue(updated)
+        if not await self._catalog.update_document(updated, expected_version=record.version):
+            raise Conflict("the document changed meanwhile; try again")
+        await self._jobs.enqueue(updated)
         return updated
-
-    async def _enqueue(
-        self, record: DocumentRecord, attempt: int = 0, pending: bool = False
-    ) -> None:
-        current_job = job_id(record, attempt)
-        await self._queue.set(KEYS.job(record.id), current_job, ex=30 * 24 * 3600)
-        await self._queue.enqueue_job(
-            JOB_FUNCTION,
-            record.owner,
-            record.id,
-            record.version,
-            record_to_dict(record) if pending else None,
-            _job_id=current_job,
-            _queue_name=self._queue_name,
-        )
-        await self._events.publish(DocumentEvent.from_record(record))
 
     async def watch(self, owner: str | Access, document_id: str) -> AsyncIterator[DocumentEvent]:
         """The document's current state, then each change, until it is READY, FAILED or
         deleted. Subscribes before reading the state, so nothing falls in between."""
         await self.get(owner, document_id)
         async with self._events.subscribe(document_id) as subscription:
-            record = await self._backend.get_document(owner, document_id)
+            record = await self._catalog.get_document(owner, document_id)
             if record is None:
                 return
             snapshot = await self._events.snapshot(document_id)
@@ -325,7 +296,7 @@ class DocumentService:
             while not last.terminal:
                 event = await subscription.next(_RECHECK_S)
                 if event is None:
-                    record = await self._backend.get_document(owner, document_id)
+                    record = await self._catalog.get_document(owner, document_id)
                     if record is None:
                         event = DocumentEvent(document_id, last.status, Stage.DELETED, last.version)
                     elif record.status != last.status or record.version != last.version:
@@ -336,36 +307,6 @@ class DocumentService:
                     continue
                 yield event
                 last = event
-
-    async def lost(self, *, stale_after_s: float) -> list[DocumentRecord]:
-        """Documents QUEUED or PROCESSING for longer than `stale_after_s` whose job is in no
-        queue: the job vanished (Redis lost it, or arq gave up after workers died)."""
-        stuck = await self._backend.documents_in_status(
-            [DocumentStatus.QUEUED, DocumentStatus.PROCESSING], older_than_s=stale_after_s
-        )
-        return [record for record in stuck if not await self._job_alive(record)]
-
-    async def requeue(self, record: DocumentRecord) -> int:
-        """Queue a lost document again; returns how many times this version was requeued."""
-        key = KEYS.requeued(record.id, record.version)
-        count = int(await self._queue.incr(key))
-        await self._queue.expire(key, 30 * 24 * 3600)
-        log.warning("re-queuing %s (%s, job lost, time %d)", record.id, record.status.value, count)
-        requeued = record.evolve(status=DocumentStatus.QUEUED)
-        if await self._backend.update_document(requeued, expected_version=record.version):
-            await self._enqueue(requeued, attempt=count)
-        return count
-
-    async def times_requeued(self, record: DocumentRecord) -> int:
-        value = await self._queue.get(KEYS.requeued(record.id, record.version))
-        return int(value or 0)
-
-    async def _job_alive(self, record: DocumentRecord) -> bool:
-        current = await self._queue.get(KEYS.job(record.id))
-        if current is None or not current.decode().startswith(job_id(record)):
-            return False
-        job = Job(current.decode(), self._queue, _queue_name=self._queue_name)
-        return await job.status() in (JobStatus.queued, JobStatus.deferred, JobStatus.in_progress)
 
 
 def check_sharing(access: Access, visibility: Visibility, group: str | None) -> str | None:

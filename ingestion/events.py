@@ -1,6 +1,7 @@
 """Progress events of ingestion, through Redis so that API and workers may be different
 processes: each event is published on the document's channel and kept as its latest
-snapshot, so that a subscriber who arrives late first gets the current state."""
+snapshot, so that a subscriber who arrives late first gets the current state. And the
+"documents changed" callback, for what depends on an owner's documents (cached answers)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -23,6 +25,14 @@ log = logging.getLogger(__name__)
 
 _SNAPSHOT_TTL_S = 7 * 24 * 3600
 TERMINAL_STAGES = frozenset({Stage.READY, Stage.FAILED, Stage.DELETED})
+
+
+class DocumentsChanged(Protocol):
+    """Called when what an owner's documents say, or who may see them, changed (a document
+    READY, FAILED, deleted or shared otherwise), with the owner and the groups the change
+    is visible to (None for no group). Wired to the answer cache's `invalidate`."""
+
+    async def __call__(self, owner: str, *groups: str | None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

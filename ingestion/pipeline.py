@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering.cache import AnswerCache
 from docent.domain import DocumentRecord, DocumentStatus, IndexedChunk, Stage, utcnow
 from docent.errors import DocentError, ErrorCode, IngestionError
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.chunking import chunk_elements
-from docent.ingestion.events import DocumentEvent, EventBus
-from docent.ingestion.isolation import Isolation, parse_isolated
+from docent.ingestion.events import DocumentEvent, DocumentsChanged, EventBus
+from docent.ingestion.parsing import ParseLimits
+from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 from docent.roles import Embedder
 from docent.search.backend import SearchBackend
 from docent.settings import IngestionSettings
@@ -45,7 +45,7 @@ class Ingestor:
     events: EventBus
     settings: IngestionSettings
     #: Told when a document's chunks change (READY or FAILED), so cached answers go.
-    answer_cache: AnswerCache | None = None
+    on_change: DocumentsChanged | None = None
 
     async def process(
         self, owner: str, document_id: str, version: int, pending: DocumentRecord | None = None
@@ -110,7 +110,7 @@ class Ingestor:
         parsed = await parse_isolated(
             path,
             record.mime_type,
-            limits=self.settings.parse_limits(),
+            limits=ParseLimits.of(self.settings),
             isolation=Isolation(
                 timeout_s=self.settings.parse_timeout_s, memory_mb=self.settings.parse_memory_mb
             ),
@@ -174,8 +174,8 @@ class Ingestor:
         await self._publish(failed, Stage.FAILED)
 
     async def _documents_changed(self, record: DocumentRecord) -> None:
-        if self.answer_cache is not None:
-            await self.answer_cache.invalidate(record.owner, record.group)
+        if self.on_change is not None:
+            await self.on_change(record.owner, record.group)
 
     async def _publish(
         self,

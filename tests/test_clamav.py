@@ -28,8 +28,8 @@ from docent.ingestion.clamav import (
     ScanFailed,
     ScannerUnavailable,
     ScanResult,
-    parse_url,
 )
+from docent.urls import clamd_address
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "clamd.py"
@@ -360,10 +360,10 @@ async def test_ping_wants_pong(fake: Any) -> None:
 
 
 def test_urls() -> None:
-    assert parse_url("tcp://127.0.0.1:3311").port == 3311
-    assert parse_url("tcp://clamav").port == 3310
-    assert parse_url("tcp://[::1]:3310").host == "::1"
-    assert parse_url("unix:///run/clamav/clamd.ctl").path == "/run/clamav/clamd.ctl"
+    assert clamd_address("tcp://127.0.0.1:3311").port == 3311
+    assert clamd_address("tcp://clamav").port == 3310
+    assert clamd_address("tcp://[::1]:3310").host == "::1"
+    assert clamd_address("unix:///run/clamav/clamd.ctl").path == "/run/clamav/clamd.ctl"
     for bad in ("http://127.0.0.1:3310", "tcp://:3310", "tcp://h:99999", "unix://clamd.ctl", "x"):
         with pytest.raises(ValueError):
             ClamAV(bad)

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion import sniffing
 from docent.ingestion.documents import clean_filename, clean_tags
-from docent.ingestion.parsing import looks_like_heading
-from docent.ingestion.text import decode_text, detect_encoding, unwrap_lines
+from docent.ingestion.parsing import sniffing
+from docent.ingestion.parsing.elements import looks_like_heading
+from docent.ingestion.parsing.text import decode_text, detect_encoding, unwrap_lines
 
 from conftest import DATASETS
 from samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf

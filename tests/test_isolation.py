@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion import sniffing
-from docent.ingestion.isolation import Isolation, parse_isolated
-from docent.ingestion.parsing import ParseLimits
+from docent.ingestion.parsing import ParseLimits, sniffing
+from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 
 from samples import WARRANTY_PDF_PAGES, make_docx, make_pdf
 

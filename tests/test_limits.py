@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from docent.api.query_limits import MAX_COST
 from docent.errors import RateLimited
+from docent.ingestion.quota import UploadQuota
 from docent.limits import (
     OFF,
     RECOMMENDED,
@@ -29,7 +30,6 @@ from docent.limits import (
     Period,
     Rate,
     RateLimiter,
-    UploadQuota,
     address_key,
     parse_limits,
 )

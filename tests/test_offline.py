@@ -55,7 +55,7 @@ def test_parsing_every_supported_format_is_offline(tmp_path: Path) -> None:
     make_docx(tmp_path / "e.docx", [("Heading", ["A paragraph of the document."])])
     code = f"""
 from pathlib import Path
-from docent.ingestion.sniffing import sniff
+from docent.ingestion.parsing.sniffing import sniff
 from docent.ingestion.parsing import parse_file
 for path in sorted(Path({str(tmp_path)!r}).glob("[a-e].*")):
     parsed = parse_file(path, sniff(path, path.name).mime_type)

@@ -8,7 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from docent.domain import DocumentRecord, DocumentStatus, utcnow
-from docent.ingestion.worker import MAX_REQUEUES, recover_lost_jobs
+from docent.ingestion.jobs import MAX_REQUEUES
+from docent.ingestion.worker import recover_lost_jobs
 from docent.runtime import open_runtime
 from docent.settings import QueueSettings, Settings, StorageSettings
 

@@ -19,28 +19,27 @@ import signal
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
 from pathlib import Path
-from typing import Any
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion.parsing import ParsedDocument, ParseLimits, parse_file
+from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
+from docent.ingestion.parsing.files import parse_file
 
 log = logging.getLogger(__name__)
 
 #: Modules the fork server imports once, so that each child starts warm.
-PRELOAD = ["docent.ingestion.preload"]
-
-_context: Any = None
+PRELOAD = ["docent.ingestion.parsing.preload"]
 
 
-def _fork_context() -> Any:
-    global _context
-    if _context is None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        _context = context
-    return _context
+@cache
+def _fork_context() -> ForkServerContext:
+    """The fork server's context, made (with its preload) once per process."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
 
 
 @dataclass(frozen=True, slots=True)

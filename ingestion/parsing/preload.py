@@ -1,7 +1,7 @@
 """Imported once by the parsing fork server (`isolation.py`): the parsers and their heavy
 dependencies, so that each parse forks warm instead of importing them again."""
 
-from docent.ingestion.offline_nlp import configure_offline
+from docent.ingestion.parsing.offline_nlp import configure_offline
 
 configure_offline()
 

@@ -144,7 +144,7 @@ def _sniff_ole(head: bytes, suffix: str) -> Detected:
 
 
 def _sniff_text(head: bytes, suffix: str) -> Detected:
-    from docent.ingestion.text import looks_like_text
+    from docent.ingestion.parsing.text import looks_like_text
 
     if not looks_like_text(head):
         return Detected("application/octet-stream", "binary data of an unknown kind")

@@ -1,0 +1,177 @@
+"""The ingestion job protocol: how a document version becomes a job on the arq queue, how
+a job's tries are counted and its lease kept, and how a lost job is found and queued again.
+
+- One job per document version: its id is `doc:<id>:v<version>` (arq runs an id once), with
+  `:r<n>` when a lost job is queued again; the newest id is kept under `KEYS.job(id)`.
+- A job's tries are counted in Redis (`KEYS.tries(job_id)`), so that they outlive a worker
+  that crashed: a file that kills its worker again and again is failed, not retried forever.
+- A running job holds a short lease (arq's in-progress mark, renewed), so that when its
+  worker dies another takes the job within `job_lease_s`, not after the whole job timeout.
+- A document QUEUED or PROCESSING whose job is in no queue (Redis lost it, or arq gave up
+  after workers died) is queued again, MAX_REQUEUES times at most, then failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import KW_ONLY, dataclass
+
+from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
+from arq.jobs import Job, JobStatus
+from redis.exceptions import RedisError
+
+from docent.domain import DocumentRecord, DocumentStatus
+from docent.errors import ErrorCode
+from docent.ingestion.events import DocumentEvent, EventBus
+from docent.redis_keys import KEYS, RedisKeys
+from docent.search.backend import DocumentCatalog
+from docent.search.records import record_to_dict
+
+log = logging.getLogger(__name__)
+
+#: The name of the arq function that processes a document (`worker.process_document`).
+JOB_FUNCTION = "process_document"
+#: A document whose job is lost this many times (its worker crashed or timed out each
+#: time) is failed instead of being queued again: no document stays in processing forever.
+MAX_REQUEUES = 2
+#: How long a document's newest job id and its requeue counts are kept.
+_KEEP_S = 30 * 24 * 3600
+#: How long a job's try counters are kept.
+_TRIES_KEEP_S = 7 * 24 * 3600
+_ALIVE = (JobStatus.queued, JobStatus.deferred, JobStatus.in_progress)
+
+#: Marks a document version FAILED: (owner, document_id, version, code, message).
+Fail = Callable[[str, str, int, ErrorCode, str], Awaitable[None]]
+
+
+def job_id(document: DocumentRecord, attempt: int = 0) -> str:
+    """One job per document version: enqueuing it twice runs it once."""
+    suffix = f":r{attempt}" if attempt else ""
+    return f"doc:{document.id}:v{document.version}{suffix}"
+
+
+@dataclass(frozen=True)
+class JobQueue:
+    """Ingestion jobs on the arq queue `queue_name`, and the documents whose job was lost."""
+
+    redis: ArqRedis
+    catalog: DocumentCatalog
+    events: EventBus
+    _: KW_ONLY
+    queue_name: str
+    keys: RedisKeys = KEYS
+
+    async def enqueue(
+        self, record: DocumentRecord, *, attempt: int = 0, pending: bool = False
+    ) -> None:
+        """Queue the job of `record`'s version and publish its QUEUED event. `pending`: the
+        index was down when the upload came, so the job carries the record to write."""
+        current_job = job_id(record, attempt)
+        await self.redis.set(self.keys.job(record.id), current_job, ex=_KEEP_S)
+        await self.redis.enqueue_job(
+            JOB_FUNCTION,
+            record.owner,
+            record.id,
+            record.version,
+            record_to_dict(record) if pending else None,
+            _job_id=current_job,
+            _queue_name=self.queue_name,
+        )
+        await self.events.publish(DocumentEvent.from_record(record))
+
+    async def recover(self, *, stale_after_s: float, fail: Fail) -> int:
+        """Queue every lost document (see `lost`) again, or `fail` it when that already
+        happened MAX_REQUEUES times; returns how many were handled."""
+        handled = 0
+        for record in await self.lost(stale_after_s=stale_after_s):
+            if await self.times_requeued(record) >= MAX_REQUEUES:
+                await fail(
+                    record.owner, record.id, record.version, ErrorCode.TIMEOUT,
+                    f"processing stopped {MAX_REQUEUES + 1} times without finishing (the worker "
+                    "timed out or crashed on this file); reprocess the document to try again",
+                )  # fmt: skip
+            else:
+                await self.requeue(record)
+            handled += 1
+        return handled
+
+    async def lost(self, *, stale_after_s: float) -> list[DocumentRecord]:
+        """Documents QUEUED or PROCESSING for longer than `stale_after_s` whose job is in no
+        queue: the job vanished (Redis lost it, or arq gave up after workers died)."""
+        stuck = await self.catalog.documents_in_status(
+            [DocumentStatus.QUEUED, DocumentStatus.PROCESSING], older_than_s=stale_after_s
+        )
+        return [record for record in stuck if not await self._alive(record)]
+
+    async def requeue(self, record: DocumentRecord) -> int:
+        """Queue a lost document again; returns how many times this version was requeued."""
+        key = self.keys.requeued(record.id, record.version)
+        count = int(await self.redis.incr(key))
+        await self.redis.expire(key, _KEEP_S)
+        log.warning("re-queuing %s (%s, job lost, time %d)", record.id, record.status.value, count)
+        requeued = record.evolve(status=DocumentStatus.QUEUED)
+        if await self.catalog.update_document(requeued, expected_version=record.version):
+            await self.enqueue(requeued, attempt=count)
+        return count
+
+    async def times_requeued(self, record: DocumentRecord) -> int:
+        """How many times the job of `record`'s version was lost and queued again."""
+        value = await self.redis.get(self.keys.requeued(record.id, record.version))
+        return int(value or 0)
+
+    async def _alive(self, record: DocumentRecord) -> bool:
+        current = await self.redis.get(self.keys.job(record.id))
+        if current is None or not current.decode().startswith(job_id(record)):
+            return False
+        job = Job(current.decode(), self.redis, _queue_name=self.queue_name)
+        return await job.status() in _ALIVE
+
+
+class Tries:
+    """The tries of one job, counted in Redis (they must outlive a crashed worker)."""
+
+    def __init__(self, redis: ArqRedis, job: str, *, keys: RedisKeys = KEYS) -> None:
+        self.redis = redis
+        self._key = keys.tries(job)
+
+    async def start(self) -> int:
+        """Count this try's start; returns how many earlier tries ended with their worker
+        (crashed, killed, or out of time): those that neither finished nor asked to wait."""
+        starts = await self._count("starts")
+        waited = await self._count("transient", add=0)
+        return starts - 1 - waited
+
+    async def wait(self) -> None:
+        """Count this try as one that asked to wait (the index or a provider was down)."""
+        await self._count("transient")
+
+    async def _count(self, field: str, *, add: int = 1) -> int:
+        value: int = await self.redis.hincrby(self._key, field, add)  # type: ignore[misc]
+        await self.redis.expire(self._key, _TRIES_KEEP_S)
+        return value
+
+
+@asynccontextmanager
+async def hold_lease(redis: ArqRedis, job: str, *, lease_s: int) -> AsyncIterator[None]:
+    """Keep arq's in-progress mark of `job` alive for `lease_s` at a time, renewed while the
+    block runs. arq sets it for the whole job timeout; a short lease means that when this
+    worker dies, the job is taken up again within a minute, not half an hour."""
+    renewing = asyncio.create_task(_renew(redis, job, lease_s))
+    try:
+        yield
+    finally:
+        renewing.cancel()
+
+
+async def _renew(redis: ArqRedis, job: str, lease_s: int) -> None:
+    key = in_progress_key_prefix + job
+    while True:
+        try:
+            await redis.pexpire(key, lease_s * 1000)
+        except RedisError:
+            log.warning("could not renew the lease of %s", job, exc_info=True)
+        await asyncio.sleep(lease_s / 3)
