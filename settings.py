@@ -10,14 +10,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PlainValidator,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from docent.rate_limits import LimitsConfig, parse_limits
 from docent.urls import clamd_address
 
 _COMMON = SettingsConfigDict(
     env_prefix="DOCENT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
 )
+
+
+class InvalidSettings(ValueError):
+    """Settings docent cannot run with: one line per variable, naming it and what is wrong."""
 
 
 def _split_csv(value: Any) -> Any:
@@ -183,6 +195,10 @@ class ModelSettings(BaseSettings):
         return value
 
 
+def _rate_limits(value: Any) -> LimitsConfig:
+    return value if isinstance(value, LimitsConfig) else parse_limits(str(value))
+
+
 class ApiSettings(BaseSettings):
     model_config = _COMMON
     host: str = "127.0.0.1"
@@ -208,7 +224,10 @@ class ApiSettings(BaseSettings):
     # interface: this says "the port is published on the host's loopback only" (compose).
     allow_insecure_bind: bool = False
     cors_origins: Annotated[list[str], NoDecode] = []
-    rate_limits: str = "off"
+    # DOCENT_RATE_LIMITS, parsed once, here (`rate_limits.py` has the syntax).
+    rate_limits: Annotated[LimitsConfig, NoDecode, PlainValidator(_rate_limits)] = Field(
+        default="off", validate_default=True
+    )
     introspection: bool = True
     max_question_chars: int = Field(default=2000, ge=10)
     max_page_size: int = Field(default=100, ge=1)
@@ -229,5 +248,20 @@ class Settings:
 
     @classmethod
     def load(cls) -> Settings:
-        """Read every subsystem's settings from the environment and `.env`."""
-        return cls()
+        """Read every subsystem's settings from the environment and `.env`. Raises
+        InvalidSettings naming each variable that is not valid and why."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise InvalidSettings(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    """`DOCENT_PORT: Input should be less than or equal to 65535`, a line per error."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        variable = f"DOCENT_{field.upper()}" if field else exc.title
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(message if message.startswith(variable) else f"{variable}: {message}")
+    return "\n".join(lines)

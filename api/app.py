@@ -29,9 +29,9 @@ from docent.api.context import Context
 from docent.api.graphiql import assets_route, graphiql_html
 from docent.api.middleware import BearerAuth, LoopbackOnly, MultipartCsrf, RequestId, UploadLimit
 from docent.api.schema import build_schema
+from docent.composition import Services, open_components
 from docent.errors import DocentError
-from docent.providers.base import provider_metrics
-from docent.runtime import Runtime, open_runtime
+from docent.health import Readiness
 from docent.settings import Settings
 
 log = logging.getLogger("docent.api")
@@ -44,7 +44,8 @@ MAX_SUBSCRIPTIONS_PER_SOCKET = 20
 class AppState:
     settings: Settings
     authenticator: Authenticator
-    runtime: Runtime | None = None
+    services: Services | None = None
+    readiness: Readiness | None = None
     worker_task: asyncio.Task[None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -65,8 +66,8 @@ class DocentGraphQL(GraphQL[Context, None]):
         self._state = state
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        runtime = self._state.runtime
-        if runtime is None:
+        services = self._state.services
+        if services is None:
             raise RuntimeError("docent is starting")
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
         client = request.client
@@ -78,7 +79,7 @@ class DocentGraphQL(GraphQL[Context, None]):
         if principal is None:
             principal = NOBODY  # the GraphiQL page: no operation, no data
         return Context(
-            runtime=runtime,
+            services=services,
             principal=principal,
             request_id=request_id,
             client_host=client.host if client else None,
@@ -131,19 +132,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(settings) as runtime:
-            state.runtime = runtime
+        async with open_components(settings) as components:
+            state.services, state.readiness = components.services, components.readiness
             worker = None
             if in_process_worker:
                 from docent.ingestion.worker import build_worker
 
-                worker = build_worker(runtime, handle_signals=False)
+                worker = build_worker(components.worker, handle_signals=False)
                 state.worker_task = asyncio.create_task(worker.async_run(), name="docent-worker")
             log.info(
                 "docent ready: search=%s embedder=%s generator=%s worker=%s",
                 settings.search.search_backend,
-                runtime.embedder.model,
-                runtime.generator.model if runtime.generator else None,
+                components.embedder.model,
+                components.generator.model if components.generator else None,
                 "in-process" if worker else "external",
             )
             try:
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                     state.worker_task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await state.worker_task
-                state.runtime = None
+                state.services = state.readiness = None
 
     home_page = (Path(__file__).parent / "home.html").read_text(encoding="utf-8")
 
@@ -165,35 +166,20 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        runtime = state.runtime
-        if runtime is None:
+        readiness = state.readiness
+        if readiness is None:
             return JSONResponse({"status": "starting"}, status_code=503)
-        checks: dict[str, str] = {}
-        try:
-            await asyncio.wait_for(runtime.backend.ping(), timeout=2)
-            checks["search"] = "ok"
-        except Exception as exc:
-            checks["search"] = f"unavailable: {type(exc).__name__}"
-        try:
-            await asyncio.wait_for(runtime.queue.redis.ping(), timeout=2)
-            checks["queue"] = "ok"
-        except Exception as exc:
-            checks["queue"] = f"unavailable: {type(exc).__name__}"
+        checks = await readiness.checks()
         if state.worker_task is not None:
             checks["worker"] = "stopped" if state.worker_task.done() else "ok"
-        if runtime.scanner is not None:
-            checks["scanner"] = "ok" if await runtime.scanner.ping() else "unavailable"
         ok = all(v == "ok" for v in checks.values())
         body: dict[str, object] = {"status": "ok" if ok else "unavailable", "checks": checks}
-        # A provider's open circuit does not make docent unready: its fallback chain
-        # answers, and taking every instance out of a load balancer would not help.
-        if runtime.providers is not None:
-            body["providers"] = runtime.providers.states()
+        if (circuits := readiness.circuits()) is not None:
+            body["providers"] = circuits
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def metrics(request: Request) -> Response:
-        runtime = state.runtime
-        text = provider_metrics(runtime.providers) if runtime and runtime.providers else ""
+        text = state.readiness.metrics() if state.readiness is not None else ""
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
     routes = [

@@ -11,12 +11,13 @@ from strawberry.types import Info as _Info
 
 if TYPE_CHECKING:
     from docent.api.auth import Principal
-    from docent.runtime import Runtime
+    from docent.composition import Services
 
 
 @dataclass
 class Context:
-    runtime: Runtime
+    #: The services resolvers call.
+    services: Services
     principal: Principal
     request_id: str
     #: The client's address (for per-address limits); None when unknown.

@@ -213,6 +213,6 @@ class QueryLimits(SchemaExtension):
 
 def _introspection_allowed(context: Any) -> bool:
     """DOCENT_INTROSPECTION of the running server; allowed without one (tests, print-schema)."""
-    runtime = getattr(context, "runtime", None)
-    settings = getattr(runtime, "settings", None)
-    return bool(settings.api.introspection) if settings is not None else True
+    services = getattr(context, "services", None)
+    settings = getattr(services, "settings", None)
+    return bool(settings.introspection) if settings is not None else True

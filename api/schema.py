@@ -20,7 +20,7 @@ from docent.api.errors import MaskUnexpectedErrors, public_error, with_user_erro
 from docent.api.query_limits import QueryLimits
 from docent.domain import Access, DocumentRecord, Visibility
 from docent.errors import InvalidInput, RateLimited, Unauthenticated
-from docent.limits import Bucket
+from docent.rate_limits import Bucket
 from docent.search.backend import DocumentQuery
 from docent.search.retrieval import SearchRequest
 
@@ -48,7 +48,7 @@ async def _spend(info: Info, bucket: Bucket) -> None:
     """Count a request against the caller's and their address's budget (DOCENT_RATE_LIMITS);
     raises RateLimited when either is spent."""
     context = info.context
-    await context.runtime.limiter.acquire(bucket, user=_owner(info), address=context.client_host)
+    await context.services.limiter.acquire(bucket, user=_owner(info), address=context.client_host)
 
 
 def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
@@ -61,7 +61,7 @@ def _ask_request(input: t.AskInput) -> AskRequest:
 
 async def _documents(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:
     """Load the documents behind hits or citations in one call."""
-    records = await info.context.runtime.documents.find_many(_access(info), sorted(ids))
+    records = await info.context.services.documents.find_many(_access(info), sorted(ids))
     return {r.id: r for r in records}
 
 
@@ -77,14 +77,14 @@ class Query:
     @strawberry.field(description="Who is asking.")
     async def viewer(self, info: Info) -> t.Viewer:
         principal = info.context.principal
-        count = await info.context.runtime.documents.count(_access(info))
+        count = await info.context.services.documents.count(_access(info))
         return t.Viewer(id=strawberry.ID(principal.id), name=principal.name, document_count=count)
 
     @strawberry.field(
         description="One of your documents; null if it does not exist or is not yours."
     )
     async def document(self, info: Info, id: strawberry.ID) -> t.Document | None:
-        record = await info.context.runtime.documents.find(_access(info), str(id))
+        record = await info.context.services.documents.find(_access(info), str(id))
         return t.Document.from_record(record) if record else None
 
     @strawberry.field(description="Your documents, newest first.")
@@ -96,7 +96,7 @@ class Query:
         filter: t.DocumentFilter | None = None,
     ) -> t.DocumentConnection:
         limit = 20 if first is None else first
-        max_page = info.context.runtime.settings.api.max_page_size
+        max_page = info.context.services.settings.max_page_size
         if not 0 <= limit <= max_page:
             raise InvalidInput(f"first must be between 0 and {max_page}", field="first")
         query = DocumentQuery(
@@ -104,7 +104,7 @@ class Query:
             tags=tuple(filter.tags or ()) if filter else (),
             title_contains=filter.title_contains if filter else None,
         )
-        page = await info.context.runtime.documents.page(
+        page = await info.context.services.documents.page(
             _access(info), query, first=limit, after=after
         )
         edges = [t.DocumentEdge(cursor=c, node=t.Document.from_record(r)) for r, c in page.items]
@@ -120,7 +120,7 @@ class Query:
     async def search(self, info: Info, input: t.SearchInput) -> t.SearchResult:
         request = t.copy_fields(SearchRequest, input, document_ids=_ids(input.document_ids))
         await _spend(info, Bucket.SEARCH)
-        outcome = await info.context.runtime.retriever.search(_access(info), request)
+        outcome = await info.context.services.search.search(_access(info), request)
         documents = await _documents(info, {h.chunk.document_id for h in outcome.hits})
         hits = [
             t.hit_view(h, documents[h.chunk.document_id])
@@ -137,7 +137,7 @@ class Query:
     async def ask(self, info: Info, input: t.AskInput) -> t.Answer:
         request = _ask_request(input)
         await _spend(info, Bucket.ASK)
-        answer = await info.context.runtime.answers.ask(_access(info), request)
+        answer = await info.context.services.answers.ask(_access(info), request)
         return await _answer_view(info, answer)
 
 
@@ -164,7 +164,7 @@ class Mutation:
         if not callable(getattr(file, "read", None)):  # a form field, not a file part
             raise InvalidInput("`file` must be a file part (with a filename)", field="file")
         await _spend(info, Bucket.UPLOAD)
-        result = await info.context.runtime.documents.upload(
+        result = await info.context.services.documents.upload(
             _access(info),
             blocks(),
             filename=getattr(file, "filename", None),
@@ -189,7 +189,7 @@ class Mutation:
         visibility: t.VisibilityType,  # type: ignore[valid-type]
         group: str | None = None,
     ) -> t.SetDocumentVisibilityPayload:
-        record = await info.context.runtime.documents.share(
+        record = await info.context.services.documents.share(
             _access(info), str(id), visibility, group
         )
         return t.SetDocumentVisibilityPayload(document=t.Document.from_record(record))
@@ -197,13 +197,13 @@ class Mutation:
     @strawberry.mutation(description="Delete a document, its file and its passages.")
     @with_user_errors
     async def delete_document(self, info: Info, id: strawberry.ID) -> t.DeleteDocumentPayload:
-        await info.context.runtime.documents.delete(_access(info), str(id))
+        await info.context.services.documents.delete(_access(info), str(id))
         return t.DeleteDocumentPayload(deleted_document_id=id)
 
     @strawberry.mutation(description="Process a document again from its stored file.")
     @with_user_errors
     async def reprocess_document(self, info: Info, id: strawberry.ID) -> t.ReprocessDocumentPayload:
-        record = await info.context.runtime.documents.reprocess(_access(info), str(id))
+        record = await info.context.services.documents.reprocess(_access(info), str(id))
         return t.ReprocessDocumentPayload(document=t.Document.from_record(record))
 
 
@@ -220,7 +220,7 @@ class Subscription:
             yield t.AnswerError(code=exc.code, message=exc.message, retry_after=exc.retry_after)
             return
         documents: dict[str, DocumentRecord] = {}
-        async for event in info.context.runtime.answers.stream(_access(info), request):
+        async for event in info.context.services.answers.stream(_access(info), request):
             match event:
                 case answers.AnswerSources(citations=sources):
                     documents = await _documents(info, {s.hit.chunk.document_id for s in sources})
@@ -245,13 +245,13 @@ class Subscription:
     async def document_events(
         self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[t.DocumentEvent, None]:
-        runtime = info.context.runtime
+        documents = info.context.services.documents
         reader = _access(info)
-        async for event in runtime.documents.watch(reader, str(id)):
+        async for event in documents.watch(reader, str(id)):
             record = (
                 None
                 if event.terminal and event.stage.value == "DELETED"
-                else await runtime.documents.find(reader, str(id))
+                else await documents.find(reader, str(id))
             )
             yield t.DocumentEvent.from_event(event, record)
 

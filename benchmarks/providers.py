@@ -112,11 +112,11 @@ async def throughput(fake: FakeProviders, texts_count: int, latency_s: float) ->
         DOCENT_COHERE_BASE_URL=fake.url,
         DOCENT_COHERE_EMBED_DIMENSION="1024",
     )
+    from docent.composition import build_embedder
     from docent.providers.base import gather_bounded
-    from docent.search.embedders import build_embedder
     from docent.settings import Settings
 
-    embedder = build_embedder("cohere", Settings.load())
+    embedder = build_embedder(Settings.load(), "cohere")
     texts = [f"passage {i}: " + "words of a typical chunk " * 40 for i in range(texts_count)]
 
     def slow_replies(n: int) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from docent.cli.console import console, err, fail
-from docent.settings import Settings
+from docent.cli.console import console, err, fail, load_settings
+
+if TYPE_CHECKING:
+    from docent.roles import Embedder
+    from docent.search.backend import SearchBackend
 
 
 def reindex(
@@ -24,50 +27,45 @@ def reindex(
     keep being served meanwhile. Then run docent with the same DOCENT_EMBEDDER."""
     from redis.asyncio import Redis
 
+    from docent.composition import open_index
     from docent.errors import DocentError
-    from docent.providers.embedding import CachedEmbedder
-    from docent.search.backend import build_backend
-    from docent.search.embedders import Embedder, build_embedder
 
-    settings = Settings.load()
+    settings = load_settings()
     if embedder:
         settings = dataclasses.replace(
             settings, models=settings.models.model_copy(update={"embedder": embedder})
         )
 
     async def main() -> None:
-        model: Embedder = build_embedder(settings.models.embedder, settings)
+        # With a shared Redis, the vectors the workers already paid for are not paid again.
         redis = Redis.from_url(settings.queue.redis_url) if settings.queue.redis_url else None
-        if redis is not None and settings.models.embedder != "local":
-            # The vectors the workers already paid for are not paid for again.
-            model = CachedEmbedder(model, redis)
-        backend = build_backend(settings)
         try:
-            await backend.open(model=model.model, dimension=model.dimension, check_model=False)
-            before = await backend.index_info()
-            console.print(
-                f"re-embedding {before.chunk_count} chunks: {before.model} ({before.dimension}) "
-                f"-> {model.model} ({model.dimension})"
-            )
-            with Progress(
-                TextColumn("reindex"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(), console=console,
-            ) as progress:  # fmt: skip
-                task = progress.add_task("reindex", total=max(1, before.chunk_count))
-                done = await backend.reindex(
-                    model.embed_documents, model=model.model, dimension=model.dimension,
-                    batch=batch, progress=lambda d, t: progress.update(task, completed=d, total=max(t, d)),
-                )  # fmt: skip
-            console.print(f"[green]done[/green]: {done} chunks re-embedded, index switched")
-            if before.model != model.model:
-                console.print(
-                    f"restart the API and workers with DOCENT_EMBEDDER={settings.models.embedder}"
-                )
+            async with open_index(settings, check_model=False, cache=redis) as (backend, model):
+                await switch(backend, model)
         finally:
-            await backend.aclose()
-            await model.aclose()
             if redis is not None:
                 await redis.aclose()
+
+    async def switch(backend: SearchBackend, model: Embedder) -> None:
+        before = await backend.index_info()
+        console.print(
+            f"re-embedding {before.chunk_count} chunks: {before.model} ({before.dimension}) "
+            f"-> {model.model} ({model.dimension})"
+        )
+        with Progress(
+            TextColumn("reindex"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), console=console,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("reindex", total=max(1, before.chunk_count))
+            done = await backend.reindex(
+                model.embed_documents, model=model.model, dimension=model.dimension,
+                batch=batch, progress=lambda d, t: progress.update(task, completed=d, total=max(t, d)),
+            )  # fmt: skip
+        console.print(f"[green]done[/green]: {done} chunks re-embedded, index switched")
+        if before.model != model.model:
+            console.print(
+                f"restart the API and workers with DOCENT_EMBEDDER={settings.models.embedder}"
+            )
 
     try:
         asyncio.run(main())
@@ -86,7 +84,7 @@ def token(
     DOCENT_DEV_SECRET): use it as `Authorization: Bearer <token>`."""
     from docent.api.auth import DevAuth, dev_secret
 
-    settings = Settings.load()
+    settings = load_settings()
     if settings.api.auth != "dev":
         err.print("[yellow]note:[/yellow] the server accepts these tokens with DOCENT_AUTH=dev")
     if not user.strip():

@@ -7,6 +7,8 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
+from docent.settings import InvalidSettings, Settings
+
 console = Console()
 err = Console(stderr=True)
 
@@ -16,3 +18,12 @@ def fail(message: str) -> NoReturn:
     run as configured: the message says why and what to change)."""
     err.print(f"[red]error:[/red] {message}")
     raise typer.Exit(2)
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and `.env`, or `error:` with each invalid variable
+    and exit status 2."""
+    try:
+        return Settings.load()
+    except InvalidSettings as exc:
+        fail(str(exc))

@@ -9,27 +9,21 @@ from typing import Annotated
 
 import typer
 
-from docent.cli.console import err, fail
+from docent.cli.console import err, fail, load_settings
 from docent.settings import Settings
 
 
 def _check_index(settings: Settings) -> None:
     """Fail fast, with the reason and the fix, when the index cannot be opened with the
     configured embedder (a dimension or model mismatch) instead of a startup traceback."""
+    from docent.composition import open_index
     from docent.errors import DocentError, SearchUnavailable
     from docent.providers.base import check_keys
-    from docent.search.backend import build_backend
-    from docent.search.embedders import build_embedder
 
     async def check() -> None:
         check_keys(settings.models)
-        embedder = build_embedder(settings.models.embedder, settings)
-        backend = build_backend(settings)
-        try:
-            await backend.open(model=embedder.model, dimension=embedder.dimension)
-        finally:
-            await backend.aclose()
-            await embedder.aclose()
+        async with open_index(settings):
+            pass
 
     try:
         asyncio.run(check())
@@ -69,10 +63,9 @@ def serve(
 
     from docent.api.app import create_app
     from docent.api.auth import InsecureBind, check_bind
-    from docent.limits import parse_limits
 
     _logging(log_level)
-    settings = Settings.load()
+    settings = load_settings()
     host = host or settings.api.host
     port = settings.api.port if port is None else port
     try:
@@ -81,9 +74,8 @@ def serve(
         fail(str(exc))
     _check_index(settings)
     try:
-        parse_limits(settings.api.rate_limits)
         application = create_app(settings, run_worker=worker)
-    except ValueError as exc:  # DOCENT_RATE_LIMITS invalid, DOCENT_AUTH=oidc without issuer
+    except ValueError as exc:  # DOCENT_AUTH=oidc without an issuer, ...
         fail(str(exc))
     config = uvicorn.Config(
         application,
@@ -104,16 +96,16 @@ def run_worker(
 ) -> None:
     """Run an ingestion worker (against DOCENT_REDIS_URL, or the embedded Redis of the data
     directory)."""
+    from docent.composition import open_components
     from docent.ingestion.worker import build_worker
-    from docent.runtime import open_runtime
 
     _logging(log_level)
-    settings = Settings.load()
+    settings = load_settings()
     _check_index(settings)
 
     async def main() -> None:
-        async with open_runtime(settings) as runtime:
-            worker = build_worker(runtime, handle_signals=True, burst=burst)
+        async with open_components(settings) as components:
+            worker = build_worker(components.worker, handle_signals=True, burst=burst)
             try:
                 await worker.async_run()
             finally:

@@ -4,7 +4,7 @@ every docent process through Redis.
 Bytes are a counter per owner and UTC window (periods counted from the epoch), checked and
 incremented by one Lua script, so two API processes cannot both fit an upload into the last
 of an owner's room; documents stored are the search backend's count. The syntax of the
-setting is `limits.py`'s.
+setting is `rate_limits.py`'s.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from docent.errors import RateLimited, SearchUnavailable
-from docent.limits import SETTING, LimitsConfig
+from docent.rate_limits import SETTING, LimitsConfig
 from docent.redis_keys import KEYS, RedisKeys
 from docent.search.backend import DocumentCatalog, DocumentQuery
 from docent.units import format_bytes, format_wait

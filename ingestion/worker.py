@@ -8,9 +8,11 @@ the job protocol (tries, lease, lost jobs) is `jobs.py`'s.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from arq import Retry, cron
+from arq.connections import ArqRedis
 from arq.worker import Worker, func
 
 from docent.backoff import equal_jitter
@@ -21,14 +23,23 @@ from docent.errors import (
     RateLimited,
     SearchUnavailable,
 )
-from docent.ingestion.jobs import JOB_FUNCTION, Tries, hold_lease
-from docent.ingestion.pipeline import Outcome, TransientError
+from docent.ingestion.jobs import JOB_FUNCTION, JobQueue, Tries, hold_lease
+from docent.ingestion.pipeline import Ingestor, Outcome, TransientError
 from docent.search.records import record_from_dict
-
-if TYPE_CHECKING:
-    from docent.runtime import Runtime
+from docent.settings import QueueSettings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """What the job functions use (arq hands it to them as `ctx["docent"]`)."""
+
+    ingestor: Ingestor
+    jobs: JobQueue
+    redis: ArqRedis
+    settings: QueueSettings
+
 
 # The index or the embedding provider is down, out of quota or refusing the key: the job
 # waits and tries again (a key can be fixed), and fails with that code when tries run out.
@@ -44,17 +55,17 @@ async def process_document(
 ) -> str:
     """Process one version of a document (`Ingestor.process`); returns the outcome's value.
     `pending` is the record of an upload accepted while the index was down."""
-    runtime: Runtime = ctx["runtime"]
-    queue = runtime.settings.queue
+    docent: WorkerContext = ctx["docent"]
+    queue = docent.settings
     attempt: int = ctx.get("job_try", 1)
     job = str(ctx.get("job_id"))
     record = record_from_dict(pending) if pending else None
 
     async def failed(code: ErrorCode, message: str) -> str:
-        await runtime.ingestor.fail(owner, document_id, version, code, message)
+        await docent.ingestor.fail(owner, document_id, version, code, message)
         return Outcome.FAILED.value
 
-    tries = Tries(runtime.queue.redis, job)
+    tries = Tries(docent.redis, job)
     # A file that makes its worker crash, or run out of time, again and again is failed,
     # not retried forever.
     crashed = await tries.start()
@@ -64,9 +75,9 @@ async def process_document(
             f"processing stopped {crashed} times without finishing (the worker "
             "crashed or ran out of time on this file); reprocess the document to try again",
         )
-    async with hold_lease(runtime.queue.redis, job, lease_s=queue.job_lease_s):
+    async with hold_lease(docent.redis, job, lease_s=queue.job_lease_s):
         try:
-            outcome = await runtime.ingestor.process(owner, document_id, version, record)
+            outcome = await docent.ingestor.process(owner, document_id, version, record)
         except _TRANSIENT as exc:
             await tries.wait()
             if attempt >= queue.transient_tries:
@@ -88,13 +99,14 @@ async def process_document(
 async def recover_lost_jobs(ctx: dict[str, Any]) -> int:
     """Every minute, in every worker: find documents whose job vanished; queue them again,
     or fail them when that already happened MAX_REQUEUES times (`JobQueue.recover`)."""
-    runtime: Runtime = ctx["runtime"]
-    stale = runtime.settings.queue.job_timeout_s + 60
-    return await runtime.jobs.recover(stale_after_s=stale, fail=runtime.ingestor.fail)
+    docent: WorkerContext = ctx["docent"]
+    stale = docent.settings.job_timeout_s + 60
+    return await docent.jobs.recover(stale_after_s=stale, fail=docent.ingestor.fail)
 
 
-def build_worker(runtime: Runtime, *, handle_signals: bool, burst: bool = False) -> Worker:
-    queue = runtime.settings.queue
+def build_worker(context: WorkerContext, *, handle_signals: bool, burst: bool = False) -> Worker:
+    """The arq worker running the ingestion jobs against `context.redis`."""
+    queue = context.settings
     return Worker(
         functions=[
             func(
@@ -105,9 +117,9 @@ def build_worker(runtime: Runtime, *, handle_signals: bool, burst: bool = False)
             )
         ],
         cron_jobs=[cron(recover_lost_jobs, second=0, run_at_startup=True, unique=True, timeout=60)],
-        redis_pool=runtime.queue.redis,
+        redis_pool=context.redis,
         queue_name=queue.queue_name,
-        ctx={"runtime": runtime},
+        ctx={"docent": context},
         max_jobs=queue.worker_concurrency,
         job_timeout=queue.job_timeout_s,
         keep_result=3600,

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from docent.domain import Access, Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
-from docent.plugins import pick
 from docent.roles import check_vectors
 
 if TYPE_CHECKING:
-    from docent.settings import Settings
+    pass
 
 #: Texts to their vectors, one L2-normalised float32 row each: what `reindex` re-embeds with.
 EmbedTexts = Callable[[list[str]], Awaitable[np.ndarray]]
@@ -183,14 +182,3 @@ def checked_vector(item: IndexedChunk, dimension: int | None) -> np.ndarray:
         return check_vectors(np.asarray([item.vector]), dimension)[0]
     except ValueError as exc:
         raise ValueError(f"chunk {item.chunk.id} has a zero or invalid vector") from exc
-
-
-_BACKENDS = {
-    "embedded": "docent.search.embedded.store:EmbeddedBackend.from_settings",
-    "elasticsearch": "docent.search.elasticsearch.store:ElasticsearchBackend.from_settings",
-}
-
-
-def build_backend(settings: Settings) -> SearchBackend:
-    factory = pick("search backend", settings.search.search_backend, _BACKENDS)
-    return factory(settings)

@@ -19,9 +19,10 @@ from graphql import get_introspection_query
 from redis.asyncio import Redis
 
 from docent.api.query_limits import MAX_COST
+from docent.api.rate_limiter import RateLimiter, address_key
 from docent.errors import RateLimited
 from docent.ingestion.quota import UploadQuota
-from docent.limits import (
+from docent.rate_limits import (
     OFF,
     RECOMMENDED,
     Bucket,
@@ -29,8 +30,6 @@ from docent.limits import (
     LimitsConfig,
     Period,
     Rate,
-    RateLimiter,
-    address_key,
     parse_limits,
 )
 from docent.search.backend import DocumentPage

@@ -84,6 +84,6 @@ def test_multipart_needs_a_preflight_header_then_fits_the_limit(client: Client) 
     def chunked() -> Iterator[bytes]:  # no Content-Length: refused as it streams in
         yield from (big[i : i + 65536] for i in range(0, len(big), 65536))
 
-    # GraphQL reads the body once it has a context: a runtime no resolver gets to use.
-    http.app.state.docent.runtime = SimpleNamespace()
+    # GraphQL reads the body once it has a context: services no resolver gets to use.
+    http.app.state.docent.services = SimpleNamespace()
     refusal(http.post("/graphql", content=chunked(), headers=headers), 413, "TOO_LARGE")

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from redis.asyncio import Redis
 
-from docent.answering.generators import build_generator
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
+from docent.composition import build_embedder, build_generator, build_reranker
 from docent.domain import Chunk, Hit
 from docent.errors import DocentError, ProviderAuth, ProviderUnavailable, RateLimited
 from docent.providers.base import ProviderRegistry, provider_metrics
@@ -24,8 +24,6 @@ from docent.providers.chains import RerankerChain
 from docent.providers.embedding import CachedEmbedder
 from docent.providers.local_reranker import EmbeddingReranker
 from docent.roles import GenerationDone, Generator, Prompt, Source
-from docent.search.embedders import build_embedder
-from docent.search.rerankers import build_reranker
 from docent.settings import Settings
 
 from fake_providers import FakeProviders, Reply, Stream
@@ -98,7 +96,7 @@ SOURCES = sources(
 def chain(settings: Settings, registry: ProviderRegistry | None = None) -> Generator:
     """The generators DOCENT_GENERATOR names, over `registry` (a fresh one by default)."""
     generator = build_generator(
-        settings, build_embedder("local", settings), registry or ProviderRegistry(settings.models)
+        settings, build_embedder(settings, "local"), registry or ProviderRegistry(settings.models)
     )
     assert generator is not None
     return generator
@@ -126,7 +124,7 @@ async def collect(generator: Generator, question: str) -> tuple[str, GenerationD
 async def test_cohere_embeddings_batch_by_96_with_document_and_query_types(
     fake: FakeProviders, settings: Settings
 ) -> None:
-    embedder = build_embedder("cohere", settings)
+    embedder = build_embedder(settings, "cohere")
     texts = [f"passage number {i} about vacation days" for i in range(200)]
     vectors = await embedder.embed_documents(texts)
     assert vectors.shape == (200, 256) and embedder.model == "cohere/embed-v4.0"
@@ -147,7 +145,7 @@ async def test_cohere_embeddings_batch_by_96_with_document_and_query_types(
 async def test_gemini_embeddings_with_task_types_and_dimension(
     fake: FakeProviders, settings: Settings
 ) -> None:
-    embedder = build_embedder("gemini", settings)
+    embedder = build_embedder(settings, "gemini")
     vectors = await embedder.embed_documents([f"text {i}" for i in range(150)])
     assert vectors.shape == (150, 256) and embedder.model == "gemini/gemini-embedding-001"
     calls = fake.calls("gemini.embed")
@@ -163,7 +161,7 @@ async def test_gemini_embeddings_with_task_types_and_dimension(
 async def test_zero_or_malformed_vectors_are_refused(
     fake: FakeProviders, settings: Settings, bad: str
 ) -> None:
-    embedder = build_embedder("cohere", settings)
+    embedder = build_embedder(settings, "cohere")
     with pytest.raises(ProviderUnavailable, match="unusable vectors"):
         await embedder.embed_documents(["fine text", bad])
     assert len(fake.calls("cohere.embed")) == 3  # tried again, in case it was a glitch
@@ -174,7 +172,7 @@ async def test_embedding_retries_honour_retry_after(
     fake: FakeProviders, settings: Settings
 ) -> None:
     fake.script("cohere.embed", Reply(status=429, headers={"Retry-After": "1"}), Reply(status=503))
-    embedder = build_embedder("cohere", settings)
+    embedder = build_embedder(settings, "cohere")
     vectors = await embedder.embed_documents(["one", "two"])
     assert vectors.shape == (2, 256)
     at = [c.at for c in fake.calls("cohere.embed")]
@@ -188,7 +186,7 @@ async def test_embedding_failures_are_typed(
     fake: FakeProviders, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     wrong_key = configure(fake, monkeypatch, tmp_path, COHERE_API_KEY="not-the-key")
-    embedder = build_embedder("cohere", wrong_key)
+    embedder = build_embedder(wrong_key, "cohere")
     with pytest.raises(ProviderAuth, match="check COHERE_API_KEY") as info:
         await embedder.embed_query("q")
     assert "not-the-key" not in info.value.message
@@ -198,16 +196,16 @@ async def test_embedding_failures_are_typed(
     settings = configure(fake, monkeypatch, tmp_path)
     fake.script("gemini.embed", *[Reply(status=429, headers={"Retry-After": "60"})])
     with pytest.raises(RateLimited, match="try again in 60 s"):
-        await build_embedder("gemini", settings).embed_query("q")
+        await build_embedder(settings, "gemini").embed_query("q")
     with pytest.raises(ProviderAuth, match="GEMINI_API_KEY is not set"):
-        build_embedder("gemini", configure(fake, monkeypatch, tmp_path, GEMINI_API_KEY=""))
+        build_embedder(configure(fake, monkeypatch, tmp_path, GEMINI_API_KEY=""), "gemini")
 
 
 async def test_embedding_cache_pays_once(
     fake: FakeProviders, settings: Settings, shared_redis: str
 ) -> None:
     redis = Redis.from_url(shared_redis)
-    embedder = CachedEmbedder(build_embedder("cohere", settings), redis)
+    embedder = CachedEmbedder(build_embedder(settings, "cohere"), redis)
     texts = ["alpha beta", "gamma delta", "alpha beta"]
     first = await embedder.embed_documents(texts)
     assert sum(len(c.body["texts"]) for c in fake.calls("cohere.embed")) == 2  # once per text
@@ -226,7 +224,7 @@ async def test_embedding_cache_pays_once(
 
 async def test_cohere_rerank_scores_in_input_order(fake: FakeProviders, settings: Settings) -> None:
     chain = build_reranker(
-        settings, build_embedder("cohere", settings), ProviderRegistry(settings.models)
+        settings, build_embedder(settings, "cohere"), ProviderRegistry(settings.models)
     )
     assert isinstance(chain, RerankerChain) and chain.name == "cohere,none"
     texts = ["nothing relevant here", "vacation days per year", "vacation"]
@@ -241,7 +239,7 @@ async def test_cohere_rerank_scores_in_input_order(fake: FakeProviders, settings
 async def test_rerank_falls_back_to_local_then_none(
     fake: FakeProviders, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    embedder = build_embedder("cohere", settings)
+    embedder = build_embedder(settings, "cohere")
     fake.script("cohere.rerank", *[Reply(status=503)] * 3)
     chain = RerankerChain(
         [build_reranker(settings, embedder, ProviderRegistry(settings.models)).members[0],  # type: ignore[union-attr]
@@ -424,7 +422,7 @@ async def test_no_key_in_logs_or_errors(
             await collect(generator, "vacation days")
         except DocentError as exc:
             errors.append(exc)
-    embedder = build_embedder("cohere", settings)
+    embedder = build_embedder(settings, "cohere")
     fake.script("cohere.embed", Reply(status=401))
     try:
         await embedder.embed_query("x")

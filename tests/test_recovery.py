@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from docent.composition import open_components
 from docent.domain import DocumentRecord, DocumentStatus, utcnow
 from docent.ingestion.jobs import MAX_REQUEUES
 from docent.ingestion.worker import recover_lost_jobs
-from docent.runtime import open_runtime
 from docent.settings import QueueSettings, Settings, StorageSettings
 
 
@@ -25,14 +25,14 @@ async def test_lost_jobs_are_requeued_then_failed(tmp_path: Path) -> None:
         storage=StorageSettings(data_dir=tmp_path),
         queue=QueueSettings(job_timeout_s=60),
     )
-    async with open_runtime(settings) as runtime:
+    async with open_components(settings) as runtime:
         record = DocumentRecord(
             id="lost1", owner="local", title="t", filename="t.txt", mime_type="text/plain",
             size_bytes=3, sha256="abc", status=DocumentStatus.PROCESSING,
         )  # fmt: skip
         await runtime.backend.insert_document(record)
         await make_stale(runtime, record)
-        ctx = {"runtime": runtime}
+        ctx = {"docent": runtime.worker}
 
         for _ in range(MAX_REQUEUES):
             assert await recover_lost_jobs(ctx) == 1
@@ -60,13 +60,13 @@ async def test_a_file_that_keeps_killing_its_worker_is_failed(tmp_path: Path) ->
     settings = Settings(
         storage=StorageSettings(data_dir=tmp_path), queue=QueueSettings(max_tries=2)
     )
-    async with open_runtime(settings) as runtime:
+    async with open_components(settings) as runtime:
         record = DocumentRecord(
             id="crashy", owner="local", title="t", filename="t.txt", mime_type="text/plain",
             size_bytes=3, sha256="abc", status=DocumentStatus.PROCESSING,
         )  # fmt: skip
         await runtime.backend.insert_document(record)
-        ctx = {"runtime": runtime, "job_id": "doc:crashy:v1", "job_try": 1}
+        ctx = {"docent": runtime.worker, "job_id": "doc:crashy:v1", "job_try": 1}
         # two tries started and never finished (as if the worker had died each time)
         await runtime.queue.redis.hset("docent:tries:doc:crashy:v1", "starts", 2)
         assert await process_document(ctx, "local", "crashy", 1) == "failed"

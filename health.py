@@ -1,0 +1,48 @@
+"""Readiness of a docent process: can it serve queries and take uploads now?
+
+`/readyz` reports each dependency (search, queue, malware scanner, the in-process worker)
+and the providers' circuits; `/metrics` gives the providers' counters in Prometheus' text
+format. A provider's open circuit does not make docent unready: its fallback chain
+answers, and taking every instance out of a load balancer would not help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from docent.providers.base import ProviderRegistry, provider_metrics
+
+#: Seconds a dependency has to answer a readiness check.
+CHECK_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The checks of one process; each check raises (or returns False) when unavailable."""
+
+    search: Callable[[], Awaitable[None]]
+    queue: Callable[[], Awaitable[object]]
+    scanner: Callable[[], Awaitable[bool]] | None = None
+    providers: ProviderRegistry | None = None
+
+    async def checks(self) -> dict[str, str]:
+        """`{"search": "ok", "queue": "unavailable: ConnectionError", ...}`."""
+        checks: dict[str, str] = {}
+        for name, check in (("search", self.search), ("queue", self.queue)):
+            try:
+                await asyncio.wait_for(check(), timeout=CHECK_TIMEOUT_S)
+                checks[name] = "ok"
+            except Exception as exc:
+                checks[name] = f"unavailable: {type(exc).__name__}"
+        if self.scanner is not None:
+            checks["scanner"] = "ok" if await self.scanner() else "unavailable"
+        return checks
+
+    def circuits(self) -> dict[str, str] | None:
+        """Each provider operation's circuit (closed, open, half-open)."""
+        return self.providers.states() if self.providers is not None else None
+
+    def metrics(self) -> str:
+        return provider_metrics(self.providers) if self.providers is not None else ""
