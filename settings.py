@@ -28,10 +28,6 @@ _COMMON = SettingsConfigDict(
 )
 
 
-class InvalidSettings(ValueError):
-    """Settings docent cannot run with: one line per variable, naming it and what is wrong."""
-
-
 def _split_csv(value: Any) -> Any:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
@@ -249,14 +245,11 @@ class Settings:
     @classmethod
     def load(cls) -> Settings:
         """Read every subsystem's settings from the environment and `.env`. Raises
-        InvalidSettings naming each variable that is not valid and why."""
-        try:
-            return cls()
-        except ValidationError as exc:
-            raise InvalidSettings(_describe(exc)) from None
+        pydantic's ValidationError (a ValueError; `describe` words it for people)."""
+        return cls()
 
 
-def _describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError) -> str:
     """`DOCENT_PORT: Input should be less than or equal to 65535`, a line per error."""
     lines = []
     for error in exc.errors():

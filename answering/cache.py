@@ -65,8 +65,8 @@ class AnswerCache:
         entries: list[bytes] = await self._redis.lrange(key, 0, MAX_ENTRIES - 1)  # type: ignore[misc]
         for raw in entries:
             entry = json.loads(raw)
-            if entry["scope"] != scope:
-                continue
+            if entry["scope"] != scope or len(entry["vector"]) != len(vector):
+                continue  # another scope, or a vector of another model
             similarity = float(np.dot(np.asarray(entry["vector"], dtype=np.float32), vector))
             if similarity >= self._similarity and (best is None or similarity > best[0]):
                 best = (similarity, entry)

@@ -98,7 +98,7 @@ class AnswerService:
         cache_key: tuple[str, str, np.ndarray] | None = None
         if self._cache is not None and self._embedder is not None:
             generation = await self._cache.generation(access)
-            scope = _scope(request)
+            scope = _scope(request, self._embedder.model)
             # Case and end punctuation do not change a question (small models think so).
             vector = await self._embedder.embed_query(question.casefold().strip(" ?!.;:"))
             cached = await self._cache.lookup(owner, generation, scope, vector)
@@ -174,10 +174,12 @@ class _Timing:
     first_token_ms: float | None = None
 
 
-def _scope(request: AskRequest) -> str:
-    """What besides the question decides an answer: cached answers match on it exactly."""
+def _scope(request: AskRequest, model: str) -> str:
+    """What besides the question decides an answer: cached answers match on it exactly.
+    The embedding model is part of it: questions embedded by another model (before a
+    `docent reindex` to it) are not comparable."""
     ids = ",".join(sorted(request.document_ids)) if request.document_ids is not None else "*"
-    return f"{request.mode.value}|{request.top_k}|{ids}"
+    return f"{model}|{request.mode.value}|{request.top_k}|{ids}"
 
 
 def _finish(

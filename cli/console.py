@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
-from docent.settings import InvalidSettings, Settings
+from docent.settings import Settings, describe
 
 console = Console()
 err = Console(stderr=True)
@@ -25,5 +26,5 @@ def load_settings() -> Settings:
     and exit status 2."""
     try:
         return Settings.load()
-    except InvalidSettings as exc:
-        fail(str(exc))
+    except ValidationError as exc:
+        fail(describe(exc))

@@ -228,12 +228,6 @@ async def test_entries_are_capped_and_expire(
     assert TTL_S - 60 < await redis.ttl(key) <= TTL_S
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: entries embedded by another model (after `docent reindex` to a new "
-    "DOCENT_EMBEDDER, which moves no generation) make np.dot raise on the shapes",
-)
 async def test_a_vector_of_another_dimension_is_not_a_match(cache: AnswerCache) -> None:
     await cache.store("alice", "user:alice=0", SCOPE, unit(1, 0, 0), answer())
     assert await cache.lookup("alice", "user:alice=0", SCOPE, unit(1, 0, 0, 0)) is None
