@@ -20,9 +20,15 @@ from docent.answering.cache import AnswerCache
 from docent.answering.citations import parse_citations
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.domain import Access
-from docent.errors import DocentError, InvalidInput, ProviderFailure, RateLimited
+from docent.errors import DocentError, ProviderFailure, RateLimited
 from docent.roles import Embedder, GenerationDone, Generator, Source, Usage
-from docent.search.retrieval import Retriever, SearchMode, SearchRequest
+from docent.search.retrieval import (
+    Retriever,
+    SearchMode,
+    SearchRequest,
+    checked_text,
+    checked_top_k,
+)
 from docent.settings import SearchSettings
 
 NOT_FOUND = "I could not find an answer to this question in your documents."
@@ -76,16 +82,8 @@ class AnswerService:
             yield AnswerFailed(exc.code.value, exc.message, wait)
 
     def _question(self, request: AskRequest) -> str:
-        question = " ".join(request.question.split())
-        if not question:
-            raise InvalidInput("the question is empty", field="question")
-        if len(question) > self._max_question_chars:
-            raise InvalidInput(
-                f"the question is longer than {self._max_question_chars} characters",
-                field="question",
-            )
-        if not 1 <= request.top_k <= MAX_SOURCES:
-            raise InvalidInput(f"topK must be between 1 and {MAX_SOURCES}", field="topK")
+        question = checked_text(request.question, "question", max_chars=self._max_question_chars)
+        checked_top_k(request.top_k, MAX_SOURCES)
         return question
 
     async def _events(

@@ -36,16 +36,27 @@ class SearchRequest:
     rerank: bool = False
 
     def validated(self) -> SearchRequest:
-        query = " ".join(self.query.split())
-        if not query:
-            raise InvalidInput("the query is empty", field="query")
-        if len(query) > MAX_QUERY_CHARS:
-            raise InvalidInput(
-                f"the query is longer than {MAX_QUERY_CHARS} characters", field="query"
-            )
-        if not 1 <= self.top_k <= MAX_TOP_K:
-            raise InvalidInput(f"topK must be between 1 and {MAX_TOP_K}", field="topK")
+        query = checked_text(self.query, "query", max_chars=MAX_QUERY_CHARS)
+        checked_top_k(self.top_k, MAX_TOP_K)
         return replace(self, query=query)
+
+
+def checked_text(text: str, field: str, *, max_chars: int) -> str:
+    """A query or question as searched: runs of white space folded to one space. Raises
+    InvalidInput (on `field`) when nothing is left, or more than `max_chars` characters."""
+    folded = " ".join(text.split())
+    if not folded:
+        raise InvalidInput(f"the {field} is empty", field=field)
+    if len(folded) > max_chars:
+        raise InvalidInput(f"the {field} is longer than {max_chars} characters", field=field)
+    return folded
+
+
+def checked_top_k(top_k: int, maximum: int) -> int:
+    """`top_k` when it is 1 to `maximum`; InvalidInput on `topK` otherwise."""
+    if not 1 <= top_k <= maximum:
+        raise InvalidInput(f"topK must be between 1 and {maximum}", field="topK")
+    return top_k
 
 
 @dataclass(frozen=True, slots=True)
