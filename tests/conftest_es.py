@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from es_node import running_node
+from support.es_node import running_node
 
 
 @pytest.fixture(scope="session")

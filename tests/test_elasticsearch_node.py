@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from es_node import SCRIPT, is_external
+from support.es_node import SCRIPT, is_external
 
 pytestmark = pytest.mark.elasticsearch
 

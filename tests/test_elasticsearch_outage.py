@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from es_node import NodeUnavailable, _script, start_node, stop_node, unavailable
+from support.es_node import NodeUnavailable, _script, start_node, stop_node, unavailable
 
 from conftest import free_port
 from samples import HANDBOOK_MD, RECIPES_HTML

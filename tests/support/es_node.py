@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "elasticsearch.py"
 EXTERNAL_URL = "DOCENT_TEST_ELASTICSEARCH_URL"
 
