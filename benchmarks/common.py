@@ -1,5 +1,6 @@
 """Shared by the benchmark commands: a real docent server and the raw GraphQL clients of
-the test suite, percentiles, and the machine description."""
+the test suite (tests/support/, put on sys.path here), percentiles, and the machine
+description."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from servers import DocentServer, gql, running_server, subscribe, upload  # noqa: E402
+from support.servers import DocentServer, gql, running_server, subscribe, upload  # noqa: E402
 
 __all__ = ["DocentServer", "gql", "machine", "percentile", "running_server", "subscribe", "upload"]
 

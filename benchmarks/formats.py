@@ -27,8 +27,8 @@ from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 from common import machine, median, running_server, subscribe, upload
 from corpus import load_scifact
 
-# `common` put tests/ on the path: the sample-file makers live there.
-from samples import make_docx, make_pdf
+# `common` put tests/ on the path: the sample-file makers live in tests/support/.
+from support.samples import make_docx, make_pdf
 
 WATCH = """subscription($id: ID!) { documentEvents(id: $id) {
   status stage error { code message } document { chunkCount pageCount } } }"""

@@ -1,5 +1,5 @@
 """Provider benchmarks, against the local server that speaks the Cohere and Gemini wire
-protocols (tests/fake_providers.py), through the official SDKs:
+protocols (tests/support/fake_providers.py), through the official SDKs:
 
 1. Overhead docent adds around a generator: from sending the `answer` subscription to the
    first streamed token, minus the provider's own time to first token (a fixed delay in
@@ -24,9 +24,9 @@ from pathlib import Path
 import websockets
 
 from common import machine, median, percentile, running_server, upload
-from fake_providers import FakeProviders, Reply
-from samples import HANDBOOK_MD
-from servers import wait_ready
+from support.fake_providers import FakeProviders, Reply
+from support.samples import HANDBOOK_MD
+from support.servers import wait_ready
 
 QUESTIONS = [
     "How many days of paid holiday does every employee receive?",

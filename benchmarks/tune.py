@@ -11,14 +11,13 @@ import asyncio
 import itertools
 from pathlib import Path
 
-from scifact import ndcg_at_10
-
 from docent.providers.local_embedder import LocalEmbedder
 from docent.search.embedded.store import EmbeddedBackend
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 
 from corpus import load_scifact
+from scifact import ndcg_at_10
 
 
 async def main(args: argparse.Namespace) -> None:

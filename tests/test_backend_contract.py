@@ -20,7 +20,7 @@ from docent.domain import (
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search.backend import DocumentQuery
 
-from conftest import DIM
+from support.vectors import DIM
 
 
 def unit(*components: float) -> list[float]:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from servers import DocentServer
+from support.servers import DocentServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -194,7 +194,7 @@ def test_graphiql_runs_a_subscription_over_websocket(
 def test_home_page_uploads_a_pdf_and_streams_a_cited_answer(
     chromium: Any, docent_server: DocentServer, tmp_path: Path
 ) -> None:
-    from samples import make_pdf
+    from support.samples import make_pdf
 
     pdf = tmp_path / "kettle-manual.pdf"
     pdf.write_bytes(make_pdf(
@@ -222,7 +222,7 @@ def test_home_page_signs_in_with_a_token(chromium: Any, tmp_path: Path) -> None:
     """With DOCENT_AUTH=dev the page asks for a token, then works as the user it names."""
     from docent.api.auth import DevAuth
 
-    from servers import running_server
+    from support.servers import running_server
 
     secret = "browser-test-secret-" + "z" * 32
     env = {"DOCENT_AUTH": "dev", "DOCENT_DEV_SECRET": secret}

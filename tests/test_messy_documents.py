@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from conftest import DATASETS
-from servers import DocentServer, gql, running_server, subscribe, upload
+from support.paths import DATASETS
+from support.servers import DocentServer, gql, running_server, subscribe, upload
 
 MESSY = DATASETS / "messy-docs"
 pytestmark = [

@@ -28,9 +28,9 @@ import websockets
 from docent.api.auth import REFUSED, OidcAuth
 from docent.errors import Unauthenticated
 
-from conftest import free_port
-from oidc import AUDIENCE, ISSUER, Jwks, bearer, token
-from servers import DocentServer, running_server
+from support.oidc import AUDIENCE, ISSUER, Jwks, bearer, token
+from support.scripts import free_port
+from support.servers import DocentServer, running_server
 
 pytestmark = pytest.mark.e2e
 

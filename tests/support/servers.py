@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import websockets
 
-from conftest import free_port
+from support.scripts import free_port
 
 NETGUARD = Path(__file__).parent / "netguard"
 
