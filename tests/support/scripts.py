@@ -1,8 +1,9 @@
 """The tools in scripts/, from the tests: loaded by path to read what a script pins, or run
 as CI and developers run them; and `free_port`, scripts/supervise.py's.
 
-scripts/ is no package and never goes on sys.path: its elasticsearch.py would shadow the
-Elasticsearch client. The scripts, standalone tools, never import the tests either.
+scripts/ is no package, and goes on sys.path last only (see `load_script`): first, its
+elasticsearch.py would shadow the Elasticsearch client. The scripts, standalone tools, never
+import the tests.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ SCRIPTS = REPO / "scripts"
 
 def load_script(name: str) -> ModuleType:
     """scripts/NAME.py as a module (`docent_scripts_NAME`, imported once), without running
-    its command line."""
+    its command line. scripts/ is appended to sys.path, where the script finds the modules
+    beside it (supervise.py...) as when it runs, and where none shadows a package."""
     module_name = f"docent_scripts_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
+    if str(SCRIPTS) not in sys.path:
+        sys.path.append(str(SCRIPTS))
     spec = importlib.util.spec_from_file_location(module_name, SCRIPTS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
