@@ -17,7 +17,7 @@ from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 
 from corpus import load_scifact
-from scifact import ndcg_at_10
+from relevance import ndcg
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -43,12 +43,9 @@ async def main(args: argparse.Namespace) -> None:
         total = 0.0
         for qid, question in beir.queries.items():
             outcome = await retriever.search("local", SearchRequest(question, mode, top_k=100))
-            ranked: list[str] = []
-            for hit in outcome.hits:
-                doc = records[hit.chunk.document_id]
-                if doc not in ranked:
-                    ranked.append(doc)
-            total += ndcg_at_10(ranked, beir.qrels[qid])
+            # a document's rank is that of its best passage
+            ranked = list(dict.fromkeys(records[h.chunk.document_id] for h in outcome.hits))
+            total += ndcg(ranked, beir.qrels[qid])
         return total / len(beir.queries)
 
     base = SearchSettings()
