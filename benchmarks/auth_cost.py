@@ -25,7 +25,6 @@ a unix socket as in the embedded mode) cost in a tight loop.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import tempfile
@@ -35,7 +34,7 @@ from random import Random
 
 import httpx
 
-from common import machine, percentile, running_server
+from common import arguments, machine, percentile, running_server
 from support.oidc import AUDIENCE, ISSUER, Jwks, bearer, token
 
 GENEROUS = (
@@ -150,7 +149,7 @@ async def limiter_cost(folder: Path, count: int = 2000) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = arguments(__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()

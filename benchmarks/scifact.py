@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from common import machine, median, percentile, running_server, upload
+from common import arguments, machine, median, percentile, running_server, upload
 from corpus import Beir, load_scifact
 from relevance import ndcg, recall
 
@@ -127,9 +127,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--split", default="test", choices=["test", "train"])
     parser.add_argument("--data-dir", help="keep the ingested index here and reuse it")
     parser.add_argument("--env", action="append", default=[], help="server setting, NAME=VALUE")

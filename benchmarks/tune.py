@@ -16,6 +16,7 @@ from docent.search.embedded.store import EmbeddedBackend
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 
+from common import arguments
 from corpus import load_scifact
 from relevance import ndcg
 
@@ -108,9 +109,7 @@ async def relevance(beir, backend, embedder, settings: SearchSettings) -> None: 
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--split", default="train", choices=["train", "test"])
     parser.add_argument("--relevance", action="store_true", help="tune DOCENT_MIN_RELEVANCE")
