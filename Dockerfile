@@ -2,7 +2,7 @@
 # nothing is downloaded when the container runs.
 FROM node:20-bookworm-slim AS graphiql
 WORKDIR /build
-COPY scripts/fetch_graphiql_assets.py .
+COPY scripts/fetch_graphiql_assets.py scripts/downloads.py ./
 RUN apt-get update && apt-get install -y --no-install-recommends python3 \
     && python3 fetch_graphiql_assets.py /build/graphiql
 

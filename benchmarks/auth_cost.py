@@ -10,7 +10,7 @@ shared with them: a cost of tenancy, not of authentication).
 - a keyword `search` on an empty index: the cheapest operation the limiter counts, so the
   token and the limiter's Redis round trip are the largest share of it.
 
-The issuer is this process: a JWKS endpoint on loopback (tests/oidc.py) with an RSA 2048
+The issuer is this process: a JWKS endpoint on loopback (tests/support/oidc.py) with an RSA 2048
 key; every request carries `Authorization: Bearer <RS256 token>` (the server with no auth
 gets it too, and ignores it, so the requests are the same bytes). Requests go one at a time
 over one keep-alive connection per server, alternating between the servers in short rounds,
@@ -25,7 +25,6 @@ a unix socket as in the embedded mode) cost in a tight loop.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import tempfile
@@ -35,8 +34,8 @@ from random import Random
 
 import httpx
 
-from common import machine, percentile, running_server
-from oidc import AUDIENCE, ISSUER, Jwks, bearer, token
+from common import arguments, machine, percentile, running_server
+from support.oidc import AUDIENCE, ISSUER, Jwks, bearer, token
 
 GENEROUS = (
     "ask=60000/minute; search=60000/minute; upload=60000/minute; upload_bytes=1TB/day; "
@@ -150,7 +149,7 @@ async def limiter_cost(folder: Path, count: int = 2000) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = arguments(__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()

@@ -1,8 +1,10 @@
 """Shared by the benchmark commands: a real docent server and the raw GraphQL clients of
-the test suite, percentiles, and the machine description."""
+the test suite (tests/support/, put on sys.path here), percentiles, and the machine
+description."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -12,9 +14,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from servers import DocentServer, gql, running_server, subscribe, upload  # noqa: E402
+from support.servers import running_server, upload, upload_ok, wait_ready  # noqa: E402
 
-__all__ = ["DocentServer", "gql", "machine", "percentile", "running_server", "subscribe", "upload"]
+__all__ = [
+    "arguments",
+    "machine",
+    "median",
+    "percentile",
+    "running_server",
+    "upload",
+    "upload_ok",
+    "wait_ready",
+]
+
+
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """A benchmark command's parser: its module docstring, as written, for description."""
+    return argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
 
 
 def percentile(values: list[float], q: float) -> float:

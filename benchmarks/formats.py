@@ -24,14 +24,11 @@ from pathlib import Path
 from docent.ingestion.parsing import ParseLimits, sniffing
 from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 
-from common import machine, median, running_server, subscribe, upload
+from common import arguments, machine, median, running_server, upload_ok, wait_ready
 from corpus import load_scifact
 
-# `common` put tests/ on the path: the sample-file makers live there.
-from samples import make_docx, make_pdf
-
-WATCH = """subscription($id: ID!) { documentEvents(id: $id) {
-  status stage error { code message } document { chunkCount pageCount } } }"""
+# `common` put tests/ on the path: the sample-file makers live in tests/support/.
+from support.samples import make_docx, make_pdf
 
 
 def abstracts() -> list[tuple[str, str]]:
@@ -122,13 +119,8 @@ class MemorySampler:
 
 async def to_ready(server, name: str, content: bytes) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
-    payload = (await upload(server.url, name, content)).json()["data"]["uploadDocument"]
-    assert not payload["userErrors"], payload
-    last = {}
-    async for data in subscribe(
-        server.ws_url, WATCH, {"id": payload["document"]["id"]}, timeout=1800
-    ):
-        last = data["documentEvents"]
+    payload = await upload_ok(server, name, content)
+    last = (await wait_ready(server, payload["document"]["id"], timeout=1800))[-1]
     assert last["status"] == "READY", last
     return time.perf_counter() - t0, last["document"]
 
@@ -180,9 +172,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--ocr-pages", type=int, default=5)
     asyncio.run(main(parser.parse_args()))

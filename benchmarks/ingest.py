@@ -13,28 +13,21 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from common import machine, median, running_server, subscribe, upload
+from common import arguments, machine, median, running_server, upload_ok, wait_ready
 from corpus import long_text_document
-
-WATCH = """subscription($id: ID!) { documentEvents(id: $id) {
-  status stage current total at error { code message } document { chunkCount } } }"""
 
 
 async def one_run(server, text: str, name: str) -> dict[str, float]:
     started = time.perf_counter()
-    response = await upload(server.url, name, text.encode())
-    payload = response.json()["data"]["uploadDocument"]
-    assert not payload["userErrors"], payload
+    payload = await upload_ok(server, name, text.encode())
     uploaded = time.perf_counter()
-    stages: dict[str, datetime] = {}
-    last = None
-    async for data in subscribe(
-        server.ws_url, WATCH, {"id": payload["document"]["id"]}, timeout=600
-    ):
-        last = data["documentEvents"]
-        stages.setdefault(last["stage"], datetime.fromisoformat(last["at"]))
+    events = await wait_ready(server, payload["document"]["id"], timeout=600)
     finished = time.perf_counter()
-    assert last and last["status"] == "READY", last
+    last = events[-1]
+    assert last["status"] == "READY", last
+    stages: dict[str, datetime] = {}  # when each stage began
+    for event in events:
+        stages.setdefault(event["stage"], datetime.fromisoformat(event["at"]))
     chunks = last["document"]["chunkCount"]
 
     def span(a: str, b: str) -> float:
@@ -80,9 +73,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--chunks", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     asyncio.run(main(parser.parse_args()))

@@ -1,5 +1,5 @@
 """Provider benchmarks, against the local server that speaks the Cohere and Gemini wire
-protocols (tests/fake_providers.py), through the official SDKs:
+protocols (tests/support/fake_providers.py), through the official SDKs:
 
 1. Overhead docent adds around a generator: from sending the `answer` subscription to the
    first streamed token, minus the provider's own time to first token (a fixed delay in
@@ -12,7 +12,6 @@ protocols (tests/fake_providers.py), through the official SDKs:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -23,10 +22,9 @@ from pathlib import Path
 
 import websockets
 
-from common import machine, median, percentile, running_server, upload
-from fake_providers import FakeProviders, Reply
-from samples import HANDBOOK_MD
-from servers import wait_ready
+from common import arguments, machine, median, percentile, running_server, upload_ok, wait_ready
+from support.fake_providers import FakeProviders, Reply
+from support.samples import HANDBOOK_MD
 
 QUESTIONS = [
     "How many days of paid holiday does every employee receive?",
@@ -83,8 +81,7 @@ async def overhead(fake: FakeProviders, data_dir: Path, questions: int, ttft_s: 
     }
     for reranker in ("none", "cohere"):
         with running_server(data_dir / reranker, {**env, "DOCENT_RERANKER": reranker}) as server:
-            response = await upload(server.url, "handbook.md", HANDBOOK_MD.encode())
-            document = response.json()["data"]["uploadDocument"]["document"]
+            document = (await upload_ok(server, "handbook.md", HANDBOOK_MD.encode()))["document"]
             assert (await wait_ready(server, document["id"]))[-1]["status"] == "READY"
             for question in QUESTIONS[:2]:  # warm-up: models, connections
                 await first_token(server.ws_url, question)
@@ -161,7 +158,7 @@ async def throughput(fake: FakeProviders, texts_count: int, latency_s: float) ->
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = arguments(__doc__)
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--ttft-ms", type=float, default=300)
     parser.add_argument("--texts", type=int, default=384)

@@ -38,7 +38,7 @@ from docent.search.records import STORED_RECORD_NAMES, iso, record_to_dict
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 
-from common import REPO, machine, median, percentile, running_server
+from common import REPO, arguments, machine, median, percentile, running_server
 from corpus import load_scifact
 
 OWNER = "local"  # the single user of DOCENT_AUTH=none, so the API sees these documents
@@ -240,9 +240,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--es-url", required=True)
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=2, help="parallel bulk requests")

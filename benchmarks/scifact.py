@@ -15,33 +15,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from common import machine, median, percentile, running_server, upload
+from common import arguments, machine, median, percentile, running_server, upload
 from corpus import Beir, load_scifact
+from relevance import ndcg, recall
 
 SEARCH = """query($input: SearchInput!) { search(input: $input) {
   tookMs hits { document { filename } } } }"""
 COUNT = """query($status: [DocumentStatus!]) {
   documents(first: 0, filter: {status: $status}) { totalCount } }"""
 MODES = ("KEYWORD", "SEMANTIC", "HYBRID")
-
-
-def ndcg_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
-    dcg = sum(relevant.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
-    ideal = sorted(relevant.values(), reverse=True)[:10]
-    idcg = sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
-
-
-def recall_at(ranked: list[str], relevant: dict[str, int], k: int) -> float:
-    hits = {d for d in ranked[:k] if relevant.get(d, 0) > 0}
-    return len(hits) / max(1, sum(1 for v in relevant.values() if v > 0))
 
 
 async def count(client: httpx.AsyncClient, url: str, status: list[str] | None) -> int:
@@ -97,13 +85,13 @@ async def evaluate(url: str, beir: Beir) -> dict[str, dict[str, float]]:
                 body = (
                     await client.post(url, json={"query": SEARCH, "variables": variables})
                 ).json()
-                ranked: list[str] = []
-                for hit in body["data"]["search"]["hits"]:
-                    doc = hit["document"]["filename"].removesuffix(".txt")
-                    if doc not in ranked:
-                        ranked.append(doc)
-                ndcgs.append(ndcg_at_10(ranked, beir.qrels[qid]))
-                recalls.append(recall_at(ranked, beir.qrels[qid], 100))
+                hits = body["data"]["search"]["hits"]
+                # a document's rank is that of its best passage
+                ranked = list(
+                    dict.fromkeys(h["document"]["filename"].removesuffix(".txt") for h in hits)
+                )
+                ndcgs.append(ndcg(ranked, beir.qrels[qid]))
+                recalls.append(recall(ranked, beir.qrels[qid], 100))
             results[mode] = {
                 "ndcg@10": sum(ndcgs) / len(ndcgs),
                 "recall@100": sum(recalls) / len(recalls),
@@ -139,9 +127,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--split", default="test", choices=["test", "train"])
     parser.add_argument("--data-dir", help="keep the ingested index here and reuse it")
     parser.add_argument("--env", action="append", default=[], help="server setting, NAME=VALUE")

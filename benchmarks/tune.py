@@ -11,14 +11,14 @@ import asyncio
 import itertools
 from pathlib import Path
 
-from scifact import ndcg_at_10
-
 from docent.providers.local_embedder import LocalEmbedder
 from docent.search.embedded.store import EmbeddedBackend
 from docent.search.retrieval import Retriever, SearchMode, SearchRequest
 from docent.settings import SearchSettings
 
+from common import arguments
 from corpus import load_scifact
+from relevance import ndcg
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -44,12 +44,9 @@ async def main(args: argparse.Namespace) -> None:
         total = 0.0
         for qid, question in beir.queries.items():
             outcome = await retriever.search("local", SearchRequest(question, mode, top_k=100))
-            ranked: list[str] = []
-            for hit in outcome.hits:
-                doc = records[hit.chunk.document_id]
-                if doc not in ranked:
-                    ranked.append(doc)
-            total += ndcg_at_10(ranked, beir.qrels[qid])
+            # a document's rank is that of its best passage
+            ranked = list(dict.fromkeys(records[h.chunk.document_id] for h in outcome.hits))
+            total += ndcg(ranked, beir.qrels[qid])
         return total / len(beir.queries)
 
     base = SearchSettings()
@@ -112,9 +109,7 @@ async def relevance(beir, backend, embedder, settings: SearchSettings) -> None: 
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--split", default="train", choices=["train", "test"])
     parser.add_argument("--relevance", action="store_true", help="tune DOCENT_MIN_RELEVANCE")

@@ -37,22 +37,19 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-# supervise.py sits beside this script (run as a file, or loaded by path in the tests:
-# appended, so that a name in this folder never shadows a package, elasticsearch's above all).
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.append(str(Path(__file__).resolve().parent))
 from supervise import (
     Failure,
-    alive,
-    command_line_has,
+    ServiceDirectory,
+    add_lifecycle,
+    command_to_run,
+    exit_status,
     free_port,
-    kill,
-    read_state,
+    run_beside,
+    stop_process,
     tail,
     watch,
     watch_loop,
@@ -68,8 +65,7 @@ CONFIG = "clamd.conf"
 SOCKET = "clamd.sock"
 LOG = "clamd.log"
 OUTPUT = "clamd.out"  # clamd's stdout and stderr
-STATE_FILE = "docent-clamd.json"
-CREATED_MARK = ".docent-clamd-created"
+DIRECTORY = ServiceDirectory("docent-clamd.json", ".docent-clamd-created", what="clamd")
 MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
 
 
@@ -151,23 +147,11 @@ def start(
     if not re.fullmatch(r"\d+[kKmM]?", stream_max_length):
         raise Failure(f"--stream-max-length {stream_max_length!r}: expected e.g. 1M, 512K, 4096")
     clamd = find_clamd()
-    if directory:
-        work = Path(directory).resolve()
-        work.mkdir(parents=True, exist_ok=True)
-        previous = read_state(work / STATE_FILE)
-        if previous and alive(previous["pid"]):
-            raise Failure(f"{work} already has a running clamd (pid {previous['pid']})")
-    else:
-        work = Path(tempfile.mkdtemp(prefix="docent-clamd-", dir="/tmp"))
-        (work / CREATED_MARK).touch()
-    try:
+    work = DIRECTORY.claim(directory, prefix="docent-clamd-", parent="/tmp")
+    with DIRECTORY.removed_on_failure(work):
         if len(str(work / SOCKET).encode()) > MAX_SOCKET_PATH:
             raise Failure(f"{work / SOCKET} is too long for a unix socket: pick a shorter --dir")
         return launch(clamd, work, port or free_port(), stream_max_length, timeout, owner)
-    except BaseException:
-        if (work / CREATED_MARK).exists():
-            shutil.rmtree(work, ignore_errors=True)
-        raise
 
 
 def launch(
@@ -206,8 +190,7 @@ def launch(
         "signature": REPORTED_SIGNATURE,
         "stream_max_length": stream_max_length,
     }
-    state = {**info, "created": (work / CREATED_MARK).exists()}
-    (work / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
+    DIRECTORY.record(work, info)
     if owner is not None:
         watch(__file__, owner, work)
     return info
@@ -223,42 +206,33 @@ def diagnose(work: Path) -> str:
 
 
 def stop(pid: int | None, directory: str | None, grace: float) -> str:
-    work = Path(directory).resolve() if directory else None
-    if pid is None:
-        assert work is not None
-        state = read_state(work / STATE_FILE)
-        if state is None:
-            raise Failure(f"{work}: no {STATE_FILE}; was clamd started there with `start`?")
-        pid = state["pid"]
-    elif work is None:
+    if not directory:
         raise Failure("stop --pid needs --dir too, to tell that the pid is this script's clamd")
-    if alive(pid):
-        if not command_line_has(pid, str(work / CONFIG).encode()):
-            raise Failure(f"pid {pid} is not the clamd of {work}: not stopping it")
-        outcome = "killed (SIGKILL)" if kill(pid, grace) else "stopped"
-    else:
-        outcome = "was not running"
-    if (work / CREATED_MARK).exists():
-        shutil.rmtree(work, ignore_errors=True)
-        outcome += f"; removed {work}"
-    return f"clamd pid {pid}: {outcome}"
+    work = Path(directory).resolve()
+    if pid is None:
+        pid = DIRECTORY.pid(work)
+    outcome = stop_process(pid, str(work / CONFIG).encode(), grace, f"not the clamd of {work}")
+    return f"clamd pid {pid}: {outcome}{DIRECTORY.remove_if_made(work)}"
 
 
 def run(options: argparse.Namespace) -> int:
-    command = options.command[1:] if options.command[:1] == ["--"] else options.command
-    if not command:
-        raise Failure("run: no command given (run [options] -- CMD ...)")
+    command = command_to_run(options.command)
     info = start(options.dir, options.port, options.stream_max_length, options.timeout)
-    print(json.dumps(info), file=sys.stderr, flush=True)
-    try:
-        env = {**os.environ, "DOCENT_CLAMAV_URL": info["tcp_url"]}
-        code = subprocess.call(command, env=env)
-    except FileNotFoundError:
-        note(f"run: {command[0]}: command not found")
-        code = 127
-    finally:
-        note(stop(info["pid"], info["dir"], grace=10))
-    return 128 - code if code < 0 else code
+    env = {"DOCENT_CLAMAV_URL": info["tcp_url"]}
+    return run_beside(command, info, env, lambda: stop(info["pid"], info["dir"], grace=10), note)
+
+
+def start_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--dir", help="for config, database, socket, log (default: new, /tmp)")
+    sub.add_argument("--port", type=int, help="TCP port on 127.0.0.1 (default: a free one)")
+    sub.add_argument(
+        "--stream-max-length",
+        default="1M",
+        help="clamd's StreamMaxLength, the largest INSTREAM it takes (default: %(default)s)",
+    )
+    sub.add_argument(
+        "--timeout", type=float, default=60, help="seconds to wait for PING (default: 60)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -266,56 +240,34 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="action", required=True)
-    for action in ("start", "run"):
-        sub = commands.add_parser(
-            action, help="start clamd" if action == "start" else "start clamd, run CMD, stop"
-        )
-        sub.add_argument("--dir", help="for config, database, socket, log (default: new, /tmp)")
-        sub.add_argument("--port", type=int, help="TCP port on 127.0.0.1 (default: a free one)")
-        sub.add_argument(
-            "--stream-max-length",
-            default="1M",
-            help="clamd's StreamMaxLength, the largest INSTREAM it takes (default: %(default)s)",
-        )
-        sub.add_argument(
-            "--timeout", type=float, default=60, help="seconds to wait for PING (default: 60)"
-        )
-        if action == "start":
-            sub.add_argument("--owner-pid", type=int, help="stop clamd once this process is gone")
-        else:
-            sub.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARG...]")
+    add_lifecycle(commands, "clamd", start_options)
     sub = commands.add_parser("stop", help="stop a clamd started by `start`")
     sub.add_argument("--dir", help="the directory printed by `start`")
     sub.add_argument("--pid", type=int, help="the pid printed by `start` (with --dir)")
     sub.add_argument("--timeout", type=float, default=10, help="seconds before SIGKILL")
-    hidden = commands.add_parser("_watch")
-    hidden.add_argument("owner", type=int)
-    hidden.add_argument("work", type=Path)
     options = parser.parse_args(argv)
-    try:
-        if options.action == "start":
-            info = start(
-                options.dir, options.port, options.stream_max_length, options.timeout,
-                options.owner_pid,
-            )  # fmt: skip
-            print(json.dumps(info), flush=True)
-        elif options.action == "stop":
-            if not options.dir and options.pid is None:
-                raise Failure("stop: give --dir (or --pid with --dir)")
-            note(stop(options.pid, options.dir, options.timeout))
-        elif options.action == "run":
-            return run(options)
-        elif options.action == "_watch":
-            watch_loop(
-                options.owner, options.work / STATE_FILE,
-                lambda pid: stop(pid, str(options.work), grace=10),
-            )  # fmt: skip
-    except Failure as error:
-        note(f"error: {error}")
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return exit_status(note, lambda: act(options))
+
+
+def act(options: argparse.Namespace) -> int | None:
+    if options.action == "start":
+        info = start(
+            options.dir, options.port, options.stream_max_length, options.timeout,
+            options.owner_pid,
+        )  # fmt: skip
+        print(json.dumps(info), flush=True)
+    elif options.action == "stop":
+        if not options.dir and options.pid is None:
+            raise Failure("stop: give --dir (or --pid with --dir)")
+        note(stop(options.pid, options.dir, options.timeout))
+    elif options.action == "run":
+        return run(options)
+    elif options.action == "_watch":
+        watch_loop(
+            options.owner, options.directory / DIRECTORY.state_file,
+            lambda pid: stop(pid, str(options.directory), grace=10),
+        )  # fmt: skip
+    return None
 
 
 if __name__ == "__main__":

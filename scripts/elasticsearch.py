@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import glob
-import hashlib
 import json
 import os
 import re
@@ -49,17 +48,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-# supervise.py sits beside this script (run as a file, or loaded by path in the tests:
-# appended, so that a name in this folder never shadows a package, elasticsearch's above all).
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.append(str(Path(__file__).resolve().parent))
+from downloads import file_hash
 from supervise import (
     Failure,
+    ServiceDirectory,
+    add_lifecycle,
     alive,
-    command_line_has,
+    command_to_run,
+    exit_status,
     free_port,
     kill,
-    read_state,
+    run_beside,
+    stop_process,
     tail,
     watch,
     watch_loop,
@@ -81,8 +81,8 @@ SERVICE_USER = "docent-es"
 CLUSTER_NAME = "docent"
 
 REPO = Path(__file__).resolve().parents[1]
-STATE_FILE = "docent-es.json"  # in the node's directory: pid, url, ...
-CREATED_MARK = ".docent-es-created"  # in a directory `start` created itself: `stop` removes it
+# In the node's directory: its pid, url... (docent-es.json), and the mark of one `start` made.
+DIRECTORY = ServiceDirectory("docent-es.json", ".docent-es-created", what="node")
 FETCHED_MARK = ".docent-fetched"  # in the unzipped distribution, holds ZIP_SHA512
 
 
@@ -118,11 +118,7 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def sha512_of(path: Path) -> str:
-    digest = hashlib.sha512()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_hash(path, "sha512").hexdigest()
 
 
 def distribution_dir() -> Path:
@@ -437,23 +433,9 @@ def start(
     while transport == port:
         transport = free_port()
 
-    if data:
-        node_dir = Path(data).resolve()
-        node_dir.mkdir(parents=True, exist_ok=True)
-        previous = read_state(node_dir / STATE_FILE)
-        if previous and alive(previous["pid"]):
-            raise Failure(
-                f"{node_dir} already has a running node (pid {previous['pid']}, {previous['url']})"
-            )
-    else:
-        node_dir = Path(tempfile.mkdtemp(prefix="docent-es-"))
-        (node_dir / CREATED_MARK).touch()
-    try:
+    node_dir = DIRECTORY.claim(data, prefix="docent-es-")
+    with DIRECTORY.removed_on_failure(node_dir):
         return launch(node_dir, home, java, user, port, transport, heap, timeout, owner)
-    except BaseException:
-        if (node_dir / CREATED_MARK).exists():
-            shutil.rmtree(node_dir, ignore_errors=True)
-        raise
 
 
 def launch(
@@ -536,12 +518,7 @@ def launch(
         "data": str(node_dir),
         "log": str(node_dir / "logs" / f"{CLUSTER_NAME}.log"),
     }
-    state = {
-        **info,
-        "created": (node_dir / CREATED_MARK).exists(),
-        "seconds_to_healthy": round(time.monotonic() - started, 1),
-    }
-    (node_dir / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
+    DIRECTORY.record(node_dir, info, seconds_to_healthy=round(time.monotonic() - started, 1))
     register(pid, node_dir)
     if owner is not None:
         watch(__file__, owner, node_dir)
@@ -610,26 +587,15 @@ def stop(pid: int | None, data: str | None, grace: float) -> str:
     node_dir = Path(data).resolve() if data else None
     if pid is None:
         assert node_dir is not None
-        state = read_state(node_dir / STATE_FILE)
-        if state is None:
-            raise Failure(
-                f"{node_dir}: no {STATE_FILE}; was a node started there with `start --data`?"
-            )
-        pid = state["pid"]
+        pid = DIRECTORY.pid(node_dir)
     entry = registry() / f"{pid}.json"
     if node_dir is None:
         with contextlib.suppress(OSError, ValueError):
             node_dir = Path(json.loads(entry.read_text())["data"])
-    if alive(pid):
-        if not command_line_has(pid, b"org.elasticsearch"):
-            raise Failure(f"pid {pid} is not an Elasticsearch process: not stopping it")
-        outcome = "killed (SIGKILL)" if kill(pid, grace) else "stopped"
-    else:
-        outcome = "was not running"
+    outcome = stop_process(pid, b"org.elasticsearch", grace, "not an Elasticsearch process")
     entry.unlink(missing_ok=True)
-    if node_dir is not None and (node_dir / CREATED_MARK).exists():
-        shutil.rmtree(node_dir, ignore_errors=True)
-        outcome += f"; removed {node_dir}"
+    if node_dir is not None:
+        outcome += DIRECTORY.remove_if_made(node_dir)
     return f"pid {pid}: {outcome}"
 
 
@@ -637,34 +603,27 @@ def stop(pid: int | None, data: str | None, grace: float) -> str:
 
 
 def run(options: argparse.Namespace) -> int:
-    command = options.command[1:] if options.command[:1] == ["--"] else options.command
-    if not command:
-        raise Failure("run: no command given (run [options] -- CMD ...)")
+    command = command_to_run(options.command)
     info = start(options.port, options.data, options.heap, options.timeout)
-    print(json.dumps(info), file=sys.stderr, flush=True)
-
-    child: subprocess.Popen[bytes] | None = None
-
-    def forward(signum: int, frame: object) -> None:
-        # Ctrl-C reaches the child by itself (same process group): only SIGTERM is passed on.
-        if signum != signal.SIGINT and child is not None and child.poll() is None:
-            child.send_signal(signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, forward)
-    try:
-        env = {**os.environ, "DOCENT_ELASTICSEARCH_URL": info["url"]}
-        child = subprocess.Popen(command, env=env)
-        code = child.wait()
-    except FileNotFoundError:
-        note(f"run: {command[0]}: command not found")
-        code = 127
-    finally:
-        note(stop(info["pid"], info["data"], grace=30))
-    return 128 - code if code < 0 else code
+    env = {"DOCENT_ELASTICSEARCH_URL": info["url"]}
+    return run_beside(command, info, env, lambda: stop(info["pid"], info["data"], grace=30), note)
 
 
 # --------------------------------------------------------------------------- CLI
+
+
+def start_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--port", type=int, help="HTTP port on 127.0.0.1 (default: a free one)")
+    sub.add_argument(
+        "--data", help="directory for config, data and logs (default: a new temporary one)"
+    )
+    sub.add_argument("--heap", default="512m", help="JVM heap, e.g. 512m (default: %(default)s)")
+    sub.add_argument(
+        "--timeout",
+        type=float,
+        default=180,
+        help="seconds to wait for health (default: %(default)s)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -673,29 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="action", required=True)
     commands.add_parser("fetch", help="download and unzip the pinned distribution into the cache")
-    for action in ("start", "run"):
-        sub = commands.add_parser(
-            action, help="start a node" if action == "start" else "start, run CMD, stop"
-        )
-        sub.add_argument("--port", type=int, help="HTTP port on 127.0.0.1 (default: a free one)")
-        sub.add_argument(
-            "--data", help="directory for config, data and logs (default: a new temporary one)"
-        )
-        sub.add_argument(
-            "--heap", default="512m", help="JVM heap, e.g. 512m (default: %(default)s)"
-        )
-        sub.add_argument(
-            "--timeout",
-            type=float,
-            default=180,
-            help="seconds to wait for health (default: %(default)s)",
-        )
-        if action == "start":
-            sub.add_argument(
-                "--owner-pid", type=int, help="stop the node once this process is gone"
-            )
-        else:
-            sub.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARG...]")
+    add_lifecycle(commands, "a node", start_options)
     sub = commands.add_parser("stop", help="stop a node started by `start`")
     which = sub.add_mutually_exclusive_group(required=True)
     which.add_argument("--pid", type=int, help="the pid printed by `start`")
@@ -703,36 +640,29 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_argument(
         "--timeout", type=float, default=30, help="seconds before SIGKILL (default: %(default)s)"
     )
-    hidden = commands.add_parser("_watch")
-    hidden.add_argument("owner", type=int)
-    hidden.add_argument("node_dir", type=Path)
     options = parser.parse_args(argv)
-    try:
-        if options.action == "fetch":
-            began = time.monotonic()
-            home = fetch()
-            note(f"Elasticsearch {ES_VERSION} is in {home} ({time.monotonic() - began:.1f} s)")
-            print(home)
-        elif options.action == "start":
-            info = start(
-                options.port, options.data, options.heap, options.timeout, options.owner_pid
-            )
-            print(json.dumps(info), flush=True)
-        elif options.action == "stop":
-            note(stop(options.pid, options.data, options.timeout))
-        elif options.action == "run":
-            return run(options)
-        elif options.action == "_watch":
-            watch_loop(
-                options.owner, options.node_dir / STATE_FILE,
-                lambda pid: stop(pid, str(options.node_dir), grace=30),
-            )  # fmt: skip
-    except Failure as error:
-        note(f"error: {error}")
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return exit_status(note, lambda: act(options))
+
+
+def act(options: argparse.Namespace) -> int | None:
+    if options.action == "fetch":
+        began = time.monotonic()
+        home = fetch()
+        note(f"Elasticsearch {ES_VERSION} is in {home} ({time.monotonic() - began:.1f} s)")
+        print(home)
+    elif options.action == "start":
+        info = start(options.port, options.data, options.heap, options.timeout, options.owner_pid)
+        print(json.dumps(info), flush=True)
+    elif options.action == "stop":
+        note(stop(options.pid, options.data, options.timeout))
+    elif options.action == "run":
+        return run(options)
+    elif options.action == "_watch":
+        watch_loop(
+            options.owner, options.directory / DIRECTORY.state_file,
+            lambda pid: stop(pid, str(options.directory), grace=30),
+        )  # fmt: skip
+    return None
 
 
 if __name__ == "__main__":

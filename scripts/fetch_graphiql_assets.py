@@ -2,7 +2,7 @@
 """Fetch the GraphiQL browser assets that Strawberry's GraphiQL page loads
 from unpkg.com, so that docent can serve them itself (air-gapped installs).
 
-Stdlib only, Python 3.11+.  Usage:
+Stdlib only, Python 3.11+, with downloads.py beside it.  Usage:
 
     python fetch_graphiql_assets.py TARGET_DIR [--cache-dir DIR] [--force]
 
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import hashlib
 import json
 import os
@@ -40,6 +39,8 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from downloads import file_hash, write_atomic
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA = 1
@@ -168,11 +169,7 @@ def log(msg: str, *, quiet: bool = False) -> None:
 
 
 def sri_of_file(path: Path, algo: str) -> str:
-    h = hashlib.new(algo)
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return f"{algo}-{base64.b64encode(h.digest()).decode()}"
+    return f"{algo}-{base64.b64encode(file_hash(path, algo).digest()).decode()}"
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -180,11 +177,7 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_hash(path, "sha256").hexdigest()
 
 
 def tarball_ok(path: Path, pkg: Package) -> bool:
@@ -239,19 +232,6 @@ def previous_files(target: Path) -> set[str]:
         for n in names
         if n and "/" not in n and "\\" not in n and n not in (".", "..", MANIFEST_NAME)
     }
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 # --------------------------------------------------------------------------

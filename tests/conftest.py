@@ -1,40 +1,26 @@
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from docent.search.embedded.store import EmbeddedBackend
 
-pytest_plugins = ["conftest_es"]
+from support.scripts import free_port
+from support.servers import DocentServer, running_server
+from support.vectors import DIM
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DOCENT_SHARED", REPO.parent / "shared"))
-DATASETS = SHARED / "datasets"
-
-DIM = 8
-
-if TYPE_CHECKING:
-    from servers import DocentServer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# The session's Elasticsearch node: the `es_url` fixture.
+pytest_plugins = ["support.es_node"]
 
 
 @pytest.fixture(scope="session")
 def docent_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
     """One real docent server process for the session (embedded mode, 2 MB upload limit),
     with every non-loopback connection refused and recorded."""
-    from servers import running_server
-
     with running_server(tmp_path_factory.mktemp("server"), {"DOCENT_MAX_UPLOAD_MB": "2"}) as server:
         yield server
         # Nothing may have tried to reach the network: no model, no telemetry, no CDN.

@@ -17,6 +17,8 @@ from docent.domain import Access, Chunk, Hit
 from docent.redis_keys import RedisKeys
 from docent.roles import Source, Usage
 
+from support.vectors import unit
+
 SCOPE = "HYBRID|5|*"
 
 
@@ -36,11 +38,6 @@ def keys() -> RedisKeys:
 @pytest.fixture
 def cache(redis: Redis, keys: RedisKeys) -> AnswerCache:
     return AnswerCache(redis, similarity=0.9, keys=keys)
-
-
-def unit(*values: float) -> np.ndarray:
-    vector = np.asarray(values, dtype=np.float32)
-    return vector / np.linalg.norm(vector)
 
 
 def answer(text: str = "Refunds take ten days [1].") -> Answer:

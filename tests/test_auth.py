@@ -23,8 +23,8 @@ from joserfc.jwk import OctKey, RSAKey
 from docent.api.auth import REFUSED, OidcAuth
 from docent.errors import Unauthenticated
 
-from oidc import AUDIENCE, ISSUER, Jwks, hmac_with_public_key, token, unsigned
-from servers import DocentServer, running_server
+from support.oidc import AUDIENCE, ISSUER, Jwks, hmac_with_public_key, token, unsigned
+from support.servers import DocentServer, running_server
 
 VIEWER = "{ viewer { id name } }"
 

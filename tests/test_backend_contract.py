@@ -20,13 +20,12 @@ from docent.domain import (
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
 from docent.search.backend import DocumentQuery
 
-from conftest import DIM
+from support import vectors
+from support.vectors import DIM
 
 
 def unit(*components: float) -> list[float]:
-    v = np.zeros(DIM, dtype=np.float32)
-    v[: len(components)] = components
-    return (v / np.linalg.norm(v)).tolist()
+    return vectors.unit(*components, dimension=DIM).tolist()
 
 
 def record(doc_id: str, owner: str = "alice", **kw) -> DocumentRecord:

@@ -3,19 +3,16 @@ the wire protocol and the failures a real clamd does not easily show.
 
 The real clamd comes from scripts/clamd.py: Debian's clamd with a one-signature database (the
 MD5 of the EICAR test file) and StreamMaxLength 1M. Without clamd these tests are skipped, with
-the reason, except under CI (CI=true or 1), where they fail: as for Elasticsearch (es_node.py).
+the reason, except under CI (CI=true or 1), where they fail (support/prerequisites.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import struct
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -31,8 +28,9 @@ from docent.ingestion.clamav import (
 )
 from docent.urls import clamd_address
 
-REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / "scripts" / "clamd.py"
+from support.prerequisites import Unavailable, unavailable
+from support.scripts import free_port, run_script, start_service
+
 START_TIMEOUT = 60.0
 
 # The standard 68-byte EICAR anti-virus test file, put together here so that this source file
@@ -42,44 +40,20 @@ EICAR_MD5 = "44d88612fea8a8f36de82e1278abb02f"
 STREAM_MAX_LENGTH = 1024 * 1024  # scripts/clamd.py --stream-max-length 1M
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("true", "1")
-
-
-class ClamdUnavailable(RuntimeError):
-    """No clamd could be started."""
-
-
-def _script(*args: str, timeout: float) -> str:
-    try:
-        result = subprocess.run(
-            [sys.executable, str(SCRIPT), *args],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        raise ClamdUnavailable(f"scripts/clamd.py {args[0]} took over {timeout:.0f} s") from None
-    if result.returncode != 0:
-        raise ClamdUnavailable(f"scripts/clamd.py {args[0]} failed:\n{result.stderr.strip()}")
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def clamd() -> Iterator[dict[str, Any]]:
     """A clamd of its own for this module: {"tcp_url", "unix_url", "signature", ...}."""
     try:
-        out = _script(
-            "start", "--stream-max-length", "1M", "--timeout", str(START_TIMEOUT),
+        info = start_service(
+            "clamd", "--stream-max-length", "1M", "--timeout", str(START_TIMEOUT),
             "--owner-pid", str(os.getpid()), timeout=START_TIMEOUT + 30,
         )  # fmt: skip
-    except ClamdUnavailable as error:
-        if in_ci():
-            raise ClamdUnavailable(f"{error}\n(CI is set: a missing clamd fails the run)") from None
-        pytest.skip(f"no clamd: {error}")
-    info = dict(json.loads(out.strip().splitlines()[-1]))
+    except Unavailable as error:
+        unavailable("clamd", str(error))
     try:
         yield info
     finally:
-        _script("stop", "--dir", str(info["dir"]), timeout=60)
+        run_script("clamd", "stop", "--dir", str(info["dir"]), timeout=60)
 
 
 @pytest.fixture(params=["tcp", "unix"])
@@ -178,14 +152,6 @@ async def test_missing_file_is_an_oserror_not_a_scanner_failure(
 
 
 # --------------------------------------------------------------------------- no clamd
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.parametrize("kind", ["tcp", "unix"])
@@ -376,7 +342,7 @@ async def test_infected_uploads_are_refused_and_never_stored(
     """Through the API of a real docent server scanning with the real clamd."""
     import httpx
 
-    from servers import running_server, upload
+    from support.servers import running_server, upload
 
     data = tmp_path / "docent"
     with running_server(data, {"DOCENT_CLAMAV_URL": clamd["tcp_url"]}) as server:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from samples import HANDBOOK_MD, WARRANTY_PDF_PAGES, make_pdf
-from servers import DocentServer
+from support.samples import HANDBOOK_MD, WARRANTY_PDF_PAGES, make_pdf
+from support.servers import DocentServer
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ def test_ingest_a_folder_then_ask(docent_server: DocentServer, tmp_path: Path) -
 
 
 def test_ingest_waits_out_the_upload_rate_limit(tmp_path: Path) -> None:
-    from servers import running_server
+    from support.servers import running_server
 
     folder = tmp_path / "notes"
     folder.mkdir()
@@ -110,7 +110,7 @@ def test_serve_refuses_an_index_built_with_another_model(tmp_path: Path) -> None
 def test_reindex_while_the_server_runs(tmp_path: Path) -> None:
     import asyncio
 
-    from servers import gql, running_server, upload
+    from support.servers import gql, running_server, upload
 
     data = tmp_path / "data"
     with running_server(data) as server:

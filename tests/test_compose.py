@@ -9,7 +9,6 @@ only while unauthenticated, no committed secrets) and the image the Dockerfile b
 from __future__ import annotations
 
 import copy
-import importlib.util
 import ipaddress
 import json
 import os
@@ -17,10 +16,8 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,37 +28,16 @@ from packaging.requirements import Requirement
 from docent.api.auth import check_bind
 from docent.settings import Settings
 
-REPO = Path(__file__).resolve().parents[1]
+from support.paths import REPO
+from support.prerequisites import unavailable
+from support.scripts import load_script
+
 COMPOSE_FILE = REPO / "docker-compose.yml"
 DOCKERFILE = REPO / "Dockerfile"
 DOCENT_SERVICES = ("api", "worker")
 SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSW|CREDENTIAL", re.IGNORECASE)
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}
 INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("true", "1")
-
-
-def unavailable(reason: str) -> None:
-    """What scripts/install --test provides: a failure under CI, skipped elsewhere."""
-    if in_ci():
-        pytest.fail(f"{reason} (CI is set: scripts/install --test must provide it)")
-    pytest.skip(reason)
-
-
-def load_script(name: str) -> ModuleType:
-    """A module of scripts/ (they are not a package), imported without running it."""
-    module_name = f"docent_scripts_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, REPO / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +130,9 @@ def compose_spec_schema() -> dict[str, Any]:
     path = fetcher.cached_schema()
     if path is None:
         unavailable(
-            f"the Compose Specification schema is not in {fetcher.default_cache_dir()}: "
-            "run `python scripts/fetch_compose_schema.py` (scripts/install --test does)"
+            "Compose Specification schema",
+            f"it is not in {fetcher.default_cache_dir()}: "
+            "run `python scripts/fetch_compose_schema.py` (scripts/install --test does)",
         )
     return dict(json.loads(path.read_text()))
 
@@ -164,7 +141,7 @@ def schema_errors(schema: dict[str, Any], document: dict[str, Any]) -> list[str]
     try:
         import jsonschema
     except ImportError:
-        unavailable("jsonschema is not installed (it is in docent's `test` extra)")
+        unavailable("jsonschema", "it is not installed (it is in docent's `test` extra)")
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
     errors = validator_class(schema).iter_errors(document)

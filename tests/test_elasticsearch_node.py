@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import ipaddress
 import json
 import uuid
@@ -13,17 +12,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from es_node import SCRIPT, is_external
+
+from support.es_node import is_external
+from support.scripts import load_script
 
 pytestmark = pytest.mark.elasticsearch
 
 
 def pinned_version() -> str:
-    spec = importlib.util.spec_from_file_location("docent_es_script", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return str(module.ES_VERSION)
+    return str(load_script("elasticsearch").ES_VERSION)
 
 
 @pytest.fixture

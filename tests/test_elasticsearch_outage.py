@@ -4,18 +4,18 @@ uploads are still accepted and queued, and ingestion resumes when the node is ba
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from es_node import NodeUnavailable, _script, start_node, stop_node, unavailable
 
-from conftest import free_port
-from samples import HANDBOOK_MD, RECIPES_HTML
-from servers import gql, gql_raw, running_server, upload
+from support.es_node import is_external, start_node, stop_node
+from support.prerequisites import Unavailable, unavailable
+from support.samples import HANDBOOK_MD, RECIPES_HTML
+from support.scripts import free_port, run_script, start_service
+from support.servers import gql, gql_raw, running_server, upload
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -23,11 +23,11 @@ STATUS = "query($id: ID!) { document(id: $id) { status chunkCount } }"
 
 
 def restart(data: str, port: int) -> None:
-    out = _script(
-        "start", "--data", data, "--port", str(port), "--heap", "512m",
+    node = start_service(
+        "elasticsearch", "--data", data, "--port", str(port), "--heap", "512m",
         "--owner-pid", str(os.getpid()), timeout=400,
     )  # fmt: skip
-    assert json.loads(out.strip().splitlines()[-1])["url"].endswith(f":{port}")
+    assert str(node["url"]).endswith(f":{port}")
 
 
 async def wait_for(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
@@ -38,13 +38,13 @@ async def wait_for(predicate, timeout: float) -> None:  # type: ignore[no-untype
 
 
 async def test_outage_and_recovery(tmp_path: Path) -> None:
-    if os.environ.get("DOCENT_TEST_ELASTICSEARCH_URL"):
+    if is_external():
         pytest.skip("needs a node of its own to stop and start")
     port = free_port()
     try:
         node = start_node()
-    except NodeUnavailable as error:
-        unavailable(str(error))
+    except Unavailable as error:
+        unavailable("Elasticsearch node", str(error))
     stop_node(node)  # keep its data directory, come back on a known port
     data = str(node["data"])
     restart(data, port)
@@ -62,7 +62,7 @@ async def test_outage_and_recovery(tmp_path: Path) -> None:
 
             await wait_for(lambda: ready(first_id), 120)
 
-            _script("stop", "--data", data, timeout=120)
+            run_script("elasticsearch", "stop", "--data", data, timeout=120)
             async with httpx.AsyncClient() as client:
                 readyz = await client.get(f"{server.base}/readyz")
             assert readyz.status_code == 503
@@ -96,4 +96,4 @@ async def test_outage_and_recovery(tmp_path: Path) -> None:
             assert hits[0]["document"]["id"] == second_id
             assert server.network_attempts() == []
     finally:
-        _script("stop", "--data", data, timeout=120)
+        run_script("elasticsearch", "stop", "--data", data, timeout=120)

@@ -21,6 +21,8 @@ from docent.domain import Chunk, Hit
 from docent.roles import GenerationDone, Source
 from docent.search.analysis import query_terms
 
+from support.vectors import unit
+
 
 class KeyedEmbedder:
     """An embedder told the vector of every text (normalised here); `default` for the rest.
@@ -31,8 +33,8 @@ class KeyedEmbedder:
     def __init__(
         self, vectors: Mapping[str, Sequence[float]], *, default: Sequence[float] | None = None
     ) -> None:
-        self._vectors = {text: _unit(v) for text, v in vectors.items()}
-        self._default = None if default is None else _unit(default)
+        self._vectors = {text: unit(*v) for text, v in vectors.items()}
+        self._default = None if default is None else unit(*default)
         self.dimension = len(next(iter(self._vectors.values())))
         self.documents: list[str] = []
 
@@ -51,11 +53,6 @@ class KeyedEmbedder:
 
     async def aclose(self) -> None:
         pass
-
-
-def _unit(values: Sequence[float]) -> np.ndarray:
-    vector = np.asarray(values, dtype=np.float32)
-    return vector / np.linalg.norm(vector)
 
 
 def at(cosine: float, axis: int = 1, dimension: int = 8) -> list[float]:

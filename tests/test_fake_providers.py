@@ -24,7 +24,7 @@ from docent.answering.prompting import build_prompt
 from docent.domain import Chunk, Hit
 from docent.roles import Source
 
-from fake_providers import NO_ANSWER, FakeProviders, Reply, Stream, answer, embed
+from support.fake_providers import NO_ANSWER, FakeProviders, Reply, Stream, answer, embed
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from servers import DocentServer
+from support.prerequisites import unavailable
+from support.servers import DocentServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,7 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 def _missing() -> str | None:
     if not Path(CHROMIUM).exists():
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+        return f"Chromium is not at {CHROMIUM} (apt-get install chromium)"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -46,9 +47,7 @@ def _missing() -> str | None:
 def chromium() -> Iterator[Any]:
     reason = _missing()
     if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests cannot be skipped in CI: {reason}")
-        pytest.skip(reason)
+        unavailable("headless browser", reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -157,6 +156,17 @@ def result(page: Any, needle: str) -> str:
     return str(page.evaluate(f"document.querySelector({RESPONSE_EDITOR!r}).CodeMirror.getValue()"))
 
 
+def upload_and_ask(tab: Any, path: Path, question: str) -> str:
+    """On the home page: upload `path`, wait until it is READY, ask `question`, and wait for
+    the answer's citations; the answer's text."""
+    tab.set_input_files("#files", str(path))
+    tab.wait_for_selector(f"#documents li:has-text('{path.name}') .status.READY", timeout=60_000)
+    tab.fill("#question", question)
+    tab.click("form#ask button")
+    tab.wait_for_selector("#sources li.citation", timeout=60_000)
+    return str(tab.inner_text("#answer"))
+
+
 def test_graphiql_runs_a_query_offline(
     page: tuple[Any, Recorder], docent_server: DocentServer
 ) -> None:
@@ -194,7 +204,7 @@ def test_graphiql_runs_a_subscription_over_websocket(
 def test_home_page_uploads_a_pdf_and_streams_a_cited_answer(
     chromium: Any, docent_server: DocentServer, tmp_path: Path
 ) -> None:
-    from samples import make_pdf
+    from support.samples import make_pdf
 
     pdf = tmp_path / "kettle-manual.pdf"
     pdf.write_bytes(make_pdf(
@@ -204,14 +214,7 @@ def test_home_page_uploads_a_pdf_and_streams_a_cited_answer(
     ))  # fmt: skip
     with browser_tab(chromium, tmp_path) as (tab, recorder):
         assert tab.goto(docent_server.base + "/", wait_until="load").status == 200
-        tab.set_input_files("#files", str(pdf))
-        tab.wait_for_selector(
-            "#documents li:has-text('kettle-manual.pdf') .status.READY", timeout=60_000
-        )
-        tab.fill("#question", "How often should I descale the kettle?")
-        tab.click("form#ask button")
-        tab.wait_for_selector("#sources li.citation", timeout=60_000)
-        assert "4 weeks" in tab.inner_text("#answer")
+        assert "4 weeks" in upload_and_ask(tab, pdf, "How often should I descale the kettle?")
         citation = tab.inner_text("#sources li.citation")
         assert "kettle-manual.pdf, page 2" in citation and "white vinegar" in citation
         assert "extractive" in tab.inner_text("#model")
@@ -222,7 +225,7 @@ def test_home_page_signs_in_with_a_token(chromium: Any, tmp_path: Path) -> None:
     """With DOCENT_AUTH=dev the page asks for a token, then works as the user it names."""
     from docent.api.auth import DevAuth
 
-    from servers import running_server
+    from support.servers import running_server
 
     secret = "browser-test-secret-" + "z" * 32
     env = {"DOCENT_AUTH": "dev", "DOCENT_DEV_SECRET": secret}
@@ -238,12 +241,6 @@ def test_home_page_signs_in_with_a_token(chromium: Any, tmp_path: Path) -> None:
         tab.fill("#token", DevAuth(secret).mint("gardener"))
         tab.click("form#signin button")
         tab.wait_for_selector("form#signin[hidden]", state="attached", timeout=10_000)
-        tab.set_input_files("#files", str(notes))
-        tab.wait_for_selector(
-            "#documents li:has-text('garden-notes.txt') .status.READY", timeout=60_000
-        )
-        tab.fill("#question", "When should I water the tomatoes?")
-        tab.click("form#ask button")
-        tab.wait_for_selector("#sources li.citation", timeout=60_000)
-        assert "every morning" in tab.inner_text("#answer")
+        answer = upload_and_ask(tab, notes, "When should I water the tomatoes?")
+        assert "every morning" in answer
         assert recorder.blocked == []

@@ -12,8 +12,8 @@ from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.elements import looks_like_heading
 from docent.ingestion.parsing.text import decode_text, detect_encoding, unwrap_lines
 
-from conftest import DATASETS
-from samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf
+from support.paths import DATASETS
+from support.samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf
 
 TEXT = "Grüße aus Köln — naïve café, 10 €."
 

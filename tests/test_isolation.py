@@ -13,7 +13,7 @@ from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.parsing import ParseLimits, sniffing
 from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 
-from samples import WARRANTY_PDF_PAGES, make_docx, make_pdf
+from support.samples import WARRANTY_PDF_PAGES, make_docx, make_pdf
 
 pytestmark = pytest.mark.timeout(300)
 

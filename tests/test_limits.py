@@ -34,7 +34,7 @@ from docent.rate_limits import (
 )
 from docent.search.backend import DocumentPage
 
-from servers import DocentServer, gql, gql_raw, running_server, subscribe
+from support.servers import DocentServer, gql, gql_raw, running_server, subscribe
 
 # ---------------------------------------------------------------------------- the syntax
 

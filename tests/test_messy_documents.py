@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from conftest import DATASETS
-from servers import DocentServer, gql, running_server, subscribe, upload
+from support.paths import DATASETS
+from support.servers import DocentServer, gql, running_server, upload, wait_ready
 
 MESSY = DATASETS / "messy-docs"
 pytestmark = [
@@ -70,8 +70,6 @@ EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
     "umlauts-non-utf8.md": ("READY", None, "können"),
 }
 
-WATCH = """subscription($id: ID!) { documentEvents(id: $id) {
-  status stage current total error { code message } document { chunkCount } } }"""
 SEARCH = """query($q: String!, $id: ID!) { search(input: {query: $q, mode: KEYWORD, topK: 5, documentIds: [$id]}) {
   hits { chunk { text } } } }"""
 
@@ -100,10 +98,7 @@ async def _ingest_all(server: DocentServer) -> dict[str, dict[str, Any]]:
             pending[path.name] = payload["document"]["id"]
 
     async def follow(name: str, document_id: str) -> None:
-        events = [
-            e["documentEvents"]
-            async for e in subscribe(server.ws_url, WATCH, {"id": document_id}, timeout=600)
-        ]
+        events = await wait_ready(server, document_id, timeout=600)
         last = events[-1]
         results[name] = {
             "state": last["status"], "id": document_id, "events": events,

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf
-from servers import NETGUARD
+from support.samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf
+from support.servers import NETGUARD
 
 
 def guarded(code: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:

@@ -26,7 +26,7 @@ from docent.providers.local_reranker import EmbeddingReranker
 from docent.roles import GenerationDone, Generator, Prompt, Source
 from docent.settings import Settings
 
-from fake_providers import FakeProviders, Reply, Stream
+from support.fake_providers import FakeProviders, Reply, Stream
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -18,9 +18,17 @@ import httpx
 import pytest
 import websockets
 
-from fake_providers import FakeProviders, Reply, Stream
-from samples import HANDBOOK_MD
-from servers import DocentServer, gql, gql_raw, running_server, subscribe, upload_ok, wait_ready
+from support.fake_providers import FakeProviders, Reply, Stream
+from support.samples import HANDBOOK_MD
+from support.servers import (
+    DocentServer,
+    gql,
+    gql_raw,
+    running_server,
+    subscribe,
+    upload_ok,
+    wait_ready,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

@@ -14,6 +14,16 @@ from docent.ingestion.worker import recover_lost_jobs
 from docent.settings import QueueSettings, Settings, StorageSettings
 
 
+async def processing(runtime, doc_id: str) -> DocumentRecord:  # type: ignore[no-untyped-def]
+    """A document of the local user, stored as PROCESSING (as its worker left it)."""
+    record = DocumentRecord(
+        id=doc_id, owner="local", title="t", filename="t.txt", mime_type="text/plain",
+        size_bytes=3, sha256="abc", status=DocumentStatus.PROCESSING,
+    )  # fmt: skip
+    await runtime.backend.insert_document(record)
+    return record
+
+
 async def make_stale(runtime, record: DocumentRecord) -> None:  # type: ignore[no-untyped-def]
     current = await runtime.backend.get_document(record.owner, record.id)
     old = replace(current, updated_at=utcnow() - timedelta(hours=2))
@@ -26,11 +36,7 @@ async def test_lost_jobs_are_requeued_then_failed(tmp_path: Path) -> None:
         queue=QueueSettings(job_timeout_s=60),
     )
     async with open_components(settings) as runtime:
-        record = DocumentRecord(
-            id="lost1", owner="local", title="t", filename="t.txt", mime_type="text/plain",
-            size_bytes=3, sha256="abc", status=DocumentStatus.PROCESSING,
-        )  # fmt: skip
-        await runtime.backend.insert_document(record)
+        record = await processing(runtime, "lost1")
         await make_stale(runtime, record)
         ctx = {"docent": runtime.worker}
 
@@ -61,11 +67,7 @@ async def test_a_file_that_keeps_killing_its_worker_is_failed(tmp_path: Path) ->
         storage=StorageSettings(data_dir=tmp_path), queue=QueueSettings(max_tries=2)
     )
     async with open_components(settings) as runtime:
-        record = DocumentRecord(
-            id="crashy", owner="local", title="t", filename="t.txt", mime_type="text/plain",
-            size_bytes=3, sha256="abc", status=DocumentStatus.PROCESSING,
-        )  # fmt: skip
-        await runtime.backend.insert_document(record)
+        await processing(runtime, "crashy")
         ctx = {"docent": runtime.worker, "job_id": "doc:crashy:v1", "job_try": 1}
         # two tries started and never finished (as if the worker had died each time)
         await runtime.queue.redis.hset("docent:tries:doc:crashy:v1", "starts", 2)

@@ -28,9 +28,9 @@ import websockets
 from docent.api.auth import REFUSED, OidcAuth
 from docent.errors import Unauthenticated
 
-from conftest import free_port
-from oidc import AUDIENCE, ISSUER, Jwks, bearer, token
-from servers import DocentServer, running_server
+from support.oidc import AUDIENCE, ISSUER, Jwks, bearer, token
+from support.scripts import free_port
+from support.servers import DocentServer, running_server
 
 pytestmark = pytest.mark.e2e
 
@@ -213,6 +213,14 @@ async def send_upload(
         return await client.post(server.url, content=stream(), headers=sent)
 
 
+async def upload_accepted(server: DocentServer, tok: str, name: str, text: bytes) -> dict[str, Any]:
+    """A small text file uploaded as `tok`, which must be accepted: the uploadDocument payload."""
+    response = await send_upload(server, tok, f'filename="{name}"'.encode(), [text])
+    payload: dict[str, Any] = response.json()["data"]["uploadDocument"]
+    assert payload["userErrors"] == [], response.text
+    return payload
+
+
 def files_under(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
 
@@ -223,6 +231,22 @@ def blob_files(server: DocentServer) -> set[Path]:
 
 def staging(server: DocentServer) -> list[Path]:
     return sorted(files_under(server.data_dir / "blobs" / ".staging"))
+
+
+Stored = tuple[list[tuple[str, str]], set[Path]]
+
+
+async def stored(server: DocentServer, tok: str) -> Stored:
+    """What is stored: `tok`'s documents, and every file of the blob store."""
+    return await listing(server, tok), blob_files(server)
+
+
+async def with_a_document(server: DocentServer, jwks: Jwks, user: str) -> tuple[str, Stored]:
+    """The token of `user`, who has uploaded one document, and what is then stored: what
+    the refused uploads that follow must leave as it is."""
+    tok = mint(jwks, user)
+    await upload_accepted(server, tok, f"{user}.txt", b"a document of my own.")
+    return tok, await stored(server, tok)
 
 
 def error_code(body: dict[str, Any]) -> str:
@@ -236,11 +260,7 @@ def error_code(body: dict[str, Any]) -> str:
 async def test_a_cross_site_upload_without_the_csrf_header_is_refused(
     server: DocentServer, jwks: Jwks
 ) -> None:
-    tok = mint(jwks, "csrf-victim")
-    kept = await send_upload(server, tok, b'filename="kept.txt"', [b"a document of my own."])
-    assert kept.json()["data"]["uploadDocument"]["userErrors"] == [], kept.text
-    before = await listing(server, tok)
-    blobs = blob_files(server)
+    tok, before = await with_a_document(server, jwks, "csrf-victim")
     # What a page on another site can make a browser send without a preflight: a form
     # post (multipart, urlencoded or text/plain), with whatever credentials it holds.
     for content_type in (
@@ -262,8 +282,7 @@ async def test_a_cross_site_upload_without_the_csrf_header_is_refused(
             body = response.json()
             assert error_code(body) == "BAD_REQUEST"
             assert "Apollo-Require-Preflight" in body["errors"][0]["message"]
-    assert await listing(server, tok) == before
-    assert blob_files(server) == blobs and staging(server) == []
+    assert await stored(server, tok) == before and staging(server) == []
 
 
 # ------------------------------------------------------------------------------- CORS
@@ -355,8 +374,8 @@ async def test_an_expired_token_closes_a_socket_with_a_live_subscription(
     server: DocentServer, jwks: Jwks
 ) -> None:
     owner = mint(jwks, "expiring")
-    uploaded = await send_upload(server, owner, b'filename="watch.txt"', [b"watch me being queued"])
-    document = uploaded.json()["data"]["uploadDocument"]["document"]
+    uploaded = await upload_accepted(server, owner, "watch.txt", b"watch me being queued")
+    document = uploaded["document"]
     short = mint(jwks, "expiring", exp=int(time.time()) + 3)
     log_start = len(server.log())
     async with acked_socket(server, short) as ws:
@@ -384,8 +403,8 @@ async def test_a_socket_cannot_hoard_subscriptions(server: DocentServer, jwks: J
     from docent.api.app import MAX_SUBSCRIPTIONS_PER_SOCKET
 
     owner = mint(jwks, "hoarder")
-    uploaded = await send_upload(server, owner, b'filename="hoard.txt"', [b"stay queued please"])
-    document = uploaded.json()["data"]["uploadDocument"]["document"]
+    uploaded = await upload_accepted(server, owner, "hoard.txt", b"stay queued please")
+    document = uploaded["document"]
     async with acked_socket(server, owner) as ws:
         payload = {"query": WATCH, "variables": {"id": document["id"]}}
         for i in range(MAX_SUBSCRIPTIONS_PER_SOCKET):
@@ -409,11 +428,7 @@ async def test_a_socket_cannot_hoard_subscriptions(server: DocentServer, jwks: J
 async def test_oversized_uploads_are_refused_and_nothing_is_stored(
     server: DocentServer, jwks: Jwks
 ) -> None:
-    tok = mint(jwks, "big-uploader")
-    kept = await send_upload(server, tok, b'filename="small.txt"', [b"a small file."])
-    assert kept.json()["data"]["uploadDocument"]["userErrors"] == []
-    before = await listing(server, tok)
-    blobs = blob_files(server)
+    tok, before = await with_a_document(server, jwks, "big-uploader")
 
     # 1.5 MB streamed in chunks, without a content-length: refused while it streams in
     response = await send_upload(server, tok, b'filename="big.txt"', [b"a" * 65536] * 24)
@@ -428,8 +443,7 @@ async def test_oversized_uploads_are_refused_and_nothing_is_stored(
     payload = response.json()["data"]["uploadDocument"]
     assert payload["document"] is None and [e["code"] for e in payload["userErrors"]] == ["TOO_LARGE"]  # fmt: skip
 
-    assert await listing(server, tok) == before
-    assert blob_files(server) == blobs and staging(server) == []
+    assert await stored(server, tok) == before and staging(server) == []
 
 
 # ----------------------------------------------------------------- filenames as weapons

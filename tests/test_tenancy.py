@@ -18,7 +18,7 @@ import websockets
 
 from docent.api.auth import DevAuth
 
-from servers import DocentServer, running_server, subscribe, upload
+from support.servers import DocentServer, running_server, subscribe, upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from samples import HANDBOOK_MD
-from servers import NETGUARD, gql, running_server, subscribe, upload
+from support.samples import HANDBOOK_MD
+from support.servers import NETGUARD, gql, running_server, subscribe, upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
 

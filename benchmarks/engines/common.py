@@ -1,9 +1,11 @@
 """Shared helpers of the engine comparison: paths, SciFact loading, the Python analyser,
-metrics and timing.
+metrics and timing, and what every engine script does with them (`Bench`, `finish`,
+`command_line`).
 
 Imported by compare.py (any Python 3.11), vectors.py (docent's venv) and the engine scripts
 (their own venvs), so the module itself needs only the standard library; numpy and
-snowballstemmer are imported by the functions that use them.
+snowballstemmer are imported by the functions that use them. SciFact's reader and nDCG are
+the API benchmarks' (benchmarks/corpus.py, benchmarks/relevance.py: stdlib only too).
 
 Paths:
   dataset  $DOCENT_SHARED/datasets/scifact, default <repo>/../shared/datasets/scifact
@@ -14,17 +16,25 @@ Paths:
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("DOCENT_SHARED", REPO.parent / "shared")) / "datasets" / "scifact"
+# benchmarks/ (appended: a module there never shadows a package of the engine's venv)
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+from corpus import SCIFACT, load_scifact
+from relevance import ndcg
+
+DATA = SCIFACT
 CACHE = Path(
     os.environ.get("DOCENT_BENCH_CACHE", Path.home() / ".cache" / "docent" / "bench-engines")
 ).expanduser()
@@ -33,25 +43,11 @@ WORK = CACHE / "work"
 RESULTS = CACHE / "results"
 DIM = 384
 
-# NLTK English stop word list (179 words)
-_NLTK_WORDS = """\
-i me my myself we our ours ourselves you you're you've you'll you'd your yours yourself
-yourselves he him his himself she she's her hers herself it it's its itself they them their
-theirs themselves what which who whom this that that'll these those am is are was were be
-been being have has had having do does did doing a an the and but if or because as until
-while of at by for with about against between into through during before after above below
-to from up down in out on off over under again further then once here there when where why
-how all any both each few more most other some such no nor not only own same so than too
-very s t can will just don don't should should've now d ll m o re ve y ain aren aren't
-couldn couldn't didn didn't doesn doesn't hadn hadn't hasn hasn't haven haven't isn isn't ma
-mightn mightn't mustn mustn't needn needn't shan shan't shouldn shouldn't wasn wasn't weren
-weren't won won't wouldn wouldn't"""
-STOP_NLTK = set(_NLTK_WORDS.split())
-# Lucene / Elasticsearch `_english_` stop words (33 words)
-_LUCENE_WORDS = """\
-a an and are as at be but by for if in into is it no not of on or
-such that the their then there these they this to was will with"""
-STOP_LUCENE = set(_LUCENE_WORDS.split())
+_STOPWORDS = Path(__file__).resolve().parent / "stopwords"
+# NLTK's English stop word list (179 words)
+STOP_NLTK = set((_STOPWORDS / "nltk-english.txt").read_text().split())
+# Lucene's / Elasticsearch's `_english_` stop words (33 words)
+STOP_LUCENE = set((_STOPWORDS / "lucene-english.txt").read_text().split())
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # runs of letters and digits, like FTS5 unicode61
 
@@ -87,24 +83,9 @@ def owner_of(i: int) -> str:
 
 
 def read_scifact() -> tuple[list[tuple[str, str, str]], dict[str, str], dict[str, dict[str, int]]]:
-    """(corpus rows (id, title, text) in file order, all query texts, test qrels in file order)."""
-    corpus = []
-    with (DATA / "corpus.jsonl").open() as f:
-        for line in f:
-            doc = json.loads(line)
-            corpus.append((doc["_id"], doc.get("title", ""), doc.get("text", "")))
-    queries = {}
-    with (DATA / "queries.jsonl").open() as f:
-        for line in f:
-            query = json.loads(line)
-            queries[query["_id"]] = query["text"]
-    qrels: dict[str, dict[str, int]] = {}
-    with (DATA / "qrels" / "test.tsv").open() as f:
-        next(f)
-        for line in f:
-            qid, did, rel = line.rstrip("\n").split("\t")
-            qrels.setdefault(qid, {})[did] = int(rel)
-    return corpus, queries, qrels
+    """(corpus rows (id, title, text) in file order, test query texts, test qrels in file order)."""
+    beir = load_scifact("test", DATA)
+    return [(i, title, text) for i, (title, text) in beir.corpus.items()], beir.queries, beir.qrels
 
 
 def load() -> tuple[list[tuple[str, str, str]], list[tuple[str, str]], dict[str, dict[str, int]]]:
@@ -137,14 +118,7 @@ def scratch(name: str) -> Path:
 
 def ndcg_at_k(run: dict[str, list[str]], qrels: dict[str, dict[str, int]], k: int = 10) -> float:
     """Mean nDCG@k over all queries in qrels; run maps qid -> ranked doc ids (missing -> 0)."""
-    total = 0.0
-    for q, rel in qrels.items():
-        ranked = run.get(q, [])[:k]
-        dcg = sum(rel.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked))
-        ideal = sorted(rel.values(), reverse=True)[:k]
-        idcg = sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
-        total += dcg / idcg if idcg > 0 else 0.0
-    return total / len(qrels)
+    return sum(ndcg(run.get(q, []), rel, k) for q, rel in qrels.items()) / len(qrels)
 
 
 def recall_at_k(run: dict[str, list[str]], ref: dict[str, list[str]], k: int = 10) -> float:
@@ -203,3 +177,136 @@ def save(name: str, result: dict[str, Any]) -> None:
     meta = VECTORS / "meta.json"
     result = {**result, "vectors": json.loads(meta.read_text()) if meta.exists() else None}
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
+
+
+def exact_filtered(V: Any, q: Any, mask: Any, k: int = 10) -> Any:
+    """Row numbers of the exact top k by V @ q among the rows `mask` allows (fewer when
+    fewer are allowed): what a filtered kNN should return."""
+    import numpy as np
+
+    sims = V @ q
+    sims[~mask] = -9
+    return np.argsort(-sims)[: min(k, int(mask.sum()))]
+
+
+def recall_vs_exact(X: Any, Q: Any, results: list[Any], offset: int = 0) -> float:
+    """Mean share of the exact top 10 by X @ Q[i] found in results[i] (row numbers, plus
+    `offset`: SQLite's rowids start at 1), rounded to 4 places."""
+    import numpy as np
+
+    ref = [
+        set((np.argpartition(-(X @ Q[i]), 10)[:10] + offset).tolist()) for i in range(len(results))
+    ]
+    shares = [len(set(map(int, got)) & top) / 10 for got, top in zip(results, ref, strict=True)]
+    return round(float(np.mean(shares)), 4)
+
+
+@dataclass
+class Bench:
+    """What an engine script measures with: SciFact's corpus rows and test queries, their
+    vectors (V: row i = corpus row i; Q: row i = query i), and the scoring of rankings."""
+
+    corpus: list[tuple[str, str, str]]
+    queries: list[tuple[str, str]]
+    qrels: dict[str, dict[str, int]]
+    V: Any
+    Q: Any
+    ids: list[str] = field(init=False)  # corpus ids, by row
+    qids: list[str] = field(init=False)
+    qtexts: list[str] = field(init=False)
+    qidx: list[int] = field(init=False)  # query rows: what the vector searches take
+
+    def __post_init__(self) -> None:
+        self.ids = [c[0] for c in self.corpus]
+        self.qids = [q for q, _ in self.queries]
+        self.qtexts = [t for _, t in self.queries]
+        self.qidx = list(range(len(self.Q)))
+
+    @classmethod
+    def load(cls) -> Bench:
+        corpus, queries, qrels = load()
+        V, Q = load_vectors()
+        return cls(corpus, queries, qrels, V, Q)
+
+    def exact_top10(self) -> dict[str, list[str]]:
+        """Each query's exact top 10 doc ids (numpy, V @ q): the reference for ANN recall."""
+        import numpy as np
+
+        return {
+            q: [self.ids[j] for j in np.argsort(-(self.V @ self.Q[i]))[:10]]
+            for i, q in enumerate(self.qids)
+        }
+
+    def score(
+        self,
+        results: list[list[str]],
+        latencies: list[float],
+        exact: dict[str, list[str]] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """{"ndcg10", "lat_ms" (median, p95), "recall10_vs_numpy_exact" (with `exact`),
+        **extra} of one ranked list of doc ids per query, in query order."""
+        run = dict(zip(self.qids, results, strict=True))
+        scored: dict[str, Any] = {
+            "ndcg10": round(ndcg_at_k(run, self.qrels), 4),
+            "lat_ms": pct(latencies),
+        }
+        if exact is not None:
+            scored["recall10_vs_numpy_exact"] = round(recall_at_k(run, exact), 4)
+        return {**scored, **extra}
+
+    def hybrid(
+        self,
+        keyword: Callable[[str], list[str]],
+        semantic: Callable[[int], list[str]],
+        /,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Our RRF of `keyword(query text)` and `semantic(query row)`, each a top 100, scored
+        (`extra`: what the result also says, e.g. which variants)."""
+        res, lat = timed(lambda qi: rrf([keyword(self.qtexts[qi]), semantic(qi)]), self.qidx)
+        return self.score(res, lat, **extra)
+
+
+def finish(
+    name: str,
+    result: dict[str, Any],
+    quick: bool,
+    scale: Callable[[], dict[str, Any]],
+    multiprocess: Callable[[], dict[str, Any]],
+) -> None:
+    """Save results/<name>_quick.json with --quick; else first measure ~100k vectors
+    (`scale`) and a reader beside a writer process (`multiprocess`), then save <name>.json."""
+    if quick:
+        save(f"{name}_quick", result)
+        return
+    result["semantic_100k"] = scale()
+    print("100k", result["semantic_100k"], flush=True)
+    result["multiprocess"] = multiprocess()
+    print("mp", result["multiprocess"], flush=True)
+    save(name, result)
+
+
+def command_line(
+    doc: str,
+    main: Callable[[bool], None],
+    child: Callable[..., None],
+    child_option: str,
+    **option: Any,
+) -> None:
+    """An engine script's command line: `main(quick)` (--quick skips the ~100k-vector and
+    multi-process parts), or, with the hidden `child_option` (made with `option`, e.g.
+    type=float), `child(value)`: the script's own child process in the multi-process part
+    (`child(*values)` when the option takes nargs)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the ~100k-vector and multi-process parts"
+    )
+    parser.add_argument(child_option, dest="child", help=argparse.SUPPRESS, **option)
+    args = parser.parse_args()
+    if args.child is None:
+        main(args.quick)
+    elif "nargs" in option:
+        child(*args.child)
+    else:
+        child(args.child)

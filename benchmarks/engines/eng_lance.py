@@ -10,7 +10,6 @@ process. Writes results/C.json (C_quick.json with --quick).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -26,15 +25,14 @@ import pyarrow as pa
 from common import (
     DIM,
     STOP_NLTK,
-    load,
-    load_vectors,
+    Bench,
+    command_line,
+    exact_filtered,
+    finish,
     make_analyzer,
-    ndcg_at_k,
     owner_of,
     pct,
-    recall_at_k,
-    rrf,
-    save,
+    recall_vs_exact,
     scratch,
     tile_vectors,
     timed,
@@ -71,17 +69,13 @@ def arrow_table(corpus, V, an) -> pa.Table:
 
 
 def main(quick: bool) -> None:
-    corpus, queries, qrels = load()
-    V, Q = load_vectors()
-    ids = [c[0] for c in corpus]
-    qids = [q for q, _ in queries]
-    qtexts = [t for _, t in queries]
-    qidx = list(range(len(Q)))
+    bench = Bench.load()
+    V, Q, ids, qtexts, qidx = bench.V, bench.Q, bench.ids, bench.qtexts, bench.qidx
     an = make_analyzer(STOP_NLTK)
     shutil.rmtree(PATH, ignore_errors=True)
     db = lancedb.connect(PATH)
     start = time.perf_counter()
-    tbl = db.create_table("docs", data=arrow_table(corpus, V, an))
+    tbl = db.create_table("docs", data=arrow_table(bench.corpus, V, an))
     R = {
         "engine": "C: LanceDB",
         "versions": {"lancedb": lancedb.__version__, "pyarrow": pa.__version__},
@@ -135,11 +129,7 @@ def main(quick: bool) -> None:
         search = fts(column, query_text)
         try:
             res, lat = timed(search, qtexts)
-            R["keyword"][label] = {
-                "ndcg10": round(ndcg_at_k(dict(zip(qids, res, strict=True)), qrels), 4),
-                "lat_ms": pct(lat),
-                "build_s": round(build_s, 2),
-            }
+            R["keyword"][label] = bench.score(res, lat, build_s=round(build_s, 2))
         except Exception as e:
             R["keyword"][label] = {"error": f"{type(e).__name__}: {e}"[:300]}
         print(label, R["keyword"][label], flush=True)
@@ -151,7 +141,7 @@ def main(quick: bool) -> None:
     tbl.create_fts_index(column, replace=True, **options)  # a later variant may have replaced it
 
     # ---------------- semantic: flat scan (exact) ----------------
-    exact_ref = {q: [ids[j] for j in np.argsort(-(V @ Q[i]))[:10]] for i, q in enumerate(qids)}
+    exact_ref = bench.exact_top10()
 
     def vs(qi, k=10, where=None, prefilter=True, flat=False):
         query = tbl.search(Q[qi], vector_column_name="vector").distance_type("cosine")
@@ -164,27 +154,15 @@ def main(quick: bool) -> None:
 
     def semantic(search, **extra):
         res, lat = timed(search, qidx)
-        run = dict(zip(qids, res, strict=True))
-        return {
-            "ndcg10": round(ndcg_at_k(run, qrels), 4),
-            "lat_ms": pct(lat),
-            "recall10_vs_numpy_exact": round(recall_at_k(run, exact_ref), 4),
-            **extra,
-        }
+        return bench.score(res, lat, exact_ref, **extra)
 
     R["semantic_exact"] = semantic(lambda qi: [ids[i] for i in vs(qi)], mode="flat scan (no index)")
     print("semantic flat", R["semantic_exact"], flush=True)
 
     # ---------------- hybrid: our RRF, then LanceDB's own ----------------
-    res, lat = timed(
-        lambda qi: rrf([keyword_best(qtexts[qi]), [ids[i] for i in vs(qi, 100)]]), qidx
+    R["hybrid"] = bench.hybrid(
+        keyword_best, lambda qi: [ids[i] for i in vs(qi, 100)], keyword_variant=best, vector="flat"
     )
-    R["hybrid"] = {
-        "ndcg10": round(ndcg_at_k(dict(zip(qids, res, strict=True)), qrels), 4),
-        "lat_ms": pct(lat),
-        "keyword_variant": best,
-        "vector": "flat",
-    }
     print("hybrid", R["hybrid"], flush=True)
     reranker = RRFReranker(K=60)
 
@@ -195,11 +173,7 @@ def main(quick: bool) -> None:
         return [ids[i] for i in query.to_arrow()["id"].to_pylist()]
 
     try:
-        res, lat = timed(native_hybrid, qidx)
-        R["hybrid_native_rrf"] = {
-            "ndcg10": round(ndcg_at_k(dict(zip(qids, res, strict=True)), qrels), 4),
-            "lat_ms": pct(lat),
-        }
+        R["hybrid_native_rrf"] = bench.score(*timed(native_hybrid, qidx))
     except Exception as e:
         R["hybrid_native_rrf"] = {"error": f"{type(e).__name__}: {e}"[:300]}
     print("native hybrid", R["hybrid_native_rrf"], flush=True)
@@ -213,10 +187,7 @@ def main(quick: bool) -> None:
             start = time.perf_counter()
             got = vs(qi, 10, where(qi), prefilter, flat)
             lat.append((time.perf_counter() - start) * 1000)
-            mask = mask_fn(qi)
-            sims = V @ Q[qi]
-            sims[~mask] = -9
-            ref = np.argsort(-sims)[: min(10, int(mask.sum()))].tolist()
+            ref = exact_filtered(V, Q[qi], mask_fn(qi)).tolist()
             full.append(len(got) == len(ref))
             recall.append(len(set(got) & set(ref)) / len(ref) if ref else float(not got))
         return {
@@ -290,16 +261,7 @@ def main(quick: bool) -> None:
     R["filters"] = F
     print(json.dumps(F, indent=1), flush=True)
     R["disk_mb"] = dir_mb(PATH)
-    if quick:
-        save("C_quick", R)
-        return
-
-    # ---------------- ~100k vectors, then multi-process ----------------
-    R["semantic_100k"] = scale_test(V, Q)
-    print("100k", R["semantic_100k"], flush=True)
-    R["multiprocess"] = mp_test(queries, Q)
-    print("mp", R["multiprocess"], flush=True)
-    save("C", R)
+    finish("C", R, quick, lambda: scale_test(V, Q), lambda: mp_test(bench.queries, Q))
 
 
 def scale_test(V, Q, nq=100) -> dict:
@@ -318,14 +280,12 @@ def scale_test(V, Q, nq=100) -> dict:
         return query.to_arrow()["id"].to_pylist()
 
     res, lat = timed(search, list(range(nq)))
-    ref = [set(np.argpartition(-(X @ Q[qi]), 10)[:10].tolist()) for qi in range(nq)]
-    recall = np.mean([len(set(a) & b) / 10 for a, b in zip(res, ref, strict=True)])
     shutil.rmtree(path, ignore_errors=True)
     return {
         "n": len(X),
         "create_s": round(create_s, 1),
         "flat_lat_ms": pct(lat),
-        "flat_recall10_vs_numpy": round(float(recall), 4),
+        "flat_recall10_vs_numpy": recall_vs_exact(X, Q, res),
     }
 
 
@@ -390,13 +350,4 @@ def mp_test(queries, Q, seconds=4.0) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="skip the ~100k-vector and multi-process parts"
-    )
-    parser.add_argument("--mp-writer", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.mp_writer is not None:
-        mp_writer(args.mp_writer)
-    else:
-        main(args.quick)
+    command_line(__doc__, main, mp_writer, "--mp-writer", type=float, metavar="SECONDS")

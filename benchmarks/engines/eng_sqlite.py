@@ -10,7 +10,6 @@ Writes results/A.json (results/A_quick.json with --quick).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -26,15 +25,14 @@ import sqlite_vec
 from common import (
     STOP_LUCENE,
     STOP_NLTK,
-    load,
-    load_vectors,
+    Bench,
+    command_line,
+    exact_filtered,
+    finish,
     make_analyzer,
-    ndcg_at_k,
     owner_of,
     pct,
-    recall_at_k,
-    rrf,
-    save,
+    recall_vs_exact,
     scratch,
     tile_vectors,
     timed,
@@ -133,12 +131,8 @@ def table_sizes_mb(conn) -> dict[str, float]:
 
 
 def main(quick: bool) -> None:
-    corpus, queries, qrels = load()
-    V, Q = load_vectors()
-    ids = [c[0] for c in corpus]
-    qids = [q for q, _ in queries]
-    qtexts = [t for _, t in queries]
-    qidx = list(range(len(Q)))
+    bench = Bench.load()
+    corpus, V, Q, ids, qtexts = bench.corpus, bench.V, bench.Q, bench.ids, bench.qtexts
     an_nltk, an_luc = make_analyzer(STOP_NLTK), make_analyzer(STOP_LUCENE)
     remove_db(DB)
     conn = connect(DB)
@@ -187,9 +181,7 @@ def main(quick: bool) -> None:
         ),
     }
     for name, search in variants.items():
-        res, lat = timed(search, qtexts)
-        run = dict(zip(qids, res, strict=True))
-        R["keyword"][name] = {"ndcg10": round(ndcg_at_k(run, qrels), 4), "lat_ms": pct(lat)}
+        R["keyword"][name] = bench.score(*timed(search, qtexts))
         print(name, R["keyword"][name], flush=True)
     # best among the built-in bm25() variants (the Python function is too slow to ship)
     builtin = {k: v for k, v in R["keyword"].items() if "Python bm25" not in k}
@@ -201,32 +193,20 @@ def main(quick: bool) -> None:
         sql = f"SELECT rowid FROM {table} WHERE embedding MATCH ? AND k = {k} ORDER BY distance"
         return lambda qi: [ids[r - 1] for (r,) in conn.execute(sql, (Q[qi].tobytes(),))]
 
-    res, lat = timed(knn("vec_plain", 10), qidx)
-    run = dict(zip(qids, res, strict=True))
-    exact = {q: [ids[j] for j in np.argsort(-(V @ Q[i]))[:10]] for i, q in enumerate(qids)}
-    R["semantic_exact"] = {
-        "ndcg10": round(ndcg_at_k(run, qrels), 4),
-        "lat_ms": pct(lat),
-        "recall10_vs_numpy_exact": round(recall_at_k(run, exact), 4),
-        "mode": "vec0 brute force",
-    }
-    _, lat = timed(knn("vec_meta", 10), qidx)
+    res, lat = timed(knn("vec_plain", 10), bench.qidx)
+    R["semantic_exact"] = bench.score(res, lat, bench.exact_top10(), mode="vec0 brute force")
+    _, lat = timed(knn("vec_meta", 10), bench.qidx)
     R["semantic_exact"]["lat_ms_vec0_with_partition_key_unfiltered"] = pct(lat)
     print("semantic", R["semantic_exact"], flush=True)
 
     # ---------------- hybrid RRF ----------------
-    keyword_best, vector = variants[best], knn("vec_plain", 100)
-    res, lat = timed(lambda qi: rrf([keyword_best(qtexts[qi]), vector(qi)]), qidx)
-    R["hybrid"] = {
-        "ndcg10": round(ndcg_at_k(dict(zip(qids, res, strict=True)), qrels), 4),
-        "lat_ms": pct(lat),
-        "keyword_variant": best,
-        "vector": "exact",
-    }
+    R["hybrid"] = bench.hybrid(
+        variants[best], knn("vec_plain", 100), keyword_variant=best, vector="exact"
+    )
     print("hybrid", R["hybrid"], flush=True)
 
     # ---------------- filtered kNN and traps ----------------
-    R["filters"] = filter_tests(conn, V, Q, qidx)
+    R["filters"] = filter_tests(conn, V, Q, bench.qidx)
     print(json.dumps(R["filters"], indent=1), flush=True)
     R["traps"] = trap_tests(conn, V, Q)
     errors = []
@@ -243,16 +223,7 @@ def main(quick: bool) -> None:
     }
     print(json.dumps(R["traps"], indent=1), flush=True)
     conn.close()
-    if quick:
-        save("A_quick", R)
-        return
-
-    # ---------------- ~100k vectors, then multi-process ----------------
-    R["semantic_100k"] = scale_test(V, Q)
-    print("100k", R["semantic_100k"], flush=True)
-    R["multiprocess"] = mp_test(queries, Q)
-    print("mp", R["multiprocess"], flush=True)
-    save("A", R)
+    finish("A", R, quick, lambda: scale_test(V, Q), lambda: mp_test(bench.queries, Q))
 
 
 def filter_tests(conn, V, Q, qidx) -> dict:
@@ -264,9 +235,7 @@ def filter_tests(conn, V, Q, qidx) -> dict:
     out = {}
 
     def exact_rowids(q, mask, k):
-        sims = V @ q
-        sims[~mask] = -9
-        return [int(j) + 1 for j in np.argsort(-sims)[: min(k, int(mask.sum()))]]
+        return [int(j) + 1 for j in exact_filtered(V, q, mask, k)]
 
     def check(name, sql, params_fn, mask_fn, k=10, shown=None):
         """sql: the statement, or a function of the query index (per-query SQL text, shown
@@ -375,9 +344,7 @@ def trap_tests(conn, V, Q) -> dict:
                 rows = [r[0] for r in conn.execute(sql, (Q[qi].tobytes(),))]
                 n_rows.append(len(rows))
                 if mask is not None:
-                    sims = V @ Q[qi]
-                    sims[~mask] = -9
-                    top = np.argsort(-sims)[: min(k, int(mask.sum()))]
+                    top = exact_filtered(V, Q[qi], mask, k)
                     exact.append(set(rows) == {int(j) + 1 for j in top})
         except Exception as e:
             out[name] = {"error": f"{type(e).__name__}: {e}"[:240]}
@@ -465,8 +432,6 @@ def scale_test(V, Q, nq=100) -> dict:
     res, lat = timed(
         lambda qi: [r for (r,) in conn.execute(sql, (Q[qi].tobytes(),))], list(range(nq))
     )
-    ref = [set((np.argpartition(-(X @ Q[qi]), 10)[:10] + 1).tolist()) for qi in range(nq)]
-    recall = np.mean([len(set(a) & b) / 10 for a, b in zip(res, ref, strict=True)])
 
     def numpy_search(qi):
         sims = X @ Q[qi]
@@ -479,7 +444,7 @@ def scale_test(V, Q, nq=100) -> dict:
         "insert_s": round(insert_s, 1),
         "db_mb": round(os.path.getsize(path) / 1e6, 1),
         "sqlite_vec_lat_ms": pct(lat),
-        "sqlite_vec_recall10_vs_numpy": round(float(recall), 4),
+        "sqlite_vec_recall10_vs_numpy": recall_vs_exact(X, Q, res, offset=1),
         "numpy_matmul_lat_ms": pct(lat_numpy),
     }
     conn.close()
@@ -555,13 +520,4 @@ def mp_test(queries, Q, seconds=4.0) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="skip the ~100k-vector and multi-process parts"
-    )
-    parser.add_argument("--mp-writer", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.mp_writer is not None:
-        mp_writer(args.mp_writer)
-    else:
-        main(args.quick)
+    command_line(__doc__, main, mp_writer, "--mp-writer", type=float, metavar="SECONDS")

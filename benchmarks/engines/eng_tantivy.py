@@ -9,7 +9,6 @@ and reader visibility across processes. Writes results/B.json (B_quick.json with
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -24,15 +23,13 @@ import usearch.index as ui
 from common import (
     DIM,
     STOP_NLTK,
-    load,
-    load_vectors,
+    Bench,
+    command_line,
+    finish,
     make_analyzer,
-    ndcg_at_k,
     owner_of,
     pct,
-    recall_at_k,
-    rrf,
-    save,
+    recall_vs_exact,
     scratch,
     tile_vectors,
     timed,
@@ -79,12 +76,8 @@ def quoted(terms: list[str]) -> str:
 
 
 def main(quick: bool) -> None:
-    corpus, queries, qrels = load()
-    V, Q = load_vectors()
-    ids = [c[0] for c in corpus]
-    qids = [q for q, _ in queries]
-    qtexts = [t for _, t in queries]
-    qidx = list(range(len(Q)))
+    bench = Bench.load()
+    V, Q, ids, qtexts, qidx = bench.V, bench.Q, bench.ids, bench.qtexts, bench.qidx
     an = make_analyzer(STOP_NLTK)
     shutil.rmtree(BASE, ignore_errors=True)
     BASE.mkdir()
@@ -119,7 +112,7 @@ def main(quick: bool) -> None:
         index = make_index(str(path), tokenizer)
         start = time.perf_counter()
         writer = index.writer(heap_size=100_000_000, num_threads=1)
-        for i, (_, title, text) in enumerate(corpus):
+        for i, (_, title, text) in enumerate(bench.corpus):
             body = f"{title} {text}"
             if transform:
                 body = " ".join(transform(body))
@@ -140,12 +133,9 @@ def main(quick: bool) -> None:
 
         res, lat = timed(search, qtexts)
         size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-        R["keyword"][label] = {
-            "ndcg10": round(ndcg_at_k(dict(zip(qids, res, strict=True)), qrels), 4),
-            "lat_ms": pct(lat),
-            "build_s": round(build_s, 2),
-            "index_mb": round(size / 1e6, 2),
-        }
+        R["keyword"][label] = bench.score(
+            res, lat, build_s=round(build_s, 2), index_mb=round(size / 1e6, 2)
+        )
         print(label, R["keyword"][label], flush=True)
         searches[label] = search
         if tokenizer == "en_stem":  # raw user text straight into the query parser
@@ -165,19 +155,15 @@ def main(quick: bool) -> None:
     R["best_keyword"] = best
 
     # ---------------- semantic: exact, then the default HNSW index ----------------
-    exact_ref = {q: [ids[j] for j in np.argsort(-(V @ Q[i]))[:10]] for i, q in enumerate(qids)}
+    exact_ref = bench.exact_top10()
 
     def exact(qi, k=10):
         return [ids[int(j)] for j in ui.search(V, Q[qi], k, "cos", exact=True, threads=1).keys]
 
     res, lat = timed(exact, qidx)
-    run = dict(zip(qids, res, strict=True))
-    R["semantic_exact"] = {
-        "ndcg10": round(ndcg_at_k(run, qrels), 4),
-        "lat_ms": pct(lat),
-        "recall10_vs_numpy_exact": round(recall_at_k(run, exact_ref), 4),
-        "mode": "usearch.index.search(exact=True, threads=1)",
-    }
+    R["semantic_exact"] = bench.score(
+        res, lat, exact_ref, mode="usearch.index.search(exact=True, threads=1)"
+    )
     start = time.perf_counter()
     index = ui.Index(ndim=DIM, metric="cos")
     index.add(np.arange(len(V)), V, threads=1)
@@ -194,25 +180,16 @@ def main(quick: bool) -> None:
         return [ids[int(j)] for j in index.search(Q[qi], k, threads=1).keys]
 
     res, lat = timed(hnsw, qidx)
-    run = dict(zip(qids, res, strict=True))
-    R["semantic_ann"] = {
-        "ndcg10": round(ndcg_at_k(run, qrels), 4),
-        "lat_ms": pct(lat),
-        "recall10_vs_numpy_exact": round(recall_at_k(run, exact_ref), 4),
-        "build_s": round(build_s, 2),
-        "mode": "usearch HNSW, default Index(ndim=384, metric=cos)",
-    }
+    R["semantic_ann"] = bench.score(
+        res, lat, exact_ref,
+        build_s=round(build_s, 2), mode="usearch HNSW, default Index(ndim=384, metric=cos)",
+    )  # fmt: skip
     print("semantic", R["semantic_exact"], R["semantic_ann"], flush=True)
 
     # ---------------- hybrid RRF (HNSW for the vector side) ----------------
-    keyword_best = searches[best]
-    res, lat = timed(lambda qi: rrf([keyword_best(qtexts[qi]), hnsw(qi, 100)]), qidx)
-    R["hybrid"] = {
-        "ndcg10": round(ndcg_at_k(dict(zip(qids, res, strict=True)), qrels), 4),
-        "lat_ms": pct(lat),
-        "keyword_variant": best,
-        "vector": "HNSW",
-    }
+    R["hybrid"] = bench.hybrid(
+        searches[best], lambda qi: hnsw(qi, 100), keyword_variant=best, vector="HNSW"
+    )
     print("hybrid", R["hybrid"], flush=True)
 
     # ---------------- filters: usearch has none, so post-filter or brute force ----------------
@@ -238,16 +215,7 @@ def main(quick: bool) -> None:
         "exact search on V[owner=='rare'] subset, lat_ms": pct(lat),
     }
     print(R["filters"], flush=True)
-    if quick:
-        save("B_quick", R)
-        return
-
-    # ---------------- ~100k vectors, then multi-process ----------------
-    R["semantic_100k"] = scale_test(V, Q)
-    print("100k", R["semantic_100k"], flush=True)
-    R["multiprocess"] = mp_test()
-    print("mp", R["multiprocess"], flush=True)
-    save("B", R)
+    finish("B", R, quick, lambda: scale_test(V, Q), mp_test)
 
 
 def scale_test(V, Q, nq=100) -> dict:
@@ -258,8 +226,6 @@ def scale_test(V, Q, nq=100) -> dict:
     index.add(np.arange(len(X)), X, threads=1)
     build_s = time.perf_counter() - start
     res, lat = timed(lambda qi: index.search(Q[qi], 10, threads=1).keys, list(range(nq)))
-    ref = [set(np.argpartition(-(X @ Q[qi]), 10)[:10].tolist()) for qi in range(nq)]
-    recall = np.mean([len(set(map(int, a)) & b) / 10 for a, b in zip(res, ref, strict=True)])
     _, lat_exact = timed(
         lambda qi: ui.search(X, Q[qi], 10, "cos", exact=True, threads=1), list(range(nq))
     )
@@ -267,7 +233,7 @@ def scale_test(V, Q, nq=100) -> dict:
         "n": len(X),
         "hnsw_build_s_1thread": round(build_s, 1),
         "hnsw_lat_ms": pct(lat),
-        "hnsw_recall10_vs_exact": round(float(recall), 4),
+        "hnsw_recall10_vs_exact": recall_vs_exact(X, Q, res),
         "usearch_exact_lat_ms": pct(lat_exact),
     }
 
@@ -322,13 +288,4 @@ def mp_test() -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="skip the ~100k-vector and multi-process parts"
-    )
-    parser.add_argument("--mp-child", nargs=2, metavar=("PATH", "MODE"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.mp_child:
-        mp_child(*args.mp_child)
-    else:
-        main(args.quick)
+    command_line(__doc__, main, mp_child, "--mp-child", nargs=2, metavar=("PATH", "MODE"))

@@ -26,7 +26,7 @@ carry an ErrorInfo with reason ``API_KEY_INVALID``, and a missing key with 403
 PERMISSION_DENIED.
 
 Normal (unscripted) answers are deterministic. Words are lowercased ``\\w+`` runs without a
-few English stopwords (all words if only stopwords are left).
+few English stopwords (fake_stopwords.txt; all words if only stopwords are left).
 
 - Embeddings: a hashed bag of words (each word adds +-1 to three hashed dimensions) plus a
   small constant in every dimension, normalised to length 1; texts sharing words have a
@@ -156,6 +156,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, get_args
 
@@ -972,12 +973,7 @@ def _gemini_texts(content: Any) -> list[str]:
 
 # --- deterministic "models" -------------------------------------------------------------
 
-_STOPWORD_LIST = (
-    "a an the of to in on at by for from with and or not no is are was were be been it its "
-    "this that these those what which who whom how when where why do does did can could will "
-    "would should may i you he she we they my your our their me us them as if than then so"
-)
-_STOPWORDS = frozenset(_STOPWORD_LIST.split())
+_STOPWORDS = frozenset(Path(__file__).with_name("fake_stopwords.txt").read_text().split())
 _SOURCE = re.compile(r'<source number="(\d+)">\n(.*?)(?=</source>|<source number=|\Z)', re.S)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import websockets
 
-from conftest import free_port
+from support.scripts import free_port
 
 NETGUARD = Path(__file__).parent / "netguard"
 
@@ -189,16 +189,21 @@ async def subscribe(
 
 WATCH = """subscription Watch($id: ID!) {
   documentEvents(id: $id) {
-    documentId status stage version current total progress
+    documentId status stage version current total progress at
     error { code message }
     document { id status chunkCount pageCount processedAt }
   }
 }"""
 
 
-async def wait_ready(server: DocentServer, document_id: str) -> list[dict[str, Any]]:
+async def wait_ready(
+    server: DocentServer, document_id: str, *, timeout: float = 120.0
+) -> list[dict[str, Any]]:
+    """A document's events (WATCH) until processing ends (READY or FAILED), within `timeout`
+    seconds."""
     events = [
-        e["documentEvents"] async for e in subscribe(server.ws_url, WATCH, {"id": document_id})
+        e["documentEvents"]
+        async for e in subscribe(server.ws_url, WATCH, {"id": document_id}, timeout=timeout)
     ]
     assert events, "no events"
     return events
