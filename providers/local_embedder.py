@@ -69,11 +69,8 @@ def _model_files() -> tuple[Path, Path]:
 
 
 def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def quantized_model(source: Path, cache_dir: Path) -> Path:
