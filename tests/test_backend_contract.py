@@ -265,7 +265,8 @@ async def test_chunks_of_a_deleted_document_are_refused(backend):
     assert await backend.replace_chunks("alice", "d", late, fence=Fence.of(run)) is False
     assert await backend.replace_chunks("alice", "d", late) is False
     await backend.insert_document(record("b", owner="bob"))
-    assert await backend.replace_chunks("alice", "b", chunks(record("b"), [("x y", unit(1))])) is False
+    bobs = chunks(record("b"), [("x y", unit(1))])
+    assert await backend.replace_chunks("alice", "b", bobs) is False
     assert await backend.keyword_search("alice", "orphan", limit=5) == []
     assert await backend.get_chunks("bob", "b") == []
     assert (await backend.index_info()).chunk_count == 0
