@@ -8,6 +8,7 @@ workers' recovery cron (`jobs.JobQueue.recover`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -97,7 +98,8 @@ class DocumentService:
         reservation: Reservation | None = None
         try:
             await self._scan(staged.path)
-            detected = sniff(staged.path, name)
+            # Reads the file (a ZIP's whole directory, for Office files): on a thread.
+            detected = await asyncio.to_thread(sniff, staged.path, name)
             check_supported(detected.mime_type, detected.description)
             if self._quota is not None:
                 # Counted before the file is kept; given back below if it is a copy.
