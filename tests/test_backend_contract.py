@@ -474,3 +474,31 @@ async def test_embedded_index_of_schema_2_is_upgraded(tmp_path) -> None:
     assert await backend.update_document(old.evolve(visibility=Visibility.GROUP, group="eng"))
     assert (await backend.get_document(Access("bob", ("eng",)), "old")) is not None
     await backend.aclose()
+
+
+async def test_embedded_index_of_schema_3_is_upgraded(tmp_path) -> None:
+    """An index written before documents counted their runs opens with every document at
+    run 0, and its documents are claimed as any other."""
+    import apsw
+
+    from docent.search.embedded.store import EmbeddedBackend
+
+    path = tmp_path / "docent.sqlite3"
+    backend = EmbeddedBackend(path)
+    await backend.open(model="m", dimension=DIM)
+    await backend.insert_document(record("old", status=DocumentStatus.QUEUED))
+    await backend.aclose()
+    conn = apsw.Connection(str(path))
+    conn.execute("ALTER TABLE documents DROP COLUMN run")
+    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    conn.close()
+
+    backend = EmbeddedBackend(path)
+    await backend.open(model="m", dimension=DIM)
+    assert (await backend.get_document("alice", "old")).run == 0
+    claimed = await backend.claim_document("alice", "old", 1)
+    assert claimed is not None and claimed.run == 1
+    assert await backend.replace_chunks(
+        "alice", "old", chunks(claimed, [("upgraded text", unit(1))]), fence=Fence.of(claimed)
+    )
+    await backend.aclose()
