@@ -31,6 +31,7 @@ from docent.ingestion.clamav import ClamAV
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.events import EventBus
 from docent.ingestion.jobs import JobQueue
+from docent.ingestion.lease import Leases
 from docent.ingestion.parsing.offline_nlp import configure_offline
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
@@ -249,6 +250,8 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
         ingestor = Ingestor(
             backend, embedder, blobs, events, ingestion, on_change=documents_changed
         )
+        leases = Leases(queue.redis_settings, lease_s=settings.queue.job_lease_s)
+        stack.callback(leases.close)
         yield Components(
             settings=settings,
             queue=queue,
@@ -268,7 +271,7 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
                 scanner=scanner.ping if scanner is not None else None,
                 providers=providers,
             ),
-            worker=WorkerContext(ingestor, jobs, queue.redis, settings.queue),
+            worker=WorkerContext(ingestor, jobs, queue.redis, settings.queue, leases),
         )
 
 

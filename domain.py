@@ -82,6 +82,10 @@ class DocumentRecord:
     visibility: Visibility = Visibility.PRIVATE
     #: With GROUP visibility: the group (one of the owner's) the document is shared with.
     group: str | None = None
+    #: How many processing runs have claimed this document (`DocumentCatalog.claim_document`):
+    #: the latest run's number is its fencing token, and the store refuses the writes of
+    #: any other run. Only a claim changes it.
+    run: int = 0
 
     def evolve(self, **changes: object) -> DocumentRecord:
         return replace(self, updated_at=utcnow(), **changes)  # type: ignore[arg-type]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from docent.errors import ErrorCode, IngestionError
 from docent.units import format_bytes
@@ -37,13 +39,19 @@ class BlobStore:
         return self.root / safe[:2] / safe
 
     async def stage(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedFile:
-        """Write a stream to a staging file, refusing it as soon as it exceeds `max_bytes`."""
+        """Write a stream to a staging file, refusing it as soon as it exceeds `max_bytes`.
+        Each block is hashed and written on a thread: the event loop only waits for it."""
         self._staging.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=self._staging, prefix="upload-")
         path = Path(name)
         digest = hashlib.sha256()
         size = 0
         head = b""
+
+        def keep(f: BinaryIO, block: bytes) -> None:
+            digest.update(block)  # releases the GIL for blocks over 2 KB
+            f.write(block)
+
         try:
             with os.fdopen(fd, "wb") as f:
                 async for block in chunks:
@@ -55,8 +63,7 @@ class BlobStore:
                         )
                     if len(head) < 8192:
                         head += block[: 8192 - len(head)]
-                    digest.update(block)
-                    f.write(block)
+                    await asyncio.to_thread(keep, f, block)
         except BaseException:
             path.unlink(missing_ok=True)
             raise

@@ -8,11 +8,12 @@ workers' recovery cron (`jobs.JobQueue.recover`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, Stage, Visibility
 from docent.errors import (
@@ -28,6 +29,7 @@ from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
 from docent.ingestion.events import DocumentEvent, DocumentsChanged, EventBus
 from docent.ingestion.jobs import JobQueue
+from docent.ingestion.labels import clean_filename, clean_tags, clean_title
 from docent.ingestion.parsing import check_supported
 from docent.ingestion.parsing.sniffing import sniff
 from docent.ingestion.quota import Reservation, UploadQuota
@@ -36,9 +38,6 @@ from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)
 
-MAX_TAGS = 20
-MAX_TAG_CHARS = 64
-MAX_TITLE_CHARS = 300
 #: How long a progress subscription waits for an event before re-reading the record
 #: (Redis pub/sub delivers at most once; the record is the truth).
 _RECHECK_S = 5.0
@@ -48,29 +47,6 @@ _RECHECK_S = 5.0
 class UploadResult:
     document: DocumentRecord
     deduplicated: bool
-
-
-def clean_filename(name: str | None) -> str:
-    """The file's base name with any path and control characters removed."""
-    raw = name or ""
-    base = PureWindowsPath(PurePosixPath(raw).name).name
-    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
-    return base[:255] or "upload"
-
-
-def clean_tags(tags: Sequence[str] | None) -> tuple[str, ...]:
-    cleaned: list[str] = []
-    for tag in tags or ():
-        tag = " ".join(tag.split())
-        if not tag:
-            continue
-        if len(tag) > MAX_TAG_CHARS:
-            raise InvalidInput(f"a tag is longer than {MAX_TAG_CHARS} characters", field="tags")
-        if tag not in cleaned:
-            cleaned.append(tag)
-    if len(cleaned) > MAX_TAGS:
-        raise InvalidInput(f"at most {MAX_TAGS} tags", field="tags")
-    return tuple(cleaned)
 
 
 class DocumentService:
@@ -111,13 +87,10 @@ class DocumentService:
         access = Access.of(owner)
         owner = access.owner
         group = check_sharing(access, visibility, group)
-        name = clean_filename(filename)
-        title = " ".join((title or "").split()) or name
-        if len(title) > MAX_TITLE_CHARS:
-            raise InvalidInput(
-                f"the title is longer than {MAX_TITLE_CHARS} characters", field="title"
-            )
+        # Bounds first: nothing below is done for a request that breaks one.
         tag_list = clean_tags(tags)
+        name = clean_filename(filename)
+        title = clean_title(title, default=name)
         if self._quota is not None:
             # Refused before a byte is written when the owner has no room left at all.
             await self._quota.check(owner)
@@ -125,7 +98,8 @@ class DocumentService:
         reservation: Reservation | None = None
         try:
             await self._scan(staged.path)
-            detected = sniff(staged.path, name)
+            # Reads the file (a ZIP's whole directory, for Office files): on a thread.
+            detected = await asyncio.to_thread(sniff, staged.path, name)
             check_supported(detected.mime_type, detected.description)
             if self._quota is not None:
                 # Counted before the file is kept; given back below if it is a copy.

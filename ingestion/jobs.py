@@ -5,24 +5,21 @@ a job's tries are counted and its lease kept, and how a lost job is found and qu
   `:r<n>` when a lost job is queued again; the newest id is kept under `KEYS.job(id)`.
 - A job's tries are counted in Redis (`KEYS.tries(job_id)`), so that they outlive a worker
   that crashed: a file that kills its worker again and again is failed, not retried forever.
-- A running job holds a short lease (arq's in-progress mark, renewed), so that when its
-  worker dies another takes the job within `job_lease_s`, not after the whole job timeout.
+- A running job holds a short lease (arq's in-progress mark, renewed by a thread:
+  `lease.py`), so that when its worker dies another takes the job within `job_lease_s`,
+  not after the whole job timeout.
 - A document QUEUED or PROCESSING whose job is in no queue (Redis lost it, or arq gave up
   after workers died) is queued again, MAX_REQUEUES times at most, then failed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass
 
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix
 from arq.jobs import Job, JobStatus
-from redis.exceptions import RedisError
 
 from docent.domain import DocumentRecord, DocumentStatus
 from docent.errors import ErrorCode
@@ -153,25 +150,3 @@ class Tries:
         value: int = await self.redis.hincrby(self._key, field, add)  # type: ignore[misc]
         await self.redis.expire(self._key, _TRIES_KEEP_S)
         return value
-
-
-@asynccontextmanager
-async def hold_lease(redis: ArqRedis, job: str, *, lease_s: int) -> AsyncIterator[None]:
-    """Keep arq's in-progress mark of `job` alive for `lease_s` at a time, renewed while the
-    block runs. arq sets it for the whole job timeout; a short lease means that when this
-    worker dies, the job is taken up again within a minute, not half an hour."""
-    renewing = asyncio.create_task(_renew(redis, job, lease_s))
-    try:
-        yield
-    finally:
-        renewing.cancel()
-
-
-async def _renew(redis: ArqRedis, job: str, lease_s: int) -> None:
-    key = in_progress_key_prefix + job
-    while True:
-        try:
-            await redis.pexpire(key, lease_s * 1000)
-        except RedisError:
-            log.warning("could not renew the lease of %s", job, exc_info=True)
-        await asyncio.sleep(lease_s / 3)

@@ -2,26 +2,33 @@
 
 Every step can be re-run: chunk ids are deterministic and the index replaces a document's
 chunks atomically, so a job retried after a crash leaves exactly one copy of each chunk.
+
+Each job is a run of the document that claims it first (`DocumentCatalog.claim_document`):
+the run stops as soon as it finds the document deleted, reprocessed or claimed by a later
+run (between stages, during parsing and between embedding batches), and whatever it still
+tries to write is refused by the store under its `Fence`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from docent.domain import DocumentRecord, DocumentStatus, IndexedChunk, Stage, utcnow
+from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, Stage, utcnow
 from docent.errors import DocentError, ErrorCode, IngestionError
 from docent.ingestion.blobs import BlobStore
-from docent.ingestion.chunking import chunk_elements
+from docent.ingestion.chunking import Element, chunk_elements
 from docent.ingestion.events import DocumentEvent, DocumentsChanged, EventBus
 from docent.ingestion.parsing import ParseLimits
 from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 from docent.roles import Embedder
-from docent.search.backend import SearchBackend
+from docent.search.backend import Fence, SearchBackend
 from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)
@@ -30,11 +37,17 @@ log = logging.getLogger(__name__)
 class Outcome(enum.StrEnum):
     READY = "ready"
     FAILED = "failed"
-    SKIPPED = "skipped"  # deleted, superseded by a newer version, or already done
+    SKIPPED = "skipped"  # deleted, superseded by a newer version or run, or already done
 
 
 class TransientError(DocentError):
     """Worth retrying later (the index or the embedder is unavailable)."""
+
+
+class Superseded(Exception):
+    """The run no longer holds its document: it was deleted, reprocessed as a newer
+    version, or claimed by a later run. The run stops; the store would refuse its writes
+    anyway (`Fence`)."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +63,10 @@ class Ingestor:
     async def process(
         self, owner: str, document_id: str, version: int, pending: DocumentRecord | None = None
     ) -> Outcome:
-        """Process one version of a document. `pending` is the record of an upload accepted
-        while the index was down: it is written first (once)."""
+        """Process one version of a document, as a new run of it (`claim_document`): the
+        run checks that it still holds the document between stages and embedding batches,
+        and stops when it does not. `pending` is the record of an upload accepted while
+        the index was down: it is written first (once)."""
         record = await self.backend.get_document(owner, document_id)
         if record is None and pending is not None and not self.blobs.exists(document_id):
             return Outcome.SKIPPED  # deleted meanwhile
@@ -61,24 +76,27 @@ class Ingestor:
             return Outcome.SKIPPED
         if record.status in (DocumentStatus.READY, DocumentStatus.FAILED):
             return Outcome.SKIPPED
-        record = record.evolve(status=DocumentStatus.PROCESSING)
-        if not await self.backend.update_document(record, expected_version=version):
+        claimed = await self.backend.claim_document(owner, document_id, version)
+        if claimed is None:
             return Outcome.SKIPPED
         started = time.perf_counter()
         try:
-            chunk_count, page_count = await self._run(record)
+            chunk_count, page_count = await self._run(claimed)
+            final = claimed.evolve(
+                status=DocumentStatus.READY,
+                chunk_count=chunk_count,
+                page_count=page_count,
+                processed_at=utcnow(),
+                error_code=None,
+                error_message=None,
+            )
+            if not await self.backend.update_document(final, fence=Fence.of(claimed)):
+                raise Superseded
         except IngestionError as exc:
-            await self._fail(record, exc.code, exc.message)
-            return Outcome.FAILED
-        final = record.evolve(
-            status=DocumentStatus.READY,
-            chunk_count=chunk_count,
-            page_count=page_count,
-            processed_at=utcnow(),
-            error_code=None,
-            error_message=None,
-        )
-        if not await self.backend.update_document(final, expected_version=version):
+            return await self._fail(claimed, exc.code, exc.message)
+        except Superseded:
+            log.info("document %s: run %d stopped (deleted or superseded)", document_id,
+                     claimed.run)  # fmt: skip
             return Outcome.SKIPPED
         log.info(
             "document %s ready: %d chunks in %.2fs", document_id, chunk_count,
@@ -91,10 +109,11 @@ class Ingestor:
     async def fail(
         self, owner: str, document_id: str, version: int, code: ErrorCode, message: str
     ) -> None:
-        """Mark a document FAILED (used when retries are exhausted)."""
-        record = await self.backend.get_document(owner, document_id)
-        if record is not None and record.version == version:
-            await self._fail(record, code, message)
+        """Mark a document version FAILED (when its tries are exhausted, or its job was
+        lost too often), as a run of its own: any earlier run still going is fenced off."""
+        claimed = await self.backend.claim_document(owner, document_id, version)
+        if claimed is not None:
+            await self._fail(claimed, code, message)
 
     async def _run(self, record: DocumentRecord) -> tuple[int, int | None]:
         path = self.blobs.path_for(record.id)
@@ -115,52 +134,53 @@ class Ingestor:
                 timeout_s=self.settings.parse_timeout_s, memory_mb=self.settings.parse_memory_mb
             ),
             on_progress=on_progress,
+            check=lambda: self._still_held(record),
         )
 
+        await self._still_held(record)
         await self._publish(record, Stage.CHUNKING)
-        chunks = chunk_elements(
-            parsed.elements,
-            document_id=record.id,
-            size=self.settings.chunk_size,
-            overlap=self.settings.chunk_overlap,
-        )
+        # CPU work that grows with the document: on a thread, so that the event loop (the
+        # API's, in `docent serve`) keeps serving.
+        chunks, texts = await asyncio.to_thread(
+            _chunk, parsed.elements, record.id, self.settings.chunk_size,
+            self.settings.chunk_overlap,
+        )  # fmt: skip
         if not chunks:
             raise IngestionError(
                 ErrorCode.NO_TEXT,
                 "the document holds no words to index (only symbols, numbers or emoji)",
             )
 
-        texts = [search_text(c.text, c.section) for c in chunks]
         vectors: list[np.ndarray] = []
         # A provider embedder takes enough texts at once to fill all its request slots.
         batch = max(self.settings.embed_batch_size, getattr(self.embedder, "document_batch", 0))
         await self._publish(record, Stage.EMBEDDING, current=0, total=len(chunks))
         for start in range(0, len(texts), batch):
+            await self._still_held(record)
             vectors.extend(await self.embedder.embed_documents(texts[start : start + batch]))
             done = min(start + batch, len(texts))
             await self._publish(record, Stage.EMBEDDING, current=done, total=len(chunks))
 
+        await self._still_held(record)
         await self._publish(record, Stage.INDEXING, current=0, total=len(chunks))
-        await self.backend.replace_chunks(
-            record.owner,
-            record.id,
-            [
-                IndexedChunk(
-                    chunk=c,
-                    owner=record.owner,
-                    title=record.title,
-                    vector=v.tolist(),
-                    search_text=t,
-                    tags=record.tags,
-                    mime_type=record.mime_type,
-                )
-                for c, v, t in zip(chunks, vectors, texts, strict=True)
-            ],
-        )
+        items = await asyncio.to_thread(_indexed, record, chunks, vectors, texts)
+        if not await self.backend.replace_chunks(
+            record.owner, record.id, items, fence=Fence.of(record)
+        ):
+            raise Superseded
         return len(chunks), parsed.page_count
 
-    async def _fail(self, record: DocumentRecord, code: ErrorCode, message: str) -> None:
-        await self.backend.replace_chunks(record.owner, record.id, [])
+    async def _still_held(self, record: DocumentRecord) -> None:
+        """Raise Superseded unless the document still has the version and run of `record`
+        (as claimed)."""
+        current = await self.backend.get_document(record.owner, record.id)
+        if current is None or Fence.of(current) != Fence.of(record):
+            raise Superseded
+
+    async def _fail(self, record: DocumentRecord, code: ErrorCode, message: str) -> Outcome:
+        """FAILED with `code`, and no chunks, under the claim of `record`; SKIPPED when the
+        run no longer holds the document."""
+        fence = Fence.of(record)
         failed = record.evolve(
             status=DocumentStatus.FAILED,
             error_code=code.value,
@@ -168,10 +188,15 @@ class Ingestor:
             processed_at=utcnow(),
             chunk_count=0,
         )
-        await self.backend.update_document(failed, expected_version=record.version)
+        if not (
+            await self.backend.replace_chunks(record.owner, record.id, [], fence=fence)
+            and await self.backend.update_document(failed, fence=fence)
+        ):
+            return Outcome.SKIPPED
         await self._documents_changed(record)
         log.info("document %s failed: %s %s", record.id, code.value, message)
         await self._publish(failed, Stage.FAILED)
+        return Outcome.FAILED
 
     async def _documents_changed(self, record: DocumentRecord) -> None:
         if self.on_change is not None:
@@ -197,6 +222,32 @@ class Ingestor:
                 error_message=record.error_message,
             )
         )
+
+
+def _chunk(
+    elements: Sequence[Element], document_id: str, size: int, overlap: int
+) -> tuple[list[Chunk], list[str]]:
+    """The document's chunks, and the text each is searched and embedded by."""
+    chunks = chunk_elements(elements, document_id=document_id, size=size, overlap=overlap)
+    return chunks, [search_text(c.text, c.section) for c in chunks]
+
+
+def _indexed(
+    record: DocumentRecord, chunks: list[Chunk], vectors: list[np.ndarray], texts: list[str]
+) -> list[IndexedChunk]:
+    """The chunks as the index stores them, with their vectors and the document's fields."""
+    return [
+        IndexedChunk(
+            chunk=c,
+            owner=record.owner,
+            title=record.title,
+            vector=v.tolist(),
+            search_text=t,
+            tags=record.tags,
+            mime_type=record.mime_type,
+        )
+        for c, v, t in zip(chunks, vectors, texts, strict=True)
+    ]
 
 
 def search_text(text: str, section: str | None) -> str:

@@ -23,7 +23,8 @@ from docent.errors import (
     RateLimited,
     SearchUnavailable,
 )
-from docent.ingestion.jobs import JOB_FUNCTION, JobQueue, Tries, hold_lease
+from docent.ingestion.jobs import JOB_FUNCTION, JobQueue, Tries
+from docent.ingestion.lease import Leases
 from docent.ingestion.pipeline import Ingestor, Outcome, TransientError
 from docent.search.records import record_from_dict
 from docent.settings import QueueSettings
@@ -39,6 +40,7 @@ class WorkerContext:
     jobs: JobQueue
     redis: ArqRedis
     settings: QueueSettings
+    leases: Leases
 
 
 # The index or the embedding provider is down, out of quota or refusing the key: the job
@@ -75,7 +77,7 @@ async def process_document(
             f"processing stopped {crashed} times without finishing (the worker "
             "crashed or ran out of time on this file); reprocess the document to try again",
         )
-    async with hold_lease(docent.redis, job, lease_s=queue.job_lease_s):
+    with docent.leases.hold(job, at_most_s=queue.job_timeout_s):
         try:
             outcome = await docent.ingestor.process(owner, document_id, version, record)
         except _TRANSIENT as exc:

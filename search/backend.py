@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from docent.domain import Access, Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
 from docent.roles import check_vectors
-
-if TYPE_CHECKING:
-    pass
 
 #: Texts to their vectors, one L2-normalised float32 row each: what `reindex` re-embeds with.
 EmbedTexts = Callable[[list[str]], Awaitable[np.ndarray]]
@@ -41,6 +38,22 @@ class DocumentPage:
     items: list[tuple[DocumentRecord, str]]  # record and its cursor
     total: int
     has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """A processing run's hold on a document: the version it processes and the run number
+    its claim got (`DocumentCatalog.claim_document`). A write under a fence is refused
+    unless the stored record still has both, so a run whose document was deleted,
+    reprocessed as a newer version, or claimed by a later run writes nothing (a fencing
+    token, as in Kleppmann, "How to do distributed locking", 2016)."""
+
+    version: int
+    run: int
+
+    @classmethod
+    def of(cls, record: DocumentRecord) -> Fence:
+        return cls(record.version, record.run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +93,30 @@ class DocumentCatalog(Protocol):
         ...
 
     async def update_document(
-        self, record: DocumentRecord, *, expected_version: int | None = None
+        self,
+        record: DocumentRecord,
+        *,
+        expected_version: int | None = None,
+        fence: Fence | None = None,
     ) -> bool:
-        """Replace a record; with `expected_version`, only if the stored one still has it."""
+        """Replace the owner's record, every field but `run` (only a claim changes it); with
+        `expected_version`, only if the stored one still has that version; with `fence`,
+        only if it still has the fence's version and run. False when refused or absent."""
+        ...
+
+    async def claim_document(
+        self, owner: str, document_id: str, version: int
+    ) -> DocumentRecord | None:
+        """Start a processing run of `version`: if the owner's document is at that version
+        and not finished (QUEUED or PROCESSING), set it PROCESSING and add one to its `run`,
+        in one atomic step. Returns the record as claimed (`Fence.of` it is the run's
+        token), or None. The latest claim wins: the writes of every earlier run of the
+        document are refused from then on."""
         ...
 
     async def delete_document(self, owner: str, document_id: str) -> bool:
-        """Remove the record and all its chunks."""
+        """Remove the record and all its chunks; chunks a run writes meanwhile do not stay
+        (`replace_chunks` refuses them, or takes them back)."""
         ...
 
     async def documents_in_status(
@@ -100,10 +130,17 @@ class ChunkIndex(Protocol):
     """Documents' chunks with their BM25 terms and vectors, and the two searches over them."""
 
     async def replace_chunks(
-        self, owner: str, document_id: str, chunks: Sequence[IndexedChunk]
-    ) -> None:
+        self,
+        owner: str,
+        document_id: str,
+        chunks: Sequence[IndexedChunk],
+        *,
+        fence: Fence | None = None,
+    ) -> bool:
         """Atomically replace a document's chunks (vectors required, one per chunk: see
-        `checked_vector`)."""
+        `checked_vector`; ValueError otherwise). Refused, with nothing left written, when
+        the owner has no such document, or, with `fence`, when the document no longer has
+        the fence's version and run: returns whether the chunks were written."""
         ...
 
     async def get_chunks(self, owner: str | Access, document_id: str) -> list[Chunk]: ...

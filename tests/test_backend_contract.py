@@ -18,7 +18,7 @@ from docent.domain import (
     utcnow,
 )
 from docent.errors import IndexMismatch, InvalidInput, SearchUnavailable
-from docent.search.backend import DocumentQuery
+from docent.search.backend import DocumentQuery, Fence
 
 from support import vectors
 from support.vectors import DIM
@@ -255,6 +255,73 @@ async def test_replace_is_idempotent_and_delete_removes_everything(backend):
     assert (await backend.index_info()).chunk_count == 0
 
 
+async def test_chunks_of_a_deleted_document_are_refused(backend):
+    """A run that writes after its document was deleted leaves nothing in the index, with
+    or without its fence; so does a write for a document of another owner."""
+    doc = await backend.insert_document(record("d", status=DocumentStatus.QUEUED))
+    run = await backend.claim_document("alice", "d", 1)
+    assert await backend.delete_document("alice", "d")
+    late = chunks(doc, [("orphan passage", unit(1)), ("another orphan", unit(0, 1))])
+    assert await backend.replace_chunks("alice", "d", late, fence=Fence.of(run)) is False
+    assert await backend.replace_chunks("alice", "d", late) is False
+    await backend.insert_document(record("b", owner="bob"))
+    bobs = chunks(record("b"), [("x y", unit(1))])
+    assert await backend.replace_chunks("alice", "b", bobs) is False
+    assert await backend.keyword_search("alice", "orphan", limit=5) == []
+    assert await backend.get_chunks("bob", "b") == []
+    assert (await backend.index_info()).chunk_count == 0
+
+
+async def test_a_later_claim_fences_off_earlier_runs(backend):
+    """Each claim of a document version is a new run with a larger token; from then on the
+    store refuses every write of the earlier runs, chunks and record alike."""
+    doc = await backend.insert_document(record("d", status=DocumentStatus.QUEUED))
+    first = await backend.claim_document("alice", "d", 1)
+    assert (first.status, first.run) == (DocumentStatus.PROCESSING, 1)
+    assert (await backend.get_document("alice", "d")).run == 1
+    assert await backend.replace_chunks(
+        "alice", "d", chunks(doc, [("first run", unit(1))]), fence=Fence.of(first)
+    )
+    second = await backend.claim_document("alice", "d", 1)
+    assert second.run == 2
+    assert await backend.replace_chunks(
+        "alice", "d", chunks(doc, [("second run", unit(0, 1))]), fence=Fence.of(second)
+    )
+    stale = chunks(doc, [("stale run", unit(1, 1)), ("stale extra", unit(1, 2))])
+    assert await backend.replace_chunks("alice", "d", stale, fence=Fence.of(first)) is False
+    assert await backend.replace_chunks("alice", "d", [], fence=Fence.of(first)) is False
+    ready = DocumentStatus.READY
+    assert not await backend.update_document(first.evolve(status=ready), fence=Fence.of(first))
+    assert [c.text for c in await backend.get_chunks("alice", "d")] == ["second run"]
+    assert await backend.keyword_search("alice", "stale", limit=5) == []
+    assert await backend.update_document(second.evolve(status=ready), fence=Fence.of(second))
+    assert (await backend.get_document("alice", "d")).status is ready
+    # Only an unfinished document of the owner, at that version, is claimed.
+    assert await backend.claim_document("alice", "d", 1) is None
+    assert await backend.claim_document("bob", "d", 1) is None
+    assert await backend.claim_document("alice", "missing", 1) is None
+
+
+async def test_a_superseded_version_writes_nothing(backend):
+    """A reprocess makes a new version: the run of the old one is refused, and claims
+    are for the new version only. An update never changes `run`."""
+    doc = await backend.insert_document(record("d", status=DocumentStatus.QUEUED))
+    old = await backend.claim_document("alice", "d", 1)
+    newer = old.evolve(status=DocumentStatus.QUEUED, version=2, run=99)
+    assert await backend.update_document(newer, expected_version=1)
+    stored = await backend.get_document("alice", "d")
+    assert (stored.version, stored.run, stored.status) == (2, 1, DocumentStatus.QUEUED)
+    late = chunks(doc, [("old version text", unit(1))])
+    assert await backend.replace_chunks("alice", "d", late, fence=Fence.of(old)) is False
+    assert not await backend.update_document(old, fence=Fence.of(old))
+    assert await backend.claim_document("alice", "d", 1) is None
+    run = await backend.claim_document("alice", "d", 2)
+    assert (run.version, run.run) == (2, 2)
+    text = chunks(doc, [("new version text", unit(1))])
+    assert await backend.replace_chunks("alice", "d", text, fence=Fence.of(run))
+    assert [c.text for c in await backend.get_chunks("alice", "d")] == ["new version text"]
+
+
 @pytest.mark.parametrize("vector", [[0.0] * DIM, [1.0] * (DIM - 1), [float("nan")] * DIM, None])
 async def test_bad_vectors_never_reach_the_index(backend, vector):
     doc = record("d")
@@ -406,4 +473,32 @@ async def test_embedded_index_of_schema_2_is_upgraded(tmp_path) -> None:
     assert old is not None and old.visibility is Visibility.PRIVATE and old.group is None
     assert await backend.update_document(old.evolve(visibility=Visibility.GROUP, group="eng"))
     assert (await backend.get_document(Access("bob", ("eng",)), "old")) is not None
+    await backend.aclose()
+
+
+async def test_embedded_index_of_schema_3_is_upgraded(tmp_path) -> None:
+    """An index written before documents counted their runs opens with every document at
+    run 0, and its documents are claimed as any other."""
+    import apsw
+
+    from docent.search.embedded.store import EmbeddedBackend
+
+    path = tmp_path / "docent.sqlite3"
+    backend = EmbeddedBackend(path)
+    await backend.open(model="m", dimension=DIM)
+    await backend.insert_document(record("old", status=DocumentStatus.QUEUED))
+    await backend.aclose()
+    conn = apsw.Connection(str(path))
+    conn.execute("ALTER TABLE documents DROP COLUMN run")
+    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    conn.close()
+
+    backend = EmbeddedBackend(path)
+    await backend.open(model="m", dimension=DIM)
+    assert (await backend.get_document("alice", "old")).run == 0
+    claimed = await backend.claim_document("alice", "old", 1)
+    assert claimed is not None and claimed.run == 1
+    assert await backend.replace_chunks(
+        "alice", "old", chunks(claimed, [("upgraded text", unit(1))]), fence=Fence.of(claimed)
+    )
     await backend.aclose()

@@ -1,16 +1,22 @@
 """What only the Elasticsearch backend has: versioned indices behind aliases, additive
-mapping upgrades at start, and bulk failures reported per chunk."""
+mapping upgrades at start, bulk failures reported per chunk, and fenced chunk writes that
+hold without a transaction."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
 
+from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk
 from docent.errors import SearchUnavailable
+from docent.search.backend import Fence
 from docent.search.elasticsearch.store import ElasticsearchBackend
+
+from support.vectors import unit
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -104,3 +110,97 @@ async def test_an_unreachable_cluster_is_search_unavailable() -> None:
     with pytest.raises(SearchUnavailable):
         await backend.keyword_search("o", "anything", limit=5)
     await backend.aclose()
+
+
+def _record(status: DocumentStatus = DocumentStatus.QUEUED) -> DocumentRecord:
+    return DocumentRecord(
+        id="d", owner="o", title="t", filename="d.txt", mime_type="text/plain",
+        size_bytes=1, sha256="s", status=status,
+    )  # fmt: skip
+
+
+def _chunks(*texts: str) -> list[IndexedChunk]:
+    vectors = [unit(1, i + 1, dimension=8).tolist() for i in range(len(texts))]
+    return [
+        IndexedChunk(Chunk(id=f"d-{i}", document_id="d", ordinal=i, text=text), "o", "t", vector)
+        for i, (text, vector) in enumerate(zip(texts, vectors, strict=True))
+    ]
+
+
+async def _texts(es: ElasticsearchBackend) -> list[str]:
+    response = await es._client.search(index=es.chunks_alias, query={"match_all": {}})
+    return sorted(hit["_source"]["text"] for hit in response["hits"]["hits"])
+
+
+@pytest.fixture
+async def pair(
+    es: ElasticsearchBackend, es_url: str
+) -> AsyncIterator[tuple[ElasticsearchBackend, ElasticsearchBackend]]:
+    """Two processes' views of one set of indices, with document `d` of owner `o` stored."""
+    await es.open(model="m", dimension=8)
+    other = ElasticsearchBackend(es_url, prefix=es.prefix, refresh=True)
+    await other.open(model="m", dimension=8)
+    await es.insert_document(_record())
+    yield es, other
+    await other.aclose()
+
+
+def _before_next_bulk(
+    es: ElasticsearchBackend, step: Callable[[], Awaitable[None]], *, after: bool = False
+) -> None:
+    """Run `step` (another process's move) once, just before (or after) `es`'s next bulk
+    request: between a run's check of the record and its write, or its write and its
+    second check."""
+    original = es.bulk
+
+    async def bulk(actions: list[dict[str, Any]], **kw: Any) -> list[str]:
+        es.bulk = original  # type: ignore[method-assign]
+        if not after:
+            await step()
+        refused = await original(actions, **kw)
+        if after:
+            await step()
+        return refused
+
+    es.bulk = bulk  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before-the-write", "after-the-write"])
+async def test_a_document_deleted_while_its_chunks_are_written_keeps_none(
+    pair: tuple[ElasticsearchBackend, ElasticsearchBackend], after: bool
+) -> None:
+    """Elasticsearch has no transaction: the delete comes between the run's check of the
+    record and its write, or between the write and its second check. Either way nothing
+    of the document stays, and the run is refused."""
+    es, other = pair
+    run = await es.claim_document("o", "d", 1)
+    assert run is not None
+
+    async def delete() -> None:
+        assert await other.delete_document("o", "d")
+
+    _before_next_bulk(es, delete, after=after)
+    written = await es.replace_chunks("o", "d", _chunks("a", "b", "c"), fence=Fence.of(run))
+    assert written is False
+    assert await _texts(es) == []
+
+
+async def test_an_earlier_run_never_overwrites_a_later_runs_chunks(
+    pair: tuple[ElasticsearchBackend, ElasticsearchBackend],
+) -> None:
+    """A later run claims the document and writes between an earlier run's check and its
+    write: Elasticsearch refuses the earlier run's writes over the later run's chunks (the
+    fence is their external version), and the earlier run takes back the rest."""
+    es, other = pair
+    first = await es.claim_document("o", "d", 1)
+    assert first is not None
+
+    async def later_run() -> None:
+        second = await other.claim_document("o", "d", 1)
+        assert second is not None
+        assert await other.replace_chunks("o", "d", _chunks("new a"), fence=Fence.of(second))
+
+    _before_next_bulk(es, later_run)
+    stale = _chunks("old a", "old b")
+    assert await es.replace_chunks("o", "d", stale, fence=Fence.of(first)) is False
+    assert await _texts(es) == ["new a"]

@@ -35,7 +35,8 @@ def shared_record() -> DocumentRecord:
 
 def test_a_pending_payload_queued_by_an_earlier_docent_still_decodes() -> None:
     """The job's `pending` payload keeps its wire shape: every field by name, `group`
-    included, times as `datetime.isoformat()` wrote them."""
+    included, times as `datetime.isoformat()` wrote them; `run` (the fencing token) was
+    added at the end, and a payload without it decodes with run 0."""
     queued = {
         "id": "d1", "owner": "alice", "title": "Handbook", "filename": "handbook.md",
         "mime_type": "text/markdown", "size_bytes": 120, "sha256": "abc", "status": "QUEUED",
@@ -46,7 +47,7 @@ def test_a_pending_payload_queued_by_an_earlier_docent_still_decodes() -> None:
     }  # fmt: skip
     assert record_from_dict(queued) == shared_record()
     payload = record_to_dict(shared_record())
-    assert list(payload) == list(queued)
+    assert list(payload) == [*queued, "run"] and payload["run"] == 0
     assert record_from_dict(json.loads(json.dumps(payload))) == shared_record()
 
 

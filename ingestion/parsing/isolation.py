@@ -51,6 +51,10 @@ class Isolation:
 
 
 OnProgress = Callable[[str, int, int], Awaitable[None]]
+#: Awaited about every CHECK_EVERY_S while the child parses; what it raises stops the
+#: parse (the child is killed) and reaches the caller.
+Check = Callable[[], Awaitable[None]]
+CHECK_EVERY_S = 1.0
 
 
 async def parse_isolated(
@@ -60,8 +64,10 @@ async def parse_isolated(
     limits: ParseLimits,
     isolation: Isolation,
     on_progress: OnProgress | None = None,
+    check: Check | None = None,
 ) -> ParsedDocument:
-    """`parse_file` in a child process; its progress reports reach `on_progress`."""
+    """`parse_file` in a child process; its progress reports reach `on_progress`, and
+    `check` is awaited about every CHECK_EVERY_S (the job's "is my document still there")."""
     context = _fork_context()
     receive, send = context.Pipe(duplex=False)
     child = context.Process(
@@ -74,8 +80,12 @@ async def parse_isolated(
     send.close()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + isolation.timeout_s
+    next_check = loop.time() + CHECK_EVERY_S
     try:
         while True:
+            if check is not None and loop.time() >= next_check:
+                await check()
+                next_check = loop.time() + CHECK_EVERY_S
             left = deadline - loop.time()
             if left <= 0:
                 raise IngestionError(
@@ -89,7 +99,8 @@ async def parse_isolated(
                     raise _died(child.exitcode, isolation)
                 continue
             try:
-                message = receive.recv()
+                # The result can be a whole document's elements: unpickled on a thread.
+                message = await asyncio.to_thread(receive.recv)
             except EOFError:
                 await asyncio.to_thread(child.join, 5)
                 raise _died(child.exitcode, isolation) from None

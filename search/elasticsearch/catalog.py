@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -13,12 +14,16 @@ from elasticsearch import ConflictError, NotFoundError
 from elasticsearch.helpers import async_scan
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
-from docent.search.backend import DocumentPage, DocumentQuery
+from docent.search.backend import DocumentPage, DocumentQuery, Fence
 from docent.search.cursors import decode_cursor, encode_cursor
 from docent.search.elasticsearch.access import visible
 from docent.search.elasticsearch.chunks import delete_chunks
 from docent.search.elasticsearch.indices import Indices, needs_open
 from docent.search.records import STORED_RECORD_NAMES, iso, record_from_dict, record_to_dict
+
+#: A claim reads and writes the record again this many times when others write between.
+_CLAIM_TRIES = 5
+_UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
 
 
 class ElasticsearchCatalog(Indices):
@@ -106,17 +111,51 @@ class ElasticsearchCatalog(Indices):
 
     @needs_open
     async def update_document(
-        self, record: DocumentRecord, *, expected_version: int | None = None
+        self,
+        record: DocumentRecord,
+        *,
+        expected_version: int | None = None,
+        fence: Fence | None = None,
     ) -> bool:
+        current = await self._current(record.owner, record.id)
+        if current is None:
+            return False
+        stored = _record(current["_source"])
+        if expected_version is not None and stored.version != expected_version:
+            return False
+        if fence is not None and Fence.of(stored) != fence:
+            return False
+        # Only a claim changes `run` (the fencing token).
+        return await self._write(current, replace(record, run=stored.run))
+
+    @needs_open
+    async def claim_document(
+        self, owner: str, document_id: str, version: int
+    ) -> DocumentRecord | None:
+        # Compare-and-set on the record's sequence number; when another writer got in
+        # between, read again and decide again.
+        for _ in range(_CLAIM_TRIES):
+            current = await self._current(owner, document_id)
+            if current is None:
+                return None
+            stored = _record(current["_source"])
+            if stored.version != version or stored.status not in _UNFINISHED:
+                return None
+            claimed = stored.evolve(status=DocumentStatus.PROCESSING, run=stored.run + 1)
+            if await self._write(current, claimed):
+                return claimed
+        return None
+
+    async def _current(self, owner: str, document_id: str) -> dict[str, Any] | None:
+        """The owner's record as stored, with its sequence number (a realtime GET)."""
         try:
-            current = await self._call(self._client.get(index=self.documents_alias, id=record.id))
+            current = await self._call(self._client.get(index=self.documents_alias, id=document_id))
         except NotFoundError:
-            return False
-        source = current["_source"]
-        if source["owner"] != record.owner:
-            return False
-        if expected_version is not None and source["version"] != expected_version:
-            return False
+            return None
+        return current.body if current["_source"]["owner"] == owner else None
+
+    async def _write(self, current: dict[str, Any], record: DocumentRecord) -> bool:
+        """Write `record` over `current` if it has not changed since it was read."""
         try:
             await self._call(
                 self._client.index(
@@ -137,10 +176,14 @@ class ElasticsearchCatalog(Indices):
         record = await self.get_document(owner, document_id)
         if record is None:
             return False
+        # Chunks, record, chunks again: a run that wrote after the first sweep either saw
+        # the record gone and took its chunks back (`replace_chunks`), or finished writing
+        # before the record went, and the second sweep finds them.
         await delete_chunks(self, owner, document_id)
         await self._call(
             self._client.delete(index=self.documents_alias, id=document_id, refresh=self._refresh)
         )
+        await delete_chunks(self, owner, document_id)
         with contextlib.suppress(NotFoundError):
             await self._call(
                 self._client.delete(

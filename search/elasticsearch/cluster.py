@@ -77,12 +77,15 @@ class Cluster:
                 ) from exc
             raise
 
-    async def bulk(self, actions: list[dict[str, Any]], *, index: str | None = None) -> None:
+    async def bulk(self, actions: list[dict[str, Any]], *, index: str | None = None) -> list[str]:
         """Bulk-index in bounded requests, retrying 429s (es_rejected_execution_exception)
-        with backoff; any chunk that still fails is reported, never dropped silently."""
+        with backoff; any chunk that still fails is reported, never dropped silently.
+        Returns the ids whose write a version condition refused (409: a conditional write,
+        see `chunks.replace_chunks`); a delete of a missing document is not a failure."""
         if not actions:
-            return
+            return []
         failures: list[str] = []
+        conflicts: list[str] = []
         try:
             async for ok, result in async_streaming_bulk(
                 self._client, actions, index=index, chunk_size=BULK_CHUNK,
@@ -93,6 +96,9 @@ class Cluster:
                     op, item = next(iter(result.items()))
                     if op == "delete" and item.get("status") == 404:
                         continue  # already gone: what a delete wants
+                    if item.get("status") == 409:
+                        conflicts.append(str(item.get("_id")))
+                        continue
                     failures.append(f"{item.get('_id')}: {item.get('error') or item.get('status')}")
         except (ConnectionError, ConnectionTimeout, TransportError) as exc:
             raise SearchUnavailable(
@@ -103,3 +109,4 @@ class Cluster:
                 f"{len(failures)} of {len(actions)} chunks could not be indexed: "
                 + "; ".join(failures[:5])
             )
+        return conflicts

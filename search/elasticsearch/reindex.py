@@ -87,6 +87,10 @@ class ElasticsearchReindex(Indices):
                         "_index": target,
                         "_id": hit["_id"],
                         "_source": source_doc,
+                        # The chunk keeps its version: the fence of the run that wrote it
+                        # (`chunks.fence_version`) still holds in the new index.
+                        "_version": hit["_version"],
+                        "_version_type": "external_gte",
                     }
                 )
             await self.bulk(actions)
@@ -96,7 +100,7 @@ class ElasticsearchReindex(Indices):
                 progress(done_before + done, max(total, done_before + done))
 
         async for hit in async_scan(
-            self._client, index=source, query={"query": query}, size=_SCAN_PAGE
+            self._client, index=source, query={"query": query, "version": True}, size=_SCAN_PAGE
         ):
             pending.append(hit)
             if len(pending) >= batch:

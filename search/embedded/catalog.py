@@ -11,7 +11,7 @@ from typing import Any
 import apsw
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
-from docent.search.backend import DocumentPage, DocumentQuery
+from docent.search.backend import DocumentPage, DocumentQuery, Fence
 from docent.search.cursors import decode_cursor, encode_cursor
 from docent.search.embedded import schema
 from docent.search.embedded.access import visible
@@ -104,23 +104,48 @@ class EmbeddedCatalog:
         return await self._db.run(read)
 
     async def update_document(
-        self, record: DocumentRecord, *, expected_version: int | None = None
+        self,
+        record: DocumentRecord,
+        *,
+        expected_version: int | None = None,
+        fence: Fence | None = None,
     ) -> bool:
         values = _row(record)
-        values.pop("id")
-        values.pop("owner")
+        for kept in ("id", "owner", "run"):  # who and which run: never changed here
+            values.pop(kept)
         sets = ", ".join(f"{k} = ?" for k in values)
         sql = f"UPDATE documents SET {sets} WHERE id = ? AND owner = ?"
         params: tuple[Any, ...] = (*values.values(), record.id, record.owner)
         if expected_version is not None:
             sql += " AND version = ?"
             params = (*params, expected_version)
+        if fence is not None:
+            sql += " AND version = ? AND run = ?"
+            params = (*params, fence.version, fence.run)
 
         def update(conn: apsw.Connection) -> bool:
             conn.execute(sql, params)
             return bool(conn.changes())
 
         return await self._db.write(update)
+
+    async def claim_document(
+        self, owner: str, document_id: str, version: int
+    ) -> DocumentRecord | None:
+        unfinished = (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value)
+
+        def claim(conn: apsw.Connection) -> DocumentRecord | None:
+            conn.execute(
+                "UPDATE documents SET status = ?, run = run + 1, updated_at = ? "
+                "WHERE owner = ? AND id = ? AND version = ? AND status IN (?, ?)",
+                (DocumentStatus.PROCESSING.value, iso(utcnow()), owner, document_id, version,
+                 *unfinished),
+            )  # fmt: skip
+            if not conn.changes():
+                return None
+            return _fetch(conn, "owner = ? AND id = ?", (owner, document_id))[0]
+
+        return await self._db.write(claim)
 
     async def delete_document(self, owner: str, document_id: str) -> bool:
         def delete(conn: apsw.Connection) -> bool:

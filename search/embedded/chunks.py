@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -13,7 +14,7 @@ import numpy as np
 
 from docent.domain import Access, Chunk, ChunkMatch, IndexedChunk
 from docent.search import analysis
-from docent.search.backend import checked_vector
+from docent.search.backend import Fence, checked_vector
 from docent.search.embedded import schema
 from docent.search.embedded.access import shared_with, visible, visible_chunks
 from docent.search.embedded.database import Database, marks
@@ -37,17 +38,23 @@ class EmbeddedChunkIndex:
         return schema.serving_vector_table(conn, self._model, self._dimension)
 
     async def replace_chunks(
-        self, owner: str, document_id: str, chunks: Sequence[IndexedChunk]
-    ) -> None:
-        dimension = self._dimension
-        rows = []
-        for item in chunks:
-            vector = checked_vector(item, dimension)
-            search_text = item.search_text or item.chunk.text
-            terms = " ".join(analysis.analyze(search_text))
-            rows.append((item.chunk, search_text, terms, vector))
+        self,
+        owner: str,
+        document_id: str,
+        chunks: Sequence[IndexedChunk],
+        *,
+        fence: Fence | None = None,
+    ) -> bool:
+        """The check of the document (and fence) and every write are one transaction: a
+        document deleted or superseded before it gets nothing, and one deleted after it
+        loses these chunks with it."""
+        # Text analysis and vector checks are CPU work that grows with the document: done
+        # on a thread, not on the event loop.
+        rows = await asyncio.to_thread(_rows, chunks, self._dimension)
 
-        def replace(conn: apsw.Connection) -> None:
+        def replace(conn: apsw.Connection) -> bool:
+            if not holds(conn, owner, document_id, fence):
+                return False
             table = self._vector_table(conn)
             delete_chunks(conn, owner, document_id, table)
             for chunk, search_text, terms, vector in rows:
@@ -64,8 +71,9 @@ class EmbeddedChunkIndex:
                 rowid = conn.last_insert_rowid()
                 conn.execute("INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)", (rowid, terms))
                 insert_vector(conn, table, rowid, owner, document_id, vector)
+            return True
 
-        await self._db.write(replace)
+        return await self._db.write(replace)
 
     async def get_chunks(self, owner: str | Access, document_id: str) -> list[Chunk]:
         where, params = visible(Access.of(owner))
@@ -153,6 +161,29 @@ class EmbeddedChunkIndex:
         rows = await self._db.run(read)
         # sqlite-vec's cosine distance is 1 - similarity
         return _matches(rows, lambda distance: 1.0 - distance)
+
+
+def holds(conn: apsw.Connection, owner: str, document_id: str, fence: Fence | None) -> bool:
+    """Whether the owner's document exists and, with `fence`, still has its version and
+    run (read inside the caller's transaction)."""
+    row = conn.execute(
+        "SELECT version, run FROM documents WHERE owner = ? AND id = ?", (owner, document_id)
+    ).fetchone()
+    return row is not None and (fence is None or (fence.version, fence.run) == tuple(row))
+
+
+def _rows(
+    chunks: Sequence[IndexedChunk], dimension: int | None
+) -> list[tuple[Chunk, str, str, np.ndarray]]:
+    """Each chunk with the text it is searched by, its analysed terms and its checked
+    vector (ValueError for a vector that must not be indexed)."""
+    rows = []
+    for item in chunks:
+        vector = checked_vector(item, dimension)
+        search_text = item.search_text or item.chunk.text
+        terms = " ".join(analysis.analyze(search_text))
+        rows.append((item.chunk, search_text, terms, vector))
+    return rows
 
 
 def insert_vector(

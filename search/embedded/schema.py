@@ -23,7 +23,8 @@ from docent.search.embedded.database import scalar
 #: 1: first version. 2: chunks keep the text BM25 and the embedder saw (`search_text`),
 #: so that `reindex` re-embeds exactly that; the vector table's name is in `meta`.
 #: 3: documents can be shared with a group (`visibility`, `share_group`).
-SCHEMA_VERSION = 3
+#: 4: documents count their processing runs (`run`, the fencing token of the latest).
+SCHEMA_VERSION = 4
 DEFAULT_VECTOR_TABLE = "chunk_vectors"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +34,7 @@ CREATE TABLE IF NOT EXISTS documents (
     status TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '[]', error_code TEXT, error_message TEXT,
     page_count INTEGER, chunk_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
     processed_at TEXT, updated_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1,
-    visibility TEXT NOT NULL DEFAULT 'PRIVATE', share_group TEXT
+    visibility TEXT NOT NULL DEFAULT 'PRIVATE', share_group TEXT, run INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS documents_owner_sha256 ON documents (owner, sha256);
 CREATE INDEX IF NOT EXISTS documents_owner_created ON documents (owner, created_at, id);
@@ -96,6 +97,8 @@ def migrate(
     if "visibility" not in columns:  # schema 2 -> 3
         conn.execute("ALTER TABLE documents ADD COLUMN visibility TEXT NOT NULL DEFAULT 'PRIVATE'")
         conn.execute("ALTER TABLE documents ADD COLUMN share_group TEXT")
+    if "run" not in columns:  # schema 3 -> 4
+        conn.execute("ALTER TABLE documents ADD COLUMN run INTEGER NOT NULL DEFAULT 0")
     conn.execute(
         "CREATE INDEX IF NOT EXISTS documents_shared ON documents (share_group, owner) "
         "WHERE visibility = 'GROUP'"
