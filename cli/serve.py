@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from docent.cli.console import err, fail, load_settings
+from docent.cli.console import err, fail, load_settings, plain
 from docent.settings import Settings
 
 
@@ -28,7 +28,7 @@ def _check_index(settings: Settings) -> None:
     try:
         asyncio.run(check())
     except SearchUnavailable as exc:
-        err.print(f"[yellow]warning:[/yellow] {exc.message}; starting anyway (see /readyz)")
+        err.print(plain(("warning:", "yellow"), f" {exc.message}; starting anyway (see /readyz)"))
     except DocentError as exc:
         fail(exc.message)
 

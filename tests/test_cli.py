@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from support.commands import docent
 from support.samples import HANDBOOK_MD, WARRANTY_PDF_PAGES, make_pdf
 from support.servers import DocentServer
 
 pytestmark = pytest.mark.e2e
-
-
-def docent(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "docent.cli", *args],
-        capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-    )  # fmt: skip
 
 
 def test_serve_refuses_a_public_address_without_auth(tmp_path: Path) -> None:
