@@ -58,6 +58,10 @@ def test_cli_says_when_no_server_runs(tmp_path: Path) -> None:
     result = docent("ask", "anything", "--url", "http://127.0.0.1:9/graphql")
     assert result.returncode == 2
     assert "cannot reach docent" in result.stderr
+    (tmp_path / "note.txt").write_text("a note")
+    result = docent("ingest", str(tmp_path / "note.txt"), "--url", "http://127.0.0.1:9/graphql")
+    assert result.returncode == 2, result.stderr
+    assert "cannot reach docent" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_serve_refuses_a_provider_without_its_key(tmp_path: Path) -> None:
