@@ -53,7 +53,7 @@ def plain(*parts: object) -> Text:
 def fail(message: str) -> NoReturn:
     """Print `error: <message>` to stderr and exit with status 2 (docent cannot start or
     run as configured: the message says why and what to change)."""
-    err.print(plain(("error:", "red"), " ", message))
+    err.print(plain(("error:", "red"), " ", message), soft_wrap=True)  # paths stay whole
     raise typer.Exit(2)
 
 

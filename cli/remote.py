@@ -44,7 +44,7 @@ def talk(url: str, conversation: Coroutine[Any, Any, T]) -> T:
 
 def refused(code: str, message: str) -> NoReturn:
     """`CODE: message` on stderr (the server's words, shown as they are); exit status 1."""
-    err.print(plain((code, "red"), ": ", message))
+    err.print(plain((code, "red"), ": ", message), soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -52,6 +52,7 @@ def unreachable(url: str, exc: Exception) -> NoReturn:
     """Nothing answers at `url` (the connection failed: `exc`): say so and exit with status
     2."""
     err.print(
-        plain((f"cannot reach docent at {url}", "red"), f" ({exc}); is `docent serve` running?")
+        plain((f"cannot reach docent at {url}", "red"), f" ({exc}); is `docent serve` running?"),
+        soft_wrap=True,
     )
     raise typer.Exit(2) from exc
