@@ -159,17 +159,33 @@ async def _close(ws: ServerConnection, op: str) -> None:
     await ws.close(4400, HOSTILE)
 
 
+async def _not_json(ws: ServerConnection, op: str) -> None:
+    await ws.send(f"not JSON {HOSTILE}")
+
+
 async def _next(ws: ServerConnection, op: str, answer: dict[str, Any]) -> None:
     await ws.send(json.dumps({"id": op, "type": "next", "payload": {"data": {"answer": answer}}}))
 
 
+SHOWN = "\\x1b]0;owned\\x07[/] \\u202eevil"
+
+
 @pytest.mark.parametrize(
-    ("script", "status"),
-    [(_done, 0), (_answer_error, 1), (_graphql_error, 1), (_close, 1)],
-    ids=["answer", "answer-error", "graphql-error", "close-frame"],
+    ("script", "status", "shown"),
+    [
+        (_done, 0, SHOWN),
+        (_answer_error, 1, SHOWN),
+        (_graphql_error, 1, SHOWN),
+        (_close, 1, SHOWN),
+        (_not_json, 1, "ERROR: the server sent a WebSocket message that is not JSON"),
+    ],
+    ids=["answer", "answer-error", "graphql-error", "close-frame", "not-json"],
 )
-async def test_ask_prints_a_hostile_servers_words_as_they_are(script: Any, status: int) -> None:
-    """`--url` may name any server: its answers, errors and close reasons are data too."""
+async def test_ask_prints_a_hostile_servers_words_as_they_are(
+    script: Any, status: int, shown: str
+) -> None:
+    """`--url` may name any server: its answers, errors and close reasons are data too, and
+    what is not a GraphQL message ends the command with one line, not a traceback."""
 
     async def handler(ws: ServerConnection) -> None:
         await ws.recv()  # connection_init
@@ -190,4 +206,4 @@ async def test_ask_prints_a_hostile_servers_words_as_they_are(script: Any, statu
     out, err = stdout.decode(), stderr.decode()
     assert process.returncode == status, out + err
     assert_inert(out + err)
-    assert "\\x1b]0;owned\\x07[/] \\u202eevil" in out + err, out + err
+    assert shown in out + err and "Traceback" not in err, out + err
