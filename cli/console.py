@@ -23,7 +23,7 @@ console = Console()
 err = Console(stderr=True)
 
 #: Control characters (C0 but tab and newline, DEL, C1) and the explicit bidi formatting
-#: characters (embeddings, overrides, isolates: Unicode's UAX #9, table 1), each shown as
+#: characters (embeddings, overrides, isolates: Unicode's UAX #9, section 2), each shown as
 #: its Python escape. Line breaks are `\n` whatever the text used.
 _NEUTRALISED = {
     code: f"\\x{code:02x}"
