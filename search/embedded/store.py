@@ -69,14 +69,16 @@ class EmbeddedBackend(EmbeddedCatalog, EmbeddedChunkIndex, EmbeddedReindex):
     async def verify(self) -> None:
         """Check every page of the file (SQLite's `PRAGMA quick_check`: ~0.2 s for 20,000
         chunks, 120 MB, from the page cache); raise `IndexCorrupt` with the first problem
-        it finds."""
+        it reports (`Tree 9 page 9: btreeInitPage() returns error code 11`)."""
 
         def check(conn: apsw.Connection) -> list[str]:
-            return [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+            report = "\n".join(str(row[0]) for row in conn.execute("PRAGMA quick_check"))
+            # A report starts with a "*** in database main ***" heading, then a problem a line.
+            return [line for line in report.splitlines() if line and not line.startswith("***")]
 
         problems = await self._db.run(check)
         if problems != ["ok"]:
-            raise self._db.damaged(problems[0].strip().splitlines()[-1])
+            raise self._db.damaged(problems[0] if problems else "quick_check failed")
 
     async def index_info(self) -> IndexInfo:
         def read(conn: apsw.Connection) -> IndexInfo:
