@@ -24,6 +24,10 @@ import apsw
 import httpx
 import pytest
 
+from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk
+from docent.errors import IndexCorrupt
+from docent.search.embedded.store import EmbeddedBackend
+
 from support.commands import docent
 from support.prerequisites import unavailable
 from support.samples import HANDBOOK_MD
@@ -37,8 +41,7 @@ from support.servers import (
     upload_ok,
     wait_ready,
 )
-
-pytestmark = pytest.mark.e2e
+from support.vectors import DIM, unit
 
 SEARCH = '{ search(input: {query: "expense claims receipts"}) { hits { chunk { id } } } }'
 
@@ -100,6 +103,7 @@ def damage_the_chunks(index: Path) -> None:
     overwrite_page(index, "chunks")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("damage", "found"),
     [
@@ -123,6 +127,7 @@ def test_serve_stops_on_a_damaged_index_and_says_what_to_do(
     assert "restore" in message and "from a backup" in message and len(message.splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_serve_stops_when_the_data_directory_is_under_a_file(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a directory")
     data = tmp_path / "file" / "data"
@@ -149,6 +154,7 @@ def read_only(directory: Path) -> list[str]:
     return prefix
 
 
+@pytest.mark.e2e
 def test_serve_stops_when_the_data_directory_is_read_only(built: Path, tmp_path: Path) -> None:
     data = copy_index(built, tmp_path / "data")
     prefix = read_only(data)
@@ -184,6 +190,7 @@ def damage_while_serving(index: Path, table: str) -> None:
     conn.close()
 
 
+@pytest.mark.e2e
 def test_damage_met_while_serving_is_permanent_and_fails_readiness(tmp_path: Path) -> None:
     with running_server(tmp_path / "data") as server:
 
@@ -226,3 +233,40 @@ async def indexing(server: DocentServer, document_id: str) -> None:
             return
         assert time.monotonic() < deadline
     raise AssertionError("the job ended before INDEXING")
+
+
+async def test_damage_found_by_verify_is_permanent(tmp_path: Path) -> None:
+    """The embedded engine alone: damage where opening does not read (a page of a table
+    of several pages) is found by `verify`, named as SQLite reports it; from then on
+    `ping` fails and writes are refused, while reads that miss the damage go on."""
+    path = tmp_path / "docent.sqlite3"
+    backend = EmbeddedBackend(path)
+    await backend.open(model="test-model", dimension=DIM)
+    for n in range(3):
+        doc = DocumentRecord(id=f"d{n}", owner="alice", title=f"Title {n}", filename="d.txt",
+                             mime_type="text/plain", size_bytes=1, sha256=f"sha{n}",
+                             status=DocumentStatus.READY)  # fmt: skip
+        await backend.insert_document(doc)
+        text = "warranty " * 120
+        await backend.replace_chunks("alice", doc.id, [
+            IndexedChunk(Chunk(id=f"d{n}-{i}", document_id=doc.id, ordinal=i, text=text),
+                         "alice", doc.title, unit(1, i + 1, dimension=DIM).tolist())
+            for i in range(40)
+        ])  # fmt: skip
+    await backend.aclose()
+    overwrite_page(path, "chunks")
+
+    backend = EmbeddedBackend(path)
+    try:
+        await backend.open(model="test-model", dimension=DIM)  # it does not read there
+        with pytest.raises(IndexCorrupt, match=r"\(Tree \d+ page \d+: btreeInitPage\(\)"):
+            await backend.verify()
+        with pytest.raises(IndexCorrupt):
+            await backend.ping()
+        record = await backend.get_document("alice", "d1")
+        assert record is not None and record.title == "Title 1"
+        with pytest.raises(IndexCorrupt) as refused:
+            await backend.update_document(record.evolve(title="Renamed"))
+        assert str(path) not in refused.value.message and str(path) in refused.value.remedy
+    finally:
+        await backend.aclose()
