@@ -81,7 +81,7 @@ class DocentClient:
             if self._token:
                 init["payload"] = {"authorization": f"Bearer {self._token}"}
             await ws.send(json.dumps(init))
-            ack = json.loads(await ws.recv())
+            ack = _message(await ws.recv())
             if ack.get("type") != "connection_ack":
                 raise GraphQLError([{"message": f"connection refused: {ack}"}])
             op_id = uuid.uuid4().hex
@@ -90,7 +90,7 @@ class DocentClient:
                 "payload": {"query": query, "variables": variables or {}},
             }))  # fmt: skip
             async for raw in ws:
-                message = json.loads(raw)
+                message = _message(raw)
                 kind = message.get("type")
                 if kind == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
@@ -105,12 +105,27 @@ class DocentClient:
                     return
 
 
+def _message(raw: str | bytes) -> dict[str, Any]:
+    """A graphql-transport-ws message; GraphQLError when the server sent something else."""
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        message = None
+    if not isinstance(message, dict):
+        raise GraphQLError([{"message": "the server sent a WebSocket message that is not JSON"}])
+    return message
+
+
 def _data(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
         response.raise_for_status()
-        raise
+        body = None
+    if not isinstance(body, dict):
+        raise GraphQLError(
+            [{"message": f"the server's answer (HTTP {response.status_code}) is not GraphQL's"}]
+        )
     if body.get("errors"):
         raise GraphQLError(body["errors"])
     if response.status_code >= 400:

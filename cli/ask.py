@@ -1,14 +1,16 @@
-"""`docent ask`: stream an answer to the terminal, then its sources."""
+"""`docent ask`: stream an answer to the terminal, then its sources.
+
+Everything printed from the server (the answer, titles, sections, messages) goes through
+`plain`: shown as it is, never as markup or terminal commands."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from docent.cli.console import console, err
-from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, unreachable
+from docent.cli.console import console, err, plain
+from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, talk
 from docent.client import DocentClient
 
 _ANSWER = """subscription Answer($input: AskInput!) { answer(input: $input) {
@@ -34,36 +36,33 @@ def ask(
                 event = data["answer"]
                 kind = event["__typename"]
                 if kind == "AnswerDelta":
-                    console.print(event["text"], end="", soft_wrap=True, highlight=False)
+                    console.print(plain(event["text"]), end="", soft_wrap=True)
                 elif kind == "AnswerError":
-                    err.print(f"\n[red]{event['code']}[/red]: {event['message']}")
+                    err.print(plain("\n", (event["code"], "red"), ": ", event["message"]))
                     return 1
                 elif kind == "AnswerDone":
-                    answer = event["answer"]
-                    console.print()
-                    if answer["citations"]:
-                        console.print("\n[bold]Sources[/bold]")
-                    for c in answer["citations"]:
-                        where = f"page {c['chunk']['page']}" if c["chunk"]["page"] else ""
-                        section = c["chunk"]["section"] or ""
-                        place = ", ".join(p for p in (where, section) if p)
-                        console.print(
-                            f"[{c['index']}] {c['document']['title']}"
-                            + (f" ({place})" if place else ""),
-                            highlight=False,
-                        )
-                    if answer["model"]:
-                        cached = " (from the answer cache)" if answer["cached"] else ""
-                        console.print(f"\n[dim]{answer['model']}{cached}[/dim]")
-                    for skipped in answer["fallbacks"]:
-                        err.print(
-                            f"[yellow]{skipped['provider']} skipped[/yellow] "
-                            f"({skipped['code']}): {skipped['message']}"
-                        )
+                    _print_done(event["answer"])
         return 0
 
-    try:
-        code = asyncio.run(main())
-    except (OSError, ConnectionError) as exc:
-        unreachable(url, exc)
-    raise typer.Exit(code)
+    raise typer.Exit(talk(url, main()))
+
+
+def _print_done(answer: dict[str, Any]) -> None:
+    """The answer's sources (number, title, page, section), its model and the providers
+    its fallback chains skipped."""
+    console.print()
+    if answer["citations"]:
+        console.print(plain("\n", ("Sources", "bold")))
+    for c in answer["citations"]:
+        where = f"page {c['chunk']['page']}" if c["chunk"]["page"] else ""
+        place = ", ".join(p for p in (where, c["chunk"]["section"] or "") if p)
+        title = c["document"]["title"] + (f" ({place})" if place else "")
+        console.print(plain(f"[{c['index']}] ", title))
+    if answer["model"]:
+        cached = " (from the answer cache)" if answer["cached"] else ""
+        console.print(plain("\n", (answer["model"] + cached, "dim")))
+    for skipped in answer["fallbacks"]:
+        err.print(
+            plain((f"{skipped['provider']} skipped", "yellow"), f" ({skipped['code']}): ",
+                  skipped["message"])
+        )  # fmt: skip

@@ -1,4 +1,7 @@
-"""`docent ingest`: upload files and folders, and follow each document's processing."""
+"""`docent ingest`: upload files and folders, and follow each document's processing.
+
+File names, stages and the server's messages are printed through `plain`: as they are,
+never as markup or terminal commands."""
 
 from __future__ import annotations
 
@@ -7,11 +10,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
-from docent.cli.console import console, err
-from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, unreachable
+from docent.cli.console import console, err, neutralise, plain
+from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, talk
 from docent.client import DocentClient, GraphQLError
 
 _WATCH = """subscription Watch($id: ID!) { documentEvents(id: $id) {
@@ -31,7 +43,7 @@ def ingest(
     if not files:
         err.print("no files found")
         raise typer.Exit(1)
-    results = asyncio.run(_ingest(files, url, token, tag or [], wait, concurrency))
+    results = talk(url, _ingest(files, url, token, tag or [], wait, concurrency))
     table = Table(title="docent ingest")
     for column in ("file", "status", "chunks", "document id / reason"):
         table.add_column(column)
@@ -39,7 +51,7 @@ def ingest(
     for path, status, chunks, detail in results:
         failed += status not in ("READY", "QUEUED", "PROCESSING")
         colour = {"READY": "green", "FAILED": "red", "REFUSED": "red"}.get(status, "yellow")
-        table.add_row(str(path), f"[{colour}]{status}[/{colour}]", chunks, detail)
+        table.add_row(plain(path), plain((status, colour)), plain(chunks), plain(detail))
     console.print(table)
     console.print(f"{len(results) - failed} of {len(results)} documents ok")
     if failed:
@@ -56,7 +68,7 @@ def _collect(paths: list[Path]) -> list[Path]:
         elif path.is_file():
             files.append(path)
         else:
-            err.print(f"[yellow]skipping[/yellow] {path}: not found")
+            err.print(plain(("skipping", "yellow"), f" {path}: not found"))
     return files
 
 
@@ -67,22 +79,21 @@ async def _ingest(
     results: list[tuple[Path, str, str, str]] = []
     async with DocentClient(url, token=token) as client:
         with Progress(
-            TextColumn("{task.description}", justify="left"),
+            TextColumn("{task.description}", justify="left", markup=False),
             BarColumn(),
-            TextColumn("{task.fields[stage]}"),
+            _StageColumn(),
             TimeElapsedColumn(),
             console=console,
         ) as progress:
 
             async def one(path: Path) -> None:
-                task = progress.add_task(path.name[:40], total=1.0, stage="uploading")
+                task = progress.add_task(
+                    neutralise(path.name)[:40], total=1.0, stage=plain("uploading")
+                )
                 async with limit:
                     results.append(await _ingest_one(client, path, tags, wait, progress, task))
 
-            try:
-                await asyncio.gather(*(one(f) for f in files))
-            except (OSError, ConnectionError) as exc:
-                unreachable(url, exc)
+            await asyncio.gather(*(one(f) for f in files))
     return results
 
 
@@ -98,22 +109,22 @@ async def _ingest_one(
         try:
             payload = await client.upload(path, tags=tags or None)
         except GraphQLError as exc:
-            progress.update(task, stage="[red]refused[/red]", completed=1.0)
+            progress.update(task, stage=plain(("refused", "red")), completed=1.0)
             return path, "REFUSED", "", str(exc)
         errors = payload["userErrors"]
         wait_s = errors[0].get("retryAfter") if errors else None
         if not errors or errors[0]["code"] != "RATE_LIMITED" or wait_s is None:
             break
         # Over the upload rate limit: wait as long as the server says, then go on.
-        progress.update(task, stage=f"[yellow]rate limited, waiting {wait_s:.0f}s[/yellow]")
+        progress.update(task, stage=plain((f"rate limited, waiting {wait_s:.0f}s", "yellow")))
         await asyncio.sleep(min(float(wait_s), 3600.0) + 0.05)
     if payload["userErrors"]:
         error = payload["userErrors"][0]
-        progress.update(task, stage=f"[red]{error['code']}[/red]", completed=1.0)
+        progress.update(task, stage=plain((error["code"], "red")), completed=1.0)
         return path, "REFUSED", "", f"{error['code']}: {error['message']}"
     document = payload["document"]
     if not wait:
-        progress.update(task, stage="queued", completed=1.0)
+        progress.update(task, stage=plain("queued"), completed=1.0)
         return path, document["status"], "", document["id"]
     last: dict[str, Any] = {"status": document["status"]}
     async for data in client.subscribe(_WATCH, {"id": document["id"]}):
@@ -121,12 +132,20 @@ async def _ingest_one(
         stage = last["stage"].lower()
         if last.get("total"):
             stage += f" {last['current']}/{last['total']}"
-        progress.update(task, stage=stage, completed=_fraction(last))
+        progress.update(task, stage=plain(stage), completed=_fraction(last))
     status = last["status"]
     if status == "FAILED" and last.get("error"):
         return path, status, "", f"{last['error']['code']}: {last['error']['message']}"
     chunks = str((last.get("document") or {}).get("chunkCount", ""))
     return path, status, chunks, document["id"]
+
+
+class _StageColumn(ProgressColumn):
+    """A file's stage: its task's `stage` field, a `plain` Text (the server's words)."""
+
+    def render(self, task: Task) -> Text:
+        stage = task.fields["stage"]
+        return stage if isinstance(stage, Text) else plain(stage)
 
 
 _STAGE_SHARE = {

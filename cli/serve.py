@@ -1,36 +1,83 @@
-"""`docent serve` and `docent worker`: the processes that run docent."""
+"""`docent serve` and `docent worker`: the processes that run docent, and what they check
+before they start. A problem stops them with one message that says what is wrong and what
+to do (exit status 2), never a traceback: a data directory that cannot be written, a
+provider named without its key, an index built by another embedding model, an embedded
+index that is damaged or cannot be opened."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
+import tempfile
 from typing import Annotated
 
 import typer
 
-from docent.cli.console import err, fail, load_settings
+from docent.cli.console import err, fail, load_settings, plain
 from docent.settings import Settings
 
 
-def _check_index(settings: Settings) -> None:
-    """Fail fast, with the reason and the fix, when the index cannot be opened with the
-    configured embedder (a dimension or model mismatch) instead of a startup traceback."""
+def check_data_dir(settings: Settings) -> None:
+    """Create the data directory if it is missing, and write a file in it and in each of its
+    subdirectories that docent writes and that exists (blobs; the embedded index and
+    Redis when they are used): a read-only file system, a directory of another user or a
+    path under a file stops docent here instead of in the middle of its start."""
+    storage = settings.storage
+    written = [storage.blob_dir]
+    if settings.search.search_backend == "embedded":
+        written.append(storage.index_dir)
+    if not settings.queue.redis_url:
+        written.append(storage.redis_dir)
+    for directory in (storage.data_dir, *(d for d in written if d.exists())):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as exc:
+            fail(
+                f"docent cannot write to {directory} ({exc.strerror or exc}): make it "
+                "writable for the user that runs docent, or set DOCENT_DATA_DIR to a "
+                "directory that is"
+            )
+
+
+def check_index(settings: Settings) -> None:
+    """Open the index with the configured embedder, and check the whole embedded index.
+    A model or dimension mismatch, a damaged embedded index or one that cannot be opened
+    stops docent; an Elasticsearch cluster that does not answer yet only warns (docent
+    starts, `/readyz` says so, and the cluster is used once it answers)."""
     from docent.composition import open_index
-    from docent.errors import DocentError, SearchUnavailable
+    from docent.errors import DocentError, IndexCorrupt, SearchUnavailable
     from docent.providers.base import check_keys
+    from docent.search.embedded.store import EmbeddedBackend
 
     async def check() -> None:
         check_keys(settings.models)
-        async with open_index(settings):
-            pass
+        async with open_index(settings) as (backend, _):
+            if isinstance(backend, EmbeddedBackend):
+                await backend.verify()
 
+    # The index logs damage as it finds it, for a running server; here the message below
+    # says it once.
+    index_log = logging.getLogger("docent.search.embedded.database")
+    level = index_log.level
+    index_log.setLevel(logging.CRITICAL)
     try:
         asyncio.run(check())
+    except IndexCorrupt as exc:
+        fail(f"the embedded index is damaged ({exc.damage}). {exc.remedy}")
     except SearchUnavailable as exc:
-        err.print(f"[yellow]warning:[/yellow] {exc.message}; starting anyway (see /readyz)")
+        if settings.search.search_backend == "embedded":
+            fail(
+                f"{exc.message}, in {settings.storage.index_dir}: check that the user that "
+                "runs docent can read and write it, and that its disk has room"
+            )
+        err.print(plain(("warning:", "yellow"), f" {exc.message}; starting anyway (see /readyz)"))
     except DocentError as exc:
         fail(exc.message)
+    finally:
+        index_log.setLevel(level)
 
 
 def _logging(level: str) -> None:
@@ -72,7 +119,8 @@ def serve(
         check_bind(host, settings.api.auth, allow_insecure=settings.api.allow_insecure_bind)
     except InsecureBind as exc:
         fail(str(exc))
-    _check_index(settings)
+    check_data_dir(settings)
+    check_index(settings)
     try:
         application = create_app(settings, run_worker=worker)
     except ValueError as exc:  # DOCENT_AUTH=oidc without an issuer, ...
@@ -101,7 +149,8 @@ def run_worker(
 
     _logging(log_level)
     settings = load_settings()
-    _check_index(settings)
+    check_data_dir(settings)
+    check_index(settings)
 
     async def main() -> None:
         async with open_components(settings) as components:

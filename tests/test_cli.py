@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from support.commands import docent
 from support.samples import HANDBOOK_MD, WARRANTY_PDF_PAGES, make_pdf
 from support.servers import DocentServer
 
 pytestmark = pytest.mark.e2e
-
-
-def docent(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "docent.cli", *args],
-        capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-    )  # fmt: skip
 
 
 def test_serve_refuses_a_public_address_without_auth(tmp_path: Path) -> None:
@@ -70,6 +58,10 @@ def test_cli_says_when_no_server_runs(tmp_path: Path) -> None:
     result = docent("ask", "anything", "--url", "http://127.0.0.1:9/graphql")
     assert result.returncode == 2
     assert "cannot reach docent" in result.stderr
+    (tmp_path / "note.txt").write_text("a note")
+    result = docent("ingest", str(tmp_path / "note.txt"), "--url", "http://127.0.0.1:9/graphql")
+    assert result.returncode == 2, result.stderr
+    assert "cannot reach docent" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_serve_refuses_a_provider_without_its_key(tmp_path: Path) -> None:

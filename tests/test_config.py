@@ -10,6 +10,9 @@ import pytest
 from docent.api.auth import InsecureBind, check_bind
 from docent.settings import Settings
 
+from support.paths import REPO
+from support.scripts import load_script
+
 
 def test_environment_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name, value in {
@@ -81,3 +84,33 @@ def test_unauthenticated_mode_stays_on_loopback(
             check_bind(host, auth, allow_insecure=allow)
     else:
         check_bind(host, auth, allow_insecure=allow)
+
+
+def test_the_readme_configuration_table_is_made_from_the_settings() -> None:
+    """README's table is `scripts/config_table.py`'s, which reads each settings field's
+    variable, default and docstring: it said DOCENT_JOB_TIMEOUT_S was 600 while the code used
+    1800."""
+    config_table = load_script("config_table")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    made = config_table.table()
+    assert config_table.section(readme) == made, (
+        "README.md's configuration table differs from settings.py: run "
+        "`python scripts/config_table.py --write`"
+    )
+    assert "| `DOCENT_JOB_TIMEOUT_S` | `1800` | " in made
+    fields = sum(len(cls.model_fields) for cls in config_table.subsystems())
+    assert made.count("\n| `") == fields  # a row per setting, none left out
+
+
+def test_the_configuration_table_refuses_a_setting_without_a_description() -> None:
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    class Undocumented(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix="DOCENT_", use_attribute_docstrings=True)
+        documented: int = 1
+        """Says what it is."""
+        bare: int = 2
+
+    config_table = load_script("config_table")
+    with pytest.raises(ValueError, match="DOCENT_BARE has no description"):
+        config_table.rows([Undocumented])

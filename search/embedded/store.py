@@ -47,7 +47,38 @@ class EmbeddedBackend(EmbeddedCatalog, EmbeddedChunkIndex, EmbeddedReindex):
         self._db.close()
 
     async def ping(self) -> None:
-        await self._db.run(self._vector_table)  # readable, and still holding our model
+        """Raise `IndexCorrupt` once any call met damage in the file, or when the first
+        pages of a table are damaged; `SearchUnavailable` when the file cannot be read or
+        now holds another model (a reindex by another process). Cheap enough for every
+        readiness probe: the whole file is checked by `verify`, at start."""
+        if self._db.damage is not None:
+            raise self._db.damaged(self._db.damage)
+
+        def probe(conn: apsw.Connection) -> None:
+            table = self._vector_table(conn)
+            for sql in (
+                "SELECT max(rowid) FROM documents",
+                "SELECT max(rowid) FROM chunks",
+                "SELECT rowid FROM chunks_fts LIMIT 1",
+                f"SELECT rowid FROM {table} LIMIT 1",
+            ):
+                conn.execute(sql).fetchall()
+
+        await self._db.run(probe)
+
+    async def verify(self) -> None:
+        """Check every page of the file (SQLite's `PRAGMA quick_check`: ~0.2 s for 20,000
+        chunks, 120 MB, from the page cache); raise `IndexCorrupt` with the first problem
+        it reports (`Tree 9 page 9: btreeInitPage() returns error code 11`)."""
+
+        def check(conn: apsw.Connection) -> list[str]:
+            report = "\n".join(str(row[0]) for row in conn.execute("PRAGMA quick_check"))
+            # A report starts with a "*** in database main ***" heading, then a problem a line.
+            return [line for line in report.splitlines() if line and not line.startswith("***")]
+
+        problems = await self._db.run(check)
+        if problems != ["ok"]:
+            raise self._db.damaged(problems[0] if problems else "quick_check failed")
 
     async def index_info(self) -> IndexInfo:
         def read(conn: apsw.Connection) -> IndexInfo:
