@@ -234,3 +234,24 @@ def test_the_long_table_of_the_issue_has_valid_offsets():
     for chunk in chunks:
         assert chunk.start_offset < chunk.end_offset
         assert text[chunk.start_offset : chunk.end_offset] == own_text(chunk, elements)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "end"),
+    [
+        ("员工每年享有十五天带薪年假，须提前两周向部门经理申请。", "。"),  # Chinese
+        ("従業員は毎年十五日の有給休暇を取得できます！", "！"),  # Japanese
+        ("직원은 매년 십오일의 유급 휴가를 받을 수 있습니다. ", ". "),  # Korean: spaced
+    ],
+    ids=["chinese", "japanese", "korean"],
+)
+def test_text_without_spaces_is_cut_at_its_sentence_ends(sentence, end):
+    paragraph = "".join(f"{i}{sentence}" for i in range(40))
+    elements = [Element(paragraph)]
+    text = document_text(elements)
+    chunks = chunk_elements(elements, document_id="d", size=300, overlap=60)
+    assert len(chunks) > 3
+    for chunk in chunks:
+        assert chunk.text.endswith(end.strip()), chunk.text  # never in a word
+        assert chunk.text[0].isdigit(), chunk.text  # the overlap starts at a sentence too
+        assert text[chunk.start_offset : chunk.end_offset] == chunk.text
