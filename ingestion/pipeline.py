@@ -66,12 +66,13 @@ class Ingestor:
             return Outcome.SKIPPED
         started = time.perf_counter()
         try:
-            chunk_count, page_count = await self._run(record)
+            chunk_count, page_count, title = await self._run(record)
         except IngestionError as exc:
             await self._fail(record, exc.code, exc.message)
             return Outcome.FAILED
         final = record.evolve(
             status=DocumentStatus.READY,
+            title=title,
             chunk_count=chunk_count,
             page_count=page_count,
             processed_at=utcnow(),
@@ -96,7 +97,10 @@ class Ingestor:
         if record is not None and record.version == version:
             await self._fail(record, code, message)
 
-    async def _run(self, record: DocumentRecord) -> tuple[int, int | None]:
+    async def _run(self, record: DocumentRecord) -> tuple[int, int | None, str]:
+        """Parse, chunk, embed and index; the chunk count, page count and title (the one
+        the document gives itself, an e-mail's subject, when it was uploaded without one:
+        its title is then its file name)."""
         path = self.blobs.path_for(record.id)
         if not path.is_file():
             raise IngestionError(
@@ -117,6 +121,8 @@ class Ingestor:
             on_progress=on_progress,
         )
 
+        if parsed.title and record.title == record.filename:
+            record = record.evolve(title=parsed.title)
         await self._publish(record, Stage.CHUNKING)
         chunks = chunk_elements(
             parsed.elements,
@@ -157,7 +163,7 @@ class Ingestor:
                 for c, v, t in zip(chunks, vectors, texts, strict=True)
             ],
         )
-        return len(chunks), parsed.page_count
+        return len(chunks), parsed.page_count, record.title
 
     async def _fail(self, record: DocumentRecord, code: ErrorCode, message: str) -> None:
         await self.backend.replace_chunks(record.owner, record.id, [])
