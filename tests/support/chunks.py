@@ -87,5 +87,6 @@ def offset_problems(chunks: list[dict[str, Any]]) -> list[str]:
 
 
 def folded(text: str) -> str:
-    """Text as the fidelity checks compare it: white space collapsed, case folded."""
-    return " ".join(text.split()).casefold()
+    """Text as the fidelity checks compare it: white space collapsed, lower case. (Not
+    `casefold`, which would turn a ligature such as "ﬁ" into the letters it stands for.)"""
+    return " ".join(text.split()).lower()
