@@ -85,11 +85,13 @@ _LIST_ITEM = re.compile(r"^([-*•·▪–]|\d{1,3}[.)])\s")
 #: Characters two columns wide in a fixed-width font (Chinese, Japanese, Korean, full-width
 #: forms: Unicode's East_Asian_Width W and F), by which a wrap's width is measured.
 _WIDE = regex.compile(r"[\p{East_Asian_Width=Wide}\p{East_Asian_Width=Fullwidth}]")
-#: Letters of scripts written without spaces between words, and the full-width punctuation
-#: among them: a line wrapped between two of these is joined without a space.
-UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+_UNSPACED_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
+#: Letters of scripts written without spaces between words.
+UNSPACED = regex.compile(f"[{_UNSPACED_SCRIPTS}]")
+#: Those, and the full-width punctuation among them: a line wrapped between two of these is
+#: joined without a space.
 _UNSPACED_EDGE = regex.compile(
-    r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
+    f"[{_UNSPACED_SCRIPTS}"
     r"\p{Block=CJK_Symbols_and_Punctuation}\p{Block=Halfwidth_and_Fullwidth_Forms}]"
 )
 
