@@ -23,9 +23,9 @@ SECTION_SEPARATOR = " > "
 #: Where a sentence ends: after . ! ? … and white space, after the full-width stops of
 #: Chinese and Japanese (written without a space after them), or at a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|(?<=[。！？])[」』”’）]*\s*|\n+")
-_WORD_CHARS = re.compile(r"\w", re.UNICODE)
 #: A chunk with fewer word characters than this carries nothing worth citing.
 MIN_WORD_CHARS = 3
+_ENOUGH_WORD_CHARS = re.compile(r"\w" + r"\W*\w" * (MIN_WORD_CHARS - 1))
 #: An overlap shorter than this (a word or two) gives the next chunk no useful context.
 _MIN_CARRY = 10
 
@@ -99,7 +99,7 @@ def chunk_elements(
     for section, pieces in _sections(elements):
         for window in _pack(text, pieces, size, overlap):
             body = window.prefix + text[window.start : window.end]
-            if len(_WORD_CHARS.findall(body)) < MIN_WORD_CHARS:
+            if not _ENOUGH_WORD_CHARS.search(body):
                 continue
             pages = [u.page for u in window.members if u.page is not None]
             chunks.append(
