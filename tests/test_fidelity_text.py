@@ -169,6 +169,7 @@ def mail(
     sender: str,
     to: str,
     cc: str | None = None,
+    bcc: str | None = None,
     body: str = "",
     html: str | None = None,
     attachment: tuple[str, bytes] | None = None,
@@ -180,6 +181,8 @@ def mail(
     message["To"] = to
     if cc:
         message["Cc"] = cc
+    if bcc:
+        message["Bcc"] = bcc
     message["Date"] = format_datetime(WHEN)
     message.set_content(body)
     if html:
@@ -199,6 +202,7 @@ MAILS: dict[str, tuple[bytes, str, list[str], str]] = {
             sender="Facilities Team <facilities@example.com>",
             to="All Staff <staff@example.com>",
             cc="Ana Ruiz <ana.ruiz@example.com>",
+            bcc="Security Desk <security@example.com>",
             body="The underground car park is closed for resurfacing. Park at the depot.",
         ),
         "Garage closure on Friday",
@@ -206,7 +210,8 @@ MAILS: dict[str, tuple[bytes, str, list[str], str]] = {
             "From: Facilities Team <facilities@example.com>",
             "To: All Staff <staff@example.com>",
             "Cc: Ana Ruiz <ana.ruiz@example.com>",
-            "Date: Wednesday 11 March 2026, 08:30 +01:00",
+            "Bcc: Security Desk <security@example.com>",
+            "Date: Wed, 11 Mar 2026 08:30:00 +0100 (Wednesday 11 March 2026, 08:30)",
         ],
         "garage closure",
     ),

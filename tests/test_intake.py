@@ -16,6 +16,14 @@ from support.paths import DATASETS
 from support.samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf
 
 TEXT = "Grüße aus Köln — naïve café, 10 €."
+#: A message whose first header fields are folded over many lines.
+FOLDED_HEADERS = (
+    b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\n"
+    + b"".join(b"        h=from:to:subject:date:message-id%d;\n" % i for i in range(12))
+    + b"ARC-Seal: i=1; a=rsa-sha256; t=1700000000; cv=none;\n"
+    + b"".join(b"        b=abcdefghijklmnopqrstuvwxyz%d\n" % i for i in range(12))
+    + b"Subject: Garage closure\nFrom: a@example.com\n\nThe garage is closed.\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +57,7 @@ def test_decoding_never_fails_on_a_byte() -> None:
         ("plain.md", b"Just some words.\nAnd more words.", sniffing.MARKDOWN),
         ("plain.txt", "Just words, with umlauts: äöü.".encode("utf-16"), sniffing.TEXT),
         ("mail.txt", b"From: a@example.com\nTo: b@example.com\nSubject: hi\n\nbody", sniffing.EML),
+        ("signed.eml", FOLDED_HEADERS, sniffing.EML),
         ("image.txt", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, sniffing.PNG),
     ],
 )

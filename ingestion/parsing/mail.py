@@ -29,7 +29,7 @@ _ATTACHMENT_TYPES = {
 }  # fmt: skip
 
 #: The headers a person knows a message by, as they are labelled in the indexed text.
-_PEOPLE = (("From", "from"), ("To", "to"), ("Cc", "cc"))
+_PEOPLE = (("From", "from"), ("To", "to"), ("Cc", "cc"), ("Bcc", "bcc"))
 #: A subject longer than this (a title is at most 300 characters) is cut.
 MAX_SUBJECT_CHARS = 300
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -46,7 +46,7 @@ def parse_email(
     path: Path, limits: ParseLimits, report: Progress, *, parse: ParseFile
 ) -> ParsedDocument:
     """The subject (the document's title, and the heading of what follows), a block of
-    From, To, Cc and Date lines, the body, then each attachment docent reads (each parsed
+    From, To, Cc, Bcc and Date lines, the body, then each attachment docent reads (each parsed
     by `parse`); an attachment that cannot be read is left out, and logged."""
     from unstructured.partition.email import partition_email
 
@@ -95,20 +95,17 @@ def _person(name: str, address: str) -> str:
 
 
 def _date(value: str) -> str | None:
-    """A Date header as people write dates ("Friday 13 March 2026, 09:00 +01:00"), so that
-    its words can be searched; as it stands when it does not parse."""
-    if not value.strip():
+    """A Date header as it stands, followed by the date as people write it, so that its
+    words can be searched: "Fri, 13 Mar 2026 09:00:00 +0100 (Friday 13 March 2026, 09:00)"."""
+    value = _one_line(value)
+    if not value:
         return None
     try:
         when: datetime = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
-        return _one_line(value)
-    zone = when.strftime("%z")
-    zone = f" {zone[:3]}:{zone[3:]}" if zone else ""
-    return (
-        f"{_DAYS[when.weekday()]} {when.day} {_MONTHS[when.month - 1]} {when.year}, "
-        f"{when:%H:%M}{zone}"
-    )
+        return value
+    day = f"{_DAYS[when.weekday()]} {when.day} {_MONTHS[when.month - 1]} {when.year}"
+    return f"{value} ({day}, {when:%H:%M})"
 
 
 def _one_line(text: str) -> str:
