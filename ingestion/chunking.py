@@ -231,8 +231,8 @@ def _carry(
     taken from the end of the previous window (which starts at `previous_start`), so that
     the new window holds `unit` in `room` characters. Table rows carry whole rows of their
     table; prose carries whole sentences, else whole words; nothing is carried after a
-    table into prose (rows without their header mislead) or when the previous window would
-    be carried whole."""
+    table into prose (rows without their header mislead), into a window that a table starts
+    (its header first), or when the previous window would be carried whole."""
     end = previous[-1].end
     floor = max(end - overlap, unit.end - room)
     if floor >= end or floor <= previous_start:
@@ -245,8 +245,8 @@ def _carry(
             if earlier.row_start:
                 start = earlier.start
         return start
-    if previous[-1].kind == "table":
-        return unit.start
+    if previous[-1].kind == "table" or unit.kind == "table":
+        return unit.start  # a table's rows come after its header, and nothing else
     window = text[floor:end]
     ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= len(window) - _MIN_CARRY]
     if ends:

@@ -255,3 +255,12 @@ def test_text_without_spaces_is_cut_at_its_sentence_ends(sentence, end):
         assert chunk.text.endswith(end.strip()), chunk.text  # never in a word
         assert chunk.text[0].isdigit(), chunk.text  # the overlap starts at a sentence too
         assert text[chunk.start_offset : chunk.end_offset] == chunk.text
+
+
+def test_a_table_that_moves_to_the_next_chunk_starts_it_with_its_header():
+    small, prose = table(12), words(100)
+    assert len(small) < 1000 < len(prose) + len(small)
+    elements = [Element(prose), Element(small, "table"), Element(words(40, "after"))]
+    chunks = chunk_elements(elements, document_id="d", size=1000, overlap=100)
+    [holder] = [c for c in chunks if "WH-0" in c.text]
+    assert holder.text.startswith(small)  # no overlap of prose before it
