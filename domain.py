@@ -93,7 +93,17 @@ class DocumentRecord:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """A passage of a document, with the provenance a citation needs."""
+    """A passage of a document, with the provenance a citation needs.
+
+    `start_offset` and `end_offset` locate the passage in the document's text, as
+    `ingestion.chunking.document_text` makes it (the parsed elements joined by a blank
+    line): `text[start_offset:end_offset]` of that document text is the chunk's `text`,
+    except in a chunk that continues a table split over several chunks, whose `text` begins
+    with the table's header row and a newline, repeated from the table's start, before that
+    span. Offsets count Unicode code points, end excluded. Neighbouring chunks of a section
+    overlap (DOCENT_CHUNK_OVERLAP, whole sentences, words or table rows), so a chunk may
+    start before its predecessor ends.
+    """
 
     id: str
     document_id: str

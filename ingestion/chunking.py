@@ -1,9 +1,13 @@
 """Section-aware chunking: pure functions from parsed elements to citable chunks.
 
-A chunk never crosses a section boundary or a page break, keeps its page and section path,
-and records character offsets into the document's text (the elements joined by a blank
-line). Chunk ids derive from the document id and position, so reprocessing a document
-replaces its chunks instead of duplicating them.
+A chunk never crosses a section boundary or a page break and keeps its page and section
+path. Its text is a span of the document's text (`document_text`: the elements joined by a
+blank line), so its offsets say exactly where it comes from; neighbours in a section share
+an overlap of whole sentences or words. Tables that fit in a chunk stay whole; a larger one
+starts a chunk of its own and is split between rows, and each later part begins with the
+table's header row, repeated: the one text of a chunk outside its span (see
+`docent.domain.Chunk`). Chunk ids derive from the document id and position, so reprocessing
+a document replaces its chunks instead of duplicating them.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from docent.domain import Chunk
 
 SEPARATOR = "\n\n"
 SECTION_SEPARATOR = " > "
-_SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"')\]]*\s+|\n+")
-_WORD_CHARS = re.compile(r"\w", re.UNICODE)
+#: Where a sentence ends: after . ! ? … and white space, after the full-width stops of
+#: Chinese and Japanese (written without a space after them), or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|(?<=[。！？])[」』”’）]*\s*|\n+")
 #: A chunk with fewer word characters than this carries nothing worth citing.
 MIN_WORD_CHARS = 3
+_ENOUGH_WORD_CHARS = re.compile(r"\w" + r"\W*\w" * (MIN_WORD_CHARS - 1))
+#: An overlap shorter than this (a word or two) gives the next chunk no useful context.
+_MIN_CARRY = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +40,40 @@ class Element:
     depth: int = 0  # heading level for titles, 0 = top
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Piece:
+    """An element's text, stripped, and where it starts in the document text."""
+
     text: str
     kind: str
     page: int | None
-    start: int  # offset in the document text
+    start: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """What packing never cuts: the document text's span [start, end)."""
+
+    start: int
+    end: int
+    kind: str
+    page: int | None
+    #: The first unit of a table too large for one chunk: it starts a chunk.
+    opens: bool = False
+    #: Later rows of such a table: the header row a chunk starting with them repeats.
+    header: str | None = None
+    #: For those rows: the table's start, and whether the unit starts a row (a row longer
+    #: than a chunk is cut into several units).
+    table: int = -1
+    row_start: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    prefix: str  # a table's header row and a newline, repeated; or ""
+    start: int
+    end: int
+    members: list[_Unit]
 
 
 def document_text(elements: Iterable[Element]) -> str:
@@ -52,29 +88,32 @@ def chunk_id(document_id: str, ordinal: int) -> str:
 def chunk_elements(
     elements: Sequence[Element], *, document_id: str, size: int = 1000, overlap: int = 100
 ) -> list[Chunk]:
-    """Split elements into chunks of about `size` characters, `overlap` shared between
-    neighbours in one section. Tables and other elements that fit are never split."""
+    """Split elements into chunks of at most `size` characters, up to `overlap` shared
+    between neighbours in one section. Tables and other elements that fit are never split.
+    Raises ValueError for a `size` under 50."""
     if size < 50:
         raise ValueError("chunk size must be at least 50 characters")
     overlap = max(0, min(overlap, size // 2))
+    text = document_text(elements)
     chunks: list[Chunk] = []
     for section, pieces in _sections(elements):
-        for text, members, start, end in _pack(pieces, size, overlap):
-            if len(_WORD_CHARS.findall(text)) < MIN_WORD_CHARS:
+        for window in _pack(text, pieces, size, overlap):
+            body = window.prefix + text[window.start : window.end]
+            if not _ENOUGH_WORD_CHARS.search(body):
                 continue
-            pages = [p.page for p in members if p.page is not None]
+            pages = [u.page for u in window.members if u.page is not None]
             chunks.append(
                 Chunk(
                     id=chunk_id(document_id, len(chunks)),
                     document_id=document_id,
                     ordinal=len(chunks),
-                    text=text,
+                    text=body,
                     page=min(pages) if pages else None,
                     page_end=max(pages) if pages else None,
                     section=section,
-                    element_types=tuple(dict.fromkeys(p.kind for p in members)),
-                    start_offset=start,
-                    end_offset=end,
+                    element_types=tuple(dict.fromkeys(u.kind for u in window.members)),
+                    start_offset=window.start,
+                    end_offset=window.end,
                 )
             )
     return chunks
@@ -112,92 +151,122 @@ def _one_line(text: str) -> str:
     return line if len(line) <= 200 else line[:199] + "…"
 
 
-def _pack(
-    pieces: list[_Piece], size: int, overlap: int
-) -> Iterator[tuple[str, list[_Piece], int, int]]:
-    """Greedy packing of pieces (split when one is larger than `size`) into windows."""
-    units: list[_Piece] = []
-    for piece in pieces:
-        if len(piece.text) <= size:
-            units.append(piece)
-        else:
-            # Leave room for the overlap carried from the previous part.
-            units.extend(_split_long(piece, size - overlap))
-
-    current: list[_Piece] = []
-    carry = ""  # overlap text from the previous chunk
-    carry_start = 0
-
-    def emit() -> tuple[str, list[_Piece], int, int]:
-        body = SEPARATOR.join(u.text for u in current)
-        text = f"{carry} {body}" if carry else body
-        start = carry_start if carry else current[0].start
-        end = current[-1].start + len(current[-1].text)
-        return text, list(current), start, end
-
-    length = 0
-    for unit in units:
-        added = len(unit.text) + (len(SEPARATOR) if current else 0)
-        pages = [u.page for u in current if u.page is not None]
-        new_page = unit.page is not None and bool(pages) and unit.page != pages[-1]
-        if current and (new_page or length + added + (len(carry) + 1 if carry else 0) > size):
-            text, members, start, end = emit()
-            yield text, members, start, end
+def _pack(text: str, pieces: list[_Piece], size: int, overlap: int) -> Iterator[_Window]:
+    """Greedy packing of a section's units into windows of at most `size` characters."""
+    current: list[_Unit] = []
+    start = 0  # of the current window, its overlap included
+    prefix = ""
+    page: int | None = None  # the current window's
+    for unit in (u for piece in pieces for u in _units(piece, size, overlap)):
+        if current:
             # A chunk stays on one page, so that its citation names the right page; the
             # overlap does not cross a page break either.
-            room = min(overlap, size - len(unit.text) - 1)
-            carry, carry_start = ("", 0) if new_page else _tail(text, room, end)
-            current, length = [], 0
-            added = len(unit.text)
+            new_page = unit.page is not None and page is not None and unit.page != page
+            opens = unit.opens and any(u.kind != "title" for u in current)
+            if new_page or opens or len(prefix) + unit.end - start > size:
+                yield _Window(prefix, start, current[-1].end, current)
+                prefix = f"{unit.header}\n" if unit.header is not None else ""
+                if new_page or opens:
+                    start = unit.start
+                else:
+                    start = _carry(text, start, current, unit, size - len(prefix), overlap)
+                current = []
+        else:
+            start = unit.start
         current.append(unit)
-        length += added
+        page = unit.page if unit.page is not None else page
     if current:
-        yield emit()
+        yield _Window(prefix, start, current[-1].end, current)
 
 
-def _split_long(piece: _Piece, size: int) -> Iterator[_Piece]:
-    """Split an oversized element at sentence ends, then at spaces, then anywhere."""
-    if piece.kind == "table":
-        yield from _split_lines(piece, size)
-        return
-    buffer = ""
-    buffer_start = piece.start
-    for sentence, offset in _spans(piece.text, _SENTENCE_END):
-        for part, part_offset in _fit(sentence, offset, size):
-            if buffer and len(buffer) + 1 + len(part) > size:
-                yield _Piece(buffer, piece.kind, piece.page, buffer_start)
-                buffer = ""
-            if not buffer:
-                buffer, buffer_start = part, piece.start + part_offset
+def _units(piece: _Piece, size: int, overlap: int) -> Iterator[_Unit]:
+    """A piece as one unit when it fits in a chunk; else its rows (a table) or its
+    sentences, each cut at spaces when longer than a chunk less its overlap."""
+    if len(piece.text) <= size:
+        yield _Unit(piece.start, piece.start + len(piece.text), piece.kind, piece.page)
+    elif piece.kind == "table":
+        yield from _table_units(piece, size)
+    else:
+        for sentence, offset in _spans(piece.text, _SENTENCE_END):
+            for part, at in _fit(sentence, offset, size - overlap):
+                start = piece.start + at
+                yield _Unit(start, start + len(part), piece.kind, piece.page)
+
+
+def _table_units(piece: _Piece, size: int) -> Iterator[_Unit]:
+    """A table too large for a chunk, by rows: its header row with the first row opens a
+    chunk; each later row is a unit whose chunk, if it starts one, repeats the header. A
+    header longer than half a chunk is not repeated; a row longer than a chunk less its
+    header is cut at spaces."""
+    lines = list(_lines(piece.text))
+    header: str | None = lines[0][0] if len(lines) > 1 else None
+    if header is not None and len(header) > size // 2:
+        header = None
+    rows = lines[1:] if header is not None else lines
+    room = size - (len(header) + 1 if header is not None else 0)
+    first = True
+    for row, offset in rows:
+        for index, (part, at) in enumerate(_fit(row, offset, room)):
+            start, end = piece.start + at, piece.start + at + len(part)
+            if first:
+                yield _Unit(
+                    piece.start if header is not None else start,
+                    end,
+                    "table",
+                    piece.page,
+                    opens=True,
+                )
+                first = False
             else:
-                buffer = f"{buffer} {part}"
-    if buffer:
-        yield _Piece(buffer, piece.kind, piece.page, buffer_start)
+                yield _Unit(
+                    start, end, "table", piece.page,
+                    header=header, table=piece.start, row_start=index == 0,
+                )  # fmt: skip
 
 
-def _split_lines(piece: _Piece, size: int) -> Iterator[_Piece]:
-    """Tables split by rows; each part repeats the header row so it reads on its own. A row
-    longer than a chunk is cut at spaces."""
-    lines = [line for line in piece.text.split("\n") if line.strip()]
-    header, rows = (lines[0], lines[1:]) if len(lines) > 1 else ("", lines)
-    if len(header) > size // 2:
-        header, rows = "", lines
-    room = size - (len(header) + 1 if header else 0)
-    part: list[str] = []
-    length = 0
-    for row in rows:
-        for fragment, _ in _fit(row, 0, room):
-            if part and length + 1 + len(fragment) > room:
-                yield _table_piece(header, part, piece)
-                part, length = [], 0
-            part.append(fragment)
-            length += len(fragment) + (1 if length else 0)
-    if part:
-        yield _table_piece(header, part, piece)
+def _carry(
+    text: str, previous_start: int, previous: list[_Unit], unit: _Unit, room: int, overlap: int
+) -> int:
+    """Where the window that `unit` opens starts: up to `overlap` characters before it,
+    taken from the end of the previous window (which starts at `previous_start`), so that
+    the new window holds `unit` in `room` characters. Table rows carry whole rows of their
+    table; prose carries whole sentences, else whole words; nothing is carried after a
+    table into prose (rows without their header mislead), into a window that a table starts
+    (its header first), or when the previous window would be carried whole."""
+    end = previous[-1].end
+    floor = max(end - overlap, unit.end - room)
+    if floor >= end or floor <= previous_start:
+        return unit.start
+    if unit.header is not None:
+        start = unit.start
+        for earlier in reversed(previous):
+            if earlier.table != unit.table or earlier.start < floor:
+                break
+            if earlier.row_start:
+                start = earlier.start
+        return start
+    if previous[-1].kind == "table" or unit.kind == "table":
+        return unit.start  # a table's rows come after its header, and nothing else
+    window = text[floor:end]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= len(window) - _MIN_CARRY]
+    if ends:
+        cut = ends[0]
+    elif text[floor - 1].isspace():
+        cut = 0
+    else:
+        cut = next((i + 1 for i, ch in enumerate(window) if ch.isspace()), len(window))
+    cut += len(window[cut:]) - len(window[cut:].lstrip())
+    return floor + cut if len(window) - cut >= _MIN_CARRY else unit.start
 
 
-def _table_piece(header: str, rows: list[str], piece: _Piece) -> _Piece:
-    return _Piece("\n".join([header, *rows] if header else rows), "table", piece.page, piece.start)
+def _lines(text: str) -> Iterator[tuple[str, int]]:
+    """The non-blank lines of `text`, stripped, with their offsets."""
+    offset = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            yield stripped, offset + len(line) - len(line.lstrip())
+        offset += len(line) + 1
 
 
 def _spans(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, int]]:
@@ -223,16 +292,3 @@ def _fit(text: str, offset: int, size: int) -> Iterator[tuple[str, int]]:
         text = stripped
     if text:
         yield text, offset
-
-
-def _tail(text: str, overlap: int, end: int) -> tuple[str, int]:
-    """The last ~`overlap` characters of `text`, starting at a sentence or word boundary."""
-    if overlap <= 0 or len(text) <= overlap:
-        return "", 0
-    window = text[-overlap:]
-    boundary = max((m.end() for m in _SENTENCE_END.finditer(window)), default=-1)
-    if boundary <= 0 or boundary >= len(window) - 10:
-        space = window.find(" ")
-        boundary = space + 1 if 0 <= space < len(window) - 10 else 0
-    tail = window[boundary:].strip()
-    return tail, max(0, end - len(tail))

@@ -81,9 +81,10 @@ class Ingestor:
             return Outcome.SKIPPED
         started = time.perf_counter()
         try:
-            chunk_count, page_count = await self._run(claimed)
+            chunk_count, page_count, title = await self._run(claimed)
             final = claimed.evolve(
                 status=DocumentStatus.READY,
+                title=title,
                 chunk_count=chunk_count,
                 page_count=page_count,
                 processed_at=utcnow(),
@@ -115,7 +116,10 @@ class Ingestor:
         if claimed is not None:
             await self._fail(claimed, code, message)
 
-    async def _run(self, record: DocumentRecord) -> tuple[int, int | None]:
+    async def _run(self, record: DocumentRecord) -> tuple[int, int | None, str]:
+        """Parse, chunk, embed and index; the chunk count, page count and title (the one
+        the document gives itself, an e-mail's subject, when it was uploaded without one:
+        its title is then its file name)."""
         path = self.blobs.path_for(record.id)
         if not path.is_file():
             raise IngestionError(
@@ -138,6 +142,8 @@ class Ingestor:
         )
 
         await self._still_held(record)
+        if parsed.title and record.title == record.filename:
+            record = record.evolve(title=parsed.title)
         await self._publish(record, Stage.CHUNKING)
         # CPU work that grows with the document: on a thread, so that the event loop (the
         # API's, in `docent serve`) keeps serving.
@@ -168,7 +174,7 @@ class Ingestor:
             record.owner, record.id, items, fence=Fence.of(record)
         ):
             raise Superseded
-        return len(chunks), parsed.page_count
+        return len(chunks), parsed.page_count, record.title
 
     async def _still_held(self, record: DocumentRecord) -> None:
         """Raise Superseded unless the document still has the version and run of `record`

@@ -138,3 +138,129 @@ def test_tables_with_rows_longer_than_a_chunk_are_cut_to_size():
     assert all(len(c.text) <= 1000 for c in chunks)
     assert all(c.text.startswith(header) for c in chunks)
     assert sum(c.text.count("0.399") for c in chunks) == 1
+
+
+# -- offsets, and tables split over chunks ------------------------------------------------
+
+
+def table(rows: int, *, header: str = "Code | City | Capacity | Manager") -> str:
+    return "\n".join(
+        [header, *(f"WH-{i} | City{i} | {i * 137} | Manager {i}" for i in range(rows))]
+    )
+
+
+#: Documents whose chunks' offsets are checked: prose, long prose, tables that fit and
+#: tables that do not, pages, titles, elements with white space around them.
+OFFSET_DOCUMENTS = {
+    "prose": [Element("Guide", "title"), Element("First paragraph."), Element("Second one.")],
+    "long prose": [Element("Manual", "title"), Element(words(900)), Element(words(300, "other"))],
+    "wrapped lines": [Element("Line one of a poem\nline two of it\n" * 60)],
+    "padded elements": [Element("  Title  ", "title"), Element("\n body text here \n" * 40)],
+    "long table": [
+        Element("Warehouse register", "title"),
+        Element("The table lists every warehouse."),
+        Element(table(60), "table"),
+        Element("Notes", "title", depth=1),
+        Element("Capacities were measured in spring. " * 10),
+    ],
+    "table between prose": [
+        Element(words(120)),
+        Element(table(40), "table"),
+        Element(words(120, "after")),
+    ],
+    "tables on pages": [
+        Element(table(30), "table", page=1),
+        Element(table(30, header="Room | Seats | Projector"), "table", page=2),
+    ],
+    "small tables": [Element(words(60)), Element(table(5), "table"), Element(words(60))],
+}
+
+
+def own_text(chunk, elements) -> str:
+    """The part of a chunk's text that its offsets span: all of it, or all but the header
+    row repeated at the top of a table's continuation."""
+    span = chunk.end_offset - chunk.start_offset
+    prefix = chunk.text[: len(chunk.text) - span]
+    if prefix:
+        headers = {e.text.split("\n", 1)[0] for e in elements if e.kind == "table"}
+        assert prefix.endswith("\n") and prefix[:-1] in headers, (prefix, chunk)
+    return chunk.text[len(prefix) :]
+
+
+@pytest.mark.parametrize("name", sorted(OFFSET_DOCUMENTS))
+@pytest.mark.parametrize(("size", "overlap"), [(1000, 100), (400, 80), (300, 0), (200, 100)])
+def test_offsets_index_the_document_text_for_every_chunk(name, size, overlap):
+    elements = OFFSET_DOCUMENTS[name]
+    text = document_text(elements)
+    chunks = chunk_elements(elements, document_id="d", size=size, overlap=overlap)
+    assert chunks
+    for chunk in chunks:
+        assert 0 <= chunk.start_offset < chunk.end_offset <= len(text), chunk
+        assert text[chunk.start_offset : chunk.end_offset] == own_text(chunk, elements), chunk
+        assert len(chunk.text) <= size
+    starts = [c.start_offset for c in chunks]
+    assert starts == sorted(starts)
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(1000, 100), (400, 80), (300, 0)])
+def test_a_table_split_over_chunks_has_its_header_on_top_and_whole_rows(size, overlap):
+    header = "Code | City | Capacity | Manager"
+    body = table(60, header=header)
+    rows = body.split("\n")[1:]
+    elements = [Element("Register", "title"), Element("Every warehouse."), Element(body, "table")]
+    chunks = chunk_elements(elements, document_id="d", size=size, overlap=overlap)
+    with_rows = [c for c in chunks if "WH-" in c.text]
+    assert len(with_rows) > 1
+    seen: list[str] = []
+    for chunk in with_rows:
+        lines = chunk.text.split("\n")
+        assert lines[0] == header, chunk.text  # on its own line, at the top
+        assert all(line in rows for line in lines[1:]), chunk.text  # whole rows, nothing glued
+        seen += [line for line in lines[1:] if line not in seen]
+    assert seen == rows  # every row, in order, none lost
+    if overlap:
+        # the overlap is whole rows of the previous chunk, below the header
+        for previous, current in itertools.pairwise(with_rows):
+            assert current.text.split("\n")[1] in previous.text.split("\n")
+
+
+def test_the_long_table_of_the_issue_has_valid_offsets():
+    """The chunk that reported 941..476: the overlap carried from a table part was placed
+    in front of the next part's repeated header, and every part of a split table took the
+    table's start as its own."""
+    elements = OFFSET_DOCUMENTS["long table"]
+    chunks = chunk_elements(elements, document_id="d", size=1000, overlap=100)
+    text = document_text(elements)
+    for chunk in chunks:
+        assert chunk.start_offset < chunk.end_offset
+        assert text[chunk.start_offset : chunk.end_offset] == own_text(chunk, elements)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "end"),
+    [
+        ("员工每年享有十五天带薪年假，须提前两周向部门经理申请。", "。"),  # Chinese
+        ("従業員は毎年十五日の有給休暇を取得できます！", "！"),  # Japanese
+        ("직원은 매년 십오일의 유급 휴가를 받을 수 있습니다. ", ". "),  # Korean: spaced
+    ],
+    ids=["chinese", "japanese", "korean"],
+)
+def test_text_without_spaces_is_cut_at_its_sentence_ends(sentence, end):
+    paragraph = "".join(f"{i}{sentence}" for i in range(40))
+    elements = [Element(paragraph)]
+    text = document_text(elements)
+    chunks = chunk_elements(elements, document_id="d", size=300, overlap=60)
+    assert len(chunks) > 3
+    for chunk in chunks:
+        assert chunk.text.endswith(end.strip()), chunk.text  # never in a word
+        assert chunk.text[0].isdigit(), chunk.text  # the overlap starts at a sentence too
+        assert text[chunk.start_offset : chunk.end_offset] == chunk.text
+
+
+def test_a_table_that_moves_to_the_next_chunk_starts_it_with_its_header():
+    small, prose = table(12), words(100)
+    assert len(small) < 1000 < len(prose) + len(small)
+    elements = [Element(prose), Element(small, "table"), Element(words(40, "after"))]
+    chunks = chunk_elements(elements, document_id="d", size=1000, overlap=100)
+    [holder] = [c for c in chunks if "WH-0" in c.text]
+    assert holder.text.startswith(small)  # no overlap of prose before it

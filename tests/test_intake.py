@@ -16,6 +16,14 @@ from support.paths import DATASETS
 from support.samples import HANDBOOK_MD, RECIPES_HTML, WARRANTY_PDF_PAGES, make_docx, make_pdf
 
 TEXT = "Grüße aus Köln — naïve café, 10 €."
+#: A message whose first header fields are folded over many lines.
+FOLDED_HEADERS = (
+    b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\n"
+    + b"".join(b"        h=from:to:subject:date:message-id%d;\n" % i for i in range(12))
+    + b"ARC-Seal: i=1; a=rsa-sha256; t=1700000000; cv=none;\n"
+    + b"".join(b"        b=abcdefghijklmnopqrstuvwxyz%d\n" % i for i in range(12))
+    + b"Subject: Garage closure\nFrom: a@example.com\n\nThe garage is closed.\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +57,7 @@ def test_decoding_never_fails_on_a_byte() -> None:
         ("plain.md", b"Just some words.\nAnd more words.", sniffing.MARKDOWN),
         ("plain.txt", "Just words, with umlauts: äöü.".encode("utf-16"), sniffing.TEXT),
         ("mail.txt", b"From: a@example.com\nTo: b@example.com\nSubject: hi\n\nbody", sniffing.EML),
+        ("signed.eml", FOLDED_HEADERS, sniffing.EML),
         ("image.txt", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, sniffing.PNG),
     ],
 )
@@ -128,6 +137,26 @@ def test_filenames_are_sanitised(raw: str | None, clean: str) -> None:
     assert clean_filename(raw) == clean
 
 
+@pytest.mark.parametrize(
+    ("wrapped", "joined"),
+    [
+        # Chinese wraps between two characters of one word: joined without a space
+        ("年假规定：员工每年享有十五天带薪年假，须\n提前两周向部门经理申请，未使用的年假可以\n结转到下一年度。",
+         "年假规定：员工每年享有十五天带薪年假，须提前两周向部门经理申请，未使用的年假可以结转到下一年度。"),
+        # a full stop ends a paragraph in Chinese as in English
+        ("报销流程：差旅费用须在出差结束后三十天内提交发票。\n信息安全：密码每九十天必须更换一次，离开座位时必须锁定。",
+         None),
+        # Korean separates words by spaces
+        ("직원은 매년 15일의 유급 휴가를 받으며 휴가 신청은\n2주 전에 부서장에게 제출해야 합니다.",
+         "직원은 매년 15일의 유급 휴가를 받으며 휴가 신청은 2주 전에 부서장에게 제출해야 합니다."),
+    ],
+    ids=["chinese", "chinese-sentences", "korean"],
+)  # fmt: skip
+def test_unwrapping_text_of_wide_characters(wrapped: str, joined: str | None) -> None:
+    text = "\n\n".join([wrapped] * 4)  # a few paragraphs: the usual width is measured
+    assert unwrap_lines(text).split("\n\n") == [joined or wrapped] * 4
+
+
 def test_tags() -> None:
     assert clean_tags([" hr ", "hr", "2024", ""]) == ("hr", "2024")
     with pytest.raises(IngestionError.__mro__[1]):
@@ -165,6 +194,26 @@ def test_unwrapping_hard_wrapped_text() -> None:
             "A very long line that goes on and on and reads like a sentence rather than a heading at all",
             False,
         ),
+        ("Why docent?", True),
+        ("Note:", True),
+        ("a Liverpool fan.[2]", False),  # a footnote mark after the full stop
+        ('He said "stop."', False),
+        ("员工手册", True),
+        ("第二章 信息安全", True),
+        ("一、年假规定", True),
+        ("年假规定：员工每年享有十五天带薪年假，须提前两周向部门经理申请。", False),
+        ("年假规定：员工每年享有十五天带薪年假，须提前两周向部门经理申请", False),  # a clause
+        ("员工每年享有十五天带薪年假须提前两周向部门经理申请并填写申请表", False),  # 31 characters
+        ("第1章\u3000総則", True),
+        ("従業員は毎年十五日の有給休暇を取得できます。", False),
+        ("제3조 (연차휴가)", True),
+        ("직원은 매년 15일의 유급 휴가를 받습니다.", False),
+        ("คู่มือพนักงาน", True),
+        ("วันลาที่ไม่ได้ใช้สามารถยกไปใช้ในปีถัดไปได้จนถึงสิ้นเดือนมีนาคม", False),  # no stops in Thai
+        ("دليل الموظف", True),
+        ("يجب تغيير كلمة المرور كل تسعين يوما،", False),  # Arabic comma
+        ("कर्मचारी पुस्तिका", True),
+        ("हर कर्मचारी को पंद्रह दिन की छुट्टी मिलती है।", False),  # Devanagari danda
     ],
 )
 def test_headings(text: str, heading: bool) -> None:

@@ -45,6 +45,9 @@ class ParsedDocument:
     elements: list[Element]
     page_count: int | None
     ocr_pages: int = 0
+    #: The title the document gives itself (an e-mail's subject), for a document uploaded
+    #: without one.
+    title: str | None = None
 
 
 def encrypted(kind: str) -> IngestionError:

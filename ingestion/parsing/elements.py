@@ -8,8 +8,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+import regex
+
 from docent.ingestion.chunking import Element
 from docent.ingestion.parsing.tables import rows_from_html, table_text
+from docent.ingestion.parsing.text import UNSPACED
 
 #: unstructured's categories, mapped to what chunking cares about. Page numbers, and
 #: headers and footers that repeat on several pages, are dropped.
@@ -71,10 +74,36 @@ def _running_key(item: Any) -> str:
 
 def looks_like_heading(text: str) -> bool:
     """Heuristic classifiers call many short lines titles; a heading is short and does not
-    read as a sentence or a fragment of one."""
+    read as a sentence or a fragment of one, in any script.
+
+    Short: at most 120 characters and 15 words, a word being what spaces separate or, in
+    scripts written without spaces (Chinese, Japanese, Thai...), about two letters.
+    Not a sentence: it does not end in a full stop, comma or semicolon of any script
+    (Unicode's Terminal_Punctuation less the question marks, exclamation marks and colons
+    a heading may end with), closing brackets, quotes and footnote marks aside
+    ("...a fan.[2]"); it holds no full-width comma, semicolon or full stop (which join
+    clauses in Chinese and Japanese; headings number with 、 and ：); and it does not start
+    in lower case (scripts without case pass).
+    """
     line = " ".join(text.split())
-    if not line or len(line) > 120 or len(line.split()) > 15:
+    if not line or len(line) > 120 or _CJK_CLAUSE.search(line):
         return False
-    if line[-1] in ".,;" and not line.endswith("..."):
+    # Chinese words average under two characters; Thai and Khmer words are longer, so for
+    # them the estimate errs toward calling a line text.
+    unspaced = len(UNSPACED.findall(line))
+    spaced = sum(1 for word in line.split() if not UNSPACED.search(word))
+    if spaced + (unspaced + 1) // 2 > 15:
+        return False
+    end = _CLOSERS.sub("", line) or line
+    if _CLAUSE_END.match(end[-1]) and not end.endswith("..."):
         return False
     return not line[0].islower()
+
+
+_CJK_CLAUSE = regex.compile(r"[，；。]")
+#: What may follow the last word of a sentence: closing brackets and quotes, footnote marks.
+_CLOSERS = regex.compile(r"(?:\[\d{1,3}\]|[\p{Pe}\p{Pf}\"'])+$")
+#: Punctuation that ends a sentence or a clause, not a heading: Unicode's
+#: Terminal_Punctuation, less question marks, exclamation marks and colons (Latin,
+#: full-width, Arabic, Greek and their presentation forms).
+_CLAUSE_END = regex.compile(r"[\p{Terminal_Punctuation}--[?!:？！：؟;︓︕︖﹕﹖﹗]]", regex.V1)

@@ -72,8 +72,9 @@ _BINARY_SIGNATURES: list[tuple[bytes, str, str]] = [
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
 _HTML_TAGS = re.compile(rb"<(p|div|table|h[1-6]|ul|ol|span|a|br)\b[^>]*>", re.I)
 _EML_HEADER = re.compile(
-    rb"^(received|from|to|subject|date|message-id|mime-version|return-path|"
-    rb"delivered-to|content-type|x-[\w-]+):",
+    rb"^(received|from|to|cc|bcc|subject|date|message-id|mime-version|return-path|"
+    rb"delivered-to|content-type|reply-to|sender|in-reply-to|references|dkim-signature|"
+    rb"arc-[\w-]+|authentication-results|thread-(topic|index)|x-[\w-]+):",
     re.I,
 )
 _MARKDOWN_STRONG = re.compile(r"^(#{1,6}\s+\S|```|~~~)|\[[^\]]+\]\([^)]+\)", re.M)
@@ -153,8 +154,11 @@ def _sniff_text(head: bytes, suffix: str) -> Detected:
         suffix in {".html", ".htm", ".xhtml"} and _HTML_TAGS.search(ascii_head)
     ):
         return Detected(HTML, NAMES[HTML])
-    first_lines = ascii_head.lstrip().splitlines()[:8]
-    if first_lines and sum(bool(_EML_HEADER.match(line)) for line in first_lines) >= 2:
+    # The first header fields: a long one (Received, DKIM-Signature) is folded over several
+    # lines, each continuation starting with white space.
+    lines = ascii_head.lstrip().splitlines()[:64]
+    fields = [line for line in lines if not line[:1].isspace()][:8]
+    if fields and sum(bool(_EML_HEADER.match(line)) for line in fields) >= 2:
         return Detected(EML, NAMES[EML])
     if suffix in {".csv", ".tsv"}:
         mime = TSV if suffix == ".tsv" else CSV

@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import re
 
+import regex
+
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -78,26 +80,55 @@ def looks_like_text(head: bytes) -> bool:
     return bad / len(text) < 0.02
 
 
-_TERMINAL = tuple(".!?:;\"'”’)]»")
+_TERMINAL = tuple(".!?:;\"'”’)]»。！？」』）")
 _LIST_ITEM = re.compile(r"^([-*•·▪–]|\d{1,3}[.)])\s")
+#: Runs of characters two columns wide in a fixed-width font, by which a wrap's width is
+#: measured: the blocks Unicode's East_Asian_Width calls Wide or Fullwidth (Hangul Jamo, CJK
+#: symbols, kana, ideographs, Yi, Hangul syllables, full-width forms). Listed as ranges, as
+#: testing each character's property is ten times slower.
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3040-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19"
+    "\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]+"
+)
+_UNSPACED_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
+#: Letters of scripts written without spaces between words.
+UNSPACED = regex.compile(f"[{_UNSPACED_SCRIPTS}]")
+#: Those, and the full-width punctuation among them: a line wrapped between two of these is
+#: joined without a space.
+_UNSPACED_EDGE = regex.compile(
+    f"[{_UNSPACED_SCRIPTS}"
+    r"\p{Block=CJK_Symbols_and_Punctuation}\p{Block=Halfwidth_and_Fullwidth_Forms}]"
+)
+
+
+def columns(line: str) -> int:
+    """The width of `line` in a fixed-width font, in columns."""
+    if line.isascii():
+        return len(line)
+    return len(line) + sum(map(len, _WIDE.findall(line)))
 
 
 def unwrap_lines(text: str) -> str:
     """Join lines that a fixed-width wrap broke inside a paragraph.
 
-    A line is a wrapped one when it does not end a sentence and either reaches most of the
-    text's usual line width or is followed by a line that starts in lower case. Blank lines,
-    list items and short lines (headings, table rows) are left alone.
+    A line is a wrapped one when it does not end a sentence (in any script) and either
+    reaches most of the text's usual line width (in columns: a Chinese character takes
+    two) or is followed by a line that starts in lower case. Blank lines, list items and
+    short lines (headings, table rows) are left alone. Lines are joined by a space, or by
+    nothing between two characters of scripts written without spaces (Chinese, Japanese,
+    Thai...), where a space would split a word.
     """
     lines = text.split("\n")
-    lengths = sorted(len(line) for line in lines if line.strip())
+    widths = [columns(line) for line in lines]
+    lengths = sorted(width for width, line in zip(widths, lines, strict=True) if line.strip())
     if len(lengths) < 5:
         return text
     width = lengths[int(len(lengths) * 0.9)]
     if width < 40:
         return text
     out: list[str] = []
-    for line in lines:
+    previous_width = 0  # of out[-1], in columns
+    for line, line_width in zip(lines, widths, strict=True):
         previous = out[-1] if out else ""
         stripped = line.strip()
         if (
@@ -105,9 +136,15 @@ def unwrap_lines(text: str) -> str:
             and stripped
             and not previous.rstrip().endswith(_TERMINAL)
             and not _LIST_ITEM.match(stripped)
-            and (len(previous) >= 0.6 * width or stripped[0].islower())
+            and (previous_width >= 0.6 * width or stripped[0].islower())
         ):
-            out[-1] = previous.rstrip() + " " + stripped
+            head = previous.rstrip()
+            glue = (
+                "" if _UNSPACED_EDGE.match(head[-1]) and _UNSPACED_EDGE.match(stripped[0]) else " "
+            )
+            out[-1] = head + glue + stripped
+            previous_width += len(glue) + line_width  # white space stripped or not: a heuristic
         else:
             out.append(line)
+            previous_width = line_width
     return "\n".join(out)
