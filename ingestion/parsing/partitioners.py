@@ -10,6 +10,7 @@ from typing import Any
 from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.text import decode_text, unwrap_lines
+from docent.ingestion.parsing.word import partition_docx
 
 # -- text formats ----------------------------------------------------------------------
 
@@ -56,12 +57,6 @@ def _partition_tsv(path: Path) -> list[Any]:
 # -- office formats --------------------------------------------------------------------
 
 
-def _partition_docx(path: Path) -> list[Any]:
-    from unstructured.partition.docx import partition_docx
-
-    return partition_docx(filename=str(path))
-
-
 def _partition_pptx(path: Path) -> list[Any]:
     from unstructured.partition.pptx import partition_pptx
 
@@ -88,7 +83,7 @@ PARTITIONERS: dict[str, Callable[[Path], list[Any]]] = {
     sniffing.HTML: _partition_html,
     sniffing.CSV: _partition_delimited,
     sniffing.TSV: _partition_tsv,
-    sniffing.DOCX: _partition_docx,
+    sniffing.DOCX: partition_docx,
     sniffing.PPTX: _partition_pptx,
     sniffing.XLSX: _partition_xlsx,
     sniffing.ODT: _partition_odt,
