@@ -12,6 +12,7 @@ from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
 from docent.ingestion.parsing.delimited import read_csv, read_tsv
+from docent.ingestion.parsing.sheets import read_workbook
 from docent.ingestion.parsing.text import decode_text, unwrap_lines
 from docent.ingestion.parsing.word import partition_docx
 
@@ -52,12 +53,6 @@ def _partition_pptx(path: Path) -> list[Any]:
     return partition_pptx(filename=str(path))
 
 
-def _partition_xlsx(path: Path) -> list[Any]:
-    from unstructured.partition.xlsx import partition_xlsx
-
-    return partition_xlsx(filename=str(path))
-
-
 def _partition_odt(path: Path) -> list[Any]:
     from unstructured.partition.odt import partition_odt
 
@@ -72,13 +67,13 @@ PARTITIONERS: dict[str, Callable[[Path], list[Any]]] = {
     sniffing.HTML: _partition_html,
     sniffing.DOCX: partition_docx,
     sniffing.PPTX: _partition_pptx,
-    sniffing.XLSX: _partition_xlsx,
     sniffing.ODT: _partition_odt,
 }
 
 #: The reader of each type docent reads into its own elements, without unstructured:
-#: delimited text (`delimited`).
+#: worksheets (`sheets`) and delimited text (`delimited`).
 READERS: dict[str, Callable[[Path, ParseLimits], ParsedDocument]] = {
     sniffing.CSV: read_csv,
     sniffing.TSV: read_tsv,
+    sniffing.XLSX: read_workbook,
 }
