@@ -13,6 +13,7 @@ from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
 from docent.ingestion.parsing.delimited import read_csv, read_tsv
 from docent.ingestion.parsing.sheets import read_workbook
+from docent.ingestion.parsing.slides import read_presentation
 from docent.ingestion.parsing.text import decode_text, unwrap_lines
 from docent.ingestion.parsing.word import partition_docx
 
@@ -47,12 +48,6 @@ def _partition_html(path: Path) -> list[Any]:
 # -- office formats --------------------------------------------------------------------
 
 
-def _partition_pptx(path: Path) -> list[Any]:
-    from unstructured.partition.pptx import partition_pptx
-
-    return partition_pptx(filename=str(path))
-
-
 def _partition_odt(path: Path) -> list[Any]:
     from unstructured.partition.odt import partition_odt
 
@@ -66,14 +61,14 @@ PARTITIONERS: dict[str, Callable[[Path], list[Any]]] = {
     sniffing.MARKDOWN: _partition_markdown,
     sniffing.HTML: _partition_html,
     sniffing.DOCX: partition_docx,
-    sniffing.PPTX: _partition_pptx,
     sniffing.ODT: _partition_odt,
 }
 
-#: The reader of each type docent reads into its own elements, without unstructured:
-#: worksheets (`sheets`) and delimited text (`delimited`).
+#: The reader of each type docent reads into its own elements, without unstructured: Office
+#: tables and slides (`slides`, `sheets`) and delimited text (`delimited`).
 READERS: dict[str, Callable[[Path, ParseLimits], ParsedDocument]] = {
     sniffing.CSV: read_csv,
     sniffing.TSV: read_tsv,
+    sniffing.PPTX: read_presentation,
     sniffing.XLSX: read_workbook,
 }
