@@ -158,6 +158,12 @@ def test_sheets_titles_banners_and_sparse_columns(tmp_path: Path) -> None:
     assert parsed.page_count == 3
 
 
+def test_a_sheet_with_nothing_to_search_for_gets_no_heading(tmp_path: Path) -> None:
+    # its tab's name alone is not content: the document stays NO_TEXT, as it was
+    path = workbook(tmp_path / "icons.xlsx", {"Icons": [["🤠😅"]]})
+    assert [e.kind for e in parse_file(path, sniffing.XLSX).elements] == ["table"]
+
+
 @pytest.mark.parametrize(
     ("value", "number_format", "shown"),
     [

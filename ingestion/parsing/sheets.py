@@ -29,7 +29,7 @@ from typing import IO, Any
 from lxml import etree
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion.chunking import Element
+from docent.ingestion.chunking import MIN_WORD_CHARS, Element
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
 from docent.ingestion.parsing.grids import Grid, Merge, blocks, spread_merges, table_elements
 
@@ -43,6 +43,7 @@ FORMULA_BUDGET_S = 30.0
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3}\d+)(?::([A-Z]{1,3}\d+))?"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_WORD = re.compile(r"\w")
 _PARSER = dict(resolve_entities=False, no_network=True)
 
 
@@ -80,11 +81,13 @@ def read_workbook(path: Path, limits: ParseLimits) -> ParsedDocument:
 
 def _sheet_elements(title: str, grid: Grid, page: int) -> Iterator[Element]:
     """The sheet's name as its heading, then each table on it (`grids.blocks`); a banner
-    that repeats the sheet's name is not said twice."""
+    that repeats the sheet's name is not said twice. A sheet with nothing to search for
+    (too few word characters for a chunk, as two emoji) gets no heading either: its tab's
+    name alone is not content."""
     tables = [table_elements(rows, page=page, depth=1) for rows in blocks(grid)]
-    if not tables:
-        return
-    yield Element(" ".join(title.split()) or f"Sheet {page}", "title", page, 0)
+    words = sum(len(_WORD.findall(e.text)) for elements in tables for e in elements)
+    if words >= MIN_WORD_CHARS:
+        yield Element(" ".join(title.split()) or f"Sheet {page}", "title", page, 0)
     for elements in tables:
         for element in elements:
             if element.kind != "table" and _same(element.text, title):
