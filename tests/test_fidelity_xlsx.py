@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from docent.ingestion.parsing import ParseLimits, parse_file, sniffing
+from docent.ingestion.parsing.grids import Merge, spread_merges
 from docent.ingestion.parsing.sheets import cell_text
 
 from support.office import uploaded_chunks, with_cached_values
@@ -199,6 +200,30 @@ def test_a_workbook_over_the_character_limit_is_too_large(tmp_path: Path) -> Non
     with pytest.raises(IngestionError) as raised:
         parse_file(path, sniffing.XLSX, limits=ParseLimits(max_chars=2000))
     assert raised.value.code.value == "TOO_LARGE"
+
+
+def test_a_range_merged_over_a_sparse_sheet_is_too_large_before_it_is_spread(
+    tmp_path: Path,
+) -> None:
+    from docent.errors import IngestionError
+
+    # 600 short cells along the right and bottom edges, one label merged over the
+    # 299 x 300 cells between them: spread, 90,000 cells (a 10 KB file)
+    rows: list[list[Any]] = [[None] * 299 + [f"r{i}"] for i in range(300)]
+    rows[0][0] = "label"
+    rows.append([f"c{i}" for i in range(300)])
+    path = workbook(tmp_path / "bomb.xlsx", {"Sheet": rows}, {"Sheet": ["A1:KM300"]})
+    with pytest.raises(IngestionError) as raised:
+        parse_file(path, sniffing.XLSX, limits=ParseLimits(max_chars=100_000))
+    assert raised.value.code.value == "TOO_LARGE"
+
+    # and the spreading stops at its room rather than writing all 90,000 cells first
+    grid = {row: {300: f"r{row}"} for row in range(1, 301)}
+    grid[1][1] = "label"
+    grid[301] = {column: f"c{column}" for column in range(1, 301)}
+    written = spread_merges(grid, [Merge(1, 1, 300, 299)], room=1_000)
+    assert 1_000 < written < 1_100
+    assert sum(len(cells) for cells in grid.values()) < 1_000
 
 
 @pytest.mark.e2e

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from docent.ingestion.chunking import Element
 from docent.ingestion.parsing.elements import looks_like_heading
-from docent.ingestion.parsing.tables import table_text
+from docent.ingestion.parsing.tables import CELL_SEPARATOR, table_text
 
 Grid = dict[int, dict[int, str]]
 
@@ -30,10 +30,12 @@ class Merge:
     last_column: int
 
 
-def spread_merges(grid: Grid, merges: Iterable[Merge]) -> None:
+def spread_merges(grid: Grid, merges: Iterable[Merge], room: int | None = None) -> int:
     """Write each merged range's value into every cell it spans, in place: a region label
     spanning two product rows belongs to both rows, a "First half" spanning two quarters
-    heads both columns.
+    heads both columns. Returns the characters written; past `room` of them it stops
+    (a small file can merge a range over thousands of rows and columns: the caller says
+    TOO_LARGE rather than fill the memory).
 
     Only rows and columns that hold a value of their own are filled: a range reaching into
     empty rows or columns (a title merged across the sheet's width, a label over blank
@@ -41,6 +43,7 @@ def spread_merges(grid: Grid, merges: Iterable[Merge]) -> None:
     keeps the value once."""
     rows = sorted(grid)
     columns = sorted({column for cells in grid.values() for column in cells})
+    written = 0
     for merge in merges:
         value = grid.get(merge.first_row, {}).get(merge.first_column)
         if not value:
@@ -54,7 +57,12 @@ def spread_merges(grid: Grid, merges: Iterable[Merge]) -> None:
             if row == merge.first_row and len(cells) == 1:
                 continue  # a banner: its row holds nothing else
             for column in columns[left:right]:
-                cells.setdefault(column, value)
+                if column not in cells:
+                    cells[column] = value
+                    written += len(value) + len(CELL_SEPARATOR)
+                    if room is not None and written > room:
+                        return written
+    return written
 
 
 def blocks(grid: Grid) -> Iterator[list[list[str]]]:

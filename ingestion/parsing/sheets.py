@@ -32,6 +32,7 @@ from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.chunking import MIN_WORD_CHARS, Element
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
 from docent.ingestion.parsing.grids import Grid, Merge, blocks, spread_merges, table_elements
+from docent.ingestion.parsing.tables import CELL_SEPARATOR
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +64,18 @@ def read_workbook(path: Path, limits: ParseLimits) -> ParsedDocument:
             elements: list[Element] = []
             chars = 0
             for page, sheet in enumerate(sheets, start=1):
-                grid = _grid(sheet, computed.get(sheet.title, {}))
-                spread_merges(grid, merges[sheet.title])
-                found = list(_sheet_elements(sheet.title, grid, page))
-                elements += found
-                chars += sum(len(e.text) for e in found)
+                # Counted as the cells are read and spread, before a huge sheet (or a
+                # range merged over thousands of rows and columns) fills the memory.
+                grid, read = _grid(sheet, computed.get(sheet.title, {}), limits.max_chars - chars)
+                chars += read
+                chars += spread_merges(grid, merges[sheet.title], limits.max_chars - chars)
                 if chars > limits.max_chars:
                     raise IngestionError(
                         ErrorCode.TOO_LARGE,
                         f"this Excel workbook holds more than {limits.max_chars:,} characters "
                         "of text, over the limit (DOCENT_MAX_CHARS)",
                     )
+                elements += _sheet_elements(sheet.title, grid, page)
         finally:
             workbook.close()
     return ParsedDocument(elements=elements, page_count=len(sheets) or None)
@@ -99,10 +101,13 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def _grid(sheet: Any, computed: dict[tuple[int, int], Any]) -> Grid:
-    """The sheet's cells as text, by row and column; computed values where Excel cached none."""
+def _grid(sheet: Any, computed: dict[tuple[int, int], Any], room: int) -> tuple[Grid, int]:
+    """The sheet's cells as text, by row and column, computed values where Excel cached
+    none; and the characters they hold, cell separators included. Past `room` of them it
+    stops reading (the caller says TOO_LARGE)."""
     sheet.reset_dimensions()  # the stored dimension can claim a million empty rows
     grid: Grid = {}
+    chars = 0
     for row in sheet.iter_rows():
         for cell in row:
             value = getattr(cell, "value", None)
@@ -113,7 +118,10 @@ def _grid(sheet: Any, computed: dict[tuple[int, int], Any]) -> Grid:
             text = value if isinstance(value, Written) else cell_text(value, cell.number_format)
             if text:
                 grid.setdefault(cell.row, {})[cell.column] = text
-    return grid
+                chars += len(text) + len(CELL_SEPARATOR)
+        if chars > room:
+            break
+    return grid, chars
 
 
 class Written(str):
