@@ -1,11 +1,14 @@
-"""Ingestion by format: pages/s and chunks/s for text PDFs, scanned pages (OCR) and DOCX,
-upload-to-READY for a 100-page PDF, and the peak memory of the worker and its parsers.
+"""Ingestion by format: pages/s and chunks/s for text PDFs, scanned pages (OCR), DOCX, PPTX,
+XLSX and CSV, upload-to-READY for a 100-page PDF, and the peak memory of the worker and its
+parsers.
 
-    python benchmarks/formats.py [--pages 100] [--ocr-pages 5]
+    python benchmarks/formats.py [--pages 100] [--ocr-pages 5] [--parse-only]
 
 The documents are made here from SciFact abstracts: a PDF with a text layer (Helvetica,
-~45 lines a page), a DOCX of the same text with a heading per abstract, and a PDF of
-scanned pages (the text drawn into 200-dpi images). Parsing is timed in docent's isolated
+~45 lines a page), a DOCX of the same text with a heading per abstract, a PDF of
+scanned pages (the text drawn into 200-dpi images), a PPTX of one slide per abstract (title,
+its sentences as bullets, its first sentence as speaker notes), and a workbook and a CSV of
+one row per abstract (id, title, year, text; `--pages` x 30 rows). Parsing is timed in docent's isolated
 parser (a forked child, as the worker runs it); upload-to-READY through the GraphQL API of a
 real server, whose process tree is sampled for memory every 0.1 s.
 """
@@ -28,7 +31,7 @@ from common import arguments, machine, median, running_server, upload_ok, wait_r
 from corpus import load_scifact
 
 # `common` put tests/ on the path: the sample-file makers live in tests/support/.
-from support.samples import make_docx, make_pdf
+from support.samples import make_docx, make_pdf, make_pptx, make_xlsx
 
 
 def abstracts() -> list[tuple[str, str]]:
@@ -48,6 +51,35 @@ def docx(path: Path, sections: int) -> Path:
     return make_docx(
         path, [(title[:80] or "Untitled", [text]) for title, text in abstracts()[:sections]]
     )
+
+
+def pptx(path: Path, slides: int) -> Path:
+    return make_pptx(
+        path,
+        [
+            (title[:80] or "Untitled", text.split(". "), text.split(". ")[0])
+            for title, text in abstracts()[:slides]
+        ],
+    )
+
+
+def table_rows(count: int) -> list[list[object]]:
+    header: list[object] = ["id", "title", "year", "text"]
+    return [header] + [
+        [i, title, 1990 + i % 30, text] for i, (title, text) in enumerate(abstracts()[:count])
+    ]
+
+
+def xlsx(path: Path, rows: int) -> Path:
+    return make_xlsx(path, {"Abstracts": table_rows(rows)})
+
+
+def csv_bytes(rows: int) -> bytes:
+    import csv
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(table_rows(rows))
+    return buffer.getvalue().encode()
 
 
 def scanned_pdf(pages: int) -> bytes:
@@ -133,22 +165,31 @@ async def main(args: argparse.Namespace) -> None:
         word = docx(folder / "text.docx", args.pages * 3)
         scans = folder / "scans.pdf"
         scans.write_bytes(scanned_pdf(args.ocr_pages))
+        slides = pptx(folder / "slides.pptx", args.pages)
+        workbook = xlsx(folder / "rows.xlsx", args.pages * 30)
+        table = folder / "rows.csv"
+        table.write_bytes(csv_bytes(args.pages * 30))
 
         print("parsing (isolated child, median of 3):")
         speeds = {}
         for label, path, mime in (
             ("text PDF", pdf, sniffing.PDF),
             ("DOCX", word, sniffing.DOCX),
+            ("PPTX", slides, sniffing.PPTX),
+            ("XLSX", workbook, sniffing.XLSX),
+            ("CSV", table, sniffing.CSV),
             ("scanned PDF (OCR)", scans, sniffing.PDF),
         ):
             seconds, pages = await parse_speed(path, mime, runs=1 if "OCR" in label else 3)
             speeds[label] = (seconds, pages)
-            rate = (
-                f"{pages / seconds:.1f} pages/s"
-                if pages
-                else f"{path.stat().st_size / 1e6 / seconds:.2f} MB/s"
+            size = path.stat().st_size / 1e6
+            rate = f"{pages / seconds:.1f} pages/s, " if pages > 1 else ""
+            print(
+                f"  {label:18s} {seconds:6.2f} s for {pages or '-'} pages, {size:.2f} MB: "
+                f"{rate}{size / seconds:.2f} MB/s"
             )
-            print(f"  {label:18s} {seconds:6.2f} s for {pages or '-'} pages: {rate}")
+        if args.parse_only:
+            return
 
         with running_server(folder / "data", {"DOCENT_RATE_LIMITS": "off"}) as server:
             assert server._process is not None
@@ -175,4 +216,5 @@ if __name__ == "__main__":
     parser = arguments(__doc__)
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--ocr-pages", type=int, default=5)
+    parser.add_argument("--parse-only", action="store_true", help="skip upload to READY")
     asyncio.run(main(parser.parse_args()))

@@ -1,7 +1,8 @@
 """Parsing files into elements with unstructured, offline, under limits.
 
 The parser is chosen by the sniffed type, never by the extension: text and Office formats
-(`partitioners.py`), PDFs (`pdf.py`), images (`images.py`), e-mail (`mail.py`). Every
+(`partitioners.py`: unstructured's, and docent's own for CSV, TSV, PPTX and XLSX), PDFs
+(`pdf.py`), images (`images.py`), e-mail (`mail.py`). Every
 failure becomes an `IngestionError` with a code a person can act on; nothing is silently
 empty. This runs in a child process (`isolation.py`), so a file that hangs or eats memory
 costs that process, never the worker.
@@ -20,7 +21,7 @@ from docent.ingestion.parsing.elements import convert
 from docent.ingestion.parsing.images import parse_image
 from docent.ingestion.parsing.mail import parse_email
 from docent.ingestion.parsing.offline_nlp import configure_offline
-from docent.ingestion.parsing.partitioners import PARTITIONERS
+from docent.ingestion.parsing.partitioners import PARTITIONERS, READERS
 from docent.ingestion.parsing.pdf import parse_pdf
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ def _parse(path: Path, mime_type: str, limits: ParseLimits, report: Progress) ->
         return parse_image(path, limits, report)
     if mime_type == sniffing.EML:
         return parse_email(path, limits, report, parse=parse_file)
+    if mime_type in READERS:
+        return READERS[mime_type](path, limits)
     raw = PARTITIONERS[mime_type](path)
     elements = list(convert(raw))
     pages = [e.page for e in elements if e.page is not None]

@@ -1,5 +1,6 @@
-"""unstructured's partitioners for text and Office formats, by sniffed type. Text formats
-are decoded by docent (`text.py`, any common encoding) before unstructured sees them."""
+"""The parser of each text and Office format, by sniffed type: unstructured's partitioners
+(`PARTITIONERS`; text formats are decoded by docent, `text.py`, before unstructured sees
+them), and docent's own readers (`READERS`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from typing import Any
 
 from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.parsing import sniffing
+from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
+from docent.ingestion.parsing.delimited import read_csv, read_tsv
+from docent.ingestion.parsing.sheets import read_workbook
+from docent.ingestion.parsing.slides import read_presentation
 from docent.ingestion.parsing.text import decode_text, unwrap_lines
+from docent.ingestion.parsing.word import partition_docx
 
 # -- text formats ----------------------------------------------------------------------
 
@@ -39,39 +45,7 @@ def _partition_html(path: Path) -> list[Any]:
     return partition_html(text=_read_text(path))
 
 
-def _partition_delimited(path: Path) -> list[Any]:
-    from unstructured.partition.csv import partition_csv
-
-    _read_text(path)  # EMPTY before the CSV reader says something obscure
-    return partition_csv(filename=str(path))
-
-
-def _partition_tsv(path: Path) -> list[Any]:
-    from unstructured.partition.tsv import partition_tsv
-
-    _read_text(path)
-    return partition_tsv(filename=str(path))
-
-
 # -- office formats --------------------------------------------------------------------
-
-
-def _partition_docx(path: Path) -> list[Any]:
-    from unstructured.partition.docx import partition_docx
-
-    return partition_docx(filename=str(path))
-
-
-def _partition_pptx(path: Path) -> list[Any]:
-    from unstructured.partition.pptx import partition_pptx
-
-    return partition_pptx(filename=str(path))
-
-
-def _partition_xlsx(path: Path) -> list[Any]:
-    from unstructured.partition.xlsx import partition_xlsx
-
-    return partition_xlsx(filename=str(path))
 
 
 def _partition_odt(path: Path) -> list[Any]:
@@ -86,10 +60,15 @@ PARTITIONERS: dict[str, Callable[[Path], list[Any]]] = {
     sniffing.TEXT: _partition_text,
     sniffing.MARKDOWN: _partition_markdown,
     sniffing.HTML: _partition_html,
-    sniffing.CSV: _partition_delimited,
-    sniffing.TSV: _partition_tsv,
-    sniffing.DOCX: _partition_docx,
-    sniffing.PPTX: _partition_pptx,
-    sniffing.XLSX: _partition_xlsx,
+    sniffing.DOCX: partition_docx,
     sniffing.ODT: _partition_odt,
+}
+
+#: The reader of each type docent reads into its own elements, without unstructured: Office
+#: tables and slides (`slides`, `sheets`) and delimited text (`delimited`).
+READERS: dict[str, Callable[[Path, ParseLimits], ParsedDocument]] = {
+    sniffing.CSV: read_csv,
+    sniffing.TSV: read_tsv,
+    sniffing.PPTX: read_presentation,
+    sniffing.XLSX: read_workbook,
 }

@@ -5,18 +5,17 @@ from docent.ingestion.parsing.offline_nlp import configure_offline
 
 configure_offline()
 
-# The imports are the point of this module.
-import unstructured.partition.csv  # noqa: E402
+# The imports are the point of this module. PPTX and XLSX are docent's own readers, on
+# python-pptx and openpyxl; pycel (formulas saved without values) is rare: imported on use.
+import openpyxl  # noqa: E402, F401
+import pptx  # noqa: E402, F401
 import unstructured.partition.docx  # noqa: E402
 import unstructured.partition.email  # noqa: E402
 import unstructured.partition.html  # noqa: E402
 import unstructured.partition.md  # noqa: E402
 import unstructured.partition.odt  # noqa: E402
 import unstructured.partition.pdf  # noqa: E402
-import unstructured.partition.pptx  # noqa: E402
-import unstructured.partition.text  # noqa: E402
-import unstructured.partition.tsv  # noqa: E402
-import unstructured.partition.xlsx  # noqa: E402, F401
+import unstructured.partition.text  # noqa: E402, F401
 import unstructured_pytesseract  # noqa: E402, F401
 
 import docent.ingestion.parsing  # noqa: E402, F401

@@ -1,4 +1,5 @@
-"""Real files for tests, made from scratch: a multi-page PDF, a DOCX, Markdown and HTML."""
+"""Real files for tests, made from scratch: a multi-page PDF, a DOCX, a PPTX, an XLSX,
+Markdown and HTML."""
 
 from __future__ import annotations
 
@@ -112,3 +113,37 @@ RECIPES_HTML = """<!doctype html>
 <p>Whisk two eggs with 250 ml of milk and 125 grams of flour, then rest the batter.</p>
 </body></html>
 """
+
+
+def make_pptx(path: Path, slides: list[tuple[str, list[str], str]]) -> Path:
+    """A presentation of (title, body paragraphs, speaker notes) slides, in python-pptx's
+    "Title and Content" layout."""
+    from pptx import Presentation
+
+    deck = Presentation()
+    layout = deck.slide_layouts[1]
+    for title, paragraphs, notes in slides:
+        slide = deck.slides.add_slide(layout)
+        slide.shapes.title.text = title
+        body = slide.placeholders[1].text_frame
+        for i, paragraph in enumerate(paragraphs):
+            (body.paragraphs[0] if i == 0 else body.add_paragraph()).text = paragraph
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+    deck.save(str(path))
+    return path
+
+
+def make_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """A workbook with one worksheet of rows per name (a formula is a string starting with
+    "=", saved without a cached value, as openpyxl writes it)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(str(path))
+    return path
