@@ -316,6 +316,32 @@ def test_a_page_set_in_one_type_has_no_heading(tmp_path: Path) -> None:
     assert all(e.kind != "title" for e in parse(tmp_path, draw([paragraph(lines)])))
 
 
+def test_a_tables_rows_stay_rows_and_its_header_is_no_heading(tmp_path: Path) -> None:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    rows = [["Region", "Product", "Q1", "Q2", "Total"], ["North", "Pumps", "800", "975", "1775"],
+            ["South", "Pumps", "455", "530", "985"]]  # fmt: skip
+    table = Table(rows)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold")]))
+    path = tmp_path / "sales.pdf"
+    story = [
+        Paragraph("Sales by region", styles["Heading2"]),
+        Paragraph("The table lists the sales of the first half year.", styles["BodyText"]),
+        table,
+    ]
+    SimpleDocTemplate(str(path)).build(story)
+    elements = parse_file(path, sniffing.PDF).elements
+    assert [e.text for e in elements if e.kind == "title"] == ["Sales by region"]
+    (table_element,) = [e for e in elements if e.kind == "table"]
+    assert table_element.text.splitlines() == [
+        "Region | Product | Q1 | Q2 | Total",
+        "North | Pumps | 800 | 975 | 1775",
+        "South | Pumps | 455 | 530 | 985",
+    ]
+
+
 # --- what the page shows, and nothing else ---
 
 

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from docent.ingestion.parsing.elements import looks_like_heading
-from docent.ingestion.parsing.pdf_lines import Line, Page
+from docent.ingestion.parsing.pdf_lines import CELL, Line, Page
 
 #: A heading's type is larger than the body's by this factor and at least this many points.
 LARGER = 1.08
@@ -125,6 +125,7 @@ def _candidate(lines: list[Line], index: int, body: Style) -> tuple[Heading, boo
         more = (
             index + count < len(lines)
             and style_of(lines[index + count]) == style
+            and numbering_depth(lines[index + count].text) is None
             and _follows(lines[index + count - 1], lines[index + count])
         )
         text = " ".join(line.text for line in lines[index : index + count])
@@ -176,18 +177,19 @@ def _title(
     pages: list[Page],
     body: Style,
 ) -> tuple[int, int] | None:
-    """The document's title: the first heading of the first page with text, the only one
-    in its type, the largest of all headings, within the page's first lines."""
+    """The document's title: the first heading of the first page with text, within its
+    first lines, in the largest type of all headings, and the only heading of that type,
+    or the only one not numbered (report generators often set the title as the chapters)."""
     first_page = next((page.number for page in pages if page.lines), None)
     keys = sorted(key for key in candidates if key[0] == first_page)
     if not keys or keys[0][1] > 3:
         return None
-    _, style, _ = candidates[keys[0]]
+    _, style, numbered = candidates[keys[0]]
     largest = max(s.size for _, s, _ in candidates.values())
-    same = sum(1 for _, s, _ in candidates.values() if s == style)
-    if style.size < largest or style.size <= body.size or same > 1:
+    if numbered or style.size < largest or style.size <= body.size:
         return None
-    return keys[0]
+    alike = [n for _, s, n in candidates.values() if s == style]
+    return keys[0] if alike.count(False) == 1 else None
 
 
 def _set_apart(style: Style, body: Style) -> bool:
@@ -198,7 +200,8 @@ def _set_apart(style: Style, body: Style) -> bool:
 
 def _is_heading_text(text: str) -> bool:
     return (
-        looks_like_heading(text)
+        CELL not in text  # a table's row
+        and looks_like_heading(text)
         and _starts_like_a_title(text)
         and sum(ch.isalpha() for ch in text) >= 2
         and not _LEADER.search(text)

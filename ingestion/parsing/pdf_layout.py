@@ -18,7 +18,8 @@ from collections.abc import Iterator
 
 from docent.ingestion.chunking import Element
 from docent.ingestion.parsing import headings, hyphenation, pdf_order
-from docent.ingestion.parsing.pdf_lines import HYPHEN, Line, Page
+from docent.ingestion.parsing.pdf_lines import CELL, HYPHEN, Line, Page
+from docent.ingestion.parsing.tables import table_text
 
 #: Where running headers and footers live: this share of the page's height, top and bottom.
 MARGIN = 0.08
@@ -68,13 +69,19 @@ def _blocks(
     while index < len(page.lines):
         line = page.lines[index]
         heading = found.get((page.number, index))
+        rows = _table_rows(page.lines, index) if heading is None else []
+        if paragraph and (heading or rows):
+            yield Element(_join(paragraph, words), kind, page.number), paragraph
+            paragraph = []
         if heading is not None:
-            if paragraph:
-                yield Element(_join(paragraph, words), kind, page.number), paragraph
-                paragraph = []
             title = Element(_dehyphenate(heading.text, words), "title", page.number, heading.depth)
             yield title, page.lines[index : index + heading.lines]
             index += heading.lines
+            continue
+        if rows:
+            table = table_text([row.text.split(CELL) for row in rows])
+            yield Element(table, "table", page.number), rows
+            index += len(rows)
             continue
         if paragraph and _starts_paragraph(paragraph, line, steps):
             yield Element(_join(paragraph, words), kind, page.number), paragraph
@@ -85,6 +92,21 @@ def _blocks(
         index += 1
     if paragraph:
         yield Element(_join(paragraph, words), kind, page.number), paragraph
+
+
+def _table_rows(lines: list[Line], index: int) -> list[Line]:
+    """The rows of the table starting at `lines[index]`: lines with cells (`CELL`), each
+    just below the last. Empty when that line has no cells."""
+    rows: list[Line] = []
+    for line in lines[index:]:
+        if CELL not in line.text:
+            break
+        if rows:
+            step = rows[-1].end_baseline - line.baseline
+            if not 0 < step < 3 * line.size:
+                break
+        rows.append(line)
+    return rows
 
 
 def _starts_paragraph(paragraph: list[Line], line: Line, steps: dict[float, float]) -> bool:

@@ -21,6 +21,14 @@ from typing import Any
 #: page's text, U+0002 for the character itself.
 HYPHEN = "\ufffe"
 _PDFIUM_HYPHEN = "\x02"
+#: What stands between the cells of a table row in `Line.text`: a gap of at least
+#: `CELL_GAP` times the type size (a space is about a quarter of it; cells are padded by
+#: about half of it on each side).
+CELL = "\x1f"
+CELL_GAP = 1.0
+#: Characters of text are about half as wide as the type is high: a line much wider than
+#: that for its length has gaps worth measuring.
+_WIDE = 0.65
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: Font flags (PDF 32000-1:2008, table 123): ForceBold, bit 19.
 _FORCE_BOLD = 1 << 18
@@ -32,10 +40,12 @@ _BOLD_WEIGHT = 600
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One line of a page's text layer. Positions are in points (1/72 inch), y upwards from
-    the bottom of the page: `baseline` where the line starts, `end_baseline` where it ends
-    (lower when PDFium joined a word hyphenated across two lines); `left` and `right` its
-    horizontal extent. `size` is the size of its type in points, `bold` its weight."""
+    """One line of a page's text layer: its `text`, with `CELL` between the cells of a
+    table's row and `HYPHEN` where it goes on from a hyphen at the end of a line. Positions
+    are in points (1/72 inch), y upwards from the bottom of the page: `baseline` where the
+    line starts, `end_baseline` where it ends (lower when PDFium joined a word hyphenated
+    across two lines); `left` and `right` its horizontal extent. `size` is the size of its
+    type in points, `bold` its weight; `upright` whether it is not rotated."""
 
     text: str
     size: float
@@ -141,9 +151,14 @@ class _CharReader:
         left, right, baseline = self._place(first)
         last_left, last_right, end_baseline = self._place(last)
         angle = self._pdfium.FPDFText_GetCharAngle(self._page, first)
+        size = sorted(sizes)[len(sizes) // 2]
+        width = max(right, last_right) - min(left, last_left)
+        text = stripped.replace("\t", " ")
+        if " " in text and width > _WIDE * size * len(text):
+            text = self._cells(first, text, size)
         return Line(
-            text=stripped,
-            size=round(sorted(sizes)[len(sizes) // 2], 1),
+            text=text,
+            size=round(size, 1),
             bold=bold * 2 > len(samples),
             left=min(left, last_left),
             right=max(right, last_right),
@@ -152,6 +167,22 @@ class _CharReader:
             # Radians; -1 when PDFium does not know.
             upright=angle < 0 or min(angle, 2 * math.pi - angle) < 0.05,
         )
+
+    def _cells(self, first: int, text: str, size: float) -> str:
+        """`text` (starting at character `first`) with `CELL` in the place of each run of
+        spaces that spans a gap of `CELL_GAP` sizes or more: between cells of a table."""
+        out = []
+        start = 0
+        for run in re.finditer(r" +", text):
+            before, after = first + run.start() - 1, first + run.end()
+            left_before, right_before, _ = self._place(before)
+            left_after, right_after, _ = self._place(after)
+            gap = max(left_after - right_before, left_before - right_after)
+            if gap >= CELL_GAP * size:
+                out.append(text[start : run.start()] + CELL)
+                start = run.end()
+        out.append(text[start:])
+        return "".join(out)
 
     def _type(self, index: int) -> tuple[float, bool]:
         """The size a character is set in (its font size scaled by its text and page
