@@ -380,6 +380,52 @@ def test_a_turned_page_is_read_from_its_text_layer(tmp_path: Path) -> None:
     assert "The turned page holds the harbour timetable." in text_of(parsed.elements)
 
 
+def _reboxed(
+    tmp_path: Path, content: bytes, *, crop: tuple[float, ...] = (), turn: int = 0
+) -> Path:
+    """`content` with each page's crop box set to `crop` and turned by `turn` degrees."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import RectangleObject
+
+    source = tmp_path / "source.pdf"
+    source.write_bytes(content)
+    writer = PdfWriter(clone_from=PdfReader(source))
+    for page in writer.pages:
+        if crop:
+            page.cropbox = RectangleObject(crop)
+        if turn:
+            page.rotate(turn)
+    path = tmp_path / "reboxed.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    return path
+
+
+def test_margins_are_measured_on_the_crop_box(tmp_path: Path) -> None:
+    """The footer of a page whose crop box starts 250 points up is in its margin there."""
+    pages = [
+        [*paragraph([f"Body text of page {n} tells about topic {n * 7}."]), Text(f"Page {n}", 262)]
+        for n in (1, 2)
+    ]
+    path = _reboxed(tmp_path, draw(pages), crop=(0, 250, 595, 842))
+    text = text_of(parse_file(path, sniffing.PDF).elements)
+    assert "Body text of page 2 tells about topic 14." in text
+    assert "Page 1" not in text and "Page 2" not in text, text
+
+
+def test_lines_of_turned_pages_are_not_taken_for_margins(tmp_path: Path) -> None:
+    """On a page turned by /Rotate the tops and bottoms of lines are its sides: a line
+    repeated on two such pages is text, not a running header."""
+    pages = [
+        [*paragraph(["Harbour timetable"]), *paragraph([f"Ferries leave at {n} pm."], top=700)]
+        for n in (5, 6)
+    ]
+    parsed = parse_file(_reboxed(tmp_path, draw(pages), turn=90), sniffing.PDF)
+    text = text_of(parsed.elements)
+    assert parsed.ocr_pages == 0 and text.count("Harbour timetable") == 2, text
+    assert "Ferries leave at 6 pm." in text
+
+
 # --- the isolated child, the limits and the reasons stay ---
 
 

@@ -192,8 +192,8 @@ def _without_margins(pages: list[Page]) -> list[Page]:
     return [
         Page(
             page.number,
-            page.width,
-            page.height,
+            page.bottom,
+            page.top,
             [
                 line
                 for line in page.lines
@@ -202,13 +202,15 @@ def _without_margins(pages: list[Page]) -> list[Page]:
                     and (_PAGE_NUMBER.match(line.text) or seen[_margin_key(line.text)] >= 2)
                 )
             ],
+            page.turned,
         )
         for page in pages
     ]
 
 
 def _in_margin(line: Line, page: Page) -> bool:
-    return line.baseline < MARGIN * page.height or line.baseline > (1 - MARGIN) * page.height
+    margin = MARGIN * (page.top - page.bottom)
+    return not page.turned and not page.bottom + margin <= line.baseline <= page.top - margin
 
 
 def _margin_key(text: str) -> str:

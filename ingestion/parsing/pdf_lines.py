@@ -59,12 +59,15 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A page's lines, in PDFium's order, and the page's size in points."""
+    """A page's lines, in PDFium's order; `bottom` and `top` of its crop box (what is seen
+    of it), in the lines' coordinates; `turned` when it is shown rotated (/Rotate 90 or
+    270), its lines' tops and bottoms then on the sides of what a person sees."""
 
     number: int
-    width: float
-    height: float
+    bottom: float
+    top: float
     lines: list[Line]
+    turned: bool = False
 
     @property
     def text(self) -> str:
@@ -73,7 +76,6 @@ class Page:
 
 def read_page(page: Any, number: int) -> Page:
     """The lines of `page`, a `pypdfium2.PdfPage`; `number` is its 1-based page number."""
-    width, height = page.get_size()
     left, bottom, right, top = page.get_cropbox()
     textpage = page.get_textpage()
     try:
@@ -88,7 +90,8 @@ def read_page(page: Any, number: int) -> Page:
             # Text outside the crop box is not on the page a person sees.
             if line and line.right > left and line.left < right and bottom < line.baseline < top:
                 lines.append(line)
-        return Page(number=number, width=width, height=height, lines=lines)
+        turned = page.get_rotation() in (90, 270)
+        return Page(number=number, bottom=bottom, top=top, lines=lines, turned=turned)
     finally:
         textpage.close()
 
