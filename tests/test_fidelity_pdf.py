@@ -22,7 +22,7 @@ from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 from docent.ingestion.parsing.unicode import normalize
 
 from support.pdfs import Text, draw, flowing
-from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
+from support.servers import DocentServer, gql, running_server, upload_ready
 
 pytest.importorskip("reportlab")
 
@@ -475,14 +475,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
         yield s
 
 
-async def _ready(server: DocentServer, name: str, content: bytes) -> str:
-    payload = await upload_ok(server, name, content)
-    document_id: str = payload["document"]["id"]
-    events = await wait_ready(server, document_id, timeout=300)
-    assert events[-1]["status"] == "READY", events[-1]
-    return document_id
-
-
 async def _search(server: DocentServer, document_id: str, query: str) -> list[dict]:  # type: ignore[type-arg]
     data = await gql(server.url, SEARCH, {"q": query, "id": document_id})
     return [h["chunk"] for h in data["search"]["hits"]]
@@ -493,7 +485,7 @@ async def _search(server: DocentServer, document_id: str, query: str) -> list[di
 def test_sections_of_a_policy_pdf_through_the_api(server: DocentServer, policy_pdf: bytes) -> None:
 
     async def check() -> None:
-        document_id = await _ready(server, "policy.pdf", policy_pdf)
+        document_id = await upload_ready(server, "policy.pdf", policy_pdf)
         for words, heading in SECTIONS:
             chunks = await _search(server, document_id, words)
             (chunk,) = [c for c in chunks if words in " ".join(c["text"].split())][:1]
@@ -515,7 +507,7 @@ def test_line_ends_through_the_api(server: DocentServer) -> None:
     content = draw([[*FORM[:2], HEADING, *paragraph(lines, top=740)]])
 
     async def check() -> None:
-        document_id = await _ready(server, "lines.pdf", content)
+        document_id = await upload_ready(server, "lines.pdf", content)
         chunks = await _search(server, document_id, "capabilities")
         text = " ".join(" ".join(c["text"].split()) for c in chunks)
         assert "many capabilities that the team tested with cost-effective methods" in text

@@ -20,7 +20,7 @@ from docent.ingestion.parsing.unicode import normalize
 
 from support.paths import DATASETS
 from support.pdfs import Text, draw
-from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
+from support.servers import DocentServer, gql, running_server, upload_ready
 
 FIDELITY = DATASETS / "fidelity"
 
@@ -229,14 +229,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
         yield s
 
 
-async def _ready(server: DocentServer, name: str, content: bytes) -> str:
-    payload = await upload_ok(server, name, content)
-    document_id: str = payload["document"]["id"]
-    events = await wait_ready(server, document_id, timeout=300)
-    assert events[-1]["status"] == "READY", events[-1]
-    return document_id
-
-
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
 @pytest.mark.skipif(not FIDELITY.exists(), reason="../shared/datasets/fidelity is missing")
@@ -251,7 +243,7 @@ def test_the_fidelity_files_read_as_expected(name: str, server: DocentServer) ->
     )
 
     async def check() -> None:
-        document_id = await _ready(server, name, (FIDELITY / name).read_bytes())
+        document_id = await upload_ready(server, name, (FIDELITY / name).read_bytes())
         data = await gql(server.url, SEARCH, {"q": case["keyword"], "id": document_id})
         hits = data["search"]["hits"]
         assert hits, f"{case['keyword']!r} found nothing in {name}"
@@ -276,7 +268,7 @@ def test_words_broken_by_invisible_characters_are_found(
     keyword = "configuration office" if extension == "pdf" else "DataLoaderFactory"
 
     async def check() -> None:
-        document_id = await _ready(server, path.name, path.read_bytes())
+        document_id = await upload_ready(server, path.name, path.read_bytes())
         data = await gql(server.url, SEARCH, {"q": keyword, "id": document_id})
         texts = [" ".join(h["chunk"]["text"].split()) for h in data["search"]["hits"]]
         assert any(read in text for text in texts), texts
