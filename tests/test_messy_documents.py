@@ -60,7 +60,8 @@ EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
     "pdf_multi-column-2p.pdf": ("READY", None, None),
     "pdf_password.pdf": ("FAILED", "ENCRYPTED", None),
     "pdf_pdf-with-ocr-text.pdf": ("READY", None, "MESSRS"),  # its old OCR layer is replaced
-    "rotated-page-90.pdf": ("READY", None, "Rotated page"),  # sideways: OCR reads it
+    # a page turned by /Rotate: its text layer is read as it is (as pdftotext reads it)
+    "rotated-page-90.pdf": ("READY", None, "Rotated page"),
     "semicolon-delimited.csv": ("READY", None, "consectetur"),
     "simple-table.md": ("READY", None, "Juicy Apples"),
     "simple.docx": ("READY", None, "favorite things"),
@@ -131,7 +132,8 @@ def test_each_file_ends_in_the_expected_state(
 
 
 def test_ocr_progress_is_reported(outcomes: dict[str, dict[str, Any]]) -> None:
-    events = outcomes["rotated-page-90.pdf"]["events"]
+    # A scanned page, whose old OCR layer is read again
+    events = outcomes["pdf_pdf-with-ocr-text.pdf"]["events"]
     ocr = [e for e in events if e["stage"] == "OCR"]
     assert ocr and ocr[-1]["current"] == ocr[-1]["total"] == 1
 

@@ -10,6 +10,7 @@ costs that process, never the worker.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import zipfile
 from pathlib import Path
@@ -23,6 +24,7 @@ from docent.ingestion.parsing.mail import parse_email
 from docent.ingestion.parsing.offline_nlp import configure_offline
 from docent.ingestion.parsing.partitioners import PARTITIONERS, READERS
 from docent.ingestion.parsing.pdf import parse_pdf
+from docent.ingestion.parsing.unicode import normalize
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ def parse_file(
         raise
     except Exception as exc:
         raise _classify(exc, kind) from exc
+    parsed = _normalized(parsed)
     if not any(e.text.strip() for e in parsed.elements):
         raise IngestionError(ErrorCode.NO_TEXT, f"no readable text was found in this {kind}")
     chars = sum(len(e.text) for e in parsed.elements)
@@ -102,6 +105,19 @@ def _parse(path: Path, mime_type: str, limits: ParseLimits, report: Progress) ->
     elements = list(convert(raw))
     pages = [e.page for e in elements if e.page is not None]
     return ParsedDocument(elements=elements, page_count=max(pages) if pages else None)
+
+
+def _normalized(parsed: ParsedDocument) -> ParsedDocument:
+    """Every parser's text as a person reads it (`unicode.normalize`); elements left empty
+    (a paragraph of invisible characters) are dropped."""
+    elements = []
+    for element in parsed.elements:
+        text = normalize(element.text)
+        if text.strip():
+            elements.append(
+                dataclasses.replace(element, text=text) if text != element.text else element
+            )
+    return dataclasses.replace(parsed, elements=elements)
 
 
 def _check_unpacked_size(path: Path, limits: ParseLimits, kind: str) -> None:

@@ -1,4 +1,5 @@
-"""PDF documents: the text layer where a page has a readable one, OCR for the others."""
+"""PDF documents: the text layer where a page has a readable one (read by PDFium,
+`pdf_lines`, laid out in paragraphs and headings by `pdf_layout`), OCR for the others."""
 
 from __future__ import annotations
 
@@ -6,20 +7,16 @@ from pathlib import Path
 
 from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.chunking import Element
-from docent.ingestion.parsing import ocr
+from docent.ingestion.parsing import ocr, pdf_layout
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits, Progress, encrypted
-from docent.ingestion.parsing.elements import convert
+from docent.ingestion.parsing.pdf_lines import Page, read_page
 
 
 def parse_pdf(path: Path, limits: ParseLimits, report: Progress) -> ParsedDocument:
     """The text layer where a page has a readable one (fast), OCR for the other pages."""
-    from unstructured.partition.pdf import partition_pdf
-
     page_count = _check_pdf(path, limits)
     report("PARSING", 0, page_count)
-    by_page: dict[int, list[Element]] = {}
-    for element in convert(partition_pdf(filename=str(path), strategy="fast")):
-        by_page.setdefault(element.page or 1, []).append(element)
+    by_page = pdf_layout.elements(_text_layer(path, page_count, report))
     layer = {
         page: " ".join(e.text for e in by_page.get(page, [])) for page in range(1, page_count + 1)
     }
@@ -40,6 +37,31 @@ def parse_pdf(path: Path, limits: ParseLimits, report: Progress) -> ParsedDocume
         report("OCR", done, len(to_read))
     elements = [e for page in sorted(by_page) for e in by_page[page]]
     return ParsedDocument(elements=elements, page_count=page_count, ocr_pages=len(to_read))
+
+
+def _text_layer(path: Path, page_count: int, report: Progress) -> list[Page]:
+    """Every page's text layer, as lines."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise IngestionError(
+            ErrorCode.CORRUPT, f"this PDF document could not be read; it may be damaged ({exc})"
+        ) from exc
+    try:
+        pages = []
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                pages.append(read_page(page, index + 1))
+            finally:
+                page.close()
+            if (index + 1) % 50 == 0:
+                report("PARSING", index + 1, page_count)
+        return pages
+    finally:
+        document.close()
 
 
 def _check_pdf(path: Path, limits: ParseLimits) -> int:

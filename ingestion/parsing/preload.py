@@ -7,15 +7,22 @@ configure_offline()
 
 # The imports are the point of this module. PPTX and XLSX are docent's own readers, on
 # python-pptx and openpyxl; pycel (formulas saved without values) is rare: imported on use.
+# PDF text layers are read by PDFium.
 import openpyxl  # noqa: E402, F401
 import pptx  # noqa: E402, F401
+import pypdfium2  # noqa: E402, F401
 import unstructured.partition.docx  # noqa: E402
 import unstructured.partition.email  # noqa: E402
 import unstructured.partition.html  # noqa: E402
 import unstructured.partition.md  # noqa: E402
 import unstructured.partition.odt  # noqa: E402
-import unstructured.partition.pdf  # noqa: E402
 import unstructured.partition.text  # noqa: E402, F401
 import unstructured_pytesseract  # noqa: E402, F401
 
 import docent.ingestion.parsing  # noqa: E402, F401
+from docent.ingestion.parsing import hyphenation, unicode  # noqa: E402
+
+# Tables every child would otherwise build again: the common words that decide hyphens in
+# PDFs, and the characters `unicode.normalize` replaces.
+hyphenation.common_words()
+unicode.normalize("\ufb01")

@@ -215,3 +215,14 @@ async def upload_ok(server: DocentServer, name: str, content: bytes, **kw: Any) 
     payload = response.json()["data"]["uploadDocument"]
     assert payload["userErrors"] == [], payload
     return payload
+
+
+async def upload_ready(
+    server: DocentServer, name: str, content: bytes, timeout: float = 300
+) -> str:
+    """The id of a document uploaded and processed to READY (within `timeout` seconds)."""
+    payload = await upload_ok(server, name, content)
+    document_id: str = payload["document"]["id"]
+    events = await wait_ready(server, document_id, timeout=timeout)
+    assert events[-1]["status"] == "READY", events[-1]
+    return document_id
