@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import replace
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -156,6 +157,18 @@ class Mutation:
         tags: list[str] | None = None,
         visibility: t.VisibilityType = Visibility.PRIVATE,  # type: ignore[valid-type]
         group: str | None = None,
+        replaces: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="One of your documents whose content this file replaces: it "
+                "keeps its id, its version goes up by one, its title and tags stay unless "
+                "given, its sharing stays (visibility and group are ignored). The version "
+                "being processed stops; its passages are found until the new version's "
+                "replace them. NOT_FOUND as for document(id); FORBIDDEN for a document "
+                "only shared with you; CONFLICT when you have this file already as another "
+                "document."
+            ),
+        ] = None,
     ) -> t.UploadDocumentPayload:
         async def blocks() -> AsyncGenerator[bytes, None]:
             while block := await file.read(_UPLOAD_BLOCK):  # type: ignore[attr-defined]
@@ -172,9 +185,12 @@ class Mutation:
             tags=tags,
             visibility=visibility,
             group=group,
+            replaces=None if replaces is None else str(replaces),
         )
         return t.UploadDocumentPayload(
-            document=t.Document.from_record(result.document), deduplicated=result.deduplicated
+            document=t.Document.from_record(result.document),
+            deduplicated=result.deduplicated,
+            similar_to=[t.Document.from_record(r) for r in result.similar],
         )
 
     @strawberry.mutation(
