@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import replace
-from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -146,7 +145,13 @@ class Query:
 class Mutation:
     @strawberry.mutation(
         description="Upload a file (GraphQL multipart request). Returns at once; the document "
-        "is processed in the background: follow it with the documentEvents subscription."
+        "is processed in the background: follow it with the documentEvents subscription. "
+        "`replaces`: one of your documents whose content this file replaces: it keeps its id, "
+        "its version goes up by one, its title and tags stay unless given, its sharing stays "
+        "(visibility and group are ignored); the version being processed stops, and its "
+        "passages are found until the new version's replace them. NOT_FOUND as for "
+        "document(id); FORBIDDEN for a document only shared with you; CONFLICT when you have "
+        "this file already as another document."
     )
     @with_user_errors
     async def upload_document(
@@ -157,18 +162,7 @@ class Mutation:
         tags: list[str] | None = None,
         visibility: t.VisibilityType = Visibility.PRIVATE,  # type: ignore[valid-type]
         group: str | None = None,
-        replaces: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(
-                description="One of your documents whose content this file replaces: it "
-                "keeps its id, its version goes up by one, its title and tags stay unless "
-                "given, its sharing stays (visibility and group are ignored). The version "
-                "being processed stops; its passages are found until the new version's "
-                "replace them. NOT_FOUND as for document(id); FORBIDDEN for a document "
-                "only shared with you; CONFLICT when you have this file already as another "
-                "document."
-            ),
-        ] = None,
+        replaces: strawberry.ID | None = None,
     ) -> t.UploadDocumentPayload:
         async def blocks() -> AsyncGenerator[bytes, None]:
             while block := await file.read(_UPLOAD_BLOCK):  # type: ignore[attr-defined]
