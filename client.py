@@ -49,14 +49,19 @@ class DocentClient:
         *,
         title: str | None = None,
         tags: list[str] | None = None,
-        selection: str = "document { id title status } deduplicated userErrors { code message field retryAfter }",
+        replaces: str | None = None,
+        selection: str = "document { id title status } deduplicated similarTo { id } "
+        "userErrors { code message field retryAfter }",
     ) -> dict[str, Any]:
-        """uploadDocument, as a GraphQL multipart request."""
+        """uploadDocument, as a GraphQL multipart request (`replaces`: the id of a document
+        whose content the file replaces)."""
         query = (
-            "mutation Upload($file: Upload!, $title: String, $tags: [String!]) {"
-            f" uploadDocument(file: $file, title: $title, tags: $tags) {{ {selection} }} }}"
+            "mutation Upload($file: Upload!, $title: String, $tags: [String!], $replaces: ID) {"
+            " uploadDocument(file: $file, title: $title, tags: $tags, replaces: $replaces)"
+            f" {{ {selection} }} }}"
         )
-        operations = {"query": query, "variables": {"file": None, "title": title, "tags": tags}}
+        variables = {"file": None, "title": title, "tags": tags, "replaces": replaces}
+        operations = {"query": query, "variables": variables}
         with path.open("rb") as f:
             response = await self._http.post(
                 self.url,

@@ -145,7 +145,13 @@ class Query:
 class Mutation:
     @strawberry.mutation(
         description="Upload a file (GraphQL multipart request). Returns at once; the document "
-        "is processed in the background: follow it with the documentEvents subscription."
+        "is processed in the background: follow it with the documentEvents subscription. "
+        "`replaces`: one of your documents whose content this file replaces: it keeps its id, "
+        "its version goes up by one, its title and tags stay unless given, its sharing stays "
+        "(visibility and group are ignored); the version being processed stops, and its "
+        "passages are found until the new version's replace them. NOT_FOUND as for "
+        "document(id); FORBIDDEN for a document only shared with you; CONFLICT when you have "
+        "this file already as another document."
     )
     @with_user_errors
     async def upload_document(
@@ -156,6 +162,7 @@ class Mutation:
         tags: list[str] | None = None,
         visibility: t.VisibilityType = Visibility.PRIVATE,  # type: ignore[valid-type]
         group: str | None = None,
+        replaces: strawberry.ID | None = None,
     ) -> t.UploadDocumentPayload:
         async def blocks() -> AsyncGenerator[bytes, None]:
             while block := await file.read(_UPLOAD_BLOCK):  # type: ignore[attr-defined]
@@ -172,9 +179,12 @@ class Mutation:
             tags=tags,
             visibility=visibility,
             group=group,
+            replaces=None if replaces is None else str(replaces),
         )
         return t.UploadDocumentPayload(
-            document=t.Document.from_record(result.document), deduplicated=result.deduplicated
+            document=t.Document.from_record(result.document),
+            deduplicated=result.deduplicated,
+            similar_to=[t.Document.from_record(r) for r in result.similar],
         )
 
     @strawberry.mutation(

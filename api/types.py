@@ -80,7 +80,10 @@ class Document:
     created_at: datetime
     processed_at: datetime | None
     updated_at: datetime
-    version: int = strawberry.field(description="Incremented by each reprocess.")
+    version: int = strawberry.field(
+        description="Incremented by each reprocess, replacement (uploadDocument replaces) and "
+        "upload of the same file that queues it again."
+    )
     visibility: VisibilityType  # type: ignore[valid-type]
     group: str | None = strawberry.field(description="With GROUP visibility: the group.")
 
@@ -298,7 +301,16 @@ class UploadDocumentPayload:
     document: Document | None = None
     deduplicated: bool = strawberry.field(
         default=False,
-        description="True when you had already uploaded these exact bytes: the existing document is returned.",
+        description="True when you had already uploaded these exact bytes: the existing "
+        "document is returned, with the title and tags given applied. It is queued again as "
+        "its next version when it had FAILED, or when the title or tags given change its own; "
+        "otherwise it is returned as it is (READY, or still QUEUED or PROCESSING).",
+    )
+    similar_to: list[Document] = strawberry.field(
+        default_factory=list,
+        description="Your other documents with this file's name, or with this document's "
+        "title, newest first (10 at most): upload again with `replaces` to replace one of "
+        "them instead of keeping both.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 

@@ -37,13 +37,23 @@ def ingest(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag every document.")] = None,
     wait: Annotated[bool, typer.Option(help="Wait until each document is READY or FAILED.")] = True,
     concurrency: Annotated[int, typer.Option(min=1, max=32)] = 4,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="A file named as one of your documents replaces the newest of them (same "
+            "id, next version) instead of becoming another document.",
+        ),
+    ] = False,
 ) -> None:
-    """Upload documents and follow their processing with a progress bar per file."""
+    """Upload documents and follow their processing with a progress bar per file. The same
+    file again is the same document; a changed file of the same name is another document,
+    unless --replace."""
     files = _collect(paths)
     if not files:
         err.print("no files found")
         raise typer.Exit(1)
-    results = talk(url, _ingest(files, url, token, tag or [], wait, concurrency))
+    results = talk(url, _ingest(files, url, token, tag or [], wait, concurrency, replace))
     table = Table(title="docent ingest")
     for column in ("file", "status", "chunks", "document id / reason"):
         table.add_column(column)
@@ -73,7 +83,13 @@ def _collect(paths: list[Path]) -> list[Path]:
 
 
 async def _ingest(
-    files: list[Path], url: str, token: str | None, tags: list[str], wait: bool, concurrency: int
+    files: list[Path],
+    url: str,
+    token: str | None,
+    tags: list[str],
+    wait: bool,
+    concurrency: int,
+    replace: bool,
 ) -> list[tuple[Path, str, str, str]]:
     limit = asyncio.Semaphore(concurrency)
     results: list[tuple[Path, str, str, str]] = []
@@ -91,7 +107,9 @@ async def _ingest(
                     neutralise(path.name)[:40], total=1.0, stage=plain("uploading")
                 )
                 async with limit:
-                    results.append(await _ingest_one(client, path, tags, wait, progress, task))
+                    results.append(
+                        await _ingest_one(client, path, tags, wait, replace, progress, task)
+                    )
 
             await asyncio.gather(*(one(f) for f in files))
     return results
@@ -102,12 +120,14 @@ async def _ingest_one(
     path: Path,
     tags: list[str],
     wait: bool,
+    replace: bool,
     progress: Progress,
     task: TaskID,
 ) -> tuple[Path, str, str, str]:
     while True:
         try:
-            payload = await client.upload(path, tags=tags or None)
+            replaces = await _newest_named(client, path.name) if replace else None
+            payload = await client.upload(path, tags=tags or None, replaces=replaces)
         except GraphQLError as exc:
             progress.update(task, stage=plain(("refused", "red")), completed=1.0)
             return path, "REFUSED", "", str(exc)
@@ -123,9 +143,13 @@ async def _ingest_one(
         progress.update(task, stage=plain((error["code"], "red")), completed=1.0)
         return path, "REFUSED", "", f"{error['code']}: {error['message']}"
     document = payload["document"]
+    detail = document["id"]
+    if payload["similarTo"]:  # kept beside documents of the same name: say so
+        count = len(payload["similarTo"])
+        detail += f" ({count} more of this name: kept both; --replace replaces)"
     if not wait:
         progress.update(task, stage=plain("queued"), completed=1.0)
-        return path, document["status"], "", document["id"]
+        return path, document["status"], "", detail
     last: dict[str, Any] = {"status": document["status"]}
     async for data in client.subscribe(_WATCH, {"id": document["id"]}):
         last = data["documentEvents"]
@@ -137,7 +161,21 @@ async def _ingest_one(
     if status == "FAILED" and last.get("error"):
         return path, status, "", f"{last['error']['code']}: {last['error']['message']}"
     chunks = str((last.get("document") or {}).get("chunkCount", ""))
-    return path, status, chunks, document["id"]
+    return path, status, chunks, detail
+
+
+_NAMED = """query Named($name: String!) { documents(first: 100, filter: {titleContains: $name}) {
+  edges { node { id filename } } } }"""
+
+
+async def _newest_named(client: DocentClient, name: str) -> str | None:
+    """The id of the newest of your documents whose file name is `name` (among the 100
+    newest whose title or file name contains it), or None."""
+    data = await client.execute(_NAMED, {"name": name})
+    for edge in data["documents"]["edges"]:
+        if edge["node"]["filename"] == name:
+            return str(edge["node"]["id"])
+    return None
 
 
 class _StageColumn(ProgressColumn):

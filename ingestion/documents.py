@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, Stage, Visibility
@@ -25,7 +25,7 @@ from docent.errors import (
     NotFound,
     SearchUnavailable,
 )
-from docent.ingestion.blobs import BlobStore
+from docent.ingestion.blobs import BlobStore, StagedFile
 from docent.ingestion.clamav import ClamAV, ScanFailed, ScannerUnavailable
 from docent.ingestion.events import DocumentEvent, DocumentsChanged, EventBus
 from docent.ingestion.jobs import JobQueue
@@ -43,10 +43,27 @@ log = logging.getLogger(__name__)
 _RECHECK_S = 5.0
 
 
+#: How many same-name documents an upload reports (`UploadResult.similar`): enough to
+#: offer "replace or keep both", small enough to read at every upload.
+SIMILAR_LIMIT = 10
+
+
 @dataclass(frozen=True, slots=True)
 class UploadResult:
     document: DocumentRecord
+    #: The uploader had these bytes already: `document` is that copy (see `upload`).
     deduplicated: bool
+    #: The uploader's other documents of the same file name or title as `document`, newest
+    #: first, SIMILAR_LIMIT at most.
+    similar: tuple[DocumentRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """The title and tags an upload gives, cleaned; None where it gives none."""
+
+    title: str | None
+    tags: tuple[str, ...] | None
 
 
 class DocumentService:
@@ -81,19 +98,69 @@ class DocumentService:
         tags: Sequence[str] | None = None,
         visibility: Visibility = Visibility.PRIVATE,
         group: str | None = None,
+        replaces: str | None = None,
     ) -> UploadResult:
-        """Store an upload and queue it, or return the owner's existing copy of it. With
-        GROUP visibility the document is shared with `group`, one of the uploader's."""
+        """Store an upload and queue it. With GROUP visibility the document is shared with
+        `group`, one of the uploader's.
+
+        Bytes the uploader has already (same sha256) are kept once: their document comes
+        back (`deduplicated`), with the title and tags given, if any, applied (`_again`).
+
+        `replaces`: the id of one of the uploader's documents whose content the file
+        replaces, as its next version under the same id; its title and tags are kept unless
+        given, its sharing always (`visibility` and `group` are ignored). NOT_FOUND (field
+        `replaces`) when the uploader cannot see it, FORBIDDEN when it is only shared with
+        them, CONFLICT when the bytes are another of their documents'. The version being
+        processed stops and writes nothing (its fence); its passages stay searchable until
+        the new version's replace them.
+
+        Every result names the uploader's other documents of the same file name or title
+        (`similar`)."""
         access = Access.of(owner)
         owner = access.owner
         group = check_sharing(access, visibility, group)
         # Bounds first: nothing below is done for a request that breaks one.
         tag_list = clean_tags(tags)
         name = clean_filename(filename)
-        title = clean_title(title, default=name)
+        labels = _Labels(
+            title=clean_title(title, default="") or None, tags=None if tags is None else tag_list
+        )
+        target = None
+        if replaces is not None:
+            target = await self.owned(access, replaces, field="replaces")
         if self._quota is not None:
             # Refused before a byte is written when the owner has no room left at all.
-            await self._quota.check(owner)
+            await self._quota.check(owner, adds_document=target is None)
+        staged, mime_type, reservation = await self._stage(owner, chunks, name)
+        if target is not None and staged.sha256 == target.sha256:
+            self._blobs.discard(staged)
+            await self._give_back(reservation)  # the same bytes: nothing to replace
+            result = UploadResult(await self._again(target, labels), deduplicated=True)
+        elif target is not None:
+            replaced = await self._replace(target, staged, name, mime_type, labels, reservation)
+            result = UploadResult(replaced, deduplicated=False)
+        else:
+            record = DocumentRecord(
+                id=uuid.uuid4().hex,
+                owner=owner,
+                visibility=visibility,
+                group=group,
+                title=labels.title or name,
+                filename=name,
+                mime_type=mime_type,
+                size_bytes=staged.size,
+                sha256=staged.sha256,
+                status=DocumentStatus.QUEUED,
+                tags=tag_list,
+            )
+            result = await self._insert(record, staged, labels, reservation)
+        return replace(result, similar=await self._similar(result.document, name))
+
+    async def _stage(
+        self, owner: str, chunks: AsyncIterator[bytes], name: str
+    ) -> tuple[StagedFile, str, Reservation | None]:
+        """The upload staged, scanned and sniffed (its MIME type), and its bytes counted
+        against the owner's quota; nothing is left of it when one of these refuses it."""
         staged = await self._blobs.stage(chunks, max_bytes=self._settings.max_upload_bytes)
         reservation: Reservation | None = None
         try:
@@ -102,21 +169,23 @@ class DocumentService:
             detected = await asyncio.to_thread(sniff, staged.path, name)
             check_supported(detected.mime_type, detected.description)
             if self._quota is not None:
-                # Counted before the file is kept; given back below if it is a copy.
+                # Counted before the file is kept; given back if it is a copy.
                 reservation = await self._quota.reserve(owner, staged.size)
-            record = DocumentRecord(
-                id=uuid.uuid4().hex,
-                owner=owner,
-                visibility=visibility,
-                group=group,
-                title=title,
-                filename=name,
-                mime_type=detected.mime_type,
-                size_bytes=staged.size,
-                sha256=staged.sha256,
-                status=DocumentStatus.QUEUED,
-                tags=tag_list,
-            )
+        except BaseException:
+            self._blobs.discard(staged)
+            await self._give_back(reservation)
+            raise
+        return staged, detected.mime_type, reservation
+
+    async def _insert(
+        self,
+        record: DocumentRecord,
+        staged: StagedFile,
+        labels: _Labels,
+        reservation: Reservation | None,
+    ) -> UploadResult:
+        """A new document, or the owner's copy of its bytes (`_again`)."""
+        try:
             self._blobs.commit(staged, record.id)
         except BaseException:
             self._blobs.discard(staged)
@@ -133,9 +202,77 @@ class DocumentService:
         if stored.id != record.id:
             self._blobs.delete(record.id)
             await self._give_back(reservation)  # the owner had these bytes already
-            return UploadResult(document=stored, deduplicated=True)
+            return UploadResult(document=await self._again(stored, labels), deduplicated=True)
         await self._jobs.enqueue(stored)
         return UploadResult(document=stored, deduplicated=False)
+
+    async def _again(self, record: DocumentRecord, labels: _Labels) -> DocumentRecord:
+        """The owner's document `record`, uploaded again. Queued again as its next version
+        (as by `reprocess`) when it FAILED (the parser or a limit may have changed since),
+        or when the title or tags given differ from its own (its passages carry them in
+        the index; the embeddings come from the cache); as it is otherwise (READY, or
+        QUEUED or PROCESSING: its run goes on)."""
+        title = labels.title or record.title
+        tags = record.tags if labels.tags is None else labels.tags
+        if record.status is not DocumentStatus.FAILED and (title, tags) == (
+            record.title,
+            record.tags,
+        ):
+            return record
+        return await self._requeue(record, title=title, tags=tags)
+
+    async def _replace(
+        self,
+        target: DocumentRecord,
+        staged: StagedFile,
+        name: str,
+        mime_type: str,
+        labels: _Labels,
+        reservation: Reservation | None,
+    ) -> DocumentRecord:
+        """`target` with the staged bytes as its next version, queued."""
+        new = target.evolve(
+            title=labels.title or target.title,
+            tags=target.tags if labels.tags is None else labels.tags,
+            filename=name,
+            mime_type=mime_type,
+            size_bytes=staged.size,
+            sha256=staged.sha256,
+            status=DocumentStatus.QUEUED,
+            version=target.version + 1,
+            error_code=None,
+            error_message=None,
+        )
+        try:
+            # The record first: from its new version on, the old version's run is fenced
+            # off, so it cannot index the new file under the old version.
+            written = await self._catalog.replace_content(new, expected_version=target.version)
+            if written is None:
+                raise Conflict("the document changed meanwhile; try again", field="replaces")
+            if written.id != new.id:
+                raise Conflict(
+                    f"you have this file already, as your document {written.id}; delete that "
+                    "one first, or replace it instead",
+                    field="file",
+                )
+            self._blobs.commit(staged, new.id)
+        except BaseException:
+            self._blobs.discard(staged)
+            await self._give_back(reservation)
+            raise
+        await self._jobs.enqueue(new)
+        return new
+
+    async def _similar(self, document: DocumentRecord, filename: str) -> tuple[DocumentRecord, ...]:
+        """The owner's other documents named as the upload (its file name) or as `document`
+        (its title), newest first."""
+        try:
+            named = await self._catalog.documents_named(
+                document.owner, filename=filename, title=document.title, limit=SIMILAR_LIMIT + 1
+            )
+        except SearchUnavailable:  # an upload accepted while the index is down
+            return ()
+        return tuple(r for r in named if r.id != document.id)[:SIMILAR_LIMIT]
 
     async def _give_back(self, reservation: Reservation | None) -> None:
         if self._quota is not None and reservation is not None:
@@ -184,20 +321,24 @@ class DocumentService:
         page = await self._catalog.list_documents(reader, DocumentQuery(), first=0, after=None)
         return page.total
 
-    async def get(self, reader: str | Access, document_id: str) -> DocumentRecord:
+    async def get(
+        self, reader: str | Access, document_id: str, *, field: str = "id"
+    ) -> DocumentRecord:
         """The document, if the reader may see it; another user's document is NOT_FOUND,
-        exactly as one that does not exist."""
+        exactly as one that does not exist. `field`: the argument errors name."""
         record = await self._catalog.get_document(reader, document_id)
         if record is None:
-            raise NotFound("no document with this id", field="id")
+            raise NotFound("no document with this id", field=field)
         return record
 
-    async def owned(self, reader: str | Access, document_id: str) -> DocumentRecord:
+    async def owned(
+        self, reader: str | Access, document_id: str, *, field: str = "id"
+    ) -> DocumentRecord:
         """The document, if the reader owns it (to change it): FORBIDDEN when it is only
         shared with them, NOT_FOUND when they cannot see it."""
-        record = await self.get(reader, document_id)
+        record = await self.get(reader, document_id, field=field)
         if record.owner != Access.of(reader).owner:
-            raise Forbidden("only the document's owner can change it", field="id")
+            raise Forbidden("only the document's owner can change it", field=field)
         return record
 
     async def share(
@@ -238,11 +379,17 @@ class DocumentService:
             raise IngestionError(
                 ErrorCode.NOT_FOUND, "the stored file of this document is gone; upload it again"
             )
+        return await self._requeue(record)
+
+    async def _requeue(self, record: DocumentRecord, **changes: object) -> DocumentRecord:
+        """`record`, with `changes`, queued as its next version (the run of the current
+        one, if any, is fenced off)."""
         updated = record.evolve(
             status=DocumentStatus.QUEUED,
             version=record.version + 1,
             error_code=None,
             error_message=None,
+            **changes,
         )
         if not await self._catalog.update_document(updated, expected_version=record.version):
             raise Conflict("the document changed meanwhile; try again")

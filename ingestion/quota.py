@@ -85,10 +85,11 @@ class UploadQuota:
         index = math.floor(now / period)
         return str(index), (index + 1) * period - now
 
-    async def check(self, owner: str) -> None:
+    async def check(self, owner: str, *, adds_document: bool = True) -> None:
         """Before reading an upload: refuse at once when the owner stores as many documents
-        as allowed, or has used up the bytes of this window."""
-        if self.config.documents is not None:
+        as allowed (unless the upload replaces one: `adds_document` false), or has used up
+        the bytes of this window."""
+        if self.config.documents is not None and adds_document:
             await self._check_documents(owner, self.config.documents)
         quota = self.config.upload_bytes
         if quota is not None:

@@ -104,6 +104,26 @@ class DocumentCatalog(Protocol):
         only if it still has the fence's version and run. False when refused or absent."""
         ...
 
+    async def replace_content(
+        self, record: DocumentRecord, *, expected_version: int
+    ) -> DocumentRecord | None:
+        """Write `record`, the owner's document with new bytes (its `sha256` and file fields
+        changed, its version bumped), over the stored record if that still has
+        `expected_version`; from then on the deduplication of uploads knows the document by
+        its new sha256 only. Returns `record` when written; the owner's other document that
+        already has these bytes, writing nothing (an owner keeps one copy of any bytes); None
+        when the stored record is gone or has another version. Like `update_document`, it
+        never changes `run`."""
+        ...
+
+    async def documents_named(
+        self, owner: str, *, filename: str, title: str, limit: int
+    ) -> list[DocumentRecord]:
+        """The owner's own documents (not those shared with them) whose file name is
+        `filename` or whose title is `title`, exactly (both as cleaned at upload), newest
+        first, `limit` at most."""
+        ...
+
     async def claim_document(
         self, owner: str, document_id: str, version: int
     ) -> DocumentRecord | None:

@@ -502,3 +502,66 @@ async def test_embedded_index_of_schema_3_is_upgraded(tmp_path) -> None:
         "alice", "old", chunks(claimed, [("upgraded text", unit(1))]), fence=Fence.of(claimed)
     )
     await backend.aclose()
+
+
+async def test_replace_content_moves_the_deduplication_to_the_new_bytes(backend):
+    old = record("d1", sha256="old", status=DocumentStatus.READY)
+    await add(backend, old, [("old words", unit(1, 0))])
+    await backend.insert_document(record("d2", sha256="theirs"))
+    new = old.evolve(sha256="new", filename="d1-v2.txt", version=2, status=DocumentStatus.QUEUED)
+
+    assert await backend.replace_content(new, expected_version=2) is None  # not its version
+    assert await backend.replace_content(new.evolve(id="nope"), expected_version=1) is None
+    clash = await backend.replace_content(new.evolve(sha256="theirs"), expected_version=1)
+    assert clash is not None
+    assert clash.id == "d2"  # the owner's copy of those bytes: nothing written
+    assert (await backend.get_document("alice", "d1")).sha256 == "old"
+
+    written = await backend.replace_content(new, expected_version=1)
+    assert written == new
+    stored = await backend.get_document("alice", "d1")
+    assert (stored.sha256, stored.filename, stored.version) == ("new", "d1-v2.txt", 2)
+    # The new bytes are this document's; the old ones are free for a new upload.
+    assert (await backend.insert_document(record("d3", sha256="new"))).id == "d1"
+    assert (await backend.insert_document(record("d4", sha256="old"))).id == "d4"
+    # Another owner's bytes never clash.
+    await backend.insert_document(record("b1", owner="bob", sha256="bobs"))
+    moved = await backend.replace_content(new.evolve(sha256="bobs", version=3), expected_version=2)
+    assert moved is not None
+    assert moved.id == "d1"
+
+
+async def test_replace_content_keeps_the_run(backend):
+    await backend.insert_document(record("d1", sha256="old", status=DocumentStatus.QUEUED))
+    claimed = await backend.claim_document("alice", "d1", 1)
+    new = claimed.evolve(sha256="new", version=2, status=DocumentStatus.QUEUED, run=0)
+    assert await backend.replace_content(new, expected_version=1) is not None
+    stored = await backend.get_document("alice", "d1")
+    assert stored.run == claimed.run
+    # The first version's run is fenced off.
+    assert not await backend.update_document(claimed, fence=Fence.of(claimed))
+
+
+async def test_documents_named_are_the_owners_own_same_names_newest_first(backend):
+    start = utcnow()
+
+    def at(seconds: int) -> dict:
+        return {"created_at": start + timedelta(seconds=seconds)}
+
+    await backend.insert_document(record("a", filename="report.pdf", title="Q1", **at(1)))
+    await backend.insert_document(record("b", filename="other.pdf", title="report.pdf", **at(2)))
+    await backend.insert_document(record("c", filename="Report.pdf", title="report.PDF", **at(3)))
+    await backend.insert_document(record("d", filename="report.pdf", **at(4)))
+    shared = record(
+        "e", owner="bob", filename="report.pdf", visibility=Visibility.GROUP, group="eng"
+    )
+    await backend.insert_document(shared)
+
+    async def named(filename: str, title: str, limit: int = 10) -> list[str]:
+        found = await backend.documents_named("alice", filename=filename, title=title, limit=limit)
+        return [r.id for r in found]
+
+    assert await named("report.pdf", "report.pdf") == ["d", "b", "a"]
+    assert await named("report.pdf", "report.pdf", limit=2) == ["d", "b"]
+    assert await named("x.pdf", "Q1") == ["a"]
+    assert await named("x.pdf", "nothing") == []

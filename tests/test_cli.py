@@ -131,3 +131,48 @@ def test_reindex_while_the_server_runs(tmp_path: Path) -> None:
             asyncio.run(gql(server.url, semantic))["search"]["hits"][0]["document"]["id"]
             == document
         )
+
+
+def test_ingest_again_never_duplicates_silently(
+    docent_server: DocentServer, tmp_path: Path
+) -> None:
+    """Run again on the same file, `docent ingest` finds the same document; on a changed
+    file of the same name it says that another document of this name is kept beside it,
+    and with --replace the changed file replaces the newest of that name (same id, next
+    version)."""
+    import asyncio
+    import hashlib
+
+    from support.servers import gql
+
+    listing = """query { documents(first: 100, filter: {titleContains: "quarterly-notes"}) {
+      edges { node { id filename sha256 version status } } } }"""
+
+    def named() -> list[dict[str, object]]:
+        data = asyncio.run(gql(docent_server.url, listing))
+        nodes = [e["node"] for e in data["documents"]["edges"]]
+        return [n for n in nodes if n["filename"] == "quarterly-notes.md"]
+
+    note = tmp_path / "quarterly-notes.md"
+    note.write_text("Quarterly notes: the sprocket line reached its target.")
+    url = ("--url", docent_server.url)
+    for _ in range(2):
+        result = docent("ingest", str(note), *url)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "more of this name" not in result.stdout
+    [first] = named()
+
+    note.write_text("Quarterly notes, revised: the sprocket line beat its target by 4%.")
+    replaced = docent("ingest", str(note), "--replace", *url)
+    assert replaced.returncode == 0, replaced.stdout + replaced.stderr
+    assert "READY" in replaced.stdout
+    [document] = named()
+    assert document["id"] == first["id"]
+    assert document["version"] == 2
+    assert document["sha256"] == hashlib.sha256(note.read_bytes()).hexdigest()
+
+    note.write_text("Quarterly notes, third draft: the sprocket line is paused.")
+    kept = docent("ingest", str(note), *url)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert "1 more of this name: kept both; --replace replaces" in kept.stdout
+    assert len(named()) == 2

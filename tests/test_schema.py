@@ -29,9 +29,12 @@ def test_public_contract_names() -> None:
         "documents(first: Int = 20, after: String = null, filter: DocumentFilter = null): DocumentConnection!",
         "search(input: SearchInput!): SearchResult!",
         "ask(input: AskInput!): Answer!",
-        # DESIGN's arguments first (clients call it so), then optional sharing arguments
+        # DESIGN's arguments first (clients call it so), then optional sharing arguments,
+        # then DESIGN's `replaces` (issue 12)
         "uploadDocument(file: Upload!, title: String = null, tags: [String!] = null, "
-        "visibility: Visibility! = PRIVATE, group: String = null): UploadDocumentPayload!",
+        "visibility: Visibility! = PRIVATE, group: String = null, replaces: ID = null): "
+        "UploadDocumentPayload!",
+        "similarTo: [Document!]!",
         "deleteDocument(id: ID!): DeleteDocumentPayload!",
         "reprocessDocument(id: ID!): ReprocessDocumentPayload!",
         "answer(input: AskInput!): AnswerEvent!",

@@ -24,6 +24,8 @@ from docent.search.records import STORED_RECORD_NAMES, iso, record_from_dict, re
 #: A claim reads and writes the record again this many times when others write between.
 _CLAIM_TRIES = 5
 _UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
+#: `documents_named` reads this many rows more than asked, for titles that differ in case.
+_NAMED_SPARE = 20
 
 
 class ElasticsearchCatalog(Indices):
@@ -36,25 +38,8 @@ class ElasticsearchCatalog(Indices):
     async def insert_document(
         self, record: DocumentRecord, *, deduplicate: bool = True
     ) -> DocumentRecord:
-        claim = self._claim_id(record.owner, record.sha256)
-        for _ in range(3 if deduplicate else 0):
-            try:
-                await self._call(
-                    self._client.create(
-                        index=self.claims_index, id=claim, document={"document_id": record.id},
-                        refresh=False,  # claims are only read by id (a realtime GET)
-                    )
-                )  # fmt: skip
-                break
-            except ConflictError:
-                existing = await self._call(self._client.get(index=self.claims_index, id=claim))
-                found = await self.get_document(record.owner, existing["_source"]["document_id"])
-                if found is not None:
-                    return found
-                # a claim left by a deleted document: take it over
-                await self._call(
-                    self._client.delete(index=self.claims_index, id=claim, refresh=False)
-                )
+        if deduplicate and (holder := await self._claim_bytes(record)) is not None:
+            return holder
         await self._call(
             self._client.index(
                 index=self.documents_alias, id=record.id, document=_source(record),
@@ -62,6 +47,89 @@ class ElasticsearchCatalog(Indices):
             )
         )  # fmt: skip
         return record
+
+    async def _claim_bytes(self, record: DocumentRecord) -> DocumentRecord | None:
+        """Claim the owner's bytes `record.sha256` for `record` (a create, so that of two
+        uploads at once one wins). Returns the owner's document that holds them already,
+        or None when `record` holds them now."""
+        claim = self._claim_id(record.owner, record.sha256)
+        for _ in range(3):
+            try:
+                await self._call(
+                    self._client.create(
+                        index=self.claims_index, id=claim, document={"document_id": record.id},
+                        refresh=False,  # claims are only read by id (a realtime GET)
+                    )
+                )  # fmt: skip
+                return None
+            except ConflictError:
+                existing = await self._call(self._client.get(index=self.claims_index, id=claim))
+                holder = existing["_source"]["document_id"]
+                if holder == record.id:
+                    return None
+                found = await self.get_document(record.owner, holder)
+                if found is not None and found.sha256 == record.sha256:
+                    return found
+                # a claim left by a deleted document, or one whose bytes were replaced
+                await self._call(
+                    self._client.delete(index=self.claims_index, id=claim, refresh=False)
+                )
+        return None
+
+    async def _drop_claim(self, owner: str, sha256: str, document_id: str) -> None:
+        """Remove the claim of the owner's bytes `sha256` if `document_id` holds it."""
+        claim = self._claim_id(owner, sha256)
+        with contextlib.suppress(NotFoundError, ConflictError):
+            existing = await self._call(self._client.get(index=self.claims_index, id=claim))
+            if existing["_source"]["document_id"] == document_id:
+                await self._call(
+                    self._client.delete(
+                        index=self.claims_index, id=claim, refresh=False,
+                        if_seq_no=existing["_seq_no"], if_primary_term=existing["_primary_term"],
+                    )
+                )  # fmt: skip
+
+    @needs_open
+    async def replace_content(
+        self, record: DocumentRecord, *, expected_version: int
+    ) -> DocumentRecord | None:
+        current = await self._current(record.owner, record.id)
+        if current is None:
+            return None
+        stored = _record(current["_source"])
+        if stored.version != expected_version:
+            return None
+        moved = stored.sha256 != record.sha256
+        # The new bytes' claim first: of this and an upload of the same bytes, one wins.
+        if moved and (holder := await self._claim_bytes(record)) is not None:
+            return holder
+        if not await self._write(current, replace(record, run=stored.run)):
+            if moved:
+                await self._drop_claim(record.owner, record.sha256, record.id)
+            return None
+        if moved:
+            await self._drop_claim(record.owner, stored.sha256, record.id)
+        return record
+
+    @needs_open
+    async def documents_named(
+        self, owner: str, *, filename: str, title: str, limit: int
+    ) -> list[DocumentRecord]:
+        # `title` is analysed text: its lowercase keyword finds the candidates, and only
+        # those of exactly this title are kept (a few spare rows for case variants).
+        named = {"bool": {"should": [
+            {"term": {"filename": filename}}, {"term": {"title.lower": title.lower()}},
+        ], "minimum_should_match": 1}}  # fmt: skip
+        response = await self._call(
+            self._client.search(
+                index=self.documents_alias,
+                query={"bool": {"filter": [{"term": {"owner": owner}}, named]}},
+                sort=[{"created_at": "desc"}, {"id": "desc"}],
+                size=limit + _NAMED_SPARE,
+            )
+        )
+        records = [_record(hit["_source"]) for hit in response["hits"]["hits"]]
+        return [r for r in records if r.filename == filename or r.title == title][:limit]
 
     @needs_open
     async def get_document(self, owner: str | Access, document_id: str) -> DocumentRecord | None:

@@ -110,24 +110,44 @@ class EmbeddedCatalog:
         expected_version: int | None = None,
         fence: Fence | None = None,
     ) -> bool:
-        values = _row(record)
-        for kept in ("id", "owner", "run"):  # who and which run: never changed here
-            values.pop(kept)
-        sets = ", ".join(f"{k} = ?" for k in values)
-        sql = f"UPDATE documents SET {sets} WHERE id = ? AND owner = ?"
-        params: tuple[Any, ...] = (*values.values(), record.id, record.owner)
-        if expected_version is not None:
-            sql += " AND version = ?"
-            params = (*params, expected_version)
-        if fence is not None:
-            sql += " AND version = ? AND run = ?"
-            params = (*params, fence.version, fence.run)
+        sql, params = _update(record, expected_version, fence)
 
         def update(conn: apsw.Connection) -> bool:
             conn.execute(sql, params)
             return bool(conn.changes())
 
         return await self._db.write(update)
+
+    async def replace_content(
+        self, record: DocumentRecord, *, expected_version: int
+    ) -> DocumentRecord | None:
+        sql, params = _update(record, expected_version, None)
+
+        def replace(conn: apsw.Connection) -> DocumentRecord | None:
+            # One transaction: the unique (owner, sha256) index is never what refuses it.
+            other = _fetch(
+                conn,
+                "owner = ? AND sha256 = ? AND id != ?",
+                (record.owner, record.sha256, record.id),
+            )
+            if other:
+                return other[0]
+            conn.execute(sql, params)
+            return record if conn.changes() else None
+
+        return await self._db.write(replace)
+
+    async def documents_named(
+        self, owner: str, *, filename: str, title: str, limit: int
+    ) -> list[DocumentRecord]:
+        return await self._db.run(
+            lambda conn: _fetch(
+                conn,
+                "owner = ? AND (filename = ? OR title = ?) ORDER BY created_at DESC, id DESC "
+                "LIMIT ?",
+                (owner, filename, title, limit),
+            )
+        )
 
     async def claim_document(
         self, owner: str, document_id: str, version: int
@@ -167,6 +187,26 @@ class EmbeddedCatalog:
                 (*[s.value for s in statuses], cutoff),
             )
         )
+
+
+def _update(
+    record: DocumentRecord, expected_version: int | None, fence: Fence | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The UPDATE of the owner's record to `record` (all but who and which run), with the
+    version and fence it expects."""
+    values = _row(record)
+    for kept in ("id", "owner", "run"):  # who and which run: never changed here
+        values.pop(kept)
+    sets = ", ".join(f"{k} = ?" for k in values)
+    sql = f"UPDATE documents SET {sets} WHERE id = ? AND owner = ?"
+    params: tuple[Any, ...] = (*values.values(), record.id, record.owner)
+    if expected_version is not None:
+        sql += " AND version = ?"
+        params = (*params, expected_version)
+    if fence is not None:
+        sql += " AND version = ? AND run = ?"
+        params = (*params, fence.version, fence.run)
+    return sql, params
 
 
 def _row(record: DocumentRecord) -> dict[str, Any]:
