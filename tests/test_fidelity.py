@@ -39,43 +39,6 @@ CHECKS = (
     "section_of_not", "offsets_valid", "keyword",
 )  # fmt: skip
 
-#: (file, check) -> the kind of issue 12 it waits for: the other engineers' parts, which
-#: fail until their branches are merged (then these marks go).
-PENDING: dict[tuple[str, str], str] = {
-    **{
-        ("invisible-characters.md", check): "Unicode: zero-width spaces, soft hyphens and BOMs "
-        "inside words (the Unicode/PDF part)"
-        for check in ("contains", "absent", "keyword")
-    },
-    **{
-        ("ligatures.pdf", check): "Unicode: ligature code points in PDF text layers (the "
-        "Unicode/PDF part)"
-        for check in ("contains", "absent", "keyword")
-    },
-    **{
-        (name, "same_line"): "XLSX: merged cells repeated on every row they span, formulas "
-        "by their value (the Office part)"
-        for name in ("merged-cells-cached-formulas.xlsx", "merged-cells-uncached-formulas.xlsx")
-    },
-    **{
-        ("speaker-notes.pptx", check): "PPTX: speaker notes indexed on their slide (the Office "
-        "part)"
-        for check in ("contains", "keyword")
-    },
-    **{
-        ("text-boxes.docx", check): "DOCX: text boxes, DrawingML and VML, read once (the "
-        "Office part)"
-        for check in ("contains", "contains_once", "keyword")
-    },
-    ("tracked-changes.docx", "contains"): "DOCX: unaccepted tracked changes read as Word "
-    "shows the final text (the Office part)",
-    **{
-        ("utf16-rooms.csv", check): "CSV: encodings detected as for plain text, UTF-16 with "
-        "a BOM (the Office part)"
-        for check in ("status", "same_line", "keyword")
-    },
-}
-
 
 def cases() -> dict[str, dict[str, Any]]:
     if not (FIDELITY / "expected.json").exists():
@@ -88,10 +51,7 @@ def parameters() -> Iterator[Any]:
     for name, case in sorted(cases().items()):
         for check in CHECKS:
             if check == "status" or check in case:
-                marks = []
-                if (name, check) in PENDING:
-                    marks.append(pytest.mark.xfail(reason=PENDING[name, check], strict=False))
-                yield pytest.param(name, check, marks=marks, id=f"{name}-{check}")
+                yield pytest.param(name, check, id=f"{name}-{check}")
 
 
 @pytest.fixture(scope="module")
