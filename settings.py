@@ -227,11 +227,13 @@ class ApiSettings(BaseSettings):
     introspection: bool = True
     max_question_chars: int = Field(default=2000, ge=10)
     max_page_size: int = Field(default=100, ge=1)
-    # Every request body but an upload's (DOCENT_MAX_UPLOAD_MB), in KB: enforced while it
-    # streams in, and before it is read when Content-Length says so. The largest request
-    # docent answers is ~100 KB (2,000 tokens of query, 1,000 document ids, a 2,000-character
-    # question); 1 MB leaves room, and bounds what a request can make the server hold.
-    max_request_kb: int = Field(default=1024, ge=16)
+    # Every request body but an upload's (DOCENT_MAX_UPLOAD_MB), and an upload's JSON fields
+    # (`operations`, `map`), in KB: enforced while it streams in, and before it is read when
+    # Content-Length says so. The largest request docent answers is ~100 KB (2,000 tokens of
+    # query, 1,000 document ids, a 2,000-character question); 256 KB leaves room, bounds
+    # what one request makes the server hold, and decoding that much JSON takes ~2 ms of the
+    # event loop (1 MB took ~8).
+    max_request_kb: int = Field(default=256, ge=16)
 
     _split = field_validator("cors_origins", mode="before")(_split_csv)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from cross_web import AsyncHTTPRequestAdapter, FormData, HTTPException, StarletteRequestAdapter
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -75,6 +75,12 @@ class DocentGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = CheckedTransportWSHandler
 
     def __init__(self, state: AppState) -> None:
+        limit = state.settings.api.max_request_bytes
+
+        class Adapter(_FieldsLimited):
+            max_field_bytes = limit
+
+        self.request_adapter_class = Adapter
         super().__init__(
             build_schema(),
             graphql_ide="graphiql",
@@ -177,6 +183,17 @@ class DocentGraphQL(GraphQL[Context, None]):
             return place_files(self.parse_json(operations), self.parse_json(files_map), form)
         except MultipartError as exc:
             raise HTTPException(400, str(exc)) from exc
+
+
+class _FieldsLimited(StarletteRequestAdapter):
+    """Starlette's request, with a multipart form's fields (`operations` and `map`: JSON, as
+    any request body is) held to DOCENT_MAX_REQUEST_KB rather than Starlette's 1 MB."""
+
+    max_field_bytes = 1024 * 1024
+
+    async def get_form_data(self) -> FormData:
+        form = await self._request.form(max_part_size=self.max_field_bytes)
+        return FormData(files=form, form=form)
 
 
 async def _close_at_expiry(websocket: WebSocket, expires_at: float) -> None:
