@@ -11,14 +11,19 @@ Syntax: `off`, or items separated by `;` (or `,`), each `name=value`:
   optionally with a multiple: `3/2second`, `100/15min`. `ask` counts the `ask` query and
   the `answer` subscription together. A user may spend the whole budget at once, and gets
   it back evenly over the period (a token bucket).
+- `refused`: requests refused before they run (syntax and validation errors, the limits on
+  a request's shape), as `COUNT/PERIOD`. Once it is spent, every request of that user (or
+  address) is refused with RATE_LIMITED before it is parsed, until it comes back: a client
+  sending refused requests in a loop costs the server one Redis call each.
 - `upload_bytes`: bytes a user may upload per period (`2GB/day`; B, KB, MB, GB, TB are
   powers of 1024, like DOCENT_MAX_UPLOAD_MB). Periods are calendar windows in UTC: a day is
   a UTC day. A re-upload of a file the user already has costs nothing.
 - `documents`: documents a user may store (refused above it; deleting makes room).
-- `per_address`: each client address gets this multiple of a user's `ask`, `search` and
-  `upload` budget, since several users may share one address (default `4x`; `off` limits
-  per user only). The address is the TCP peer: behind a reverse proxy every client has the
-  proxy's address, so let the proxy limit per address and set `per_address=off`.
+- `per_address`: each client address gets this multiple of a user's `ask`, `search`,
+  `upload` and `refused` budgets, since several users may share one address (default
+  `4x`; `off` limits per user only). The address is the TCP peer: behind a reverse proxy
+  every client has the proxy's address, so let the proxy limit per address and set
+  `per_address=off`.
 - `recommended` stands for `RECOMMENDED` below; later items override it
   (`recommended; ask=10/minute`). Any item may be `off` (`search=off`).
 
@@ -41,10 +46,12 @@ SETTING = "DOCENT_RATE_LIMITS"
 
 #: The value we recommend in production (DOCENT_RATE_LIMITS=recommended): generous for a
 #: person (a question every two seconds, a folder of a few hundred files at once), tight
-#: enough that one account or address cannot monopolise the generator or the workers.
+#: enough that one account or address cannot monopolise the generator or the workers. A
+#: person's client is refused rarely (GraphiQL validates before it sends): 30 refusals a
+#: minute is generous for typos, and stops a loop of refused requests at once.
 RECOMMENDED = (
     "ask=30/minute; search=120/minute; upload=300/hour; upload_bytes=2GB/day; "
-    "documents=10000; per_address=4x"
+    "documents=10000; refused=30/minute; per_address=4x"
 )
 
 DEFAULT_ADDRESS_FACTOR = 4.0
@@ -79,10 +86,16 @@ class Bucket(enum.StrEnum):
     ASK = "ask"  # the ask query and the answer subscription
     SEARCH = "search"
     UPLOAD = "upload"
+    REFUSED = "refused"  # requests refused before they run
 
     @property
     def noun(self) -> str:
-        return {"ask": "questions", "search": "searches", "upload": "uploads"}[self.value]
+        return {
+            "ask": "questions",
+            "search": "searches",
+            "upload": "uploads",
+            "refused": "refused requests",
+        }[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +176,7 @@ class LimitsConfig:
     ask: Rate | None = None
     search: Rate | None = None
     upload: Rate | None = None
+    refused: Rate | None = None
     upload_bytes: ByteQuota | None = None
     documents: int | None = None
     per_address: float | None = DEFAULT_ADDRESS_FACTOR
@@ -220,6 +234,7 @@ _PARSERS = {
     "ask": Rate.parse,
     "search": Rate.parse,
     "upload": Rate.parse,
+    "refused": Rate.parse,
     "upload_bytes": ByteQuota.parse,
     "documents": _count,
     "per_address": _factor,

@@ -314,8 +314,18 @@ class ApiSettings(BaseSettings):
     """The longest question `ask` and `answer` take, in characters (longer: INVALID_INPUT)."""
     max_page_size: int = Field(default=100, ge=1)
     """The largest `documents(first: N)` (larger is refused with INVALID_INPUT)."""
+    max_request_kb: int = Field(default=256, ge=16)
+    """The largest request body but an upload's (DOCENT_MAX_UPLOAD_MB), and the largest of an
+    upload's JSON fields (`operations`, `map`), in KB: enforced while it streams in, and
+    before it is read when Content-Length says so (413 TOO_LARGE). The largest request docent
+    answers is ~100 KB (2,000 tokens of query, 1,000 document ids, a 2,000-character
+    question); 256 KB leaves room, and decoding it takes ~2 ms of the event loop."""
 
     _split = field_validator("cors_origins", mode="before")(_split_csv)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return self.max_request_kb * 1024
 
 
 @dataclass(frozen=True)

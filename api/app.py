@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -12,12 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, FormData, HTTPException, StarletteRequestAdapter
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -25,10 +29,22 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from docent.api.auth import NOBODY, Authenticator, build_authenticator, local_principal
+from docent.api.browser import BrowserHeaders, page_policy
 from docent.api.context import Context
 from docent.api.graphiql import assets_route, graphiql_html
-from docent.api.middleware import BearerAuth, LoopbackOnly, MultipartCsrf, RequestId, UploadLimit
+from docent.api.middleware import (
+    BearerAuth,
+    BodyLimit,
+    LoopbackOnly,
+    MultipartCsrf,
+    OneMeaning,
+    RequestId,
+    json_error,
+    transport_code,
+)
+from docent.api.multipart import MultipartError, place_files
 from docent.api.schema import build_schema
+from docent.api.websocket import CheckedTransportWSHandler
 from docent.composition import Services, open_components
 from docent.errors import DocentError
 from docent.health import Readiness
@@ -51,7 +67,20 @@ class AppState:
 
 
 class DocentGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view, with every refusal of its transport typed: JSON in the GraphQL
+    error shape with a code (`json_error`), never plain text; bodies that are not JSON
+    (invalid UTF-8, nested past the stack) and multipart requests the spec does not allow
+    are 400 BAD_REQUEST, not 500; WebSocket messages are checked (api/websocket.py)."""
+
+    graphql_transport_ws_handler_class = CheckedTransportWSHandler
+
     def __init__(self, state: AppState) -> None:
+        limit = state.settings.api.max_request_bytes
+
+        class Adapter(_FieldsLimited):
+            max_field_bytes = limit
+
+        self.request_adapter_class = Adapter
         super().__init__(
             build_schema(),
             graphql_ide="graphiql",
@@ -113,6 +142,59 @@ class DocentGraphQL(GraphQL[Context, None]):
     def graphql_ide_html(self) -> str:
         return graphiql_html()
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        html = self.graphql_ide_html
+        return HTMLResponse(html, headers={"content-security-policy": page_policy(html)})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            response = json_error(exc.status_code, transport_code(exc.status_code), exc.reason)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # A JSONDecodeError is what Strawberry answers: 400 over HTTP, 4400 on a WebSocket.
+        try:
+            return json.loads(data)
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError("the body is not UTF-8 text", "", exc.start) from exc
+        except RecursionError as exc:
+            raise json.JSONDecodeError("the JSON is nested too deeply", "", 0) from exc
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except json.JSONDecodeError as exc:
+            raise HTTPException(400, f"the request is not valid JSON: {exc.msg}") from exc
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
+        # Starlette refuses a broken body itself (an HTTPException: json_error answers it).
+        form = (await request.get_form_data()).form
+        operations, files_map = form.get("operations"), form.get("map")
+        if not isinstance(operations, str) or not isinstance(files_map, str):
+            raise HTTPException(
+                400, "a multipart request needs `operations` and `map` fields (JSON text)"
+            )
+        try:
+            return place_files(self.parse_json(operations), self.parse_json(files_map), form)
+        except MultipartError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+
+class _FieldsLimited(StarletteRequestAdapter):
+    """Starlette's request, with a multipart form's fields (`operations` and `map`: JSON, as
+    any request body is) held to DOCENT_MAX_REQUEST_KB rather than Starlette's 1 MB."""
+
+    max_field_bytes = 1024 * 1024
+
+    async def get_form_data(self) -> FormData:
+        form = await self._request.form(max_part_size=self.max_field_bytes)
+        return FormData(files=form, form=form)
+
 
 async def _close_at_expiry(websocket: WebSocket, expires_at: float) -> None:
     """An expired token ends its connection (4401), whatever it was doing."""
@@ -158,9 +240,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                 state.services = state.readiness = None
 
     home_page = (Path(__file__).parent / "home.html").read_text(encoding="utf-8")
+    home_policy = {"content-security-policy": page_policy(home_page)}
 
     async def home(request: Request) -> Response:
-        return HTMLResponse(home_page)
+        return HTMLResponse(home_page, headers=home_policy)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -192,14 +275,31 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         assets_route(),
     ]
     middleware = _middleware(settings, authenticator)
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    handlers = {StarletteHTTPException: _http_error}
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers=handlers,  # type: ignore[arg-type]
+    )
     app.state.docent = state
     return app
 
 
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """Starlette's own refusals (an unknown path, a method a route does not answer, a
+    multipart body it cannot parse), typed as docent's are."""
+    message = {
+        404: f"nothing is served at {request.url.path}",
+        405: f"{request.url.path} does not answer {request.method}",
+    }.get(exc.status_code, exc.detail)
+    return json_error(exc.status_code, transport_code(exc.status_code), message, exc.headers)
+
+
 def _middleware(settings: Settings, authenticator: Authenticator) -> list[Middleware]:
-    """The transport rules, outermost first (api/middleware.py). CORS, when configured, is
-    outside them all: it answers preflights, which carry no credentials, by itself."""
+    """The transport rules, outermost first (api/middleware.py), inside the browser headers
+    every response carries (api/browser.py). CORS, when configured, is outside them all: it
+    answers preflights, which carry no credentials, by itself."""
     stack: list[Middleware] = []
     if settings.api.cors_origins:
         origins = settings.api.cors_origins
@@ -220,16 +320,17 @@ def _middleware(settings: Settings, authenticator: Authenticator) -> list[Middle
                 max_age=600,
             )
         )
-    stack.append(Middleware(RequestId))
+    stack += [Middleware(BrowserHeaders), Middleware(RequestId), Middleware(OneMeaning)]
     if settings.api.auth == "none" and not settings.api.allow_insecure_bind:
         stack.append(Middleware(LoopbackOnly))
     stack += [
         Middleware(BearerAuth, authenticator=authenticator),
         Middleware(MultipartCsrf),
         Middleware(
-            UploadLimit,
+            BodyLimit,
             max_upload_bytes=settings.ingestion.max_upload_bytes,
             max_upload_mb=settings.ingestion.max_upload_mb,
+            max_request_bytes=settings.api.max_request_bytes,
         ),
     ]
     return stack

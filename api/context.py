@@ -30,3 +30,11 @@ class Context:
 
 
 Info: TypeAlias = _Info[Context, None]
+
+
+def introspection_allowed(context: Any) -> bool:
+    """DOCENT_INTROSPECTION of the running server; allowed without one (tests, print-schema).
+    When it is off, errors suggest no names either ("Did you mean ...?")."""
+    services = getattr(context, "services", None)
+    settings = getattr(services, "settings", None)
+    return bool(settings.introspection) if settings is not None else True

@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, TypeVar, get_type_hints
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from docent.api.context import introspection_allowed
 from docent.api.types import UserError
 from docent.errors import DocentError, ErrorCode, RateLimited
 
@@ -69,6 +70,13 @@ def with_user_errors(
     return resolve
 
 
+def without_suggestions(message: str) -> str:
+    """`message` without graphql-core's " Did you mean 'x', 'y', or 'z'?" (which always
+    ends it): with introspection off, a typo must not reveal the schema's names."""
+    head, suggests, _ = message.partition(" Did you mean ")
+    return head if suggests else message
+
+
 def is_expected(error: GraphQLError) -> bool:
     """Validation and syntax errors (no path) and DocentErrors are shown as they are."""
     original = error.original_error
@@ -98,6 +106,11 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        if not introspection_allowed(getattr(self.execution_context, "context", None)):
+            # Validation hides them (api/query_limits.py); graphql-core's coercion of
+            # variables suggests names too, and Strawberry gives it no way to hide them.
+            for error in errors:
+                error.message = without_suggestions(error.message)
         for error in errors:
             expected = _docent_error(error)
             if expected is not None and not (error.extensions or {}).get("code"):

@@ -1,32 +1,73 @@
 """Transport rules in front of GraphQL, one rule per middleware (pure ASGI, as Starlette's own
 middlewares are written). `create_app` stacks them in this order, outermost first:
 
-    RequestId -> LoopbackOnly (DOCENT_AUTH=none) -> BearerAuth -> MultipartCsrf -> UploadLimit
+    RequestId -> OneMeaning -> LoopbackOnly (DOCENT_AUTH=none) -> BearerAuth
+      -> MultipartCsrf -> BodyLimit
 
 so every HTTP response, refusals included, carries `X-Request-ID`. A refusal has the shape
 of a GraphQL error, `{"errors": [{"message": ..., "extensions": {"code": ...}}]}`, with its
-HTTP status; a refused WebSocket is closed with 4403 before it is accepted.
+HTTP status (`json_error`); a refused WebSocket is closed before it is accepted.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
+from collections.abc import Mapping
 from urllib.parse import parse_qs
 
+from python_multipart.multipart import parse_options_header
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docent.api.auth import Authenticator, is_loopback
 from docent.errors import DocentError
 
+log = logging.getLogger("docent.api")
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 #: Room for the multipart envelope around the file (boundaries, headers, operations).
 _MULTIPART_OVERHEAD = 64 * 1024
+#: What an unexpected error says (as a masked GraphQL error does): the log has the rest.
+INTERNAL_MESSAGE = "Unexpected error. It was logged; quote the request id when reporting it."
+
+#: The code of a transport refusal, by HTTP status.
+TRANSPORT_CODES: Mapping[int, str] = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+}
+
+
+def transport_code(status: int) -> str:
+    return TRANSPORT_CODES.get(status, "INTERNAL" if status >= 500 else "BAD_REQUEST")
+
+
+def json_error(
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    **extensions: str,
+) -> JSONResponse:
+    """A refusal in the shape of a GraphQL error: `{"errors": [{"message", "extensions":
+    {"code", ...}}]}`, with its HTTP status."""
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    """The request's headers by lower-case name (of a repeated header, the last)."""
+    """The request's headers by lower-case name. OneMeaning has refused a request that
+    repeats one these rules read, so there is one of each."""
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
@@ -38,24 +79,24 @@ async def refuse(
     code: str,
     message: str,
     headers: dict[str, str] | None = None,
+    *,
+    close_code: int = 4403,
 ) -> None:
     """Answer instead of the app: `status` with a GraphQL-shaped error carrying `code`, or,
-    on a WebSocket, a close with 4403 (the reason is the message, cut to fit a frame)."""
+    on a WebSocket, a close with `close_code` (the reason is the message, cut to fit a
+    frame; before the handshake, the server answers it with 403)."""
     if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 4403, "reason": message[:120]})
+        await send({"type": "websocket.close", "code": close_code, "reason": message[:120]})
         return
-    response = JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers=headers,
-    )
-    await response(scope, receive, send)
+    await json_error(status, code, message, headers)(scope, receive, send)
 
 
 class RequestId:
     """Every request gets an id: the client's `X-Request-ID` when it is a plain one (at most
     64 letters, digits and `._:-`), else a new one. It is kept in `scope["state"]` for what
-    runs behind (the GraphQL context, masked errors) and sent back on every HTTP response."""
+    runs behind (the GraphQL context, masked errors) and sent back on every HTTP response.
+    An exception that reaches it before the response has started is logged under that id and
+    answered 500 INTERNAL, in the same shape as every other error."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -68,13 +109,83 @@ class RequestId:
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
+        started = False
 
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            if scope["type"] != "http" or started:
+                raise
+            log.exception("unexpected error (request %s)", request_id)
+            response = json_error(500, "INTERNAL", INTERNAL_MESSAGE, requestId=request_id)
+            await response(scope, receive, send_with_id)
+
+
+#: Headers whose meaning a second copy would change, for the guards or the framework.
+_SINGLE = ("content-type", "content-length", "authorization", "origin", "host")
+#: What a POST to /graphql may hold, as the framework reads it.
+_MEDIA_TYPES = ("application/json", "multipart/form-data")
+
+
+class OneMeaning:
+    """The guards and the framework must read the same request. A request (or WebSocket
+    handshake) that repeats a header they read (`_SINGLE`), or that sends Transfer-Encoding
+    with Content-Length, is refused (400 BAD_REQUEST): of two Content-Type headers, a guard
+    reading the last and Starlette the first once let a multipart upload skip the CSRF
+    check and the upload limit. A POST to /graphql must be JSON or multipart (415
+    UNSUPPORTED_MEDIA_TYPE otherwise), and its Content-Type goes on with its media type
+    written as the framework compares it (`Multipart/Form-Data` as `multipart/form-data`),
+    so that every rule behind sees what Starlette and Strawberry will."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        seen: dict[str, int] = {}
+        for name, _ in scope["headers"]:
+            key = name.decode("latin-1").lower()
+            seen[key] = seen.get(key, 0) + 1
+        repeated = [name for name in _SINGLE if seen.get(name, 0) > 1]
+        if repeated or ("transfer-encoding" in seen and "content-length" in seen):
+            what = f"{seen[repeated[0]]} {repeated[0]} headers" if repeated else (
+                "both Transfer-Encoding and Content-Length headers"
+            )  # fmt: skip
+            message = f"the request has {what}: send one, so that it has one meaning"
+            await refuse(scope, receive, send, 400, "BAD_REQUEST", message, close_code=4400)
+            return
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/graphql":
+            canonical = _canonical_content_type(_headers(scope).get("content-type", ""))
+            if canonical is None:
+                message = (
+                    "send GraphQL requests as application/json, or uploads as "
+                    "multipart/form-data (the GraphQL multipart request)"
+                )
+                await refuse(scope, receive, send, 415, "UNSUPPORTED_MEDIA_TYPE", message)
+                return
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-type"]
+            scope = {**scope, "headers": [*headers, (b"content-type", canonical)]}
+        await self.app(scope, receive, send)
+
+
+def _canonical_content_type(value: str) -> bytes | None:
+    """`value` with its media type lower-case and trimmed (its parameters as they were),
+    when it is one docent reads; None otherwise. Parsed as Starlette parses it."""
+    media_type, _ = parse_options_header(value)
+    media = media_type.decode("latin-1")
+    if media not in _MEDIA_TYPES:
+        return None
+    _, semicolon, parameters = value.partition(";")
+    return (media + semicolon + parameters).encode("latin-1")
 
 
 class LoopbackOnly:
@@ -165,29 +276,38 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class UploadLimit:
-    """A multipart POST carries one upload of at most `max_upload_bytes`, plus room for
-    the envelope. A larger `Content-Length` is refused before the body is read; a body that
-    grows past the limit as it streams in (chunked, or longer than it said) is refused as
-    soon as it does (413 TOO_LARGE). The blob store checks the file itself to the byte."""
+class BodyLimit:
+    """Every request body has a limit: a multipart POST's is `max_upload_bytes` plus room for
+    the envelope (its one upload), any other's `max_request_bytes`
+    (DOCENT_MAX_REQUEST_KB). A larger `Content-Length` is refused before the body is read; a
+    body that grows past the limit as it streams in (chunked, or longer than it said) is
+    refused as soon as it does (413 TOO_LARGE), so that no request makes the server hold
+    more. The blob store checks an uploaded file itself to the byte."""
 
-    def __init__(self, app: ASGIApp, *, max_upload_bytes: int, max_upload_mb: float) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_upload_bytes: int, max_upload_mb: float, max_request_bytes: int
+    ) -> None:
         self.app = app
-        self.max_body = max_upload_bytes + _MULTIPART_OVERHEAD
-        self.message = f"the upload is larger than {max_upload_mb:g} MB"
+        self.upload = (max_upload_bytes + _MULTIPART_OVERHEAD, f"the upload is larger than {max_upload_mb:g} MB")  # fmt: skip
+        self.request = (
+            max_request_bytes,
+            f"the request body is larger than {max_request_bytes // 1024} KB "
+            "(DOCENT_MAX_REQUEST_KB); an upload is a multipart request",
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _multipart_post(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, message = self.upload if _multipart_post(scope) else self.request
         length = _headers(scope).get("content-length")
-        if length and length.isdigit() and int(length) > self.max_body:
-            await refuse(scope, receive, send, 413, "TOO_LARGE", self.message)
+        if length and length.isdigit() and int(length) > limit:
+            await refuse(scope, receive, send, 413, "TOO_LARGE", message)
             return
         try:
-            await self.app(scope, _limited(receive, self.max_body), send)
+            await self.app(scope, _limited(receive, limit), send)
         except _BodyTooLarge:
-            await refuse(scope, receive, send, 413, "TOO_LARGE", self.message)
+            await refuse(scope, receive, send, 413, "TOO_LARGE", message)
 
 
 def _limited(receive: Receive, limit: int) -> Receive:

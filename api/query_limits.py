@@ -1,218 +1,186 @@
-"""Limits on the shape of a GraphQL request, checked before anything runs.
+"""Limits on every GraphQL operation (HTTP and WebSocket), applied by two Strawberry
+extensions before anything runs (RefusedBudget, then QueryLimits), in this order:
 
-- tokens: at most MAX_TOKENS (the parser stops counting there, so a huge document costs
-  little);
-- depth: fields nested at most MAX_DEPTH levels (introspection fields aside: graphql-core's
-  MaxIntrospectionDepthRule, one of the specified rules, bounds those);
-- aliases: at most MAX_ALIASES, counted with every fragment spread expanded;
-- cost: the expensive fields (FIELD_COSTS: `ask`, `search`, `documents`, uploads...) summed
-  over the request, aliases and fragment spreads included, at most MAX_COST;
-- introspection: refused when DOCENT_INTROSPECTION is false (read per request from the
-  context's settings; on by default, and then GraphiQL's introspection query passes).
+1. the caller's `refused` budget (DOCENT_RATE_LIMITS, `rate_limits.py`): a caller whose
+   requests were refused too often is refused with RATE_LIMITED before the request is
+   parsed (one Redis call), until the budget comes back;
+2. parsing stops at MAX_TOKENS tokens (a huge document costs little);
+3. the request's shape, measured in time linear in its size (`api/query_shape.py`: depth,
+   aliases, cost, operations, fragments, variables, directives, arguments, selections with
+   fragments expanded, repeats of one field at one place, the size of the variables);
+4. graphql-core's validation (the specified rules and Strawberry's), run here rather than
+   by Strawberry so that it can hide suggestions and stop early: with DOCENT_INTROSPECTION
+   false, introspection is refused and no error suggests a name ("Did you mean ...?"), and
+   validation stops after MAX_VALIDATION_ERRORS errors;
+5. a subscription over HTTP is refused: subscriptions are served over WebSocket.
 
-Depth, aliases and cost are measured in one pass that measures each fragment once and
-reuses the result wherever it is spread, so the work is linear in the size of the document.
-Strawberry's QueryDepthLimiter and MaxAliasesLimiter, which this replaces, walk a fragment
-again at every spread: `fragment A on Query { ...B ...B }`, `fragment B on Query { ...C
-...C }`... is 2^n walks for n fragments, seconds of CPU for a few hundred bytes.
+A request refused at 2 to 5 (code INVALID_INPUT, its message saying which limit or rule)
+spends one of the caller's `refused` budget.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import (
-    FieldNode,
-    FragmentSpreadNode,
     GraphQLError,
-    GraphQLInterfaceType,
-    GraphQLNamedType,
-    GraphQLObjectType,
-    InlineFragmentNode,
+    NameNode,
     OperationDefinitionNode,
-    SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
-    get_named_type,
+    OperationType,
+    parse,
+    validate,
 )
-from graphql.language import SKIP, FragmentDefinitionNode, VisitorAction
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.language import DocumentNode
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+from strawberry.types.execution import ExecutionContext
 
-from docent.errors import ErrorCode
+from docent.api.context import introspection_allowed
+from docent.api.errors import error_extensions
+from docent.api.query_shape import (
+    MAX_COST,
+    MAX_TOKENS,
+    document_refusals,
+    refusal,
+    variable_refusals,
+    variable_usages,
+)
+from docent.errors import RateLimited
+from docent.rate_limits import Bucket
 
-MAX_TOKENS = 2000
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_COST = 100
+__all__ = ["MAX_COST", "MAX_TOKENS", "MAX_VALIDATION_ERRORS", "QueryLimits", "RefusedBudget"]
 
-#: What a field costs each time a request selects it (unlisted fields cost nothing): the
-#: calls behind them, relative to one record read. Aliases and spreads each count.
-FIELD_COSTS: Mapping[tuple[str, str], int] = {
-    ("Query", "ask"): 20,
-    ("Subscription", "answer"): 20,
-    ("Query", "search"): 10,
-    ("Mutation", "uploadDocument"): 10,
-    ("Mutation", "reprocessDocument"): 10,
-    ("Query", "documents"): 5,
-    ("Mutation", "deleteDocument"): 2,
-    ("Mutation", "setDocumentVisibility"): 2,
-    ("Query", "document"): 1,
-    ("Query", "viewer"): 1,
-    ("Subscription", "documentEvents"): 1,
-}
+#: graphql-core stops at 100 by default; past a few, more errors help nobody and each costs.
+MAX_VALIDATION_ERRORS = 20
 
+#: What Strawberry is given instead of parsing a request refused before it is parsed.
+_NOT_PARSED = parse("{ __typename }")
 
-@dataclass(frozen=True, slots=True)
-class Shape:
-    depth: int = 0
-    aliases: int = 0
-    cost: int = 0
-
-
-_NOTHING = Shape()
-
-
-#: Measures stop growing here (a fragment fan-out's cost doubles with each fragment).
-_CAP = 10**9
-
-
-def _costs() -> str:
-    """The costs, for messages: `ask, answer: 20; search, ...: 10; ...`."""
-    by_cost: dict[int, list[str]] = {}
-    for (_, field), cost in FIELD_COSTS.items():
-        by_cost.setdefault(cost, []).append(field)
-    return "; ".join(f"{', '.join(names)}: {cost}" for cost, names in by_cost.items())
-
-
-class QueryShapeRule(ValidationRule):
-    """Refuses an operation deeper than MAX_DEPTH, with more than MAX_ALIASES aliases, or
-    costing more than MAX_COST (see FIELD_COSTS)."""
-
-    def __init__(self, context: ValidationContext) -> None:
-        super().__init__(context)
-        self._fragments: dict[str, Shape] = {}
-        self._measuring: set[str] = set()
-
-    def enter_operation_definition(
-        self, node: OperationDefinitionNode, *_args: Any
-    ) -> VisitorAction:
-        root = self.context.schema.get_root_type(node.operation)
-        what = f"this {node.operation.value}"
-        try:
-            shape = self._measure(node.selection_set, root)
-        except RecursionError:
-            self._refuse(f"{what} is nested too deeply", node)
-            return SKIP
-        if shape.depth > MAX_DEPTH:
-            self._refuse(
-                f"{what} is nested {shape.depth} levels deep, more than the limit of {MAX_DEPTH}",
-                node,
-            )
-        if shape.aliases > MAX_ALIASES:
-            self._refuse(
-                f"{what} uses {shape.aliases} aliases (fragments expanded), more than the "
-                f"limit of {MAX_ALIASES}",
-                node,
-            )
-        if shape.cost > MAX_COST:
-            self._refuse(
-                f"{what} costs {shape.cost}, more than the limit of {MAX_COST} a request "
-                f"({_costs()}; each alias and fragment spread counts); split it into "
-                "several requests",
-                node,
-                cost=shape.cost,
-            )
-        return SKIP
-
-    def enter_fragment_definition(self, *_args: Any) -> VisitorAction:
-        return SKIP  # measured where it is spread
-
-    def _refuse(self, message: str, node: OperationDefinitionNode, **extra: Any) -> None:
-        extensions: dict[str, Any] = {"code": ErrorCode.INVALID_INPUT.value, **extra}
-        if "cost" in extra:
-            extensions["maxCost"] = MAX_COST
-        self.report_error(GraphQLError(message, [node], extensions=extensions))
-
-    def _measure(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None) -> Shape:
-        depth = aliases = cost = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                name = selection.name.value
-                aliases += 1 if selection.alias else 0
-                child = self._field_type(parent, name)
-                inner = (
-                    self._measure(selection.selection_set, child)
-                    if selection.selection_set
-                    else _NOTHING
-                )
-                aliases += inner.aliases
-                if name.startswith("__"):
-                    continue  # introspection: free, and MaxIntrospectionDepthRule bounds it
-                if parent is not None:
-                    cost += FIELD_COSTS.get((parent.name, name), 0)
-                cost += inner.cost
-                if selection.selection_set:
-                    depth = max(depth, 1 + inner.depth)
-            else:
-                if isinstance(selection, InlineFragmentNode):
-                    condition = selection.type_condition
-                    inner = self._measure(
-                        selection.selection_set,
-                        self.context.schema.get_type(condition.name.value) if condition else parent,
-                    )
-                elif isinstance(selection, FragmentSpreadNode):
-                    inner = self._fragment(selection.name.value)
-                else:  # pragma: no cover - the grammar has no other selection
-                    continue
-                depth = max(depth, inner.depth)
-                aliases += inner.aliases
-                cost += inner.cost
-        return Shape(min(depth, _CAP), min(aliases, _CAP), min(cost, _CAP))
-
-    def _fragment(self, name: str) -> Shape:
-        known = self._fragments.get(name)
-        if known is not None:
-            return known
-        fragment: FragmentDefinitionNode | None = self.context.get_fragment(name)
-        if fragment is None or name in self._measuring:
-            return _NOTHING  # unknown fragments and cycles are other rules' errors
-        self._measuring.add(name)
-        try:
-            shape = self._measure(
-                fragment.selection_set,
-                self.context.schema.get_type(fragment.type_condition.name.value),
-            )
-        finally:
-            self._measuring.discard(name)
-        self._fragments[name] = shape
-        return shape
-
-    @staticmethod
-    def _field_type(parent: GraphQLNamedType | None, name: str) -> GraphQLNamedType | None:
-        if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-            return None
-        field = parent.fields.get(name)
-        return get_named_type(field.type) if field is not None else None
+_OVER_HTTP = (
+    "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP"
+)
 
 
 class QueryLimits(SchemaExtension):
-    """The limits above, on every operation (HTTP and WebSocket)."""
+    """The limits above, on every operation: 2 to 5, and which requests they refused."""
 
     def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
+        yield
+
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        context.parse_options["max_tokens"] = MAX_TOKENS
-        rules: tuple[type[ValidationRule], ...] = (QueryShapeRule,)
-        if not _introspection_allowed(context.context):
-            rules += (NoSchemaIntrospectionCustomRule,)
-        context.validation_rules = (*context.validation_rules, *rules)
+        if context.pre_execution_errors is None:  # RefusedBudget has not answered
+            # Set, even when empty: Strawberry then does not validate again.
+            context.pre_execution_errors = _refusals(context)
         yield
 
 
-def _introspection_allowed(context: Any) -> bool:
-    """DOCENT_INTROSPECTION of the running server; allowed without one (tests, print-schema)."""
-    services = getattr(context, "services", None)
-    settings = getattr(services, "settings", None)
-    return bool(settings.introspection) if settings is not None else True
+class RefusedBudget(SchemaExtension):
+    """1 above, and the spending: a request refused before it runs (its parsing or its
+    validation answered errors) spends one of the caller's `refused` budget. The budget is
+    kept in Redis: asynchronous execution only (DocentSchema leaves it out of the
+    synchronous one, which tests and tools use)."""
+
+    def __init__(self, *, execution_context: ExecutionContext | None = None) -> None:
+        self._over_budget: GraphQLError | None = None
+        self._refused = False
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        yield
+        if self._refused:
+            limiter, user, address = _caller(self.execution_context)
+            # When this spends the last of it, the next request is refused before parsing.
+            if limiter is not None:
+                with contextlib.suppress(RateLimited):
+                    await limiter.acquire(Bucket.REFUSED, user=user, address=address)
+
+    async def on_parse(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        limiter, user, address = _caller(context)
+        if limiter is not None:
+            try:
+                await limiter.check(Bucket.REFUSED, user=user, address=address)
+            except RateLimited as exc:
+                self._over_budget = GraphQLError(exc.message, extensions=error_extensions(exc))
+                # Strawberry parses only when no extension has: given a document holding the
+                # operation the request names, it skips parsing, and on_validate refuses it.
+                context.graphql_document = _placeholder(context.operation_name)
+        yield
+        self._refused = self._over_budget is None and bool(context.pre_execution_errors)
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        if self._over_budget is not None:
+            context.pre_execution_errors = [self._over_budget]
+        yield  # QueryLimits validates (it comes after this extension)
+        if self._over_budget is None:
+            self._refused = bool(context.pre_execution_errors)
+
+
+def _caller(context: ExecutionContext) -> tuple[Any, str, str | None]:
+    """The rate limiter, when a `refused` budget applies, and who is calling."""
+    request = context.context
+    services = getattr(request, "services", None)
+    principal = getattr(request, "principal", None)
+    limiter = getattr(services, "limiter", None)
+    user: str = getattr(principal, "id", None) or ""
+    if limiter is None or not user or limiter.config.rate(Bucket.REFUSED) is None:
+        return None, "", None
+    return limiter, user, getattr(request, "client_host", None)
+
+
+def _refusals(context: ExecutionContext) -> list[GraphQLError]:
+    document = context.graphql_document
+    assert document is not None  # parsed, or the placeholder
+    schema = context.schema._schema
+    errors = document_refusals(document, schema)
+    if errors:
+        return errors
+    errors = variable_refusals(context.variables, variable_usages(document))
+    if errors:
+        return errors
+    introspection = introspection_allowed(context.context)
+    rules: tuple[type[ASTValidationRule], ...] = (
+        *context.validation_rules,
+        MaybeNullValidationRule,
+        OneOfInputValidationRule,
+    )
+    if not introspection:
+        rules += (NoSchemaIntrospectionCustomRule,)
+    errors = validate(
+        schema,
+        document,
+        rules,
+        max_errors=MAX_VALIDATION_ERRORS,
+        hide_suggestions=not introspection,
+    )
+    if not errors and _subscription_over_http(context):
+        errors = [refusal(_OVER_HTTP)]
+    return errors
+
+
+def _subscription_over_http(context: ExecutionContext) -> bool:
+    """A subscription sent in an HTTP request (docent serves no HTTP streaming transport:
+    graphql-core would run it as a query, and fail)."""
+    request = context.context
+    over_http = hasattr(request, "websocket") and request.websocket is None
+    return over_http and context.operation_type.value == "subscription"
+
+
+def _placeholder(operation_name: str | None) -> DocumentNode:
+    """`{ __typename }`, as the operation the request names (so Strawberry finds it)."""
+    if operation_name is None:
+        return _NOT_PARSED
+    operation = OperationDefinitionNode(
+        operation=OperationType.QUERY,
+        name=NameNode(value=operation_name),
+        variable_definitions=(),
+        directives=(),
+        selection_set=_NOT_PARSED.definitions[0].selection_set,  # type: ignore[attr-defined]
+    )
+    return DocumentNode(definitions=(operation,))

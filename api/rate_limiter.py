@@ -55,9 +55,10 @@ def address_key(address: str | None) -> str | None:
 
 
 # KEYS: one bucket per limit that applies. ARGV: for each key, the emission interval (time
-# a request uses up) and the burst (count x interval), in microseconds. A key holds the
-# bucket's theoretical arrival time (TAT); a request is allowed when its TAT, advanced by one
-# interval, is at most one burst ahead of now. All keys pass and are advanced, or none is.
+# a request uses up) and the burst (count x interval), in microseconds; then 1 to only look
+# (is there room for one more?), 0 to count. A key holds the bucket's theoretical arrival
+# time (TAT); a request is allowed when its TAT, advanced by one interval, is at most one
+# burst ahead of now. All keys pass and are advanced, or none is.
 # Returns {0, 0} when allowed, else {microseconds to wait, index of the key that waits most}.
 _GCRA = """
 if redis.replicate_commands then redis.replicate_commands() end
@@ -75,7 +76,7 @@ for i, key in ipairs(KEYS) do
     wait, refused_by = tats[i] - burst - now, i
   end
 end
-if wait > 0 then return {wait, refused_by} end
+if wait > 0 or ARGV[2 * #KEYS + 1] == '1' then return {wait, refused_by} end
 for i, key in ipairs(KEYS) do
   local ttl = math.max(1, math.ceil((tats[i] - now) / 1000))
   redis.call('SET', key, string.format('%.0f', tats[i]), 'PX', ttl)
@@ -102,6 +103,15 @@ class RateLimiter:
     async def acquire(self, bucket: Bucket, *, user: str, address: str | None) -> None:
         """Count one request of `user` from `address`, or raise RateLimited (and count
         nothing) when the user's or the address's budget is spent."""
+        await self._run(bucket, user=user, address=address, count=True)
+
+    async def check(self, bucket: Bucket, *, user: str, address: str | None) -> None:
+        """Raise RateLimited when `acquire` would, counting nothing either way: whether the
+        budget has room for one more (the `refused` budget is looked at before a request
+        runs, and spent only when it is refused)."""
+        await self._run(bucket, user=user, address=address, count=False)
+
+    async def _run(self, bucket: Bucket, *, user: str, address: str | None, count: bool) -> None:
         rate = self.config.rate(bucket)
         if rate is None:
             return
@@ -113,6 +123,7 @@ class RateLimiter:
         args: list[int] = []
         for _, limit, _ in limits:
             args += [limit.interval_us, limit.interval_us * limit.count]
+        args.append(0 if count else 1)
         try:
             wait_us, refused_by = await self._script(keys=[key for key, _, _ in limits], args=args)
         except _REDIS_DOWN as exc:

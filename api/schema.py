@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.file_uploads import Upload
 from strawberry.types.execution import ExecutionContext
 
@@ -17,9 +18,10 @@ from docent.api import types as t
 from docent.api.auth import REFUSED
 from docent.api.context import Info
 from docent.api.errors import MaskUnexpectedErrors, public_error, with_user_errors
-from docent.api.query_limits import QueryLimits
+from docent.api.query_limits import QueryLimits, RefusedBudget
 from docent.domain import Access, DocumentRecord, Visibility
 from docent.errors import InvalidInput, RateLimited, Unauthenticated
+from docent.ingestion.labels import MAX_TAGS
 from docent.rate_limits import Bucket
 from docent.search.backend import DocumentQuery
 from docent.search.retrieval import SearchRequest
@@ -52,11 +54,23 @@ async def _spend(info: Info, bucket: Bucket) -> None:
 
 
 def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
+    """`documentIds`, checked against its bound (MAX_DOCUMENT_IDS)."""
+    values = t.bounded(values, t.MAX_DOCUMENT_IDS, "documentIds")
     return None if values is None else tuple(str(v) for v in values)
 
 
 def _ask_request(input: t.AskInput) -> AskRequest:
     return t.copy_fields(AskRequest, input, document_ids=_ids(input.document_ids))
+
+
+def _document_query(filter: t.DocumentFilter | None) -> DocumentQuery:
+    if filter is None:
+        return DocumentQuery()
+    return DocumentQuery(
+        statuses=tuple(t.bounded(filter.status, t.MAX_STATUSES, "status") or ()),
+        tags=tuple(t.bounded(filter.tags, MAX_TAGS, "tags") or ()),
+        title_contains=filter.title_contains,
+    )
 
 
 async def _documents(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:
@@ -99,13 +113,8 @@ class Query:
         max_page = info.context.services.settings.max_page_size
         if not 0 <= limit <= max_page:
             raise InvalidInput(f"first must be between 0 and {max_page}", field="first")
-        query = DocumentQuery(
-            statuses=tuple(filter.status or ()) if filter else (),
-            tags=tuple(filter.tags or ()) if filter else (),
-            title_contains=filter.title_contains if filter else None,
-        )
         page = await info.context.services.documents.page(
-            _access(info), query, first=limit, after=after
+            _access(info), _document_query(filter), first=limit, after=after
         )
         edges = [t.DocumentEdge(cursor=c, node=t.Document.from_record(r)) for r, c in page.items]
         return t.DocumentConnection(
@@ -151,7 +160,7 @@ class Mutation:
         "(visibility and group are ignored); the version being processed stops, and its "
         "passages are found until the new version's replace them. NOT_FOUND as for "
         "document(id); FORBIDDEN for a document only shared with you; CONFLICT when you have "
-        "this file already as another document."
+        "this file already as another document. " + t.TAGS
     )
     @with_user_errors
     async def upload_document(
@@ -267,6 +276,11 @@ class Subscription:
 
 
 class DocentSchema(strawberry.Schema):
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        extensions = super().get_extensions(sync)
+        # The refused budget is in Redis, asynchronous: not in synchronous execution.
+        return [e for e in extensions if not (sync and isinstance(e, RefusedBudget))]
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -281,6 +295,6 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        # Tokens, depth, aliases, cost and introspection: api/query_limits.py.
-        extensions=[MaskUnexpectedErrors, QueryLimits],
+        # The refused budget, tokens, shape, validation: api/query_limits.py.
+        extensions=[MaskUnexpectedErrors, RefusedBudget, QueryLimits],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -11,8 +12,9 @@ import strawberry
 from docent.answering import answers
 from docent.domain import Chunk as ChunkRecord
 from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage, Visibility
-from docent.errors import ErrorCode, ProviderFailure
+from docent.errors import ErrorCode, InvalidInput, ProviderFailure
 from docent.ingestion.events import DocumentEvent as DocumentEventRecord
+from docent.ingestion.labels import MAX_TAG_CHARS, MAX_TAGS
 from docent.search.retrieval import SearchMode
 
 ErrorCodeType = strawberry.enum(ErrorCode, name="ErrorCode", description="Stable error codes.")
@@ -31,6 +33,24 @@ VisibilityType = strawberry.enum(
 
 
 T = TypeVar("T")
+
+# Every list argument has a bound, said in its description and checked when the request is
+# built (`bounded`), so that no list reaches a backend unbounded: SQLite allows 32,766
+# variables a statement and 1,000 levels of expression, Elasticsearch 65,536 terms a query.
+#: Documents a search or question may be restricted to: a scope larger than this is better
+#: said with tags.
+MAX_DOCUMENT_IDS = 1000
+#: Statuses a document listing may ask for: each at most once.
+MAX_STATUSES = len(DocumentStatus)
+#: Tags an upload may carry (ingestion checks them; said here, where clients read it).
+TAGS = f"`tags`: at most {MAX_TAGS}, each at most {MAX_TAG_CHARS} characters."
+
+
+def bounded(values: Sequence[T] | None, limit: int, field: str) -> Sequence[T] | None:
+    """`values`, or InvalidInput on `field` when there are more than `limit`."""
+    if values is not None and len(values) > limit:
+        raise InvalidInput(f"at most {limit} {field} ({len(values)} given)", field=field)
+    return values
 
 
 def copy_fields(cls: type[T], source: object, **computed: Any) -> T:
@@ -138,11 +158,19 @@ class DocumentConnection:
 
 @strawberry.input
 class DocumentFilter:
-    status: list[DocumentStatusType] | None = None  # type: ignore[valid-type]
+    status: list[DocumentStatusType] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description=f"Documents in any of these statuses (at most {MAX_STATUSES}: each once).",
+    )
     tags: list[str] | None = strawberry.field(
-        default=None, description="Documents carrying all of these tags."
+        default=None,
+        description=f"Documents carrying all of these tags (at most {MAX_TAGS}: a document "
+        "carries no more).",
     )
     title_contains: str | None = None
+
+
+_DOCUMENT_IDS = f"Only these documents (at most {MAX_DOCUMENT_IDS}); null: all of yours."
 
 
 @strawberry.input
@@ -150,7 +178,9 @@ class SearchInput:
     query: str
     mode: SearchModeType = SearchMode.HYBRID  # type: ignore[valid-type]
     top_k: int = 10
-    document_ids: list[strawberry.ID] | None = None
+    document_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description=_DOCUMENT_IDS
+    )
     rerank: bool = False
 
 
@@ -182,7 +212,9 @@ class SearchResult:
 class AskInput:
     question: str
     top_k: int = 5
-    document_ids: list[strawberry.ID] | None = None
+    document_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description=_DOCUMENT_IDS
+    )
     mode: SearchModeType = SearchMode.HYBRID  # type: ignore[valid-type]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,6 +124,17 @@ def page(
         yield page, recorder
 
 
+def wait_until(page: Any, predicate: str, *, timeout: float) -> None:
+    """Poll `predicate` (a JavaScript function) until it returns true. Not
+    `page.wait_for_function`: Playwright evaluates its predicate with `eval` inside the page,
+    which the page's Content-Security-Policy forbids (as it should); `page.evaluate` runs
+    through the DevTools protocol, outside the page's policy."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        assert time.monotonic() < deadline, f"not true after {timeout} s: {predicate}"
+        time.sleep(0.1)
+
+
 def run(page: Any, query: str, *, shortcut: bool = False, paste: bool = False) -> None:
     """Put `query` in the editor (typed key by key, or pasted whole) and run it."""
     page.click(QUERY_EDITOR)
@@ -137,10 +149,11 @@ def run(page: Any, query: str, *, shortcut: bool = False, paste: bool = False) -
     page.keyboard.press("Escape")
     # GraphiQL runs the document it parsed last (and picks HTTP or WebSocket from it): wait
     # until that parse is of the text now in the editor.
-    page.wait_for_function(
+    wait_until(
+        page,
         f"""() => {{ const cm = document.querySelector({QUERY_EDITOR!r}).CodeMirror;
             const ast = cm.documentAST; return !!ast && !!ast.loc && ast.loc.source.body === cm.getValue(); }}""",
-        timeout=10_000,
+        timeout=10,
     )
     if shortcut:
         page.keyboard.press("Control+Enter")
@@ -149,9 +162,10 @@ def run(page: Any, query: str, *, shortcut: bool = False, paste: bool = False) -
 
 
 def result(page: Any, needle: str) -> str:
-    page.wait_for_function(
-        f"document.querySelector({RESPONSE_EDITOR!r}).CodeMirror.getValue().includes({needle!r})",
-        timeout=60_000,
+    wait_until(
+        page,
+        f"() => document.querySelector({RESPONSE_EDITOR!r}).CodeMirror.getValue().includes({needle!r})",
+        timeout=60,
     )
     return str(page.evaluate(f"document.querySelector({RESPONSE_EDITOR!r}).CodeMirror.getValue()"))
 

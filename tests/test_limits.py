@@ -48,6 +48,7 @@ def test_off_and_the_recommended_value() -> None:
     assert config.upload == Rate(300, Period(3600.0, "hour"))
     assert config.upload_bytes == ByteQuota(2 << 30, Period(86400.0, "day"))
     assert config.documents == 10_000 and config.per_address == 4.0
+    assert config.refused == Rate(30, Period(60.0, "minute"))
     assert parse_limits("recommended") == config
 
 
@@ -169,6 +170,21 @@ async def test_retry_after_is_exact(redis_pair: tuple[Redis, Redis]) -> None:
     await asyncio.sleep(again + 0.01)
     await two.acquire(Bucket.SEARCH, user="ann", address=None)  # when it said
     assert 0.3 < await _refusal(one) <= 0.5  # and only that one came back
+
+
+async def test_looking_at_a_budget_spends_none_of_it(redis_pair: tuple[Redis, Redis]) -> None:
+    one, two = (_limiter(r, "refused=2/minute; per_address=off") for r in redis_pair)
+    for _ in range(5):  # how the `refused` budget is looked at before every request
+        await one.check(Bucket.REFUSED, user="ann", address=None)
+    await one.acquire(Bucket.REFUSED, user="ann", address=None)  # a refusal spends it
+    await two.check(Bucket.REFUSED, user="ann", address=None)
+    await two.acquire(Bucket.REFUSED, user="ann", address=None)
+    with pytest.raises(
+        RateLimited, match=r"too many refused requests \(at most 2 per minute"
+    ) as info:
+        await one.check(Bucket.REFUSED, user="ann", address=None)
+    assert info.value.retry_after is not None and 0 < info.value.retry_after <= 30
+    await one.check(Bucket.REFUSED, user="bob", address=None)
 
 
 async def test_an_address_is_shared_by_its_users(redis_pair: tuple[Redis, Redis]) -> None:
