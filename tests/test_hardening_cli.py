@@ -107,11 +107,13 @@ def test_ask_prints_hostile_titles_passages_and_sections_as_they_are(
     result = docent("ask", "How long does the skates warranty last?", "--url", server.url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert_inert(result.stdout + result.stderr)
-    # The quoted passage, its markup as text and its controls as escapes ...
-    assert "24 months [/] from purchase \\x1b]0;owned\\x07" in result.stdout, result.stdout
-    # ... and the source: the title, then the section.
+    # The quoted passage with its markup as text; its controls never reached the index (every
+    # parser's text is normalised, issue 12: format and control characters go) ...
+    assert "24 months [/] from purchase ]0;owned and" in result.stdout, result.stdout
+    # ... and the source: the title (stored raw here) with its controls as escapes, then the
+    # section.
     assert "Minutes \\x1b[2J\\x1b]0;owned\\x07 \\u202egnp.exe \\x9b31m [/] [bold]x" in result.stdout
-    assert "Skates [/] warranty \\x1b[31m red" in result.stdout
+    assert "Skates [/] warranty [31m red" in result.stdout
 
 
 @pytest.mark.e2e

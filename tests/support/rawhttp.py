@@ -72,7 +72,13 @@ async def exchange(
                 except (ConnectionError, OSError):
                     break  # the server answered and closed: the response is waiting
                 sent += len(block)
-        response = await asyncio.wait_for(answer, timeout)
+        try:
+            response = await asyncio.wait_for(answer, timeout)
+        except ConnectionResetError:
+            # The server answered and closed while body bytes it had not read were still
+            # arriving: its kernel then resets the connection, and ours may drop the answer
+            # it had received (RFC 9112 section 9.6). What is known is what was sent.
+            return RawResponse(0, [], b"", sent, {"reset": True})
         response.sent = sent
         return response
     finally:
