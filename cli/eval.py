@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import signal
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -120,12 +121,13 @@ async def _docent(
         return
     with _data_dir(data_dir) as directory:
         server = EmbeddedServer(directory, settings)
-        with err.status(f"starting docent on {directory}"):
-            try:
-                await asyncio.to_thread(server.start)
-            except ServerError as exc:
-                fail(str(exc))
+        server.launch()
         try:
+            with err.status(f"starting docent on {directory}"):
+                try:
+                    await asyncio.to_thread(server.wait_ready)
+                except ServerError as exc:
+                    fail(str(exc))
             async with DocentClient(server.url, token=token, timeout=120) as client:
                 about = {"data_dir": str(data_dir) if data_dir else None,
                          "settings": shown(server.settings)}  # fmt: skip
@@ -151,13 +153,28 @@ def _progress() -> Progress:
 
 
 def _run(url: str | None, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run `work`; a docent that cannot be reached or refuses the run ends it with status 2."""
+    """Run `work`; a docent that cannot be reached or refuses the run ends it with status 2.
+    SIGTERM cancels it like Ctrl-C does, so that a docent it started is stopped too."""
+
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            return await work()
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
     try:
-        return asyncio.run(work())
+        return asyncio.run(guarded())
     except (OSError, ConnectionError, WebSocketException, httpx.TransportError) as exc:
         unreachable(url or "the started docent", exc)
     except (GraphQLError, httpx.HTTPStatusError) as exc:
         fail(f"docent refused the run: {exc}")
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        err.print("[yellow]stopped[/yellow]")
+        raise typer.Exit(130) from None
 
 
 def _ingested(result: uploads.Ingested) -> dict[str, Any]:

@@ -62,8 +62,12 @@ class EmbeddedServer:
         return env
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
-        """Start the process and wait until `/readyz` answers 200. Raises ServerError when
-        it exits or is not ready within `timeout_s` seconds (then it is stopped)."""
+        """`launch`, then `wait_ready`."""
+        self.launch()
+        self.wait_ready(timeout_s)
+
+    def launch(self) -> None:
+        """Start the process (at once; it is not ready yet)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "docent.cli", "serve", "--host", "127.0.0.1",
                    "--port", str(self.port), "--log-level", "warning"]  # fmt: skip
@@ -74,10 +78,17 @@ class EmbeddedServer:
                 command, env=self.environment(), cwd=self.data_dir, stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
+
+    def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Until `/readyz` answers 200. Raises ServerError when the process exits (or is
+        stopped meanwhile) or is not ready within `timeout_s` seconds (then it is stopped)."""
+        process = self._process
+        if process is None:
+            raise ServerError("docent serve was not launched")
         ready = f"http://127.0.0.1:{self.port}/readyz"
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            code = self._process.poll()
+            code = process.poll()
             if code is not None:
                 raise ServerError(f"docent serve exited with status {code}{self._tail()}")
             try:

@@ -8,8 +8,10 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -567,3 +569,35 @@ def test_eval_says_why_it_cannot_run(tmp_path: Path, args: list[Any], message: s
     result = docent_eval(*argv, timeout=300)
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in " ".join(result.stderr.split()), result.stderr
+
+
+@pytest.mark.e2e
+def test_a_terminated_eval_stops_the_docent_it_started(tmp_path: Path) -> None:
+    import psutil
+
+    path = os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH")]))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "docent.cli", "eval", "retrieval", "--beir", str(DATA / "beir"),
+         "--data-dir", str(tmp_path / "data")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": path},
+    )  # fmt: skip
+    try:
+        servers: list[psutil.Process] = []
+        deadline = time.monotonic() + 120
+        while not servers and time.monotonic() < deadline and run.poll() is None:
+            children = psutil.Process(run.pid).children(recursive=True)
+            servers = [c for c in children if "serve" in c.cmdline()]
+            time.sleep(0.2)
+        assert servers, "eval started no docent"
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        still = [s for s in servers if s.is_running() and s.status() != psutil.STATUS_ZOMBIE]
+        for orphan in still:  # reported below; not left running
+            orphan.terminate()
+    assert run.returncode == 130, stderr
+    assert "stopped" in stderr.decode()
+    assert still == []
