@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class BeirError(ValueError):
@@ -30,18 +32,26 @@ class Beir:
     qrels: dict[str, dict[str, int]]  # query id -> document id -> grade
 
 
+def json_lines(
+    lines: Iterable[str], where: str, error: type[ValueError]
+) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for each line that is not blank (JSON lines, the format of BEIR
+    and of `docent eval`'s QA files). Raises `error` "WHERE:N: not JSON (why)"."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(f"{where}:{number}: not JSON ({exc.msg})") from None
+
+
 def _records(path: Path, fields: tuple[str, ...]) -> dict[str, dict[str, str]]:
     if not path.is_file():
         raise BeirError(f"{path}: no such file")
     records: dict[str, dict[str, str]] = {}
     with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BeirError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        for number, record in json_lines(lines, str(path), BeirError):
             if not isinstance(record, dict) or not isinstance(record.get("_id"), str):
                 raise BeirError(f'{path}:{number}: a JSON object with a string "_id" is expected')
             for field in fields:

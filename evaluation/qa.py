@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from docent.evaluation.beir import json_lines
+
 FIELDS = frozenset(
     {"id", "question", "answer_contains", "document", "page", "unanswerable", "language",
      "kind", "dataset", "note"}
@@ -149,15 +151,10 @@ def load_questions(path: Path) -> list[Question]:
         raise QAFileError(f"{path}: cannot be read ({exc})") from None
     questions = _fidelity(path, text)
     if questions is None:
-        questions = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise QAFileError(f"{path}:{number}: not JSON ({exc.msg})") from None
-            questions.append(question_from(record, f"{path}:{number}", str(number)))
+        questions = [
+            question_from(record, f"{path}:{number}", str(number))
+            for number, record in json_lines(text.splitlines(), str(path), QAFileError)
+        ]
     if not questions:
         raise QAFileError(f"{path}: no questions")
     seen: set[str] = set()

@@ -42,6 +42,25 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def wait_until_ready(
+    process: subprocess.Popen[bytes], base_url: str, timeout_s: float = START_TIMEOUT_S
+) -> None:
+    """Until the docent that `process` runs answers `GET base_url/readyz` with 200. Raises
+    ServerError when the process exits first, or after `timeout_s` seconds."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        code = process.poll()
+        if code is not None:
+            raise ServerError(f"docent serve exited with status {code}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2.0, trust_env=False).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise ServerError(f"docent serve was not ready within {timeout_s:.0f} s")
+
+
 class EmbeddedServer:
     """`docent serve` over `data_dir` (created if missing), from `start()` (or `with`) until
     `stop()`: `url` is its GraphQL endpoint. Its output goes to `data_dir/eval-server.log`."""
@@ -82,23 +101,13 @@ class EmbeddedServer:
     def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Until `/readyz` answers 200. Raises ServerError when the process exits (or is
         stopped meanwhile) or is not ready within `timeout_s` seconds (then it is stopped)."""
-        process = self._process
-        if process is None:
+        if self._process is None:
             raise ServerError("docent serve was not launched")
-        ready = f"http://127.0.0.1:{self.port}/readyz"
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            code = process.poll()
-            if code is not None:
-                raise ServerError(f"docent serve exited with status {code}{self._tail()}")
-            try:
-                if httpx.get(ready, timeout=2.0, trust_env=False).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise ServerError(f"docent serve was not ready within {timeout_s:.0f} s{self._tail()}")
+        try:
+            wait_until_ready(self._process, f"http://127.0.0.1:{self.port}", timeout_s)
+        except ServerError as exc:
+            self.stop()
+            raise ServerError(f"{exc}{self._tail()}") from None
 
     def stop(self) -> None:
         """SIGTERM to the server's process group, SIGKILL if it has not ended in 30 s."""
