@@ -287,6 +287,14 @@ def eval_answers(
     qa: Annotated[
         Path, typer.Option("--qa", help="The questions: JSON lines, or a fidelity expected.json.")
     ],
+    more: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="DOCUMENTS",
+            help="More folders or files of documents (`--documents A B` works).",
+            show_default=False,
+        ),
+    ] = None,
     documents: Annotated[
         list[Path] | None,
         typer.Option(
@@ -313,7 +321,7 @@ def eval_answers(
     set, per language, file type and kind; the documents are uploaded first (already
     READY: skipped)."""
     settings = _target_settings(url, data_dir, env)
-    roots = documents or [qa.parent]
+    roots = [*(documents or []), *(more or [])] or [qa.parent]
     try:
         questions = load_questions(qa)
         found = uploads.collect_files(

@@ -547,6 +547,9 @@ def test_eval_answers_starts_docent_and_measures_a_tiny_qa_set(tmp_path: Path) -
         (["answers", "--qa", DATA / "qa" / "questions.jsonl", "--documents", "{empty}"],
          "question holiday: its document 'handbook.md' is not among the documents"),
         (["answers", "--qa", "{missing}"], "cannot be read"),
+        # `--documents A B`: B is a folder of documents too
+        (["answers", "--qa", DATA / "qa" / "questions.jsonl", "--documents", DATA / "qa",
+          "{empty}/gone"], "empty/gone: no such file or folder"),
         (["retrieval", "--beir", "{empty}"], "corpus.jsonl: no such file"),
         (["retrieval", "--beir", DATA / "beir", "--modes", "FUZZY"], "unknown search mode"),
         (["retrieval", "--beir", DATA / "beir", "--url", "http://127.0.0.1:9/graphql"],
