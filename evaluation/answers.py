@@ -17,7 +17,7 @@ from rich.progress import Progress
 from websockets.exceptions import ConnectionClosed
 
 from docent.client import DocentClient, GraphQLError
-from docent.evaluation.metrics import missing_items
+from docent.evaluation.metrics import missing_items, present_items
 from docent.evaluation.qa import Question
 from docent.evaluation.uploads import MAX_RETRY_AFTER_S
 
@@ -46,7 +46,9 @@ class Cited:
 @dataclass(slots=True)
 class Outcome:
     """One question's answer and its verdicts. `correct` and `cited` are None where they do
-    not apply (an unanswerable question; a question that names no document)."""
+    not apply (an unanswerable question; a question that names no document, or that was
+    rightly refused); `missing` and `present` list the `answer_contains` items the answer
+    lacks and the `answer_absent` items it has."""
 
     question: Question
     text: str = ""
@@ -61,6 +63,7 @@ class Outcome:
     fallbacks: list[str] = field(default_factory=list)
     correct: bool | None = None
     missing: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
     cited: bool | None = None
 
     @property
@@ -76,6 +79,7 @@ class Outcome:
             "refused": self.refused,
             "correct": self.correct,
             "missing": self.missing,
+            "present": self.present,
             "cited": self.cited,
             "citations": [
                 {"document": c.filename, "page": c.page, "page_end": c.page_end}
@@ -92,20 +96,26 @@ class Outcome:
 
 
 def judge(outcome: Outcome, expected_document_id: str | None) -> None:
-    """Set `correct`, `missing` and `cited` from the answer.
+    """Set `correct`, `missing`, `present` and `cited` from the answer.
 
-    - correct: the question is answerable, the answer is grounded (a refusal is never a
-      right answer) and contains every `answer_contains` item;
+    - correct: the question is answerable, and either the answer is grounded and contains
+      every `answer_contains` item and no `answer_absent` item, or it is a refusal and the
+      question allows one (`refusal_ok`); no other refusal is a right answer;
     - cited: among the citations is the expected document (`expected_document_id`: the id
       docent gave the question's `document`), on the expected page when one is given.
     """
     q = outcome.question
+    if outcome.grounded:
+        outcome.present = present_items(outcome.text, q.answer_absent)
     if q.unanswerable or outcome.error is not None:
         outcome.correct = None if q.unanswerable else False
         outcome.cited = None if q.unanswerable or q.document is None else False
         return
+    if q.refusal_ok and outcome.refused:
+        outcome.correct, outcome.cited = True, None
+        return
     outcome.missing = missing_items(outcome.text, q.answer_contains)
-    outcome.correct = outcome.grounded and not outcome.missing
+    outcome.correct = outcome.grounded and not outcome.missing and not outcome.present
     if q.document is None:
         outcome.cited = None
         return

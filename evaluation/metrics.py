@@ -68,6 +68,12 @@ def missing_items(answer: str, expected: Iterable[str]) -> list[str]:
     return [item for item in expected if normalise(item) not in text]
 
 
+def present_items(answer: str, unwanted: Iterable[str]) -> list[str]:
+    """The `unwanted` items that `answer` contains, compared as by `missing_items`."""
+    text = normalise(answer)
+    return [item for item in unwanted if normalise(item) in text]
+
+
 def ratio(part: int, whole: int) -> float | None:
     """part / whole, or None when whole is 0 (a rate over nothing is undefined, not 0)."""
     return part / whole if whole else None
@@ -76,35 +82,38 @@ def ratio(part: int, whole: int) -> float | None:
 @dataclass(frozen=True, slots=True)
 class Refusals:
     """How well refusals ("not found", `Answer.grounded == false`) follow the questions
-    that should be refused (`unanswerable`).
+    that must be refused (`unanswerable`) and those that may be (`refusal_ok`: the
+    document says the answer is elsewhere).
 
-    - precision: of the questions refused, the share that should have been refused
+    - precision: of the questions refused, the share that must or may be refused
       (1.0: docent never refused a question its documents answer);
-    - recall: of the questions that should have been refused, the share refused
+    - recall: of the questions that must be refused, the share refused
       (1.0: no unanswerable question got a grounded answer).
 
-    Either is None when its denominator is 0 (nothing refused; no unanswerable question).
+    Either is None when its denominator is 0 (nothing refused; nothing to refuse).
     Questions that ended in an error are neither refused nor answered.
     """
 
-    should: int
-    refused: int
-    correct: int
+    must: int  # questions that must be refused
+    refused: int  # questions refused
+    refused_must: int  # refused, and must be
+    refused_may: int  # refused, and may be
 
     @property
     def precision(self) -> float | None:
-        return ratio(self.correct, self.refused)
+        return ratio(self.refused_must + self.refused_may, self.refused)
 
     @property
     def recall(self) -> float | None:
-        return ratio(self.correct, self.should)
+        return ratio(self.refused_must, self.must)
 
 
-def refusals(outcomes: Iterable[tuple[bool, bool]]) -> Refusals:
-    """`Refusals` from (should refuse, refused) pairs, one per question."""
-    should = refused = correct = 0
-    for expected, actual in outcomes:
-        should += expected
-        refused += actual
-        correct += expected and actual
-    return Refusals(should=should, refused=refused, correct=correct)
+def refusals(outcomes: Iterable[tuple[bool, bool, bool]]) -> Refusals:
+    """`Refusals` from (must refuse, may refuse, refused) triples, one per question."""
+    must = refused = refused_must = refused_may = 0
+    for must_refuse, may_refuse, did in outcomes:
+        must += must_refuse
+        refused += did
+        refused_must += did and must_refuse
+        refused_may += did and may_refuse and not must_refuse
+    return Refusals(must=must, refused=refused, refused_must=refused_must, refused_may=refused_may)

@@ -14,12 +14,19 @@ Only ``question`` is required:
 - ``answer_contains`` (list of strings): words a right answer contains, every one of
   them, compared case- and whitespace-insensitively after Unicode normalisation
   (`metrics.normalise`); default none (then any grounded answer is right).
+- ``answer_absent`` (list of strings): words of a wrong answer the documents hold (the
+  look-alike product's figure, last year's price, the neighbouring row); a right answer
+  contains none of them, compared as ``answer_contains``.
 - ``document`` (string): the file name of the document a right answer cites; ``page``
   (integer from 1): the page it cites, when the document has pages.
 - ``unanswerable`` (boolean, default false): the documents do not answer the question, so
   the right answer is a refusal ("not found": ``Answer.grounded`` is false). It takes no
   ``answer_contains`` and no ``page``; a ``document`` then only says which document it
-  seems to be about (a near miss), for the breakdown by file type.
+  seems to be about (a near miss), for the breakdown by file type, and ``answer_absent``
+  what a wrong answer would say.
+- ``refusal_ok`` (boolean, default false): the document says the subject is dealt with
+  elsewhere ("contractors' leave is set out in their service agreements"): an answer saying
+  so (``answer_contains``) is right, and so is a refusal. Not with ``unanswerable``.
 - ``language`` (ISO 639-1 code of the question), ``kind`` (``fact``, ``table``,
   ``near-miss``, ...): for the breakdowns.
 - ``dataset`` (string): the document is in a `--documents` folder of this name (such as
@@ -43,8 +50,8 @@ from typing import Any
 from docent.evaluation.beir import json_lines
 
 FIELDS = frozenset(
-    {"id", "question", "answer_contains", "document", "page", "unanswerable", "language",
-     "kind", "dataset", "note"}
+    {"id", "question", "answer_contains", "answer_absent", "document", "page", "unanswerable",
+     "refusal_ok", "language", "kind", "dataset", "note"}
 )  # fmt: skip
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -58,9 +65,11 @@ class Question:
     id: str
     question: str
     answer_contains: tuple[str, ...] = ()
+    answer_absent: tuple[str, ...] = ()
     document: str | None = None
     page: int | None = None
     unanswerable: bool = False
+    refusal_ok: bool = False
     language: str | None = None
     kind: str | None = None
     dataset: str | None = None
@@ -77,9 +86,11 @@ class Question:
             "id": self.id,
             "question": self.question,
             "answer_contains": list(self.answer_contains),
+            "answer_absent": list(self.answer_absent),
             "document": self.document,
             "page": self.page,
             "unanswerable": self.unanswerable,
+            "refusal_ok": self.refusal_ok,
             "language": self.language,
             "kind": self.kind,
             "dataset": self.dataset,
@@ -93,6 +104,20 @@ def _text(record: dict[str, Any], name: str, where: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise QAFileError(f'{where}: "{name}" must be a non-empty string')
     return value.strip()
+
+
+def _words(record: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
+    value = record.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise QAFileError(f'{where}: "{name}" must be a list of non-empty strings')
+    return tuple(v.strip() for v in value)
+
+
+def _flag(record: dict[str, Any], name: str, where: str) -> bool:
+    value = record.get(name, False)
+    if not isinstance(value, bool):
+        raise QAFileError(f'{where}: "{name}" must be true or false')
+    return value
 
 
 def question_from(record: Any, where: str, default_id: str) -> Question:
@@ -111,31 +136,30 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
     raw_id = record.get("id", default_id)
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
         raise QAFileError(f'{where}: "id" must be a string or an integer')
-    contains = record.get("answer_contains", [])
-    if not isinstance(contains, list) or not all(
-        isinstance(c, str) and c.strip() for c in contains
-    ):
-        raise QAFileError(f'{where}: "answer_contains" must be a list of non-empty strings')
+    contains = _words(record, "answer_contains", where)
     page = record.get("page")
     if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
         raise QAFileError(f'{where}: "page" must be an integer from 1')
-    unanswerable = record.get("unanswerable", False)
-    if not isinstance(unanswerable, bool):
-        raise QAFileError(f'{where}: "unanswerable" must be true or false')
+    unanswerable = _flag(record, "unanswerable", where)
+    refusal_ok = _flag(record, "refusal_ok", where)
     document = _text(record, "document", where)
     if page is not None and document is None:
         raise QAFileError(f'{where}: "page" needs "document"')
-    if unanswerable and (contains or page is not None):
-        raise QAFileError(f'{where}: an unanswerable question has no "answer_contains" or "page"')
+    if unanswerable and (contains or page is not None or refusal_ok):
+        raise QAFileError(
+            f'{where}: an unanswerable question has no "answer_contains", "page" or "refusal_ok"'
+        )
     if record.get("note") is not None and not isinstance(record["note"], str):
         raise QAFileError(f'{where}: "note" must be a string')
     return Question(
         id=str(raw_id),
         question=question,
-        answer_contains=tuple(c.strip() for c in contains),
+        answer_contains=contains,
+        answer_absent=_words(record, "answer_absent", where),
         document=document,
         page=page,
         unanswerable=unanswerable,
+        refusal_ok=refusal_ok,
         language=_text(record, "language", where),
         kind=_text(record, "kind", where),
         dataset=_text(record, "dataset", where),

@@ -6,7 +6,7 @@ Answer figures (`Figures`), over the questions of a group:
 
 - accuracy: right answers / answerable questions (`answers.judge` says what is right);
 - citation accuracy: answers citing the expected document (and page) / answerable
-  questions that name a document;
+  questions that name a document (less those rightly refused, `refusal_ok`);
 - refusal precision and recall: `metrics.Refusals`; "unanswerable grounded" counts the
   unanswerable questions that got a grounded answer;
 - latency: p50 and p95 of the client's time to the first text and to the whole answer,
@@ -66,9 +66,10 @@ class Figures:
             "with_document": self.with_document,
             "cited": self.cited,
             "citation_accuracy": self.citation_accuracy,
-            "unanswerable": self.refusals.should,
+            "unanswerable": self.refusals.must,
             "refused": self.refusals.refused,
-            "refused_correctly": self.refusals.correct,
+            "refused_unanswerable": self.refusals.refused_must,
+            "refused_refusal_ok": self.refusals.refused_may,
             "refusal_precision": self.refusals.precision,
             "refusal_recall": self.refusals.recall,
             "unanswerable_grounded": self.unanswerable_grounded,
@@ -92,7 +93,9 @@ def figures(outcomes: Sequence[Outcome]) -> Figures:
         correct=sum(bool(o.correct) for o in answerable),
         with_document=sum(o.cited is not None for o in answerable),
         cited=sum(bool(o.cited) for o in answerable),
-        refusals=refusals((o.question.unanswerable, o.refused) for o in outcomes),
+        refusals=refusals(
+            (o.question.unanswerable, o.question.refusal_ok, o.refused) for o in outcomes
+        ),
         unanswerable_grounded=sum(
             o.question.unanswerable and o.error is None and o.grounded for o in outcomes
         ),
@@ -124,15 +127,18 @@ def failure(outcome: Outcome) -> str | None:
     q = outcome.question
     if outcome.error is not None:
         return f"error {outcome.error}"
+    says = ", ".join(repr(p) for p in outcome.present)
     if q.unanswerable:
         if outcome.grounded:
-            return "answered (grounded) although unanswerable"
+            return "answered (grounded) although unanswerable" + (f", with {says}" if says else "")
         return None
     if not outcome.grounded:
-        return "refused"
+        return None if q.refusal_ok else "refused"
     reasons = []
     if outcome.missing:
         reasons.append("missing " + ", ".join(repr(m) for m in outcome.missing))
+    if outcome.present:
+        reasons.append(f"has {says}")
     if outcome.cited is False:
         cited = ", ".join(
             c.filename + (f" p.{c.page}" if c.page else "") for c in outcome.citations
@@ -194,8 +200,9 @@ def _row(name: str, f: Figures) -> list[str]:
         str(f.questions),
         f"{_rate(f.accuracy)} ({f.correct}/{f.answerable})",
         f"{_rate(f.citation_accuracy)} ({f.cited}/{f.with_document})",
-        f"{_rate(f.refusals.precision)} ({f.refusals.correct}/{f.refusals.refused})",
-        f"{_rate(f.refusals.recall)} ({f.refusals.correct}/{f.refusals.should})",
+        f"{_rate(f.refusals.precision)} ({f.refusals.refused_must + f.refusals.refused_may}"
+        f"/{f.refusals.refused})",
+        f"{_rate(f.refusals.recall)} ({f.refusals.refused_must}/{f.refusals.must})",
         str(f.errors),
         _ms(f.first_delta_ms),
         _ms(f.done_ms),
