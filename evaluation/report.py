@@ -141,7 +141,9 @@ def failure(outcome: Outcome) -> str | None:
         reasons.append(f"has {says}")
     if outcome.cited is False:
         cited = ", ".join(
-            c.filename + (f" p.{c.page}" if c.page else "") for c in outcome.citations
+            dict.fromkeys(
+                c.filename + (f" p.{c.page}" if c.page else "") for c in outcome.citations
+            )
         )
         wanted = (q.document or "") + (f" p.{q.page}" if q.page else "")
         reasons.append(f"cites {cited or 'nothing'}, not {wanted}")

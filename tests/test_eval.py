@@ -222,7 +222,8 @@ def test_figures_and_breakdowns() -> None:
     )  # fmt: skip
     wrong = _judged(
         _q(id="2", answer_contains=("b",), document="y.DOCX", language="en"),
-        text="a [1]", grounded=True, citations=[_cited("E")], first_delta_ms=30.0, done_ms=40.0,
+        text="a [1] [2]", grounded=True, citations=[_cited("E"), _cited("E")], first_delta_ms=30.0,
+        done_ms=40.0,
     )  # fmt: skip
     refused_wrongly = _judged(_q(id="3", answer_contains=("c",)), text="nf", done_ms=5.0)
     refused_rightly = _judged(_q(id="4", unanswerable=True), text="nf", done_ms=7.0)
