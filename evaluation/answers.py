@@ -61,6 +61,7 @@ class Outcome:
     model: str | None = None
     cached: bool = False
     fallbacks: list[str] = field(default_factory=list)
+    rate_limited_s: float = 0.0  # waited before the answer, as RATE_LIMITED's retryAfter said
     correct: bool | None = None
     missing: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
@@ -92,6 +93,7 @@ class Outcome:
             "model": self.model,
             "cached": self.cached,
             "fallbacks": self.fallbacks,
+            "rate_limited_s": round(self.rate_limited_s, 2),
         }
 
 
@@ -132,12 +134,14 @@ async def ask(client: DocentClient, question: Question, top_k: int | None = None
     variables: dict[str, Any] = {"question": question.question}
     if top_k is not None:
         variables["topK"] = top_k
+    waited = 0.0
     while True:
-        outcome = Outcome(question)
+        outcome = Outcome(question, rate_limited_s=waited)
         wait = await _stream(client, {"input": variables}, outcome)
         if wait is None:
             return outcome
         await asyncio.sleep(wait + 0.05)
+        waited += wait + 0.05
 
 
 async def _stream(

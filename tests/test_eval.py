@@ -657,3 +657,29 @@ def test_a_terminated_eval_stops_the_docent_it_started(tmp_path: Path) -> None:
     assert run.returncode == 130, stderr
     assert "stopped" in stderr.decode()
     assert still == []
+
+
+@pytest.mark.e2e
+def test_eval_answers_a_server_with_tokens_and_rate_limits(tmp_path: Path) -> None:
+    """With --url and --token, over a docent whose `ask` budget is far below the set's size:
+    a RATE_LIMITED answer is asked again after its retryAfter, never counted as an error."""
+    from docent.api.auth import DevAuth
+
+    secret = "eval-test-secret-" + "z" * 32
+    env = {"DOCENT_AUTH": "dev", "DOCENT_DEV_SECRET": secret,
+           "DOCENT_RATE_LIMITS": "ask=1/2second; per_address=off"}  # fmt: skip
+    with running_server(tmp_path / "server", env) as server:
+        refused = docent_eval("answers", "--qa", DATA / "qa" / "questions.jsonl",
+                              "--url", server.url)  # fmt: skip
+        result = docent_eval("answers", "--qa", DATA / "qa" / "questions.jsonl", "--url",
+                             server.url, "--token", DevAuth(secret).mint("eve"),
+                             "--json", tmp_path / "report.json")  # fmt: skip
+        assert server.network_attempts() == []
+    assert refused.returncode == 2
+    assert "docent refused the run: a valid bearer token is required" in refused.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = _report(tmp_path / "report.json")
+    summary = report["summary"]
+    assert (summary["errors"], summary["questions"], summary["correct"]) == (0, 12, 7)
+    # 12 questions at one per 2 s: most waited
+    assert sum(q["rate_limited_s"] > 0 for q in report["questions"]) >= 6
