@@ -240,9 +240,10 @@ def eval_retrieval(
                         replace_changed=url is None, progress=progress,
                     )  # fmt: skip
                     documents = _ingested(ingested)
-                    corpus_ids = {
-                        s.document_id: names[s.name] for s in ingested.files if s.document_id
-                    }
+                    corpus_ids: dict[str, list[str]] = {}
+                    for s in ingested.files:
+                        if s.document_id is not None:
+                            corpus_ids.setdefault(s.document_id, []).append(names[s.name])
                     results = await retrieval.run(
                         client, collection, corpus_ids, chosen, progress=progress
                     )

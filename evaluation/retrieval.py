@@ -74,16 +74,28 @@ async def _search(client: DocentClient, query: str, mode: str, top_k: int) -> di
     return result
 
 
+def ranking(hits: Sequence[str], corpus_ids: Mapping[str, Sequence[str]]) -> list[str]:
+    """The collection's document ids in the order of the hits' docent document ids: a
+    document ranks at its best passage; one docent document that holds several identical
+    collection documents (docent keeps one copy of the same bytes) ranks them all there;
+    one from outside the collection keeps its place, as `docent:<id>`."""
+    ranked: dict[str, None] = {}
+    for document_id in hits:
+        for corpus_id in corpus_ids.get(document_id, (f"docent:{document_id}",)):
+            ranked.setdefault(corpus_id)
+    return list(ranked)
+
+
 async def run(
     client: DocentClient,
     beir: Beir,
-    corpus_ids: Mapping[str, str],
+    corpus_ids: Mapping[str, Sequence[str]],
     modes: Sequence[str] = MODES,
     *,
     progress: Progress | None = None,
 ) -> list[ModeResult]:
     """Every judged query of `beir` in each of `modes`. `corpus_ids` maps docent's document
-    ids to the collection's; hits on other documents rank but are never relevant."""
+    ids to the collection's (see `ranking`)."""
     results: list[ModeResult] = []
     for mode in modes:
         await _search(client, "warm up", mode, 10)  # the first search loads what it needs
@@ -95,14 +107,7 @@ async def run(
             result.latency_ms.append((time.perf_counter() - started) * 1000)
             result.server_ms.append(float(timed["tookMs"]))
             hits = (await _search(client, query, mode, DEPTH))["hits"]
-            # A document's rank is its best passage's; one from outside the collection
-            # keeps its place, under docent's id.
-            ranked = list(
-                dict.fromkeys(
-                    corpus_ids.get(h["document"]["id"], f"docent:{h['document']['id']}")
-                    for h in hits
-                )
-            )
+            ranked = ranking([h["document"]["id"] for h in hits], corpus_ids)
             relevant = beir.qrels[query_id]
             result.ndcg[query_id] = ndcg(ranked, relevant, 10)
             result.recall[query_id] = recall(ranked, relevant, DEPTH)

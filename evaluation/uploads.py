@@ -200,21 +200,26 @@ async def _wait(
     polled (one small request); their list only when it fits in a page, then every
     document once at the end, for the final states (a search index may show a state change
     a moment late: then the polling goes on)."""
-    ours = {s.document_id: s for s in stored if s.document_id is not None}
-    while True:
+    # Files with the same bytes are one document.
+    ours: dict[str, list[Stored]] = {}
+    for s in stored:
+        if s.document_id is not None:
+            ours.setdefault(s.document_id, []).append(s)
+    while ours:
         pending = await _pending(client, set(ours))
         if progress is not None and task is not None:
             progress.update(task, completed=len(stored) - min(pending, len(ours)))
         if pending == 0:
             final = {d["id"]: d for d in await list_documents(client) if d["id"] in ours}
-            for document_id, state in final.items():
-                record = ours[document_id]
-                record.status, record.chunks = state["status"], state["chunkCount"]
-                if state["error"]:
-                    record.error = f"{state['error']['code']}: {state['error']['message']}"
-            missing = set(ours) - set(final)
-            for document_id in missing:  # deleted meanwhile, by someone else
-                ours[document_id].status, ours[document_id].error = "FAILED", "deleted"
+            for document_id, records in ours.items():
+                state = final.get(document_id)
+                for record in records:
+                    if state is None:  # deleted meanwhile, by someone else
+                        record.status, record.error = "FAILED", "deleted while processing"
+                        continue
+                    record.status, record.chunks = state["status"], state["chunkCount"]
+                    if state["error"]:
+                        record.error = f"{state['error']['code']}: {state['error']['message']}"
             if not any(s.status in _PENDING for s in stored):
                 return
             pending = sum(s.status in _PENDING for s in stored)
@@ -222,7 +227,8 @@ async def _wait(
         await asyncio.sleep(min(10.0, 1.0 + pending / 500))
 
 
-async def _pending(client: DocentClient, ours: set[str | None]) -> int:
+async def _pending(client: DocentClient, ours: set[str]) -> int:
+    """How many of `ours` are QUEUED or PROCESSING (at most; exact within one page)."""
     page = (await client.execute(_LIST, {"first": 0, "after": None, "status": _PENDING}))[
         "documents"
     ]

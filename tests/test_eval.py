@@ -30,7 +30,7 @@ from docent.evaluation.metrics import (
 )
 from docent.evaluation.qa import QAFileError, Question, load_questions, resolve_documents
 from docent.evaluation.report import breakdown, failure, figures
-from docent.evaluation.retrieval import parse_modes
+from docent.evaluation.retrieval import parse_modes, ranking
 from docent.evaluation.uploads import DEFAULT_EXCLUDE, collect_files
 
 from support.fake_providers import FakeProviders
@@ -438,6 +438,20 @@ def test_a_bad_beir_folder_is_refused(tmp_path: Path, files: dict[str, str], mes
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("hits", "expected"),
+    [
+        (["d1", "d2", "d1"], ["a", "b"]),  # a document ranks at its best passage
+        (["d3", "d1"], ["c1", "c2", "a"]),  # identical documents are one docent document
+        (["x", "d2"], ["docent:x", "b"]),  # a document from elsewhere keeps its place
+        ([], []),
+    ],
+)
+def test_ranking(hits: list[str], expected: list[str]) -> None:
+    corpus_ids = {"d1": ["a"], "d2": ["b"], "d3": ["c1", "c2"]}
+    assert ranking(hits, corpus_ids) == expected
+
+
 def test_modes_and_settings_parse() -> None:
     assert parse_modes("hybrid, KEYWORD,hybrid") == ["HYBRID", "KEYWORD"]
     with pytest.raises(ValueError, match="unknown search mode 'FUZZY'"):
@@ -540,7 +554,8 @@ def test_eval_answers_starts_docent_and_measures_a_tiny_qa_set(tmp_path: Path) -
     result = docent_eval("answers", *common, "--json", tmp_path / "first.json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = _report(tmp_path / "first.json")
-    assert report["documents"]["ready"] == report["documents"]["uploaded"] == 4
+    # handbook-copy.md has handbook.md's bytes: docent keeps one document for both
+    assert (report["documents"]["ready"], report["documents"]["uploaded"]) == (5, 4)
     assert report["docent"]["settings"]["DOCENT_RATE_LIMITS"] == "off"
     summary = report["summary"]
     counts = ("questions", "answerable", "correct", "with_document", "cited", "unanswerable",
@@ -582,7 +597,7 @@ def test_eval_answers_starts_docent_and_measures_a_tiny_qa_set(tmp_path: Path) -
         assert result.returncode == 0, result.stdout + result.stderr
         assert fake.calls("gemini.generate")
     report = _report(tmp_path / "again.json")
-    assert report["documents"]["uploaded"] == 1 and report["documents"]["ready"] == 4
+    assert (report["documents"]["ready"], report["documents"]["uploaded"]) == (5, 1)
     assert report["documents"]["older_versions"] == {"count": 1, "deleted": True}
     assert report["models"] == ["gemini/gemini-2.5-flash"]
     assert report["docent"]["settings"]["GEMINI_API_KEY"] == "***"
