@@ -25,14 +25,16 @@ import httpx
 #: What the measured server runs with unless `settings` say otherwise: a measurement must
 #: not be throttled by the limits meant for strangers, and it talks to itself on loopback.
 DEFAULTS = {"DOCENT_RATE_LIMITS": "off", "DOCENT_AUTH": "none"}
-#: The first start derives the local model's int8 graph (~30 s on 2 busy cores).
+#: Generous: a first start also derives the local model's int8 graph, on a machine that
+#: may be busy.
 START_TIMEOUT_S = 300.0
 STOP_TIMEOUT_S = 30.0
 LOG_NAME = "eval-server.log"
 
 
 class ServerError(RuntimeError):
-    """The server did not start: the message says why and ends with its log's last lines."""
+    """The server did not start: the message says why (from `EmbeddedServer`, followed by
+    its log's last lines)."""
 
 
 def free_port() -> int:
