@@ -220,44 +220,37 @@ def build_pdf(source: str) -> bytes:
 
 
 def _pdf_file(streams: list[bytes], meta: dict[str, str]) -> bytes:
-    count = len(streams)
-    fonts = 3 + 2 * count
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{' '.join(f'{3 + 2 * i} 0 R' for i in range(count))}] "
-        f"/Count {count} >>".encode(),
-    ]
-    for i, stream in enumerate(streams):
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * i} 0 R "
-            f"/Resources << /Font << /F1 {fonts} 0 R /F2 {fonts + 1} 0 R >> >> >>".encode()
+    """The pages' content streams as an A4 PDF, written by pypdf (which reads it in the
+    tests as well), with the standard Helvetica fonts, which PDF readers provide."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ContentStream, DictionaryObject, NameObject
+
+    def font(name: str) -> DictionaryObject:
+        return DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject(f"/{name}"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
         )
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    for name in ("Helvetica", "Helvetica-Bold"):
-        objects.append(
-            f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} "
-            "/Encoding /WinAnsiEncoding >>".encode()
-        )
-    date = FIXED.strftime("D:%Y%m%d%H%M%S")
-    info = "".join(
-        f"/{key.title()} {_pdf_string(meta[key])} "
-        for key in ("title", "author", "subject")
-        if key in meta
+
+    fonts = DictionaryObject(
+        {NameObject("/F1"): font("Helvetica"), NameObject("/F2"): font("Helvetica-Bold")}
     )
-    objects.append(f"<< {info}/CreationDate ({date}) /ModDate ({date}) >>".encode("latin-1"))
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>\n"
-        f"startxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return bytes(out)
+    writer = PdfWriter()
+    for data in streams:
+        page = writer.add_blank_page(595, 842)
+        page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
+        content = ContentStream(None, writer)
+        content.set_data(data)
+        page.replace_contents(content)
+    date = FIXED.strftime("D:%Y%m%d%H%M%S")
+    info = {f"/{key.title()}": meta[key] for key in ("title", "author", "subject") if key in meta}
+    writer.add_metadata({**info, "/CreationDate": date, "/ModDate": date})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- DOCX
