@@ -11,7 +11,7 @@ library does; run this again only after editing a source, and commit both.
 Source markup (one block per line or paragraph; a blank line ends a paragraph):
 - a header of `key: value` lines up to the first blank line: `title`, `author`, `subject`,
   and per format `header`/`footer` (PDF running lines; `{page}` and `{pages}` are
-  replaced), `direction: rtl` (DOCX), `from`/`to`/`date`/`subject` (EML);
+  replaced), `direction: rtl` (DOCX), `from`/`to`/`cc`/`date`/`subject`/`message-id` (EML);
 - `# `, `## `, `### ` headings; `- ` bullets; `1. ` numbered items (the number is kept
   as written); `| a | b |` table rows (the first row is the header); other lines are
   paragraph text, joined with the next line until a blank line;
@@ -21,8 +21,8 @@ Source markup (one block per line or paragraph; a blank line ends a paragraph):
   numbers; `@merge A1:E1` merges cells; `@bold 3` sets a row in bold);
 - EML: the body follows the header; `=== attachment: NAME ===` starts an attachment.
 
-Everything is deterministic: fixed dates in the documents' properties and in the ZIP
-entries, so building twice gives the same bytes with the same libraries.
+Everything is deterministic (fixed dates in the documents' properties and ZIP entries, a
+fixed MIME boundary), so building twice gives the same bytes with the same libraries.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
 DOCUMENTS = HERE / "documents"
-#: Every built document carries this date (properties, ZIP entries, e-mail headers aside).
+#: The date in every built document's properties and ZIP entries (an e-mail's Date header
+#: is its source's).
 FIXED = datetime(2025, 6, 2, 9, 0, 0)
 
 
