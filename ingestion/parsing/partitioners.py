@@ -1,5 +1,7 @@
-"""unstructured's partitioners for text and Office formats, by sniffed type. Text formats
-are decoded by docent (`text.py`, any common encoding) before unstructured sees them."""
+"""The partitioners of text and Office formats, by sniffed type. Text formats are decoded
+by docent (`text.py`, any common encoding) first. Plain text and Markdown are read by
+docent itself (`plaintext.py`, `markdown.py`) into docent's elements; the others by
+unstructured, whose elements `elements.convert` maps."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion.parsing import sniffing
-from docent.ingestion.parsing.text import decode_text, unwrap_lines
+from docent.ingestion.parsing import markdown, plaintext, sniffing
+from docent.ingestion.parsing.text import decode_text
 
 # -- text formats ----------------------------------------------------------------------
 
@@ -22,15 +24,11 @@ def _read_text(path: Path) -> str:
 
 
 def _partition_text(path: Path) -> list[Any]:
-    from unstructured.partition.text import partition_text
-
-    return partition_text(text=unwrap_lines(_read_text(path)))
+    return plaintext.partition_text(_read_text(path))
 
 
 def _partition_markdown(path: Path) -> list[Any]:
-    from unstructured.partition.md import partition_md
-
-    return partition_md(text=_read_text(path))
+    return markdown.partition_markdown(_read_text(path))
 
 
 def _partition_html(path: Path) -> list[Any]:
