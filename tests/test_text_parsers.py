@@ -180,11 +180,44 @@ def test_hostile_text_is_read_in_bounded_time(
 
 # -- 1 MB of headed Markdown ------------------------------------------------------------
 
-WORDS = (
-    "cells protein expression patients increased levels response treatment mice risk "
-    "associated analysis gene human model cancer effect activity role clinical disease "
-    "infection receptor signaling tumor vitro vivo cohort significantly reduced higher"
-).split()
+WORDS = [
+    *[
+        "cells",
+        "protein",
+        "expression",
+        "patients",
+        "increased",
+        "levels",
+        "response",
+        "treatment",
+        "mice",
+        "risk",
+    ],
+    *[
+        "associated",
+        "analysis",
+        "gene",
+        "human",
+        "model",
+        "cancer",
+        "effect",
+        "activity",
+        "role",
+        "clinical",
+    ],
+    *[
+        "disease",
+        "infection",
+        "receptor",
+        "signaling",
+        "tumor",
+        "vitro",
+        "vivo",
+        "cohort",
+        "reduced",
+        "higher",
+    ],
+]
 
 
 def headed_markdown(sections: int, words: int, seed: int = 14) -> tuple[str, list[str]]:

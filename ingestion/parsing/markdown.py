@@ -63,7 +63,8 @@ def partition_markdown(text: str) -> list[Element]:
     front, body = split_front_matter(text)
     if front.strip():
         elements.append(Element(text=front.strip(), kind="text"))
-    parser, env = _parser(), {}  # env: the link reference definitions, for inline runs
+    parser = _parser()
+    env: dict[str, Any] = {}  # the link reference definitions, for inline runs
     tokens = parser.parse(body, env)
     read = partial(_inline, parser, env)
     elements.extend(e for e in _elements(tokens, read) if e.text.strip())
