@@ -22,6 +22,7 @@ from pathlib import Path
 
 from docent.ingestion.parsing import parse_file, sniffing
 from docent.ingestion.parsing.elements import convert
+from docent.ingestion.parsing.offline_nlp import configure_offline
 from docent.ingestion.parsing.partitioners import _read_text
 from docent.ingestion.parsing.text import unwrap_lines
 
@@ -87,6 +88,7 @@ async def ingest(path: Path, runs: int) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
+    configure_offline()  # unstructured's NLP backend, as the parser sets it
     with tempfile.TemporaryDirectory(prefix="docent-md-") as tmp:
         for name, cut in (("whole abstracts", None), ("abstracts cut to 600", 600)):
             text = headed_markdown(cut)
