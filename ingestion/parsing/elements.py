@@ -37,12 +37,20 @@ _RUNNING = {"Header", "Footer"}
 
 
 def convert(raw: Iterable[Any]) -> Iterable[Element]:
-    """docent's elements of unstructured's `raw` ones, in order; empty ones left out."""
-    items = [item for item in raw if getattr(item, "category", "Text") not in _DROPPED]
+    """docent's elements of unstructured's `raw` ones, in order; empty ones left out. An
+    `Element` already (from docent's own partitioners) is passed through as it is."""
+    items: list[Any] = []
+    for item in raw:
+        if isinstance(item, Element) or getattr(item, "category", "Text") not in _DROPPED:
+            items.append(item)
     running = Counter(
         _running_key(item) for item in items if getattr(item, "category", None) in _RUNNING
     )
     for item in items:
+        if isinstance(item, Element):
+            if item.text.strip():
+                yield item
+            continue
         category = getattr(item, "category", "Text")
         metadata = getattr(item, "metadata", None)
         text = str(getattr(item, "text", "") or "")

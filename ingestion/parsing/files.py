@@ -1,8 +1,8 @@
 """Parsing files into elements with unstructured, offline, under limits.
 
 The parser is chosen by the sniffed type, never by the extension: text and Office formats
-(`partitioners.py`: unstructured's, and docent's own for CSV, TSV, PPTX and XLSX), PDFs
-(`pdf.py`), images (`images.py`), e-mail (`mail.py`). Every
+(`partitioners.py`: unstructured's, and docent's own for plain text, Markdown, CSV, TSV, PPTX
+and XLSX), PDFs (`pdf.py`), images (`images.py`), e-mail (`mail.py`). Every
 failure becomes an `IngestionError` with a code a person can act on; nothing is silently
 empty. This runs in a child process (`isolation.py`), so a file that hangs or eats memory
 costs that process, never the worker.

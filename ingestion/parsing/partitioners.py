@@ -1,6 +1,8 @@
 """The parser of each text and Office format, by sniffed type: unstructured's partitioners
-(`PARTITIONERS`; text formats are decoded by docent, `text.py`, before unstructured sees
-them), and docent's own readers (`READERS`)."""
+(`PARTITIONERS`; text formats are decoded by docent, `text.py`, first), docent's own
+readers of plain text and Markdown (`plaintext.py`, `markdown.py`, returning docent's
+elements, which `elements.convert` passes through), and docent's own readers of
+structured formats (`READERS`)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion.parsing import sniffing
+from docent.ingestion.parsing import markdown, plaintext, sniffing
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
 from docent.ingestion.parsing.delimited import read_csv, read_tsv
 from docent.ingestion.parsing.sheets import read_workbook
 from docent.ingestion.parsing.slides import read_presentation
-from docent.ingestion.parsing.text import decode_text, unwrap_lines
+from docent.ingestion.parsing.text import decode_text
 from docent.ingestion.parsing.word import partition_docx
 
 # -- text formats ----------------------------------------------------------------------
@@ -28,15 +30,11 @@ def _read_text(path: Path) -> str:
 
 
 def _partition_text(path: Path) -> list[Any]:
-    from unstructured.partition.text import partition_text
-
-    return partition_text(text=unwrap_lines(_read_text(path)))
+    return plaintext.partition_text(_read_text(path))
 
 
 def _partition_markdown(path: Path) -> list[Any]:
-    from unstructured.partition.md import partition_md
-
-    return partition_md(text=_read_text(path))
+    return markdown.partition_markdown(_read_text(path))
 
 
 def _partition_html(path: Path) -> list[Any]:

@@ -139,12 +139,19 @@ def unwrap_lines(text: str) -> str:
             and (previous_width >= 0.6 * width or stripped[0].islower())
         ):
             head = previous.rstrip()
-            glue = (
-                "" if _UNSPACED_EDGE.match(head[-1]) and _UNSPACED_EDGE.match(stripped[0]) else " "
-            )
-            out[-1] = head + glue + stripped
-            previous_width += len(glue) + line_width  # white space stripped or not: a heuristic
+            joint = glue(head, stripped)
+            out[-1] = head + joint + stripped
+            previous_width += len(joint) + line_width  # white space stripped or not: a heuristic
         else:
             out.append(line)
             previous_width = line_width
     return "\n".join(out)
+
+
+def glue(head: str, tail: str) -> str:
+    """What joins two pieces of a line broken between them: nothing between two characters
+    of scripts written without spaces (Chinese, Japanese, Thai...), where a space would
+    split a word; else a space. Either piece may be empty."""
+    if head and tail and _UNSPACED_EDGE.match(head[-1]) and _UNSPACED_EDGE.match(tail[0]):
+        return ""
+    return " "
