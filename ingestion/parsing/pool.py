@@ -93,6 +93,7 @@ class ParsePool:
     recycle_after: int = 200
     recycle_rss_mb: int = 1024
     _idle: list[_Worker] = field(default_factory=list)
+    _live: set[_Worker] = field(default_factory=set)
     _busy: int = 0
     _waiters: list[asyncio.Future[None]] = field(default_factory=list)
     #: How many workers were started (tests and benchmarks read it).
@@ -126,12 +127,13 @@ class ParsePool:
         idle, self._idle = self._idle, []
         self.size = 0
         for worker in idle:
+            self._live.discard(worker)
             await _stop(worker)
 
     @property
     def pids(self) -> list[int]:
-        """The idle workers' process ids."""
-        return [w.process.pid for w in self._idle if w.process.pid is not None]
+        """The process ids of the workers alive now, idle or parsing."""
+        return [w.process.pid for w in self._live if w.process.pid is not None]
 
     async def _acquire(self) -> _Worker:
         while self._busy >= max(self.size, 1):
@@ -148,6 +150,7 @@ class ParsePool:
                 worker = self._idle.pop()
                 if worker.process.is_alive():
                     return worker
+                self._live.discard(worker)
                 await _stop(worker)
             return await asyncio.to_thread(self._start)
         except BaseException:
@@ -165,6 +168,7 @@ class ParsePool:
             self._idle.append(worker)
         self._release_slot()
         if not keep:
+            self._live.discard(worker)
             await _stop(worker)
 
     def _release_slot(self) -> None:
@@ -181,7 +185,9 @@ class ParsePool:
         process.start()
         theirs.close()
         self.started += 1
-        return _Worker(process, ours)
+        worker = _Worker(process, ours)
+        self._live.add(worker)
+        return worker
 
     async def _run(
         self,
