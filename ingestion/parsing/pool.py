@@ -230,7 +230,7 @@ class ParsePool:
             if kind == "progress" and on_progress is not None:
                 await on_progress(message[1], message[2], message[3])
             elif kind == "done":
-                return message[1]  # type: ignore[no-any-return]
+                return message[1]
             elif kind == "failed":
                 if message[1] == ErrorCode.TOO_LARGE.value:
                     worker.spent = True  # a limit breach: its heap may be in disorder
