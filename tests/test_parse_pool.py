@@ -173,3 +173,24 @@ async def test_parses_beyond_the_pool_size_wait_for_a_worker(tmp_path: Path) -> 
         assert pool.started <= 2
     finally:
         await pool.close()
+
+
+def test_a_large_result_arrives_whole_under_uvloop(tmp_path: Path) -> None:
+    """`docent serve` runs on uvloop, whose `add_reader` left the pipe non-blocking: a
+    result larger than the pipe's buffer failed halfway (BlockingIOError), and every large
+    document FAILED with CORRUPT ("exit code None")."""
+    import uvloop
+
+    path = tmp_path / "long.txt"
+    path.write_text(
+        "\n\n".join(f"Paragraph {i} says something about topic {i * 7}. " * 8 for i in range(3000))
+    )
+
+    async def main() -> int:
+        pool = ParsePool(size=1)
+        try:
+            return len(await words(pool, path))
+        finally:
+            await pool.close()
+
+    assert uvloop.run(main()) > 1_000_000

@@ -221,7 +221,7 @@ class ParsePool:
                 continue
             try:
                 # The result can be a whole document's elements: unpickled on a thread.
-                message = await asyncio.to_thread(worker.conn.recv)
+                message = await asyncio.to_thread(_receive, worker.conn)
             except (EOFError, OSError):
                 worker.spent = True
                 await asyncio.to_thread(worker.process.join, 5)
@@ -266,6 +266,13 @@ async def _readable(worker: _Worker, timeout: float) -> bool:
             loop.remove_reader(fd)
     # Readable, or the worker died (its sentinel fired): recv then says which.
     return True
+
+
+def _receive(conn: Connection) -> Any:
+    """The next message, read whole: uvloop's `add_reader` (`_readable`) leaves the pipe
+    non-blocking, and a large result then ends in BlockingIOError halfway."""
+    os.set_blocking(conn.fileno(), True)
+    return conn.recv()
 
 
 def _rss_mb(worker: _Worker) -> float:
