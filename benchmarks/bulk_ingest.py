@@ -12,6 +12,7 @@ average. Prints one line per run and the median.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import time
@@ -41,10 +42,8 @@ def tree_rss_mb(pid: int) -> float:
         return 0.0
     total = 0
     for process in processes:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += process.memory_info().rss
-        except psutil.Error:
-            pass
     return total / 2**20
 
 
