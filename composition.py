@@ -32,6 +32,7 @@ from docent.ingestion.documents import DocumentService
 from docent.ingestion.events import EventBus
 from docent.ingestion.jobs import JobQueue
 from docent.ingestion.lease import Leases
+from docent.ingestion.parsing.isolation import configure as configure_parsing
 from docent.ingestion.parsing.offline_nlp import configure_offline
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.queue import QueueConnection, open_queue
@@ -246,6 +247,12 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
             context_tokens=models.context_tokens,
             cache=answer_cache,
             embedder=embedder,
+        )
+        # One warm parse pool per process, sized from the machine (or the settings).
+        configure_parsing(
+            workers=ingestion.parse_pool_size,
+            recycle_after=ingestion.parse_recycle_after,
+            recycle_rss_mb=ingestion.parse_recycle_rss_mb,
         )
         ingestor = Ingestor(
             backend, embedder, blobs, events, ingestion, on_change=documents_changed

@@ -9,6 +9,7 @@ them (`python scripts/config_table.py --write`; a test fails when the README dif
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,6 +34,14 @@ _COMMON = SettingsConfigDict(
     extra="ignore",
     use_attribute_docstrings=True,  # a field's docstring is its description
 )
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, where the system has one;
+    a container's CPU quota is not seen)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def _split_csv(value: Any) -> Any:
@@ -113,8 +122,18 @@ class QueueSettings(BaseSettings):
     transient_tries: int = Field(default=200, ge=1)
     """A job that meets an unavailable index or provider waits and tries again, this many
     times (backoff up to 2 minutes: ~6 hours) before the document is FAILED."""
-    worker_concurrency: int = Field(default=2, ge=1)
-    """Ingestion jobs at once per worker."""
+    worker_concurrency: int | None = Field(default=None, ge=1)
+    """Ingestion jobs at once per worker; none: chosen from the machine, twice its cores
+    (2 to 16; `concurrency`): while one document is embedded (the local embedder uses
+    every core for one call at a time), others are parsed, chunked and indexed, and their
+    texts join the next embedding call."""
+
+    @property
+    def concurrency(self) -> int:
+        """`worker_concurrency`, or twice the cores this process may use, from 2 to 16."""
+        if self.worker_concurrency is not None:
+            return self.worker_concurrency
+        return min(16, max(2, 2 * usable_cores()))
 
 
 class IngestionSettings(BaseSettings):
@@ -128,12 +147,27 @@ class IngestionSettings(BaseSettings):
     embed_batch_size: int = Field(default=16, ge=1)
     """Chunks per embedding call (a provider's own batch, when larger, wins)."""
     parse_timeout_s: float = Field(default=900.0, gt=0)
-    """Each document is parsed in a child process (`ingestion/parsing/isolation.py`) under
-    this deadline, in seconds: over it the document FAILS with TIMEOUT and the worker goes
-    on."""
+    """Each document is parsed by a parse worker process (`ingestion/parsing/isolation.py`)
+    under this deadline, in seconds: over it the document FAILS with TIMEOUT, that worker
+    is replaced, and the ingestion worker goes on."""
     parse_memory_mb: int = Field(default=2048, ge=64)
-    """The parsing child's memory (address space) limit, in MB: over it the document FAILS
-    with TOO_LARGE and the worker goes on."""
+    """A parse's memory (address space) limit, in MB, beyond what its parse worker maps
+    before it: over it the document FAILS with TOO_LARGE, and that worker is replaced."""
+    parse_workers: int | None = Field(default=None, ge=1)
+    """Warm parse worker processes (`ingestion/parsing/pool.py`), reused across documents;
+    none: the cores this process may use (at least 2). Parsing is CPU work: more workers
+    than cores only take memory."""
+    parse_recycle_after: int = Field(default=200, ge=1)
+    """Documents a parse worker reads before it is replaced by a fresh one."""
+    parse_recycle_rss_mb: int = Field(default=1024, ge=64)
+    """A parse worker whose resident memory is past this, in MB, after a document is
+    replaced (a parser that keeps memory, or a fragmented heap)."""
+
+    @property
+    def parse_pool_size(self) -> int:
+        """`parse_workers`, or the cores this process may use (at least 2)."""
+        return self.parse_workers or max(2, usable_cores())
+
     max_pages: int = Field(default=2000, ge=1)
     """Pages a document may have (more: TOO_LARGE)."""
     max_chars: int = Field(default=20_000_000, ge=1000)

@@ -16,12 +16,13 @@ import enum
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, Stage, utcnow
 from docent.errors import DocentError, ErrorCode, IngestionError
+from docent.ingestion.batching import EmbeddingBatcher
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.chunking import Element, chunk_elements
 from docent.ingestion.events import DocumentEvent, DocumentsChanged, EventBus
@@ -59,6 +60,19 @@ class Ingestor:
     settings: IngestionSettings
     #: Told when a document's chunks change (READY or FAILED), so cached answers go.
     on_change: DocumentsChanged | None = None
+    #: The embedder's calls, shared by the concurrent jobs (`batching.py`).
+    batcher: EmbeddingBatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "batcher", EmbeddingBatcher(self.embedder, max_texts=self._embed_batch)
+        )
+
+    @property
+    def _embed_batch(self) -> int:
+        """Texts per embedding call: a provider embedder takes enough at once to fill all
+        its request slots."""
+        return max(self.settings.embed_batch_size, getattr(self.embedder, "document_batch", 0))
 
     async def process(
         self, owner: str, document_id: str, version: int, pending: DocumentRecord | None = None
@@ -158,12 +172,12 @@ class Ingestor:
             )
 
         vectors: list[np.ndarray] = []
-        # A provider embedder takes enough texts at once to fill all its request slots.
-        batch = max(self.settings.embed_batch_size, getattr(self.embedder, "document_batch", 0))
+        batch = self._embed_batch
         await self._publish(record, Stage.EMBEDDING, current=0, total=len(chunks))
         for start in range(0, len(texts), batch):
             await self._still_held(record)
-            vectors.extend(await self.embedder.embed_documents(texts[start : start + batch]))
+            # Joined with the texts of the other jobs waiting for the embedder.
+            vectors.extend(await self.batcher.embed_documents(texts[start : start + batch]))
             done = min(start + batch, len(texts))
             await self._publish(record, Stage.EMBEDDING, current=done, total=len(chunks))
 

@@ -114,3 +114,18 @@ def test_the_configuration_table_refuses_a_setting_without_a_description() -> No
     config_table = load_script("config_table")
     with pytest.raises(ValueError, match="DOCENT_BARE has no description"):
         config_table.rows([Undocumented])
+
+
+def test_worker_concurrency_is_chosen_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docent.settings import IngestionSettings, QueueSettings
+
+    monkeypatch.delenv("DOCENT_WORKER_CONCURRENCY", raising=False)
+    monkeypatch.delenv("DOCENT_PARSE_WORKERS", raising=False)
+    for cores, jobs, parsers in [(1, 2, 2), (2, 4, 2), (4, 8, 4), (64, 16, 64)]:
+        monkeypatch.setattr("docent.settings.usable_cores", lambda cores=cores: cores)
+        assert QueueSettings().concurrency == jobs
+        assert IngestionSettings().parse_pool_size == parsers
+    monkeypatch.setenv("DOCENT_WORKER_CONCURRENCY", "3")
+    monkeypatch.setenv("DOCENT_PARSE_WORKERS", "1")
+    assert QueueSettings().concurrency == 3
+    assert IngestionSettings().parse_pool_size == 1

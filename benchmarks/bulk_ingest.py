@@ -1,0 +1,111 @@
+"""Bulk ingestion through the GraphQL API: SciFact abstracts uploaded to a fresh `docent
+serve` (embedded backend, the default local embedder, all-MiniLM-L6-v2), timed from the
+first upload to the last document READY; documents per second, and the peak resident
+memory of the server with its children (parse workers, Redis).
+
+    python benchmarks/bulk_ingest.py [--count N] [--runs 3] [--env NAME=VALUE ...]
+
+Each abstract is a plain-text document ("title", blank line, abstract): two chunks on
+average. Prints one line per run and the median.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from common import arguments, machine, median, running_server, upload
+from corpus import load_scifact
+
+COUNT = """query($status: [DocumentStatus!]) {
+  documents(first: 0, filter: {status: $status}) { totalCount } }"""
+
+
+async def count(client: httpx.AsyncClient, url: str, status: list[str] | None) -> int:
+    body = (await client.post(url, json={"query": COUNT, "variables": {"status": status}})).json()
+    return int(body["data"]["documents"]["totalCount"])
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of the process and its children, in MB."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
+    return total / 2**20
+
+
+async def run_once(
+    documents: list[tuple[str, str, str]], env: dict[str, str]
+) -> tuple[float, int, float]:
+    """Seconds to all READY, documents FAILED, peak MB."""
+    with tempfile.TemporaryDirectory() as directory, running_server(Path(directory), env) as server:
+        pid = server._process.pid  # type: ignore[union-attr]
+        peak = 0.0
+        limit = asyncio.Semaphore(8)
+
+        async def one(doc_id: str, title: str, text: str) -> None:
+            async with limit:
+                response = await upload(
+                    server.url,
+                    f"{doc_id}.txt",
+                    f"{title}\n\n{text}\n".encode(),
+                    title=title or doc_id,
+                )
+                assert not response.json()["data"]["uploadDocument"]["userErrors"], doc_id
+
+        started = time.perf_counter()
+        uploads = asyncio.gather(*(one(*d) for d in documents))
+        async with httpx.AsyncClient(timeout=60) as client:
+            while True:
+                peak = max(peak, tree_rss_mb(pid))
+                if uploads.done():
+                    uploads.result()
+                    if await count(client, server.url, ["QUEUED", "PROCESSING"]) == 0:
+                        break
+                await asyncio.sleep(0.5)
+            took = time.perf_counter() - started
+            failed = await count(client, server.url, ["FAILED"])
+    return took, failed, peak
+
+
+async def main() -> None:
+    parser = arguments(__doc__ or "")
+    parser.add_argument("--count", type=int, default=0, help="abstracts (default: all 5,183)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server")
+    args = parser.parse_args()
+    env = dict(item.split("=", 1) for item in args.env)
+    corpus = load_scifact().corpus
+    documents = [(i, t, x) for i, (t, x) in corpus.items()]
+    if args.count:
+        documents = documents[: args.count]
+    print(machine(), f"load {os.getloadavg()[0]:.1f}")
+    times = []
+    for run in range(args.runs):
+        took, failed, peak = await run_once(documents, env)
+        times.append(took)
+        print(
+            f"run {run + 1}: {len(documents)} documents in {took:.1f} s "
+            f"({len(documents) / took:.1f} docs/s, {failed} failed), peak RSS {peak:.0f} MB, "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    best = median(times)
+    print(f"median: {best:.1f} s, {len(documents) / best:.1f} docs/s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
