@@ -71,11 +71,11 @@ class SearchSettings(BaseSettings):
     candidates: int = Field(default=100, ge=1, le=1000)
     rrf_k: int = Field(default=20, ge=1)
     keyword_weight: float = Field(default=0.6, ge=0.0, le=1.0)
-    # Below this cosine similarity between question and passage, a passage is not
-    # evidence: `ask` answers "not found" instead of calling a generator. At 0.35, 99.6%
-    # of SciFact train questions are answered and none of 20 off-topic questions are
-    # (benchmarks/tune.py --relevance).
-    min_relevance: float = Field(default=0.35, ge=-1.0, le=1.0)
+    # The cosine similarity between question and passage from which the passage alone is
+    # evidence for an answer (answering/grounding.py). Unset: the floor measured for the
+    # embedder in use (its `similarity_floor`; none for Cohere's and Gemini's embeddings).
+    # Set: this value for any embedder, an explicit override.
+    min_relevance: float | None = Field(default=None, ge=-1.0, le=1.0)
 
 
 class QueueSettings(BaseSettings):

@@ -109,6 +109,9 @@ class LocalEmbedder:
     """Sentence embeddings on the CPU. Thread-safe; inference runs off the event loop."""
 
     dimension = DIMENSION
+    #: The cosine (question, passage) from which a passage alone grounds an answer
+    #: (answering/grounding.py). FLOOR_PLACEHOLDER
+    similarity_floor = 0.35
 
     def __init__(
         self,
