@@ -140,7 +140,11 @@ class Retriever:
             hits = add_highlights(hits, request.query)
         took_ms = (time.perf_counter() - started) * 1000
         return SearchOutcome(
-            hits=hits, took_ms=took_ms, best_similarity=best, fallbacks=fallbacks, rerank_floor=floor
+            hits=hits,
+            took_ms=took_ms,
+            best_similarity=best,
+            fallbacks=fallbacks,
+            rerank_floor=floor,
         )
 
     async def _rerank(
