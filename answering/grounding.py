@@ -128,7 +128,8 @@ class Clues:
 
     def keyword_evidence(self, text: str) -> bool:
         """Whether `text` holds enough of the question's terms to be about it."""
-        found = set(analysis.analyze(text)) & self.weights.keys()
+        # NFKC: a PDF's ligatures ("ﬃ") and full-width forms read as the letters they are.
+        found = set(analysis.analyze(unicodedata.normalize("NFKC", text))) & self.weights.keys()
         if len(found) < 2:
             return False
         total = sum(self.weights.values())
@@ -136,7 +137,7 @@ class Clues:
 
     def code_in(self, text: str) -> bool:
         """Whether one of the question's codes is in `text`, exactly, as a whole word."""
-        folded = text.casefold()
+        folded = unicodedata.normalize("NFKC", text).casefold()
         return any(_has_word(folded, code) for code in self.codes)
 
 
