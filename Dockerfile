@@ -23,6 +23,7 @@ COPY ingestion/ ingestion/
 COPY search/ search/
 COPY answering/ answering/
 COPY providers/ providers/
+COPY evaluation/ evaluation/
 COPY --from=graphiql /build/graphiql api/static/graphiql
 RUN pip install --no-cache-dir . \
     && mkdir -p /data && chown docent /data

@@ -1,42 +1,39 @@
-"""SciFact (BEIR layout) loading, and documents made from it for benchmarks."""
+"""SciFact (BEIR layout) loading, and documents made from it for benchmarks. The BEIR reader
+is the product's (`docent eval`, evaluation/beir.py), loaded by path: the engine
+comparison's scripts (benchmarks/engines/) run in virtual environments without docent."""
 
 from __future__ import annotations
 
-import json
+import importlib.util
 import os
-from collections import defaultdict
-from dataclasses import dataclass
+import sys
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
 SCIFACT = Path(os.environ.get("DOCENT_SHARED", REPO.parent / "shared")) / "datasets" / "scifact"
 
 
-@dataclass(frozen=True)
-class Beir:
-    corpus: dict[str, tuple[str, str]]  # id -> (title, text)
-    queries: dict[str, str]
-    qrels: dict[str, dict[str, int]]
+def evaluation_module(name: str) -> ModuleType:
+    """evaluation/NAME.py (standard library only), imported once by its path."""
+    module_name = f"docent_evaluation_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            module_name, REPO / "evaluation" / f"{name}.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
+
+
+_beir = evaluation_module("beir")
+Beir = _beir.Beir
 
 
 def load_scifact(split: str = "test", root: Path = SCIFACT) -> Beir:
-    corpus = {}
-    with (root / "corpus.jsonl").open() as f:
-        for line in f:
-            doc = json.loads(line)
-            corpus[doc["_id"]] = (doc.get("title", ""), doc.get("text", ""))
-    queries = {}
-    with (root / "queries.jsonl").open() as f:
-        for line in f:
-            q = json.loads(line)
-            queries[q["_id"]] = q["text"]
-    qrels: dict[str, dict[str, int]] = defaultdict(dict)
-    with (root / "qrels" / f"{split}.tsv").open() as f:
-        next(f)
-        for line in f:
-            qid, did, score = line.split()
-            qrels[qid][did] = int(score)
-    return Beir(corpus, {q: queries[q] for q in qrels}, dict(qrels))
+    return _beir.load_beir(root, split)
 
 
 def long_text_document(target_chunks: int = 1000, *, chunk_chars: int = 1000, seed: int = 0) -> str:

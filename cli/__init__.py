@@ -1,4 +1,4 @@
-"""The `docent` command: serve, worker, ingest, ask, reindex, token, print-schema. Each
+"""The `docent` command: serve, worker, ingest, ask, eval, reindex, token, print-schema. Each
 group of commands has its module; this one names them and runs the app."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import os
 import typer
 
 from docent.cli import admin, ask, ingest, serve
+from docent.cli.eval import app as eval_app
 
 app = typer.Typer(
     help="docent: ask questions of your documents; answers cite the page and passage.",
@@ -18,6 +19,7 @@ app.command()(serve.serve)
 app.command("worker")(serve.run_worker)
 app.command()(ingest.ingest)
 app.command()(ask.ask)
+app.add_typer(eval_app, name="eval")
 app.command()(admin.reindex)
 app.command()(admin.token)
 app.command("print-schema")(admin.print_schema)

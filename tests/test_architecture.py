@@ -3,7 +3,8 @@ product module (the README's architecture section draws the same picture):
 
     api ─┐                      composition (builds everything; nothing imports it
     cli ─┼─> answering ─> search ─> providers ─> roles, domain, errors, settings, ...
-         └─> ingestion ───┘
+     │   └─> ingestion ───┘
+     └─> evaluation ─> client (`docent eval` measures docent through its public API only)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ FORBIDDEN = {
     "ingestion": {"api", "cli", "answering", "composition"},
     "answering": {"api", "cli", "ingestion", "composition"},
     "api": {"cli"},
+    "evaluation": {"api", "cli", "answering", "search", "ingestion", "providers", "composition"},
 }
 #: Top-level modules everyone may import: the foundation.
 FOUNDATION = {

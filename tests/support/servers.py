@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import websockets
 
+from docent.evaluation.server import ServerError, wait_until_ready
+
 from support.scripts import free_port
 
 NETGUARD = Path(__file__).parent / "netguard"
@@ -54,18 +56,11 @@ class DocentServer:
             [sys.executable, "-m", "docent.cli", "serve", "--port", str(self.port), "--log-level", "info"],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"docent exited with {self._process.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"docent did not become ready in {timeout}s:\n{self.log()}")
+        try:
+            wait_until_ready(self._process, self.base, timeout)
+        except ServerError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}:\n{self.log()}") from None
 
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
