@@ -26,6 +26,8 @@ class Embedder(Protocol):
     #: Recorded in the index: vectors of different models never mix.
     model: str
     dimension: int
+    # An embedder may also declare `similarity_floor` (see `similarity_floor()` below): it
+    # is not a member here, so that an embedder without a measured figure still fits.
 
     async def embed_documents(self, texts: list[str]) -> np.ndarray:
         """One L2-normalised float32 row per text: shape (len(texts), dimension)."""
@@ -40,6 +42,10 @@ class Embedder(Protocol):
 
 class Reranker(Protocol):
     name: str
+    #: The score from which a passage is relevant to the query, on this reranker's own
+    #: calibrated scale, or None when its scores are not calibrated (a cosine, say). The
+    #: not-found gate trusts a reranker's judgement only with it (answering/grounding.py).
+    relevance_floor: float | None
 
     async def rerank(self, query: str, texts: list[str]) -> list[float]:
         """A relevance score per text (higher is better), in the order given."""
@@ -90,6 +96,15 @@ class Generator(Protocol):
         """Text deltas of the answer, citing `prompt.sources` as [n], then one
         `GenerationDone`."""
         ...
+
+
+def similarity_floor(embedder: Embedder) -> float | None:
+    """The cosine similarity (question, passage) from which a passage is evidence for an
+    answer, as measured for `embedder`'s model (its `similarity_floor` attribute); None
+    when nobody measured it. Read with getattr: an embedder may not declare one (test
+    doubles, a new model), and then similarity alone never grounds an answer."""
+    floor = getattr(embedder, "similarity_floor", None)
+    return float(floor) if floor is not None else None
 
 
 def check_vectors(vectors: np.ndarray, dimension: int) -> np.ndarray:

@@ -96,11 +96,11 @@ class SearchSettings(BaseSettings):
     keyword_weight: float = Field(default=0.6, ge=0.0, le=1.0)
     """Hybrid search: the keyword ranking's share of the fusion (the semantic ranking gets
     the rest)."""
-    # At 0.35, 99.6% of SciFact train questions are answered and none of 20 off-topic
-    # questions are (benchmarks/tune.py --relevance).
-    min_relevance: float = Field(default=0.35, ge=-1.0, le=1.0)
-    """Below this question–passage cosine similarity a passage is not evidence: `ask`
-    answers "not found" without calling a generator."""
+    min_relevance: float | None = Field(default=None, ge=-1.0, le=1.0)
+    """The question-passage cosine similarity from which a passage alone is evidence for an
+    answer (`answering/grounding.py`). Unset: the floor measured for the embedder in use (its
+    `similarity_floor`; none for Cohere's and Gemini's embeddings, whose answers then need a
+    calibrated reranker or keyword evidence). Set: this value for any embedder."""
 
 
 class QueueSettings(BaseSettings):

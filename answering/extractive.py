@@ -1,9 +1,12 @@
 """The local generator: an extractive answer, honest about being one.
 
-It writes no words of its own. It quotes the sentences of the retrieved passages that
-best answer the question (cosine similarity with the local embedder plus overlap with the
-question's terms), each followed by the number of its source, and streams them word by
-word as a language model would.
+It writes no words of its own. It quotes the unit of the retrieved passages that best
+answers the question (a sentence, a list item, or a table row with its header: see
+passages.py), scored by cosine similarity with the local embedder plus overlap with the
+question's terms (those of the unit's heading counting half), less a penalty for a source
+that does not name what the question names; then, from the same source only, the units
+that score nearly as well, or the rest of the list of a list item. Each is followed by the
+number of its source, and they stream word by word as a language model would.
 """
 
 from __future__ import annotations
@@ -15,20 +18,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from docent.answering import grounding, passages
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
 
 MODEL = "docent-extractive (quotes the best sentences of your documents; no language model)"
-_SENTENCE = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9À-ÖØ-Þ])|\n{2,}|\n(?=[-*•\d])")
-_MAX_SENTENCES = 4
+_MAX_SENTENCES = 3
 _MAX_CHARS = 900
 _MAX_PER_SOURCE = 40
 _LEXICAL_WEIGHT = 0.3
+#: The terms of the heading a unit comes under count this much of the unit's own.
+_HEADING_WEIGHT = 0.5
 _FRAGMENT_PENALTY = 0.15
-#: Sentences scoring this far below the best one are not worth quoting.
-_RELATIVE_FLOOR = 0.2
+#: A source that names fewer of the question's names and codes than the best one loses
+#: this much per share missing: the Tigon brochure does not answer for the Panther.
+_ENTITY_PENALTY = 0.4
+#: Beside the best unit, only units of the same source scoring this close to it are quoted:
+#: the sick-leave rule does not follow the annual-leave answer.
+_RELATIVE_FLOOR = 0.08
 #: Two sentences this similar say the same thing: quote one.
 _REDUNDANT = 0.9
+#: A list answer quotes at most this many items of the list the best one belongs to.
+_MAX_ITEMS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +47,21 @@ class _Candidate:
     text: str
     source: int
     position: int
+    kind: str
+    heading: str
 
 
 def split_sentences(text: str) -> list[str]:
-    parts = (" ".join(p.split()) for p in _SENTENCE.split(text))
-    return [p for p in parts if len(p.split()) >= 3]
+    """The quotable units of `text` (passages.units): sentences, list items and table
+    rows, without headings and without sentences of fewer than 3 words (4 characters in
+    CJK): "Go now." answers nothing."""
+    return [u.text for u in passages.units(text) if _long_enough(u.text)]
+
+
+def _long_enough(text: str) -> bool:
+    if grounding.script(text) == "CJK":
+        return len(text) >= 4
+    return len(text.split()) >= 3
 
 
 def lexical_overlap(question_terms: set[str], sentence: str) -> float:
@@ -67,12 +88,16 @@ class ExtractiveGenerator:
         yield GenerationDone(model=self.model)
 
     async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
-        """The sentences to quote, best first, with their source numbers."""
+        """The units to quote, best first, with their source numbers: the best one, then
+        units of the same source that score nearly as well (or, for a list item, the rest
+        of its list)."""
         candidates = [
-            _Candidate(sentence, source.index, position)
+            _Candidate(unit.text, source.index, position, unit.kind, unit.heading)
             for source in sources
-            for position, sentence in enumerate(
-                split_sentences(source.hit.chunk.text)[:_MAX_PER_SOURCE]
+            for position, unit in enumerate(
+                [u for u in passages.units(source.hit.chunk.text) if _long_enough(u.text)][
+                    :_MAX_PER_SOURCE
+                ]
             )
         ]
         if not candidates:
@@ -81,23 +106,76 @@ class ExtractiveGenerator:
         query = await self._embedder.embed_query(question)
         vectors = await self._embedder.embed_documents(texts)
         terms = set(analysis.query_terms(question))
+        lexical = np.array(
+            [
+                max(
+                    lexical_overlap(terms, c.text),
+                    _HEADING_WEIGHT * lexical_overlap(terms, c.heading)
+                    + lexical_overlap(terms, c.text),
+                )
+                for c in candidates
+            ]
+        )
+        focus = _entity_focus(question, sources)
         scores = (
             vectors @ query
-            + _LEXICAL_WEIGHT * np.array([lexical_overlap(terms, t) for t in texts])
+            + _LEXICAL_WEIGHT * np.minimum(lexical, 1.0)
             # a sentence that starts in lower case is a fragment cut by a chunk boundary
             - _FRAGMENT_PENALTY * np.array([t[:1].islower() for t in texts], dtype=np.float32)
+            - _ENTITY_PENALTY * np.array([focus.get(c.source, 0.0) for c in candidates])
         )
-        order = np.argsort(-scores)
-        best = float(scores[order[0]])
-        picked: list[int] = []
-        length = 0
-        for i in order:
+        order = [int(i) for i in np.argsort(-scores, kind="stable")]
+        first = order[0]
+        best = float(scores[first])
+        picked = [first]
+        length = len(candidates[first].text)
+        if candidates[first].kind == "item":
+            rest = [i for i in _list_of(candidates, first) if i != first][: _MAX_ITEMS - 1]
+            picked += [i for i in rest if length + len(candidates[i].text) <= _MAX_CHARS]
+            return [(candidates[i].text, candidates[i].source) for i in picked]
+        for i in order[1:]:
             if len(picked) >= _MAX_SENTENCES or scores[i] < best - _RELATIVE_FLOOR:
                 break
+            if candidates[i].source != candidates[first].source:
+                continue
             if any(float(vectors[i] @ vectors[j]) > _REDUNDANT for j in picked):
                 continue
-            if picked and length + len(candidates[i].text) > _MAX_CHARS:
+            if length + len(candidates[i].text) > _MAX_CHARS:
                 continue
-            picked.append(int(i))
+            picked.append(i)
             length += len(candidates[i].text)
         return [(candidates[i].text, candidates[i].source) for i in picked]
+
+
+def _list_of(candidates: list[_Candidate], index: int) -> list[int]:
+    """The items of the list that candidate `index` belongs to (consecutive items of one
+    source), in order."""
+    source = candidates[index].source
+    run = [index]
+    i = index - 1
+    while i >= 0 and candidates[i].source == source and candidates[i].kind == "item":
+        run.insert(0, i)
+        i -= 1
+    i = index + 1
+    while i < len(candidates) and candidates[i].source == source and candidates[i].kind == "item":
+        run.append(i)
+        i += 1
+    return run
+
+
+def _entity_focus(question: str, sources: Sequence[Source]) -> dict[int, float]:
+    """Per source number, the share of the question's names and codes it lacks compared
+    with the source that has most of them (0 for that one, and for all when the question
+    names nothing). A source is its document title, section and text."""
+    names = [n.casefold() for n in grounding.names_and_codes(question)]
+    if not names:
+        return {}
+    shares = {}
+    for source in sources:
+        chunk = source.hit.chunk
+        context = " ".join((source.hit.document_title, chunk.section or "", chunk.text)).casefold()
+        shares[source.index] = sum(
+            re.search(rf"(?<!\w){re.escape(n)}(?!\w)", context) is not None for n in names
+        ) / len(names)
+    top = max(shares.values())
+    return {index: top - share for index, share in shares.items()}

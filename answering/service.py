@@ -1,4 +1,5 @@
-"""Ask: retrieve, decide whether there is evidence, generate from numbered sources, cite."""
+"""Ask: retrieve, decide whether there is evidence (answering/grounding.py), generate from
+numbered sources, cite."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from docent.answering.answers import (
 )
 from docent.answering.cache import AnswerCache
 from docent.answering.citations import parse_citations
+from docent.answering.grounding import find_evidence
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.domain import Access
 from docent.errors import DocentError, ProviderFailure, RateLimited
-from docent.roles import Embedder, GenerationDone, Generator, Source, Usage
+from docent.roles import Embedder, GenerationDone, Generator, Source, Usage, similarity_floor
 from docent.search.retrieval import (
     Retriever,
     SearchMode,
@@ -64,6 +66,14 @@ class AnswerService:
         self._context_chars = context_tokens * CHARS_PER_TOKEN
         self._cache = cache if embedder is not None else None
         self._embedder = embedder
+        # DOCENT_MIN_RELEVANCE overrides the floor measured for the embedder.
+        self._similarity_floor = (
+            settings.min_relevance
+            if settings.min_relevance is not None
+            else similarity_floor(embedder)
+            if embedder is not None
+            else None
+        )
 
     async def ask(self, owner: str | Access, request: AskRequest) -> Answer:
         """The whole answer at once (the `ask` query). Raises `DocentError`."""
@@ -122,12 +132,14 @@ class AnswerService:
         )
         retrieval_ms = (time.perf_counter() - started) * 1000
         timing = _Timing(started, retrieval_ms)
-        relevant = (
-            outcome.best_similarity is not None
-            and outcome.best_similarity >= self._settings.min_relevance
+        evidence = find_evidence(
+            question,
+            outcome.hits,
+            similarity_floor=self._similarity_floor,
+            rerank_floor=outcome.rerank_floor,
         )
         answer: Answer
-        if not relevant or not outcome.hits:
+        if not evidence.found:
             # No evidence: no model is asked.
             yield AnswerSources(citations=[])
             answer = _finish(NOT_FOUND, [], None, timing, fallbacks=outcome.fallbacks)

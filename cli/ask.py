@@ -17,7 +17,7 @@ _ANSWER = """subscription Answer($input: AskInput!) { answer(input: $input) {
   __typename
   ... on AnswerDelta { text }
   ... on AnswerError { code message }
-  ... on AnswerDone { answer { grounded model cached fallbacks { provider code message }
+  ... on AnswerDone { answer { text grounded model cached fallbacks { provider code message }
       citations { index chunk { page section text } document { title filename } } } } } }"""
 
 
@@ -32,15 +32,21 @@ def ask(
     async def main() -> int:
         async with DocentClient(url, token=token) as client:
             variables = {"input": {"question": question, "topK": top_k}}
+            # A "not found" answer (and the sources-only answer without a generator) comes
+            # with no delta: its text is only in AnswerDone.
+            streamed = False
             async for data in client.subscribe(_ANSWER, variables):
                 event = data["answer"]
                 kind = event["__typename"]
                 if kind == "AnswerDelta":
                     console.print(plain(event["text"]), end="", soft_wrap=True)
+                    streamed = streamed or bool(event["text"])
                 elif kind == "AnswerError":
                     err.print(plain("\n", (event["code"], "red"), ": ", event["message"]))
                     return 1
                 elif kind == "AnswerDone":
+                    if not streamed:  # "not found" comes whole, with no delta
+                        console.print(plain(event["answer"]["text"]), end="", soft_wrap=True)
                     _print_done(event["answer"])
         return 0
 

@@ -103,6 +103,11 @@ class CohereEmbedder(ProviderEmbedder):
 
 class CohereReranker:
     name = "cohere"
+    #: Cohere's relevance scores are calibrated to [0, 1] (its rerank documentation); below
+    #: 0.1 a passage is taken as not about the query. Not measured with `docent eval` (it
+    #: ran without access to Cohere): a low bar on purpose, so that a passage Cohere ranks
+    #: relevant is never refused; raise it after measuring your documents.
+    relevance_floor = 0.1
 
     def __init__(self, sdk: cohere.AsyncClientV2, model: str, providers: ProviderRegistry) -> None:
         self._sdk = sdk

@@ -25,6 +25,11 @@ EmbedBatch = Callable[[Sequence[str], bool], Awaitable[list[list[float]]]]
 class ProviderEmbedder:
     """An `Embedder` over a provider's batch call."""
 
+    #: No cosine floor measured for Cohere's or Gemini's embeddings (`docent eval` ran
+    #: without access to them): their similarity alone never grounds an answer; a calibrated
+    #: reranker or keyword evidence does, or DOCENT_MIN_RELEVANCE when you set it.
+    similarity_floor: float | None = None
+
     def __init__(
         self,
         *,
@@ -91,6 +96,7 @@ class CachedEmbedder:
         self._ttl_s = ttl_s
         self.model = inner.model
         self.dimension = inner.dimension
+        self.similarity_floor = getattr(inner, "similarity_floor", None)
         self.document_batch = getattr(inner, "document_batch", None)
         self.hits = 0
         self.misses = 0

@@ -109,6 +109,11 @@ class LocalEmbedder:
     """Sentence embeddings on the CPU. Thread-safe; inference runs off the event loop."""
 
     dimension = DIMENSION
+    #: The cosine (question, passage) from which a passage alone grounds an answer
+    #: (answering/grounding.py), for this model only: measured on the SciFact train split
+    #: (benchmarks/tune.py --relevance: 99.6% of questions answered, none of 20 off-topic
+    #: ones). Not yet re-measured on the dev set with `docent eval`.
+    similarity_floor = 0.35
 
     def __init__(
         self,

@@ -11,6 +11,8 @@ from docent.roles import Embedder
 
 class EmbeddingReranker:
     name = "local"
+    #: Its scores are cosines, not calibrated relevance: the gate does not rely on them.
+    relevance_floor = None
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder

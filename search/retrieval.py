@@ -68,6 +68,9 @@ class SearchOutcome:
     best_similarity: float | None
     #: Rerankers skipped (down, out of quota...) on the way to these hits, and why.
     fallbacks: tuple[ProviderFailure, ...] = ()
+    #: The `relevance_floor` of the reranker that scored the hits: None when they were not
+    #: reranked or its scores are not calibrated.
+    rerank_floor: float | None = None
 
 
 class Retriever:
@@ -127,29 +130,39 @@ class Retriever:
             keyword_weight=self._settings.keyword_weight,
         )
         fallbacks: tuple[ProviderFailure, ...] = ()
+        floor: float | None = None
         if request.rerank and self._reranker is not None and hits:
-            hits, fallbacks = await self._rerank(
+            hits, fallbacks, floor = await self._rerank(
                 request.query, hits[: max(self._rerank_candidates, request.top_k)]
             )
         hits = hits[: request.top_k]
         if want_keyword:
             hits = add_highlights(hits, request.query)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchOutcome(hits=hits, took_ms=took_ms, best_similarity=best, fallbacks=fallbacks)
+        return SearchOutcome(
+            hits=hits,
+            took_ms=took_ms,
+            best_similarity=best,
+            fallbacks=fallbacks,
+            rerank_floor=floor,
+        )
 
     async def _rerank(
         self, query: str, hits: list[Hit]
-    ) -> tuple[list[Hit], tuple[ProviderFailure, ...]]:
-        """The candidates in the reranker's order, with its scores; the fused order when
-        every reranker failed and the chain ends in `none`."""
+    ) -> tuple[list[Hit], tuple[ProviderFailure, ...], float | None]:
+        """The candidates in the reranker's order, with its scores, and the relevance floor
+        of the reranker that scored them; the fused order when every reranker failed and
+        the chain ends in `none`."""
         assert self._reranker is not None
         reranked = await self._reranker.rerank(query, [h.chunk.text for h in hits])
         if reranked.scores is None:
-            return hits, reranked.fallbacks
+            return hits, reranked.fallbacks, None
         rescored = [
             replace(h, rerank_score=s, score=s) for h, s in zip(hits, reranked.scores, strict=True)
         ]
-        return sorted(rescored, key=lambda h: -h.score), reranked.fallbacks
+        by = next((m for m in self._reranker.members if m.name == reranked.by), None)
+        floor = getattr(by, "relevance_floor", None)
+        return sorted(rescored, key=lambda h: -h.score), reranked.fallbacks, floor
 
 
 def fuse(

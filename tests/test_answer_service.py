@@ -49,18 +49,20 @@ from docent.settings import SearchSettings
 
 QUESTION = "How long do refunds take?"
 TEXTS = ("Refunds take ten days.", "Keep the receipt.", "Shipping is free for members.")
+#: Passages holding none of QUESTION's terms: only their similarity can ground an answer.
+OFF_TOPIC = ("Parking is free on Sundays.", "The canteen opens at noon.")
 RERANKER_DOWN = ProviderFailure("cohere", "PROVIDER_UNAVAILABLE", "cohere is down")
 GEMINI_DOWN = ProviderFailure("gemini", "PROVIDER_UNAVAILABLE", "gemini is down")
 
 
-def hit(n: int, text: str) -> Hit:
+def hit(n: int, text: str, similarity: float | None = 0.8) -> Hit:
     chunk = Chunk(id=f"c{n}", document_id=f"d{n}", ordinal=0, text=text, page=n)
-    return Hit(chunk=chunk, document_title=f"Doc {n}", score=1 / n)
+    return Hit(chunk=chunk, document_title=f"Doc {n}", score=1 / n, semantic_score=similarity)
 
 
-def numbered(texts: Sequence[str] = TEXTS) -> list[Source]:
+def numbered(texts: Sequence[str] = TEXTS, similarity: float | None = 0.8) -> list[Source]:
     """The sources the service makes of hits for `texts`: numbered from 1 in rank order."""
-    return [Source(index=n, hit=hit(n, t)) for n, t in enumerate(texts, start=1)]
+    return [Source(index=n, hit=hit(n, t, similarity)) for n, t in enumerate(texts, start=1)]
 
 
 def outcome(
@@ -68,7 +70,8 @@ def outcome(
     best: float | None = 0.8,
     fallbacks: tuple[ProviderFailure, ...] = (),
 ) -> SearchOutcome:
-    hits = [hit(n, t) for n, t in enumerate(texts, start=1)]
+    """Hits for `texts`, each with cosine similarity `best` to the question."""
+    hits = [hit(n, t, best) for n, t in enumerate(texts, start=1)]
     return SearchOutcome(hits=hits, took_ms=1.0, best_similarity=best, fallbacks=fallbacks)
 
 
@@ -248,12 +251,14 @@ async def test_the_search_asked_for(reader: str | Access, access: Access, rerank
 @pytest.mark.parametrize(
     ("best", "texts", "min_relevance", "answered"),
     [
-        pytest.param(None, TEXTS, 0.35, False, id="no-similarity"),
-        pytest.param(0.34, TEXTS, 0.35, False, id="below"),
-        pytest.param(0.35, TEXTS, 0.35, True, id="at-the-threshold"),
-        pytest.param(0.9, TEXTS, 0.35, True, id="above"),
+        pytest.param(None, OFF_TOPIC, 0.35, False, id="no-similarity"),
+        pytest.param(0.34, OFF_TOPIC, 0.35, False, id="below"),
+        pytest.param(0.35, OFF_TOPIC, 0.35, True, id="at-the-threshold"),
+        pytest.param(0.9, OFF_TOPIC, 0.35, True, id="above"),
         pytest.param(0.9, (), 0.35, False, id="relevant-but-no-hits"),
-        pytest.param(-0.5, TEXTS, -1.0, True, id="threshold-off"),
+        pytest.param(-0.5, OFF_TOPIC, -1.0, True, id="threshold-off"),
+        # "refunds" and "take" (2 of its 3 terms) in the first passage: keyword evidence
+        pytest.param(None, TEXTS, 0.35, True, id="keywords-without-similarity"),
     ],
 )
 async def test_the_gate(
@@ -266,7 +271,7 @@ async def test_the_gate(
     stream = await events(answers, AskRequest(QUESTION))
     assert len(generator.prompts) == int(answered)
     if answered:
-        assert stream[0] == AnswerSources(citations=numbered(texts))
+        assert stream[0] == AnswerSources(citations=numbered(texts, best))
         assert done(stream).text != NOT_FOUND
     else:
         assert stream[:-1] == [AnswerSources(citations=[])]
@@ -276,7 +281,7 @@ async def test_the_gate(
 
 
 async def test_not_found_still_says_which_reranker_was_skipped() -> None:
-    retriever = ScriptedRetriever(outcome(best=None, fallbacks=(RERANKER_DOWN,)))
+    retriever = ScriptedRetriever(outcome(OFF_TOPIC, best=None, fallbacks=(RERANKER_DOWN,)))
     answer = await service(retriever, ScriptedGenerator(ANSWERED)).ask(
         "alice", AskRequest(QUESTION)
     )
@@ -581,7 +586,7 @@ async def test_a_failed_answer_is_not_kept(cache: AnswerCache) -> None:
 
 
 async def test_not_found_is_kept_until_the_documents_change(cache: AnswerCache) -> None:
-    asked = Cached(cache, outcome(best=None))
+    asked = Cached(cache, outcome(OFF_TOPIC, best=None))
     await asked.answers.ask("alice", AskRequest(QUESTION))
     again = await asked.answers.ask("alice", AskRequest(QUESTION))
     assert (again.text, again.cached, asked.searches) == (NOT_FOUND, True, 1)

@@ -140,10 +140,57 @@ def sources(*texts: str) -> list[Source]:
             'He said "stop here now." Then he left quickly.',
             ['He said "stop here now."', "Then he left quickly."],
             id="closing-quote-kept",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: the split swallows a quote or bracket that closes the sentence",
-            ),
+        ),
+        pytest.param(
+            "Ask Dr. Ilse Marquardt, e.g. by e-mail. She decides alone.",
+            ["Ask Dr. Ilse Marquardt, e.g. by e-mail.", "She decides alone."],
+            id="abbreviations-en",
+        ),
+        pytest.param(
+            "Fragen an Dr. Katrin Albers, z. B. zur Reise. Das gilt d. h. für alle. Siehe Nr. 5 der Richtlinie.",
+            [
+                "Fragen an Dr. Katrin Albers, z. B. zur Reise.",
+                "Das gilt d. h. für alle.",
+                "Siehe Nr. 5 der Richtlinie.",
+            ],
+            id="abbreviations-de",
+        ),
+        pytest.param(
+            "Contactez M. Julien Ferrand, p. ex. pour les congés. Le règlement s'applique à tous.",
+            [
+                "Contactez M. Julien Ferrand, p. ex. pour les congés.",
+                "Le règlement s'applique à tous.",
+            ],
+            id="abbreviations-fr",
+        ),
+        pytest.param(
+            "Hable con el Sr. Raúl Ortega sobre Excel. El curso cuesta 145,00 € al mes.",
+            ["Hable con el Sr. Raúl Ortega sobre Excel.", "El curso cuesta 145,00 € al mes."],
+            id="abbreviations-es",
+        ),
+        pytest.param(
+            "员工每年有十天年假。病假需要医生证明！好吗？请联系李明。",
+            ["员工每年有十天年假。", "病假需要医生证明！", "请联系李明。"],
+            id="cjk-ends-under-4-characters-out",
+        ),
+        pytest.param(
+            "يقع قسم طب الأسنان في الطابق الثاني. هل تحتاج إلى موعد؟ اتصل بالرقم 920012345 الآن.",
+            [
+                "يقع قسم طب الأسنان في الطابق الثاني.",
+                "هل تحتاج إلى موعد؟",
+                "اتصل بالرقم 920012345 الآن.",
+            ],
+            id="arabic-ends",
+        ),
+        pytest.param(
+            "2. Annual leave\n\nFull-time employees receive 25 days of paid annual leave.",
+            ["Full-time employees receive 25 days of paid annual leave."],
+            id="heading-not-quoted",
+        ),
+        pytest.param(
+            "Room | Capacity | Floor\nBoreal | 40 | 2\nTundra | 12 | 1",
+            ["Room: Boreal; Capacity: 40; Floor: 2", "Room: Tundra; Capacity: 12; Floor: 1"],
+            id="table-rows-with-their-header",
         ),
     ],
 )
@@ -164,18 +211,22 @@ def test_lexical_overlap(question: str, sentence: str, overlap: float) -> None:
     assert lexical_overlap(set(query_terms(question)), sentence) == pytest.approx(overlap)
 
 
-async def test_quotes_the_best_sentences_best_first_down_to_the_floor() -> None:
+async def test_quotes_the_best_sentences_of_the_best_source_down_to_the_floor() -> None:
     embedder = KeyedEmbedder(
         {
             QUESTION: at(1.0),
-            "Alpha beta gamma delta.": at(0.85, 1),
-            "Epsilon zeta eta theta.": at(0.75, 2),  # more than 0.2 below the best
-            "Iota kappa lambda mu.": at(1.0),
+            "Iota kappa lambda mu.": at(0.95, 1),
+            "Alpha beta gamma delta.": at(0.9, 2),
+            "Epsilon zeta eta theta.": at(0.85, 3),  # more than 0.08 below the best
+            "Nu xi omicron pi.": at(0.94, 4),  # another source: not mixed in
         }
     )
-    given = sources("Alpha beta gamma delta. Epsilon zeta eta theta.", "Iota kappa lambda mu.")
+    given = sources(
+        "Alpha beta gamma delta. Iota kappa lambda mu. Epsilon zeta eta theta.",
+        "Nu xi omicron pi.",
+    )
     chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
-    assert chosen == [("Iota kappa lambda mu.", 2), ("Alpha beta gamma delta.", 1)]
+    assert chosen == [("Iota kappa lambda mu.", 1), ("Alpha beta gamma delta.", 1)]
 
 
 async def test_a_sentence_saying_the_same_thing_again_is_not_quoted() -> None:
@@ -187,29 +238,30 @@ async def test_a_sentence_saying_the_same_thing_again_is_not_quoted() -> None:
             "Parcels ship each Monday.": at(0.85, 2),
         }
     )
-    given = sources("Refunds take ten days.", "Refunds need ten days. Parcels ship each Monday.")
+    given = sources("Refunds take ten days. Refunds need ten days. Parcels ship each Monday.")
     chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
-    assert chosen == [("Refunds take ten days.", 1), ("Parcels ship each Monday.", 2)]
+    assert chosen == [("Refunds take ten days.", 1)]  # "Parcels" is 0.15 below: not quoted
 
 
-async def test_at_most_four_sentences() -> None:
+async def test_at_most_three_sentences() -> None:
     # Scores 0.90, 0.89, ... apart from each other (cosines about 0.8): only the count stops.
     texts = [f"Sentence number {n} here." for n in range(6)]
     embedder = KeyedEmbedder(
         {QUESTION: at(1.0)} | {t: at(0.9 - 0.01 * n, n + 1) for n, t in enumerate(texts)}
     )
     chosen = await ExtractiveGenerator(embedder).select(QUESTION, sources(" ".join(texts)))
-    assert chosen == [(t, 1) for t in texts[:4]]
+    assert chosen == [(t, 1) for t in texts[:3]]
 
 
 async def test_a_quote_stays_within_900_characters() -> None:
     first, second = "Alpha " * 82 + "ends.", "Beta " * 90 + "ends."  # 497 and 455 chars
     third = "Gamma is short."
     embedder = KeyedEmbedder(
-        {QUESTION: at(1.0), first: at(1.0), second: at(0.89, 2), third: at(0.85, 3)}
+        {QUESTION: at(1.0), first: at(0.95, 1), second: at(0.92, 2), third: at(0.9, 3)}
     )
-    chosen = await ExtractiveGenerator(embedder).select(QUESTION, sources(first, second, third))
-    assert chosen == [(first, 1), (third, 3)]
+    given = sources(f"{first} {second} {third}")
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
+    assert chosen == [(first, 1), (third, 1)]
 
 
 async def test_the_best_sentence_is_quoted_even_over_900_characters() -> None:
@@ -278,12 +330,12 @@ async def test_streams_three_words_at_a_time_with_source_markers() -> None:
     embedder = KeyedEmbedder(
         {
             question: at(1.0),
-            # 0.8 + 0.3 * 2/3 (two of the question's three terms) against 0.9
+            # 0.8 + 0.3 * 2/3 (two of the question's three terms) against 0.94
             "Refunds take ten working days.": at(0.8, 1),
-            "Keep the receipt.": at(0.9, 2),
+            "Keep the receipt.": at(0.94, 2),
         }
     )
-    given = sources("Keep the receipt.", "Refunds take ten working days.")
+    given = sources("Keep the receipt.", "Refunds take ten working days. Keep the receipt.")
     generator = ExtractiveGenerator(embedder)
     items = [item async for item in generator.stream(build_prompt(question, given))]
     assert items == [
@@ -291,10 +343,10 @@ async def test_streams_three_words_at_a_time_with_source_markers() -> None:
         " working days.",
         " [2]",
         " Keep the receipt.",
-        " [1]",
+        " [2]",
         GenerationDone(model=MODEL),
     ]
     text = "".join(i for i in items if isinstance(i, str))
-    assert text == "Refunds take ten working days. [2] Keep the receipt. [1]"
-    assert parse_citations(text, given) == [given[1], given[0]]
+    assert text == "Refunds take ten working days. [2] Keep the receipt. [2]"
+    assert parse_citations(text, given) == [given[1]]
     assert generator.model == MODEL

@@ -1,0 +1,128 @@
+"""A passage cut into what an extractive answer may quote: sentences, list items, and table
+rows (each with its table's header).
+
+Sentence boundaries come from sentencex (Wikimedia's rules for ~300 languages: "Dr.",
+"z. B.", "p. ex." do not end a sentence; 。！？ and ؟ do). It needs the language, which only
+matters for abbreviations: the script tells CJK and Arabic, and for Latin text the most
+frequent function words tell English, German, French and Spanish apart (English when
+none is found). Headings (a short line without end punctuation, followed by text) are
+never quoted: they are kept as the context of what follows them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sentencex
+
+from docent.answering.grounding import script
+
+#: A line that starts a list item: a bullet, or a number or letter followed by . or ).
+_ITEM = re.compile(r"^\s*(?:[-*•·▪◦‣]|\d{1,3}[.)]|[a-z][.)])\s+\S")
+_CELL = " | "
+#: Sentence ends, Latin, CJK and Arabic.
+_END = tuple(".!?…。！？؟:;")
+#: A heading is at most this many words (characters for CJK).
+_HEADING_WORDS = 12
+_HEADING_CJK_CHARS = 30
+_FUNCTION_WORDS = {
+    "en": {"the", "and", "of", "to", "is", "are", "for", "with", "be", "on"},
+    "de": {"der", "die", "das", "und", "ist", "nicht", "mit", "für", "ein", "eine", "den"},
+    "fr": {"le", "la", "les", "et", "des", "est", "du", "une", "pour", "dans", "au"},
+    "es": {"el", "los", "las", "y", "es", "del", "una", "para", "por", "con", "que"},
+}
+_WORD = re.compile(r"\w+")
+_ELLIPSIS = re.compile(r"(?<=…)\s+(?=[\"'(\[]?[A-Z0-9À-ÖØ-Þ])")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """Something quotable: its text as quoted, and the heading it comes under (or "")."""
+
+    text: str
+    kind: str  # "sentence", "item" or "row"
+    heading: str = ""
+
+
+def language(text: str) -> str:
+    """An ISO 639-1 code good enough to choose sentence rules: "zh", "ar", or for Latin
+    text the language with the most function words among en, de, fr, es ("en" on a tie)."""
+    kind = script(text)
+    if kind == "CJK":
+        return "zh"
+    if kind == "ARABIC":
+        return "ar"
+    words = [w.lower() for w in _WORD.findall(text[:2000])]
+    counts = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
+    best = max(counts, key=lambda lang: counts[lang])
+    return best if counts[best] > counts["en"] else "en"
+
+
+def sentences(text: str, lang: str | None = None) -> list[str]:
+    """The sentences of a paragraph, white space folded."""
+    folded = " ".join(text.split())
+    if not folded:
+        return []
+    lang = lang or language(folded)
+    # sentencex does not end a sentence at an ellipsis character: do it when a capital or
+    # a digit follows, as for a full stop.
+    pieces = _ELLIPSIS.split(folded)
+    return [p.strip() for piece in pieces for p in sentencex.segment(lang, piece) if p.strip()]
+
+
+def is_heading(line: str) -> bool:
+    """A short line without end punctuation: "2. Annual leave", "Technische Daten"."""
+    line = line.strip()
+    if not line or line.endswith(_END) or _CELL in line:
+        return False
+    if script(line) == "CJK":
+        return len(line) <= _HEADING_CJK_CHARS
+    return len(line.split()) <= _HEADING_WORDS
+
+
+def units(text: str) -> list[Unit]:
+    """The quotable units of a passage, in order."""
+    lang = language(text)
+    blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
+    found: list[Unit] = []
+    heading = ""
+    for i, block in enumerate(blocks):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        if len(lines) == 1 and is_heading(lines[0]):
+            following = blocks[i + 1] if i + 1 < len(blocks) else ""
+            # A heading introduces text; a run of short lines is a table read cell by cell.
+            if following and not is_heading(following.strip().split("\n")[0]):
+                heading = lines[0]
+                continue
+        if sum(_CELL in line for line in lines) >= 2:
+            found.extend(_rows(lines, heading))
+            continue
+        paragraph: list[str] = []
+        for line in lines:
+            if _ITEM.match(line) or _CELL in line:
+                found.extend(
+                    Unit(s, "sentence", heading) for s in sentences(" ".join(paragraph), lang)
+                )
+                paragraph = []
+                found.append(Unit(" ".join(line.split()), "item", heading))
+            else:
+                paragraph.append(line)
+        found.extend(Unit(s, "sentence", heading) for s in sentences(" ".join(paragraph), lang))
+    return found
+
+
+def _rows(lines: list[str], heading: str) -> list[Unit]:
+    """Each row of a table after its header, as "Header: cell; Header: cell" when the
+    header has as many cells, else as the header line and the row line."""
+    header, rows = lines[0], lines[1:]
+    names = [c.strip() for c in header.split("|")]
+    found = []
+    for row in rows:
+        cells = [c.strip() for c in row.split("|")]
+        if len(cells) == len(names) and all(names):
+            text = "; ".join(f"{n}: {c}" for n, c in zip(names, cells, strict=True) if c)
+        else:
+            text = f"{header}\n{row}"
+        found.append(Unit(text, "row", heading))
+    return found

@@ -1,0 +1,160 @@
+"""The not-found gate (answering/grounding.py): which passage is evidence, and by which
+signal. The API-level cases are in test_answers_api.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from docent.answering.grounding import Signal, find_evidence, names_and_codes, script
+from docent.domain import Chunk, Hit
+
+
+def hit(text: str, *, similarity: float | None = None, rerank: float | None = None) -> Hit:
+    chunk = Chunk(id="c", document_id="d", ordinal=0, text=text)
+    return Hit(chunk, "Doc", 1.0, semantic_score=similarity, rerank_score=rerank)
+
+
+BONUS = "The efficiency bonus is paid to every field engineer each quarter."
+HANDBOOK = "Every employee receives 27 days of paid holiday per year."
+
+
+@pytest.mark.parametrize(
+    ("question", "hits", "similarity_floor", "rerank_floor", "signal"),
+    [
+        pytest.param(
+            "Who receives the efficiency bonus?",
+            [hit(BONUS, similarity=0.1)],
+            0.35,
+            None,
+            Signal.KEYWORDS,
+            id="keywords-with-a-low-cosine",
+        ),
+        pytest.param(
+            "What is the capital of Australia?",
+            [hit(HANDBOOK, similarity=0.2)],
+            0.35,
+            None,
+            None,
+            id="off-topic-refused",
+        ),
+        pytest.param(
+            "What is the company's policy on bringing dogs to the office?",
+            [hit("This policy applies to every office of the company.", similarity=0.3)],
+            0.35,
+            None,
+            None,
+            id="common-words-are-not-enough",
+        ),
+        pytest.param(
+            "What is Marta Kowalczyk's phone extension?",
+            [hit("Marta Kowalczyk | Acoustics | extension 4417")],
+            None,
+            None,
+            Signal.KEYWORDS,
+            id="a-name-weighs-more",
+        ),
+        pytest.param(
+            "How long is the holiday?",
+            [hit(HANDBOOK, similarity=0.5)],
+            0.35,
+            None,
+            Signal.SIMILARITY,
+            id="similarity",
+        ),
+        pytest.param(
+            "How long is the holiday?",
+            [hit(HANDBOOK, similarity=0.9)],
+            None,
+            None,
+            None,
+            id="no-floor-measured-no-similarity-evidence",
+        ),
+        pytest.param(
+            "员工每年有几天年假？",
+            [hit("يحصل الموظفون على ثلاثين يوما من الإجازة السنوية.", similarity=0.9)],
+            0.35,
+            None,
+            None,
+            id="another-script-is-not-evidence-by-similarity",
+        ),
+        pytest.param(
+            "员工每年有几天年假？",
+            [hit("员工每年享有十天带薪年假。", similarity=0.6)],
+            0.35,
+            None,
+            Signal.SIMILARITY,
+            id="same-script",
+        ),
+        pytest.param(
+            "Zyx qwv?",
+            [hit(HANDBOOK, similarity=0.01, rerank=0.99)],
+            0.35,
+            0.1,
+            Signal.RERANKER,
+            id="calibrated-reranker-over-a-bad-cosine",
+        ),
+        pytest.param(
+            "How long is the holiday?",
+            [hit(HANDBOOK, similarity=0.9, rerank=0.02)],
+            0.35,
+            0.1,
+            None,
+            id="calibrated-reranker-says-no",
+        ),
+        pytest.param(
+            "Which warehouse stores part WH-147?",
+            [hit("Part WH-147 is stored in warehouse B.", rerank=0.01)],
+            0.35,
+            0.1,
+            Signal.KEYWORDS,
+            id="an-exact-code-outranks-the-reranker",
+        ),
+        pytest.param(
+            "How long is the holiday?",
+            [hit(HANDBOOK, similarity=0.9, rerank=0.02)],
+            0.35,
+            None,
+            Signal.SIMILARITY,
+            id="uncalibrated-reranker-ignored",
+        ),
+        pytest.param("How long is the holiday?", [], 0.35, None, None, id="no-hits"),
+    ],
+)
+def test_find_evidence(
+    question: str,
+    hits: list[Hit],
+    similarity_floor: float | None,
+    rerank_floor: float | None,
+    signal: Signal | None,
+) -> None:
+    evidence = find_evidence(
+        question, hits, similarity_floor=similarity_floor, rerank_floor=rerank_floor
+    )
+    assert evidence.signal == signal
+    assert evidence.found == (signal is not None)
+
+
+def test_names_and_codes() -> None:
+    assert names_and_codes("What is Marta Kowalczyk's phone extension?") == ["Marta", "Kowalczyk"]
+    assert names_and_codes("Which room is WH-147 in, and is KJ-300 there?") == ["WH-147", "KJ-300"]
+    assert names_and_codes("Does the Lumera T3 work with Apple HomeKit?") == [
+        "Lumera",
+        "T3",
+        "Apple",
+        "HomeKit",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hello there", "LATIN"),
+        ("Grüße aus Köln", "LATIN"),
+        ("员工每年有几天年假", "CJK"),
+        ("ما هي عاصمة المغرب", "ARABIC"),
+        ("KJ-300空气净化器的适用面积", "CJK"),
+        ("123 !", None),
+    ],
+)
+def test_script(text: str, expected: str | None) -> None:
+    assert script(text) == expected
