@@ -146,7 +146,7 @@ class ModelSettings(BaseSettings):
     the embedder is one model: vectors of different models never mix in an index."""
 
     model_config = _COMMON
-    embedder: Literal["local", "cohere", "gemini"] = "local"
+    embedder: Literal["local", "e5", "cohere", "gemini"] = "local"
     reranker: Annotated[list[RerankerName], NoDecode] = ["none"]
     generator: Annotated[list[GeneratorName], NoDecode] = ["local"]
     cohere_api_key: SecretStr | None = Field(
