@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -130,7 +131,7 @@ class Ingestor:
                 "the document holds no words to index (only symbols, numbers or emoji)",
             )
 
-        texts = [search_text(c.text, c.section) for c in chunks]
+        texts = [search_text(c.text, c.section, record.title) for c in chunks]
         vectors: list[np.ndarray] = []
         # A provider embedder takes enough texts at once to fill all its request slots.
         batch = max(self.settings.embed_batch_size, getattr(self.embedder, "document_batch", 0))
@@ -199,12 +200,38 @@ class Ingestor:
         )
 
 
-def search_text(text: str, section: str | None) -> str:
-    """What BM25 and the embedder see: the chunk, preceded by its section heading when the
-    chunk does not already start with it (later chunks of a long section)."""
-    if not section:
-        return text
-    heading = section.rsplit(" > ", 1)[-1]
-    if text.startswith(heading):
-        return text
-    return f"{section}\n{text}"
+def search_text(text: str, section: str | None, title: str | None = None) -> str:
+    """What BM25 and the embedder see: the chunk in its context, one line each: the
+    document's title, its section path ("Specifications > Tanks"), then the chunk. A chunk
+    that does not name what it is about ("Water tank: 12,500 litres") is then found, and
+    told apart from its look-alike in another document, by the words of its title and
+    headings. What is already there is not repeated: a chunk that starts with its heading
+    (the first of a section) gets only the parent sections, one that starts with the
+    title no title. A title that is a file name is read as words ("panther-brochure.pdf"
+    -> "panther brochure"); one without letters (a number) is left out. The chunk's own
+    text, the one shown, is unchanged."""
+    lines: list[str] = []
+    readable = _readable_title(title or "")
+    if readable and not text.casefold().startswith(
+        (readable.casefold(), (title or readable).casefold())
+    ):
+        lines.append(readable)
+    if section:
+        parts = section.split(" > ")
+        if text.startswith(parts[-1]):
+            parts = parts[:-1]
+        if parts:
+            lines.append(" > ".join(parts))
+    lines.append(text)
+    return "\n".join(lines)
+
+
+#: A file name's extension (what a title made from a file name ends with).
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
+def _readable_title(title: str) -> str:
+    """`title`, or the words of a file name used as a title; "" when it has no letters."""
+    if _EXTENSION.search(title):
+        title = " ".join(re.sub(r"[_\-.]+", " ", _EXTENSION.sub("", title)).split())
+    return title if any(ch.isalpha() for ch in title) else ""

@@ -91,7 +91,7 @@ class CachedEmbedder:
         self._ttl_s = ttl_s
         self.model = inner.model
         self.dimension = inner.dimension
-        self.document_batch = getattr(inner, "document_batch", None)
+        self.document_batch = getattr(inner, "document_batch", 0)
         self.hits = 0
         self.misses = 0
 
