@@ -62,8 +62,7 @@ class Detection:
 
 @cache
 def stop_words(language: str) -> frozenset[str]:
-    """The stop words of `language` (empty for a language without a list), lower case,
-    Arabic normalised as `analysis.normalize_arabic` does."""
+    """The stop words of `language` (empty for a language without a list), lower case."""
     path = _WORDS_DIR / f"{language}.txt"
     if language not in STOP_LISTS or not path.is_file():
         return frozenset()
