@@ -237,7 +237,12 @@ async def test_an_elasticsearch_index_of_an_older_analysis_asks_for_reindex(
 ) -> None:
     from elasticsearch import AsyncElasticsearch
 
-    env = {"DOCENT_DATA_DIR": str(tmp_path / "data"), **_env(request, "elasticsearch")}
+    # One embedder throughout (the server, `serve` and `reindex`): only the analysis differs.
+    env = {
+        "DOCENT_DATA_DIR": str(tmp_path / "data"),
+        "DOCENT_EMBEDDER": "local",
+        **_env(request, "elasticsearch"),
+    }
     with running_server(tmp_path / "data", env) as s:
         ids = await _upload_all(s, {"reisekosten.md": DOCUMENTS["reisekosten.md"]})
     client = AsyncElasticsearch(env["DOCENT_ELASTICSEARCH_URL"])
