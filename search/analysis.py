@@ -10,9 +10,12 @@ search backends (they index the terms this module makes: no analysis plugin is n
   but its own stemmer follows; Snowball's Arabic stemmer strips teh marbuta and not heh:
   measured on 8 word families (إجازة/الإجازة/بالإجازة/اجازه/الاجازه, سنوية/السنوية, ...),
   heh to teh marbuta gave each family one stem, Lucene's direction split 4 of them.
-- Language: detected per text (a chunk, a question) by `languages.detect`. A text it is
-  not sure of is analysed as that language AND English: each word gives its term in both
-  (the same term twice counts once).
+- Language: detected per text (a chunk, a question) by `languages.detect`, and the text
+  is analysed as that language AND English: each word gives its term in both (the same
+  term twice counts once). English because a question too short to be sure of is analysed
+  as English ("Reisekosten", "können"): its terms must still meet those of a passage
+  analysed as its own language ("reisekost" and "reisekosten"). Not for languages their
+  script decides (Arabic, Chinese, Japanese): their questions are never taken for English.
 - Stop words: those of every language the text is analysed as (`words/<code>.txt`), so a
   word that is a stop word in one of them never becomes a term.
 - Stems: Snowball (PyStemmer) of the language, where Snowball has one; other languages'
@@ -88,11 +91,13 @@ def _stemmer(language: str) -> Stemmer.Stemmer | None:
 
 
 def text_languages(text: str) -> tuple[str, ...]:
-    """The languages `text` is analysed as: its own, and English when that is not sure."""
+    """The languages `text` is analysed as: its own, and English (see the module's
+    docstring) unless its script decided (Arabic, Chinese, Japanese: no question in those
+    scripts is taken for English)."""
     detected = lang.detect(text)
-    if detected.confident or detected.language == lang.DEFAULT:
+    if detected.language in lang.BY_SCRIPT:
         return (detected.language,)
-    return (detected.language, lang.DEFAULT)
+    return tuple(dict.fromkeys((detected.language, lang.DEFAULT)))
 
 
 def _raw_tokens(text: str) -> Iterator[str]:

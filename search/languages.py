@@ -32,6 +32,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+#: Languages that `detect` names by their script alone, always confidently.
+BY_SCRIPT = frozenset({"zh", "ja", "ar"})
 #: Languages with a stop list in `words/`.
 STOP_LISTS = ("en", "de", "fr", "es", "ar")
 #: The fallback language: the one docent's users write questions in most.

@@ -42,11 +42,29 @@ def test_detect_is_deterministic_on_long_texts_without_stop_words() -> None:
     assert detect(text) == first and not first.confident
 
 
-def test_unsure_text_is_analysed_as_its_guess_and_english() -> None:
+def test_a_text_is_analysed_as_its_language_and_english() -> None:
     assert text_languages("Combien pèse le Sirocco ?") == ("fr", "en")
-    assert text_languages("Wie viel wird für ein Hotel pro Nacht erstattet?") == ("de",)
+    assert text_languages("Wie viel wird für ein Hotel pro Nacht erstattet?") == ("de", "en")
+    assert text_languages("How big is the water tank?") == ("en",)
     # each word gives its term in both languages, the same term once
     assert query_terms("Combien pèse le Sirocco ?") == ["pes", "pèse", "sirocco"]
+
+
+@pytest.mark.parametrize(
+    ("query", "document"),
+    [
+        ("Reisekosten", "Die Reisekosten werden von der Firma erstattet."),
+        ("können", "Anträge können Sie bei der Personalabteilung einreichen."),
+        ("congés", "Les salariés ont droit à des congés payés chaque année."),
+    ],
+)
+def test_a_one_word_query_finds_its_word_in_a_passage_of_another_language(
+    query: str, document: str
+) -> None:
+    # Too short to know its language, the query is analysed as English; the passage was
+    # analysed as its own language and English, so the word meets it.
+    assert detect(document).confident and not detect(query).confident
+    assert set(query_terms(query)) & set(analyze(document)), (query_terms(query), analyze(document))
 
 
 @pytest.mark.parametrize(
@@ -90,10 +108,14 @@ def test_inflected_forms_share_terms(document: str, question: str) -> None:
 @pytest.mark.parametrize(
     ("text", "terms"),
     [
-        ("Die Kosten der Reise", ["kost", "reis"]),
-        ("Le prix de l'hôtel et des repas", ["prix", "hôtel", "rep"]),
-        ("El precio de los cursos y las clases", ["preci", "curs", "clas"]),
-        ("هذه هي الرسوم في المدينة", ["رسوم", "مدين"]),
+        # each word's term in its language, then in English when that differs
+        ("Die Kosten der Reise", ["kost", "kosten", "reis"]),
+        ("Le prix de l'hôtel et des repas", ["prix", "hôtel", "rep", "repa"]),
+        (
+            "El precio de los cursos y las clases",
+            ["preci", "precio", "curs", "curso", "clas", "clase"],
+        ),
+        ("هذه هي الرسوم في المدينة", ["رسوم", "مدين"]),  # Arabic: no English terms
         ("The price of the rooms and the meals", ["price", "room", "meal"]),
     ],
 )
