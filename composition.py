@@ -56,9 +56,12 @@ BACKENDS = {
 #: DOCENT_EMBEDDER (one model: an index holds the vectors of one model only)
 EMBEDDERS = {
     "local": "docent.providers.local_embedder:LocalEmbedder.from_settings",
+    "e5": "docent.providers.e5_embedder:E5Embedder.from_settings",
     "cohere": "docent.providers.cohere:CohereEmbedder.from_settings",
     "gemini": "docent.providers.gemini:GeminiEmbedder.from_settings",
 }
+#: The embedders that run in this process (no provider, no key).
+LOCAL_EMBEDDERS = frozenset({"local", "e5"})
 #: DOCENT_RERANKER (a fallback chain; `none` may end it)
 RERANKERS = {
     "local": "docent.providers.local_reranker:EmbeddingReranker",
@@ -105,13 +108,17 @@ def build_embedder(
 ) -> Embedder:
     """The embedder `name` (default DOCENT_EMBEDDER). With `cache` (a Redis), a provider's
     vectors are kept there by model and content hash: re-uploads and reindexing do not pay
-    for them twice. The local model is not cached: embedding is cheaper than the lookup."""
+    for them twice. MiniLM (`local`) is not cached: embedding is cheaper than the lookup;
+    e5 is (~400 ms of CPU a passage against a Redis round trip)."""
     name = name or settings.models.embedder
     factory = pick("embedder", name, EMBEDDERS)
     if name == "local":
         embedder: Embedder = factory(settings)
         return embedder
-    embedder = factory(settings, providers or ProviderRegistry(settings.models))
+    if name in LOCAL_EMBEDDERS:
+        embedder = factory(settings)
+    else:
+        embedder = factory(settings, providers or ProviderRegistry(settings.models))
     return CachedEmbedder(embedder, cache) if cache is not None else embedder
 
 
@@ -119,8 +126,8 @@ def build_reranker(
     settings: Settings, embedder: Embedder, providers: ProviderRegistry
 ) -> RerankerChain | None:
     """The chain DOCENT_RERANKER names, or None for `none`. `local` re-scores with the local
-    model even when a provider embeds the index: a fallback must not depend on the provider
-    that just failed."""
+    model (the index's own when it is local: MiniLM or e5) even when a provider embeds the
+    index: a fallback must not depend on the provider that just failed."""
     names = list(settings.models.reranker)
     none_last = "none" in names
     if none_last and names.index("none") != len(names) - 1:
@@ -131,7 +138,7 @@ def build_reranker(
             continue
         factory = pick("reranker", name, RERANKERS)
         if name == "local":
-            local = embedder if settings.models.embedder == "local" else None
+            local = embedder if settings.models.embedder in LOCAL_EMBEDDERS else None
             members.append(factory(local or build_embedder(settings, "local")))
         else:
             members.append(factory(settings, providers))

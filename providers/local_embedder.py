@@ -19,12 +19,12 @@ import logging
 import os
 import tempfile
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from docent.providers.query_cache import QueryCache
 from docent.roles import check_vectors
 
 if TYPE_CHECKING:
@@ -144,8 +144,7 @@ class LocalEmbedder:
         # One inference at a time: onnxruntime already uses every core for one batch,
         # and interleaving two batches only adds cache misses.
         self._run_lock = threading.Lock()
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._query_cache_size = query_cache_size
+        self._query_cache = QueryCache(query_cache_size)
         self.model_sha256 = _file_digest(onnx_path)
 
     @classmethod
@@ -185,15 +184,11 @@ class LocalEmbedder:
         return await asyncio.to_thread(self.embed_sync, texts)
 
     async def embed_query(self, text: str) -> np.ndarray:
-        cached = self._query_cache.get(text)
-        if cached is not None:
-            self._query_cache.move_to_end(text)
-            return cached
-        vector = (await asyncio.to_thread(self.embed_sync, [text]))[0]
-        self._query_cache[text] = vector
-        if len(self._query_cache) > self._query_cache_size:
-            self._query_cache.popitem(last=False)
-        return vector
+        async def embed(query: str) -> np.ndarray:
+            vector: np.ndarray = (await asyncio.to_thread(self.embed_sync, [query]))[0]
+            return vector
+
+        return await self._query_cache.get(text, embed)
 
     async def aclose(self) -> None:
         return None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -10,8 +11,13 @@ import pytest
 from docent.search.embedded.store import EmbeddedBackend
 
 from support.scripts import free_port
-from support.servers import DocentServer, running_server
+from support.servers import TEST_DEFAULTS, DocentServer, running_server
 from support.vectors import DIM
+
+# Tests that only need "an embedder" (in this process, and the `docent` commands and workers
+# they start with its environment) use MiniLM; servers started with `product_defaults`, and
+# `docent eval`'s, use the product's default embedder (e5).
+os.environ.setdefault("DOCENT_EMBEDDER", TEST_DEFAULTS["DOCENT_EMBEDDER"])
 
 # The session's Elasticsearch node: the `es_url` fixture.
 pytest_plugins = ["support.es_node"]

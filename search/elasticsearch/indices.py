@@ -5,8 +5,9 @@ chunks alias to a new version, and the guard on the embedding model they hold.
 - `<prefix>-claims`: one tiny document per (owner, sha256), created with op_type=create,
   which makes upload deduplication race-free (Elasticsearch has no unique constraint).
 - `<prefix>-chunks` (alias) -> `<prefix>-chunks-000001`, ...: the chunks. The index
-  `_meta` records the embedding model and dimension; a reindex builds the next version and
-  moves the alias atomically.
+  `_meta` records the embedding model and dimension and the keyword analysis version; a
+  reindex builds the next version (re-embedded, re-analysed) and moves the alias
+  atomically.
 
 When the cluster cannot be reached at start (`open(wait=False)`), the indices are created
 or checked on the first call that needs them (`needs_open`).
@@ -24,6 +25,7 @@ from elasticsearch import ApiError as ESApiError
 from elasticsearch import NotFoundError
 
 from docent.errors import IndexMismatch, SearchUnavailable
+from docent.search import analysis
 from docent.search.elasticsearch import mappings
 from docent.search.elasticsearch.cluster import Cluster
 
@@ -123,9 +125,30 @@ class Indices(Cluster):
                 await self._create_index(new_index, mappings.chunks_mapping(model, dimension))
                 await self._switch_chunks_index(index, new_index)
                 index = new_index
+        if check_model:
+            await self._check_analysis(index)
         self._chunks_index = index
         self._checked_at = time.monotonic()
         self._pending_open = None
+
+    async def _check_analysis(self, index: str) -> None:
+        """IndexMismatch when `index` holds chunks whose BM25 terms an older keyword
+        analysis made: they would not match the terms queries now have. (Elasticsearch
+        does not keep the vectors in `_source`, so the terms cannot be rewritten in place;
+        `docent reindex` analyses them again.) An empty index records this analysis."""
+        meta = await self._meta(index)
+        stored = int(meta.get("analysis_version", 1))
+        if stored == analysis.ANALYSIS_VERSION:
+            return
+        count = (await self._call(self._client.count(index=index)))["count"]
+        if count:
+            raise IndexMismatch(
+                f"the Elasticsearch index {index} holds {count} chunks analysed for keyword "
+                f"search by an older docent (analysis version {stored}, this docent's is "
+                f"{analysis.ANALYSIS_VERSION}): run `docent reindex` to analyse them again"
+            )
+        meta["analysis_version"] = analysis.ANALYSIS_VERSION
+        await self._call(self._client.indices.put_mapping(index=index, meta=meta))
 
     async def _create_index(
         self, name: str, mapping: dict[str, Any], alias: str | None = None

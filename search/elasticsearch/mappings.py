@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from docent.search import analysis
 from docent.search.records import CHUNK_FIELDS
 
 SCHEMA_VERSION = 1
@@ -54,7 +55,9 @@ def claims_mapping() -> dict[str, Any]:
 
 
 def chunks_mapping(model: str, dimension: int) -> dict[str, Any]:
-    """Chunks with `dimension`-dimension vectors of `model` (recorded in `_meta`)."""
+    """Chunks with `dimension`-dimension vectors of `model` and terms of this docent's
+    keyword analysis (both recorded in `_meta`; an index without `analysis_version` was
+    analysed by version 1)."""
     properties = copy.deepcopy(_FIELDS["chunks"])
     properties["vector"]["dims"] = dimension
     return {
@@ -63,6 +66,7 @@ def chunks_mapping(model: str, dimension: int) -> dict[str, Any]:
             "schema_version": SCHEMA_VERSION,
             "embedding_model": model,
             "embedding_dimension": dimension,
+            "analysis_version": analysis.ANALYSIS_VERSION,
         },
         "_source": {"excludes": ["vector", "terms"]},
         "properties": properties,

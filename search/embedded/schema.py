@@ -8,17 +8,23 @@
   `vec0` table partitioned by owner, so the owner filter is applied inside the
   nearest-neighbour scan (a pre-filter), with the document id as a metadata column for
   document filters.
-- `meta`: the schema version, the embedding model and dimension, the vector table.
+- `meta`: the schema version, the embedding model and dimension, the vector table, and
+  the version of the keyword analysis its terms were made by (`analysis.ANALYSIS_VERSION`;
+  an index without one was made by version 1).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import apsw
 
 from docent.errors import IndexMismatch, SearchUnavailable
+from docent.search import analysis
 from docent.search.embedded.database import scalar
+
+log = logging.getLogger(__name__)
 
 #: 1: first version. 2: chunks keep the text BM25 and the embedder saw (`search_text`),
 #: so that `reindex` re-embeds exactly that; the vector table's name is in `meta`.
@@ -120,14 +126,35 @@ def migrate(
     if stored_model is None:
         conn.execute(vector_table_sql(dimension, table))
         meta.update(embedding_model=model, embedding_dimension=str(dimension))
+    stored_analysis = int(meta.get("analysis_version", 1 if chunk_count else 0))
+    if chunk_count and stored_analysis != analysis.ANALYSIS_VERSION:
+        reanalyse(conn, path, stored_analysis, chunk_count)
     write_meta(
         conn,
         schema_version=str(SCHEMA_VERSION),
+        analysis_version=str(analysis.ANALYSIS_VERSION),
         embedding_model=meta["embedding_model"],
         embedding_dimension=meta["embedding_dimension"],
         vector_table=table,
     )
     return meta["embedding_model"], int(meta["embedding_dimension"])
+
+
+def reanalyse(conn: apsw.Connection, path: Path, stored: int, chunk_count: int) -> None:
+    """Make every chunk's BM25 terms again with this docent's analysis, from the text they
+    were made of (`search_text`): the keyword index of an older analysis would not match
+    the terms its queries now have. Vectors are untouched. ~1 ms a chunk, once."""
+    log.warning(
+        "re-analysing the %d chunks of %s for keyword search (analysis version %d -> %d)",
+        chunk_count, path, stored, analysis.ANALYSIS_VERSION,
+    )  # fmt: skip
+    conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('delete-all')")
+    rows = conn.execute("SELECT rowid, coalesce(search_text, text) FROM chunks").fetchall()
+    for rowid, text in rows:
+        conn.execute(
+            "INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)",
+            (rowid, " ".join(analysis.analyze(str(text)))),
+        )
 
 
 def serving_vector_table(conn: apsw.Connection, model: str | None, dimension: int | None) -> str:
