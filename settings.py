@@ -228,8 +228,8 @@ class ModelSettings(BaseSettings):
     model per index, never a fallback: see [Model providers](#model-providers)."""
     reranker: Annotated[list[RerankerName], NoDecode] = ["none"]
     """A fallback chain, e.g. `cohere,local,none`: `cohere` (`DOCENT_COHERE_RERANK_MODEL`),
-    `local` (re-score with the local embedder, all-MiniLM-L6-v2, whatever embeds the
-    index), `none` (keep the fused order)."""
+    `local` (re-score with a local embedder: the index's own when it is `e5` or `local`,
+    else all-MiniLM-L6-v2), `none` (keep the fused order)."""
     generator: Annotated[list[GeneratorName], NoDecode] = ["local"]
     """A fallback chain, e.g. `gemini,cohere,local`: `gemini` (`DOCENT_GEMINI_MODEL`,
     streamed), `cohere` (`DOCENT_COHERE_CHAT_MODEL`, streamed), `local` (extractive
