@@ -192,7 +192,18 @@ class _FieldsLimited(StarletteRequestAdapter):
     max_field_bytes = 1024 * 1024
 
     async def get_form_data(self) -> FormData:
-        form = await self._request.form(max_part_size=self.max_field_bytes)
+        try:
+            form = await self._request.form(max_part_size=self.max_field_bytes)
+        except StarletteHTTPException as exc:
+            # Starlette says 400 for every broken form; a field over its bound is a request
+            # too large (413 TOO_LARGE, as a body over DOCENT_MAX_REQUEST_KB is).
+            if "exceeded maximum size" in str(exc.detail):
+                raise HTTPException(
+                    413,
+                    f"a multipart field (`operations` or `map`) is larger than "
+                    f"{self.max_field_bytes // 1024} KB (DOCENT_MAX_REQUEST_KB)",
+                ) from exc
+            raise
         return FormData(files=form, form=form)
 
 

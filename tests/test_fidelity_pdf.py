@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from docent.ingestion.parsing.isolation import Isolation, parse_isolated
 from docent.ingestion.parsing.unicode import normalize
 
 from support.pdfs import Text, draw, flowing
-from support.servers import DocentServer, gql, running_server, upload_ready
+from support.servers import DocentServer, keyword_chunks, module_server, upload_ready
 
 pytest.importorskip("reportlab")
 
@@ -465,19 +465,7 @@ def test_the_page_limit_still_holds(tmp_path: Path) -> None:
 
 # --- through the API ---
 
-SEARCH = """query($q: String!, $id: ID!) { search(input: {query: $q, mode: KEYWORD, topK: 10, documentIds: [$id]}) {
-  hits { chunk { text page section } } } }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
-    with running_server(tmp_path_factory.mktemp("pdf")) as s:
-        yield s
-
-
-async def _search(server: DocentServer, document_id: str, query: str) -> list[dict]:  # type: ignore[type-arg]
-    data = await gql(server.url, SEARCH, {"q": query, "id": document_id})
-    return [h["chunk"] for h in data["search"]["hits"]]
+server = module_server("pdf")
 
 
 @pytest.mark.e2e
@@ -487,7 +475,7 @@ def test_sections_of_a_policy_pdf_through_the_api(server: DocentServer, policy_p
     async def check() -> None:
         document_id = await upload_ready(server, "policy.pdf", policy_pdf)
         for words, heading in SECTIONS:
-            chunks = await _search(server, document_id, words)
+            chunks = await keyword_chunks(server, document_id, words)
             (chunk,) = [c for c in chunks if words in " ".join(c["text"].split())][:1]
             assert chunk["section"].endswith(heading), (words, chunk)
             assert chunk["page"] == 1
@@ -508,11 +496,11 @@ def test_line_ends_through_the_api(server: DocentServer) -> None:
 
     async def check() -> None:
         document_id = await upload_ready(server, "lines.pdf", content)
-        chunks = await _search(server, document_id, "capabilities")
+        chunks = await keyword_chunks(server, document_id, "capabilities")
         text = " ".join(" ".join(c["text"].split()) for c in chunks)
         assert "many capabilities that the team tested with cost-effective methods" in text
         assert "a well-known approach" in text, text
-        chunks = await _search(server, document_id, "condensate")
+        chunks = await keyword_chunks(server, document_id, "condensate")
         (chunk,) = [c for c in chunks if "condensate return" in " ".join(c["text"].split())]
         assert chunk["section"] == HEADING.text, chunk
 

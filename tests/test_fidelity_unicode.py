@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from docent.ingestion.parsing.unicode import normalize
 
 from support.paths import DATASETS
 from support.pdfs import Text, draw
-from support.servers import DocentServer, gql, running_server, upload_ready
+from support.servers import DocentServer, keyword_chunks, module_server, upload_ready
 
 FIDELITY = DATASETS / "fidelity"
 
@@ -219,14 +219,7 @@ def test_a_paragraph_of_invisible_characters_is_no_paragraph(tmp_path: Path) -> 
 
 # --- through the API ---
 
-SEARCH = """query($q: String!, $id: ID!) { search(input: {query: $q, mode: KEYWORD, topK: 5, documentIds: [$id]}) {
-  hits { chunk { text page section } } } }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
-    with running_server(tmp_path_factory.mktemp("unicode")) as s:
-        yield s
+server = module_server("unicode")
 
 
 @pytest.mark.e2e
@@ -244,10 +237,9 @@ def test_the_fidelity_files_read_as_expected(name: str, server: DocentServer) ->
 
     async def check() -> None:
         document_id = await upload_ready(server, name, (FIDELITY / name).read_bytes())
-        data = await gql(server.url, SEARCH, {"q": case["keyword"], "id": document_id})
-        hits = data["search"]["hits"]
-        assert hits, f"{case['keyword']!r} found nothing in {name}"
-        text = " ".join(" ".join(h["chunk"]["text"].split()) for h in hits).lower()
+        chunks = await keyword_chunks(server, document_id, case["keyword"], top_k=5)
+        assert chunks, f"{case['keyword']!r} found nothing in {name}"
+        text = " ".join(" ".join(c["text"].split()) for c in chunks).lower()
         for phrase in case["contains"]:
             assert phrase.lower() in text, (phrase, text)
         for absent in case.get("absent", []):
@@ -269,8 +261,8 @@ def test_words_broken_by_invisible_characters_are_found(
 
     async def check() -> None:
         document_id = await upload_ready(server, path.name, path.read_bytes())
-        data = await gql(server.url, SEARCH, {"q": keyword, "id": document_id})
-        texts = [" ".join(h["chunk"]["text"].split()) for h in data["search"]["hits"]]
+        chunks = await keyword_chunks(server, document_id, keyword, top_k=5)
+        texts = [" ".join(c["text"].split()) for c in chunks]
         assert any(read in text for text in texts), texts
         assert not any(char in text for text in texts for char in INVISIBLE), texts
 

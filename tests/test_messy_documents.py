@@ -4,13 +4,12 @@ with its text searchable, or refused / FAILED with the code a person expects."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from support.paths import DATASETS
-from support.servers import DocentServer, gql, running_server, upload, wait_ready
+from support.servers import DocentServer, gql, keyword_chunks, module_server, upload, wait_ready
 
 MESSY = DATASETS / "messy-docs"
 pytestmark = [
@@ -71,15 +70,7 @@ EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
     "umlauts-non-utf8.md": ("READY", None, "können"),
 }
 
-SEARCH = """query($q: String!, $id: ID!) { search(input: {query: $q, mode: KEYWORD, topK: 5, documentIds: [$id]}) {
-  hits { chunk { text } } } }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
-    with running_server(tmp_path_factory.mktemp("messy"), {"DOCENT_WORKER_CONCURRENCY": "2"}) as s:
-        yield s
-        assert s.network_attempts() == [], s.network_attempts()
+server = module_server("messy", {"DOCENT_WORKER_CONCURRENCY": "2"})
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +116,8 @@ def test_each_file_ends_in_the_expected_state(
         assert outcome["code"] == code, outcome
         assert len(outcome["message"]) > 20  # a reason a person understands
     if phrase:
-        hits = asyncio.run(gql(server.url, SEARCH, {"q": phrase, "id": outcome["id"]}))["search"][
-            "hits"
-        ]
-        assert any(phrase.lower() in h["chunk"]["text"].lower() for h in hits), (phrase, hits)
+        chunks = asyncio.run(keyword_chunks(server, outcome["id"], phrase, top_k=5))
+        assert any(phrase.lower() in c["text"].lower() for c in chunks), (phrase, chunks)
 
 
 def test_ocr_progress_is_reported(outcomes: dict[str, dict[str, Any]]) -> None:

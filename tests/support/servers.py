@@ -9,12 +9,13 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import websockets
 
 from docent.evaluation.server import ServerError, wait_until_ready
@@ -100,6 +101,35 @@ def running_server(
         yield server
     finally:
         server.stop()
+
+
+def module_server(
+    name: str, env: dict[str, str] | None = None
+) -> Callable[[pytest.TempPathFactory], Iterator[DocentServer]]:
+    """A module-scoped `server` fixture: a real server of its own for the module's tests
+    (`server = module_server("pdf")`), which must not have tried the network."""
+
+    @pytest.fixture(scope="module")
+    def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
+        with running_server(tmp_path_factory.mktemp(name), env) as running:
+            yield running
+            assert running.network_attempts() == [], running.network_attempts()
+
+    return server
+
+
+KEYWORD_SEARCH = """query($q: String!, $id: ID!, $k: Int!) {
+  search(input: {query: $q, mode: KEYWORD, topK: $k, documentIds: [$id]}) {
+    hits { chunk { text page section } } } }"""
+
+
+async def keyword_chunks(
+    server: DocentServer, document_id: str, query: str, top_k: int = 10
+) -> list[dict[str, Any]]:
+    """The chunks (`text`, `page`, `section`) a KEYWORD search for `query` finds in one
+    document, best first."""
+    data = await gql(server.url, KEYWORD_SEARCH, {"q": query, "id": document_id, "k": top_k})
+    return [hit["chunk"] for hit in data["search"]["hits"]]
 
 
 async def gql(
