@@ -66,8 +66,9 @@ class StorageSettings(BaseSettings):
     """The S3-compatible service's URL (e.g. `http://seaweedfs:8333`); unset: AWS S3 itself."""
     s3_checksums: Literal["when_required", "when_supported"] = "when_required"
     """Flexible checksums (botocore's request checksum calculation and response checksum
-    validation): `when_required` works with every S3-compatible server (S3Proxy answers
-    NotImplemented to the headers `when_supported` adds); `when_supported` for AWS S3."""
+    validation): `when_required` sends them only where an S3 API requires them, which every
+    S3-compatible server accepts (S3Proxy 2.6 answers NotImplemented to the headers
+    `when_supported` adds everywhere); `when_supported` for AWS S3."""
 
     @field_validator("blob_store")
     @classmethod

@@ -41,7 +41,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from downloads import file_hash
+from downloads import file_hash, service_cache
 from supervise import (
     Failure,
     ServiceDirectory,
@@ -71,7 +71,6 @@ REGION = "us-east-1"
 CONFIG = "s3proxy.conf"
 LOG = "s3proxy.log"
 DIRECTORY = ServiceDirectory("docent-s3proxy.json", ".docent-s3proxy-created", what="S3Proxy")
-REPO = Path(__file__).resolve().parents[1]
 
 
 def note(message: str) -> None:
@@ -79,13 +78,10 @@ def note(message: str) -> None:
 
 
 def cache_dir() -> Path:
-    raw = os.environ.get("DOCENT_S3PROXY_CACHE") or "~/.cache/docent/s3proxy"
-    path = Path(raw).expanduser().resolve()
-    if (REPO / "pyproject.toml").is_file() and path.is_relative_to(REPO):
-        raise Failure(
-            f"the cache {path} is inside the repository: point DOCENT_S3PROXY_CACHE elsewhere"
-        )
-    return path
+    try:
+        return service_cache("DOCENT_S3PROXY_CACHE", "~/.cache/docent/s3proxy")
+    except ValueError as error:
+        raise Failure(str(error)) from None
 
 
 def fetch() -> Path:
