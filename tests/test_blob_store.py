@@ -17,17 +17,23 @@ from docent.errors import StorageUnavailable
 from docent.ingestion.blobs import BlobMissing, BlobStore, LocalBlobStore, StagedFile, read_chunks
 from docent.settings import StorageSettings
 
+from support.commands import docent
 from support.s3_server import S3Server, new_bucket
+
+
+@pytest.fixture
+def aws(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
+    """The session's S3 server, with its credentials in the standard AWS variables (where
+    botocore reads them, as in production) for this test only."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3.info["access_key"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3.info["secret_key"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", s3.info["region"])
+    return s3
 
 
 def s3_store(s3: S3Server, bucket: str, staging: Path, prefix: str = "tenant-a/") -> BlobStore:
     from docent.ingestion.s3_blobs import S3BlobStore
 
-    os.environ.update(
-        AWS_ACCESS_KEY_ID=s3.info["access_key"],
-        AWS_SECRET_ACCESS_KEY=s3.info["secret_key"],
-        AWS_DEFAULT_REGION=s3.info["region"],
-    )
     return S3BlobStore(bucket, prefix, staging, endpoint_url=s3.url)
 
 
@@ -36,7 +42,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     if request.param == "folder":
         instance: BlobStore = LocalBlobStore(tmp_path / "blobs")
     else:
-        s3: S3Server = request.getfixturevalue("s3")
+        s3: S3Server = request.getfixturevalue("aws")
         instance = s3_store(s3, await new_bucket(s3), tmp_path / "staging")
     try:
         yield instance
@@ -112,8 +118,9 @@ async def test_ids_that_could_escape_are_refused(store: BlobStore) -> None:
 
 
 async def test_objects_are_kept_under_the_prefix(
-    s3: S3Server, s3_bucket: str, tmp_path: Path
+    aws: S3Server, s3_bucket: str, tmp_path: Path
 ) -> None:
+    s3 = aws
     store = s3_store(s3, s3_bucket, tmp_path / "staging", prefix="tenant-a/")
     try:
         await store.commit(await staged(store, tmp_path, b"hello"), "abcdef")
@@ -125,9 +132,10 @@ async def test_objects_are_kept_under_the_prefix(
         await store.aclose()
 
 
-async def test_a_missing_bucket_stops_the_start(s3: S3Server, tmp_path: Path) -> None:
+async def test_a_missing_bucket_stops_the_start(aws: S3Server, tmp_path: Path) -> None:
     from docent.ingestion.s3_blobs import StorageMisconfigured
 
+    s3 = aws
     store = s3_store(s3, "no-such-bucket-here", tmp_path / "staging")
     try:
         with pytest.raises(StorageMisconfigured, match="create the bucket 'no-such-bucket-here'"):
@@ -137,8 +145,9 @@ async def test_a_missing_bucket_stops_the_start(s3: S3Server, tmp_path: Path) ->
 
 
 async def test_an_outage_is_storage_unavailable_and_passes(
-    s3: S3Server, s3_bucket: str, tmp_path: Path
+    aws: S3Server, s3_bucket: str, tmp_path: Path
 ) -> None:
+    s3 = aws
     store = s3_store(s3, s3_bucket, tmp_path / "staging")
     try:
         await store.commit(await staged(store, tmp_path, b"kept"), "kept")
@@ -163,6 +172,14 @@ async def test_an_outage_is_storage_unavailable_and_passes(
         if not s3.running:
             s3.start()
         await store.aclose()
+
+
+def test_docent_will_not_start_on_a_missing_bucket(s3: S3Server, tmp_path: Path) -> None:
+    """`docent worker` (as `docent serve`) checks the bucket before anything else."""
+    env = {**s3.env("no-such-bucket-here"), "DOCENT_DATA_DIR": str(tmp_path / "data")}
+    result = docent("worker", "--burst", env=env, timeout=120)
+    assert result.returncode != 0
+    assert "create the bucket 'no-such-bucket-here'" in result.stdout + result.stderr
 
 
 # --------------------------------------------------------------------------- settings
