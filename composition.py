@@ -26,7 +26,7 @@ from docent.answering.cache import AnswerCache
 from docent.answering.service import AnswerService
 from docent.api.rate_limiter import RateLimiter
 from docent.health import Readiness
-from docent.ingestion.blobs import BlobStore
+from docent.ingestion.blobs import BlobStore, LocalBlobStore
 from docent.ingestion.clamav import ClamAV
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.events import EventBus
@@ -44,7 +44,7 @@ from docent.providers.embedding import CachedEmbedder
 from docent.roles import Embedder, Generator, Reranker
 from docent.search.backend import SearchBackend
 from docent.search.retrieval import Retriever
-from docent.settings import ApiSettings, Settings
+from docent.settings import ApiSettings, Settings, StorageSettings
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
         # An unreachable cluster does not stop the API: /readyz says so, queries answer
         # SEARCH_UNAVAILABLE, uploads are queued, and the backend retries on use.
         await backend.open(model=embedder.model, dimension=embedder.dimension, wait=False)
-        blobs = BlobStore(settings.storage.blob_dir)
+        blobs = await stack.enter_async_context(open_blob_store(settings.storage))
         events = EventBus(queue.redis)
         stack.push_async_callback(events.aclose)
         reranker = await asyncio.to_thread(build_reranker, settings, embedder, providers)
@@ -283,10 +283,36 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
                 search=backend.ping,
                 queue=queue.redis.ping,
                 scanner=scanner.ping if scanner is not None else None,
+                storage=None if isinstance(blobs, LocalBlobStore) else blobs.check,
                 providers=providers,
             ),
             worker=WorkerContext(ingestor, jobs, queue.redis, settings.queue, leases),
         )
+
+
+@asynccontextmanager
+async def open_blob_store(storage: StorageSettings) -> AsyncIterator[BlobStore]:
+    """The blob store DOCENT_BLOB_STORE names: a folder, or an S3 bucket (checked:
+    StorageMisconfigured when the bucket is missing; an unreachable service only warns)."""
+    location = storage.s3_location
+    if location is None:
+        yield LocalBlobStore(storage.blob_dir)
+        return
+    from docent.ingestion.s3_blobs import S3BlobStore
+
+    bucket, prefix = location
+    store = S3BlobStore(
+        bucket,
+        prefix,
+        storage.blob_dir / ".staging",
+        endpoint_url=storage.s3_endpoint_url,
+        checksums=storage.s3_checksums,
+    )
+    try:
+        await store.open()
+        yield store
+    finally:
+        await store.aclose()
 
 
 @asynccontextmanager

@@ -23,6 +23,7 @@ class ErrorCode(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     SEARCH_UNAVAILABLE = "SEARCH_UNAVAILABLE"
+    STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INDEX_CORRUPT = "INDEX_CORRUPT"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     PROVIDER_AUTH = "PROVIDER_AUTH"
@@ -61,6 +62,13 @@ class Conflict(DocentError):
 
 class SearchUnavailable(DocentError):
     code = ErrorCode.SEARCH_UNAVAILABLE
+
+
+class StorageUnavailable(DocentError):
+    """The blob store (an S3-compatible service) cannot be reached or refuses docent: like
+    SEARCH_UNAVAILABLE, worth retrying; uploads are refused, jobs wait and try again."""
+
+    code = ErrorCode.STORAGE_UNAVAILABLE
 
 
 class IndexCorrupt(DocentError):

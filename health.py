@@ -1,8 +1,8 @@
 """Readiness of a docent process: can it serve queries and take uploads now?
 
-`/readyz` reports each dependency (search, queue, malware scanner, the in-process worker)
-and the providers' circuits; `/metrics` gives the providers' counters in Prometheus' text
-format. A provider's open circuit does not make docent unready: its fallback chain
+`/readyz` reports each dependency (search, queue, the S3 file store, malware scanner, the
+in-process worker) and the providers' circuits; `/metrics` gives the providers' counters in
+Prometheus' text format. A provider's open circuit does not make docent unready: its fallback chain
 answers, and taking every instance out of a load balancer would not help.
 """
 
@@ -25,12 +25,17 @@ class Readiness:
     search: Callable[[], Awaitable[None]]
     queue: Callable[[], Awaitable[object]]
     scanner: Callable[[], Awaitable[bool]] | None = None
+    #: The blob store (`BlobStore.check`), reported as "storage".
+    storage: Callable[[], Awaitable[None]] | None = None
     providers: ProviderRegistry | None = None
 
     async def checks(self) -> dict[str, str]:
         """`{"search": "ok", "queue": "unavailable: ConnectionError", ...}`."""
         checks: dict[str, str] = {}
-        for name, check in (("search", self.search), ("queue", self.queue)):
+        named = [("search", self.search), ("queue", self.queue)]
+        if self.storage is not None:
+            named.append(("storage", self.storage))
+        for name, check in named:
             try:
                 await asyncio.wait_for(check(), timeout=CHECK_TIMEOUT_S)
                 checks[name] = "ok"

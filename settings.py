@@ -10,6 +10,7 @@ them (`python scripts/config_table.py --write`; a test fails when the README dif
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -56,9 +57,44 @@ class StorageSettings(BaseSettings):
     model_config = _COMMON
     data_dir: Path = Path("./data")
     """Blobs, the embedded index, the embedded Redis, derived model files."""
+    blob_store: str | None = None
+    """Where uploaded files are kept: unset, the data directory's `blobs` folder; a folder
+    path (shared by API and workers); or `s3://BUCKET/PREFIX` on S3-compatible storage (the
+    bucket must exist; credentials and region from the standard AWS variables), so that API
+    and workers on different machines share nothing but it, Redis and the index."""
+    s3_endpoint_url: str | None = None
+    """The S3-compatible service's URL (e.g. `http://seaweedfs:8333`); unset: AWS S3 itself."""
+    s3_checksums: Literal["when_required", "when_supported"] = "when_required"
+    """Flexible checksums (botocore's request checksum calculation and response checksum
+    validation): `when_required` sends them only where an S3 API requires them, which every
+    S3-compatible server accepts (S3Proxy 2.6 answers NotImplemented to the headers
+    `when_supported` adds everywhere); `when_supported` for AWS S3."""
+
+    @field_validator("blob_store")
+    @classmethod
+    def _check_blob_store(cls, value: str | None) -> str | None:
+        value = (value or "").strip() or None
+        if value is not None and value.startswith("s3://"):
+            bucket = value.removeprefix("s3://").split("/", 1)[0]
+            # S3's bucket naming rules: 3-63 lowercase letters, digits, dots and hyphens.
+            if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+                raise ValueError(f"{value!r}: expected s3://BUCKET/PREFIX with a valid bucket name")
+        return value
+
+    @property
+    def s3_location(self) -> tuple[str, str] | None:
+        """(bucket, key prefix ending in "/" or empty) of an `s3://` blob store; else None."""
+        if self.blob_store is None or not self.blob_store.startswith("s3://"):
+            return None
+        bucket, _, prefix = self.blob_store.removeprefix("s3://").partition("/")
+        prefix = prefix.strip("/")
+        return bucket, f"{prefix}/" if prefix else ""
 
     @property
     def blob_dir(self) -> Path:
+        """The local blob folder; with S3, where uploads are staged and parsed from."""
+        if self.blob_store is not None and self.s3_location is None:
+            return Path(self.blob_store)
         return self.data_dir / "blobs"
 
     @property

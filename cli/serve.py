@@ -43,17 +43,20 @@ def check_data_dir(settings: Settings) -> None:
 
 
 def check_index(settings: Settings) -> None:
-    """Open the index with the configured embedder, and check the whole embedded index.
-    A model or dimension mismatch, a damaged embedded index or one that cannot be opened
+    """Open the blob store and the index with the configured embedder, and check the whole
+    embedded index. A missing S3 bucket, a model or dimension mismatch, a damaged embedded index or one that cannot be opened
     stops docent; an Elasticsearch cluster that does not answer yet only warns (docent
     starts, `/readyz` says so, and the cluster is used once it answers)."""
-    from docent.composition import open_index
+    from docent.composition import open_blob_store, open_index
     from docent.errors import DocentError, IndexCorrupt, SearchUnavailable
     from docent.providers.base import check_keys
     from docent.search.embedded.store import EmbeddedBackend
 
     async def check() -> None:
         check_keys(settings.models)
+        # An S3 bucket that does not exist stops docent here (StorageMisconfigured).
+        async with open_blob_store(settings.storage):
+            pass
         async with open_index(settings) as (backend, _):
             if isinstance(backend, EmbeddedBackend):
                 await backend.verify()

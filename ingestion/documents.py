@@ -186,7 +186,7 @@ class DocumentService:
     ) -> UploadResult:
         """A new document, or the owner's copy of its bytes (`_again`)."""
         try:
-            self._blobs.commit(staged, record.id)
+            await self._blobs.commit(staged, record.id)
         except BaseException:
             self._blobs.discard(staged)
             await self._give_back(reservation)
@@ -200,7 +200,7 @@ class DocumentService:
             await self._jobs.enqueue(record, pending=True)
             return UploadResult(document=record, deduplicated=False)
         if stored.id != record.id:
-            self._blobs.delete(record.id)
+            await self._blobs.delete(record.id)
             await self._give_back(reservation)  # the owner had these bytes already
             return UploadResult(document=await self._again(stored, labels), deduplicated=True)
         await self._jobs.enqueue(stored)
@@ -255,7 +255,7 @@ class DocumentService:
                     "one first, or replace it instead",
                     field="file",
                 )
-            self._blobs.commit(staged, new.id)
+            await self._blobs.commit(staged, new.id)
         except BaseException:
             self._blobs.discard(staged)
             await self._give_back(reservation)
@@ -358,8 +358,10 @@ class DocumentService:
     async def delete(self, owner: str | Access, document_id: str) -> DocumentRecord:
         record = await self.owned(owner, document_id)
         owner = record.owner
+        # The file first: when the store is down, STORAGE_UNAVAILABLE and nothing changed
+        # (the other way round, a deleted document's file could stay behind, unseen).
+        await self._blobs.delete(document_id)
         await self._catalog.delete_document(owner, document_id)
-        self._blobs.delete(document_id)
         if self._on_change is not None:
             await self._on_change(owner, record.group)
         await self._events.publish(
@@ -375,7 +377,7 @@ class DocumentService:
     async def reprocess(self, owner: str | Access, document_id: str) -> DocumentRecord:
         """Run ingestion again from the stored file, as a new version of the document."""
         record = await self.owned(owner, document_id)
-        if not self._blobs.exists(document_id):
+        if not await self._blobs.exists(document_id):
             raise IngestionError(
                 ErrorCode.NOT_FOUND, "the stored file of this document is gone; upload it again"
             )

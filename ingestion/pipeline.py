@@ -24,7 +24,7 @@ import numpy as np
 from docent.domain import Chunk, DocumentRecord, DocumentStatus, IndexedChunk, Stage, utcnow
 from docent.errors import DocentError, ErrorCode, IngestionError
 from docent.ingestion.batching import EmbeddingBatcher
-from docent.ingestion.blobs import BlobStore
+from docent.ingestion.blobs import BlobMissing, BlobStore
 from docent.ingestion.chunking import Element, chunk_elements
 from docent.ingestion.events import DocumentEvent, DocumentsChanged, EventBus
 from docent.ingestion.parsing import ParseLimits
@@ -83,7 +83,7 @@ class Ingestor:
         and stops when it does not. `pending` is the record of an upload accepted while
         the index was down: it is written first (once)."""
         record = await self.backend.get_document(owner, document_id)
-        if record is None and pending is not None and not self.blobs.exists(document_id):
+        if record is None and pending is not None and not await self.blobs.exists(document_id):
             return Outcome.SKIPPED  # deleted meanwhile
         if record is None and pending is not None:
             record = await self.backend.insert_document(pending, deduplicate=False)
@@ -135,26 +135,30 @@ class Ingestor:
         """Parse, chunk, embed and index; the chunk count, page count and title (the one
         the document gives itself, an e-mail's subject, when it was uploaded without one:
         its title is then its file name)."""
-        path = self.blobs.path_for(record.id)
-        if not path.is_file():
-            raise IngestionError(
-                ErrorCode.CORRUPT, "the uploaded file is missing from storage; upload it again"
-            )
-        await self._publish(record, Stage.PARSING)
 
         async def on_progress(stage: str, done: int, total: int) -> None:
             await self._publish(record, Stage(stage), current=done, total=total)
 
-        parsed = await parse_isolated(
-            path,
-            record.mime_type,
-            limits=ParseLimits.of(self.settings),
-            isolation=Isolation(
-                timeout_s=self.settings.parse_timeout_s, memory_mb=self.settings.parse_memory_mb
-            ),
-            on_progress=on_progress,
-            check=lambda: self._still_held(record),
-        )
+        try:
+            # A local file (the stored one, or a temporary copy of the object) for the
+            # parsing child, gone after.
+            async with self.blobs.local_copy(record.id) as path:
+                await self._publish(record, Stage.PARSING)
+                parsed = await parse_isolated(
+                    path,
+                    record.mime_type,
+                    limits=ParseLimits.of(self.settings),
+                    isolation=Isolation(
+                        timeout_s=self.settings.parse_timeout_s,
+                        memory_mb=self.settings.parse_memory_mb,
+                    ),
+                    on_progress=on_progress,
+                    check=lambda: self._still_held(record),
+                )
+        except BlobMissing:
+            raise IngestionError(
+                ErrorCode.CORRUPT, "the uploaded file is missing from storage; upload it again"
+            ) from None
 
         await self._still_held(record)
         if parsed.title and record.title == record.filename:

@@ -22,6 +22,7 @@ from docent.errors import (
     ProviderUnavailable,
     RateLimited,
     SearchUnavailable,
+    StorageUnavailable,
 )
 from docent.ingestion.jobs import JOB_FUNCTION, JobQueue, Tries
 from docent.ingestion.lease import Leases
@@ -43,9 +44,17 @@ class WorkerContext:
     leases: Leases
 
 
-# The index or the embedding provider is down, out of quota or refusing the key: the job
-# waits and tries again (a key can be fixed), and fails with that code when tries run out.
-_TRANSIENT = (SearchUnavailable, ProviderUnavailable, RateLimited, ProviderAuth, TransientError)
+# The index, the file store or the embedding provider is down, out of quota or refusing the
+# key: the job waits and tries again (a key can be fixed), and fails with that code when
+# tries run out.
+_TRANSIENT = (
+    SearchUnavailable,
+    StorageUnavailable,
+    ProviderUnavailable,
+    RateLimited,
+    ProviderAuth,
+    TransientError,
+)
 
 
 async def process_document(

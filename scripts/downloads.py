@@ -1,7 +1,9 @@
 """What the scripts that download pinned files share (stdlib only): a file's hash, to check
-what was downloaded against its pin, and writing a file all at once or not at all.
+what was downloaded against its pin, writing a file all at once or not at all, and the
+cache folder a fetched service lives in.
 
-fetch_graphiql_assets.py, elasticsearch.py and fetch_compose_schema.py import it from beside
+fetch_graphiql_assets.py, elasticsearch.py, s3proxy.py and fetch_compose_schema.py import it
+from beside
 them (the Dockerfile's GraphiQL stage copies it next to fetch_graphiql_assets.py).
 """
 
@@ -22,6 +24,19 @@ def file_hash(path: Path, algorithm: str) -> HASH:
     """The `hashlib` hash ("sha256", "sha512"...) of the file's bytes, read in blocks."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, algorithm)
+
+
+def service_cache(variable: str, default: str) -> Path:
+    """The folder named by the environment variable `variable`, else `default` (`~` is
+    expanded). ValueError when it is inside docent's repository: a fetched server must
+    never end up committed."""
+    path = Path(os.environ.get(variable) or default).expanduser().resolve()
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / "pyproject.toml").is_file() and path.is_relative_to(repo):
+        raise ValueError(
+            f"the cache {path} is inside the repository {repo}: point {variable} elsewhere"
+        )
+    return path
 
 
 def write_atomic(path: Path, data: bytes) -> None:

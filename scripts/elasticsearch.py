@@ -48,7 +48,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from downloads import file_hash
+from downloads import file_hash, service_cache
 from supervise import (
     Failure,
     ServiceDirectory,
@@ -80,7 +80,6 @@ MIN_JAVA = 17
 SERVICE_USER = "docent-es"
 CLUSTER_NAME = "docent"
 
-REPO = Path(__file__).resolve().parents[1]
 # In the node's directory: its pid, url... (docent-es.json), and the mark of one `start` made.
 DIRECTORY = ServiceDirectory("docent-es.json", ".docent-es-created", what="node")
 FETCHED_MARK = ".docent-fetched"  # in the unzipped distribution, holds ZIP_SHA512
@@ -94,13 +93,10 @@ def note(message: str) -> None:
 
 
 def cache_dir() -> Path:
-    raw = os.environ.get("DOCENT_ES_CACHE") or "~/.cache/docent/elasticsearch"
-    path = Path(raw).expanduser().resolve()
-    if (REPO / "pyproject.toml").is_file() and path.is_relative_to(REPO):
-        raise Failure(
-            f"the cache {path} is inside the repository {REPO}: point DOCENT_ES_CACHE elsewhere"
-        )
-    return path
+    try:
+        return service_cache("DOCENT_ES_CACHE", "~/.cache/docent/elasticsearch")
+    except ValueError as error:
+        raise Failure(str(error)) from None
 
 
 @contextlib.contextmanager

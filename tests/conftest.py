@@ -19,8 +19,8 @@ from support.vectors import DIM
 # `docent eval`'s, use the product's default embedder (e5).
 os.environ.setdefault("DOCENT_EMBEDDER", TEST_DEFAULTS["DOCENT_EMBEDDER"])
 
-# The session's Elasticsearch node: the `es_url` fixture.
-pytest_plugins = ["support.es_node"]
+# The session's Elasticsearch node (the `es_url` fixture) and S3 server (`s3`, `s3_bucket`).
+pytest_plugins = ["support.es_node", "support.s3_server"]
 
 
 @pytest.fixture(scope="session")

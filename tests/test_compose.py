@@ -178,7 +178,7 @@ def test_the_schema_check_catches_mistakes(
 
 
 def test_compose_file_is_consistent_with_the_settings(services: dict[str, Any]) -> None:
-    assert {"elasticsearch", "redis", "api", "worker"} <= set(services)
+    assert {"elasticsearch", "redis", "s3", "api", "worker"} <= set(services)
     known = known_settings()
     for name in DOCENT_SERVICES:
         env = environment(services[name])
@@ -212,6 +212,8 @@ def test_docent_accepts_the_compose_environment(
     assert settings.search.search_backend == "elasticsearch"
     assert settings.queue.redis_url == "redis://redis:6379/0"
     assert settings.storage.data_dir == Path("/data")
+    assert settings.storage.s3_location == ("docent", "files/")
+    assert settings.storage.s3_endpoint_url == "http://s3:80"
     assert settings.models.cohere_api_key is None and settings.models.gemini_api_key is None
     check_bind("0.0.0.0", settings.api.auth, allow_insecure=settings.api.allow_insecure_bind)
 
@@ -310,15 +312,47 @@ def test_every_published_port_is_on_the_loopback(services: dict[str, Any]) -> No
     assert env["DOCENT_AUTH"] == "none" and env["DOCENT_ALLOW_INSECURE_BIND"] == "true"
 
 
-def test_volumes_are_declared_and_shared(compose: dict[str, Any], services: dict[str, Any]) -> None:
+def test_volumes_are_declared_and_nothing_is_shared_but_the_services(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
     declared = set(compose.get("volumes") or {})
     used = {volume for s in services.values() for volume in named_volumes(s)}
     assert used <= declared, f"undeclared volumes {used - declared}"
     assert declared <= used, f"unused volumes {declared - used}"
     for name in DOCENT_SERVICES:
-        # one blob store for the API (uploads) and the workers (parsing)
-        data_dir = environment(services[name])["DOCENT_DATA_DIR"]
-        assert named_volumes(services[name]) == {"docent-data": data_dir}
+        # API and workers could each run on a machine of its own: no volume, no bind mount
+        assert not services[name].get("volumes"), f"{name} mounts {services[name]['volumes']}"
+
+
+def test_files_are_kept_on_the_s3_service(services: dict[str, Any]) -> None:
+    s3 = services["s3"]
+    version = load_script("s3proxy").VERSION
+    assert s3["image"] == f"andrewgaul/s3proxy:s3proxy-{version}", (
+        f"the compose file runs {s3['image']}, but the tests run S3Proxy {version} "
+        "(scripts/s3proxy.py)"
+    )
+    s3_env = environment(s3)
+    assert s3_env["JCLOUDS_PROVIDER"] == "filesystem"
+    assert named_volumes(s3) == {"s3-data": s3_env["JCLOUDS_FILESYSTEM_BASEDIR"]}
+    listening = urlsplit(s3_env["S3PROXY_ENDPOINT"])
+    assert "bash" in healthcheck_command(s3) and f"/{listening.port}" in healthcheck_command(s3)
+    assert not published_ports(s3)
+    start = " ".join(s3["entrypoint"])
+    for name in DOCENT_SERVICES:
+        env = environment(services[name])
+        bucket, _, prefix = env["DOCENT_BLOB_STORE"].removeprefix("s3://").partition("/")
+        assert env["DOCENT_BLOB_STORE"].startswith("s3://") and bucket and prefix
+        endpoint = urlsplit(env["DOCENT_S3_ENDPOINT_URL"])
+        assert endpoint.hostname == "s3" and endpoint.port == listening.port
+        # the bucket exists before docent checks it, made as a folder of the backend
+        assert f"mkdir -p {s3_env['JCLOUDS_FILESYSTEM_BASEDIR']}/{bucket}" in start
+        # the keys docent signs with are the server's identity, passed through, never written
+        assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= set(env)
+        assert env["AWS_ACCESS_KEY_ID"] is None and env["AWS_SECRET_ACCESS_KEY"] is None
+        assert services[name]["depends_on"]["s3"]["condition"] == "service_healthy"
+    assert 'S3PROXY_IDENTITY="$$AWS_ACCESS_KEY_ID"' in start
+    assert 'S3PROXY_CREDENTIAL="$$AWS_SECRET_ACCESS_KEY"' in start
+    assert s3_env["AWS_ACCESS_KEY_ID"] is None and s3_env["AWS_SECRET_ACCESS_KEY"] is None
 
 
 def test_healthchecks_and_restart_policies(services: dict[str, Any]) -> None:
