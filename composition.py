@@ -18,13 +18,17 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
 
 from docent.answering.cache import AnswerCache
+from docent.answering.conversation import Conversations
+from docent.answering.rewriting import LocalRewriter
 from docent.answering.service import AnswerService
 from docent.api.rate_limiter import RateLimiter
+from docent.domain import utcnow
 from docent.health import Readiness
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.clamav import ClamAV
@@ -43,6 +47,7 @@ from docent.providers.chains import GeneratorChain, RerankerChain
 from docent.providers.embedding import CachedEmbedder
 from docent.roles import Embedder, Generator, Reranker
 from docent.search.backend import SearchBackend
+from docent.search.conversations import ConversationStore
 from docent.search.retrieval import Retriever
 from docent.settings import ApiSettings, Settings
 
@@ -167,6 +172,7 @@ class Services:
 
     documents: DocumentService
     answers: AnswerService
+    conversations: ConversationStore
     search: Retriever
     limiter: RateLimiter
     settings: ApiSettings
@@ -246,6 +252,10 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
             quota=UploadQuota(queue.redis, limits, backend) if limits.has_quotas else None,
             on_change=documents_changed,
         )
+        talk = settings.conversations
+        conversations = Conversations(
+            backend, LocalRewriter(), max_turns=talk.conversation_max_turns
+        )
         answers = AnswerService(
             retriever,
             generator,
@@ -254,7 +264,13 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
             context_tokens=models.context_tokens,
             cache=answer_cache,
             embedder=embedder,
+            conversations=conversations,
         )
+
+        async def expire_conversations() -> int:
+            days = talk.conversation_retention_days
+            return await backend.expire_conversations(utcnow() - timedelta(days=days))
+
         # One warm parse pool per process, sized from the machine (or the settings).
         configure_parsing(
             workers=ingestion.parse_pool_size,
@@ -275,6 +291,7 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
             services=Services(
                 documents=documents,
                 answers=answers,
+                conversations=backend,
                 search=retriever,
                 limiter=RateLimiter(queue.redis, limits),
                 settings=settings.api,
@@ -285,7 +302,9 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
                 scanner=scanner.ping if scanner is not None else None,
                 providers=providers,
             ),
-            worker=WorkerContext(ingestor, jobs, queue.redis, settings.queue, leases),
+            worker=WorkerContext(
+                ingestor, jobs, queue.redis, settings.queue, leases, expire_conversations
+            ),
         )
 
 
