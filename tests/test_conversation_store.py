@@ -159,3 +159,26 @@ async def test_conversations_survive_reopening(backend_factory) -> None:
     await again.open(model="test-model", dimension=DIM)
     assert (await again.get_conversation("alice", conv.id)).title == conv.title
     assert (await again.list_messages("alice", conv.id, first=5, after=None)).total == 2
+
+
+async def test_the_worker_cron_expires_conversations_past_retention(backend) -> None:
+    """The hourly cron (`ingestion/worker.expire_conversations`) with the retention the
+    composition root gives it."""
+    from types import SimpleNamespace
+
+    from docent.ingestion.worker import expire_conversations
+
+    now = utcnow()
+    old = conversation(updated_at=now - timedelta(days=91))
+    kept = conversation(updated_at=now - timedelta(days=89))
+    for conv in (old, kept):
+        await backend.create_conversation(conv)
+
+    async def expire() -> int:  # DOCENT_CONVERSATION_RETENTION_DAYS=90
+        return int(await backend.expire_conversations(utcnow() - timedelta(days=90)))
+
+    ctx = {"docent": SimpleNamespace(expire_conversations=expire)}
+    assert await expire_conversations(ctx) == 1
+    assert await backend.get_conversation("alice", old.id) is None
+    assert await backend.get_conversation("alice", kept.id) == kept
+    assert await expire_conversations({"docent": SimpleNamespace(expire_conversations=None)}) == 0

@@ -288,3 +288,27 @@ def test_conversation_lists_are_bounded_and_paged(server) -> None:
     assert len(rest["edges"]) == page["totalCount"] - 1
     bad = call(server, "alice", CONVERSATIONS, first=5, after="garbage")
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+def test_the_cli_continues_a_conversation_and_prints_its_id(server) -> None:
+    import re
+
+    from support.commands import docent
+
+    auth = ("--url", server.url, "--token", TOKENS["alice"])
+    first = docent("ask", "How much paid leave is given for moving house?", *auth)
+    assert first.returncode == 0, first.stderr
+    assert "1 day per year" in first.stdout
+    match = re.search(r"Conversation: (c_\w+)", first.stdout)
+    assert match, first.stdout
+    second = docent("ask", "And for jury service?", "--conversation", match.group(1), *auth)
+    assert second.returncode == 0, second.stderr
+    assert "up to 10 days" in second.stdout
+    assert "Understood as: How much paid leave is given for jury service?" in second.stdout
+    assert f"Conversation: {match.group(1)}" in second.stdout
+    # Another user's conversation is not found.
+    other = docent(
+        "ask", "And for jury service?", "--conversation", match.group(1),
+        "--url", server.url, "--token", TOKENS["bob"],
+    )  # fmt: skip
+    assert other.returncode == 1 and "NOT_FOUND" in other.stderr
