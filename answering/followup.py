@@ -58,23 +58,25 @@ _CONNECTIVES = {
 }  # fmt: skip
 #: Words that stand for something said before.
 _PRONOUNS = {
-    "en": {"it", "its", "that", "this", "they", "them", "those", "these", "there", "he",
-           "she", "him", "her", "one"},
+    "en": {"it", "its", "that", "this", "they", "them", "their", "those", "these", "there",
+           "he", "she", "him", "her", "his", "one"},
     "de": {"es", "das", "dies", "diese", "dieser", "dieses", "dafür", "davon", "darauf",
-           "dazu", "dabei", "damit", "er", "ihn", "ihm", "sie", "dort"},
+           "dazu", "dabei", "damit", "er", "ihn", "ihm", "sie", "dort", "deren", "dessen",
+           "sein", "seine", "seinen", "seiner", "ihr", "ihre", "ihren", "ihrer"},
     "fr": {"il", "elle", "cela", "ça", "ce", "celui", "celle", "ceux", "celles", "ils",
-           "elles", "y", "en", "lui", "leur"},
+           "elles", "y", "en", "lui", "leur", "leurs", "son", "sa", "ses", "là"},
     "es": {"eso", "esto", "ello", "ese", "esa", "esos", "esas", "este", "esta", "él",
-           "ella", "ellos", "ellas", "allí", "ahí", "lo", "la", "le", "les"},
+           "ella", "ellos", "ellas", "allí", "ahí", "lo", "la", "le", "les", "su", "sus"},
 }  # fmt: skip
 #: Prepositions a fragment may start with ("in France", "für Auszubildende").
 _PREPOSITIONS = {
-    "en": {"in", "for", "at", "on", "with", "from", "during", "under", "of", "by"},
+    "en": {"in", "for", "at", "on", "with", "from", "during", "under", "of", "by", "inside",
+           "outside"},
     "de": {"in", "im", "für", "bei", "beim", "an", "am", "auf", "mit", "von", "vom", "zu",
            "zum", "zur", "nach", "aus", "während"},
     "fr": {"en", "pour", "à", "au", "aux", "dans", "chez", "avec", "de", "du", "des",
            "sur", "pendant"},
-    "es": {"en", "para", "a", "al", "con", "de", "del", "por", "durante", "sobre"},
+    "es": {"en", "para", "a", "al", "con", "de", "del", "por", "durante", "sobre", "desde"},
 }  # fmt: skip
 #: Auxiliaries after which an English question names its subject ("do employees get").
 _AUXILIARIES = {"en": {"do", "does", "did", "can", "are", "is", "will", "should", "must", "may"}}
@@ -87,7 +89,7 @@ _QUANTITY = {"many", "much", "viele", "viel", "combien", "cuántos", "cuántas",
 _LIGHT = {
     "en": {"how", "what", "which", "who", "when", "where", "why", "get", "gets", "got",
            "many", "much", "long", "does", "do", "did", "is", "are", "can", "say", "receive",
-           "receives", "given", "give", "gives"},
+           "receives", "given", "give", "gives", "cost", "costs"},
     "de": {"wie", "was", "welche", "welcher", "welches", "wer", "wann", "wo", "warum",
            "viele", "viel", "lange", "hoch", "hohe", "gibt", "bekommt", "bekommen", "erhält",
            "gilt"},
@@ -98,8 +100,24 @@ _LIGHT = {
 }  # fmt: skip
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
 _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’]", re.IGNORECASE)
-_ARTICLES = {"the", "a", "an", "der", "die", "das", "den", "dem", "des", "le", "la", "les",
-             "l", "un", "une", "el", "los", "las", "una", "unos", "unas"}  # fmt: skip
+_ARTICLES = {"the", "a", "an", "der", "die", "das", "den", "dem", "des", "ein", "eine",
+             "einen", "einem", "einer", "le", "la", "les", "l", "un", "une", "el", "los", "las",
+             "una", "unos", "unas"}  # fmt: skip
+#: Question words: after a connective they start a whole question, not a fragment ("and
+#: where is it?").
+_QUESTION_WORDS = {
+    "en": {"how", "what", "which", "who", "whom", "whose", "when", "where", "why", "is", "are",
+           "does", "do", "can", "may", "must", "should", "will"},
+    "de": {"wie", "was", "welche", "welcher", "welches", "wer", "wen", "wem", "wann", "wo",
+           "wohin", "woher", "warum", "wieso", "ist", "sind", "gibt", "kann", "muss", "darf",
+           "wird", "werden"},
+    "fr": {"comment", "quel", "quelle", "quels", "quelles", "qui", "quand", "où", "pourquoi",
+           "combien", "est-ce", "que", "qu", "est", "peut"},
+    "es": {"cómo", "qué", "cuál", "cuáles", "quién", "quiénes", "cuándo", "dónde", "por",
+           "cuánto", "cuánta", "cuántos", "cuántas", "hasta", "se", "puede", "pueden"},
+}  # fmt: skip
+#: A "fragment" with this many content words or more is a whole question after all.
+_FULL_QUESTION_WORDS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +149,17 @@ def standalone_question(question: str, previous: Sequence[str]) -> str:
         fragment_start = 0
     if fragment_start is not None:
         fragment = question[fragment_start:].strip(" ,;:¿?¡!.").strip()
-        if fragment:
+        if not fragment:
+            return before
+        if not _whole_question(fragment, language):
             return _substitute(fragment, before, language)
-        return before
+        if not any(w.key in _PRONOUNS[language] for w in words):
+            # "And how long does it take?" has its pronoun; "¿Y cuánto tarda en
+            # calentarse?" leaves its subject out: it is the previous question's.
+            referent = _referent(before, language)
+            if referent and not _stems(referent, language) <= {w.stem for w in content}:
+                body = question.rstrip(" ?!.")
+                return f"{body} ({referent}){question[len(body) :]}"
     pronoun = next((w for w in words if w.key in _PRONOUNS[language]), None)
     if pronoun is None:
         return question
@@ -167,9 +193,17 @@ def _words(text: str, language: str) -> list[_Word]:
         raw = match.group().strip("'’-")
         if not raw:
             continue
-        key = _ELISION.sub("", raw.lower()).replace("’", "'")
-        content = bool(key) and key not in stop and key not in _PRONOUNS[language]
-        words.append(_Word(raw, match.start(), match.end(), key, stemmer.stemWord(key), content))
+        start = match.start() + match.group().index(raw)
+        head, _, tail = raw.rpartition("-")
+        # "a-t-il", "est-elle": the inverted pronoun is a word ("est-ce" asks, refers to none)
+        if head and tail.lower() in _PRONOUNS[language] and raw.lower() != "est-ce":
+            pieces = [(head, start), (tail, start + len(head) + 1)]
+        else:
+            pieces = [(raw, start)]
+        for piece, at in pieces:
+            key = _ELISION.sub("", piece.lower()).replace("’", "'")
+            content = bool(key) and key not in stop and key not in _PRONOUNS[language]
+            words.append(_Word(piece, at, at + len(piece), key, stemmer.stemWord(key), content))
     return words
 
 
@@ -187,6 +221,17 @@ def _after_connective(question: str, language: str) -> int | None:
         ):
             return offset + len(connective)
     return None
+
+
+def _whole_question(fragment: str, language: str) -> bool:
+    """A connective followed by a question of its own ("and where is it held?")."""
+    words = _words(fragment, language)
+    if not words:
+        return False
+    opener = words[0].key
+    return opener in _QUESTION_WORDS[language] or sum(w.content for w in words) >= (
+        _FULL_QUESTION_WORDS
+    )
 
 
 def _elliptical(words: list[_Word], content: list[_Word], language: str) -> bool:
@@ -231,27 +276,31 @@ def _substitute(fragment: str, before: str, language: str) -> str:
         if run[-1].stem == head:
             phrase = fragment[_phrase_start(fragment_words, content) :]
             return _splice(before, run[0].start, run[-1].end, phrase)
-    # 2. After the same preposition or article ("in Germany", "los domingos").
     first = fragment_words[0]
-    if len(fragment_words) > 1 and (first.key in _PREPOSITIONS[language] or first.key in _ARTICLES):
-        rest = fragment[fragment_words[1].start :]
-        for i, word in enumerate(before_words[:-1]):
-            after = before_words[i + 1]
-            if word.key != first.key:
-                continue
-            if after.content:
-                tail = _phrase_end(before_words, i + 1)
-                return _splice(before, after.start, tail, rest)
-            if after.key in _PRONOUNS[language]:  # "for it (jury service)": all of it goes
-                tail = after.end
-                if before[tail:].startswith(" (") and (close := before.find(")", tail)) > 0:
-                    tail = close + 1
-                return _splice(before, after.start, tail, rest)
-    # 3. A bare noun phrase for the subject, after the auxiliary of the question ("how many
+    rest = fragment[fragment_words[1].start :] if len(fragment_words) > 1 else ""
+    # 2. After the same preposition ("in Germany" -> "in France").
+    spliced = _after_same(before, before_words, first.key, rest, language)
+    if rest and first.key in _PREPOSITIONS[language] and spliced is not None:
+        return spliced
+    # 3. An entity for an entity of its kind (a number for a number, a name for a name),
+    #    when the fragment is entities alone.
+    for kind in (_number, _name):
+        # In a fragment, the first word may be a name too ("And Halden Logistics?").
+        mine = [w for w in content if kind(w, [], language)]
+        theirs = [w for w in before_words if kind(w, before_words, language)]
+        # Only a fragment of entities alone: "the Cadence office chair" names a thing.
+        only = all(_number(w, [], language) or _name(w, [], language) for w in content)
+        if mine and theirs and only:
+            start = _entity_run_start(before_words, theirs[-1], kind, language)
+            phrase = fragment[mine[0].start : mine[-1].end]
+            return _splice(before, start, theirs[-1].end, phrase)
+    # 4. After the same article ("los domingos" -> "los sábados").
+    spliced = _after_same(before, before_words, first.key, rest, language)
+    if rest and first.key in _ARTICLES and spliced is not None:
+        return spliced
+    # 5. A bare noun phrase for the subject, after the auxiliary of the question ("how many
     #    weeks do birth mothers get" -> "... do fathers get").
-    if first.key not in _PREPOSITIONS[language] and not any(
-        _number(w, [], language) for w in content
-    ):
+    if first.key not in _PREPOSITIONS[language]:
         for i, word in enumerate(before_words[:-1]):
             if word.key in _AUXILIARIES.get(language, ()) and i > 0:
                 start = i + 1
@@ -261,17 +310,39 @@ def _substitute(fragment: str, before: str, language: str) -> str:
                     run = next(r for r in _runs(before_words) if r[0] is before_words[start])
                     phrase = fragment[_phrase_start(fragment_words, content) :]
                     return _splice(before, run[0].start, run[-1].end, phrase)
-    # 4. An entity for an entity of its kind (a number for a number, a name for a name).
-    for kind in (_number, _name):
-        mine = [w for w in content if kind(w, fragment_words, language)]
-        theirs = [w for w in before_words if kind(w, before_words, language)]
-        if mine and theirs:
-            phrase = fragment[mine[0].start : mine[-1].end]
-            return _splice(before, theirs[-1].start, theirs[-1].end, phrase)
     base = before.rstrip(" ?.!")
     if fragment[:1].isupper() and not _name(fragment_words[0], [], language):
         fragment = fragment[:1].lower() + fragment[1:]
     return f"{base}, {fragment}?"
+
+
+def _after_same(before: str, words: list[_Word], key: str, rest: str, language: str) -> str | None:
+    """`before` with the phrase after its word `key` (a preposition or an article) replaced
+    by `rest`; None when `before` has no such word before a phrase."""
+    for i, word in enumerate(words[:-1]):
+        if word.key != key:
+            continue
+        j = i + 1
+        while j < len(words) - 1 and words[j].key in _ARTICLES:  # "für einen Umzug"
+            j += 1
+        after = words[j]
+        if after.content:
+            return _splice(before, words[i + 1].start, _phrase_end(words, j), rest)
+        if after.key in _PRONOUNS[language]:  # "for it (jury service)": all of it goes
+            tail = after.end
+            if before[tail:].startswith(" (") and (close := before.find(")", tail)) > 0:
+                tail = close + 1
+            return _splice(before, after.start, tail, rest)
+    return None
+
+
+def _entity_run_start(words: list[_Word], last: _Word, kind: object, language: str) -> int:
+    """Where the run of adjacent entity words ending at `last` starts ("Corvid Analytics")."""
+    index = words.index(last)
+    start = index
+    while start > 0 and kind(words[start - 1], words, language):  # type: ignore[operator]
+        start -= 1
+    return words[start].start
 
 
 def _phrase_start(words: list[_Word], content: list[_Word]) -> int:

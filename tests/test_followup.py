@@ -68,3 +68,36 @@ def test_without_a_previous_question_or_in_another_language_nothing_changes() ->
     assert standalone_question("And in France?", ["x", "Who pays in Germany?"]) == (
         "Who pays in France?"
     )
+
+
+def test_the_dev_sets_follow_ups_are_understood() -> None:
+    """The dev set's conversations (eval/devset/followups.jsonl): well formed, at least 40,
+    and the local rewrite understands at least 85% of their follow-ups (issue 15's bar;
+    benchmarks/followups.py prints which)."""
+    import json
+    from pathlib import Path
+
+    devset = Path(__file__).resolve().parents[1] / "eval" / "devset"
+    conversations = [
+        json.loads(line) for line in (devset / "followups.jsonl").read_text().splitlines()
+    ]
+    assert len(conversations) >= 40
+    assert len({c["id"] for c in conversations}) == len(conversations)
+    assert {c["language"] for c in conversations} == {"en", "de", "fr", "es"}
+    right = []
+    for conversation in conversations:
+        assert 2 <= len(conversation["turns"]) <= 3, conversation["id"]
+        previous: list[str] = []
+        for i, turn in enumerate(conversation["turns"]):
+            if turn.get("document"):
+                assert (devset / "documents" / turn["document"]).is_file(), turn["document"]
+            standalone = standalone_question(turn["question"], previous)
+            if i:
+                assert turn["standalone_contains"], conversation["id"]
+                folded = standalone.casefold()
+                right.append(
+                    all(p.casefold() in folded for p in turn["standalone_contains"])
+                    and not any(p.casefold() in folded for p in turn.get("standalone_absent", []))
+                )
+            previous.append(standalone)
+    assert sum(right) / len(right) >= 0.85, f"{sum(right)} of {len(right)}"
