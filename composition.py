@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 
 from docent.answering.cache import AnswerCache
 from docent.answering.conversation import Conversations
-from docent.answering.rewriting import LocalRewriter
+from docent.answering.rewriting import LocalRewriter, ModelRewriter, Rewriter
 from docent.answering.service import AnswerService
 from docent.api.rate_limiter import RateLimiter
 from docent.domain import utcnow
@@ -45,6 +45,7 @@ from docent.ingestion.worker import WorkerContext
 from docent.providers.base import ProviderRegistry
 from docent.providers.chains import GeneratorChain, RerankerChain
 from docent.providers.embedding import CachedEmbedder
+from docent.providers.generation import ProviderGenerator
 from docent.roles import Embedder, Generator, Reranker
 from docent.search.backend import SearchBackend
 from docent.search.conversations import ConversationStore
@@ -166,6 +167,17 @@ def build_generator(
     return members[0] if len(members) == 1 else GeneratorChain(members)
 
 
+def build_rewriter(settings: Settings, generator: Generator | None) -> Rewriter:
+    """How follow-ups become standalone questions: by the chain's language-model generators
+    (Gemini, Cohere), in its order, when it has any; else locally."""
+    members = list(getattr(generator, "members", [generator] if generator else []))
+    models = [m for m in members if isinstance(m, ProviderGenerator)]
+    if not models:
+        return LocalRewriter()
+    chain = models[0] if len(models) == 1 else GeneratorChain(models)
+    return ModelRewriter(chain, max_tokens=settings.conversations.conversation_rewrite_tokens)
+
+
 @dataclass(frozen=True)
 class Services:
     """What the API's resolvers call, and nothing else."""
@@ -254,7 +266,7 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
         )
         talk = settings.conversations
         conversations = Conversations(
-            backend, LocalRewriter(), max_turns=talk.conversation_max_turns
+            backend, build_rewriter(settings, generator), max_turns=talk.conversation_max_turns
         )
         answers = AnswerService(
             retriever,
