@@ -66,7 +66,7 @@ _PRONOUNS = {
     "fr": {"il", "elle", "cela", "ça", "ce", "celui", "celle", "ceux", "celles", "ils",
            "elles", "y", "en", "lui", "leur", "leurs", "son", "sa", "ses", "là"},
     "es": {"eso", "esto", "ello", "ese", "esa", "esos", "esas", "este", "esta", "él",
-           "ella", "ellos", "ellas", "allí", "ahí", "lo", "la", "le", "les", "su", "sus"},
+           "ella", "ellos", "ellas", "allí", "ahí", "lo", "su", "sus"},
 }  # fmt: skip
 #: Prepositions a fragment may start with ("in France", "für Auszubildende").
 _PREPOSITIONS = {
@@ -94,7 +94,7 @@ _LIGHT = {
            "viele", "viel", "lange", "hoch", "hohe", "gibt", "bekommt", "bekommen", "erhält",
            "gilt"},
     "fr": {"comment", "quel", "quelle", "quels", "quelles", "qui", "quand", "où",
-           "pourquoi", "combien", "est", "sont", "a", "ont", "reçoit", "obtient"},
+           "pourquoi", "combien", "est", "sont", "a", "ont", "reçoit", "obtient", "à", "heure"},
     "es": {"cómo", "qué", "cuál", "cuáles", "quién", "cuándo", "dónde", "por", "cuántos",
            "cuántas", "cuánto", "cuánta", "recibe", "tiene", "hay", "es", "son"},
 }  # fmt: skip
@@ -128,6 +128,8 @@ class _Word:
     key: str  # lower-cased, elision removed
     stem: str
     content: bool
+    #: Punctuation stands between it and the word before ("(", ",", ";"): no run crosses it.
+    apart: bool = False
 
 
 def standalone_question(question: str, previous: Sequence[str]) -> str:
@@ -188,7 +190,7 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 def _words(text: str, language: str) -> list[_Word]:
     stemmer = _stemmer(language)
     stop = _stop(language)
-    words = []
+    words: list[_Word] = []
     for match in _TOKEN.finditer(text):
         raw = match.group().strip("'’-")
         if not raw:
@@ -203,7 +205,11 @@ def _words(text: str, language: str) -> list[_Word]:
         for piece, at in pieces:
             key = _ELISION.sub("", piece.lower()).replace("’", "'")
             content = bool(key) and key not in stop and key not in _PRONOUNS[language]
-            words.append(_Word(piece, at, at + len(piece), key, stemmer.stemWord(key), content))
+            gap = text[words[-1].end : at] if words else ""
+            apart = any(mark in gap for mark in "(),;:")
+            words.append(
+                _Word(piece, at, at + len(piece), key, stemmer.stemWord(key), content, apart)
+            )
     return words
 
 
@@ -248,6 +254,9 @@ def _runs(words: list[_Word]) -> list[list[_Word]]:
     current: list[_Word] = []
     pending: list[_Word] = []
     for word in words:
+        if word.apart and current:
+            runs.append(current)
+            current, pending = [], []
         if word.content:
             current.extend(pending)
             pending = []
@@ -383,16 +392,28 @@ def _splice(text: str, start: int, end: int, phrase: str) -> str:
 
 def _referent(before: str, language: str) -> str:
     """What a pronoun in the follow-up stands for: the previous question's content runs,
-    less the unit a quantity question asks for ("weeks" of "how many weeks of ...")."""
+    less the unit a quantity question asks for ("weeks" of "how many weeks of ..."), and in
+    German less the verb after the question word ("Wann beginnt ..."); a run that names an
+    entity (a name or a number) ends with it ("Lumera T3", not "Lumera T3 last")."""
     words = _words(before, language)
-    runs = _runs(words)
-    kept = []
-    for run in runs:
+    kept: list[list[_Word]] = []
+    for run in _runs(words):
         index = words.index(run[0])
-        if index > 0 and words[index - 1].key in _QUANTITY:
+        previous = words[index - 1].key if index > 0 else ""
+        if previous in _QUANTITY:
             run = [w for w in run[1:] if w.content or w is not run[1]]
             while run and not run[0].content:
                 run = run[1:]
+        if language == "de" and len(run) == 1 and previous in _QUESTION_WORDS["de"]:
+            continue
         if run:
-            kept.append(before[run[0].start : run[-1].end])
-    return ", ".join(kept)
+            kept.append(run)
+
+    def entity(word: _Word) -> bool:
+        return _number(word, [], language) or _name(word, words, language)
+
+    for i, run in enumerate(kept):
+        if any(entity(w) for w in run):
+            kept[i] = run[: max(j for j, w in enumerate(run) if entity(w)) + 1]
+    phrases = list(dict.fromkeys(before[r[0].start : r[-1].end] for r in kept))
+    return ", ".join(phrases)

@@ -42,6 +42,10 @@ def _limit(info: Info, first: int | None, default: int = 20) -> int:
     return limit
 
 
+def _page_info(edges: list[MessageEdge] | list[ConversationEdge], has_next: bool) -> t.PageInfo:
+    return t.PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None)
+
+
 def _owner(info: Info) -> str:
     from docent.api.schema import _owner as owner_of  # the one check of a principal
 
@@ -194,11 +198,7 @@ class ConversationView:
         )
         edges = [MessageEdge(cursor=c, node=MessageView.of(m)) for m, c in page.items]
         return MessageConnection(
-            edges=edges,
-            page_info=t.PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=page.total,
+            edges=edges, page_info=_page_info(edges, page.has_next), total_count=page.total
         )
 
     @classmethod
@@ -270,11 +270,7 @@ class ConversationQueries:
         )
         edges = [ConversationEdge(cursor=c, node=ConversationView.of(r)) for r, c in page.items]
         return ConversationConnection(
-            edges=edges,
-            page_info=t.PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=page.total,
+            edges=edges, page_info=_page_info(edges, page.has_next), total_count=page.total
         )
 
     @strawberry.field(

@@ -27,6 +27,7 @@ from docent.search.conversations import (
     with_details,
 )
 from docent.search.cursors import decode_cursor, encode_cursor
+from docent.search.elasticsearch.catalog import _escape_wildcard
 from docent.search.elasticsearch.indices import Indices, needs_open
 from docent.search.records import iso
 
@@ -251,7 +252,3 @@ class ElasticsearchConversations(Indices):
                 {"_op_type": "delete", "_index": self.conversations_index, "_id": i} for i in ids
             ])  # fmt: skip
             expired += len(ids)
-
-
-def _escape_wildcard(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
