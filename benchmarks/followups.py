@@ -6,7 +6,8 @@
 2. `--server`: every conversation through a real docent server (the product's defaults:
    e5 and the local extractive answerer) with the set's documents uploaded: a follow-up
    is answered right when its answer holds every `answer_contains` phrase and cites
-   `document`; and the latency of follow-ups against first questions (p50, ms).
+   `document` (the first questions are scored too, as the answerer's own baseline); and
+   the latency of follow-ups against first questions (p50, ms).
 
     python benchmarks/followups.py [--server] [--file eval/devset/followups.jsonl]
 """
@@ -87,6 +88,7 @@ async def score_answers(conversations: list[dict[str, Any]]) -> None:
         by_language: dict[str, list[bool]] = defaultdict(list)
         first_ms: list[float] = []
         follow_ms: list[float] = []
+        firsts: list[bool] = []
         async with httpx.AsyncClient(timeout=120) as client:
             for conversation in conversations:
                 conversation_id = None
@@ -98,18 +100,22 @@ async def score_answers(conversations: list[dict[str, Any]]) -> None:
                     (follow_ms if i else first_ms).append((time.perf_counter() - started) * 1000)
                     answer = response.json()["data"]["ask"]
                     conversation_id = answer["conversationId"]
-                    if not i or not turn.get("answer_contains"):
+                    if not turn.get("answer_contains"):
                         continue
                     cited = {c["document"]["filename"] for c in answer["citations"]}
                     right = _holds(answer["text"], turn["answer_contains"]) and (
                         not turn.get("document") or turn["document"] in cited
                     )
+                    if not i:  # the first questions: what the answerer does without a rewrite
+                        firsts.append(right)
+                        continue
                     by_language[conversation["language"]].append(right)
                     if not right:
                         print(
                             f"  wrong  {conversation['id']}#{i + 1}: {answer['standaloneQuestion']!r} -> {answer['text'][:100]!r}"
                         )
         _report("answers to follow-ups (local answerer)", by_language)
+        print(f"answers to the first questions: {sum(firsts)}/{len(firsts)}")
         print(
             f"latency p50: first question {median(first_ms):.0f} ms, follow-up {median(follow_ms):.0f} ms"
         )
