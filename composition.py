@@ -18,13 +18,17 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
 
 from docent.answering.cache import AnswerCache
+from docent.answering.conversation import Conversations
+from docent.answering.rewriting import LocalRewriter, ModelRewriter, Rewriter
 from docent.answering.service import AnswerService
 from docent.api.rate_limiter import RateLimiter
+from docent.domain import utcnow
 from docent.health import Readiness
 from docent.ingestion.blobs import BlobStore, LocalBlobStore
 from docent.ingestion.clamav import ClamAV
@@ -41,8 +45,10 @@ from docent.ingestion.worker import WorkerContext
 from docent.providers.base import ProviderRegistry
 from docent.providers.chains import GeneratorChain, RerankerChain
 from docent.providers.embedding import CachedEmbedder
+from docent.providers.generation import ProviderGenerator
 from docent.roles import Embedder, Generator, Reranker
 from docent.search.backend import SearchBackend
+from docent.search.conversations import ConversationStore
 from docent.search.retrieval import Retriever
 from docent.settings import ApiSettings, Settings, StorageSettings
 
@@ -161,12 +167,24 @@ def build_generator(
     return members[0] if len(members) == 1 else GeneratorChain(members)
 
 
+def build_rewriter(settings: Settings, generator: Generator | None) -> Rewriter:
+    """How follow-ups become standalone questions: by the chain's language-model generators
+    (Gemini, Cohere), in its order, when it has any; else locally."""
+    members = list(getattr(generator, "members", [generator] if generator else []))
+    models = [m for m in members if isinstance(m, ProviderGenerator)]
+    if not models:
+        return LocalRewriter()
+    chain = models[0] if len(models) == 1 else GeneratorChain(models)
+    return ModelRewriter(chain, max_tokens=settings.conversations.conversation_rewrite_tokens)
+
+
 @dataclass(frozen=True)
 class Services:
     """What the API's resolvers call, and nothing else."""
 
     documents: DocumentService
     answers: AnswerService
+    conversations: ConversationStore
     search: Retriever
     limiter: RateLimiter
     settings: ApiSettings
@@ -246,6 +264,10 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
             quota=UploadQuota(queue.redis, limits, backend) if limits.has_quotas else None,
             on_change=documents_changed,
         )
+        talk = settings.conversations
+        conversations = Conversations(
+            backend, build_rewriter(settings, generator), max_turns=talk.conversation_max_turns
+        )
         answers = AnswerService(
             retriever,
             generator,
@@ -254,7 +276,13 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
             context_tokens=models.context_tokens,
             cache=answer_cache,
             embedder=embedder,
+            conversations=conversations,
         )
+
+        async def expire_conversations() -> int:
+            days = talk.conversation_retention_days
+            return await backend.expire_conversations(utcnow() - timedelta(days=days))
+
         # One warm parse pool per process, sized from the machine (or the settings).
         configure_parsing(
             workers=ingestion.parse_pool_size,
@@ -275,6 +303,7 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
             services=Services(
                 documents=documents,
                 answers=answers,
+                conversations=backend,
                 search=retriever,
                 limiter=RateLimiter(queue.redis, limits),
                 settings=settings.api,
@@ -286,7 +315,9 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
                 storage=None if isinstance(blobs, LocalBlobStore) else blobs.check,
                 providers=providers,
             ),
-            worker=WorkerContext(ingestor, jobs, queue.redis, settings.queue, leases),
+            worker=WorkerContext(
+                ingestor, jobs, queue.redis, settings.queue, leases, expire_conversations
+            ),
         )
 
 

@@ -1,9 +1,13 @@
-"""The records docent keeps: documents, their chunks, and what a search finds. (As flat
-dicts, for the engines and for job payloads: `search/records.py`.)"""
+"""The records docent keeps: documents, their chunks, what a search finds (as flat dicts, for
+the engines and for job payloads: `search/records.py`), and conversations: a person's
+questions, docent's answers with their citations and ratings, private to their owner
+(stored by `search/conversations.py`)."""
 
 from __future__ import annotations
 
 import enum
+import secrets
+import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -156,3 +160,93 @@ class Hit:
     semantic_score: float | None = None
     rerank_score: float | None = None
     highlights: tuple[str, ...] = ()
+
+
+#: The longest conversation title kept, in characters (a longer one is cut at a word).
+MAX_TITLE_CHARS = 120
+#: The longest feedback comment kept, in characters (longer: INVALID_INPUT).
+MAX_COMMENT_CHARS = 2000
+
+
+class Role(enum.StrEnum):
+    USER = "USER"
+    ASSISTANT = "ASSISTANT"
+
+
+class Rating(enum.StrEnum):
+    UP = "UP"
+    DOWN = "DOWN"
+
+
+def new_id(prefix: str) -> str:
+    """An id that sorts by creation time: 13 hex digits of microseconds since the epoch,
+    then 8 random ones (`c_...` a conversation, `m_...` a message)."""
+    return f"{prefix}_{time.time_ns() // 1000:013x}{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    owner: str
+    title: str
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+
+    def evolve(self, **changes: object) -> Conversation:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class CitedPassage:
+    """A passage an answer cited, as it was when cited: `index` is its source number in the
+    answer's text (`[2]`). The text is shown again only to a reader who can still read
+    its document (`api/conversations.py`)."""
+
+    index: int
+    document_id: str
+    chunk_id: str
+    title: str
+    text: str
+    page: int | None = None
+    section: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    rating: Rating
+    comment: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One side of a turn. An ASSISTANT message carries what its answer was made from:
+    the question docent searched for (`standalone_question`), the model, whether it was
+    grounded, its citations; and the person's `feedback`, if any."""
+
+    id: str
+    conversation_id: str
+    owner: str
+    role: Role
+    text: str
+    #: Orders a conversation's messages (microseconds at creation, then its place in the turn).
+    seq: int
+    created_at: datetime = field(default_factory=utcnow)
+    standalone_question: str | None = None
+    citations: tuple[CitedPassage, ...] = ()
+    model: str | None = None
+    grounded: bool = False
+    feedback: Feedback | None = None
+
+    def evolve(self, **changes: object) -> Message:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def title_from(question: str) -> str:
+    """A new conversation's title: its first question, on one line, cut at a word to
+    MAX_TITLE_CHARS."""
+    line = " ".join(question.split())
+    if len(line) <= MAX_TITLE_CHARS:
+        return line
+    cut = line[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0]
+    return f"{cut}…"

@@ -335,6 +335,22 @@ class ModelSettings(BaseSettings):
         return value
 
 
+class ConversationSettings(BaseSettings):
+    model_config = _COMMON
+    conversation_max_turns: int = Field(default=6, ge=0, le=50)
+    """The earlier turns of a conversation (question and answer each) that a follow-up is
+    read with: for its standalone question, and shown to the generator for reference. Each
+    earlier answer is cut to 600 characters, so 6 turns add at most ~1,000 tokens to a
+    prompt."""
+    conversation_retention_days: float = Field(default=90, gt=0)
+    """A conversation not continued for this many days is deleted, with its messages and
+    ratings, by the worker's hourly cron."""
+    conversation_rewrite_tokens: int = Field(default=1000, ge=100, le=8000)
+    """With a Gemini or Cohere generator: the most tokens (~4 characters each) of earlier
+    turns sent with a follow-up to have it rewritten as a standalone question, newest turns
+    kept first."""
+
+
 def _rate_limits(value: Any) -> LimitsConfig:
     return value if isinstance(value, LimitsConfig) else parse_limits(str(value))
 
@@ -410,6 +426,7 @@ class Settings:
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    conversations: ConversationSettings = field(default_factory=ConversationSettings)
 
     @classmethod
     def load(cls) -> Settings:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from docent.errors import ProviderFailure
 from docent.roles import Source, Usage
@@ -22,6 +22,14 @@ class Answer:
     cached: bool = False
     #: Providers skipped on the way to this answer (reranker or generator), and why.
     fallbacks: tuple[ProviderFailure, ...] = ()
+    #: The conversation the answer belongs to, and its message in it (None outside one).
+    conversation_id: str | None = None
+    message_id: str | None = None
+    #: The question docent searched for: the question, or a follow-up made standalone.
+    standalone_question: str | None = None
+
+    def evolve(self, **changes: object) -> Answer:
+        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

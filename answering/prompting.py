@@ -35,6 +35,18 @@ def describe(source: Source) -> str:
     return f"[{source.index}] " + ", ".join(where)
 
 
+def _history(history: Sequence[tuple[str, str]]) -> str:
+    if not history:
+        return ""
+    turns = "\n".join(
+        f"<turn>\nQuestion: {_inert(q)}\nAnswer: {_inert(a)}\n</turn>" for q, a in history
+    )
+    return (
+        "Earlier in this conversation (for reference only; these are not sources and "
+        f"must not be cited):\n{turns}\n\n"
+    )
+
+
 #: What could open or close a source block inside a document's text (any case, spaces).
 _TAG = re.compile(r"<(\s*/?\s*source)", re.IGNORECASE)
 
@@ -44,13 +56,22 @@ def _inert(text: str) -> str:
     return _TAG.sub(r"&lt;\1", text)
 
 
-def build_prompt(question: str, sources: Sequence[Source], *, max_chars: int = 12000) -> Prompt:
+def build_prompt(
+    question: str,
+    sources: Sequence[Source],
+    *,
+    max_chars: int = 12000,
+    history: Sequence[tuple[str, str]] = (),
+) -> Prompt:
     """The prompt for `question`, packing sources in rank order until `max_chars`; the first
     source is cut to fit rather than left out. A budget in tokens is `context_tokens *
-    CHARS_PER_TOKEN` characters."""
+    CHARS_PER_TOKEN` characters. `history`: the conversation's earlier turns (question,
+    answer), oldest first, shown before the sources for reference only (they are not
+    sources: nothing may be cited from them), and counted in the budget."""
+    earlier = _history(history)
     blocks: list[str] = []
     used: list[Source] = []
-    budget = max_chars
+    budget = max_chars - len(earlier)
     for source in sources:
         head = f'<source number="{source.index}">\n{_inert(describe(source))}\n'
         tail = "\n</source>"
@@ -64,5 +85,5 @@ def build_prompt(question: str, sources: Sequence[Source], *, max_chars: int = 1
         blocks.append(block)
         used.append(source)
         budget -= len(block)
-    user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
+    user = earlier + "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
     return Prompt(question=question, system=SYSTEM_INSTRUCTIONS, user=user, sources=used)

@@ -4,7 +4,7 @@ numbered sources, cite."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,6 +19,7 @@ from docent.answering.answers import (
 )
 from docent.answering.cache import AnswerCache
 from docent.answering.citations import parse_citations
+from docent.answering.conversation import Conversations
 from docent.answering.grounding import find_evidence
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.domain import Access
@@ -44,6 +45,8 @@ class AskRequest:
     top_k: int = 5
     document_ids: tuple[str, ...] | None = None
     mode: SearchMode = SearchMode.HYBRID
+    #: Continue this conversation (None: start a new one, when conversations are kept).
+    conversation_id: str | None = None
 
 
 class AnswerService:
@@ -57,8 +60,12 @@ class AnswerService:
         context_tokens: int = 6000,
         cache: AnswerCache | None = None,
         embedder: Embedder | None = None,
+        conversations: Conversations | None = None,
     ) -> None:
+        """With `conversations`, every question is a turn of a conversation: a follow-up is
+        searched for as its standalone question, which the cache keys on too."""
         self._retriever = retriever
+        self._conversations = conversations
         self._generator = generator
         self._settings = settings
         self._max_question_chars = max_question_chars
@@ -99,9 +106,39 @@ class AnswerService:
     async def _events(
         self, reader: str | Access, request: AskRequest
     ) -> AsyncIterator[AnswerEvent]:
-        started = time.perf_counter()
         question = self._question(request)
         access = Access.of(reader)
+        if self._conversations is None:
+            async for event in self._answer(access, request, question):
+                yield event
+            return
+        turn = await self._conversations.begin(access.owner, request.conversation_id, question)
+        rewrite = turn.rewrite
+        assert rewrite is not None
+        history = [(t.question, t.answer) for t in turn.history]
+        async for event in self._answer(
+            access, request, rewrite.question, history=history, started=turn.started
+        ):
+            if isinstance(event, AnswerDone):
+                answer = event.answer.evolve(
+                    usage=add_usage(event.answer.usage, rewrite.usage),
+                    fallbacks=rewrite.fallbacks + event.answer.fallbacks,
+                )
+                event = AnswerDone(await self._conversations.finish(turn, question, answer))
+            yield event
+
+    async def _answer(
+        self,
+        access: Access,
+        request: AskRequest,
+        question: str,
+        *,
+        history: Sequence[tuple[str, str]] = (),
+        started: float | None = None,
+    ) -> AsyncIterator[AnswerEvent]:
+        """Answer `question` (standalone), the earlier turns of its conversation in
+        `history` (question, answer) for the generator's reference."""
+        started = time.perf_counter() if started is None else started
         owner = access.owner
         cache_key: tuple[str, str, np.ndarray] | None = None
         if self._cache is not None and self._embedder is not None:
@@ -151,7 +188,9 @@ class AnswerService:
             else:
                 parts: list[str] = []
                 done: GenerationDone | None = None
-                prompt = build_prompt(question, sources, max_chars=self._context_chars)
+                prompt = build_prompt(
+                    question, sources, max_chars=self._context_chars, history=history
+                )
                 async for item in self._generator.stream(prompt):
                     if isinstance(item, GenerationDone):
                         done = item
@@ -182,6 +221,20 @@ class _Timing:
     started: float
     retrieval_ms: float
     first_token_ms: float | None = None
+
+
+def add_usage(first: Usage | None, second: Usage | None) -> Usage | None:
+    """Two calls' tokens together (a count neither call reported stays None)."""
+    if first is None or second is None:
+        return first or second
+
+    def both(a: int | None, b: int | None) -> int | None:
+        return None if a is None and b is None else (a or 0) + (b or 0)
+
+    return Usage(
+        both(first.input_tokens, second.input_tokens),
+        both(first.output_tokens, second.output_tokens),
+    )
 
 
 def _scope(request: AskRequest, model: str) -> str:

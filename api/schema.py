@@ -17,6 +17,7 @@ from docent.answering.service import AskRequest
 from docent.api import types as t
 from docent.api.auth import REFUSED
 from docent.api.context import Info
+from docent.api.conversations import ConversationMutations, ConversationQueries
 from docent.api.errors import MaskUnexpectedErrors, public_error, with_user_errors
 from docent.api.query_limits import QueryLimits, RefusedBudget
 from docent.domain import Access, DocumentRecord, Visibility
@@ -87,7 +88,7 @@ async def _answer_view(info: Info, answer: answers.Answer) -> t.Answer:
 
 
 @strawberry.type
-class Query:
+class Query(ConversationQueries):
     @strawberry.field(description="Who is asking.")
     async def viewer(self, info: Info) -> t.Viewer:
         principal = info.context.principal
@@ -151,7 +152,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(ConversationMutations):
     @strawberry.mutation(
         description="Upload a file (GraphQL multipart request). Returns at once; the document "
         "is processed in the background: follow it with the documentEvents subscription. "

@@ -216,6 +216,13 @@ class AskInput:
         default=None, description=_DOCUMENT_IDS
     )
     mode: SearchModeType = SearchMode.HYBRID  # type: ignore[valid-type]
+    conversation_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Continue this conversation of yours: the question may refer to the "
+        'earlier turns ("and for contractors?", "is that paid?"). Null: a new '
+        "conversation is started (its id is the answer's `conversationId`). NOT_FOUND for a "
+        "conversation you do not have.",
+    )
 
 
 @strawberry.type(description="A numbered source; [index] in the answer text refers to it.")
@@ -266,6 +273,17 @@ class Answer:
     )
     fallbacks: list[ProviderFallback] = strawberry.field(
         description="Providers skipped because they failed (the next in the chain answered)."
+    )
+    conversation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The conversation this answer is a turn of."
+    )
+    message_id: strawberry.ID | None = strawberry.field(
+        default=None, description="This answer's message in its conversation (for rateAnswer)."
+    )
+    standalone_question: str | None = strawberry.field(
+        default=None,
+        description="The question docent searched for: the question as asked, or a "
+        "follow-up rewritten to stand alone with what the earlier turns were about.",
     )
 
 

@@ -8,6 +8,7 @@ the job protocol (tries, lease, lost jobs) is `jobs.py`'s.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,8 @@ class WorkerContext:
     redis: ArqRedis
     settings: QueueSettings
     leases: Leases
+    #: Deletes the conversations past their retention; returns how many went.
+    expire_conversations: Callable[[], Awaitable[int]] | None = None
 
 
 # The index, the file store or the embedding provider is down, out of quota or refusing the
@@ -115,6 +118,18 @@ async def recover_lost_jobs(ctx: dict[str, Any]) -> int:
     return await docent.jobs.recover(stale_after_s=stale, fail=docent.ingestor.fail)
 
 
+async def expire_conversations(ctx: dict[str, Any]) -> int:
+    """Every hour, in one worker at a time: delete the conversations not continued for
+    DOCENT_CONVERSATION_RETENTION_DAYS, with their messages."""
+    docent: WorkerContext = ctx["docent"]
+    if docent.expire_conversations is None:
+        return 0
+    expired = await docent.expire_conversations()
+    if expired:
+        log.info("deleted %d conversations past their retention", expired)
+    return expired
+
+
 def build_worker(context: WorkerContext, *, handle_signals: bool, burst: bool = False) -> Worker:
     """The arq worker running the ingestion jobs against `context.redis`."""
     queue = context.settings
@@ -127,7 +142,17 @@ def build_worker(context: WorkerContext, *, handle_signals: bool, burst: bool = 
                 timeout=queue.job_timeout_s,
             )
         ],
-        cron_jobs=[cron(recover_lost_jobs, second=0, run_at_startup=True, unique=True, timeout=60)],
+        cron_jobs=[
+            cron(recover_lost_jobs, second=0, run_at_startup=True, unique=True, timeout=60),
+            cron(
+                expire_conversations,
+                minute=7,
+                second=30,
+                run_at_startup=True,
+                unique=True,
+                timeout=600,
+            ),
+        ],
         redis_pool=context.redis,
         queue_name=queue.queue_name,
         ctx={"docent": context},

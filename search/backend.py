@@ -1,7 +1,7 @@
-"""The search backend roles: a catalogue of document records, an index of their chunks, and
-the administration of both, always per owner.
+"""The search backend roles: a catalogue of document records, an index of their chunks, the
+administration of both, and the conversation store (`conversations.py`), always per owner.
 
-Two engines implement all three (`SearchBackend`): the embedded one (SQLite FTS5 +
+Two engines implement all four (`SearchBackend`): the embedded one (SQLite FTS5 +
 sqlite-vec, `embedded/`) and Elasticsearch (`elasticsearch/`). Both pass one contract test
 suite. Every read and write takes the owner: there is no call across owners. A consumer
 that needs one role takes that role only.
@@ -17,6 +17,7 @@ import numpy as np
 
 from docent.domain import Access, Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
 from docent.roles import check_vectors
+from docent.search.conversations import ConversationStore
 
 #: Texts to their vectors, one L2-normalised float32 row each: what `reindex` re-embeds with.
 EmbedTexts = Callable[[list[str]], Awaitable[np.ndarray]]
@@ -225,7 +226,7 @@ class IndexAdmin(Protocol):
         ...
 
 
-class SearchBackend(DocumentCatalog, ChunkIndex, IndexAdmin, Protocol):
+class SearchBackend(DocumentCatalog, ChunkIndex, IndexAdmin, ConversationStore, Protocol):
     """One engine in every role: what the composition root builds."""
 
 

@@ -52,6 +52,8 @@ class Cluster:
         self.documents_alias = f"{prefix}-documents"
         self.chunks_alias = f"{prefix}-chunks"
         self.claims_index = f"{prefix}-claims"
+        self.conversations_index = f"{prefix}-conversations"
+        self.messages_index = f"{prefix}-messages"
         self._refresh = refresh
         # What opening the indices found, and when (`indices.py`).
         self._model: str | None = None

@@ -4,6 +4,7 @@ chunks alias to a new version, and the guard on the embedding model they hold.
 - `<prefix>-documents` (alias) -> `<prefix>-documents-v1`: one record per document.
 - `<prefix>-claims`: one tiny document per (owner, sha256), created with op_type=create,
   which makes upload deduplication race-free (Elasticsearch has no unique constraint).
+- `<prefix>-conversations`, `<prefix>-messages`: conversations and their messages, by id.
 - `<prefix>-chunks` (alias) -> `<prefix>-chunks-000001`, ...: the chunks. The index
   `_meta` records the embedding model and dimension and the keyword analysis version; a
   reindex builds the next version (re-embedded, re-analysed) and moves the alias
@@ -99,6 +100,8 @@ class Indices(Cluster):
             mappings.documents_mapping(),
         )
         await self._ensure_index(self.claims_index, mappings.claims_mapping())
+        await self._ensure_index(self.conversations_index, mappings.conversations_mapping())
+        await self._ensure_index(self.messages_index, mappings.messages_mapping())
         index = await self._chunks_target()
         if index is None:
             await self._ensure_alias(

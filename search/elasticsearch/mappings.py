@@ -54,6 +54,16 @@ def claims_mapping() -> dict[str, Any]:
     return {"dynamic": "strict", "properties": _FIELDS["claims"]}
 
 
+def conversations_mapping() -> dict[str, Any]:
+    """One document per conversation, by its id."""
+    return {"dynamic": "strict", "properties": _FIELDS["conversations"]}
+
+
+def messages_mapping() -> dict[str, Any]:
+    """One document per message, by its id (its details as JSON text, not indexed)."""
+    return {"dynamic": "strict", "properties": _FIELDS["messages"]}
+
+
 def chunks_mapping(model: str, dimension: int) -> dict[str, Any]:
     """Chunks with `dimension`-dimension vectors of `model` and terms of this docent's
     keyword analysis (both recorded in `_meta`; an index without `analysis_version` was

@@ -13,6 +13,7 @@ from docent.errors import SearchUnavailable
 from docent.search.backend import IndexInfo, SearchBackend
 from docent.search.elasticsearch.catalog import ElasticsearchCatalog
 from docent.search.elasticsearch.chunks import ElasticsearchChunkIndex
+from docent.search.elasticsearch.conversations import ElasticsearchConversations
 from docent.search.elasticsearch.indices import needs_open
 from docent.search.elasticsearch.reindex import ElasticsearchReindex
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
     from docent.settings import Settings
 
 
-class ElasticsearchBackend(ElasticsearchCatalog, ElasticsearchChunkIndex, ElasticsearchReindex):
+class ElasticsearchBackend(
+    ElasticsearchCatalog, ElasticsearchChunkIndex, ElasticsearchReindex, ElasticsearchConversations
+):
     """Documents and chunks in Elasticsearch, one node or a cluster."""
 
     name = "elasticsearch"

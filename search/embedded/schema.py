@@ -8,6 +8,8 @@
   `vec0` table partitioned by owner, so the owner filter is applied inside the
   nearest-neighbour scan (a pre-filter), with the document id as a metadata column for
   document filters.
+- `conversations` and `messages`: conversations and their messages (a message's
+  citations, standalone question and feedback as JSON in `details`), per owner.
 - `meta`: the schema version, the embedding model and dimension, the vector table, and
   the version of the keyword analysis its terms were made by (`analysis.ANALYSIS_VERSION`;
   an index without one was made by version 1).
@@ -30,7 +32,8 @@ log = logging.getLogger(__name__)
 #: so that `reindex` re-embeds exactly that; the vector table's name is in `meta`.
 #: 3: documents can be shared with a group (`visibility`, `share_group`).
 #: 4: documents count their processing runs (`run`, the fencing token of the latest).
-SCHEMA_VERSION = 4
+#: 5: conversations and their messages (`conversations`, `messages`).
+SCHEMA_VERSION = 5
 DEFAULT_VECTOR_TABLE = "chunk_vectors"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,6 +56,18 @@ CREATE TABLE IF NOT EXISTS chunks (
     search_text TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks (document_id, ordinal);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY, owner TEXT NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_owner_updated ON conversations (owner, updated_at, id);
+CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated_at);
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, owner TEXT NOT NULL, role TEXT NOT NULL,
+    text TEXT NOT NULL, seq INTEGER NOT NULL, created_at TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation_id, seq);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
     terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'
 );

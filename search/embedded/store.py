@@ -12,6 +12,7 @@ from docent.search.backend import IndexInfo, SearchBackend
 from docent.search.embedded import schema
 from docent.search.embedded.catalog import EmbeddedCatalog
 from docent.search.embedded.chunks import EmbeddedChunkIndex
+from docent.search.embedded.conversations import EmbeddedConversations
 from docent.search.embedded.database import Database, scalar
 from docent.search.embedded.reindex import EmbeddedReindex
 
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
     from docent.settings import Settings
 
 
-class EmbeddedBackend(EmbeddedCatalog, EmbeddedChunkIndex, EmbeddedReindex):
-    """Records, BM25 and vectors in one SQLite file under the data directory."""
+class EmbeddedBackend(EmbeddedCatalog, EmbeddedChunkIndex, EmbeddedReindex, EmbeddedConversations):
+    """Records, BM25, vectors and conversations in one SQLite file under the data directory."""
 
     name = "embedded"
 

@@ -1,0 +1,115 @@
+"""The standalone question of a follow-up: what docent searches for, caches under, and
+shows (`Answer.standaloneQuestion`). The local rewrite (`followup.py`) is deterministic and
+always there; a language-model rewrite falls back to it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from docent.answering.followup import standalone_question
+from docent.answering.prompting import CHARS_PER_TOKEN
+from docent.errors import DocentError, ProviderFailure
+from docent.roles import GenerationDone, Generator, Prompt, Usage
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from docent.answering.conversation import PastTurn
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """The question to search for, and what making it cost: `usage` is the tokens of a
+    model's call (None for the local rewrite), `fallbacks` the providers that failed."""
+
+    question: str
+    usage: Usage | None = None
+    fallbacks: tuple[ProviderFailure, ...] = ()
+
+
+class Rewriter(Protocol):
+    async def rewrite(self, question: str, history: Sequence[PastTurn]) -> Rewrite:
+        """`question` as a standalone question, given the earlier turns (oldest first);
+        `question` itself when there are none."""
+        ...
+
+
+class LocalRewriter:
+    """The deterministic rewrite (`followup.standalone_question`)."""
+
+    async def rewrite(self, question: str, history: Sequence[PastTurn]) -> Rewrite:
+        previous = [turn.standalone_question for turn in history]
+        return Rewrite(standalone_question(question, previous))
+
+
+REWRITE_INSTRUCTIONS = """\
+You rewrite the last question of a conversation about the user's documents as one \
+standalone question that can be understood without the conversation: replace pronouns and \
+fill in what an elliptical question leaves out from the earlier questions. Keep its \
+language and wording otherwise; do not answer it. If it already stands alone, repeat it \
+unchanged. Reply with the question only, on one line."""
+
+#: The longest standalone question a model may return, in characters (a longer reply is
+#: not a question: the local rewrite is used).
+MAX_REWRITE_CHARS = 1000
+
+
+class ModelRewriter:
+    """A short call to the language-model generators (Gemini, Cohere) with the recent turns,
+    through their resilience policy and fallback chain; the local rewrite when every one of
+    them fails or replies with no usable question. Only follow-ups are sent: a first
+    question is its own standalone question, at no cost."""
+
+    def __init__(self, generator: Generator, *, max_tokens: int) -> None:
+        """`generator`: the provider generators (never the local extractive one, which
+        would quote a passage); `max_tokens` (DOCENT_CONVERSATION_REWRITE_TOKENS) bounds
+        the earlier turns sent, newest first, at ~4 characters a token."""
+        self._generator = generator
+        self._max_chars = max_tokens * CHARS_PER_TOKEN
+        self._local = LocalRewriter()
+
+    async def rewrite(self, question: str, history: Sequence[PastTurn]) -> Rewrite:
+        if not history:
+            return Rewrite(question)
+        prompt = Prompt(
+            question=question,
+            system=REWRITE_INSTRUCTIONS,
+            user=self._user(question, history),
+            sources=[],
+        )
+        parts: list[str] = []
+        done: GenerationDone | None = None
+        try:
+            async for item in self._generator.stream(prompt):
+                if isinstance(item, GenerationDone):
+                    done = item
+                else:
+                    parts.append(item)
+        except DocentError as exc:
+            log.warning("the follow-up rewrite failed (%s); rewriting locally", exc.code)
+            local = await self._local.rewrite(question, history)
+            failure = ProviderFailure.of(self._generator.model, exc)
+            return Rewrite(local.question, fallbacks=(failure,))
+        rewritten = " ".join("".join(parts).split()).strip("\"'“”«» ")
+        fallbacks = done.fallbacks if done else ()
+        usage = done.usage if done else None
+        if not rewritten or len(rewritten) > MAX_REWRITE_CHARS:
+            local = await self._local.rewrite(question, history)
+            return Rewrite(local.question, usage=usage, fallbacks=fallbacks)
+        return Rewrite(rewritten, usage=usage, fallbacks=fallbacks)
+
+    def _user(self, question: str, history: Sequence[PastTurn]) -> str:
+        """The recent turns, newest kept first within the budget, then the question."""
+        turns: list[str] = []
+        budget = self._max_chars
+        for turn in reversed(history):
+            text = f"Question: {turn.question}\nAnswer: {turn.answer}"
+            if len(text) > budget:
+                break
+            turns.insert(0, text)
+            budget -= len(text)
+        earlier = "\n\n".join(turns)
+        return f"Conversation so far:\n\n{earlier}\n\nLast question: {question}"

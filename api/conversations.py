@@ -1,0 +1,340 @@
+"""Conversations in the GraphQL schema: their types, the queries that read them and the
+mutations that rename, delete and rate. Everything reads through the conversation store
+with the caller as owner, so another user's conversation or message is, on every path,
+exactly a missing one.
+
+A message keeps the passages its answer cited; they are shown again only while the reader
+can still read their document: a passage of a document deleted since (or no longer shared
+with the reader) is shown as `documentDeleted`, without its text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from docent.api import types as t
+from docent.api.context import Info
+from docent.api.errors import with_user_errors
+from docent.domain import (
+    MAX_COMMENT_CHARS,
+    MAX_TITLE_CHARS,
+    CitedPassage,
+    DocumentRecord,
+    Feedback,
+    Message,
+    Rating,
+    Role,
+)
+from docent.domain import Conversation as ConversationRecord
+from docent.errors import InvalidInput, NotFound
+
+RoleType = strawberry.enum(Role, name="Role", description="Who wrote a message.")
+RatingType = strawberry.enum(Rating, name="Rating", description="A person's rating of an answer.")
+
+
+def _limit(info: Info, first: int | None, default: int = 20) -> int:
+    limit = default if first is None else first
+    max_page = info.context.services.settings.max_page_size
+    if not 0 <= limit <= max_page:
+        raise InvalidInput(f"first must be between 0 and {max_page}", field="first")
+    return limit
+
+
+def _page_info(edges: list[MessageEdge] | list[ConversationEdge], has_next: bool) -> t.PageInfo:
+    return t.PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None)
+
+
+def _owner(info: Info) -> str:
+    from docent.api.schema import _owner as owner_of  # the one check of a principal
+
+    return owner_of(info)
+
+
+async def _readable(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:
+    records = await info.context.services.documents.find_many(
+        info.context.principal.access, sorted(ids)
+    )
+    return {r.id: r for r in records}
+
+
+@strawberry.type(name="Feedback", description="A person's rating of an answer.")
+class FeedbackView:
+    rating: RatingType  # type: ignore[valid-type]
+    comment: str | None
+    created_at: datetime
+
+
+@strawberry.type(
+    name="MessageCitation",
+    description="A passage an answer cited, as it was when cited. While you can read its "
+    "document, `document` and `text` are there; once the document is deleted (or no longer "
+    "shared with you) `documentDeleted` is true and the text is withheld.",
+)
+class MessageCitation:
+    index: int
+    document_id: strawberry.ID
+    chunk_id: strawberry.ID
+    title: str | None
+    page: int | None
+    section: str | None
+    text: str | None
+    document_deleted: bool
+    document: t.Document | None
+
+
+def _citation(passage: CitedPassage, documents: dict[str, DocumentRecord]) -> MessageCitation:
+    record = documents.get(passage.document_id)
+    return MessageCitation(
+        index=passage.index,
+        document_id=strawberry.ID(passage.document_id),
+        chunk_id=strawberry.ID(passage.chunk_id),
+        title=passage.title if record else None,
+        page=passage.page,
+        section=passage.section if record else None,
+        text=passage.text if record else None,
+        document_deleted=record is None,
+        document=t.Document.from_record(record) if record else None,
+    )
+
+
+@strawberry.type(name="Message", description="One side of a turn: a question or its answer.")
+class MessageView:
+    id: strawberry.ID
+    role: RoleType  # type: ignore[valid-type]
+    text: str
+    created_at: datetime
+    standalone_question: str | None = strawberry.field(
+        description="On an answer: the question docent searched for."
+    )
+    feedback: FeedbackView | None
+    _record: strawberry.Private[Message]
+
+    @strawberry.field(description="On an answer: the passages it cited (see MessageCitation).")
+    async def citations(self, info: Info) -> list[MessageCitation]:
+        passages = self._record.citations
+        documents = await _readable(info, {p.document_id for p in passages})
+        return [_citation(p, documents) for p in passages]
+
+    @strawberry.field(
+        description="On an answer: the answer as `ask` gave it, with the citations whose "
+        "document you can still read (timings as stored: zero)."
+    )
+    async def answer(self, info: Info) -> t.Answer | None:
+        record = self._record
+        if record.role is not Role.ASSISTANT:
+            return None
+        passages = record.citations
+        documents = await _readable(info, {p.document_id for p in passages})
+        citations = [
+            t.Citation(
+                index=p.index,
+                chunk=t.Chunk(
+                    id=strawberry.ID(p.chunk_id), document_id=strawberry.ID(p.document_id),
+                    ordinal=0, text=p.text, page=p.page, page_end=None, section=p.section,
+                    start_offset=0, end_offset=0,
+                ),
+                document=t.Document.from_record(documents[p.document_id]),
+            )
+            for p in passages
+            if p.document_id in documents
+        ]  # fmt: skip
+        return t.Answer(
+            text=record.text, citations=citations, sources=citations, grounded=record.grounded,
+            model=record.model, timings=t.AnswerTimings(retrieval_ms=0, first_token_ms=None,
+            total_ms=0), usage=None, cached=False, fallbacks=[],
+            conversation_id=strawberry.ID(record.conversation_id),
+            message_id=strawberry.ID(record.id), standalone_question=record.standalone_question,
+        )  # fmt: skip
+
+    @classmethod
+    def of(cls, message: Message) -> MessageView:
+        feedback = message.feedback
+        return cls(
+            id=strawberry.ID(message.id),
+            role=message.role,
+            text=message.text,
+            created_at=message.created_at,
+            standalone_question=message.standalone_question,
+            feedback=FeedbackView(
+                rating=feedback.rating,
+                comment=feedback.comment,
+                created_at=feedback.created_at,
+            )
+            if feedback
+            else None,
+            _record=message,
+        )
+
+
+@strawberry.type
+class MessageEdge:
+    cursor: str
+    node: MessageView
+
+
+@strawberry.type
+class MessageConnection:
+    edges: list[MessageEdge]
+    page_info: t.PageInfo
+    total_count: int
+
+
+@strawberry.type(name="Conversation")
+class ConversationView:
+    id: strawberry.ID
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="Its messages, oldest first.")
+    async def messages(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> MessageConnection:
+        limit = _limit(info, first, default=50)
+        page = await info.context.services.conversations.list_messages(
+            _owner(info), str(self.id), first=limit, after=after
+        )
+        edges = [MessageEdge(cursor=c, node=MessageView.of(m)) for m, c in page.items]
+        return MessageConnection(
+            edges=edges, page_info=_page_info(edges, page.has_next), total_count=page.total
+        )
+
+    @classmethod
+    def of(cls, record: ConversationRecord) -> ConversationView:
+        return cls(
+            id=strawberry.ID(record.id),
+            title=record.title,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+        )
+
+
+@strawberry.type
+class ConversationEdge:
+    cursor: str
+    node: ConversationView
+
+
+@strawberry.type
+class ConversationConnection:
+    edges: list[ConversationEdge]
+    page_info: t.PageInfo
+    total_count: int
+
+
+@strawberry.input
+class ConversationFilter:
+    title_contains: str | None = strawberry.field(
+        default=None, description="Conversations whose title holds this (any case)."
+    )
+
+
+@strawberry.type
+class RenameConversationPayload:
+    conversation: ConversationView | None = None
+    user_errors: list[t.UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteConversationPayload:
+    deleted_conversation_id: strawberry.ID | None = None
+    user_errors: list[t.UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RateAnswerPayload:
+    message: MessageView | None = None
+    user_errors: list[t.UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ConversationQueries:
+    @strawberry.field(description="Your conversations, most recently continued first.")
+    async def conversations(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: ConversationFilter | None = None,
+    ) -> ConversationConnection:
+        limit = _limit(info, first)
+        title = filter.title_contains if filter else None
+        if title is not None and len(title) > MAX_TITLE_CHARS:
+            raise InvalidInput(
+                f"titleContains holds at most {MAX_TITLE_CHARS} characters", field="titleContains"
+            )
+        page = await info.context.services.conversations.list_conversations(
+            _owner(info), first=limit, after=after, title_contains=title
+        )
+        edges = [ConversationEdge(cursor=c, node=ConversationView.of(r)) for r, c in page.items]
+        return ConversationConnection(
+            edges=edges, page_info=_page_info(edges, page.has_next), total_count=page.total
+        )
+
+    @strawberry.field(
+        description="One of your conversations; null if it does not exist or is not yours."
+    )
+    async def conversation(self, info: Info, id: strawberry.ID) -> ConversationView | None:
+        record = await info.context.services.conversations.get_conversation(_owner(info), str(id))
+        return ConversationView.of(record) if record else None
+
+
+@strawberry.type
+class ConversationMutations:
+    @strawberry.mutation(
+        description=f"Give one of your conversations a title (1 to {MAX_TITLE_CHARS} "
+        "characters). NOT_FOUND as for conversation(id)."
+    )
+    @with_user_errors
+    async def rename_conversation(
+        self, info: Info, id: strawberry.ID, title: str
+    ) -> RenameConversationPayload:
+        cleaned = " ".join(title.split())
+        if not cleaned or len(cleaned) > MAX_TITLE_CHARS:
+            raise InvalidInput(f"a title holds 1 to {MAX_TITLE_CHARS} characters", field="title")
+        record = await info.context.services.conversations.rename_conversation(
+            _owner(info), str(id), cleaned
+        )
+        if record is None:
+            raise NotFound("no such conversation", field="id")
+        return RenameConversationPayload(conversation=ConversationView.of(record))
+
+    @strawberry.mutation(
+        description="Delete one of your conversations with its messages and ratings. "
+        "NOT_FOUND as for conversation(id)."
+    )
+    @with_user_errors
+    async def delete_conversation(self, info: Info, id: strawberry.ID) -> DeleteConversationPayload:
+        if not await info.context.services.conversations.delete_conversation(_owner(info), str(id)):
+            raise NotFound("no such conversation", field="id")
+        return DeleteConversationPayload(deleted_conversation_id=id)
+
+    @strawberry.mutation(
+        description="Rate one of your answers (`Answer.messageId`) UP or DOWN, with an "
+        f"optional comment (at most {MAX_COMMENT_CHARS} characters); rating again replaces "
+        "the rating. NOT_FOUND for a message that is not one of your answers."
+    )
+    @with_user_errors
+    async def rate_answer(
+        self,
+        info: Info,
+        message_id: strawberry.ID,
+        rating: RatingType,  # type: ignore[valid-type]
+        comment: str | None = None,
+    ) -> RateAnswerPayload:
+        if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+            raise InvalidInput(
+                f"a comment holds at most {MAX_COMMENT_CHARS} characters", field="comment"
+            )
+        store = info.context.services.conversations
+        owner = _owner(info)
+        message = await store.get_message(owner, str(message_id))
+        if message is None or message.role is not Role.ASSISTANT:
+            raise NotFound("no such answer", field="messageId")
+        feedback = Feedback(Rating(rating), comment or None)
+        rated = await store.set_feedback(owner, str(message_id), feedback)
+        if rated is None:
+            raise NotFound("no such answer", field="messageId")
+        return RateAnswerPayload(message=MessageView.of(rated))

@@ -1,0 +1,254 @@
+"""The Elasticsearch conversation store: the `<prefix>-conversations` and `<prefix>-messages`
+indices (`indices.py`), one document per conversation and per message, by id.
+
+Reads by id are realtime GETs checked against the owner; lists and counts are searches
+filtered by owner. A turn's messages are written only after the conversation was found
+(a conversation deleted in between leaves at most one turn, which the delete's second
+sweep removes, as a document's delete does with its chunks).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import ConnectionError, ConnectionTimeout, NotFoundError, TransportError
+from elasticsearch.helpers import async_scan
+
+from docent.domain import Conversation, Feedback, Message, utcnow
+from docent.errors import SearchUnavailable
+from docent.search.conversations import (
+    ConversationPage,
+    MessagePage,
+    conversation_from_dict,
+    conversation_to_dict,
+    message_from_dict,
+    message_to_dict,
+    with_details,
+)
+from docent.search.cursors import decode_cursor, encode_cursor
+from docent.search.elasticsearch.catalog import _escape_wildcard
+from docent.search.elasticsearch.indices import Indices, needs_open
+from docent.search.records import iso
+
+
+class ElasticsearchConversations(Indices):
+    """`ConversationStore` on two indices."""
+
+    @needs_open
+    async def create_conversation(self, conversation: Conversation) -> None:
+        await self._call(
+            self._client.index(
+                index=self.conversations_index, id=conversation.id,
+                document=conversation_to_dict(conversation), op_type="create",
+                refresh=self._refresh,
+            )
+        )  # fmt: skip
+
+    async def _conversation_source(self, owner: str, conversation_id: str) -> dict[str, Any] | None:
+        try:
+            hit = await self._call(
+                self._client.get(index=self.conversations_index, id=conversation_id)
+            )
+        except NotFoundError:
+            return None
+        source: dict[str, Any] = hit["_source"]
+        return source if source["owner"] == owner else None
+
+    @needs_open
+    async def get_conversation(self, owner: str, conversation_id: str) -> Conversation | None:
+        source = await self._conversation_source(owner, conversation_id)
+        return conversation_from_dict(source) if source else None
+
+    @needs_open
+    async def list_conversations(
+        self, owner: str, *, first: int, after: str | None, title_contains: str | None = None
+    ) -> ConversationPage:
+        filters: list[dict[str, Any]] = [{"term": {"owner": owner}}]
+        if title_contains:
+            pattern = f"*{_escape_wildcard(title_contains.lower())}*"
+            filters.append({"wildcard": {"title.lower": pattern}})
+        body: dict[str, Any] = {
+            "query": {"bool": {"filter": filters}},
+            "sort": [{"updated_at": "desc"}, {"id": "desc"}],
+            "size": first + 1,
+            "track_total_hits": True,
+        }
+        if after:  # the sort values: updated_at in epoch nanoseconds, the id
+            body["search_after"] = decode_cursor(after, int, str)
+        response = await self._call(self._client.search(index=self.conversations_index, **body))
+        hits = response["hits"]["hits"]
+        items = [
+            (conversation_from_dict(h["_source"]), encode_cursor(h["sort"])) for h in hits[:first]
+        ]
+        return ConversationPage(items, response["hits"]["total"]["value"], len(hits) > first)
+
+    @needs_open
+    async def rename_conversation(
+        self, owner: str, conversation_id: str, title: str
+    ) -> Conversation | None:
+        source = await self._conversation_source(owner, conversation_id)
+        if source is None:
+            return None
+        source.update(title=title, updated_at=iso(utcnow()))
+        await self._call(
+            self._client.index(
+                index=self.conversations_index, id=conversation_id, document=source,
+                refresh=self._refresh,
+            )
+        )  # fmt: skip
+        return conversation_from_dict(source)
+
+    async def _delete_where(self, index: str, query: dict[str, Any]) -> None:
+        """Delete what `query` finds in `index`: ids by a scan, then bulk deletes (the
+        minimal distribution has no _delete_by_query)."""
+        try:
+            actions = [
+                {"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]}
+                async for hit in async_scan(
+                    self._client, index=index, query={"query": query, "_source": False}
+                )
+            ]
+        except (ConnectionError, ConnectionTimeout, TransportError) as exc:
+            raise SearchUnavailable(f"Elasticsearch at {self.where} failed: {exc}") from exc
+        await self.bulk(actions)
+
+    async def _delete_messages(self, query: dict[str, Any]) -> None:
+        await self._delete_where(self.messages_index, query)
+
+    @needs_open
+    async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
+        if await self._conversation_source(owner, conversation_id) is None:
+            return False
+        of_it = {"bool": {"filter": [
+            {"term": {"owner": owner}}, {"term": {"conversation_id": conversation_id}},
+        ]}}  # fmt: skip
+        await self._delete_messages(of_it)
+        try:
+            await self._call(
+                self._client.delete(
+                    index=self.conversations_index, id=conversation_id, refresh=self._refresh
+                )
+            )
+        except NotFoundError:
+            return False
+        await self._delete_messages(of_it)
+        return True
+
+    @needs_open
+    async def add_messages(self, owner: str, conversation_id: str, messages: list[Message]) -> bool:
+        source = await self._conversation_source(owner, conversation_id)
+        if source is None:
+            return False
+        if not messages:
+            return True
+        await self.bulk(
+            [
+                {"_index": self.messages_index, "_id": m.id, "_source": message_to_dict(m)}
+                for m in messages
+            ]
+        )
+        source["updated_at"] = iso(messages[-1].created_at)
+        await self._call(
+            self._client.index(
+                index=self.conversations_index, id=conversation_id, document=source,
+                refresh=self._refresh,
+            )
+        )  # fmt: skip
+        return True
+
+    async def _search_messages(
+        self, owner: str, conversation_id: str, *, size: int, order: str, after: int | None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "query": {"bool": {"filter": [
+                {"term": {"owner": owner}}, {"term": {"conversation_id": conversation_id}},
+            ]}},
+            "sort": [{"seq": order}],
+            "size": size,
+            "track_total_hits": True,
+        }  # fmt: skip
+        if after is not None:
+            body["search_after"] = [after]
+        response = await self._call(self._client.search(index=self.messages_index, **body))
+        return dict(response.body)
+
+    @needs_open
+    async def list_messages(
+        self, owner: str, conversation_id: str, *, first: int, after: str | None
+    ) -> MessagePage:
+        seq = decode_cursor(after, int)[0] if after is not None else None
+        response = await self._search_messages(
+            owner, conversation_id, size=first + 1, order="asc", after=seq
+        )
+        hits = response["hits"]["hits"]
+        messages = [message_from_dict(h["_source"]) for h in hits[:first]]
+        # The total counts every message, not only those after the cursor.
+        total = response["hits"]["total"]["value"]
+        if seq is not None:
+            total = await self._count_messages(owner, conversation_id)
+        items = [(m, encode_cursor([m.seq])) for m in messages]
+        return MessagePage(items, total, len(hits) > first)
+
+    async def _count_messages(self, owner: str, conversation_id: str) -> int:
+        query = {"bool": {"filter": [
+            {"term": {"owner": owner}}, {"term": {"conversation_id": conversation_id}},
+        ]}}  # fmt: skip
+        response = await self._call(self._client.count(index=self.messages_index, query=query))
+        return int(response["count"])
+
+    @needs_open
+    async def recent_messages(self, owner: str, conversation_id: str, limit: int) -> list[Message]:
+        if limit <= 0:
+            return []
+        response = await self._search_messages(
+            owner, conversation_id, size=limit, order="desc", after=None
+        )
+        return [message_from_dict(h["_source"]) for h in response["hits"]["hits"]][::-1]
+
+    async def _message_source(self, owner: str, message_id: str) -> dict[str, Any] | None:
+        try:
+            hit = await self._call(self._client.get(index=self.messages_index, id=message_id))
+        except NotFoundError:
+            return None
+        source: dict[str, Any] = hit["_source"]
+        return source if source["owner"] == owner else None
+
+    @needs_open
+    async def get_message(self, owner: str, message_id: str) -> Message | None:
+        source = await self._message_source(owner, message_id)
+        return message_from_dict(source) if source else None
+
+    @needs_open
+    async def set_feedback(self, owner: str, message_id: str, feedback: Feedback) -> Message | None:
+        source = await self._message_source(owner, message_id)
+        if source is None:
+            return None
+        message = message_from_dict(source).evolve(feedback=feedback)
+        source["details"] = with_details(source, message)
+        await self._call(
+            self._client.index(
+                index=self.messages_index, id=message_id, document=source, refresh=self._refresh
+            )
+        )
+        return message
+
+    @needs_open
+    async def expire_conversations(self, updated_before: datetime) -> int:
+        old = {"range": {"updated_at": {"lt": iso(updated_before)}}}
+        expired = 0
+        while True:  # a page of 1,000 at a time: no search window limit is met
+            response = await self._call(
+                self._client.search(
+                    index=self.conversations_index, query=old, size=1000, source=False,
+                    track_total_hits=False,
+                )
+            )  # fmt: skip
+            ids = [h["_id"] for h in response["hits"]["hits"]]
+            if not ids:
+                return expired
+            await self._delete_messages({"terms": {"conversation_id": ids}})
+            await self.bulk([
+                {"_op_type": "delete", "_index": self.conversations_index, "_id": i} for i in ids
+            ])  # fmt: skip
+            expired += len(ids)

@@ -1,0 +1,314 @@
+"""Conversations through a real server: a three-turn conversation over the policy documents
+(turns two and three are answered right only if the follow-up was understood), over HTTP
+and over the WebSocket; listing, reading back, renaming, rating, deleting; a cited document
+deleted afterwards; and tenancy on every new path (another user's conversation or answer
+is, everywhere, exactly a missing one)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from docent.api.auth import DevAuth
+
+from support.servers import DocentServer, running_server, subscribe, upload
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+DEVSET = Path(__file__).resolve().parents[1] / "eval" / "devset" / "documents"
+SECRET = "conversation-test-secret-" + "x" * 32
+TOKENS = {name: DevAuth(SECRET).mint(name) for name in ("alice", "bob")}
+
+ASK = """query($input: AskInput!) { ask(input: $input) {
+  text grounded conversationId messageId standaloneQuestion
+  citations { document { id filename } } } }"""
+ANSWER = """subscription($input: AskInput!) { answer(input: $input) { __typename
+  ... on AnswerDone { answer { text conversationId messageId standaloneQuestion
+      citations { document { filename } } } }
+  ... on AnswerError { code message } } }"""
+CONVERSATIONS = """query($first: Int, $after: String, $filter: ConversationFilter) {
+  conversations(first: $first, after: $after, filter: $filter) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { id title } } } }"""
+CONVERSATION = """query($id: ID!) { conversation(id: $id) { id title
+  messages(first: 10) { totalCount edges { node {
+    id role text standaloneQuestion feedback { rating comment }
+    citations { documentId documentDeleted text title document { filename } }
+    answer { text messageId conversationId citations { document { filename } } } } } } } }"""
+RENAME = """mutation($id: ID!, $title: String!) { renameConversation(id: $id, title: $title) {
+  conversation { id title } userErrors { code field } } }"""
+DELETE = """mutation($id: ID!) { deleteConversation(id: $id) {
+  deletedConversationId userErrors { code field } } }"""
+RATE = """mutation($id: ID!, $rating: Rating!, $comment: String) {
+  rateAnswer(messageId: $id, rating: $rating, comment: $comment) {
+    message { id feedback { rating comment } } userErrors { code field } } }"""
+DELETE_DOCUMENT = "mutation($id: ID!) { deleteDocument(id: $id) { userErrors { code } } }"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
+    env = {"DOCENT_AUTH": "dev", "DOCENT_DEV_SECRET": SECRET}
+    # The product's embedder (e5) and answerer: the follow-ups are judged on what people get.
+    with running_server(tmp_path_factory.mktemp("conversations"), env, product_defaults=True) as s:
+
+        async def load() -> None:
+            for name in ("halden-leave-policy.pdf", "corvid-holiday-and-absence-policy.docx"):
+                response = await upload(
+                    s.url, name, (DEVSET / name).read_bytes(),
+                    headers={"authorization": f"Bearer {TOKENS['alice']}",
+                             "Apollo-Require-Preflight": "true"},
+                )  # fmt: skip
+                payload = response.json()["data"]["uploadDocument"]
+                assert payload["userErrors"] == [], payload
+                events = await wait_ready_as(s, payload["document"]["id"], "alice")
+                assert events[-1]["status"] == "READY", events
+
+        asyncio.run(load())
+        yield s
+
+
+async def wait_ready_as(server: DocentServer, document_id: str, user: str) -> list[Any]:
+    from support.servers import WATCH
+
+    return [
+        e["documentEvents"]
+        async for e in subscribe(server.ws_url, WATCH, {"id": document_id}, token=TOKENS[user])
+    ]
+
+
+def call(server: DocentServer, user: str, query: str, **variables: Any) -> dict[str, Any]:
+    response = httpx.post(
+        server.url,
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {TOKENS[user]}"},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def data(server: DocentServer, user: str, query: str, **variables: Any) -> dict[str, Any]:
+    body = call(server, user, query, **variables)
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
+def ask(server: DocentServer, question: str, conversation: str | None = None) -> dict[str, Any]:
+    variables = {"input": {"question": question, "conversationId": conversation}}
+    return dict(data(server, "alice", ASK, **variables)["ask"])
+
+
+def stream(server: DocentServer, user: str, question: str, conversation: str | None) -> list[Any]:
+    async def run() -> list[Any]:
+        variables = {"input": {"question": question, "conversationId": conversation}}
+        return [
+            e["answer"]
+            async for e in subscribe(server.ws_url, ANSWER, variables, token=TOKENS[user])
+        ]
+
+    return asyncio.run(run())
+
+
+def files(answer: dict[str, Any]) -> set[str]:
+    return {c["document"]["filename"] for c in answer["citations"]}
+
+
+@pytest.fixture(scope="module")
+def conversation(server: DocentServer) -> dict[str, Any]:
+    """Three turns over the leave policy's table of other leave: moving house, then "And
+    for jury service?", then the evidence "it" needs (asked alone, that question is
+    answered with another row)."""
+    first = ask(server, "How much paid leave is given for moving house?")
+    second = ask(server, "And for jury service?", first["conversationId"])
+    third = ask(server, "What evidence is required for it?", first["conversationId"])
+    return {"turns": [first, second, third], "id": first["conversationId"]}
+
+
+def test_a_three_turn_conversation_understands_its_follow_ups(conversation) -> None:
+    first, second, third = conversation["turns"]
+    assert first["conversationId"] and first["messageId"]
+    assert "1 day per year" in first["text"] and files(first) == {"halden-leave-policy.pdf"}
+    assert first["standaloneQuestion"] == "How much paid leave is given for moving house?"
+    assert second["conversationId"] == first["conversationId"]
+    assert second["standaloneQuestion"] == "How much paid leave is given for jury service?"
+    assert "up to 10 days" in second["text"] and "1 day per year" not in second["text"]
+    # "it" is jury service: its evidence is the court summons, not another row's.
+    assert "jury service" in third["standaloneQuestion"]
+    assert "court summons" in third["text"], third
+    assert files(third) == {"halden-leave-policy.pdf"}
+    assert len({first["messageId"], second["messageId"], third["messageId"]}) == 3
+
+
+def test_the_follow_up_alone_would_be_answered_wrong(server) -> None:
+    """What the conversation test proves: without the conversation, the third question is
+    not answered with jury service's evidence."""
+    alone = ask(server, "What evidence is required for it?")
+    assert alone["standaloneQuestion"] == "What evidence is required for it?"
+    assert "court summons" not in alone["text"]
+
+
+def test_the_conversation_reads_back_lists_renames_and_rates(server, conversation) -> None:
+    conv_id = conversation["id"]
+    read = data(server, "alice", CONVERSATION, id=conv_id)["conversation"]
+    assert read["title"] == "How much paid leave is given for moving house?"
+    messages = [e["node"] for e in read["messages"]["edges"]]
+    assert read["messages"]["totalCount"] == 6
+    assert [m["role"] for m in messages] == ["USER", "ASSISTANT"] * 3
+    assert messages[2]["text"] == "And for jury service?"
+    second_answer = messages[3]
+    assert second_answer["id"] == conversation["turns"][1]["messageId"]
+    assert second_answer["standaloneQuestion"] == conversation["turns"][1]["standaloneQuestion"]
+    assert second_answer["answer"]["text"] == conversation["turns"][1]["text"]
+    assert second_answer["answer"]["conversationId"] == conv_id
+    assert second_answer["citations"] and not second_answer["citations"][0]["documentDeleted"]
+    assert "up to 10 days" in second_answer["citations"][0]["text"]
+    listed = data(server, "alice", CONVERSATIONS, first=10)["conversations"]
+    assert conv_id in [e["node"]["id"] for e in listed["edges"]]
+    renamed = data(server, "alice", RENAME, id=conv_id, title="  Other leave:   Halden ")
+    assert renamed["renameConversation"] == {
+        "conversation": {"id": conv_id, "title": "Other leave: Halden"}, "userErrors": [],
+    }  # fmt: skip
+    found = data(server, "alice", CONVERSATIONS, filter={"titleContains": "LEAVE: hal"})
+    assert [e["node"]["id"] for e in found["conversations"]["edges"]] == [conv_id]
+    rated = data(server, "alice", RATE, id=second_answer["id"], rating="DOWN", comment="too short")
+    assert rated["rateAnswer"]["message"]["feedback"] == {"rating": "DOWN", "comment": "too short"}
+    again = data(server, "alice", CONVERSATION, id=conv_id)["conversation"]
+    assert again["messages"]["edges"][3]["node"]["feedback"]["rating"] == "DOWN"
+    # A question is not an answer: it cannot be rated.
+    refused = data(server, "alice", RATE, id=messages[0]["id"], rating="UP")["rateAnswer"]
+    assert refused["userErrors"] == [{"code": "NOT_FOUND", "field": "messageId"}]
+    bad = data(server, "alice", RENAME, id=conv_id, title="   ")["renameConversation"]
+    assert bad["userErrors"] == [{"code": "INVALID_INPUT", "field": "title"}]
+
+
+def test_a_follow_up_streams_over_the_websocket(server, conversation) -> None:
+    events = stream(server, "alice", "And for volunteering?", conversation["id"])
+    done = events[-1]
+    assert done["__typename"] == "AnswerDone", events
+    answer = done["answer"]
+    assert answer["conversationId"] == conversation["id"]
+    # The last turn asked for the evidence jury service needs: now, volunteering's.
+    assert answer["standaloneQuestion"] == "What evidence is required for volunteering?"
+    assert "confirmation from the charity" in answer["text"]
+
+
+def test_another_users_conversation_is_missing_on_every_path(server, conversation) -> None:
+    conv_id = conversation["id"]
+    message_id = conversation["turns"][0]["messageId"]
+    missing = "c_0000000000000deadbeef"
+    for target in (conv_id, missing):
+        assert data(server, "bob", CONVERSATION, id=target) == {"conversation": None}
+        assert data(server, "bob", RENAME, id=target, title="mine")["renameConversation"] == {
+            "conversation": None, "userErrors": [{"code": "NOT_FOUND", "field": "id"}],
+        }  # fmt: skip
+        assert data(server, "bob", DELETE, id=target)["deleteConversation"] == {
+            "deletedConversationId": None, "userErrors": [{"code": "NOT_FOUND", "field": "id"}],
+        }  # fmt: skip
+        body = call(
+            server, "bob", ASK, input={"question": "And at Corvid?", "conversationId": target}
+        )
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", body
+        assert body["errors"][0]["message"] == "no such conversation"
+        events = stream(server, "bob", "And at Corvid?", target)
+        assert events == [
+            {"__typename": "AnswerError", "code": "NOT_FOUND", "message": "no such conversation"}
+        ]
+    for target in (message_id, "m_0000000000000deadbeef"):
+        assert data(server, "bob", RATE, id=target, rating="UP")["rateAnswer"] == {
+            "message": None, "userErrors": [{"code": "NOT_FOUND", "field": "messageId"}],
+        }  # fmt: skip
+    listed = data(server, "bob", CONVERSATIONS, first=10)["conversations"]
+    assert listed["totalCount"] == 0 and listed["edges"] == []
+    # Nothing of alice's changed.
+    mine = data(server, "alice", CONVERSATION, id=conv_id)["conversation"]
+    assert mine["id"] == conv_id and mine["messages"]["totalCount"] >= 6
+
+
+def test_a_cited_document_deleted_later_leaves_the_message_readable_without_its_text(
+    server,
+) -> None:
+    async def load() -> str:
+        content = b"Brightwell visitor parking: visitors park on level minus two, bay 40 to 55."
+        response = await upload(
+            server.url, "parking.txt", content,
+            headers={"authorization": f"Bearer {TOKENS['alice']}",
+                     "Apollo-Require-Preflight": "true"},
+        )  # fmt: skip
+        document_id = str(response.json()["data"]["uploadDocument"]["document"]["id"])
+        events = await wait_ready_as(server, document_id, "alice")
+        assert events[-1]["status"] == "READY"
+        return document_id
+
+    document_id = asyncio.run(load())
+    answer = ask(server, "Where do Brightwell visitors park?")
+    assert "level minus two" in answer["text"]
+    assert document_id in {c["document"]["id"] for c in answer["citations"]}
+    deleted = data(server, "alice", DELETE_DOCUMENT, id=document_id)
+    assert deleted["deleteDocument"]["userErrors"] == []
+    read = data(server, "alice", CONVERSATION, id=answer["conversationId"])["conversation"]
+    reply = read["messages"]["edges"][1]["node"]
+    assert reply["text"] == answer["text"]  # the message itself stays readable
+    gone = [c for c in reply["citations"] if c["documentId"] == document_id]
+    assert gone and all(
+        c["documentDeleted"] and c["text"] is None and c["document"] is None and c["title"] is None
+        for c in gone
+    )
+    assert document_id not in {c["document"]["filename"] for c in reply["answer"]["citations"]}
+    assert reply["answer"]["citations"] == []
+
+
+def test_deleting_a_conversation_removes_it_and_its_messages(server) -> None:
+    first = ask(server, "How many days of paid holiday does Corvid Analytics give per year?")
+    conv_id, message_id = first["conversationId"], first["messageId"]
+    deleted = data(server, "alice", DELETE, id=conv_id)["deleteConversation"]
+    assert deleted == {"deletedConversationId": conv_id, "userErrors": []}
+    assert data(server, "alice", CONVERSATION, id=conv_id) == {"conversation": None}
+    assert data(server, "alice", RATE, id=message_id, rating="UP")["rateAnswer"]["userErrors"] == [
+        {"code": "NOT_FOUND", "field": "messageId"}
+    ]
+    body = call(server, "alice", ASK, input={"question": "And Halden?", "conversationId": conv_id})
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    again = data(server, "alice", DELETE, id=conv_id)["deleteConversation"]
+    assert again["userErrors"] == [{"code": "NOT_FOUND", "field": "id"}]
+
+
+def test_conversation_lists_are_bounded_and_paged(server) -> None:
+    body = call(server, "alice", CONVERSATIONS, first=100_000)
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    page = data(server, "alice", CONVERSATIONS, first=1)["conversations"]
+    assert page["totalCount"] >= 2 and page["pageInfo"]["hasNextPage"]
+    rest = data(server, "alice", CONVERSATIONS, first=50, after=page["pageInfo"]["endCursor"])[
+        "conversations"
+    ]
+    assert len(rest["edges"]) == page["totalCount"] - 1
+    bad = call(server, "alice", CONVERSATIONS, first=5, after="garbage")
+    assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+def test_the_cli_continues_a_conversation_and_prints_its_id(server) -> None:
+    import re
+
+    from support.commands import docent
+
+    auth = ("--url", server.url, "--token", TOKENS["alice"])
+    first = docent("ask", "How much paid leave is given for moving house?", *auth)
+    assert first.returncode == 0, first.stderr
+    assert "1 day per year" in first.stdout
+    match = re.search(r"Conversation: (c_\w+)", first.stdout)
+    assert match, first.stdout
+    second = docent("ask", "And for jury service?", "--conversation", match.group(1), *auth)
+    assert second.returncode == 0, second.stderr
+    assert "up to 10 days" in second.stdout
+    assert "Understood as: How much paid leave is given for jury service?" in second.stdout
+    assert f"Conversation: {match.group(1)}" in second.stdout
+    # Another user's conversation is not found.
+    other = docent(
+        "ask", "And for jury service?", "--conversation", match.group(1),
+        "--url", server.url, "--token", TOKENS["bob"],
+    )  # fmt: skip
+    assert other.returncode == 1 and "NOT_FOUND" in other.stderr

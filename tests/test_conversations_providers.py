@@ -1,0 +1,118 @@
+"""A follow-up with a language-model generator: the rewrite is a short Gemini call with the
+recent turns (the fake Gemini, through the official SDK), retried on 429 by the resilience
+policy, its tokens added to the answer's usage; when Gemini is down, the local rewrite
+answers instead and the answer says Gemini was skipped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.fake_providers import FakeProviders, Reply, Stream, tokens
+from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+POLICY = (
+    Path(__file__).resolve().parents[1]
+    / "eval"
+    / "devset"
+    / "documents"
+    / "halden-leave-policy.pdf"
+)
+ASK = """query($input: AskInput!) { ask(input: $input) { text model conversationId
+  standaloneQuestion usage { inputTokens outputTokens } fallbacks { provider code } } }"""
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeProviders]:
+    with FakeProviders() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def server(fake: FakeProviders, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
+    env = {
+        "GEMINI_API_KEY": fake.gemini_key,
+        "DOCENT_GEMINI_BASE_URL": fake.url,
+        "DOCENT_GENERATOR": "gemini,local",
+        "DOCENT_PROVIDER_TIMEOUT_S": "5",
+        "DOCENT_PROVIDER_ATTEMPTS": "3",
+        "DOCENT_PROVIDER_MAX_BACKOFF_S": "1",
+        "DOCENT_CIRCUIT_FAILURES": "50",
+    }
+    with running_server(tmp_path_factory.mktemp("rewrite"), env) as s:
+
+        async def load() -> None:
+            payload = await upload_ok(s, "halden-leave-policy.pdf", POLICY.read_bytes())
+            events = await wait_ready(s, payload["document"]["id"])
+            assert events[-1]["status"] == "READY", events
+
+        asyncio.run(load())
+        yield s
+        assert s.network_attempts() == [], s.network_attempts()
+
+
+def ask(server: DocentServer, question: str, conversation: str | None = None) -> dict[str, Any]:
+    variables = {"input": {"question": question, "conversationId": conversation}}
+    return dict(asyncio.run(gql(server.url, ASK, variables))["ask"])
+
+
+def prompt_of(call: Any) -> tuple[str, str]:
+    body = call.body
+    system = body.get("systemInstruction") or body.get("system_instruction") or {}
+    return (
+        " ".join(p.get("text", "") for p in system.get("parts", [])),
+        " ".join(p.get("text", "") for c in body["contents"] for p in c["parts"]),
+    )
+
+
+def test_the_rewrite_is_a_model_call_retried_on_429_and_counted(
+    fake: FakeProviders, server: DocentServer
+) -> None:
+    fake.reset()
+    first = ask(server, "How much paid leave is given for moving house?")
+    assert first["model"] == "gemini/gemini-2.5-flash"
+    assert len(fake.calls("gemini.generate")) == 1  # a first question needs no rewrite
+    fake.reset()
+    fake.script(
+        "gemini.generate",
+        Reply(status=429, headers={"Retry-After": "0"}),
+        Stream(parts=["How much paid leave ", "is given for ", "jury service?"]),
+    )
+    second = ask(server, "And for jury service?", first["conversationId"])
+    assert second["standaloneQuestion"] == "How much paid leave is given for jury service?"
+    calls = fake.calls("gemini.generate")
+    assert [c.status for c in calls] == [429, 200, 200]  # retried, then the answer's call
+    system, user = prompt_of(calls[1])
+    assert "standalone question" in system
+    assert "moving house" in user and "Last question: And for jury service?" in user
+    # The answer was made from the standalone question.
+    answer_prompt = prompt_of(calls[2])[1]
+    assert "Question: How much paid leave is given for jury service?" in answer_prompt
+    # Answer.usage counts both calls' tokens.
+    read = sum(tokens(s) + tokens(u) for s, u in map(prompt_of, calls[1:]))
+    assert second["usage"]["inputTokens"] == read
+    assert second["fallbacks"] == []
+
+
+def test_with_gemini_down_the_local_rewrite_answers(
+    fake: FakeProviders, server: DocentServer
+) -> None:
+    fake.reset()
+    first = ask(server, "How much paid leave is given for moving house?")
+    fake.reset()
+    fake.script("gemini.generate", *[Reply(status=503)] * 6)
+    second = ask(server, "And for jury service?", first["conversationId"])
+    # Three tries for the rewrite, three for the answer, then the local ones.
+    assert [c.status for c in fake.calls("gemini.generate")] == [503] * 6
+    assert second["standaloneQuestion"] == "How much paid leave is given for jury service?"
+    assert second["model"] != "gemini/gemini-2.5-flash"
+    assert "up to 10 days" in second["text"]
+    assert {(f["provider"], f["code"]) for f in second["fallbacks"]} == {
+        ("gemini/gemini-2.5-flash", "PROVIDER_UNAVAILABLE")
+    }
