@@ -73,21 +73,50 @@ class AnswerCache:
         return _answer(best[1]["answer"]) if best else None
 
     async def store(
-        self, owner: str, generation: str, scope: str, vector: np.ndarray, answer: Answer
+        self,
+        owner: str,
+        generation: str,
+        scope: str,
+        vector: np.ndarray,
+        answer: Answer,
+        *,
+        conversation_id: str | None = None,
     ) -> None:
         """Keep `answer` under the generation it was looked up in: an answer written after
-        the documents changed lands in a generation nobody reads."""
+        the documents changed lands in a generation nobody reads. `conversation_id`: the
+        conversation it was given in, whose deletion takes it away (`forget_conversation`)."""
         key = self._entries_key(owner, generation)
         entry = {
             "scope": scope,
             "vector": [round(float(v), 6) for v in vector],
             "answer": _dump(answer),
+            "conversation": conversation_id,
         }
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.lpush(key, json.dumps(entry))
             pipe.ltrim(key, 0, MAX_ENTRIES - 1)
             pipe.expire(key, TTL_S)
             await pipe.execute()
+
+    async def forget_conversation(self, owner: str, conversation_id: str) -> int:
+        """Remove the owner's cached answers given in the conversation, under every
+        generation still kept; the number removed. One pass over the owner's lists (at most
+        MAX_ENTRIES each; old generations expire after TTL_S)."""
+        removed = 0
+        # The owner's lists only: its id is matched literally, the digest as 32 hex digits.
+        pattern = self._keys.answers(_glob_literal(owner), "[0-9a-f]" * 32)
+        async for key in self._redis.scan_iter(match=pattern, count=200):
+            entries: list[bytes] = await self._redis.lrange(key, 0, -1)  # type: ignore[misc]
+            for raw in entries:
+                if json.loads(raw).get("conversation") == conversation_id:
+                    # LREM by value: atomic, whatever was pushed meanwhile.
+                    removed += await self._redis.lrem(key, 0, raw)  # type: ignore[misc,arg-type]
+        return removed
+
+
+def _glob_literal(text: str) -> str:
+    """`text` matched literally by a Redis glob pattern (SCAN MATCH)."""
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
 
 
 def _dump(answer: Answer) -> dict[str, Any]:

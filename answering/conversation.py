@@ -87,6 +87,11 @@ class Conversations:
         turn.rewrite = await self._rewriter.rewrite(question, turn.history)
         return turn
 
+    async def delete(self, owner: str, conversation_id: str) -> bool:
+        """Remove the owner's conversation with its messages and their feedback; False
+        when the owner has no such conversation."""
+        return await self._store.delete_conversation(owner, conversation_id)
+
     async def finish(self, turn: Turn, question: str, answer: Answer) -> Answer:
         """Keep the turn (the question, then the answer) and return the answer with its
         conversation, message and standalone question. NOT_FOUND when the conversation was

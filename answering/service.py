@@ -82,6 +82,17 @@ class AnswerService:
             else None
         )
 
+    async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
+        """Delete the owner's conversation: its messages, their feedback, and the answers
+        the cache keeps from it. False when the owner has no such conversation."""
+        if self._conversations is None:
+            return False
+        if not await self._conversations.delete(owner, conversation_id):
+            return False
+        if self._cache is not None:
+            await self._cache.forget_conversation(owner, conversation_id)
+        return True
+
     async def ask(self, owner: str | Access, request: AskRequest) -> Answer:
         """The whole answer at once (the `ask` query). Raises `DocentError`."""
         async for event in self._events(owner, request):
@@ -117,7 +128,12 @@ class AnswerService:
         assert rewrite is not None
         history = [(t.question, t.answer) for t in turn.history]
         async for event in self._answer(
-            access, request, rewrite.question, history=history, started=turn.started
+            access,
+            request,
+            rewrite.question,
+            history=history,
+            started=turn.started,
+            conversation_id=turn.conversation.id,
         ):
             if isinstance(event, AnswerDone):
                 answer = event.answer.evolve(
@@ -135,6 +151,7 @@ class AnswerService:
         *,
         history: Sequence[tuple[str, str]] = (),
         started: float | None = None,
+        conversation_id: str | None = None,
     ) -> AsyncIterator[AnswerEvent]:
         """Answer `question` (standalone), the earlier turns of its conversation in
         `history` (question, answer) for the generator's reference."""
@@ -212,7 +229,7 @@ class AnswerService:
         # Kept before it is sent (`ask` stops reading at AnswerDone). A degraded answer is
         # not kept: the better provider may be back next time.
         if cache_key is not None and self._cache is not None and not answer.fallbacks:
-            await self._cache.store(owner, *cache_key, answer)
+            await self._cache.store(owner, *cache_key, answer, conversation_id=conversation_id)
         yield AnswerDone(answer)
 
 

@@ -302,12 +302,14 @@ class ConversationMutations:
         return RenameConversationPayload(conversation=ConversationView.of(record))
 
     @strawberry.mutation(
-        description="Delete one of your conversations with its messages and ratings. "
+        description="Delete one of your conversations with its messages, ratings and the "
+        "answers the answer cache keeps from it. "
         "NOT_FOUND as for conversation(id)."
     )
     @with_user_errors
     async def delete_conversation(self, info: Info, id: strawberry.ID) -> DeleteConversationPayload:
-        if not await info.context.services.conversations.delete_conversation(_owner(info), str(id)):
+        answers = info.context.services.answers
+        if not await answers.delete_conversation(_owner(info), str(id)):
             raise NotFound("no such conversation", field="id")
         return DeleteConversationPayload(deleted_conversation_id=id)
 

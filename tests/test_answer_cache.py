@@ -228,3 +228,32 @@ async def test_entries_are_capped_and_expire(
 async def test_a_vector_of_another_dimension_is_not_a_match(cache: AnswerCache) -> None:
     await cache.store("alice", "user:alice=0", SCOPE, unit(1, 0, 0), answer())
     assert await cache.lookup("alice", "user:alice=0", SCOPE, unit(1, 0, 0, 0)) is None
+
+
+async def test_deleting_a_conversation_forgets_its_answers_and_only_its_own(
+    cache: AnswerCache, redis: Redis, keys: RedisKeys
+) -> None:
+    """deleteConversation takes the answers the cache keeps from it, under every generation
+    still kept, and leaves other conversations' and other owners' answers (an owner whose id
+    holds glob characters and the other's as a prefix included)."""
+    await cache.store("alice", "user:alice=0", SCOPE, unit(1, 0), answer("Old [1]."),
+                      conversation_id="c-1")  # fmt: skip
+    await cache.store("alice", "user:alice=1", SCOPE, unit(1, 0), answer("A [1]."),
+                      conversation_id="c-1")  # fmt: skip
+    await cache.store("alice", "user:alice=1", SCOPE, unit(0, 1), answer("B [1]."),
+                      conversation_id="c-2")  # fmt: skip
+    await cache.store("alice*", "user:alice*=1", SCOPE, unit(1, 0), answer("C [1]."),
+                      conversation_id="c-1")  # fmt: skip
+    await cache.store("alice:x", "user:alice:x=1", SCOPE, unit(1, 0), answer("D [1]."),
+                      conversation_id="c-1")  # fmt: skip
+
+    assert await cache.forget_conversation("alice", "c-1") == 2
+    assert await cache.lookup("alice", "user:alice=0", SCOPE, unit(1, 0)) is None
+    assert await cache.lookup("alice", "user:alice=1", SCOPE, unit(1, 0)) is None
+    kept = await cache.lookup("alice", "user:alice=1", SCOPE, unit(0, 1))
+    assert kept is not None and kept.text == "B [1]."
+    for owner in ("alice*", "alice:x"):
+        assert await cache.lookup(owner, f"user:{owner}=1", SCOPE, unit(1, 0)) is not None
+    assert await cache.forget_conversation("alice", "c-1") == 0
+    assert await cache.forget_conversation("alice*", "c-1") == 1  # its id read literally
+    assert await cache.lookup("alice:x", "user:alice:x=1", SCOPE, unit(1, 0)) is not None
