@@ -36,6 +36,7 @@ class ElasticsearchBackend(ElasticsearchCatalog, ElasticsearchChunkIndex, Elasti
         )
 
     async def aclose(self) -> None:
+        await self._shared.aclose()
         await self._client.close()
 
     @needs_open
