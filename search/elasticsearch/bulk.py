@@ -21,10 +21,11 @@ stay in the order they were made.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from docent.coalescing import Coalescer
 
 #: What a bulk request reports for each item that did not succeed: (its _id, its
 #: operation, the item's result).
@@ -50,15 +51,13 @@ class _Request:
 
 
 @dataclass(eq=False)
-class SharedBulk:
+class SharedBulk(Coalescer[_Request]):
     """Coalesces concurrent `submit` calls into requests made by `send` of at most
     `max_actions` actions (a larger call goes alone, whole; `send` splits it in bounded
     requests)."""
 
     send: Send
     max_actions: int = 2000
-    _queue: list[_Request] = field(default_factory=list)
-    _drain: asyncio.Task[None] | None = None
     #: Requests made and actions sent (tests and benchmarks read them).
     requests: int = 0
     actions: int = 0
@@ -66,62 +65,25 @@ class SharedBulk:
     async def submit(self, actions: list[dict[str, Any]], index: str | None = None) -> Outcome:
         """Apply `actions` (each with its `_id`) in a shared request; this caller's outcome.
         Raises what `send` raised for the request that held them (SearchUnavailable)."""
-        loop = asyncio.get_running_loop()
         ids = frozenset(str(a["_id"]) for a in actions)
-        request = _Request(list(actions), index, ids, loop.create_future())
-        self._queue.append(request)
-        if self._drain is None or self._drain.done() or self._drain.get_loop() is not loop:
-            self._drain = asyncio.create_task(self._run(), name="docent-es-shared-bulk")
-        return await request.done
+        done = asyncio.get_running_loop().create_future()
+        outcome: Outcome = await self._submit(_Request(list(actions), index, ids, done))
+        return outcome
 
-    async def _run(self) -> None:
-        while self._queue:
-            wanted = [r for r in self._take() if not r.done.done()]  # callers that gave up
-            if not wanted:
-                continue
-            actions = [a for r in wanted for a in r.actions]
-            try:
-                failed = await self.send(actions, wanted[0].index)
-            except Exception as exc:
-                for r in wanted:
-                    if not r.done.done():
-                        r.done.set_exception(exc)
-                continue
-            except asyncio.CancelledError:
-                for r in wanted:
-                    r.done.cancel()
-                raise
-            self.requests += 1
-            self.actions += len(actions)
-            for r in wanted:
-                if not r.done.done():
-                    r.done.set_result(outcome_of(failed, r.ids))
+    def _fits(self, taken: list[_Request], request: _Request) -> bool:
+        """Same `index`, no id written by two requests, `max_actions` in all."""
+        return (
+            request.index == taken[0].index
+            and sum(len(r.actions) for r in taken) + len(request.actions) <= self.max_actions
+            and all(r.ids.isdisjoint(request.ids) for r in taken)
+        )
 
-    def _take(self) -> list[_Request]:
-        """The oldest requests that fit in one request (at least one): same `index`, no id
-        written by two of them, `max_actions` in all. A request that does not fit waits
-        for the next, and so do those behind it (writes keep their order)."""
-        first = self._queue.pop(0)
-        taken, ids, size = [first], set(first.ids), len(first.actions)
-        while self._queue:
-            nxt = self._queue[0]
-            if (
-                nxt.index != first.index
-                or size + len(nxt.actions) > self.max_actions
-                or not ids.isdisjoint(nxt.ids)
-            ):
-                break
-            taken.append(self._queue.pop(0))
-            ids |= nxt.ids
-            size += len(nxt.actions)
-        return taken
-
-    async def aclose(self) -> None:
-        """Stop the request in flight (its callers get CancelledError)."""
-        if self._drain is not None:
-            self._drain.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._drain
+    async def _call(self, batch: list[_Request]) -> list[Outcome]:
+        actions = [a for r in batch for a in r.actions]
+        failed = await self.send(actions, batch[0].index)
+        self.requests += 1
+        self.actions += len(actions)
+        return [outcome_of(failed, r.ids) for r in batch]
 
 
 def outcome_of(failed: Failed, ids: frozenset[str] | None) -> Outcome:
