@@ -71,7 +71,18 @@ def _document_query(filter: t.DocumentFilter | None) -> DocumentQuery:
         statuses=tuple(t.bounded(filter.status, t.MAX_STATUSES, "status") or ()),
         tags=tuple(t.bounded(filter.tags, MAX_TAGS, "tags") or ()),
         title_contains=filter.title_contains,
+        sha256=_digests(filter.sha256),
     )
+
+
+def _digests(values: Sequence[str] | None) -> tuple[str, ...]:
+    """The `sha256` filter's digests, lowercased; InvalidInput for more than MAX_SHA256
+    or one that is not 64 hex digits."""
+    digests = tuple(v.lower() for v in t.bounded(values, t.MAX_SHA256, "sha256") or ())
+    for digest in digests:
+        if len(digest) != 64 or not set(digest) <= set("0123456789abcdef"):
+            raise InvalidInput("a sha256 digest is 64 hex digits", field="sha256")
+    return digests
 
 
 async def _documents(info: Info, ids: set[str]) -> dict[str, DocumentRecord]:

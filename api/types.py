@@ -42,6 +42,9 @@ T = TypeVar("T")
 MAX_DOCUMENT_IDS = 1000
 #: Statuses a document listing may ask for: each at most once.
 MAX_STATUSES = len(DocumentStatus)
+#: Digests a document listing may ask for at once: a client checking a folder asks in
+#: batches of this many files.
+MAX_SHA256 = 100
 #: Tags an upload may carry (ingestion checks them; said here, where clients read it).
 TAGS = f"`tags`: at most {MAX_TAGS}, each at most {MAX_TAG_CHARS} characters."
 
@@ -168,6 +171,12 @@ class DocumentFilter:
         "carries no more).",
     )
     title_contains: str | None = None
+    sha256: list[str] | None = strawberry.field(
+        default=None,
+        description=f"Documents whose bytes have any of these SHA-256 digests (64 hex digits "
+        f"each, at most {MAX_SHA256}): which of a client's files are already stored, asked "
+        "without uploading them. A malformed digest is INVALID_INPUT.",
+    )
 
 
 _DOCUMENT_IDS = f"Only these documents (at most {MAX_DOCUMENT_IDS}); null: all of yours."

@@ -1,33 +1,40 @@
 """`docent ingest`: upload files and folders, and follow each document's processing.
 
+Several files at once (`--concurrency`); a file whose bytes are already a READY document
+of yours is not uploaded again (`--resume`, the default: its SHA-256 is asked for with
+the `documents` query's `sha256` filter, 100 digests a request), so a folder whose ingest
+was interrupted goes on where it stopped. Progress (the run's files/s, MB/s and time left,
+a bar per file in flight) goes to stderr (`ingest_progress.py`); the table of every file's
+outcome to stdout. Exit status 1 when a file failed or was refused (each listed with its
+code on stderr as well), 130 when interrupted: an upload cut short is abandoned whole by
+the server (it stores a file only once all its bytes arrived), so running again resumes.
+
 File names, stages and the server's messages are printed through `plain`: as they are,
 never as markup or terminal commands."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import TaskID
 from rich.table import Table
-from rich.text import Text
 
-from docent.cli.console import console, err, neutralise, plain
+from docent.cli.console import console, err, plain
+from docent.cli.ingest_progress import OK, Display, Tally
 from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, talk
 from docent.client import DocentClient, GraphQLError
 
 _WATCH = """subscription Watch($id: ID!) { documentEvents(id: $id) {
   status stage current total progress error { code message } document { chunkCount pageCount } } }"""
+
+#: What a file came to: its path, status, chunks, and the document id or the reason.
+Result = tuple[Path, str, str, str]
+#: Digests asked for in one `documents` query (the API's bound, MAX_SHA256).
+DIGESTS_PER_QUERY = 100
 
 
 def ingest(
@@ -36,7 +43,16 @@ def ingest(
     token: TokenOption = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag every document.")] = None,
     wait: Annotated[bool, typer.Option(help="Wait until each document is READY or FAILED.")] = True,
-    concurrency: Annotated[int, typer.Option(min=1, max=32)] = 4,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Files uploaded and followed at once. 4 keeps a server's worker busy (it "
+            "processes several documents at once) without queueing much more than it can "
+            "take; a server's upload rate limit is waited out either way.",
+        ),
+    ] = 4,
     replace: Annotated[
         bool,
         typer.Option(
@@ -45,27 +61,72 @@ def ingest(
             "id, next version) instead of becoming another document.",
         ),
     ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Skip a file whose bytes are already a READY document (with the tags "
+            "given, if any): an interrupted folder goes on where it stopped.",
+        ),
+    ] = True,
 ) -> None:
-    """Upload documents and follow their processing with a progress bar per file. The same
-    file again is the same document; a changed file of the same name is another document,
-    unless --replace."""
+    """Upload documents and follow their processing, several at once, with the run's
+    throughput and time left. The same file again is the same document; a changed file of
+    the same name is another document, unless --replace."""
     files = _collect(paths)
     if not files:
         err.print("no files found")
         raise typer.Exit(1)
-    results = talk(url, _ingest(files, url, token, tag or [], wait, concurrency, replace))
+    sizes = {path: path.stat().st_size for path in files}
+    tally = Tally(files=len(files), size=sum(sizes.values()))
+    options = _Options(tag or [], wait, concurrency, replace, resume)
+    try:
+        results = talk(url, _ingest(files, sizes, url, token, options, tally))
+    except KeyboardInterrupt:
+        err.print(
+            plain(
+                ("interrupted", "yellow"),
+                f": {tally.done + tally.skipped} of {tally.files} files done. Files being "
+                "uploaded were abandoned whole; run the same command again to resume.",
+            ),
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
+    _report(results, tally)
+
+
+def _report(results: list[Result], tally: Tally) -> None:
+    """The table of every file, the count of those that went well, and the failures again
+    (on stderr, with their codes); exit status 1 when there are any."""
     table = Table(title="docent ingest")
-    for column in ("file", "status", "chunks", "document id / reason"):
+    # A file's name whole on one line (it is what one searches the output for); the
+    # reasons wrap instead.
+    table.add_column("file", no_wrap=True)
+    for column in ("status", "chunks", "document id / reason"):
         table.add_column(column)
-    failed = 0
-    for path, status, chunks, detail in results:
-        failed += status not in ("READY", "QUEUED", "PROCESSING")
+    failures = []
+    for path, status, chunks, detail in sorted(results, key=lambda r: r[0]):
+        if status not in OK:
+            failures.append((path, status, detail))
         colour = {"READY": "green", "FAILED": "red", "REFUSED": "red"}.get(status, "yellow")
         table.add_row(plain(path), plain((status, colour)), plain(chunks), plain(detail))
     console.print(table)
-    console.print(f"{len(results) - failed} of {len(results)} documents ok")
-    if failed:
+    line = f"{len(results) - len(failures)} of {len(results)} documents ok"
+    if tally.skipped:
+        line += f" ({tally.skipped} already there, not uploaded)"
+    console.print(line)
+    if failures:
+        err.print(plain((f"{len(failures)} failed:", "red")))
+        for path, status, detail in failures:
+            err.print(plain("  ", path, " ", (status, "red"), " ", detail), soft_wrap=True)
         raise typer.Exit(1)
+
+
+class _Options:
+    def __init__(
+        self, tags: list[str], wait: bool, concurrency: int, replace: bool, resume: bool
+    ) -> None:
+        self.tags, self.wait, self.concurrency = tags, wait, concurrency
+        self.replace, self.resume = replace, resume
 
 
 def _collect(paths: list[Path]) -> list[Path]:
@@ -84,63 +145,103 @@ def _collect(paths: list[Path]) -> list[Path]:
 
 async def _ingest(
     files: list[Path],
+    sizes: dict[Path, int],
     url: str,
     token: str | None,
-    tags: list[str],
-    wait: bool,
-    concurrency: int,
-    replace: bool,
-) -> list[tuple[Path, str, str, str]]:
-    limit = asyncio.Semaphore(concurrency)
-    results: list[tuple[Path, str, str, str]] = []
+    options: _Options,
+    tally: Tally,
+) -> list[Result]:
+    limit = asyncio.Semaphore(options.concurrency)
+    results: list[Result] = []
     async with DocentClient(url, token=token) as client:
-        with Progress(
-            TextColumn("{task.description}", justify="left", markup=False),
-            BarColumn(),
-            _StageColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
+        ready = await _already_ready(client, files, options) if options.resume else {}
+        with Display(err, tally) as display:
+            for path, (document_id, chunks) in ready.items():
+                tally.skip(sizes[path])
+                results.append(
+                    (path, "READY", chunks, f"{document_id} (already there: not uploaded)")
+                )
+            display.skipped(len(ready))
+            tally.start()
 
             async def one(path: Path) -> None:
-                task = progress.add_task(
-                    neutralise(path.name)[:40], total=1.0, stage=plain("uploading")
-                )
                 async with limit:
-                    results.append(
-                        await _ingest_one(client, path, tags, wait, replace, progress, task)
-                    )
+                    task = display.add(path)
+                    result = await _ingest_one(client, path, options, display, task)
+                    results.append(result)
+                    display.finish(task, path, sizes[path], result[1], result[3])
 
-            await asyncio.gather(*(one(f) for f in files))
+            await asyncio.gather(*(one(f) for f in files if f not in ready))
     return results
 
 
+_READY = """query Ready($digests: [String!]!, $first: Int!, $after: String) {
+  documents(first: $first, after: $after, filter: {sha256: $digests, status: [READY]}) {
+    edges { node { id sha256 filename tags chunkCount } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def _already_ready(
+    client: DocentClient, files: list[Path], options: _Options
+) -> dict[Path, tuple[str, str]]:
+    """The files whose bytes are a READY document you can see, with its id and chunk count,
+    unless uploading them would change that document: other tags given than it has, or
+    (with --replace) another file name."""
+    digests = await asyncio.to_thread(lambda: {path: _sha256(path) for path in files})
+    wanted = sorted(set(digests.values()))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), DIGESTS_PER_QUERY):
+        batch, after = wanted[start : start + DIGESTS_PER_QUERY], None
+        while True:
+            variables = {"digests": batch, "first": DIGESTS_PER_QUERY, "after": after}
+            page = (await client.execute(_READY, variables))["documents"]
+            found.update((e["node"]["sha256"], e["node"]) for e in page["edges"])
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+    ready = {}
+    for path, digest in digests.items():
+        node = found.get(digest)
+        if node is None:
+            continue
+        if options.tags and sorted(set(node["tags"])) != sorted(set(options.tags)):
+            continue
+        if options.replace and node["filename"] != path.name:
+            continue
+        ready[path] = (str(node["id"]), str(node["chunkCount"]))
+    return ready
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 async def _ingest_one(
-    client: DocentClient,
-    path: Path,
-    tags: list[str],
-    wait: bool,
-    replace: bool,
-    progress: Progress,
-    task: TaskID,
-) -> tuple[Path, str, str, str]:
+    client: DocentClient, path: Path, options: _Options, display: Display, task: TaskID
+) -> Result:
+    """Upload `path` (waiting out the upload rate limit) and, with --wait, follow its
+    processing to READY or FAILED."""
+    tags, wait, replace = options.tags, options.wait, options.replace
     while True:
         try:
             replaces = await _newest_named(client, path.name) if replace else None
             payload = await client.upload(path, tags=tags or None, replaces=replaces)
         except GraphQLError as exc:
-            progress.update(task, stage=plain(("refused", "red")), completed=1.0)
+            display.update(task, plain(("refused", "red")), 1.0)
             return path, "REFUSED", "", str(exc)
         errors = payload["userErrors"]
         wait_s = errors[0].get("retryAfter") if errors else None
         if not errors or errors[0]["code"] != "RATE_LIMITED" or wait_s is None:
             break
         # Over the upload rate limit: wait as long as the server says, then go on.
-        progress.update(task, stage=plain((f"rate limited, waiting {wait_s:.0f}s", "yellow")))
+        display.update(task, plain((f"rate limited, waiting {wait_s:.0f}s", "yellow")))
         await asyncio.sleep(min(float(wait_s), 3600.0) + 0.05)
     if payload["userErrors"]:
         error = payload["userErrors"][0]
-        progress.update(task, stage=plain((error["code"], "red")), completed=1.0)
+        display.update(task, plain((error["code"], "red")), 1.0)
         return path, "REFUSED", "", f"{error['code']}: {error['message']}"
     document = payload["document"]
     detail = document["id"]
@@ -148,7 +249,7 @@ async def _ingest_one(
         count = len(payload["similarTo"])
         detail += f" ({count} more of this name: kept both; --replace replaces)"
     if not wait:
-        progress.update(task, stage=plain("queued"), completed=1.0)
+        display.update(task, plain("queued"), 1.0)
         return path, document["status"], "", detail
     last: dict[str, Any] = {"status": document["status"]}
     async for data in client.subscribe(_WATCH, {"id": document["id"]}):
@@ -156,7 +257,7 @@ async def _ingest_one(
         stage = last["stage"].lower()
         if last.get("total"):
             stage += f" {last['current']}/{last['total']}"
-        progress.update(task, stage=plain(stage), completed=_fraction(last))
+        display.update(task, plain(stage), _fraction(last))
     status = last["status"]
     if status == "FAILED" and last.get("error"):
         return path, status, "", f"{last['error']['code']}: {last['error']['message']}"
@@ -176,14 +277,6 @@ async def _newest_named(client: DocentClient, name: str) -> str | None:
         if edge["node"]["filename"] == name:
             return str(edge["node"]["id"])
     return None
-
-
-class _StageColumn(ProgressColumn):
-    """A file's stage: its task's `stage` field, a `plain` Text (the server's words)."""
-
-    def render(self, task: Task) -> Text:
-        stage = task.fields["stage"]
-        return stage if isinstance(stage, Text) else plain(stage)
 
 
 _STAGE_SHARE = {

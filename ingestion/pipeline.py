@@ -180,13 +180,16 @@ class Ingestor:
         batch = self._embed_batch
         await self._publish(record, Stage.EMBEDDING, current=0, total=len(chunks))
         for start in range(0, len(texts), batch):
-            await self._still_held(record)
+            # Checked between batches: before the first, the check after parsing holds
+            # (only chunking came between), and after the last, `replace_chunks` checks
+            # the fence itself; a small document pays one record read, not three.
+            if start:
+                await self._still_held(record)
             # Joined with the texts of the other jobs waiting for the embedder.
             vectors.extend(await self.batcher.embed_documents(texts[start : start + batch]))
             done = min(start + batch, len(texts))
             await self._publish(record, Stage.EMBEDDING, current=done, total=len(chunks))
 
-        await self._still_held(record)
         await self._publish(record, Stage.INDEXING, current=0, total=len(chunks))
         items = await asyncio.to_thread(_indexed, record, chunks, vectors, texts)
         if not await self.backend.replace_chunks(

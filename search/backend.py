@@ -32,6 +32,9 @@ class DocumentQuery:
     statuses: tuple[DocumentStatus, ...] = ()
     tags: tuple[str, ...] = ()  # documents carrying all of these tags
     title_contains: str | None = None
+    #: Documents whose bytes have any of these digests (lowercase hex sha256): how a client
+    #: finds which of its files are already stored without uploading them.
+    sha256: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ FORBIDDEN = {
 #: Top-level modules everyone may import: the foundation.
 FOUNDATION = {
     "roles", "domain", "errors", "settings", "urls", "units", "backoff", "redis_keys",
-    "rate_limits",
+    "rate_limits", "coalescing",
 }  # fmt: skip
 #: The longest a product module may be, in lines (STYLE.md: small modules, one idea each).
 MAX_LINES = 500

@@ -104,6 +104,13 @@ async def test_list_filters(backend):
     assert await ids(DocumentQuery(tags=("hr", "2024"))) == {"a"}
     assert await ids(DocumentQuery(statuses=(DocumentStatus.FAILED,))) == {"b"}
     assert await ids(DocumentQuery(title_contains="HOLIDAY")) == {"a"}
+    digest = {r.id: r.sha256 for r, _ in (await backend.list_documents(
+        "alice", DocumentQuery(), first=50, after=None)).items}  # fmt: skip
+    assert await ids(DocumentQuery(sha256=(digest["a"], digest["c"]))) == {"a", "c"}
+    assert await ids(DocumentQuery(sha256=("0" * 64,))) == set()
+    assert (
+        await ids(DocumentQuery(sha256=(digest["b"],), statuses=(DocumentStatus.READY,))) == set()
+    )
 
 
 async def test_bad_cursor_is_invalid_input(backend):

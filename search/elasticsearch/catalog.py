@@ -162,6 +162,8 @@ class ElasticsearchCatalog(Indices):
             filters.append({"bool": {"should": [
                 {"wildcard": {"title.lower": pattern}}, {"wildcard": {"filename.lower": pattern}},
             ], "minimum_should_match": 1}})  # fmt: skip
+        if query.sha256:
+            filters.append({"terms": {"sha256": list(query.sha256)}})
         body: dict[str, Any] = {
             "query": {"bool": {"filter": filters}},
             "sort": [{"created_at": "desc"}, {"id": "desc"}],

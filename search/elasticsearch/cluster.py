@@ -12,6 +12,7 @@ from elasticsearch import AsyncElasticsearch, ConnectionError, ConnectionTimeout
 from elasticsearch.helpers import async_streaming_bulk
 
 from docent.errors import SearchUnavailable
+from docent.search.elasticsearch.bulk import Failed, SharedBulk, outcome_of
 from docent.urls import redact
 
 T = TypeVar("T")
@@ -55,6 +56,8 @@ class Cluster:
         self.conversations_index = f"{prefix}-conversations"
         self.messages_index = f"{prefix}-messages"
         self._refresh = refresh
+        #: The writes of concurrent callers, in shared bulk requests (`bulk`).
+        self._shared = SharedBulk(self._send)
         # What opening the indices found, and when (`indices.py`).
         self._model: str | None = None
         self._dimension: int | None = None
@@ -80,14 +83,30 @@ class Cluster:
             raise
 
     async def bulk(self, actions: list[dict[str, Any]], *, index: str | None = None) -> list[str]:
-        """Bulk-index in bounded requests, retrying 429s (es_rejected_execution_exception)
-        with backoff; any chunk that still fails is reported, never dropped silently.
-        Returns the ids whose write a version condition refused (409: a conditional write,
-        see `chunks.replace_chunks`); a delete of a missing document is not a failure."""
+        """Apply `actions`, sharing requests with concurrent callers (`bulk.py`: the writes
+        of several documents in one request and one refresh wait), in bounded requests,
+        retrying 429s (es_rejected_execution_exception) with backoff; any chunk that still
+        fails is reported, never dropped silently. Returns the ids whose write a version
+        condition refused (409: a conditional write, see `chunks.replace_chunks`); a delete
+        of a missing document is not a failure. Every action has been applied or refused
+        when it returns."""
         if not actions:
             return []
-        failures: list[str] = []
-        conflicts: list[str] = []
+        if all("_id" in a for a in actions):
+            outcome = await self._shared.submit(actions, index)
+        else:  # an id chosen by Elasticsearch cannot be told apart in a shared answer
+            outcome = outcome_of(await self._send(actions, index), None)
+        if outcome.failures:
+            raise SearchUnavailable(
+                f"{len(outcome.failures)} of {len(actions)} chunks could not be indexed: "
+                + "; ".join(outcome.failures[:5])
+            )
+        return outcome.conflicts
+
+    async def _send(self, actions: list[dict[str, Any]], index: str | None) -> Failed:
+        """One bulk call (split in requests of BULK_CHUNK actions): each item that did not
+        succeed, as (_id, operation, result)."""
+        failed: Failed = []
         try:
             async for ok, result in async_streaming_bulk(
                 self._client, actions, index=index, chunk_size=BULK_CHUNK,
@@ -96,19 +115,9 @@ class Cluster:
             ):  # fmt: skip
                 if not ok:
                     op, item = next(iter(result.items()))
-                    if op == "delete" and item.get("status") == 404:
-                        continue  # already gone: what a delete wants
-                    if item.get("status") == 409:
-                        conflicts.append(str(item.get("_id")))
-                        continue
-                    failures.append(f"{item.get('_id')}: {item.get('error') or item.get('status')}")
+                    failed.append((str(item.get("_id")), op, item))
         except (ConnectionError, ConnectionTimeout, TransportError) as exc:
             raise SearchUnavailable(
                 f"Elasticsearch at {self.where} failed during indexing: {exc}"
             ) from exc
-        if failures:
-            raise SearchUnavailable(
-                f"{len(failures)} of {len(actions)} chunks could not be indexed: "
-                + "; ".join(failures[:5])
-            )
-        return conflicts
+        return failed

@@ -39,6 +39,7 @@ class ElasticsearchBackend(
         )
 
     async def aclose(self) -> None:
+        await self._shared.aclose()
         await self._client.close()
 
     @needs_open

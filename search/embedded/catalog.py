@@ -83,6 +83,9 @@ class EmbeddedCatalog:
                 "(instr(lower(title), lower(?)) > 0 OR instr(lower(filename), lower(?)) > 0)"
             )
             params.extend([query.title_contains, query.title_contains])
+        if query.sha256:
+            where.append(f"sha256 IN ({marks(query.sha256)})")
+            params.extend(query.sha256)
         page_where, page_params = list(where), list(params)
         if after:
             created, doc_id = decode_cursor(after, str, str)
