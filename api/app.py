@@ -31,6 +31,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from docent.api.auth import NOBODY, Authenticator, build_authenticator, local_principal
 from docent.api.browser import BrowserHeaders, page_policy
 from docent.api.context import Context
+from docent.api.files import download
 from docent.api.graphiql import assets_route, graphiql_html
 from docent.api.middleware import (
     BearerAuth,
@@ -261,6 +262,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             body["providers"] = circuits
         return JSONResponse(body, status_code=200 if ok else 503)
 
+    async def document_file(request: Request) -> Response:
+        if state.services is None:
+            return json_error(503, "INTERNAL", "docent is starting")
+        return await download(request, state.services.documents)
+
     async def metrics(request: Request) -> Response:
         text = state.readiness.metrics() if state.readiness is not None else ""
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
@@ -272,6 +278,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
+        Route("/documents/{id}/file", document_file, methods=["GET", "HEAD"]),
         assets_route(),
     ]
     middleware = _middleware(settings, authenticator)

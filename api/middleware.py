@@ -206,7 +206,10 @@ class LoopbackOnly:
 
 def reads_data(scope: Scope) -> bool:
     """A GraphQL operation over HTTP: POST /graphql, or GET /graphql with a query (a GET
-    without one is the GraphiQL page, which holds no data)."""
+    without one is the GraphiQL page, which holds no data); or a document's file or page
+    preview (`/documents/...`)."""
+    if scope["path"].startswith("/documents/"):
+        return True
     if scope["path"] != "/graphql":
         return False
     if scope["method"] != "GET":

@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from docent.answering import answers
+from docent.api.files import file_url
 from docent.domain import Chunk as ChunkRecord
 from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage, Visibility
 from docent.errors import ErrorCode, InvalidInput, ProviderFailure
@@ -56,8 +57,10 @@ def bounded(values: Sequence[T] | None, limit: int, field: str) -> Sequence[T] |
 def copy_fields(cls: type[T], source: object, **computed: Any) -> T:
     """A `cls` (a Strawberry type or another dataclass) whose fields are the attributes of
     the same names of `source`, except those given in `computed`. A field `source` lacks
-    raises AttributeError: nothing is left out silently."""
-    names = [f.name for f in dataclasses.fields(cls) if f.name not in computed]  # type: ignore[arg-type]
+    raises AttributeError: nothing is left out silently. Fields a resolver computes
+    (`init=False`) are not copied."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = [f.name for f in fields if f.init and f.name not in computed]
     return cls(**{name: getattr(source, name) for name in names}, **computed)
 
 
@@ -106,6 +109,14 @@ class Document:
     )
     visibility: VisibilityType  # type: ignore[valid-type]
     group: str | None = strawberry.field(description="With GROUP visibility: the group.")
+
+    @strawberry.field(
+        description="The path of the original file (`GET`, with the same Authorization "
+        "header as GraphQL): the stored bytes with their media type, an ETag (the sha256), "
+        "one byte range per request (206/416)."
+    )
+    def file_url(self) -> str:
+        return file_url(str(self.id))
 
     @classmethod
     def from_record(cls, record: DocumentRecord) -> Document:

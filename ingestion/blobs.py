@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -84,6 +85,49 @@ class BlobStore:
 
     def exists(self, document_id: str) -> bool:
         return self.path_for(document_id).is_file()
+
+    def size(self, document_id: str) -> int | None:
+        """The stored file's length in bytes; None when there is none."""
+        try:
+            return self.path_for(document_id).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def read(
+        self, document_id: str, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """The stored bytes `start` to `end` (exclusive; None: to the end of the file) as an
+        async stream of blocks of at most 1 MiB, each read on a thread. Raises
+        FileNotFoundError on iteration when the file is gone (deleted meanwhile)."""
+        path = self.path_for(document_id)
+
+        async def gen() -> AsyncIterator[bytes]:
+            f = await asyncio.to_thread(path.open, "rb")
+            try:
+                await asyncio.to_thread(f.seek, start)
+                left = None if end is None else max(end - start, 0)
+                while left is None or left > 0:
+                    want = _CHUNK if left is None else min(_CHUNK, left)
+                    block = await asyncio.to_thread(f.read, want)
+                    if not block:
+                        return
+                    if left is not None:
+                        left -= len(block)
+                    yield block
+            finally:
+                await asyncio.to_thread(f.close)
+
+        return gen()
+
+    @contextlib.asynccontextmanager
+    async def local_file(self, document_id: str) -> AsyncIterator[Path]:
+        """A local path holding the stored file for the time of the block (here, the file
+        itself: read it, never write it). For a child process that reads the file by path
+        (page previews); a remote store would copy it to a temporary file."""
+        path = self.path_for(document_id)
+        if not path.is_file():
+            raise FileNotFoundError(document_id)
+        yield path
 
 
 def read_chunks(path: Path) -> AsyncIterator[bytes]:
