@@ -1,4 +1,5 @@
-"""A document's original file over HTTP: `GET /documents/{id}/file`.
+"""A document's original file over HTTP, `GET /documents/{id}/file`, and its page previews,
+`GET /documents/{id}/pages/{n}.png` (rendered by `ingestion/previews.py`).
 
 The same reader rules as the `document(id)` query: the caller (BearerAuth authenticates
 every `/documents/` request, as it does GraphQL operations) gets a document they can read;
@@ -15,6 +16,7 @@ name in `filename*` (RFC 8187), so that no file name can add a header or a param
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,8 +28,10 @@ from starlette.responses import Response, StreamingResponse
 from docent.api.auth import Principal
 from docent.api.middleware import json_error
 from docent.domain import DocumentRecord
+from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.parsing import sniffing
+from docent.ingestion.previews import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH, PreviewService
 
 #: Media types a browser may show in place (`inline`); any other is a download
 #: (`attachment`), so that an uploaded HTML or SVG page never renders as docent's own.
@@ -163,3 +167,45 @@ async def download(request: Request, documents: DocumentService) -> Response:
         return Response(status_code=status, headers=headers, media_type=record.mime_type)
     body = documents.read_file(record.id, part.start, part.end)
     return StreamingResponse(body, status_code=status, headers=headers, media_type=record.mime_type)
+
+
+#: HTTP status of a preview that cannot be made, by code.
+_PREVIEW_STATUS = {
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.UNSUPPORTED_TYPE: 415,
+    ErrorCode.TIMEOUT: 503,
+    ErrorCode.TOO_LARGE: 422,
+    ErrorCode.CORRUPT: 422,
+    ErrorCode.ENCRYPTED: 422,
+}
+
+
+def page_url(document_id: str, page: int) -> str:
+    """The path of a page's preview (relative to the server; `?width=` picks the width)."""
+    return f"/documents/{quote(document_id, safe='')}/pages/{page}.png"
+
+
+async def preview(
+    request: Request, documents: DocumentService, previews: PreviewService
+) -> Response:
+    """GET /documents/{id}/pages/{n}.png?width=W: page n (1-based) as a PNG W pixels wide
+    (MIN_WIDTH to MAX_WIDTH, default DEFAULT_WIDTH). 400 BAD_REQUEST for another width; 404
+    NOT_FOUND for a document the caller cannot read or a page past the end; 415
+    UNSUPPORTED_TYPE for a format without pages; 422 TOO_LARGE / CORRUPT / ENCRYPTED and 503
+    TIMEOUT when the page cannot be rendered within the preview limits."""
+    found = await readable(request, documents)
+    if isinstance(found, Response):
+        return found
+    text = request.query_params.get("width", str(DEFAULT_WIDTH))
+    if not text.isdigit() or not MIN_WIDTH <= int(text) <= MAX_WIDTH:
+        message = f"width must be a whole number of pixels from {MIN_WIDTH} to {MAX_WIDTH}"
+        return json_error(400, "BAD_REQUEST", message, field="width")
+    try:
+        png = await previews.page_png(found, request.path_params["page"], int(text))
+    except IngestionError as exc:
+        return json_error(_PREVIEW_STATUS.get(exc.code, 422), exc.code.value, exc.message)
+    etag = f'"{hashlib.sha256(png).hexdigest()[:32]}"'
+    headers = {"etag": etag, "cache-control": "private, no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(png, media_type="image/png", headers=headers)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from docent.answering import answers
-from docent.api.files import file_url
+from docent.api.files import file_url, page_url
 from docent.domain import Chunk as ChunkRecord
 from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage, Visibility
 from docent.errors import ErrorCode, InvalidInput, ProviderFailure
@@ -135,6 +135,14 @@ class Chunk:
     section: str | None = strawberry.field(description="Heading path, outermost first.")
     start_offset: int
     end_offset: int
+
+    @strawberry.field(
+        description="The path of the preview of the passage's first page (`?width=` 100 to "
+        "2000 px, default 800), for PDFs and images; null for a passage without a page. A "
+        "format without previews answers 415 UNSUPPORTED_TYPE."
+    )
+    def page_url(self) -> str | None:
+        return None if self.page is None else page_url(str(self.document_id), self.page)
 
     @classmethod
     def from_record(cls, chunk: ChunkRecord) -> Chunk:
