@@ -379,6 +379,12 @@ class ReprocessDocumentPayload:
 
 
 @strawberry.type
+class UpdateDocumentPayload:
+    document: Document | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class SetDocumentVisibilityPayload:
     document: Document | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
