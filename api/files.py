@@ -136,7 +136,7 @@ async def download(request: Request, documents: DocumentService) -> Response:
     if isinstance(found, Response):
         return found
     record = found
-    size = documents.file_size(record.id)
+    size = documents.files.size(record.id)
     if size is None:
         return not_found(record.id)
     etag = f'"{record.sha256}"'
@@ -165,7 +165,7 @@ async def download(request: Request, documents: DocumentService) -> Response:
     status = 206 if wanted is not None else 200
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=record.mime_type)
-    body = documents.read_file(record.id, part.start, part.end)
+    body = documents.files.read(record.id, part.start, part.end)
     return StreamingResponse(body, status_code=status, headers=headers, media_type=record.mime_type)
 
 

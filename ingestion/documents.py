@@ -9,7 +9,6 @@ workers' recovery cron (`jobs.JobQueue.recover`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -307,19 +306,10 @@ class DocumentService:
         """The document, or None when the reader cannot see it (or it does not exist)."""
         return await self._catalog.get_document(reader, document_id)
 
-    def file_size(self, document_id: str) -> int | None:
-        """The stored original's length in bytes; None when it is gone."""
-        return self._blobs.size(document_id)
-
-    def read_file(self, document_id: str, start: int, end: int) -> AsyncIterator[bytes]:
-        """The stored original's bytes `start` to `end` (exclusive), as blocks
-        (`BlobStore.read`). Check the reader's access with `find` first."""
-        return self._blobs.read(document_id, start, end)
-
-    def local_file(self, document_id: str) -> contextlib.AbstractAsyncContextManager[Path]:
-        """The stored original as a local path for the time of a block
-        (`BlobStore.local_file`). Check the reader's access with `find` first."""
-        return self._blobs.local_file(document_id)
+    @property
+    def files(self) -> BlobStore:
+        """The stored originals (`size`, `read`, `local_file`): check access with `find`."""
+        return self._blobs
 
     async def find_many(self, reader: str | Access, ids: Sequence[str]) -> list[DocumentRecord]:
         """Those of `ids` the reader can see, in one call (the documents behind hits)."""
