@@ -124,6 +124,18 @@ class Document:
         return copy_fields(cls, record, error=error, tags=list(record.tags))
 
 
+@strawberry.type(
+    description="Where on a page a passage is drawn: the box x0 y0 x1 y1 as fractions (0 to 1) "
+    "of the page as shown, from its top-left corner (x to the right, y down)."
+)
+class PageRegion:
+    page: int = strawberry.field(description="The page (1-based).")
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
 @strawberry.type(description="A passage of a document, with where it comes from.")
 class Chunk:
     id: strawberry.ID
@@ -135,6 +147,12 @@ class Chunk:
     section: str | None = strawberry.field(description="Heading path, outermost first.")
     start_offset: int
     end_offset: int
+    regions: list[PageRegion] = strawberry.field(
+        description="Where the passage is drawn: a box per paragraph (or column) and page, "
+        "from a PDF's text layer; empty for formats without pages, for PDF pages read by OCR "
+        "and for rotated pages. Office files converted to PDF are out of scope: their "
+        "passages have no regions."
+    )
 
     @strawberry.field(
         description="The path of the preview of the passage's first page (`?width=` 100 to "
@@ -146,7 +164,8 @@ class Chunk:
 
     @classmethod
     def from_record(cls, chunk: ChunkRecord) -> Chunk:
-        return copy_fields(cls, chunk)
+        regions = [copy_fields(PageRegion, region) for region in chunk.regions]
+        return copy_fields(cls, chunk, regions=regions)
 
 
 @strawberry.type
