@@ -128,8 +128,9 @@ class Chunk:
     element_types: tuple[str, ...] = ()
     start_offset: int = 0
     end_offset: int = 0
-    #: Where its elements are drawn, one box per element and page, boxes on one page that
-    #: overlap merged (`chunking.merge_regions`); empty for formats without pages.
+    #: Where its elements are drawn (PDF text layer, OCR word boxes), one box per element
+    #: and page, boxes on one page that overlap merged (`chunking.merge_regions`); empty
+    #: for formats without pages.
     regions: tuple[Region, ...] = ()
 
 

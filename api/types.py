@@ -149,9 +149,9 @@ class Chunk:
     end_offset: int
     regions: list[PageRegion] = strawberry.field(
         description="Where the passage is drawn: a box per paragraph (or column) and page, "
-        "from a PDF's text layer; empty for formats without pages, for PDF pages read by OCR "
-        "and for rotated pages. Office files converted to PDF are out of scope: their "
-        "passages have no regions."
+        "from a PDF's text layer or OCR's word boxes (scanned pages, images, TIFF frames); "
+        "empty for formats without pages and for PDF pages shown turned. Office files "
+        "converted to PDF are out of scope: their passages have no regions."
     )
 
     @strawberry.field(

@@ -137,3 +137,33 @@ def test_a_chunk_takes_the_regions_of_the_elements_it_spans() -> None:
     ]
     chunks = chunk_elements(elements, document_id="d", size=200, overlap=0)
     assert [c.regions for c in chunks] == [(top, column), (other_page,)]
+
+
+def scanned_note() -> tuple[bytes, tuple[float, float, float, float]]:
+    """A PNG with two lines of type at a known place, and the box they are drawn in."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (1200, 900), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 36)
+    lines = ["The orchard ladder is kept", "in the barn loft over winter."]
+    boxes = [draw.textbbox((420, 560 + 50 * i), line, font=font) for i, line in enumerate(lines)]
+    for i, line in enumerate(lines):
+        draw.text((420, 560 + 50 * i), line, font=font, fill="black")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    return out.getvalue(), (x0 / 1200, y0 / 900, x1 / 1200, y1 / 900)
+
+
+async def test_ocr_word_boxes_place_a_scanned_passage(server: DocentServer) -> None:
+    image, expected = scanned_note()
+    document_id = await upload_as(server, "alice", "note.png", image)
+    await ready(server, document_id)
+    chunk = await hit(server, document_id, "orchard ladder barn loft")
+    assert len(chunk["regions"]) == 1, chunk
+    region = chunk["regions"][0]
+    got = (region["x0"], region["y0"], region["x1"], region["y1"])
+    assert region["page"] == 1
+    assert all(abs(g - e) < 0.03 for g, e in zip(got, expected, strict=True)), (got, expected)
