@@ -270,7 +270,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     async def document_page(request: Request) -> Response:
         if state.services is None:
             return json_error(503, "INTERNAL", "docent is starting")
-        return await preview(request, state.services.documents, state.services.previews)
+        services = state.services
+        return await preview(request, services.documents, services.previews, services.limiter)
 
     async def metrics(request: Request) -> Response:
         text = state.readiness.metrics() if state.readiness is not None else ""

@@ -17,6 +17,7 @@ name in `filename*` (RFC 8187), so that no file name can add a header or a param
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,11 +28,13 @@ from starlette.responses import Response, StreamingResponse
 
 from docent.api.auth import Principal
 from docent.api.middleware import json_error
+from docent.api.rate_limiter import RateLimiter
 from docent.domain import DocumentRecord
-from docent.errors import ErrorCode, IngestionError
+from docent.errors import ErrorCode, IngestionError, RateLimited
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.previews import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH, PreviewService
+from docent.rate_limits import Bucket
 
 #: Media types a browser may show in place (`inline`); any other is a download
 #: (`attachment`), so that an uploaded HTML or SVG page never renders as docent's own.
@@ -186,13 +189,15 @@ def page_url(document_id: str, page: int) -> str:
 
 
 async def preview(
-    request: Request, documents: DocumentService, previews: PreviewService
+    request: Request, documents: DocumentService, previews: PreviewService, limiter: RateLimiter
 ) -> Response:
     """GET /documents/{id}/pages/{n}.png?width=W: page n (1-based) as a PNG W pixels wide
     (MIN_WIDTH to MAX_WIDTH, default DEFAULT_WIDTH). 400 BAD_REQUEST for another width; 404
     NOT_FOUND for a document the caller cannot read or a page past the end; 415
     UNSUPPORTED_TYPE for a format without pages; 422 TOO_LARGE / CORRUPT / ENCRYPTED and 503
-    TIMEOUT when the page cannot be rendered within the preview limits."""
+    TIMEOUT when the page cannot be rendered within the preview limits; 429 RATE_LIMITED
+    (`Retry-After`) past DOCENT_RATE_LIMITS' `preview` budget, which renders spend (a
+    cached page is free)."""
     found = await readable(request, documents)
     if isinstance(found, Response):
         return found
@@ -200,8 +205,20 @@ async def preview(
     if not text.isdigit() or not MIN_WIDTH <= int(text) <= MAX_WIDTH:
         message = f"width must be a whole number of pixels from {MIN_WIDTH} to {MAX_WIDTH}"
         return json_error(400, "BAD_REQUEST", message, field="width")
+    principal: Principal = request.state.principal
+    address = request.client.host if request.client else None
+
+    async def spend() -> None:
+        await limiter.acquire(Bucket.PREVIEW, user=principal.id, address=address)
+
     try:
-        png = await previews.page_png(found, request.path_params["page"], int(text))
+        png = await previews.page_png(
+            found, request.path_params["page"], int(text), before_render=spend
+        )
+    except RateLimited as exc:
+        wait = exc.retry_after or 1.0
+        headers = {"retry-after": str(math.ceil(wait))}
+        return json_error(429, exc.code.value, exc.message, headers, retryAfter=wait)
     except IngestionError as exc:
         return json_error(_PREVIEW_STATUS.get(exc.code, 422), exc.code.value, exc.message)
     etag = f'"{hashlib.sha256(png).hexdigest()[:32]}"'

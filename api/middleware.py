@@ -54,7 +54,7 @@ def json_error(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
-    **extensions: str,
+    **extensions: object,
 ) -> JSONResponse:
     """A refusal in the shape of a GraphQL error: `{"errors": [{"message", "extensions":
     {"code", ...}}]}`, with its HTTP status."""

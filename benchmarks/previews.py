@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from formats import abstracts, scanned_pdf
+
 from docent.domain import DocumentRecord, DocumentStatus
 from docent.ingestion.blobs import BlobStore
 from docent.ingestion.parsing import sniffing
@@ -26,8 +28,6 @@ from docent.ingestion.parsing.pool import Isolation
 from docent.ingestion.previews import PreviewCache, PreviewService
 
 from common import arguments, machine, median
-from formats import abstracts, scanned_pdf
-
 from support.samples import make_pdf
 
 

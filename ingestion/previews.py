@@ -21,7 +21,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -226,12 +226,21 @@ class PreviewService:
         self._pool = ParsePool(size=workers)
         self._max_pixels = max_pixels
 
-    async def page_png(self, record: DocumentRecord, page: int, width: int) -> bytes:
+    async def page_png(
+        self,
+        record: DocumentRecord,
+        page: int,
+        width: int,
+        *,
+        before_render: Callable[[], Awaitable[None]] | None = None,
+    ) -> bytes:
         """Page `page` (1-based) of `record`'s file as a PNG `width` pixels wide (MIN_WIDTH
         to MAX_WIDTH; narrower when the page is very tall). Raises IngestionError:
         UNSUPPORTED_TYPE for a format without pages, NOT_FOUND for a page past the end or
         a file that is gone, TIMEOUT / TOO_LARGE past DOCENT_PREVIEW_TIMEOUT_S /
-        DOCENT_PREVIEW_MEMORY_MB (and DOCENT_MAX_IMAGE_PIXELS), CORRUPT or ENCRYPTED."""
+        DOCENT_PREVIEW_MEMORY_MB (and DOCENT_MAX_IMAGE_PIXELS), CORRUPT or ENCRYPTED; and
+        what `before_render` raises (awaited only when the page is not in the cache: the
+        rate limit counts renders)."""
         if not has_previews(record.mime_type):
             raise IngestionError(
                 ErrorCode.UNSUPPORTED_TYPE,
@@ -244,6 +253,8 @@ class PreviewService:
             raise IngestionError(cached.code, cached.message)
         if cached is not None:
             return cached
+        if before_render is not None:
+            await before_render()
         try:
             async with self._blobs.local_file(record.id) as path:
                 args = (str(path), record.mime_type, page, width, self._max_pixels)
