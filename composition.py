@@ -38,7 +38,9 @@ from docent.ingestion.jobs import JobQueue
 from docent.ingestion.lease import Leases
 from docent.ingestion.parsing.isolation import configure as configure_parsing
 from docent.ingestion.parsing.offline_nlp import configure_offline
+from docent.ingestion.parsing.pool import Isolation
 from docent.ingestion.pipeline import Ingestor
+from docent.ingestion.previews import PreviewCache, PreviewService
 from docent.ingestion.queue import QueueConnection, open_queue
 from docent.ingestion.quota import UploadQuota
 from docent.ingestion.worker import WorkerContext
@@ -188,6 +190,7 @@ class Services:
     search: Retriever
     limiter: RateLimiter
     settings: ApiSettings
+    previews: PreviewService
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,21 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
             backend, embedder, blobs, events, ingestion, on_change=documents_changed
         )
         leases = Leases(queue.redis_settings, lease_s=settings.queue.job_lease_s)
+        previews = PreviewService(
+            blobs,
+            PreviewCache(
+                settings.storage.data_dir / "previews", ingestion.preview_cache_mb * 1024 * 1024
+            ),
+            Isolation(
+                timeout_s=ingestion.preview_timeout_s,
+                memory_mb=ingestion.preview_memory_mb,
+                timeout_setting="DOCENT_PREVIEW_TIMEOUT_S",
+                memory_setting="DOCENT_PREVIEW_MEMORY_MB",
+            ),
+            workers=ingestion.preview_workers,
+            max_pixels=ingestion.max_image_pixels,
+        )
+        stack.push_async_callback(previews.close)
         stack.callback(leases.close)
         yield Components(
             settings=settings,
@@ -307,6 +325,7 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
                 search=retriever,
                 limiter=RateLimiter(queue.redis, limits),
                 settings=settings.api,
+                previews=previews,
             ),
             readiness=Readiness(
                 search=backend.ping,

@@ -96,6 +96,19 @@ class DocumentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Region:
+    """Where on a page a passage is drawn: `page` (1-based) and the box `x0 y0 x1 y1` as
+    fractions (0 to 1) of the page as it is shown, from its top-left corner (x right, y
+    down). From a PDF's text layer (its lines' extents) or OCR's word boxes."""
+
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A passage of a document, with the provenance a citation needs.
 
@@ -119,6 +132,10 @@ class Chunk:
     element_types: tuple[str, ...] = ()
     start_offset: int = 0
     end_offset: int = 0
+    #: Where its elements are drawn (PDF text layer, OCR word boxes), one box per element
+    #: and page, boxes on one page that overlap merged (`chunking.merge_regions`); empty
+    #: for formats without pages.
+    regions: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,11 @@ Syntax: `off`, or items separated by `;` (or `,`), each `name=value`:
     ask=30/minute; search=120/minute; upload=300/hour; upload_bytes=2GB/day;
     documents=10000; per_address=4x
 
-- `ask`, `search`, `upload`: requests per period, for each user, as `COUNT/PERIOD`;
+- `ask`, `search`, `upload`, `preview`: requests per period, for each user, as `COUNT/PERIOD`;
   PERIOD is a unit (`second`, `minute`, `hour`, `day`, or `s`, `min`, `h`, `d`),
   optionally with a multiple: `3/2second`, `100/15min`. `ask` counts the `ask` query and
-  the `answer` subscription together. A user may spend the whole budget at once, and gets
+  the `answer` subscription together; `preview` the page previews rendered
+  (`GET /documents/{id}/pages/{n}.png`; a cached one costs nothing). A user may spend the whole budget at once, and gets
   it back evenly over the period (a token bucket).
 - `refused`: requests refused before they run (syntax and validation errors, the limits on
   a request's shape), as `COUNT/PERIOD`. Once it is spent, every request of that user (or
@@ -20,7 +21,7 @@ Syntax: `off`, or items separated by `;` (or `,`), each `name=value`:
   a UTC day. A re-upload of a file the user already has costs nothing.
 - `documents`: documents a user may store (refused above it; deleting makes room).
 - `per_address`: each client address gets this multiple of a user's `ask`, `search`,
-  `upload` and `refused` budgets, since several users may share one address (default
+  `upload`, `preview` and `refused` budgets, since several users may share one address (default
   `4x`; `off` limits per user only). The address is the TCP peer: behind a reverse proxy
   every client has the proxy's address, so let the proxy limit per address and set
   `per_address=off`.
@@ -51,7 +52,7 @@ SETTING = "DOCENT_RATE_LIMITS"
 #: minute is generous for typos, and stops a loop of refused requests at once.
 RECOMMENDED = (
     "ask=30/minute; search=120/minute; upload=300/hour; upload_bytes=2GB/day; "
-    "documents=10000; refused=30/minute; per_address=4x"
+    "documents=10000; refused=30/minute; preview=300/minute; per_address=4x"
 )
 
 DEFAULT_ADDRESS_FACTOR = 4.0
@@ -87,6 +88,7 @@ class Bucket(enum.StrEnum):
     SEARCH = "search"
     UPLOAD = "upload"
     REFUSED = "refused"  # requests refused before they run
+    PREVIEW = "preview"  # page previews rendered (not those served from the cache)
 
     @property
     def noun(self) -> str:
@@ -95,6 +97,7 @@ class Bucket(enum.StrEnum):
             "search": "searches",
             "upload": "uploads",
             "refused": "refused requests",
+            "preview": "page previews",
         }[self.value]
 
 
@@ -177,6 +180,7 @@ class LimitsConfig:
     search: Rate | None = None
     upload: Rate | None = None
     refused: Rate | None = None
+    preview: Rate | None = None
     upload_bytes: ByteQuota | None = None
     documents: int | None = None
     per_address: float | None = DEFAULT_ADDRESS_FACTOR
@@ -235,6 +239,7 @@ _PARSERS = {
     "search": Rate.parse,
     "upload": Rate.parse,
     "refused": Rate.parse,
+    "preview": Rate.parse,
     "upload_bytes": ByteQuota.parse,
     "documents": _count,
     "per_address": _factor,

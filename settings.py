@@ -199,6 +199,20 @@ class IngestionSettings(BaseSettings):
     """A parse worker whose resident memory is past this, in MB, after a document is
     replaced (a parser that keeps memory, or a fragmented heap)."""
 
+    preview_timeout_s: float = Field(default=20.0, gt=0)
+    """A page preview (`GET /documents/{id}/pages/{n}.png`) is rendered by a preview worker
+    process under this deadline, in seconds: over it the request gets 503 TIMEOUT (remembered
+    for that document version), and the worker is replaced."""
+    preview_memory_mb: int = Field(default=768, ge=64)
+    """A preview render's memory (address space) limit, in MB, beyond what its worker maps:
+    over it the request gets 422 TOO_LARGE."""
+    preview_workers: int = Field(default=1, ge=1)
+    """Preview worker processes of the API (a pool of their own: previews never wait for
+    a document's parse, nor parses for previews)."""
+    preview_cache_mb: int = Field(default=256, ge=1)
+    """Disk space, in MB, of the rendered previews kept under the data directory
+    (`previews/`); past it the least recently used go."""
+
     @property
     def parse_pool_size(self) -> int:
         """`parse_workers`, or the cores this process may use (at least 2)."""

@@ -31,6 +31,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from docent.api.auth import NOBODY, Authenticator, build_authenticator, local_principal
 from docent.api.browser import BrowserHeaders, page_policy
 from docent.api.context import Context
+from docent.api.files import download, preview
 from docent.api.graphiql import assets_route, graphiql_html
 from docent.api.middleware import (
     BearerAuth,
@@ -272,6 +273,17 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             body["providers"] = circuits
         return JSONResponse(body, status_code=200 if ok else 503)
 
+    async def document_file(request: Request) -> Response:
+        if state.services is None:
+            return json_error(503, "INTERNAL", "docent is starting")
+        return await download(request, state.services.documents)
+
+    async def document_page(request: Request) -> Response:
+        if state.services is None:
+            return json_error(503, "INTERNAL", "docent is starting")
+        services = state.services
+        return await preview(request, services.documents, services.previews, services.limiter)
+
     async def metrics(request: Request) -> Response:
         text = state.readiness.metrics() if state.readiness is not None else ""
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
@@ -283,6 +295,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
+        Route("/documents/{id}/file", document_file, methods=["GET", "HEAD"]),
+        Route("/documents/{id}/pages/{page:int}.png", document_page),
         assets_route(),
     ]
     middleware = _middleware(settings, authenticator)

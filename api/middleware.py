@@ -54,7 +54,7 @@ def json_error(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
-    **extensions: str,
+    **extensions: object,
 ) -> JSONResponse:
     """A refusal in the shape of a GraphQL error: `{"errors": [{"message", "extensions":
     {"code", ...}}]}`, with its HTTP status."""
@@ -206,7 +206,10 @@ class LoopbackOnly:
 
 def reads_data(scope: Scope) -> bool:
     """A GraphQL operation over HTTP: POST /graphql, or GET /graphql with a query (a GET
-    without one is the GraphiQL page, which holds no data)."""
+    without one is the GraphiQL page, which holds no data); or a document's file or page
+    preview (`/documents/...`)."""
+    if scope["path"].startswith("/documents/"):
+        return True
     if scope["path"] != "/graphql":
         return False
     if scope["method"] != "GET":

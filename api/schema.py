@@ -225,6 +225,34 @@ class Mutation(ConversationMutations):
         )
         return t.SetDocumentVisibilityPayload(document=t.Document.from_record(record))
 
+    @strawberry.mutation(
+        description="Change a document's title, tags or sharing (what is left out stays). "
+        "Titles and tags are cleaned as uploadDocument's are. A new title or tags queue the "
+        "document again as its next version (its passages carry them in the index, which "
+        "search's tag filter reads; embeddings come from the cache): the index has them once "
+        "it is READY. Sharing alone changes at once. Only the owner may (FORBIDDEN); "
+        "another user's id is NOT_FOUND. " + t.TAGS
+    )
+    @with_user_errors
+    async def update_document(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        title: str | None = None,
+        tags: list[str] | None = None,
+        visibility: t.VisibilityType | None = None,  # type: ignore[valid-type]
+        group: str | None = None,
+    ) -> t.UpdateDocumentPayload:
+        record = await info.context.services.documents.update(
+            _access(info),
+            str(id),
+            title=title,
+            tags=tags,
+            visibility=visibility,
+            group=group,
+        )
+        return t.UpdateDocumentPayload(document=t.Document.from_record(record))
+
     @strawberry.mutation(description="Delete a document, its file and its passages.")
     @with_user_errors
     async def delete_document(self, info: Info, id: strawberry.ID) -> t.DeleteDocumentPayload:

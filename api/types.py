@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from docent.answering import answers
+from docent.api.files import file_url, page_url
 from docent.domain import Chunk as ChunkRecord
 from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage, Visibility
 from docent.errors import ErrorCode, InvalidInput, ProviderFailure
@@ -59,8 +60,10 @@ def bounded(values: Sequence[T] | None, limit: int, field: str) -> Sequence[T] |
 def copy_fields(cls: type[T], source: object, **computed: Any) -> T:
     """A `cls` (a Strawberry type or another dataclass) whose fields are the attributes of
     the same names of `source`, except those given in `computed`. A field `source` lacks
-    raises AttributeError: nothing is left out silently."""
-    names = [f.name for f in dataclasses.fields(cls) if f.name not in computed]  # type: ignore[arg-type]
+    raises AttributeError: nothing is left out silently. Fields a resolver computes
+    (`init=False`) are not copied."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = [f.name for f in fields if f.init and f.name not in computed]
     return cls(**{name: getattr(source, name) for name in names}, **computed)
 
 
@@ -110,10 +113,30 @@ class Document:
     visibility: VisibilityType  # type: ignore[valid-type]
     group: str | None = strawberry.field(description="With GROUP visibility: the group.")
 
+    @strawberry.field(
+        description="The path of the original file (`GET`, with the same Authorization "
+        "header as GraphQL): the stored bytes with their media type, an ETag (the sha256), "
+        "one byte range per request (206/416)."
+    )
+    def file_url(self) -> str:
+        return file_url(str(self.id))
+
     @classmethod
     def from_record(cls, record: DocumentRecord) -> Document:
         error = DocumentError.of(record.error_code, record.error_message)
         return copy_fields(cls, record, error=error, tags=list(record.tags))
+
+
+@strawberry.type(
+    description="Where on a page a passage is drawn: the box x0 y0 x1 y1 as fractions (0 to 1) "
+    "of the page as shown, from its top-left corner (x to the right, y down)."
+)
+class PageRegion:
+    page: int = strawberry.field(description="The page (1-based).")
+    x0: float
+    y0: float
+    x1: float
+    y1: float
 
 
 @strawberry.type(description="A passage of a document, with where it comes from.")
@@ -127,10 +150,25 @@ class Chunk:
     section: str | None = strawberry.field(description="Heading path, outermost first.")
     start_offset: int
     end_offset: int
+    regions: list[PageRegion] = strawberry.field(
+        description="Where the passage is drawn: a box per paragraph (or column) and page, "
+        "from a PDF's text layer or OCR's word boxes (scanned pages, images, TIFF frames); "
+        "empty for formats without pages and for PDF pages shown turned. Office files "
+        "converted to PDF are out of scope: their passages have no regions."
+    )
+
+    @strawberry.field(
+        description="The path of the preview of the passage's first page (`?width=` 100 to "
+        "2000 px, default 800), for PDFs and images; null for a passage without a page. A "
+        "format without previews answers 415 UNSUPPORTED_TYPE."
+    )
+    def page_url(self) -> str | None:
+        return None if self.page is None else page_url(str(self.document_id), self.page)
 
     @classmethod
     def from_record(cls, chunk: ChunkRecord) -> Chunk:
-        return copy_fields(cls, chunk)
+        regions = [copy_fields(PageRegion, region) for region in chunk.regions]
+        return copy_fields(cls, chunk, regions=regions)
 
 
 @strawberry.type
@@ -382,6 +420,12 @@ class DeleteDocumentPayload:
 
 @strawberry.type
 class ReprocessDocumentPayload:
+    document: Document | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UpdateDocumentPayload:
     document: Document | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 

@@ -112,8 +112,20 @@ class BlobStore:
         raise NotImplementedError
 
     def local_copy(self, document_id: str) -> AbstractAsyncContextManager[Path]:
-        """The document's file as a local path while the `async with` lasts; BlobMissing when
-        there is none."""
+        """The document's file as a local path while the `async with` lasts (read it, never
+        write it: it may be the stored file itself); BlobMissing when there is none."""
+        raise NotImplementedError
+
+    async def size(self, document_id: str) -> int | None:
+        """The stored file's length in bytes; None when there is none."""
+        raise NotImplementedError
+
+    def read(
+        self, document_id: str, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """The stored bytes `start` to `end` (exclusive; None: to the end of the file) as an
+        async stream of blocks of at most 1 MiB (downloads and byte ranges). Raises
+        BlobMissing on iteration when the file is gone (deleted meanwhile)."""
         raise NotImplementedError
 
     async def check(self) -> None:
@@ -156,6 +168,39 @@ class LocalBlobStore(BlobStore):
 
     def local_copy(self, document_id: str) -> AbstractAsyncContextManager[Path]:
         return self._local_copy(document_id)
+
+    async def size(self, document_id: str) -> int | None:
+        try:
+            stat = await asyncio.to_thread(self.path_for(document_id).stat)
+        except FileNotFoundError:
+            return None
+        return stat.st_size
+
+    def read(
+        self, document_id: str, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        path = self.path_for(document_id)
+
+        async def gen() -> AsyncIterator[bytes]:
+            try:
+                f = await asyncio.to_thread(path.open, "rb")
+            except FileNotFoundError:
+                raise BlobMissing(document_id) from None
+            try:
+                await asyncio.to_thread(f.seek, start)
+                left = None if end is None else max(end - start, 0)
+                while left is None or left > 0:
+                    want = _CHUNK if left is None else min(_CHUNK, left)
+                    block = await asyncio.to_thread(f.read, want)
+                    if not block:
+                        return
+                    if left is not None:
+                        left -= len(block)
+                    yield block
+            finally:
+                await asyncio.to_thread(f.close)
+
+        return gen()
 
 
 def read_chunks(path: Path) -> AsyncIterator[bytes]:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from docent.domain import Chunk
+from docent.domain import Chunk, Region
 
 SEPARATOR = "\n\n"
 SECTION_SEPARATOR = " > "
@@ -38,6 +38,8 @@ class Element:
     kind: str = "text"
     page: int | None = None
     depth: int = 0  # heading level for titles, 0 = top
+    #: Where the element is drawn (PDF text layer, OCR); empty when the format has no pages.
+    regions: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,7 @@ class _Piece:
     kind: str
     page: int | None
     start: int
+    regions: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +117,42 @@ def chunk_elements(
                     element_types=tuple(dict.fromkeys(u.kind for u in window.members)),
                     start_offset=window.start,
                     end_offset=window.end,
+                    regions=merge_regions(
+                        r
+                        for p in pieces
+                        if p.start < window.end and window.start < p.start + len(p.text)
+                        for r in p.regions
+                    ),
                 )
             )
     return chunks
+
+
+def merge_regions(regions: Iterable[Region]) -> tuple[Region, ...]:
+    """`regions` with the boxes of one page that overlap (or touch) merged into the box
+    that holds both, by page then from the top; a chunk's elements make one box per
+    paragraph or column, not one box over the whole page."""
+    merged: list[Region] = []
+    for region in sorted(set(regions), key=lambda r: (r.page, r.y0, r.x0)):
+        for i, box in enumerate(merged):
+            if (
+                box.page == region.page
+                and region.x0 <= box.x1
+                and box.x0 <= region.x1
+                and region.y0 <= box.y1 + 0.005
+                and box.y0 <= region.y1 + 0.005
+            ):
+                merged[i] = Region(
+                    box.page,
+                    min(box.x0, region.x0),
+                    min(box.y0, region.y0),
+                    max(box.x1, region.x1),
+                    max(box.y1, region.y1),
+                )
+                break
+        else:
+            merged.append(region)
+    return tuple(merged)
 
 
 def _sections(elements: Sequence[Element]) -> Iterator[tuple[str | None, list[_Piece]]]:
@@ -137,7 +173,7 @@ def _sections(elements: Sequence[Element]) -> Iterator[tuple[str | None, list[_P
                 pieces = []
             path = [(d, t) for d, t in path if d < element.depth]
             path.append((element.depth, _one_line(text)))
-        pieces.append(_Piece(text, element.kind, element.page, start))
+        pieces.append(_Piece(text, element.kind, element.page, start, element.regions))
     if pieces:
         yield _section_name(path), pieces
 

@@ -306,6 +306,11 @@ class DocumentService:
         """The document, or None when the reader cannot see it (or it does not exist)."""
         return await self._catalog.get_document(reader, document_id)
 
+    @property
+    def files(self) -> BlobStore:
+        """The stored originals (`size`, `read`, `local_file`): check access with `find`."""
+        return self._blobs
+
     async def find_many(self, reader: str | Access, ids: Sequence[str]) -> list[DocumentRecord]:
         """Those of `ids` the reader can see, in one call (the documents behind hits)."""
         return await self._catalog.get_documents(reader, ids)
@@ -353,6 +358,52 @@ class DocumentService:
             raise Conflict("the document changed meanwhile; try again")
         if self._on_change is not None:  # who may see it changed: cached answers go
             await self._on_change(record.owner, record.group, group)
+        return updated
+
+    async def update(
+        self,
+        reader: str | Access,
+        document_id: str,
+        *,
+        title: str | None = None,
+        tags: Sequence[str] | None = None,
+        visibility: Visibility | None = None,
+        group: str | None = None,
+    ) -> DocumentRecord:
+        """Change what the owner gives a document; None leaves a field as it is. `title`
+        and `tags` are cleaned as an upload's are (`labels.py`; an empty title is refused,
+        field `title`); `visibility` and `group` as `share` checks them (`group` alone keeps
+        the visibility; GROUP without `group` keeps its group). A new title or tags queue the document as its next version: its
+        passages carry them in the index (search filters and keyword search read them
+        there), and the embeddings come from the cache; until that run ends, the index
+        holds the previous ones. Sharing alone changes the record in place. Errors:
+        NOT_FOUND, FORBIDDEN (`owned`), INVALID_INPUT, CONFLICT (changed meanwhile)."""
+        access = Access.of(reader)
+        record = await self.owned(access, document_id)
+        new_title = record.title
+        if title is not None:
+            new_title = clean_title(title, default="")
+            if not new_title:
+                raise InvalidInput("a title cannot be empty", field="title")
+        new_tags = record.tags if tags is None else clean_tags(tags)
+        new_group = record.group
+        new_visibility = record.visibility if visibility is None else visibility
+        if visibility is not None or group is not None:
+            # GROUP without a group name keeps the document's group.
+            keep = record.group if new_visibility is Visibility.GROUP else None
+            new_group = check_sharing(access, new_visibility, group if group is not None else keep)
+        sharing = (new_visibility, new_group) != (record.visibility, record.group)
+        sharing_changes = {"visibility": new_visibility, "group": new_group}
+        if (new_title, new_tags) != (record.title, record.tags):
+            updated = await self._requeue(record, title=new_title, tags=new_tags, **sharing_changes)
+        elif sharing:
+            updated = record.evolve(**sharing_changes)
+            if not await self._catalog.update_document(updated, expected_version=record.version):
+                raise Conflict("the document changed meanwhile; try again")
+        else:
+            return record
+        if self._on_change is not None:  # what it is called or who may see it changed
+            await self._on_change(record.owner, record.group, new_group)
         return updated
 
     async def delete(self, owner: str | Access, document_id: str) -> DocumentRecord:

@@ -204,6 +204,44 @@ class S3BlobStore(BlobStore):
     def local_copy(self, document_id: str) -> AbstractAsyncContextManager[Path]:
         return self._local_copy(document_id)
 
+    async def size(self, document_id: str) -> int | None:
+        client = await self._s3()
+        try:
+            head = await client.head_object(Bucket=self.bucket, Key=self.key(document_id))
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
+                return None
+            await self._call("show a file", _reraise(exc))
+        except Exception as exc:
+            await self._call("show a file", _reraise(exc))
+        return int(head["ContentLength"])
+
+    def read(
+        self, document_id: str, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        async def gen() -> AsyncIterator[bytes]:
+            if end is not None and end <= start:
+                return
+            client = await self._s3()
+            # HTTP ranges are inclusive (RFC 9110 14.1.2): bytes=start-(end-1).
+            wanted = f"bytes={start}-" + ("" if end is None else str(end - 1))
+            try:
+                answer = await client.get_object(
+                    Bucket=self.bucket, Key=self.key(document_id), Range=wanted
+                )
+            except ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
+                    raise BlobMissing(document_id) from exc
+                await self._call("read a file", _reraise(exc))
+            except Exception as exc:
+                await self._call("read a file", _reraise(exc))
+            async with answer["Body"] as body:
+                chunks = body.iter_chunks(1 << 20)
+                while block := await self._call("read a file", anext(chunks, b"")):
+                    yield block
+
+        return gen()
+
     @asynccontextmanager
     async def _local_copy(self, document_id: str) -> AsyncIterator[Path]:
         client = await self._s3()

@@ -15,7 +15,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from docent.domain import Chunk, DocumentRecord, DocumentStatus, Visibility
+from docent.domain import Chunk, DocumentRecord, DocumentStatus, Region, Visibility
 
 Names = Mapping[str, str]
 
@@ -66,13 +66,19 @@ def chunk_to_dict(chunk: Chunk, names: Names | None = None) -> dict[str, Any]:
     """Every field of `chunk`, keyed by `names` where given."""
     data: dict[str, Any] = {name: getattr(chunk, name) for name in CHUNK_FIELDS}
     data["element_types"] = list(chunk.element_types)
+    data["regions"] = [region_to_dict(r) for r in chunk.regions]
     return _renamed(data, names)
+
+
+def region_to_dict(region: Region) -> dict[str, Any]:
+    return {name: getattr(region, name) for name in ("page", "x0", "y0", "x1", "y1")}
 
 
 def chunk_from_dict(data: Mapping[str, Any], names: Names | None = None) -> Chunk:
     """The chunk `chunk_to_dict` made (other keys in `data` are ignored)."""
     values = _present(data, CHUNK_FIELDS, names)
     values["element_types"] = tuple(values.get("element_types", ()))
+    values["regions"] = tuple(Region(**r) for r in values.get("regions") or ())
     return Chunk(**values)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import numpy as np
@@ -14,6 +15,7 @@ from docent.domain import (
     DocumentRecord,
     DocumentStatus,
     IndexedChunk,
+    Region,
     Visibility,
     utcnow,
 )
@@ -572,3 +574,21 @@ async def test_documents_named_are_the_owners_own_same_names_newest_first(backen
     assert await named("report.pdf", "report.pdf", limit=2) == ["d", "b"]
     assert await named("x.pdf", "Q1") == ["a"]
     assert await named("x.pdf", "nothing") == []
+
+
+async def test_a_chunks_regions_are_kept_and_found(backend):
+    """Where a passage is drawn (issue 16) comes back from get_chunks and from both
+    searches, as stored."""
+    doc = record("drawn", mime_type="application/pdf")
+    regions = (Region(1, 0.1, 0.2, 0.9, 0.25), Region(2, 0.12, 0.05, 0.5, 0.0625))
+    await backend.insert_document(doc)
+    indexed = chunks(doc, [("the drawn passage about zeppelins", unit(1))])
+    placed = [
+        dataclasses.replace(i, chunk=dataclasses.replace(i.chunk, regions=regions)) for i in indexed
+    ]
+    await backend.replace_chunks(doc.owner, doc.id, placed)
+    assert [c.regions for c in await backend.get_chunks("alice", "drawn")] == [regions]
+    keyword = await backend.keyword_search("alice", "zeppelins", limit=5)
+    assert [m.chunk.regions for m in keyword] == [regions]
+    vector = await backend.semantic_search("alice", np.array(unit(1), dtype=np.float32), limit=5)
+    assert [m.chunk.regions for m in vector] == [regions]

@@ -25,8 +25,12 @@ def parse_image(path: Path, limits: ParseLimits, report: Progress) -> ParsedDocu
             elements: list[Element] = []
             for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
                 report("OCR", number - 1, frames)
-                text = ocr.ocr_image(frame, languages=limits.ocr_languages)
-                elements.extend(Element(p, "text", number) for p in ocr.paragraphs(text))
+                reading = ocr.read_image(frame, languages=limits.ocr_languages, page=number)
+                parts = ocr.paragraphs(reading.text)
+                elements.extend(
+                    Element(p, "text", number, regions=r)
+                    for p, r in zip(parts, ocr.paragraph_regions(reading, parts), strict=True)
+                )
                 report("OCR", number, frames)
     except Image.DecompressionBombError as exc:
         raise IngestionError(

@@ -4,8 +4,11 @@ for PDF pages that have no usable text layer."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from docent.domain import Region
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -28,6 +31,63 @@ def ocr_image(image: Image, *, languages: str = "eng") -> str:
         image = image.convert("RGB")
     text: str = tesseract.image_to_string(image, lang=languages, config="--psm 1")
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one tesseract run read: the `text` (as `ocr_image` gives it) and its `words`
+    in the same order, each with its box as fractions of the image from the top-left."""
+
+    text: str
+    words: list[tuple[str, Region]] = field(default_factory=list)
+
+
+def read_image(image: Image, *, languages: str = "eng", page: int = 1) -> Reading:
+    """`ocr_image`'s text and the words' boxes (tesseract's TSV), from one run of tesseract
+    (the boxes cost nothing more); the boxes are on page `page`."""
+    import unstructured_pytesseract as tesseract
+
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    text, tsv = tesseract.run_and_get_multiple_output(
+        image, extensions=["txt", "tsv"], lang=languages, extra_config="--psm 1"
+    )
+    width, height = image.size
+    words = []
+    for row in str(tsv).splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
+            continue
+        left, top, w, h = (int(c) for c in cells[6:10])
+        box = Region(page, left / width, top / height, (left + w) / width, (top + h) / height)
+        words.append((cells[11].strip(), box))
+    return Reading(str(text), words)
+
+
+def paragraph_regions(reading: Reading, parts: list[str]) -> list[tuple[Region, ...]]:
+    """For each of `parts` (`paragraphs(reading.text)`), the box of its words: the words of
+    the text and of the TSV come from one recognition, in one order, so each paragraph
+    takes as many words as it has. A paragraph past a mismatch gets none."""
+    out: list[tuple[Region, ...]] = []
+    index = 0
+    for part in parts:
+        tokens = part.split()
+        words = reading.words[index : index + len(tokens)]
+        index += len(tokens)
+        if len(words) != len(tokens) or any(
+            w != t for (w, _), t in zip(words, tokens, strict=True)
+        ):
+            out.append(())
+            continue
+        boxes = [box for _, box in words]
+        out.append((
+            Region(
+                boxes[0].page,
+                round(min(b.x0 for b in boxes), 4), round(min(b.y0 for b in boxes), 4),
+                round(max(b.x1 for b in boxes), 4), round(max(b.y1 for b in boxes), 4),
+            ),
+        ))  # fmt: skip
+    return out
 
 
 def paragraphs(text: str) -> list[str]:

@@ -29,11 +29,16 @@ def parse_pdf(path: Path, limits: ParseLimits, report: Progress) -> ParsedDocume
         image = ocr.render_pdf_page(
             path, page - 1, dpi=limits.ocr_dpi, max_pixels=limits.max_image_pixels
         )
-        text = ocr.ocr_image(image, languages=limits.ocr_languages)
+        reading = ocr.read_image(image, languages=limits.ocr_languages, page=page)
+        text = reading.text
         if not ocr.looks_readable(layer[page]) or ocr.text_score(text) > ocr.text_score(
             layer[page]
         ):
-            by_page[page] = [Element(p, "text", page) for p in ocr.paragraphs(text)]
+            parts = ocr.paragraphs(text)
+            by_page[page] = [
+                Element(p, "text", page, regions=r)
+                for p, r in zip(parts, ocr.paragraph_regions(reading, parts), strict=True)
+            ]
         report("OCR", done, len(to_read))
     elements = [e for page in sorted(by_page) for e in by_page[page]]
     return ParsedDocument(elements=elements, page_count=page_count, ocr_pages=len(to_read))

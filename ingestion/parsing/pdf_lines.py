@@ -68,6 +68,9 @@ class Page:
     top: float
     lines: list[Line]
     turned: bool = False
+    #: The crop box's left and right edges (0, 0: not known, and no regions are given).
+    left: float = 0.0
+    right: float = 0.0
 
     @property
     def text(self) -> str:
@@ -91,7 +94,15 @@ def read_page(page: Any, number: int) -> Page:
             if line and line.right > left and line.left < right and bottom < line.baseline < top:
                 lines.append(line)
         turned = page.get_rotation() in (90, 270)
-        return Page(number=number, bottom=bottom, top=top, lines=lines, turned=turned)
+        return Page(
+            number=number,
+            bottom=bottom,
+            top=top,
+            lines=lines,
+            turned=turned,
+            left=left,
+            right=right,
+        )
     finally:
         textpage.close()
 

@@ -71,6 +71,14 @@ class Isolation:
 
     timeout_s: float = 900.0
     memory_mb: int = 2048
+    #: The settings that set the two limits, named in the errors (page previews have theirs).
+    timeout_setting: str = "DOCENT_PARSE_TIMEOUT_S"
+    memory_setting: str = "DOCENT_PARSE_MEMORY_MB"
+
+
+#: A job a worker runs: a module-level function (sent by reference) called with its
+#: arguments and `progress=`, whose result is sent back whole.
+Task = Callable[..., Any]
 
 
 @dataclass(eq=False)
@@ -113,9 +121,27 @@ class ParsePool:
         TIMEOUT past the deadline, TOO_LARGE past the memory limit (or when the worker was
         killed by the kernel or crashed in C), CORRUPT when the parser failed otherwise, or
         the parser's own code; whatever `check` raises, after stopping the parse."""
+        args = (str(path), mime_type, limits)
+        result: ParsedDocument = await self.call(
+            _parse_task, args, isolation=isolation, on_progress=on_progress, check=check
+        )
+        return result
+
+    async def call(
+        self,
+        task: Task,
+        args: tuple[Any, ...],
+        *,
+        isolation: Isolation,
+        on_progress: OnProgress | None = None,
+        check: Check | None = None,
+    ) -> Any:
+        """`task(*args, progress=...)` in a pool worker under `isolation`'s limits (page
+        previews render this way). Errors: as `parse`; an IngestionError the task raises
+        reaches the caller with its code and message."""
         worker = await self._acquire()
         try:
-            return await self._run(worker, path, mime_type, limits, isolation, on_progress, check)
+            return await self._run(worker, task, args, isolation, on_progress, check)
         except BaseException:
             worker.spent = True  # stopped mid-parse: its state is unknown
             raise
@@ -192,15 +218,14 @@ class ParsePool:
     async def _run(
         self,
         worker: _Worker,
-        path: Path,
-        mime_type: str,
-        limits: ParseLimits,
+        task: Task,
+        args: tuple[Any, ...],
         isolation: Isolation,
         on_progress: OnProgress | None,
         check: Check | None,
-    ) -> ParsedDocument:
+    ) -> Any:
         worker.parses += 1
-        worker.conn.send((str(path), mime_type, limits, isolation.memory_mb))
+        worker.conn.send((task, args, isolation.memory_mb, isolation.memory_setting))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + isolation.timeout_s
         next_check = loop.time() + CHECK_EVERY_S
@@ -214,7 +239,7 @@ class ParsePool:
                 raise IngestionError(
                     ErrorCode.TIMEOUT,
                     f"reading this file took longer than {isolation.timeout_s:g} s "
-                    "(DOCENT_PARSE_TIMEOUT_S); it was stopped",
+                    f"({isolation.timeout_setting}); it was stopped",
                 )
             wait = min(left, next_check - loop.time()) if check is not None else left
             if not await _readable(worker, max(wait, 0.0)):
@@ -237,7 +262,7 @@ class ParsePool:
                 raise IngestionError(ErrorCode(message[1]), message[2])
             elif kind == "crashed":
                 worker.spent = True
-                log.error("parser crashed on %s:\n%s", path.name, message[1])
+                log.error("%s crashed on %s:\n%s", task.__name__, args[:1], message[1])
                 raise IngestionError(
                     ErrorCode.CORRUPT,
                     "this file made the parser fail unexpectedly; it may be damaged",
@@ -298,7 +323,7 @@ def _died(exitcode: int | None, isolation: Isolation) -> IngestionError:
         return IngestionError(
             ErrorCode.TOO_LARGE,
             f"reading this file needed more than the memory a document may use "
-            f"({isolation.memory_mb} MB, DOCENT_PARSE_MEMORY_MB), or crashed the parser",
+            f"({isolation.memory_mb} MB, {isolation.memory_setting}), or crashed the parser",
         )
     return IngestionError(
         ErrorCode.CORRUPT,
@@ -307,37 +332,44 @@ def _died(exitcode: int | None, isolation: Isolation) -> IngestionError:
 
 
 def _serve(conn: Connection) -> None:
-    """A worker's life: take (path, mime type, limits, memory MB), parse under the memory
-    limit, send progress then the result or the reason; until the pool closes its end."""
+    """A worker's life: take (task, arguments, memory MB, the memory setting's name), run
+    the task under the memory limit, send progress then the result or the reason; until
+    the pool closes its end."""
     while True:
         try:
             job: Any = conn.recv()
         except (EOFError, OSError):
             return
-        path, mime_type, limits, memory_mb = job
+        task, args, memory_mb, memory_setting = job
         _limit_memory(memory_mb)
         try:
-            _parse_one(conn, Path(path), mime_type, limits, memory_mb)
+            _run_one(conn, task, args, memory_mb, memory_setting)
         finally:
             _unlimit_memory()
 
 
-def _parse_one(
-    conn: Connection, path: Path, mime_type: str, limits: ParseLimits, memory_mb: int
+def _parse_task(
+    path: str, mime_type: str, limits: ParseLimits, *, progress: Callable[[str, int, int], None]
+) -> ParsedDocument:
+    return parse_file(Path(path), mime_type, limits=limits, progress=progress)
+
+
+def _run_one(
+    conn: Connection, task: Task, args: tuple[Any, ...], memory_mb: int, memory_setting: str
 ) -> None:
     def progress(stage: str, done: int, total: int) -> None:
         conn.send(("progress", stage, done, total))
 
     try:
-        parsed = parse_file(path, mime_type, limits=limits, progress=progress)
-        conn.send(("done", parsed))
+        result = task(*args, progress=progress)
+        conn.send(("done", result))
     except IngestionError as exc:
         conn.send(("failed", exc.code.value, exc.message))
     except MemoryError:
         conn.send((
             "failed", ErrorCode.TOO_LARGE.value,
             f"reading this file needed more than {memory_mb} MB of memory "
-            "(DOCENT_PARSE_MEMORY_MB)",
+            f"({memory_setting})",
         ))  # fmt: skip
     except Exception:
         conn.send(("crashed", traceback.format_exc(limit=20)))

@@ -7,6 +7,7 @@ Every mapping is `dynamic: strict`. Fields of the chunks index:
   kept for reindex);
 - `terms`: what BM25 ranks, the analysed terms of `search_text` separated by spaces
   (`analysis.py`, so no analysis plugin is needed);
+- `regions`: where the passage is drawn on its pages (kept in `_source`, not indexed);
 - `vector`: a `dense_vector` (cosine) with int8 scalar quantization: a quarter of the
   float32 memory for HNSW, with the float vectors kept on disk for rescoring.
 The vector (as JSON, ~3.5 KB a chunk) and the terms are indexed but not kept in `_source`:

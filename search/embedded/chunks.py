@@ -18,7 +18,7 @@ from docent.search.backend import Fence, checked_vector
 from docent.search.embedded import schema
 from docent.search.embedded.access import shared_with, visible, visible_chunks
 from docent.search.embedded.database import Database, marks
-from docent.search.records import CHUNK_FIELDS, chunk_from_dict
+from docent.search.records import CHUNK_FIELDS, chunk_from_dict, region_to_dict
 
 #: sqlite-vec caps k at 4096; deeper pages are not useful for fusion anyway.
 MAX_K = 4096
@@ -60,12 +60,13 @@ class EmbeddedChunkIndex:
             for chunk, search_text, terms, vector in rows:
                 conn.execute(
                     "INSERT INTO chunks (id, document_id, owner, ordinal, text, page, page_end, "
-                    "section, element_types, start_offset, end_offset, search_text) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "section, element_types, start_offset, end_offset, search_text, regions) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         chunk.id, document_id, owner, chunk.ordinal, chunk.text, chunk.page,
                         chunk.page_end, chunk.section, json.dumps(list(chunk.element_types)),
                         chunk.start_offset, chunk.end_offset, search_text,
+                        json.dumps([region_to_dict(r) for r in chunk.regions]),
                     ),
                 )  # fmt: skip
                 rowid = conn.last_insert_rowid()
@@ -220,6 +221,7 @@ def delete_chunks(conn: apsw.Connection, owner: str, document_id: str, table: st
 def _chunk(row: Sequence[Any]) -> Chunk:
     values = dict(zip(CHUNK_FIELDS, row, strict=True))
     values["element_types"] = json.loads(values["element_types"])
+    values["regions"] = json.loads(values["regions"])
     return chunk_from_dict(values)
 
 

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 #: 3: documents can be shared with a group (`visibility`, `share_group`).
 #: 4: documents count their processing runs (`run`, the fencing token of the latest).
 #: 5: conversations and their messages (`conversations`, `messages`).
-SCHEMA_VERSION = 5
+#: 6: chunks keep where they are drawn on their pages (`regions`, JSON).
+SCHEMA_VERSION = 6
 DEFAULT_VECTOR_TABLE = "chunk_vectors"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     owner TEXT NOT NULL, ordinal INTEGER NOT NULL, text TEXT NOT NULL, page INTEGER,
     page_end INTEGER, section TEXT, element_types TEXT NOT NULL DEFAULT '[]',
     start_offset INTEGER NOT NULL DEFAULT 0, end_offset INTEGER NOT NULL DEFAULT 0,
-    search_text TEXT
+    search_text TEXT, regions TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks (document_id, ordinal);
 CREATE TABLE IF NOT EXISTS conversations (
@@ -114,6 +115,8 @@ def migrate(
     columns = {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}
     if "search_text" not in columns:  # schema 1 -> 2
         conn.execute("ALTER TABLE chunks ADD COLUMN search_text TEXT")
+    if "regions" not in columns:  # schema 5 -> 6
+        conn.execute("ALTER TABLE chunks ADD COLUMN regions TEXT NOT NULL DEFAULT '[]'")
     columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
     if "visibility" not in columns:  # schema 2 -> 3
         conn.execute("ALTER TABLE documents ADD COLUMN visibility TEXT NOT NULL DEFAULT 'PRIVATE'")
