@@ -105,17 +105,7 @@ class ExtractiveGenerator:
         texts = [c.text[:1000] for c in candidates]
         query = await self._embedder.embed_query(question)
         vectors = await self._embedder.embed_documents(texts)
-        terms = set(analysis.query_terms(question))
-        lexical = np.array(
-            [
-                max(
-                    lexical_overlap(terms, c.text),
-                    _HEADING_WEIGHT * lexical_overlap(terms, c.heading)
-                    + lexical_overlap(terms, c.text),
-                )
-                for c in candidates
-            ]
-        )
+        lexical = _lexical_scores(question, candidates, sources)
         focus = _entity_focus(question, sources)
         scores = (
             vectors @ query
@@ -145,6 +135,36 @@ class ExtractiveGenerator:
             picked.append(i)
             length += len(candidates[i].text)
         return [(candidates[i].text, candidates[i].source) for i in picked]
+
+
+def _lexical_scores(
+    question: str, candidates: Sequence[_Candidate], sources: Sequence[Source]
+) -> np.ndarray:
+    """Per candidate, the share of the question's terms it holds (its heading's counting
+    `_HEADING_WEIGHT`), each term weighted by its inverse document frequency among the
+    candidates, in [0, 1].
+
+    Two choices, both for the words that name what a document is about: the terms of the
+    candidate's document title are left out (every sentence of the Copperline safety rules
+    is about Copperline; its title line is not the answer for holding the name), and a term
+    in many candidates weighs less than one in few ("contractors" against "leave").
+    """
+    terms = set(analysis.query_terms(question))
+    unit_terms = [set(analysis.analyze(c.text)) for c in candidates]
+    heading_terms = [set(analysis.analyze(c.heading)) if c.heading else set() for c in candidates]
+    n = len(candidates)
+    idf = {t: float(np.log(1.0 + n / (1 + sum(t in u for u in unit_terms)))) for t in terms}
+    titles = {s.index: set(analysis.analyze(s.hit.document_title)) & terms for s in sources}
+    scores = np.zeros(n, dtype=np.float32)
+    for i, c in enumerate(candidates):
+        asked = terms - titles.get(c.source, set()) or terms
+        total = sum(idf[t] for t in asked)
+        if not total:
+            continue
+        own = sum(idf[t] for t in asked & unit_terms[i]) / total
+        heading = sum(idf[t] for t in (asked & heading_terms[i]) - unit_terms[i]) / total
+        scores[i] = min(1.0, own + _HEADING_WEIGHT * heading)
+    return scores
 
 
 def _list_of(candidates: list[_Candidate], index: int) -> list[int]:

@@ -78,6 +78,16 @@ class E5Embedder:
 
     dimension = DIMENSION
     model = f"{MODEL_NAME}@{VARIANT}"
+    #: The cosine (question, passage) from which a passage alone grounds an answer
+    #: (answering/grounding.py), for this model only. e5's cosines sit in a narrow band
+    #: (0.75-0.94 for any question against a passage in its language), so MiniLM's 0.35
+    #: would ground everything. Measured on the dev set (eval/devset, 279 questions) by
+    #: `python benchmarks/similarity_floor.py --qa eval/devset/questions.jsonl --data-dir
+    #: DIR`: the best same-script passage of an unanswerable question scored at most 0.905
+    #: (a near-miss: a DevCon ticket price the programme does not give; off-topic ones at
+    #: most 0.866), answerable ones a median of 0.884; the floor is the next step of 0.005
+    #: above every unanswerable question's, and 34 of 239 answerable questions reach it.
+    similarity_floor = 0.91
 
     def __init__(self, *, threads: int | None = None, query_cache_size: int = 1024) -> None:
         self._engine = _load_engine()

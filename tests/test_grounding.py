@@ -9,9 +9,16 @@ from docent.answering.grounding import Signal, find_evidence, names_and_codes, s
 from docent.domain import Chunk, Hit
 
 
-def hit(text: str, *, similarity: float | None = None, rerank: float | None = None) -> Hit:
-    chunk = Chunk(id="c", document_id="d", ordinal=0, text=text)
-    return Hit(chunk, "Doc", 1.0, semantic_score=similarity, rerank_score=rerank)
+def hit(
+    text: str,
+    *,
+    similarity: float | None = None,
+    rerank: float | None = None,
+    title: str = "Doc",
+    section: str | None = None,
+) -> Hit:
+    chunk = Chunk(id="c", document_id="d", ordinal=0, text=text, section=section)
+    return Hit(chunk, title, 1.0, semantic_score=similarity, rerank_score=rerank)
 
 
 BONUS = "The efficiency bonus is paid to every field engineer each quarter."
@@ -79,7 +86,8 @@ HANDBOOK = "Every employee receives 27 days of paid holiday per year."
         ),
         pytest.param(
             "员工每年有几天年假？",
-            [hit("员工每年享有十天带薪年假。", similarity=0.6)],
+            # other words than the question's (no keyword evidence): similarity decides
+            [hit("每名职工可休十天带薪假期。", similarity=0.6)],
             0.35,
             None,
             Signal.SIMILARITY,
@@ -118,6 +126,65 @@ HANDBOOK = "Every employee receives 27 days of paid holiday per year."
             id="uncalibrated-reranker-ignored",
         ),
         pytest.param("How long is the holiday?", [], 0.35, None, None, id="no-hits"),
+        pytest.param(
+            "How many days of paid annual leave do full-time employees at Halden Logistics get?",
+            [
+                hit(
+                    "Full-time employees receive 25 days of paid annual leave per leave year.",
+                    title="Halden Logistics - Leave Policy",
+                    section="2. Annual leave",
+                )
+            ],
+            None,
+            None,
+            Signal.KEYWORDS,
+            id="the-title-names-what-the-passage-is-about",
+        ),
+        pytest.param(
+            "How many days of paid annual leave do full-time employees at Halden Logistics get?",
+            [hit("Full-time employees receive 25 days of paid annual leave per leave year.")],
+            None,
+            None,
+            None,
+            id="without-the-title-the-company-is-missing",
+        ),
+        pytest.param(
+            "How loud is the Brevena CM-40 in decibels?",
+            [hit("Thank you for choosing the Brevena CM-40.", title="Brevena CM-40 manual")],
+            None,
+            None,
+            None,
+            id="names-alone-do-not-ask-the-question",
+        ),
+        pytest.param(
+            "How much does a box of A5 copier paper cost at Fennick?",
+            [
+                hit(
+                    "SKU: FX-1002; Product: A4 copier paper; Pack: box of 5 reams; Price: 27.45",
+                    title="Fennick price list",
+                )
+            ],
+            None,
+            None,
+            None,
+            id="another-code-is-another-thing",
+        ),
+        pytest.param(
+            "员工每年有几天年假？",
+            [hit("年假规定：员工每年享有十五天带薪年假，须提前两周向部门经理申请。")],
+            None,
+            None,
+            Signal.KEYWORDS,
+            id="chinese-keywords-counted-by-character",
+        ),
+        pytest.param(
+            "今天人民币兑美元的汇率是多少？",
+            [hit("年假规定：员工每年享有十五天带薪年假，须提前两周向部门经理申请。")],
+            None,
+            None,
+            None,
+            id="chinese-off-topic",
+        ),
     ],
 )
 def test_find_evidence(
@@ -137,6 +204,8 @@ def test_find_evidence(
 def test_names_and_codes() -> None:
     assert names_and_codes("What is Marta Kowalczyk's phone extension?") == ["Marta", "Kowalczyk"]
     assert names_and_codes("Which room is WH-147 in, and is KJ-300 there?") == ["WH-147", "KJ-300"]
+    # A CJK question has no spaces: the code ends where the Chinese words begin.
+    assert names_and_codes("KJ-300的滤网多久更换一次？") == ["KJ-300"]
     assert names_and_codes("Does the Lumera T3 work with Apple HomeKit?") == [
         "Lumera",
         "T3",
