@@ -99,7 +99,7 @@ def find_evidence(
         return NONE
     clues = Clues.of(question)
     for hit in hits:
-        keywords = clues.keyword_evidence(context(hit), passage(hit))
+        keywords = clues.keyword_evidence(context(hit), passage(hit), hit.document_title)
         if rerank_floor is not None and hit.rerank_score is not None:
             if hit.rerank_score >= rerank_floor:
                 return Evidence(hit, Signal.RERANKER)
@@ -132,7 +132,9 @@ class Clues:
     @classmethod
     def of(cls, question: str) -> Clues:
         named = names_and_codes(question)
-        heavy = set(analysis.query_terms(" ".join(named)))
+        # The names analysed as the question is (its languages' stems), so that every
+        # variant of a name's terms weighs as a name.
+        heavy = set(analysis.analyze(" ".join(named), analysis.text_languages(question)))
         weights = {
             t: NAME_WEIGHT if t in heavy else 1.0
             for t in analysis.query_terms(question)
@@ -141,15 +143,16 @@ class Clues:
         codes = tuple(dict.fromkeys(n.casefold() for n in named if _is_code(n)))
         return cls(weights, codes, script(question))
 
-    def keyword_evidence(self, text: str, passage: str | None = None) -> bool:
+    def keyword_evidence(self, text: str, passage: str | None = None, title: str = "") -> bool:
         """Whether `text` (a passage in its context: title, section, text) holds enough of
         the question's terms to be about it.
 
         Names and codes say which document a question is about; its other words say what
-        it asks of it. So besides the share over `text`, the question's other words must
-        be at least half in `passage` itself (its section and text: not the title, which
-        every passage of the document shares), and when the question has codes, one of
-        them must be in `text`: "How loud is the Brevena CM-40 in decibels?" is not
+        it asks of it. So besides the share over `text`, the question's other words (when
+        there are two or more) must be at least half in `passage` itself (its section and
+        text: not the `title`, which every passage of the document shares) unless one of
+        the question's codes is in the passage and not in the title; and when the question
+        has codes, one of them must be in `text`: "How loud is the Brevena CM-40 in decibels?" is not
         answered by the manual's title line, nor "a box of A5 paper" by the A4 row.
         """
         found = _terms(text) & self.weights.keys()
@@ -157,7 +160,13 @@ class Clues:
             return False
         if self.codes and not any(_has_word(_fold(text), code) for code in self.codes):
             return False
-        if passage is None or not self.plain:
+        # One other word is too little to judge by ("Wie hoch ist die Obergrenze für
+        # Hotelkosten in München?": German capitalises its nouns, read here as names).
+        if passage is None or len(self.plain) < 2:
+            return True
+        # A code in the passage itself, and not one its whole document is about, points at
+        # the row or the sentence that answers ("LU-04" in a maintenance plan).
+        if self.code_in(passage) and not self.code_in(title):
             return True
         own = _terms(passage) & self.plain
         return self.share(own, self.plain) >= ASKED_SHARE
