@@ -54,9 +54,33 @@ _NOT_CJK = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufa
 _TOKEN = re.compile(rf"{_NOT_CJK}(?:[-/.]{_NOT_CJK})*")
 # Han and kana, as search/analysis.py cuts them into bigrams.
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-#: Chinese interrogatives (how many, what, which, who, how, particles): the question's,
-#: never the answer's, so not counted among the characters a passage must hold.
-_CJK_QUESTION_CHARS = frozenset("几吗呢么什哪谁怎何")
+#: Chinese interrogatives (how many, what, which, who, how, particles), the question's and
+#: never the answer's, and the commonest function characters (的 是 在 了), which say
+#: nothing of the subject: not counted among the characters a passage must hold.
+_CJK_QUESTION_CHARS = frozenset("几吗呢么什哪谁怎何的是在了")
+#: What a question asks for the size of ("how many", "wie viele", "combien"): its words,
+#: never the answer's, which gives the number. Folded and stemmed as the question is.
+_INTERROGATIVES = frozenset(
+    [
+        "many",
+        "much",
+        "long",
+        "often",
+        "viel",
+        "viele",
+        "lange",
+        "oft",
+        "combien",
+        "cuánto",
+        "cuánta",
+        "cuántos",
+        "cuántas",
+        "cuanto",
+        "cuanta",
+        "cuantos",
+        "cuantas",
+    ]
+)
 
 
 class Signal(enum.StrEnum):
@@ -135,12 +159,15 @@ class Clues:
         # The names analysed as the question is (its languages' stems), so that every
         # variant of a name's terms weighs as a name.
         heavy = set(analysis.analyze(" ".join(named), analysis.text_languages(question)))
+        languages = analysis.text_languages(question)
+        asked = {term for word in _INTERROGATIVES for term in analysis.word_terms(word, languages)}
         weights = {
             t: NAME_WEIGHT if t in heavy else 1.0
             for t in analysis.query_terms(question)
-            if len(t) > 1 or not t.isascii()
+            if (len(t) > 1 or not t.isascii()) and t not in asked
         }
-        codes = tuple(dict.fromkeys(n.casefold() for n in named if _is_code(n)))
+        # Codes with a digit: an acronym ("EV") may be written out in the passage.
+        codes = tuple(dict.fromkeys(n.casefold() for n in named if any(c.isdigit() for c in n)))
         return cls(weights, codes, script(question))
 
     def keyword_evidence(self, text: str, passage: str | None = None, title: str = "") -> bool:
