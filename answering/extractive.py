@@ -40,6 +40,40 @@ _RELATIVE_FLOOR = 0.08
 _REDUNDANT = 0.9
 #: A list answer quotes at most this many items of the list the best one belongs to.
 _MAX_ITEMS = 8
+#: Words that open a sentence continuing the one before (en, de, fr, es).
+_ANAPHORS = frozenset(
+    [
+        "they",
+        "their",
+        "these",
+        "this",
+        "those",
+        "its",
+        "such",
+        "sie",
+        "ihre",
+        "ihr",
+        "diese",
+        "dieser",
+        "dieses",
+        "dies",
+        "ils",
+        "elles",
+        "leur",
+        "leurs",
+        "cette",
+        "ces",
+        "cela",
+        "ceux",
+        "ellos",
+        "ellas",
+        "su",
+        "sus",
+        "estos",
+        "estas",
+        "esto",
+    ]
+)
 #: Question marks: Latin, full-width (CJK), Arabic.
 _QUESTION_MARKS = ("?", "？", "؟")
 
@@ -131,7 +165,19 @@ class ExtractiveGenerator:
             rest = [i for i in _list_of(candidates, first) if i != first][: _MAX_ITEMS - 1]
             picked += [i for i in rest if length + len(candidates[i].text) <= _MAX_CHARS]
             return [(candidates[i].text, candidates[i].source) for i in picked]
+        follower = first + 1
+        if (
+            follower < len(candidates)
+            and candidates[follower].source == candidates[first].source
+            and candidates[first].kind == candidates[follower].kind == "sentence"
+            and _continues(candidates[follower].text)
+            and length + len(candidates[follower].text) <= _MAX_CHARS
+        ):
+            picked.append(follower)
+            length += len(candidates[follower].text)
         for i in order[1:]:
+            if i in picked:
+                continue
             if len(picked) >= _MAX_SENTENCES or scores[i] < best - _RELATIVE_FLOOR:
                 break
             if candidates[i].source != candidates[first].source:
@@ -143,6 +189,14 @@ class ExtractiveGenerator:
             picked.append(i)
             length += len(candidates[i].text)
         return [(candidates[i].text, candidates[i].source) for i in picked]
+
+
+def _continues(sentence: str) -> bool:
+    """Whether `sentence` opens with a word that points back at the one before it ("Their
+    leave arrangements are set out in their service agreements." after "Contractors are
+    not covered by this policy."): quoted alone, the one before says half of it."""
+    first = sentence.split(maxsplit=1)[0].casefold().strip("\"'(«¿¡") if sentence.strip() else ""
+    return first in _ANAPHORS
 
 
 def _lexical_scores(

@@ -382,3 +382,15 @@ async def test_the_documents_name_does_not_pick_the_sentence() -> None:
     ]
     chosen = await ExtractiveGenerator(embedder).select(question, given)
     assert chosen[0] == (answer, 1)
+
+
+async def test_a_sentence_pointing_back_is_quoted_with_the_one_before() -> None:
+    # "Their ..." says where contractors' leave is set out; quoted alone, the first
+    # sentence says half of it. The third sentence is far below: not quoted.
+    first = "Contractors are not covered by this policy."
+    second = "Their leave is set out in their service agreements."
+    third = "Parcels ship each Monday."
+    embedder = KeyedEmbedder({QUESTION: at(1.0), first: at(0.9), second: at(0.7), third: at(0.6)})
+    given = sources(f"{first} {second} {third}")
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
+    assert chosen == [(first, 1), (second, 1)]
