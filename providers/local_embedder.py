@@ -112,7 +112,9 @@ class LocalEmbedder:
     #: The cosine (question, passage) from which a passage alone grounds an answer
     #: (answering/grounding.py), for this model only: measured on the SciFact train split
     #: (benchmarks/tune.py --relevance: 99.6% of questions answered, none of 20 off-topic
-    #: ones). Not yet re-measured on the dev set with `docent eval`.
+    #: ones). On the dev set (eval/devset, `benchmarks/similarity_floor.py --env
+    #: DOCENT_EMBEDDER=local`) the highest unanswerable question's best cosine is 0.778, and
+    #: at 0.35 four non-English off-topic questions are grounded: see BENCHMARKS.md.
     similarity_floor = 0.35
 
     def __init__(
