@@ -11,8 +11,12 @@ asked. Each passage (`Hit`) is judged on three signals, and one is enough:
   more than common words;
 - **similarity** with the question, at or above the floor measured for the embedder that
   made the vectors (`similarity_floor` on the embedder, or DOCENT_MIN_RELEVANCE when set),
-  and only when the passage is written in the question's script: a cosine between a
-  Chinese question and an Arabic passage says nothing about the answer.
+  and only where the embedder knows both languages (its `languages`: MiniLM was trained
+  on English only, and its cosine between two German texts says little) and the passage
+  is written in the question's script: a cosine between a Chinese question and an Arabic
+  passage says nothing about the answer. A passage in another language of the same script
+  (an English question, a German passage) needs the embedder's `cross_language_floor`,
+  measured on such pairs; an embedder without one gives them no similarity evidence.
 
 When a calibrated reranker scored the passages, it decides, except for a passage with the
 question's terms and one of its codes exactly: a model trained to judge relevance outranks
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 
 from docent.domain import Hit
 from docent.search import analysis
+from docent.search import languages as lang
 
 #: Keyword evidence: more than this share of the question's terms, weighted, found in one
 #: passage (2 of 3 plain terms, or a name of two words and one more term of four; 3 of 5 is
@@ -112,6 +117,8 @@ def find_evidence(
     *,
     similarity_floor: float | None,
     rerank_floor: float | None,
+    cross_language_floor: float | None = None,
+    languages: frozenset[str] | None = None,
 ) -> Evidence:
     """The first of `hits` (in rank order) that is evidence for `question`, and why.
 
@@ -119,11 +126,16 @@ def find_evidence(
     evidence, for the embedder that made the vectors; None when nobody measured it (then
     similarity is never evidence). `rerank_floor`: the relevance score from which the
     reranker that scored `hits` calls a passage relevant; None when the hits were not
-    reranked or the reranker's scores are not calibrated.
+    reranked or the reranker's scores are not calibrated. `cross_language_floor`: the cosine
+    from which a passage in another language than the question's (same script) is
+    evidence; None: never. `languages`: ISO 639-1 codes the embedder was trained on, as
+    `languages.detect` names them; a question or passage in another gets no similarity
+    evidence; None: any language.
     """
     if not hits:
         return NONE
     clues = Clues.of(question)
+    asked_in = lang.detect(question).language
     for hit in hits:
         keywords = clues.keyword_evidence(context(hit), passage(hit), hit.document_title)
         if rerank_floor is not None and hit.rerank_score is not None:
@@ -134,14 +146,32 @@ def find_evidence(
             continue
         if keywords:
             return Evidence(hit, Signal.KEYWORDS)
-        if (
-            similarity_floor is not None
-            and hit.semantic_score is not None
-            and hit.semantic_score >= similarity_floor
-            and script(hit.chunk.text) == clues.script
-        ):
+        floor = _floor_for(
+            asked_in, hit, clues.script, similarity_floor, cross_language_floor, languages
+        )
+        if floor is not None and hit.semantic_score is not None and hit.semantic_score >= floor:
             return Evidence(hit, Signal.SIMILARITY)
     return NONE
+
+
+def _floor_for(
+    asked_in: str,
+    hit: Hit,
+    question_script: str | None,
+    same_language: float | None,
+    cross_language: float | None,
+    languages: frozenset[str] | None,
+) -> float | None:
+    """The cosine from which `hit` is similarity evidence for a question in `asked_in`;
+    None when its similarity is no evidence at all (see `find_evidence`)."""
+    if same_language is None or script(hit.chunk.text) != question_script:
+        return None
+    written_in = lang.detect(hit.chunk.text).language
+    if languages is not None and not {asked_in, written_in} <= languages:
+        return None
+    if written_in == asked_in:
+        return same_language
+    return cross_language
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,16 @@ from docent.answering.grounding import find_evidence
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.domain import Access
 from docent.errors import DocentError, ProviderFailure, RateLimited
-from docent.roles import Embedder, GenerationDone, Generator, Source, Usage, similarity_floor
+from docent.roles import (
+    Embedder,
+    GenerationDone,
+    Generator,
+    Source,
+    Usage,
+    cross_language_floor,
+    embedder_languages,
+    similarity_floor,
+)
 from docent.search.retrieval import (
     Retriever,
     SearchMode,
@@ -74,6 +83,10 @@ class AnswerService:
             if embedder is not None
             else None
         )
+        self._cross_language_floor = (
+            cross_language_floor(embedder) if embedder is not None else None
+        )
+        self._languages = embedder_languages(embedder) if embedder is not None else None
 
     async def ask(self, owner: str | Access, request: AskRequest) -> Answer:
         """The whole answer at once (the `ask` query). Raises `DocentError`."""
@@ -137,6 +150,8 @@ class AnswerService:
             outcome.hits,
             similarity_floor=self._similarity_floor,
             rerank_floor=outcome.rerank_floor,
+            cross_language_floor=self._cross_language_floor,
+            languages=self._languages,
         )
         answer: Answer
         if not evidence.found:

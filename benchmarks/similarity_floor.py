@@ -2,11 +2,13 @@
 grounding gate (answering/grounding.py) takes a passage as evidence by similarity alone.
 
 For every question it asks the server for the SEMANTIC top-k passages and keeps the best
-cosine of a passage written in the question's script (the gate ignores the others), then
-prints the distribution for answerable and for unanswerable questions, and the floor: the
-smallest figure, rounded up to the `--step`, above every unanswerable question's best
-cosine (the issue's hard rule: no off-topic question answered as grounded), with how many
-answerable questions reach it.
+cosine of a passage in the question's language (the same-language floor), and of one in
+another language of the same script (the `cross_language_floor`; the gate ignores other
+scripts), both only for questions and passages in `--languages` (the embedder's, when it
+declares them), then prints the distribution for answerable and for unanswerable
+questions, and each floor: the smallest figure, rounded up to the `--step`, above every
+unanswerable question's best cosine (the issue's hard rule: no off-topic question answered
+as grounded), with how many answerable questions reach it.
 
     python benchmarks/similarity_floor.py --qa eval/devset/questions.jsonl \\
         --data-dir /tmp/eval-e5 [--env DOCENT_EMBEDDER=local] [--json out.json]
@@ -29,6 +31,7 @@ from docent.answering.grounding import script
 from docent.client import DocentClient
 from docent.evaluation.qa import Question, load_questions
 from docent.evaluation.server import EmbeddedServer
+from docent.search import languages as lang
 
 from common import arguments
 
@@ -36,8 +39,11 @@ SEARCH = """query Search($input: SearchInput!) { search(input: $input) {
   hits { semanticScore chunk { text } document { filename } } } }"""
 
 
-async def best_cosines(url: str, questions: list[Question], top_k: int) -> list[dict[str, Any]]:
-    """Per question: the best cosine of a passage in the question's script, and of any."""
+async def best_cosines(
+    url: str, questions: list[Question], top_k: int, known: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
+    """Per question: the best cosine of a passage in the question's script, of one in its
+    language and of one in another language of its script (both in `known`), and of any."""
     rows = []
     async with DocentClient(url) as client:
         for q in questions:
@@ -47,12 +53,24 @@ async def best_cosines(url: str, questions: list[Question], top_k: int) -> list[
             hits = data["search"]["hits"]
             own = script(q.question)
             same = [h["semanticScore"] for h in hits if script(h["chunk"]["text"]) == own]
+            asked_in = lang.detect(q.question).language
+            own_language, other_language = [], []
+            for h in hits:
+                written_in = lang.detect(h["chunk"]["text"]).language
+                if script(h["chunk"]["text"]) != own or (
+                    known is not None and not {asked_in, written_in} <= known
+                ):
+                    continue
+                group = own_language if written_in == asked_in else other_language
+                group.append(h["semanticScore"])
             rows.append(
                 {
                     "id": q.id,
                     "language": q.language,
                     "unanswerable": q.unanswerable,
                     "best_same_script": max(same) if same else None,
+                    "best_same_language": max(own_language, default=None),
+                    "best_other_language": max(other_language, default=None),
                     "best_any": max((h["semanticScore"] for h in hits), default=None),
                     "best_document": hits[0]["document"]["filename"] if hits else None,
                 }
@@ -60,7 +78,7 @@ async def best_cosines(url: str, questions: list[Question], top_k: int) -> list[
     return rows
 
 
-def summary(rows: list[dict[str, Any]], step: float) -> dict[str, Any]:
+def summary(rows: list[dict[str, Any]], step: float, key: str) -> dict[str, Any]:
     def figures(values: list[float]) -> dict[str, float]:
         if not values:
             return {}
@@ -74,8 +92,8 @@ def summary(rows: list[dict[str, Any]], step: float) -> dict[str, Any]:
             "max": ordered[-1],
         }
 
-    answerable = [r["best_same_script"] for r in rows if not r["unanswerable"]]
-    refused = [r["best_same_script"] for r in rows if r["unanswerable"]]
+    answerable = [r[key] for r in rows if not r["unanswerable"]]
+    refused = [r[key] for r in rows if r["unanswerable"]]
     answerable = [v for v in answerable if v is not None]
     refused = [v for v in refused if v is not None]
     ceiling = max(refused, default=0.0)
@@ -100,31 +118,37 @@ async def main() -> None:
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--step", type=float, default=0.005)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--languages", help="the embedder's languages, e.g. en (default: any)")
     args = parser.parse_args()
+    known = frozenset(args.languages.split(",")) if args.languages else None
     questions = load_questions(args.qa)
     if args.url:
-        rows = await best_cosines(args.url, questions, args.top_k)
+        rows = await best_cosines(args.url, questions, args.top_k, known)
     elif args.data_dir:
         settings = dict(item.split("=", 1) for item in args.env)
         server = EmbeddedServer(args.data_dir, settings)
         await asyncio.to_thread(server.start)
         try:
-            rows = await best_cosines(server.url, questions, args.top_k)
+            rows = await best_cosines(server.url, questions, args.top_k, known)
         finally:
             await asyncio.to_thread(server.stop)
     else:
         sys.exit("give --data-dir or --url")
-    result = summary(rows, args.step)
-    for name in ("answerable", "unanswerable"):
-        line = "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                         for k, v in result[name].items())  # fmt: skip
-        print(f"{name:>13}: best same-script cosine  {line}")
-    print(
-        f"floor {result['floor']:.3f} (highest unanswerable {result['highest_unanswerable']:.4f}):"
-        f" {result['answerable_at_floor']} of {result['answerable_total']} answerable reach it"
-    )
+    results = {}
+    for key in ("best_same_language", "best_other_language"):
+        result = results[key] = summary(rows, args.step, key)
+        print(key.replace("_", " "))
+        for name in ("answerable", "unanswerable"):
+            line = "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                             for k, v in result[name].items())  # fmt: skip
+            print(f"  {name:>13}: {line}")
+        print(
+            f"  floor {result['floor']:.3f} (highest unanswerable"
+            f" {result['highest_unanswerable']:.4f}): {result['answerable_at_floor']} of"
+            f" {result['answerable_total']} answerable reach it"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"summary": result, "questions": rows}, indent=1))
+        args.json.write_text(json.dumps({"summary": results, "questions": rows}, indent=1))
 
 
 if __name__ == "__main__":
