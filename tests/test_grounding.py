@@ -201,6 +201,61 @@ def test_find_evidence(
     assert evidence.found == (signal is not None)
 
 
+GERMAN_HOTEL = "Übernachtungskosten werden bis zu 120 Euro pro Nacht erstattet, Belege im Original."
+GERMAN_QUESTION = "Wie teuer darf ein Zimmer auf einer Dienstreise sein?"
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "cosine", "languages", "cross_floor", "signal"),
+    [
+        # An embedder trained on English only: its cosine between German texts is no
+        # evidence, however high; between English ones it is.
+        (GERMAN_QUESTION, GERMAN_HOTEL, 0.95, frozenset({"en"}), None, None),
+        ("Who pays the hotel bill?", HANDBOOK, 0.95, frozenset({"en"}), None, Signal.SIMILARITY),
+        # A multilingual one: the same-language floor for German with German.
+        (GERMAN_QUESTION, GERMAN_HOTEL, 0.9, None, None, Signal.SIMILARITY),
+        # English question, German passage (same script): the cross-language floor.
+        (
+            "How much is paid for a hotel per night?",
+            GERMAN_HOTEL,
+            0.84,
+            None,
+            0.8,
+            Signal.SIMILARITY,
+        ),
+        ("How much is paid for a hotel per night?", GERMAN_HOTEL, 0.79, None, 0.8, None),
+        # No cross-language floor measured: never, even above the same-language floor.
+        ("How much is paid for a hotel per night?", GERMAN_HOTEL, 0.95, None, None, None),
+        # Different scripts: never by similarity, whatever the floors.
+        (
+            "员工每年有几天年假？",
+            "يحصل الموظفون على إجازة سنوية مدتها ثلاثون يوما.",
+            0.99,
+            None,
+            0.5,
+            None,
+        ),
+    ],
+)
+def test_similarity_counts_only_in_the_embedders_languages(
+    question: str,
+    passage: str,
+    cosine: float,
+    languages: frozenset[str] | None,
+    cross_floor: float | None,
+    signal: Signal | None,
+) -> None:
+    evidence = find_evidence(
+        question,
+        [hit(passage, similarity=cosine, title="")],
+        similarity_floor=0.9,
+        rerank_floor=None,
+        cross_language_floor=cross_floor,
+        languages=languages,
+    )
+    assert evidence.signal == signal
+
+
 def test_names_and_codes() -> None:
     assert names_and_codes("What is Marta Kowalczyk's phone extension?") == ["Marta", "Kowalczyk"]
     assert names_and_codes("Which room is WH-147 in, and is KJ-300 there?") == ["WH-147", "KJ-300"]
