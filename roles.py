@@ -26,8 +26,9 @@ class Embedder(Protocol):
     #: Recorded in the index: vectors of different models never mix.
     model: str
     dimension: int
-    # An embedder may also declare `similarity_floor` (see `similarity_floor()` below): it
-    # is not a member here, so that an embedder without a measured figure still fits.
+    # An embedder may also declare `similarity_floor`, `cross_language_floor` and
+    # `languages` (see the functions below): they are not members here, so that an
+    # embedder without measured figures still fits.
 
     async def embed_documents(self, texts: list[str]) -> np.ndarray:
         """One L2-normalised float32 row per text: shape (len(texts), dimension)."""
@@ -105,6 +106,23 @@ def similarity_floor(embedder: Embedder) -> float | None:
     doubles, a new model), and then similarity alone never grounds an answer."""
     floor = getattr(embedder, "similarity_floor", None)
     return float(floor) if floor is not None else None
+
+
+def cross_language_floor(embedder: Embedder) -> float | None:
+    """The cosine similarity from which a passage in another language than the question's
+    (same script) is evidence for an answer, as measured for `embedder`'s model (its
+    `cross_language_floor` attribute); None when nobody measured it, and then such a
+    passage is never evidence by similarity alone."""
+    floor = getattr(embedder, "cross_language_floor", None)
+    return float(floor) if floor is not None else None
+
+
+def embedder_languages(embedder: Embedder) -> frozenset[str] | None:
+    """ISO 639-1 codes of the languages `embedder`'s model was trained on (its `languages`
+    attribute); its similarity is evidence only between texts in them. None: not
+    declared, any language."""
+    declared = getattr(embedder, "languages", None)
+    return frozenset(declared) if declared is not None else None
 
 
 def check_vectors(vectors: np.ndarray, dimension: int) -> np.ndarray:

@@ -40,6 +40,42 @@ _RELATIVE_FLOOR = 0.08
 _REDUNDANT = 0.9
 #: A list answer quotes at most this many items of the list the best one belongs to.
 _MAX_ITEMS = 8
+#: Words that open a sentence continuing the one before (en, de, fr, es).
+_ANAPHORS = frozenset(
+    [
+        "they",
+        "their",
+        "these",
+        "this",
+        "those",
+        "its",
+        "such",
+        "sie",
+        "ihre",
+        "ihr",
+        "diese",
+        "dieser",
+        "dieses",
+        "dies",
+        "ils",
+        "elles",
+        "leur",
+        "leurs",
+        "cette",
+        "ces",
+        "cela",
+        "ceux",
+        "ellos",
+        "ellas",
+        "su",
+        "sus",
+        "estos",
+        "estas",
+        "esto",
+    ]
+)
+#: Question marks: Latin, full-width (CJK), Arabic.
+_QUESTION_MARKS = ("?", "？", "؟")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +98,12 @@ def _long_enough(text: str) -> bool:
     if grounding.script(text) == "CJK":
         return len(text) >= 4
     return len(text.split()) >= 3
+
+
+def _quotable(text: str) -> bool:
+    """Long enough, and not a question: an FAQ's "How long do the batteries last?" asks
+    what the next sentence answers."""
+    return _long_enough(text) and not text.rstrip().endswith(_QUESTION_MARKS)
 
 
 def lexical_overlap(question_terms: set[str], sentence: str) -> float:
@@ -95,7 +137,7 @@ class ExtractiveGenerator:
             _Candidate(unit.text, source.index, position, unit.kind, unit.heading)
             for source in sources
             for position, unit in enumerate(
-                [u for u in passages.units(source.hit.chunk.text) if _long_enough(u.text)][
+                [u for u in passages.units(source.hit.chunk.text) if _quotable(u.text)][
                     :_MAX_PER_SOURCE
                 ]
             )
@@ -105,17 +147,7 @@ class ExtractiveGenerator:
         texts = [c.text[:1000] for c in candidates]
         query = await self._embedder.embed_query(question)
         vectors = await self._embedder.embed_documents(texts)
-        terms = set(analysis.query_terms(question))
-        lexical = np.array(
-            [
-                max(
-                    lexical_overlap(terms, c.text),
-                    _HEADING_WEIGHT * lexical_overlap(terms, c.heading)
-                    + lexical_overlap(terms, c.text),
-                )
-                for c in candidates
-            ]
-        )
+        lexical = _lexical_scores(question, candidates, sources)
         focus = _entity_focus(question, sources)
         scores = (
             vectors @ query
@@ -133,7 +165,19 @@ class ExtractiveGenerator:
             rest = [i for i in _list_of(candidates, first) if i != first][: _MAX_ITEMS - 1]
             picked += [i for i in rest if length + len(candidates[i].text) <= _MAX_CHARS]
             return [(candidates[i].text, candidates[i].source) for i in picked]
+        follower = first + 1
+        if (
+            follower < len(candidates)
+            and candidates[follower].source == candidates[first].source
+            and candidates[first].kind == candidates[follower].kind == "sentence"
+            and _continues(candidates[follower].text)
+            and length + len(candidates[follower].text) <= _MAX_CHARS
+        ):
+            picked.append(follower)
+            length += len(candidates[follower].text)
         for i in order[1:]:
+            if i in picked:
+                continue
             if len(picked) >= _MAX_SENTENCES or scores[i] < best - _RELATIVE_FLOOR:
                 break
             if candidates[i].source != candidates[first].source:
@@ -145,6 +189,50 @@ class ExtractiveGenerator:
             picked.append(i)
             length += len(candidates[i].text)
         return [(candidates[i].text, candidates[i].source) for i in picked]
+
+
+def _continues(sentence: str) -> bool:
+    """Whether `sentence` opens with a word that points back at the one before it ("Their
+    leave arrangements are set out in their service agreements." after "Contractors are
+    not covered by this policy."): quoted alone, the one before says half of it."""
+    first = sentence.split(maxsplit=1)[0].casefold().strip("\"'(«¿¡") if sentence.strip() else ""
+    return first in _ANAPHORS
+
+
+def _lexical_scores(
+    question: str, candidates: Sequence[_Candidate], sources: Sequence[Source]
+) -> np.ndarray:
+    """Per candidate, the share of the question's terms it holds (its heading's counting
+    `_HEADING_WEIGHT`), each term weighted by its inverse document frequency among the
+    candidates, in [0, 1].
+
+    Three choices, all for the words that name what a document is about: the terms of the
+    candidate's document title are left out, and so are the question's names found in two
+    candidates or more (every sentence of the Copperline safety rules is about Copperline;
+    its title line is not the answer for holding the name); and a term in many candidates
+    weighs less than one in few ("contractors" against "leave").
+    """
+    terms = set(analysis.query_terms(question))
+    unit_terms = [set(analysis.analyze(c.text)) for c in candidates]
+    heading_terms = [set(analysis.analyze(c.heading)) if c.heading else set() for c in candidates]
+    n = len(candidates)
+    df = {t: sum(t in u for u in unit_terms) for t in terms}
+    idf = {t: float(np.log(1.0 + n / (1 + df[t]))) for t in terms}
+    # A name in several candidates names what the documents are about ("Halden Logistics",
+    # "Copperline"), not the answer; one in a single candidate may be it (a directory row).
+    names = set(analysis.query_terms(" ".join(grounding.names_and_codes(question)))) & terms
+    subject = {t for t in names if df[t] >= 2 and not any(c.isdigit() for c in t)}
+    titles = {s.index: set(analysis.analyze(s.hit.document_title)) & terms for s in sources}
+    scores = np.zeros(n, dtype=np.float32)
+    for i, c in enumerate(candidates):
+        asked = terms - titles.get(c.source, set()) - subject or terms
+        total = sum(idf[t] for t in asked)
+        if not total:
+            continue
+        own = sum(idf[t] for t in asked & unit_terms[i]) / total
+        heading = sum(idf[t] for t in (asked & heading_terms[i]) - unit_terms[i]) / total
+        scores[i] = min(1.0, own + _HEADING_WEIGHT * heading)
+    return scores
 
 
 def _list_of(candidates: list[_Candidate], index: int) -> list[int]:
@@ -166,16 +254,34 @@ def _list_of(candidates: list[_Candidate], index: int) -> list[int]:
 def _entity_focus(question: str, sources: Sequence[Source]) -> dict[int, float]:
     """Per source number, the share of the question's names and codes it lacks compared
     with the source that has most of them (0 for that one, and for all when the question
-    names nothing). A source is its document title, section and text."""
+    names nothing).
+
+    A name (no digit: "Halden", "Panther") is looked for in the source's whole document as
+    retrieved (its title and the sections and texts of its passages): the Halden policy's
+    annual-leave passage does not say "Halden Logistics", its scope passage does. A code
+    with a digit ("3.4.0", "Q2", "LU-04") is looked for in the source's own title, section
+    and text: it tells a document's sections apart (a changelog's versions).
+    """
     names = [n.casefold() for n in grounding.names_and_codes(question)]
     if not names:
         return {}
+    documents: dict[str, list[str]] = {}
+    for source in sources:
+        chunk = source.hit.chunk
+        documents.setdefault(chunk.document_id, [source.hit.document_title]).extend(
+            (chunk.section or "", chunk.text)
+        )
+    whole = {document: " ".join(parts).casefold() for document, parts in documents.items()}
     shares = {}
     for source in sources:
         chunk = source.hit.chunk
-        context = " ".join((source.hit.document_title, chunk.section or "", chunk.text)).casefold()
+        own = " ".join((source.hit.document_title, chunk.section or "", chunk.text)).casefold()
         shares[source.index] = sum(
-            re.search(rf"(?<!\w){re.escape(n)}(?!\w)", context) is not None for n in names
+            _has(own if any(c.isdigit() for c in n) else whole[chunk.document_id], n) for n in names
         ) / len(names)
     top = max(shares.values())
     return {index: top - share for index, share in shares.items()}
+
+
+def _has(folded_text: str, word: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded_text) is not None

@@ -24,7 +24,16 @@ from docent.answering.grounding import find_evidence
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.domain import Access
 from docent.errors import DocentError, ProviderFailure, RateLimited
-from docent.roles import Embedder, GenerationDone, Generator, Source, Usage, similarity_floor
+from docent.roles import (
+    Embedder,
+    GenerationDone,
+    Generator,
+    Source,
+    Usage,
+    cross_language_floor,
+    embedder_languages,
+    similarity_floor,
+)
 from docent.search.retrieval import (
     Retriever,
     SearchMode,
@@ -81,6 +90,10 @@ class AnswerService:
             if embedder is not None
             else None
         )
+        self._cross_language_floor = (
+            cross_language_floor(embedder) if embedder is not None else None
+        )
+        self._languages = embedder_languages(embedder) if embedder is not None else None
 
     async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
         """Delete the owner's conversation: its messages, their feedback, and the answers
@@ -191,6 +204,8 @@ class AnswerService:
             outcome.hits,
             similarity_floor=self._similarity_floor,
             rerank_floor=outcome.rerank_floor,
+            cross_language_floor=self._cross_language_floor,
+            languages=self._languages,
         )
         answer: Answer
         if not evidence.found:

@@ -78,6 +78,29 @@ class E5Embedder:
 
     dimension = DIMENSION
     model = f"{MODEL_NAME}@{VARIANT}"
+    #: The cosine (question, passage) from which a passage alone grounds an answer
+    #: (answering/grounding.py), for this model only. e5's cosines sit in a narrow band
+    #: (0.75-0.94 for any question against a passage in its language), so MiniLM's 0.35
+    #: would ground everything. Measured on the dev set (eval/devset, 279 questions) by
+    #: `python benchmarks/similarity_floor.py --qa eval/devset/questions.jsonl --data-dir
+    #: DIR`: the best same-script passage of an unanswerable question scored at most 0.905
+    #: (a near-miss: a DevCon ticket price the programme does not give; off-topic ones at
+    #: most 0.866), answerable ones a median of 0.884; the floor is the next step of 0.005
+    #: above every unanswerable question's, and 34 of 239 answerable questions reach it.
+    similarity_floor = 0.91
+    #: The cosine from which a passage in another language of the question's script (an
+    #: English question, a German passage) grounds an answer. Measured the same way, with
+    #: `--top-k 20`: such pairs score lower than same-language ones (answerable questions'
+    #: best other-language passage: median 0.799, the 21 cross-lingual questions' 0.836);
+    #: the best of an off-topic question was at most 0.791 (5 questions), so the floor is
+    #: 0.795, which 19 of the 21 cross-lingual questions reach. Near-miss questions (on
+    #: topic, the answer absent) reach up to 0.858: no floor separates them from the
+    #: answerable ones (0.86 keeps 5 of 21), so this floor keeps the issue's rule (no
+    #: off-topic question grounded) and leaves near-misses to the answerer.
+    cross_language_floor = 0.795
+    #: None: the model was trained on ~100 languages (multilingual-e5's XLM-R data), every
+    #: language `search.languages.detect` names; its similarity is evidence in all.
+    languages: frozenset[str] | None = None
 
     def __init__(self, *, threads: int | None = None, query_cache_size: int = 1024) -> None:
         self._engine = _load_engine()

@@ -97,6 +97,8 @@ class CachedEmbedder:
         self.model = inner.model
         self.dimension = inner.dimension
         self.similarity_floor = getattr(inner, "similarity_floor", None)
+        self.cross_language_floor = getattr(inner, "cross_language_floor", None)
+        self.languages = getattr(inner, "languages", None)
         self.document_batch = getattr(inner, "document_batch", 0)
         self.hits = 0
         self.misses = 0

@@ -350,3 +350,47 @@ async def test_streams_three_words_at_a_time_with_source_markers() -> None:
     assert text == "Refunds take ten working days. [2] Keep the receipt. [2]"
     assert parse_citations(text, given) == [given[1]]
     assert generator.model == MODEL
+
+
+async def test_a_question_in_the_document_is_not_quoted() -> None:
+    # An FAQ's question is closest to the user's; the sentence after it answers.
+    question = "How long do the batteries last?"
+    embedder = KeyedEmbedder(
+        {
+            question: at(1.0),
+            "How long do the batteries last?": at(1.0),
+            "The batteries last about 18 months.": at(0.9),
+        }
+    )
+    given = sources("How long do the batteries last? The batteries last about 18 months.")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen == [("The batteries last about 18 months.", 1)]
+
+
+async def test_the_documents_name_does_not_pick_the_sentence() -> None:
+    # Both passages are of one document; only the scope passage says "Halden Logistics".
+    # The name says which document, the other words which sentence: the annual-leave
+    # passage is not penalised for not repeating the name, nor the sick-pay sentence
+    # preferred for holding it.
+    question = "How many days of paid annual leave do full-time employees at Halden Logistics get?"
+    answer = "Full-time employees receive 25 days of paid annual leave per leave year."
+    other = "Halden Logistics pays full salary for the first 20 working days of sickness."
+    embedder = KeyedEmbedder({question: at(1.0), answer: at(0.87, 1), other: at(0.9, 2)})
+    given = [
+        Source(index=1, hit=Hit(Chunk("c1", "d", 1, answer), "Leave policy", 1.0)),
+        Source(index=2, hit=Hit(Chunk("c2", "d", 2, other), "Leave policy", 1.0)),
+    ]
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (answer, 1)
+
+
+async def test_a_sentence_pointing_back_is_quoted_with_the_one_before() -> None:
+    # "Their ..." says where contractors' leave is set out; quoted alone, the first
+    # sentence says half of it. The third sentence is far below: not quoted.
+    first = "Contractors are not covered by this policy."
+    second = "Their leave is set out in their service agreements."
+    third = "Parcels ship each Monday."
+    embedder = KeyedEmbedder({QUESTION: at(1.0), first: at(0.9), second: at(0.7), third: at(0.6)})
+    given = sources(f"{first} {second} {third}")
+    chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
+    assert chosen == [(first, 1), (second, 1)]

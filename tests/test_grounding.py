@@ -9,9 +9,16 @@ from docent.answering.grounding import Signal, find_evidence, names_and_codes, s
 from docent.domain import Chunk, Hit
 
 
-def hit(text: str, *, similarity: float | None = None, rerank: float | None = None) -> Hit:
-    chunk = Chunk(id="c", document_id="d", ordinal=0, text=text)
-    return Hit(chunk, "Doc", 1.0, semantic_score=similarity, rerank_score=rerank)
+def hit(
+    text: str,
+    *,
+    similarity: float | None = None,
+    rerank: float | None = None,
+    title: str = "Doc",
+    section: str | None = None,
+) -> Hit:
+    chunk = Chunk(id="c", document_id="d", ordinal=0, text=text, section=section)
+    return Hit(chunk, title, 1.0, semantic_score=similarity, rerank_score=rerank)
 
 
 BONUS = "The efficiency bonus is paid to every field engineer each quarter."
@@ -79,7 +86,8 @@ HANDBOOK = "Every employee receives 27 days of paid holiday per year."
         ),
         pytest.param(
             "员工每年有几天年假？",
-            [hit("员工每年享有十天带薪年假。", similarity=0.6)],
+            # other words than the question's (no keyword evidence): similarity decides
+            [hit("每名职工可休十天带薪假期。", similarity=0.6)],
             0.35,
             None,
             Signal.SIMILARITY,
@@ -118,6 +126,65 @@ HANDBOOK = "Every employee receives 27 days of paid holiday per year."
             id="uncalibrated-reranker-ignored",
         ),
         pytest.param("How long is the holiday?", [], 0.35, None, None, id="no-hits"),
+        pytest.param(
+            "How many days of paid annual leave do full-time employees at Halden Logistics get?",
+            [
+                hit(
+                    "Full-time employees receive 25 days of paid annual leave per leave year.",
+                    title="Halden Logistics - Leave Policy",
+                    section="2. Annual leave",
+                )
+            ],
+            None,
+            None,
+            Signal.KEYWORDS,
+            id="the-title-names-what-the-passage-is-about",
+        ),
+        pytest.param(
+            "How many days of paid annual leave do full-time employees at Halden Logistics get?",
+            [hit("Full-time employees receive 25 days of paid annual leave per leave year.")],
+            None,
+            None,
+            None,
+            id="without-the-title-the-company-is-missing",
+        ),
+        pytest.param(
+            "How loud is the Brevena CM-40 in decibels?",
+            [hit("Thank you for choosing the Brevena CM-40.", title="Brevena CM-40 manual")],
+            None,
+            None,
+            None,
+            id="names-alone-do-not-ask-the-question",
+        ),
+        pytest.param(
+            "How much does a box of A5 copier paper cost at Fennick?",
+            [
+                hit(
+                    "SKU: FX-1002; Product: A4 copier paper; Pack: box of 5 reams; Price: 27.45",
+                    title="Fennick price list",
+                )
+            ],
+            None,
+            None,
+            None,
+            id="another-code-is-another-thing",
+        ),
+        pytest.param(
+            "员工每年有几天年假？",
+            [hit("年假规定：员工每年享有十五天带薪年假，须提前两周向部门经理申请。")],
+            None,
+            None,
+            Signal.KEYWORDS,
+            id="chinese-keywords-counted-by-character",
+        ),
+        pytest.param(
+            "今天人民币兑美元的汇率是多少？",
+            [hit("年假规定：员工每年享有十五天带薪年假，须提前两周向部门经理申请。")],
+            None,
+            None,
+            None,
+            id="chinese-off-topic",
+        ),
     ],
 )
 def test_find_evidence(
@@ -134,9 +201,66 @@ def test_find_evidence(
     assert evidence.found == (signal is not None)
 
 
+GERMAN_HOTEL = "Übernachtungskosten werden bis zu 120 Euro pro Nacht erstattet, Belege im Original."
+GERMAN_QUESTION = "Wie teuer darf ein Zimmer auf einer Dienstreise sein?"
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "cosine", "languages", "cross_floor", "signal"),
+    [
+        # An embedder trained on English only: its cosine between German texts is no
+        # evidence, however high; between English ones it is.
+        (GERMAN_QUESTION, GERMAN_HOTEL, 0.95, frozenset({"en"}), None, None),
+        ("Who pays the hotel bill?", HANDBOOK, 0.95, frozenset({"en"}), None, Signal.SIMILARITY),
+        # A multilingual one: the same-language floor for German with German.
+        (GERMAN_QUESTION, GERMAN_HOTEL, 0.9, None, None, Signal.SIMILARITY),
+        # English question, German passage (same script): the cross-language floor.
+        (
+            "How much is paid for a hotel per night?",
+            GERMAN_HOTEL,
+            0.84,
+            None,
+            0.8,
+            Signal.SIMILARITY,
+        ),
+        ("How much is paid for a hotel per night?", GERMAN_HOTEL, 0.79, None, 0.8, None),
+        # No cross-language floor measured: never, even above the same-language floor.
+        ("How much is paid for a hotel per night?", GERMAN_HOTEL, 0.95, None, None, None),
+        # Different scripts: never by similarity, whatever the floors.
+        (
+            "员工每年有几天年假？",
+            "يحصل الموظفون على إجازة سنوية مدتها ثلاثون يوما.",
+            0.99,
+            None,
+            0.5,
+            None,
+        ),
+    ],
+)
+def test_similarity_counts_only_in_the_embedders_languages(
+    question: str,
+    passage: str,
+    cosine: float,
+    languages: frozenset[str] | None,
+    cross_floor: float | None,
+    signal: Signal | None,
+) -> None:
+    evidence = find_evidence(
+        question,
+        [hit(passage, similarity=cosine, title="")],
+        similarity_floor=0.9,
+        rerank_floor=None,
+        cross_language_floor=cross_floor,
+        languages=languages,
+    )
+    assert evidence.signal == signal
+
+
 def test_names_and_codes() -> None:
     assert names_and_codes("What is Marta Kowalczyk's phone extension?") == ["Marta", "Kowalczyk"]
     assert names_and_codes("Which room is WH-147 in, and is KJ-300 there?") == ["WH-147", "KJ-300"]
+    # A CJK question has no spaces: the code ends where the Chinese words begin.
+    assert names_and_codes("KJ-300的滤网多久更换一次？") == ["KJ-300"]
     assert names_and_codes("Does the Lumera T3 work with Apple HomeKit?") == [
         "Lumera",
         "T3",

@@ -1,0 +1,155 @@
+"""Calibrate an embedder's `similarity_floor` on a QA set: the cosine from which the
+grounding gate (answering/grounding.py) takes a passage as evidence by similarity alone.
+
+For every question it asks the server for the SEMANTIC top-k passages and keeps the best
+cosine of a passage in the question's language (the same-language floor), and of one in
+another language of the same script (the `cross_language_floor`; the gate ignores other
+scripts), both only for questions and passages in `--languages` (the embedder's, when it
+declares them), then prints the distribution for answerable and for unanswerable
+questions, and each floor: the smallest figure, rounded up to the `--step`, above every
+unanswerable question's best cosine (the issue's hard rule: no off-topic question answered
+as grounded), with how many answerable questions reach it.
+
+    python benchmarks/similarity_floor.py --qa eval/devset/questions.jsonl \\
+        --data-dir /tmp/eval-e5 [--env DOCENT_EMBEDDER=local] [--json out.json]
+
+`--data-dir` is a `docent eval answers --data-dir` directory whose documents are ingested
+(the server is started over it), or give `--url` of a running docent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+from docent.answering.grounding import script
+from docent.client import DocentClient
+from docent.evaluation.qa import Question, load_questions
+from docent.evaluation.server import EmbeddedServer
+from docent.search import languages as lang
+
+from common import arguments
+
+SEARCH = """query Search($input: SearchInput!) { search(input: $input) {
+  hits { semanticScore chunk { text } document { filename } } } }"""
+
+
+async def best_cosines(
+    url: str, questions: list[Question], top_k: int, known: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
+    """Per question: the best cosine of a passage in the question's script, of one in its
+    language and of one in another language of its script (both in `known`), and of any."""
+    rows = []
+    async with DocentClient(url) as client:
+        for q in questions:
+            data = await client.execute(
+                SEARCH, {"input": {"query": q.question, "mode": "SEMANTIC", "topK": top_k}}
+            )
+            hits = data["search"]["hits"]
+            own = script(q.question)
+            same = [h["semanticScore"] for h in hits if script(h["chunk"]["text"]) == own]
+            asked_in = lang.detect(q.question).language
+            own_language, other_language = [], []
+            for h in hits:
+                written_in = lang.detect(h["chunk"]["text"]).language
+                if script(h["chunk"]["text"]) != own or (
+                    known is not None and not {asked_in, written_in} <= known
+                ):
+                    continue
+                group = own_language if written_in == asked_in else other_language
+                group.append(h["semanticScore"])
+            rows.append(
+                {
+                    "id": q.id,
+                    "language": q.language,
+                    "unanswerable": q.unanswerable,
+                    "best_same_script": max(same) if same else None,
+                    "best_same_language": max(own_language, default=None),
+                    "best_other_language": max(other_language, default=None),
+                    "best_any": max((h["semanticScore"] for h in hits), default=None),
+                    "best_document": hits[0]["document"]["filename"] if hits else None,
+                }
+            )
+    return rows
+
+
+def summary(rows: list[dict[str, Any]], step: float, key: str) -> dict[str, Any]:
+    def figures(values: list[float]) -> dict[str, float]:
+        if not values:
+            return {}
+        ordered = sorted(values)
+        return {
+            "n": len(ordered),
+            "min": ordered[0],
+            "p10": ordered[len(ordered) // 10],
+            "median": statistics.median(ordered),
+            "p90": ordered[(len(ordered) * 9) // 10],
+            "max": ordered[-1],
+        }
+
+    answerable = [r[key] for r in rows if not r["unanswerable"]]
+    refused = [r[key] for r in rows if r["unanswerable"]]
+    answerable = [v for v in answerable if v is not None]
+    refused = [v for v in refused if v is not None]
+    ceiling = max(refused, default=0.0)
+    # strictly above the highest off-topic cosine, on the step's grid
+    floor = math.floor(ceiling / step + 1.0) * step
+    return {
+        "answerable": figures(answerable),
+        "unanswerable": figures(refused),
+        "highest_unanswerable": ceiling,
+        "floor": round(floor, 4),
+        "answerable_at_floor": sum(v >= floor for v in answerable),
+        "answerable_total": len(answerable),
+    }
+
+
+async def main() -> None:
+    parser = arguments(__doc__ or "")
+    parser.add_argument("--qa", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--url")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE")
+    parser.add_argument("--top-k", type=int, default=5)
+    parser.add_argument("--step", type=float, default=0.005)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--languages", help="the embedder's languages, e.g. en (default: any)")
+    args = parser.parse_args()
+    known = frozenset(args.languages.split(",")) if args.languages else None
+    questions = load_questions(args.qa)
+    if args.url:
+        rows = await best_cosines(args.url, questions, args.top_k, known)
+    elif args.data_dir:
+        settings = dict(item.split("=", 1) for item in args.env)
+        server = EmbeddedServer(args.data_dir, settings)
+        await asyncio.to_thread(server.start)
+        try:
+            rows = await best_cosines(server.url, questions, args.top_k, known)
+        finally:
+            await asyncio.to_thread(server.stop)
+    else:
+        sys.exit("give --data-dir or --url")
+    results = {}
+    for key in ("best_same_language", "best_other_language"):
+        result = results[key] = summary(rows, args.step, key)
+        print(key.replace("_", " "))
+        for name in ("answerable", "unanswerable"):
+            line = "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                             for k, v in result[name].items())  # fmt: skip
+            print(f"  {name:>13}: {line}")
+        print(
+            f"  floor {result['floor']:.3f} (highest unanswerable"
+            f" {result['highest_unanswerable']:.4f}): {result['answerable_at_floor']} of"
+            f" {result['answerable_total']} answerable reach it"
+        )
+    if args.json:
+        args.json.write_text(json.dumps({"summary": results, "questions": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
