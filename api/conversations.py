@@ -133,7 +133,7 @@ class MessageView:
                 chunk=t.Chunk(
                     id=strawberry.ID(p.chunk_id), document_id=strawberry.ID(p.document_id),
                     ordinal=0, text=p.text, page=p.page, page_end=None, section=p.section,
-                    start_offset=0, end_offset=0,
+                    start_offset=0, end_offset=0, regions=[],
                 ),
                 document=t.Document.from_record(documents[p.document_id]),
             )

@@ -308,7 +308,7 @@ class DocumentService:
 
     @property
     def files(self) -> BlobStore:
-        """The stored originals (`size`, `read`, `local_file`): check access with `find`."""
+        """The stored originals (`size`, `read`, `local_copy`): check access with `find`."""
         return self._blobs
 
     async def find_many(self, reader: str | Access, ids: Sequence[str]) -> list[DocumentRecord]:

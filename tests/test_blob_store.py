@@ -64,6 +64,25 @@ async def read_back(store: BlobStore, document_id: str) -> bytes:
 # --------------------------------------------------------------------------- the contract
 
 
+async def joined(stream: AsyncIterator[bytes]) -> bytes:
+    return b"".join([block async for block in stream])
+
+
+async def test_sizes_and_byte_ranges_are_read_as_stored(store: BlobStore, tmp_path: Path) -> None:
+    """What downloads and PDF viewers' range requests read (`GET /documents/{id}/file`):
+    the size, the whole file, and any range of it, on both stores; a file more than one
+    block long (1 MiB) included."""
+    data = os.urandom((1 << 20) + 12_345)
+    await store.commit(await staged(store, tmp_path, data), "doc1")
+    assert await store.size("doc1") == len(data)
+    assert await store.size("nothing") is None
+    assert await joined(store.read("doc1")) == data
+    for start, end in [(0, 1), (10, 20), (1 << 20, len(data)), (5, None), (7, 7)]:
+        assert await joined(store.read("doc1", start, end)) == data[start:end], (start, end)
+    with pytest.raises(BlobMissing):
+        await joined(store.read("nothing"))
+
+
 async def test_commit_then_read_then_delete(store: BlobStore, tmp_path: Path) -> None:
     data = b"%PDF-1.7 not really\n" * 1000
     file = await staged(store, tmp_path, data)

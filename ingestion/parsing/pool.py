@@ -318,8 +318,10 @@ async def _stop(worker: _Worker) -> None:
 
 
 def _died(exitcode: int | None, isolation: Isolation) -> IngestionError:
-    if exitcode is not None and exitcode < 0 and -exitcode in (signal.SIGKILL, signal.SIGSEGV):
-        # SIGKILL: the kernel's out-of-memory killer; SIGSEGV: a C extension gave up
+    memory_signals = (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT)
+    if exitcode is not None and exitcode < 0 and -exitcode in memory_signals:
+        # SIGKILL: the kernel's out-of-memory killer; SIGSEGV, SIGABRT: a C or C++ library
+        # whose allocation failed under the memory limit gave up (PDFium aborts)
         return IngestionError(
             ErrorCode.TOO_LARGE,
             f"reading this file needed more than the memory a document may use "
