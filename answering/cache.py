@@ -16,7 +16,7 @@ import numpy as np
 from redis.asyncio import Redis
 
 from docent.answering.answers import Answer
-from docent.domain import Access, Chunk, Hit
+from docent.domain import Access, Chunk, Hit, Region
 from docent.redis_keys import KEYS, RedisKeys
 from docent.roles import Source, Usage
 
@@ -142,6 +142,7 @@ def _answer(data: dict[str, Any]) -> Answer:
         hit = dict(item["hit"])
         chunk = dict(hit.pop("chunk"))
         chunk["element_types"] = tuple(chunk.get("element_types") or ())
+        chunk["regions"] = tuple(Region(**r) for r in chunk.get("regions") or ())
         hit["highlights"] = tuple(hit.get("highlights") or ())
         sources.append(Source(index=item["index"], hit=Hit(chunk=Chunk(**chunk), **hit)))
     by_index = {s.index: s for s in sources}

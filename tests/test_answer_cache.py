@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from docent.answering.answers import Answer
 from docent.answering.cache import MAX_ENTRIES, TTL_S, AnswerCache
-from docent.domain import Access, Chunk, Hit
+from docent.domain import Access, Chunk, Hit, Region
 from docent.redis_keys import RedisKeys
 from docent.roles import Source, Usage
 
@@ -41,7 +41,10 @@ def cache(redis: Redis, keys: RedisKeys) -> AnswerCache:
 
 
 def answer(text: str = "Refunds take ten days [1].") -> Answer:
-    chunk = Chunk(id="c1", document_id="d1", ordinal=0, text="Refunds take ten days.")
+    chunk = Chunk(
+        id="c1", document_id="d1", ordinal=0, text="Refunds take ten days.",
+        regions=(Region(page=1, x0=0.1, y0=0.2, x1=0.9, y1=0.25),),
+    )  # fmt: skip
     source = Source(index=1, hit=Hit(chunk=chunk, document_title="Handbook", score=0.5))
     return Answer(text=text, citations=[source], grounded=True, model="m", sources=[source])
 
