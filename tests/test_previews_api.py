@@ -123,6 +123,30 @@ async def test_a_pdf_page_is_rendered_at_the_width_asked_and_cached(server: Doce
         assert bad.json()["errors"][0]["extensions"]["field"] == "width"
 
 
+async def test_every_number_in_a_preview_url_is_bounded_and_canonical(server: DocentServer) -> None:
+    """The kind: a number in the URL is read only when it is short ASCII digits (int() of
+    4,300+ digits raised, an untyped 500), once, and written one way: `01.png` and
+    fullwidth digits are refused (400), not redirected, so a page has one URL."""
+    document_id = await upload_as(server, "alice", "numbers.pdf", three_page_pdf())
+    base = f"/documents/{document_id}/pages"
+    cases = {
+        f"{base}/1.png?width={'9' * 4301}": "width",
+        f"{base}/1.png?width=500&width=600": "width",
+        f"{base}/1.png?width=\uff18\uff10\uff10": "width",
+        f"{base}/{'9' * 5000}.png": "page",
+        f"{base}/01.png": "page",
+        f"{base}/\uff11.png": "page",
+        f"{base}/1a.png": "page",
+    }
+    for path, field in cases.items():
+        bad = await get(server, path, "alice")
+        assert bad.status_code == 400, (path[-40:], bad.status_code, bad.text[:200])
+        assert error_code(bad) == "BAD_REQUEST"
+        assert bad.json()["errors"][0]["extensions"]["field"] == field
+    fine = await get(server, f"{base}/1.png?width=500", "alice")
+    assert fine.status_code == 200 and png_size(fine.content)[0] == 500
+
+
 async def test_another_users_page_is_answered_as_a_missing_one(server: DocentServer) -> None:
     document_id = await upload_as(server, "alice", "private.pdf", three_page_pdf() + b"\n%x")
     theirs = await get(server, f"/documents/{document_id}/pages/1.png", "bob")
