@@ -17,6 +17,8 @@ name in `filename*` (RFC 8187), so that no file name can add a header or a param
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import math
 import re
@@ -34,7 +36,14 @@ from docent.domain import DocumentRecord
 from docent.errors import ErrorCode, IngestionError, RateLimited
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.parsing import sniffing
-from docent.ingestion.previews import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH, PreviewService
+from docent.ingestion.previews import (
+    DEFAULT_WIDTH,
+    MAX_WIDTH,
+    MIN_WIDTH,
+    ClientGone,
+    Overloaded,
+    PreviewService,
+)
 from docent.rate_limits import Bucket
 
 #: Media types a browser may show in place (`inline`); any other is a download
@@ -205,6 +214,14 @@ _PREVIEW_STATUS = {
 }
 
 
+async def _watch_disconnect(request: Request, gone: asyncio.Event) -> None:
+    """Set `gone` when the client closes the connection (ASGI `http.disconnect`): a preview
+    request has no body, so the next message is the disconnect."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
+
+
 def page_url(document_id: str, page: int) -> str:
     """The path of a page's preview (relative to the server; `?width=` picks the width)."""
     return f"/documents/{quote(document_id, safe='')}/pages/{page}.png"
@@ -221,7 +238,9 @@ async def preview(
     UNSUPPORTED_TYPE for a format without pages; 422 TOO_LARGE / CORRUPT / ENCRYPTED and 503
     TIMEOUT when the page cannot be rendered within the preview limits; 429 RATE_LIMITED
     (`Retry-After`) past DOCENT_RATE_LIMITS' `preview` budget, which renders spend (a
-    cached page is free)."""
+    cached page is free), or when the caller has PER_USER_RENDERS renders waiting or
+    running; 503 RATE_LIMITED (`Retry-After`) when the render queue is full for everyone
+    (`ingestion/previews.py`). A render whose client left while it waited is not started."""
     found = await readable(request, documents)
     if isinstance(found, Response):
         return found
@@ -242,14 +261,25 @@ async def preview(
     async def spend() -> None:
         await limiter.acquire(Bucket.PREVIEW, user=principal.id, address=address)
 
+    gone = asyncio.Event()
+    watcher = asyncio.create_task(_watch_disconnect(request, gone))
     try:
-        png = await previews.page_png(found, int(page_text), int(text), before_render=spend)
+        png = await previews.page_png(
+            found, int(page_text), int(text), user=principal.id, gone=gone, before_render=spend
+        )
+    except ClientGone:
+        return Response(status_code=499)  # nobody reads it: the connection is gone
     except RateLimited as exc:
         wait = exc.retry_after or 1.0
         headers = {"retry-after": str(math.ceil(wait))}
-        return json_error(429, exc.code.value, exc.message, headers, retryAfter=wait)
+        status = 503 if isinstance(exc, Overloaded) else 429
+        return json_error(status, exc.code.value, exc.message, headers, retryAfter=wait)
     except IngestionError as exc:
         return json_error(_PREVIEW_STATUS.get(exc.code, 422), exc.code.value, exc.message)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
     etag = f'"{hashlib.sha256(png).hexdigest()[:32]}"'
     headers = {"etag": etag, "cache-control": "private, no-cache"}
     if etag_matches(request.headers.get("if-none-match"), etag):
