@@ -201,8 +201,9 @@ class IngestionSettings(BaseSettings):
 
     preview_timeout_s: float = Field(default=20.0, gt=0)
     """A page preview (`GET /documents/{id}/pages/{n}.png`) is rendered by a preview worker
-    process under this deadline, in seconds: over it the request gets 503 TIMEOUT (remembered
-    for that document version), and the worker is replaced."""
+    process under this deadline, in seconds, which its wait in the render queue counts in:
+    over it the request gets 503 TIMEOUT (remembered for that document version when the
+    render had the whole deadline), and the worker is replaced."""
     preview_memory_mb: int = Field(default=768, ge=64)
     """A preview render's memory (address space) limit, in MB, beyond what its worker maps:
     over it the request gets 422 TOO_LARGE."""

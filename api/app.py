@@ -296,7 +296,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         Route("/readyz", readyz),
         Route("/metrics", metrics),
         Route("/documents/{id}/file", document_file, methods=["GET", "HEAD"]),
-        Route("/documents/{id}/pages/{page:int}.png", document_page),
+        Route("/documents/{id}/pages/{page}.png", document_page),
         assets_route(),
     ]
     middleware = _middleware(settings, authenticator)
@@ -307,6 +307,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         lifespan=lifespan,
         exception_handlers=handlers,  # type: ignore[arg-type]
     )
+    # No automatic redirect from `/path/` to `/path`: Starlette builds its target from the
+    # Host header, which makes it an open redirect; an unknown path is a typed 404.
+    app.router.redirect_slashes = False
     app.state.docent = state
     return app
 

@@ -8,7 +8,8 @@ from the blob store through the document service, never from a path built from t
 
 HTTP semantics (RFC 9110): a strong `ETag` (the file's sha256) with `If-None-Match` (304)
 and `If-Range`; one byte range per request (206 with `Content-Range`; 416 with
-`Content-Range: bytes */size` when it lies past the end). A request for several ranges is
+`Content-Range: bytes */size` and the typed JSON error RANGE_NOT_SATISFIABLE when it lies
+past the end; a number of more than 18 digits counts as past any end). A request for several ranges is
 answered with the whole file (200), which RFC 9110 §14.2 allows: PDF viewers fall back to
 that. `Content-Disposition` (RFC 6266) names the file with an ASCII `filename` and the exact
 name in `filename*` (RFC 8187), so that no file name can add a header or a parameter.
@@ -16,6 +17,8 @@ name in `filename*` (RFC 8187), so that no file name can add a header or a param
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import math
 import re
@@ -27,13 +30,20 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from docent.api.auth import Principal
-from docent.api.middleware import json_error
+from docent.api.middleware import json_error, transport_code
 from docent.api.rate_limiter import RateLimiter
 from docent.domain import DocumentRecord
 from docent.errors import ErrorCode, IngestionError, RateLimited
 from docent.ingestion.documents import DocumentService
 from docent.ingestion.parsing import sniffing
-from docent.ingestion.previews import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH, PreviewService
+from docent.ingestion.previews import (
+    DEFAULT_WIDTH,
+    MAX_WIDTH,
+    MIN_WIDTH,
+    ClientGone,
+    Overloaded,
+    PreviewService,
+)
 from docent.rate_limits import Bucket
 
 #: Media types a browser may show in place (`inline`); any other is a download
@@ -44,7 +54,25 @@ INLINE_TYPES = frozenset(
 #: A file response is a document, never a page: nothing in it runs (sandbox), even inline.
 FILE_POLICY = "default-src 'none'; sandbox; frame-ancestors 'self'"
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# ASCII digits only: `\d` would also read fullwidth and other scripts' digits.
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+#: Digits that may be read as a number: 18 is past any file size (10^18 bytes is an
+#: exabyte) and keeps int() far from Python's 4,300-digit limit, whatever a header sends.
+_MAX_DIGITS = 18
+_HUGE = 10**_MAX_DIGITS
+#: A page number in a preview's path: ASCII digits, no leading zero, at most 6 digits
+#: (a million pages; the page count bounds it further). `0` parses, and is past the start.
+_PAGE = re.compile(r"^(0|[1-9][0-9]{0,5})$")
+#: A width in `?width=`: ASCII digits, at most 4 (MAX_WIDTH is 2000).
+_WIDTH = re.compile(r"^[0-9]{1,4}$")
+
+
+def bounded_int(digits: str) -> int:
+    """The value of a string of ASCII digits, or _HUGE when it has more than _MAX_DIGITS
+    significant digits: larger than any size, so the range rules give the right answer
+    (clip to the end, or 416) without converting thousands of digits."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= _MAX_DIGITS else _HUGE
 
 
 def file_url(document_id: str) -> str:
@@ -110,13 +138,13 @@ def parse_range(value: str | None, size: int) -> ByteRange | None:
     if not first and not last:
         return None
     if not first:  # the last n bytes
-        n = int(last)
+        n = bounded_int(last)
         if n == 0:
             raise Unsatisfiable
         return ByteRange(max(size - n, 0), size, size)
-    start = int(first)
-    end = size if not last else min(int(last) + 1, size)
-    if last and int(last) < start:
+    start = bounded_int(first)
+    end = size if not last else min(bounded_int(last) + 1, size)
+    if last and bounded_int(last) < start:
         return None  # invalid: ignored, as RFC 9110 says
     if start >= size:
         raise Unsatisfiable
@@ -158,8 +186,11 @@ async def download(request: Request, documents: DocumentService) -> Response:
         try:
             wanted = parse_range(request.headers.get("range"), size)
         except Unsatisfiable:
-            return Response(
-                status_code=416, headers={**headers, "content-range": f"bytes */{size}"}
+            return json_error(
+                416,
+                transport_code(416),
+                f"the range asked for starts past the end of the file ({size} bytes)",
+                {**headers, "content-range": f"bytes */{size}"},
             )
     part = wanted or ByteRange(0, size, size)
     headers["content-length"] = str(part.end - part.start)
@@ -183,6 +214,14 @@ _PREVIEW_STATUS = {
 }
 
 
+async def _watch_disconnect(request: Request, gone: asyncio.Event) -> None:
+    """Set `gone` when the client closes the connection (ASGI `http.disconnect`): a preview
+    request has no body, so the next message is the disconnect."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
+
+
 def page_url(document_id: str, page: int) -> str:
     """The path of a page's preview (relative to the server; `?width=` picks the width)."""
     return f"/documents/{quote(document_id, safe='')}/pages/{page}.png"
@@ -192,17 +231,28 @@ async def preview(
     request: Request, documents: DocumentService, previews: PreviewService, limiter: RateLimiter
 ) -> Response:
     """GET /documents/{id}/pages/{n}.png?width=W: page n (1-based) as a PNG W pixels wide
-    (MIN_WIDTH to MAX_WIDTH, default DEFAULT_WIDTH). 400 BAD_REQUEST for another width; 404
+    (MIN_WIDTH to MAX_WIDTH, default DEFAULT_WIDTH). 400 BAD_REQUEST (`field` width or
+    page) for another width, a repeated width, or a page number that is not ASCII digits
+    without leading zeros (`01.png` is refused, not redirected: one URL per page); 404
     NOT_FOUND for a document the caller cannot read or a page past the end; 415
     UNSUPPORTED_TYPE for a format without pages; 422 TOO_LARGE / CORRUPT / ENCRYPTED and 503
     TIMEOUT when the page cannot be rendered within the preview limits; 429 RATE_LIMITED
     (`Retry-After`) past DOCENT_RATE_LIMITS' `preview` budget, which renders spend (a
-    cached page is free)."""
+    cached page is free), or when the caller has PER_USER_RENDERS renders waiting or
+    running; 503 RATE_LIMITED (`Retry-After`) when the render queue is full for everyone
+    (`ingestion/previews.py`). A render whose client left while it waited is not started."""
     found = await readable(request, documents)
     if isinstance(found, Response):
         return found
-    text = request.query_params.get("width", str(DEFAULT_WIDTH))
-    if not text.isdigit() or not MIN_WIDTH <= int(text) <= MAX_WIDTH:
+    page_text = request.path_params["page"]
+    if _PAGE.match(page_text) is None:
+        message = "the page must be a whole number of at most 6 ASCII digits, no leading zeros"
+        return json_error(400, "BAD_REQUEST", message, field="page")
+    widths = request.query_params.getlist("width")
+    if len(widths) > 1:
+        return json_error(400, "BAD_REQUEST", "width may be given once", field="width")
+    text = widths[0] if widths else str(DEFAULT_WIDTH)
+    if _WIDTH.match(text) is None or not MIN_WIDTH <= int(text) <= MAX_WIDTH:
         message = f"width must be a whole number of pixels from {MIN_WIDTH} to {MAX_WIDTH}"
         return json_error(400, "BAD_REQUEST", message, field="width")
     principal: Principal = request.state.principal
@@ -211,16 +261,25 @@ async def preview(
     async def spend() -> None:
         await limiter.acquire(Bucket.PREVIEW, user=principal.id, address=address)
 
+    gone = asyncio.Event()
+    watcher = asyncio.create_task(_watch_disconnect(request, gone))
     try:
         png = await previews.page_png(
-            found, request.path_params["page"], int(text), before_render=spend
+            found, int(page_text), int(text), user=principal.id, gone=gone, before_render=spend
         )
+    except ClientGone:
+        return Response(status_code=499)  # nobody reads it: the connection is gone
     except RateLimited as exc:
         wait = exc.retry_after or 1.0
         headers = {"retry-after": str(math.ceil(wait))}
-        return json_error(429, exc.code.value, exc.message, headers, retryAfter=wait)
+        status = 503 if isinstance(exc, Overloaded) else 429
+        return json_error(status, exc.code.value, exc.message, headers, retryAfter=wait)
     except IngestionError as exc:
         return json_error(_PREVIEW_STATUS.get(exc.code, 422), exc.code.value, exc.message)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
     etag = f'"{hashlib.sha256(png).hexdigest()[:32]}"'
     headers = {"etag": etag, "cache-control": "private, no-cache"}
     if etag_matches(request.headers.get("if-none-match"), etag):

@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docent.domain import DocumentRecord
-from docent.errors import ErrorCode, IngestionError
+from docent.errors import ErrorCode, IngestionError, RateLimited
 from docent.ingestion.blobs import BlobMissing, BlobStore
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.pool import Isolation, ParsePool
@@ -201,6 +203,25 @@ class PreviewCache:
             total -= size
 
 
+#: Renders one user may have waiting or running at once, and renders per preview worker
+#: all users may have: past either a request is refused at once (429 / 503, Retry-After)
+#: instead of queueing behind renders that would outlast it. Two lets a reader's next page
+#: wait while one renders; four per worker bounds a newcomer's wait to a few renders.
+PER_USER_RENDERS, RENDERS_PER_WORKER = 2, 4
+#: A render that had less than this share of DOCENT_PREVIEW_TIMEOUT_S (it waited in the
+#: queue first) and timed out is the moment's failure, not the file's: not remembered.
+_FULL_BUDGET = 0.9
+
+
+class Overloaded(RateLimited):
+    """Every preview worker is busy and the queue is full (503, with `retry_after`)."""
+
+
+class ClientGone(Exception):
+    """The request went away while its render waited for a worker: the render is not
+    started (nobody would read it)."""
+
+
 #: Failures that are the file's, not the moment's: remembered for its version.
 _LASTING = frozenset(
     {ErrorCode.TIMEOUT, ErrorCode.TOO_LARGE, ErrorCode.CORRUPT, ErrorCode.ENCRYPTED}
@@ -225,6 +246,10 @@ class PreviewService:
         self._isolation = isolation
         self._pool = ParsePool(size=workers)
         self._max_pixels = max_pixels
+        self._workers = workers
+        self._slots = asyncio.Semaphore(workers)
+        self._per_user: dict[str, int] = {}
+        self._in_flight = 0
 
     async def page_png(
         self,
@@ -232,6 +257,8 @@ class PreviewService:
         page: int,
         width: int,
         *,
+        user: str = "",
+        gone: asyncio.Event | None = None,
         before_render: Callable[[], Awaitable[None]] | None = None,
     ) -> bytes:
         """Page `page` (1-based) of `record`'s file as a PNG `width` pixels wide (MIN_WIDTH
@@ -240,7 +267,13 @@ class PreviewService:
         a file that is gone, TIMEOUT / TOO_LARGE past DOCENT_PREVIEW_TIMEOUT_S /
         DOCENT_PREVIEW_MEMORY_MB (and DOCENT_MAX_IMAGE_PIXELS), CORRUPT or ENCRYPTED; and
         what `before_render` raises (awaited only when the page is not in the cache: the
-        rate limit counts renders)."""
+        rate limit counts renders).
+
+        A render waits for a preview worker in a bounded queue: RateLimited (429) when
+        `user` already has PER_USER_RENDERS renders waiting or running, Overloaded (503)
+        past RENDERS_PER_WORKER per worker in all; both at once, with `retry_after`. The
+        wait counts in DOCENT_PREVIEW_TIMEOUT_S (TIMEOUT when it uses it all; the render
+        gets the rest). ClientGone when `gone` is set before the render starts."""
         if not has_previews(record.mime_type):
             raise IngestionError(
                 ErrorCode.UNSUPPORTED_TYPE,
@@ -253,23 +286,96 @@ class PreviewService:
             raise IngestionError(cached.code, cached.message)
         if cached is not None:
             return cached
-        if before_render is not None:
-            await before_render()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._isolation.timeout_s
+        self._admit(user)
+        try:
+            if before_render is not None:
+                await before_render()
+            await self._wait_for_worker(gone, deadline)
+            try:
+                budget = deadline - loop.time()
+                isolation = dataclasses.replace(self._isolation, timeout_s=budget)
+                rendered = await self._render(record, page, width, isolation)
+            finally:
+                self._slots.release()
+        finally:
+            self._leave(user)
+        if isinstance(rendered, IngestionError):
+            full = budget >= _FULL_BUDGET * self._isolation.timeout_s
+            if rendered.code in _LASTING and (full or rendered.code != ErrorCode.TIMEOUT):
+                failure = Failure(rendered.code, rendered.message)
+                await asyncio.to_thread(self._cache.put, record, page, width, failure)
+            raise rendered
+        await asyncio.to_thread(self._cache.put, record, page, width, rendered.png)
+        return rendered.png
+
+    async def _render(
+        self, record: DocumentRecord, page: int, width: int, isolation: Isolation
+    ) -> RenderedPage | IngestionError:
         try:
             async with self._blobs.local_copy(record.id) as path:
                 args = (str(path), record.mime_type, page, width, self._max_pixels)
                 rendered: RenderedPage = await self._pool.call(
-                    render_page, args, isolation=self._isolation
+                    render_page, args, isolation=isolation
                 )
+                return rendered
         except BlobMissing:
             raise IngestionError(ErrorCode.NOT_FOUND, "the document's file is gone") from None
         except IngestionError as exc:
-            if exc.code in _LASTING:
-                failure = Failure(exc.code, exc.message)
-                await asyncio.to_thread(self._cache.put, record, page, width, failure)
-            raise
-        await asyncio.to_thread(self._cache.put, record, page, width, rendered.png)
-        return rendered.png
+            return exc
+
+    def _admit(self, user: str) -> None:
+        """Count a render in, or refuse it at once when the queue is full."""
+        retry_after = min(self._isolation.timeout_s, 5.0)
+        if self._per_user.get(user, 0) >= PER_USER_RENDERS:
+            raise RateLimited(
+                f"you have {PER_USER_RENDERS} page previews rendering or waiting; "
+                "ask again when one is done",
+                retry_after=retry_after,
+            )
+        if self._in_flight >= RENDERS_PER_WORKER * self._workers:
+            raise Overloaded(
+                "every preview worker is busy and the queue is full; ask again shortly",
+                retry_after=retry_after,
+            )
+        self._per_user[user] = self._per_user.get(user, 0) + 1
+        self._in_flight += 1
+
+    def _leave(self, user: str) -> None:
+        self._in_flight -= 1
+        left = self._per_user.pop(user, 1) - 1
+        if left > 0:
+            self._per_user[user] = left
+
+    async def _wait_for_worker(self, gone: asyncio.Event | None, deadline: float) -> None:
+        """Take a worker slot; ClientGone if `gone` is set first (or when the slot comes),
+        TIMEOUT if `deadline` passes first. The slot is the caller's to release."""
+        loop = asyncio.get_running_loop()
+        acquire = asyncio.ensure_future(self._slots.acquire())
+        waits: set[asyncio.Future[Any]] = {acquire}
+        if gone is not None:
+            waits.add(asyncio.ensure_future(gone.wait()))
+        try:
+            await asyncio.wait(
+                waits, timeout=max(deadline - loop.time(), 0), return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+            got = acquire.done() and not acquire.cancelled() and acquire.exception() is None
+            left = gone is not None and gone.is_set()
+            if got and (left or sys.exc_info()[0] is not None):
+                self._slots.release()
+        if left:
+            raise ClientGone
+        if not got:
+            raise IngestionError(
+                ErrorCode.TIMEOUT,
+                "the preview waited for a worker for all of its "
+                f"{self._isolation.timeout_s:g} s (DOCENT_PREVIEW_TIMEOUT_S); ask again",
+            )
 
     async def close(self) -> None:
         await self._pool.close()

@@ -159,3 +159,49 @@ async def test_an_html_file_is_a_download_and_never_a_page(server: DocentServer)
     assert response.status_code == 200 and response.content == page
     assert response.headers["content-disposition"].startswith("attachment;")
     assert "sandbox" in response.headers["content-security-policy"]
+
+
+async def test_numbers_of_any_length_in_a_range_get_a_typed_answer(server: DocentServer) -> None:
+    """The kind: a number in a header is bounded by its length before it is read (Python's
+    int() refuses 4,300+ digits with a ValueError, which was an untyped 500)."""
+    body = CONTENT + b"long numbers"
+    size = len(body)
+    document_id = await upload_as(server, "alice", "numbers.txt", body)
+    path = f"/documents/{document_id}/file"
+    nines = "9" * 4400
+    whole = {f"bytes=0-{nines}": (0, size), f"bytes=-{nines}": (0, size),
+             f"bytes={'0' * 4400}5-9": (5, 10)}  # fmt: skip
+    for header, (start, end) in whole.items():
+        response = await get(server, path, "alice", range=header)
+        assert response.status_code == 206, (header[:20], response.text)
+        assert response.content == body[start:end]
+    for header in (f"bytes={nines}-", f"bytes={nines}-{nines}", f"bytes={size}-"):
+        past = await get(server, path, "alice", range=header)
+        assert past.status_code == 416, (header[:20], past.text)
+        assert past.headers["content-range"] == f"bytes */{size}"
+        assert past.headers["content-type"] == "application/json"
+        error = past.json()["errors"][0]
+        assert error["extensions"]["code"] == "RANGE_NOT_SATISFIABLE"
+        assert str(size) in error["message"]
+    # Fullwidth digits (sent as UTF-8) are not a range: ignored, the whole file.
+    async with httpx.AsyncClient(timeout=60) as client:
+        fullwidth = await client.get(
+            server.base + path, headers={**auth("alice"), "range": "bytes=\uff10-\uff19".encode()}
+        )
+    assert fullwidth.status_code == 200 and fullwidth.content == body
+
+
+async def test_a_trailing_slash_is_a_typed_404_and_never_a_redirect(server: DocentServer) -> None:
+    document_id = await upload_as(server, "alice", "slash.txt", CONTENT)
+    for path in (f"/documents/{document_id}/file/", "/graphql/", "/healthz/"):
+        async with httpx.AsyncClient(timeout=60, follow_redirects=False) as client:
+            response = await client.get(
+                server.base + path, headers={**auth("alice"), "host": "evil.example"}
+            )
+        assert response.status_code == 404, (path, response.status_code, response.headers)
+        assert "location" not in response.headers
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    # The routes themselves still answer.
+    assert (await get(server, f"/documents/{document_id}/file", "alice")).status_code == 200
+    assert (await get(server, "/", None)).status_code == 200
+    assert (await get(server, "/healthz", None)).status_code == 200

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
-from test_files_api import SECRET, get, query, upload_as
+from test_files_api import SECRET, TOKENS, get, query, upload_as
 
 from support.servers import DocentServer, running_server
 
@@ -121,6 +121,30 @@ async def test_a_pdf_page_is_rendered_at_the_width_asked_and_cached(server: Doce
         assert bad.status_code == 400, width_text
         assert error_code(bad) == "BAD_REQUEST"
         assert bad.json()["errors"][0]["extensions"]["field"] == "width"
+
+
+async def test_every_number_in_a_preview_url_is_bounded_and_canonical(server: DocentServer) -> None:
+    """The kind: a number in the URL is read only when it is short ASCII digits (int() of
+    4,300+ digits raised, an untyped 500), once, and written one way: `01.png` and
+    fullwidth digits are refused (400), not redirected, so a page has one URL."""
+    document_id = await upload_as(server, "alice", "numbers.pdf", three_page_pdf())
+    base = f"/documents/{document_id}/pages"
+    cases = {
+        f"{base}/1.png?width={'9' * 4301}": "width",
+        f"{base}/1.png?width=500&width=600": "width",
+        f"{base}/1.png?width=\uff18\uff10\uff10": "width",
+        f"{base}/{'9' * 5000}.png": "page",
+        f"{base}/01.png": "page",
+        f"{base}/\uff11.png": "page",
+        f"{base}/1a.png": "page",
+    }
+    for path, field in cases.items():
+        bad = await get(server, path, "alice")
+        assert bad.status_code == 400, (path[-40:], bad.status_code, bad.text[:200])
+        assert error_code(bad) == "BAD_REQUEST"
+        assert bad.json()["errors"][0]["extensions"]["field"] == field
+    fine = await get(server, f"{base}/1.png?width=500", "alice")
+    assert fine.status_code == 200 and png_size(fine.content)[0] == 500
 
 
 async def test_another_users_page_is_answered_as_a_missing_one(server: DocentServer) -> None:
@@ -237,3 +261,39 @@ async def test_renders_spend_the_preview_budget_and_cached_pages_do_not(
         theirs = await upload_as(limited, "bob", "bob.pdf", three_page_pdf() + b"\n%bob")
         ok = await get(limited, f"/documents/{theirs}/pages/1.png?width=300", "bob")
         assert ok.status_code == 200
+
+
+async def test_a_burst_of_slow_renders_cannot_stall_another_users_preview(
+    server: DocentServer,
+) -> None:
+    """The attack: a user asks for a slow page at many widths (each its own cache entry)
+    and drops every request after 0.5 s. The queue takes PER_USER_RENDERS of them, refuses
+    the rest at once (429, Retry-After) and does not start the ones whose client left, so
+    another user's small preview waits for at most about one slow render."""
+    slow = await upload_as(server, "alice", "slow.pdf", hostile_pdf(1_000_000))
+    small = await upload_as(server, "bob", "small.pdf", three_page_pdf() + b"\n%small")
+    # How long one slow render takes on this machine now (whatever its answer).
+    started = time.monotonic()
+    await get(server, f"/documents/{slow}/pages/1.png?width=100", "alice")
+    one_render = time.monotonic() - started
+
+    async def dropped(width: int) -> httpx.Response | None:
+        async with httpx.AsyncClient(timeout=0.5) as client:
+            try:
+                return await client.get(
+                    f"{server.base}/documents/{slow}/pages/1.png?width={width}",
+                    headers={"authorization": f"Bearer {TOKENS['alice']}"},
+                )
+            except httpx.TimeoutException:
+                return None
+
+    answers = await asyncio.gather(*(dropped(width) for width in range(101, 115)))
+    refused = [a for a in answers if a is not None and a.status_code == 429]
+    assert refused, [a.status_code if a else None for a in answers]
+    assert all(error_code(a) == "RATE_LIMITED" and int(a.headers["retry-after"]) >= 1
+               for a in refused)  # fmt: skip
+    started = time.monotonic()
+    victim = await get(server, f"/documents/{small}/pages/1.png?width=300", "bob")
+    waited = time.monotonic() - started
+    assert victim.status_code == 200, victim.text
+    assert waited < 2 * one_render + 3, (waited, one_render)
