@@ -12,7 +12,7 @@ import apsw
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
 from docent.search.backend import DocumentPage, DocumentQuery, Fence
-from docent.search.cursors import decode_cursor, encode_cursor
+from docent.search.cursors import decode_cursor, encode_cursor, identifier, timestamp
 from docent.search.embedded import schema
 from docent.search.embedded.access import visible
 from docent.search.embedded.chunks import delete_chunks
@@ -88,7 +88,7 @@ class EmbeddedCatalog:
             params.extend(query.sha256)
         page_where, page_params = list(where), list(params)
         if after:
-            created, doc_id = decode_cursor(after, str, str)
+            created, doc_id = decode_cursor(after, timestamp, identifier)
             page_where.append("(created_at, id) < (?, ?)")
             page_params.extend([created, doc_id])
 
