@@ -75,9 +75,12 @@ def _document_query(filter: t.DocumentFilter | None) -> DocumentQuery:
     )
 
 
-def _digests(values: Sequence[str] | None) -> tuple[str, ...]:
-    """The `sha256` filter's digests, lowercased; InvalidInput for more than MAX_SHA256
-    or one that is not 64 hex digits."""
+def _digests(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    """The `sha256` filter's digests, lowercased (None when not given; an empty list stays
+    empty and matches nothing); InvalidInput for more than MAX_SHA256 or one that is not 64
+    hex digits."""
+    if values is None:
+        return None
     digests = tuple(v.lower() for v in t.bounded(values, t.MAX_SHA256, "sha256") or ())
     for digest in digests:
         if len(digest) != 64 or not set(digest) <= set("0123456789abcdef"):

@@ -162,7 +162,7 @@ class ElasticsearchCatalog(Indices):
             filters.append({"bool": {"should": [
                 {"wildcard": {"title.lower": pattern}}, {"wildcard": {"filename.lower": pattern}},
             ], "minimum_should_match": 1}})  # fmt: skip
-        if query.sha256:
+        if query.sha256 is not None:  # () matches nothing: `terms` over no values
             filters.append({"terms": {"sha256": list(query.sha256)}})
         body: dict[str, Any] = {
             "query": {"bool": {"filter": filters}},

@@ -83,7 +83,7 @@ class EmbeddedCatalog:
                 "(instr(lower(title), lower(?)) > 0 OR instr(lower(filename), lower(?)) > 0)"
             )
             params.extend([query.title_contains, query.title_contains])
-        if query.sha256:
+        if query.sha256 is not None:  # () matches nothing: SQLite's `IN ()` is false
             where.append(f"sha256 IN ({marks(query.sha256)})")
             params.extend(query.sha256)
         page_where, page_params = list(where), list(params)
