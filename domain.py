@@ -259,10 +259,49 @@ class Message:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+#: Invisible joiners that emoji sequences and the spelling of several scripts (Persian,
+#: the Indic scripts) need; every other format character goes.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _printable(value: str) -> str:
+    # White space other than the space becomes a space; everything else not printable goes.
+    return "".join(
+        ch if ch.isprintable() or ch in _JOINERS else (" " if ch.isspace() else "") for ch in value
+    )
+
+
+def clean_text(value: str) -> str:
+    """`value` with every run of white space made one space and trimmed, and without the
+    characters a terminal or a browser would act on or hide: controls (NUL, BEL, ESC, DEL,
+    the C1 range), bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+    U+2066-U+2069: "Trojan Source", CVE-2021-42574), and every other code point that
+    `str.isprintable` rejects (Unicode categories C and Z, except the space), but the
+    joiners ZWJ and ZWNJ. Linear in `len(value)`. The one rule for every label people show
+    each other: document file names, titles and tags, conversation titles."""
+    if value.isprintable():  # the common case, at C speed
+        return " ".join(value.split())
+    return " ".join(_printable(value).split())
+
+
+def clean_comment(value: str) -> str:
+    """A free-text comment cleaned as `clean_text` cleans a label, line by line: its line
+    breaks (LF, CRLF, CR) are kept as LF, at most one blank line in a row, and the whole is
+    trimmed. Linear in `len(value)`."""
+    lines = [
+        clean_text(line) for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
 def title_from(question: str) -> str:
-    """A new conversation's title: its first question, on one line, cut at a word to
-    MAX_TITLE_CHARS."""
-    line = " ".join(question.split())
+    """A new conversation's title: its first question, cleaned (`clean_text`: on one line,
+    without controls or bidirectional overrides), cut at a word to MAX_TITLE_CHARS."""
+    line = clean_text(question)
     if len(line) <= MAX_TITLE_CHARS:
         return line
     cut = line[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0]

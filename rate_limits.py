@@ -9,7 +9,9 @@ Syntax: `off`, or items separated by `;` (or `,`), each `name=value`:
 - `ask`, `search`, `upload`, `preview`: requests per period, for each user, as `COUNT/PERIOD`;
   PERIOD is a unit (`second`, `minute`, `hour`, `day`, or `s`, `min`, `h`, `d`),
   optionally with a multiple: `3/2second`, `100/15min`. `ask` counts the `ask` query and
-  the `answer` subscription together; `preview` the page previews rendered
+  the `answer` subscription together; `upload` counts uploadDocument, updateDocument with a
+  new title or tags and reprocessDocument (each queues the whole document for a worker);
+  `preview` the page previews rendered
   (`GET /documents/{id}/pages/{n}.png`; a cached one costs nothing). A user may spend the whole budget at once, and gets
   it back evenly over the period (a token bucket).
 - `refused`: requests refused before they run (syntax and validation errors, the limits on

@@ -26,9 +26,12 @@ from docent.domain import (
     Message,
     Rating,
     Role,
+    clean_comment,
+    clean_text,
 )
 from docent.domain import Conversation as ConversationRecord
 from docent.errors import InvalidInput, NotFound
+from docent.ingestion.labels import RAW_FACTOR
 
 RoleType = strawberry.enum(Role, name="Role", description="Who wrote a message.")
 RatingType = strawberry.enum(Rating, name="Rating", description="A person's rating of an answer.")
@@ -291,7 +294,8 @@ class ConversationMutations:
     async def rename_conversation(
         self, info: Info, id: strawberry.ID, title: str
     ) -> RenameConversationPayload:
-        cleaned = " ".join(title.split())
+        # Refused before the cleaning reads it when far too long (a pass over what was sent).
+        cleaned = clean_text(title) if len(title) <= MAX_TITLE_CHARS * RAW_FACTOR else title
         if not cleaned or len(cleaned) > MAX_TITLE_CHARS:
             raise InvalidInput(f"a title holds 1 to {MAX_TITLE_CHARS} characters", field="title")
         record = await info.context.services.conversations.rename_conversation(
@@ -335,7 +339,7 @@ class ConversationMutations:
         message = await store.get_message(owner, str(message_id))
         if message is None or message.role is not Role.ASSISTANT:
             raise NotFound("no such answer", field="messageId")
-        feedback = Feedback(Rating(rating), comment or None)
+        feedback = Feedback(Rating(rating), clean_comment(comment or "") or None)
         rated = await store.set_feedback(owner, str(message_id), feedback)
         if rated is None:
             raise NotFound("no such answer", field="messageId")

@@ -75,9 +75,12 @@ def _document_query(filter: t.DocumentFilter | None) -> DocumentQuery:
     )
 
 
-def _digests(values: Sequence[str] | None) -> tuple[str, ...]:
-    """The `sha256` filter's digests, lowercased; InvalidInput for more than MAX_SHA256
-    or one that is not 64 hex digits."""
+def _digests(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    """The `sha256` filter's digests, lowercased (None when not given; an empty list stays
+    empty and matches nothing); InvalidInput for more than MAX_SHA256 or one that is not 64
+    hex digits."""
+    if values is None:
+        return None
     digests = tuple(v.lower() for v in t.bounded(values, t.MAX_SHA256, "sha256") or ())
     for digest in digests:
         if len(digest) != 64 or not set(digest) <= set("0123456789abcdef"):
@@ -230,8 +233,10 @@ class Mutation(ConversationMutations):
         "Titles and tags are cleaned as uploadDocument's are. A new title or tags queue the "
         "document again as its next version (its passages carry them in the index, which "
         "search's tag filter reads; embeddings come from the cache): the index has them once "
-        "it is READY. Sharing alone changes at once. Only the owner may (FORBIDDEN); "
-        "another user's id is NOT_FOUND. " + t.TAGS
+        "it is READY. Sharing alone changes at once. A new title or tags spend one of "
+        "the `upload` rate-limit budget (DOCENT_RATE_LIMITS), as an upload does: RATE_LIMITED "
+        "once it is spent. Only the owner may (FORBIDDEN); another user's id is NOT_FOUND. "
+        + t.TAGS
     )
     @with_user_errors
     async def update_document(
@@ -243,6 +248,8 @@ class Mutation(ConversationMutations):
         visibility: t.VisibilityType | None = None,  # type: ignore[valid-type]
         group: str | None = None,
     ) -> t.UpdateDocumentPayload:
+        if title is not None or tags is not None:  # queued again: a worker's whole run
+            await _spend(info, Bucket.UPLOAD)
         record = await info.context.services.documents.update(
             _access(info),
             str(id),
@@ -259,9 +266,13 @@ class Mutation(ConversationMutations):
         await info.context.services.documents.delete(_access(info), str(id))
         return t.DeleteDocumentPayload(deleted_document_id=id)
 
-    @strawberry.mutation(description="Process a document again from its stored file.")
+    @strawberry.mutation(
+        description="Process a document again from its stored file. Spends one of the "
+        "`upload` rate-limit budget (DOCENT_RATE_LIMITS), as an upload does."
+    )
     @with_user_errors
     async def reprocess_document(self, info: Info, id: strawberry.ID) -> t.ReprocessDocumentPayload:
+        await _spend(info, Bucket.UPLOAD)  # a worker's whole run, as for an upload
         record = await info.context.services.documents.reprocess(_access(info), str(id))
         return t.ReprocessDocumentPayload(document=t.Document.from_record(record))
 

@@ -38,7 +38,14 @@ DIGESTS_PER_QUERY = 100
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders (searched recursively). A file a folder reaches through a "
+            "symbolic link leading out of the folders given is skipped, with a message; a "
+            "path that does not exist stops the run (exit status 1)."
+        ),
+    ],
     url: UrlOption = DEFAULT_URL,
     token: TokenOption = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag every document.")] = None,
@@ -130,16 +137,33 @@ class _Options:
 
 
 def _collect(paths: list[Path]) -> list[Path]:
+    """The files under `paths` (a folder searched recursively, hidden names left out). A file
+    a folder reaches through a symbolic link that leads out of every folder given is skipped
+    with a message: `DIR/link.txt -> /etc/passwd` would upload a file nobody chose. A file
+    named itself is taken as given, link or not. Raises typer.Exit(1) for a path given that
+    does not exist."""
+    folders = [path.resolve() for path in paths if path.is_dir()]
     files: list[Path] = []
+    missing = False
     for path in paths:
         if path.is_dir():
-            files.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
-            )
+            for found in sorted(path.rglob("*")):
+                if not found.is_file() or found.name.startswith("."):
+                    continue
+                target = found.resolve()
+                if any(target.is_relative_to(folder) for folder in folders):
+                    files.append(found)
+                else:
+                    err.print(
+                        plain(("skipping", "yellow"), " ", found, ": a link out of the folder")
+                    )
         elif path.is_file():
             files.append(path)
         else:
-            err.print(plain(("skipping", "yellow"), f" {path}: not found"))
+            err.print(plain(("not found", "red"), " ", path))
+            missing = True
+    if missing:  # a typo must not look like a run that went well
+        raise typer.Exit(1)
     return files
 
 

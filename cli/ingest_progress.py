@@ -81,12 +81,14 @@ class Tally:
         parts = [f"{self.done + self.skipped}/{self.files} files"]
         if self.skipped:
             parts[0] += f" ({self.skipped} already READY)"
-        parts.append(f"{self.done / elapsed:.1f} files/s")
-        parts.append(f"{self.done_bytes / MB / elapsed:.2f} MB/s")
+        if self.done:  # no rate before a file was uploaded (a resumed run may upload none)
+            parts.append(f"{self.done / elapsed:.1f} files/s")
+            parts.append(f"{self.done_bytes / MB / elapsed:.2f} MB/s")
         if self.failed:
             parts.append(f"{self.failed} failed")
-        eta = self.eta(now)
-        parts.append("ETA " + ("…" if eta is None else duration(eta)))
+        if self.done or self.done + self.skipped < self.files:  # none uploaded, none left: no ETA
+            eta = self.eta(now)
+            parts.append("ETA " + ("…" if eta is None else duration(eta)))
         return " · ".join(parts)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import PurePosixPath, PureWindowsPath
 
+from docent.domain import clean_text  # the one cleaning rule, shared with conversation titles
 from docent.errors import InvalidInput
 
 MAX_TAGS = 20
@@ -23,26 +24,8 @@ RAW_FACTOR = 8
 #: The longest path a file system takes (Linux PATH_MAX): a file name's base name is at
 #: the end of it, so only this tail of a longer one is read.
 _MAX_PATH = 4096
-#: Invisible joiners that emoji sequences and the spelling of several scripts (Persian,
-#: the Indic scripts) need; every other format character goes.
-_JOINERS = frozenset("\u200c\u200d")
 #: Characters Windows and most shells treat specially in a file name.
 _FILENAME_RESERVED = frozenset('<>:"/\\|?*')
-
-
-def clean_text(value: str) -> str:
-    """`value` with every run of white space made one space and trimmed, and without the
-    characters a terminal or a browser would act on or hide: controls (NUL, BEL, ESC, DEL,
-    the C1 range), bidirectional embeddings, overrides and isolates (U+202A-U+202E,
-    U+2066-U+2069: "Trojan Source", CVE-2021-42574), and every other code point that
-    `str.isprintable` rejects (Unicode categories C and Z, except the space), but the
-    joiners ZWJ and ZWNJ. Linear in `len(value)`."""
-    if value.isprintable():  # the common case, at C speed
-        return " ".join(value.split())
-    kept = "".join(
-        ch if ch.isprintable() or ch in _JOINERS else (" " if ch.isspace() else "") for ch in value
-    )
-    return " ".join(kept.split())
 
 
 def clean_filename(name: str | None) -> str:

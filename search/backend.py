@@ -33,8 +33,9 @@ class DocumentQuery:
     tags: tuple[str, ...] = ()  # documents carrying all of these tags
     title_contains: str | None = None
     #: Documents whose bytes have any of these digests (lowercase hex sha256): how a client
-    #: finds which of its files are already stored without uploading them.
-    sha256: tuple[str, ...] = ()
+    #: finds which of its files are already stored without uploading them. None is no filter;
+    #: an empty tuple matches nothing (no digest is among none).
+    sha256: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from docent.errors import InvalidInput
@@ -25,18 +26,71 @@ def encode_cursor(position: Sequence[Any]) -> str:
 MAX_CURSOR_CHARS = 1000
 
 
-def decode_cursor(cursor: str, *kinds: type) -> list[Any]:
-    """The position `encode_cursor` made, checked to hold one value of each of `kinds`, in
-    order. Raises `InvalidInput` (field `after`) for anything else: not base64, not JSON,
-    JSON nested too deeply, or longer than MAX_CURSOR_CHARS."""
+#: Both engines sort 64-bit signed integers (SQLite INTEGER, Elasticsearch `long` and
+#: epoch-nanosecond dates); a value outside this range cannot be a position they made.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+#: A checked cursor field: takes the decoded JSON value, returns the value to sort after,
+#: raises ValueError (or TypeError) for one the engine could not have made.
+CursorField = Callable[[Any], Any]
+
+
+def sequence_number(value: Any) -> int:
+    """A message's position in its conversation: an integer 0..2**63-1 (not a bool)."""
+    if type(value) is not int or not 0 <= value <= _INT64_MAX:
+        raise ValueError(value)
+    return value
+
+
+def sort_integer(value: Any) -> int:
+    """An engine's integer sort value (epoch nanoseconds in Elasticsearch): a signed 64-bit
+    integer, not a bool."""
+    if type(value) is not int or not _INT64_MIN <= value <= _INT64_MAX:
+        raise ValueError(value)
+    return value
+
+
+def timestamp(value: Any) -> str:
+    """A stored time: ISO 8601 with a UTC offset, returned as stored (UTC, microseconds), so
+    the engine's string comparison orders it as a time. A time without an offset is refused:
+    its instant is unknown."""
+    if not isinstance(value, str):
+        raise TypeError(value)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(value)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def identifier(value: Any) -> str:
+    """A record's id: a string (the tiebreak of equal sort values)."""
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
+
+
+def _checked(value: Any, check: CursorField | type) -> Any:
+    # A bare type is an isinstance check (bool is not an int here: JSON true is no position).
+    if isinstance(check, type):
+        if not isinstance(value, check) or isinstance(value, bool):
+            raise ValueError(value)
+        return value
+    return check(value)
+
+
+def decode_cursor(cursor: str, *fields: CursorField | type) -> list[Any]:
+    """The position `encode_cursor` made, checked field by field by `fields` (one checker per
+    sort value, in order: `sequence_number`, `sort_integer`, `timestamp`, `identifier`, or a
+    bare type, checked with isinstance).
+    Raises `InvalidInput` (field `after`) for anything else: not base64, not JSON, JSON nested
+    too deeply, longer than MAX_CURSOR_CHARS, the wrong number of values, or a value of the
+    wrong type or out of its range."""
     try:
         if len(cursor) > MAX_CURSOR_CHARS:
             raise ValueError
         position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(position, list) or len(position) != len(kinds):
+        if not isinstance(position, list) or len(position) != len(fields):
             raise ValueError
-        if not all(isinstance(value, kind) for value, kind in zip(position, kinds, strict=True)):
-            raise ValueError
-        return position
-    except (ValueError, TypeError, RecursionError) as exc:
+        return [_checked(value, check) for value, check in zip(position, fields, strict=True)]
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
         raise InvalidInput("invalid cursor", field="after") from exc

@@ -110,6 +110,11 @@ async def test_list_filters(backend):
         "alice", DocumentQuery(), first=50, after=None)).items}  # fmt: skip
     assert await ids(DocumentQuery(sha256=(digest["a"], digest["c"]))) == {"a", "c"}
     assert await ids(DocumentQuery(sha256=("0" * 64,))) == set()
+    # An empty list of digests matches nothing (it returned every document).
+    assert await ids(DocumentQuery(sha256=())) == set()
+    assert (
+        await backend.list_documents("alice", DocumentQuery(sha256=()), first=5, after=None)
+    ).total == 0
     assert (
         await ids(DocumentQuery(sha256=(digest["b"],), statuses=(DocumentStatus.READY,))) == set()
     )

@@ -182,3 +182,38 @@ async def test_the_worker_cron_expires_conversations_past_retention(backend) -> 
     assert await backend.get_conversation("alice", old.id) is None
     assert await backend.get_conversation("alice", kept.id) == kept
     assert await expire_conversations({"docent": SimpleNamespace(expire_conversations=None)}) == 0
+
+
+def raw_cursor(position: object) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+async def test_every_cursor_field_is_type_and_range_checked(backend) -> None:
+    # Found by a trial user: a sequence number past 64 bits was an OverflowError (INTERNAL),
+    # and -1, true and a non-date or offset-less timestamp were taken as positions.
+    conv = conversation()
+    await backend.create_conversation(conv)
+    await backend.add_messages("alice", conv.id, turn(conv, "q", "a", 1))
+    for position in ([99999999999999999999999999], [-1], [True], [1.5], ["1"], [1, 2], []):
+        with pytest.raises(InvalidInput) as caught:
+            await backend.list_messages("alice", conv.id, first=2, after=raw_cursor(position))
+        assert caught.value.field == "after", position
+    bad_conversation_cursors = (
+        ["not-a-date", "c_x"],
+        ["2025-03-01T12:30:00", "c_x"],
+        [99999999999999999999999999, "c_x"],
+        [True, "c_x"],
+        [1, 2],
+        [None, "c_x"],
+    )
+    for position in bad_conversation_cursors:
+        with pytest.raises(InvalidInput) as caught:
+            await backend.list_conversations("alice", first=2, after=raw_cursor(position))
+        assert caught.value.field == "after", position
+    # The cursors the store makes still page.
+    page = await backend.list_messages("alice", conv.id, first=1, after=None)
+    rest = await backend.list_messages("alice", conv.id, first=5, after=page.items[-1][1])
+    assert len(rest.items) == 1

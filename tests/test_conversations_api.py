@@ -312,3 +312,42 @@ def test_the_cli_continues_a_conversation_and_prints_its_id(server) -> None:
         "--url", server.url, "--token", TOKENS["bob"],
     )  # fmt: skip
     assert other.returncode == 1 and "NOT_FOUND" in other.stderr
+
+
+MESSAGES_AFTER = """query($id: ID!, $after: String) { conversation(id: $id) {
+  messages(first: 2, after: $after) { totalCount } } }"""
+
+
+def raw_cursor(position: object) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+def test_a_forged_cursor_is_invalid_input_on_after(server, conversation) -> None:
+    # A 26-digit sequence number was INTERNAL (OverflowError); -1, true and a timestamp
+    # that is no date (or has no offset) were taken as positions.
+    for position in ([99999999999999999999999999], [-1], [True]):
+        body = call(
+            server, "alice", MESSAGES_AFTER, id=conversation["id"], after=raw_cursor(position)
+        )
+        error = body["errors"][0]["extensions"]
+        assert (error["code"], error["field"]) == ("INVALID_INPUT", "after"), body
+    for position in (["not-a-date", "c_x"], ["2025-03-01T12:30:00", "c_x"]):
+        body = call(server, "alice", CONVERSATIONS, first=5, after=raw_cursor(position))
+        error = body["errors"][0]["extensions"]
+        assert (error["code"], error["field"]) == ("INVALID_INPUT", "after"), body
+
+
+def test_titles_and_comments_lose_controls_and_bidi_overrides(server, conversation) -> None:
+    conv_id = conversation["id"]
+    renamed = data(server, "alice", RENAME, id=conv_id, title="Pay\x00roll \u202eslip\u202c\n")
+    assert renamed["renameConversation"]["conversation"]["title"] == "Payroll slip"
+    bad = data(server, "alice", RENAME, id=conv_id, title="\x00\u202e")["renameConversation"]
+    assert bad["userErrors"] == [{"code": "INVALID_INPUT", "field": "title"}]
+    answer = conversation["turns"][0]["messageId"]
+    comment = "Wrong\x00 row.\r\n\r\n\r\nSee \u202etable\u202c 2\x1b[31m."
+    rated = data(server, "alice", RATE, id=answer, rating="DOWN", comment=comment)
+    kept = rated["rateAnswer"]["message"]["feedback"]["comment"]
+    assert kept == "Wrong row.\n\nSee table 2[31m."

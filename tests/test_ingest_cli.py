@@ -140,6 +140,9 @@ def test_resume_skips_files_already_ready_without_uploading(
     assert "2 of 6 files already READY" in result.stderr
     again = docent("ingest", str(tmp_path / "notes"), "--url", relay.url())
     assert again.returncode == 0 and relay.uploads == 4  # nothing left to upload
+    # Nothing uploaded: no rate of 0.0 files/s and no time left to promise.
+    assert "files/s" not in again.stderr and "ETA" not in again.stderr, again.stderr
+    assert "6/6 files (6 already READY)" in again.stderr
     # With other tags, uploading changes the document: it is not skipped.
     tagged = docent("ingest", str(notes[0]), "--url", relay.url(), "--tag", "rota")
     assert tagged.returncode == 0, tagged.stdout + tagged.stderr
@@ -221,3 +224,27 @@ async def test_the_sha256_filter_refuses_what_is_not_a_digest(docent_server: Doc
     assert "at most 100 sha256" in body["errors"][0]["message"], body
     body = await gql_raw(docent_server.url, query, {"d": ["A" * 64]})
     assert body["data"]["documents"]["totalCount"] == 0
+
+
+def test_a_link_out_of_the_folder_is_skipped_and_a_missing_path_fails(
+    docent_server: DocentServer, tmp_path: Path
+) -> None:
+    # Found by an attacker: `DIR/link.txt -> /etc/passwd` was uploaded with the folder.
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Not for the folder.")
+    folder = tmp_path / "folder"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "kept.txt").write_text(f"Kept note {uuid.uuid4().hex}.")
+    (folder / "link.txt").symlink_to(outside)
+    (folder / "inside.txt").symlink_to(folder / "sub" / "kept.txt")  # stays in: taken
+    (folder / "away").symlink_to(tmp_path, target_is_directory=True)
+    result = docent("ingest", str(folder), "--url", docent_server.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "link.txt: a link out of the folder" in result.stderr, result.stderr
+    assert "secret.txt" not in result.stdout and "link.txt" not in result.stdout
+    assert "kept.txt" in result.stdout and "inside.txt" in result.stdout
+    # A path that does not exist, alone or with others, stops the run before any upload.
+    for paths in ([str(tmp_path / "missing")], [str(tmp_path / "missing"), str(outside)]):
+        missing = docent("ingest", *paths, "--url", docent_server.url)
+        assert missing.returncode == 1 and "not found" in missing.stderr, missing.stderr
+        assert "documents ok" not in missing.stdout

@@ -105,3 +105,11 @@ def test_a_good_vector_is_float32_and_unit_length() -> None:
     item = IndexedChunk(Chunk(id="c", document_id="d", ordinal=0, text="t"), "o", "t", [3.0, 4.0])
     vector = checked_vector(item, 2)
     assert vector.dtype == np.float32 and np.allclose(vector, [0.6, 0.8])
+
+
+def test_labels_and_comments_share_one_cleaning() -> None:
+    from docent.domain import clean_comment, clean_text, title_from
+
+    assert clean_text("a\x00b \u202ec\u2066 d") == "ab c d"
+    assert title_from("Why\x00 is \u202ethis\u202c?") == "Why is this?"
+    assert clean_comment(" one\x00\r\ntwo\u202e\r\r\r\nthree \n") == "one\ntwo\n\nthree"

@@ -132,3 +132,33 @@ async def test_bad_labels_are_user_errors(
     assert payload["document"] is None
     assert payload["userErrors"][0]["code"] == "INVALID_INPUT"
     assert payload["userErrors"][0]["field"] == field
+
+
+REPROCESS = """mutation($id: ID!) { reprocessDocument(id: $id) {
+  document { id } userErrors { code field message } } }"""
+
+
+async def test_a_new_title_or_tags_spends_the_upload_budget(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Found by a trial user: renaming queued the whole document again for free, so a loop
+    # of renames kept the workers busy past any upload limit. Reprocessing is the same kind.
+    env = {
+        "DOCENT_AUTH": "dev",
+        "DOCENT_DEV_SECRET": SECRET,
+        "DOCENT_RATE_LIMITS": "upload=3/hour; per_address=off",
+    }
+    with running_server(tmp_path_factory.mktemp("update-limits"), env) as limited:
+        document_id = await upload_as(limited, "alice", "memo.txt", b"Limits memo: short.")
+        first = await call(limited, "alice", UPDATE, id=document_id, title="Memo one")
+        assert first["updateDocument"]["userErrors"] == []
+        second = await call(limited, "alice", UPDATE, id=document_id, tags=["memo"])
+        assert second["updateDocument"]["userErrors"] == []
+        # Sharing alone queues nothing: it spends nothing.
+        shared = await call(limited, "alice", UPDATE, id=document_id, v="GROUP", g="eng")
+        assert shared["updateDocument"]["userErrors"] == []
+        third = await call(limited, "alice", UPDATE, id=document_id, title="Memo two")
+        [error] = third["updateDocument"]["userErrors"]
+        assert error["code"] == "RATE_LIMITED" and "uploads" in error["message"], error
+        again = await call(limited, "alice", REPROCESS, id=document_id)
+        assert again["reprocessDocument"]["userErrors"][0]["code"] == "RATE_LIMITED"

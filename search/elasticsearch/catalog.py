@@ -15,7 +15,7 @@ from elasticsearch.helpers import async_scan
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
 from docent.search.backend import DocumentPage, DocumentQuery, Fence
-from docent.search.cursors import decode_cursor, encode_cursor
+from docent.search.cursors import decode_cursor, encode_cursor, identifier, sort_integer
 from docent.search.elasticsearch.access import visible
 from docent.search.elasticsearch.chunks import delete_chunks
 from docent.search.elasticsearch.indices import Indices, needs_open
@@ -162,7 +162,7 @@ class ElasticsearchCatalog(Indices):
             filters.append({"bool": {"should": [
                 {"wildcard": {"title.lower": pattern}}, {"wildcard": {"filename.lower": pattern}},
             ], "minimum_should_match": 1}})  # fmt: skip
-        if query.sha256:
+        if query.sha256 is not None:  # () matches nothing: `terms` over no values
             filters.append({"terms": {"sha256": list(query.sha256)}})
         body: dict[str, Any] = {
             "query": {"bool": {"filter": filters}},
@@ -171,7 +171,7 @@ class ElasticsearchCatalog(Indices):
             "track_total_hits": True,
         }
         if after:  # the sort values: created_at in epoch nanoseconds, the id
-            body["search_after"] = decode_cursor(after, int, str)
+            body["search_after"] = decode_cursor(after, sort_integer, identifier)
         response = await self._call(self._client.search(index=self.documents_alias, **body))
         hits = response["hits"]["hits"]
         items = [(_record(h["_source"]), encode_cursor(h["sort"])) for h in hits[:first]]

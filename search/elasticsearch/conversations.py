@@ -26,7 +26,13 @@ from docent.search.conversations import (
     message_to_dict,
     with_details,
 )
-from docent.search.cursors import decode_cursor, encode_cursor
+from docent.search.cursors import (
+    decode_cursor,
+    encode_cursor,
+    identifier,
+    sequence_number,
+    sort_integer,
+)
 from docent.search.elasticsearch.catalog import _escape_wildcard
 from docent.search.elasticsearch.indices import Indices, needs_open
 from docent.search.records import iso
@@ -75,7 +81,7 @@ class ElasticsearchConversations(Indices):
             "track_total_hits": True,
         }
         if after:  # the sort values: updated_at in epoch nanoseconds, the id
-            body["search_after"] = decode_cursor(after, int, str)
+            body["search_after"] = decode_cursor(after, sort_integer, identifier)
         response = await self._call(self._client.search(index=self.conversations_index, **body))
         hits = response["hits"]["hits"]
         items = [
@@ -177,7 +183,7 @@ class ElasticsearchConversations(Indices):
     async def list_messages(
         self, owner: str, conversation_id: str, *, first: int, after: str | None
     ) -> MessagePage:
-        seq = decode_cursor(after, int)[0] if after is not None else None
+        seq = decode_cursor(after, sequence_number)[0] if after is not None else None
         response = await self._search_messages(
             owner, conversation_id, size=first + 1, order="asc", after=seq
         )

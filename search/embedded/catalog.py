@@ -12,7 +12,7 @@ import apsw
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
 from docent.search.backend import DocumentPage, DocumentQuery, Fence
-from docent.search.cursors import decode_cursor, encode_cursor
+from docent.search.cursors import decode_cursor, encode_cursor, identifier, timestamp
 from docent.search.embedded import schema
 from docent.search.embedded.access import visible
 from docent.search.embedded.chunks import delete_chunks
@@ -83,12 +83,12 @@ class EmbeddedCatalog:
                 "(instr(lower(title), lower(?)) > 0 OR instr(lower(filename), lower(?)) > 0)"
             )
             params.extend([query.title_contains, query.title_contains])
-        if query.sha256:
+        if query.sha256 is not None:  # () matches nothing: SQLite's `IN ()` is false
             where.append(f"sha256 IN ({marks(query.sha256)})")
             params.extend(query.sha256)
         page_where, page_params = list(where), list(params)
         if after:
-            created, doc_id = decode_cursor(after, str, str)
+            created, doc_id = decode_cursor(after, timestamp, identifier)
             page_where.append("(created_at, id) < (?, ?)")
             page_params.extend([created, doc_id])
 

@@ -18,7 +18,13 @@ from docent.search.conversations import (
     message_to_dict,
     with_details,
 )
-from docent.search.cursors import decode_cursor, encode_cursor
+from docent.search.cursors import (
+    decode_cursor,
+    encode_cursor,
+    identifier,
+    sequence_number,
+    timestamp,
+)
 from docent.search.embedded.database import Database, marks, scalar
 from docent.search.records import iso
 
@@ -54,7 +60,7 @@ class EmbeddedConversations:
             params.append(title_contains)
         seek, seek_params = "", []
         if after is not None:
-            updated, conversation_id = decode_cursor(after, str, str)
+            updated, conversation_id = decode_cursor(after, timestamp, identifier)
             seek = " AND (updated_at < ? OR (updated_at = ? AND id < ?))"
             seek_params = [updated, updated, conversation_id]
 
@@ -124,7 +130,7 @@ class EmbeddedConversations:
     ) -> MessagePage:
         seek, seek_params = "", []
         if after is not None:
-            (seq,) = decode_cursor(after, int)
+            (seq,) = decode_cursor(after, sequence_number)
             seek, seek_params = " AND seq > ?", [seq]
 
         def read(conn: apsw.Connection) -> MessagePage:
