@@ -316,6 +316,21 @@ async def test_a_later_claim_fences_off_earlier_runs(backend):
     assert await backend.claim_document("alice", "missing", 1) is None
 
 
+async def test_a_running_job_does_not_undo_a_share(backend):
+    """Sharing changes a document's record in place while its job runs; the job's record,
+    read before, writes its progress and leaves the sharing as it now is."""
+    await backend.insert_document(record("d", status=DocumentStatus.QUEUED))
+    run = await backend.claim_document("alice", "d", 1)
+    stored = await backend.get_document("alice", "d")
+    shared = stored.evolve(visibility=Visibility.GROUP, group="eng")
+    assert await backend.update_document(shared, expected_version=stored.version)
+    done = run.evolve(status=DocumentStatus.READY)  # the job's copy: still private
+    assert await backend.update_document(done, fence=Fence.of(run))
+    after = await backend.get_document("alice", "d")
+    assert after.status is DocumentStatus.READY
+    assert (after.visibility, after.group) == (Visibility.GROUP, "eng")
+
+
 async def test_a_superseded_version_writes_nothing(backend):
     """A reprocess makes a new version: the run of the old one is refused, and claims
     are for the new version only. An update never changes `run`."""

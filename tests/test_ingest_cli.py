@@ -185,7 +185,12 @@ def test_interrupted_ingest_leaves_nothing_half_uploaded_and_resumes(
     relay.delay, relay.block = 0.25, 4096  # ~1.5 s an upload
     command = [sys.executable, "-m", "docent.cli", "ingest", str(tmp_path / "notes"),
                "--url", relay.url(), "--no-wait", "--concurrency", "2"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal sends it: a process started in the background by a shell (as
+    # CI may run the suite) inherits SIGINT ignored, and Python then keeps ignoring it.
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     deadline = time.monotonic() + 60
     while relay.uploads < 3 and time.monotonic() < deadline:  # two done, two under way
         time.sleep(0.05)

@@ -16,6 +16,7 @@ import pytest
 
 from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.parsing import ParseLimits, sniffing
+from docent.ingestion.parsing import pool as pool_module
 from docent.ingestion.parsing.isolation import Isolation, ParsePool
 
 pytestmark = pytest.mark.timeout(300)
@@ -143,9 +144,15 @@ async def test_a_killed_worker_fails_only_its_document(tmp_path: Path, pool: Par
     assert pool.started == 2
 
 
-async def test_a_stopped_job_stops_its_parse(tmp_path: Path, pool: ParsePool) -> None:
+async def test_a_stopped_job_stops_its_parse(
+    tmp_path: Path, pool: ParsePool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class Gone(Exception):
         pass
+
+    # Checked well within the parse however fast the machine reads the page (its OCR
+    # takes about a second on an idle machine, the default check interval).
+    monkeypatch.setattr(pool_module, "CHECK_EVERY_S", 0.05)
 
     checks = 0
 

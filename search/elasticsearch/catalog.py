@@ -195,7 +195,10 @@ class ElasticsearchCatalog(Indices):
             return False
         if fence is not None and Fence.of(stored) != fence:
             return False
-        # Only a claim changes `run` (the fencing token).
+        # Only a claim changes `run` (the fencing token); a job (under a fence) writes its
+        # progress, never who may read the document (sharing changes it in place meanwhile).
+        if fence is not None:
+            record = replace(record, visibility=stored.visibility, group=stored.group)
         return await self._write(current, replace(record, run=stored.run))
 
     @needs_open

@@ -195,11 +195,16 @@ class EmbeddedCatalog:
 def _update(
     record: DocumentRecord, expected_version: int | None, fence: Fence | None
 ) -> tuple[str, tuple[Any, ...]]:
-    """The UPDATE of the owner's record to `record` (all but who and which run), with the
-    version and fence it expects."""
+    """The UPDATE of the owner's record to `record` (all but who and which run; under a
+    fence, a job's, not its sharing either), with the version and fence it expects."""
     values = _row(record)
     for kept in ("id", "owner", "run"):  # who and which run: never changed here
         values.pop(kept)
+    if fence is not None:
+        # A job writes its progress, never who may read the document: sharing changes the
+        # record in place while the job runs, and the job's copy must not undo it.
+        for kept in ("visibility", "share_group"):
+            values.pop(kept)
     sets = ", ".join(f"{k} = ?" for k in values)
     sql = f"UPDATE documents SET {sets} WHERE id = ? AND owner = ?"
     params: tuple[Any, ...] = (*values.values(), record.id, record.owner)
