@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from support.samples import HANDBOOK_MD
-from support.servers import NETGUARD, gql, running_server, subscribe, upload
+from support.servers import NETGUARD, TEST_DEFAULTS, gql, running_server, subscribe, upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
 
@@ -22,6 +22,7 @@ def start_worker(
     data_dir: Path, redis_url: str, log: Path, extra: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCENT_")}
+    env.update(TEST_DEFAULTS)  # the embedder the test servers use: one model per index
     env.update(extra or {})
     env.update(
         DOCENT_DATA_DIR=str(data_dir),
