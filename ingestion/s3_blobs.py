@@ -189,32 +189,47 @@ class S3BlobStore(BlobStore):
             "delete a file", client.delete_object(Bucket=self.bucket, Key=self.key(document_id))
         )
 
-    async def exists(self, document_id: str) -> bool:
-        client = await self._s3()
+    async def _unless_missing(self, what: str, call: Awaitable[T]) -> T | None:
+        """`call`, or None when its object is not there; other failures as `_call` says."""
         try:
-            await client.head_object(Bucket=self.bucket, Key=self.key(document_id))
+            return await call
         except ClientError as exc:
             if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
-                return False
-            await self._call("show a file", _reraise(exc))
+                return None
+            return await self._call(what, _reraise(exc))
         except Exception as exc:
-            await self._call("show a file", _reraise(exc))
-        return True
+            return await self._call(what, _reraise(exc))
+
+    async def _head(self, document_id: str) -> dict[str, Any] | None:
+        client = await self._s3()
+        head = client.head_object(Bucket=self.bucket, Key=self.key(document_id))
+        return await self._unless_missing("show a file", head)
+
+    async def _get(self, document_id: str, **extra: str) -> dict[str, Any]:
+        """The object's GetObject answer (its body still to read); BlobMissing when none."""
+        client = await self._s3()
+        get = client.get_object(Bucket=self.bucket, Key=self.key(document_id), **extra)
+        answer = await self._unless_missing("read a file", get)
+        if answer is None:
+            raise BlobMissing(document_id)
+        return answer
+
+    async def _blocks(self, answer: dict[str, Any]) -> AsyncIterator[bytes]:
+        """A GetObject answer's body in blocks of at most 1 MiB."""
+        async with answer["Body"] as body:
+            chunks = body.iter_chunks(1 << 20)
+            while block := await self._call("read a file", anext(chunks, b"")):
+                yield block
+
+    async def exists(self, document_id: str) -> bool:
+        return await self._head(document_id) is not None
 
     def local_copy(self, document_id: str) -> AbstractAsyncContextManager[Path]:
         return self._local_copy(document_id)
 
     async def size(self, document_id: str) -> int | None:
-        client = await self._s3()
-        try:
-            head = await client.head_object(Bucket=self.bucket, Key=self.key(document_id))
-        except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
-                return None
-            await self._call("show a file", _reraise(exc))
-        except Exception as exc:
-            await self._call("show a file", _reraise(exc))
-        return int(head["ContentLength"])
+        head = await self._head(document_id)
+        return None if head is None else int(head["ContentLength"])
 
     def read(
         self, document_id: str, start: int = 0, end: int | None = None
@@ -222,48 +237,21 @@ class S3BlobStore(BlobStore):
         async def gen() -> AsyncIterator[bytes]:
             if end is not None and end <= start:
                 return
-            client = await self._s3()
             # HTTP ranges are inclusive (RFC 9110 14.1.2): bytes=start-(end-1).
             wanted = f"bytes={start}-" + ("" if end is None else str(end - 1))
-            try:
-                answer = await client.get_object(
-                    Bucket=self.bucket, Key=self.key(document_id), Range=wanted
-                )
-            except ClientError as exc:
-                if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
-                    raise BlobMissing(document_id) from exc
-                await self._call("read a file", _reraise(exc))
-            except Exception as exc:
-                await self._call("read a file", _reraise(exc))
-            async with answer["Body"] as body:
-                chunks = body.iter_chunks(1 << 20)
-                while block := await self._call("read a file", anext(chunks, b"")):
-                    yield block
+            async for block in self._blocks(await self._get(document_id, Range=wanted)):
+                yield block
 
         return gen()
 
     @asynccontextmanager
     async def _local_copy(self, document_id: str) -> AsyncIterator[Path]:
-        client = await self._s3()
-        key = self.key(document_id)
-        try:
-            answer = await client.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
-                raise BlobMissing(document_id) from exc
-            await self._call("read a file", _reraise(exc))
-        except Exception as exc:
-            await self._call("read a file", _reraise(exc))
+        answer = await self._get(document_id)
         fd, path = self.scratch_file("copy-")
         try:
             with os.fdopen(fd, "wb") as out:
-                async with answer["Body"] as body:
-                    chunks = body.iter_chunks(1 << 20)
-                    while True:
-                        block = await self._call("read a file", anext(chunks, b""))
-                        if not block:
-                            break
-                        await asyncio.to_thread(out.write, block)
+                async for block in self._blocks(answer):
+                    await asyncio.to_thread(out.write, block)
             yield path
         finally:
             path.unlink(missing_ok=True)
