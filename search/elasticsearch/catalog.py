@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from elasticsearch import ConflictError, NotFoundError
+from elasticsearch import AsyncElasticsearch, ConflictError, NotFoundError
 from elasticsearch.helpers import async_scan
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
@@ -164,20 +164,12 @@ class ElasticsearchCatalog(Indices):
             ], "minimum_should_match": 1}})  # fmt: skip
         if query.sha256 is not None:  # () matches nothing: `terms` over no values
             filters.append({"terms": {"sha256": list(query.sha256)}})
-        body: dict[str, Any] = {
-            "query": {"bool": {"filter": filters}},
-            "sort": [{"created_at": "desc"}, {"id": "desc"}],
-            "size": first + 1,
-            "track_total_hits": True,
-        }
-        if after:  # the sort values: created_at in epoch nanoseconds, the id
-            body["search_after"] = decode_cursor(after, sort_integer, identifier)
-        response = await self._call(self._client.search(index=self.documents_alias, **body))
-        hits = response["hits"]["hits"]
-        items = [(_record(h["_source"]), encode_cursor(h["sort"])) for h in hits[:first]]
-        return DocumentPage(
-            items=items, total=response["hits"]["total"]["value"], has_next=len(hits) > first
-        )
+        hits, total, has_next = await newest_first(
+            self._call, self._client, self.documents_alias, filters,
+            field="created_at", first=first, after=after,
+        )  # fmt: skip
+        items = [(_record(h["_source"]), cursor) for h, cursor in hits]
+        return DocumentPage(items=items, total=total, has_next=has_next)
 
     @needs_open
     async def update_document(
@@ -290,6 +282,34 @@ def _source(record: DocumentRecord) -> dict[str, Any]:
 
 def _record(source: dict[str, Any]) -> DocumentRecord:
     return record_from_dict(source, STORED_RECORD_NAMES)
+
+
+async def newest_first(
+    call: Callable[[Awaitable[Any]], Awaitable[Any]],
+    client: AsyncElasticsearch,
+    index: str,
+    filters: list[dict[str, Any]],
+    *,
+    field: str,
+    first: int,
+    after: str | None,
+) -> tuple[list[tuple[dict[str, Any], str]], int, bool]:
+    """One page of the documents matching `filters`, newest first by `field` (a date) then
+    by id, after the cursor `after`: the hits with each one's cursor, the total, and whether
+    more follow. `call` runs the request (the store's error rule). INVALID_INPUT (field
+    `after`) for a cursor that is not one of these."""
+    body: dict[str, Any] = {
+        "query": {"bool": {"filter": filters}},
+        "sort": [{field: "desc"}, {"id": "desc"}],
+        "size": first + 1,
+        "track_total_hits": True,
+    }
+    if after:  # the sort values: the date in epoch nanoseconds, the id
+        body["search_after"] = decode_cursor(after, sort_integer, identifier)
+    response = await call(client.search(index=index, **body))
+    hits = response["hits"]["hits"]
+    page = [(h, encode_cursor(h["sort"])) for h in hits[:first]]
+    return page, response["hits"]["total"]["value"], len(hits) > first
 
 
 def _escape_wildcard(text: str) -> str:

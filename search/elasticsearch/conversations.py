@@ -29,11 +29,9 @@ from docent.search.conversations import (
 from docent.search.cursors import (
     decode_cursor,
     encode_cursor,
-    identifier,
     sequence_number,
-    sort_integer,
 )
-from docent.search.elasticsearch.catalog import _escape_wildcard
+from docent.search.elasticsearch.catalog import _escape_wildcard, newest_first
 from docent.search.elasticsearch.indices import Indices, needs_open
 from docent.search.records import iso
 
@@ -74,20 +72,12 @@ class ElasticsearchConversations(Indices):
         if title_contains:
             pattern = f"*{_escape_wildcard(title_contains.lower())}*"
             filters.append({"wildcard": {"title.lower": pattern}})
-        body: dict[str, Any] = {
-            "query": {"bool": {"filter": filters}},
-            "sort": [{"updated_at": "desc"}, {"id": "desc"}],
-            "size": first + 1,
-            "track_total_hits": True,
-        }
-        if after:  # the sort values: updated_at in epoch nanoseconds, the id
-            body["search_after"] = decode_cursor(after, sort_integer, identifier)
-        response = await self._call(self._client.search(index=self.conversations_index, **body))
-        hits = response["hits"]["hits"]
-        items = [
-            (conversation_from_dict(h["_source"]), encode_cursor(h["sort"])) for h in hits[:first]
-        ]
-        return ConversationPage(items, response["hits"]["total"]["value"], len(hits) > first)
+        hits, total, has_next = await newest_first(
+            self._call, self._client, self.conversations_index, filters,
+            field="updated_at", first=first, after=after,
+        )  # fmt: skip
+        items = [(conversation_from_dict(h["_source"]), cursor) for h, cursor in hits]
+        return ConversationPage(items, total, has_next)
 
     @needs_open
     async def rename_conversation(
