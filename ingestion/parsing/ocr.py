@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 DEFAULT_DPI = 300
 _TOKEN = re.compile(r"\S+")
 _CLEAN_WORD = re.compile(r"^[\"'(\[]?[^\W\d_]{2,}[.,;:!?'\")\]]*$")
+#: Tesseract refuses an image with a side longer than 2^15 - 1 pixels ("Image too large":
+#: tesseract-ocr/tesseract#3184); longer images are read in strips of at most STRIP.
+MAX_SIDE = 32_767
+STRIP = 8_000
+#: How far back from a strip's end a blank line is looked for (a share of STRIP).
+CUT_SEARCH = 0.1
+#: Grey level (0 black, 255 white) under which a pixel is ink.
+INK = 200
 #: A page whose largest image covers this much of it is a scan.
 SCANNED_AREA = 0.5
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -44,11 +52,23 @@ class Reading:
 
 def read_image(image: Image, *, languages: str = "eng", page: int = 1) -> Reading:
     """`ocr_image`'s text and the words' boxes (tesseract's TSV), from one run of tesseract
-    (the boxes cost nothing more); the boxes are on page `page`."""
-    import unstructured_pytesseract as tesseract
+    (the boxes cost nothing more); the boxes are on page `page`.
 
+    An image with a side over MAX_SIDE, which tesseract refuses ("Image too large"), is
+    read in strips along that side (`strips`), its words' boxes put back in the whole
+    image's fractions: a very tall page (a receipt, a web page printed as one page) is
+    read, not failed."""
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
+    width, height = image.size
+    if max(width, height) > MAX_SIDE:
+        return _read_in_strips(image, languages=languages, page=page)
+    return _read_whole(image, languages=languages, page=page)
+
+
+def _read_whole(image: Image, *, languages: str, page: int) -> Reading:
+    import unstructured_pytesseract as tesseract
+
     text, tsv = tesseract.run_and_get_multiple_output(
         image, extensions=["txt", "tsv"], lang=languages, extra_config="--psm 1"
     )
@@ -62,6 +82,70 @@ def read_image(image: Image, *, languages: str = "eng", page: int = 1) -> Readin
         box = Region(page, left / width, top / height, (left + w) / width, (top + h) / height)
         words.append((cells[11].strip(), box))
     return Reading(str(text), words)
+
+
+def _read_in_strips(image: Image, *, languages: str, page: int) -> Reading:
+    """`read_image` of an image over MAX_SIDE: each strip read alone, texts joined as
+    paragraphs, boxes mapped from the strip's fractions to the image's."""
+    width, height = image.size
+    vertical = height >= width
+    length = height if vertical else width
+    texts: list[str] = []
+    words: list[tuple[str, Region]] = []
+    for start, end in strips(image, vertical=vertical):
+        box = (0, start, width, end) if vertical else (start, 0, end, height)
+        reading = _read_whole(image.crop(box), languages=languages, page=page)
+        texts.append(reading.text.strip())
+        share, offset = (end - start) / length, start / length
+        for word, r in reading.words:
+            if vertical:
+                mapped = Region(page, r.x0, offset + r.y0 * share, r.x1, offset + r.y1 * share)
+            else:
+                mapped = Region(page, offset + r.x0 * share, r.y0, offset + r.x1 * share, r.y1)
+            words.append((word, mapped))
+    return Reading("\n\n".join(t for t in texts if t), words)
+
+
+def strips(image: Image, *, vertical: bool) -> list[tuple[int, int]]:
+    """Where to cut an image too long for tesseract: `(start, end)` pixel spans along its
+    long side (rows when `vertical`), each at most STRIP long, each cut moved back to the
+    nearest blank line (a row or column with no ink) within the strip's last
+    CUT_SEARCH share, so that a cut falls between lines of text rather than through one.
+    Without a blank line there, the cut is at STRIP (a line cut in two reads badly: rare,
+    and better than no text)."""
+    from PIL import ImageOps
+
+    gray = ImageOps.grayscale(image)
+    length = gray.height if vertical else gray.width
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < length:
+        end = min(start + STRIP, length)
+        if length - end < STRIP * CUT_SEARCH:
+            end = length  # a sliver left over joins this strip (it stays under MAX_SIDE)
+        else:
+            end = _blank_line_before(
+                gray, end, floor=end - int(STRIP * CUT_SEARCH), vertical=vertical
+            )
+        spans.append((start, end))
+        start = end
+    return spans
+
+
+def _blank_line_before(gray: Image, end: int, *, floor: int, vertical: bool) -> int:
+    """The last blank row (or column) in [floor, end), else `end`. A line is blank when
+    its darkest pixel is lighter than INK (on a white page, no glyph touches it)."""
+    from PIL.Image import Transpose
+
+    span = (0, floor, gray.width, end) if vertical else (floor, 0, end, gray.height)
+    band = gray.crop(span)
+    if not vertical:
+        band = band.transpose(Transpose.TRANSPOSE)  # columns become rows, in order
+    pixels, row = band.tobytes(), band.width
+    for index in range(band.height - 1, 0, -1):
+        if min(pixels[index * row : (index + 1) * row]) > INK:
+            return floor + index
+    return end
 
 
 def paragraph_regions(reading: Reading, parts: list[str]) -> list[tuple[Region, ...]]:

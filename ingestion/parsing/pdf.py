@@ -31,7 +31,11 @@ def parse_pdf(path: Path, limits: ParseLimits, report: Progress) -> ParsedDocume
         )
         reading = ocr.read_image(image, languages=limits.ocr_languages, page=page)
         text = reading.text
-        if not ocr.looks_readable(layer[page]) or ocr.text_score(text) > ocr.text_score(
+        # A short text layer ("Figure 3", one line on a tall page) is not "readable" by the
+        # rule above, but it is what a reader sees: OCR that reads nothing does not erase it.
+        if not ocr.paragraphs(text) and layer[page].strip():
+            pass
+        elif not ocr.looks_readable(layer[page]) or ocr.text_score(text) > ocr.text_score(
             layer[page]
         ):
             parts = ocr.paragraphs(text)
