@@ -30,20 +30,10 @@ SCANNED_AREA = 0.5
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-def ocr_image(image: Image, *, languages: str = "eng") -> str:
-    """The text of an image. Page segmentation mode 1 detects the orientation and script
-    first (OSD), so pages scanned sideways or upside down read correctly."""
-    import unstructured_pytesseract as tesseract
-
-    if image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    text: str = tesseract.image_to_string(image, lang=languages, config="--psm 1")
-    return text
-
-
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What one tesseract run read: the `text` (as `ocr_image` gives it) and its `words`
+    """What one tesseract run read: the `text` (page segmentation mode 1: orientation and
+    script detected first, so pages scanned sideways or upside down read) and its `words`
     in the same order, each with its box as fractions of the image from the top-left."""
 
     text: str
@@ -51,7 +41,7 @@ class Reading:
 
 
 def read_image(image: Image, *, languages: str = "eng", page: int = 1) -> Reading:
-    """`ocr_image`'s text and the words' boxes (tesseract's TSV), from one run of tesseract
+    """The text and the words' boxes (tesseract's TSV), from one run of tesseract
     (the boxes cost nothing more); the boxes are on page `page`.
 
     An image with a side over MAX_SIDE, which tesseract refuses ("Image too large"), is
