@@ -14,6 +14,13 @@ extensions before anything runs (RefusedBudget, then QueryLimits), in this order
    validation stops after MAX_VALIDATION_ERRORS errors;
 5. a subscription over HTTP is refused: subscriptions are served over WebSocket.
 
+Steps 3 and 4 depend on the document alone (and on whether introspection is allowed), so a
+document that passed them is remembered (`_Passed`: its text's digest, the last
+PASSED_CACHE_SIZE of them): clients send the same few documents again and again (a bulk
+upload sends one mutation thousands of times), and validation was a quarter of the API's
+CPU in such a load (py-spy on benchmarks/bulk_ingest.py). Refused documents are not
+remembered: each is checked again and spends the budget again.
+
 A request refused at 2 to 5 (code INVALID_INPUT, its message saying which limit or rule)
 spends one of the caller's `refused` budget.
 """
@@ -21,6 +28,8 @@ spends one of the caller's `refused` budget.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -134,17 +143,66 @@ def _caller(context: ExecutionContext) -> tuple[Any, str, str | None]:
     return limiter, user, getattr(request, "client_host", None)
 
 
+#: Documents remembered as valid (their digests: a few KB in all).
+PASSED_CACHE_SIZE = 1024
+
+
+class _Passed:
+    """The documents that passed the shape checks and validation, by schema, introspection
+    rule and the digest of their text; least recently used first out."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._keys: OrderedDict[tuple[int, bool, bytes], None] = OrderedDict()
+
+    @staticmethod
+    def key(schema: object, introspection: bool, query: str) -> tuple[int, bool, bytes]:
+        digest = hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=20)
+        return id(schema), introspection, digest.digest()
+
+    def __contains__(self, key: tuple[int, bool, bytes]) -> bool:
+        if key not in self._keys:
+            return False
+        self._keys.move_to_end(key)
+        return True
+
+    def add(self, key: tuple[int, bool, bytes]) -> None:
+        self._keys[key] = None
+        if len(self._keys) > self._size:
+            self._keys.popitem(last=False)
+
+
+_passed = _Passed(PASSED_CACHE_SIZE)
+
+
 def _refusals(context: ExecutionContext) -> list[GraphQLError]:
     document = context.graphql_document
     assert document is not None  # parsed, or the placeholder
     schema = context.schema._schema
-    errors = document_refusals(document, schema)
+    introspection = introspection_allowed(context.context)
+    key = _Passed.key(schema, introspection, context.query) if context.query else None
+    known = key is not None and key in _passed
+    errors = [] if known else document_refusals(document, schema)
     if errors:
         return errors
     errors = variable_refusals(context.variables, variable_usages(document))
     if errors:
         return errors
-    introspection = introspection_allowed(context.context)
+    if not known:
+        errors = _validation_errors(context, document, introspection)
+        if errors:
+            return errors
+        if key is not None:
+            _passed.add(key)
+    if _subscription_over_http(context):
+        return [refusal(_OVER_HTTP)]
+    return []
+
+
+def _validation_errors(
+    context: ExecutionContext, document: DocumentNode, introspection: bool
+) -> list[GraphQLError]:
+    """graphql-core's validation (step 4), with the rules the caller is under."""
     rules: tuple[type[ASTValidationRule], ...] = (
         *context.validation_rules,
         MaybeNullValidationRule,
@@ -152,16 +210,13 @@ def _refusals(context: ExecutionContext) -> list[GraphQLError]:
     )
     if not introspection:
         rules += (NoSchemaIntrospectionCustomRule,)
-    errors = validate(
-        schema,
+    return validate(
+        context.schema._schema,
         document,
         rules,
         max_errors=MAX_VALIDATION_ERRORS,
         hide_suggestions=not introspection,
     )
-    if not errors and _subscription_over_http(context):
-        errors = [refusal(_OVER_HTTP)]
-    return errors
 
 
 def _subscription_over_http(context: ExecutionContext) -> bool:
