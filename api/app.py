@@ -234,6 +234,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
                 worker = build_worker(components.worker, handle_signals=False)
                 state.worker_task = asyncio.create_task(worker.async_run(), name="docent-worker")
+            # The first preview (or parse) would otherwise start the fork server: ~13 s.
+            warming = asyncio.create_task(
+                components.services.previews.warm(), name="docent-preview-warm-up"
+            )
             log.info(
                 "docent ready: search=%s embedder=%s generator=%s worker=%s",
                 settings.search.search_backend,
@@ -244,6 +248,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             try:
                 yield
             finally:
+                warming.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await warming
                 if worker is not None and state.worker_task is not None:
                     await worker.close()
                     state.worker_task.cancel()

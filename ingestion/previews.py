@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -36,6 +37,8 @@ from docent.ingestion.parsing.pool import Isolation, ParsePool
 
 if TYPE_CHECKING:
     from PIL import Image
+
+log = logging.getLogger(__name__)
 
 #: Widths a preview may be asked for, in pixels (default 800): enough for a phone's screen
 #: at 3x and a desktop's page view, few enough that the cache holds a page a few times.
@@ -376,6 +379,15 @@ class PreviewService:
                 "the preview waited for a worker for all of its "
                 f"{self._isolation.timeout_s:g} s (DOCENT_PREVIEW_TIMEOUT_S); ask again",
             )
+
+    async def warm(self) -> None:
+        """Start a render worker (and the fork server) before the first preview is asked
+        for, so that it does not pay for them. A failure is logged, not raised: the first
+        preview then starts its worker itself."""
+        try:
+            await self._pool.warm()
+        except Exception:
+            log.warning("could not start a page preview worker ahead of time", exc_info=True)
 
     async def close(self) -> None:
         await self._pool.close()

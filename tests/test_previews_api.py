@@ -93,6 +93,23 @@ def error_code(response: httpx.Response) -> str:
     return str(response.json()["errors"][0]["extensions"]["code"])
 
 
+def test_a_preview_worker_is_started_before_the_first_preview(server: DocentServer) -> None:
+    """Nothing has been uploaded or previewed yet (this test runs first): the server has
+    started the fork server and a render worker on its own, so the first preview does not
+    wait ~13 s for them (BENCHMARKS.md, "Page previews")."""
+    import psutil
+
+    root = psutil.Process(server._process.pid)  # type: ignore[union-attr]
+    deadline = time.monotonic() + 60
+    workers: list[psutil.Process] = []
+    while time.monotonic() < deadline and not workers:
+        for child in root.children():
+            if "forkserver" in " ".join(child.cmdline()):
+                workers = child.children()
+        time.sleep(0.2)
+    assert workers, "no preview worker was started ahead of the first preview"
+
+
 async def test_a_pdf_page_is_rendered_at_the_width_asked_and_cached(server: DocentServer) -> None:
     document_id = await upload_as(server, "alice", "handbook.pdf", three_page_pdf())
     path = f"/documents/{document_id}/pages/2.png"

@@ -148,6 +148,14 @@ class ParsePool:
         finally:
             await self._release(worker)
 
+    async def warm(self) -> None:
+        """Have one worker started and idle, ahead of the first call: the first worker of a
+        process also starts the fork server, which imports the parsers (`PRELOAD`; ~13 s
+        on a busy 2-core machine, BENCHMARKS.md "Page previews"). Waits like a call when
+        every worker is busy; a pool already warm starts nothing."""
+        worker = await self._acquire()
+        await self._release(worker)
+
     async def close(self) -> None:
         """Stop the idle workers (busy ones stop when their parse ends)."""
         idle, self._idle = self._idle, []
