@@ -32,6 +32,14 @@ Only ``question`` is required:
 - ``dataset`` (string): the document is in a `--documents` folder of this name (such as
   ``fidelity``), where the file names of several folders meet.
 - ``note`` (string): free text, not read.
+- ``needs_review`` (boolean, default false): the right answer is not known (a question
+  exported from an answer rated DOWN, `feedback.py`): it is asked and its answer shown
+  under "needs review", but it counts in no figure (accuracy, citations, refusals) until a
+  person writes what a right answer holds and removes the flag. It takes no
+  ``answer_contains``, ``page``, ``unanswerable`` or ``refusal_ok``.
+- ``feedback`` (object): the rating the question was exported from (``rating``,
+  ``comment``, the question as asked, the answer rated and its citations): kept in the
+  report beside the new answer, never judged.
 
 Any other field is an error, so that a misspelt ``answer_contain`` cannot make a question
 trivially right. The fidelity dataset's ``expected.json`` (``{"cases": [{"file": ...,
@@ -43,7 +51,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +59,7 @@ from docent.evaluation.beir import json_lines
 
 FIELDS = frozenset(
     {"id", "question", "answer_contains", "answer_absent", "document", "page", "unanswerable",
-     "refusal_ok", "language", "kind", "dataset", "note"}
+     "refusal_ok", "language", "kind", "dataset", "note", "needs_review", "feedback"}
 )  # fmt: skip
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -73,6 +81,8 @@ class Question:
     language: str | None = None
     kind: str | None = None
     dataset: str | None = None
+    needs_review: bool = False
+    feedback: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def file_type(self) -> str | None:
@@ -94,6 +104,8 @@ class Question:
             "language": self.language,
             "kind": self.kind,
             "dataset": self.dataset,
+            "needs_review": self.needs_review,
+            "feedback": self.feedback,
         }
 
 
@@ -151,6 +163,15 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
         )
     if record.get("note") is not None and not isinstance(record["note"], str):
         raise QAFileError(f'{where}: "note" must be a string')
+    needs_review = _flag(record, "needs_review", where)
+    if needs_review and (contains or page is not None or unanswerable or refusal_ok):
+        raise QAFileError(
+            f'{where}: a question that needs review has no "answer_contains", "page", '
+            '"unanswerable" or "refusal_ok" (its right answer is not known)'
+        )
+    feedback = record.get("feedback")
+    if feedback is not None and not isinstance(feedback, dict):
+        raise QAFileError(f'{where}: "feedback" must be an object')
     return Question(
         id=str(raw_id),
         question=question,
@@ -163,6 +184,8 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
         language=_text(record, "language", where),
         kind=_text(record, "kind", where),
         dataset=_text(record, "dataset", where),
+        needs_review=needs_review,
+        feedback=feedback,
     )
 
 
