@@ -90,11 +90,12 @@ def _quantiles(values: Iterable[float | None]) -> tuple[float | None, float | No
 
 def figures(outcomes: Sequence[Outcome]) -> Figures:
     """The figures of a group of judged outcomes."""
+    asked = len(outcomes)
     review = [o for o in outcomes if o.question.needs_review]
     outcomes = [o for o in outcomes if not o.question.needs_review]
     answerable = [o for o in outcomes if not o.question.unanswerable]
     return Figures(
-        questions=len(outcomes),
+        questions=asked,
         answerable=len(answerable),
         correct=sum(bool(o.correct) for o in answerable),
         with_document=sum(o.cited is not None for o in answerable),
