@@ -33,7 +33,7 @@ runs (less the unit a "how many" asks for), in parentheses after it:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -89,7 +89,8 @@ _QUANTITY = {"many", "much", "viele", "viel", "combien", "cuántos", "cuántas",
 _LIGHT = {
     "en": {"how", "what", "which", "who", "when", "where", "why", "get", "gets", "got",
            "many", "much", "long", "does", "do", "did", "is", "are", "can", "say", "receive",
-           "receives", "given", "give", "gives", "cost", "costs"},
+           "receives", "given", "give", "gives", "cost", "costs", "must", "should", "within",
+           "after", "before"},
     "de": {"wie", "was", "welche", "welcher", "welches", "wer", "wann", "wo", "warum",
            "viele", "viel", "lange", "hoch", "hohe", "gibt", "bekommt", "bekommen", "erhält",
            "gilt"},
@@ -132,11 +133,14 @@ class _Word:
     apart: bool = False
 
 
-def standalone_question(question: str, previous: Sequence[str]) -> str:
+def standalone_question(
+    question: str, previous: Sequence[str], previous_answer: str | None = None
+) -> str:
     """`question` made to stand alone, given the conversation's previous standalone
     questions (oldest first; only the last is used, since it already carries the ones
-    before). Unchanged when there is no previous question, when the question does not
-    refer back, or when its language is not one of LANGUAGES."""
+    before) and the answer to the last (`previous_answer`: a pronoun may stand for what
+    it named, `_answer_entity`). Unchanged when there is no previous question, when the
+    question does not refer back, or when its language is not one of LANGUAGES."""
     question = " ".join(question.split())
     if not previous or not question:
         return question
@@ -158,16 +162,24 @@ def standalone_question(question: str, previous: Sequence[str]) -> str:
         if not any(w.key in _PRONOUNS[language] for w in words):
             # "And how long does it take?" has its pronoun; "¿Y cuánto tarda en
             # calentarse?" leaves its subject out: it is the previous question's.
-            referent = _referent(before, language)
+            referent = _referent(before, language, attribute=bool(content))
             if referent and not _stems(referent, language) <= {w.stem for w in content}:
                 body = question.rstrip(" ?!.")
                 return f"{body} ({referent}){question[len(body) :]}"
     pronoun = next((w for w in words if w.key in _PRONOUNS[language]), None)
     if pronoun is None:
         return question
-    referent = _referent(before, language)
-    if not referent or (content and all(w.stem in _stems(referent, language) for w in content)):
-        return question
+    # The entity the previous answer named, alone: the previous question's words would
+    # pull its passage back ("deren Notdienstnummer" is the company's, not the boiler's).
+    referent = None
+    if previous_answer and pronoun.key in _ANSWER_PRONOUNS[language]:
+        referent = _answer_entity(before, previous_answer, language)
+    if referent is None:
+        # A possessive before a noun ("its engine", "ses piles") names its owner: an entity.
+        owner = bool(content) and pronoun.key in _POSSESSIVES[language]
+        referent = _referent(before, language, attribute=owner)
+        if not referent or (content and all(w.stem in _stems(referent, language) for w in content)):
+            return question
     return f"{question[: pronoun.end]} ({referent}){question[pronoun.end :]}"
 
 
@@ -316,7 +328,10 @@ def _substitute(fragment: str, before: str, language: str) -> str:
                 while start < len(before_words) and before_words[start].key in _ARTICLES:
                     start += 1
                 if start < len(before_words) and before_words[start].content:
-                    run = next(r for r in _runs(before_words) if r[0] is before_words[start])
+                    # The run holding the subject's first word ("... must racking damage be
+                    # reported": it may have begun before the auxiliary when one is content).
+                    run = next(r for r in _runs(before_words) if before_words[start] in r)
+                    run = run[run.index(before_words[start]) :]
                     phrase = fragment[_phrase_start(fragment_words, content) :]
                     return _splice(before, run[0].start, run[-1].end, phrase)
     base = before.rstrip(" ?.!")
@@ -336,7 +351,7 @@ def _after_same(before: str, words: list[_Word], key: str, rest: str, language: 
             j += 1
         after = words[j]
         if after.content:
-            return _splice(before, words[i + 1].start, _phrase_end(words, j), rest)
+            return _splice(before, words[i + 1].start, _phrase_end(words, j, language), rest)
         if after.key in _PRONOUNS[language]:  # "for it (jury service)": all of it goes
             tail = after.end
             if before[tail:].startswith(" (") and (close := before.find(")", tail)) > 0:
@@ -360,12 +375,19 @@ def _phrase_start(words: list[_Word], content: list[_Word]) -> int:
     return words[index].start
 
 
-def _phrase_end(words: list[_Word], start: int) -> int:
+def _phrase_end(words: list[_Word], start: int, language: str) -> int:
     """Where the phrase that starts at `words[start]` ends: before the next function word
-    that is not glue, or at the end."""
+    that is not glue, before glue that leads to a name (the entity the phrase belongs to
+    stays: "la cuota anual del Gimnasio Olivar" -> "la matrícula del Gimnasio Olivar"), or
+    at the end."""
     end = words[start].end
-    for word in words[start + 1 :]:
+    for i in range(start + 1, len(words)):
+        word = words[i]
         if not word.content and word.key not in _ARTICLES and word.key not in _RUN_GLUE:
+            break
+        if word.key in _RUN_GLUE and any(
+            _name(w, words, language) for w in words[i + 1 : i + 3] if w.content
+        ):
             break
         end = word.end
     return end
@@ -390,11 +412,16 @@ def _splice(text: str, start: int, end: int, phrase: str) -> str:
     return f"{text[:start]}{phrase}{text[end:]}"
 
 
-def _referent(before: str, language: str) -> str:
+def _referent(before: str, language: str, *, attribute: bool = False) -> str:
     """What a pronoun in the follow-up stands for: the previous question's content runs,
     less the unit a quantity question asks for ("weeks" of "how many weeks of ..."), and in
-    German less the verb after the question word ("Wann beginnt ..."); a run that names an
-    entity (a name or a number) ends with it ("Lumera T3", not "Lumera T3 last")."""
+    German less the verb after the question word ("Wann beginnt ...") and every word in
+    lower case (German writes nouns capitalised: the rest are verbs, adjectives and
+    particles, "statt", "wartet"); a run that names an entity (a name or a number) ends
+    with it ("Lumera T3", not "Lumera T3 last"). When the follow-up names what it asks
+    about (`attribute`: "its engine", "its security audit") and the previous question
+    names an entity, the pronoun stands for that entity alone ("Tigon", "project Hélios",
+    not "service interval, Tigon"): the rest was the previous question's own attribute."""
     words = _words(before, language)
     kept: list[list[_Word]] = []
     for run in _runs(words):
@@ -406,6 +433,9 @@ def _referent(before: str, language: str) -> str:
                 run = run[1:]
         if language == "de" and len(run) == 1 and previous in _QUESTION_WORDS["de"]:
             continue
+        if language == "de":
+            run = _trim_glue([w for w in run if not w.content or w.text[:1].isupper()
+                              or _number(w, [], language)])  # fmt: skip
         if run:
             kept.append(run)
 
@@ -415,5 +445,91 @@ def _referent(before: str, language: str) -> str:
     for i, run in enumerate(kept):
         if any(entity(w) for w in run):
             kept[i] = run[: max(j for j, w in enumerate(run) if entity(w)) + 1]
+    named = [run for run in kept if any(entity(w) for w in run)]
+    if attribute and named and language != "de":  # German names no entity but numbers
+        kept = [_entity_phrase(run, entity) for run in named]
     phrases = list(dict.fromkeys(before[r[0].start : r[-1].end] for r in kept))
     return ", ".join(phrases)
+
+
+def _trim_glue(run: list[_Word]) -> list[_Word]:
+    """`run` without glue words at its ends (left there when words were taken out)."""
+    while run and not run[0].content:
+        run = run[1:]
+    while run and not run[-1].content:
+        run = run[:-1]
+    return run
+
+
+def _entity_phrase(run: list[_Word], entity: Callable[[_Word], bool]) -> list[_Word]:
+    """The part of a run that names its entity: from the word after the first glue word
+    before the first entity word ("total budget of project Hélios" -> "project Hélios",
+    "réunion du comité de pilotage Hélios" -> "comité de pilotage Hélios")."""
+    first = next(i for i, w in enumerate(run) if entity(w))
+    start = min((i + 1 for i in range(first) if not run[i].content), default=0)
+    return run[start:]
+
+
+#: Pronouns that may stand for the entity the previous answer named ("Which company
+#: services the lift?" ... "What is its emergency number?"): personal and possessive ones,
+#: not the neutral "that", "das", "cela", "eso", which refer to the matter asked about.
+_ANSWER_PRONOUNS = {
+    "en": {"he", "she", "him", "her", "his", "they", "them", "their", "its"},
+    "de": {"er", "ihn", "ihm", "deren", "dessen", "sein", "seine", "seinen", "seiner", "ihr",
+           "ihre", "ihren", "ihrer"},
+    "fr": {"il", "elle", "lui", "leur", "leurs", "son", "sa", "ses"},
+    "es": {"él", "ella", "su", "sus"},
+}  # fmt: skip
+#: Possessive pronouns (the owner of the noun after them).
+_POSSESSIVES = {
+    "en": {"its", "their", "his", "her"},
+    "de": {"sein", "seine", "seinen", "seiner", "seines", "ihr", "ihre", "ihren", "ihrer",
+           "deren", "dessen"},
+    "fr": {"son", "sa", "ses", "leur", "leurs"},
+    "es": {"su", "sus"},
+}  # fmt: skip
+#: Question words that ask for an entity (a person, a company, one of several things):
+#: the answer names it.
+_ENTITY_QUESTIONS = {
+    "en": {"who", "whom", "which"},
+    "de": {"wer", "wen", "wem", "welche", "welcher", "welches", "welchen", "welchem"},
+    "fr": {"qui", "quel", "quelle", "quels", "quelles"},
+    "es": {"quién", "quiénes", "cuál", "cuáles"},
+}  # fmt: skip
+_PERSON_QUESTIONS = {"who", "whom", "wer", "wen", "wem", "qui", "quién", "quiénes"}
+#: Keys of a table row that name a person ("Name: Dr. Samuel Adeyemi; Position: ...").
+_NAME_KEYS = {"name", "nom", "nombre", "ansprechpartner", "contact", "person"}
+_CITATION = re.compile(r"\s*\[\d+\]")
+#: "Key: value" pairs, as the answerer writes a table row ("Wartungsfirma: Thermotec
+#: Service GmbH; ...") and as documents write fields.
+_PAIR = re.compile(r"([^:;\n]{1,40}?):\s+([^;\n]{1,80}?)(?=;|\n|$)")
+#: A person with a title: "Dr. Ilse Marquardt", "Frau Yilmaz", "Prof. Eleanor Whitcombe".
+_TITLED = re.compile(
+    r"\b(?:Dr|Prof|Mr|Mrs|Ms|Frau|Herr|Mme|M|Sr|Sra)\.?(?:\s+[A-ZÀ-Ý][\w’'-]+){1,3}"
+)
+
+
+def _answer_entity(before: str, answer: str, language: str) -> str | None:
+    """The entity the previous answer named, when the previous question asked for one
+    ("Who ...?", "Which company ...?", "Welche Firma ...?"): in a table row the value
+    whose key holds one of the question's words ("Wartungsfirma" for "Firma") or, asked
+    "who", a name key; else, asked "who", the first titled person the answer names that
+    the question does not. None when it asked for no entity or none is found."""
+    words = _words(before, language)
+    opener = words[0].key if words else ""
+    if opener not in _ENTITY_QUESTIONS[language]:
+        return None
+    text = _CITATION.sub("\n", answer)  # a citation ends a row or a sentence
+    asked = {w.key for w in words if w.content and len(w.key) > 3}
+    person = opener in _PERSON_QUESTIONS
+    for key, value in _PAIR.findall(text):
+        name = key.strip().casefold()
+        if any(word in name for word in asked) or (person and name in _NAME_KEYS):
+            value = value.strip(" .")
+            if value and value.casefold() not in before.casefold():
+                return value
+    if person:
+        for match in _TITLED.finditer(text):
+            if match.group() not in before:
+                return match.group()
+    return None
