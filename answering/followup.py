@@ -171,16 +171,16 @@ def standalone_question(
         return question
     # The entity the previous answer named, alone: the previous question's words would
     # pull its passage back ("deren Notdienstnummer" is the company's, not the boiler's).
-    referent = None
+    named = None
     if previous_answer and pronoun.key in _ANSWER_PRONOUNS[language]:
-        referent = _answer_entity(before, previous_answer, language)
-    if referent is None:
+        named = _answer_entity(before, previous_answer, language)
+    if named is None:
         # A possessive before a noun ("its engine", "ses piles") names its owner: an entity.
         owner = bool(content) and pronoun.key in _POSSESSIVES[language]
-        referent = _referent(before, language, attribute=owner)
-        if not referent or (content and all(w.stem in _stems(referent, language) for w in content)):
+        named = _referent(before, language, attribute=owner)
+        if not named or (content and all(w.stem in _stems(named, language) for w in content)):
             return question
-    return f"{question[: pronoun.end]} ({referent}){question[pronoun.end :]}"
+    return f"{question[: pronoun.end]} ({named}){question[pronoun.end :]}"
 
 
 def _language(question: str, before: str) -> str | None:
