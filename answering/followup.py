@@ -174,6 +174,10 @@ def standalone_question(
     named = None
     if previous_answer and pronoun.key in _ANSWER_PRONOUNS[language]:
         named = _answer_entity(before, previous_answer, language)
+        # with the names the previous question gave (whose HR director, which building)
+        context = _referent(before, language, attribute=True, entities_only=True)
+        if named and context:
+            named = f"{named}; {context}"
     if named is None:
         # A possessive before a noun ("its engine", "ses piles") names its owner: an entity.
         owner = bool(content) and pronoun.key in _POSSESSIVES[language]
@@ -412,7 +416,9 @@ def _splice(text: str, start: int, end: int, phrase: str) -> str:
     return f"{text[:start]}{phrase}{text[end:]}"
 
 
-def _referent(before: str, language: str, *, attribute: bool = False) -> str:
+def _referent(
+    before: str, language: str, *, attribute: bool = False, entities_only: bool = False
+) -> str:
     """What a pronoun in the follow-up stands for: the previous question's content runs,
     less the unit a quantity question asks for ("weeks" of "how many weeks of ..."), and in
     German less the verb after the question word ("Wann beginnt ...") and every word in
@@ -421,7 +427,8 @@ def _referent(before: str, language: str, *, attribute: bool = False) -> str:
     with it ("Lumera T3", not "Lumera T3 last"). When the follow-up names what it asks
     about (`attribute`: "its engine", "its security audit") and the previous question
     names an entity, the pronoun stands for that entity alone ("Tigon", "project Hélios",
-    not "service interval, Tigon"): the rest was the previous question's own attribute."""
+    not "service interval, Tigon"): the rest was the previous question's own attribute.
+    `entities_only`: those entities, or nothing when the question names none."""
     words = _words(before, language)
     kept: list[list[_Word]] = []
     for run in _runs(words):
@@ -446,7 +453,7 @@ def _referent(before: str, language: str, *, attribute: bool = False) -> str:
         if any(entity(w) for w in run):
             kept[i] = run[: max(j for j, w in enumerate(run) if entity(w)) + 1]
     named = [run for run in kept if any(entity(w) for w in run)]
-    if attribute and named and language != "de":  # German names no entity but numbers
+    if entities_only or (attribute and named and language != "de"):
         kept = [_entity_phrase(run, entity) for run in named]
     phrases = list(dict.fromkeys(before[r[0].start : r[-1].end] for r in kept))
     return ", ".join(phrases)

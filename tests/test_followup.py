@@ -119,7 +119,7 @@ def test_the_dev_sets_follow_ups_are_understood() -> None:
         ("Who is the group leader of the Transducer Lab?",
          "Name: Dr. Clara Duarte; Position: Group Leader; Group: Transducer Lab [1]",
          "What is her extension?",
-         "What is her (Dr. Clara Duarte) extension?"),
+         "What is her (Dr. Clara Duarte; Transducer Lab) extension?"),
         ("Who has to approve exceptions to the carry-over rule?",
          "Exceptions must be approved in writing by the HR director, Dr. Ilse Marquardt. [1]",
          "What is her job title?",
