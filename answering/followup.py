@@ -39,6 +39,7 @@ from functools import cache
 
 import Stemmer
 
+from docent.answering.referents import ANSWER_PRONOUNS, POSSESSIVES, answer_entity
 from docent.search import languages as lang
 
 #: The languages this rewrite knows (the dev set's, but Chinese and Arabic).
@@ -172,15 +173,22 @@ def standalone_question(
     # The entity the previous answer named, alone: the previous question's words would
     # pull its passage back ("deren Notdienstnummer" is the company's, not the boiler's).
     named = None
-    if previous_answer and pronoun.key in _ANSWER_PRONOUNS[language]:
-        named = _answer_entity(before, previous_answer, language)
+    if previous_answer and pronoun.key in ANSWER_PRONOUNS[language]:
+        before_words = _words(before, language)
+        named = answer_entity(
+            before_words[0].key if before_words else "",
+            {w.key for w in before_words if w.content},
+            before,
+            previous_answer,
+            language,
+        )
         # with the names the previous question gave (whose HR director, which building)
         context = _referent(before, language, attribute=True, entities_only=True)
         if named and context:
             named = f"{named}; {context}"
     if named is None:
         # A possessive before a noun ("its engine", "ses piles") names its owner: an entity.
-        owner = bool(content) and pronoun.key in _POSSESSIVES[language]
+        owner = bool(content) and pronoun.key in POSSESSIVES[language]
         named = _referent(before, language, attribute=owner)
         if not named or (content and all(w.stem in _stems(named, language) for w in content)):
             return question
@@ -475,68 +483,3 @@ def _entity_phrase(run: list[_Word], entity: Callable[[_Word], bool]) -> list[_W
     first = next(i for i, w in enumerate(run) if entity(w))
     start = min((i + 1 for i in range(first) if not run[i].content), default=0)
     return run[start:]
-
-
-#: Pronouns that may stand for the entity the previous answer named ("Which company
-#: services the lift?" ... "What is its emergency number?"): personal and possessive ones,
-#: not the neutral "that", "das", "cela", "eso", which refer to the matter asked about.
-_ANSWER_PRONOUNS = {
-    "en": {"he", "she", "him", "her", "his", "they", "them", "their", "its"},
-    "de": {"er", "ihn", "ihm", "deren", "dessen", "sein", "seine", "seinen", "seiner", "ihr",
-           "ihre", "ihren", "ihrer"},
-    "fr": {"il", "elle", "lui", "leur", "leurs", "son", "sa", "ses"},
-    "es": {"él", "ella", "su", "sus"},
-}  # fmt: skip
-#: Possessive pronouns (the owner of the noun after them).
-_POSSESSIVES = {
-    "en": {"its", "their", "his", "her"},
-    "de": {"sein", "seine", "seinen", "seiner", "seines", "ihr", "ihre", "ihren", "ihrer",
-           "deren", "dessen"},
-    "fr": {"son", "sa", "ses", "leur", "leurs"},
-    "es": {"su", "sus"},
-}  # fmt: skip
-#: Question words that ask for an entity (a person, a company, one of several things):
-#: the answer names it.
-_ENTITY_QUESTIONS = {
-    "en": {"who", "whom", "which"},
-    "de": {"wer", "wen", "wem", "welche", "welcher", "welches", "welchen", "welchem"},
-    "fr": {"qui", "quel", "quelle", "quels", "quelles"},
-    "es": {"quién", "quiénes", "cuál", "cuáles"},
-}  # fmt: skip
-_PERSON_QUESTIONS = {"who", "whom", "wer", "wen", "wem", "qui", "quién", "quiénes"}
-#: Keys of a table row that name a person ("Name: Dr. Samuel Adeyemi; Position: ...").
-_NAME_KEYS = {"name", "nom", "nombre", "ansprechpartner", "contact", "person"}
-_CITATION = re.compile(r"\s*\[\d+\]")
-#: "Key: value" pairs, as the answerer writes a table row ("Wartungsfirma: Thermotec
-#: Service GmbH; ...") and as documents write fields.
-_PAIR = re.compile(r"([^:;\n]{1,40}?):\s+([^;\n]{1,80}?)(?=;|\n|$)")
-#: A person with a title: "Dr. Ilse Marquardt", "Frau Yilmaz", "Prof. Eleanor Whitcombe".
-_TITLED = re.compile(
-    r"\b(?:Dr|Prof|Mr|Mrs|Ms|Frau|Herr|Mme|M|Sr|Sra)\.?(?:\s+[A-ZÀ-Ý][\w’'-]+){1,3}"
-)
-
-
-def _answer_entity(before: str, answer: str, language: str) -> str | None:
-    """The entity the previous answer named, when the previous question asked for one
-    ("Who ...?", "Which company ...?", "Welche Firma ...?"): in a table row the value
-    whose key holds one of the question's words ("Wartungsfirma" for "Firma") or, asked
-    "who", a name key; else, asked "who", the first titled person the answer names that
-    the question does not. None when it asked for no entity or none is found."""
-    words = _words(before, language)
-    opener = words[0].key if words else ""
-    if opener not in _ENTITY_QUESTIONS[language]:
-        return None
-    text = _CITATION.sub("\n", answer)  # a citation ends a row or a sentence
-    asked = {w.key for w in words if w.content and len(w.key) > 3}
-    person = opener in _PERSON_QUESTIONS
-    for key, value in _PAIR.findall(text):
-        name = key.strip().casefold()
-        if any(word in name for word in asked) or (person and name in _NAME_KEYS):
-            value = value.strip(" .")
-            if value and value.casefold() not in before.casefold():
-                return value
-    if person:
-        for match in _TITLED.finditer(text):
-            if match.group() not in before:
-                return match.group()
-    return None
