@@ -45,7 +45,14 @@ from docent.client import DocentClient
 from docent.evaluation.answers import Outcome, ask, judge
 from docent.evaluation.beir import json_lines
 from docent.evaluation.metrics import missing_items, percentile, present_items, ratio
-from docent.evaluation.qa import QAFileError, Question, question_from
+from docent.evaluation.qa import (
+    QAFileError,
+    Question,
+    check_ids,
+    checked_id,
+    question_from,
+    read_set,
+)
 
 CONVERSATION_FIELDS = frozenset({"id", "language", "turns", "held_out", "note"})
 STANDALONE_FIELDS = ("standalone_contains", "standalone_absent")
@@ -89,9 +96,7 @@ def _conversation(record: Any, where: str, default_id: str) -> ConversationCase:
         raise QAFileError(
             f"{where}: unknown field {unknown[0]!r} (known: {', '.join(sorted(CONVERSATION_FIELDS))})"
         )
-    raw_id = record.get("id", default_id)
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
-        raise QAFileError(f'{where}: "id" must be a string or an integer')
+    raw_id = checked_id(record, where, default_id)
     language = record.get("language")
     if language is not None and (not isinstance(language, str) or not language.strip()):
         raise QAFileError(f'{where}: "language" must be a non-empty string')
@@ -124,27 +129,18 @@ def _conversation(record: Any, where: str, default_id: str) -> ConversationCase:
         )
         cases.append(FollowUpTurn(question, phrases["standalone_contains"],
                                   phrases["standalone_absent"]))  # fmt: skip
-    return ConversationCase(str(raw_id), language, tuple(cases), held_out)
+    return ConversationCase(raw_id, language, tuple(cases), held_out)
 
 
 def load_conversations(path: Path) -> list[ConversationCase]:
     """The conversations of a file in the format above. Raises QAFileError for a file that
     is missing, unreadable or not in the format, or an id used twice."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QAFileError(f"{path}: cannot be read ({exc})") from None
+    text = read_set(path)
     conversations = [
         _conversation(record, f"{path}:{number}", str(number))
         for number, record in json_lines(text.splitlines(), str(path), QAFileError)
     ]
-    if not conversations:
-        raise QAFileError(f"{path}: no conversations")
-    seen: set[str] = set()
-    for c in conversations:
-        if c.id in seen:
-            raise QAFileError(f"{path}: the id {c.id!r} is used twice")
-        seen.add(c.id)
+    check_ids(path, [c.id for c in conversations], "conversations")
     return conversations
 
 

@@ -145,9 +145,7 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
     question = _text(record, "question", where)
     if question is None:
         raise QAFileError(f'{where}: "question" is required')
-    raw_id = record.get("id", default_id)
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
-        raise QAFileError(f'{where}: "id" must be a string or an integer')
+    raw_id = checked_id(record, where, default_id)
     contains = _words(record, "answer_contains", where)
     page = record.get("page")
     if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
@@ -173,7 +171,7 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
     if feedback is not None and not isinstance(feedback, dict):
         raise QAFileError(f'{where}: "feedback" must be an object')
     return Question(
-        id=str(raw_id),
+        id=raw_id,
         question=question,
         answer_contains=contains,
         answer_absent=_words(record, "answer_absent", where),
@@ -189,26 +187,44 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
     )
 
 
+def checked_id(record: dict[str, Any], where: str, default_id: str) -> str:
+    """A record's `id` (a string or an integer, as a string), `default_id` when absent."""
+    raw_id = record.get("id", default_id)
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
+        raise QAFileError(f'{where}: "id" must be a string or an integer')
+    return str(raw_id)
+
+
+def read_set(path: Path) -> str:
+    """The text of a QA or conversations file; QAFileError when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QAFileError(f"{path}: cannot be read ({exc})") from None
+
+
+def check_ids(path: Path, ids: Sequence[str], what: str) -> None:
+    """QAFileError when the file holds no `what` (its items' `ids`) or an id twice."""
+    if not ids:
+        raise QAFileError(f"{path}: no {what}")
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise QAFileError(f"{path}: the id {item!r} is used twice")
+        seen.add(item)
+
+
 def load_questions(path: Path) -> list[Question]:
     """The questions of a QA file (JSON lines), or of a fidelity `expected.json`. Raises
     QAFileError for a file that is missing, unreadable or not in the format."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QAFileError(f"{path}: cannot be read ({exc})") from None
+    text = read_set(path)
     questions = _fidelity(path, text)
     if questions is None:
         questions = [
             question_from(record, f"{path}:{number}", str(number))
             for number, record in json_lines(text.splitlines(), str(path), QAFileError)
         ]
-    if not questions:
-        raise QAFileError(f"{path}: no questions")
-    seen: set[str] = set()
-    for q in questions:
-        if q.id in seen:
-            raise QAFileError(f"{path}: the id {q.id!r} is used twice")
-        seen.add(q.id)
+    check_ids(path, [q.id for q in questions], "questions")
     return questions
 
 
