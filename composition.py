@@ -269,7 +269,10 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
         )
         talk = settings.conversations
         conversations = Conversations(
-            backend, build_rewriter(settings, generator), max_turns=talk.conversation_max_turns
+            backend,
+            build_rewriter(settings, generator),
+            backend.get_documents,
+            max_turns=talk.conversation_max_turns,
         )
         answers = AnswerService(
             retriever,

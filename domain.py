@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import secrets
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -257,6 +258,23 @@ class Message:
 
     def evolve(self, **changes: object) -> Message:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def withheld(self, readable: Collection[str]) -> bool:
+        """Whether its text is withheld from a reader who can read the documents of ids
+        `readable`: an answer that cited a document deleted since, or no longer shared
+        with the reader. An answer's text quotes or restates its passages (the extractive
+        answerer quotes them verbatim) and cannot be split by source, so all of it goes
+        (`WITHHELD_TEXT` stands in its place) wherever it would be read again: the
+        conversation's messages, the turns a follow-up is read with (rewrite and
+        generator), the feedback export. The question, the reader's own words, stays."""
+        return any(p.document_id not in readable for p in self.citations)
+
+
+#: What an answer's text reads as once it is withheld (`Message.withheld`).
+WITHHELD_TEXT = (
+    "(This answer is withheld: it quoted a document that has been deleted or that you can "
+    "no longer read.)"
+)
 
 
 #: Invisible joiners that emoji sequences and the spelling of several scripts (Persian,

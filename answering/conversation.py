@@ -10,13 +10,17 @@ leaves no empty conversation behind.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from docent.answering.answers import Answer
 from docent.answering.rewriting import Rewrite, Rewriter
 from docent.domain import (
+    WITHHELD_TEXT,
+    Access,
     CitedPassage,
     Conversation,
+    DocumentRecord,
     Message,
     Role,
     new_id,
@@ -29,6 +33,9 @@ from docent.search.conversations import ConversationStore
 #: The characters of one earlier message shown to a generator or a rewriting model (a long
 #: answer is cut: the turns are there for reference, not as sources).
 MAX_TURN_CHARS = 600
+
+#: The documents of `ids` a reader can read (a catalog's `get_documents`).
+Readable = Callable[[Access, Sequence[str]], Awaitable[list[DocumentRecord]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +67,22 @@ class Turn:
 class Conversations:
     """Begins and ends turns over a `ConversationStore`."""
 
-    def __init__(self, store: ConversationStore, rewriter: Rewriter, *, max_turns: int) -> None:
+    def __init__(
+        self, store: ConversationStore, rewriter: Rewriter, readable: Readable, *, max_turns: int
+    ) -> None:
         """`max_turns` (DOCENT_CONVERSATION_MAX_TURNS): the earlier turns read for the
-        rewrite and shown to the generator."""
+        rewrite and shown to the generator; `readable`: which cited documents the asker can
+        still read (an earlier answer that cited another is withheld from them too,
+        `Message.withheld`)."""
         self._store = store
         self._rewriter = rewriter
+        self._readable = readable
         self._max_turns = max_turns
 
-    async def begin(self, owner: str, conversation_id: str | None, question: str) -> Turn:
+    async def begin(self, reader: Access, conversation_id: str | None, question: str) -> Turn:
         """The turn of `question`, with its history and standalone question. Raises
-        `NotFound` for a conversation the owner does not have."""
+        `NotFound` for a conversation the reader does not own."""
+        owner = reader.owner
         if conversation_id is None:
             now = utcnow()
             conversation = Conversation(
@@ -83,7 +96,11 @@ class Conversations:
             messages = await self._store.recent_messages(
                 owner, conversation_id, 2 * self._max_turns
             )
-            turn = Turn(found, is_new=False, history=past_turns(messages))
+            cited = {p.document_id for m in messages for p in m.citations}
+            readable = (
+                {r.id for r in await self._readable(reader, sorted(cited))} if cited else set()
+            )
+            turn = Turn(found, is_new=False, history=past_turns(messages, readable))
         turn.rewrite = await self._rewriter.rewrite(question, turn.history)
         return turn
 
@@ -118,8 +135,9 @@ class Conversations:
         )
 
 
-def past_turns(messages: list[Message]) -> list[PastTurn]:
-    """Questions paired with the answers that followed them, oldest first."""
+def past_turns(messages: list[Message], readable: set[str]) -> list[PastTurn]:
+    """Questions paired with the answers that followed them, oldest first; an answer that
+    cited a document not in `readable` (ids) reads as WITHHELD_TEXT."""
     turns: list[PastTurn] = []
     pending: Message | None = None
     for message in messages:
@@ -130,7 +148,9 @@ def past_turns(messages: list[Message]) -> list[PastTurn]:
                 PastTurn(
                     question=pending.text,
                     standalone_question=message.standalone_question or pending.text,
-                    answer=message.text[:MAX_TURN_CHARS],
+                    answer=WITHHELD_TEXT
+                    if message.withheld(readable)
+                    else message.text[:MAX_TURN_CHARS],
                 )
             )
             pending = None

@@ -33,12 +33,13 @@ runs (less the unit a "how many" asks for), in parentheses after it:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import Stemmer
 
+from docent.answering.referents import ANSWER_PRONOUNS, POSSESSIVES, answer_entity
 from docent.search import languages as lang
 
 #: The languages this rewrite knows (the dev set's, but Chinese and Arabic).
@@ -89,7 +90,8 @@ _QUANTITY = {"many", "much", "viele", "viel", "combien", "cuántos", "cuántas",
 _LIGHT = {
     "en": {"how", "what", "which", "who", "when", "where", "why", "get", "gets", "got",
            "many", "much", "long", "does", "do", "did", "is", "are", "can", "say", "receive",
-           "receives", "given", "give", "gives", "cost", "costs"},
+           "receives", "given", "give", "gives", "cost", "costs", "must", "should", "within",
+           "after", "before"},
     "de": {"wie", "was", "welche", "welcher", "welches", "wer", "wann", "wo", "warum",
            "viele", "viel", "lange", "hoch", "hohe", "gibt", "bekommt", "bekommen", "erhält",
            "gilt"},
@@ -132,11 +134,14 @@ class _Word:
     apart: bool = False
 
 
-def standalone_question(question: str, previous: Sequence[str]) -> str:
+def standalone_question(
+    question: str, previous: Sequence[str], previous_answer: str | None = None
+) -> str:
     """`question` made to stand alone, given the conversation's previous standalone
     questions (oldest first; only the last is used, since it already carries the ones
-    before). Unchanged when there is no previous question, when the question does not
-    refer back, or when its language is not one of LANGUAGES."""
+    before) and the answer to the last (`previous_answer`: a pronoun may stand for what
+    it named, `_answer_entity`). Unchanged when there is no previous question, when the
+    question does not refer back, or when its language is not one of LANGUAGES."""
     question = " ".join(question.split())
     if not previous or not question:
         return question
@@ -158,17 +163,36 @@ def standalone_question(question: str, previous: Sequence[str]) -> str:
         if not any(w.key in _PRONOUNS[language] for w in words):
             # "And how long does it take?" has its pronoun; "¿Y cuánto tarda en
             # calentarse?" leaves its subject out: it is the previous question's.
-            referent = _referent(before, language)
+            referent = _referent(before, language, attribute=bool(content))
             if referent and not _stems(referent, language) <= {w.stem for w in content}:
                 body = question.rstrip(" ?!.")
                 return f"{body} ({referent}){question[len(body) :]}"
     pronoun = next((w for w in words if w.key in _PRONOUNS[language]), None)
     if pronoun is None:
         return question
-    referent = _referent(before, language)
-    if not referent or (content and all(w.stem in _stems(referent, language) for w in content)):
-        return question
-    return f"{question[: pronoun.end]} ({referent}){question[pronoun.end :]}"
+    # The entity the previous answer named, alone: the previous question's words would
+    # pull its passage back ("deren Notdienstnummer" is the company's, not the boiler's).
+    named = None
+    if previous_answer and pronoun.key in ANSWER_PRONOUNS[language]:
+        before_words = _words(before, language)
+        named = answer_entity(
+            before_words[0].key if before_words else "",
+            {w.key for w in before_words if w.content},
+            before,
+            previous_answer,
+            language,
+        )
+        # with the names the previous question gave (whose HR director, which building)
+        context = _referent(before, language, attribute=True, entities_only=True)
+        if named and context:
+            named = f"{named}; {context}"
+    if named is None:
+        # A possessive before a noun ("its engine", "ses piles") names its owner: an entity.
+        owner = bool(content) and pronoun.key in POSSESSIVES[language]
+        named = _referent(before, language, attribute=owner)
+        if not named or (content and all(w.stem in _stems(named, language) for w in content)):
+            return question
+    return f"{question[: pronoun.end]} ({named}){question[pronoun.end :]}"
 
 
 def _language(question: str, before: str) -> str | None:
@@ -316,7 +340,10 @@ def _substitute(fragment: str, before: str, language: str) -> str:
                 while start < len(before_words) and before_words[start].key in _ARTICLES:
                     start += 1
                 if start < len(before_words) and before_words[start].content:
-                    run = next(r for r in _runs(before_words) if r[0] is before_words[start])
+                    # The run holding the subject's first word ("... must racking damage be
+                    # reported": it may have begun before the auxiliary when one is content).
+                    run = next(r for r in _runs(before_words) if before_words[start] in r)
+                    run = run[run.index(before_words[start]) :]
                     phrase = fragment[_phrase_start(fragment_words, content) :]
                     return _splice(before, run[0].start, run[-1].end, phrase)
     base = before.rstrip(" ?.!")
@@ -336,7 +363,7 @@ def _after_same(before: str, words: list[_Word], key: str, rest: str, language: 
             j += 1
         after = words[j]
         if after.content:
-            return _splice(before, words[i + 1].start, _phrase_end(words, j), rest)
+            return _splice(before, words[i + 1].start, _phrase_end(words, j, language), rest)
         if after.key in _PRONOUNS[language]:  # "for it (jury service)": all of it goes
             tail = after.end
             if before[tail:].startswith(" (") and (close := before.find(")", tail)) > 0:
@@ -360,12 +387,19 @@ def _phrase_start(words: list[_Word], content: list[_Word]) -> int:
     return words[index].start
 
 
-def _phrase_end(words: list[_Word], start: int) -> int:
+def _phrase_end(words: list[_Word], start: int, language: str) -> int:
     """Where the phrase that starts at `words[start]` ends: before the next function word
-    that is not glue, or at the end."""
+    that is not glue, before glue that leads to a name (the entity the phrase belongs to
+    stays: "la cuota anual del Gimnasio Olivar" -> "la matrícula del Gimnasio Olivar"), or
+    at the end."""
     end = words[start].end
-    for word in words[start + 1 :]:
+    for i in range(start + 1, len(words)):
+        word = words[i]
         if not word.content and word.key not in _ARTICLES and word.key not in _RUN_GLUE:
+            break
+        if word.key in _RUN_GLUE and any(
+            _name(w, words, language) for w in words[i + 1 : i + 3] if w.content
+        ):
             break
         end = word.end
     return end
@@ -390,11 +424,19 @@ def _splice(text: str, start: int, end: int, phrase: str) -> str:
     return f"{text[:start]}{phrase}{text[end:]}"
 
 
-def _referent(before: str, language: str) -> str:
+def _referent(
+    before: str, language: str, *, attribute: bool = False, entities_only: bool = False
+) -> str:
     """What a pronoun in the follow-up stands for: the previous question's content runs,
     less the unit a quantity question asks for ("weeks" of "how many weeks of ..."), and in
-    German less the verb after the question word ("Wann beginnt ..."); a run that names an
-    entity (a name or a number) ends with it ("Lumera T3", not "Lumera T3 last")."""
+    German less the verb after the question word ("Wann beginnt ...") and every word in
+    lower case (German writes nouns capitalised: the rest are verbs, adjectives and
+    particles, "statt", "wartet"); a run that names an entity (a name or a number) ends
+    with it ("Lumera T3", not "Lumera T3 last"). When the follow-up names what it asks
+    about (`attribute`: "its engine", "its security audit") and the previous question
+    names an entity, the pronoun stands for that entity alone ("Tigon", "project Hélios",
+    not "service interval, Tigon"): the rest was the previous question's own attribute.
+    `entities_only`: those entities, or nothing when the question names none."""
     words = _words(before, language)
     kept: list[list[_Word]] = []
     for run in _runs(words):
@@ -406,6 +448,9 @@ def _referent(before: str, language: str) -> str:
                 run = run[1:]
         if language == "de" and len(run) == 1 and previous in _QUESTION_WORDS["de"]:
             continue
+        if language == "de":
+            run = _trim_glue([w for w in run if not w.content or w.text[:1].isupper()
+                              or _number(w, [], language)])  # fmt: skip
         if run:
             kept.append(run)
 
@@ -415,5 +460,26 @@ def _referent(before: str, language: str) -> str:
     for i, run in enumerate(kept):
         if any(entity(w) for w in run):
             kept[i] = run[: max(j for j, w in enumerate(run) if entity(w)) + 1]
+    named = [run for run in kept if any(entity(w) for w in run)]
+    if entities_only or (attribute and named and language != "de"):
+        kept = [_entity_phrase(run, entity) for run in named]
     phrases = list(dict.fromkeys(before[r[0].start : r[-1].end] for r in kept))
     return ", ".join(phrases)
+
+
+def _trim_glue(run: list[_Word]) -> list[_Word]:
+    """`run` without glue words at its ends (left there when words were taken out)."""
+    while run and not run[0].content:
+        run = run[1:]
+    while run and not run[-1].content:
+        run = run[:-1]
+    return run
+
+
+def _entity_phrase(run: list[_Word], entity: Callable[[_Word], bool]) -> list[_Word]:
+    """The part of a run that names its entity: from the word after the first glue word
+    before the first entity word ("total budget of project Hélios" -> "project Hélios",
+    "réunion du comité de pilotage Hélios" -> "comité de pilotage Hélios")."""
+    first = next(i for i, w in enumerate(run) if entity(w))
+    start = min((i + 1 for i in range(first) if not run[i].content), default=0)
+    return run[start:]

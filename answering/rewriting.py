@@ -42,7 +42,8 @@ class LocalRewriter:
 
     async def rewrite(self, question: str, history: Sequence[PastTurn]) -> Rewrite:
         previous = [turn.standalone_question for turn in history]
-        return Rewrite(standalone_question(question, previous))
+        answer = history[-1].answer if history else None
+        return Rewrite(standalone_question(question, previous, answer))
 
 
 REWRITE_INSTRUCTIONS = """\

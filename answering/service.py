@@ -136,7 +136,7 @@ class AnswerService:
             async for event in self._answer(access, request, question):
                 yield event
             return
-        turn = await self._conversations.begin(access.owner, request.conversation_id, question)
+        turn = await self._conversations.begin(access, request.conversation_id, question)
         rewrite = turn.rewrite
         assert rewrite is not None
         history = [(t.question, t.answer) for t in turn.history]

@@ -5,7 +5,8 @@ exactly a missing one.
 
 A message keeps the passages its answer cited; they are shown again only while the reader
 can still read their document: a passage of a document deleted since (or no longer shared
-with the reader) is shown as `documentDeleted`, without its text.
+with the reader) is shown as `documentDeleted`, without its text, and the answer's own
+text is withheld too (`Message.withheld`: it quotes that document).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from docent.api.errors import with_user_errors
 from docent.domain import (
     MAX_COMMENT_CHARS,
     MAX_TITLE_CHARS,
+    WITHHELD_TEXT,
     CitedPassage,
     DocumentRecord,
     Feedback,
@@ -106,30 +108,55 @@ def _citation(passage: CitedPassage, documents: dict[str, DocumentRecord]) -> Me
 class MessageView:
     id: strawberry.ID
     role: RoleType  # type: ignore[valid-type]
-    text: str
     created_at: datetime
     standalone_question: str | None = strawberry.field(
         description="On an answer: the question docent searched for."
     )
     feedback: FeedbackView | None
     _record: strawberry.Private[Message]
+    #: The cited documents the reader can read, once looked up (one lookup per message).
+    _documents: strawberry.Private[dict[str, DocumentRecord] | None] = None
+
+    async def _readable_documents(self, info: Info) -> dict[str, DocumentRecord]:
+        if self._documents is None:
+            passages = self._record.citations
+            self._documents = (
+                await _readable(info, {p.document_id for p in passages}) if passages else {}
+            )
+        return self._documents
+
+    @strawberry.field(
+        description="What was asked, or answered. An answer that cited a document deleted "
+        "since (or no longer shared with you) is withheld: this is then a notice, and "
+        "`textWithheld` is true (the answer quoted that document, and its text cannot be "
+        "split by source)."
+    )
+    async def text(self, info: Info) -> str:
+        record = self._record
+        if record.withheld(await self._readable_documents(info)):
+            return WITHHELD_TEXT
+        return record.text
+
+    @strawberry.field(description="True when `text` is withheld (see `text`).")
+    async def text_withheld(self, info: Info) -> bool:
+        return self._record.withheld(await self._readable_documents(info))
 
     @strawberry.field(description="On an answer: the passages it cited (see MessageCitation).")
     async def citations(self, info: Info) -> list[MessageCitation]:
-        passages = self._record.citations
-        documents = await _readable(info, {p.document_id for p in passages})
-        return [_citation(p, documents) for p in passages]
+        documents = await self._readable_documents(info)
+        return [_citation(p, documents) for p in self._record.citations]
 
     @strawberry.field(
         description="On an answer: the answer as `ask` gave it, with the citations whose "
-        "document you can still read (timings as stored: zero)."
+        "document you can still read (timings as stored: zero); its text withheld as "
+        "`text` is."
     )
     async def answer(self, info: Info) -> t.Answer | None:
         record = self._record
         if record.role is not Role.ASSISTANT:
             return None
         passages = record.citations
-        documents = await _readable(info, {p.document_id for p in passages})
+        documents = await self._readable_documents(info)
         citations = [
             t.Citation(
                 index=p.index,
@@ -143,8 +170,9 @@ class MessageView:
             for p in passages
             if p.document_id in documents
         ]  # fmt: skip
+        text = WITHHELD_TEXT if record.withheld(documents) else record.text
         return t.Answer(
-            text=record.text, citations=citations, sources=citations, grounded=record.grounded,
+            text=text, citations=citations, sources=citations, grounded=record.grounded,
             model=record.model, timings=t.AnswerTimings(retrieval_ms=0, first_token_ms=None,
             total_ms=0), usage=None, cached=False, fallbacks=[],
             conversation_id=strawberry.ID(record.conversation_id),
@@ -157,7 +185,6 @@ class MessageView:
         return cls(
             id=strawberry.ID(message.id),
             role=message.role,
-            text=message.text,
             created_at=message.created_at,
             standalone_question=message.standalone_question,
             feedback=FeedbackView(

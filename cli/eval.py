@@ -1,7 +1,8 @@
 """`docent eval`: measure a docent through its API, as a client sees it.
 
     docent eval retrieval --beir DIR [--split test] [--modes KEYWORD,SEMANTIC,HYBRID]
-    docent eval answers --qa FILE.jsonl [--documents DIR ...]
+    docent eval answers --qa FILE.jsonl [--conversations FILE.jsonl] [--documents DIR ...]
+    docent eval --export-feedback FILE [--url URL] [--token T]
 
 Both run against `--url` (a running docent) or, by default, a `docent serve` they start
 on a temporary data directory (`--data-dir` keeps it for the next run; `--env NAME=VALUE`
@@ -31,9 +32,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from websockets.exceptions import WebSocketException
 
 from docent.cli.console import console, err, fail
-from docent.cli.remote import TokenOption, unreachable
+from docent.cli.remote import DEFAULT_URL, TokenOption, unreachable
 from docent.client import DocentClient, GraphQLError
-from docent.evaluation import answers, retrieval, uploads
+from docent.evaluation import answers, conversations, feedback, retrieval, uploads
 from docent.evaluation.beir import BeirError, document_text, load_beir
 from docent.evaluation.qa import QAFileError, load_questions, resolve_documents
 from docent.evaluation.report import (
@@ -50,10 +51,50 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def evaluate() -> None:
+@app.callback(invoke_without_command=True)
+def evaluate(
+    ctx: typer.Context,
+    export_feedback: Annotated[
+        Path | None,
+        typer.Option(
+            "--export-feedback",
+            help="Write your rated answers to FILE as QA lines (`eval answers --qa` reads "
+            "them; a DOWN rating is marked needs_review), from the docent at --url.",
+            metavar="FILE",
+        ),
+    ] = None,
+    url: Annotated[
+        str, typer.Option("--url", envvar="DOCENT_URL", help="With --export-feedback: docent.")
+    ] = DEFAULT_URL,
+    token: TokenOption = None,
+) -> None:
     """Measure docent through its API: retrieval on BEIR data, answers on a QA set."""
-    # Options of `docent eval` itself go here (issue 15: --export-feedback FILE).
+    if export_feedback is None:
+        if ctx.invoked_subcommand is None:
+            err.print(ctx.get_help(), markup=False, highlight=False)
+            raise typer.Exit(2)
+        return
+    if ctx.invoked_subcommand is not None:
+        fail("--export-feedback is an action of its own: not with a command")
+
+    async def work() -> list[dict[str, Any]]:
+        async with DocentClient(url, token=token, timeout=120) as client:
+            return await feedback.rated_answers(client)
+
+    records = _run(url, work)
+    try:
+        with export_feedback.open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        fail(f"{export_feedback}: cannot be written ({exc})")
+    down = sum(bool(r.get("needs_review")) for r in records)
+    err.print(
+        f"{len(records)} rated answers written to {export_feedback} ({len(records) - down} UP, "
+        f"{down} DOWN: marked needs_review)",
+        markup=False, highlight=False,
+    )  # fmt: skip
+    raise typer.Exit(0)
 
 
 UrlOption = Annotated[
@@ -286,8 +327,9 @@ def _when(started: float) -> dict[str, Any]:
 @app.command("answers")
 def eval_answers(
     qa: Annotated[
-        Path, typer.Option("--qa", help="The questions: JSON lines, or a fidelity expected.json.")
-    ],
+        Path | None,
+        typer.Option("--qa", help="The questions: JSON lines, or a fidelity expected.json."),
+    ] = None,
     more: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -317,18 +359,35 @@ def eval_answers(
     data_dir: DataDirOption = None,
     env: EnvOption = None,
     json_path: JsonOption = None,
+    conversations_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--conversations",
+            help="Conversations (JSON lines): each asked turn by turn; follow-up accuracy.",
+        ),
+    ] = None,
 ) -> None:
     """Answer accuracy, citation accuracy, refusal precision and recall and latency on a QA
-    set, per language, file type and kind; the documents are uploaded first (already
-    READY: skipped)."""
+    set, per language, file type and kind; with --conversations, follow-up accuracy (the
+    answer and the standalone question right) on multi-turn conversations beside them. The
+    documents are uploaded first (already READY: skipped)."""
     settings = _target_settings(url, data_dir, env)
-    roots = [*(documents or []), *(more or [])] or [qa.parent]
+    given = [p for p in (qa, conversations_path) if p is not None]
+    if not given:
+        fail("--qa or --conversations (or both) is needed")
+    roots = [*(documents or []), *(more or [])] or [given[0].parent]
     try:
-        questions = load_questions(qa)
-        found = uploads.collect_files(
-            roots, exclude=(*uploads.DEFAULT_EXCLUDE, *(exclude or [])), skip=[qa]
+        questions = load_questions(qa) if qa is not None else []
+        cases = (
+            conversations.load_conversations(conversations_path)
+            if conversations_path is not None
+            else []
         )
-        expected = resolve_documents(questions, found)
+        found = uploads.collect_files(
+            roots, exclude=(*uploads.DEFAULT_EXCLUDE, *(exclude or [])), skip=given
+        )
+        turns = [turn.question for case in cases for turn in case.turns]
+        expected = resolve_documents([*questions, *turns], found)
     except (QAFileError, FileNotFoundError) as exc:
         fail(str(exc))
     if not found:
@@ -351,9 +410,20 @@ def eval_answers(
                 outcomes = await answers.run(
                     client, questions, document_ids, top_k=top_k, progress=progress
                 )
-        print_answers(console, outcomes)
-        return answers_report(outcomes, {
-            **_when(started), **about, "qa_file": str(qa), "top_k": top_k, "documents": stored,
+                turned = await conversations.run(
+                    client, cases, document_ids, top_k=top_k, progress=progress
+                )
+        if questions:
+            print_answers(console, outcomes)
+        report = answers_report(outcomes, {
+            **_when(started), **about, "qa_file": str(qa) if qa else None, "top_k": top_k,
+            "documents": stored,
         })  # fmt: skip
+        if cases:
+            conversations.print_conversations(console, turned)
+            report["conversations"] = conversations.conversations_report(
+                turned, str(conversations_path)
+            )
+        return report
 
     _write(json_path, _run(url, work))

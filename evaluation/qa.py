@@ -32,6 +32,14 @@ Only ``question`` is required:
 - ``dataset`` (string): the document is in a `--documents` folder of this name (such as
   ``fidelity``), where the file names of several folders meet.
 - ``note`` (string): free text, not read.
+- ``needs_review`` (boolean, default false): the right answer is not known (a question
+  exported from an answer rated DOWN, `feedback.py`): it is asked and its answer shown
+  under "needs review", but it counts in no figure (accuracy, citations, refusals) until a
+  person writes what a right answer holds and removes the flag. It takes no
+  ``answer_contains``, ``page``, ``unanswerable`` or ``refusal_ok``.
+- ``feedback`` (object): the rating the question was exported from (``rating``,
+  ``comment``, the question as asked, the answer rated and its citations): kept in the
+  report beside the new answer, never judged.
 
 Any other field is an error, so that a misspelt ``answer_contain`` cannot make a question
 trivially right. The fidelity dataset's ``expected.json`` (``{"cases": [{"file": ...,
@@ -43,7 +51,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +59,7 @@ from docent.evaluation.beir import json_lines
 
 FIELDS = frozenset(
     {"id", "question", "answer_contains", "answer_absent", "document", "page", "unanswerable",
-     "refusal_ok", "language", "kind", "dataset", "note"}
+     "refusal_ok", "language", "kind", "dataset", "note", "needs_review", "feedback"}
 )  # fmt: skip
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -73,6 +81,8 @@ class Question:
     language: str | None = None
     kind: str | None = None
     dataset: str | None = None
+    needs_review: bool = False
+    feedback: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def file_type(self) -> str | None:
@@ -94,6 +104,8 @@ class Question:
             "language": self.language,
             "kind": self.kind,
             "dataset": self.dataset,
+            "needs_review": self.needs_review,
+            "feedback": self.feedback,
         }
 
 
@@ -133,9 +145,7 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
     question = _text(record, "question", where)
     if question is None:
         raise QAFileError(f'{where}: "question" is required')
-    raw_id = record.get("id", default_id)
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
-        raise QAFileError(f'{where}: "id" must be a string or an integer')
+    raw_id = checked_id(record, where, default_id)
     contains = _words(record, "answer_contains", where)
     page = record.get("page")
     if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
@@ -151,8 +161,17 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
         )
     if record.get("note") is not None and not isinstance(record["note"], str):
         raise QAFileError(f'{where}: "note" must be a string')
+    needs_review = _flag(record, "needs_review", where)
+    if needs_review and (contains or page is not None or unanswerable or refusal_ok):
+        raise QAFileError(
+            f'{where}: a question that needs review has no "answer_contains", "page", '
+            '"unanswerable" or "refusal_ok" (its right answer is not known)'
+        )
+    feedback = record.get("feedback")
+    if feedback is not None and not isinstance(feedback, dict):
+        raise QAFileError(f'{where}: "feedback" must be an object')
     return Question(
-        id=str(raw_id),
+        id=raw_id,
         question=question,
         answer_contains=contains,
         answer_absent=_words(record, "answer_absent", where),
@@ -163,29 +182,49 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
         language=_text(record, "language", where),
         kind=_text(record, "kind", where),
         dataset=_text(record, "dataset", where),
+        needs_review=needs_review,
+        feedback=feedback,
     )
+
+
+def checked_id(record: dict[str, Any], where: str, default_id: str) -> str:
+    """A record's `id` (a string or an integer, as a string), `default_id` when absent."""
+    raw_id = record.get("id", default_id)
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
+        raise QAFileError(f'{where}: "id" must be a string or an integer')
+    return str(raw_id)
+
+
+def read_set(path: Path) -> str:
+    """The text of a QA or conversations file; QAFileError when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QAFileError(f"{path}: cannot be read ({exc})") from None
+
+
+def check_ids(path: Path, ids: Sequence[str], what: str) -> None:
+    """QAFileError when the file holds no `what` (its items' `ids`) or an id twice."""
+    if not ids:
+        raise QAFileError(f"{path}: no {what}")
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise QAFileError(f"{path}: the id {item!r} is used twice")
+        seen.add(item)
 
 
 def load_questions(path: Path) -> list[Question]:
     """The questions of a QA file (JSON lines), or of a fidelity `expected.json`. Raises
     QAFileError for a file that is missing, unreadable or not in the format."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QAFileError(f"{path}: cannot be read ({exc})") from None
+    text = read_set(path)
     questions = _fidelity(path, text)
     if questions is None:
         questions = [
             question_from(record, f"{path}:{number}", str(number))
             for number, record in json_lines(text.splitlines(), str(path), QAFileError)
         ]
-    if not questions:
-        raise QAFileError(f"{path}: no questions")
-    seen: set[str] = set()
-    for q in questions:
-        if q.id in seen:
-            raise QAFileError(f"{path}: the id {q.id!r} is used twice")
-        seen.add(q.id)
+    check_ids(path, [q.id for q in questions], "questions")
     return questions
 
 

@@ -10,7 +10,9 @@ Answer figures (`Figures`), over the questions of a group:
 - refusal precision and recall: `metrics.Refusals`; "unanswerable grounded" counts the
   unanswerable questions that got a grounded answer;
 - latency: p50 and p95 of the client's time to the first text and to the whole answer,
-  in milliseconds, over the questions that got there.
+  in milliseconds, over the questions that got there;
+- needs review: questions whose right answer is not known (`needs_review`, exported from
+  answers rated DOWN): asked, listed with their answers, and left out of every rate above.
 
 A rate over nothing is None in the JSON report and "n/a" in the tables.
 """
@@ -48,6 +50,7 @@ class Figures:
     errors: int
     first_delta_ms: tuple[float | None, float | None]  # p50, p95
     done_ms: tuple[float | None, float | None]
+    needs_review: int = 0
 
     @property
     def accuracy(self) -> float | None:
@@ -74,6 +77,7 @@ class Figures:
             "refusal_recall": self.refusals.recall,
             "unanswerable_grounded": self.unanswerable_grounded,
             "errors": self.errors,
+            "needs_review": self.needs_review,
             "first_delta_ms": {"p50": self.first_delta_ms[0], "p95": self.first_delta_ms[1]},
             "done_ms": {"p50": self.done_ms[0], "p95": self.done_ms[1]},
         }
@@ -86,9 +90,12 @@ def _quantiles(values: Iterable[float | None]) -> tuple[float | None, float | No
 
 def figures(outcomes: Sequence[Outcome]) -> Figures:
     """The figures of a group of judged outcomes."""
+    asked = len(outcomes)
+    review = [o for o in outcomes if o.question.needs_review]
+    outcomes = [o for o in outcomes if not o.question.needs_review]
     answerable = [o for o in outcomes if not o.question.unanswerable]
     return Figures(
-        questions=len(outcomes),
+        questions=asked,
         answerable=len(answerable),
         correct=sum(bool(o.correct) for o in answerable),
         with_document=sum(o.cited is not None for o in answerable),
@@ -102,6 +109,7 @@ def figures(outcomes: Sequence[Outcome]) -> Figures:
         errors=sum(o.error is not None for o in outcomes),
         first_delta_ms=_quantiles(o.first_delta_ms for o in outcomes),
         done_ms=_quantiles(o.done_ms for o in outcomes),
+        needs_review=len(review),
     )
 
 
@@ -127,6 +135,8 @@ def failure(outcome: Outcome) -> str | None:
     q = outcome.question
     if outcome.error is not None:
         return f"error {outcome.error}"
+    if q.needs_review:
+        return None
     says = ", ".join(repr(p) for p in outcome.present)
     if q.unanswerable:
         if outcome.grounded:
@@ -226,6 +236,15 @@ def print_answers(console: Console, outcomes: Sequence[Outcome]) -> None:
         f"unanswerable questions answered as grounded: {overall.unanswerable_grounded}",
         highlight=False,
     )
+    review = [o for o in outcomes if o.question.needs_review]
+    if review:
+        console.print(f"\n[bold]needs review[/bold] ({len(review)}: the right answer is not known)")
+    for outcome in review[:SHOWN_FAILURES]:
+        answer = " ".join(outcome.text.split())[:200] or "(no answer)"
+        console.print(
+            f"- {outcome.question.id}: {outcome.question.question} -> {answer}",
+            markup=False, highlight=False,
+        )  # fmt: skip
     failures = [(o, why) for o in outcomes if (why := failure(o))]
     if failures:
         console.print(f"\n[bold]failures[/bold] ({len(failures)})")

@@ -7,6 +7,10 @@ is, everywhere, exactly a missing one)."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,7 @@ import httpx
 import pytest
 
 from docent.api.auth import DevAuth
+from docent.domain import WITHHELD_TEXT
 
 from support.servers import DocentServer, running_server, subscribe, upload
 
@@ -23,6 +28,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 DEVSET = Path(__file__).resolve().parents[1] / "eval" / "devset" / "documents"
 SECRET = "conversation-test-secret-" + "x" * 32
 TOKENS = {name: DevAuth(SECRET).mint(name) for name in ("alice", "bob")}
+# Two members of one group: erin shares a document with it, frank asks about it.
+TOKENS |= {name: DevAuth(SECRET).mint(name, groups=("eng",)) for name in ("erin", "frank")}
 
 ASK = """query($input: AskInput!) { ask(input: $input) {
   text grounded conversationId messageId standaloneQuestion
@@ -36,7 +43,7 @@ CONVERSATIONS = """query($first: Int, $after: String, $filter: ConversationFilte
     totalCount pageInfo { hasNextPage endCursor } edges { node { id title } } } }"""
 CONVERSATION = """query($id: ID!) { conversation(id: $id) { id title
   messages(first: 10) { totalCount edges { node {
-    id role text standaloneQuestion feedback { rating comment }
+    id role text textWithheld standaloneQuestion feedback { rating comment }
     citations { documentId documentDeleted text title document { filename } }
     answer { text messageId conversationId citations { document { filename } } } } } } } }"""
 RENAME = """mutation($id: ID!, $title: String!) { renameConversation(id: $id, title: $title) {
@@ -251,8 +258,12 @@ def test_a_cited_document_deleted_later_leaves_the_message_readable_without_its_
     deleted = data(server, "alice", DELETE_DOCUMENT, id=document_id)
     assert deleted["deleteDocument"]["userErrors"] == []
     read = data(server, "alice", CONVERSATION, id=answer["conversationId"])["conversation"]
-    reply = read["messages"]["edges"][1]["node"]
-    assert reply["text"] == answer["text"]  # the message itself stays readable
+    asked, reply = (e["node"] for e in read["messages"]["edges"][:2])
+    # The thread stays readable: the question as asked, the answer as a notice (its text
+    # quoted the deleted document), its citations marked deleted.
+    assert asked["text"] == "Where do Brightwell visitors park?" and not asked["textWithheld"]
+    assert reply["textWithheld"] and reply["text"] == WITHHELD_TEXT
+    assert "minus two" not in reply["text"] and reply["answer"]["text"] == WITHHELD_TEXT
     gone = [c for c in reply["citations"] if c["documentId"] == document_id]
     assert gone and all(
         c["documentDeleted"] and c["text"] is None and c["document"] is None and c["title"] is None
@@ -351,3 +362,137 @@ def test_titles_and_comments_lose_controls_and_bidi_overrides(server, conversati
     rated = data(server, "alice", RATE, id=answer, rating="DOWN", comment=comment)
     kept = rated["rateAnswer"]["message"]["feedback"]["comment"]
     assert kept == "Wrong row.\n\nSee table 2[31m."
+
+
+SHARE = """mutation($id: ID!, $visibility: Visibility!, $group: String) {
+  setDocumentVisibility(id: $id, visibility: $visibility, group: $group) {
+    userErrors { code } } }"""
+
+
+def test_an_answer_from_a_document_no_longer_shared_is_withheld_from_that_reader(
+    server,
+) -> None:
+    """frank asked about a document erin shared with their group; once erin makes it
+    private, frank's answer (which quoted it) is withheld from him, in the thread and in
+    the turns a follow-up is read with; shared again, it reads as before."""
+
+    async def load() -> str:
+        content = b"Harbour lab door code: the side entrance code is 4711-ZX, changed monthly."
+        response = await upload(
+            server.url, "door-codes.txt", content,
+            headers={"authorization": f"Bearer {TOKENS['erin']}",
+                     "Apollo-Require-Preflight": "true"},
+        )  # fmt: skip
+        document_id = str(response.json()["data"]["uploadDocument"]["document"]["id"])
+        events = await wait_ready_as(server, document_id, "erin")
+        assert events[-1]["status"] == "READY"
+        return document_id
+
+    document_id = asyncio.run(load())
+    shared = data(server, "erin", SHARE, id=document_id, visibility="GROUP", group="eng")
+    assert shared["setDocumentVisibility"]["userErrors"] == []
+    question = {"input": {"question": "What is the side entrance code of the Harbour lab?"}}
+    answer = data(server, "frank", ASK, **question)["ask"]
+    assert "4711-ZX" in answer["text"], answer
+    conversation_id = answer["conversationId"]
+
+    def reply() -> dict[str, Any]:
+        read = data(server, "frank", CONVERSATION, id=conversation_id)["conversation"]
+        return dict(read["messages"]["edges"][1]["node"])
+
+    assert not reply()["textWithheld"] and "4711-ZX" in reply()["text"]
+    private = data(server, "erin", SHARE, id=document_id, visibility="PRIVATE")
+    assert private["setDocumentVisibility"]["userErrors"] == []
+    hidden = reply()
+    assert hidden["textWithheld"] and hidden["text"] == WITHHELD_TEXT
+    assert "4711" not in str(hidden), hidden
+    # A follow-up is not answered from the withheld turn (nor from the document).
+    follow = {"input": {"question": "Is it changed monthly?", "conversationId": conversation_id}}
+    later = data(server, "frank", ASK, **follow)["ask"]
+    assert "4711" not in later["text"] and later["citations"] == []
+    # erin, the owner, still reads her own document's passages in her answers.
+    mine = data(server, "erin", ASK, **question)["ask"]
+    assert "4711-ZX" in mine["text"]
+    again = data(server, "erin", SHARE, id=document_id, visibility="GROUP", group="eng")
+    assert again["setDocumentVisibility"]["userErrors"] == []
+    assert not reply()["textWithheld"] and "4711-ZX" in reply()["text"]
+
+
+def docent_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "docent.cli", *map(str, args)],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+
+
+def test_rated_answers_are_exported_and_read_back_by_docent_eval(server, tmp_path: Path) -> None:
+    """bob rates three answers (UP on an answer, UP on a "not found", DOWN on a follow-up),
+    exports them, and `docent eval answers` asks them again: the UP ones judged, the DOWN
+    one listed as needing review and counted in no figure."""
+    from docent.evaluation.qa import load_questions
+
+    for name in ("halden-leave-policy.pdf",):
+        (tmp_path / "docs").mkdir(exist_ok=True)
+        (tmp_path / "docs" / name).write_bytes((DEVSET / name).read_bytes())
+
+    def ask_as_bob(question: str, conversation: str | None = None) -> dict[str, Any]:
+        variables = {"input": {"question": question, "conversationId": conversation}}
+        return dict(data(server, "bob", ASK, **variables)["ask"])
+
+    async def load() -> None:
+        response = await upload(
+            server.url, "halden-leave-policy.pdf", (tmp_path / "docs" / "halden-leave-policy.pdf").read_bytes(),
+            headers={"authorization": f"Bearer {TOKENS['bob']}", "Apollo-Require-Preflight": "true"},
+        )  # fmt: skip
+        document_id = response.json()["data"]["uploadDocument"]["document"]["id"]
+        events = await wait_ready_as(server, document_id, "bob")
+        assert events[-1]["status"] == "READY"
+
+    asyncio.run(load())
+    first = ask_as_bob("How much paid leave is given for moving house?")
+    second = ask_as_bob("And for jury service?", first["conversationId"])
+    off = ask_as_bob("Who won the 1954 World Cup?")
+    assert "1 day per year" in first["text"] and not off["grounded"]
+    for message, rating, comment in ((first, "UP", None), (off, "UP", "right to refuse"),
+                                     (second, "DOWN", "wrong row\nof the table")):  # fmt: skip
+        rated = data(server, "bob", RATE, id=message["messageId"], rating=rating, comment=comment)
+        assert rated["rateAnswer"]["userErrors"] == []
+    ask_as_bob("How many days of paid annual leave do full-time employees get?")  # not rated
+
+    exported = tmp_path / "feedback.jsonl"
+    run = docent_cli("eval", "--export-feedback", exported, "--url", server.url,
+                     "--token", TOKENS["bob"])  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 rated answers written" in run.stderr and "1 DOWN" in run.stderr
+    lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    by_message = {line["feedback"]["message_id"]: line for line in lines}
+    assert set(by_message) == {first["messageId"], second["messageId"], off["messageId"]}
+    up = by_message[first["messageId"]]
+    assert up["question"] == first["standaloneQuestion"]
+    assert (up["document"], up["kind"]) == ("halden-leave-policy.pdf", "feedback-up")
+    assert up["feedback"]["answer"] == first["text"] and up["feedback"]["rating"] == "UP"
+    assert up["feedback"]["citations"][0]["document"] == "halden-leave-policy.pdf"
+    refused = by_message[off["messageId"]]
+    assert refused["unanswerable"] is True and refused["feedback"]["comment"] == "right to refuse"
+    down = by_message[second["messageId"]]
+    assert down["needs_review"] is True and "answer_contains" not in down
+    assert down["question"] == second["standaloneQuestion"] != "And for jury service?"
+    assert down["feedback"]["question"] == "And for jury service?"
+    assert down["feedback"]["comment"] == "wrong row\nof the table"
+    assert len(lines) == 3  # alice's ratings (other tests) are hers: none is exported
+    assert [q.needs_review for q in load_questions(exported)].count(True) == 1
+
+    report_path = tmp_path / "report.json"
+    run = docent_cli("eval", "answers", "--qa", exported, "--documents", tmp_path / "docs",
+                     "--url", server.url, "--token", TOKENS["bob"], "--json", report_path)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    summary = report["summary"]
+    assert (summary["questions"], summary["needs_review"]) == (3, 1)
+    assert (summary["answerable"], summary["correct"], summary["cited"]) == (1, 1, 1)
+    assert (summary["unanswerable"], summary["refused_unanswerable"]) == (1, 1)
+    review = next(q for q in report["questions"] if q["needs_review"])
+    assert review["failure"] is None and review["correct"] is None and review["answer"]
+    out = " ".join(run.stdout.split())
+    assert "needs review (1: the right answer is not known)" in out, run.stdout

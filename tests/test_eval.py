@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -20,6 +21,13 @@ import pytest
 from docent.cli.eval import parse_settings, shown
 from docent.evaluation.answers import Cited, Outcome, judge
 from docent.evaluation.beir import BeirError, load_beir
+from docent.evaluation.conversations import (
+    TurnOutcome,
+    first_turns,
+    follow_up_figures,
+    load_conversations,
+    standalone_verdict,
+)
 from docent.evaluation.metrics import (
     missing_items,
     ndcg,
@@ -629,6 +637,12 @@ def test_eval_answers_starts_docent_and_measures_a_tiny_qa_set(tmp_path: Path) -
         (["retrieval", "--beir", DATA / "beir", "--url", "http://127.0.0.1:9/graphql",
           "--env", "A=B"], "--data-dir and --env set up the docent that eval starts"),
         (["retrieval", "--beir", DATA / "beir", "--env", "no-equals"], "NAME=VALUE is expected"),
+        (["answers", "--documents", DATA / "qa"], "--qa or --conversations (or both) is needed"),
+        (["answers", "--conversations", "{bad}"], "known: held_out, id, language, note, turns"),
+        (["--export-feedback", "{empty}/out.jsonl", "--url", "http://127.0.0.1:9/graphql"],
+         "cannot reach docent at http://127.0.0.1:9/graphql"),
+        (["--export-feedback", "{empty}/out.jsonl", "answers", "--qa", DATA / "qa" / "questions.jsonl"],
+         "--export-feedback is an action of its own"),
         (["retrieval", "--beir", DATA / "beir", "--data-dir", "{empty}/data",
           "--env", "DOCENT_EMBEDDER=bogus"], "docent serve exited with status"),
     ],
@@ -702,3 +716,104 @@ def test_eval_answers_a_server_with_tokens_and_rate_limits(tmp_path: Path) -> No
     assert (summary["errors"], summary["questions"], summary["correct"]) == (0, 12, 7)
     # 12 questions at one per 2 s: most waited
     assert sum(q["rate_limited_s"] > 0 for q in report["questions"]) >= 6
+
+
+# --- conversations -----------------------------------------------------------------------
+
+
+def _conversations(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "conversations.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"id": "a", "turns": []}', '"turns" must be a list of at least one turn'),
+        ('{"id": "a", "turn": [{"question": "q"}]}', "unknown field 'turn'"),
+        ('{"id": "a", "turns": [{"question": "q", "standalone_contains": ["x"]}]}',
+         'the opening question has no "standalone_contains"'),
+        ('{"id": "a", "turns": [{"question": "q"}, {"question": "r", "standalone_absent": "x"}]}',
+         '"standalone_absent" must be a list of non-empty strings'),
+        ('{"id": "a", "turns": [{"question": "q"}, {"question": "r", "answer_contain": ["x"]}]}',
+         "turn 2: unknown field 'answer_contain'"),
+        ('{"id": "a", "turns": [{"question": "q", "id": "b"}]}', 'takes its "id"'),
+        ('{"id": "a", "held_out": "yes", "turns": [{"question": "q"}]}',
+         '"held_out" must be true or false'),
+    ],
+)  # fmt: skip
+def test_a_bad_conversation_line_is_refused_with_where_and_why(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    with pytest.raises(QAFileError, match=re.escape(message)):
+        load_conversations(_conversations(tmp_path, line))
+
+
+def test_follow_ups_are_right_when_answer_and_standalone_question_are() -> None:
+    path = REPO / "tests" / "data" / "eval" / "qa" / "conversations.jsonl"
+    cases = {c.id: c for c in load_conversations(path)}
+    assert cases["switch"].held_out and not cases["holiday"].held_out
+    holiday = cases["holiday"]
+    assert holiday.turns[1].question.id == "holiday#2"
+    assert holiday.turns[1].question.language == "en"
+
+    def turn(case: str, number: int, text: str, standalone: str, grounded: bool = True,
+             cited: str = "D") -> TurnOutcome:  # fmt: skip
+        conversation = cases[case]
+        step = conversation.turns[number - 1]
+        outcome = _judged(step.question, "D", text=text, grounded=grounded,
+                          citations=[_cited(cited)])  # fmt: skip
+        right, missing, present = standalone_verdict(step, standalone)
+        return TurnOutcome(conversation, number, step, outcome, right, missing, present)
+
+    good = turn("holiday", 2, "until the end of March", "Until when can they (paid holiday) ...")
+    assert (good.answer_right, good.standalone_right, good.right) == (True, True, True)
+    # the right answer, but the follow-up was not understood: wrong
+    lost = turn("holiday", 2, "until the end of March", "Until when can they be carried over?")
+    assert (lost.answer_right, lost.standalone_right, lost.right) == (True, False, False)
+    assert lost.reason() == "standalone question lacks 'holiday'"
+    # understood, but answered from another document: wrong
+    elsewhere = turn("holiday", 2, "end of March", "... (holiday) ...", cited="E")
+    assert (elsewhere.answer_right, elsewhere.right) == (False, False)
+    carried = turn("switch", 2, "45 minutes", "How long do I bake the lemon cake (rocket skates)?")
+    assert carried.carried_over is True and carried.right is False
+    kept = turn("switch", 2, "45 minutes", "How long do I bake the lemon cake?")
+    assert kept.carried_over is False and kept.right is True
+    seeded = turn("seeded", 2, "", "How long do I bake the pancakes?", grounded=False)
+    assert (seeded.answer_right, seeded.standalone_right) == (None, False)
+    opening = turn("holiday", 1, "27 days", "How many days ...")
+    figures_ = follow_up_figures([opening, good, lost, carried, seeded])
+    assert (figures_.follow_ups, figures_.judged, figures_.right) == (4, 4, 1)
+    assert (figures_.standalone_judged, figures_.standalone_right) == (4, 1)
+    assert (figures_.answer_judged, figures_.answer_right) == (3, 3)
+    assert (figures_.topic_switches, figures_.carried_over) == (1, 1)
+    assert first_turns([opening, good]) == (1, 1)
+
+
+@pytest.mark.e2e
+def test_eval_answers_measures_conversations_through_a_server(tmp_path: Path) -> None:
+    with running_server(tmp_path / "server") as server:
+        result = docent_eval("answers", "--conversations", DATA / "qa" / "conversations.jsonl",
+                             "--url", server.url, "--json", tmp_path / "report.json")  # fmt: skip
+        assert server.network_attempts() == []
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = _report(tmp_path / "report.json")
+    assert report["summary"]["questions"] == 0
+    talk = report["conversations"]
+    summary = talk["summary"]
+    counts = ("follow_ups", "judged", "right", "standalone_judged", "standalone_right",
+              "answer_judged", "answer_right", "topic_switches", "carried_over", "errors")  # fmt: skip
+    assert [summary[k] for k in counts] == [3, 3, 2, 3, 2, 2, 2, 1, 0, 0], summary
+    assert talk["first_turns"]["judged"] == 3 and talk["first_turns"]["right"] == 3
+    assert {k: (v["follow_ups"], v["right"]) for k, v in talk["by_split"].items()} == {
+        "dev": (2, 1), "held-out": (1, 1)}  # fmt: skip
+    turns = {f"{t['conversation']}#{t['turn']}": t for t in talk["turns"]}
+    holiday = turns["holiday#2"]
+    assert "holiday" in holiday["standalone_question"] and "end of March" in holiday["answer"]
+    # every turn of a conversation was asked in the conversation its first turn started
+    assert len({t["conversation_id"] for t in talk["turns"] if t["conversation"] == "holiday"}) == 1
+    assert turns["seeded#2"]["failure"] == "standalone question lacks 'scones'"
+    out = " ".join(result.stdout.split())
+    assert "| all | 3 | 66.7% (2/3) | 66.7% (2/3) | 100.0% (2/2) | 0/1 |" in out, result.stdout
+    assert "opening questions of the conversations answered right: 100.0% (3/3)" in out

@@ -72,32 +72,114 @@ def test_without_a_previous_question_or_in_another_language_nothing_changes() ->
 
 def test_the_dev_sets_follow_ups_are_understood() -> None:
     """The dev set's conversations (eval/devset/followups.jsonl): well formed, at least 40,
-    and the local rewrite understands at least 85% of their follow-ups (issue 15's bar;
-    benchmarks/followups.py prints which)."""
-    import json
+    some held out, every kind of follow-up there, and the local rewrite understands at
+    least 85% of their follow-ups (issue 15's bar; benchmarks/followups.py prints which).
+    Those whose referent is in the previous answer need it: `docent eval` measures them
+    through a server, and the tests below with answers."""
     from pathlib import Path
 
+    from docent.evaluation.conversations import load_conversations, standalone_verdict
+
     devset = Path(__file__).resolve().parents[1] / "eval" / "devset"
-    conversations = [
-        json.loads(line) for line in (devset / "followups.jsonl").read_text().splitlines()
-    ]
+    conversations = load_conversations(devset / "followups.jsonl")
     assert len(conversations) >= 40
-    assert len({c["id"] for c in conversations}) == len(conversations)
-    assert {c["language"] for c in conversations} == {"en", "de", "fr", "es"}
+    assert {c.language for c in conversations} == {"en", "de", "fr", "es"}
+    assert sum(c.held_out for c in conversations) >= 5
+    kinds = {t.question.kind for c in conversations for t in c.turns[1:]}
+    assert {"ellipsis", "pronoun", "answer-reference", "topic-switch", "entity-swap",
+            "connective", "standalone"} <= kinds  # fmt: skip
     right = []
     for conversation in conversations:
-        assert 2 <= len(conversation["turns"]) <= 3, conversation["id"]
+        assert 2 <= len(conversation.turns) <= 3, conversation.id
         previous: list[str] = []
-        for i, turn in enumerate(conversation["turns"]):
-            if turn.get("document"):
-                assert (devset / "documents" / turn["document"]).is_file(), turn["document"]
-            standalone = standalone_question(turn["question"], previous)
-            if i:
-                assert turn["standalone_contains"], conversation["id"]
-                folded = standalone.casefold()
-                right.append(
-                    all(p.casefold() in folded for p in turn["standalone_contains"])
-                    and not any(p.casefold() in folded for p in turn.get("standalone_absent", []))
-                )
+        for i, turn in enumerate(conversation.turns):
+            if turn.question.document:
+                assert (devset / "documents" / turn.question.document).is_file()
+            standalone = standalone_question(turn.question.question, previous)
             previous.append(standalone)
+            if i:
+                assert turn.judges_standalone, turn.question.id
+                if turn.question.kind != "answer-reference":
+                    right.append(standalone_verdict(turn, standalone)[0])
     assert sum(right) / len(right) >= 0.85, f"{sum(right)} of {len(right)}"
+
+
+@pytest.mark.parametrize(
+    ("before", "answer", "question", "expected"),
+    [
+        # The previous question asked for an entity ("Which company", "Who"); a personal or
+        # possessive pronoun stands for the one its answer named: in a table row, the value
+        # whose key holds the question's word ("Wartungsfirma" for "Firma")...
+        ("Welche Firma wartet den Personenaufzug?",
+         "Anlage: Personenaufzug Treppenhaus Nord; Zuständig (intern): Frau Krüger; "
+         "Wartungsfirma: Hebetec Aufzüge GmbH [1]",
+         "Wie lautet deren Notdienstnummer?",
+         "Wie lautet deren (Hebetec Aufzüge GmbH) Notdienstnummer?"),
+        # ...or, asked "who", a name key or a titled person the question did not name.
+        ("Who is the group leader of the Transducer Lab?",
+         "Name: Dr. Clara Duarte; Position: Group Leader; Group: Transducer Lab [1]",
+         "What is her extension?",
+         "What is her (Dr. Clara Duarte; Transducer Lab) extension?"),
+        ("Who has to approve exceptions to the carry-over rule?",
+         "Exceptions must be approved in writing by the HR director, Dr. Ilse Marquardt. [1]",
+         "What is her job title?",
+         "What is her (Dr. Ilse Marquardt) job title?"),
+        # A question that asked for no entity: the answer is not read.
+        ("What is the service interval of the Tigon?", "Every 400 operating hours. [1]",
+         "How powerful is its engine?", "How powerful is its (Tigon) engine?"),
+        # A neutral pronoun refers to the matter asked about, not to the answer's name.
+        ("Who chairs the works council at Kallisto Maschinenbau?",
+         "The works council is chaired by Dr. Jana Roth. [1]",
+         "Until when can questions be sent to it?",
+         "Until when can questions be sent to it (chairs, works council, Kallisto Maschinenbau)?"),
+    ],
+)  # fmt: skip
+def test_a_pronoun_may_stand_for_what_the_previous_answer_named(
+    before: str, answer: str, question: str, expected: str
+) -> None:
+    assert standalone_question(question, [before], answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("before", "question", "expected"),
+    [
+        # A possessive before a noun names the owner: the previous question's entity alone,
+        # not its attribute ("service interval", "total budget").
+        ("What is the total budget of project Hélios now?", "When is its security audit planned?",
+         "When is its (project Hélios) security audit planned?"),
+        ("Quelle est la durée de la garantie du thermostat Lumera T3 ?",
+         "Et combien de temps durent ses piles ?",
+         "Et combien de temps durent ses (thermostat Lumera T3) piles ?"),
+        # German writes nouns capitalised: verbs and particles are no referent.
+        ("Wo findet die Betriebsversammlung statt?", "Wann beginnt sie?",
+         "Wann beginnt sie (Betriebsversammlung)?"),
+        # The entity a replaced phrase belongs to stays.
+        ("¿Cuánto cuesta la cuota anual del Gimnasio Olivar?", "¿Y la matrícula?",
+         "¿Cuánto cuesta la matrícula del Gimnasio Olivar?"),
+        # An auxiliary the stop list took for a content word ("must") no longer hides the
+        # subject after it (this raised StopIteration: an INTERNAL error for the asker).
+        ("Within how long must racking damage be reported at Copperline?", "And accidents?",
+         "Within how long must accidents be reported at Copperline?"),
+    ],
+)  # fmt: skip
+def test_a_referent_is_the_entity_or_noun_a_pronoun_stands_for(
+    before: str, question: str, expected: str
+) -> None:
+    assert standalone_question(question, [before]) == expected
+
+
+@pytest.mark.parametrize(
+    ("before", "question"),
+    [
+        # A change of topic: a whole new question gets nothing of the old subject.
+        ("What is the speed limit for forklifts inside the Copperline warehouse?",
+         "Where is the fire assembly point at Copperline's Daventry site?"),
+        ("Wie viel Kilometergeld gibt es bei Velmora?", "Wann beginnt die Betriebsversammlung bei Kallisto?"),
+        ("¿Cuánto cuesta la cuota mensual del Gimnasio Olivar?",
+         "¿Cuántos días a la semana se puede teletrabajar en Grupo Marisma?"),
+        ("Combien de jours de télétravail chez Atelier Lumière ?",
+         "Où se trouve la zone fumeurs d'Atelier Lumière ?"),
+    ],
+)  # fmt: skip
+def test_a_new_question_gets_no_old_subject_glued_on(before: str, question: str) -> None:
+    assert standalone_question(question, [before], "Some answer, Dr. Who. [1]") == question
