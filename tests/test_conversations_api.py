@@ -87,6 +87,23 @@ async def wait_ready_as(server: DocentServer, document_id: str, user: str) -> li
     ]
 
 
+def upload_ready_as(server: DocentServer, user: str, name: str, content: bytes) -> str:
+    """Upload `content` as `user` and wait for READY; the document's id."""
+
+    async def load() -> str:
+        response = await upload(
+            server.url, name, content,
+            headers={"authorization": f"Bearer {TOKENS[user]}",
+                     "Apollo-Require-Preflight": "true"},
+        )  # fmt: skip
+        document_id = str(response.json()["data"]["uploadDocument"]["document"]["id"])
+        events = await wait_ready_as(server, document_id, user)
+        assert events[-1]["status"] == "READY"
+        return document_id
+
+    return asyncio.run(load())
+
+
 def call(server: DocentServer, user: str, query: str, **variables: Any) -> dict[str, Any]:
     response = httpx.post(
         server.url,
@@ -239,19 +256,12 @@ def test_another_users_conversation_is_missing_on_every_path(server, conversatio
 def test_a_cited_document_deleted_later_leaves_the_message_readable_without_its_text(
     server,
 ) -> None:
-    async def load() -> str:
-        content = b"Brightwell visitor parking: visitors park on level minus two, bay 40 to 55."
-        response = await upload(
-            server.url, "parking.txt", content,
-            headers={"authorization": f"Bearer {TOKENS['alice']}",
-                     "Apollo-Require-Preflight": "true"},
-        )  # fmt: skip
-        document_id = str(response.json()["data"]["uploadDocument"]["document"]["id"])
-        events = await wait_ready_as(server, document_id, "alice")
-        assert events[-1]["status"] == "READY"
-        return document_id
-
-    document_id = asyncio.run(load())
+    document_id = upload_ready_as(
+        server,
+        "alice",
+        "parking.txt",
+        b"Brightwell visitor parking: visitors park on level minus two, bay 40 to 55.",
+    )
     answer = ask(server, "Where do Brightwell visitors park?")
     assert "level minus two" in answer["text"]
     assert document_id in {c["document"]["id"] for c in answer["citations"]}
@@ -376,19 +386,12 @@ def test_an_answer_from_a_document_no_longer_shared_is_withheld_from_that_reader
     private, frank's answer (which quoted it) is withheld from him, in the thread and in
     the turns a follow-up is read with; shared again, it reads as before."""
 
-    async def load() -> str:
-        content = b"Harbour lab door code: the side entrance code is 4711-ZX, changed monthly."
-        response = await upload(
-            server.url, "door-codes.txt", content,
-            headers={"authorization": f"Bearer {TOKENS['erin']}",
-                     "Apollo-Require-Preflight": "true"},
-        )  # fmt: skip
-        document_id = str(response.json()["data"]["uploadDocument"]["document"]["id"])
-        events = await wait_ready_as(server, document_id, "erin")
-        assert events[-1]["status"] == "READY"
-        return document_id
-
-    document_id = asyncio.run(load())
+    document_id = upload_ready_as(
+        server,
+        "erin",
+        "door-codes.txt",
+        b"Harbour lab door code: the side entrance code is 4711-ZX, changed monthly.",
+    )
     shared = data(server, "erin", SHARE, id=document_id, visibility="GROUP", group="eng")
     assert shared["setDocumentVisibility"]["userErrors"] == []
     question = {"input": {"question": "What is the side entrance code of the Harbour lab?"}}
