@@ -30,6 +30,8 @@ ASSETS = {
 }  # fmt: skip
 QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
 RESPONSE_EDITOR = ".graphiql-response .CodeMirror"
+#: The home page's latest answer in its conversation thread.
+LAST_ANSWER = "#thread li.assistant:last-child"
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -177,8 +179,8 @@ def upload_and_ask(tab: Any, path: Path, question: str) -> str:
     tab.wait_for_selector(f"#documents li:has-text('{path.name}') .status.READY", timeout=60_000)
     tab.fill("#question", question)
     tab.click("form#ask button")
-    tab.wait_for_selector("#sources li.citation", timeout=60_000)
-    return str(tab.inner_text("#answer"))
+    tab.wait_for_selector(f"{LAST_ANSWER} li.citation", timeout=60_000)
+    return str(tab.inner_text(f"{LAST_ANSWER} .answer"))
 
 
 def test_graphiql_runs_a_query_offline(
@@ -229,9 +231,9 @@ def test_home_page_uploads_a_pdf_and_streams_a_cited_answer(
     with browser_tab(chromium, tmp_path) as (tab, recorder):
         assert tab.goto(docent_server.base + "/", wait_until="load").status == 200
         assert "4 weeks" in upload_and_ask(tab, pdf, "How often should I descale the kettle?")
-        citation = tab.inner_text("#sources li.citation")
+        citation = tab.inner_text(f"{LAST_ANSWER} li.citation")
         assert "kettle-manual.pdf, page 2" in citation and "white vinegar" in citation
-        assert "extractive" in tab.inner_text("#model")
+        assert "extractive" in tab.inner_text(f"{LAST_ANSWER} .model")
         recorder.assert_clean()
 
 
