@@ -138,7 +138,7 @@ function confirmDelete(text) {
   $("confirm-text").textContent = text;
   dialog.returnValue = "";
   openDialog(dialog);
-  $("confirm-ok").focus();
+  dialog.querySelector("button[value=cancel]").focus();  // the choice that loses nothing
   return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true }));
 }
 
@@ -267,6 +267,13 @@ const rows = new Map();
 const knownTags = new Set();
 let listCursor = null;
 let listGeneration = 0;
+let listTotal = 0;
+
+function showCount(change = 0) {
+  listTotal += change;
+  $("doc-count").textContent = Object.keys(documentFilter()).length
+    ? plural(listTotal, "document matches", "documents match") : plural(listTotal, "document", "documents");
+}
 
 function row(id, title, { prepend = true } = {}) {
   let li = rows.get(id);
@@ -333,6 +340,7 @@ async function upload(file) {
     const doc = payload.document;
     rows.delete(li.dataset.id);
     li.remove();
+    if (!rows.has(doc.id)) showCount(1);
     const real = row(doc.id, doc.title);
     if (payload.deduplicated) {
       notice(`“${file.name}” was already uploaded, as “${doc.title}”: no copy was added.`);
@@ -365,6 +373,7 @@ async function deleteDocument(li, doc) {
     if (failed) throw failed;
     rows.delete(doc.id);
     li.remove();
+    showCount(-1);
     notice(`“${doc.title}” was deleted.`);
     $("documents").focus();
   } catch (error) {
@@ -396,7 +405,8 @@ async function loadDocuments(more = false) {
     }
     listCursor = pageInfo.endCursor;
     $("more").hidden = !pageInfo.hasNextPage;
-    $("doc-count").textContent = `${plural(totalCount, "document", "documents")}${Object.keys(documentFilter()).length ? " match" : ""}`;
+    listTotal = totalCount;
+    showCount();
   } catch (error) {
     list.textContent = error.message;
   }
@@ -522,8 +532,8 @@ function rateButtons(messageId, rating) {
     }
     button.focus();
   };
-  for (const [value, label, name] of [["UP", "👍", "Good answer"], ["DOWN", "👎", "Bad answer"]]) {
-    const button = el("button", { type: "button", class: "secondary small", "data-rating": value, "aria-label": name, "aria-pressed": String(rating === value) }, label);
+  for (const [value, label] of [["UP", "Helpful"], ["DOWN", "Not helpful"]]) {
+    const button = el("button", { type: "button", class: "secondary small", "data-rating": value, "aria-pressed": String(rating === value) }, label);
     button.addEventListener("click", () => set(value, button));
     box.append(button);
   }
