@@ -356,7 +356,9 @@ async function upload(file) {
 
 function editDocument(li, doc) {
   edit(`Edit “${doc.title}”`, doc.title, doc.tags, async (title, tags) => {
-    const data = await graphql(UPDATE, { id: doc.id, title: title === doc.title ? null : title, tags });
+    // Only what changed: a new title or tags queue the document again and spend the budget.
+    const sameTags = tags.length === doc.tags.length && tags.every((t, i) => t === doc.tags[i]);
+    const data = await graphql(UPDATE, { id: doc.id, title: title === doc.title ? null : title, tags: sameTags ? null : tags });
     const failed = userError(data.updateDocument);
     if (failed) throw failed;
     const updated = data.updateDocument.document;

@@ -20,6 +20,7 @@ from test_regions import drawn_box, drawn_pdf
 
 from support.prerequisites import unavailable
 from support.scripts import load_script
+from support.paths import REPO
 from support.servers import DocentServer, module_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -30,6 +31,7 @@ LAST_ANSWER = "#thread li.assistant:last-child"
 #: How far (a fraction of the page) a drawn box may be from the text's own box: the
 #: renderer's rounding, the image's 1 px border and the font's ascent estimate.
 TOLERANCE = 0.03
+ARTIFACTS = REPO / "artifacts" / "home-page"
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +116,12 @@ def no_serious_violations(tab: Any) -> None:
     assert violations == []
 
 
+def shot(tab: Any, name: str) -> None:
+    """A screenshot of the whole page, as a test artefact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
 def row(title: str) -> str:
     return f"#documents li:has(.title:text-is('{title}'))"
 
@@ -169,7 +177,7 @@ def test_upload_ask_see_the_passage_on_its_page_and_manage(
              (x1 - image["x"]) / image["width"], (y1 - image["y"]) / image["height"])  # fmt: skip
     drawn = drawn_box(1)
     assert all(abs(a - b) <= TOLERANCE for a, b in zip(shown, drawn, strict=True)), (shown, drawn)
-    tab.screenshot(path=str(tmp_path / f"preview-{viewport}.png"))
+    shot(tab, f"preview-{viewport}")
     no_serious_violations(tab)
     tab.keyboard.press("Escape")  # the dialog closes, and focus is back on the citation
     assert not tab.locator("#preview[open]").count()
@@ -212,7 +220,7 @@ def test_upload_ask_see_the_passage_on_its_page_and_manage(
     tab.wait_for_selector(f"{LAST_ANSWER} button[data-rating=UP][aria-pressed=true]")
     assert tab.locator("#thread li.user").count() == 2
     fits(tab)
-    tab.screenshot(path=str(tmp_path / f"conversation-{viewport}.png"), full_page=True)
+    shot(tab, f"conversation-{viewport}")
 
     # Edit tags, then filter by tag and search titles.
     tab.click(f"{row(pdf.name)} .actions button:has-text('Edit')")
@@ -240,7 +248,7 @@ def test_upload_ask_see_the_passage_on_its_page_and_manage(
     assert marks and marks <= {"mooring", "mast"}, marks
     assert "<em>" not in tab.inner_text("#hits")
     no_serious_violations(tab)
-    tab.screenshot(path=str(tmp_path / f"managed-{viewport}.png"), full_page=True)
+    shot(tab, f"managed-{viewport}")
 
     # Delete the conversation, then the document, each after confirming.
     tab.click("#delete-conversation")
@@ -309,6 +317,7 @@ def test_load_more_keyboard_and_a_passage_without_pages(
     tab.wait_for_selector("#preview[open]")
     assert tab.is_hidden("#page-view") and tab.inner_text("#preview-note") == "This format has no pages."  # fmt: skip
     assert "twelve pear trees" in tab.inner_text("#preview-text")
+    shot(tab, "passage-without-pages")
     no_serious_violations(tab)
     tab.keyboard.press("Escape")
 
