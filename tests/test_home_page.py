@@ -4,7 +4,7 @@ uploaded twice), READY, ask, a citation's page preview with the passage's box wh
 drew its text, a follow-up in the same conversation, thumbs, rename, the documents list's
 title search, tag filter, edit and delete, the passage search's marked words, keyboard use,
 and axe-core (fetched by scripts/fetch_axe.py at install time) finding no serious or
-critical violation. Screenshots go to the test's tmp dir (pytest keeps the last runs')."""
+critical violation. Screenshots go to artifacts/home-page/ (ignored by git)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import pytest
 from test_graphiql_browser import CHROMIUM, CHROMIUM_ARGS, Recorder, _missing, wait_until
 from test_regions import drawn_box, drawn_pdf
 
+from support.paths import REPO
 from support.prerequisites import unavailable
 from support.scripts import load_script
-from support.paths import REPO
 from support.servers import DocentServer, module_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(600)]
