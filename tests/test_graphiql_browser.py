@@ -257,6 +257,18 @@ def test_home_page_signs_in_with_a_token(chromium: Any, tmp_path: Path) -> None:
         tab.fill("#token", DevAuth(secret).mint("gardener"))
         tab.click("form#signin button")
         tab.wait_for_selector("form#signin[hidden]", state="attached", timeout=10_000)
+        refused_before = len(recorder.bad)  # the page's first requests, without a token
         answer = upload_and_ask(tab, notes, "When should I water the tomatoes?")
         assert "every morning" in answer
+        # A page preview is fetched with the token too (an <img src> could not send it).
+        tab.click("#new-conversation")
+        from support.samples import make_pdf
+
+        roses = tmp_path / "rose-care.pdf"
+        roses.write_bytes(make_pdf([["Roses", "Prune the roses in late winter, above an outward bud."]]))  # fmt: skip
+        assert "late winter" in upload_and_ask(tab, roses, "When should the roses be pruned?")
+        tab.click(f"{LAST_ANSWER} li.citation button.source")
+        tab.wait_for_selector("#preview[open] #page-view .region", timeout=60_000)
+        assert tab.evaluate("document.querySelector('#page-image').naturalWidth") > 100
+        assert recorder.bad[refused_before:] == []
         assert recorder.blocked == []
