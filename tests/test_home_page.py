@@ -178,6 +178,12 @@ def test_upload_ask_see_the_passage_on_its_page_and_manage(
     drawn = drawn_box(1)
     assert all(abs(a - b) <= TOLERANCE for a, b in zip(shown, drawn, strict=True)), (shown, drawn)
     shot(tab, f"preview-{viewport}")
+    tab.click("#page-next")  # page 2 holds another paragraph: no box of this passage
+    wait_until(tab, "() => document.querySelector('#page-label').textContent === 'Page 2 of 2'"
+               " && document.querySelector('#preview-note').textContent === ''", timeout=60)  # fmt: skip
+    assert tab.locator("#page-view .region").count() == 0 and tab.is_disabled("#page-next")
+    tab.click("#page-prev")
+    tab.wait_for_selector("#preview[open] #page-view .region", timeout=60_000)
     no_serious_violations(tab)
     tab.keyboard.press("Escape")  # the dialog closes, and focus is back on the citation
     assert not tab.locator("#preview[open]").count()
