@@ -10,7 +10,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, FormData, HTTPException, StarletteRequestAdapter
@@ -29,7 +28,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from docent.api.auth import NOBODY, Authenticator, build_authenticator, local_principal
-from docent.api.browser import BrowserHeaders, page_policy
+from docent.api.browser import BrowserHeaders, home_routes, page_policy
 from docent.api.context import Context
 from docent.api.files import download, preview
 from docent.api.graphiql import assets_route, graphiql_html
@@ -258,12 +257,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                         await state.worker_task
                 state.services = state.readiness = None
 
-    home_page = (Path(__file__).parent / "home.html").read_text(encoding="utf-8")
-    home_policy = {"content-security-policy": page_policy(home_page)}
-
-    async def home(request: Request) -> Response:
-        return HTMLResponse(home_page, headers=home_policy)
-
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -296,7 +289,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
     routes = [
-        Route("/", home),
+        *home_routes(),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),

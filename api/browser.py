@@ -1,5 +1,6 @@
-"""What browsers are told: security headers on every response, and the Content-Security-Policy
-of the two pages docent serves (the home page at `/`, GraphiQL at `/graphql`).
+"""What browsers are told: security headers on every response, the Content-Security-Policy
+of the two pages docent serves (the home page at `/`, GraphiQL at `/graphql`), and the home
+page itself (`home_routes`: api/home.html with its one script and one style sheet).
 
 Both pages are served by docent itself, offline: their scripts and styles come from docent
 (`'self'`), and their inline scripts are allowed by their SHA-256 hash, computed from the
@@ -14,7 +15,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from pathlib import Path
 
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -72,3 +77,33 @@ class BrowserHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+#: The home page's files beside this module, by the path they are served at, with their type.
+HOME_FILES = {
+    "/": ("home.html", "text/html; charset=utf-8"),
+    "/home.js": ("home.js", "text/javascript; charset=utf-8"),
+    "/home.css": ("home.css", "text/css; charset=utf-8"),
+}
+
+
+def home_routes() -> list[Route]:
+    """The home page (`/`, under its page_policy) and its script and style sheet, read once
+    at start. `no-cache`: a browser asks again (cheaply) so that an upgrade is seen at once."""
+    routes = []
+    for path, (name, media_type) in HOME_FILES.items():
+        body = (Path(__file__).parent / name).read_text(encoding="utf-8")
+        headers = {"cache-control": "no-cache"}
+        if name.endswith(".html"):
+            headers["content-security-policy"] = page_policy(body)
+
+        async def serve(
+            request: Request,
+            body: str = body,
+            headers: dict[str, str] = headers,
+            media_type: str = media_type,
+        ) -> Response:
+            return HTMLResponse(body, headers=headers, media_type=media_type)
+
+        routes.append(Route(path, serve, methods=["GET", "HEAD"]))
+    return routes

@@ -333,11 +333,15 @@ def npm_pack(npm: str, pkgs: list[Package], dest: Path, quiet: bool) -> dict[str
         raise FetchError(f"could not parse `npm pack --json` output: {proc.stdout[:500]!r}") from e
 
 
-def ensure_tarballs(cache: Path, quiet: bool) -> dict[str, Path]:
+def ensure_tarballs(
+    cache: Path, quiet: bool, packages: tuple[Package, ...] = PACKAGES
+) -> dict[str, Path]:
+    """The tarballs of `packages` in `cache` (checked against their pins), `npm pack`ed
+    there first when missing (fetch_axe.py fetches axe-core through this too)."""
     cache.mkdir(parents=True, exist_ok=True)
-    paths = {p.name: cache / p.tarball_name for p in PACKAGES}
+    paths = {p.name: cache / p.tarball_name for p in packages}
     missing = []
-    for p in PACKAGES:
+    for p in packages:
         path = paths[p.name]
         if tarball_ok(path, p):
             log(f"cached  {p.spec} ({path})", quiet=quiet)

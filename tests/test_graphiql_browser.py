@@ -30,6 +30,8 @@ ASSETS = {
 }  # fmt: skip
 QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
 RESPONSE_EDITOR = ".graphiql-response .CodeMirror"
+#: The home page's latest answer in its conversation thread.
+LAST_ANSWER = "#thread li.assistant:last-child"
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -177,8 +179,8 @@ def upload_and_ask(tab: Any, path: Path, question: str) -> str:
     tab.wait_for_selector(f"#documents li:has-text('{path.name}') .status.READY", timeout=60_000)
     tab.fill("#question", question)
     tab.click("form#ask button")
-    tab.wait_for_selector("#sources li.citation", timeout=60_000)
-    return str(tab.inner_text("#answer"))
+    tab.wait_for_selector(f"{LAST_ANSWER} li.citation", timeout=60_000)
+    return str(tab.inner_text(f"{LAST_ANSWER} .answer"))
 
 
 def test_graphiql_runs_a_query_offline(
@@ -229,9 +231,9 @@ def test_home_page_uploads_a_pdf_and_streams_a_cited_answer(
     with browser_tab(chromium, tmp_path) as (tab, recorder):
         assert tab.goto(docent_server.base + "/", wait_until="load").status == 200
         assert "4 weeks" in upload_and_ask(tab, pdf, "How often should I descale the kettle?")
-        citation = tab.inner_text("#sources li.citation")
+        citation = tab.inner_text(f"{LAST_ANSWER} li.citation")
         assert "kettle-manual.pdf, page 2" in citation and "white vinegar" in citation
-        assert "extractive" in tab.inner_text("#model")
+        assert "extractive" in tab.inner_text(f"{LAST_ANSWER} .model")
         recorder.assert_clean()
 
 
@@ -255,6 +257,18 @@ def test_home_page_signs_in_with_a_token(chromium: Any, tmp_path: Path) -> None:
         tab.fill("#token", DevAuth(secret).mint("gardener"))
         tab.click("form#signin button")
         tab.wait_for_selector("form#signin[hidden]", state="attached", timeout=10_000)
+        refused_before = len(recorder.bad)  # the page's first requests, without a token
         answer = upload_and_ask(tab, notes, "When should I water the tomatoes?")
         assert "every morning" in answer
+        # A page preview is fetched with the token too (an <img src> could not send it).
+        tab.click("#new-conversation")
+        from support.samples import make_pdf
+
+        roses = tmp_path / "rose-care.pdf"
+        roses.write_bytes(make_pdf([["Roses", "Prune the roses in late winter, above an outward bud."]]))  # fmt: skip
+        assert "late winter" in upload_and_ask(tab, roses, "When should the roses be pruned?")
+        tab.click(f"{LAST_ANSWER} li.citation button.source")
+        tab.wait_for_selector("#preview[open] #page-view .region", timeout=60_000)
+        assert tab.evaluate("document.querySelector('#page-image').naturalWidth") > 100
+        assert recorder.bad[refused_before:] == []
         assert recorder.blocked == []
