@@ -50,6 +50,7 @@ from docent.evaluation.qa import (
     Question,
     check_ids,
     checked_id,
+    checked_object,
     question_from,
     read_set,
 )
@@ -89,13 +90,7 @@ class ConversationCase:
 
 
 def _conversation(record: Any, where: str, default_id: str) -> ConversationCase:
-    if not isinstance(record, dict):
-        raise QAFileError(f"{where}: a JSON object is expected")
-    unknown = sorted(set(record) - CONVERSATION_FIELDS)
-    if unknown:
-        raise QAFileError(
-            f"{where}: unknown field {unknown[0]!r} (known: {', '.join(sorted(CONVERSATION_FIELDS))})"
-        )
+    record = checked_object(record, where, CONVERSATION_FIELDS)
     raw_id = checked_id(record, where, default_id)
     language = record.get("language")
     if language is not None and (not isinstance(language, str) or not language.strip()):

@@ -135,13 +135,7 @@ def _flag(record: dict[str, Any], name: str, where: str) -> bool:
 def question_from(record: Any, where: str, default_id: str) -> Question:
     """One QA record checked against the format above. Raises QAFileError (`where`: the
     file and line, for the message)."""
-    if not isinstance(record, dict):
-        raise QAFileError(f"{where}: a JSON object is expected")
-    unknown = sorted(set(record) - FIELDS)
-    if unknown:
-        raise QAFileError(
-            f"{where}: unknown field {unknown[0]!r} (known: {', '.join(sorted(FIELDS))})"
-        )
+    record = checked_object(record, where, FIELDS)
     question = _text(record, "question", where)
     if question is None:
         raise QAFileError(f'{where}: "question" is required')
@@ -185,6 +179,19 @@ def question_from(record: Any, where: str, default_id: str) -> Question:
         needs_review=needs_review,
         feedback=feedback,
     )
+
+
+def checked_object(record: Any, where: str, known: frozenset[str]) -> dict[str, Any]:
+    """`record` when it is a JSON object whose fields are all `known`; else QAFileError
+    naming the first unknown field and the known ones."""
+    if not isinstance(record, dict):
+        raise QAFileError(f"{where}: a JSON object is expected")
+    unknown = sorted(set(record) - known)
+    if unknown:
+        raise QAFileError(
+            f"{where}: unknown field {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
+    return record
 
 
 def checked_id(record: dict[str, Any], where: str, default_id: str) -> str:
