@@ -138,7 +138,7 @@ def _refusals(context: ExecutionContext) -> list[GraphQLError]:
     document = context.graphql_document
     assert document is not None  # parsed, or the placeholder
     schema = context.schema._schema
-    errors = document_refusals(document, schema)
+    errors = document_refusals(document, schema, context.variables)
     if errors:
         return errors
     errors = variable_refusals(context.variables, variable_usages(document))

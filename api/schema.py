@@ -60,8 +60,23 @@ def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(str(v) for v in values)
 
 
+def _scope(input: t.SearchInput | t.AskInput) -> dict[str, tuple[str, ...] | None]:
+    """The request's `document_ids` and `tags`: the top-level `documentIds` (deprecated)
+    and `filter.documentIds` intersected when both are given (each checked against its
+    bound), and `filter.tags` (at most MAX_TAGS, as `documents(filter: {tags})` takes)."""
+    given = input.filter or t.SearchFilter()
+    ids, filtered = _ids(input.document_ids), _ids(given.document_ids)
+    if ids is not None and filtered is not None:
+        kept = set(filtered)
+        ids = tuple(i for i in ids if i in kept)
+    elif ids is None:
+        ids = filtered
+    tags = tuple(t.bounded(given.tags, MAX_TAGS, "tags") or ())
+    return {"document_ids": ids, "tags": tags}
+
+
 def _ask_request(input: t.AskInput) -> AskRequest:
-    return t.copy_fields(AskRequest, input, document_ids=_ids(input.document_ids))
+    return t.copy_fields(AskRequest, input, **_scope(input))
 
 
 def _document_query(filter: t.DocumentFilter | None) -> DocumentQuery:
@@ -142,7 +157,7 @@ class Query(ConversationQueries):
 
     @strawberry.field(description="Find passages in your documents.")
     async def search(self, info: Info, input: t.SearchInput) -> t.SearchResult:
-        request = t.copy_fields(SearchRequest, input, document_ids=_ids(input.document_ids))
+        request = t.copy_fields(SearchRequest, input, **_scope(input))
         await _spend(info, Bucket.SEARCH)
         outcome = await info.context.services.search.search(_access(info), request)
         documents = await _documents(info, {h.chunk.document_id for h in outcome.hits})

@@ -36,6 +36,8 @@ class DocumentQuery:
     #: finds which of its files are already stored without uploading them. None is no filter;
     #: an empty tuple matches nothing (no digest is among none).
     sha256: tuple[str, ...] | None = None
+    #: Documents whose id is one of these (None is no filter; an empty tuple matches nothing).
+    ids: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,14 @@ class DocumentCatalog(Protocol):
     ) -> DocumentPage:
         """Newest first, `first` at most after the cursor `after` (`InvalidInput` if it is
         not one this backend made)."""
+        ...
+
+    async def document_ids(
+        self, owner: str | Access, query: DocumentQuery, *, limit: int
+    ) -> list[str]:
+        """Ids of the documents the reader may read that match `query`, `limit` at most
+        (10,000 at most: one request), in no set order: how a search's tag filter becomes
+        the document ids its two searches are filtered by (`retrieval.filtered_ids`)."""
         ...
 
     async def update_document(

@@ -249,6 +249,38 @@ async def test_group_sharing_in_every_read(backend):
     assert await backend.semantic_search(bob, vector, limit=10) == []
 
 
+async def test_document_ids_match_tags_ids_and_access_as_the_list_does(backend):
+    """The catalogue read a search's tag filter is resolved by: the documents the reader may
+    read that carry every tag, of the ids given (when given), and the record's tags as they
+    are now (a retag counts at once)."""
+    await backend.insert_document(record("a", tags=("hr", "2024")))
+    await backend.insert_document(record("b", tags=("hr",)))
+    await backend.insert_document(record("c", tags=("it",)))
+    await backend.insert_document(
+        record("s", owner="dave", tags=("hr",), visibility=Visibility.GROUP, group="eng")
+    )
+    await backend.insert_document(record("x", owner="dave", tags=("hr",)))
+    alice = Access("alice", ("eng",))
+
+    async def ids(reader, query: DocumentQuery, limit: int = 50) -> set[str]:
+        found = await backend.document_ids(reader, query, limit=limit)
+        assert len(found) == len(set(found)) <= limit
+        return set(found)
+
+    assert await ids(alice, DocumentQuery(tags=("hr",))) == {"a", "b", "s"}
+    assert await ids("alice", DocumentQuery(tags=("hr",))) == {"a", "b"}
+    assert await ids(alice, DocumentQuery(tags=("hr", "2024"))) == {"a"}
+    assert await ids(alice, DocumentQuery(tags=("hr",), ids=("b", "c", "s", "x"))) == {"b", "s"}
+    assert await ids(alice, DocumentQuery(tags=("hr",), ids=())) == set()
+    assert await ids(alice, DocumentQuery(tags=("nope",))) == set()
+    assert len(await ids(alice, DocumentQuery(tags=("hr",)), limit=2)) == 2
+    # Retagged: the read follows the record at once.
+    stored = await backend.get_document("alice", "c")
+    assert await backend.update_document(stored.evolve(tags=("hr", "it")))
+    assert await ids(alice, DocumentQuery(tags=("hr", "it"))) == {"c"}
+    assert await ids(alice, DocumentQuery(tags=("hr",))) == {"a", "b", "c", "s"}
+
+
 async def test_replace_is_idempotent_and_delete_removes_everything(backend):
     doc = record("d")
     await add(backend, doc, [("alpha text", unit(1)), ("beta text", unit(0, 1))])

@@ -153,23 +153,26 @@ class ElasticsearchCatalog(Indices):
     async def list_documents(
         self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
     ) -> DocumentPage:
-        filters: list[dict[str, Any]] = [visible(Access.of(owner))]
-        if query.statuses:
-            filters.append({"terms": {"status": [s.value for s in query.statuses]}})
-        filters.extend({"term": {"tags": tag}} for tag in query.tags)
-        if query.title_contains:
-            pattern = f"*{_escape_wildcard(query.title_contains.lower())}*"
-            filters.append({"bool": {"should": [
-                {"wildcard": {"title.lower": pattern}}, {"wildcard": {"filename.lower": pattern}},
-            ], "minimum_should_match": 1}})  # fmt: skip
-        if query.sha256 is not None:  # () matches nothing: `terms` over no values
-            filters.append({"terms": {"sha256": list(query.sha256)}})
+        filters = _matching(Access.of(owner), query)
         hits, total, has_next = await newest_first(
             self._call, self._client, self.documents_alias, filters,
             field="created_at", first=first, after=after,
         )  # fmt: skip
         items = [(_record(h["_source"]), cursor) for h, cursor in hits]
         return DocumentPage(items=items, total=total, has_next=has_next)
+
+    @needs_open
+    async def document_ids(
+        self, owner: str | Access, query: DocumentQuery, *, limit: int
+    ) -> list[str]:
+        response = await self._call(
+            self._client.search(
+                index=self.documents_alias,
+                query={"bool": {"filter": _matching(Access.of(owner), query)}},
+                size=limit, source=False, track_total_hits=False,
+            )
+        )  # fmt: skip
+        return [hit["_id"] for hit in response["hits"]["hits"]]
 
     @needs_open
     async def update_document(
@@ -274,6 +277,25 @@ class ElasticsearchCatalog(Indices):
         ):
             records.append(_record(hit["_source"]))
         return sorted(records, key=lambda r: r.updated_at)
+
+
+def _matching(access: Access, query: DocumentQuery) -> list[dict[str, Any]]:
+    """The filters of the documents `access` reads that match `query`."""
+    filters: list[dict[str, Any]] = [visible(access)]
+    if query.statuses:
+        filters.append({"terms": {"status": [s.value for s in query.statuses]}})
+    filters.extend({"term": {"tags": tag}} for tag in query.tags)
+    if query.title_contains:
+        pattern = f"*{_escape_wildcard(query.title_contains.lower())}*"
+        filters.append({"bool": {"should": [
+            {"wildcard": {"title.lower": pattern}}, {"wildcard": {"filename.lower": pattern}},
+        ], "minimum_should_match": 1}})  # fmt: skip
+    # () matches nothing: `terms` over no values
+    if query.sha256 is not None:
+        filters.append({"terms": {"sha256": list(query.sha256)}})
+    if query.ids is not None:
+        filters.append({"terms": {"id": list(query.ids)}})
+    return filters
 
 
 def _source(record: DocumentRecord) -> dict[str, Any]:

@@ -69,23 +69,7 @@ class EmbeddedCatalog:
     async def list_documents(
         self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
     ) -> DocumentPage:
-        visible_where, visible_params = visible(Access.of(owner))
-        where = [visible_where]
-        params: list[Any] = list(visible_params)
-        if query.statuses:
-            where.append(f"status IN ({marks(query.statuses)})")
-            params.extend(s.value for s in query.statuses)
-        for tag in query.tags:
-            where.append("EXISTS (SELECT 1 FROM json_each(documents.tags) WHERE value = ?)")
-            params.append(tag)
-        if query.title_contains:
-            where.append(
-                "(instr(lower(title), lower(?)) > 0 OR instr(lower(filename), lower(?)) > 0)"
-            )
-            params.extend([query.title_contains, query.title_contains])
-        if query.sha256 is not None:  # () matches nothing: SQLite's `IN ()` is false
-            where.append(f"sha256 IN ({marks(query.sha256)})")
-            params.extend(query.sha256)
+        where, params = _matching(Access.of(owner), query)
         page_where, page_params = list(where), list(params)
         if after:
             created, doc_id = decode_cursor(after, timestamp, identifier)
@@ -105,6 +89,14 @@ class EmbeddedCatalog:
             return DocumentPage(items=items, total=total, has_next=len(rows) > first)
 
         return await self._db.run(read)
+
+    async def document_ids(
+        self, owner: str | Access, query: DocumentQuery, *, limit: int
+    ) -> list[str]:
+        where, params = _matching(Access.of(owner), query)
+        sql = f"SELECT id FROM documents WHERE {' AND '.join(where)} LIMIT ?"
+        rows = await self._db.run(lambda conn: conn.execute(sql, (*params, limit)).fetchall())
+        return [str(row[0]) for row in rows]
 
     async def update_document(
         self,
@@ -190,6 +182,29 @@ class EmbeddedCatalog:
                 (*[s.value for s in statuses], cutoff),
             )
         )
+
+
+def _matching(access: Access, query: DocumentQuery) -> tuple[list[str], list[Any]]:
+    """The conditions (ANDed) on `documents` of the documents `access` reads that match
+    `query`, and their parameters."""
+    visible_where, visible_params = visible(access)
+    where = [visible_where]
+    params: list[Any] = list(visible_params)
+    if query.statuses:
+        where.append(f"status IN ({marks(query.statuses)})")
+        params.extend(s.value for s in query.statuses)
+    for tag in query.tags:
+        where.append("EXISTS (SELECT 1 FROM json_each(documents.tags) WHERE value = ?)")
+        params.append(tag)
+    if query.title_contains:
+        where.append("(instr(lower(title), lower(?)) > 0 OR instr(lower(filename), lower(?)) > 0)")
+        params.extend([query.title_contains, query.title_contains])
+    # () matches nothing: SQLite's `IN ()` is false
+    for column, values in (("sha256", query.sha256), ("id", query.ids)):
+        if values is not None:
+            where.append(f"{column} IN ({marks(values)})")
+            params.extend(values)
+    return where, params
 
 
 def _update(
