@@ -131,27 +131,25 @@ class Query(ConversationQueries):
         record = await info.context.services.documents.find(_access(info), str(id))
         return t.Document.from_record(record) if record else None
 
-    @strawberry.field(description="Your documents, newest first.")
+    @strawberry.field(description="Your documents, newest first. " + t.PAGING.format(default=20))
     async def documents(
         self,
         info: Info,
-        first: int | None = 20,
+        first: int | None = None,
         after: str | None = None,
         filter: t.DocumentFilter | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> t.DocumentConnection:
-        limit = 20 if first is None else first
         max_page = info.context.services.settings.max_page_size
-        if not 0 <= limit <= max_page:
-            raise InvalidInput(f"first must be between 0 and {max_page}", field="first")
+        window = t.page_window(max_page, first, after, last, before, default=20)
         page = await info.context.services.documents.page(
-            _access(info), _document_query(filter), first=limit, after=after
+            _access(info), _document_query(filter), window
         )
         edges = [t.DocumentEdge(cursor=c, node=t.Document.from_record(r)) for r, c in page.items]
         return t.DocumentConnection(
             edges=edges,
-            page_info=t.PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
+            page_info=t.page_info([e.cursor for e in edges], page.has_next, page.has_previous),
             total_count=page.total,
         )
 

@@ -34,6 +34,7 @@ from docent.ingestion.parsing import check_supported
 from docent.ingestion.parsing.sniffing import sniff
 from docent.ingestion.quota import Reservation, UploadQuota
 from docent.search.backend import DocumentCatalog, DocumentPage, DocumentQuery
+from docent.search.cursors import Window
 from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)
@@ -316,10 +317,10 @@ class DocumentService:
         return await self._catalog.get_documents(reader, ids)
 
     async def page(
-        self, reader: str | Access, query: DocumentQuery, *, first: int, after: str | None
+        self, reader: str | Access, query: DocumentQuery, window: Window
     ) -> DocumentPage:
         """A page of the documents the reader can see, newest first, with the total."""
-        return await self._catalog.list_documents(reader, query, first=first, after=after)
+        return await self._catalog.list_documents(reader, query, **window.arguments())
 
     async def count(self, reader: str | Access) -> int:
         """How many documents the reader can see."""

@@ -45,6 +45,9 @@ class DocumentPage:
     items: list[tuple[DocumentRecord, str]]  # record and its cursor
     total: int
     has_next: bool
+    #: Whether items precede the page: those before a backward page, or, on a forward page
+    #: after a cursor, items at or before the cursor (`paging.keyset_page`).
+    has_previous: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +96,18 @@ class DocumentCatalog(Protocol):
     ) -> list[DocumentRecord]: ...
 
     async def list_documents(
-        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
+        self,
+        owner: str | Access,
+        query: DocumentQuery,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> DocumentPage:
-        """Newest first, `first` at most after the cursor `after` (`InvalidInput` if it is
-        not one this backend made)."""
+        """Newest first: `first` at most after the cursor `after`, or `last` at most before
+        the cursor `before` (`cursors.Window.of`; `InvalidInput` for a cursor this backend
+        did not make, or arguments of both directions)."""
         ...
 
     async def document_ids(

@@ -12,10 +12,13 @@ import pytest
 from docent.domain import (
     Access,
     Chunk,
+    Conversation,
     DocumentRecord,
     DocumentStatus,
     IndexedChunk,
+    Message,
     Region,
+    Role,
     Visibility,
     utcnow,
 )
@@ -91,6 +94,127 @@ async def test_list_pages_with_cursors_and_total(backend):
     assert seen == [f"d{i}" for i in reversed(range(7))]
     empty = await backend.list_documents("alice", DocumentQuery(), first=0, after=None)
     assert empty.items == [] and empty.total == 7 and empty.has_next
+
+
+async def walk(list_page, size: int) -> list[str]:
+    """Every id of a list, forward in pages of `size` and back again from its end, checking
+    at each page what it says of the pages beside it; the ids in the list's order."""
+    forward, after, first_page = [], None, True
+    while True:
+        page = await list_page(first=size, after=after)
+        assert page.has_previous is not first_page
+        forward += [item.id for item, _ in page.items]
+        first_page = False
+        if not page.has_next:
+            break
+        assert len(page.items) == size
+        after = page.items[-1][1]
+    backward, before, last_page = [], None, True
+    while True:
+        page = await list_page(last=size, before=before)
+        assert page.has_next is not last_page
+        backward = [item.id for item, _ in page.items] + backward
+        last_page = False
+        if not page.has_previous:
+            break
+        assert len(page.items) == size
+        before = page.items[0][1]
+    assert backward == forward
+    return forward
+
+
+async def paging_edges(list_page, ids: list[str]) -> None:
+    """The edges of a list of `ids` (in its order, at least 3): empty pages, both ends,
+    a page of one after the first item, and arguments of both directions refused."""
+    head = await list_page(first=1)
+    tail = await list_page(last=1)
+    assert [i.id for i, _ in head.items] == ids[:1] and head.has_next and not head.has_previous
+    assert [i.id for i, _ in tail.items] == ids[-1:] and tail.has_previous and not tail.has_next
+    # The item the cursor was taken from precedes the page after it.
+    second = await list_page(first=1, after=head.items[0][1])
+    assert [i.id for i, _ in second.items] == ids[1:2] and second.has_previous
+    before_last = await list_page(last=1, before=tail.items[0][1])
+    assert [i.id for i, _ in before_last.items] == ids[-2:-1] and before_last.has_next
+    past_end = await list_page(first=5, after=tail.items[0][1])
+    assert past_end.items == [] and past_end.has_previous and not past_end.has_next
+    before_start = await list_page(last=5, before=head.items[0][1])
+    assert before_start.items == [] and before_start.has_next and not before_start.has_previous
+    assert (await list_page(last=0)).items == []
+    everything = await list_page(last=len(ids) + 5)
+    assert [i.id for i, _ in everything.items] == ids
+    assert not everything.has_next and not everything.has_previous
+    cursor = head.items[0][1]
+    for arguments, field in (
+        ({"first": 1, "last": 1}, "last"),
+        ({"last": 1, "after": cursor}, "before"),
+        ({"before": cursor, "after": cursor}, "before"),
+        ({"first": 1, "before": cursor}, "first"),
+        ({"last": 1, "before": "not-a-cursor"}, "before"),
+        ({"first": 1, "after": "not-a-cursor"}, "after"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            await list_page(**arguments)
+        assert refused.value.field == field, arguments
+
+
+async def test_every_list_pages_forward_and_back(backend):
+    """Relay's backward pagination, on the three lists: documents (newest first),
+    conversations (most recently continued first), messages (oldest first)."""
+    now = utcnow()
+    for i in range(23):
+        await backend.insert_document(record(f"d{i:02}", created_at=now + timedelta(seconds=i)))
+    await backend.insert_document(record("x", owner="bob"))
+
+    def documents(**arguments):
+        return backend.list_documents("alice", DocumentQuery(), **arguments)
+
+    newest_first = [f"d{i:02}" for i in reversed(range(23))]
+    for size in (1, 5, 10, 23, 30):
+        assert await walk(documents, size) == newest_first
+    await paging_edges(documents, newest_first)
+    assert (await documents(last=5)).total == 23
+
+    conversations = [
+        Conversation(id=f"c{i:02}", owner="alice", title=f"Topic {i}",
+                     updated_at=now - timedelta(minutes=i))
+        for i in range(12)
+    ]  # fmt: skip
+    for conv in conversations:
+        await backend.create_conversation(conv)
+    await backend.create_conversation(Conversation(id="cb", owner="bob", title="Topic bob"))
+
+    def listed(**arguments):
+        return backend.list_conversations("alice", **arguments)
+
+    recent_first = [c.id for c in conversations]
+    for size in (1, 5, 12):
+        assert await walk(listed, size) == recent_first
+    await paging_edges(listed, recent_first)
+
+    talk = conversations[0]
+    messages = [
+        Message(f"m{i:02}", talk.id, "alice", Role.USER if i % 2 == 0 else Role.ASSISTANT,
+                f"turn {i}", seq=i * 10)
+        for i in range(9)
+    ]  # fmt: skip
+    assert await backend.add_messages("alice", talk.id, messages)
+
+    def read(**arguments):
+        return backend.list_messages("alice", talk.id, **arguments)
+
+    oldest_first = [m.id for m in messages]
+    for size in (1, 4, 9):
+        assert await walk(read, size) == oldest_first
+    await paging_edges(read, oldest_first)
+    # The item a cursor was taken from, once gone, no longer counts; those before it do.
+    page = await documents(first=1, after=(await documents(first=1)).items[0][1])
+    cursor = page.items[0][1]
+    assert await backend.delete_document("alice", newest_first[0])
+    after = await documents(first=1, after=cursor)
+    assert [r.id for r, _ in after.items] == newest_first[2:3] and after.has_previous
+    assert await backend.delete_document("alice", newest_first[1])
+    alone = await documents(first=1, after=cursor)
+    assert [r.id for r, _ in alone.items] == newest_first[2:3] and not alone.has_previous
 
 
 async def test_list_filters(backend):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -15,10 +15,11 @@ from elasticsearch.helpers import async_scan
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
 from docent.search.backend import DocumentPage, DocumentQuery, Fence
-from docent.search.cursors import decode_cursor, encode_cursor, identifier, sort_integer
+from docent.search.cursors import Window, identifier, sort_integer
 from docent.search.elasticsearch.access import visible
 from docent.search.elasticsearch.chunks import delete_chunks
 from docent.search.elasticsearch.indices import Indices, needs_open
+from docent.search.elasticsearch.paging import Call, keyset_page
 from docent.search.records import STORED_RECORD_NAMES, iso, record_from_dict, record_to_dict
 
 #: A claim reads and writes the record again this many times when others write between.
@@ -151,15 +152,21 @@ class ElasticsearchCatalog(Indices):
 
     @needs_open
     async def list_documents(
-        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
+        self,
+        owner: str | Access,
+        query: DocumentQuery,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> DocumentPage:
-        filters = _matching(Access.of(owner), query)
-        hits, total, has_next = await newest_first(
-            self._call, self._client, self.documents_alias, filters,
-            field="created_at", first=first, after=after,
+        hits, total, has_next, has_previous = await newest_first(
+            self._call, self._client, self.documents_alias, _matching(Access.of(owner), query),
+            field="created_at", window=Window.of(first, after, last, before),
         )  # fmt: skip
         items = [(_record(h["_source"]), cursor) for h, cursor in hits]
-        return DocumentPage(items=items, total=total, has_next=has_next)
+        return DocumentPage(items, total, has_next, has_previous)
 
     @needs_open
     async def document_ids(
@@ -307,31 +314,21 @@ def _record(source: dict[str, Any]) -> DocumentRecord:
 
 
 async def newest_first(
-    call: Callable[[Awaitable[Any]], Awaitable[Any]],
+    call: Call,
     client: AsyncElasticsearch,
     index: str,
     filters: list[dict[str, Any]],
     *,
     field: str,
-    first: int,
-    after: str | None,
-) -> tuple[list[tuple[dict[str, Any], str]], int, bool]:
-    """One page of the documents matching `filters`, newest first by `field` (a date) then
-    by id, after the cursor `after`: the hits with each one's cursor, the total, and whether
-    more follow. `call` runs the request (the store's error rule). INVALID_INPUT (field
-    `after`) for a cursor that is not one of these."""
-    body: dict[str, Any] = {
-        "query": {"bool": {"filter": filters}},
-        "sort": [{field: "desc"}, {"id": "desc"}],
-        "size": first + 1,
-        "track_total_hits": True,
-    }
-    if after:  # the sort values: the date in epoch nanoseconds, the id
-        body["search_after"] = decode_cursor(after, sort_integer, identifier)
-    response = await call(client.search(index=index, **body))
-    hits = response["hits"]["hits"]
-    page = [(h, encode_cursor(h["sort"])) for h in hits[:first]]
-    return page, response["hits"]["total"]["value"], len(hits) > first
+    window: Window,
+) -> tuple[list[tuple[dict[str, Any], str]], int, bool, bool]:
+    """The page `window` asks for of the documents matching `filters`, newest first by
+    `field` (a date) then by id (`paging.keyset_page`: the hits with their cursors, the
+    total, whether hits follow and whether hits precede)."""
+    return await keyset_page(
+        call, client, index, filters, sort=[(field, "desc"), ("id", "desc")],
+        fields=(sort_integer, identifier), window=window,
+    )  # fmt: skip
 
 
 def _escape_wildcard(text: str) -> str:

@@ -12,11 +12,12 @@ import apsw
 
 from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
 from docent.search.backend import DocumentPage, DocumentQuery, Fence
-from docent.search.cursors import decode_cursor, encode_cursor, identifier, timestamp
+from docent.search.cursors import Window, decode_cursor, encode_cursor, identifier, timestamp
 from docent.search.embedded import schema
 from docent.search.embedded.access import visible
 from docent.search.embedded.chunks import delete_chunks
 from docent.search.embedded.database import Database, marks, scalar
+from docent.search.embedded.paging import keyset_page
 from docent.search.records import (
     STORED_RECORD_FIELDS,
     STORED_RECORD_NAMES,
@@ -67,26 +68,37 @@ class EmbeddedCatalog:
         )
 
     async def list_documents(
-        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
+        self,
+        owner: str | Access,
+        query: DocumentQuery,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> DocumentPage:
         where, params = _matching(Access.of(owner), query)
-        page_where, page_params = list(where), list(params)
-        if after:
-            created, doc_id = decode_cursor(after, timestamp, identifier)
-            page_where.append("(created_at, id) < (?, ?)")
-            page_params.extend([created, doc_id])
+        window = Window.of(first, after, last, before)
+        position = None
+        if window.cursor is not None:
+            position = decode_cursor(window.cursor, timestamp, identifier, field=window.field)
 
         def read(conn: apsw.Connection) -> DocumentPage:
             total = scalar(
                 conn, f"SELECT count(*) FROM documents WHERE {' AND '.join(where)}", tuple(params)
             )
-            rows = _fetch(
-                conn,
-                " AND ".join(page_where) + " ORDER BY created_at DESC, id DESC LIMIT ?",
-                (*page_params, first + 1),
+
+            def rows(condition: str, values: list[Any], order: str, limit: int) -> list[Any]:
+                conditions = " AND ".join([*where, condition] if condition else where)
+                return _fetch(
+                    conn, f"{conditions} ORDER BY {order} LIMIT ?", (*params, *values, limit)
+                )
+
+            records, has_next, has_previous = keyset_page(
+                window, position, ("created_at", "id"), descending=True, read=rows
             )
-            items = [(r, encode_cursor([iso(r.created_at), r.id])) for r in rows[:first]]
-            return DocumentPage(items=items, total=total, has_next=len(rows) > first)
+            items = [(r, encode_cursor([iso(r.created_at), r.id])) for r in records]
+            return DocumentPage(items, total, has_next, has_previous)
 
         return await self._db.run(read)
 
