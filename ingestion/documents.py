@@ -354,12 +354,23 @@ class DocumentService:
         access = Access.of(reader)
         group = check_sharing(access, visibility, group)
         record = await self.owned(access, document_id)
-        updated = record.evolve(visibility=visibility, group=group)
-        if not await self._catalog.update_document(updated, expected_version=record.version):
-            raise Conflict("the document changed meanwhile; try again")
+        updated = await self._share(record, visibility, group)
         if self._on_change is not None:  # who may see it changed: cached answers go
             await self._on_change(record.owner, record.group, group)
         return updated
+
+    async def _share(
+        self, record: DocumentRecord, visibility: Visibility, group: str | None
+    ) -> DocumentRecord:
+        """`record`'s sharing changed in the catalogue, and nothing else of it (a run's
+        status written since `record` was read stays): the record as stored now. CONFLICT
+        when it was queued as another version meanwhile."""
+        shared = await self._catalog.share_document(
+            record.owner, record.id, visibility, group, expected_version=record.version
+        )
+        if shared is None:
+            raise Conflict("the document changed meanwhile; try again")
+        return shared
 
     async def update(
         self,
@@ -398,9 +409,7 @@ class DocumentService:
         if (new_title, new_tags) != (record.title, record.tags):
             updated = await self._requeue(record, title=new_title, tags=new_tags, **sharing_changes)
         elif sharing:
-            updated = record.evolve(**sharing_changes)
-            if not await self._catalog.update_document(updated, expected_version=record.version):
-                raise Conflict("the document changed meanwhile; try again")
+            updated = await self._share(record, new_visibility, new_group)
         else:
             return record
         if self._on_change is not None:  # what it is called or who may see it changed

@@ -15,7 +15,15 @@ from typing import Protocol
 
 import numpy as np
 
-from docent.domain import Access, Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
+from docent.domain import (
+    Access,
+    Chunk,
+    ChunkMatch,
+    DocumentRecord,
+    DocumentStatus,
+    IndexedChunk,
+    Visibility,
+)
 from docent.roles import check_vectors
 from docent.search.conversations import ConversationStore
 
@@ -128,6 +136,21 @@ class DocumentCatalog(Protocol):
         """Replace the owner's record, every field but `run` (only a claim changes it); with
         `expected_version`, only if the stored one still has that version; with `fence`,
         only if it still has the fence's version and run. False when refused or absent."""
+        ...
+
+    async def share_document(
+        self,
+        owner: str,
+        document_id: str,
+        visibility: Visibility,
+        group: str | None,
+        *,
+        expected_version: int,
+    ) -> DocumentRecord | None:
+        """Set who may read the owner's document, and nothing else, if it still has
+        `expected_version`: its status, counts and error, which a run of it writes
+        meanwhile, stay as stored. Returns the record as now stored (None: absent, or at
+        another version)."""
         ...
 
     async def replace_content(

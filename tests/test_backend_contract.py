@@ -405,6 +405,48 @@ async def test_document_ids_match_tags_ids_and_access_as_the_list_does(backend):
     assert await ids(alice, DocumentQuery(tags=("hr",))) == {"a", "b", "c", "s"}
 
 
+async def test_a_share_changes_the_sharing_only_and_keeps_a_status_written_meanwhile(backend):
+    """A share reads the record, then writes the sharing: a job's status written between
+    the two stays (the embedded engine wrote the whole record read, putting the status
+    back; Elasticsearch refused the share)."""
+    queued = record("d", status=DocumentStatus.QUEUED, version=2)
+    await backend.insert_document(queued)
+    read = await backend.get_document("alice", "d")  # what the share was decided on
+    claimed = await backend.claim_document("alice", "d", 2)  # a job starts meanwhile
+    assert claimed is not None
+    shared = await backend.share_document(
+        "alice", "d", Visibility.GROUP, "eng", expected_version=read.version
+    )
+    assert shared is not None
+    assert (shared.status, shared.run) == (DocumentStatus.PROCESSING, claimed.run)
+    stored = await backend.get_document("alice", "d")
+    assert (stored.visibility, stored.group) == (Visibility.GROUP, "eng")
+    assert (stored.status, stored.run, stored.version) == (
+        DocumentStatus.PROCESSING,
+        claimed.run,
+        2,
+    )
+    # The job's own write, fenced, keeps the sharing (and the share kept its status).
+    done = claimed.evolve(status=DocumentStatus.READY, chunk_count=3)
+    assert await backend.update_document(done, fence=Fence.of(claimed))
+    private = await backend.share_document(
+        "alice", "d", Visibility.PRIVATE, None, expected_version=2
+    )
+    assert (private.status, private.chunk_count, private.group) == (DocumentStatus.READY, 3, None)
+    stored = await backend.get_document("alice", "d")
+    assert (stored.status, stored.chunk_count, stored.visibility) == (
+        DocumentStatus.READY, 3, Visibility.PRIVATE,
+    )  # fmt: skip
+    # Another version, another owner, or no document: nothing changes.
+    assert await backend.share_document("alice", "d", Visibility.GROUP, "eng",
+                                        expected_version=1) is None  # fmt: skip
+    assert await backend.share_document("bob", "d", Visibility.GROUP, "eng",
+                                        expected_version=2) is None  # fmt: skip
+    assert await backend.share_document("alice", "nope", Visibility.GROUP, "eng",
+                                        expected_version=2) is None  # fmt: skip
+    assert (await backend.get_document("alice", "d")).visibility is Visibility.PRIVATE
+
+
 async def test_replace_is_idempotent_and_delete_removes_everything(backend):
     doc = record("d")
     await add(backend, doc, [("alpha text", unit(1)), ("beta text", unit(0, 1))])

@@ -13,7 +13,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch, ConflictError, NotFoundError
 from elasticsearch.helpers import async_scan
 
-from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
+from docent.domain import Access, DocumentRecord, DocumentStatus, Visibility, utcnow
 from docent.search.backend import DocumentPage, DocumentQuery, Fence
 from docent.search.cursors import Window, identifier, sort_integer
 from docent.search.elasticsearch.access import visible
@@ -89,6 +89,31 @@ class ElasticsearchCatalog(Indices):
                         if_seq_no=existing["_seq_no"], if_primary_term=existing["_primary_term"],
                     )
                 )  # fmt: skip
+
+    @needs_open
+    async def share_document(
+        self,
+        owner: str,
+        document_id: str,
+        visibility: Visibility,
+        group: str | None,
+        *,
+        expected_version: int,
+    ) -> DocumentRecord | None:
+        # Compare-and-set of the record as stored now, with the sharing changed: a status
+        # a job wrote meanwhile stays; a write between the read and this one makes it read
+        # again (as a claim does), instead of refusing the share.
+        for _ in range(_CLAIM_TRIES):
+            current = await self._current(owner, document_id)
+            if current is None:
+                return None
+            stored = _record(current["_source"])
+            if stored.version != expected_version:
+                return None
+            shared = stored.evolve(visibility=visibility, group=group)
+            if await self._write(current, shared):
+                return shared
+        return None
 
     @needs_open
     async def replace_content(

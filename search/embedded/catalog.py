@@ -10,7 +10,7 @@ from typing import Any
 
 import apsw
 
-from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
+from docent.domain import Access, DocumentRecord, DocumentStatus, Visibility, utcnow
 from docent.search.backend import DocumentPage, DocumentQuery, Fence
 from docent.search.cursors import Window, decode_cursor, encode_cursor, identifier, timestamp
 from docent.search.embedded import schema
@@ -124,6 +124,29 @@ class EmbeddedCatalog:
             return bool(conn.changes())
 
         return await self._db.write(update)
+
+    async def share_document(
+        self,
+        owner: str,
+        document_id: str,
+        visibility: Visibility,
+        group: str | None,
+        *,
+        expected_version: int,
+    ) -> DocumentRecord | None:
+        # The two columns only: a job's status written since the caller read the record
+        # stays (a whole-record write would put back the status the caller had read).
+        def share(conn: apsw.Connection) -> DocumentRecord | None:
+            conn.execute(
+                "UPDATE documents SET visibility = ?, share_group = ?, updated_at = ? "
+                "WHERE owner = ? AND id = ? AND version = ?",
+                (visibility.value, group, iso(utcnow()), owner, document_id, expected_version),
+            )
+            if not conn.changes():
+                return None
+            return _fetch(conn, "owner = ? AND id = ?", (owner, document_id))[0]
+
+        return await self._db.write(share)
 
     async def replace_content(
         self, record: DocumentRecord, *, expected_version: int
