@@ -17,6 +17,7 @@ import strawberry
 from docent.api import types as t
 from docent.api.context import Info
 from docent.api.errors import with_user_errors
+from docent.api.paging import PAGING, PageInfo, page_info, page_window
 from docent.domain import (
     MAX_COMMENT_CHARS,
     MAX_TITLE_CHARS,
@@ -47,7 +48,7 @@ def _window(
     default: int = 20,
 ) -> Window:
     max_page = info.context.services.settings.max_page_size
-    return t.page_window(max_page, first, after, last, before, default=default)
+    return page_window(max_page, first, after, last, before, default=default)
 
 
 def _owner(info: Info) -> str:
@@ -181,7 +182,7 @@ class MessageEdge:
 @strawberry.type
 class MessageConnection:
     edges: list[MessageEdge]
-    page_info: t.PageInfo
+    page_info: PageInfo
     total_count: int
 
 
@@ -192,7 +193,7 @@ class ConversationView:
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="Its messages, oldest first. " + t.PAGING.format(default=50))
+    @strawberry.field(description="Its messages, oldest first. " + PAGING.format(default=50))
     async def messages(
         self,
         info: Info,
@@ -208,7 +209,7 @@ class ConversationView:
         edges = [MessageEdge(cursor=c, node=MessageView.of(m)) for m, c in page.items]
         return MessageConnection(
             edges=edges,
-            page_info=t.page_info([e.cursor for e in edges], page.has_next, page.has_previous),
+            page_info=page_info([e.cursor for e in edges], page.has_next, page.has_previous),
             total_count=page.total,
         )
 
@@ -231,7 +232,7 @@ class ConversationEdge:
 @strawberry.type
 class ConversationConnection:
     edges: list[ConversationEdge]
-    page_info: t.PageInfo
+    page_info: PageInfo
     total_count: int
 
 
@@ -264,7 +265,7 @@ class RateAnswerPayload:
 class ConversationQueries:
     @strawberry.field(
         description="Your conversations, most recently continued first. "
-        + t.PAGING.format(default=20)
+        + PAGING.format(default=20)
     )
     async def conversations(
         self,
@@ -287,7 +288,7 @@ class ConversationQueries:
         edges = [ConversationEdge(cursor=c, node=ConversationView.of(r)) for r, c in page.items]
         return ConversationConnection(
             edges=edges,
-            page_info=t.page_info([e.cursor for e in edges], page.has_next, page.has_previous),
+            page_info=page_info([e.cursor for e in edges], page.has_next, page.has_previous),
             total_count=page.total,
         )
 

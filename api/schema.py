@@ -19,6 +19,7 @@ from docent.api.auth import REFUSED
 from docent.api.context import Info
 from docent.api.conversations import ConversationMutations, ConversationQueries
 from docent.api.errors import MaskUnexpectedErrors, public_error, with_user_errors
+from docent.api.paging import PAGING, page_info, page_window
 from docent.api.query_limits import QueryLimits, RefusedBudget
 from docent.domain import Access, DocumentRecord, Visibility
 from docent.errors import InvalidInput, RateLimited, Unauthenticated
@@ -131,7 +132,7 @@ class Query(ConversationQueries):
         record = await info.context.services.documents.find(_access(info), str(id))
         return t.Document.from_record(record) if record else None
 
-    @strawberry.field(description="Your documents, newest first. " + t.PAGING.format(default=20))
+    @strawberry.field(description="Your documents, newest first. " + PAGING.format(default=20))
     async def documents(
         self,
         info: Info,
@@ -142,14 +143,14 @@ class Query(ConversationQueries):
         before: str | None = None,
     ) -> t.DocumentConnection:
         max_page = info.context.services.settings.max_page_size
-        window = t.page_window(max_page, first, after, last, before, default=20)
+        window = page_window(max_page, first, after, last, before, default=20)
         page = await info.context.services.documents.page(
             _access(info), _document_query(filter), window
         )
         edges = [t.DocumentEdge(cursor=c, node=t.Document.from_record(r)) for r, c in page.items]
         return t.DocumentConnection(
             edges=edges,
-            page_info=t.page_info([e.cursor for e in edges], page.has_next, page.has_previous),
+            page_info=page_info([e.cursor for e in edges], page.has_next, page.has_previous),
             total_count=page.total,
         )
 

@@ -354,23 +354,15 @@ class DocumentService:
         access = Access.of(reader)
         group = check_sharing(access, visibility, group)
         record = await self.owned(access, document_id)
-        updated = await self._share(record, visibility, group)
+        # The sharing alone: a run's status written since `record` was read stays.
+        updated = await self._catalog.share_document(
+            record.owner, record.id, visibility, group, expected_version=record.version
+        )
+        if updated is None:  # queued as another version meanwhile
+            raise Conflict("the document changed meanwhile; try again")
         if self._on_change is not None:  # who may see it changed: cached answers go
             await self._on_change(record.owner, record.group, group)
         return updated
-
-    async def _share(
-        self, record: DocumentRecord, visibility: Visibility, group: str | None
-    ) -> DocumentRecord:
-        """`record`'s sharing changed in the catalogue, and nothing else of it (a run's
-        status written since `record` was read stays): the record as stored now. CONFLICT
-        when it was queued as another version meanwhile."""
-        shared = await self._catalog.share_document(
-            record.owner, record.id, visibility, group, expected_version=record.version
-        )
-        if shared is None:
-            raise Conflict("the document changed meanwhile; try again")
-        return shared
 
     async def update(
         self,
@@ -408,8 +400,8 @@ class DocumentService:
         sharing_changes = {"visibility": new_visibility, "group": new_group}
         if (new_title, new_tags) != (record.title, record.tags):
             updated = await self._requeue(record, title=new_title, tags=new_tags, **sharing_changes)
-        elif sharing:
-            updated = await self._share(record, new_visibility, new_group)
+        elif sharing:  # checked above: `share` checks the same again
+            return await self.share(access, document_id, new_visibility, new_group)
         else:
             return record
         if self._on_change is not None:  # what it is called or who may see it changed
