@@ -246,8 +246,9 @@ class Mutation(ConversationMutations):
         description="Change a document's title, tags or sharing (what is left out stays). "
         "Titles and tags are cleaned as uploadDocument's are. A new title or tags queue the "
         "document again as its next version (its passages carry them in the index, which "
-        "search's tag filter reads; embeddings come from the cache): the index has them once "
-        "it is READY. Sharing alone changes at once. A new title or tags spend one of "
+        "keyword search reads; embeddings come from the cache): the index has them once it "
+        "is READY. Search's tag filter reads the document's tags at once. Sharing alone "
+        "changes at once. A new title or tags spend one of "
         "the `upload` rate-limit budget (DOCENT_RATE_LIMITS), as an upload does: RATE_LIMITED "
         "once it is spent. Only the owner may (FORBIDDEN); another user's id is NOT_FOUND. "
         + t.TAGS

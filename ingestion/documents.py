@@ -378,8 +378,8 @@ class DocumentService:
         and `tags` are cleaned as an upload's are (`labels.py`; an empty title is refused,
         field `title`); `visibility` and `group` as `share` checks them (`group` alone keeps
         the visibility; GROUP without `group` keeps its group). A new title or tags queue the document as its next version: its
-        passages carry them in the index (search filters and keyword search read them
-        there), and the embeddings come from the cache; until that run ends, the index
+        passages carry them in the index (keyword search reads them there; the tag
+        filter reads the record, at once), and the embeddings come from the cache; until that run ends, the index
         holds the previous ones. Sharing alone changes the record in place. Errors:
         NOT_FOUND, FORBIDDEN (`owned`), INVALID_INPUT, CONFLICT (changed meanwhile)."""
         access = Access.of(reader)
