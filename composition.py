@@ -242,6 +242,7 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
             reranker,
             settings.search,
             rerank_candidates=settings.models.rerank_candidates,
+            catalog=backend,
         )
         models, ingestion, limits = settings.models, settings.ingestion, settings.api.rate_limits
         answer_cache = (

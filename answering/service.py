@@ -3,6 +3,7 @@ numbered sources, cite."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
@@ -56,6 +57,8 @@ class AskRequest:
     mode: SearchMode = SearchMode.HYBRID
     #: Continue this conversation (None: start a new one, when conversations are kept).
     conversation_id: str | None = None
+    #: Only passages of documents carrying all of these tags (empty: no tag filter).
+    tags: tuple[str, ...] = ()
 
 
 class AnswerService:
@@ -193,6 +196,7 @@ class AnswerService:
                 mode=request.mode,
                 top_k=request.top_k,
                 document_ids=request.document_ids,
+                tags=request.tags,
                 rerank=self._retriever.reranks,
             ),
             need_similarity=True,
@@ -273,8 +277,10 @@ def _scope(request: AskRequest, model: str) -> str:
     """What besides the question decides an answer: cached answers match on it exactly.
     The embedding model is part of it: questions embedded by another model (before a
     `docent reindex` to it) are not comparable."""
-    ids = ",".join(sorted(request.document_ids)) if request.document_ids is not None else "*"
-    return f"{model}|{request.mode.value}|{request.top_k}|{ids}"
+    ids = sorted(set(request.document_ids)) if request.document_ids is not None else None
+    # JSON: no id or tag can make two filters one key (either may hold `,` or `|`).
+    filters = json.dumps([ids, sorted(set(request.tags))])
+    return f"{model}|{request.mode.value}|{request.top_k}|{filters}"
 
 
 def _finish(

@@ -18,6 +18,7 @@ import strawberry
 from docent.api import types as t
 from docent.api.context import Info
 from docent.api.errors import with_user_errors
+from docent.api.paging import PAGING, PageInfo, page_info, page_window
 from docent.domain import (
     MAX_COMMENT_CHARS,
     MAX_TITLE_CHARS,
@@ -34,21 +35,22 @@ from docent.domain import (
 from docent.domain import Conversation as ConversationRecord
 from docent.errors import InvalidInput, NotFound
 from docent.ingestion.labels import RAW_FACTOR
+from docent.search.cursors import Window
 
 RoleType = strawberry.enum(Role, name="Role", description="Who wrote a message.")
 RatingType = strawberry.enum(Rating, name="Rating", description="A person's rating of an answer.")
 
 
-def _limit(info: Info, first: int | None, default: int = 20) -> int:
-    limit = default if first is None else first
+def _window(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    default: int = 20,
+) -> Window:
     max_page = info.context.services.settings.max_page_size
-    if not 0 <= limit <= max_page:
-        raise InvalidInput(f"first must be between 0 and {max_page}", field="first")
-    return limit
-
-
-def _page_info(edges: list[MessageEdge] | list[ConversationEdge], has_next: bool) -> t.PageInfo:
-    return t.PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None)
+    return page_window(max_page, first, after, last, before, default=default)
 
 
 def _owner(info: Info) -> str:
@@ -207,7 +209,7 @@ class MessageEdge:
 @strawberry.type
 class MessageConnection:
     edges: list[MessageEdge]
-    page_info: t.PageInfo
+    page_info: PageInfo
     total_count: int
 
 
@@ -218,17 +220,24 @@ class ConversationView:
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="Its messages, oldest first.")
+    @strawberry.field(description="Its messages, oldest first. " + PAGING.format(default=50))
     async def messages(
-        self, info: Info, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> MessageConnection:
-        limit = _limit(info, first, default=50)
+        window = _window(info, first, after, last, before, default=50)
         page = await info.context.services.conversations.list_messages(
-            _owner(info), str(self.id), first=limit, after=after
+            _owner(info), str(self.id), **window.arguments()
         )
         edges = [MessageEdge(cursor=c, node=MessageView.of(m)) for m, c in page.items]
         return MessageConnection(
-            edges=edges, page_info=_page_info(edges, page.has_next), total_count=page.total
+            edges=edges,
+            page_info=page_info([e.cursor for e in edges], page.has_next, page.has_previous),
+            total_count=page.total,
         )
 
     @classmethod
@@ -250,7 +259,7 @@ class ConversationEdge:
 @strawberry.type
 class ConversationConnection:
     edges: list[ConversationEdge]
-    page_info: t.PageInfo
+    page_info: PageInfo
     total_count: int
 
 
@@ -281,26 +290,33 @@ class RateAnswerPayload:
 
 @strawberry.type
 class ConversationQueries:
-    @strawberry.field(description="Your conversations, most recently continued first.")
+    @strawberry.field(
+        description="Your conversations, most recently continued first. "
+        + PAGING.format(default=20)
+    )
     async def conversations(
         self,
         info: Info,
-        first: int | None = 20,
+        first: int | None = None,
         after: str | None = None,
         filter: ConversationFilter | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> ConversationConnection:
-        limit = _limit(info, first)
+        window = _window(info, first, after, last, before)
         title = filter.title_contains if filter else None
         if title is not None and len(title) > MAX_TITLE_CHARS:
             raise InvalidInput(
                 f"titleContains holds at most {MAX_TITLE_CHARS} characters", field="titleContains"
             )
         page = await info.context.services.conversations.list_conversations(
-            _owner(info), first=limit, after=after, title_contains=title
+            _owner(info), title_contains=title, **window.arguments()
         )
         edges = [ConversationEdge(cursor=c, node=ConversationView.of(r)) for r, c in page.items]
         return ConversationConnection(
-            edges=edges, page_info=_page_info(edges, page.has_next), total_count=page.total
+            edges=edges,
+            page_info=page_info([e.cursor for e in edges], page.has_next, page.has_previous),
+            total_count=page.total,
         )
 
     @strawberry.field(

@@ -14,12 +14,14 @@ extensions before anything runs (RefusedBudget, then QueryLimits), in this order
    validation stops after MAX_VALIDATION_ERRORS errors;
 5. a subscription over HTTP is refused: subscriptions are served over WebSocket.
 
-Steps 3 and 4 depend on the document alone (and on whether introspection is allowed), so a
-document that passed them is remembered (`_Passed`: its text's digest, the last
-PASSED_CACHE_SIZE of them): clients send the same few documents again and again (a bulk
-upload sends one mutation thousands of times), and validation was a quarter of the API's
-CPU in such a load (py-spy on benchmarks/bulk_ingest.py). Refused documents are not
-remembered: each is checked again and spends the budget again.
+Validation (step 4) depends on the document alone (and on whether introspection is
+allowed), so a document that passed it is remembered (`_Passed`: its text's digest, the
+last PASSED_CACHE_SIZE of them) and not validated again: clients send the same few
+documents again and again (a bulk upload sends one mutation thousands of times), and
+validation was a quarter of the API's CPU in such a load (py-spy on
+benchmarks/bulk_ingest.py). The shape (step 3) is measured on every request: it is cheap,
+and its cost depends on the variables (a tag filter given in one). Refused documents are
+not remembered: each is checked again and spends the budget again.
 
 A request refused at 2 to 5 (code INVALID_INPUT, its message saying which limit or rule)
 spends one of the caller's `refused` budget.
@@ -148,8 +150,8 @@ PASSED_CACHE_SIZE = 1024
 
 
 class _Passed:
-    """The documents that passed the shape checks and validation, by schema, introspection
-    rule and the digest of their text; least recently used first out."""
+    """The documents that passed validation, by schema, introspection rule and the digest
+    of their text; least recently used first out."""
 
     def __init__(self, size: int) -> None:
         self._size = size
@@ -179,16 +181,15 @@ def _refusals(context: ExecutionContext) -> list[GraphQLError]:
     document = context.graphql_document
     assert document is not None  # parsed, or the placeholder
     schema = context.schema._schema
-    introspection = introspection_allowed(context.context)
-    key = _Passed.key(schema, introspection, context.query) if context.query else None
-    known = key is not None and key in _passed
-    errors = [] if known else document_refusals(document, schema)
+    errors = document_refusals(document, schema, context.variables)
     if errors:
         return errors
     errors = variable_refusals(context.variables, variable_usages(document))
     if errors:
         return errors
-    if not known:
+    introspection = introspection_allowed(context.context)
+    key = _Passed.key(schema, introspection, context.query) if context.query else None
+    if key is None or key not in _passed:
         errors = _validation_errors(context, document, introspection)
         if errors:
             return errors

@@ -95,6 +95,12 @@ FIELD_COSTS: Mapping[tuple[str, str], int] = {
     ("Subscription", "documentEvents"): 1,
 }
 
+#: A tag filter (`input: {filter: {tags}}` on search, ask and answer, written or in a
+#: variable) adds a catalogue read to the field (`retrieval.filtered_ids`): it costs what a
+#: page of `documents` does. Document ids cost nothing more: they filter the same searches.
+TAG_FILTER_COST = 5
+_FILTERED_FIELDS = {("Query", "search"), ("Query", "ask"), ("Subscription", "answer")}
+
 #: Measures stop growing here (a fragment fan-out's size doubles with each fragment).
 _CAP = 10**9
 
@@ -131,19 +137,50 @@ def _costs() -> str:
     by_cost: dict[int, list[str]] = {}
     for (_, field), cost in FIELD_COSTS.items():
         by_cost.setdefault(cost, []).append(field)
-    return "; ".join(f"{', '.join(names)}: {cost}" for cost, names in by_cost.items())
+    costs = "; ".join(f"{', '.join(names)}: {cost}" for cost, names in by_cost.items())
+    return f"{costs}; a tag filter on search, ask or answer: {TAG_FILTER_COST} more"
 
 
-def document_refusals(document: DocumentNode, schema: GraphQLSchema) -> list[GraphQLError]:
+def document_refusals(
+    document: DocumentNode, schema: GraphQLSchema, variables: Any = None
+) -> list[GraphQLError]:
     """Why `document` is refused (the limits above), or nothing: in time linear in its size.
     It need not be valid: unknown fields and fragments, and fragment cycles, are measured as
-    empty (validation reports them)."""
-    return _Measure(document, schema).refusals()
+    empty (validation reports them). `variables`: the request's, which a tag filter may be
+    given in (TAG_FILTER_COST)."""
+    return _Measure(document, schema, variables).refusals()
+
+
+def _given(value: Any, variables: Any, *path: str) -> Any:
+    """The value at `path` (input field names) in an argument's `value` (a literal, a
+    variable, or a variable's value), or None: no deeper than `path`, so linear in it."""
+    for name in path:
+        if isinstance(value, VariableNode):
+            value = variables.get(value.name.value) if isinstance(variables, dict) else None
+        if isinstance(value, ObjectValueNode):
+            value = next((f.value for f in value.fields if f.name.value == name), None)
+        elif isinstance(value, dict):
+            value = value.get(name)
+        else:
+            return None
+    if isinstance(value, VariableNode):
+        value = variables.get(value.name.value) if isinstance(variables, dict) else None
+    return value
+
+
+def _tag_filtered(field: FieldNode, variables: Any) -> bool:
+    """Whether `field`'s `input` gives a non-empty `filter.tags`."""
+    for argument in field.arguments or ():
+        if argument.name.value == "input":
+            tags = _given(argument.value, variables, "filter", "tags")
+            return bool(tags.values if isinstance(tags, ListValueNode) else tags)
+    return False
 
 
 class _Measure:
-    def __init__(self, document: DocumentNode, schema: GraphQLSchema) -> None:
+    def __init__(self, document: DocumentNode, schema: GraphQLSchema, variables: Any) -> None:
         self.schema = schema
+        self.variables = variables
         self.document = document
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -230,6 +267,10 @@ class _Measure:
                 free = name.startswith("__")
                 if not free and parent is not None:
                     cost += FIELD_COSTS.get((parent.name, name), 0)
+                    if (parent.name, name) in _FILTERED_FIELDS and _tag_filtered(
+                        selection, self.variables
+                    ):
+                        cost += TAG_FILTER_COST
                 if selection.selection_set:
                     inner = self.measure(selection.selection_set, _field_type(parent, name))
                     aliases += inner.aliases

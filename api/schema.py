@@ -19,6 +19,7 @@ from docent.api.auth import REFUSED
 from docent.api.context import Info
 from docent.api.conversations import ConversationMutations, ConversationQueries
 from docent.api.errors import MaskUnexpectedErrors, public_error, with_user_errors
+from docent.api.paging import PAGING, page_info, page_window
 from docent.api.query_limits import QueryLimits, RefusedBudget
 from docent.domain import Access, DocumentRecord, Visibility
 from docent.errors import InvalidInput, RateLimited, Unauthenticated
@@ -60,8 +61,23 @@ def _ids(values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(str(v) for v in values)
 
 
+def _scope(input: t.SearchInput | t.AskInput) -> dict[str, tuple[str, ...] | None]:
+    """The request's `document_ids` and `tags`: the top-level `documentIds` (deprecated)
+    and `filter.documentIds` intersected when both are given (each checked against its
+    bound), and `filter.tags` (at most MAX_TAGS, as `documents(filter: {tags})` takes)."""
+    given = input.filter or t.SearchFilter()
+    ids, filtered = _ids(input.document_ids), _ids(given.document_ids)
+    if ids is not None and filtered is not None:
+        kept = set(filtered)
+        ids = tuple(i for i in ids if i in kept)
+    elif ids is None:
+        ids = filtered
+    tags = tuple(t.bounded(given.tags, MAX_TAGS, "tags") or ())
+    return {"document_ids": ids, "tags": tags}
+
+
 def _ask_request(input: t.AskInput) -> AskRequest:
-    return t.copy_fields(AskRequest, input, document_ids=_ids(input.document_ids))
+    return t.copy_fields(AskRequest, input, **_scope(input))
 
 
 def _document_query(filter: t.DocumentFilter | None) -> DocumentQuery:
@@ -116,33 +132,31 @@ class Query(ConversationQueries):
         record = await info.context.services.documents.find(_access(info), str(id))
         return t.Document.from_record(record) if record else None
 
-    @strawberry.field(description="Your documents, newest first.")
+    @strawberry.field(description="Your documents, newest first. " + PAGING.format(default=20))
     async def documents(
         self,
         info: Info,
-        first: int | None = 20,
+        first: int | None = None,
         after: str | None = None,
         filter: t.DocumentFilter | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> t.DocumentConnection:
-        limit = 20 if first is None else first
         max_page = info.context.services.settings.max_page_size
-        if not 0 <= limit <= max_page:
-            raise InvalidInput(f"first must be between 0 and {max_page}", field="first")
+        window = page_window(max_page, first, after, last, before, default=20)
         page = await info.context.services.documents.page(
-            _access(info), _document_query(filter), first=limit, after=after
+            _access(info), _document_query(filter), window
         )
         edges = [t.DocumentEdge(cursor=c, node=t.Document.from_record(r)) for r, c in page.items]
         return t.DocumentConnection(
             edges=edges,
-            page_info=t.PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
+            page_info=page_info([e.cursor for e in edges], page.has_next, page.has_previous),
             total_count=page.total,
         )
 
     @strawberry.field(description="Find passages in your documents.")
     async def search(self, info: Info, input: t.SearchInput) -> t.SearchResult:
-        request = t.copy_fields(SearchRequest, input, document_ids=_ids(input.document_ids))
+        request = t.copy_fields(SearchRequest, input, **_scope(input))
         await _spend(info, Bucket.SEARCH)
         outcome = await info.context.services.search.search(_access(info), request)
         documents = await _documents(info, {h.chunk.document_id for h in outcome.hits})
@@ -232,8 +246,9 @@ class Mutation(ConversationMutations):
         description="Change a document's title, tags or sharing (what is left out stays). "
         "Titles and tags are cleaned as uploadDocument's are. A new title or tags queue the "
         "document again as its next version (its passages carry them in the index, which "
-        "search's tag filter reads; embeddings come from the cache): the index has them once "
-        "it is READY. Sharing alone changes at once. A new title or tags spend one of "
+        "keyword search reads; embeddings come from the cache): the index has them once it "
+        "is READY. Search's tag filter reads the document's tags at once. Sharing alone "
+        "changes at once. A new title or tags spend one of "
         "the `upload` rate-limit budget (DOCENT_RATE_LIMITS), as an upload does: RATE_LIMITED "
         "once it is spent. Only the owner may (FORBIDDEN); another user's id is NOT_FOUND. "
         + t.TAGS

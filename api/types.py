@@ -11,12 +11,13 @@ import strawberry
 
 from docent.answering import answers
 from docent.api.files import file_url, page_url
+from docent.api.paging import PageInfo
 from docent.domain import Chunk as ChunkRecord
 from docent.domain import DocumentRecord, DocumentStatus, Hit, Stage, Visibility
 from docent.errors import ErrorCode, InvalidInput, ProviderFailure
 from docent.ingestion.events import DocumentEvent as DocumentEventRecord
 from docent.ingestion.labels import MAX_TAG_CHARS, MAX_TAGS
-from docent.search.retrieval import SearchMode
+from docent.search.retrieval import MAX_FILTERED_DOCUMENTS, SearchMode
 
 ErrorCodeType = strawberry.enum(ErrorCode, name="ErrorCode", description="Stable error codes.")
 DocumentStatusType = strawberry.enum(DocumentStatus, name="DocumentStatus")
@@ -179,12 +180,6 @@ class Viewer:
 
 
 @strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
 class DocumentEdge:
     cursor: str
     node: Document
@@ -218,6 +213,32 @@ class DocumentFilter:
 
 
 _DOCUMENT_IDS = f"Only these documents (at most {MAX_DOCUMENT_IDS}); null: all of yours."
+_DEPRECATED_IDS = (
+    "Use `filter: {documentIds}`. Given with it, only the documents in both lists are searched."
+)
+_FILTER = (
+    "Which documents to search: both conditions hold (null: all of yours). The top-level "
+    "`documentIds` (deprecated) still works; given with `filter.documentIds`, only the "
+    "documents in both lists are searched."
+)
+
+
+@strawberry.input(
+    description="Restricts a search or question to some of your documents: a passage is "
+    "kept when its document is one of `documentIds` (when given) and carries every one of "
+    "`tags` (when given)."
+)
+class SearchFilter:
+    tags: list[str] | None = strawberry.field(
+        default=None,
+        description=f"Documents carrying all of these tags, as they are now (the rule of "
+        f"`documents(filter: {{tags}})`; at most {MAX_TAGS}). Tags on more than "
+        f"{MAX_FILTERED_DOCUMENTS} documents are INVALID_INPUT (field `tags`): add a tag, or "
+        "name the documents.",
+    )
+    document_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description=_DOCUMENT_IDS
+    )
 
 
 @strawberry.input
@@ -226,9 +247,10 @@ class SearchInput:
     mode: SearchModeType = SearchMode.HYBRID  # type: ignore[valid-type]
     top_k: int = 10
     document_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description=_DOCUMENT_IDS
+        default=None, description=_DOCUMENT_IDS, deprecation_reason=_DEPRECATED_IDS
     )
     rerank: bool = False
+    filter: SearchFilter | None = strawberry.field(default=None, description=_FILTER)
 
 
 @strawberry.type(description="A search result, with each method's rank and score.")
@@ -260,8 +282,9 @@ class AskInput:
     question: str
     top_k: int = 5
     document_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description=_DOCUMENT_IDS
+        default=None, description=_DOCUMENT_IDS, deprecation_reason=_DEPRECATED_IDS
     )
+    filter: SearchFilter | None = strawberry.field(default=None, description=_FILTER)
     mode: SearchModeType = SearchMode.HYBRID  # type: ignore[valid-type]
     conversation_id: strawberry.ID | None = strawberry.field(
         default=None,

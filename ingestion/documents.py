@@ -34,6 +34,7 @@ from docent.ingestion.parsing import check_supported
 from docent.ingestion.parsing.sniffing import sniff
 from docent.ingestion.quota import Reservation, UploadQuota
 from docent.search.backend import DocumentCatalog, DocumentPage, DocumentQuery
+from docent.search.cursors import Window
 from docent.settings import IngestionSettings
 
 log = logging.getLogger(__name__)
@@ -316,10 +317,10 @@ class DocumentService:
         return await self._catalog.get_documents(reader, ids)
 
     async def page(
-        self, reader: str | Access, query: DocumentQuery, *, first: int, after: str | None
+        self, reader: str | Access, query: DocumentQuery, window: Window
     ) -> DocumentPage:
         """A page of the documents the reader can see, newest first, with the total."""
-        return await self._catalog.list_documents(reader, query, first=first, after=after)
+        return await self._catalog.list_documents(reader, query, **window.arguments())
 
     async def count(self, reader: str | Access) -> int:
         """How many documents the reader can see."""
@@ -353,8 +354,11 @@ class DocumentService:
         access = Access.of(reader)
         group = check_sharing(access, visibility, group)
         record = await self.owned(access, document_id)
-        updated = record.evolve(visibility=visibility, group=group)
-        if not await self._catalog.update_document(updated, expected_version=record.version):
+        # The sharing alone: a run's status written since `record` was read stays.
+        updated = await self._catalog.share_document(
+            record.owner, record.id, visibility, group, expected_version=record.version
+        )
+        if updated is None:  # queued as another version meanwhile
             raise Conflict("the document changed meanwhile; try again")
         if self._on_change is not None:  # who may see it changed: cached answers go
             await self._on_change(record.owner, record.group, group)
@@ -374,8 +378,8 @@ class DocumentService:
         and `tags` are cleaned as an upload's are (`labels.py`; an empty title is refused,
         field `title`); `visibility` and `group` as `share` checks them (`group` alone keeps
         the visibility; GROUP without `group` keeps its group). A new title or tags queue the document as its next version: its
-        passages carry them in the index (search filters and keyword search read them
-        there), and the embeddings come from the cache; until that run ends, the index
+        passages carry them in the index (keyword search reads them there; the tag
+        filter reads the record, at once), and the embeddings come from the cache; until that run ends, the index
         holds the previous ones. Sharing alone changes the record in place. Errors:
         NOT_FOUND, FORBIDDEN (`owned`), INVALID_INPUT, CONFLICT (changed meanwhile)."""
         access = Access.of(reader)
@@ -396,10 +400,8 @@ class DocumentService:
         sharing_changes = {"visibility": new_visibility, "group": new_group}
         if (new_title, new_tags) != (record.title, record.tags):
             updated = await self._requeue(record, title=new_title, tags=new_tags, **sharing_changes)
-        elif sharing:
-            updated = record.evolve(**sharing_changes)
-            if not await self._catalog.update_document(updated, expected_version=record.version):
-                raise Conflict("the document changed meanwhile; try again")
+        elif sharing:  # checked above: `share` checks the same again
+            return await self.share(access, document_id, new_visibility, new_group)
         else:
             return record
         if self._on_change is not None:  # what it is called or who may see it changed

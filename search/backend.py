@@ -15,7 +15,15 @@ from typing import Protocol
 
 import numpy as np
 
-from docent.domain import Access, Chunk, ChunkMatch, DocumentRecord, DocumentStatus, IndexedChunk
+from docent.domain import (
+    Access,
+    Chunk,
+    ChunkMatch,
+    DocumentRecord,
+    DocumentStatus,
+    IndexedChunk,
+    Visibility,
+)
 from docent.roles import check_vectors
 from docent.search.conversations import ConversationStore
 
@@ -36,6 +44,8 @@ class DocumentQuery:
     #: finds which of its files are already stored without uploading them. None is no filter;
     #: an empty tuple matches nothing (no digest is among none).
     sha256: tuple[str, ...] | None = None
+    #: Documents whose id is one of these (None is no filter; an empty tuple matches nothing).
+    ids: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +53,9 @@ class DocumentPage:
     items: list[tuple[DocumentRecord, str]]  # record and its cursor
     total: int
     has_next: bool
+    #: Whether items precede the page: those before a backward page, or, on a forward page
+    #: after a cursor, items at or before the cursor (`paging.keyset_page`).
+    has_previous: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +104,26 @@ class DocumentCatalog(Protocol):
     ) -> list[DocumentRecord]: ...
 
     async def list_documents(
-        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
+        self,
+        owner: str | Access,
+        query: DocumentQuery,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> DocumentPage:
-        """Newest first, `first` at most after the cursor `after` (`InvalidInput` if it is
-        not one this backend made)."""
+        """Newest first: `first` at most after the cursor `after`, or `last` at most before
+        the cursor `before` (`cursors.Window.of`; `InvalidInput` for a cursor this backend
+        did not make, or arguments of both directions)."""
+        ...
+
+    async def document_ids(
+        self, owner: str | Access, query: DocumentQuery, *, limit: int
+    ) -> list[str]:
+        """Ids of the documents the reader may read that match `query`, `limit` at most
+        (10,000 at most: one request), in no set order: how a search's tag filter becomes
+        the document ids its two searches are filtered by (`retrieval.filtered_ids`)."""
         ...
 
     async def update_document(
@@ -107,6 +136,21 @@ class DocumentCatalog(Protocol):
         """Replace the owner's record, every field but `run` (only a claim changes it); with
         `expected_version`, only if the stored one still has that version; with `fence`,
         only if it still has the fence's version and run. False when refused or absent."""
+        ...
+
+    async def share_document(
+        self,
+        owner: str,
+        document_id: str,
+        visibility: Visibility,
+        group: str | None,
+        *,
+        expected_version: int,
+    ) -> DocumentRecord | None:
+        """Set who may read the owner's document, and nothing else, if it still has
+        `expected_version`: its status, counts and error, which a run of it writes
+        meanwhile, stay as stored. Returns the record as now stored (None: absent, or at
+        another version)."""
         ...
 
     async def replace_content(

@@ -22,6 +22,7 @@ class ConversationPage:
     items: list[tuple[Conversation, str]]  # conversation and its cursor
     total: int
     has_next: bool
+    has_previous: bool = False  # as DocumentPage's
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class MessagePage:
     items: list[tuple[Message, str]]  # message and its cursor
     total: int
     has_next: bool
+    has_previous: bool = False  # as DocumentPage's
 
 
 class ConversationStore(Protocol):
@@ -39,10 +41,17 @@ class ConversationStore(Protocol):
     async def get_conversation(self, owner: str, conversation_id: str) -> Conversation | None: ...
 
     async def list_conversations(
-        self, owner: str, *, first: int, after: str | None, title_contains: str | None = None
+        self,
+        owner: str,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        title_contains: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> ConversationPage:
-        """Most recently updated first, `first` at most after the cursor `after`
-        (`InvalidInput` if it is not one this backend made); `title_contains` matches
+        """Most recently updated first, a page as `DocumentCatalog.list_documents` reads one
+        (`InvalidInput` for a cursor this backend did not make); `title_contains` matches
         without regard to case."""
         ...
 
@@ -62,9 +71,16 @@ class ConversationStore(Protocol):
         ...
 
     async def list_messages(
-        self, owner: str, conversation_id: str, *, first: int, after: str | None
+        self,
+        owner: str,
+        conversation_id: str,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> MessagePage:
-        """Oldest first (by `Message.seq`)."""
+        """Oldest first (by `Message.seq`), a page as `list_conversations` reads one."""
         ...
 
     async def recent_messages(self, owner: str, conversation_id: str, limit: int) -> list[Message]:

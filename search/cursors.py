@@ -1,7 +1,8 @@
-"""Page cursors: where a page of a sorted list ends, as an opaque URL-safe string.
+"""Page cursors: where a page of a sorted list ends, as an opaque URL-safe string, and
+which page a connection asks for (`Window`).
 
-A cursor is the sort values of the last item (base64url of their JSON, unpadded), which
-the engine sorts after: stable under inserts, unlike an offset.
+A cursor is the sort values of an item (base64url of their JSON, unpadded), which the
+engine sorts after (or before, paging back): stable under inserts, unlike an offset.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,11 +80,11 @@ def _checked(value: Any, check: CursorField | type) -> Any:
     return check(value)
 
 
-def decode_cursor(cursor: str, *fields: CursorField | type) -> list[Any]:
+def decode_cursor(cursor: str, *fields: CursorField | type, field: str = "after") -> list[Any]:
     """The position `encode_cursor` made, checked field by field by `fields` (one checker per
     sort value, in order: `sequence_number`, `sort_integer`, `timestamp`, `identifier`, or a
     bare type, checked with isinstance).
-    Raises `InvalidInput` (field `after`) for anything else: not base64, not JSON, JSON nested
+    Raises `InvalidInput` (on `field`: `after` or `before`) for anything else: not base64, not JSON, JSON nested
     too deeply, longer than MAX_CURSOR_CHARS, the wrong number of values, or a value of the
     wrong type or out of its range."""
     try:
@@ -93,4 +95,61 @@ def decode_cursor(cursor: str, *fields: CursorField | type) -> list[Any]:
             raise ValueError
         return [_checked(value, check) for value, check in zip(position, fields, strict=True)]
     except (ValueError, TypeError, RecursionError, OverflowError) as exc:
-        raise InvalidInput("invalid cursor", field="after") from exc
+        raise InvalidInput("invalid cursor", field=field) from exc
+
+
+_DIRECTIONS = (
+    "page forward with `first` and `after`, or back with `last` and `before` (Relay Cursor "
+    "Connections)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Which page of a sorted list a connection asks for: the first `size` items after
+    `cursor` (forward: `first`, `after`), or the last `size` items before it (backward:
+    `last`, `before`). Either way the page is in the list's order. No cursor: from the start
+    (forward) or from the end (backward)."""
+
+    size: int
+    cursor: str | None = None
+    backward: bool = False
+
+    @property
+    def field(self) -> str:
+        """The argument the cursor came in, which a bad one is reported on."""
+        return "before" if self.backward else "after"
+
+    def arguments(self) -> dict[str, Any]:
+        """The window as a list call's arguments (`first`, `after` or `last`, `before`)."""
+        if self.backward:
+            return {"last": self.size, "before": self.cursor}
+        return {"first": self.size, "after": self.cursor}
+
+    @classmethod
+    def of(
+        cls,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        *,
+        default: int = 20,
+    ) -> Window:
+        """The window of a connection's arguments (`default` items forward when neither
+        `first` nor `last` is given). InvalidInput for `first` with `last` (field `last`:
+        the Relay spec discourages it, and what it means is unclear), and for a cursor of
+        the other direction (`after` with `last` or `before`, field `before`; `before` with
+        `first`, field `first`)."""
+        if first is not None and last is not None:
+            raise InvalidInput(f"`first` and `last` cannot be given together: {_DIRECTIONS}",
+                               field="last")  # fmt: skip
+        if last is not None or before is not None:
+            if after is not None:
+                raise InvalidInput(f"`after` cannot be given with `last` or `before`: "
+                                   f"{_DIRECTIONS}", field="before")  # fmt: skip
+            if first is not None:
+                raise InvalidInput(f"`before` cannot be given with `first`: {_DIRECTIONS}",
+                                   field="first")  # fmt: skip
+            return cls(default if last is None else last, before, backward=True)
+        return cls(default if first is None else first, after)

@@ -13,12 +13,17 @@ from docent.errors import InvalidInput, ProviderFailure
 from docent.providers.chains import RerankerChain
 from docent.roles import Embedder
 from docent.search import analysis
-from docent.search.backend import ChunkIndex
+from docent.search.backend import ChunkIndex, DocumentCatalog, DocumentQuery
 from docent.search.fusion import reciprocal_rank_fusion
 from docent.settings import SearchSettings
 
 MAX_TOP_K = 100
 MAX_QUERY_CHARS = 4000
+#: The most documents a tag filter may stand for: each becomes a term of both searches'
+#: filters (SQLite binds at most 32,766 values a statement, Elasticsearch's `terms` takes
+#: 65,536), and they are read in one request (Elasticsearch answers 10,000 hits at most).
+#: Past it the filter is refused (INVALID_INPUT on `tags`) rather than cut silently.
+MAX_FILTERED_DOCUMENTS = 5000
 
 
 class SearchMode(enum.StrEnum):
@@ -34,6 +39,8 @@ class SearchRequest:
     top_k: int = 10
     document_ids: tuple[str, ...] | None = None
     rerank: bool = False
+    #: Only passages of documents carrying all of these tags (empty: no tag filter).
+    tags: tuple[str, ...] = ()
 
     def validated(self) -> SearchRequest:
         query = checked_text(self.query, "query", max_chars=MAX_QUERY_CHARS)
@@ -57,6 +64,43 @@ def checked_top_k(top_k: int, maximum: int) -> int:
     if not 1 <= top_k <= maximum:
         raise InvalidInput(f"topK must be between 1 and {maximum}", field="topK")
     return top_k
+
+
+async def filtered_ids(
+    catalog: DocumentCatalog | None,
+    reader: str | Access,
+    document_ids: Sequence[str] | None,
+    tags: Sequence[str],
+) -> tuple[str, ...] | None:
+    """The documents a search is restricted to: `document_ids` (None: all the reader's),
+    and of those, with `tags`, the documents that carry every one of them now.
+
+    Tags are matched in the catalogue, by the rule of `documents(filter: {tags})`, and the
+    ids it finds filter both searches (inside the kNN search, as the owner filter). Chunks
+    are not matched by tags of their own: the Elasticsearch chunks carry a copy of their
+    document's tags, but `updateDocument` changes the record at once and the copies only
+    when the document's next version is indexed (minutes, for a large one; the minimal
+    Elasticsearch distribution has no _update_by_query to change them in place), so a
+    search would disagree with the document list meanwhile. The catalogue answers with
+    the record as it is (Elasticsearch: within its refresh interval). The cost is one
+    catalogue read per search with tags, and a bound: more than MAX_FILTERED_DOCUMENTS
+    documents is INVALID_INPUT (field `tags`). The read and the searches are not one
+    snapshot: a document retagged between them is filtered by its tags of the read."""
+    if not tags:
+        return None if document_ids is None else tuple(document_ids)
+    if catalog is None:
+        raise RuntimeError("a tag filter needs the document catalogue")
+    query = DocumentQuery(
+        tags=tuple(tags), ids=None if document_ids is None else tuple(document_ids)
+    )
+    ids = await catalog.document_ids(reader, query, limit=MAX_FILTERED_DOCUMENTS + 1)
+    if len(ids) > MAX_FILTERED_DOCUMENTS:
+        raise InvalidInput(
+            f"these tags are on more than {MAX_FILTERED_DOCUMENTS} documents: add a tag, or "
+            "name the documents (documentIds)",
+            field="tags",
+        )
+    return tuple(sorted(ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +128,12 @@ class Retriever:
         settings: SearchSettings,
         *,
         rerank_candidates: int = 50,
+        catalog: DocumentCatalog | None = None,
     ) -> None:
+        """`catalog`: where tag filters are matched (`filtered_ids`); without it, a search
+        with tags raises RuntimeError."""
         self._backend = backend
+        self._catalog = catalog
         self._embedder = embedder
         self._reranker = reranker
         self._settings = settings
@@ -102,7 +150,8 @@ class Retriever:
         started = time.perf_counter()
         request = request.validated()
         depth = max(self._settings.candidates, request.top_k)
-        ids = list(request.document_ids) if request.document_ids is not None else None
+        scope = await filtered_ids(self._catalog, owner, request.document_ids, request.tags)
+        ids = list(scope) if scope is not None else None
         want_keyword = request.mode in (SearchMode.HYBRID, SearchMode.KEYWORD)
         want_semantic = need_similarity or request.mode in (SearchMode.HYBRID, SearchMode.SEMANTIC)
 

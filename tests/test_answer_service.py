@@ -517,6 +517,7 @@ async def test_the_same_question_again_is_answered_from_the_cache(cache: AnswerC
         pytest.param(AskRequest(QUESTION, top_k=4), "alice", False, id="top-k"),
         pytest.param(AskRequest(QUESTION, mode=SearchMode.SEMANTIC), "alice", False, id="mode"),
         pytest.param(AskRequest(QUESTION, document_ids=("d1",)), "alice", False, id="filter"),
+        pytest.param(AskRequest(QUESTION, tags=("hr",)), "alice", False, id="tag-filter"),
         pytest.param(AskRequest(QUESTION), "bob", False, id="another-owner"),
         pytest.param(AskRequest(QUESTION), Access("alice", ("team",)), False, id="group-reader"),
     ],
@@ -528,6 +529,26 @@ async def test_what_a_cached_answer_is_found_for(
     await asked.answers.ask("alice", AskRequest(QUESTION))
     await asked.answers.ask(reader, then)
     assert asked.searches == (1 if hit else 2)
+
+
+async def test_two_tag_filters_never_share_an_answer(cache: AnswerCache) -> None:
+    asked = Cached(cache)
+    await asked.answers.ask("alice", AskRequest(QUESTION, tags=("hr",)))
+    await asked.answers.ask("alice", AskRequest(QUESTION, tags=("it",)))
+    await asked.answers.ask("alice", AskRequest(QUESTION, tags=("hr", "it")))
+    # A tag holding the separators of the key is not two tags.
+    await asked.answers.ask("alice", AskRequest(QUESTION, tags=('hr","it',)))
+    assert asked.searches == 4
+    assert [request.tags for _, request, _ in asked.retriever.searches] == [
+        ("hr",), ("it",), ("hr", "it"), ('hr","it',),
+    ]  # fmt: skip
+    # The same tags, in another order or repeated, are the same filter.
+    await asked.answers.ask("alice", AskRequest(QUESTION, tags=("it", "hr", "it")))
+    assert asked.searches == 4
+    # Nor does an id holding a comma stand for two ids.
+    await asked.answers.ask("alice", AskRequest(QUESTION, document_ids=("d1", "d2")))
+    await asked.answers.ask("alice", AskRequest(QUESTION, document_ids=("d1,d2",)))
+    assert asked.searches == 6
 
 
 async def test_the_document_filter_is_a_set(cache: AnswerCache) -> None:

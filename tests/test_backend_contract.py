@@ -12,10 +12,13 @@ import pytest
 from docent.domain import (
     Access,
     Chunk,
+    Conversation,
     DocumentRecord,
     DocumentStatus,
     IndexedChunk,
+    Message,
     Region,
+    Role,
     Visibility,
     utcnow,
 )
@@ -91,6 +94,127 @@ async def test_list_pages_with_cursors_and_total(backend):
     assert seen == [f"d{i}" for i in reversed(range(7))]
     empty = await backend.list_documents("alice", DocumentQuery(), first=0, after=None)
     assert empty.items == [] and empty.total == 7 and empty.has_next
+
+
+async def walk(list_page, size: int) -> list[str]:
+    """Every id of a list, forward in pages of `size` and back again from its end, checking
+    at each page what it says of the pages beside it; the ids in the list's order."""
+    forward, after, first_page = [], None, True
+    while True:
+        page = await list_page(first=size, after=after)
+        assert page.has_previous is not first_page
+        forward += [item.id for item, _ in page.items]
+        first_page = False
+        if not page.has_next:
+            break
+        assert len(page.items) == size
+        after = page.items[-1][1]
+    backward, before, last_page = [], None, True
+    while True:
+        page = await list_page(last=size, before=before)
+        assert page.has_next is not last_page
+        backward = [item.id for item, _ in page.items] + backward
+        last_page = False
+        if not page.has_previous:
+            break
+        assert len(page.items) == size
+        before = page.items[0][1]
+    assert backward == forward
+    return forward
+
+
+async def paging_edges(list_page, ids: list[str]) -> None:
+    """The edges of a list of `ids` (in its order, at least 3): empty pages, both ends,
+    a page of one after the first item, and arguments of both directions refused."""
+    head = await list_page(first=1)
+    tail = await list_page(last=1)
+    assert [i.id for i, _ in head.items] == ids[:1] and head.has_next and not head.has_previous
+    assert [i.id for i, _ in tail.items] == ids[-1:] and tail.has_previous and not tail.has_next
+    # The item the cursor was taken from precedes the page after it.
+    second = await list_page(first=1, after=head.items[0][1])
+    assert [i.id for i, _ in second.items] == ids[1:2] and second.has_previous
+    before_last = await list_page(last=1, before=tail.items[0][1])
+    assert [i.id for i, _ in before_last.items] == ids[-2:-1] and before_last.has_next
+    past_end = await list_page(first=5, after=tail.items[0][1])
+    assert past_end.items == [] and past_end.has_previous and not past_end.has_next
+    before_start = await list_page(last=5, before=head.items[0][1])
+    assert before_start.items == [] and before_start.has_next and not before_start.has_previous
+    assert (await list_page(last=0)).items == []
+    everything = await list_page(last=len(ids) + 5)
+    assert [i.id for i, _ in everything.items] == ids
+    assert not everything.has_next and not everything.has_previous
+    cursor = head.items[0][1]
+    for arguments, field in (
+        ({"first": 1, "last": 1}, "last"),
+        ({"last": 1, "after": cursor}, "before"),
+        ({"before": cursor, "after": cursor}, "before"),
+        ({"first": 1, "before": cursor}, "first"),
+        ({"last": 1, "before": "not-a-cursor"}, "before"),
+        ({"first": 1, "after": "not-a-cursor"}, "after"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            await list_page(**arguments)
+        assert refused.value.field == field, arguments
+
+
+async def test_every_list_pages_forward_and_back(backend):
+    """Relay's backward pagination, on the three lists: documents (newest first),
+    conversations (most recently continued first), messages (oldest first)."""
+    now = utcnow()
+    for i in range(23):
+        await backend.insert_document(record(f"d{i:02}", created_at=now + timedelta(seconds=i)))
+    await backend.insert_document(record("x", owner="bob"))
+
+    def documents(**arguments):
+        return backend.list_documents("alice", DocumentQuery(), **arguments)
+
+    newest_first = [f"d{i:02}" for i in reversed(range(23))]
+    for size in (1, 5, 10, 23, 30):
+        assert await walk(documents, size) == newest_first
+    await paging_edges(documents, newest_first)
+    assert (await documents(last=5)).total == 23
+
+    conversations = [
+        Conversation(id=f"c{i:02}", owner="alice", title=f"Topic {i}",
+                     updated_at=now - timedelta(minutes=i))
+        for i in range(12)
+    ]  # fmt: skip
+    for conv in conversations:
+        await backend.create_conversation(conv)
+    await backend.create_conversation(Conversation(id="cb", owner="bob", title="Topic bob"))
+
+    def listed(**arguments):
+        return backend.list_conversations("alice", **arguments)
+
+    recent_first = [c.id for c in conversations]
+    for size in (1, 5, 12):
+        assert await walk(listed, size) == recent_first
+    await paging_edges(listed, recent_first)
+
+    talk = conversations[0]
+    messages = [
+        Message(f"m{i:02}", talk.id, "alice", Role.USER if i % 2 == 0 else Role.ASSISTANT,
+                f"turn {i}", seq=i * 10)
+        for i in range(9)
+    ]  # fmt: skip
+    assert await backend.add_messages("alice", talk.id, messages)
+
+    def read(**arguments):
+        return backend.list_messages("alice", talk.id, **arguments)
+
+    oldest_first = [m.id for m in messages]
+    for size in (1, 4, 9):
+        assert await walk(read, size) == oldest_first
+    await paging_edges(read, oldest_first)
+    # The item a cursor was taken from, once gone, no longer counts; those before it do.
+    page = await documents(first=1, after=(await documents(first=1)).items[0][1])
+    cursor = page.items[0][1]
+    assert await backend.delete_document("alice", newest_first[0])
+    after = await documents(first=1, after=cursor)
+    assert [r.id for r, _ in after.items] == newest_first[2:3] and after.has_previous
+    assert await backend.delete_document("alice", newest_first[1])
+    alone = await documents(first=1, after=cursor)
+    assert [r.id for r, _ in alone.items] == newest_first[2:3] and not alone.has_previous
 
 
 async def test_list_filters(backend):
@@ -247,6 +371,80 @@ async def test_group_sharing_in_every_read(backend):
     assert await backend.update_document(shared.evolve(visibility=Visibility.PRIVATE, group=None))
     assert await backend.get_document(bob, "shared") is None
     assert await backend.semantic_search(bob, vector, limit=10) == []
+
+
+async def test_document_ids_match_tags_ids_and_access_as_the_list_does(backend):
+    """The catalogue read a search's tag filter is resolved by: the documents the reader may
+    read that carry every tag, of the ids given (when given), and the record's tags as they
+    are now (a retag counts at once)."""
+    await backend.insert_document(record("a", tags=("hr", "2024")))
+    await backend.insert_document(record("b", tags=("hr",)))
+    await backend.insert_document(record("c", tags=("it",)))
+    await backend.insert_document(
+        record("s", owner="dave", tags=("hr",), visibility=Visibility.GROUP, group="eng")
+    )
+    await backend.insert_document(record("x", owner="dave", tags=("hr",)))
+    alice = Access("alice", ("eng",))
+
+    async def ids(reader, query: DocumentQuery, limit: int = 50) -> set[str]:
+        found = await backend.document_ids(reader, query, limit=limit)
+        assert len(found) == len(set(found)) <= limit
+        return set(found)
+
+    assert await ids(alice, DocumentQuery(tags=("hr",))) == {"a", "b", "s"}
+    assert await ids("alice", DocumentQuery(tags=("hr",))) == {"a", "b"}
+    assert await ids(alice, DocumentQuery(tags=("hr", "2024"))) == {"a"}
+    assert await ids(alice, DocumentQuery(tags=("hr",), ids=("b", "c", "s", "x"))) == {"b", "s"}
+    assert await ids(alice, DocumentQuery(tags=("hr",), ids=())) == set()
+    assert await ids(alice, DocumentQuery(tags=("nope",))) == set()
+    assert len(await ids(alice, DocumentQuery(tags=("hr",)), limit=2)) == 2
+    # Retagged: the read follows the record at once.
+    stored = await backend.get_document("alice", "c")
+    assert await backend.update_document(stored.evolve(tags=("hr", "it")))
+    assert await ids(alice, DocumentQuery(tags=("hr", "it"))) == {"c"}
+    assert await ids(alice, DocumentQuery(tags=("hr",))) == {"a", "b", "c", "s"}
+
+
+async def test_a_share_changes_the_sharing_only_and_keeps_a_status_written_meanwhile(backend):
+    """A share reads the record, then writes the sharing: a job's status written between
+    the two stays (the embedded engine wrote the whole record read, putting the status
+    back; Elasticsearch refused the share)."""
+    queued = record("d", status=DocumentStatus.QUEUED, version=2)
+    await backend.insert_document(queued)
+    read = await backend.get_document("alice", "d")  # what the share was decided on
+    claimed = await backend.claim_document("alice", "d", 2)  # a job starts meanwhile
+    assert claimed is not None
+    shared = await backend.share_document(
+        "alice", "d", Visibility.GROUP, "eng", expected_version=read.version
+    )
+    assert shared is not None
+    assert (shared.status, shared.run) == (DocumentStatus.PROCESSING, claimed.run)
+    stored = await backend.get_document("alice", "d")
+    assert (stored.visibility, stored.group) == (Visibility.GROUP, "eng")
+    assert (stored.status, stored.run, stored.version) == (
+        DocumentStatus.PROCESSING,
+        claimed.run,
+        2,
+    )
+    # The job's own write, fenced, keeps the sharing (and the share kept its status).
+    done = claimed.evolve(status=DocumentStatus.READY, chunk_count=3)
+    assert await backend.update_document(done, fence=Fence.of(claimed))
+    private = await backend.share_document(
+        "alice", "d", Visibility.PRIVATE, None, expected_version=2
+    )
+    assert (private.status, private.chunk_count, private.group) == (DocumentStatus.READY, 3, None)
+    stored = await backend.get_document("alice", "d")
+    assert (stored.status, stored.chunk_count, stored.visibility) == (
+        DocumentStatus.READY, 3, Visibility.PRIVATE,
+    )  # fmt: skip
+    # Another version, another owner, or no document: nothing changes.
+    assert await backend.share_document("alice", "d", Visibility.GROUP, "eng",
+                                        expected_version=1) is None  # fmt: skip
+    assert await backend.share_document("bob", "d", Visibility.GROUP, "eng",
+                                        expected_version=2) is None  # fmt: skip
+    assert await backend.share_document("alice", "nope", Visibility.GROUP, "eng",
+                                        expected_version=2) is None  # fmt: skip
+    assert (await backend.get_document("alice", "d")).visibility is Visibility.PRIVATE
 
 
 async def test_replace_is_idempotent_and_delete_removes_everything(backend):

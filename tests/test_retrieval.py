@@ -18,7 +18,9 @@ from docent.errors import (
     RateLimited,
 )
 from docent.providers.chains import RerankerChain
+from docent.search.backend import DocumentQuery
 from docent.search.retrieval import (
+    MAX_FILTERED_DOCUMENTS,
     MAX_QUERY_CHARS,
     MAX_TOP_K,
     Retriever,
@@ -295,6 +297,69 @@ async def test_what_reaches_the_backend(
         ("keyword", reader, "refunds", limit, sent_ids),
         ("semantic", reader, pytest.approx([0.6, 0.8]), limit, sent_ids),
     ]
+
+
+class TaggedCatalog:
+    """A catalogue whose documents carry the tags given; records each read."""
+
+    def __init__(self, tags: dict[str, set[str]]) -> None:
+        self.tags = tags
+        self.reads: list[tuple[Any, DocumentQuery, int]] = []
+
+    async def document_ids(self, owner: Any, query: DocumentQuery, *, limit: int) -> list[str]:
+        self.reads.append((owner, query, limit))
+        found = [
+            d
+            for d, tags in self.tags.items()
+            if set(query.tags) <= tags and (query.ids is None or d in query.ids)
+        ]
+        return found[:limit]
+
+
+@pytest.mark.parametrize(
+    ("document_ids", "tags", "sent_ids"),
+    [
+        pytest.param(None, ("hr",), ["d1", "d3"], id="tags"),
+        pytest.param(None, ("hr", "2024"), ["d3"], id="all-of-the-tags"),
+        pytest.param(("d1", "d2"), ("hr",), ["d1"], id="tags-within-ids"),
+        pytest.param(None, ("none",), [], id="no-document"),
+        pytest.param(("d2",), (), ["d2"], id="no-tags-no-read"),
+    ],
+)
+async def test_a_tag_filter_is_matched_in_the_catalogue(
+    document_ids: tuple[str, ...] | None, tags: tuple[str, ...], sent_ids: list[str]
+) -> None:
+    backend = ScriptedBackend(KEYWORD, SEMANTIC)
+    catalog = TaggedCatalog({"d1": {"hr"}, "d2": {"it"}, "d3": {"hr", "2024"}})
+    searcher = Retriever(
+        backend, QueryEmbedder(), None, SearchSettings(candidates=10), catalog=catalog
+    )  # type: ignore[arg-type]
+    reader = Access("alice", ("team",))
+    await searcher.search(reader, SearchRequest("refunds", document_ids=document_ids, tags=tags))
+    assert {(c[0], c[4] if c[4] is None else tuple(c[4])) for c in backend.calls} == {
+        ("keyword", tuple(sent_ids)),
+        ("semantic", tuple(sent_ids)),
+    }
+    expected = [] if not tags else [(reader, DocumentQuery(tags=tags, ids=document_ids),
+                                     MAX_FILTERED_DOCUMENTS + 1)]  # fmt: skip
+    assert catalog.reads == expected
+
+
+async def test_a_tag_filter_on_too_many_documents_is_refused_not_cut() -> None:
+    many = {f"d{i}": {"hr"} for i in range(MAX_FILTERED_DOCUMENTS + 1)}
+    backend = ScriptedBackend(KEYWORD, SEMANTIC)
+    searcher = Retriever(
+        backend, QueryEmbedder(), None, SearchSettings(candidates=10), catalog=TaggedCatalog(many)
+    )  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput) as refused:
+        await searcher.search("alice", SearchRequest("refunds", tags=("hr",)))
+    assert refused.value.field == "tags" and str(MAX_FILTERED_DOCUMENTS) in refused.value.message
+    assert backend.calls == []
+    del many["d0"]  # exactly the bound: searched
+    await Retriever(
+        backend, QueryEmbedder(), None, SearchSettings(candidates=10), catalog=TaggedCatalog(many)
+    ).search("alice", SearchRequest("refunds", tags=("hr",)))  # type: ignore[arg-type]
+    assert len(backend.calls[0][4]) == MAX_FILTERED_DOCUMENTS
 
 
 async def test_top_k_cuts_the_fused_list() -> None:

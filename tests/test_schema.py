@@ -26,7 +26,17 @@ def test_public_contract_names() -> None:
     for line in [
         "viewer: Viewer!",
         "document(id: ID!): Document",
-        "documents(first: Int = 20, after: String = null, filter: DocumentFilter = null): DocumentConnection!",
+        # DESIGN's arguments first, then backward paging (issue 16); `first` defaults to 20
+        # in the resolver: a schema default would be sent along with `last`.
+        "documents(first: Int = null, after: String = null, filter: DocumentFilter = null, "
+        "last: Int = null, before: String = null): DocumentConnection!",
+        "conversations(first: Int = null, after: String = null, filter: ConversationFilter = "
+        "null, last: Int = null, before: String = null): ConversationConnection!",
+        "messages(first: Int = null, after: String = null, last: Int = null, before: String = "
+        "null): MessageConnection!",
+        "hasPreviousPage: Boolean!",
+        "startCursor: String",
+        "filter: SearchFilter = null",
         "search(input: SearchInput!): SearchResult!",
         "ask(input: AskInput!): Answer!",
         # DESIGN's arguments first (clients call it so), then optional sharing arguments,

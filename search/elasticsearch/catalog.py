@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -13,12 +13,13 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch, ConflictError, NotFoundError
 from elasticsearch.helpers import async_scan
 
-from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
+from docent.domain import Access, DocumentRecord, DocumentStatus, Visibility, utcnow
 from docent.search.backend import DocumentPage, DocumentQuery, Fence
-from docent.search.cursors import decode_cursor, encode_cursor, identifier, sort_integer
+from docent.search.cursors import Window, identifier, sort_integer
 from docent.search.elasticsearch.access import visible
 from docent.search.elasticsearch.chunks import delete_chunks
 from docent.search.elasticsearch.indices import Indices, needs_open
+from docent.search.elasticsearch.paging import Call, keyset_page
 from docent.search.records import STORED_RECORD_NAMES, iso, record_from_dict, record_to_dict
 
 #: A claim reads and writes the record again this many times when others write between.
@@ -90,6 +91,31 @@ class ElasticsearchCatalog(Indices):
                 )  # fmt: skip
 
     @needs_open
+    async def share_document(
+        self,
+        owner: str,
+        document_id: str,
+        visibility: Visibility,
+        group: str | None,
+        *,
+        expected_version: int,
+    ) -> DocumentRecord | None:
+        # Compare-and-set of the record as stored now, with the sharing changed: a status
+        # a job wrote meanwhile stays; a write between the read and this one makes it read
+        # again (as a claim does), instead of refusing the share.
+        for _ in range(_CLAIM_TRIES):
+            current = await self._current(owner, document_id)
+            if current is None:
+                return None
+            stored = _record(current["_source"])
+            if stored.version != expected_version:
+                return None
+            shared = stored.evolve(visibility=visibility, group=group)
+            if await self._write(current, shared):
+                return shared
+        return None
+
+    @needs_open
     async def replace_content(
         self, record: DocumentRecord, *, expected_version: int
     ) -> DocumentRecord | None:
@@ -151,25 +177,34 @@ class ElasticsearchCatalog(Indices):
 
     @needs_open
     async def list_documents(
-        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
+        self,
+        owner: str | Access,
+        query: DocumentQuery,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> DocumentPage:
-        filters: list[dict[str, Any]] = [visible(Access.of(owner))]
-        if query.statuses:
-            filters.append({"terms": {"status": [s.value for s in query.statuses]}})
-        filters.extend({"term": {"tags": tag}} for tag in query.tags)
-        if query.title_contains:
-            pattern = f"*{_escape_wildcard(query.title_contains.lower())}*"
-            filters.append({"bool": {"should": [
-                {"wildcard": {"title.lower": pattern}}, {"wildcard": {"filename.lower": pattern}},
-            ], "minimum_should_match": 1}})  # fmt: skip
-        if query.sha256 is not None:  # () matches nothing: `terms` over no values
-            filters.append({"terms": {"sha256": list(query.sha256)}})
-        hits, total, has_next = await newest_first(
-            self._call, self._client, self.documents_alias, filters,
-            field="created_at", first=first, after=after,
+        hits, total, has_next, has_previous = await newest_first(
+            self._call, self._client, self.documents_alias, _matching(Access.of(owner), query),
+            field="created_at", window=Window.of(first, after, last, before),
         )  # fmt: skip
         items = [(_record(h["_source"]), cursor) for h, cursor in hits]
-        return DocumentPage(items=items, total=total, has_next=has_next)
+        return DocumentPage(items, total, has_next, has_previous)
+
+    @needs_open
+    async def document_ids(
+        self, owner: str | Access, query: DocumentQuery, *, limit: int
+    ) -> list[str]:
+        response = await self._call(
+            self._client.search(
+                index=self.documents_alias,
+                query={"bool": {"filter": _matching(Access.of(owner), query)}},
+                size=limit, source=False, track_total_hits=False,
+            )
+        )  # fmt: skip
+        return [hit["_id"] for hit in response["hits"]["hits"]]
 
     @needs_open
     async def update_document(
@@ -276,6 +311,25 @@ class ElasticsearchCatalog(Indices):
         return sorted(records, key=lambda r: r.updated_at)
 
 
+def _matching(access: Access, query: DocumentQuery) -> list[dict[str, Any]]:
+    """The filters of the documents `access` reads that match `query`."""
+    filters: list[dict[str, Any]] = [visible(access)]
+    if query.statuses:
+        filters.append({"terms": {"status": [s.value for s in query.statuses]}})
+    filters.extend({"term": {"tags": tag}} for tag in query.tags)
+    if query.title_contains:
+        pattern = f"*{_escape_wildcard(query.title_contains.lower())}*"
+        filters.append({"bool": {"should": [
+            {"wildcard": {"title.lower": pattern}}, {"wildcard": {"filename.lower": pattern}},
+        ], "minimum_should_match": 1}})  # fmt: skip
+    # () matches nothing: `terms` over no values
+    if query.sha256 is not None:
+        filters.append({"terms": {"sha256": list(query.sha256)}})
+    if query.ids is not None:
+        filters.append({"terms": {"id": list(query.ids)}})
+    return filters
+
+
 def _source(record: DocumentRecord) -> dict[str, Any]:
     return record_to_dict(record, STORED_RECORD_NAMES)
 
@@ -285,31 +339,21 @@ def _record(source: dict[str, Any]) -> DocumentRecord:
 
 
 async def newest_first(
-    call: Callable[[Awaitable[Any]], Awaitable[Any]],
+    call: Call,
     client: AsyncElasticsearch,
     index: str,
     filters: list[dict[str, Any]],
     *,
     field: str,
-    first: int,
-    after: str | None,
-) -> tuple[list[tuple[dict[str, Any], str]], int, bool]:
-    """One page of the documents matching `filters`, newest first by `field` (a date) then
-    by id, after the cursor `after`: the hits with each one's cursor, the total, and whether
-    more follow. `call` runs the request (the store's error rule). INVALID_INPUT (field
-    `after`) for a cursor that is not one of these."""
-    body: dict[str, Any] = {
-        "query": {"bool": {"filter": filters}},
-        "sort": [{field: "desc"}, {"id": "desc"}],
-        "size": first + 1,
-        "track_total_hits": True,
-    }
-    if after:  # the sort values: the date in epoch nanoseconds, the id
-        body["search_after"] = decode_cursor(after, sort_integer, identifier)
-    response = await call(client.search(index=index, **body))
-    hits = response["hits"]["hits"]
-    page = [(h, encode_cursor(h["sort"])) for h in hits[:first]]
-    return page, response["hits"]["total"]["value"], len(hits) > first
+    window: Window,
+) -> tuple[list[tuple[dict[str, Any], str]], int, bool, bool]:
+    """The page `window` asks for of the documents matching `filters`, newest first by
+    `field` (a date) then by id (`paging.keyset_page`: the hits with their cursors, the
+    total, whether hits follow and whether hits precede)."""
+    return await keyset_page(
+        call, client, index, filters, sort=[(field, "desc"), ("id", "desc")],
+        fields=(sort_integer, identifier), window=window,
+    )  # fmt: skip
 
 
 def _escape_wildcard(text: str) -> str:

@@ -26,13 +26,10 @@ from docent.search.conversations import (
     message_to_dict,
     with_details,
 )
-from docent.search.cursors import (
-    decode_cursor,
-    encode_cursor,
-    sequence_number,
-)
+from docent.search.cursors import Window, sequence_number
 from docent.search.elasticsearch.catalog import _escape_wildcard, newest_first
 from docent.search.elasticsearch.indices import Indices, needs_open
+from docent.search.elasticsearch.paging import keyset_page
 from docent.search.records import iso
 
 
@@ -66,18 +63,25 @@ class ElasticsearchConversations(Indices):
 
     @needs_open
     async def list_conversations(
-        self, owner: str, *, first: int, after: str | None, title_contains: str | None = None
+        self,
+        owner: str,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        title_contains: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> ConversationPage:
         filters: list[dict[str, Any]] = [{"term": {"owner": owner}}]
         if title_contains:
             pattern = f"*{_escape_wildcard(title_contains.lower())}*"
             filters.append({"wildcard": {"title.lower": pattern}})
-        hits, total, has_next = await newest_first(
+        hits, total, has_next, has_previous = await newest_first(
             self._call, self._client, self.conversations_index, filters,
-            field="updated_at", first=first, after=after,
+            field="updated_at", window=Window.of(first, after, last, before),
         )  # fmt: skip
         items = [(conversation_from_dict(h["_source"]), cursor) for h, cursor in hits]
-        return ConversationPage(items, total, has_next)
+        return ConversationPage(items, total, has_next, has_previous)
 
     @needs_open
     async def rename_conversation(
@@ -153,52 +157,39 @@ class ElasticsearchConversations(Indices):
         )  # fmt: skip
         return True
 
-    async def _search_messages(
-        self, owner: str, conversation_id: str, *, size: int, order: str, after: int | None
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "query": {"bool": {"filter": [
-                {"term": {"owner": owner}}, {"term": {"conversation_id": conversation_id}},
-            ]}},
-            "sort": [{"seq": order}],
-            "size": size,
-            "track_total_hits": True,
-        }  # fmt: skip
-        if after is not None:
-            body["search_after"] = [after]
-        response = await self._call(self._client.search(index=self.messages_index, **body))
-        return dict(response.body)
+    def _of_conversation(self, owner: str, conversation_id: str) -> list[dict[str, Any]]:
+        return [{"term": {"owner": owner}}, {"term": {"conversation_id": conversation_id}}]
 
     @needs_open
     async def list_messages(
-        self, owner: str, conversation_id: str, *, first: int, after: str | None
+        self,
+        owner: str,
+        conversation_id: str,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> MessagePage:
-        seq = decode_cursor(after, sequence_number)[0] if after is not None else None
-        response = await self._search_messages(
-            owner, conversation_id, size=first + 1, order="asc", after=seq
-        )
-        hits = response["hits"]["hits"]
-        messages = [message_from_dict(h["_source"]) for h in hits[:first]]
-        # The total counts every message, not only those after the cursor.
-        total = response["hits"]["total"]["value"]
-        if seq is not None:
-            total = await self._count_messages(owner, conversation_id)
-        items = [(m, encode_cursor([m.seq])) for m in messages]
-        return MessagePage(items, total, len(hits) > first)
-
-    async def _count_messages(self, owner: str, conversation_id: str) -> int:
-        query = {"bool": {"filter": [
-            {"term": {"owner": owner}}, {"term": {"conversation_id": conversation_id}},
-        ]}}  # fmt: skip
-        response = await self._call(self._client.count(index=self.messages_index, query=query))
-        return int(response["count"])
+        hits, total, has_next, has_previous = await keyset_page(
+            self._call, self._client, self.messages_index,
+            self._of_conversation(owner, conversation_id), sort=[("seq", "asc")],
+            fields=(sequence_number,), window=Window.of(first, after, last, before, default=50),
+        )  # fmt: skip
+        items = [(message_from_dict(h["_source"]), cursor) for h, cursor in hits]
+        return MessagePage(items, total, has_next, has_previous)
 
     @needs_open
     async def recent_messages(self, owner: str, conversation_id: str, limit: int) -> list[Message]:
         if limit <= 0:
             return []
-        response = await self._search_messages(
-            owner, conversation_id, size=limit, order="desc", after=None
+        response = await self._call(
+            self._client.search(
+                index=self.messages_index,
+                query={"bool": {"filter": self._of_conversation(owner, conversation_id)}},
+                sort=[{"seq": "desc"}],
+                size=limit,
+            )
         )
         return [message_from_dict(h["_source"]) for h in response["hits"]["hits"]][::-1]
 

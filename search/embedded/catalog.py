@@ -10,13 +10,14 @@ from typing import Any
 
 import apsw
 
-from docent.domain import Access, DocumentRecord, DocumentStatus, utcnow
+from docent.domain import Access, DocumentRecord, DocumentStatus, Visibility, utcnow
 from docent.search.backend import DocumentPage, DocumentQuery, Fence
-from docent.search.cursors import decode_cursor, encode_cursor, identifier, timestamp
+from docent.search.cursors import Window, decode_cursor, encode_cursor, identifier, timestamp
 from docent.search.embedded import schema
 from docent.search.embedded.access import visible
 from docent.search.embedded.chunks import delete_chunks
 from docent.search.embedded.database import Database, marks, scalar
+from docent.search.embedded.paging import keyset_page
 from docent.search.records import (
     STORED_RECORD_FIELDS,
     STORED_RECORD_NAMES,
@@ -67,44 +68,47 @@ class EmbeddedCatalog:
         )
 
     async def list_documents(
-        self, owner: str | Access, query: DocumentQuery, *, first: int, after: str | None
+        self,
+        owner: str | Access,
+        query: DocumentQuery,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> DocumentPage:
-        visible_where, visible_params = visible(Access.of(owner))
-        where = [visible_where]
-        params: list[Any] = list(visible_params)
-        if query.statuses:
-            where.append(f"status IN ({marks(query.statuses)})")
-            params.extend(s.value for s in query.statuses)
-        for tag in query.tags:
-            where.append("EXISTS (SELECT 1 FROM json_each(documents.tags) WHERE value = ?)")
-            params.append(tag)
-        if query.title_contains:
-            where.append(
-                "(instr(lower(title), lower(?)) > 0 OR instr(lower(filename), lower(?)) > 0)"
-            )
-            params.extend([query.title_contains, query.title_contains])
-        if query.sha256 is not None:  # () matches nothing: SQLite's `IN ()` is false
-            where.append(f"sha256 IN ({marks(query.sha256)})")
-            params.extend(query.sha256)
-        page_where, page_params = list(where), list(params)
-        if after:
-            created, doc_id = decode_cursor(after, timestamp, identifier)
-            page_where.append("(created_at, id) < (?, ?)")
-            page_params.extend([created, doc_id])
+        where, params = _matching(Access.of(owner), query)
+        window = Window.of(first, after, last, before)
+        position = None
+        if window.cursor is not None:
+            position = decode_cursor(window.cursor, timestamp, identifier, field=window.field)
 
         def read(conn: apsw.Connection) -> DocumentPage:
             total = scalar(
                 conn, f"SELECT count(*) FROM documents WHERE {' AND '.join(where)}", tuple(params)
             )
-            rows = _fetch(
-                conn,
-                " AND ".join(page_where) + " ORDER BY created_at DESC, id DESC LIMIT ?",
-                (*page_params, first + 1),
+
+            def rows(condition: str, values: list[Any], order: str, limit: int) -> list[Any]:
+                conditions = " AND ".join([*where, condition] if condition else where)
+                return _fetch(
+                    conn, f"{conditions} ORDER BY {order} LIMIT ?", (*params, *values, limit)
+                )
+
+            records, has_next, has_previous = keyset_page(
+                window, position, ("created_at", "id"), descending=True, read=rows
             )
-            items = [(r, encode_cursor([iso(r.created_at), r.id])) for r in rows[:first]]
-            return DocumentPage(items=items, total=total, has_next=len(rows) > first)
+            items = [(r, encode_cursor([iso(r.created_at), r.id])) for r in records]
+            return DocumentPage(items, total, has_next, has_previous)
 
         return await self._db.run(read)
+
+    async def document_ids(
+        self, owner: str | Access, query: DocumentQuery, *, limit: int
+    ) -> list[str]:
+        where, params = _matching(Access.of(owner), query)
+        sql = f"SELECT id FROM documents WHERE {' AND '.join(where)} LIMIT ?"
+        rows = await self._db.run(lambda conn: conn.execute(sql, (*params, limit)).fetchall())
+        return [str(row[0]) for row in rows]
 
     async def update_document(
         self,
@@ -120,6 +124,29 @@ class EmbeddedCatalog:
             return bool(conn.changes())
 
         return await self._db.write(update)
+
+    async def share_document(
+        self,
+        owner: str,
+        document_id: str,
+        visibility: Visibility,
+        group: str | None,
+        *,
+        expected_version: int,
+    ) -> DocumentRecord | None:
+        # The two columns only: a job's status written since the caller read the record
+        # stays (a whole-record write would put back the status the caller had read).
+        def share(conn: apsw.Connection) -> DocumentRecord | None:
+            conn.execute(
+                "UPDATE documents SET visibility = ?, share_group = ?, updated_at = ? "
+                "WHERE owner = ? AND id = ? AND version = ?",
+                (visibility.value, group, iso(utcnow()), owner, document_id, expected_version),
+            )
+            if not conn.changes():
+                return None
+            return _fetch(conn, "owner = ? AND id = ?", (owner, document_id))[0]
+
+        return await self._db.write(share)
 
     async def replace_content(
         self, record: DocumentRecord, *, expected_version: int
@@ -190,6 +217,29 @@ class EmbeddedCatalog:
                 (*[s.value for s in statuses], cutoff),
             )
         )
+
+
+def _matching(access: Access, query: DocumentQuery) -> tuple[list[str], list[Any]]:
+    """The conditions (ANDed) on `documents` of the documents `access` reads that match
+    `query`, and their parameters."""
+    visible_where, visible_params = visible(access)
+    where = [visible_where]
+    params: list[Any] = list(visible_params)
+    if query.statuses:
+        where.append(f"status IN ({marks(query.statuses)})")
+        params.extend(s.value for s in query.statuses)
+    for tag in query.tags:
+        where.append("EXISTS (SELECT 1 FROM json_each(documents.tags) WHERE value = ?)")
+        params.append(tag)
+    if query.title_contains:
+        where.append("(instr(lower(title), lower(?)) > 0 OR instr(lower(filename), lower(?)) > 0)")
+        params.extend([query.title_contains, query.title_contains])
+    # () matches nothing: SQLite's `IN ()` is false
+    for column, values in (("sha256", query.sha256), ("id", query.ids)):
+        if values is not None:
+            where.append(f"{column} IN ({marks(values)})")
+            params.extend(values)
+    return where, params
 
 
 def _update(

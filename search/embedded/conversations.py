@@ -19,6 +19,7 @@ from docent.search.conversations import (
     with_details,
 )
 from docent.search.cursors import (
+    Window,
     decode_cursor,
     encode_cursor,
     identifier,
@@ -26,6 +27,7 @@ from docent.search.cursors import (
     timestamp,
 )
 from docent.search.embedded.database import Database, marks, scalar
+from docent.search.embedded.paging import keyset_page
 from docent.search.records import iso
 
 _CONVERSATION_COLUMNS = ("id", "owner", "title", "created_at", "updated_at")
@@ -52,32 +54,44 @@ class EmbeddedConversations:
         return await self._db.run(lambda conn: _conversation(conn, owner, conversation_id))
 
     async def list_conversations(
-        self, owner: str, *, first: int, after: str | None, title_contains: str | None = None
+        self,
+        owner: str,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        title_contains: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> ConversationPage:
         where, params = "owner = ?", [owner]
         if title_contains:
             where += " AND instr(lower(title), lower(?)) > 0"
             params.append(title_contains)
-        seek, seek_params = "", []
-        if after is not None:
-            updated, conversation_id = decode_cursor(after, timestamp, identifier)
-            seek = " AND (updated_at < ? OR (updated_at = ? AND id < ?))"
-            seek_params = [updated, updated, conversation_id]
+        window = Window.of(first, after, last, before)
+        position = None
+        if window.cursor is not None:
+            position = decode_cursor(window.cursor, timestamp, identifier, field=window.field)
 
         def read(conn: apsw.Connection) -> ConversationPage:
             total = scalar(conn, f"SELECT count(*) FROM conversations WHERE {where}", params)
-            rows = _rows(
-                conn,
-                f"SELECT {', '.join(_CONVERSATION_COLUMNS)} FROM conversations "
-                f"WHERE {where}{seek} ORDER BY updated_at DESC, id DESC LIMIT ?",
-                [*params, *seek_params, first + 1],
-                _CONVERSATION_COLUMNS,
+
+            def rows(condition: str, values: list[Any], order: str, limit: int) -> list[Any]:
+                return _rows(
+                    conn,
+                    f"SELECT {', '.join(_CONVERSATION_COLUMNS)} FROM conversations WHERE "
+                    f"{where}{' AND ' + condition if condition else ''} ORDER BY {order} LIMIT ?",
+                    [*params, *values, limit],
+                    _CONVERSATION_COLUMNS,
+                )
+
+            found, has_next, has_previous = keyset_page(
+                window, position, ("updated_at", "id"), descending=True, read=rows
             )
             items = [
                 (conversation_from_dict(r), encode_cursor([r["updated_at"], r["id"]]))
-                for r in rows[:first]
+                for r in found
             ]
-            return ConversationPage(items, total, len(rows) > first)
+            return ConversationPage(items, total, has_next, has_previous)
 
         return await self._db.run(read)
 
@@ -126,21 +140,35 @@ class EmbeddedConversations:
         return await self._db.write(add)
 
     async def list_messages(
-        self, owner: str, conversation_id: str, *, first: int, after: str | None
+        self,
+        owner: str,
+        conversation_id: str,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> MessagePage:
-        seek, seek_params = "", []
-        if after is not None:
-            (seq,) = decode_cursor(after, sequence_number)
-            seek, seek_params = " AND seq > ?", [seq]
+        window = Window.of(first, after, last, before, default=50)
+        position = None
+        if window.cursor is not None:
+            position = decode_cursor(window.cursor, sequence_number, field=window.field)
 
         def read(conn: apsw.Connection) -> MessagePage:
             where, params = "owner = ? AND conversation_id = ?", [owner, conversation_id]
             total = scalar(conn, f"SELECT count(*) FROM messages WHERE {where}", params)
-            rows = _messages(
-                conn, f"{where}{seek} ORDER BY seq LIMIT ?", [*params, *seek_params, first + 1]
+
+            def rows(condition: str, values: list[Any], order: str, limit: int) -> list[Message]:
+                conditions = f"{where} AND {condition}" if condition else where
+                return _messages(
+                    conn, f"{conditions} ORDER BY {order} LIMIT ?", [*params, *values, limit]
+                )
+
+            found, has_next, has_previous = keyset_page(
+                window, position, ("seq",), descending=False, read=rows
             )
-            items = [(m, encode_cursor([m.seq])) for m in rows[:first]]
-            return MessagePage(items, total, len(rows) > first)
+            items = [(m, encode_cursor([m.seq])) for m in found]
+            return MessagePage(items, total, has_next, has_previous)
 
         return await self._db.run(read)
 
