@@ -255,9 +255,27 @@ class Message:
     model: str | None = None
     grounded: bool = False
     feedback: Feedback | None = None
+    #: On an answer: the documents behind the earlier turns its standalone question was
+    #: rewritten from (their answers' citations, and what those turns drew on in turn):
+    #: "Where does he live?" became "Where does he (Dr. Quackenbush) live?" from an answer
+    #: that quoted one of them.
+    context_documents: tuple[str, ...] = ()
 
     def evolve(self, **changes: object) -> Message:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def sources(self) -> set[str]:
+        """Every document this message's answer text or standalone question may restate."""
+        return {p.document_id for p in self.citations} | set(self.context_documents)
+
+    def standalone_withheld(self, readable: Collection[str]) -> bool:
+        """Whether its standalone question is withheld from a reader who can read the
+        documents of ids `readable`: when its text is (`withheld`), or when an earlier turn
+        it was rewritten from drew on a document the reader can no longer read (the rewrite
+        carries names and subjects from earlier answers into the question). The reader
+        then sees the question as they typed it."""
+        return self.withheld(readable) or any(d not in readable for d in self.context_documents)
 
     def withheld(self, readable: Collection[str]) -> bool:
         """Whether its text is withheld from a reader who can read the documents of ids

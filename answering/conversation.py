@@ -55,6 +55,8 @@ class Turn:
     is_new: bool
     history: list[PastTurn] = field(default_factory=list)
     rewrite: Rewrite | None = None
+    #: The documents the history drew on (`Message.context_documents` of the answer).
+    context_documents: tuple[str, ...] = ()
     #: When the turn began (`time.perf_counter`): the answer's timings count the rewrite.
     started: float = field(default_factory=time.perf_counter)
 
@@ -96,11 +98,17 @@ class Conversations:
             messages = await self._store.recent_messages(
                 owner, conversation_id, 2 * self._max_turns
             )
-            cited = {p.document_id for m in messages for p in m.citations}
+            sources = set().union(*(m.sources for m in messages))
             readable = (
-                {r.id for r in await self._readable(reader, sorted(cited))} if cited else set()
+                {r.id for r in await self._readable(reader, sorted(sources))} if sources else set()
             )
-            turn = Turn(found, is_new=False, history=past_turns(messages, readable))
+            turn = Turn(
+                found,
+                is_new=False,
+                history=past_turns(messages, readable),
+                # What the rewrite could see: a document already unreadable was withheld.
+                context_documents=tuple(sorted(sources & readable)),
+            )
         turn.rewrite = await self._rewriter.rewrite(question, turn.history)
         return turn
 
@@ -125,6 +133,7 @@ class Conversations:
             new_id("m"), turn.conversation.id, owner, Role.ASSISTANT, answer.text, seq=seq + 1,
             created_at=now, standalone_question=turn.standalone_question, model=answer.model,
             grounded=answer.grounded, citations=tuple(cited(answer)),
+            context_documents=turn.context_documents,
         )  # fmt: skip
         if not await self._store.add_messages(owner, turn.conversation.id, [asked, answered]):
             raise NotFound("no such conversation", field="conversationId")
@@ -137,7 +146,8 @@ class Conversations:
 
 def past_turns(messages: list[Message], readable: set[str]) -> list[PastTurn]:
     """Questions paired with the answers that followed them, oldest first; an answer that
-    cited a document not in `readable` (ids) reads as WITHHELD_TEXT."""
+    cited a document not in `readable` (ids) reads as WITHHELD_TEXT, and a standalone
+    question withheld (`Message.standalone_withheld`) as the question typed."""
     turns: list[PastTurn] = []
     pending: Message | None = None
     for message in messages:
@@ -147,7 +157,9 @@ def past_turns(messages: list[Message], readable: set[str]) -> list[PastTurn]:
             turns.append(
                 PastTurn(
                     question=pending.text,
-                    standalone_question=message.standalone_question or pending.text,
+                    standalone_question=pending.text
+                    if message.standalone_withheld(readable)
+                    else message.standalone_question or pending.text,
                     answer=WITHHELD_TEXT
                     if message.withheld(readable)
                     else message.text[:MAX_TURN_CHARS],

@@ -111,9 +111,6 @@ class MessageView:
     id: strawberry.ID
     role: RoleType  # type: ignore[valid-type]
     created_at: datetime
-    standalone_question: str | None = strawberry.field(
-        description="On an answer: the question docent searched for."
-    )
     feedback: FeedbackView | None
     _record: strawberry.Private[Message]
     #: The cited documents the reader can read, once looked up (one lookup per message).
@@ -121,11 +118,21 @@ class MessageView:
 
     async def _readable_documents(self, info: Info) -> dict[str, DocumentRecord]:
         if self._documents is None:
-            passages = self._record.citations
-            self._documents = (
-                await _readable(info, {p.document_id for p in passages}) if passages else {}
-            )
+            sources = self._record.sources
+            self._documents = await _readable(info, sources) if sources else {}
         return self._documents
+
+    @strawberry.field(
+        description="On an answer: the question docent searched for (a follow-up rewritten "
+        "with the earlier turns). Null when withheld: when the answer's text is, or when an "
+        "earlier turn it was rewritten from drew on a document you can no longer read (the "
+        "rewrite carries names and subjects from earlier answers)."
+    )
+    async def standalone_question(self, info: Info) -> str | None:
+        record = self._record
+        if record.standalone_withheld(await self._readable_documents(info)):
+            return None
+        return record.standalone_question
 
     @strawberry.field(
         description="What was asked, or answered. An answer that cited a document deleted "
@@ -173,12 +180,13 @@ class MessageView:
             if p.document_id in documents
         ]  # fmt: skip
         text = WITHHELD_TEXT if record.withheld(documents) else record.text
+        standalone = None if record.standalone_withheld(documents) else record.standalone_question
         return t.Answer(
             text=text, citations=citations, sources=citations, grounded=record.grounded,
             model=record.model, timings=t.AnswerTimings(retrieval_ms=0, first_token_ms=None,
             total_ms=0), usage=None, cached=False, fallbacks=[],
             conversation_id=strawberry.ID(record.conversation_id),
-            message_id=strawberry.ID(record.id), standalone_question=record.standalone_question,
+            message_id=strawberry.ID(record.id), standalone_question=standalone,
         )  # fmt: skip
 
     @classmethod
@@ -188,7 +196,6 @@ class MessageView:
             id=strawberry.ID(message.id),
             role=message.role,
             created_at=message.created_at,
-            standalone_question=message.standalone_question,
             feedback=FeedbackView(
                 rating=feedback.rating,
                 comment=feedback.comment,

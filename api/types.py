@@ -353,7 +353,9 @@ class Answer:
     standalone_question: str | None = strawberry.field(
         default=None,
         description="The question docent searched for: the question as asked, or a "
-        "follow-up rewritten to stand alone with what the earlier turns were about.",
+        "follow-up rewritten to stand alone with what the earlier turns were about. Read "
+        "back from a conversation (`Message.answer`), null when withheld (see "
+        "`Message.standaloneQuestion`).",
     )
 
 

@@ -128,6 +128,7 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "model": message.model,
         "grounded": message.grounded,
         "feedback": feedback_to_dict(message.feedback),
+        "context_documents": list(message.context_documents),
     }
     return {
         "id": message.id,
@@ -156,6 +157,7 @@ def message_from_dict(row: dict[str, Any]) -> Message:
         citations=tuple(CitedPassage(**c) for c in details.get("citations", ())),
         model=details.get("model"),
         grounded=bool(details.get("grounded")),
+        context_documents=tuple(details.get("context_documents", ())),
         feedback=None
         if not feedback
         else Feedback(

@@ -499,3 +499,50 @@ def test_rated_answers_are_exported_and_read_back_by_docent_eval(server, tmp_pat
     assert review["failure"] is None and review["correct"] is None and review["answer"]
     out = " ".join(run.stdout.split())
     assert "needs review (1: the right answer is not known)" in out, run.stdout
+
+
+THREAD = """query($id: ID!) { conversation(id: $id) { messages(first: 20) { edges { node {
+  role text textWithheld standaloneQuestion answer { text standaloneQuestion } } } } } }"""
+
+
+def test_a_follow_up_rewritten_from_a_withheld_answer_does_not_restate_it(server) -> None:
+    """The trial's leak: "Where does he live?" was rewritten to "Where does he (Dr. Ignatius
+    Quackenbush; Umbrella) live?" from an answer quoting a shared document; once the
+    document is private, that standalone question is withheld from the reader (null), in
+    the thread and the answer read back, and a later follow-up's rewrite no longer sees the
+    name. Shared again, it reads as before."""
+    document_id = upload_ready_as(
+        server,
+        "erin",
+        "umbrella-board.txt",
+        b"Dr. Ignatius Quackenbush is the chairman of Umbrella Holdings. He lives in Oslo.",
+    )
+    shared = data(server, "erin", SHARE, id=document_id, visibility="GROUP", group="eng")
+    assert shared["setDocumentVisibility"]["userErrors"] == []
+    first = data(
+        server, "frank", ASK, input={"question": "Who is the chairman of Umbrella Holdings?"}
+    )
+    assert "Quackenbush" in first["ask"]["text"], first
+    conversation_id = first["ask"]["conversationId"]
+    follow = {"question": "Where does he live?", "conversationId": conversation_id}
+    second = data(server, "frank", ASK, input=follow)["ask"]
+    assert "Quackenbush" in (second["standaloneQuestion"] or ""), second
+
+    def thread() -> list[dict[str, Any]]:
+        read = data(server, "frank", THREAD, id=conversation_id)["conversation"]
+        return [edge["node"] for edge in read["messages"]["edges"]]
+
+    assert "Quackenbush" in str(thread())
+    private = data(server, "erin", SHARE, id=document_id, visibility="PRIVATE")
+    assert private["setDocumentVisibility"]["userErrors"] == []
+    hidden = thread()
+    assert "Quackenbush" not in str(hidden) and "Oslo" not in str(hidden), hidden
+    answers = [m for m in hidden if m["role"] == "ASSISTANT"]
+    assert all(m["standaloneQuestion"] is None for m in answers), answers
+    assert all(m["answer"]["standaloneQuestion"] is None for m in answers), answers
+    later = data(server, "frank", ASK, input={
+        "question": "How old is he?", "conversationId": conversation_id})["ask"]  # fmt: skip
+    assert "Quackenbush" not in str(later), later
+    again = data(server, "erin", SHARE, id=document_id, visibility="GROUP", group="eng")
+    assert again["setDocumentVisibility"]["userErrors"] == []
+    assert "Quackenbush" in str(thread())
