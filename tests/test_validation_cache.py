@@ -1,4 +1,4 @@
-"""A document that passed the shape checks and validation is not validated again
+"""A document that passed validation is not validated again
 (api/query_limits.py `_Passed`), and the memory never lets through what a fresh check
 would refuse: it is per introspection rule, and refused documents are not remembered."""
 
