@@ -179,7 +179,9 @@ async function pageImage(url, page) {
   if (response.status === 401) throw needToken();
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
-    throw new Error(body.error ? `${body.error.code}: ${body.error.message}` : `preview failed (${response.status})`);
+    // The file endpoints answer {"errors": [{"message", "extensions": {"code"}}]}.
+    const error = (body.errors || [])[0];
+    throw new Error(error ? `${(error.extensions || {}).code || response.status}: ${error.message}` : `preview failed (${response.status})`);
   }
   const blob = await response.blob();
   return new Promise((resolve, reject) => {
@@ -379,7 +381,8 @@ async function deleteDocument(li, doc) {
     notice(`“${doc.title}” was deleted.`);
     $("documents").focus();
   } catch (error) {
-    show(li, "FAILED", "", error.message);
+    // The document is as it was: say why it was not deleted, keep its status.
+    li.querySelector(".reason").textContent = `Not deleted: ${error.message}`;
   }
 }
 
@@ -513,7 +516,7 @@ function citationItem(c) {
       el("blockquote", {}, c.chunk.text.slice(0, 400)));
   } else {
     li.append(el("strong", {}, `${c.title || "A document"}${c.page ? `, page ${c.page}` : ""}`),
-      el("span", { class: "muted" }, c.documentDeleted ? " (deleted)" : ""));
+      el("span", { class: "muted" }, c.documentDeleted ? " (deleted, or no longer shared with you)" : ""));
     if (c.text) li.append(el("blockquote", {}, c.text.slice(0, 400)));
   }
   return li;
