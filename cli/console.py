@@ -10,6 +10,7 @@ window title, reorder what follows: CVE-2021-42574's "Trojan Source").
 
 from __future__ import annotations
 
+import sys
 from typing import NoReturn
 
 import typer
@@ -19,7 +20,12 @@ from rich.text import Text
 
 from docent.settings import Settings, describe
 
-console = Console()
+#: Columns when stdout is not a terminal (a file, a pipe, CI's log): Rich's default there
+#: is 80, which folds the report's Markdown tables into several lines a row and cuts their
+#: headers. Wide enough for every table docent prints; a terminal keeps its own width.
+PIPED_WIDTH = 240
+
+console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
 err = Console(stderr=True)
 
 #: Control characters (C0 but tab and newline, DEL, C1) and the explicit bidi formatting

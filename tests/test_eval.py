@@ -817,3 +817,17 @@ def test_eval_answers_measures_conversations_through_a_server(tmp_path: Path) ->
     out = " ".join(result.stdout.split())
     assert "| all | 3 | 66.7% (2/3) | 66.7% (2/3) | 100.0% (2/2) | 0/1 |" in out, result.stdout
     assert "opening questions of the conversations answered right: 100.0% (3/3)" in out
+
+
+def test_piped_output_is_not_folded_at_80_columns() -> None:
+    """Written to a file or a pipe (no terminal, no COLUMNS), the commands print at
+    PIPED_WIDTH: a report's Markdown table keeps one line a row (Rich folds at 80)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    probe = "from docent.cli.console import console, PIPED_WIDTH; print(console.width, PIPED_WIDTH)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    width, piped = map(int, result.stdout.split())
+    assert width == piped >= 200
