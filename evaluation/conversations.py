@@ -46,6 +46,7 @@ from docent.evaluation.answers import Outcome, ask, judge
 from docent.evaluation.beir import json_lines
 from docent.evaluation.metrics import missing_items, percentile, present_items, ratio
 from docent.evaluation.qa import (
+    FIELDS,
     QAFileError,
     Question,
     check_ids,
@@ -57,6 +58,9 @@ from docent.evaluation.qa import (
 
 CONVERSATION_FIELDS = frozenset({"id", "language", "turns", "held_out", "note"})
 STANDALONE_FIELDS = ("standalone_contains", "standalone_absent")
+#: A turn's fields: a QA record's but its id and language (the conversation's), and the
+#: phrases its standalone question must or must not hold.
+TURN_FIELDS = (FIELDS - {"id", "language"}) | frozenset(STANDALONE_FIELDS)
 #: The kind of a follow-up that changes the subject: its standalone question is the false
 #: carry-over figure's.
 TOPIC_SWITCH = "topic-switch"
@@ -104,10 +108,9 @@ def _conversation(record: Any, where: str, default_id: str) -> ConversationCase:
     cases: list[FollowUpTurn] = []
     for number, turn in enumerate(turns, start=1):
         at = f"{where}, turn {number}"
-        if not isinstance(turn, dict):
-            raise QAFileError(f"{at}: a JSON object is expected")
-        if "id" in turn or "language" in turn:
+        if isinstance(turn, dict) and ("id" in turn or "language" in turn):
             raise QAFileError(f'{at}: a turn takes its "id" and "language" from the conversation')
+        turn = checked_object(turn, at, TURN_FIELDS)
         phrases = {}
         for name in STANDALONE_FIELDS:
             value = turn.get(name, [])

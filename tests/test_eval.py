@@ -738,6 +738,10 @@ def _conversations(tmp_path: Path, *lines: str) -> Path:
          '"standalone_absent" must be a list of non-empty strings'),
         ('{"id": "a", "turns": [{"question": "q"}, {"question": "r", "answer_contain": ["x"]}]}',
          "turn 2: unknown field 'answer_contain'"),
+        # the known fields listed are a turn's: not the conversation's id and language
+        ('{"id": "a", "turns": [{"question": "q", "answer_contain": ["x"]}]}',
+         "(known: answer_absent, answer_contains, dataset, document, feedback, kind, needs_review, "),
+        ('{"id": "a", "turns": ["q"]}', "turn 1: a JSON object is expected"),
         ('{"id": "a", "turns": [{"question": "q", "id": "b"}]}', 'takes its "id"'),
         ('{"id": "a", "held_out": "yes", "turns": [{"question": "q"}]}',
          '"held_out" must be true or false'),
