@@ -346,8 +346,14 @@ class ConversationMutations:
     ) -> RenameConversationPayload:
         # Refused before the cleaning reads it when far too long (a pass over what was sent).
         cleaned = clean_text(title) if len(title) <= MAX_TITLE_CHARS * RAW_FACTOR else title
-        if not cleaned or len(cleaned) > MAX_TITLE_CHARS:
+        if len(cleaned) > MAX_TITLE_CHARS:
             raise InvalidInput(f"a title holds 1 to {MAX_TITLE_CHARS} characters", field="title")
+        if not cleaned:
+            raise InvalidInput(
+                "a title needs a visible character (control and formatting characters and "
+                "spaces are removed)",
+                field="title",
+            )
         record = await info.context.services.conversations.rename_conversation(
             _owner(info), str(id), cleaned
         )

@@ -367,6 +367,9 @@ def test_titles_and_comments_lose_controls_and_bidi_overrides(server, conversati
     assert renamed["renameConversation"]["conversation"]["title"] == "Payroll slip"
     bad = data(server, "alice", RENAME, id=conv_id, title="\x00\u202e")["renameConversation"]
     assert bad["userErrors"] == [{"code": "INVALID_INPUT", "field": "title"}]
+    said = data(server, "alice", RENAME.replace("code field", "code field message"),
+                id=conv_id, title="\x00\u202e \t")["renameConversation"]  # fmt: skip
+    assert "visible character" in said["userErrors"][0]["message"], said
     answer = conversation["turns"][0]["messageId"]
     comment = "Wrong\x00 row.\r\n\r\n\r\nSee \u202etable\u202c 2\x1b[31m."
     rated = data(server, "alice", RATE, id=answer, rating="DOWN", comment=comment)
