@@ -220,7 +220,11 @@ async function showPage(page) {
     box.style.height = `${(r.y1 - r.y0) * 100}%`;
     view.append(box);
   }
-  if (here.length) $("preview-note").textContent = `The passage is highlighted on page ${page}.`;
+  if (here.length) {
+    $("preview-note").textContent = `The passage is highlighted on page ${page}.`;
+    // A tall page (a long scan, a receipt) puts the passage below the fold: show it.
+    view.querySelector(".region").scrollIntoView({ block: "center", inline: "nearest" });
+  }
 }
 $("page-prev").addEventListener("click", () => showPage(preview.page - 1));
 $("page-next").addEventListener("click", () => showPage(preview.page + 1));
