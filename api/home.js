@@ -6,7 +6,8 @@
 const endpoint = new URL("/graphql", location.href).toString();
 const wsEndpoint = endpoint.replace(/^http/, "ws");
 const $ = (id) => document.getElementById(id);
-// Documents per page of the list: ?pageSize=N (1 to 100), else 50.
+// Items per page of the documents and conversations lists, and messages per page of a
+// thread: ?pageSize=N (1 to 100), else 50 (a thread: 100).
 const PAGE_SIZE = Math.min(100, Math.max(1, Number(new URLSearchParams(location.search).get("pageSize")) || 50));
 
 /* ---------------------------------------------------------------- transport */
@@ -473,8 +474,11 @@ const ANSWER = `subscription($q: String!, $conversation: ID) { answer(input: { q
   ... on AnswerError { code message }
   ... on AnswerDone { answer { text grounded model conversationId messageId standaloneQuestion
       citations { index document { id title pageCount } chunk { ${CHUNK_FIELDS} } } } } } }`;
-const CONVERSATIONS = `{ conversations(first: 50) { totalCount edges { node { id title } } } }`;
-const CONVERSATION = `query($id: ID!) { conversation(id: $id) { id title messages(first: 100) { edges { node {
+const CONVERSATIONS = `query($after: String, $first: Int) { conversations(first: $first, after: $after) { totalCount
+  pageInfo { hasNextPage endCursor } edges { node { id title } } } }`;
+// The thread's newest messages first (`last`), earlier ones on demand (`before`).
+const CONVERSATION = `query($id: ID!, $before: String, $last: Int) { conversation(id: $id) { id title
+  messages(last: $last, before: $before) { pageInfo { hasPreviousPage startCursor } edges { node {
   id role text standaloneQuestion feedback { rating }
   citations { index title page section text documentDeleted document { id title pageCount } }
   answer { citations { index document { id title pageCount } chunk { ${CHUNK_FIELDS} } } } } } } } }`;
@@ -490,24 +494,30 @@ function setConversation(id, title) {
   current.title = title || "";
   $("conversation-title").textContent = id ? current.title : "New conversation";
   $("rename-conversation").hidden = $("delete-conversation").hidden = !id;
+  if (!id) $("earlier-messages").hidden = true;
   for (const button of document.querySelectorAll("#conversations button")) {
     button.setAttribute("aria-current", String(button.dataset.id === id));
   }
 }
 
-async function loadConversations() {
+const listed = { after: null };
+async function loadConversations(more = false) {
   try {
-    const data = await graphql(CONVERSATIONS);
-    const { edges, totalCount } = data.conversations;
+    const data = await graphql(CONVERSATIONS, { after: more ? listed.after : null, first: PAGE_SIZE });
+    const { edges, totalCount, pageInfo } = data.conversations;
     document.querySelector("#history summary").textContent = `Conversations (${totalCount})`;
-    $("conversations").replaceChildren(...edges.map(({ node }) => el("li", {},
-      el("button", { type: "button", "data-id": node.id, "aria-current": String(node.id === current.id), on: { click: () => openConversation(node.id) } }, node.title))));
+    const items = edges.map(({ node }) => el("li", {},
+      el("button", { type: "button", "data-id": node.id, "aria-current": String(node.id === current.id), on: { click: () => openConversation(node.id) } }, node.title)));
+    if (more) $("conversations").append(...items); else $("conversations").replaceChildren(...items);
+    listed.after = pageInfo.endCursor;
+    $("more-conversations").hidden = !pageInfo.hasNextPage;
     const mine = edges.find(e => e.node.id === current.id);
     if (mine) setConversation(mine.node.id, mine.node.title);
   } catch (error) {
     $("conversations").textContent = error.message;
   }
 }
+$("more-conversations").addEventListener("click", () => loadConversations(true));
 
 // A citation in a thread: a button that opens its passage. `c`: a Citation (document,
 // chunk) or, for a document since deleted, a MessageCitation (title, page, documentDeleted).
@@ -569,36 +579,48 @@ function finish(li, answer, question) {
   if (answer.messageId) li.append(rateButtons(answer.messageId, answer.rating));
 }
 
-async function openConversation(id) {
-  try {
-    const data = await graphql(CONVERSATION, { id });
-    const conversation = data.conversation;
-    if (!conversation) { setConversation(null); thread.textContent = ""; loadConversations(); return; }
-    setConversation(conversation.id, conversation.title);
-    thread.textContent = "";
-    let question = "";
-    for (const { node } of conversation.messages.edges) {
-      if (node.role === "USER") {
-        question = node.text;
-        thread.append(el("li", { class: "user" }, node.text));
-        continue;
-      }
-      const li = answerItem();
-      thread.append(li);
-      // The answer's own citations while their documents can be read; the stored ones (a
-      // deleted document shown as deleted) for the rest.
-      const live = node.answer ? node.answer.citations : [];
-      const stored = node.citations.filter(c => !live.some(l => l.index === c.index));
-      finish(li, {
-        text: node.text, standaloneQuestion: node.standaloneQuestion, messageId: node.id,
-        rating: node.feedback && node.feedback.rating,
-        citations: [...live, ...stored].sort((a, b) => a.index - b.index),
-      }, question);
+// The thread's messages as list items, in order (a question, then its answer).
+function threadItems(edges) {
+  const items = [];
+  let question = "";
+  for (const { node } of edges) {
+    if (node.role === "USER") {
+      question = node.text;
+      items.push(el("li", { class: "user" }, node.text));
+      continue;
     }
+    const li = answerItem();
+    items.push(li);
+    // The answer's own citations while their documents can be read; the stored ones (a
+    // deleted document shown as deleted) for the rest.
+    const live = node.answer ? node.answer.citations : [];
+    const stored = node.citations.filter(c => !live.some(l => l.index === c.index));
+    finish(li, {
+      text: node.text, standaloneQuestion: node.standaloneQuestion, messageId: node.id,
+      rating: node.feedback && node.feedback.rating,
+      citations: [...live, ...stored].sort((a, b) => a.index - b.index),
+    }, question);
+  }
+  return items;
+}
+
+const earlier = { before: null };
+async function openConversation(id, older = false) {
+  try {
+    const last = new URLSearchParams(location.search).has("pageSize") ? PAGE_SIZE : 100;
+    const data = await graphql(CONVERSATION, { id, before: older ? earlier.before : null, last });
+    const conversation = data.conversation;
+    if (!conversation) { setConversation(null); thread.textContent = ""; $("earlier-messages").hidden = true; loadConversations(); return; }
+    setConversation(conversation.id, conversation.title);
+    const { edges, pageInfo } = conversation.messages;
+    if (older) thread.prepend(...threadItems(edges)); else thread.replaceChildren(...threadItems(edges));
+    earlier.before = pageInfo.startCursor;
+    $("earlier-messages").hidden = !pageInfo.hasPreviousPage;
   } catch (error) {
     thread.textContent = error.message;
   }
 }
+$("earlier-messages").addEventListener("click", () => openConversation(current.id, true));
 
 $("ask").addEventListener("submit", async (event) => {
   event.preventDefault();

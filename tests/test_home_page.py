@@ -337,3 +337,27 @@ def test_load_more_keyboard_and_a_passage_without_pages(
     tab.keyboard.press("Escape")
     assert tab.locator("#confirm[open]").count() == 0
     assert tab.evaluate("document.activeElement.closest('li').dataset.id") == tab.get_attribute(row("ledger-c.txt"), "data-id")  # fmt: skip
+
+    # A thread longer than a page shows its newest messages and the earlier ones on
+    # demand; the conversations list pages the same way (two a page here).
+    ask(tab, "What does the beehive ledger record?", 2)
+    newest = api(server, "{ conversations(first: 1) { totalCount edges { node { id } } } }")
+    conversation_id = newest["conversations"]["edges"][0]["node"]["id"]
+    home(tab, server.base + "/?pageSize=2")
+    tab.click("#history summary")
+    wanted_button = f"#conversations button[data-id='{conversation_id}']"
+    if newest["conversations"]["totalCount"] > 2:
+        assert tab.is_visible("#more-conversations")
+    for _ in range(20):
+        if tab.locator(wanted_button).count():
+            break
+        tab.click("#more-conversations")
+        tab.wait_for_timeout(300)
+    tab.click(wanted_button)
+    wait_until(tab, "() => document.querySelectorAll('#thread > li').length === 2", timeout=20)
+    assert "beehive" in tab.inner_text("#thread li.user")
+    assert tab.is_visible("#earlier-messages")
+    tab.click("#earlier-messages")
+    wait_until(tab, "() => document.querySelectorAll('#thread > li').length === 4", timeout=20)
+    assert "pear trees" in tab.locator("#thread li.user").first.inner_text()
+    assert tab.is_hidden("#earlier-messages")
