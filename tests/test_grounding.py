@@ -256,6 +256,70 @@ def test_similarity_counts_only_in_the_embedders_languages(
     assert evidence.signal == signal
 
 
+@pytest.mark.parametrize(
+    ("question", "passage", "signal"),
+    [
+        pytest.param(
+            "Werden Parkgebühren auf Dienstreisen erstattet?",
+            hit(
+                "Nebenkosten, z. B. Parkgebühren, Maut und Gepäckaufbewahrung, werden gegen "
+                "Beleg erstattet.",
+                title="Reisekostenrichtlinie",
+                section="6. Nebenkosten",
+            ),
+            Signal.KEYWORDS,
+            id="german-nouns-are-not-names",
+        ),
+        pytest.param(
+            "Combien de jours de télétravail par semaine sont autorisés chez Atelier Lumière ?",
+            hit(
+                "Article 3 - Télétravail\n\nLes salariés des services administratifs peuvent "
+                "télétravailler jusqu'à 2 jours par semaine après la fin de leur période "
+                "d'essai. Le télétravail est organisé avec l'accord du responsable.",
+                title="reglement-interieur-atelier-lumiere.docx",
+                section="Règlement intérieur > Article 3 - Télétravail",
+            ),
+            Signal.KEYWORDS,
+            id="a-word-stemmed-two-ways-is-one-word",
+        ),
+        pytest.param(
+            "Wie hoch ist die Verpflegungspauschale für einen vollen Kalendertag?",
+            hit(
+                "Abwesenheit | Pauschale\nvoller Kalendertag (24 Stunden) | 28 €\n"
+                "mehr als 8 Stunden | 14 €",
+                title="Reisekostenrichtlinie",
+                section="5. Verpflegungsmehraufwand",
+            ),
+            Signal.KEYWORDS,
+            id="wie-hoch-is-the-question",
+        ),
+        pytest.param(
+            "苏州仓的灭火器多久检查一次？",
+            hit(
+                "灭火器每月检查一次，检查记录贴在灭火器上。", title="training.pptx", section="消防"
+            ),
+            Signal.KEYWORDS,
+            id="chinese-how-long-is-the-question",
+        ),
+        pytest.param(
+            "星河项目的预算是多少？",
+            hit(
+                "会议时间：2025年4月15日上午10:00 会议地点：3号会议室 主持人：李明（项目经理）",
+                title="minutes.txt",
+                section="星河项目周例会纪要",
+            ),
+            None,
+            id="chinese-subject-in-the-heading-only",
+        ),
+    ],
+)
+def test_keyword_evidence_reads_words_as_their_language_writes_them(
+    question: str, passage: Hit, signal: Signal | None
+) -> None:
+    evidence = find_evidence(question, [passage], similarity_floor=None, rerank_floor=None)
+    assert evidence.signal == signal
+
+
 def test_names_and_codes() -> None:
     assert names_and_codes("What is Marta Kowalczyk's phone extension?") == ["Marta", "Kowalczyk"]
     assert names_and_codes("Which room is WH-147 in, and is KJ-300 there?") == ["WH-147", "KJ-300"]
@@ -266,6 +330,10 @@ def test_names_and_codes() -> None:
         "T3",
         "Apple",
         "HomeKit",
+    ]
+    # German capitalises every noun: only codes tell names there.
+    assert names_and_codes("Werden Parkgebühren auf Dienstreisen im Zug KX-4 erstattet?") == [
+        "KX-4"
     ]
 
 
