@@ -33,6 +33,11 @@ _FRAGMENT_PENALTY = 0.15
 #: A source that names fewer of the question's names and codes than the best one loses
 #: this much per share missing: the Tigon brochure does not answer for the Panther.
 _ENTITY_PENALTY = 0.4
+#: A unit holding the question's names and none of its other words loses this much: the
+#: letterhead "Atelier Lumière SARL - 14 rue ..." is close to any question naming the
+#: company (its cosine with "À quelle heure commence la journée chez Atelier Lumière ?" is
+#: above the opening-hours sentence's) and answers nothing asked of it.
+_NAMES_ONLY_PENALTY = 0.1
 #: Beside the best unit, only units of the same source scoring this close to it are quoted:
 #: the sick-leave rule does not follow the annual-leave answer.
 _RELATIVE_FLOOR = 0.08
@@ -149,12 +154,15 @@ class ExtractiveGenerator:
         vectors = await self._embedder.embed_documents(texts)
         lexical = _lexical_scores(question, candidates, sources)
         focus = _entity_focus(question, sources)
+        # A unit holding only the question's names earns nothing for holding them.
+        names_only = _names_only(question, candidates)
         scores = (
             vectors @ query
-            + _LEXICAL_WEIGHT * np.minimum(lexical, 1.0)
+            + _LEXICAL_WEIGHT * np.minimum(lexical, 1.0) * (1.0 - names_only)
             # a sentence that starts in lower case is a fragment cut by a chunk boundary
             - _FRAGMENT_PENALTY * np.array([t[:1].islower() for t in texts], dtype=np.float32)
             - _ENTITY_PENALTY * np.array([focus.get(c.source, 0.0) for c in candidates])
+            - _NAMES_ONLY_PENALTY * names_only
         )
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         first = order[0]
@@ -233,6 +241,27 @@ def _lexical_scores(
         heading = sum(idf[t] for t in (asked & heading_terms[i]) - unit_terms[i]) / total
         scores[i] = min(1.0, own + _HEADING_WEIGHT * heading)
     return scores
+
+
+def _names_only(question: str, candidates: Sequence[_Candidate]) -> np.ndarray:
+    """Per candidate other than a table row, 1.0 when it holds one of the question's names (words of letters only:
+    not codes such as "CM-40" or "Gas-Brennwertkessel") and none of the question's other terms, else 0.0; all 0 for a question of
+    names only ("Who is Niamh Doyle?")."""
+    terms = set(analysis.query_terms(question))
+    written = [n for n in grounding.names_and_codes(question) if n.isalpha()]
+    names = set(analysis.query_terms(" ".join(written))) & terms
+    others = terms - names
+    flags = np.zeros(len(candidates), dtype=np.float32)
+    if not names or not others:
+        return flags
+    for i, c in enumerate(candidates):
+        if c.kind == "row":
+            # A table row naming the entity asked about is its record ("Excel avanzado |
+            # Raúl Ortega" for "Who teaches the advanced Excel course?").
+            continue
+        held = set(analysis.analyze(c.text))
+        flags[i] = float(bool(held & names) and not held & others)
+    return flags
 
 
 def _list_of(candidates: list[_Candidate], index: int) -> list[int]:

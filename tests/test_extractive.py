@@ -394,3 +394,47 @@ async def test_a_sentence_pointing_back_is_quoted_with_the_one_before() -> None:
     given = sources(f"{first} {second} {third}")
     chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
     assert chosen == [(first, 1), (second, 1)]
+
+
+@pytest.mark.parametrize(
+    ("question", "letterhead", "answer"),
+    [
+        pytest.param(
+            "Where is NorthStack DevCon 2025 held?",
+            "NorthStack DevCon is dedicated to a harassment-free conference experience.",
+            "Thursday 18 September 2025 · Kelvin Conference Centre, Glasgow",
+            id="conference-venue",
+        ),
+        pytest.param(
+            "How much is a day pass at Gimnasio Olivar?",
+            "Gimnasio Olivar · Calle Feria 112, 41002 Sevilla · 955 01 23 45",
+            "Modalidad: Pase de un día; Precio: 8,00 €",
+            id="cross-lingual-price",
+        ),
+        pytest.param(
+            "Who is the HR manager at Atelier Lumière?",
+            "Atelier Lumière SARL - fabrication de luminaires - 14 rue Thibaudière, Lyon.",
+            "Julien Ferrand, responsable des ressources humaines, poste 214.",
+            id="cross-lingual-person",
+        ),
+    ],
+)
+async def test_a_line_holding_only_the_questions_names_does_not_answer(
+    question: str, letterhead: str, answer: str
+) -> None:
+    # The letterhead is closer to the question (0.86 against 0.84): e5 weighs the names.
+    embedder = KeyedEmbedder({question: at(1.0), letterhead: at(0.86, 1), answer: at(0.84, 2)})
+    chosen = await ExtractiveGenerator(embedder).select(question, sources(letterhead, answer))
+    assert chosen[0] == (answer, 2)
+
+
+async def test_a_table_row_naming_what_is_asked_about_is_its_record() -> None:
+    question = "Who teaches the advanced Excel course at Academia Lumen?"
+    row = "Curso: Excel avanzado; Profesor: Raúl Ortega; Aula: 2"
+    other = "Curso: Inglés C1; Profesor: Laura Gómez; Aula: 4"
+    embedder = KeyedEmbedder({question: at(1.0), row: at(0.83, 1), other: at(0.80, 2)})
+    given = sources(
+        "Curso | Profesor | Aula\nExcel avanzado | Raúl Ortega | 2\nInglés C1 | Laura Gómez | 4"
+    )
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (row, 1)
