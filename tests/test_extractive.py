@@ -438,3 +438,44 @@ async def test_a_table_row_naming_what_is_asked_about_is_its_record() -> None:
     )
     chosen = await ExtractiveGenerator(embedder).select(question, given)
     assert chosen[0] == (row, 1)
+
+
+RULE = "Full-time employees receive 25 days of paid annual leave per leave year."
+PART = "Part-time employees receive annual leave pro rata to their hours."
+EXCLUDED = "Contractors are not covered by this policy."
+ELSEWHERE = "Their leave arrangements are set out in their individual service agreements."
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param(
+            "How many days of annual leave do contractors get?",
+            [(EXCLUDED, 2), (ELSEWHERE, 2)],
+            id="contractors-sent-elsewhere",
+        ),
+        pytest.param(
+            "How many days of annual leave do full-time employees get?",
+            [(RULE, 1)],
+            id="the-rule-itself",
+        ),
+    ],
+)
+async def test_a_subject_the_document_sends_elsewhere_is_said_to_be(
+    question: str, expected: list[tuple[str, int]]
+) -> None:
+    # The employees' rule is closest to either question (e5 reads "leave" and "days").
+    embedder = KeyedEmbedder(
+        {
+            question: at(1.0),
+            RULE: at(0.88, 1),
+            PART: at(0.80, 2),
+            EXCLUDED: at(0.78, 3),
+            ELSEWHERE: at(0.79, 4),
+        }
+    )
+    given = sources(f"{RULE} {PART}", f"{EXCLUDED} {ELSEWHERE}")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[: len(expected)] == expected
+    if expected[0][0] != RULE:
+        assert RULE not in [text for text, _ in chosen]  # the neighbouring rule is not quoted
