@@ -143,7 +143,7 @@ class ExtractiveGenerator:
                 prefix = " " if i or j else ""
                 yield prefix + " ".join(words[j : j + 3])
                 await asyncio.sleep(0)
-            yield f" [{index}]"
+            yield f" [{', '.join(str(n) for n in _sources_saying(sentence, index, prompt.sources))}]"
         yield GenerationDone(model=self.model)
 
     async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
@@ -216,6 +216,24 @@ class ExtractiveGenerator:
             picked.append(i)
             length += len(candidates[i].text)
         return [(candidates[i].text, candidates[i].source) for i in picked]
+
+
+def _sources_saying(sentence: str, index: int, sources: Sequence[Source]) -> list[int]:
+    """Source `index`, then every other source of another document whose passage holds
+    `sentence` word for word: the same handbook uploaded as .txt and as .docx says it in
+    both, and the answer cites both."""
+    numbers = [index]
+    folded = " ".join(sentence.split())
+    own = next((s.hit.chunk.document_id for s in sources if s.index == index), None)
+    seen = {own}
+    for source in sources:
+        document = source.hit.chunk.document_id
+        if document in seen:
+            continue
+        if folded in " ".join(source.hit.chunk.text.split()):
+            numbers.append(source.index)
+            seen.add(document)
+    return numbers
 
 
 def _continues(sentence: str) -> bool:

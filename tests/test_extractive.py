@@ -479,3 +479,30 @@ async def test_a_subject_the_document_sends_elsewhere_is_said_to_be(
     assert chosen[: len(expected)] == expected
     if expected[0][0] != RULE:
         assert RULE not in [text for text, _ in chosen]  # the neighbouring rule is not quoted
+
+
+@pytest.mark.parametrize(
+    ("documents", "marker"),
+    [
+        pytest.param(("handbook.txt", "handbook.docx", "other.pdf"), " [1, 2]", id="two-documents"),
+        pytest.param(
+            ("handbook.txt", "handbook.txt", "other.pdf"), " [1]", id="overlapping-chunks"
+        ),
+    ],
+)
+async def test_a_sentence_two_documents_hold_cites_both(
+    documents: tuple[str, ...], marker: str
+) -> None:
+    sentence = "员工每年享有十五天带薪年假。"
+    texts = (f"年假规定：\n\n{sentence}", f"{sentence}\n\n病假规定如下。", "Nothing alike here.")
+    given = [
+        Source(index=i, hit=Hit(Chunk(f"c{i}", document, i, text), document, 1.0))
+        for i, (document, text) in enumerate(zip(documents, texts, strict=True), start=1)
+    ]
+    embedder = KeyedEmbedder({QUESTION: at(1.0), sentence: at(0.9)}, default=at(0.1, 2))
+    items = [
+        item async for item in ExtractiveGenerator(embedder).stream(build_prompt(QUESTION, given))
+    ]
+    text = "".join(item for item in items if isinstance(item, str))
+    assert text.startswith(sentence) and marker in text and "[3]" not in text
+    assert [s.index for s in parse_citations(text, given)] == [1, 2][: marker.count(",") + 1]
