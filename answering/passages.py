@@ -20,6 +20,8 @@ from docent.answering.grounding import script
 
 #: A line that starts a list item: a bullet, or a number or letter followed by . or ).
 _ITEM = re.compile(r"^\s*(?:[-*•·▪◦‣]|\d{1,3}[.)]|[a-z][.)])\s+\S")
+#: A line that starts with a bullet: a list item, however short.
+_BULLET = re.compile(r"^\s*[-*•·▪◦‣]\s+\S")
 _CELL = " | "
 #: Sentence ends, Latin, CJK and Arabic.
 _END = tuple(".!?…。！？؟:;")
@@ -89,10 +91,12 @@ def units(text: str) -> list[Unit]:
     heading = ""
     for i, block in enumerate(blocks):
         lines = [line.strip() for line in block.split("\n") if line.strip()]
-        if len(lines) == 1 and is_heading(lines[0]):
+        if len(lines) == 1 and is_heading(lines[0]) and not _BULLET.match(lines[0]):
             following = blocks[i + 1] if i + 1 < len(blocks) else ""
-            # A heading introduces text; a run of short lines is a table read cell by cell.
-            if following and not is_heading(following.strip().split("\n")[0]):
+            after = following.strip().split("\n")[0]
+            # A heading introduces text or a bulleted list ("What is in the box" over
+            # "• Espresso machine CM-40"); a run of short lines is a table read cell by cell.
+            if following and (not is_heading(after) or _BULLET.match(after)):
                 heading = lines[0]
                 continue
         if sum(_CELL in line for line in lines) >= 2:

@@ -134,6 +134,11 @@ def sources(*texts: str) -> list[Source]:
             id="numbered-list",
         ),
         pytest.param(
+            "What is in the box\n\n• Espresso machine CM-40\n\n• Tamper and measuring spoon",
+            ["• Espresso machine CM-40", "• Tamper and measuring spoon"],
+            id="heading-over-short-bullets-is-no-sentence",
+        ),
+        pytest.param(
             "Too   many\tspaces in   here.", ["Too many spaces in here."], id="white-space"
         ),
         pytest.param(
