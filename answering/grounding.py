@@ -50,6 +50,8 @@ NAME_WEIGHT = 2.0
 #: below it; the directory's "Marta Kowalczyk ... phone extension" (extension, not phone)
 #: reaches it.
 ASKED_SHARE = 0.5
+#: What file names and codes put between a code's parts ("CM-40", "cm40", "cm_40").
+_SEPARATORS = re.compile(r"[\s\-_./]+")
 #: How much of a passage is looked at to tell its script.
 _SCRIPT_SAMPLE = 2000
 
@@ -259,7 +261,7 @@ class Clues:
             return True
         # A code in the passage itself, and not one its whole document is about, points at
         # the row or the sentence that answers ("LU-04" in a maintenance plan).
-        if self.code_in(passage) and not self.code_in(title):
+        if self.code_in(passage) and not self.code_in_name(title):
             return True
         own = _terms(passage) & self.plain
         return self.share(own, self.plain) >= ASKED_SHARE
@@ -299,6 +301,14 @@ class Clues:
         """Whether one of the question's codes is in `text`, exactly, as a whole word."""
         folded = _fold(text)
         return any(_has_word(folded, code) for code in self.codes)
+
+    def code_in_name(self, name: str) -> bool:
+        """Whether one of the question's codes is in `name` (a document's title, often its
+        file name), its separators aside: "brevena-cm40-manual.pdf" is about the CM-40."""
+        squashed = _SEPARATORS.sub("", _fold(name))
+        return self.code_in(name) or any(
+            _SEPARATORS.sub("", code) in squashed for code in self.codes
+        )
 
 
 def _fold(text: str) -> str:

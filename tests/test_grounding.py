@@ -311,6 +311,15 @@ def test_similarity_counts_only_in_the_embedders_languages(
             None,
             id="chinese-subject-in-the-heading-only",
         ),
+        pytest.param(
+            "How loud is the Brevena CM-40 in decibels?",
+            hit(
+                "Thank you for choosing the Brevena CM-40. Please read this manual first.",
+                title="brevena-cm40-manual.pdf",
+            ),
+            None,
+            id="the-code-the-file-name-holds-names-the-document-not-the-passage",
+        ),
     ],
 )
 def test_keyword_evidence_reads_words_as_their_language_writes_them(
