@@ -68,6 +68,8 @@ _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 #: characters (的 是 在 了), which say nothing of the subject: not counted among the
 #: characters a passage must hold.
 _CJK_QUESTION_CHARS = frozenset("几吗呢么什哪谁怎何的是在了久里儿少多")
+#: Scripts without capital letters (`script` names): their names are told by the title.
+_UNCASED = frozenset(["CJK", "ARABIC", "HEBREW"])
 #: Languages that capitalise every noun: a capital there does not make a word a name.
 _CAPITALISED_NOUNS = frozenset(["de", "lb"])
 #: What a question asks for the size of ("how many", "wie viele", "combien", "wie hoch",
@@ -150,9 +152,19 @@ def find_evidence(
         return NONE
     clues = Clues.of(question)
     asked_in = lang.detect(question).language
+    # A script without capitals gives no names to tell a question's subject by: the
+    # opening passage of a document (its letterhead, "شركة النور للاتصالات"), when
+    # retrieved, says what the document is about, as its title does.
+    openings = (
+        {h.chunk.document_id: h.chunk.text for h in hits if h.chunk.ordinal == 0}
+        if clues.script in _UNCASED
+        else {}
+    )
     for hit in hits:
+        opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
+        title = f"{hit.document_title}\n{opening}" if opening else hit.document_title
         keywords = clues.keyword_evidence(
-            context(hit), passage(hit), hit.document_title, hit.chunk.section or ""
+            f"{context(hit)}\n{opening}", passage(hit), title, hit.chunk.section or ""
         )
         if rerank_floor is not None and hit.rerank_score is not None:
             if hit.rerank_score >= rerank_floor:
@@ -239,7 +251,7 @@ class Clues:
         has codes, one of them must be in `text`: "How loud is the Brevena CM-40 in decibels?" is not
         answered by the manual's title line, nor "a box of A5 paper" by the A4 row.
 
-        A CJK question has no capitals to tell its names by: the characters of its that the
+        A CJK or Arabic question has no capitals to tell its names by: its terms that the
         document's `title` or the passage's `section` path hold are taken for its subject,
         and at least half of the others must be in the passage's text ("星河项目的预算是多少？"
         is not answered by a passage under "星河项目周例会纪要" that never says 预算).
@@ -251,7 +263,7 @@ class Clues:
             return False
         if self.codes and not any(_has_word(_fold(text), code) for code in self.codes):
             return False
-        if passage is not None and self.script == "CJK":
+        if passage is not None and self.script in _UNCASED:
             subject = _terms(f"{title}\n{section}") & self.plain
             asked = self.plain - subject
             body = passage.removeprefix(section)

@@ -359,3 +359,29 @@ def test_names_and_codes() -> None:
 )
 def test_script(text: str, expected: str | None) -> None:
     assert script(text) == expected
+
+
+NOOR_HEADER = "إشعار هام لعملائنا الكرام\n\nشركة النور للاتصالات - إدارة خدمة العملاء - 3 مارس 2025"
+NOOR_CONTACT = "للاستفسارات يمكنكم الاتصال على الرقم المجاني 800 1234 على مدار الساعة."
+
+
+@pytest.mark.parametrize(
+    ("question", "signal"),
+    [
+        pytest.param("ما هو رقم خدمة العملاء المجاني لشركة النور؟", Signal.KEYWORDS, id="answered"),
+        pytest.param("ما هو رقم الفاكس لشركة النور؟", None, id="near-miss-fax"),
+    ],
+)
+def test_an_arabic_documents_letterhead_names_its_subject(
+    question: str, signal: Signal | None
+) -> None:
+    # Arabic has no capitals: the company is told by the document's opening passage, which
+    # the contact passage does not repeat.
+    hits = [
+        Hit(Chunk("c2", "d", 2, NOOR_CONTACT, section="تواصلوا معنا"), "notice.html", 1.0),
+        Hit(Chunk("c0", "d", 0, NOOR_HEADER), "notice.html", 0.5),
+    ]
+    evidence = find_evidence(question, hits, similarity_floor=None, rerank_floor=None)
+    assert evidence.signal == signal
+    if signal is not None:
+        assert evidence.hit is hits[0]
