@@ -20,6 +20,9 @@ from docent.answering.grounding import script
 
 #: A line that starts a list item: a bullet, or a number or letter followed by . or ).
 _ITEM = re.compile(r"^\s*(?:[-*•·▪◦‣]|\d{1,3}[.)]|[a-z][.)])\s+\S")
+#: "Label: value" with a figure in the value ("Domingos y festivos: de 9:00 a 15:00",
+#: "Hotline: 0800 123"): a fact written without a full stop, not a heading.
+_LABELLED_VALUE = re.compile(r"\w:\s+\D*\d")
 #: A line that starts with a bullet: a list item, however short.
 _BULLET = re.compile(r"^\s*[-*•·▪◦‣]\s+\S")
 _CELL = " | "
@@ -74,9 +77,10 @@ def sentences(text: str, lang: str | None = None) -> list[str]:
 
 
 def is_heading(line: str) -> bool:
-    """A short line without end punctuation: "2. Annual leave", "Technische Daten"."""
+    """A short line without end punctuation: "2. Annual leave", "Technische Daten"; not
+    a label with a figure after its colon ("Sundays: 9:00 to 15:00")."""
     line = line.strip()
-    if not line or line.endswith(_END) or _CELL in line:
+    if not line or line.endswith(_END) or _CELL in line or _LABELLED_VALUE.search(line):
         return False
     if script(line) == "CJK":
         return len(line) <= _HEADING_CJK_CHARS

@@ -139,6 +139,16 @@ def sources(*texts: str) -> list[Source]:
             id="heading-over-short-bullets-is-no-sentence",
         ),
         pytest.param(
+            "Horario\n\nSábados: de 8:00 a 21:00\n\nDomingos y festivos: de 9:00 a 15:00\n\n"
+            "En agosto el gimnasio cierra a las 22:00.",
+            [
+                "Sábados: de 8:00 a 21:00",
+                "Domingos y festivos: de 9:00 a 15:00",
+                "En agosto el gimnasio cierra a las 22:00.",
+            ],
+            id="a-label-with-a-figure-is-a-fact-not-a-heading",
+        ),
+        pytest.param(
             "Too   many\tspaces in   here.", ["Too many spaces in here."], id="white-space"
         ),
         pytest.param(
