@@ -92,16 +92,20 @@ def units(text: str) -> list[Unit]:
     lang = language(text)
     blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
     found: list[Unit] = []
-    heading = ""
+    heading = parent = ""
     for i, block in enumerate(blocks):
         lines = [line.strip() for line in block.split("\n") if line.strip()]
-        if len(lines) == 1 and is_heading(lines[0]) and not _BULLET.match(lines[0]):
-            following = blocks[i + 1] if i + 1 < len(blocks) else ""
-            after = following.strip().split("\n")[0]
+        if _heading_line(block):
             # A heading introduces text or a bulleted list ("What is in the box" over
-            # "• Espresso machine CM-40"); a run of short lines is a table read cell by cell.
-            if following and (not is_heading(after) or _BULLET.match(after)):
-                heading = lines[0]
+            # "• Espresso machine CM-40"); a run of short lines is a table read cell by cell,
+            # except a section heading over its first subsection's ("3.4.0 (2025-05-06)"
+            # over "Added" over text).
+            if _opens_text(blocks, i):
+                heading = f"{parent} > {lines[0]}" if parent else lines[0]
+                parent = ""
+                continue
+            if i + 1 < len(blocks) and _heading_line(blocks[i + 1]) and _opens_text(blocks, i + 1):
+                parent = lines[0]
                 continue
         if sum(_CELL in line for line in lines) >= 2:
             found.extend(_rows(lines, heading))
@@ -118,6 +122,21 @@ def units(text: str) -> list[Unit]:
                 paragraph.append(line)
         found.extend(Unit(s, "sentence", heading) for s in sentences(" ".join(paragraph), lang))
     return found
+
+
+def _heading_line(block: str) -> bool:
+    """Whether `block` is one line that reads as a heading (a bullet never does)."""
+    lines = [line.strip() for line in block.split("\n") if line.strip()]
+    return len(lines) == 1 and is_heading(lines[0]) and not _BULLET.match(lines[0])
+
+
+def _opens_text(blocks: list[str], i: int) -> bool:
+    """Whether the block after `blocks[i]` is text or a bulleted list, not another short
+    line."""
+    if i + 1 >= len(blocks):
+        return False
+    after = blocks[i + 1].strip().split("\n")[0]
+    return not is_heading(after) or _BULLET.match(after) is not None
 
 
 def _rows(lines: list[str], heading: str) -> list[Unit]:

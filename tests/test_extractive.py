@@ -16,6 +16,7 @@ from docent.answering.extractive import (
     lexical_overlap,
     split_sentences,
 )
+from docent.answering.passages import units
 from docent.answering.prompting import build_prompt
 from docent.domain import Chunk, Hit
 from docent.roles import GenerationDone, Source
@@ -521,3 +522,16 @@ async def test_a_sentence_two_documents_hold_cites_both(
     text = "".join(item for item in items if isinstance(item, str))
     assert text.startswith(sentence) and marker in text and "[3]" not in text
     assert [s.index for s in parse_citations(text, given)] == [1, 2][: marker.count(",") + 1]
+
+
+def test_a_section_heading_over_a_subsection_heading_is_kept_as_its_parent() -> None:
+    text = (
+        "3.4.0 (2025-05-06)\n\nAdded\n\nGET /v3/shipments/{id}/label returns the label.\n\n"
+        "Webhook event shipment.returned."
+    )
+    found = units(text)
+    assert [u.text for u in found] == [
+        "GET /v3/shipments/{id}/label returns the label.",
+        "Webhook event shipment.returned.",
+    ]
+    assert {u.heading for u in found} == {"3.4.0 (2025-05-06) > Added"}
