@@ -535,3 +535,37 @@ def test_a_section_heading_over_a_subsection_heading_is_kept_as_its_parent() -> 
         "Webhook event shipment.returned.",
     ]
     assert {u.heading for u in found} == {"3.4.0 (2025-05-06) > Added"}
+
+
+async def test_a_row_stating_the_value_beats_a_sentence_holding_the_same_words() -> None:
+    question = "What is the top speed of the Aldmark Tigon?"
+    sentence = "A 560 hp engine gives it a top speed that few vehicles reach."
+    row = "Item: Top speed; Value: 120 km/h"
+    embedder = KeyedEmbedder(
+        {question: at(1.0), sentence: at(0.86, 1), row: at(0.815, 2)}, default=at(0.5, 3)
+    )
+    # The brochure's title names the vehicle; its passages do not.
+    given = [
+        Source(index=i, hit=Hit(Chunk(f"c{i}", "d", i, text), "Aldmark Tigon 4x4", 1.0))
+        for i, text in enumerate(
+            (sentence, "Item | Value\nTop speed | 120 km/h\nLength | 10.2 m"), start=1
+        )
+    ]
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (row, 2)
+
+
+async def test_a_row_repeated_by_overlapping_chunks_keeps_its_name() -> None:
+    question = "What is Jonas Lindqvist's e-mail address?"
+    header = "Name | E-mail | Postal address"
+    jonas, sophie = (
+        "Jonas Lindqvist | j.l@x.example | Main St 2",
+        "Sophie Laurent | s.l@x.example | Main St 1",
+    )
+    jonas_row = "Name: Jonas Lindqvist; E-mail: j.l@x.example; Postal address: Main St 2"
+    sophie_row = "Name: Sophie Laurent; E-mail: s.l@x.example; Postal address: Main St 1"
+    embedder = KeyedEmbedder({question: at(1.0), sophie_row: at(0.80, 1), jonas_row: at(0.78, 2)})
+    # The second chunk overlaps the first: it repeats Jonas's row.
+    given = sources(f"{header}\n{sophie}\n{jonas}", f"{header}\n{jonas}\n{sophie}")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0][0] == jonas_row
