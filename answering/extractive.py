@@ -284,7 +284,22 @@ def _lexical_scores(
     # "Copperline"), not the answer; one in a single candidate may be it (a directory row).
     names = set(analysis.query_terms(" ".join(grounding.names_and_codes(question)))) & terms
     subject = {t for t in names if df[t] >= 2 and not any(c.isdigit() for c in t)}
-    titles = {s.index: set(analysis.analyze(s.hit.document_title)) & terms for s in sources}
+    # A code the title holds, separators aside ("CM-40" in "brevena-cm40-manual.pdf"),
+    # names the document as its words do.
+    codes = [n for n in grounding.names_and_codes(question) if any(c.isdigit() for c in n)]
+    titles = {
+        s.index: (
+            set(analysis.analyze(s.hit.document_title))
+            | {
+                t
+                for code in codes
+                if grounding.code_in_name(code, s.hit.document_title)
+                for t in analysis.query_terms(code)
+            }
+        )
+        & terms
+        for s in sources
+    }
     scores = np.zeros(n, dtype=np.float32)
     for i, c in enumerate(candidates):
         asked = terms - titles.get(c.source, set()) - subject or terms

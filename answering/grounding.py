@@ -317,10 +317,13 @@ class Clues:
     def code_in_name(self, name: str) -> bool:
         """Whether one of the question's codes is in `name` (a document's title, often its
         file name), its separators aside: "brevena-cm40-manual.pdf" is about the CM-40."""
-        squashed = _SEPARATORS.sub("", _fold(name))
-        return self.code_in(name) or any(
-            _SEPARATORS.sub("", code) in squashed for code in self.codes
-        )
+        return self.code_in(name) or any(code_in_name(code, name) for code in self.codes)
+
+
+def code_in_name(code: str, name: str) -> bool:
+    """Whether `code` is in `name` (a title, often a file name), case and separators
+    aside: "CM-40" is in "brevena-cm40-manual.pdf"."""
+    return _SEPARATORS.sub("", _fold(code)) in _SEPARATORS.sub("", _fold(name))
 
 
 def _fold(text: str) -> str:

@@ -569,3 +569,16 @@ async def test_a_row_repeated_by_overlapping_chunks_keeps_its_name() -> None:
     given = sources(f"{header}\n{sophie}\n{jonas}", f"{header}\n{jonas}\n{sophie}")
     chosen = await ExtractiveGenerator(embedder).select(question, given)
     assert chosen[0][0] == jonas_row
+
+
+async def test_a_code_the_file_name_holds_names_the_document_not_the_answer() -> None:
+    question = "Which descaler should be used in the CM-40?"
+    grinder = "The CM-40 has no built-in grinder: use freshly ground coffee."
+    descaler = "Use only Brevena DS-5 descaler: vinegar damages the seals."
+    embedder = KeyedEmbedder({question: at(1.0), grinder: at(0.841, 1), descaler: at(0.834, 2)})
+    given = [
+        Source(index=i, hit=Hit(Chunk(f"c{i}", "d", i, text), "brevena-cm40-manual.pdf", 1.0))
+        for i, text in enumerate((grinder, f"Descaling the CM-40\n\n{descaler}"), start=1)
+    ]
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (descaler, 2)
