@@ -67,9 +67,10 @@ def at(cosine: float, axis: int = 1, dimension: int = 8) -> list[float]:
 QUESTION = "Zyx qwv?"  # shares no term with the sentences below: scores are cosines only
 
 
-def sources(*texts: str) -> list[Source]:
+def sources(*texts: str, title: str = "Handbook") -> list[Source]:
+    """One source per text, all of one document named `title`."""
     return [
-        Source(index=i, hit=Hit(Chunk(f"c{i}", "d", i, text), "Handbook", 1.0))
+        Source(index=i, hit=Hit(Chunk(f"c{i}", "d", i, text), title, 1.0))
         for i, text in enumerate(texts, start=1)
     ]
 
@@ -545,12 +546,9 @@ async def test_a_row_stating_the_value_beats_a_sentence_holding_the_same_words()
         {question: at(1.0), sentence: at(0.86, 1), row: at(0.815, 2)}, default=at(0.5, 3)
     )
     # The brochure's title names the vehicle; its passages do not.
-    given = [
-        Source(index=i, hit=Hit(Chunk(f"c{i}", "d", i, text), "Aldmark Tigon 4x4", 1.0))
-        for i, text in enumerate(
-            (sentence, "Item | Value\nTop speed | 120 km/h\nLength | 10.2 m"), start=1
-        )
-    ]
+    given = sources(
+        sentence, "Item | Value\nTop speed | 120 km/h\nLength | 10.2 m", title="Aldmark Tigon 4x4"
+    )
     chosen = await ExtractiveGenerator(embedder).select(question, given)
     assert chosen[0] == (row, 2)
 
@@ -576,9 +574,6 @@ async def test_a_code_the_file_name_holds_names_the_document_not_the_answer() ->
     grinder = "The CM-40 has no built-in grinder: use freshly ground coffee."
     descaler = "Use only Brevena DS-5 descaler: vinegar damages the seals."
     embedder = KeyedEmbedder({question: at(1.0), grinder: at(0.841, 1), descaler: at(0.834, 2)})
-    given = [
-        Source(index=i, hit=Hit(Chunk(f"c{i}", "d", i, text), "brevena-cm40-manual.pdf", 1.0))
-        for i, text in enumerate((grinder, f"Descaling the CM-40\n\n{descaler}"), start=1)
-    ]
+    given = sources(grinder, f"Descaling the CM-40\n\n{descaler}", title="brevena-cm40-manual.pdf")
     chosen = await ExtractiveGenerator(embedder).select(question, given)
     assert chosen[0] == (descaler, 2)
