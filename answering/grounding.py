@@ -50,6 +50,8 @@ NAME_WEIGHT = 2.0
 #: below it; the directory's "Marta Kowalczyk ... phone extension" (extension, not phone)
 #: reaches it.
 ASKED_SHARE = 0.5
+#: What file names and codes put between a code's parts ("CM-40", "cm40", "cm_40").
+_SEPARATORS = re.compile(r"[\s\-_./]+")
 #: How much of a passage is looked at to tell its script.
 _SCRIPT_SAMPLE = 2000
 
@@ -61,22 +63,36 @@ _NOT_CJK = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufa
 _TOKEN = re.compile(rf"{_NOT_CJK}(?:[-/.]{_NOT_CJK})*")
 # Han and kana, as search/analysis.py cuts them into bigrams.
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-#: Chinese interrogatives (how many, what, which, who, how, particles), the question's and
-#: never the answer's, and the commonest function characters (的 是 在 了), which say
-#: nothing of the subject: not counted among the characters a passage must hold.
-_CJK_QUESTION_CHARS = frozenset("几吗呢么什哪谁怎何的是在了")
-#: What a question asks for the size of ("how many", "wie viele", "combien"): its words,
-#: never the answer's, which gives the number. Folded and stemmed as the question is.
+#: Chinese interrogatives (how many, what, which, who, how, 哪里 where, 多久 how long,
+#: 多少 how much), the question's and never the answer's, and the commonest function
+#: characters (的 是 在 了), which say nothing of the subject: not counted among the
+#: characters a passage must hold.
+_CJK_QUESTION_CHARS = frozenset("几吗呢么什哪谁怎何的是在了久里儿少多")
+#: Scripts without capital letters (`script` names): their names are told by the title.
+_UNCASED = frozenset(["CJK", "ARABIC", "HEBREW"])
+#: Languages that capitalise every noun: a capital there does not make a word a name.
+_CAPITALISED_NOUNS = frozenset(["de", "lb"])
+#: What a question asks for the size of ("how many", "wie viele", "combien", "wie hoch",
+#: "how heavy"): its words, never the answer's, which gives the number. Folded and stemmed
+#: as the question is.
 _INTERROGATIVES = frozenset(
     [
         "many",
         "much",
         "long",
         "often",
+        "big",
+        "large",
+        "heavy",
+        "far",
         "viel",
         "viele",
         "lange",
         "oft",
+        "hoch",
+        "groß",
+        "schwer",
+        "weit",
         "combien",
         "cuánto",
         "cuánta",
@@ -136,8 +152,20 @@ def find_evidence(
         return NONE
     clues = Clues.of(question)
     asked_in = lang.detect(question).language
+    # A script without capitals gives no names to tell a question's subject by: the
+    # opening passage of a document (its letterhead, "شركة النور للاتصالات"), when
+    # retrieved, says what the document is about, as its title does.
+    openings = (
+        {h.chunk.document_id: h.chunk.text for h in hits if h.chunk.ordinal == 0}
+        if clues.script in _UNCASED
+        else {}
+    )
     for hit in hits:
-        keywords = clues.keyword_evidence(context(hit), passage(hit), hit.document_title)
+        opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
+        title = f"{hit.document_title}\n{opening}" if opening else hit.document_title
+        keywords = clues.keyword_evidence(
+            f"{context(hit)}\n{opening}", passage(hit), title, hit.chunk.section or ""
+        )
         if rerank_floor is not None and hit.rerank_score is not None:
             if hit.rerank_score >= rerank_floor:
                 return Evidence(hit, Signal.RERANKER)
@@ -178,8 +206,10 @@ def _floor_for(
 class Clues:
     """What of a question a passage must contain to be keyword evidence."""
 
-    #: The question's analysed terms (stemmed, no stop words), each with its weight.
-    weights: dict[str, float]
+    #: The question's words (no stop words, no interrogatives), each as its analysed terms
+    #: (its stems in each language the question is read as) with its weight: a word is in
+    #: a passage when one of its terms is.
+    words: tuple[tuple[frozenset[str], float], ...]
     #: Codes ("WH-147", "KJ-300"), case-folded: found as a whole word in a passage, they
     #: name what it is about.
     codes: tuple[str, ...]
@@ -188,21 +218,28 @@ class Clues:
     @classmethod
     def of(cls, question: str) -> Clues:
         named = names_and_codes(question)
+        languages = analysis.text_languages(question)
         # The names analysed as the question is (its languages' stems), so that every
         # variant of a name's terms weighs as a name.
-        heavy = set(analysis.analyze(" ".join(named), analysis.text_languages(question)))
-        languages = analysis.text_languages(question)
+        heavy = set(analysis.analyze(" ".join(named), languages))
         asked = {term for word in _INTERROGATIVES for term in analysis.word_terms(word, languages)}
-        weights = {
-            t: NAME_WEIGHT if t in heavy else 1.0
-            for t in analysis.query_terms(question)
-            if (len(t) > 1 or not t.isascii()) and t not in asked
-        }
+        words = []
+        for variants in analysis.query_words(question, languages):
+            terms = frozenset(t for t in variants if len(t) > 1 or not t.isascii())
+            if terms and not terms & asked:
+                words.append((terms, NAME_WEIGHT if terms & heavy else 1.0))
         # Codes with a digit: an acronym ("EV") may be written out in the passage.
         codes = tuple(dict.fromkeys(n.casefold() for n in named if any(c.isdigit() for c in n)))
-        return cls(weights, codes, script(question))
+        return cls(tuple(words), codes, script(question))
 
-    def keyword_evidence(self, text: str, passage: str | None = None, title: str = "") -> bool:
+    @property
+    def weights(self) -> dict[str, float]:
+        """Every term of the question's words, with its word's weight."""
+        return {t: weight for terms, weight in self.words for t in terms}
+
+    def keyword_evidence(
+        self, text: str, passage: str | None = None, title: str = "", section: str = ""
+    ) -> bool:
         """Whether `text` (a passage in its context: title, section, text) holds enough of
         the question's terms to be about it.
 
@@ -213,19 +250,30 @@ class Clues:
         the question's codes is in the passage and not in the title; and when the question
         has codes, one of them must be in `text`: "How loud is the Brevena CM-40 in decibels?" is not
         answered by the manual's title line, nor "a box of A5 paper" by the A4 row.
+
+        A CJK or Arabic question has no capitals to tell its names by: its terms that the
+        document's `title` or the passage's `section` path hold are taken for its subject,
+        and at least half of the others must be in the passage's text ("星河项目的预算是多少？"
+        is not answered by a passage under "星河项目周例会纪要" that never says 预算).
         """
         found = _terms(text) & self.weights.keys()
-        if len(found) < 2 or self.share(found) < KEYWORD_SHARE:
+        if sum(bool(terms & found) for terms, _ in self.words) < 2:
+            return False
+        if self.share(found) < KEYWORD_SHARE:
             return False
         if self.codes and not any(_has_word(_fold(text), code) for code in self.codes):
             return False
-        # One other word is too little to judge by ("Wie hoch ist die Obergrenze für
-        # Hotelkosten in München?": German capitalises its nouns, read here as names).
-        if passage is None or len(self.plain) < 2:
+        if passage is not None and self.script in _UNCASED:
+            subject = _terms(f"{title}\n{section}") & self.plain
+            asked = self.plain - subject
+            body = passage.removeprefix(section)
+            return not asked or self.share(_terms(body) & asked, asked) >= ASKED_SHARE
+        # One other word is too little to judge by ("Wo steht das Notstromaggregat?").
+        if passage is None or sum(w < NAME_WEIGHT for _, w in self.words) < 2:
             return True
         # A code in the passage itself, and not one its whole document is about, points at
         # the row or the sentence that answers ("LU-04" in a maintenance plan).
-        if self.code_in(passage) and not self.code_in(title):
+        if self.code_in(passage) and not self.code_in_name(title):
             return True
         own = _terms(passage) & self.plain
         return self.share(own, self.plain) >= ASKED_SHARE
@@ -233,20 +281,21 @@ class Clues:
     @property
     def plain(self) -> frozenset[str]:
         """The question's terms that are not names or codes."""
-        return frozenset(t for t, w in self.weights.items() if w < NAME_WEIGHT)
+        return frozenset(t for terms, w in self.words if w < NAME_WEIGHT for t in terms)
 
     def share(self, found: set[str] | frozenset[str], among: frozenset[str] | None = None) -> float:
-        """The weighted share of the question's terms that `found` covers.
+        """The weighted share of the question's words (those with a term in `among`, or
+        all) that `found` covers: a word is covered when one of its terms is found.
 
         CJK terms are character bigrams of unsegmented text, half of which straddle two
         words ("员工每年有几天年假" gives 员工 工每 每年 年有 ...), so they are counted by the
         question's characters instead: a character is found when a bigram holding it is.
         """
-        terms = [t for t in self.weights if among is None or t in among]
-        plain = [t for t in terms if not _CJK_CHAR.match(t)]
-        bigrams = [t for t in terms if _CJK_CHAR.match(t)]
-        total = sum(self.weights[t] for t in plain)
-        got = sum(self.weights[t] for t in plain if t in found)
+        words = [(terms, w) for terms, w in self.words if among is None or terms & among]
+        plain = [(terms, w) for terms, w in words if not any(_CJK_CHAR.match(t) for t in terms)]
+        bigrams = [min(terms) for terms, _ in words if any(_CJK_CHAR.match(t) for t in terms)]
+        total = sum(w for _, w in plain)
+        got = sum(w for terms, w in plain if terms & found)
         if bigrams:
             # Positions of each character in the question's bigram sequence: bigram i holds
             # characters i and i + 1 of its run (runs are joined; a boundary costs nothing).
@@ -264,6 +313,17 @@ class Clues:
         """Whether one of the question's codes is in `text`, exactly, as a whole word."""
         folded = _fold(text)
         return any(_has_word(folded, code) for code in self.codes)
+
+    def code_in_name(self, name: str) -> bool:
+        """Whether one of the question's codes is in `name` (a document's title, often its
+        file name), its separators aside: "brevena-cm40-manual.pdf" is about the CM-40."""
+        return self.code_in(name) or any(code_in_name(code, name) for code in self.codes)
+
+
+def code_in_name(code: str, name: str) -> bool:
+    """Whether `code` is in `name` (a title, often a file name), case and separators
+    aside: "CM-40" is in "brevena-cm40-manual.pdf"."""
+    return _SEPARATORS.sub("", _fold(code)) in _SEPARATORS.sub("", _fold(name))
 
 
 def _fold(text: str) -> str:
@@ -295,12 +355,21 @@ def _is_code(token: str) -> bool:
 def names_and_codes(question: str) -> list[str]:
     """Words of `question` that are names or codes, as written: a token with a digit, an
     acronym or a word with a capital inside ("WH-147", "LAB-0233", "HomeKit"), or a
-    capitalised word after the first ("Marta", "Kowalczyk"). A possessive 's is dropped."""
+    capitalised word after the first ("Marta", "Kowalczyk"), except in a language that
+    capitalises every noun (German: "Parkgebühren", "Dienstreisen" are no names). A
+    possessive 's is dropped."""
     found: list[str] = []
+    nouns_capitalised = lang.detect(question).language in _CAPITALISED_NOUNS
     for i, match in enumerate(_TOKEN.finditer(question)):
         token = match.group()
         token = token[:-2] if token.endswith(("'s", "’s")) else token
-        name = i > 0 and token[:1].isupper() and token[1:].islower() and token.isalpha()
+        name = (
+            i > 0
+            and not nouns_capitalised
+            and token[:1].isupper()
+            and token[1:].islower()
+            and token.isalpha()
+        )
         if name or _is_code(token):
             found.append(token)
     return found

@@ -20,6 +20,11 @@ from docent.answering.grounding import script
 
 #: A line that starts a list item: a bullet, or a number or letter followed by . or ).
 _ITEM = re.compile(r"^\s*(?:[-*•·▪◦‣]|\d{1,3}[.)]|[a-z][.)])\s+\S")
+#: "Label: value" with a figure in the value ("Domingos y festivos: de 9:00 a 15:00",
+#: "Hotline: 0800 123"): a fact written without a full stop, not a heading.
+_LABELLED_VALUE = re.compile(r"\w:\s+\D*\d")
+#: A line that starts with a bullet: a list item, however short.
+_BULLET = re.compile(r"^\s*[-*•·▪◦‣]\s+\S")
 _CELL = " | "
 #: Sentence ends, Latin, CJK and Arabic.
 _END = tuple(".!?…。！？؟:;")
@@ -72,9 +77,10 @@ def sentences(text: str, lang: str | None = None) -> list[str]:
 
 
 def is_heading(line: str) -> bool:
-    """A short line without end punctuation: "2. Annual leave", "Technische Daten"."""
+    """A short line without end punctuation: "2. Annual leave", "Technische Daten"; not
+    a label with a figure after its colon ("Sundays: 9:00 to 15:00")."""
     line = line.strip()
-    if not line or line.endswith(_END) or _CELL in line:
+    if not line or line.endswith(_END) or _CELL in line or _LABELLED_VALUE.search(line):
         return False
     if script(line) == "CJK":
         return len(line) <= _HEADING_CJK_CHARS
@@ -86,14 +92,20 @@ def units(text: str) -> list[Unit]:
     lang = language(text)
     blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
     found: list[Unit] = []
-    heading = ""
+    heading = parent = ""
     for i, block in enumerate(blocks):
         lines = [line.strip() for line in block.split("\n") if line.strip()]
-        if len(lines) == 1 and is_heading(lines[0]):
-            following = blocks[i + 1] if i + 1 < len(blocks) else ""
-            # A heading introduces text; a run of short lines is a table read cell by cell.
-            if following and not is_heading(following.strip().split("\n")[0]):
-                heading = lines[0]
+        if _heading_line(block):
+            # A heading introduces text or a bulleted list ("What is in the box" over
+            # "• Espresso machine CM-40"); a run of short lines is a table read cell by cell,
+            # except a section heading over its first subsection's ("3.4.0 (2025-05-06)"
+            # over "Added" over text).
+            if _opens_text(blocks, i):
+                heading = f"{parent} > {lines[0]}" if parent else lines[0]
+                parent = ""
+                continue
+            if i + 1 < len(blocks) and _heading_line(blocks[i + 1]) and _opens_text(blocks, i + 1):
+                parent = lines[0]
                 continue
         if sum(_CELL in line for line in lines) >= 2:
             found.extend(_rows(lines, heading))
@@ -110,6 +122,21 @@ def units(text: str) -> list[Unit]:
                 paragraph.append(line)
         found.extend(Unit(s, "sentence", heading) for s in sentences(" ".join(paragraph), lang))
     return found
+
+
+def _heading_line(block: str) -> bool:
+    """Whether `block` is one line that reads as a heading (a bullet never does)."""
+    lines = [line.strip() for line in block.split("\n") if line.strip()]
+    return len(lines) == 1 and is_heading(lines[0]) and not _BULLET.match(lines[0])
+
+
+def _opens_text(blocks: list[str], i: int) -> bool:
+    """Whether the block after `blocks[i]` is text or a bulleted list, not another short
+    line."""
+    if i + 1 >= len(blocks):
+        return False
+    after = blocks[i + 1].strip().split("\n")[0]
+    return not is_heading(after) or _BULLET.match(after) is not None
 
 
 def _rows(lines: list[str], heading: str) -> list[Unit]:

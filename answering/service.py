@@ -23,6 +23,7 @@ from docent.answering.citations import parse_citations
 from docent.answering.conversation import Conversations
 from docent.answering.grounding import find_evidence
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
+from docent.answering.refusals import not_found
 from docent.domain import Access
 from docent.errors import DocentError, ProviderFailure, RateLimited
 from docent.roles import (
@@ -44,7 +45,6 @@ from docent.search.retrieval import (
 )
 from docent.settings import SearchSettings
 
-NOT_FOUND = "I could not find an answer to this question in your documents."
 NO_GENERATOR = "Answer generation is turned off (DOCENT_GENERATOR=none); the sources are below."
 MAX_SOURCES = 20
 
@@ -215,7 +215,7 @@ class AnswerService:
         if not evidence.found:
             # No evidence: no model is asked.
             yield AnswerSources(citations=[])
-            answer = _finish(NOT_FOUND, [], None, timing, fallbacks=outcome.fallbacks)
+            answer = _finish(not_found(question), [], None, timing, fallbacks=outcome.fallbacks)
         else:
             sources = [Source(index=i, hit=hit) for i, hit in enumerate(outcome.hits, start=1)]
             yield AnswerSources(citations=sources)
@@ -238,7 +238,7 @@ class AnswerService:
                     parts.append(item)
                     yield AnswerDelta(text=item)
                 answer = _finish(
-                    "".join(parts).strip() or NOT_FOUND,
+                    "".join(parts).strip() or not_found(question),
                     sources,
                     done.model if done else self._generator.model,
                     timing,

@@ -151,6 +151,16 @@ def query_terms(text: str) -> list[str]:
     return list(dict.fromkeys(analyze(text)))
 
 
+def query_words(text: str, languages: Sequence[str] | None = None) -> list[tuple[str, ...]]:
+    """The distinct words of a query that are not stop words, each as its terms (one per
+    language it is analysed as: French "annuelle" is "annuel" in French and "annuell" in
+    English), in order of appearance. A word is in a passage when one of its terms is: the
+    terms are variants of one word, not several words."""
+    codes = tuple(languages) if languages else text_languages(text)
+    words = (tuple(word_terms(w, codes)) for w in _raw_tokens(text) if not _is_stop(w, codes))
+    return list(dict.fromkeys(words))
+
+
 def highlight(
     text: str, terms: set[str], *, fragment_chars: int = 160, limit: int = 3
 ) -> list[str]:

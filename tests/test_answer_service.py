@@ -24,10 +24,10 @@ from docent.answering.answers import (
 )
 from docent.answering.cache import AnswerCache
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
+from docent.answering.refusals import NOT_FOUND
 from docent.answering.service import (
     MAX_SOURCES,
     NO_GENERATOR,
-    NOT_FOUND,
     AnswerService,
     AskRequest,
 )

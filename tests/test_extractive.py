@@ -16,6 +16,7 @@ from docent.answering.extractive import (
     lexical_overlap,
     split_sentences,
 )
+from docent.answering.passages import units
 from docent.answering.prompting import build_prompt
 from docent.domain import Chunk, Hit
 from docent.roles import GenerationDone, Source
@@ -66,9 +67,10 @@ def at(cosine: float, axis: int = 1, dimension: int = 8) -> list[float]:
 QUESTION = "Zyx qwv?"  # shares no term with the sentences below: scores are cosines only
 
 
-def sources(*texts: str) -> list[Source]:
+def sources(*texts: str, title: str = "Handbook") -> list[Source]:
+    """One source per text, all of one document named `title`."""
     return [
-        Source(index=i, hit=Hit(Chunk(f"c{i}", "d", i, text), "Handbook", 1.0))
+        Source(index=i, hit=Hit(Chunk(f"c{i}", "d", i, text), title, 1.0))
         for i, text in enumerate(texts, start=1)
     ]
 
@@ -132,6 +134,21 @@ def sources(*texts: str) -> list[Source]:
             "Steps to follow:\n1. fill the form\n2. mail the form",
             ["Steps to follow:", "1. fill the form", "2. mail the form"],
             id="numbered-list",
+        ),
+        pytest.param(
+            "What is in the box\n\n• Espresso machine CM-40\n\n• Tamper and measuring spoon",
+            ["• Espresso machine CM-40", "• Tamper and measuring spoon"],
+            id="heading-over-short-bullets-is-no-sentence",
+        ),
+        pytest.param(
+            "Horario\n\nSábados: de 8:00 a 21:00\n\nDomingos y festivos: de 9:00 a 15:00\n\n"
+            "En agosto el gimnasio cierra a las 22:00.",
+            [
+                "Sábados: de 8:00 a 21:00",
+                "Domingos y festivos: de 9:00 a 15:00",
+                "En agosto el gimnasio cierra a las 22:00.",
+            ],
+            id="a-label-with-a-figure-is-a-fact-not-a-heading",
         ),
         pytest.param(
             "Too   many\tspaces in   here.", ["Too many spaces in here."], id="white-space"
@@ -394,3 +411,169 @@ async def test_a_sentence_pointing_back_is_quoted_with_the_one_before() -> None:
     given = sources(f"{first} {second} {third}")
     chosen = await ExtractiveGenerator(embedder).select(QUESTION, given)
     assert chosen == [(first, 1), (second, 1)]
+
+
+@pytest.mark.parametrize(
+    ("question", "letterhead", "answer"),
+    [
+        pytest.param(
+            "Where is NorthStack DevCon 2025 held?",
+            "NorthStack DevCon is dedicated to a harassment-free conference experience.",
+            "Thursday 18 September 2025 · Kelvin Conference Centre, Glasgow",
+            id="conference-venue",
+        ),
+        pytest.param(
+            "How much is a day pass at Gimnasio Olivar?",
+            "Gimnasio Olivar · Calle Feria 112, 41002 Sevilla · 955 01 23 45",
+            "Modalidad: Pase de un día; Precio: 8,00 €",
+            id="cross-lingual-price",
+        ),
+        pytest.param(
+            "Who is the HR manager at Atelier Lumière?",
+            "Atelier Lumière SARL - fabrication de luminaires - 14 rue Thibaudière, Lyon.",
+            "Julien Ferrand, responsable des ressources humaines, poste 214.",
+            id="cross-lingual-person",
+        ),
+    ],
+)
+async def test_a_line_holding_only_the_questions_names_does_not_answer(
+    question: str, letterhead: str, answer: str
+) -> None:
+    # The letterhead is closer to the question (0.86 against 0.84): e5 weighs the names.
+    embedder = KeyedEmbedder({question: at(1.0), letterhead: at(0.86, 1), answer: at(0.84, 2)})
+    chosen = await ExtractiveGenerator(embedder).select(question, sources(letterhead, answer))
+    assert chosen[0] == (answer, 2)
+
+
+async def test_a_table_row_naming_what_is_asked_about_is_its_record() -> None:
+    question = "Who teaches the advanced Excel course at Academia Lumen?"
+    row = "Curso: Excel avanzado; Profesor: Raúl Ortega; Aula: 2"
+    other = "Curso: Inglés C1; Profesor: Laura Gómez; Aula: 4"
+    embedder = KeyedEmbedder({question: at(1.0), row: at(0.83, 1), other: at(0.80, 2)})
+    given = sources(
+        "Curso | Profesor | Aula\nExcel avanzado | Raúl Ortega | 2\nInglés C1 | Laura Gómez | 4"
+    )
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (row, 1)
+
+
+RULE = "Full-time employees receive 25 days of paid annual leave per leave year."
+PART = "Part-time employees receive annual leave pro rata to their hours."
+EXCLUDED = "Contractors are not covered by this policy."
+ELSEWHERE = "Their leave arrangements are set out in their individual service agreements."
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param(
+            "How many days of annual leave do contractors get?",
+            [(EXCLUDED, 2), (ELSEWHERE, 2)],
+            id="contractors-sent-elsewhere",
+        ),
+        pytest.param(
+            "How many days of annual leave do full-time employees get?",
+            [(RULE, 1)],
+            id="the-rule-itself",
+        ),
+    ],
+)
+async def test_a_subject_the_document_sends_elsewhere_is_said_to_be(
+    question: str, expected: list[tuple[str, int]]
+) -> None:
+    # The employees' rule is closest to either question (e5 reads "leave" and "days").
+    embedder = KeyedEmbedder(
+        {
+            question: at(1.0),
+            RULE: at(0.88, 1),
+            PART: at(0.80, 2),
+            EXCLUDED: at(0.78, 3),
+            ELSEWHERE: at(0.79, 4),
+        }
+    )
+    given = sources(f"{RULE} {PART}", f"{EXCLUDED} {ELSEWHERE}")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[: len(expected)] == expected
+    if expected[0][0] != RULE:
+        assert RULE not in [text for text, _ in chosen]  # the neighbouring rule is not quoted
+
+
+@pytest.mark.parametrize(
+    ("documents", "marker"),
+    [
+        pytest.param(("handbook.txt", "handbook.docx", "other.pdf"), " [1, 2]", id="two-documents"),
+        pytest.param(
+            ("handbook.txt", "handbook.txt", "other.pdf"), " [1]", id="overlapping-chunks"
+        ),
+    ],
+)
+async def test_a_sentence_two_documents_hold_cites_both(
+    documents: tuple[str, ...], marker: str
+) -> None:
+    sentence = "员工每年享有十五天带薪年假。"
+    texts = (f"年假规定：\n\n{sentence}", f"{sentence}\n\n病假规定如下。", "Nothing alike here.")
+    given = [
+        Source(index=i, hit=Hit(Chunk(f"c{i}", document, i, text), document, 1.0))
+        for i, (document, text) in enumerate(zip(documents, texts, strict=True), start=1)
+    ]
+    embedder = KeyedEmbedder({QUESTION: at(1.0), sentence: at(0.9)}, default=at(0.1, 2))
+    items = [
+        item async for item in ExtractiveGenerator(embedder).stream(build_prompt(QUESTION, given))
+    ]
+    text = "".join(item for item in items if isinstance(item, str))
+    assert text.startswith(sentence) and marker in text and "[3]" not in text
+    assert [s.index for s in parse_citations(text, given)] == [1, 2][: marker.count(",") + 1]
+
+
+def test_a_section_heading_over_a_subsection_heading_is_kept_as_its_parent() -> None:
+    text = (
+        "3.4.0 (2025-05-06)\n\nAdded\n\nGET /v3/shipments/{id}/label returns the label.\n\n"
+        "Webhook event shipment.returned."
+    )
+    found = units(text)
+    assert [u.text for u in found] == [
+        "GET /v3/shipments/{id}/label returns the label.",
+        "Webhook event shipment.returned.",
+    ]
+    assert {u.heading for u in found} == {"3.4.0 (2025-05-06) > Added"}
+
+
+async def test_a_row_stating_the_value_beats_a_sentence_holding_the_same_words() -> None:
+    question = "What is the top speed of the Aldmark Tigon?"
+    sentence = "A 560 hp engine gives it a top speed that few vehicles reach."
+    row = "Item: Top speed; Value: 120 km/h"
+    embedder = KeyedEmbedder(
+        {question: at(1.0), sentence: at(0.86, 1), row: at(0.815, 2)}, default=at(0.5, 3)
+    )
+    # The brochure's title names the vehicle; its passages do not.
+    given = sources(
+        sentence, "Item | Value\nTop speed | 120 km/h\nLength | 10.2 m", title="Aldmark Tigon 4x4"
+    )
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (row, 2)
+
+
+async def test_a_row_repeated_by_overlapping_chunks_keeps_its_name() -> None:
+    question = "What is Jonas Lindqvist's e-mail address?"
+    header = "Name | E-mail | Postal address"
+    jonas, sophie = (
+        "Jonas Lindqvist | j.l@x.example | Main St 2",
+        "Sophie Laurent | s.l@x.example | Main St 1",
+    )
+    jonas_row = "Name: Jonas Lindqvist; E-mail: j.l@x.example; Postal address: Main St 2"
+    sophie_row = "Name: Sophie Laurent; E-mail: s.l@x.example; Postal address: Main St 1"
+    embedder = KeyedEmbedder({question: at(1.0), sophie_row: at(0.80, 1), jonas_row: at(0.78, 2)})
+    # The second chunk overlaps the first: it repeats Jonas's row.
+    given = sources(f"{header}\n{sophie}\n{jonas}", f"{header}\n{jonas}\n{sophie}")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0][0] == jonas_row
+
+
+async def test_a_code_the_file_name_holds_names_the_document_not_the_answer() -> None:
+    question = "Which descaler should be used in the CM-40?"
+    grinder = "The CM-40 has no built-in grinder: use freshly ground coffee."
+    descaler = "Use only Brevena DS-5 descaler: vinegar damages the seals."
+    embedder = KeyedEmbedder({question: at(1.0), grinder: at(0.841, 1), descaler: at(0.834, 2)})
+    given = sources(grinder, f"Descaling the CM-40\n\n{descaler}", title="brevena-cm40-manual.pdf")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (descaler, 2)

@@ -256,6 +256,79 @@ def test_similarity_counts_only_in_the_embedders_languages(
     assert evidence.signal == signal
 
 
+@pytest.mark.parametrize(
+    ("question", "passage", "signal"),
+    [
+        pytest.param(
+            "Werden Parkgebühren auf Dienstreisen erstattet?",
+            hit(
+                "Nebenkosten, z. B. Parkgebühren, Maut und Gepäckaufbewahrung, werden gegen "
+                "Beleg erstattet.",
+                title="Reisekostenrichtlinie",
+                section="6. Nebenkosten",
+            ),
+            Signal.KEYWORDS,
+            id="german-nouns-are-not-names",
+        ),
+        pytest.param(
+            "Combien de jours de télétravail par semaine sont autorisés chez Atelier Lumière ?",
+            hit(
+                "Article 3 - Télétravail\n\nLes salariés des services administratifs peuvent "
+                "télétravailler jusqu'à 2 jours par semaine après la fin de leur période "
+                "d'essai. Le télétravail est organisé avec l'accord du responsable.",
+                title="reglement-interieur-atelier-lumiere.docx",
+                section="Règlement intérieur > Article 3 - Télétravail",
+            ),
+            Signal.KEYWORDS,
+            id="a-word-stemmed-two-ways-is-one-word",
+        ),
+        pytest.param(
+            "Wie hoch ist die Verpflegungspauschale für einen vollen Kalendertag?",
+            hit(
+                "Abwesenheit | Pauschale\nvoller Kalendertag (24 Stunden) | 28 €\n"
+                "mehr als 8 Stunden | 14 €",
+                title="Reisekostenrichtlinie",
+                section="5. Verpflegungsmehraufwand",
+            ),
+            Signal.KEYWORDS,
+            id="wie-hoch-is-the-question",
+        ),
+        pytest.param(
+            "苏州仓的灭火器多久检查一次？",
+            hit(
+                "灭火器每月检查一次，检查记录贴在灭火器上。", title="training.pptx", section="消防"
+            ),
+            Signal.KEYWORDS,
+            id="chinese-how-long-is-the-question",
+        ),
+        pytest.param(
+            "星河项目的预算是多少？",
+            hit(
+                "会议时间：2025年4月15日上午10:00 会议地点：3号会议室 主持人：李明（项目经理）",
+                title="minutes.txt",
+                section="星河项目周例会纪要",
+            ),
+            None,
+            id="chinese-subject-in-the-heading-only",
+        ),
+        pytest.param(
+            "How loud is the Brevena CM-40 in decibels?",
+            hit(
+                "Thank you for choosing the Brevena CM-40. Please read this manual first.",
+                title="brevena-cm40-manual.pdf",
+            ),
+            None,
+            id="the-code-the-file-name-holds-names-the-document-not-the-passage",
+        ),
+    ],
+)
+def test_keyword_evidence_reads_words_as_their_language_writes_them(
+    question: str, passage: Hit, signal: Signal | None
+) -> None:
+    evidence = find_evidence(question, [passage], similarity_floor=None, rerank_floor=None)
+    assert evidence.signal == signal
+
+
 def test_names_and_codes() -> None:
     assert names_and_codes("What is Marta Kowalczyk's phone extension?") == ["Marta", "Kowalczyk"]
     assert names_and_codes("Which room is WH-147 in, and is KJ-300 there?") == ["WH-147", "KJ-300"]
@@ -266,6 +339,10 @@ def test_names_and_codes() -> None:
         "T3",
         "Apple",
         "HomeKit",
+    ]
+    # German capitalises every noun: only codes tell names there.
+    assert names_and_codes("Werden Parkgebühren auf Dienstreisen im Zug KX-4 erstattet?") == [
+        "KX-4"
     ]
 
 
@@ -282,3 +359,29 @@ def test_names_and_codes() -> None:
 )
 def test_script(text: str, expected: str | None) -> None:
     assert script(text) == expected
+
+
+NOOR_HEADER = "إشعار هام لعملائنا الكرام\n\nشركة النور للاتصالات - إدارة خدمة العملاء - 3 مارس 2025"
+NOOR_CONTACT = "للاستفسارات يمكنكم الاتصال على الرقم المجاني 800 1234 على مدار الساعة."
+
+
+@pytest.mark.parametrize(
+    ("question", "signal"),
+    [
+        pytest.param("ما هو رقم خدمة العملاء المجاني لشركة النور؟", Signal.KEYWORDS, id="answered"),
+        pytest.param("ما هو رقم الفاكس لشركة النور؟", None, id="near-miss-fax"),
+    ],
+)
+def test_an_arabic_documents_letterhead_names_its_subject(
+    question: str, signal: Signal | None
+) -> None:
+    # Arabic has no capitals: the company is told by the document's opening passage, which
+    # the contact passage does not repeat.
+    hits = [
+        Hit(Chunk("c2", "d", 2, NOOR_CONTACT, section="تواصلوا معنا"), "notice.html", 1.0),
+        Hit(Chunk("c0", "d", 0, NOOR_HEADER), "notice.html", 0.5),
+    ]
+    evidence = find_evidence(question, hits, similarity_floor=None, rerank_floor=None)
+    assert evidence.signal == signal
+    if signal is not None:
+        assert evidence.hit is hits[0]
