@@ -1,0 +1,145 @@
+"""The pieces of a docent cluster for the tests: a real `redis-server` (Debian's package,
+installed by scripts/install --test) with its own directory and AOF on, `docent worker`
+processes, and `/metrics` read back as numbers.
+
+Every process started here imports docent the way the test process does: its PYTHONPATH is
+kept (a worktree puts its package directory there; in a checkout the repository root is the
+package, installed in the virtualenv), with the network guard in front.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import redis
+
+from support.prerequisites import unavailable
+from support.scripts import free_port
+from support.servers import NETGUARD, TEST_DEFAULTS
+
+START_TIMEOUT = 30.0
+
+
+def docent_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a docent process on `data_dir`: this one's, without DOCENT_*
+    settings or proxies, with the test embedder, the network guard and `extra`."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.lower().endswith("_proxy") and not k.startswith("DOCENT_")
+    }  # fmt: skip
+    env.update(TEST_DEFAULTS)
+    env.update(
+        DOCENT_DATA_DIR=str(data_dir),
+        DOCENT_NETGUARD_LOG=str(data_dir / "netguard.log"),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(NETGUARD), env.get("PYTHONPATH")])),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        DO_NOT_TRACK="true",
+    )
+    env.update(extra or {})
+    return env
+
+
+class WorkerProcess:
+    """`docent worker` in a process group of its own, logging to `data_dir/worker.log`."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.log_path = data_dir / "worker.log"
+        self._env = env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "docent.cli", "worker", "--log-level", "info"],
+            env=docent_env(self.data_dir, self._env), stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies mid-job, holding its lease."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def network_attempts(self) -> list[str]:
+        guard = self.data_dir / "netguard.log"
+        return [line for line in guard.read_text().splitlines() if line] if guard.exists() else []
+
+
+@dataclass(frozen=True)
+class RedisServer:
+    url: str
+    directory: Path
+
+
+@contextmanager
+def redis_server(directory: Path) -> Iterator[RedisServer]:
+    """Debian's `redis-server` on a free loopback port, its files in `directory`, the
+    append-only file on (as docker-compose.yml runs it), stopped at the end."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        unavailable("redis-server", "`redis-server` is not on PATH (scripts/install --test)")
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+         "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+         "--daemonize", "no", "--logfile", str(directory / "redis.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = (directory / "redis.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"redis-server did not start:\n{log}") from None
+                time.sleep(0.05)
+        yield RedisServer(f"redis://127.0.0.1:{port}/0", directory)
+    finally:
+        client.close()
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def read_metrics(base_url: str) -> dict[str, float]:
+    """`/metrics` as {"name{labels}": value}, comments left out."""
+    response = httpx.get(f"{base_url}/metrics", timeout=30)
+    response.raise_for_status()
+    values: dict[str, float] = {}
+    for line in response.text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    return values
