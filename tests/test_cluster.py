@@ -29,7 +29,7 @@ from support.s3_server import S3Server
 from support.samples import HANDBOOK_MD
 from support.servers import WATCH, DocentServer, gql, subscribe, upload_ok
 
-pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch, pytest.mark.timeout(600)]
 
 #: Short enough that the killed worker's job is taken within seconds (the setting's floor).
 LEASE_S = 5
@@ -79,18 +79,20 @@ def cluster(tmp_path: Path, es_url: str, s3: S3Server, bucket: str) -> Iterator[
             "DOCENT_JOB_LEASE_S": str(LEASE_S),
             **s3.env(bucket, "files"),
         }
+        # API 1 first: it creates the indices, which the other three then only open (four
+        # processes creating them at once cost Elasticsearch minutes on a busy machine)
+        apis = [DocentServer(tmp_path / f"api-{n}", env) for n in (1, 2)]
         workers = [WorkerProcess(tmp_path / f"worker-{n}", env) for n in (1, 2)]
+        for process in (*apis, *workers):
+            stack.callback(process.stop)
+        apis[0].start(timeout=240)
         for worker in workers:
             worker.start()
-            stack.callback(worker.stop)
-        apis = [DocentServer(tmp_path / f"api-{n}", env) for n in (1, 2)]
-        for api in apis:
-            api.start(timeout=180)
-            stack.callback(api.stop)
+        apis[1].start(timeout=240)
         yield Cluster(apis, workers, es_url, prefix)
 
 
-def long_text(sections: int = 80) -> bytes:
+def long_text(sections: int = 48) -> bytes:
     """Many chunks, so that a worker can be killed in the middle of embedding them."""
     return "\n\n".join(
         f"Section {i}\n\n"

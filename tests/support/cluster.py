@@ -67,6 +67,16 @@ class WorkerProcess:
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
+    def wait_started(self, timeout: float = 300.0) -> None:
+        """Returns once the worker polls the queue (arq logs "Starting worker" then)."""
+        deadline = time.monotonic() + timeout
+        while "Starting worker" not in self.log():
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"the worker stopped:\n{self.log()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start in {timeout:.0f} s")
+            time.sleep(0.2)
+
     def kill(self) -> None:
         """SIGKILL: the worker dies mid-job, holding its lease."""
         if self.process is not None and self.process.poll() is None:
