@@ -34,7 +34,6 @@ import os
 import random
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -47,7 +46,7 @@ import httpx
 import websockets
 
 from common import arguments, machine, percentile
-from support.cluster import WorkerProcess, redis_server
+from support.cluster import WorkerProcess, running_cluster
 from support.servers import DocentServer
 
 SECRET = "load-benchmark-secret-" + "c" * 32
@@ -245,26 +244,8 @@ def deployment(mode: str, root: Path, rate_limits: str) -> Iterator[Deployment]:
         s3 = start_server()
         stack.callback(run_script, "s3proxy", "stop", "--dir", str(s3.info["dir"]), timeout=60)
         bucket = asyncio.run(new_bucket(s3))
-        redis = stack.enter_context(redis_server(root / "redis"))
-        env |= {
-            "DOCENT_REDIS_URL": redis.url,
-            "DOCENT_SEARCH_BACKEND": "elasticsearch",
-            "DOCENT_ELASTICSEARCH_URL": es_url,
-            "DOCENT_ELASTICSEARCH_INDEX_PREFIX": f"load-{uuid.uuid4().hex[:8]}",
-            **s3.env(bucket, "files"),
-        }
-        # API 1 first: it creates the indices, the others only open them
-        apis = [DocentServer(root / f"api-{n}", env) for n in (1, 2)]
-        workers = [WorkerProcess(root / f"worker-{n}", env) for n in (1, 2)]
-        for process in (*apis, *workers):
-            stack.callback(process.stop)
-        apis[0].start(timeout=300)
-        for worker in workers:
-            worker.start()
-        apis[1].start(timeout=300)
-        for worker in workers:
-            worker.wait_started()
-        yield Deployment(apis, workers)
+        cluster = stack.enter_context(running_cluster(root, es_url, s3, bucket, env))
+        yield Deployment(cluster.apis, cluster.workers)
 
 
 async def kill_and_restart(worker: WorkerProcess, at: float) -> None:
@@ -278,6 +259,7 @@ async def documents(stats: Stats, grace: float) -> dict[str, Any]:
     """Waits up to `grace` seconds for the uploaded documents to finish; their fates."""
     deadline = time.monotonic() + grace
     fates: dict[str, tuple[str, float | None]] = {}
+    last = 0.0  # epoch seconds the last document became READY
     by_id = {doc: (url, owner, at) for url, owner, doc, at in stats.uploads}
     async with httpx.AsyncClient(timeout=60) as client:
         while True:
@@ -294,15 +276,20 @@ async def documents(stats: Stats, grace: float) -> dict[str, Any]:
                     fates[doc] = ("LOST", None)
                     continue
                 done = record["processedAt"]
-                took = datetime.fromisoformat(done).timestamp() - at if done else None
-                fates[doc] = (record["status"], took)
+                finished = datetime.fromisoformat(done).timestamp() if done else None
+                if finished is not None and record["status"] == "READY":
+                    last = max(last, finished)
+                fates[doc] = (record["status"], finished - at if finished else None)
             pending = [d for d, (s, _) in fates.items() if s in ("QUEUED", "PROCESSING")]
             if not pending or time.monotonic() > deadline:
                 break
             await asyncio.sleep(1)
     statuses = [s for s, _ in fates.values()]
     ready = [t for s, t in fates.values() if s == "READY" and t is not None]
+    first = min((at for _, _, at in by_id.values()), default=0.0)
     return {
+        # documents made READY per minute, from the first upload to the last READY
+        "ready_per_min": 60 * len(ready) / (last - first) if last > first else float("nan"),
         "uploaded": len(by_id),
         "ready": statuses.count("READY"),
         "failed": statuses.count("FAILED"),
@@ -360,7 +347,7 @@ def report(result: dict[str, Any]) -> dict[str, Any]:
     print(
         f"\ndocuments: {docs['uploaded']} uploaded, {docs['ready']} READY, {docs['failed']} FAILED, "
         f"{docs['lost']} lost, {docs['stuck']} stuck; upload to READY p50 {docs['ready_s_p50']:.1f} s, "
-        f"p95 {docs['ready_s_p95']:.1f} s"
+        f"p95 {docs['ready_s_p95']:.1f} s; {docs['ready_per_min']:.1f} READY per minute"
     )
     print(f"unexpected error rate: {errors}/{attempts} = {errors / max(1, attempts):.2%}")
     return {"elapsed_s": elapsed, "operations": ops, "documents": docs,

@@ -14,6 +14,7 @@ from typing import Any
 
 from arq import Retry, cron
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
 from arq.worker import Worker, func
 
 from docent.backoff import equal_jitter
@@ -92,6 +93,10 @@ async def process_document(
             f"processing stopped {crashed} times without finishing (the worker "
             "crashed or ran out of time on this file); reprocess the document to try again",
         )
+    # The lease starts now: arq marked the job in progress for the whole job timeout, and
+    # the lease thread first renews the mark lease_s / 3 from now; a worker killed before
+    # then would keep its job from the others for the whole timeout (30 min by default).
+    await docent.redis.pexpire(in_progress_key_prefix + job, int(docent.leases.lease_s * 1000))
     if docent.running is not None:
         await docent.running.start(job, lease_s=docent.leases.lease_s)
     with docent.leases.hold(job, at_most_s=queue.job_timeout_s):

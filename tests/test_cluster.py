@@ -13,18 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import websockets
 
-from support.cluster import WorkerProcess, redis_server
+from support.cluster import WorkerProcess, running_cluster
 from support.s3_server import S3Server
 from support.samples import HANDBOOK_MD
 from support.servers import WATCH, DocentServer, gql, subscribe, upload_ok
@@ -35,61 +30,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch, pytest.mark.timeout(60
 LEASE_S = 5
 ASK = "query($q: String!) { ask(input: {question: $q}) { text grounded } }"
 DELETE = "mutation($id: ID!) { deleteDocument(id: $id) { deletedDocumentId userErrors { code } } }"
-
-
-@dataclass
-class Cluster:
-    apis: list[DocentServer]
-    workers: list[WorkerProcess]
-    es_url: str
-    prefix: str
-
-    def logs(self) -> str:
-        parts = [f"--- api {i + 1}\n{a.log()[-3000:]}" for i, a in enumerate(self.apis)]
-        parts += [f"--- worker {i + 1}\n{w.log()[-3000:]}" for i, w in enumerate(self.workers)]
-        return "\n".join(parts)
-
-    def chunk_ordinals(self, document_id: str) -> list[int]:
-        """The ordinals of the document's chunks in the chunks index (one per stored copy)."""
-        index = f"{self.es_url}/{self.prefix}-chunks"
-        httpx.post(f"{index}/_refresh", timeout=30).raise_for_status()
-        response = httpx.post(
-            f"{index}/_search",
-            json={
-                "query": {"term": {"document_id": document_id}},
-                "size": 10000,
-                "_source": ["ordinal"],
-            },
-            timeout=30,
-        )
-        response.raise_for_status()
-        return sorted(hit["_source"]["ordinal"] for hit in response.json()["hits"]["hits"])
-
-
-@contextmanager
-def cluster(tmp_path: Path, es_url: str, s3: S3Server, bucket: str) -> Iterator[Cluster]:
-    prefix = f"cluster-{uuid.uuid4().hex[:10]}"
-    with ExitStack() as stack:
-        redis = stack.enter_context(redis_server(tmp_path / "redis"))
-        env = {
-            "DOCENT_REDIS_URL": redis.url,
-            "DOCENT_SEARCH_BACKEND": "elasticsearch",
-            "DOCENT_ELASTICSEARCH_URL": es_url,
-            "DOCENT_ELASTICSEARCH_INDEX_PREFIX": prefix,
-            "DOCENT_JOB_LEASE_S": str(LEASE_S),
-            **s3.env(bucket, "files"),
-        }
-        # API 1 first: it creates the indices, which the other three then only open (four
-        # processes creating them at once cost Elasticsearch minutes on a busy machine)
-        apis = [DocentServer(tmp_path / f"api-{n}", env) for n in (1, 2)]
-        workers = [WorkerProcess(tmp_path / f"worker-{n}", env) for n in (1, 2)]
-        for process in (*apis, *workers):
-            stack.callback(process.stop)
-        apis[0].start(timeout=240)
-        for worker in workers:
-            worker.start()
-        apis[1].start(timeout=240)
-        yield Cluster(apis, workers, es_url, prefix)
 
 
 def long_text(sections: int = 48) -> bytes:
@@ -140,7 +80,8 @@ def running_worker(workers: list[WorkerProcess], job: str) -> WorkerProcess:
 async def test_two_apis_two_workers_share_nothing_but_the_services(
     tmp_path: Path, es_url: str, s3: S3Server, s3_bucket: str
 ) -> None:
-    with cluster(tmp_path, es_url, s3, s3_bucket) as c:
+    env = {"DOCENT_JOB_LEASE_S": str(LEASE_S)}
+    with running_cluster(tmp_path, es_url, s3, s3_bucket, env) as c:
         api1, api2 = c.apis
         for api in c.apis:
             assert "worker=external" in api.log()  # no in-process worker

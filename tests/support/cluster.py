@@ -1,6 +1,7 @@
-"""The pieces of a docent cluster for the tests: a real `redis-server` (Debian's package,
-installed by scripts/install --test) with its own directory and AOF on, `docent worker`
-processes, and `/metrics` read back as numbers.
+"""The pieces of a docent cluster for the tests and benchmarks/load.py: a real
+`redis-server` (Debian's package, installed by scripts/install --test) with its own
+directory and AOF on, `docent worker` processes, the whole cluster (`running_cluster`), and
+`/metrics` read back as numbers.
 
 Every process started here imports docent the way the test process does: its PYTHONPATH is
 kept (a worktree puts its package directory there; in a checkout the repository root is the
@@ -15,8 +16,9 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +26,9 @@ import httpx
 import redis
 
 from support.prerequisites import unavailable
+from support.s3_server import S3Server
 from support.scripts import free_port
-from support.servers import NETGUARD, TEST_DEFAULTS
+from support.servers import NETGUARD, TEST_DEFAULTS, DocentServer
 
 START_TIMEOUT = 30.0
 
@@ -141,6 +144,71 @@ def redis_server(directory: Path) -> Iterator[RedisServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass
+class Cluster:
+    """Two `docent serve` processes (no in-process worker) and two `docent worker`
+    processes, each on a data directory of its own, sharing one Elasticsearch node (index
+    prefix `prefix`), one redis-server and one S3 bucket."""
+
+    apis: list[DocentServer]
+    workers: list[WorkerProcess]
+    es_url: str
+    prefix: str
+
+    def logs(self) -> str:
+        parts = [f"--- api {i + 1}\n{a.log()[-3000:]}" for i, a in enumerate(self.apis)]
+        parts += [f"--- worker {i + 1}\n{w.log()[-3000:]}" for i, w in enumerate(self.workers)]
+        return "\n".join(parts)
+
+    def chunk_ordinals(self, document_id: str) -> list[int]:
+        """The ordinals of the document's chunks in the chunks index (one per stored copy)."""
+        index = f"{self.es_url}/{self.prefix}-chunks"
+        httpx.post(f"{index}/_refresh", timeout=30).raise_for_status()
+        response = httpx.post(
+            f"{index}/_search",
+            json={
+                "query": {"term": {"document_id": document_id}},
+                "size": 10000,
+                "_source": ["ordinal"],
+            },
+            timeout=30,
+        )
+        response.raise_for_status()
+        return sorted(hit["_source"]["ordinal"] for hit in response.json()["hits"]["hits"])
+
+
+@contextmanager
+def running_cluster(
+    root: Path, es_url: str, s3: S3Server, bucket: str, env: dict[str, str] | None = None
+) -> Iterator[Cluster]:
+    """A `Cluster` under `root` (its redis-server included), with the settings `env`, for
+    as long as the `with` lasts; it returns once both APIs answer and both workers poll."""
+    prefix = f"cluster-{uuid.uuid4().hex[:10]}"
+    with ExitStack() as stack:
+        redis = stack.enter_context(redis_server(root / "redis"))
+        settings = {
+            "DOCENT_REDIS_URL": redis.url,
+            "DOCENT_SEARCH_BACKEND": "elasticsearch",
+            "DOCENT_ELASTICSEARCH_URL": es_url,
+            "DOCENT_ELASTICSEARCH_INDEX_PREFIX": prefix,
+            **s3.env(bucket, "files"),
+            **(env or {}),
+        }
+        # API 1 first: it creates the indices, which the other three then only open (four
+        # processes creating them at once cost Elasticsearch minutes on a busy machine)
+        apis = [DocentServer(root / f"api-{n}", settings) for n in (1, 2)]
+        workers = [WorkerProcess(root / f"worker-{n}", settings) for n in (1, 2)]
+        for process in (*apis, *workers):
+            stack.callback(process.stop)
+        apis[0].start(timeout=240)
+        for worker in workers:
+            worker.start()
+        apis[1].start(timeout=240)
+        for worker in workers:
+            worker.wait_started()
+        yield Cluster(apis, workers, es_url, prefix)
 
 
 def read_metrics(base_url: str) -> dict[str, float]:
