@@ -42,6 +42,7 @@ from docent.ingestion.parsing.pool import Isolation
 from docent.ingestion.pipeline import Ingestor
 from docent.ingestion.previews import PreviewCache, PreviewService
 from docent.ingestion.queue import QueueConnection, open_queue
+from docent.ingestion.queue_depth import RunningJobs, read_depth
 from docent.ingestion.quota import UploadQuota
 from docent.ingestion.worker import WorkerContext
 from docent.providers.base import ProviderRegistry
@@ -299,7 +300,10 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
         ingestor = Ingestor(
             backend, embedder, blobs, events, ingestion, on_change=documents_changed
         )
-        leases = Leases(queue.redis_settings, lease_s=settings.queue.job_lease_s)
+        running = RunningJobs(queue.redis, settings.queue.queue_name)
+        leases = Leases(
+            queue.redis_settings, lease_s=settings.queue.job_lease_s, running_key=running.key
+        )
         previews = PreviewService(
             blobs,
             PreviewCache(
@@ -337,11 +341,22 @@ async def open_components(settings: Settings) -> AsyncIterator[Components]:
                 scanner=scanner.ping if scanner is not None else None,
                 storage=None if isinstance(blobs, LocalBlobStore) else blobs.check,
                 providers=providers,
+                queue_metrics=lambda: _queue_metrics(running),
             ),
             worker=WorkerContext(
-                ingestor, jobs, queue.redis, settings.queue, leases, expire_conversations
+                ingestor,
+                jobs,
+                queue.redis,
+                settings.queue,
+                leases,
+                expire_conversations,
+                running=running,
             ),
         )
+
+
+async def _queue_metrics(running: RunningJobs) -> str:
+    return (await read_depth(running)).prometheus()
 
 
 @asynccontextmanager

@@ -1,18 +1,21 @@
 """Readiness of a docent process: can it serve queries and take uploads now?
 
 `/readyz` reports each dependency (search, queue, the S3 file store, malware scanner, the
-in-process worker) and the providers' circuits; `/metrics` gives the providers' counters in
-Prometheus' text format. A provider's open circuit does not make docent unready: its fallback chain
+in-process worker) and the providers' circuits; `/metrics` gives the providers' counters and
+the ingestion queue's depth (`ingestion/queue_depth.py`) in Prometheus' text format. A provider's open circuit does not make docent unready: its fallback chain
 answers, and taking every instance out of a load balancer would not help.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from docent.providers.base import ProviderRegistry, provider_metrics
+
+log = logging.getLogger(__name__)
 
 #: Seconds a dependency has to answer a readiness check.
 CHECK_TIMEOUT_S = 2.0
@@ -28,6 +31,8 @@ class Readiness:
     #: The blob store (`BlobStore.check`), reported as "storage".
     storage: Callable[[], Awaitable[None]] | None = None
     providers: ProviderRegistry | None = None
+    #: The queue's depth in Prometheus' text format (`QueueDepth.prometheus`).
+    queue_metrics: Callable[[], Awaitable[str]] | None = None
 
     async def checks(self) -> dict[str, str]:
         """`{"search": "ok", "queue": "unavailable: ConnectionError", ...}`."""
@@ -49,5 +54,14 @@ class Readiness:
         """Each provider operation's circuit (closed, open, half-open)."""
         return self.providers.states() if self.providers is not None else None
 
-    def metrics(self) -> str:
-        return provider_metrics(self.providers) if self.providers is not None else ""
+    async def metrics(self) -> str:
+        """Prometheus' text format. A queue that does not answer within CHECK_TIMEOUT_S
+        leaves its gauges out (absent, not zero: a scaler must not read an outage as an
+        empty queue)."""
+        text = provider_metrics(self.providers) if self.providers is not None else ""
+        if self.queue_metrics is not None:
+            try:
+                text += await asyncio.wait_for(self.queue_metrics(), timeout=CHECK_TIMEOUT_S)
+            except Exception as exc:
+                log.warning("queue metrics unavailable: %s", type(exc).__name__)
+        return text

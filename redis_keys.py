@@ -35,6 +35,10 @@ class RedisKeys:
         """A job's try counters (starts, transient failures), outliving a crashed worker."""
         return f"{self.prefix}:tries:{job_id}"
 
+    def running_jobs(self, queue_name: str) -> str:
+        """The running document jobs of a queue, scored by the end of their lease (epoch s)."""
+        return f"{self.prefix}:running:{queue_name}"
+
     # ingestion: upload quota
     def upload_bytes(self, owner: str, window: str) -> str:
         """Bytes `owner` uploaded in a quota window (UTC periods counted from the epoch)."""

@@ -285,7 +285,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         return await preview(request, services.documents, services.previews, services.limiter)
 
     async def metrics(request: Request) -> Response:
-        text = state.readiness.metrics() if state.readiness is not None else ""
+        text = await state.readiness.metrics() if state.readiness is not None else ""
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
     routes = [

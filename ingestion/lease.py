@@ -29,11 +29,16 @@ class Leases:
     """The leases of one process's running jobs: each held job's in-progress mark is set
     to expire `lease_s` from now, every `lease_s / 3` seconds, by one thread."""
 
-    def __init__(self, redis_settings: RedisSettings, *, lease_s: float) -> None:
+    def __init__(
+        self, redis_settings: RedisSettings, *, lease_s: float, running_key: str | None = None
+    ) -> None:
         if redis_settings.sentinel:
             raise ValueError("job leases need a Redis address, not sentinels")
         self._settings = redis_settings
         self.lease_s = lease_s
+        #: The sorted set of running jobs (`queue_depth.RunningJobs`) whose lease ends move on
+        #: with each renewal.
+        self._running_key = running_key
         self._held: dict[str, float] = {}  # job id -> monotonic time its renewals end
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -77,7 +82,12 @@ class Leases:
                 due = [job for job, until in self._held.items() if now < until]
             for job in due:
                 try:
-                    self._redis().pexpire(in_progress_key_prefix + job, int(self.lease_s * 1000))
+                    pipe = self._redis().pipeline(transaction=False)
+                    pipe.pexpire(in_progress_key_prefix + job, int(self.lease_s * 1000))
+                    if self._running_key is not None:
+                        # xx: a job that ended meanwhile is not counted again
+                        pipe.zadd(self._running_key, {job: time.time() + self.lease_s}, xx=True)
+                    pipe.execute()
                 except (redis.RedisError, OSError):
                     log.warning("could not renew the lease of %s", job, exc_info=True)
 

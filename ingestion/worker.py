@@ -14,6 +14,7 @@ from typing import Any
 
 from arq import Retry, cron
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
 from arq.worker import Worker, func
 
 from docent.backoff import equal_jitter
@@ -28,6 +29,7 @@ from docent.errors import (
 from docent.ingestion.jobs import JOB_FUNCTION, JobQueue, Tries
 from docent.ingestion.lease import Leases
 from docent.ingestion.pipeline import Ingestor, Outcome, TransientError
+from docent.ingestion.queue_depth import RunningJobs
 from docent.search.records import record_from_dict
 from docent.settings import QueueSettings
 
@@ -45,6 +47,8 @@ class WorkerContext:
     leases: Leases
     #: Deletes the conversations past their retention; returns how many went.
     expire_conversations: Callable[[], Awaitable[int]] | None = None
+    #: Where the running jobs are counted for the queue metrics (`queue_depth.py`).
+    running: RunningJobs | None = None
 
 
 # The index, the file store or the embedding provider is down, out of quota or refusing the
@@ -89,6 +93,12 @@ async def process_document(
             f"processing stopped {crashed} times without finishing (the worker "
             "crashed or ran out of time on this file); reprocess the document to try again",
         )
+    # The lease starts now: arq marked the job in progress for the whole job timeout, and
+    # the lease thread first renews the mark lease_s / 3 from now; a worker killed before
+    # then would keep its job from the others for the whole timeout (30 min by default).
+    await docent.redis.pexpire(in_progress_key_prefix + job, int(docent.leases.lease_s * 1000))
+    if docent.running is not None:
+        await docent.running.start(job, lease_s=docent.leases.lease_s)
     with docent.leases.hold(job, at_most_s=queue.job_timeout_s):
         try:
             outcome = await docent.ingestor.process(owner, document_id, version, record)
@@ -107,6 +117,9 @@ async def process_document(
                 f"an unexpected error stopped processing (reference {job}); "
                 "it was logged. Try reprocessing the document.",
             )
+        finally:
+            if docent.running is not None:
+                await docent.running.end(job)
     return outcome.value
 
 
