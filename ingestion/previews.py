@@ -43,9 +43,12 @@ log = logging.getLogger(__name__)
 #: Widths a preview may be asked for, in pixels (default 800): enough for a phone's screen
 #: at 3x and a desktop's page view, few enough that the cache holds a page a few times.
 MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 100, 2000, 800
-#: A preview's height is at most this many times its width (a taller page, a receipt scan,
-#: is rendered narrower), so that no page makes a bitmap larger than 2000 x 8000.
-MAX_ASPECT = 4.0
+#: A preview has at most this many pixels (2000 x 8000, as many as an A4 page's 2000 x 2828
+#: five times over): a page too tall for the width asked (a receipt, a long scan, a web
+#: page printed as one page) is rendered narrower, as wide as this allows. A bound on the
+#: pixels rather than on the shape: a 1000 x 16000 px scan asked at 400 px is 400 x 6400
+#: and readable (a bound of 4 heights per width made it 100 x 1600).
+MAX_PREVIEW_PIXELS = 16_000_000
 PREVIEWABLE = frozenset({sniffing.PDF, sniffing.PNG, sniffing.JPEG, sniffing.TIFF})
 
 
@@ -72,7 +75,7 @@ def render_page(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> RenderedPage:
     """Page `page` (1-based) of the file at `path`, `width` pixels wide (narrower for a page
-    taller than MAX_ASPECT widths), as a PNG. Runs in a pool worker. Raises IngestionError:
+    that would have more than MAX_PREVIEW_PIXELS), as a PNG. Runs in a pool worker. Raises IngestionError:
     NOT_FOUND for a page past the end, TOO_LARGE for an image of more than `max_pixels`,
     CORRUPT or ENCRYPTED for a file the renderer cannot open."""
     if mime_type == sniffing.PDF:
@@ -85,10 +88,12 @@ def render_page(
 
 
 def _fit(width: float, height: float, target: int) -> float:
-    """The scale that makes `width` `target` pixels, or less when the page is tall."""
+    """The scale that makes `width` `target` pixels, or less when the result would have
+    more than MAX_PREVIEW_PIXELS (a very tall page)."""
     scale = target / max(width, 1e-6)
-    if height * scale > target * MAX_ASPECT:
-        scale = target * MAX_ASPECT / max(height, 1e-6)
+    area = max(width * height, 1e-6)
+    if area * scale * scale > MAX_PREVIEW_PIXELS:
+        scale = (MAX_PREVIEW_PIXELS / area) ** 0.5
     return scale
 
 

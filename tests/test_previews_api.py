@@ -186,6 +186,28 @@ async def test_each_frame_of_a_tiff_is_a_page(server: DocentServer) -> None:
     assert third.status_code == 404 and error_code(third) == "NOT_FOUND"
 
 
+def blank_png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (width, height), 255).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def test_a_tall_page_is_as_wide_as_asked_until_the_pixel_bound(server: DocentServer) -> None:
+    """A long scan keeps the width asked (a bound on shape made a 500 x 8000 scan 100 px
+    wide at 400: unreadable); only past MAX_PREVIEW_PIXELS is it narrower."""
+    from docent.ingestion.previews import MAX_PREVIEW_PIXELS
+
+    receipt = await upload_as(server, "alice", "receipt.png", blank_png(500, 8_000))
+    shown = await get(server, f"/documents/{receipt}/pages/1.png?width=400", "alice")
+    assert shown.status_code == 200, shown.text
+    assert png_size(shown.content) == (400, 6_400)
+    scroll = await upload_as(server, "alice", "scroll.png", blank_png(400, 40_000))
+    bounded = await get(server, f"/documents/{scroll}/pages/1.png?width=2000", "alice")
+    assert bounded.status_code == 200, bounded.text
+    width, height = png_size(bounded.content)
+    assert width * height <= MAX_PREVIEW_PIXELS * 1.01 and 390 <= width <= 410, (width, height)
+
+
 async def test_a_format_without_pages_has_no_previews(server: DocentServer) -> None:
     document_id = await upload_as(server, "alice", "notes.txt", b"plain notes without pages")
     response = await get(server, f"/documents/{document_id}/pages/1.png", "alice")
