@@ -24,7 +24,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from docent.domain import DocumentRecord
 from docent.errors import ErrorCode, IngestionError, RateLimited
 from docent.ingestion.blobs import BlobMissing, BlobStore
+from docent.ingestion.fair_slots import FairSlots
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.pool import Isolation, ParsePool
 
@@ -43,6 +44,13 @@ log = logging.getLogger(__name__)
 #: Widths a preview may be asked for, in pixels (default 800): enough for a phone's screen
 #: at 3x and a desktop's page view, few enough that the cache holds a page a few times.
 MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 100, 2000, 800
+#: The widths a page is rendered at, in pixels: a preview of width W is a downscale (LANCZOS)
+#: of the render at the smallest of these >= W, so that a page costs at most
+#: len(LADDER) renders whatever widths are asked for (a new width is a resize of a cached
+#: bitmap, milliseconds). Each step is at most twice the one before (a downscale keeps at
+#: least half the render's pixels across, never an upscale) and the common widths, the
+#: default 800 and a thumbnail's 200 or 400, are steps themselves (no resize at all).
+LADDER = (200, 400, 800, 1200, 1600, 2000)
 #: A preview's height is at most this many times its width (a taller page, a receipt scan,
 #: is rendered narrower), so that no page makes a bitmap larger than 2000 x 8000.
 MAX_ASPECT = 4.0
@@ -82,6 +90,28 @@ def render_page(
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=6)
     return RenderedPage(out.getvalue(), count)
+
+
+def ladder_width(width: int) -> int:
+    """The LADDER width whose render a preview `width` pixels wide is made from."""
+    return next(step for step in LADDER if step >= width)
+
+
+def downscale(png: bytes, rendered_at: int, width: int) -> bytes:
+    """`png`, a render at ladder width `rendered_at`, scaled by `width / rendered_at`
+    (LANCZOS) as a PNG: `width` pixels wide, or proportionally narrower when the render
+    was (a page taller than MAX_ASPECT widths). Our own bounded render (at most 2000 x
+    8000), so it is safe to decode in the API process; run it in a thread."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()
+        frame = image if image.mode in ("RGB", "RGBA", "L", "LA") else image.convert("RGBA")
+        scale = width / rendered_at
+        size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
+        out = io.BytesIO()
+        frame.resize(size, Image.Resampling.LANCZOS).save(out, format="PNG", compress_level=6)
+        return out.getvalue()
 
 
 def _fit(width: float, height: float, target: int) -> float:
@@ -206,18 +236,24 @@ class PreviewCache:
             total -= size
 
 
-#: Renders one user may have waiting or running at once, and renders per preview worker
-#: all users may have: past either a request is refused at once (429 / 503, Retry-After)
-#: instead of queueing behind renders that would outlast it. Two lets a reader's next page
-#: wait while one renders; four per worker bounds a newcomer's wait to a few renders.
-PER_USER_RENDERS, RENDERS_PER_WORKER = 2, 4
+#: Renders one user may have waiting or running at once: past it that user's request is
+#: refused at once (429, Retry-After) instead of queueing behind their own renders. Two
+#: lets a reader's next page wait while one renders.
+PER_USER_RENDERS = 2
+#: Renders waiting or running per preview worker past which a user who already has one is
+#: refused (503, Retry-After). A user with none is always let in, and a freed worker goes
+#: to the waiting render whose user has the fewest running (`FairSlots`), so a newcomer
+#: waits for about one render however many others queue. Eight per worker is four users
+#: at PER_USER_RENDERS: a few accounts cannot reach it; it bounds the queue of second renders.
+RENDERS_PER_WORKER = 8
 #: A render that had less than this share of DOCENT_PREVIEW_TIMEOUT_S (it waited in the
 #: queue first) and timed out is the moment's failure, not the file's: not remembered.
 _FULL_BUDGET = 0.9
 
 
 class Overloaded(RateLimited):
-    """Every preview worker is busy and the queue is full (503, with `retry_after`)."""
+    """The render queue is full and the user already has a render in it (503, with
+    `retry_after`)."""
 
 
 class ClientGone(Exception):
@@ -229,6 +265,14 @@ class ClientGone(Exception):
 _LASTING = frozenset(
     {ErrorCode.TIMEOUT, ErrorCode.TOO_LARGE, ErrorCode.CORRUPT, ErrorCode.ENCRYPTED}
 )
+
+
+@dataclass(eq=False)
+class _Shared:
+    """One render being done, and how many requests wait for it (the entry goes at 0)."""
+
+    lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 class PreviewService:
@@ -250,9 +294,10 @@ class PreviewService:
         self._pool = ParsePool(size=workers)
         self._max_pixels = max_pixels
         self._workers = workers
-        self._slots = asyncio.Semaphore(workers)
+        self._slots = FairSlots(workers)
         self._per_user: dict[str, int] = {}
         self._in_flight = 0
+        self._rendering: dict[tuple[str, int, int, int], _Shared] = {}
 
     async def page_png(
         self,
@@ -269,14 +314,20 @@ class PreviewService:
         UNSUPPORTED_TYPE for a format without pages, NOT_FOUND for a page past the end or
         a file that is gone, TIMEOUT / TOO_LARGE past DOCENT_PREVIEW_TIMEOUT_S /
         DOCENT_PREVIEW_MEMORY_MB (and DOCENT_MAX_IMAGE_PIXELS), CORRUPT or ENCRYPTED; and
-        what `before_render` raises (awaited only when the page is not in the cache: the
-        rate limit counts renders).
+        what `before_render` raises (awaited only when a render is needed: the rate limit
+        counts renders).
 
-        A render waits for a preview worker in a bounded queue: RateLimited (429) when
-        `user` already has PER_USER_RENDERS renders waiting or running, Overloaded (503)
-        past RENDERS_PER_WORKER per worker in all; both at once, with `retry_after`. The
-        wait counts in DOCENT_PREVIEW_TIMEOUT_S (TIMEOUT when it uses it all; the render
-        gets the rest). ClientGone when `gone` is set before the render starts."""
+        The page is rendered at `ladder_width(width)` (one of LADDER) and scaled down to
+        `width` in a thread; both PNGs are cached, and a render another request of the same
+        page and step is doing is waited for, not repeated.
+
+        A render waits for a preview worker: RateLimited (429) when `user` already has
+        PER_USER_RENDERS renders waiting or running, Overloaded (503) when `user` has one
+        and RENDERS_PER_WORKER per worker are in flight in all; both at once, with
+        `retry_after`. A user with no render in flight is always admitted, and a free worker
+        goes to the waiting render whose user has the fewest running (`FairSlots`). The wait
+        counts in DOCENT_PREVIEW_TIMEOUT_S (TIMEOUT when it uses it all; the render gets the
+        rest). ClientGone when `gone` is set before the render starts."""
         if not has_previews(record.mime_type):
             raise IngestionError(
                 ErrorCode.UNSUPPORTED_TYPE,
@@ -284,34 +335,94 @@ class PreviewService:
             )
         if (record.page_count is not None and page > record.page_count) or page < 1:
             raise _out_of_range(page, record.page_count or 0)
+        cached = await self._cached(record, page, width)
+        if cached is not None:
+            return cached
+        step = ladder_width(width)
+        base = await self._cached(record, page, step) if step != width else None
+        if base is None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self._isolation.timeout_s
+            self._admit(user)
+            try:
+                base = await self._render_step(
+                    record, page, step, user=user, gone=gone, deadline=deadline,
+                    before_render=before_render,
+                )  # fmt: skip
+            finally:
+                self._leave(user)
+        if step == width:
+            return base
+        png = await asyncio.to_thread(downscale, base, step, width)
+        await asyncio.to_thread(self._cache.put, record, page, width, png)
+        return png
+
+    async def _cached(self, record: DocumentRecord, page: int, width: int) -> bytes | None:
+        """The cached PNG, None on a miss; raises the remembered failure."""
         cached = await asyncio.to_thread(self._cache.get, record, page, width)
         if isinstance(cached, Failure):
             raise IngestionError(cached.code, cached.message)
-        if cached is not None:
-            return cached
+        return cached
+
+    async def _render_step(
+        self,
+        record: DocumentRecord,
+        page: int,
+        step: int,
+        *,
+        user: str,
+        gone: asyncio.Event | None,
+        deadline: float,
+        before_render: Callable[[], Awaitable[None]] | None,
+    ) -> bytes:
+        """The PNG of `page` at ladder width `step`, rendered by a worker and cached (or
+        read from the cache once the same render another request was doing is done)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._isolation.timeout_s
-        self._admit(user)
-        try:
+        async with self._one_render_of((record.id, record.version, page, step), deadline):
+            again = await self._cached(record, page, step)
+            if again is not None:
+                return again
             if before_render is not None:
                 await before_render()
-            await self._wait_for_worker(gone, deadline)
+            await self._wait_for_worker(user, gone, deadline)
             try:
                 budget = deadline - loop.time()
                 isolation = dataclasses.replace(self._isolation, timeout_s=budget)
-                rendered = await self._render(record, page, width, isolation)
+                rendered = await self._render(record, page, step, isolation)
             finally:
-                self._slots.release()
+                self._slots.release(user)
+            if isinstance(rendered, IngestionError):
+                full = budget >= _FULL_BUDGET * self._isolation.timeout_s
+                if rendered.code in _LASTING and (full or rendered.code != ErrorCode.TIMEOUT):
+                    failure = Failure(rendered.code, rendered.message)
+                    await asyncio.to_thread(self._cache.put, record, page, step, failure)
+                raise rendered
+            await asyncio.to_thread(self._cache.put, record, page, step, rendered.png)
+            return rendered.png
+
+    @contextlib.asynccontextmanager
+    async def _one_render_of(
+        self, key: tuple[str, int, int, int], deadline: float
+    ) -> AsyncIterator[None]:
+        """Hold the render of `key` (document id, version, page, ladder width): a request for
+        a render another is doing waits for it, then finds it in the cache. TIMEOUT when
+        `deadline` passes first."""
+        shared = self._rendering.setdefault(key, _Shared())
+        shared.users += 1
+        try:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await shared.lock.acquire()
+            except TimeoutError:
+                raise self._waited_too_long() from None
+            try:
+                yield
+            finally:
+                shared.lock.release()
         finally:
-            self._leave(user)
-        if isinstance(rendered, IngestionError):
-            full = budget >= _FULL_BUDGET * self._isolation.timeout_s
-            if rendered.code in _LASTING and (full or rendered.code != ErrorCode.TIMEOUT):
-                failure = Failure(rendered.code, rendered.message)
-                await asyncio.to_thread(self._cache.put, record, page, width, failure)
-            raise rendered
-        await asyncio.to_thread(self._cache.put, record, page, width, rendered.png)
-        return rendered.png
+            shared.users -= 1
+            if shared.users == 0:
+                del self._rendering[key]
 
     async def _render(
         self, record: DocumentRecord, page: int, width: int, isolation: Isolation
@@ -329,17 +440,20 @@ class PreviewService:
             return exc
 
     def _admit(self, user: str) -> None:
-        """Count a render in, or refuse it at once when the queue is full."""
+        """Count a render in, or refuse it at once: the user has PER_USER_RENDERS in
+        flight, or has one and the queue is full. A user with none is always let in."""
         retry_after = min(self._isolation.timeout_s, 5.0)
-        if self._per_user.get(user, 0) >= PER_USER_RENDERS:
+        mine = self._per_user.get(user, 0)
+        if mine >= PER_USER_RENDERS:
             raise RateLimited(
                 f"you have {PER_USER_RENDERS} page previews rendering or waiting; "
                 "ask again when one is done",
                 retry_after=retry_after,
             )
-        if self._in_flight >= RENDERS_PER_WORKER * self._workers:
+        if mine > 0 and self._in_flight >= RENDERS_PER_WORKER * self._workers:
             raise Overloaded(
-                "every preview worker is busy and the queue is full; ask again shortly",
+                "the preview queue is full and you have a page preview in it; "
+                "ask again when it is done",
                 retry_after=retry_after,
             )
         self._per_user[user] = self._per_user.get(user, 0) + 1
@@ -351,11 +465,13 @@ class PreviewService:
         if left > 0:
             self._per_user[user] = left
 
-    async def _wait_for_worker(self, gone: asyncio.Event | None, deadline: float) -> None:
+    async def _wait_for_worker(
+        self, user: str, gone: asyncio.Event | None, deadline: float
+    ) -> None:
         """Take a worker slot; ClientGone if `gone` is set first (or when the slot comes),
         TIMEOUT if `deadline` passes first. The slot is the caller's to release."""
         loop = asyncio.get_running_loop()
-        acquire = asyncio.ensure_future(self._slots.acquire())
+        acquire = asyncio.ensure_future(self._slots.acquire(user))
         waits: set[asyncio.Future[Any]] = {acquire}
         if gone is not None:
             waits.add(asyncio.ensure_future(gone.wait()))
@@ -370,15 +486,18 @@ class PreviewService:
             got = acquire.done() and not acquire.cancelled() and acquire.exception() is None
             left = gone is not None and gone.is_set()
             if got and (left or sys.exc_info()[0] is not None):
-                self._slots.release()
+                self._slots.release(user)
         if left:
             raise ClientGone
         if not got:
-            raise IngestionError(
-                ErrorCode.TIMEOUT,
-                "the preview waited for a worker for all of its "
-                f"{self._isolation.timeout_s:g} s (DOCENT_PREVIEW_TIMEOUT_S); ask again",
-            )
+            raise self._waited_too_long()
+
+    def _waited_too_long(self) -> IngestionError:
+        return IngestionError(
+            ErrorCode.TIMEOUT,
+            "the preview waited for a worker for all of its "
+            f"{self._isolation.timeout_s:g} s (DOCENT_PREVIEW_TIMEOUT_S); ask again",
+        )
 
     async def warm(self) -> None:
         """Start a render worker (and the fork server) before the first preview is asked
