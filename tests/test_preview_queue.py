@@ -1,6 +1,8 @@
 """The preview render queue (`ingestion/previews.py`) with a real preview worker and real
-slow pages: its bounds refuse at once, a render whose client left is not started, and the
-wait in the queue counts in the deadline."""
+slow pages: its bounds refuse at once (but never a user with nothing in flight), a render
+whose client left is not started, the wait in the queue counts in the deadline, a freed
+worker goes to the user with the fewest renders running, and a page is rendered only at
+the LADDER widths, once each."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_previews_api import hostile_pdf
+from reportlab.lib.pagesizes import A4
+from test_previews_api import hostile_pdf, png_size, three_page_pdf
 
 from docent.domain import DocumentRecord, DocumentStatus
 from docent.errors import ErrorCode, IngestionError, RateLimited
@@ -18,12 +22,14 @@ from docent.ingestion.blobs import LocalBlobStore
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.pool import Isolation
 from docent.ingestion.previews import (
+    LADDER,
     PER_USER_RENDERS,
     RENDERS_PER_WORKER,
     ClientGone,
     Overloaded,
     PreviewCache,
     PreviewService,
+    ladder_width,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -123,3 +129,78 @@ async def test_the_wait_in_the_queue_counts_in_the_deadline(tmp_path: Path, make
     # The moment's failure is not remembered as the page's.
     assert not list((tmp_path / "previews").glob("*/*-w301.*"))
     assert not list((tmp_path / "previews").glob("*/*-w400.*"))
+
+
+async def test_two_greedy_users_cannot_starve_a_third_users_preview(
+    tmp_path: Path, make: Make
+) -> None:
+    """The tester's attack: two users each keep 3 requests going, every one a new render
+    (a new page and ladder width), on slow pages. A third user's preview is admitted (no
+    503) and gets the next free worker: it waits for about one render, not their queue."""
+    pdf = hostile_pdf(2_000_000)
+    slow = [stored(tmp_path, pdf + b"%%%d" % n, f"slow{n}") for n in range(9)]
+    small = stored(tmp_path, three_page_pdf(), "small")
+    service = make(60.0)
+    await service.page_png(slow[-1], 1, 200, user="timer")  # starts the worker
+    started = time.monotonic()
+    await service.page_png(slow[-1], 1, 400, user="timer")
+    one_render = time.monotonic() - started
+    asks = iter([(record, step) for step in LADDER for record in slow[:-1]])
+    stop = asyncio.Event()
+    served: list[int] = []
+    refused: list[int] = []
+
+    async def greedy(user: str) -> None:
+        record, step = next(asks)
+        while not stop.is_set():
+            try:
+                await service.page_png(record, 1, step - 1, user=user)
+                served.append(step)
+                record, step = next(asks)
+            except RateLimited as exc:  # 429: asks again (the same render) at once
+                assert not isinstance(exc, Overloaded)
+                refused.append(step)
+                await asyncio.sleep(0.05)
+
+    loops = [asyncio.create_task(greedy(user)) for user in ("alice", "mallory") for _ in range(3)]
+    await asyncio.sleep(1.0)
+    try:
+        started = time.monotonic()
+        png = await service.page_png(small, 1, 300, user="bob")
+        waited = time.monotonic() - started
+    finally:
+        stop.set()
+        await asyncio.gather(*loops)
+    assert png_size(png)[0] == 300
+    assert refused  # the greedy ones' third loops are refused at once (429)
+    print(f"one render {one_render:.2f} s, the third user waited {waited:.2f} s")
+    assert waited < 2 * one_render + 2.0, (waited, one_render)  # FIFO: ~4 renders
+
+
+async def test_widths_are_scaled_from_a_ladder_render_and_each_renders_once(
+    tmp_path: Path, make: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """N distinct widths of one page start at most len(LADDER) renders (worker calls), even
+    asked all at once; each answers a PNG of exactly its width; a width asked twice renders
+    once."""
+    record = stored(tmp_path, three_page_pdf(), "handbook")
+    service = make(60.0)
+    renders: list[int] = []
+    real = service._pool.call
+
+    async def counting(fn: Any, args: tuple[Any, ...], **kwargs: Any) -> Any:
+        renders.append(args[3])
+        return await real(fn, args, **kwargs)
+
+    monkeypatch.setattr(service._pool, "call", counting)
+    twice = await asyncio.gather(*(service.page_png(record, 1, 333, user=u) for u in "ab"))
+    assert twice[0] == twice[1] and renders == [400]
+    assert await service.page_png(record, 1, 333, user="c") == twice[0] and renders == [400]
+    widths = [100, 150, 199, 200, 201, 250, 333, 399, 401, 555, 799, 800, 801, 999, 1201,
+              1450, 1601, 1777, 1999, 2000]  # fmt: skip
+    pngs = await asyncio.gather(*(service.page_png(record, 1, w, user=f"u{w}") for w in widths))
+    for width, png in zip(widths, pngs, strict=True):
+        size = png_size(png)
+        assert size[0] == width and abs(size[1] - round(width * A4[1] / A4[0])) <= 1
+    assert sorted(renders) == sorted(LADDER), renders
+    assert [ladder_width(w) for w in (100, 200, 201, 2000)] == [200, 200, 400, 2000]
