@@ -17,16 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import io
-import json
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docent.domain import DocumentRecord
@@ -35,6 +30,7 @@ from docent.ingestion.blobs import BlobMissing, BlobStore
 from docent.ingestion.fair_slots import FairSlots
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.pool import Isolation, ParsePool
+from docent.ingestion.preview_cache import Failure, PreviewCache
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -174,68 +170,6 @@ def _image_frame(path: str, page: int, width: int, max_pixels: int) -> tuple[Ima
         raise IngestionError(ErrorCode.CORRUPT, f"this image cannot be read: {exc}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A render that failed, remembered for the document version (`code`, `message`)."""
-
-    code: ErrorCode
-    message: str
-
-
-class PreviewCache:
-    """Rendered pages on disk, by document id and version, page and width, at most
-    `max_bytes` in all: past it, the least recently used files go (a hit touches its
-    file). Names are digests: no path is built from a document id."""
-
-    def __init__(self, root: Path, max_bytes: int) -> None:
-        self.root = root
-        self.max_bytes = max_bytes
-
-    def _path(self, record: DocumentRecord, page: int, width: int, kind: str) -> Path:
-        key = hashlib.sha256(f"{record.id}\0{record.version}".encode()).hexdigest()[:40]
-        return self.root / key[:2] / f"{key}-p{page}-w{width}.{kind}"
-
-    def get(self, record: DocumentRecord, page: int, width: int) -> bytes | Failure | None:
-        for kind in ("png", "failed"):
-            path = self._path(record, page, width, kind)
-            with contextlib.suppress(FileNotFoundError):
-                data = path.read_bytes()
-                os.utime(path)
-                if kind == "png":
-                    return data
-                failure = json.loads(data)
-                return Failure(ErrorCode(failure["code"]), failure["message"])
-        return None
-
-    def put(self, record: DocumentRecord, page: int, width: int, value: bytes | Failure) -> None:
-        kind = "png" if isinstance(value, bytes) else "failed"
-        path = self._path(record, page, width, kind)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = (
-            value
-            if isinstance(value, bytes)
-            else json.dumps({"code": value.code.value, "message": value.message}).encode()
-        )
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(name, path)
-        self._evict()
-
-    def _evict(self) -> None:
-        files = []
-        for path in self.root.glob("*/*"):
-            with contextlib.suppress(FileNotFoundError):
-                stat = path.stat()
-                files.append((stat.st_mtime, stat.st_size, path))
-        total = sum(size for _, size, _ in files)
-        for _, size, path in sorted(files):
-            if total <= self.max_bytes:
-                break
-            path.unlink(missing_ok=True)
-            total -= size
-
-
 #: Renders one user may have waiting or running at once: past it that user's request is
 #: refused at once (429, Retry-After) instead of queueing behind their own renders. Two
 #: lets a reader's next page wait while one renders.
@@ -322,7 +256,7 @@ class PreviewService:
         page and step is doing is waited for, not repeated.
 
         A render waits for a preview worker: RateLimited (429) when `user` already has
-        PER_USER_RENDERS renders waiting or running, Overloaded (503) when `user` has one
+        PER_USER_RENDERS renders (or downscales) waiting or running, Overloaded (503) when `user` has one
         and RENDERS_PER_WORKER per worker are in flight in all; both at once, with
         `retry_after`. A user with no render in flight is always admitted, and a free worker
         goes to the waiting render whose user has the fewest running (`FairSlots`). The wait
@@ -340,20 +274,21 @@ class PreviewService:
             return cached
         step = ladder_width(width)
         base = await self._cached(record, page, step) if step != width else None
-        if base is None:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self._isolation.timeout_s
-            self._admit(user)
-            try:
+        deadline = asyncio.get_running_loop().time() + self._isolation.timeout_s
+        # A downscale counts in the user's renders too: it is CPU of the API process (a
+        # thread, ~0.1-0.2 s for 800 px), so one user cannot run many at once.
+        self._admit(user)
+        try:
+            if base is None:
                 base = await self._render_step(
                     record, page, step, user=user, gone=gone, deadline=deadline,
                     before_render=before_render,
                 )  # fmt: skip
-            finally:
-                self._leave(user)
-        if step == width:
-            return base
-        png = await asyncio.to_thread(downscale, base, step, width)
+            if step == width:
+                return base
+            png = await asyncio.to_thread(downscale, base, step, width)
+        finally:
+            self._leave(user)
         await asyncio.to_thread(self._cache.put, record, page, width, png)
         return png
 
