@@ -43,9 +43,10 @@ MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 100, 2000, 800
 #: The widths a page is rendered at, in pixels: a preview of width W is a downscale (LANCZOS)
 #: of the render at the smallest of these >= W, so that a page costs at most
 #: len(LADDER) renders whatever widths are asked for (a new width is a resize of a cached
-#: bitmap, milliseconds). Each step is at most twice the one before (a downscale keeps at
-#: least half the render's pixels across, never an upscale) and the common widths, the
-#: default 800 and a thumbnail's 200 or 400, are steps themselves (no resize at all).
+#: bitmap in the API process, ~0.1 s in BENCHMARKS.md, no worker). Each step is at most
+#: twice the one before (a downscale keeps at least half the render's pixels across,
+#: never an upscale) and the common widths, the default 800 and a thumbnail's 200 or
+#: 400, are steps themselves (no resize at all).
 LADDER = (200, 400, 800, 1200, 1600, 2000)
 #: A preview's height is at most this many times its width (a taller page, a receipt scan,
 #: is rendered narrower), so that no page makes a bitmap larger than 2000 x 8000.
@@ -106,7 +107,10 @@ def downscale(png: bytes, rendered_at: int, width: int) -> bytes:
         scale = width / rendered_at
         size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
         out = io.BytesIO()
-        frame.resize(size, Image.Resampling.LANCZOS).save(out, format="PNG", compress_level=6)
+        # Level 1, not the renders' 6: a LANCZOS-resized text page has many more distinct
+        # shades, and level 6 spent most of the time (800 -> 799 px of a text page: 161 ms
+        # and 649 KB at level 6, 64 ms and 458 KB at level 1; load ~5).
+        frame.resize(size, Image.Resampling.LANCZOS).save(out, format="PNG", compress_level=1)
         return out.getvalue()
 
 
