@@ -239,8 +239,11 @@ async def preview(
     TIMEOUT when the page cannot be rendered within the preview limits; 429 RATE_LIMITED
     (`Retry-After`) past DOCENT_RATE_LIMITS' `preview` budget, which renders spend (a
     cached page is free), or when the caller has PER_USER_RENDERS renders waiting or
-    running; 503 RATE_LIMITED (`Retry-After`) when the render queue is full for everyone
-    (`ingestion/previews.py`). A render whose client left while it waited is not started."""
+    running; 503 RATE_LIMITED (`Retry-After`) when the render queue is full and the caller
+    already has a render in it (a caller with none is always queued, and served fairly:
+    `ingestion/previews.py`). A page is rendered at a LADDER width and scaled to W, so a
+    new width of a rendered page costs no render. A render whose client left while it
+    waited is not started."""
     found = await readable(request, documents)
     if isinstance(found, Response):
         return found

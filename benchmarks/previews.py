@@ -7,7 +7,8 @@ The documents are made here (the text page and the scans of `formats.py`). Each 
 render starts from an empty cache and goes through `PreviewService` as the API calls it:
 the file from the blob store, the render in the preview worker (warm after the first run:
 the first run, which starts the worker, is reported apart), the PNG written to the cache.
-A cached preview is a read of that file.
+A cached preview is a read of that file; a new width under 800 px (799, 798, ...) is a
+downscale of the cached 800 px render (the ladder step, `previews.LADDER`), no worker.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from formats import abstracts, scanned_pdf
 
 from docent.domain import DocumentRecord, DocumentStatus
-from docent.ingestion.blobs import BlobStore
+from docent.ingestion.blobs import LocalBlobStore
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.pool import Isolation
 from docent.ingestion.previews import PreviewCache, PreviewService
@@ -39,7 +40,7 @@ def text_pdf() -> bytes:
 
 
 async def measure(root: Path, name: str, data: bytes, runs: int) -> dict[str, float]:
-    blobs = BlobStore(root / "blobs")
+    blobs = LocalBlobStore(root / "blobs")
     path = blobs.path_for(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -52,7 +53,7 @@ async def measure(root: Path, name: str, data: bytes, runs: int) -> dict[str, fl
         blobs, PreviewCache(cache_dir, 256 << 20), Isolation(timeout_s=60, memory_mb=768)
     )
     try:
-        first, cold, cached = 0.0, [], []
+        first, cold, cached, scaled = 0.0, [], [], []
         for run in range(runs + 1):
             shutil.rmtree(cache_dir, ignore_errors=True)
             started = time.perf_counter()
@@ -65,7 +66,16 @@ async def measure(root: Path, name: str, data: bytes, runs: int) -> dict[str, fl
             started = time.perf_counter()
             await service.page_png(record, 1, 800)
             cached.append(time.perf_counter() - started)
-        return {"worker start + render": first, "render": median(cold), "cached": median(cached)}
+            # Another width under 800: a downscale of the cached 800 px render, no worker.
+            started = time.perf_counter()
+            await service.page_png(record, 1, 799 - run)
+            scaled.append(time.perf_counter() - started)
+        return {
+            "worker start + render": first,
+            "render": median(cold),
+            "cached": median(cached),
+            "new width (downscale)": median(scaled),
+        }
     finally:
         await service.close()
 

@@ -17,23 +17,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import io
-import json
 import logging
-import os
 import sys
-import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docent.domain import DocumentRecord
 from docent.errors import ErrorCode, IngestionError, RateLimited
 from docent.ingestion.blobs import BlobMissing, BlobStore
+from docent.ingestion.fair_slots import FairSlots
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.pool import Isolation, ParsePool
+from docent.ingestion.preview_cache import Failure, PreviewCache
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -49,6 +46,14 @@ MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 100, 2000, 800
 #: pixels rather than on the shape: a 1000 x 16000 px scan asked at 400 px is 400 x 6400
 #: and readable (a bound of 4 heights per width made it 100 x 1600).
 MAX_PREVIEW_PIXELS = 16_000_000
+#: The widths a page is rendered at, in pixels: a preview of width W is a downscale (LANCZOS)
+#: of the render at the smallest of these >= W, so that a page costs at most
+#: len(LADDER) renders whatever widths are asked for (a new width is a resize of a cached
+#: bitmap in the API process, ~0.1 s in BENCHMARKS.md, no worker). Each step is at most
+#: twice the one before (a downscale keeps at least half the render's pixels across,
+#: never an upscale) and the common widths, the default 800 and a thumbnail's 200 or
+#: 400, are steps themselves (no resize at all).
+LADDER = (200, 400, 800, 1200, 1600, 2000)
 PREVIEWABLE = frozenset({sniffing.PDF, sniffing.PNG, sniffing.JPEG, sniffing.TIFF})
 
 
@@ -85,6 +90,36 @@ def render_page(
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=6)
     return RenderedPage(out.getvalue(), count)
+
+
+def ladder_width(width: int) -> int:
+    """The LADDER width whose render a preview `width` pixels wide is made from."""
+    return next(step for step in LADDER if step >= width)
+
+
+def downscale(png: bytes, rendered_at: int, width: int) -> bytes:
+    """`png`, a render at ladder width `rendered_at`, scaled down to `width`
+    (LANCZOS) as a PNG: `width` pixels wide, or proportionally narrower when the render
+    was (a page too tall for MAX_PREVIEW_PIXELS at that width). Our own bounded render (at
+    most MAX_PREVIEW_PIXELS), so it is safe to decode in the API process; run it in a
+    thread."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()
+        if image.width <= width:
+            return png  # the render is already no wider than asked (bounded, or exact)
+        frame = image if image.mode in ("RGB", "RGBA", "L", "LA") else image.convert("RGBA")
+        # The render is `rendered_at` wide, or narrower when MAX_PREVIEW_PIXELS bound it:
+        # then the preview asked for is as wide as that bound allows too (never upscaled).
+        scale = min(width / frame.width, 1.0)
+        size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
+        out = io.BytesIO()
+        # Level 1, not the renders' 6: a LANCZOS-resized text page has many more distinct
+        # shades, and level 6 spent most of the time (800 -> 799 px of a text page: 161 ms
+        # and 649 KB at level 6, 64 ms and 458 KB at level 1; load ~5).
+        frame.resize(size, Image.Resampling.LANCZOS).save(out, format="PNG", compress_level=1)
+        return out.getvalue()
 
 
 def _fit(width: float, height: float, target: int) -> float:
@@ -149,80 +184,24 @@ def _image_frame(path: str, page: int, width: int, max_pixels: int) -> tuple[Ima
         raise IngestionError(ErrorCode.CORRUPT, f"this image cannot be read: {exc}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A render that failed, remembered for the document version (`code`, `message`)."""
-
-    code: ErrorCode
-    message: str
-
-
-class PreviewCache:
-    """Rendered pages on disk, by document id and version, page and width, at most
-    `max_bytes` in all: past it, the least recently used files go (a hit touches its
-    file). Names are digests: no path is built from a document id."""
-
-    def __init__(self, root: Path, max_bytes: int) -> None:
-        self.root = root
-        self.max_bytes = max_bytes
-
-    def _path(self, record: DocumentRecord, page: int, width: int, kind: str) -> Path:
-        key = hashlib.sha256(f"{record.id}\0{record.version}".encode()).hexdigest()[:40]
-        return self.root / key[:2] / f"{key}-p{page}-w{width}.{kind}"
-
-    def get(self, record: DocumentRecord, page: int, width: int) -> bytes | Failure | None:
-        for kind in ("png", "failed"):
-            path = self._path(record, page, width, kind)
-            with contextlib.suppress(FileNotFoundError):
-                data = path.read_bytes()
-                os.utime(path)
-                if kind == "png":
-                    return data
-                failure = json.loads(data)
-                return Failure(ErrorCode(failure["code"]), failure["message"])
-        return None
-
-    def put(self, record: DocumentRecord, page: int, width: int, value: bytes | Failure) -> None:
-        kind = "png" if isinstance(value, bytes) else "failed"
-        path = self._path(record, page, width, kind)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = (
-            value
-            if isinstance(value, bytes)
-            else json.dumps({"code": value.code.value, "message": value.message}).encode()
-        )
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(name, path)
-        self._evict()
-
-    def _evict(self) -> None:
-        files = []
-        for path in self.root.glob("*/*"):
-            with contextlib.suppress(FileNotFoundError):
-                stat = path.stat()
-                files.append((stat.st_mtime, stat.st_size, path))
-        total = sum(size for _, size, _ in files)
-        for _, size, path in sorted(files):
-            if total <= self.max_bytes:
-                break
-            path.unlink(missing_ok=True)
-            total -= size
-
-
-#: Renders one user may have waiting or running at once, and renders per preview worker
-#: all users may have: past either a request is refused at once (429 / 503, Retry-After)
-#: instead of queueing behind renders that would outlast it. Two lets a reader's next page
-#: wait while one renders; four per worker bounds a newcomer's wait to a few renders.
-PER_USER_RENDERS, RENDERS_PER_WORKER = 2, 4
+#: Renders one user may have waiting or running at once: past it that user's request is
+#: refused at once (429, Retry-After) instead of queueing behind their own renders. Two
+#: lets a reader's next page wait while one renders.
+PER_USER_RENDERS = 2
+#: Renders waiting or running per preview worker past which a user who already has one is
+#: refused (503, Retry-After). A user with none is always let in, and a freed worker goes
+#: to the waiting render whose user has the fewest running (`FairSlots`), so a newcomer
+#: waits for about one render however many others queue. Eight per worker is four users
+#: at PER_USER_RENDERS: a few accounts cannot reach it; it bounds the queue of second renders.
+RENDERS_PER_WORKER = 8
 #: A render that had less than this share of DOCENT_PREVIEW_TIMEOUT_S (it waited in the
 #: queue first) and timed out is the moment's failure, not the file's: not remembered.
 _FULL_BUDGET = 0.9
 
 
 class Overloaded(RateLimited):
-    """Every preview worker is busy and the queue is full (503, with `retry_after`)."""
+    """The render queue is full and the user already has a render in it (503, with
+    `retry_after`)."""
 
 
 class ClientGone(Exception):
@@ -234,6 +213,14 @@ class ClientGone(Exception):
 _LASTING = frozenset(
     {ErrorCode.TIMEOUT, ErrorCode.TOO_LARGE, ErrorCode.CORRUPT, ErrorCode.ENCRYPTED}
 )
+
+
+@dataclass(eq=False)
+class _Shared:
+    """One render being done, and how many requests wait for it (the entry goes at 0)."""
+
+    lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 class PreviewService:
@@ -255,9 +242,10 @@ class PreviewService:
         self._pool = ParsePool(size=workers)
         self._max_pixels = max_pixels
         self._workers = workers
-        self._slots = asyncio.Semaphore(workers)
+        self._slots = FairSlots(workers)
         self._per_user: dict[str, int] = {}
         self._in_flight = 0
+        self._rendering: dict[tuple[str, int, int, int], _Shared] = {}
 
     async def page_png(
         self,
@@ -274,14 +262,20 @@ class PreviewService:
         UNSUPPORTED_TYPE for a format without pages, NOT_FOUND for a page past the end or
         a file that is gone, TIMEOUT / TOO_LARGE past DOCENT_PREVIEW_TIMEOUT_S /
         DOCENT_PREVIEW_MEMORY_MB (and DOCENT_MAX_IMAGE_PIXELS), CORRUPT or ENCRYPTED; and
-        what `before_render` raises (awaited only when the page is not in the cache: the
-        rate limit counts renders).
+        what `before_render` raises (awaited only when a render is needed: the rate limit
+        counts renders).
 
-        A render waits for a preview worker in a bounded queue: RateLimited (429) when
-        `user` already has PER_USER_RENDERS renders waiting or running, Overloaded (503)
-        past RENDERS_PER_WORKER per worker in all; both at once, with `retry_after`. The
-        wait counts in DOCENT_PREVIEW_TIMEOUT_S (TIMEOUT when it uses it all; the render
-        gets the rest). ClientGone when `gone` is set before the render starts."""
+        The page is rendered at `ladder_width(width)` (one of LADDER) and scaled down to
+        `width` in a thread; both PNGs are cached, and a render another request of the same
+        page and step is doing is waited for, not repeated.
+
+        A render waits for a preview worker: RateLimited (429) when `user` already has
+        PER_USER_RENDERS renders (or downscales) waiting or running, Overloaded (503) when `user` has one
+        and RENDERS_PER_WORKER per worker are in flight in all; both at once, with
+        `retry_after`. A user with no render in flight is always admitted, and a free worker
+        goes to the waiting render whose user has the fewest running (`FairSlots`). The wait
+        counts in DOCENT_PREVIEW_TIMEOUT_S (TIMEOUT when it uses it all; the render gets the
+        rest). ClientGone when `gone` is set before the render starts."""
         if not has_previews(record.mime_type):
             raise IngestionError(
                 ErrorCode.UNSUPPORTED_TYPE,
@@ -289,34 +283,95 @@ class PreviewService:
             )
         if (record.page_count is not None and page > record.page_count) or page < 1:
             raise _out_of_range(page, record.page_count or 0)
+        cached = await self._cached(record, page, width)
+        if cached is not None:
+            return cached
+        step = ladder_width(width)
+        base = await self._cached(record, page, step) if step != width else None
+        deadline = asyncio.get_running_loop().time() + self._isolation.timeout_s
+        # A downscale counts in the user's renders too: it is CPU of the API process (a
+        # thread, ~0.1-0.2 s for 800 px), so one user cannot run many at once.
+        self._admit(user)
+        try:
+            if base is None:
+                base = await self._render_step(
+                    record, page, step, user=user, gone=gone, deadline=deadline,
+                    before_render=before_render,
+                )  # fmt: skip
+            if step == width:
+                return base
+            png = await asyncio.to_thread(downscale, base, step, width)
+        finally:
+            self._leave(user)
+        await asyncio.to_thread(self._cache.put, record, page, width, png)
+        return png
+
+    async def _cached(self, record: DocumentRecord, page: int, width: int) -> bytes | None:
+        """The cached PNG, None on a miss; raises the remembered failure."""
         cached = await asyncio.to_thread(self._cache.get, record, page, width)
         if isinstance(cached, Failure):
             raise IngestionError(cached.code, cached.message)
-        if cached is not None:
-            return cached
+        return cached
+
+    async def _render_step(
+        self,
+        record: DocumentRecord,
+        page: int,
+        step: int,
+        *,
+        user: str,
+        gone: asyncio.Event | None,
+        deadline: float,
+        before_render: Callable[[], Awaitable[None]] | None,
+    ) -> bytes:
+        """The PNG of `page` at ladder width `step`, rendered by a worker and cached (or
+        read from the cache once the same render another request was doing is done)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._isolation.timeout_s
-        self._admit(user)
-        try:
+        async with self._one_render_of((record.id, record.version, page, step), deadline):
+            again = await self._cached(record, page, step)
+            if again is not None:
+                return again
             if before_render is not None:
                 await before_render()
-            await self._wait_for_worker(gone, deadline)
+            await self._wait_for_worker(user, gone, deadline)
             try:
                 budget = deadline - loop.time()
                 isolation = dataclasses.replace(self._isolation, timeout_s=budget)
-                rendered = await self._render(record, page, width, isolation)
+                rendered = await self._render(record, page, step, isolation)
             finally:
-                self._slots.release()
+                self._slots.release(user)
+            if isinstance(rendered, IngestionError):
+                full = budget >= _FULL_BUDGET * self._isolation.timeout_s
+                if rendered.code in _LASTING and (full or rendered.code != ErrorCode.TIMEOUT):
+                    failure = Failure(rendered.code, rendered.message)
+                    await asyncio.to_thread(self._cache.put, record, page, step, failure)
+                raise rendered
+            await asyncio.to_thread(self._cache.put, record, page, step, rendered.png)
+            return rendered.png
+
+    @contextlib.asynccontextmanager
+    async def _one_render_of(
+        self, key: tuple[str, int, int, int], deadline: float
+    ) -> AsyncIterator[None]:
+        """Hold the render of `key` (document id, version, page, ladder width): a request for
+        a render another is doing waits for it, then finds it in the cache. TIMEOUT when
+        `deadline` passes first."""
+        shared = self._rendering.setdefault(key, _Shared())
+        shared.users += 1
+        try:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await shared.lock.acquire()
+            except TimeoutError:
+                raise self._waited_too_long() from None
+            try:
+                yield
+            finally:
+                shared.lock.release()
         finally:
-            self._leave(user)
-        if isinstance(rendered, IngestionError):
-            full = budget >= _FULL_BUDGET * self._isolation.timeout_s
-            if rendered.code in _LASTING and (full or rendered.code != ErrorCode.TIMEOUT):
-                failure = Failure(rendered.code, rendered.message)
-                await asyncio.to_thread(self._cache.put, record, page, width, failure)
-            raise rendered
-        await asyncio.to_thread(self._cache.put, record, page, width, rendered.png)
-        return rendered.png
+            shared.users -= 1
+            if shared.users == 0:
+                del self._rendering[key]
 
     async def _render(
         self, record: DocumentRecord, page: int, width: int, isolation: Isolation
@@ -334,17 +389,20 @@ class PreviewService:
             return exc
 
     def _admit(self, user: str) -> None:
-        """Count a render in, or refuse it at once when the queue is full."""
+        """Count a render in, or refuse it at once: the user has PER_USER_RENDERS in
+        flight, or has one and the queue is full. A user with none is always let in."""
         retry_after = min(self._isolation.timeout_s, 5.0)
-        if self._per_user.get(user, 0) >= PER_USER_RENDERS:
+        mine = self._per_user.get(user, 0)
+        if mine >= PER_USER_RENDERS:
             raise RateLimited(
                 f"you have {PER_USER_RENDERS} page previews rendering or waiting; "
                 "ask again when one is done",
                 retry_after=retry_after,
             )
-        if self._in_flight >= RENDERS_PER_WORKER * self._workers:
+        if mine > 0 and self._in_flight >= RENDERS_PER_WORKER * self._workers:
             raise Overloaded(
-                "every preview worker is busy and the queue is full; ask again shortly",
+                "the preview queue is full and you have a page preview in it; "
+                "ask again when it is done",
                 retry_after=retry_after,
             )
         self._per_user[user] = self._per_user.get(user, 0) + 1
@@ -356,11 +414,13 @@ class PreviewService:
         if left > 0:
             self._per_user[user] = left
 
-    async def _wait_for_worker(self, gone: asyncio.Event | None, deadline: float) -> None:
+    async def _wait_for_worker(
+        self, user: str, gone: asyncio.Event | None, deadline: float
+    ) -> None:
         """Take a worker slot; ClientGone if `gone` is set first (or when the slot comes),
         TIMEOUT if `deadline` passes first. The slot is the caller's to release."""
         loop = asyncio.get_running_loop()
-        acquire = asyncio.ensure_future(self._slots.acquire())
+        acquire = asyncio.ensure_future(self._slots.acquire(user))
         waits: set[asyncio.Future[Any]] = {acquire}
         if gone is not None:
             waits.add(asyncio.ensure_future(gone.wait()))
@@ -375,15 +435,18 @@ class PreviewService:
             got = acquire.done() and not acquire.cancelled() and acquire.exception() is None
             left = gone is not None and gone.is_set()
             if got and (left or sys.exc_info()[0] is not None):
-                self._slots.release()
+                self._slots.release(user)
         if left:
             raise ClientGone
         if not got:
-            raise IngestionError(
-                ErrorCode.TIMEOUT,
-                "the preview waited for a worker for all of its "
-                f"{self._isolation.timeout_s:g} s (DOCENT_PREVIEW_TIMEOUT_S); ask again",
-            )
+            raise self._waited_too_long()
+
+    def _waited_too_long(self) -> IngestionError:
+        return IngestionError(
+            ErrorCode.TIMEOUT,
+            "the preview waited for a worker for all of its "
+            f"{self._isolation.timeout_s:g} s (DOCENT_PREVIEW_TIMEOUT_S); ask again",
+        )
 
     async def warm(self) -> None:
         """Start a render worker (and the fork server) before the first preview is asked

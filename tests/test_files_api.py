@@ -18,7 +18,7 @@ from support.servers import UPLOAD, DocentServer, running_server
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 SECRET = "files-test-secret-" + "x" * 32
-TOKENS = {name: DevAuth(SECRET).mint(name) for name in ("alice", "bob")}
+TOKENS = {name: DevAuth(SECRET).mint(name) for name in ("alice", "bob", "mallory")}
 CONTENT = "".join(f"line {i:04d} of the handbook: ünïcode ✓\n" for i in range(400)).encode()
 DOCUMENT = "query($id: ID!) { document(id: $id) { id fileUrl sha256 } }"
 

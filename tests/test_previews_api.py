@@ -19,6 +19,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from test_files_api import SECRET, TOKENS, get, query, upload_as
 
+from docent.ingestion.previews import MIN_WIDTH
+
 from support.servers import DocentServer, running_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -252,6 +254,17 @@ async def test_a_hostile_pdf_is_stopped_by_a_bound_while_others_are_served(
     assert after.status_code == 200 and png_size(after.content)[0] == 200
 
 
+async def settled(server: DocentServer, user: str, document_id: str) -> str:
+    """The document's status once it is READY or FAILED (at most 120 s)."""
+    deadline = time.monotonic() + 120
+    status = ""
+    while time.monotonic() < deadline and status not in ("READY", "FAILED"):
+        await asyncio.sleep(0.5)
+        doc = await query(server, user, "query($id: ID!) { document(id: $id) { status } }", id=document_id)  # fmt: skip
+        status = doc["document"]["status"]
+    return status
+
+
 SEARCH = """query($q: String!) { search(input: {query: $q, topK: 5}) {
   hits { chunk { page pageUrl documentId } document { id pageCount } } } }"""
 
@@ -305,8 +318,9 @@ async def test_renders_spend_the_preview_budget_and_cached_pages_do_not(
 async def test_a_burst_of_slow_renders_cannot_stall_another_users_preview(
     server: DocentServer,
 ) -> None:
-    """The attack: a user asks for a slow page at many widths (each its own cache entry)
-    and drops every request after 0.5 s. The queue takes PER_USER_RENDERS of them, refuses
+    """The attack: a user asks for a slow page at many widths (spread over the LADDER
+    steps not yet rendered: five renders, the widths between them scaled from those) and
+    drops every request after 0.5 s. The queue takes PER_USER_RENDERS of them, refuses
     the rest at once (429, Retry-After) and does not start the ones whose client left, so
     another user's small preview waits for at most about one slow render."""
     slow = await upload_as(server, "alice", "slow.pdf", hostile_pdf(1_000_000))
@@ -326,7 +340,7 @@ async def test_a_burst_of_slow_renders_cannot_stall_another_users_preview(
             except httpx.TimeoutException:
                 return None
 
-    answers = await asyncio.gather(*(dropped(width) for width in range(101, 115)))
+    answers = await asyncio.gather(*(dropped(width) for width in range(201, 2001, 130)))
     refused = [a for a in answers if a is not None and a.status_code == 429]
     assert refused, [a.status_code if a else None for a in answers]
     assert all(error_code(a) == "RATE_LIMITED" and int(a.headers["retry-after"]) >= 1
@@ -336,3 +350,67 @@ async def test_a_burst_of_slow_renders_cannot_stall_another_users_preview(
     waited = time.monotonic() - started
     assert victim.status_code == 200, victim.text
     assert waited < 2 * one_render + 3, (waited, one_render)
+
+
+async def test_two_accounts_asking_new_widths_cannot_starve_another_users_preview(
+    server: DocentServer,
+) -> None:
+    """The tester's attack, smaller: alice and mallory each run 3 parallel loops asking a
+    slow page of their own at a new width every time, for ~8 s; meanwhile bob asks once a
+    second for his own page at a new width. The slow page is a lighter one than the
+    tester's (~1 s a render here; this server's DOCENT_PREVIEW_TIMEOUT_S is 5 s, and a
+    victim waits for one render, then has its own). Every one of bob's answers is his PNG at that
+    width (not 503), each within about one slow render; the attackers' answers are PNGs of
+    the exact width asked, an immediate 429 (their third loop) or their own render's
+    TIMEOUT, never a 503 RATE_LIMITED."""
+    slow = {
+        user: await upload_as(server, user, f"slow-{user}.pdf", hostile_pdf(400_000) + b"\n%" + user.encode())
+        for user in ("alice", "mallory")
+    }  # fmt: skip
+    small = await upload_as(server, "bob", "bob-small.pdf", three_page_pdf() + b"\n%bob-small")
+    for user, document_id in (*slow.items(), ("bob", small)):  # their parses' CPU done first
+        await settled(server, user, document_id)
+    await get(server, f"/documents/{slow['alice']}/pages/1.png?width=2000", "alice")  # warm
+    started = time.monotonic()
+    await get(server, f"/documents/{slow['mallory']}/pages/1.png?width=2000", "mallory")
+    one_render = time.monotonic() - started
+    print(f"one slow render {one_render:.2f} s")
+    # Distinct widths that hop between ladder steps (379 and 1901 are coprime).
+    widths = (MIN_WIDTH + (n * 379) % 1901 for n in range(1, 1901))
+    stop = time.monotonic() + 8.0
+    answers: list[int] = []
+
+    async def attack(user: str) -> None:
+        async with httpx.AsyncClient(timeout=60) as client:
+            while time.monotonic() < stop:
+                width = next(widths)
+                response = await client.get(
+                    f"{server.base}/documents/{slow[user]}/pages/1.png?width={width}",
+                    headers={"authorization": f"Bearer {TOKENS[user]}"},
+                )
+                answers.append(response.status_code)
+                if response.status_code == 200:
+                    assert png_size(response.content)[0] == width
+                else:  # their third loop (429), or their own render's deadline (TIMEOUT)
+                    expected = {429: "RATE_LIMITED", 503: "TIMEOUT"}
+                    assert expected.get(response.status_code) == error_code(response), response.text
+                    await asyncio.sleep(0.05)
+
+    attackers = [asyncio.create_task(attack(u)) for u in ("alice", "mallory") for _ in range(3)]
+    waits = []
+    try:
+        await asyncio.sleep(0.5)
+        for width in (150, 350, 700, 1000, 1400, 1800, 250, 500):
+            started = time.monotonic()
+            victim = await get(server, f"/documents/{small}/pages/1.png?width={width}", "bob")
+            waits.append(time.monotonic() - started)
+            assert victim.status_code == 200, (width, victim.status_code, victim.text)
+            assert png_size(victim.content)[0] == width
+            assert waits[-1] < 2 * one_render + 3, (waits, one_render)
+            await asyncio.sleep(max(0.0, 1.0 - waits[-1]))
+    finally:
+        await asyncio.gather(*attackers, return_exceptions=True)
+    for attacker in attackers:
+        attacker.result()  # no 503, no wrong width
+    print(f"bob waited {[round(w, 2) for w in waits]} s")
+    assert 429 in answers and 200 in answers, answers
