@@ -121,7 +121,12 @@ class User:
         self.client = httpx.AsyncClient(
             timeout=120,
             headers={"authorization": f"Bearer {self.token}"},
-            transport=httpx.AsyncHTTPTransport(local_address=self.address),
+            # A connection idle past uvicorn's keep-alive (5 s: a user's answer streams over
+            # the WebSocket meanwhile) is closed by the server; reusing it as the server
+            # closes it is a ReadError on the client, not the server's. Let it go first.
+            transport=httpx.AsyncHTTPTransport(
+                local_address=self.address, limits=httpx.Limits(keepalive_expiry=4.0)
+            ),
         )
 
     async def run(self, until: float) -> None:
