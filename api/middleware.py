@@ -130,7 +130,7 @@ class RequestId:
 
 
 #: Headers whose meaning a second copy would change, for the guards or the framework.
-_SINGLE = ("content-type", "content-length", "authorization", "origin", "host")
+_SINGLE = ("content-type", "content-length", "authorization", "origin", "host", "range", "if-range")
 #: What a POST to /graphql may hold, as the framework reads it.
 _MEDIA_TYPES = ("application/json", "multipart/form-data")
 

@@ -102,6 +102,13 @@ async def test_one_byte_range_is_served_and_one_past_the_end_refused(server: Doc
     past = await get(server, path, "alice", range=f"bytes={size}-")
     assert past.status_code == 416
     assert past.headers["content-range"] == f"bytes */{size}"
+    # Two Range header lines (a singleton field): which one? Refused, as other repeated
+    # headers are, never answered with the first.
+    async with httpx.AsyncClient(timeout=60) as client:
+        twice = await client.get(server.base + path, headers=[
+            *auth("alice").items(), ("Range", "bytes=0-1"), ("Range", "bytes=5-6")])  # fmt: skip
+    assert twice.status_code == 400, twice.text
+    assert twice.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST", twice.text
     # Several ranges: the whole file (RFC 9110 lets a server ignore Range).
     several = await get(server, path, "alice", range="bytes=0-1,5-6")
     assert several.status_code == 200 and several.content == body
