@@ -7,7 +7,9 @@ What a rating tells, and so what each line says (`qa.py` has the format):
 - UP on a grounded answer: the answer was right, so a right answer cites the document it
   cited first (and that passage's page); its words are not required (another generator
   words it otherwise). A cited document deleted since (or no longer yours to read) is not
-  named: then any grounded answer counts as right.
+  named; when none of its documents is left, nothing is left to check a new answer
+  against, and the line is ``needs_review`` like a DOWN (the trial saw such a line with
+  nothing to judge).
 - UP on a refusal ("not found"): the documents do not answer it: ``unanswerable``.
 - DOWN: the answer was wrong, but what is right is not known: ``needs_review``. `docent
   eval` asks it and lists its new answer under "needs review", counting it in no figure,
@@ -99,6 +101,10 @@ def as_question(conversation_id: str, asked: str | None, message: dict[str, Any]
             record["document"] = kept["document"]
             if kept["page"] is not None:
                 record["page"] = kept["page"]
+        else:
+            # Every document it cited is gone (or no longer the reader's): nothing is left
+            # to check a new answer against, so it is for review, counted in no figure.
+            record["needs_review"] = True
     record["feedback"] = {
         "rating": feedback["rating"],
         "comment": feedback["comment"],

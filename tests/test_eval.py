@@ -835,3 +835,24 @@ def test_piped_output_is_not_folded_at_80_columns() -> None:
     assert result.returncode == 0, result.stderr
     width, piped = map(int, result.stdout.split())
     assert width == piped >= 200
+
+
+def test_an_up_rating_whose_cited_documents_are_all_gone_needs_review() -> None:
+    """A thumbs-up on an answer whose every cited document is gone leaves nothing to judge
+    a new answer by: the exported line is for review, not counted as right by default."""
+    from docent.evaluation.feedback import as_question
+
+    message = {
+        "id": "m1", "text": "(withheld)", "standaloneQuestion": None,
+        "feedback": {"rating": "UP", "comment": None, "createdAt": "2026-11-30T00:00:00Z"},
+        "answer": {"grounded": True},
+        "citations": [{"index": 1, "documentDeleted": True, "document": None, "page": 2}],
+    }  # fmt: skip
+    record = as_question("c1", "Who is the chairman?", message)
+    assert record["needs_review"] is True and "document" not in record
+    assert record["question"] == "Who is the chairman?"
+    kept = {**message, "citations": [
+        {"index": 1, "documentDeleted": False, "document": {"filename": "board.txt"}, "page": 2}]}  # fmt: skip
+    record = as_question("c1", "Who is the chairman?", kept)
+    assert record.get("needs_review") is None and record["document"] == "board.txt"
+    assert record["page"] == 2
