@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -100,20 +100,15 @@ class ElasticsearchCatalog(Indices):
         *,
         expected_version: int,
     ) -> DocumentRecord | None:
-        # Compare-and-set of the record as stored now, with the sharing changed: a status
-        # a job wrote meanwhile stays; a write between the read and this one makes it read
-        # again (as a claim does), instead of refusing the share.
-        for _ in range(_CLAIM_TRIES):
-            current = await self._current(owner, document_id)
-            if current is None:
-                return None
-            stored = _record(current["_source"])
+        # The record as stored now, with the sharing changed: a status a job wrote
+        # meanwhile stays; a write between the read and this one makes it read again (as a
+        # claim does), instead of refusing the share.
+        def share(stored: DocumentRecord) -> DocumentRecord | None:
             if stored.version != expected_version:
                 return None
-            shared = stored.evolve(visibility=visibility, group=group)
-            if await self._write(current, shared):
-                return shared
-        return None
+            return stored.evolve(visibility=visibility, group=group)
+
+        return await self._compare_and_set(owner, document_id, share)
 
     @needs_open
     async def replace_content(
@@ -232,18 +227,32 @@ class ElasticsearchCatalog(Indices):
     async def claim_document(
         self, owner: str, document_id: str, version: int
     ) -> DocumentRecord | None:
-        # Compare-and-set on the record's sequence number; when another writer got in
-        # between, read again and decide again.
+        def claim(stored: DocumentRecord) -> DocumentRecord | None:
+            if stored.version != version or stored.status not in _UNFINISHED:
+                return None
+            return stored.evolve(status=DocumentStatus.PROCESSING, run=stored.run + 1)
+
+        return await self._compare_and_set(owner, document_id, claim)
+
+    async def _compare_and_set(
+        self,
+        owner: str,
+        document_id: str,
+        change: Callable[[DocumentRecord], DocumentRecord | None],
+    ) -> DocumentRecord | None:
+        """`change` of the owner's record as stored, written only if nobody wrote it since
+        it was read (compare-and-set on its sequence number); when another writer got in
+        between, read again and decide again (up to _CLAIM_TRIES). The record written, or
+        None when there is none, `change` declines (None) or every try lost."""
         for _ in range(_CLAIM_TRIES):
             current = await self._current(owner, document_id)
             if current is None:
                 return None
-            stored = _record(current["_source"])
-            if stored.version != version or stored.status not in _UNFINISHED:
+            changed = change(_record(current["_source"]))
+            if changed is None:
                 return None
-            claimed = stored.evolve(status=DocumentStatus.PROCESSING, run=stored.run + 1)
-            if await self._write(current, claimed):
-                return claimed
+            if await self._write(current, changed):
+                return changed
         return None
 
     async def _current(self, owner: str, document_id: str) -> dict[str, Any] | None:
