@@ -97,23 +97,21 @@ def ladder_width(width: int) -> int:
     return next(step for step in LADDER if step >= width)
 
 
-def downscale(png: bytes, rendered_at: int, width: int) -> bytes:
-    """`png`, a render at ladder width `rendered_at`, scaled down to `width`
-    (LANCZOS) as a PNG: `width` pixels wide, or proportionally narrower when the render
-    was (a page too tall for MAX_PREVIEW_PIXELS at that width). Our own bounded render (at
-    most MAX_PREVIEW_PIXELS), so it is safe to decode in the API process; run it in a
-    thread."""
+def downscale(png: bytes, width: int) -> bytes:
+    """`png`, a render at a ladder width, scaled down to `width` pixels wide (LANCZOS) as a
+    PNG; unchanged when it is no wider (a page too tall for MAX_PREVIEW_PIXELS was rendered
+    narrower than its step, and the preview asked for is then as wide as that bound allows
+    too: never upscaled). Our own bounded render (at most MAX_PREVIEW_PIXELS), so it is safe
+    to decode in the API process; run it in a thread."""
     from PIL import Image
 
     with Image.open(io.BytesIO(png)) as image:
         image.load()
         if image.width <= width:
-            return png  # the render is already no wider than asked (bounded, or exact)
+            return png
         frame = image if image.mode in ("RGB", "RGBA", "L", "LA") else image.convert("RGBA")
-        # The render is `rendered_at` wide, or narrower when MAX_PREVIEW_PIXELS bound it:
-        # then the preview asked for is as wide as that bound allows too (never upscaled).
-        scale = min(width / frame.width, 1.0)
-        size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
+        scale = width / frame.width
+        size = (width, max(1, round(frame.height * scale)))
         out = io.BytesIO()
         # Level 1, not the renders' 6: a LANCZOS-resized text page has many more distinct
         # shades, and level 6 spent most of the time (800 -> 799 px of a text page: 161 ms
@@ -270,8 +268,8 @@ class PreviewService:
         page and step is doing is waited for, not repeated.
 
         A render waits for a preview worker: RateLimited (429) when `user` already has
-        PER_USER_RENDERS renders (or downscales) waiting or running, Overloaded (503) when `user` has one
-        and RENDERS_PER_WORKER per worker are in flight in all; both at once, with
+        PER_USER_RENDERS renders (or downscales) waiting or running, Overloaded (503) when
+        `user` has one and RENDERS_PER_WORKER per worker are in flight in all; both at once, with
         `retry_after`. A user with no render in flight is always admitted, and a free worker
         goes to the waiting render whose user has the fewest running (`FairSlots`). The wait
         counts in DOCENT_PREVIEW_TIMEOUT_S (TIMEOUT when it uses it all; the render gets the
@@ -300,7 +298,7 @@ class PreviewService:
                 )  # fmt: skip
             if step == width:
                 return base
-            png = await asyncio.to_thread(downscale, base, step, width)
+            png = await asyncio.to_thread(downscale, base, width)
         finally:
             self._leave(user)
         await asyncio.to_thread(self._cache.put, record, page, width, png)
