@@ -63,3 +63,9 @@ class RedisKeys:
 
 
 KEYS = RedisKeys()
+
+
+def text(value: bytes | str) -> str:
+    """A key, member or channel name as Redis gave it back (bytes, or str when the client
+    decodes responses), as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 from docent.domain import DocumentRecord, DocumentStatus, Stage, utcnow
-from docent.redis_keys import KEYS, RedisKeys
+from docent.redis_keys import KEYS, RedisKeys, text
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class EventBus:
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"]
-            channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+            channel = text(channel)
             try:
                 event = DocumentEvent.from_json(message["data"])
             except (ValueError, KeyError, TypeError):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
 
-from docent.redis_keys import KEYS, RedisKeys
+from docent.redis_keys import KEYS, RedisKeys, text
 
 #: Ready jobs looked at beyond the running ones to find the oldest waiting one (a job that
 #: is not a document's, such as arq's cron jobs, runs without a lease in `RunningJobs`).
@@ -57,7 +57,7 @@ class RunningJobs:
     async def ids(self) -> set[str]:
         """The jobs whose lease has not ended."""
         members = await self.redis.zrangebyscore(self.key, time.time(), "+inf")
-        return {m.decode() if isinstance(m, bytes) else str(m) for m in members}
+        return {text(m) for m in members}
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ async def read_depth(running: RunningJobs) -> QueueDepth:
     first = await redis.zrangebyscore(
         queue, "-inf", now_ms, start=0, num=len(leased) + _LOOKAHEAD, withscores=True
     )
-    ids = [m.decode() if isinstance(m, bytes) else str(m) for m, _ in first]
+    ids = [text(m) for m, _ in first]
     async with redis.pipeline(transaction=False) as pipe:
         for job in ids:
             pipe.exists(in_progress_key_prefix + job)
