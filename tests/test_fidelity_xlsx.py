@@ -124,6 +124,22 @@ def test_formulas_across_sheets_and_in_date_and_percent_formats(tmp_path: Path) 
     assert "Due | 2024-03-01" in lines
 
 
+def test_number_formats_show_as_in_excel(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = workbook(
+        tmp_path / "prices.xlsx",
+        {"Prices": [["Item", "Price", "Stock", "Rate"], ["Rabies vaccine", 32, 1500, 0.2]]},
+    )
+    book = load_workbook(path)
+    sheet = book["Prices"]
+    sheet["B2"].number_format = '#,##0.00 "€"'
+    sheet["C2"].number_format = "#,##0"
+    sheet["D2"].number_format = "0%"
+    book.save(str(path))
+    assert "Rabies vaccine | 32.00 € | 1,500 | 20%" in lines_of(path)
+
+
 def test_no_value_is_taken_for_missing(tmp_path: Path) -> None:
     # pandas (under unstructured) reads these as NaN: the "Code" column vanished
     rows = [["Region", "Code", "Share"], ["North America", "NA", "N/A"], ["Namibia", "NA", "#N/A"],
@@ -173,7 +189,21 @@ def test_a_sheet_with_nothing_to_search_for_gets_no_heading(tmp_path: Path) -> N
         (0.1 + 0.2, "General", "0.3"),
         (0.25, "0%", "25%"),
         (0.256, "0.0%", "25.6%"),
-        (0.5, '0.00" %"', "0.5"),  # a quoted % is literal text, not a percentage
+        (0.5, '0.00" %"', "0.50 %"),  # a quoted % is literal text, not a percentage
+        (68, "0.00", "68.00"),  # a whole price under two decimals, as the sheet shows it
+        (68.95, "0.00", "68.95"),
+        (1234567, "#,##0", "1,234,567"),
+        (1234.5, "#,##0.00", "1,234.50"),
+        (19.5, '"£"#,##0.00', "£19.50"),
+        (29.5, "#,##0.00 [$€-407]", "29.50 €"),
+        (29.5, '#,##0.00\\ "€"', "29.50 €"),
+        (-3, "0.00;(0.00)", "(3.00)"),
+        (-3, "[Red]0.00;[Blue]-0.00", "-3.00"),
+        (12, "_($* #,##0.00_)", "$12.00"),  # the fill between $ and the number collapses
+        (0.125, "# ?/?", "1/8"),
+        (12345, "0.00E+00", "1.23E+04"),
+        (1e300, "0.00", "1e+300"),  # Excel would not print 303 digits: General
+        (float("nan"), "0.00", "nan"),
         (True, "General", "TRUE"),
         (dt.datetime(2024, 3, 1), "yyyy-mm-dd", "2024-03-01"),
         (dt.datetime(2024, 3, 1, 14, 30), "m/d/yy h:mm", "2024-03-01 14:30"),

@@ -10,8 +10,9 @@ cells read by openpyxl (read-only, streamed) and rendered as table rows (`grids`
   workbook saved without them (openpyxl and other generators write none), the value
   pycel computes. A formula pycel cannot compute, or any past the time budget, shows
   as written ("=SUM(E3:E6)") rather than as nothing;
-- numbers read as Excel's General format shows them (800, not 800.0), percentages with
-  their sign (25%), dates as ISO 8601 (2024-03-01), booleans as TRUE / FALSE.
+- numbers read as their cell's number format shows them (68.00 under "0.00", 1,234,567
+  under "#,##0", £19.50, 25%: `number_formats`), General ones as Excel's General shows
+  them (800, not 800.0); dates as ISO 8601 (2024-03-01), booleans as TRUE / FALSE.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from lxml import etree
 
 from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.chunking import MIN_WORD_CHARS, Element
+from docent.ingestion.parsing import number_formats
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
 from docent.ingestion.parsing.grids import Grid, Merge, blocks, spread_merges, table_elements
 from docent.ingestion.parsing.tables import CELL_SEPARATOR
@@ -139,7 +141,8 @@ def _from_serial(number: float) -> Any:
 
 
 def cell_text(value: Any, number_format: str = "General") -> str:
-    """A cell's value as Excel shows it in a General, percentage or date format."""
+    """A cell's value as Excel shows it: under its number format (`number_formats`), or
+    General, percentage and date formats as docent writes them."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -153,6 +156,9 @@ def cell_text(value: Any, number_format: str = "General") -> str:
     if isinstance(value, dt.time):
         return value.isoformat(timespec="seconds" if value.second else "minutes")
     if isinstance(value, (int, float)):
+        shown = number_formats.displayed(value, number_format or "General")
+        if shown is not None:
+            return shown
         decimals = _percent_decimals(number_format)
         if decimals is not None:
             return f"{value * 100:.{decimals}f}%"
