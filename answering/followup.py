@@ -1,5 +1,6 @@
 """The standalone question of a follow-up, made locally: deterministic, no model, in English,
-German, French and Spanish (other languages pass through unchanged).
+German, French and Spanish here, Chinese and Arabic by the same rules in `followup_zh_ar.py`
+(other languages pass through unchanged).
 
 A follow-up that refers back ("And the secondary caregiver?", "Is that paid?", "Und in
 Frankreich?", "¿Y para los contratistas?") is rewritten with the subject terms and
@@ -39,10 +40,11 @@ from functools import cache
 
 import Stemmer
 
+from docent.answering.followup_zh_ar import ar_standalone, zh_standalone
 from docent.answering.referents import ANSWER_PRONOUNS, POSSESSIVES, answer_entity
 from docent.search import languages as lang
 
-#: The languages this rewrite knows (the dev set's, but Chinese and Arabic).
+#: The languages this module's word rules know; Chinese and Arabic: `followup_zh_ar.py`.
 LANGUAGES = ("en", "de", "fr", "es")
 _SNOWBALL = {"en": "english", "de": "german", "fr": "french", "es": "spanish"}
 
@@ -141,11 +143,16 @@ def standalone_question(
     questions (oldest first; only the last is used, since it already carries the ones
     before) and the answer to the last (`previous_answer`: a pronoun may stand for what
     it named, `_answer_entity`). Unchanged when there is no previous question, when the
-    question does not refer back, or when its language is not one of LANGUAGES."""
+    question does not refer back, or when its language is neither one of LANGUAGES nor
+    Chinese or Arabic."""
     question = " ".join(question.split())
     if not previous or not question:
         return question
     before = " ".join(previous[-1].split())
+    script = lang.detect(question).language
+    if script in ("zh", "ar"):  # known by its script alone
+        standalone = zh_standalone if script == "zh" else ar_standalone
+        return standalone(question, before)
     language = _language(question, before)
     if language is None:
         return question
