@@ -4,17 +4,21 @@ real server (`ask` over HTTP, the whole answer), first questions and follow-ups 
 
 1. The local answerer (extractive, e5 or MiniLM): the local rewrite's cost.
 2. Gemini, against the fake provider server (tests/support/fake_providers.py) with a fixed
-   time to first token: the rewrite's plumbing, one more model call a follow-up, whose
-   tokens `Answer.usage` counts. Says nothing of the rewrite's quality or of a real
+   time to first token: the rewrite's plumbing, one more model call a follow-up (the fake
+   replies with the local rewrite, as a model would reply with a standalone question),
+   whose tokens `Answer.usage` counts. Says nothing of the rewrite's quality or of a real
    provider's latency.
-3. The same with Gemini down (503 on every call): the rewrite and the answer each try,
-   then fall back locally.
+3. The same with Gemini down (503 on every call): the rewrite and the answer each try
+   (DOCENT_PROVIDER_ATTEMPTS, with backoff), then fall back locally, until the circuit
+   breaker opens (DOCENT_CIRCUIT_FAILURES) and Gemini is skipped; and with the breaker
+   held shut, every question's tries.
 
 Printed per mode: p50 of the first questions' and the follow-ups' `ask` time, and the p50
 of the follow-up minus its own conversation's first question (paired); the model calls
 per question and the rewrite call's input tokens.
 
-    python benchmarks/followup_latency.py [--rounds 3] [--ttft-ms 200] [--embedder e5]
+    python benchmarks/followup_latency.py [--rounds 3] [--ttft-ms 200] [--embedder e5] \
+        [--modes local,gemini,down,down-retrying]
 """
 
 from __future__ import annotations
@@ -26,11 +30,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from docent.answering.followup import standalone_question
+
 from common import REPO, arguments, machine, median, running_server, upload_ok, wait_ready
-from support.fake_providers import FakeProviders, Reply
+from support.fake_providers import FakeProviders, Reply, Stream
 from support.servers import gql
 
 DOCUMENT = "halden-leave-policy.pdf"
+#: 503 replies scripted for a question with Gemini down: more than its calls may try.
+DOWN_REPLIES = 30
 ASK = """query($input: AskInput!) { ask(input: $input) { text conversationId standaloneQuestion
   model usage { inputTokens outputTokens } fallbacks { provider code } } }"""
 
@@ -79,11 +87,18 @@ async def run(
                 firsts.append(ms)
                 first_calls = len(fake.calls("gemini.generate")) if fake else 0
                 calls["first"].append(first_calls)
+                previous = [answer["standaloneQuestion"]]
                 for question in questions[1:]:
                     prepare(fake, down)
+                    if fake and not down:
+                        # the fake rewrites as a model would: here, as the local rewrite does
+                        rewrite = standalone_question(question, previous)
+                        # as slow to its first token as the answer's call
+                        fake.script("gemini.generate", Stream(parts=[rewrite], ttft_s=fake.ttft_s))
                     ms_next, next_answer = await timed_ask(
                         server.url, question, answer["conversationId"]
                     )
+                    previous.append(next_answer["standaloneQuestion"])
                     follow_ups.append(ms_next)
                     added.append(ms_next - ms)
                     fell_back += bool(next_answer["fallbacks"])
@@ -100,10 +115,15 @@ async def run(
     if fake:
         line += (
             f"\n{'':34} model calls a first question {median(calls['first']):.0f}, a follow-up "
-            f"{median(calls['follow-up']):.0f}; follow-ups that fell back {fell_back}"
+            f"{median(calls['follow-up']):.0f} (p50; in all {sum(calls['first'])} and "
+            f"{sum(calls['follow-up'])}); follow-ups that fell back {fell_back}"
         )
         if rewrite_tokens:
             line += f"; rewrite call's input ~{median(rewrite_tokens):.0f} tokens (p50)"
+    if fake and not down:
+        line += (
+            f"; added less the rewrite call's TTFT p50 {median(added) - fake.ttft_s * 1000:+.0f} ms"
+        )
     print(line, flush=True)
 
 
@@ -116,7 +136,7 @@ def prepare(fake: FakeProviders | None, down: bool) -> None:
     fake.reset()
     fake.ttft_s = ttft_s
     if down:
-        fake.script("gemini.generate", *[Reply(status=503)] * 6)
+        fake.script("gemini.generate", *[Reply(status=503)] * DOWN_REPLIES)
 
 
 def _input_tokens(call: Any) -> int:
@@ -133,19 +153,28 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ttft-ms", type=float, default=200)
     parser.add_argument("--embedder", default="e5")
+    parser.add_argument("--modes", default="local,gemini,down,down-retrying",
+                        help="which of local, gemini, down, down-retrying to run")  # fmt: skip
     args = parser.parse_args()
     print(machine())
     base = {"DOCENT_RATE_LIMITS": "off", "DOCENT_EMBEDDER": args.embedder}
+    modes = set(args.modes.split(","))
     with tempfile.TemporaryDirectory() as tmp:
-        await run("local answerer, local rewrite", Path(tmp) / "local",
-                  {**base, "DOCENT_GENERATOR": "local"}, args.rounds)  # fmt: skip
+        if "local" in modes:
+            await run("local answerer, local rewrite", Path(tmp) / "local",
+                      {**base, "DOCENT_GENERATOR": "local"}, args.rounds)  # fmt: skip
         with FakeProviders() as fake:
             fake.ttft_s = args.ttft_ms / 1000
             env = {**base, "GEMINI_API_KEY": fake.gemini_key, "DOCENT_GEMINI_BASE_URL": fake.url,
                    "DOCENT_GENERATOR": "gemini,local"}  # fmt: skip
-            await run(f"fake Gemini (TTFT {args.ttft_ms:.0f} ms)", Path(tmp) / "gemini", env,
-                      args.rounds, fake)  # fmt: skip
-            await run("fake Gemini down (503)", Path(tmp) / "down", env, 1, fake, down=True)
+            if "gemini" in modes:
+                await run(f"fake Gemini (TTFT {args.ttft_ms:.0f} ms)", Path(tmp) / "gemini", env,
+                          args.rounds, fake)  # fmt: skip
+            if "down" in modes:  # the circuit breaker opens after DOCENT_CIRCUIT_FAILURES
+                await run("fake Gemini down (503)", Path(tmp) / "down", env, 1, fake, down=True)
+            if "down-retrying" in modes:  # every question tries, as before the breaker opens
+                await run("fake Gemini down, breaker held shut", Path(tmp) / "retrying",
+                          {**env, "DOCENT_CIRCUIT_FAILURES": "100000"}, 1, fake, down=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def cohere_server(
     fake: FakeProviders, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DocentServer]:
     env = {"COHERE_API_KEY": fake.cohere_key, "DOCENT_COHERE_BASE_URL": fake.url,
-           "DOCENT_GENERATOR": "cohere,local"}  # fmt: skip
+           "DOCENT_GENERATOR": "cohere,local", "DOCENT_CONVERSATION_MAX_TURNS": "2"}  # fmt: skip
     yield from policy_server(tmp_path_factory.mktemp("rewrite-cohere"), env)
 
 
@@ -200,3 +200,32 @@ def test_a_rewrite_keeps_one_of_the_follow_ups_words(question: str, reply: str, 
     from docent.answering.rewriting import keeps_words
 
     assert keeps_words(question, reply) is kept
+
+
+def test_a_follow_up_is_read_with_the_last_max_turns_only(
+    fake: FakeProviders, cohere_server: DocentServer
+) -> None:
+    """DOCENT_CONVERSATION_MAX_TURNS=2 on this server: the fourth question's rewrite and its
+    answer see the second and third turns, not the first."""
+    turns = [
+        ("How much paid leave is given for moving house?", None),
+        ("And for jury service?", "How much paid leave is given for jury service?"),
+        ("And for volunteering?", "How much paid leave is given for volunteering?"),
+        ("And for reserve forces training?",
+         "How much paid leave is given for reserve forces training?"),
+    ]  # fmt: skip
+    conversation = None
+    for question, rewrite in turns:
+        fake.reset()
+        if rewrite:
+            fake.script("cohere.chat", Stream(parts=[rewrite]))
+        answer = ask(cohere_server, question, conversation)
+        conversation = answer["conversationId"]
+        assert answer["standaloneQuestion"] == (rewrite or question)
+    rewrite_call, answer_call = fake.calls("cohere.chat")
+    rewrite_prompt = str(rewrite_call.body["messages"])
+    assert "And for jury service?" in rewrite_prompt and "And for volunteering?" in rewrite_prompt
+    assert "moving house" not in rewrite_prompt
+    earlier = str(answer_call.body["messages"]).partition("Sources:")[0]
+    assert "jury service" in earlier and "volunteering" in earlier
+    assert "moving house" not in earlier
