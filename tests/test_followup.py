@@ -129,6 +129,14 @@ def test_the_dev_sets_follow_ups_are_understood() -> None:
         # A question that asked for no entity: the answer is not read.
         ("What is the service interval of the Tigon?", "Every 400 operating hours. [1]",
          "How powerful is its engine?", "How powerful is its (Tigon) engine?"),
+        # "Quel est ...?" asked for a measure: "elle" is the matter asked about, not the
+        # answer's value (through a server: "Est-elle (4 h 30; Mistral) amovible ?").
+        ("Quel est le temps de charge de la batterie du Mistral ?",
+         "Temps de charge: 4 h 30; Batterie: 500 Wh, amovible [1]",
+         "Est-elle amovible ?",
+         "Est-elle (temps de charge, batterie du Mistral) amovible ?"),
+        ("Quelle est l'autonomie du Sirocco ?", "Autonomie: jusqu'à 60 km [1]",
+         "Combien pèse-t-il ?", "Combien pèse-t-il (l'autonomie du Sirocco) ?"),
         # A neutral pronoun refers to the matter asked about, not to the answer's name.
         ("Who chairs the works council at Kallisto Maschinenbau?",
          "The works council is chaired by Dr. Jana Roth. [1]",
