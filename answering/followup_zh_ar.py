@@ -59,6 +59,10 @@ _ZH_LIGHT = set("是的了吗呢吧啊有要会能可以在都也还就和与及
 #: Where a phrase ends: punctuation, 的, and the parentheses of an earlier rewrite.
 _ZH_BOUNDARY = set("的，。？！?!,.;；:：、（）() ")
 _ZH_END = "？?。！!．. "
+#: Words that compare with, or place inside, what was asked before: a question holding one
+#: may leave its subject out though it names a few things ("包括麻醉吗？").
+_ZH_REFERS_BACK = ("包括", "包含", "更便宜", "更贵", "便宜", "打折", "报销", "免费", "另外收费")
+_ZH_IMPLIED_CHARS = 6
 #: A Chinese follow-up with this many content characters or fewer leaves its subject out.
 _ZH_ELLIPTICAL_CHARS = 3
 #: After a connective, a whole question with this many content characters or fewer does.
@@ -92,6 +96,8 @@ def zh_standalone(question: str, before: str) -> str:
         return f"{body[:end]}（{referent}）{body[end:]}{tail}"
     content = _zh_content(rest)
     limit = _ZH_CONNECTED_CHARS if connective else _ZH_ELLIPTICAL_CHARS
+    if any(word in rest for word in _ZH_REFERS_BACK):  # "包括麻醉吗？", "学生更便宜吗？"
+        limit = _ZH_IMPLIED_CHARS
     if len(content) <= limit and (asks or connective):
         referent = _zh_referent(before)
         if referent and not set(_zh_content(referent)) <= set(content):
@@ -191,6 +197,10 @@ _AR_LIGHT = {"يمكن", "يجب", "يتم", "تتم", "ستتم", "يكون", "
 _AR_TOKEN = re.compile(r"[\w\u064b-\u0652\u0640]+")
 _AR_MARKS = re.compile(r"[\u064b-\u0652\u0640]")  # short vowels, tatweel
 _AR_END = "؟?.!، "
+#: Words that compare with, or place inside, what was asked before (include, cheaper,
+#: less, more, free, refunded).
+_AR_REFERS_BACK = {"يشمل", "تشمل", "يتضمن", "تتضمن", "أرخص", "أقل", "أكثر", "مجاني", "مجانية",
+                   "مشمول", "مشمولة", "يسترد", "مستردة"}  # fmt: skip
 #: An attached pronoun ("سعرها") refers back only in a question of this many words at most.
 _AR_SHORT_WORDS = 4
 
@@ -245,8 +255,12 @@ def ar_standalone(question: str, before: str) -> str:
         if not referent or {w.stem for w in _ar_words(referent) if w.content} <= stems:
             return question
         return f"{body[: pronoun.end]} ({referent}){body[pronoun.end :]}{tail}"
-    if fragment_start is not None and len(content) <= 2:
-        # "وماذا عن ..." followed by a question that leaves its subject out
+    implied = words[0].text in {"هل", "وهل"} and any(
+        _AR_MARKS.sub("", w.text).removeprefix("و") in _AR_REFERS_BACK for w in words
+    )
+    if (fragment_start is not None or implied) and len(content) <= 2:
+        # "وماذا عن ..." followed by a question that leaves its subject out; a yes/no
+        # question that compares with or places inside it ("هل يشمل التخدير؟")
         referent = _ar_referent(before)
         if referent:
             return f"{body} ({referent}){tail}"

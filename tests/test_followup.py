@@ -263,3 +263,66 @@ def test_a_chain_of_chinese_follow_ups_keeps_its_subject() -> None:
     assert "星河项目" in third and "上线日期" in third, third
     then = standalone_question("那兼职员工呢？", ["它（全职员工每年有年假）是带薪的吗？"])
     assert then == "它（兼职员工每年有年假）是带薪的吗？"
+
+
+@pytest.mark.parametrize(
+    ("before", "question", "expected"),
+    [
+        # A fragment replaces the compared phrase whole, as many words back from its head as
+        # it has, of the same kinds (it was spliced into it: "castrar un esterilizar una gata")...
+        ("¿Cuánto cuesta castrar un gato?", "¿Y esterilizar una gata?",
+         "¿Cuánto cuesta esterilizar una gata?"),
+        ("¿Cuánto cuesta castrar un gato en la clínica Patitas?", "¿Y esterilizar una gata?",
+         "¿Cuánto cuesta esterilizar una gata en la clínica Patitas?"),
+        ("How much is a check-up?", "And a scale and polish?", "How much is a scale and polish?"),
+        # ..."the one of X" replaces what follows the previous "de" (it was appended).
+        ("Combien coûte le pain de seigle T130 ?", "Et celui d'épeautre ?",
+         "Combien coûte le pain d'épeautre ?"),
+        ("Combien coûte la farine de seigle T130 chez Moulin Bastide ?", "Et celle d'épeautre ?",
+         "Combien coûte la farine d'épeautre chez Moulin Bastide ?"),
+        # "it" after a question about something of an entity stands for the entity (it got
+        # the attribute: "(maximum torque, Brandtner ABS 18)", "(leads Fernleigh's)").
+        ("What is the maximum torque of the Brandtner ABS 18?", "How much does it weigh?",
+         "How much does it (Brandtner ABS 18) weigh?"),
+        ("Which team leads Fernleigh's expansion project?", "When did it reach its first milestone?",
+         "When did it (Fernleigh) reach its first milestone?"),
+        # A yes/no question that compares with or places inside what was asked, with no
+        # pronoun, gets its subject (it was kept as asked).
+        ("How much is a day pass for adults at the Aqualis pool?", "Do teenagers pay less?",
+         "Do teenagers pay less (day pass, adults, Aqualis)?"),
+        ("¿Cuánto cuesta castrar un gato?", "¿Incluye la anestesia?",
+         "¿Incluye la anestesia (castrar, gato)?"),
+        ("Wie viel kostet eine Zahnreinigung bei Dr. Weber?", "Ist die Betäubung inbegriffen?",
+         "Ist die Betäubung inbegriffen (Zahnreinigung, Dr. Weber)?"),
+        ("清风净化器的滤网多少钱？", "包括运费吗？", "包括运费吗（清风净化器的滤网）？"),
+        ("كم رسوم إلغاء الموعد المتأخر في عيادات الواحة؟", "هل تشمل الضريبة؟",
+         "هل تشمل الضريبة (إلغاء الموعد المتأخر، عيادات الواحة)؟"),
+    ],
+)  # fmt: skip
+def test_replaced_phrases_entities_and_implied_subjects(
+    before: str, question: str, expected: str
+) -> None:
+    assert standalone_question(question, [before]) == expected
+
+
+@pytest.mark.parametrize(
+    ("before", "question"),
+    [
+        # A yes/no question of its own keeps what it asks.
+        ("What is the speed limit for forklifts inside the Copperline warehouse?",
+         "Is the office open on Sundays?"),
+        ("How much is a day pass for adults at the Aqualis pool?", "Do I need a permit to park?"),
+        ("¿Cuánto cuesta castrar un gato?", "¿Abre la clínica Patitas los domingos?"),
+        ("ما هي مواعيد عمل عيادات الواحة؟", "هل يوجد موقف سيارات؟"),
+    ],
+)  # fmt: skip
+def test_a_yes_no_question_of_its_own_gets_nothing(before: str, question: str) -> None:
+    assert standalone_question(question, [before]) == question
+
+
+def test_it_after_a_question_about_something_at_an_entity_is_that_thing() -> None:
+    """Only "of" or "'s" makes the entity the owner: "at" leaves "it" the matter asked."""
+    before = "Who chairs the works council at Kallisto Maschinenbau?"
+    assert standalone_question("Is it elected?", [before]) == (
+        "Is it (chairs, works council, Kallisto Maschinenbau) elected?"
+    )
