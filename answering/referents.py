@@ -47,14 +47,22 @@ _TITLED = re.compile(
 )
 
 
+def _names(value: str) -> bool:
+    """Whether a table value names something a pronoun can stand for ("Hebetec Aufzüge
+    GmbH", "Dr. Clara Duarte"): it does not open with a digit and holds a capitalised
+    word. A measure ("4 h 30", "jusqu'à 60 km") is what "Quel est le temps de charge ?"
+    asked, not a thing "elle" may stand for."""
+    return not value[:1].isdigit() and any(w[:1].isupper() for w in value.split())
+
+
 def answer_entity(
     opener: str, asked: set[str], before: str, answer: str, language: str
 ) -> str | None:
     """The entity the previous answer named, when the previous question (`before`, whose
     first word is `opener` and content words `asked`, lower case) asked for one ("Who
-    ...?", "Which company ...?", "Welche Firma ...?"): in a table row the value whose key
-    holds one of the question's words ("Wartungsfirma" for "Firma") or, asked "who", a
-    name key; else, asked "who", the first titled person the answer names that the
+    ...?", "Which company ...?", "Welche Firma ...?"): in a table row the value, naming
+    something (`_names`), whose key holds one of the question's words ("Wartungsfirma"
+    for "Firma") or, asked "who", a name key; else, asked "who", the first titled person the answer names that the
     question does not. None when it asked for no entity or none is found."""
     if opener not in _ENTITY_QUESTIONS.get(language, ()):
         return None
@@ -65,7 +73,7 @@ def answer_entity(
         name = key.strip().casefold()
         if any(word in name for word in asked) or (person and name in _NAME_KEYS):
             value = value.strip(" .")
-            if value and value.casefold() not in before.casefold():
+            if value and value.casefold() not in before.casefold() and _names(value):
                 return value
     if person:
         for match in _TITLED.finditer(text):

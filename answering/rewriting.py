@@ -5,6 +5,7 @@ always there; a language-model rewrite falls back to it."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -58,10 +59,28 @@ unchanged. Reply with the question only, on one line."""
 MAX_REWRITE_CHARS = 1000
 
 
+#: Words of a follow-up a rewrite must keep one of: in Chinese and Japanese, one Han
+#: character or kana (words are not written apart); else letters, 4 or more (shorter ones
+#: are mostly function words: "and", "for", "und", "et"), or a number.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+_KEPT_WORD = re.compile(rf"[{_CJK}]|[^\W\d_{_CJK}]{{4,}}|\d+")
+
+
+def keeps_words(question: str, rewritten: str) -> bool:
+    """Whether a model's rewrite of `question` keeps one of its words (case-insensitive; see
+    _KEPT_WORD): a standalone question fills in what a follow-up leaves out, it does not
+    replace all of it. A reply that keeps none ("The documents do not answer this
+    question.", an answer) is not a rewrite. A follow-up with no such word ("And it?")
+    keeps any reply."""
+    words = {w.casefold() for w in _KEPT_WORD.findall(question)}
+    return not words or any(w.casefold() in words for w in _KEPT_WORD.findall(rewritten))
+
+
 class ModelRewriter:
     """A short call to the language-model generators (Gemini, Cohere) with the recent turns,
     through their resilience policy and fallback chain; the local rewrite when every one of
-    them fails or replies with no usable question. Only follow-ups are sent: a first
+    them fails or replies with no usable question (empty, longer than MAX_REWRITE_CHARS,
+    or keeping none of the follow-up's words: `keeps_words`). Only follow-ups are sent: a first
     question is its own standalone question, at no cost."""
 
     def __init__(self, generator: Generator, *, max_tokens: int) -> None:
@@ -97,7 +116,11 @@ class ModelRewriter:
         rewritten = " ".join("".join(parts).split()).strip("\"'“”«» ")
         fallbacks = done.fallbacks if done else ()
         usage = done.usage if done else None
-        if not rewritten or len(rewritten) > MAX_REWRITE_CHARS:
+        if (
+            not rewritten
+            or len(rewritten) > MAX_REWRITE_CHARS
+            or not keeps_words(question, rewritten)
+        ):
             local = await self._local.rewrite(question, history)
             return Rewrite(local.question, usage=usage, fallbacks=fallbacks)
         return Rewrite(rewritten, usage=usage, fallbacks=fallbacks)

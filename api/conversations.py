@@ -390,13 +390,31 @@ class ConversationMutations:
             raise InvalidInput(
                 f"a comment holds at most {MAX_COMMENT_CHARS} characters", field="comment"
             )
-        store = info.context.services.conversations
-        owner = _owner(info)
-        message = await store.get_message(owner, str(message_id))
-        if message is None or message.role is not Role.ASSISTANT:
-            raise NotFound("no such answer", field="messageId")
         feedback = Feedback(Rating(rating), clean_comment(comment or "") or None)
-        rated = await store.set_feedback(owner, str(message_id), feedback)
-        if rated is None:
-            raise NotFound("no such answer", field="messageId")
-        return RateAnswerPayload(message=MessageView.of(rated))
+        return await _set_feedback(info, message_id, feedback)
+
+    @strawberry.mutation(
+        description="Remove your rating (and its comment) of one of your answers "
+        "(`Answer.messageId`): the answer is un-rated, as if never rated, and leaves "
+        "`--export-feedback`. Removing an absent rating is no error (the message comes back "
+        "un-rated). NOT_FOUND as for rateAnswer."
+    )
+    @with_user_errors
+    async def clear_rating(self, info: Info, message_id: strawberry.ID) -> RateAnswerPayload:
+        return await _set_feedback(info, message_id, None)
+
+
+async def _set_feedback(
+    info: Info, message_id: strawberry.ID, feedback: Feedback | None
+) -> RateAnswerPayload:
+    """Set or (None) remove the feedback of one of the asker's answers; NotFound for a
+    message that is missing, someone else's, or a question (the same error for each)."""
+    store = info.context.services.conversations
+    owner = _owner(info)
+    message = await store.get_message(owner, str(message_id))
+    if message is None or message.role is not Role.ASSISTANT:
+        raise NotFound("no such answer", field="messageId")
+    rated = await store.set_feedback(owner, str(message_id), feedback)
+    if rated is None:
+        raise NotFound("no such answer", field="messageId")
+    return RateAnswerPayload(message=MessageView.of(rated))

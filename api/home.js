@@ -485,6 +485,7 @@ const CONVERSATION = `query($id: ID!, $before: String, $last: Int) { conversatio
 const RENAME = `mutation($id: ID!, $title: String!) { renameConversation(id: $id, title: $title) { conversation { id title } userErrors { code message } } }`;
 const FORGET = `mutation($id: ID!) { deleteConversation(id: $id) { deletedConversationId userErrors { code message } } }`;
 const RATE = `mutation($id: ID!, $rating: Rating!) { rateAnswer(messageId: $id, rating: $rating) { message { id feedback { rating } } userErrors { code message } } }`;
+const UNRATE = `mutation($id: ID!) { clearRating(messageId: $id) { message { id feedback { rating } } userErrors { code message } } }`;
 
 const current = { id: null, title: "" };
 const thread = $("thread");
@@ -538,14 +539,18 @@ function citationItem(c) {
 
 function rateButtons(messageId, rating) {
   const box = el("div", { class: "rating", role: "group", "aria-label": "Rate this answer" });
+  // Toggles: pressing the pressed one takes the rating back (clearRating); the buttons
+  // show what the server now holds, not what was pressed.
   const set = async (value, button) => {
     try {
-      const data = await graphql(RATE, { id: messageId, rating: value });
-      const failed = userError(data.rateAnswer);
+      const pressed = button.getAttribute("aria-pressed") === "true";
+      const data = pressed ? await graphql(UNRATE, { id: messageId }) : await graphql(RATE, { id: messageId, rating: value });
+      const payload = pressed ? data.clearRating : data.rateAnswer;
+      const failed = userError(payload);
       if (failed) throw failed;
-      const now = data.rateAnswer.message.feedback && data.rateAnswer.message.feedback.rating;
+      const now = payload.message.feedback && payload.message.feedback.rating;
       for (const b of box.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.rating === now));
-      box.querySelector(".muted").textContent = now ? "Thank you." : "";
+      box.querySelector(".muted").textContent = now ? "Thank you." : pressed ? "Rating removed." : "";
     } catch (error) {
       box.querySelector(".muted").textContent = error.message;
     }

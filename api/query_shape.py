@@ -85,6 +85,7 @@ FIELD_COSTS: Mapping[tuple[str, str], int] = {
     ("Message", "citations"): 1,
     ("Message", "answer"): 1,
     ("Mutation", "rateAnswer"): 2,
+    ("Mutation", "clearRating"): 2,
     ("Mutation", "renameConversation"): 2,
     ("Mutation", "deleteConversation"): 2,
     ("Mutation", "deleteDocument"): 2,

@@ -89,8 +89,11 @@ class ConversationStore(Protocol):
 
     async def get_message(self, owner: str, message_id: str) -> Message | None: ...
 
-    async def set_feedback(self, owner: str, message_id: str, feedback: Feedback) -> Message | None:
-        """Replace the message's feedback; the message as now stored, or None if absent."""
+    async def set_feedback(
+        self, owner: str, message_id: str, feedback: Feedback | None
+    ) -> Message | None:
+        """Replace the message's feedback (None removes it); the message as now stored, or
+        None if absent."""
         ...
 
     async def expire_conversations(self, updated_before: datetime) -> int:

@@ -93,6 +93,10 @@ async def test_another_owners_conversation_is_missing_to_every_call(backend) -> 
     assert await backend.recent_messages("bob", conv.id, 10) == []
     assert await backend.get_message("bob", messages[1].id) is None
     assert await backend.set_feedback("bob", messages[1].id, Feedback(Rating.DOWN)) is None
+    await backend.set_feedback("alice", messages[1].id, Feedback(Rating.UP))
+    assert await backend.set_feedback("bob", messages[1].id, None) is None  # no clearing either
+    assert (await backend.get_message("alice", messages[1].id)).feedback.rating is Rating.UP
+    await backend.set_feedback("alice", messages[1].id, None)
     assert await backend.rename_conversation("bob", conv.id, "mine") is None
     assert not await backend.delete_conversation("bob", conv.id)
     # Nothing of alice's changed.
@@ -117,6 +121,12 @@ async def test_rename_feedback_and_delete(backend) -> None:
     assert stored.feedback == rated.feedback and stored.citations == messages[1].citations
     await backend.set_feedback("alice", messages[1].id, Feedback(Rating.UP))
     assert (await backend.get_message("alice", messages[1].id)).feedback.rating is Rating.UP
+    # None removes the rating, and the rest of the message stays as it was.
+    cleared = await backend.set_feedback("alice", messages[1].id, None)
+    assert cleared.feedback is None and cleared.text == messages[1].text
+    stored = await backend.get_message("alice", messages[1].id)
+    assert stored.feedback is None and stored.citations == messages[1].citations
+    assert (await backend.set_feedback("alice", messages[1].id, None)).feedback is None
     assert await backend.delete_conversation("alice", conv.id)
     assert await backend.get_conversation("alice", conv.id) is None
     assert await backend.get_message("alice", messages[1].id) is None

@@ -53,6 +53,8 @@ DELETE = """mutation($id: ID!) { deleteConversation(id: $id) {
 RATE = """mutation($id: ID!, $rating: Rating!, $comment: String) {
   rateAnswer(messageId: $id, rating: $rating, comment: $comment) {
     message { id feedback { rating comment } } userErrors { code field } } }"""
+CLEAR = """mutation($id: ID!) { clearRating(messageId: $id) {
+  message { id feedback { rating comment } } userErrors { code field } } }"""
 DELETE_DOCUMENT = "mutation($id: ID!) { deleteDocument(id: $id) { userErrors { code } } }"
 
 
@@ -202,9 +204,19 @@ def test_the_conversation_reads_back_lists_renames_and_rates(server, conversatio
     assert rated["rateAnswer"]["message"]["feedback"] == {"rating": "DOWN", "comment": "too short"}
     again = data(server, "alice", CONVERSATION, id=conv_id)["conversation"]
     assert again["messages"]["edges"][3]["node"]["feedback"]["rating"] == "DOWN"
-    # A question is not an answer: it cannot be rated.
+    # The rating can be taken back: the answer reads as never rated (twice is no error).
+    for _ in range(2):
+        cleared = data(server, "alice", CLEAR, id=second_answer["id"])["clearRating"]
+        assert cleared == {"message": {"id": second_answer["id"], "feedback": None},
+                           "userErrors": []}  # fmt: skip
+    again = data(server, "alice", CONVERSATION, id=conv_id)["conversation"]
+    assert again["messages"]["edges"][3]["node"]["feedback"] is None
+    # A question is not an answer: it cannot be rated, nor its rating cleared.
     refused = data(server, "alice", RATE, id=messages[0]["id"], rating="UP")["rateAnswer"]
     assert refused["userErrors"] == [{"code": "NOT_FOUND", "field": "messageId"}]
+    refused = data(server, "alice", CLEAR, id=messages[0]["id"])["clearRating"]
+    assert refused == {"message": None,
+                       "userErrors": [{"code": "NOT_FOUND", "field": "messageId"}]}  # fmt: skip
     bad = data(server, "alice", RENAME, id=conv_id, title="   ")["renameConversation"]
     assert bad["userErrors"] == [{"code": "INVALID_INPUT", "field": "title"}]
 
@@ -244,6 +256,9 @@ def test_another_users_conversation_is_missing_on_every_path(server, conversatio
         ]
     for target in (message_id, "m_0000000000000deadbeef"):
         assert data(server, "bob", RATE, id=target, rating="UP")["rateAnswer"] == {
+            "message": None, "userErrors": [{"code": "NOT_FOUND", "field": "messageId"}],
+        }  # fmt: skip
+        assert data(server, "bob", CLEAR, id=target)["clearRating"] == {
             "message": None, "userErrors": [{"code": "NOT_FOUND", "field": "messageId"}],
         }  # fmt: skip
     listed = data(server, "bob", CONVERSATIONS, first=10)["conversations"]
@@ -465,6 +480,10 @@ def test_rated_answers_are_exported_and_read_back_by_docent_eval(server, tmp_pat
         rated = data(server, "bob", RATE, id=message["messageId"], rating=rating, comment=comment)
         assert rated["rateAnswer"]["userErrors"] == []
     ask_as_bob("How many days of paid annual leave do full-time employees get?")  # not rated
+    # Rated, then the rating taken back: un-rated, so not exported.
+    retracted = ask_as_bob("How much paid leave is given for volunteering?")
+    data(server, "bob", RATE, id=retracted["messageId"], rating="DOWN", comment="oops")
+    assert data(server, "bob", CLEAR, id=retracted["messageId"])["clearRating"]["userErrors"] == []
 
     exported = tmp_path / "feedback.jsonl"
     run = docent_cli("eval", "--export-feedback", exported, "--url", server.url,

@@ -228,6 +228,20 @@ def test_upload_ask_see_the_passage_on_its_page_and_manage(
     fits(tab)
     shot(tab, f"conversation-{viewport}")
 
+    # The thumbs are toggles: "Not helpful" replaces the rating; pressed again, it takes
+    # the rating back (clearRating), and neither is pressed.
+    up, down = (f"{LAST_ANSWER} button[data-rating={r}]" for r in ("UP", "DOWN"))
+    tab.click(down)
+    tab.wait_for_selector(f"{down}[aria-pressed=true]")
+    assert tab.get_attribute(up, "aria-pressed") == "false"
+    tab.click(down)
+    tab.wait_for_selector(f"{down}[aria-pressed=false]")
+    assert tab.get_attribute(up, "aria-pressed") == "false"
+    assert tab.inner_text(f"{LAST_ANSWER} .rating .muted") == "Rating removed."
+    messages = api(server, "query($id: ID!) { conversation(id: $id) { messages { edges { node { id feedback { rating } } } } } }", id=conversation["id"])  # fmt: skip
+    rated = {e["node"]["id"]: e["node"]["feedback"] for e in messages["conversation"]["messages"]["edges"]}  # fmt: skip
+    assert rated[answer_id] is None
+
     # Edit tags, then filter by tag and search titles.
     tab.click(f"{row(pdf.name)} .actions button:has-text('Edit')")
     tab.fill("#edit-tags", f"airships, hangar-{viewport}")

@@ -207,7 +207,9 @@ class ElasticsearchConversations(Indices):
         return message_from_dict(source) if source else None
 
     @needs_open
-    async def set_feedback(self, owner: str, message_id: str, feedback: Feedback) -> Message | None:
+    async def set_feedback(
+        self, owner: str, message_id: str, feedback: Feedback | None
+    ) -> Message | None:
         source = await self._message_source(owner, message_id)
         if source is None:
             return None

@@ -188,7 +188,9 @@ class EmbeddedConversations:
         )
         return rows[0] if rows else None
 
-    async def set_feedback(self, owner: str, message_id: str, feedback: Feedback) -> Message | None:
+    async def set_feedback(
+        self, owner: str, message_id: str, feedback: Feedback | None
+    ) -> Message | None:
         def rate(conn: apsw.Connection) -> Message | None:
             rows = _messages(conn, "owner = ? AND id = ?", [owner, message_id])
             if not rows:
