@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import grounding, passages
+from docent.answering import grounding, passages, shapes
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
 
@@ -42,6 +42,10 @@ _NAMES_ONLY_PENALTY = 0.1
 #: `_lexical_scores`) gains this much. Measured on the dev set (eval/devset).
 _ROW_BONUS = 0.08
 _ROW_LEXICAL = 0.5
+#: A unit with the shape of answer the question asks for (a figure for "how many", a date
+#: for "when": shapes.py) gains this much, twice that with the quantity's unit ("26,000
+#: kg" for "how heavy"). Measured on the dev set (eval/devset): BENCHMARKS.md, session 5.
+_SHAPE_WEIGHT = 0.06
 #: Beside the best unit, only units of the same source scoring this close to it are quoted:
 #: the sick-leave rule does not follow the annual-leave answer.
 _RELATIVE_FLOOR = 0.08
@@ -150,10 +154,13 @@ class ExtractiveGenerator:
             yield f" [{', '.join(str(n) for n in _sources_saying(sentence, index, prompt.sources))}]"
         yield GenerationDone(model=self.model)
 
-    async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
-        """The units to quote, best first, with their source numbers: the best one, then
-        units of the same source that score nearly as well (or, for a list item, the rest
-        of its list)."""
+    async def score(
+        self, question: str, sources: Sequence[Source]
+    ) -> tuple[list[_Candidate], np.ndarray, np.ndarray, np.ndarray] | None:
+        """The quotable units of `sources` (at most `_MAX_PER_SOURCE` a source), each
+        unit's score for `question` (higher is better), the units' embeddings, and how
+        well each has the shape of answer asked for (shapes.fit); None when there is
+        nothing to quote."""
         candidates = [
             _Candidate(unit.text, source.index, position, unit.kind, unit.heading)
             for source in sources
@@ -164,16 +171,22 @@ class ExtractiveGenerator:
             )
         ]
         if not candidates:
-            return []
+            return None
         texts = [c.text[:1000] for c in candidates]
         query = await self._embedder.embed_query(question)
         vectors = await self._embedder.embed_documents(texts)
         lexical = _lexical_scores(question, candidates, sources)
         focus = _entity_focus(question, sources)
         # A unit holding only the question's names earns nothing for holding them.
-        names_only = _names_only(question, candidates)
+        names_only = _names_only(question, candidates, sources)
+        shape = shapes.asked(question)
+        fits = np.array(
+            [shapes.fit(shape, c.text, c.kind) if shape else 0.0 for c in candidates],
+            dtype=np.float32,
+        )
         scores = (
-            vectors @ query
+            2 * _SHAPE_WEIGHT * fits
+            + vectors @ query
             + _LEXICAL_WEIGHT * np.minimum(lexical, 1.0) * (1.0 - names_only)
             # a sentence that starts in lower case is a fragment cut by a chunk boundary
             - _FRAGMENT_PENALTY * np.array([t[:1].islower() for t in texts], dtype=np.float32)
@@ -188,6 +201,16 @@ class ExtractiveGenerator:
                 dtype=np.float32,
             )
         )
+        return candidates, scores, vectors, fits
+
+    async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
+        """The units to quote, best first, with their source numbers: the best one, then
+        units of the same source that score nearly as well (or, for a list item, the rest
+        of its list)."""
+        scored = await self.score(question, sources)
+        if scored is None:
+            return []
+        candidates, scores, vectors, fits = scored
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         first = order[0]
         best = float(scores[first])
@@ -220,6 +243,9 @@ class ExtractiveGenerator:
             if len(picked) >= _MAX_SENTENCES or scores[i] < best - _RELATIVE_FLOOR:
                 break
             if candidates[i].source != candidates[first].source:
+                continue
+            if fits[i] < fits[first]:
+                # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight.
                 continue
             if any(float(vectors[i] @ vectors[j]) > _REDUNDANT for j in picked):
                 continue
@@ -269,7 +295,7 @@ def _lexical_scores(
     its title line is not the answer for holding the name); and a term in many candidates
     weighs less than one in few ("contractors" against "leave").
     """
-    terms = set(analysis.query_terms(question))
+    terms = content_terms(question)
     unit_terms = [set(analysis.analyze(c.text)) for c in candidates]
     heading_terms = [set(analysis.analyze(c.heading)) if c.heading else set() for c in candidates]
     n = len(candidates)
@@ -290,6 +316,8 @@ def _lexical_scores(
     titles = {
         s.index: (
             set(analysis.analyze(s.hit.document_title))
+            # the document's top heading names it as its title does ("Aldmark TIGON 4x4")
+            | set(analysis.analyze((s.hit.chunk.section or "").split(" > ")[0]))
             | {
                 t
                 for code in codes
@@ -324,7 +352,7 @@ def _sent_elsewhere(
     titles = {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources}
     document = documents.get(candidates[best].source)
     names = set(analysis.query_terms(" ".join(grounding.names_and_codes(question))))
-    terms = set(analysis.query_terms(question)) - names
+    terms = content_terms(question) - names
     terms -= titles.get(candidates[best].source, set())
     held = [set(analysis.analyze(c.text)) for c in candidates]
     # The subject sent elsewhere is a rare word ("contractors"), not one the whole
@@ -343,25 +371,49 @@ def _sent_elsewhere(
     return None
 
 
-def _names_only(question: str, candidates: Sequence[_Candidate]) -> np.ndarray:
-    """Per candidate other than a table row, 1.0 when it holds one of the question's names (words of letters only:
-    not codes such as "CM-40" or "Gas-Brennwertkessel") and none of the question's other terms, else 0.0; all 0 for a question of
-    names only ("Who is Niamh Doyle?")."""
-    terms = set(analysis.query_terms(question))
+def _names_only(
+    question: str, candidates: Sequence[_Candidate], sources: Sequence[Source]
+) -> np.ndarray:
+    """Per candidate other than a table row, 1.0 when it holds only what the question is
+    about and none of what it asks, else 0.0: one of the question's names (words of letters
+    only: not codes such as "CM-40" or "Gas-Brennwertkessel"), or a term of its source's
+    document title or top heading (the letterhead, the greeting "感谢您选购清风 KJ-300
+    空气净化器。" under "清风 KJ-300 空气净化器 使用说明书"), and none of the question's other
+    terms. All 0 for a question of names only ("Who is Niamh Doyle?")."""
+    terms = content_terms(question)
     written = [n for n in grounding.names_and_codes(question) if n.isalpha()]
     names = set(analysis.query_terms(" ".join(written))) & terms
-    others = terms - names
+    about = {
+        s.index: names
+        | (
+            set(
+                analysis.analyze(
+                    f"{s.hit.document_title} {(s.hit.chunk.section or '').split(' > ')[0]}"
+                )
+            )
+            & terms
+        )
+        for s in sources
+    }
     flags = np.zeros(len(candidates), dtype=np.float32)
-    if not names or not others:
-        return flags
     for i, c in enumerate(candidates):
-        if c.kind == "row":
+        subject = about.get(c.source, names)
+        others = terms - subject
+        if c.kind == "row" or not subject or not others:
             # A table row naming the entity asked about is its record ("Excel avanzado |
             # Raúl Ortega" for "Who teaches the advanced Excel course?").
             continue
         held = set(analysis.analyze(c.text))
-        flags[i] = float(bool(held & names) and not held & others)
+        flags[i] = float(bool(held & subject) and not held & others)
     return flags
+
+
+def content_terms(question: str) -> set[str]:
+    """The question's terms (analysis.query_terms) without those of an interrogative that
+    names a measure ("heavy" of "how heavy": the answer says "26,000 kg"); all its terms
+    when that would leave none."""
+    terms = set(analysis.query_terms(question))
+    return terms - set(analysis.query_terms(shapes.interrogative(question))) or terms
 
 
 def _list_of(candidates: list[_Candidate], index: int) -> list[int]:

@@ -1,0 +1,207 @@
+"""The shape of answer a question asks for (answering/shapes.py), and how the extractive
+answerer uses it to choose between units of the right document: the row or sentence
+stating a figure with the unit asked for, a date, a place, over the one that only names
+the subject. Documents of the kinds people upload (spec sheets, price lists, policies,
+notices), in en, de, fr, es, zh and ar."""
+
+from __future__ import annotations
+
+import pytest
+from test_extractive import KeyedEmbedder, at, sources
+
+from docent.answering import shapes
+from docent.answering.extractive import ExtractiveGenerator, content_terms
+from docent.answering.shapes import Asked, Dimension, Shape
+from docent.domain import Chunk, Hit
+from docent.roles import Source
+from docent.search.analysis import query_terms
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How heavy is the Vulcan 6x6 when loaded?", Asked(Shape.QUANTITY, Dimension.MASS)),
+        ("Wie schwer ist der Anhänger?", Asked(Shape.QUANTITY, Dimension.MASS)),
+        ("Combien coûte l'abonnement annuel ?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("¿Cuánto cuesta la cuota mensual?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("这台冰箱的容量是多少？", Asked(Shape.QUANTITY, Dimension.VOLUME)),
+        ("كم يوما إجازة الأمومة؟", Asked(Shape.QUANTITY, Dimension.DURATION)),
+        (
+            "How many days of paid leave do new fathers get?",
+            Asked(Shape.QUANTITY, Dimension.DURATION),
+        ),
+        # "per night" is the rate's period, not what is asked
+        ("How much is refunded per night for a hotel?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("Quelle est la vitesse maximale du bateau ?", Asked(Shape.QUANTITY, Dimension.SPEED)),
+        ("How many people fit in the lecture hall?", Asked(Shape.QUANTITY)),
+        ("When does the library close on Saturdays?", Asked(Shape.TIME)),
+        ("Wann beginnt die Schulung?", Asked(Shape.TIME)),
+        ("À quelle heure ouvre la piscine ?", Asked(Shape.TIME)),
+        ("¿Cuándo se paga la nómina?", Asked(Shape.TIME)),
+        ("会议什么时候开始？", Asked(Shape.TIME)),
+        ("متى يبدأ التسجيل؟", Asked(Shape.TIME)),
+        ("What are the museum's opening hours?", Asked(Shape.TIME)),
+        ("Who approves travel requests?", Asked(Shape.PERSON)),
+        ("Wer leitet das Labor?", Asked(Shape.PERSON)),
+        ("¿Quién imparte el curso de cocina?", Asked(Shape.PERSON)),
+        ("谁负责安全培训？", Asked(Shape.PERSON)),
+        ("And where is the workshop held?", Asked(Shape.PLACE)),
+        ("Wo ist der Erste-Hilfe-Kasten?", Asked(Shape.PLACE)),
+        ("Où se trouve le local vélos ?", Asked(Shape.PLACE)),
+        ("前台在哪里？", Asked(Shape.PLACE)),
+        ("أين يقع مكتب الاستقبال؟", Asked(Shape.PLACE)),
+        # "when", "where", "who" inside a question are conjunctions or relative pronouns
+        ("Does the alarm sound when the door is left open?", None),
+        ("Is there a room where staff can rest?", None),
+        ("Can employees who work part-time join the pension scheme?", None),
+        ("Que faire quand la chaudière tombe en panne ?", None),
+        ("What does the warranty cover?", None),
+    ],
+)
+def test_the_shape_of_answer_a_question_asks_for(question: str, expected: Asked | None) -> None:
+    assert shapes.asked(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "kind", "fit"),
+    [
+        ("How heavy is it?", "Item: Gross weight; Value: 18,500 kg", "row", 1.0),
+        ("How heavy is it?", "Item: Wheelbase; Value: 4,200 mm", "row", 0.5),
+        # the row's first cell says what it is about: "0-80 km/h" there is no speed
+        ("How fast is it?", "Item: Acceleration 0-80 km/h; Value: 19 s", "row", 0.5),
+        ("How fast is it?", "Item: Top speed; Value: 110 km/h", "row", 1.0),
+        ("How fast is it?", "It is built for narrow streets.", "sentence", 0.0),
+        ("Combien coûte le modèle ?", "Prix : 3 290 € TTC.", "sentence", 1.0),
+        ("¿Cuánto cuesta?", "Calle Mayor 12, 28013 Madrid. Tel. 910 00 00 00", "sentence", 0.5),
+        ("¿Cuánto cuesta?", "La matrícula cuesta 25,00 €.", "sentence", 1.0),
+        ("适用面积是多少？", "项目: 适用面积; 参数: 15–25 平方米", "row", 1.0),
+        ("How long is the warranty?", "The charger has a 2-year warranty.", "sentence", 1.0),
+        ("How long do refunds take?", "Refunds take ten working days.", "sentence", 1.0),
+        ("When is the audit?", "L'audit aura lieu du 3 au 7 mars.", "sentence", 0.5),
+        ("Wann beginnt sie?", "Beginn: 9:30 Uhr im Saal 2.", "sentence", 0.5),
+        (
+            "Where is the smoking area?",
+            "Smoking is allowed only near the north gate.",
+            "sentence",
+            0.5,
+        ),
+        ("Who chairs the committee?", "The committee meets monthly.", "sentence", 0.0),
+        (
+            "Who chairs the committee?",
+            "It is chaired by Ana Ruiz, head of facilities.",
+            "sentence",
+            0.5,
+        ),
+    ],
+)
+def test_how_well_a_unit_has_the_shape_asked_for(
+    question: str, text: str, kind: str, fit: float
+) -> None:
+    asked = shapes.asked(question)
+    assert asked is not None
+    assert shapes.fit(asked, text, kind) == fit
+
+
+def test_an_interrogative_naming_a_measure_is_not_a_content_word() -> None:
+    # The answer says "18,500 kg", not "heavy"; "wie viele" is the question's too.
+    assert "heavi" not in content_terms("How heavy is the Vulcan 6x6?")
+    assert "vulcan" in content_terms("How heavy is the Vulcan 6x6?")
+    assert content_terms("Wie viele Urlaubstage gibt es?") == set(query_terms("Urlaubstage gibt"))
+    # A question of nothing but the interrogative keeps it.
+    assert content_terms("How long?") == set(query_terms("How long?"))
+
+
+def sectioned(title: str, *passages: tuple[str, str]) -> list[Source]:
+    """One source per (text, section path) of one document named `title`."""
+    return [
+        Source(i, Hit(Chunk(f"c{i}", "d", i, text, section=section), title, 1.0))
+        for i, (text, section) in enumerate(passages, start=1)
+    ]
+
+
+SPEC = "Item | Value\nWheelbase | 4,200 mm\nGross vehicle weight | 18,500 kg\nTop speed | 110 km/h"
+
+
+@pytest.mark.parametrize(
+    ("question", "intro", "row"),
+    [
+        pytest.param(
+            "How heavy is the Vulcan 6x6 fully loaded?",
+            "The Vulcan 6x6 is a forest fire engine, heavy enough for any terrain.",
+            "Item: Gross vehicle weight; Value: 18,500 kg",
+            id="en-mass",
+        ),
+        pytest.param(
+            "Quelle est la vitesse maximale du Vulcan 6x6 ?",
+            "Le Vulcan 6x6 est un engin de lutte contre les feux de forêt.",
+            "Item: Top speed; Value: 110 km/h",
+            id="fr-speed-cross-lingual",
+        ),
+    ],
+)
+async def test_the_row_with_the_unit_asked_for_beats_a_sentence_naming_the_subject(
+    question: str, intro: str, row: str
+) -> None:
+    # e5 rates the brochure's opening sentence, which names the vehicle (the brochure's
+    # top heading), above the row (0.90 against 0.80); it states no weight and no speed.
+    rows = [
+        "Item: Wheelbase; Value: 4,200 mm",
+        "Item: Gross vehicle weight; Value: 18,500 kg",
+        "Item: Top speed; Value: 110 km/h",
+    ]
+    vectors = {question: at(1.0), intro: at(0.90, 1)}
+    vectors.update({r: at(0.80 if r == row else 0.79, 2) for r in rows})
+    embedder = KeyedEmbedder(vectors)
+    given = sectioned(
+        "vulcan-brochure.pdf",
+        (intro, "Vulcan 6x6 > Forest fire engine"),
+        (SPEC, "Vulcan 6x6 > Technical data"),
+    )
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    # The row alone: the neighbouring rows state other measures and are not appended.
+    assert chosen == [(row, 2)]
+
+
+async def test_a_price_beats_an_address_with_figures() -> None:
+    question = "¿Cuánto cuesta la matrícula del Club Náutico Brisa?"
+    letterhead = "Club Náutico Brisa · Paseo Marítimo 4, 03001 Alicante · Tel. 965 11 22 33"
+    row = "Concepto: Matrícula; Precio: 45,00 €"
+    other = "Concepto: Cuota mensual; Precio: 52,00 €"
+    embedder = KeyedEmbedder(
+        {question: at(1.0), letterhead: at(0.92, 1), row: at(0.86, 2), other: at(0.84, 3)},
+        default=at(0.5, 4),
+    )
+    given = sources(letterhead, "Concepto | Precio\nMatrícula | 45,00 €\nCuota mensual | 52,00 €")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (row, 2)
+
+
+async def test_a_greeting_under_the_manuals_heading_does_not_answer() -> None:
+    # A Chinese manual: the greeting holds the product's name (the manual's top heading)
+    # and nothing of what is asked.
+    question = "明光 LX-20 台灯的功率是多少？"
+    greeting = "感谢您选购明光 LX-20 台灯。"
+    row = "项目: 功率; 参数: 12 瓦"
+    embedder = KeyedEmbedder(
+        {question: at(1.0), greeting: at(0.95, 1), row: at(0.85, 2)}, default=at(0.5, 3)
+    )
+    top = "明光 LX-20 台灯 使用说明书"
+    given = [
+        Source(1, Hit(Chunk("c1", "d", 1, greeting, section=top), "mingguang-lx20.docx", 1.0)),
+        Source(
+            2,
+            Hit(
+                Chunk(
+                    "c2",
+                    "d",
+                    2,
+                    "项目 | 参数\n功率 | 12 瓦\n色温 | 4000 K",
+                    section=f"{top} > 产品参数",
+                ),
+                "mingguang-lx20.docx",
+                1.0,
+            ),
+        ),
+    ]
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (row, 2)
