@@ -42,6 +42,11 @@ _NAMES_ONLY_PENALTY = 0.1
 #: `_lexical_scores`) gains this much. Measured on the dev set (eval/devset).
 _ROW_BONUS = 0.08
 _ROW_LEXICAL = 0.5
+#: A table row whose first cell (what the row is about: "Water tank", "Moving house") is
+#: made of the question's words, and which has the shape of answer asked for, is the
+#: record asked for: it gains this much ("How much water does the tank hold?": "Item:
+#: Water tank; Value: 1.8 litres" over a descaling step that pours 1 litre into the tank).
+_LABEL_BONUS = 0.08
 #: A unit with the shape of answer the question asks for (a figure for "how many", a date
 #: for "when": shapes.py) gains this much, twice that with the quantity's unit ("26,000
 #: kg" for "how heavy"). Measured on the dev set (eval/devset): BENCHMARKS.md, session 5.
@@ -184,8 +189,29 @@ class ExtractiveGenerator:
             [shapes.fit(shape, c.text, c.kind) if shape else 0.0 for c in candidates],
             dtype=np.float32,
         )
+        # The question's words that name neither its subject nor the measure asked for
+        # ("tank hold": "hold" says a volume) must all be the row's label.
+        content = content_terms(question)
+        needed = {
+            t
+            for t in content - set(analysis.query_terms(shapes.asking(question)))
+            # the "s" of "K2's" is no word
+            if len(t) > 1 or not t.isascii()
+        }
+        about = _about(question, sources)
+        full = 1.0 if shape is not None and shape.dimension is not None else 0.5
+        labelled = np.array(
+            [
+                c.kind == "row"
+                and fits[i] >= full
+                and _label_asked(c.text, content, needed - about.get(c.source, set()))
+                for i, c in enumerate(candidates)
+            ],
+            dtype=np.float32,
+        )
         scores = (
             2 * _SHAPE_WEIGHT * fits
+            + _LABEL_BONUS * labelled
             + vectors @ query
             + _LEXICAL_WEIGHT * np.minimum(lexical, 1.0) * (1.0 - names_only)
             # a sentence that starts in lower case is a fragment cut by a chunk boundary
@@ -383,7 +409,29 @@ def _names_only(
     terms = content_terms(question)
     written = [n for n in grounding.names_and_codes(question) if n.isalpha()]
     names = set(analysis.query_terms(" ".join(written))) & terms
-    about = {
+    about = _about(question, sources)
+    flags = np.zeros(len(candidates), dtype=np.float32)
+    unit_terms = [set(analysis.analyze(c.text)) for c in candidates]
+    for i, c in enumerate(candidates):
+        subject = about.get(c.source, names)
+        others = terms - subject
+        if c.kind == "row" or not subject or not others:
+            # A table row naming the entity asked about is its record ("Excel avanzado |
+            # Raúl Ortega" for "Who teaches the advanced Excel course?").
+            continue
+        held = unit_terms[i]
+        flags[i] = float(bool(held & subject) and not held & others)
+    return flags
+
+
+def _about(question: str, sources: Sequence[Source]) -> dict[int, set[str]]:
+    """Per source number, the question's terms that name what the source's document is
+    about: the question's names (words of letters only: not codes such as "CM-40") and
+    the terms of the document's title and top heading ("清风 KJ-300 空气净化器 使用说明书")."""
+    terms = content_terms(question)
+    written = [n for n in grounding.names_and_codes(question) if n.isalpha()]
+    names = set(analysis.query_terms(" ".join(written))) & terms
+    return {
         s.index: names
         | (
             set(
@@ -395,17 +443,15 @@ def _names_only(
         )
         for s in sources
     }
-    flags = np.zeros(len(candidates), dtype=np.float32)
-    for i, c in enumerate(candidates):
-        subject = about.get(c.source, names)
-        others = terms - subject
-        if c.kind == "row" or not subject or not others:
-            # A table row naming the entity asked about is its record ("Excel avanzado |
-            # Raúl Ortega" for "Who teaches the advanced Excel course?").
-            continue
-        held = set(analysis.analyze(c.text))
-        flags[i] = float(bool(held & subject) and not held & others)
-    return flags
+
+
+def _label_asked(row: str, terms: set[str], needed: set[str]) -> bool:
+    """Whether the first cell of `row` ("Item: Water tank; Value: 1.8 litres") is made of
+    `terms` (the question's content words) and holds all those `needed`: the row is
+    about what is asked ("Cuota mensual" is not about "the monthly fee *for students*")."""
+    first = row.split("; ", 1)[0]
+    label = set(analysis.analyze(first.split(": ", 1)[1] if ": " in first else first))
+    return bool(label) and label <= terms and needed <= label
 
 
 def content_terms(question: str) -> set[str]:

@@ -90,12 +90,14 @@ _ASKS: tuple[tuple[Shape, re.Pattern[str]], ...] = (
 
 _DIGIT = re.compile(r"\d")
 #: Numbers written out, 1 to 12 and the tens a rule tends to use (en, de, fr, es), and the
-#: Chinese numerals: "two weeks", "zwei Wochen", "trois jours", "dos semanas", 十五天.
+#: Chinese numerals: "two weeks", "zwei Wochen", "trois jours", "dos semanas", 十五天. Not
+#: "ein", "un", "une", "uno", "una": they are the indefinite article far more often; nor
+#: the Spanish "once" (11) and "medio", English words.
 _NUMBER_WORDS = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|half|dozen"
-    r"|eins?|eine[nmr]?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|fünfzehn|zwanzig|dreißig|halbe[nr]?"
-    r"|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|demie?"
-    r"|uno?|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|media|medio"
+    r"|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|fünfzehn|zwanzig|dreißig|halbe[nr]?"
+    r"|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|demie?"
+    r"|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|quince|veinte|treinta"
     r"|واحد|اثن|ثلاث|أربع|خمس|ست|سبع|ثمان|تسع|عشر)\b"
     r"|[一二两三四五六七八九十百千万半]",
     re.IGNORECASE,
@@ -306,6 +308,17 @@ def interrogative(question: str) -> str:
     """The words of `question` that ask for a measure ("how heavy", "wie viele", 多少), as
     one string ("" when none): terms to leave out of the question's content words."""
     return " ".join(m.group() for m in _HOW.finditer(" ".join(question.casefold().split())))
+
+
+def asking(question: str) -> str:
+    """The words of `question` that say what shape of answer it asks for: its measure
+    interrogative and the words naming the measure ("how much", "hold" of "How much water
+    does the tank hold?"), as one string ("" when none)."""
+    folded = " ".join(question.casefold().split())
+    measured = _RATE.sub(" ", folded)
+    found = [m.group() for m in _HOW.finditer(folded)]
+    found += [m.group() for _, p in _MEASURES for m in p.finditer(measured)]
+    return " ".join(found)
 
 
 def asked(question: str) -> Asked | None:

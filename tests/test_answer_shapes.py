@@ -162,16 +162,20 @@ async def test_the_row_with_the_unit_asked_for_beats_a_sentence_naming_the_subje
     assert chosen == [(row, 2)]
 
 
-async def test_a_price_beats_an_address_with_figures() -> None:
-    question = "¿Cuánto cuesta la matrícula del Club Náutico Brisa?"
-    letterhead = "Club Náutico Brisa · Paseo Marítimo 4, 03001 Alicante · Tel. 965 11 22 33"
-    row = "Concepto: Matrícula; Precio: 45,00 €"
-    other = "Concepto: Cuota mensual; Precio: 52,00 €"
+async def test_a_price_beats_a_sentence_about_the_same_fee_without_one() -> None:
+    question = "How much is the joining fee at the Brisa sailing club?"
+    sentence = "The joining fee is paid once, when you sign up at the club's office."
+    row = "Item: Joining fee; Price: 45.00 €"
+    other = "Item: Monthly fee; Price: 52.00 €"
     embedder = KeyedEmbedder(
-        {question: at(1.0), letterhead: at(0.92, 1), row: at(0.86, 2), other: at(0.84, 3)},
+        {question: at(1.0), sentence: at(0.93, 1), row: at(0.84, 2), other: at(0.82, 3)},
         default=at(0.5, 4),
     )
-    given = sources(letterhead, "Concepto | Precio\nMatrícula | 45,00 €\nCuota mensual | 52,00 €")
+    given = sources(
+        sentence,
+        "Item | Price\nJoining fee | 45.00 €\nMonthly fee | 52.00 €",
+        title="brisa-sailing-club-prices-2025.pdf",
+    )
     chosen = await ExtractiveGenerator(embedder).select(question, given)
     assert chosen[0] == (row, 2)
 
@@ -205,3 +209,34 @@ async def test_a_greeting_under_the_manuals_heading_does_not_answer() -> None:
     ]
     chosen = await ExtractiveGenerator(embedder).select(question, given)
     assert chosen[0] == (row, 2)
+
+
+async def test_the_row_about_what_is_asked_beats_a_step_with_the_same_unit() -> None:
+    # A kettle's manual: a step pours 1 litre into the tank; the spec row is the tank's.
+    question = "How much water does the Aquila K2's tank hold?"
+    step = "1. Pour 1 litre of water into the tank and switch the kettle on."
+    row = "Item: Water tank; Value: 2.2 litres"
+    embedder = KeyedEmbedder(
+        {question: at(1.0), step: at(0.92, 1), row: at(0.86, 2)}, default=at(0.5, 3)
+    )
+    given = sectioned(
+        "aquila-k2-manual.pdf",
+        (step, "Aquila K2 > First use"),
+        ("Item | Value\nWater tank | 2.2 litres\nPower | 2,200 W", "Aquila K2 > Technical data"),
+    )
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (row, 2)
+
+
+async def test_a_row_about_part_of_the_question_earns_nothing_for_its_label() -> None:
+    # "The monthly fee for students": the row "Cuota mensual" is the fee for everyone; the
+    # sentence on the students' discount answers.
+    question = "¿Cuánto cuesta la cuota mensual para los estudiantes?"
+    discount = "Los estudiantes tienen un descuento del 20 % en la cuota mensual."
+    row = "Modalidad: Cuota mensual; Precio: 39,90 €"
+    embedder = KeyedEmbedder(
+        {question: at(1.0), discount: at(0.88, 1), row: at(0.86, 2)}, default=at(0.5, 3)
+    )
+    given = sources(discount, "Modalidad | Precio\nCuota mensual | 39,90 €\nMatrícula | 20,00 €")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (discount, 1)
