@@ -44,8 +44,10 @@ _ROW_BONUS = 0.08
 _ROW_LEXICAL = 0.5
 #: A table row whose first cell (what the row is about: "Water tank", "Moving house") is
 #: made of the question's words, and which has the shape of answer asked for, is the
-#: record asked for: it gains this much ("How much water does the tank hold?": "Item:
-#: Water tank; Value: 1.8 litres" over a descaling step that pours 1 litre into the tank).
+#: record asked for: it gains this much times the share of the question's words (but the
+#: subject's and the measure's) its first cell holds ("How much water does the tank
+#: hold?": "Item: Water tank; Value: 1.8 litres" over a descaling step that pours 1 litre
+#: into the tank; "the rabies vaccine" picks the rabies row, not the dog vaccine's).
 _LABEL_BONUS = 0.08
 #: A unit with the shape of answer the question asks for (a figure for "how many", a date
 #: for "when": shapes.py) gains this much, twice that with the quantity's unit ("26,000
@@ -190,7 +192,7 @@ class ExtractiveGenerator:
             dtype=np.float32,
         )
         # The question's words that name neither its subject nor the measure asked for
-        # ("tank hold": "hold" says a volume) must all be the row's label.
+        # ("tank hold": "hold" says a volume): the row's label holds them.
         content = content_terms(question)
         needed = {
             t
@@ -202,9 +204,9 @@ class ExtractiveGenerator:
         full = 1.0 if shape is not None and shape.dimension is not None else 0.5
         labelled = np.array(
             [
-                c.kind == "row"
-                and fits[i] >= full
-                and _label_asked(c.text, content, needed - about.get(c.source, set()))
+                _label_share(c.text, content, needed - about.get(c.source, set()))
+                if c.kind == "row" and fits[i] >= full
+                else 0.0
                 for i, c in enumerate(candidates)
             ],
             dtype=np.float32,
@@ -334,7 +336,7 @@ def _lexical_scores(
     idf = {t: float(np.log(1.0 + n / (1 + df[t]))) for t in terms}
     # A name in several candidates names what the documents are about ("Halden Logistics",
     # "Copperline"), not the answer; one in a single candidate may be it (a directory row).
-    names = set(analysis.query_terms(" ".join(grounding.names_and_codes(question)))) & terms
+    names = set(analysis.query_terms(" ".join(_names(question)))) & terms
     subject = {t for t in names if df[t] >= 2 and not any(c.isdigit() for c in t)}
     # A code the title holds, separators aside ("CM-40" in "brevena-cm40-manual.pdf"),
     # names the document as its words do.
@@ -407,7 +409,7 @@ def _names_only(
     空气净化器。" under "清风 KJ-300 空气净化器 使用说明书"), and none of the question's other
     terms. All 0 for a question of names only ("Who is Niamh Doyle?")."""
     terms = content_terms(question)
-    written = [n for n in grounding.names_and_codes(question) if n.isalpha()]
+    written = [n for n in _names(question) if n.isalpha()]
     names = set(analysis.query_terms(" ".join(written))) & terms
     about = _about(question, sources)
     flags = np.zeros(len(candidates), dtype=np.float32)
@@ -429,7 +431,7 @@ def _about(question: str, sources: Sequence[Source]) -> dict[int, set[str]]:
     about: the question's names (words of letters only: not codes such as "CM-40") and
     the terms of the document's title and top heading ("清风 KJ-300 空气净化器 使用说明书")."""
     terms = content_terms(question)
-    written = [n for n in grounding.names_and_codes(question) if n.isalpha()]
+    written = [n for n in _names(question) if n.isalpha()]
     names = set(analysis.query_terms(" ".join(written))) & terms
     return {
         s.index: names
@@ -445,13 +447,22 @@ def _about(question: str, sources: Sequence[Source]) -> dict[int, set[str]]:
     }
 
 
-def _label_asked(row: str, terms: set[str], needed: set[str]) -> bool:
-    """Whether the first cell of `row` ("Item: Water tank; Value: 1.8 litres") is made of
-    `terms` (the question's content words) and holds all those `needed`: the row is
-    about what is asked ("Cuota mensual" is not about "the monthly fee *for students*")."""
+def _label_share(row: str, terms: set[str], needed: set[str]) -> float:
+    """The share of `needed` that the first cell of `row` ("Item: Water tank; Value: 1.8
+    litres") holds, when that cell is made of `terms` (the question's content words), else
+    0: how far the row is about what is asked ("Cuota mensual" is half of "the monthly fee
+    *for students*"). 1 when nothing is needed."""
     first = row.split("; ", 1)[0]
     label = set(analysis.analyze(first.split(": ", 1)[1] if ": " in first else first))
-    return bool(label) and label <= terms and needed <= label
+    if not label or not label <= terms:
+        return 0.0
+    return len(needed & label) / len(needed) if needed else 1.0
+
+
+def _names(question: str) -> list[str]:
+    """The question's names and codes (grounding.names_and_codes) but the calendar's: a
+    capitalised "Thursdays" or "March" is when, not what the documents are about."""
+    return [n for n in grounding.names_and_codes(question) if not shapes.is_calendar(n)]
 
 
 def content_terms(question: str) -> set[str]:

@@ -48,6 +48,7 @@ _ASKS: tuple[tuple[Shape, re.Pattern[str]], ...] = (
         Shape.TIME,
         re.compile(
             rf"{_OPENS}(?:until |till |by |since |from )?when\b|\bwhat (?:time|date|day|year|month)\b|\bwhich (?:day|date|year|month)\b"
+            r"|\bhow (?:late|early)\b|\buntil what time\b|\bhasta qu[eé] hora\b|\bjusqu'à quelle heure\b|\bbis wie ?viel uhr\b"
             r"|\bwann\b|\bum wie ?viel uhr\b|\ban welchem (?:tag|datum)\b|\bwelche[ms]? (?:datum|tag|jahr|monat)\b"
             rf"|{_OPENS}(?:jusqu'à |depuis |à partir de )?quand\b|\best-ce quand\b|\bà quelle (?:heure|date)\b|\bquel jour\b|\bquelle date\b|\ben quelle année\b"
             rf"|\bcuándo\b|{_OPENS}(?:hasta |desde )?cuando\b|\ba qu[eé] hora\b|\bqu[eé] (?:d[ií]a|fecha)\b|\ben qu[eé] (?:a[nñ]o|fecha|mes)\b"
@@ -77,7 +78,7 @@ _ASKS: tuple[tuple[Shape, re.Pattern[str]], ...] = (
     (
         Shape.QUANTITY,
         re.compile(
-            r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm|early|late)\b"
+            r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm)\b"
             r"|\bwhat (?:is|are) the (?:\w+ )?(?:price|cost|fee|fees|rate|charge|weight|capacity|size|speed|length|duration|amount|limit|number|temperature|voltage|power|range|budget|deposit|salary|discount|allowance)\b"
             r"|\bwie ?viele?\b|\bwie (?:lange|hoch|groß|gross|schwer|weit|schnell|alt|oft|breit|tief|teuer)\b"
             r"|\bcombien\b|\bquel(?:le)? (?:est|sont) (?:le|la|les) (?:\w+ )?(?:prix|coût|cout|montant|durée|duree|poids|capacité|taille|vitesse|tarif|tarifs|frais|plafond|limite|nombre)\b"
@@ -174,6 +175,9 @@ class Dimension(enum.StrEnum):
     LENGTH = "length"
     POWER = "power"
     TEMPERATURE = "temperature"
+    #: "How much <substance>" with no measure named: a mass, a volume or a kitchen
+    #: measure ("150 g grated Comté", "2 EL Öl", "1 c. à soupe de sucre").
+    AMOUNT = "amount"
 
 
 # What a quantity question measures, by its words (casefolded). The first that matches
@@ -194,10 +198,12 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
         Dimension.MONEY,
         re.compile(
             r"\b(?:costs?|price[sd]?|pay|pays|paid|fees?|charged?|reimburs\w*|refund\w*|allowance|salary|budget|spend|revenue|deposit|worth|expensive"
-            r"|kostet|kosten|preis\w*|gebühr\w*|bezahlt|erstatt\w*|zahlt|zuschuss|teuer|umsatz|betrag"
+            r"|rent|rental|tuition|premium|subscription|fines?|penalty|wages?"
+            r"|kostet|kosten|preis\w*|gebühr\w*|bezahlt|erstatt\w*|zahlt|zuschuss|teuer|umsatz|betrag|miete|beitrag|abonnement"
+            r"|loyer|cotisation|amende|alquiler|renta|mensualidad|multa"
             r"|co[uû]te?n?t?|prix|tarifs?|frais|pay[ée]e?s?|rembours\w*|montant|chiffre d'affaires"
             r"|cuesta|cuestan|precios?|coste|costo|tarifas?|pagan?|abona|importe|reembols\w*|cuota|matr[ií]cula|ingresos)\b"
-            r"|多少钱|价格|费用|价钱|收费|报销|营收|سعر|تكلفة|رسوم|يدفع|بدل|مبلغ"
+            r"|多少钱|价格|费用|价钱|收费|报销|营收|租金|房租|سعر|تكلفة|رسوم|يدفع|بدل|مبلغ|إيجار"
         ),
     ),
     (
@@ -241,6 +247,16 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
         ),
     ),
 )
+#: The interrogative "what/which" (en, de, fr, es, zh, ar): asking for a measure by its
+#: noun, it asks for a quantity.
+_WHAT = re.compile(
+    r"^(?:and |und |et |y )?(?:what|which|was|welche[rsnm]?|quel(?:le)?s?|qu[eé]|cu[aá]l(?:es)?)\b"
+    r"|什么|多少|哪个|^(?:ما|ماذا|كم)\s"
+)
+#: "How much" (not "how many": a count has no unit) asked of a substance, no measure named.
+_HOW_MUCH = re.compile(
+    r"\bhow much\b|\bwie ?viel\b(?!e)|\bcombien d[e']|\bcu[aá]nt[oa]\b|多少(?!钱)|(?:^|\s)كم(?=\s)"
+)
 # A figure, then the unit (or the currency before it).
 _N = r"\d(?:[\d.,' \u202f]*\d)?\s*"
 _UNITS: dict[Dimension, re.Pattern[str]] = {
@@ -278,6 +294,14 @@ _UNITS: dict[Dimension, re.Pattern[str]] = {
     Dimension.TEMPERATURE: re.compile(rf"{_N}°|{_N}(?:degrees?|grad)\b", re.IGNORECASE),
 }
 
+_UNITS[Dimension.AMOUNT] = re.compile(
+    f"{_UNITS[Dimension.MASS].pattern}|{_UNITS[Dimension.VOLUME].pattern}"
+    rf"|{_N}(?:tbsp|tsp|cups?|tablespoons?|teaspoons?|pinch|el|tl|prisen?|bund|stück"
+    r"|c\. ?à ?(?:soupe|café|s\.|c\.)|cuill[eè]res?|pinc[ée]e|cucharadas?|cucharaditas?|pizca|pieces?|slices?|cloves?)(?!\w)"
+    rf"|{_N}(?:勺|片|个|瓣)",
+    re.IGNORECASE,
+)
+
 
 #: A rate's period: "per month", "a week", "pro Tag", "par mois", "al mes", 每月, في الشهر.
 _RATE = re.compile(
@@ -298,7 +322,7 @@ class Asked:
 #: The interrogative phrases that name a measure ("how heavy", "wie schwer", 多少): the
 #: question's words, never the answer's, which gives the figure ("26,000 kg").
 _HOW = re.compile(
-    r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm|soon)\b"
+    r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm|soon|late|early)\b"
     r"|\bwie ?(?:viele?|lange|hoch|groß|gross|schwer|weit|schnell|alt|oft|breit|tief|teuer)\b"
     r"|\bcombien\b|\bcu[aá]nt[oa]s?\b|多少|多久|多长|多大|多重|多高|多远|多快|几|(?:^|\s)كم(?=\s)"
 )
@@ -323,16 +347,23 @@ def asking(question: str) -> str:
 
 def asked(question: str) -> Asked | None:
     """The shape of the answer `question` asks for, or None when its interrogative says
-    nothing of it ("What is ...", "Describe ...")."""
+    nothing of it ("Describe ...", "Does it ...?"). A "what" question for a measure ("What
+    is the monthly rent on flat 7?", "Quel est le loyer ?") asks for a quantity."""
     folded = " ".join(question.casefold().split())
+    # "per month" says how often, not what is counted ("How much is paid per month").
+    measured = _RATE.sub(" ", folded)
     for shape, pattern in _ASKS:
         if pattern.search(folded):
             if shape is not Shape.QUANTITY:
                 return Asked(shape)
-            # "per month" says how often, not what is counted ("How much is paid per month").
-            measured = _RATE.sub(" ", folded)
             dimension = next((d for d, p in _MEASURES if p.search(measured)), None)
+            if dimension is None and _HOW_MUCH.search(folded):
+                dimension = Dimension.AMOUNT
             return Asked(shape, dimension)
+    if _WHAT.search(folded):
+        for dimension, pattern in _MEASURES:
+            if dimension is not Dimension.DURATION and pattern.search(measured):
+                return Asked(Shape.QUANTITY, dimension)
     return None
 
 
@@ -348,6 +379,12 @@ def fit(question: Asked, text: str, kind: str = "sentence") -> float:
     if question.dimension is not None and _UNITS[question.dimension].search(text):
         return 1.0
     return 0.5
+
+
+def is_calendar(word: str) -> bool:
+    """Whether `word` is a month or a weekday ("March", "Thursdays", "Montag", "mardi")."""
+    folded = word.casefold()
+    return any(_CALENDAR.fullmatch(w) for w in (folded, folded.removesuffix("s")))
 
 
 def has(shape: Shape, text: str) -> bool:

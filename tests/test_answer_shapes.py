@@ -56,6 +56,16 @@ from docent.search.analysis import query_terms
         ("Can employees who work part-time join the pension scheme?", None),
         ("Que faire quand la chaudière tombe en panne ?", None),
         ("What does the warranty cover?", None),
+        # a "what" question for a measure, by its noun
+        ("What is the monthly rent on flat 7?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("Quel est le loyer de l'appartement 7 ?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("What is the weight of the trailer?", Asked(Shape.QUANTITY, Dimension.MASS)),
+        ("Which documents are needed?", None),
+        # "how much" of a substance: a mass, a volume or a kitchen measure
+        ("How much flour goes into the bread?", Asked(Shape.QUANTITY, Dimension.AMOUNT)),
+        ("Wie viel Zucker braucht man?", Asked(Shape.QUANTITY, Dimension.AMOUNT)),
+        ("How late is the pool open on Fridays?", Asked(Shape.TIME)),
+        ("¿Hasta qué hora abre la biblioteca?", Asked(Shape.TIME)),
     ],
 )
 def test_the_shape_of_answer_a_question_asks_for(question: str, expected: Asked | None) -> None:
@@ -85,6 +95,9 @@ def test_the_shape_of_answer_a_question_asks_for(question: str, expected: Asked 
             "sentence",
             0.5,
         ),
+        ("How much flour goes in?", "Bake at 220 °C for 30 minutes.", "sentence", 0.5),
+        ("How much flour goes in?", "- 500 g strong white flour", "item", 1.0),
+        ("Combien de sucre faut-il ?", "2 c. à soupe de sucre roux", "item", 1.0),
         ("Who chairs the committee?", "The committee meets monthly.", "sentence", 0.0),
         (
             "Who chairs the committee?",
@@ -240,3 +253,62 @@ async def test_a_row_about_part_of_the_question_earns_nothing_for_its_label() ->
     given = sources(discount, "Modalidad | Precio\nCuota mensual | 39,90 €\nMatrícula | 20,00 €")
     chosen = await ExtractiveGenerator(embedder).select(question, given)
     assert chosen[0] == (discount, 1)
+
+
+async def test_an_ingredient_line_answers_how_much_of_it() -> None:
+    # A recipe: the title and the oven line are close to the question; the ingredient
+    # line states the amount.
+    question = "How much grated Gruyère goes into the onion tart?"
+    oven = "Bake the onion tart at 190 °C for 35 minutes, until golden."
+    line = "- 120 g grated Gruyère"
+    embedder = KeyedEmbedder(
+        {question: at(1.0), oven: at(0.90, 1), line: at(0.84, 2)}, default=at(0.5, 3)
+    )
+    given = sources(
+        oven,
+        "Ingredients\n\n- 1 sheet of shortcrust pastry\n- 120 g grated Gruyère\n- 3 eggs",
+        title="onion-tart-recipe.pdf",
+    )
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (line, 2)
+
+
+async def test_the_row_named_by_the_question_beats_a_neighbouring_row() -> None:
+    # A vet's price list: the dog vaccination row is closer by e5 (it says "dog").
+    question = "How much does the rabies vaccination for a dog cost at Pawford Vets?"
+    dog = "Treatment: Dog vaccination (DHPP); Price: 45 EUR"
+    rabies = "Treatment: Rabies vaccination; Price: 32 EUR"
+    embedder = KeyedEmbedder({question: at(1.0), dog: at(0.90, 1), rabies: at(0.87, 2)})
+    given = sources(
+        "Treatment | Price\nDog vaccination (DHPP) | 45 EUR\nRabies vaccination | 32 EUR",
+        title="pawford-vets-prices.pdf",
+    )
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (rabies, 1)
+
+
+async def test_the_days_row_answers_how_late_a_place_is_open() -> None:
+    # Opening hours in a sheet: the note holds the question's words; the Thursday row
+    # holds the closing time.
+    question = "How late is the Marlow pool open on Thursdays?"
+    note = "The pool is open to members only on Thursdays."
+    thursday = "Day: Thursday; Opens: 07:00; Closes: 21:30"
+    friday = "Day: Friday; Opens: 07:00; Closes: 20:00"
+    embedder = KeyedEmbedder(
+        {question: at(1.0), note: at(0.92, 1), thursday: at(0.85, 2), friday: at(0.84, 3)}
+    )
+    given = sources(
+        note,
+        "Day | Opens | Closes\nThursday | 07:00 | 21:30\nFriday | 07:00 | 20:00",
+        title="marlow-pool-hours.xlsx",
+    )
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen == [(thursday, 2)]
+
+
+@pytest.mark.parametrize(
+    ("word", "calendar"),
+    [("March", True), ("Thursdays", True), ("Montag", True), ("mars", True), ("Marlow", False)],
+)
+def test_a_month_or_a_weekday_is_no_name(word: str, calendar: bool) -> None:
+    assert shapes.is_calendar(word) is calendar
