@@ -259,47 +259,65 @@ _HOW_MUCH = re.compile(
 )
 # A figure, then the unit (or the currency before it).
 _N = r"\d(?:[\d.,' \u202f]*\d)?\s*"
+
+
+def _after_figure(
+    latin: str, other: str = "", *, before: str = "", end: str = r"(?![\w/])"
+) -> re.Pattern[str]:
+    """A figure followed by one of the `latin` units, then `end` (by default a whole word
+    not followed by "/": "kg", not the "l" of "l/min") or by one of the `other` units (CJK
+    and Arabic, written without a space or a word boundary); `before`: more alternatives
+    as they are."""
+    pattern = rf"{_N}(?:{latin}){end}"
+    if other:
+        pattern += rf"|{_N}(?:{other})"
+    if before:
+        pattern += f"|{before}"
+    return re.compile(pattern, re.IGNORECASE)
+
+
 _UNITS: dict[Dimension, re.Pattern[str]] = {
     Dimension.DURATION: re.compile(
         _TIME_UNITS.pattern + rf"|{_N}(?:s|secs?|min|mins|h|hrs?)(?![\w/])", re.IGNORECASE
     ),
-    Dimension.MONEY: re.compile(
-        rf"[€$£¥₹]\s*\d|{_N}(?:€|\$|£|¥|元|块|円)|\b(?:eur|usd|gbp|chf|sar|aed|rmb|cny)\s*\d"
-        rf"|{_N}(?:eur|euros?|usd|gbp|chf|dollars?|pounds?|pence|p|sar|aed|rmb|cny)\b|{_N}(?:ريال|درهم|دينار|جنيه)",
-        re.IGNORECASE,
+    Dimension.MONEY: _after_figure(
+        "€|\\$|£|¥|eur|euros?|usd|gbp|chf|dollars?|pounds?|pence|p|sar|aed|rmb|cny",
+        "元|块|円|ريال|درهم|دينار|جنيه",
+        before=r"[€$£¥₹]\s*\d|\b(?:eur|usd|gbp|chf|sar|aed|rmb|cny)\s*\d",
+        end=r"(?!\w)",  # "35 €/mes" is a price
     ),
-    Dimension.MASS: re.compile(
-        rf"{_N}(?:kg|g|t|tonnes?|tons?|lbs?|kilograms?|kilogramm|kilos?)(?![\w/])|{_N}(?:公斤|千克|吨|克|كغ|كجم|كيلوغرام|طن)",
-        re.IGNORECASE,
+    Dimension.MASS: _after_figure(
+        "kg|g|t|tonnes?|tons?|lbs?|kilograms?|kilogramm|kilos?",
+        "公斤|千克|吨|克|كغ|كجم|كيلوغرام|طن",
     ),
-    Dimension.SPEED: re.compile(
-        rf"{_N}(?:km/h|kmh|mph|m/s|knots?|kn)(?!\w)|{_N}(?:公里/小时|千米/小时|كم/س)|每小时\s*\d+\s*(?:公里|千米)",
-        re.IGNORECASE,
+    Dimension.SPEED: _after_figure(
+        "km/h|kmh|mph|m/s|knots?|kn",
+        "公里/小时|千米/小时|كم/س",
+        before=r"每小时\s*\d+\s*(?:公里|千米)",
+        end=r"(?!\w)",
     ),
-    Dimension.AREA: re.compile(
-        rf"{_N}(?:m²|m2|km²|sq\.? ?(?:m|ft)|square (?:metres?|meters?|feet)|ha|hectares?)(?!\w)|{_N}(?:平方米|平米|㎡|متر مربع)",
-        re.IGNORECASE,
+    Dimension.AREA: _after_figure(
+        "m²|m2|km²|sq\\.? ?(?:m|ft)|square (?:metres?|meters?|feet)|ha|hectares?",
+        "平方米|平米|㎡|متر مربع",
+        end=r"(?!\w)",
     ),
-    Dimension.VOLUME: re.compile(
-        rf"{_N}(?:l|litres?|liters?|liter|ml|cl|dl|m³|m3|gallons?|gal)(?![\w/])|{_N}(?:升|毫升|لتر)",
-        re.IGNORECASE,
+    Dimension.VOLUME: _after_figure(
+        "l|litres?|liters?|liter|ml|cl|dl|m³|m3|gallons?|gal", "升|毫升|لتر"
     ),
-    Dimension.LENGTH: re.compile(
-        rf"{_N}(?:mm|cm|m|km|in|inches|ft|feet|metres?|meters?|meter)(?![\w/²³])|{_N}(?:米|厘米|毫米|公里|متر|سم)",
-        re.IGNORECASE,
+    Dimension.LENGTH: _after_figure(
+        "mm|cm|m|km|in|inches|ft|feet|metres?|meters?|meter",
+        "米|厘米|毫米|公里|متر|سم",
+        end=r"(?![\w/²³])",  # "20 m²" is an area
     ),
-    Dimension.POWER: re.compile(
-        rf"{_N}(?:w|kw|mw|hp|ps|ch|cv|bhp)(?!\w)|{_N}(?:瓦|千瓦)", re.IGNORECASE
-    ),
+    Dimension.POWER: _after_figure("w|kw|mw|hp|ps|ch|cv|bhp", "瓦|千瓦", end=r"(?!\w)"),
     Dimension.TEMPERATURE: re.compile(rf"{_N}°|{_N}(?:degrees?|grad)\b", re.IGNORECASE),
 }
-
-_UNITS[Dimension.AMOUNT] = re.compile(
-    f"{_UNITS[Dimension.MASS].pattern}|{_UNITS[Dimension.VOLUME].pattern}"
-    rf"|{_N}(?:tbsp|tsp|cups?|tablespoons?|teaspoons?|pinch|el|tl|prisen?|bund|stück"
-    r"|c\. ?à ?(?:soupe|café|s\.|c\.)|cuill[eè]res?|pinc[ée]e|cucharadas?|cucharaditas?|pizca|pieces?|slices?|cloves?)(?!\w)"
-    rf"|{_N}(?:勺|片|个|瓣)",
-    re.IGNORECASE,
+_UNITS[Dimension.AMOUNT] = _after_figure(
+    "tbsp|tsp|cups?|tablespoons?|teaspoons?|pinch|el|tl|prisen?|bund|stück"
+    "|c\\. ?à ?(?:soupe|café|s\\.|c\\.)|cuill[eè]res?|pinc[ée]e|cucharadas?|cucharaditas?|pizca"
+    "|pieces?|slices?|cloves?",
+    "勺|片|个|瓣",
+    before=f"{_UNITS[Dimension.MASS].pattern}|{_UNITS[Dimension.VOLUME].pattern}",
 )
 
 

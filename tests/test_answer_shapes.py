@@ -84,6 +84,8 @@ def test_the_shape_of_answer_a_question_asks_for(question: str, expected: Asked 
         ("Combien coûte le modèle ?", "Prix : 3 290 € TTC.", "sentence", 1.0),
         ("¿Cuánto cuesta?", "Calle Mayor 12, 28013 Madrid. Tel. 910 00 00 00", "sentence", 0.5),
         ("¿Cuánto cuesta?", "La matrícula cuesta 25,00 €.", "sentence", 1.0),
+        ("How much is paid per month?", "Grupo Brisa abona 35 €/mes.", "sentence", 1.0),
+        ("How heavy is it?", "Item: Pump; Value: 1,500 l/min", "row", 0.5),
         ("适用面积是多少？", "项目: 适用面积; 参数: 15–25 平方米", "row", 1.0),
         ("How long is the warranty?", "The charger has a 2-year warranty.", "sentence", 1.0),
         ("How long do refunds take?", "Refunds take ten working days.", "sentence", 1.0),
