@@ -126,6 +126,16 @@ def test_an_interrogative_naming_a_measure_is_not_a_content_word() -> None:
     assert content_terms("How long?") == set(query_terms("How long?"))
 
 
+async def chosen(
+    question: str, cosines: dict[str, float], given: list[Source]
+) -> list[tuple[str, int]]:
+    """What the extractive answerer quotes from `given`, each text of `cosines` embedded at
+    its cosine from the question (each on an axis of its own), any other at 0.5."""
+    vectors = {question: at(1.0)} | {t: at(c, i) for i, (t, c) in enumerate(cosines.items(), 1)}
+    embedder = KeyedEmbedder(vectors, default=at(0.5, len(cosines) + 1))
+    return await ExtractiveGenerator(embedder).select(question, given)
+
+
 def sectioned(title: str, *passages: tuple[str, str]) -> list[Source]:
     """One source per (text, section path) of one document named `title`."""
     return [
@@ -164,17 +174,15 @@ async def test_the_row_with_the_unit_asked_for_beats_a_sentence_naming_the_subje
         "Item: Gross vehicle weight; Value: 18,500 kg",
         "Item: Top speed; Value: 110 km/h",
     ]
-    vectors = {question: at(1.0), intro: at(0.90, 1)}
-    vectors.update({r: at(0.80 if r == row else 0.79, 2) for r in rows})
-    embedder = KeyedEmbedder(vectors)
     given = sectioned(
         "vulcan-brochure.pdf",
         (intro, "Vulcan 6x6 > Forest fire engine"),
         (SPEC, "Vulcan 6x6 > Technical data"),
     )
-    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    cosines = {intro: 0.90} | {r: 0.80 if r == row else 0.79 for r in rows}
+    picked = await chosen(question, cosines, given)
     # The row alone: the neighbouring rows state other measures and are not appended.
-    assert chosen == [(row, 2)]
+    assert picked == [(row, 2)]
 
 
 async def test_a_price_beats_a_sentence_about_the_same_fee_without_one() -> None:
@@ -182,17 +190,13 @@ async def test_a_price_beats_a_sentence_about_the_same_fee_without_one() -> None
     sentence = "The joining fee is paid once, when you sign up at the club's office."
     row = "Item: Joining fee; Price: 45.00 €"
     other = "Item: Monthly fee; Price: 52.00 €"
-    embedder = KeyedEmbedder(
-        {question: at(1.0), sentence: at(0.93, 1), row: at(0.84, 2), other: at(0.82, 3)},
-        default=at(0.5, 4),
-    )
     given = sources(
         sentence,
         "Item | Price\nJoining fee | 45.00 €\nMonthly fee | 52.00 €",
         title="brisa-sailing-club-prices-2025.pdf",
     )
-    chosen = await ExtractiveGenerator(embedder).select(question, given)
-    assert chosen[0] == (row, 2)
+    picked = await chosen(question, {sentence: 0.93, row: 0.84, other: 0.82}, given)
+    assert picked[0] == (row, 2)
 
 
 async def test_a_greeting_under_the_manuals_heading_does_not_answer() -> None:
@@ -201,29 +205,14 @@ async def test_a_greeting_under_the_manuals_heading_does_not_answer() -> None:
     question = "明光 LX-20 台灯的功率是多少？"
     greeting = "感谢您选购明光 LX-20 台灯。"
     row = "项目: 功率; 参数: 12 瓦"
-    embedder = KeyedEmbedder(
-        {question: at(1.0), greeting: at(0.95, 1), row: at(0.85, 2)}, default=at(0.5, 3)
-    )
     top = "明光 LX-20 台灯 使用说明书"
-    given = [
-        Source(1, Hit(Chunk("c1", "d", 1, greeting, section=top), "mingguang-lx20.docx", 1.0)),
-        Source(
-            2,
-            Hit(
-                Chunk(
-                    "c2",
-                    "d",
-                    2,
-                    "项目 | 参数\n功率 | 12 瓦\n色温 | 4000 K",
-                    section=f"{top} > 产品参数",
-                ),
-                "mingguang-lx20.docx",
-                1.0,
-            ),
-        ),
-    ]
-    chosen = await ExtractiveGenerator(embedder).select(question, given)
-    assert chosen[0] == (row, 2)
+    given = sectioned(
+        "mingguang-lx20.docx",
+        (greeting, top),
+        ("项目 | 参数\n功率 | 12 瓦\n色温 | 4000 K", f"{top} > 产品参数"),
+    )
+    picked = await chosen(question, {greeting: 0.95, row: 0.85}, given)
+    assert picked[0] == (row, 2)
 
 
 async def test_the_row_about_what_is_asked_beats_a_step_with_the_same_unit() -> None:
@@ -231,16 +220,13 @@ async def test_the_row_about_what_is_asked_beats_a_step_with_the_same_unit() -> 
     question = "How much water does the Aquila K2's tank hold?"
     step = "1. Pour 1 litre of water into the tank and switch the kettle on."
     row = "Item: Water tank; Value: 2.2 litres"
-    embedder = KeyedEmbedder(
-        {question: at(1.0), step: at(0.92, 1), row: at(0.86, 2)}, default=at(0.5, 3)
-    )
     given = sectioned(
         "aquila-k2-manual.pdf",
         (step, "Aquila K2 > First use"),
         ("Item | Value\nWater tank | 2.2 litres\nPower | 2,200 W", "Aquila K2 > Technical data"),
     )
-    chosen = await ExtractiveGenerator(embedder).select(question, given)
-    assert chosen[0] == (row, 2)
+    picked = await chosen(question, {step: 0.92, row: 0.86}, given)
+    assert picked[0] == (row, 2)
 
 
 async def test_a_row_about_part_of_the_question_earns_nothing_for_its_label() -> None:
@@ -249,12 +235,9 @@ async def test_a_row_about_part_of_the_question_earns_nothing_for_its_label() ->
     question = "¿Cuánto cuesta la cuota mensual para los estudiantes?"
     discount = "Los estudiantes tienen un descuento del 20 % en la cuota mensual."
     row = "Modalidad: Cuota mensual; Precio: 39,90 €"
-    embedder = KeyedEmbedder(
-        {question: at(1.0), discount: at(0.88, 1), row: at(0.86, 2)}, default=at(0.5, 3)
-    )
     given = sources(discount, "Modalidad | Precio\nCuota mensual | 39,90 €\nMatrícula | 20,00 €")
-    chosen = await ExtractiveGenerator(embedder).select(question, given)
-    assert chosen[0] == (discount, 1)
+    picked = await chosen(question, {discount: 0.88, row: 0.86}, given)
+    assert picked[0] == (discount, 1)
 
 
 async def test_an_ingredient_line_answers_how_much_of_it() -> None:
@@ -263,16 +246,13 @@ async def test_an_ingredient_line_answers_how_much_of_it() -> None:
     question = "How much grated Gruyère goes into the onion tart?"
     oven = "Bake the onion tart at 190 °C for 35 minutes, until golden."
     line = "- 120 g grated Gruyère"
-    embedder = KeyedEmbedder(
-        {question: at(1.0), oven: at(0.90, 1), line: at(0.84, 2)}, default=at(0.5, 3)
-    )
     given = sources(
         oven,
         "Ingredients\n\n- 1 sheet of shortcrust pastry\n- 120 g grated Gruyère\n- 3 eggs",
         title="onion-tart-recipe.pdf",
     )
-    chosen = await ExtractiveGenerator(embedder).select(question, given)
-    assert chosen[0] == (line, 2)
+    picked = await chosen(question, {oven: 0.90, line: 0.84}, given)
+    assert picked[0] == (line, 2)
 
 
 async def test_the_row_named_by_the_question_beats_a_neighbouring_row() -> None:
@@ -280,13 +260,12 @@ async def test_the_row_named_by_the_question_beats_a_neighbouring_row() -> None:
     question = "How much does the rabies vaccination for a dog cost at Pawford Vets?"
     dog = "Treatment: Dog vaccination (DHPP); Price: 45 EUR"
     rabies = "Treatment: Rabies vaccination; Price: 32 EUR"
-    embedder = KeyedEmbedder({question: at(1.0), dog: at(0.90, 1), rabies: at(0.87, 2)})
     given = sources(
         "Treatment | Price\nDog vaccination (DHPP) | 45 EUR\nRabies vaccination | 32 EUR",
         title="pawford-vets-prices.pdf",
     )
-    chosen = await ExtractiveGenerator(embedder).select(question, given)
-    assert chosen[0] == (rabies, 1)
+    picked = await chosen(question, {dog: 0.90, rabies: 0.87}, given)
+    assert picked[0] == (rabies, 1)
 
 
 async def test_the_days_row_answers_how_late_a_place_is_open() -> None:
@@ -296,16 +275,13 @@ async def test_the_days_row_answers_how_late_a_place_is_open() -> None:
     note = "The pool is open to members only on Thursdays."
     thursday = "Day: Thursday; Opens: 07:00; Closes: 21:30"
     friday = "Day: Friday; Opens: 07:00; Closes: 20:00"
-    embedder = KeyedEmbedder(
-        {question: at(1.0), note: at(0.92, 1), thursday: at(0.85, 2), friday: at(0.84, 3)}
-    )
     given = sources(
         note,
         "Day | Opens | Closes\nThursday | 07:00 | 21:30\nFriday | 07:00 | 20:00",
         title="marlow-pool-hours.xlsx",
     )
-    chosen = await ExtractiveGenerator(embedder).select(question, given)
-    assert chosen == [(thursday, 2)]
+    picked = await chosen(question, {note: 0.92, thursday: 0.85, friday: 0.84}, given)
+    assert picked == [(thursday, 2)]
 
 
 @pytest.mark.parametrize(
