@@ -3,9 +3,11 @@
 It writes no words of its own. It quotes the unit of the retrieved passages that best
 answers the question (a sentence, a list item, or a table row with its header: see
 passages.py), scored by cosine similarity with the local embedder plus overlap with the
-question's terms (those of the unit's heading counting half), less a penalty for a source
-that does not name what the question names; then, from the same source only, the units
-that score nearly as well, or the rest of the list of a list item. Each is followed by the
+question's terms (those of the unit's heading counting half, wording.py), less a penalty
+for a source that does not name what the question names, plus a bonus for the shape of
+answer the question asks for (shapes.py: a figure with its unit, a date, a person, a
+place); then, from the same source only, the units that score nearly as well and have
+that shape too, or the rest of the list of a list item. Each is followed by the
 number of its source, and they stream word by word as a language model would.
 """
 
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import grounding, passages, shapes
+from docent.answering import grounding, passages, shapes, wording
+from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
 
@@ -185,32 +188,13 @@ class ExtractiveGenerator:
         lexical = _lexical_scores(question, candidates, sources)
         focus = _entity_focus(question, sources)
         # A unit holding only the question's names earns nothing for holding them.
-        names_only = _names_only(question, candidates, sources)
+        names_only = wording.names_only(question, candidates, sources)
         shape = shapes.asked(question)
         fits = np.array(
             [shapes.fit(shape, c.text, c.kind) if shape else 0.0 for c in candidates],
             dtype=np.float32,
         )
-        # The question's words that name neither its subject nor the measure asked for
-        # ("tank hold": "hold" says a volume): the row's label holds them.
-        content = content_terms(question)
-        needed = {
-            t
-            for t in content - set(analysis.query_terms(shapes.asking(question)))
-            # the "s" of "K2's" is no word
-            if len(t) > 1 or not t.isascii()
-        }
-        about = _about(question, sources)
-        full = 1.0 if shape is not None and shape.dimension is not None else 0.5
-        labelled = np.array(
-            [
-                _label_share(c.text, content, needed - about.get(c.source, set()))
-                if c.kind == "row" and fits[i] >= full
-                else 0.0
-                for i, c in enumerate(candidates)
-            ],
-            dtype=np.float32,
-        )
+        labelled = wording.label_shares(question, candidates, fits, shape, sources)
         scores = (
             2 * _SHAPE_WEIGHT * fits
             + _LABEL_BONUS * labelled
@@ -336,7 +320,7 @@ def _lexical_scores(
     idf = {t: float(np.log(1.0 + n / (1 + df[t]))) for t in terms}
     # A name in several candidates names what the documents are about ("Halden Logistics",
     # "Copperline"), not the answer; one in a single candidate may be it (a directory row).
-    names = set(analysis.query_terms(" ".join(_names(question)))) & terms
+    names = set(analysis.query_terms(" ".join(wording.names_in(question)))) & terms
     subject = {t for t in names if df[t] >= 2 and not any(c.isdigit() for c in t)}
     # A code the title holds, separators aside ("CM-40" in "brevena-cm40-manual.pdf"),
     # names the document as its words do.
@@ -397,80 +381,6 @@ def _sent_elsewhere(
         ):
             return i
     return None
-
-
-def _names_only(
-    question: str, candidates: Sequence[_Candidate], sources: Sequence[Source]
-) -> np.ndarray:
-    """Per candidate other than a table row, 1.0 when it holds only what the question is
-    about and none of what it asks, else 0.0: one of the question's names (words of letters
-    only: not codes such as "CM-40" or "Gas-Brennwertkessel"), or a term of its source's
-    document title or top heading (the letterhead, the greeting "感谢您选购清风 KJ-300
-    空气净化器。" under "清风 KJ-300 空气净化器 使用说明书"), and none of the question's other
-    terms. All 0 for a question of names only ("Who is Niamh Doyle?")."""
-    terms = content_terms(question)
-    written = [n for n in _names(question) if n.isalpha()]
-    names = set(analysis.query_terms(" ".join(written))) & terms
-    about = _about(question, sources)
-    flags = np.zeros(len(candidates), dtype=np.float32)
-    unit_terms = [set(analysis.analyze(c.text)) for c in candidates]
-    for i, c in enumerate(candidates):
-        subject = about.get(c.source, names)
-        others = terms - subject
-        if c.kind == "row" or not subject or not others:
-            # A table row naming the entity asked about is its record ("Excel avanzado |
-            # Raúl Ortega" for "Who teaches the advanced Excel course?").
-            continue
-        held = unit_terms[i]
-        flags[i] = float(bool(held & subject) and not held & others)
-    return flags
-
-
-def _about(question: str, sources: Sequence[Source]) -> dict[int, set[str]]:
-    """Per source number, the question's terms that name what the source's document is
-    about: the question's names (words of letters only: not codes such as "CM-40") and
-    the terms of the document's title and top heading ("清风 KJ-300 空气净化器 使用说明书")."""
-    terms = content_terms(question)
-    written = [n for n in _names(question) if n.isalpha()]
-    names = set(analysis.query_terms(" ".join(written))) & terms
-    return {
-        s.index: names
-        | (
-            set(
-                analysis.analyze(
-                    f"{s.hit.document_title} {(s.hit.chunk.section or '').split(' > ')[0]}"
-                )
-            )
-            & terms
-        )
-        for s in sources
-    }
-
-
-def _label_share(row: str, terms: set[str], needed: set[str]) -> float:
-    """The share of `needed` that the first cell of `row` ("Item: Water tank; Value: 1.8
-    litres") holds, when that cell is made of `terms` (the question's content words), else
-    0: how far the row is about what is asked ("Cuota mensual" is half of "the monthly fee
-    *for students*"). 1 when nothing is needed."""
-    first = row.split("; ", 1)[0]
-    label = set(analysis.analyze(first.split(": ", 1)[1] if ": " in first else first))
-    if not label or not label <= terms:
-        return 0.0
-    return len(needed & label) / len(needed) if needed else 1.0
-
-
-def _names(question: str) -> list[str]:
-    """The question's names and codes (grounding.names_and_codes) but the calendar's: a
-    capitalised "Thursdays" or "March" is when, not what the documents are about."""
-    return [n for n in grounding.names_and_codes(question) if not shapes.is_calendar(n)]
-
-
-def content_terms(question: str) -> set[str]:
-    """The question's terms (analysis.query_terms) without those of an interrogative that
-    names a measure ("heavy" of "how heavy": the answer says "26,000 kg"); all its terms
-    when that would leave none."""
-    terms = set(analysis.query_terms(question))
-    return terms - set(analysis.query_terms(shapes.interrogative(question))) or terms
 
 
 def _list_of(candidates: list[_Candidate], index: int) -> list[int]:

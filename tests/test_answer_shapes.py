@@ -10,8 +10,9 @@ import pytest
 from test_extractive import KeyedEmbedder, at, sources
 
 from docent.answering import shapes
-from docent.answering.extractive import ExtractiveGenerator, content_terms
+from docent.answering.extractive import ExtractiveGenerator
 from docent.answering.shapes import Asked, Dimension, Shape
+from docent.answering.wording import content_terms
 from docent.domain import Chunk, Hit
 from docent.roles import Source
 from docent.search.analysis import query_terms
