@@ -195,6 +195,11 @@ class ExtractiveGenerator:
             dtype=np.float32,
         )
         labelled = wording.label_shares(question, candidates, fits, shape, sources)
+        if shape is not None and shape.shape is not shapes.Shape.QUANTITY:
+            # A unit naming the subject and holding the date, person or place asked for
+            # may be the answer ("DevCon 2025 · Kelvin Conference Centre, Glasgow" for
+            # "Where is DevCon 2025 held?"): it is no letterhead.
+            names_only *= fits == 0
         scores = (
             2 * _SHAPE_WEIGHT * fits
             + _LABEL_BONUS * labelled

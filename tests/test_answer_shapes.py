@@ -291,3 +291,21 @@ async def test_the_days_row_answers_how_late_a_place_is_open() -> None:
 )
 def test_a_month_or_a_weekday_is_no_name(word: str, calendar: bool) -> None:
     assert shapes.is_calendar(word) is calendar
+
+
+async def test_a_line_naming_the_subject_and_the_place_asked_for_answers_where() -> None:
+    # A conference programme: the venue line holds only the conference's name (its top
+    # heading) beside the place; the programme's rows hold rooms, places too.
+    question = "Where is the Harbourline Summit 2026 held?"
+    venue = "12-13 May 2026 · Quayside Conference Centre, 4 Dock Street, Leith"
+    row = "Time: 10:00; Room: Room 1; Session: Opening keynote"
+    given = sectioned(
+        "harbourline-summit-2026-programme.html",
+        (venue, "Harbourline Summit 2026"),
+        (
+            "Time | Room | Session\n10:00 | Room 1 | Opening keynote\n11:00 | Room 2 | Panel",
+            "Harbourline Summit 2026 > Programme",
+        ),
+    )
+    picked = await chosen(question, {venue: 0.86, row: 0.84}, given)
+    assert picked[0] == (venue, 1)
