@@ -3,9 +3,11 @@
 It writes no words of its own. It quotes the unit of the retrieved passages that best
 answers the question (a sentence, a list item, or a table row with its header: see
 passages.py), scored by cosine similarity with the local embedder plus overlap with the
-question's terms (those of the unit's heading counting half), less a penalty for a source
-that does not name what the question names; then, from the same source only, the units
-that score nearly as well, or the rest of the list of a list item. Each is followed by the
+question's terms (those of the unit's heading counting half, wording.py), less a penalty
+for a source that does not name what the question names, plus a bonus for the shape of
+answer the question asks for (shapes.py: a figure with its unit, a date, a person, a
+place); then, from the same source only, the units that score nearly as well and have
+that shape too, or the rest of the list of a list item. Each is followed by the
 number of its source, and they stream word by word as a language model would.
 """
 
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import grounding, passages
+from docent.answering import grounding, passages, shapes, wording
+from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
 
@@ -42,6 +45,17 @@ _NAMES_ONLY_PENALTY = 0.1
 #: `_lexical_scores`) gains this much. Measured on the dev set (eval/devset).
 _ROW_BONUS = 0.08
 _ROW_LEXICAL = 0.5
+#: A table row whose first cell (what the row is about: "Water tank", "Moving house") is
+#: made of the question's words, and which has the shape of answer asked for, is the
+#: record asked for: it gains this much times the share of the question's words (but the
+#: subject's and the measure's) its first cell holds ("How much water does the tank
+#: hold?": "Item: Water tank; Value: 1.8 litres" over a descaling step that pours 1 litre
+#: into the tank; "the rabies vaccine" picks the rabies row, not the dog vaccine's).
+_LABEL_BONUS = 0.08
+#: A unit with the shape of answer the question asks for (a figure for "how many", a date
+#: for "when": shapes.py) gains this much, twice that with the quantity's unit ("26,000
+#: kg" for "how heavy"). Measured on the dev set (eval/devset): BENCHMARKS.md, session 5.
+_SHAPE_WEIGHT = 0.06
 #: Beside the best unit, only units of the same source scoring this close to it are quoted:
 #: the sick-leave rule does not follow the annual-leave answer.
 _RELATIVE_FLOOR = 0.08
@@ -150,10 +164,13 @@ class ExtractiveGenerator:
             yield f" [{', '.join(str(n) for n in _sources_saying(sentence, index, prompt.sources))}]"
         yield GenerationDone(model=self.model)
 
-    async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
-        """The units to quote, best first, with their source numbers: the best one, then
-        units of the same source that score nearly as well (or, for a list item, the rest
-        of its list)."""
+    async def score(
+        self, question: str, sources: Sequence[Source]
+    ) -> tuple[list[_Candidate], np.ndarray, np.ndarray, np.ndarray] | None:
+        """The quotable units of `sources` (at most `_MAX_PER_SOURCE` a source), each
+        unit's score for `question` (higher is better), the units' embeddings, and how
+        well each has the shape of answer asked for (shapes.fit); None when there is
+        nothing to quote."""
         candidates = [
             _Candidate(unit.text, source.index, position, unit.kind, unit.heading)
             for source in sources
@@ -164,16 +181,29 @@ class ExtractiveGenerator:
             )
         ]
         if not candidates:
-            return []
+            return None
         texts = [c.text[:1000] for c in candidates]
         query = await self._embedder.embed_query(question)
         vectors = await self._embedder.embed_documents(texts)
         lexical = _lexical_scores(question, candidates, sources)
         focus = _entity_focus(question, sources)
         # A unit holding only the question's names earns nothing for holding them.
-        names_only = _names_only(question, candidates)
+        names_only = wording.names_only(question, candidates, sources)
+        shape = shapes.asked(question)
+        fits = np.array(
+            [shapes.fit(shape, c.text, c.kind) if shape else 0.0 for c in candidates],
+            dtype=np.float32,
+        )
+        labelled = wording.label_shares(question, candidates, fits, shape, sources)
+        if shape is not None and shape.shape is not shapes.Shape.QUANTITY:
+            # A unit naming the subject and holding the date, person or place asked for
+            # may be the answer ("DevCon 2025 · Kelvin Conference Centre, Glasgow" for
+            # "Where is DevCon 2025 held?"): it is no letterhead.
+            names_only *= fits == 0
         scores = (
-            vectors @ query
+            2 * _SHAPE_WEIGHT * fits
+            + _LABEL_BONUS * labelled
+            + vectors @ query
             + _LEXICAL_WEIGHT * np.minimum(lexical, 1.0) * (1.0 - names_only)
             # a sentence that starts in lower case is a fragment cut by a chunk boundary
             - _FRAGMENT_PENALTY * np.array([t[:1].islower() for t in texts], dtype=np.float32)
@@ -188,6 +218,16 @@ class ExtractiveGenerator:
                 dtype=np.float32,
             )
         )
+        return candidates, scores, vectors, fits
+
+    async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
+        """The units to quote, best first, with their source numbers: the best one, then
+        units of the same source that score nearly as well (or, for a list item, the rest
+        of its list)."""
+        scored = await self.score(question, sources)
+        if scored is None:
+            return []
+        candidates, scores, vectors, fits = scored
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         first = order[0]
         best = float(scores[first])
@@ -220,6 +260,9 @@ class ExtractiveGenerator:
             if len(picked) >= _MAX_SENTENCES or scores[i] < best - _RELATIVE_FLOOR:
                 break
             if candidates[i].source != candidates[first].source:
+                continue
+            if fits[i] < fits[first]:
+                # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight.
                 continue
             if any(float(vectors[i] @ vectors[j]) > _REDUNDANT for j in picked):
                 continue
@@ -269,7 +312,7 @@ def _lexical_scores(
     its title line is not the answer for holding the name); and a term in many candidates
     weighs less than one in few ("contractors" against "leave").
     """
-    terms = set(analysis.query_terms(question))
+    terms = content_terms(question)
     unit_terms = [set(analysis.analyze(c.text)) for c in candidates]
     heading_terms = [set(analysis.analyze(c.heading)) if c.heading else set() for c in candidates]
     n = len(candidates)
@@ -282,7 +325,7 @@ def _lexical_scores(
     idf = {t: float(np.log(1.0 + n / (1 + df[t]))) for t in terms}
     # A name in several candidates names what the documents are about ("Halden Logistics",
     # "Copperline"), not the answer; one in a single candidate may be it (a directory row).
-    names = set(analysis.query_terms(" ".join(grounding.names_and_codes(question)))) & terms
+    names = set(analysis.query_terms(" ".join(wording.names_in(question)))) & terms
     subject = {t for t in names if df[t] >= 2 and not any(c.isdigit() for c in t)}
     # A code the title holds, separators aside ("CM-40" in "brevena-cm40-manual.pdf"),
     # names the document as its words do.
@@ -290,6 +333,8 @@ def _lexical_scores(
     titles = {
         s.index: (
             set(analysis.analyze(s.hit.document_title))
+            # the document's top heading names it as its title does ("Aldmark TIGON 4x4")
+            | set(analysis.analyze((s.hit.chunk.section or "").split(" > ")[0]))
             | {
                 t
                 for code in codes
@@ -324,7 +369,7 @@ def _sent_elsewhere(
     titles = {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources}
     document = documents.get(candidates[best].source)
     names = set(analysis.query_terms(" ".join(grounding.names_and_codes(question))))
-    terms = set(analysis.query_terms(question)) - names
+    terms = content_terms(question) - names
     terms -= titles.get(candidates[best].source, set())
     held = [set(analysis.analyze(c.text)) for c in candidates]
     # The subject sent elsewhere is a rare word ("contractors"), not one the whole
@@ -341,27 +386,6 @@ def _sent_elsewhere(
         ):
             return i
     return None
-
-
-def _names_only(question: str, candidates: Sequence[_Candidate]) -> np.ndarray:
-    """Per candidate other than a table row, 1.0 when it holds one of the question's names (words of letters only:
-    not codes such as "CM-40" or "Gas-Brennwertkessel") and none of the question's other terms, else 0.0; all 0 for a question of
-    names only ("Who is Niamh Doyle?")."""
-    terms = set(analysis.query_terms(question))
-    written = [n for n in grounding.names_and_codes(question) if n.isalpha()]
-    names = set(analysis.query_terms(" ".join(written))) & terms
-    others = terms - names
-    flags = np.zeros(len(candidates), dtype=np.float32)
-    if not names or not others:
-        return flags
-    for i, c in enumerate(candidates):
-        if c.kind == "row":
-            # A table row naming the entity asked about is its record ("Excel avanzado |
-            # Raúl Ortega" for "Who teaches the advanced Excel course?").
-            continue
-        held = set(analysis.analyze(c.text))
-        flags[i] = float(bool(held & names) and not held & others)
-    return flags
 
 
 def _list_of(candidates: list[_Candidate], index: int) -> list[int]:

@@ -343,7 +343,9 @@ async def test_nothing_to_quote_is_an_empty_answer(texts: tuple[str, ...]) -> No
 
 
 async def test_streams_three_words_at_a_time_with_source_markers() -> None:
-    question = "How long do refunds take?"
+    # A yes-or-no question asks for no shape of answer (shapes.py): "How long do refunds
+    # take?" would not have "Keep the receipt." appended, which states no duration.
+    question = "Do refunds take long?"
     embedder = KeyedEmbedder(
         {
             question: at(1.0),
