@@ -5,7 +5,13 @@ in one call, as a worker hands its cross-document batches over, then single quer
 and while such a call runs; and the resident memory each added session takes.
 
     python benchmarks/embedder_sessions.py [--embedder local|e5] [--count 300]
-                                           [--sessions 1 2] [--runs 3]
+                                           [--layouts 1x1 2x1 1x2] [--runs 3]
+
+A layout is SESSIONSxTHREADS: `2x1` two sessions of one intra-op thread each (docent's
+MiniLM default on 2 cores), `1x2` one session of two threads (docent's before issue 14,
+session 5). e5 takes threads only: its layouts are Nx1. The layouts are run alternately,
+`--runs` rounds, so that a shared machine's load falls on each alike; CPU time per passage
+is printed too (less sensitive to the load than wall time).
 
 Prints passages per second (median of runs), query p50/p95 in ms (40 queries: SciFact's
 test claims), and MB of RSS per session, with the machine's load.
@@ -14,6 +20,7 @@ test claims), and MB of RSS per session, with the machine's load.
 from __future__ import annotations
 
 import os
+import resource
 import threading
 import time
 from pathlib import Path
@@ -27,14 +34,20 @@ from corpus import load_scifact
 CACHE = Path.home() / ".cache" / "docent"
 
 
-def make(kind: str, sessions: int) -> Any:
+def make(kind: str, layout: str) -> Any:
+    sessions, threads = (int(n) for n in layout.split("x"))
     if kind == "e5":
         from docent.providers.e5_embedder import E5Embedder
 
         return E5Embedder(threads=sessions)
     from docent.providers.local_embedder import LocalEmbedder
 
-    return LocalEmbedder(cache_dir=CACHE, sessions=sessions)
+    return LocalEmbedder(cache_dir=CACHE, sessions=sessions, session_threads=threads)
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def query_ms(embedder: Any, queries: list[str]) -> list[float]:
@@ -50,38 +63,47 @@ def main() -> None:
     parser = arguments(__doc__ or "")
     parser.add_argument("--embedder", choices=["local", "e5"], default="local")
     parser.add_argument("--count", type=int, default=300)
-    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--layouts", nargs="+", default=["1x1", "2x1", "1x2"])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     beir = load_scifact()
     texts = [f"{t}\n{x}"[:1000] for t, x in list(beir.corpus.values())[: args.count]]
     queries = list(beir.queries.values())[:40]
     print(machine())
-    make(args.embedder, 1).embed_sync(texts[:2])  # libraries loaded: RSS grows by sessions
-    for sessions in args.sessions:
+    make(args.embedder, "1x1").embed_sync(texts[:2])  # libraries loaded: RSS grows by sessions
+    embedders, grown = {}, {}
+    for layout in args.layouts:
         before = psutil.Process().memory_info().rss
-        embedder = make(args.embedder, sessions)
-        embedder.embed_sync(texts[:8])  # warm
-        grown = (psutil.Process().memory_info().rss - before) / 2**20
-        rates = []
-        for _ in range(args.runs):
-            started = time.perf_counter()
+        embedders[layout] = make(args.embedder, layout)
+        embedders[layout].embed_sync(texts[:8])  # warm
+        grown[layout] = (psutil.Process().memory_info().rss - before) / 2**20
+    rates: dict[str, list[float]] = {layout: [] for layout in args.layouts}
+    cpu: dict[str, list[float]] = {layout: [] for layout in args.layouts}
+    for run in range(args.runs):
+        for layout, embedder in embedders.items():
+            started, used = time.perf_counter(), cpu_s()
             embedder.embed_sync(texts)
-            rates.append(len(texts) / (time.perf_counter() - started))
+            rates[layout].append(len(texts) / (time.perf_counter() - started))
+            cpu[layout].append((cpu_s() - used) * 1000 / len(texts))
+            print(
+                f"round {run + 1}, {layout}: {rates[layout][-1]:.1f} passages/s, "
+                f"{cpu[layout][-1]:.1f} ms CPU a passage, load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+    for layout, embedder in embedders.items():
         alone = query_ms(embedder, queries)
         bulk = threading.Thread(target=embedder.embed_sync, args=(texts,))
         bulk.start()
         busy = query_ms(embedder, queries)
         bulk.join()
         print(
-            f"{args.embedder}, {sessions} session(s): {median(rates):.1f} passages/s "
-            f"(runs {', '.join(f'{r:.1f}' for r in rates)}); query p50/p95 alone "
+            f"{args.embedder} {layout}: median {median(rates[layout]):.1f} passages/s, "
+            f"{median(cpu[layout]):.1f} ms CPU a passage; query p50/p95 alone "
             f"{percentile(alone, 0.5):.0f}/{percentile(alone, 0.95):.0f} ms, during a bulk "
-            f"call {percentile(busy, 0.5):.0f}/{percentile(busy, 0.95):.0f} ms; RSS +{grown:.0f} MB "
-            f"for the embedder; load {os.getloadavg()[0]:.1f}",
+            f"call {percentile(busy, 0.5):.0f}/{percentile(busy, 0.95):.0f} ms; RSS "
+            f"+{grown[layout]:.0f} MB; load {os.getloadavg()[0]:.1f}",
             flush=True,
         )
-        del embedder
 
 
 if __name__ == "__main__":

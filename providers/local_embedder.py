@@ -42,7 +42,7 @@ MAX_TOKENS = 256
 #: One passage per run (no batches). Measured on 2 cores with ~180-token chunks: 98
 #: passages/s, against 81 in batches of 4 and 75 in batches of 8 (no padding to compute).
 #: It also makes a vector independent of its batch neighbours: dynamic quantization
-#: scales each run. At most this many sessions (one per core; ~15 MB each: BENCHMARKS.md).
+#: scales each run. At most this many sessions (one per core; ~25-50 MB each: BENCHMARKS.md).
 MAX_SESSIONS = 8
 
 
@@ -133,6 +133,7 @@ class LocalEmbedder:
         *,
         cache_dir: Path | None = None,
         sessions: int | None = None,
+        session_threads: int | None = None,
         query_cache_size: int = 1024,
         spinning: bool = False,
     ) -> None:
@@ -149,13 +150,17 @@ class LocalEmbedder:
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()
         options = ort.SessionOptions()
-        # One intra-op thread per session, and as many sessions as cores: a passage of
-        # ~200 word pieces is too small a run to split over two cores, two sessions each on
-        # its own passage keep both busy (SciFact abstracts one per run, idle 2-core
-        # machine: one session of 2 threads 25.7 passages/s, two of 1 thread each 41.2/s;
-        # BENCHMARKS.md, "issue 14, session 5"). A thread's arithmetic does not depend on
-        # the thread count, so the vectors are the same numbers either way (tested).
-        options.intra_op_num_threads = 1
+        # A pool of sessions, one per core, each of (at most) two intra-op threads: the
+        # passages of a call are spread over the sessions. Measured on this project's 2-core
+        # machine (`python benchmarks/embedder_sessions.py --layouts 2x2 1x2 2x1`,
+        # BENCHMARKS.md "issue 14, session 5"): idle (lead's figures), two one-thread
+        # sessions embed 1.6x the passages per second of one two-thread session; under
+        # load (13-14, other processes), two two-thread sessions 1.7x (15.3 against 8.8/s)
+        # and two one-thread sessions 0.35x (3.0/s), the same CPU time a passage (45-52
+        # ms): threads that compute without a pause get fewer of the busy cores' turns
+        # than ones that wait on each other. A thread's arithmetic does not depend on the
+        # thread count, so the vectors are the same numbers in every layout (tested).
+        options.intra_op_num_threads = session_threads or min(2, usable_cores())
         options.inter_op_num_threads = 1
         # onnxruntime's pool threads spin while they wait for work (its default), which in
         # `docent serve` burns the cores the parse workers and the API need: embedding 150

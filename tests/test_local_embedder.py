@@ -1,5 +1,4 @@
-"""The local MiniLM embedder: a pool of onnxruntime sessions of one thread each, which do
-not spin while idle (they share the cores with the parse workers and the API:
+"""The local MiniLM embedder: a pool of onnxruntime sessions, which do not spin while idle (they share the cores with the parse workers and the API:
 benchmarks/embedder_spin.py); a vector depends neither on that setting nor on the number
 of sessions nor on its neighbours in a call."""
 
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 
 from docent.providers.local_embedder import LocalEmbedder
+from docent.settings import usable_cores
 
 SPINNING = "session.intra_op.allow_spinning"
 TEXTS = [
@@ -37,13 +37,13 @@ def test_the_sessions_wait_without_spinning_and_give_the_same_vectors(cache: Pat
     for embedder, setting in ((quiet, "0"), (busy, "1")):
         for session in embedder._sessions:
             assert session.get_session_options().get_session_config_entry(SPINNING) == setting
-            assert session.get_session_options().intra_op_num_threads == 1
+            assert session.get_session_options().intra_op_num_threads == min(2, usable_cores())
     assert np.allclose(quiet.embed_sync(TEXTS), busy.embed_sync(TEXTS), atol=1e-6)
 
 
 def test_a_vector_is_the_same_numbers_whatever_the_sessions_and_the_call(cache: Path) -> None:
-    one = LocalEmbedder(cache_dir=cache, sessions=1)
-    three = LocalEmbedder(cache_dir=cache, sessions=3)
+    one = LocalEmbedder(cache_dir=cache, sessions=1, session_threads=1)
+    three = LocalEmbedder(cache_dir=cache, sessions=3, session_threads=2)
     together = three.embed_sync(TEXTS)
     assert together.shape == (len(TEXTS), 384)
     assert np.array_equal(together, one.embed_sync(TEXTS))
