@@ -1,9 +1,14 @@
 """Bulk ingestion through the GraphQL API: SciFact abstracts uploaded to a fresh `docent
-serve` (embedded backend, the default local embedder, all-MiniLM-L6-v2), timed from the
-first upload to the last document READY; documents per second, and the peak resident
-memory of the server with its children (parse workers, Redis).
+serve` (embedded backend, or Elasticsearch with `--elasticsearch`; MiniLM unless `--env
+DOCENT_EMBEDDER=e5`), timed from the first upload to the last document READY; documents
+per second, and the peak resident memory of the server with its children (parse workers,
+Redis; not the Elasticsearch node).
 
-    python benchmarks/bulk_ingest.py [--count N] [--runs 3] [--env NAME=VALUE ...]
+    python benchmarks/bulk_ingest.py [--count N] [--runs 3] [--elasticsearch]
+                                     [--env NAME=VALUE ...]
+
+`--elasticsearch` starts a test node (tests/support/es_node.py, heap 512 MB; or uses
+DOCENT_TEST_ELASTICSEARCH_URL), each run with indices of its own.
 
 Each abstract is a plain-text document ("title", blank line, abstract): two chunks on
 average. Prints one line per run and the median.
@@ -85,6 +90,7 @@ async def main() -> None:
     parser = arguments(__doc__ or "")
     parser.add_argument("--count", type=int, default=0, help="abstracts (default: all 5,183)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--elasticsearch", action="store_true", help="a test node's backend")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server")
     args = parser.parse_args()
     env = dict(item.split("=", 1) for item in args.env)
@@ -94,15 +100,23 @@ async def main() -> None:
         documents = documents[: args.count]
     print(machine(), f"load {os.getloadavg()[0]:.1f}")
     times = []
-    for run in range(args.runs):
-        took, failed, peak = await run_once(documents, env)
-        times.append(took)
-        print(
-            f"run {run + 1}: {len(documents)} documents in {took:.1f} s "
-            f"({len(documents) / took:.1f} docs/s, {failed} failed), peak RSS {peak:.0f} MB, "
-            f"load {os.getloadavg()[0]:.1f}",
-            flush=True,
-        )
+    with contextlib.ExitStack() as stack:
+        if args.elasticsearch:
+            from support.es_node import running_node
+
+            env["DOCENT_SEARCH_BACKEND"] = "elasticsearch"
+            env["DOCENT_ELASTICSEARCH_URL"] = stack.enter_context(running_node())
+        for run in range(args.runs):
+            if args.elasticsearch:
+                env["DOCENT_ELASTICSEARCH_INDEX_PREFIX"] = f"bulk-{os.getpid()}-{run}"
+            took, failed, peak = await run_once(documents, env)
+            times.append(took)
+            print(
+                f"run {run + 1}: {len(documents)} documents in {took:.1f} s "
+                f"({len(documents) / took:.1f} docs/s, {failed} failed), "
+                f"peak RSS {peak:.0f} MB, load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     best = median(times)
     print(f"median: {best:.1f} s, {len(documents) / best:.1f} docs/s")
 

