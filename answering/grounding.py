@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from docent.answering import asked
 from docent.domain import Hit
 from docent.search import analysis
 from docent.search import languages as lang
@@ -152,19 +153,29 @@ def find_evidence(
         return NONE
     clues = Clues.of(question)
     asked_in = lang.detect(question).language
-    # A script without capitals gives no names to tell a question's subject by: the
-    # opening passage of a document (its letterhead, "شركة النور للاتصالات"), when
-    # retrieved, says what the document is about, as its title does.
-    openings = (
-        {h.chunk.document_id: h.chunk.text for h in hits if h.chunk.ordinal == 0}
-        if clues.script in _UNCASED
-        else {}
-    )
+    # The opening passage of a document (its letterhead, "شركة النور للاتصالات",
+    # "COPPERLINE DISTRIBUTION - DAVENTRY DISTRIBUTION CENTRE"), when retrieved, says what
+    # the document is about, as its title does, and the passages below it do not repeat it.
+    openings = {h.chunk.document_id: h.chunk.text for h in hits if h.chunk.ordinal == 0}
+    # What the retrieved passages of each document say: the question's names must be in
+    # its document ("Halden Logistics" is in the policy's scope, not in its leave rules).
+    named: dict[str, set[str]] = {}
+    written: dict[str, str] = {}
+    for hit in hits:
+        named.setdefault(hit.chunk.document_id, set()).update(_terms(context(hit)))
+        written[hit.chunk.document_id] = (
+            f"{written.get(hit.chunk.document_id, '')}\n{_bare(context(hit))}"
+        )
     for hit in hits:
         opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
         title = f"{hit.document_title}\n{opening}" if opening else hit.document_title
         keywords = clues.keyword_evidence(
-            f"{context(hit)}\n{opening}", passage(hit), title, hit.chunk.section or ""
+            f"{context(hit)}\n{opening}",
+            passage(hit),
+            title,
+            hit.chunk.section or "",
+            document=named[hit.chunk.document_id],
+            document_text=written[hit.chunk.document_id],
         )
         if rerank_floor is not None and hit.rerank_score is not None:
             if hit.rerank_score >= rerank_floor:
@@ -177,7 +188,16 @@ def find_evidence(
         floor = _floor_for(
             asked_in, hit, clues.script, similarity_floor, cross_language_floor, languages
         )
-        if floor is not None and hit.semantic_score is not None and hit.semantic_score >= floor:
+        if (
+            floor is not None
+            and hit.semantic_score is not None
+            and hit.semantic_score >= floor
+            # A passage close in meaning that holds no value of the form asked for is
+            # about the subject, not the answer (a staff directory for a price).
+            and clues.states_form(
+                hit.chunk.text, _terms(title), hit.chunk.section or "", near=False
+            )
+        ):
             return Evidence(hit, Signal.SIMILARITY)
     return NONE
 
@@ -214,6 +234,20 @@ class Clues:
     #: name what it is about.
     codes: tuple[str, ...]
     script: str | None
+    #: The question's names (not codes), each as its terms: a passage whose context
+    #: (title, letterhead, section, text) lacks one is about another entity ("Norvale's
+    #: Q2 revenue in Africa" against a table of EMEA, Americas and APAC).
+    names: tuple[frozenset[str], ...] = ()
+    #: The same names as written, case and accents folded (`_bare`).
+    name_words: tuple[str, ...] = ()
+    #: What the answer must hold (`asked.form_of`), and the terms of the words that ask
+    #: for it ("cost", "prix"), which the answer's unit need not repeat.
+    form: asked.Form | None = None
+    form_terms: frozenset[str] = frozenset()
+    #: The question's figures and codes, case-folded: not values of its answer.
+    figures: tuple[str, ...] = ()
+    #: The terms of the word a "how many" question counts (`asked.counted`).
+    counted: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, question: str) -> Clues:
@@ -222,15 +256,47 @@ class Clues:
         # The names analysed as the question is (its languages' stems), so that every
         # variant of a name's terms weighs as a name.
         heavy = set(analysis.analyze(" ".join(named), languages))
-        asked = {term for word in _INTERROGATIVES for term in analysis.word_terms(word, languages)}
+        interrogative = {
+            term for word in _INTERROGATIVES for term in analysis.word_terms(word, languages)
+        }
         words = []
         for variants in analysis.query_words(question, languages):
             terms = frozenset(t for t in variants if len(t) > 1 or not t.isascii())
-            if terms and not terms & asked:
+            if terms and not terms & interrogative:
                 words.append((terms, NAME_WEIGHT if terms & heavy else 1.0))
         # Codes with a digit: an acronym ("EV") may be written out in the passage.
         codes = tuple(dict.fromkeys(n.casefold() for n in named if any(c.isdigit() for c in n)))
-        return cls(tuple(words), codes, script(question))
+        name_terms = {
+            n: frozenset(analysis.analyze(n, languages)) for n in named if not _is_code(n)
+        }
+        kept = {n: t for n, t in name_terms.items() if t}
+        names = tuple(kept.values())
+        name_words = tuple(_bare(n) for n in kept)
+        form = asked.form_of(question)
+        form_terms = frozenset(
+            t
+            for m in asked.PRICE_WORDS.finditer(question)
+            for t in analysis.analyze(m.group(), languages)
+        )
+        figures = tuple(
+            dict.fromkeys(
+                m.group().casefold()
+                for m in _TOKEN.finditer(question)
+                if any(c.isdigit() for c in m.group())
+            )
+        )
+        counted = frozenset(analysis.analyze(asked.counted(question) or "", languages))
+        return cls(
+            tuple(words),
+            codes,
+            script(question),
+            names,
+            name_words,
+            form,
+            form_terms,
+            figures,
+            counted,
+        )
 
     @property
     def weights(self) -> dict[str, float]:
@@ -238,7 +304,14 @@ class Clues:
         return {t: weight for terms, weight in self.words for t in terms}
 
     def keyword_evidence(
-        self, text: str, passage: str | None = None, title: str = "", section: str = ""
+        self,
+        text: str,
+        passage: str | None = None,
+        title: str = "",
+        section: str = "",
+        *,
+        document: set[str] | None = None,
+        document_text: str = "",
     ) -> bool:
         """Whether `text` (a passage in its context: title, section, text) holds enough of
         the question's terms to be about it.
@@ -256,27 +329,83 @@ class Clues:
         and at least half of the others must be in the passage's text ("星河项目的预算是多少？"
         is not answered by a passage under "星河项目周例会纪要" that never says 预算).
         """
-        found = _terms(text) & self.weights.keys()
+        in_text = _terms(text)
+        found = in_text & self.weights.keys()
         if sum(bool(terms & found) for terms, _ in self.words) < 2:
             return False
         if self.share(found) < KEYWORD_SHARE:
             return False
         if self.codes and not any(_has_word(_fold(text), code) for code in self.codes):
             return False
-        if passage is not None and self.script in _UNCASED:
-            subject = _terms(f"{title}\n{section}") & self.plain
-            asked = self.plain - subject
-            body = passage.removeprefix(section)
-            return not asked or self.share(_terms(body) & asked, asked) >= ASKED_SHARE
-        # One other word is too little to judge by ("Wo steht das Notstromaggregat?").
-        if passage is None or sum(w < NAME_WEIGHT for _, w in self.words) < 2:
+        # A name is in the document when one of its terms is, or its letters are (accents
+        # aside: "Lumière" in "reglement-interieur-atelier-lumiere.docx").
+        written = document_text or _bare(text)
+        if not all(
+            terms & (document or in_text) or re.search(rf"(?<![^\W_]){re.escape(bare)}", written)
+            for terms, bare in zip(self.names, self.name_words, strict=True)
+        ):
+            return False
+        if passage is None:
             return True
-        # A code in the passage itself, and not one its whole document is about, points at
-        # the row or the sentence that answers ("LU-04" in a maintenance plan).
-        if self.code_in(passage) and not self.code_in_name(title):
+        body = passage.removeprefix(section).lstrip("\n")
+        subject = _terms(f"{title}\n{section}")
+        if self.script in _UNCASED:
+            subjectless = self.plain - subject
+            if subjectless and self.share(_terms(body) & subjectless, subjectless) < ASKED_SHARE:
+                return False
+        # What the question asks about, besides its document's subject, the words asking
+        # for a form ("cost") and the unit counted ("weeks"): at least half of it must be
+        # in the passage itself ("paternity" in "How many weeks of paternity leave does
+        # Corvid Analytics give?"). One such word is too little to judge by ("Wo steht das
+        # Notstromaggregat?"). A code in the passage itself, and not one its whole
+        # document is about, points at the row or the sentence that answers ("LU-04" in a
+        # maintenance plan).
+        elif not (self.code_in(passage) and not self.code_in_name(title)):
+            asked_about = self.topic(subject)
+            if len(asked_about) >= 2:
+                covered = sum(bool(terms & _terms(body)) for terms in asked_about)
+                if covered / len(asked_about) < ASKED_SHARE:
+                    return False
+        return self.states_form(body, subject, section)
+
+    def states_form(
+        self, body: str, subject: set[str], section: str = "", *, near: bool = True
+    ) -> bool:
+        """Whether `body` (a passage's text) states a value of the form the question asks
+        for (`asked.states`) in a sentence or row about it: one holding the most of the
+        question's words that are neither its document's subject (`subject`: the terms of
+        its title, letterhead and section) nor the words asking for the form ("cost"), and
+        of its codes. True when the question asks for no form. `near` False: any unit may
+        hold it (similarity evidence: a passage in another language than the question's
+        shares no words with it, and the few it shares are chance)."""
+        if self.form is None:
             return True
-        own = _terms(passage) & self.plain
-        return self.share(own, self.plain) >= ASKED_SHARE
+        topic = self.topic(subject) + [terms for terms in self.names if not terms & subject]
+        codes = [c for c in self.codes if _has_word(_fold(body), c)]
+
+        def about(unit: str) -> int:
+            if not near:
+                return 0
+            held = _terms(unit)
+            folded = _fold(unit)
+            return sum(bool(t & held) for t in topic) + sum(_has_word(folded, c) for c in codes)
+
+        header = "\n".join([section, *[line for line in body.splitlines() if "|" in line][:1]])
+        return asked.states(
+            self.form,
+            body,
+            about,
+            header=header,
+            own=self.figures,
+            share=0.5 if self.script in _UNCASED else 1.0,
+        )
+
+    def topic(self, subject: set[str]) -> list[frozenset[str]]:
+        """The question's words (each as its terms) that say what it asks about: not names
+        or codes, nor in `subject` (the terms of the passage's title, letterhead and
+        section), nor asking for the answer's form ("cost", "prix") or its unit ("weeks")."""
+        skip = subject | self.form_terms | self.counted
+        return [terms for terms, w in self.words if w < NAME_WEIGHT and not terms & skip]
 
     @property
     def plain(self) -> frozenset[str]:
@@ -324,6 +453,12 @@ def code_in_name(code: str, name: str) -> bool:
     """Whether `code` is in `name` (a title, often a file name), case and separators
     aside: "CM-40" is in "brevena-cm40-manual.pdf"."""
     return _SEPARATORS.sub("", _fold(code)) in _SEPARATORS.sub("", _fold(name))
+
+
+def _bare(text: str) -> str:
+    """`text` case-folded without accents ("Lumière" -> "lumiere")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _fold(text: str) -> str:
@@ -376,7 +511,9 @@ def names_and_codes(question: str) -> list[str]:
 
 
 def _has_word(folded_text: str, word: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded_text) is not None
+    # Not inside a dotted number either: "4.0" is not in "3.4.0".
+    pattern = rf"(?<!\w)(?<!\d\.){re.escape(word)}(?!\w)(?!\.\d)"
+    return re.search(pattern, folded_text) is not None
 
 
 def script(text: str) -> str | None:
