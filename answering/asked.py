@@ -117,6 +117,15 @@ _YES_NO = re.compile(
 )
 
 
+#: Pronouns that open a sentence going on about the one before ("It is planned ...", "Il
+#: est planifié ...", "Sie findet ... statt"), in the languages above.
+_ANAPHOR = re.compile(
+    r"(?:it|this|that|they|these|he|she|il|elle|ils|elles|ce|cela|celle|celui|er|sie|es"
+    r"|dies|diese[rs]?|él|ella|ellos|ellas|est[eao]s?)\b",
+    re.IGNORECASE,
+)
+
+
 class Form(enum.StrEnum):
     """What the answer must hold: any number (counts, durations, sizes), an amount of
     money, or a date."""
@@ -267,18 +276,27 @@ def states(
     header: str = "",
     own: Iterable[str] = (),
     share: float = 1.0,
+    fallback: bool = True,
 ) -> bool:
     """Whether `text` (a passage) states a value of `form` in a unit about the question:
     among its units holding the most of what was asked (`about(unit)`: how many of the
     question's asked-about words, names and codes the unit holds; at least `share` of the
     most, for scripts whose words are matched by character bigrams), one `holds` the
-    value. When no unit holds any, any unit may (the passage is in another language than
-    the question, or says what was asked in other words)."""
+    value, or the sentence after one of them when it opens with a pronoun (`_ANAPHOR`). When no unit holds any, any unit may (the passage is in another language than
+    the question, or says what was asked in other words), unless `fallback` is False."""
     found = units(text)
     if not found:
         return False
     scored = [(about(u), u) for u in found]
     best = max(score for score, _ in scored)
+    if not best and not fallback:
+        return False
     least = max(1, math.ceil(best * share)) if best else 0
+    # A sentence opening with a pronoun after one about what was asked goes on about it
+    # ("... the security audit must be finished first. It is planned for 19 to 23 May.").
+    chosen = {i for i, (score, _) in enumerate(scored) if score >= least}
+    chosen |= {
+        i + 1 for i in chosen if best and i + 1 < len(scored) and _ANAPHOR.match(scored[i + 1][1])
+    }
     own = tuple(own)
-    return any(holds(form, u, header=header, own=own) for score, u in scored if score >= least)
+    return any(holds(form, scored[i][1], header=header, own=own) for i in chosen)

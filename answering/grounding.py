@@ -51,6 +51,10 @@ NAME_WEIGHT = 2.0
 #: below it; the directory's "Marta Kowalczyk ... phone extension" (extension, not phone)
 #: reaches it.
 ASKED_SHARE = 0.5
+#: A letterhead: a document's title, its sender's or subject's line, and one more line
+#: ("Policy owner: ...", the date), of at most this many characters each.
+LETTERHEAD_LINES = 3
+LETTERHEAD_CHARS = 200
 #: What file names and codes put between a code's parts ("CM-40", "cm40", "cm_40").
 _SEPARATORS = re.compile(r"[\s\-_./]+")
 #: How much of a passage is looked at to tell its script.
@@ -156,7 +160,7 @@ def find_evidence(
     # The opening passage of a document (its letterhead, "شركة النور للاتصالات",
     # "COPPERLINE DISTRIBUTION - DAVENTRY DISTRIBUTION CENTRE"), when retrieved, says what
     # the document is about, as its title does, and the passages below it do not repeat it.
-    openings = {h.chunk.document_id: h.chunk.text for h in hits if h.chunk.ordinal == 0}
+    openings = {h.chunk.document_id: letterhead(h.chunk.text) for h in hits if h.chunk.ordinal == 0}
     # What the retrieved passages of each document say: the question's names must be in
     # its document ("Halden Logistics" is in the policy's scope, not in its leave rules).
     named: dict[str, set[str]] = {}
@@ -332,7 +336,7 @@ class Clues:
         in_text = _terms(text)
         found = in_text & self.weights.keys()
         if sum(bool(terms & found) for terms, _ in self.words) < 2:
-            return False
+            return self.one_word_evidence(passage, title, section)
         if self.share(found) < KEYWORD_SHARE:
             return False
         if self.codes and not any(_has_word(_fold(text), code) for code in self.codes):
@@ -368,6 +372,21 @@ class Clues:
                     return False
         return self.states_form(body, subject, section)
 
+    def one_word_evidence(self, passage: str | None, title: str, section: str) -> bool:
+        """Whether a question of one word and a form ("How long is the warranty?": the
+        warranty, a duration) is answered by `passage`: the word is in the passage itself
+        and a sentence of it holding the word states a value of the form ("The warranty
+        ... lasts 24 months"). Two words are too many to leave to this: keyword evidence
+        then needs both."""
+        if passage is None or self.form is None or len(self.words) != 1:
+            return False
+        ((terms, weight),) = self.words
+        body = passage.removeprefix(section).lstrip("\n")
+        if weight >= NAME_WEIGHT or not terms & _terms(body):
+            return False
+        # The word is what the sentence must be about, even when the section names it.
+        return self.states_form(body, _terms(title) - terms, section)
+
     def states_form(
         self, body: str, subject: set[str], section: str = "", *, near: bool = True
     ) -> bool:
@@ -381,14 +400,24 @@ class Clues:
         if self.form is None:
             return True
         topic = self.topic(subject) + [terms for terms in self.names if not terms & subject]
-        codes = [c for c in self.codes if _has_word(_fold(body), c)]
+        # Codes of the passage's rows, not of its section ("Public holidays 2025").
+        codes = [
+            c for c in self.codes if _has_word(_fold(body), c) and not _has_word(_fold(section), c)
+        ]
 
         def about(unit: str) -> int:
             if not near:
                 return 0
             held = _terms(unit)
             folded = _fold(unit)
-            return sum(bool(t & held) for t in topic) + sum(_has_word(folded, c) for c in codes)
+            words = sum(bool(t & held) for t in topic)
+            if codes:
+                # A code in the passage names the row asked about: the value is in a unit
+                # with the code and one of the words asked ("A5" in the notebook's row
+                # does not price "a box of A5 copier paper").
+                coded = any(_has_word(folded, c) for c in codes)
+                return words + 1 if coded and (words or not topic) else 0
+            return words
 
         header = "\n".join([section, *[line for line in body.splitlines() if "|" in line][:1]])
         return asked.states(
@@ -398,6 +427,7 @@ class Clues:
             header=header,
             own=self.figures,
             share=0.5 if self.script in _UNCASED else 1.0,
+            fallback=not (near and codes),
         )
 
     def topic(self, subject: set[str]) -> list[frozenset[str]]:
@@ -453,6 +483,15 @@ def code_in_name(code: str, name: str) -> bool:
     """Whether `code` is in `name` (a title, often a file name), case and separators
     aside: "CM-40" is in "brevena-cm40-manual.pdf"."""
     return _SEPARATORS.sub("", _fold(code)) in _SEPARATORS.sub("", _fold(name))
+
+
+def letterhead(opening: str) -> str:
+    """The first lines of a document's opening passage (`LETTERHEAD_LINES`, each cut at
+    `LETTERHEAD_CHARS`): its title and letterhead, not the table or text that may follow
+    in the same passage (a price list's first rows are no more its subject than its
+    last)."""
+    lines = [line.strip() for line in opening.splitlines() if line.strip()]
+    return "\n".join(line[:LETTERHEAD_CHARS] for line in lines[:LETTERHEAD_LINES])
 
 
 def _bare(text: str) -> str:
