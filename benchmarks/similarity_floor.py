@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from docent.answering.grounding import script
+from docent.answering.grounding import names_and_codes, script
 from docent.client import DocentClient
 from docent.evaluation.qa import Question, load_questions
 from docent.evaluation.server import EmbeddedServer
@@ -40,10 +41,16 @@ SEARCH = """query Search($input: SearchInput!) { search(input: $input) {
 
 
 async def best_cosines(
-    url: str, questions: list[Question], top_k: int, known: frozenset[str] | None = None
+    url: str,
+    questions: list[Question],
+    top_k: int,
+    known: frozenset[str] | None = None,
+    latin_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Per question: the best cosine of a passage in the question's script, of one in its
-    language and of one in another language of its script (both in `known`), and of any."""
+    language and of one in another language of its script (both in `known`), of one in
+    another script (with `latin_only`: holding one of the question's names or codes as
+    written, `latin_signs`; all of them when it has none), and of any."""
     rows = []
     async with DocentClient(url) as client:
         for q in questions:
@@ -52,8 +59,15 @@ async def best_cosines(
             )
             hits = data["search"]["hits"]
             own = script(q.question)
+            signs = latin_signs(q.question) if latin_only else []
             same = [h["semanticScore"] for h in hits if script(h["chunk"]["text"]) == own]
             asked_in = lang.detect(q.question).language
+            other_script = [
+                h["semanticScore"]
+                for h in hits
+                if script(h["chunk"]["text"]) not in (own, None)
+                and (not signs or any(_has_sign(h["chunk"]["text"], sign) for sign in signs))
+            ]
             own_language, other_language = [], []
             for h in hits:
                 written_in = lang.detect(h["chunk"]["text"]).language
@@ -71,11 +85,23 @@ async def best_cosines(
                     "best_same_script": max(same) if same else None,
                     "best_same_language": max(own_language, default=None),
                     "best_other_language": max(other_language, default=None),
+                    "best_other_script": max(other_script, default=None),
                     "best_any": max((h["semanticScore"] for h in hits), default=None),
                     "best_document": hits[0]["document"]["filename"] if hits else None,
                 }
             )
     return rows
+
+
+def latin_signs(question: str) -> list[str]:
+    """The question's names and codes in Latin letters, case-folded ("kj-300", "qingfeng"):
+    what a passage in another script may still write as the question does. Bare numbers
+    ("2025") are left out: a year is in most documents."""
+    return [n.casefold() for n in names_and_codes(question) if script(n) == "LATIN"]
+
+
+def _has_sign(text: str, sign: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(sign)}(?!\w)", text.casefold()) is not None
 
 
 def summary(rows: list[dict[str, Any]], step: float, key: str) -> dict[str, Any]:
@@ -119,23 +145,28 @@ async def main() -> None:
     parser.add_argument("--step", type=float, default=0.005)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--languages", help="the embedder's languages, e.g. en (default: any)")
+    parser.add_argument(
+        "--latin-signs",
+        action="store_true",
+        help="other-script passages only when they hold the question's Latin names or codes",
+    )
     args = parser.parse_args()
     known = frozenset(args.languages.split(",")) if args.languages else None
     questions = load_questions(args.qa)
     if args.url:
-        rows = await best_cosines(args.url, questions, args.top_k, known)
+        rows = await best_cosines(args.url, questions, args.top_k, known, args.latin_signs)
     elif args.data_dir:
         settings = dict(item.split("=", 1) for item in args.env)
         server = EmbeddedServer(args.data_dir, settings)
         await asyncio.to_thread(server.start)
         try:
-            rows = await best_cosines(server.url, questions, args.top_k, known)
+            rows = await best_cosines(server.url, questions, args.top_k, known, args.latin_signs)
         finally:
             await asyncio.to_thread(server.stop)
     else:
         sys.exit("give --data-dir or --url")
     results = {}
-    for key in ("best_same_language", "best_other_language"):
+    for key in ("best_same_language", "best_other_language", "best_other_script"):
         result = results[key] = summary(rows, args.step, key)
         print(key.replace("_", " "))
         for name in ("answerable", "unanswerable"):

@@ -645,3 +645,49 @@ def test_similarity_evidence_needs_the_form_asked_for() -> None:
     assert not find_evidence(question, [directory], similarity_floor=0.9, rerank_floor=None).found
     question = "Who is the director of the Larchmont Institute?"
     assert find_evidence(question, [directory], similarity_floor=0.9, rerank_floor=None).found
+
+
+KJ300_PARAMETERS = "产品参数\n\n项目 | 参数\n型号 | KJ-300\n噪音 | 52 分贝\n净重 | 5.8 公斤"
+
+
+@pytest.mark.parametrize(
+    ("question", "similarity", "grounded"),
+    [
+        ("How much does the Qingfeng KJ-300 purifier weigh?", 0.845, True),
+        # the cosine alone, below the floor measured across scripts, is not enough
+        ("How much does the Qingfeng KJ-300 purifier weigh?", 0.80, False),
+        # nor is a high cosine without the question's name or code in the passage
+        ("How much does the Qingfeng purifier weigh?", 0.95, False),
+    ],
+)
+def test_across_scripts_a_latin_code_with_the_measured_similarity_grounds(
+    question: str, similarity: float, grounded: bool
+) -> None:
+    manual = passage_hit(
+        KJ300_PARAMETERS, title="清风 KJ-300 空气净化器 使用说明书", similarity=similarity
+    )
+    evidence = find_evidence(
+        question, [manual], similarity_floor=0.91, rerank_floor=None, cross_script_floor=0.81
+    )
+    assert evidence.found is grounded
+    if grounded:
+        assert evidence.signal is Signal.SIMILARITY
+    # an embedder without a measured cross-script floor never grounds across scripts
+    assert not find_evidence(question, [manual], similarity_floor=0.91, rerank_floor=None).found
+
+
+def test_a_latin_word_in_a_chinese_question_is_its_sign_across_scripts() -> None:
+    rules = passage_hit(
+        "COPPERLINE DISTRIBUTION - WAREHOUSE SAFETY RULES\n"
+        "2.2 The speed limit for all MHE is 10 km/h inside the warehouse.",
+        title="copperline-warehouse-safety-rules.txt",
+        similarity=0.83,
+    )
+    evidence = find_evidence(
+        "Copperline达文特里仓库内叉车限速是多少？",
+        [rules],
+        similarity_floor=0.91,
+        rerank_floor=None,
+        cross_script_floor=0.81,
+    )
+    assert evidence.hit is rules
