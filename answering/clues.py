@@ -208,13 +208,7 @@ class Clues:
             return False
         if self.codes and not any(_has_word(_fold(text), code) for code in self.codes):
             return False
-        # A name is in the document when one of its terms is, or its letters are (accents
-        # aside: "Lumière" in "reglement-interieur-atelier-lumiere.docx").
-        written = document_text or bare(text)
-        if not all(
-            terms & (document or in_text) or re.search(rf"(?<![^\W_]){re.escape(bare)}", written)
-            for terms, bare in zip(self.names, self.name_words, strict=True)
-        ):
+        if not self.names_in(document or in_text, document_text or bare(text)):
             return False
         if passage is None:
             return True
@@ -253,6 +247,15 @@ class Clues:
             return False
         # The word is what the sentence must be about, even when the section names it.
         return self.states_form(body, terms_of(title) - terms, section)
+
+    def names_in(self, terms: set[str], written: str) -> bool:
+        """Whether every name of the question is in a document whose passages have
+        `terms` and read `written` (`bare`): a name is when one of its terms is, or its
+        letters are (accents aside: "Lumière" in "reglement-interieur-atelier-lumiere.docx")."""
+        return all(
+            name_terms & terms or re.search(rf"(?<![^\W_]){re.escape(word)}", written)
+            for name_terms, word in zip(self.names, self.name_words, strict=True)
+        )
 
     def states_form(
         self, body: str, subject: set[str], section: str = "", *, near: bool = True

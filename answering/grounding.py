@@ -153,6 +153,12 @@ def find_evidence(
             and clues.states_form(
                 hit.chunk.text, terms_of(title), hit.chunk.section or "", near=False
             )
+            # Nor is one of a document that never names what the question names ("Norvale's
+            # Q2 revenue in Africa"), where names are written alike (the same script).
+            and (
+                script(hit.chunk.text) != clues.script
+                or clues.names_in(named[hit.chunk.document_id], written[hit.chunk.document_id])
+            )
         ):
             return Evidence(hit, Signal.SIMILARITY)
     return NONE
