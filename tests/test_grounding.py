@@ -637,7 +637,7 @@ def test_a_question_of_one_word_is_answered_by_its_form(text: str, grounded: boo
 def test_similarity_evidence_needs_the_form_asked_for() -> None:
     # A staff directory close to a price question in meaning holds no amount of money.
     directory = passage_hit(
-        "Name | Position | Extension\nEleanor Whitcombe | Director | 2001",
+        "Larchmont Institute staff\nName | Position | Extension\nEleanor Whitcombe | Director | 2001",
         title="larchmont-staff-directory.xlsx",
         similarity=0.95,
     )
@@ -645,6 +645,9 @@ def test_similarity_evidence_needs_the_form_asked_for() -> None:
     assert not find_evidence(question, [directory], similarity_floor=0.9, rerank_floor=None).found
     question = "Who is the director of the Larchmont Institute?"
     assert find_evidence(question, [directory], similarity_floor=0.9, rerank_floor=None).found
+    # nor is a passage of a document that never names what the question names
+    question = "Who is the director of the Harwell Institute?"
+    assert not find_evidence(question, [directory], similarity_floor=0.9, rerank_floor=None).found
 
 
 KJ300_PARAMETERS = "产品参数\n\n项目 | 参数\n型号 | KJ-300\n噪音 | 52 分贝\n净重 | 5.8 公斤"
