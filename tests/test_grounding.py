@@ -694,3 +694,24 @@ def test_a_latin_word_in_a_chinese_question_is_its_sign_across_scripts() -> None
         cross_script_floor=0.81,
     )
     assert evidence.hit is rules
+
+
+def test_a_reworded_question_is_grounded_by_its_documents_lead() -> None:
+    # "A pipe has burst at night - what number do I ring?" shares no word with "Out of
+    # hours, call the emergency line on 0800 123 456"; its cosine (0.85) is below the same
+    # language floor (0.91), but the document leads every other by 0.06.
+    policy = passage_hit(
+        "Out of hours, call the emergency line on 0800 123 456.",
+        title="tenant-handbook.pdf",
+        document="handbook",
+        similarity=0.85,
+    )
+    question = "A pipe has burst in the middle of the night - what number do I ring?"
+    kwargs = {"similarity_floor": 0.91, "rerank_floor": None, "lead_floor": (0.80, 0.04)}
+    assert find_evidence(question, [policy], lead=("handbook", 0.06), **kwargs).found
+    # every document about as close (an off-topic question), or another document leading
+    assert not find_evidence(question, [policy], lead=("handbook", 0.02), **kwargs).found
+    assert not find_evidence(question, [policy], lead=("other", 0.06), **kwargs).found
+    # the lead does not excuse a missing value or a name the document never writes
+    asked = "How many pipes burst in Leeds last winter?"
+    assert not find_evidence(asked, [policy], lead=("handbook", 0.06), **kwargs).found
