@@ -248,6 +248,19 @@ class Clues:
         # The word is what the sentence must be about, even when the section names it.
         return self.states_form(body, terms_of(title) - terms, section)
 
+    def answers_as_worded(self, body: str, subject: set[str], section: str = "") -> bool:
+        """True unless `body` holds some of the words the question asks about (`topic`)
+        without answering as keyword evidence must: at least half of them, and the form
+        asked for in a sentence or row about them (`states_form`)."""
+        asked_about = self.topic(subject)
+        held = terms_of(body)
+        covered = sum(bool(terms & held) for terms in asked_about)
+        if not covered:
+            return True
+        if covered / len(asked_about) < ASKED_SHARE:
+            return False
+        return self.states_form(body, subject, section)
+
     def names_in(self, terms: set[str], written: str) -> bool:
         """Whether every name of the question is in a document whose passages have
         `terms` and read `written` (`bare`): a name is when one of its terms is, or its

@@ -159,7 +159,10 @@ def find_evidence(
             and lead[1] >= lead_floor[1]
             and script(hit.chunk.text) == clues.script
         ):
+            led = hit.semantic_score is not None and hit.semantic_score < floor
             floor = min(floor, lead_floor[0])
+        else:
+            led = False
         if (
             floor is not None
             and hit.semantic_score is not None
@@ -174,6 +177,15 @@ def find_evidence(
             and (
                 script(hit.chunk.text) != clues.script
                 or clues.names_in(named[hit.chunk.document_id], written[hit.chunk.document_id])
+            )
+            # Grounded by its lead alone, a passage sharing the words the question asks
+            # about must answer as keyword evidence would (near-misses share them; a
+            # reworded question shares none, and is judged by its lead).
+            and not (
+                led
+                and not clues.answers_as_worded(
+                    hit.chunk.text, terms_of(title), hit.chunk.section or ""
+                )
             )
         ):
             return Evidence(hit, Signal.SIMILARITY)
