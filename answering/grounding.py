@@ -213,8 +213,9 @@ def cross_script_floor_for(model: str) -> float | None:
 
 #: Per embedding model (`Embedder.model`): (cosine, lead) from which a passage of the
 #: document closest to the question is evidence, that document's best cosine beating every
-#: other document's by the lead (`find_evidence`). Measured on the dev set
-#: (eval/devset, SEMANTIC top 20 per question, passages in the question's script): the
+#: other document's by the lead (`find_evidence`). Measured on the dev set by `python
+#: benchmarks/similarity_floor.py --qa eval/devset/questions.jsonl --data-dir DIR --top-k
+#: 20 --latin-signs` ("lead": SEMANTIC top 20, passages in the question's script): the
 #: lead of off-topic questions was at most 0.031 (10 questions; median 0.011), of
 #: answerable ones a median of 0.065 (p10 0.014); 0.04 is above every off-topic one with
 #: a margin of a third. Near-miss questions lead as answerable ones do (median 0.060):

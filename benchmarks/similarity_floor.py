@@ -88,9 +88,39 @@ async def best_cosines(
                     "best_other_script": max(other_script, default=None),
                     "best_any": max((h["semanticScore"] for h in hits), default=None),
                     "best_document": hits[0]["document"]["filename"] if hits else None,
+                    "lead": lead(hits, own),
+                    "off_topic": q.kind == "unanswerable",
+                    "document": q.document,
                 }
             )
     return rows
+
+
+def lead(hits: list[dict[str, Any]], own: str | None) -> float | None:
+    """How much the best passage in the question's script beats the best passage of any
+    other document (the gate's `semantic_lead`, there over every script)."""
+    same = [h for h in hits if script(h["chunk"]["text"]) == own]
+    if not same:
+        return None
+    first = same[0]["document"]["filename"]
+    others = [h["semanticScore"] for h in same if h["document"]["filename"] != first]
+    return float(same[0]["semanticScore"] - (max(others) if others else same[-1]["semanticScore"]))
+
+
+def leave_one_document_out(rows: list[dict[str, Any]], step: float, key: str) -> dict[str, Any]:
+    """Each floor recomputed without one document's questions (`summary`), and how many of
+    that document's answerable questions reach it: the floor's cross-validated figure."""
+    documents = sorted({r["document"] or "-" for r in rows})
+    floors, reached, total = [], 0, 0
+    for document in documents:
+        train = [r for r in rows if (r["document"] or "-") != document]
+        floor = summary(train, step, key)["floor"]
+        floors.append(floor)
+        for r in rows:
+            if (r["document"] or "-") == document and not r["unanswerable"] and r[key] is not None:
+                total += 1
+                reached += r[key] >= floor
+    return {"floors": [min(floors), max(floors)], "reached": reached, "total": total}
 
 
 def latin_signs(question: str) -> list[str]:
@@ -177,6 +207,27 @@ async def main() -> None:
             f"  floor {result['floor']:.3f} (highest unanswerable"
             f" {result['highest_unanswerable']:.4f}): {result['answerable_at_floor']} of"
             f" {result['answerable_total']} answerable reach it"
+        )
+        folds = leave_one_document_out(rows, args.step, key)
+        print(
+            f"  leave one document out: floors {folds['floors'][0]:.3f}-{folds['floors'][1]:.3f},"
+            f" {folds['reached']} of {folds['total']} answerable reach their fold's floor"
+        )
+    # The lead (`LEAD_FLOORS`): set on off-topic questions alone, whose lead is what an
+    # unrelated question gets; near-miss questions lead as answerable ones do.
+    off = sorted(r["lead"] for r in rows if r["off_topic"] and r["lead"] is not None)
+    answerable = sorted(r["lead"] for r in rows if not r["unanswerable"] and r["lead"] is not None)
+    near = sorted(
+        r["lead"]
+        for r in rows
+        if r["unanswerable"] and not r["off_topic"] and r["lead"] is not None
+    )
+    if off and answerable:
+        print(
+            f"lead: off-topic max {off[-1]:.3f} median {statistics.median(off):.3f} (n {len(off)});"
+            f" answerable median {statistics.median(answerable):.3f}"
+            f" p10 {answerable[len(answerable) // 10]:.3f} (n {len(answerable)});"
+            f" near-miss median {statistics.median(near) if near else float('nan'):.3f}"
         )
     if args.json:
         args.json.write_text(json.dumps({"summary": results, "questions": rows}, indent=1))
