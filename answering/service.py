@@ -21,7 +21,12 @@ from docent.answering.answers import (
 from docent.answering.cache import AnswerCache
 from docent.answering.citations import parse_citations
 from docent.answering.conversation import Conversations
-from docent.answering.grounding import cross_script_floor_for, find_evidence, lead_floor_for
+from docent.answering.grounding import (
+    cross_script_floor_for,
+    find_evidence,
+    lead_floor_for,
+    leading_document,
+)
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.answering.refusals import not_found
 from docent.domain import Access
@@ -215,7 +220,7 @@ class AnswerService:
             cross_language_floor=self._cross_language_floor,
             languages=self._languages,
             cross_script_floor=self._cross_script_floor,
-            lead=outcome.semantic_lead,
+            lead=leading_document(question, outcome.semantic_documents),
             lead_floor=self._lead_floor,
         )
         answer: Answer

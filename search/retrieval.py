@@ -115,10 +115,8 @@ class SearchOutcome:
     #: The `relevance_floor` of the reranker that scored the hits: None when they were not
     #: reranked or its scores are not calibrated.
     rerank_floor: float | None = None
-    #: The document of the passage closest to the query, and by how much its cosine beats
-    #: the closest passage of any other document (`leading_document`); None without
-    #: semantic candidates.
-    semantic_lead: tuple[str, float] | None = None
+    #: The best semantic candidate of each document, best first (`best_per_document`).
+    semantic_documents: tuple[tuple[str, float, str], ...] = ()
 
 
 class Retriever:
@@ -201,7 +199,7 @@ class Retriever:
             best_similarity=best,
             fallbacks=fallbacks,
             rerank_floor=floor,
-            semantic_lead=leading_document(semantic_matches),
+            semantic_documents=best_per_document(semantic_matches),
         )
 
     async def _rerank(
@@ -265,18 +263,21 @@ def fuse(
     return hits
 
 
-def leading_document(semantic: Sequence[ChunkMatch]) -> tuple[str, float] | None:
-    """The document of the best of `semantic` (cosine-ranked candidates) and its lead: its
-    cosine minus the best cosine of a passage of another document (of the last candidate
-    when all are its own). An answerable question's document stands out from the others;
-    for an off-topic question every document is about as close (the not-found gate)."""
-    if not semantic:
-        return None
-    ranked = sorted(semantic, key=lambda m: m.rank)
-    first = ranked[0]
-    others = [m.score for m in ranked if m.chunk.document_id != first.chunk.document_id]
-    runner_up = max(others) if others else ranked[-1].score
-    return first.chunk.document_id, first.score - runner_up
+def best_per_document(
+    semantic: Sequence[ChunkMatch], limit: int = 10
+) -> tuple[tuple[str, float, str], ...]:
+    """The best of `semantic` (cosine-ranked candidates) per document, best first, at most
+    `limit` documents: (document id, cosine, the passage's text). How far the first
+    document leads the others of the question's script is evidence for the not-found
+    gate: an answerable question's document stands out, for an off-topic question every
+    document is about as close."""
+    best: dict[str, tuple[str, float, str]] = {}
+    for match in sorted(semantic, key=lambda m: m.rank):
+        if match.chunk.document_id not in best:
+            best[match.chunk.document_id] = (match.chunk.document_id, match.score, match.chunk.text)
+            if len(best) == limit:
+                break
+    return tuple(best.values())
 
 
 def keep_first_semantic(

@@ -2,7 +2,7 @@ import pytest
 
 from docent.domain import Chunk, ChunkMatch
 from docent.search.fusion import reciprocal_rank_fusion
-from docent.search.retrieval import fuse, keep_first_semantic, leading_document
+from docent.search.retrieval import best_per_document, fuse, keep_first_semantic
 
 
 @pytest.mark.parametrize(
@@ -89,14 +89,12 @@ def test_an_answers_passages_keep_the_embedders_first_choice() -> None:
     assert keep_first_semantic(fused[:5], keyword[:1], fused=fused) == fused[:5]
 
 
-def test_the_leading_document_and_its_lead() -> None:
+def test_the_best_passage_of_each_document() -> None:
     def match(doc: str, rank: int, score: float) -> ChunkMatch:
-        chunk = Chunk(id=f"{doc}{rank}", document_id=doc, ordinal=rank, text="")
+        chunk = Chunk(id=f"{doc}{rank}", document_id=doc, ordinal=rank, text=doc)
         return ChunkMatch(chunk, "t", rank, score)
 
     ranked = [match("a", 1, 0.88), match("a", 2, 0.86), match("b", 3, 0.83), match("c", 4, 0.8)]
-    document, lead = leading_document(ranked)  # type: ignore[misc]
-    assert document == "a" and lead == pytest.approx(0.05)
-    # one document only: against its last candidate
-    assert leading_document([match("a", 1, 0.9), match("a", 2, 0.85)]) == ("a", pytest.approx(0.05))
-    assert leading_document([]) is None
+    assert best_per_document(ranked) == (("a", 0.88, "a"), ("b", 0.83, "b"), ("c", 0.8, "c"))
+    assert best_per_document(ranked, limit=1) == (("a", 0.88, "a"),)
+    assert best_per_document([]) == ()

@@ -715,3 +715,25 @@ def test_a_reworded_question_is_grounded_by_its_documents_lead() -> None:
     # the lead does not excuse a missing value or a name the document never writes
     asked = "How many pipes burst in Leeds last winter?"
     assert not find_evidence(asked, [policy], lead=("handbook", 0.06), **kwargs).found
+    # nor a code's sentence without the value asked for, though another sentence dates
+    changelog = passage_hit(
+        "3.4.0 (2025-05-06)\nDeprecated\nThe old header will be removed in 4.0.",
+        title="quillon-api-changelog.md",
+        document="changelog",
+        similarity=0.85,
+    )
+    asked = "When will version 4.0 of the Quillon API be released?"
+    assert not find_evidence(asked, [changelog], lead=("changelog", 0.06), **kwargs).found
+
+
+def test_the_lead_is_counted_against_enough_documents_of_the_questions_script() -> None:
+    from docent.answering.grounding import leading_document
+
+    english = [("a", 0.86, "Refunds take ten days."), ("b", 0.80, "Parking is free.")]
+    chinese = [("z", 0.79, "员工每年享有十五天带薪年假。")]
+    question = "How long do refunds take?"
+    # one English rival only (and a Chinese passage, which is no rival): no lead
+    assert leading_document(question, english + chinese) is None
+    rivals = [("c", 0.79, "The canteen opens at noon."), ("d", 0.78, "Keep the receipt.")]
+    document, lead = leading_document(question, english + chinese + rivals)  # type: ignore[misc]
+    assert document == "a" and lead == pytest.approx(0.06)
