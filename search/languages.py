@@ -7,6 +7,8 @@
    words are what a language detector looks at first, and counting them costs
    microseconds. Confident: the leader has `CONFIDENT_VOTES` or more and more than twice
    the runner-up's.
+   An inverted question or exclamation mark ("¿", "¡"), which only Spanish writes, is a
+   leaning vote for Spanish.
 3. Otherwise, a text that leans to the stop words' leader (`LEANING_VOTES` or more, and
    more than twice the runner-up's: "Combien coûte le vélo ?") is that language, not
    confident; else a text of `LANGDETECT_MIN_WORDS` words or more goes to `langdetect` (seeded, so
@@ -125,6 +127,9 @@ def detect(text: str) -> Detection:
         voters = [code for code in STOP_LISTS if word in stop_words(code)]
         for code in voters:
             votes[code] += 1 / len(voters)
+    # Inverted question and exclamation marks are written in Spanish only: a vote as
+    # strong as a leaning one ("¿El Gimnasio Olivar tiene piscina?" is Spanish).
+    votes["es"] += LEANING_VOTES * min(1, text.count("¿") + text.count("¡"))
     ranked = sorted(votes.items(), key=lambda item: -item[1])
     (leader, lead), (_, second) = ranked[0], ranked[1]
     if lead > 2 * second and lead >= CONFIDENT_VOTES:

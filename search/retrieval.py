@@ -115,6 +115,8 @@ class SearchOutcome:
     #: The `relevance_floor` of the reranker that scored the hits: None when they were not
     #: reranked or its scores are not calibrated.
     rerank_floor: float | None = None
+    #: The best semantic candidate of each document, best first (`best_per_document`).
+    semantic_documents: tuple[tuple[str, float, str], ...] = ()
 
 
 class Retriever:
@@ -180,11 +182,14 @@ class Retriever:
         )
         fallbacks: tuple[ProviderFailure, ...] = ()
         floor: float | None = None
+        hits_before_cut = hits
         if request.rerank and self._reranker is not None and hits:
             hits, fallbacks, floor = await self._rerank(
                 request.query, hits[: max(self._rerank_candidates, request.top_k)]
             )
         hits = hits[: request.top_k]
+        if need_similarity and not floor:
+            hits = keep_first_semantic(hits, semantic_used, fused=hits_before_cut)
         if want_keyword:
             hits = add_highlights(hits, request.query)
         took_ms = (time.perf_counter() - started) * 1000
@@ -194,6 +199,7 @@ class Retriever:
             best_similarity=best,
             fallbacks=fallbacks,
             rerank_floor=floor,
+            semantic_documents=best_per_document(semantic_matches),
         )
 
     async def _rerank(
@@ -255,6 +261,41 @@ def fuse(
             )
         )
     return hits
+
+
+def best_per_document(
+    semantic: Sequence[ChunkMatch], limit: int = 10
+) -> tuple[tuple[str, float, str], ...]:
+    """The best of `semantic` (cosine-ranked candidates) per document, best first, at most
+    `limit` documents: (document id, cosine, the passage's text). How far the first
+    document leads the others of the question's script is evidence for the not-found
+    gate: an answerable question's document stands out, for an off-topic question every
+    document is about as close."""
+    best: dict[str, tuple[str, float, str]] = {}
+    for match in sorted(semantic, key=lambda m: m.rank):
+        if match.chunk.document_id not in best:
+            best[match.chunk.document_id] = (match.chunk.document_id, match.score, match.chunk.text)
+            if len(best) == limit:
+                break
+    return tuple(best.values())
+
+
+def keep_first_semantic(
+    hits: list[Hit], semantic: Sequence[ChunkMatch], *, fused: list[Hit]
+) -> list[Hit]:
+    """`hits` (the top k of `fused`) with the passage the embedder ranked first among them,
+    in the last place if fusion pushed it out. An answer's passages must include it: a
+    question in another language than its document shares no word with it, so BM25 finds
+    other passages (or nothing), and fusion ranks the embedder's first choice sixth or
+    below (issue 13's held-out cross-lingual questions: semantic rank 1, fused rank 6 or
+    out of the top 10). The not-found gate then judges it like any passage."""
+    if not hits or not semantic:
+        return hits
+    first = min(semantic, key=lambda m: m.rank).chunk.id
+    if any(h.chunk.id == first for h in hits):
+        return hits
+    kept = next((h for h in fused if h.chunk.id == first), None)
+    return hits if kept is None else [*hits[:-1], kept]
 
 
 def add_highlights(hits: list[Hit], query: str) -> list[Hit]:

@@ -50,7 +50,10 @@ from docent.settings import SearchSettings
 QUESTION = "How long do refunds take?"
 TEXTS = ("Refunds take ten days.", "Keep the receipt.", "Shipping is free for members.")
 #: Passages holding none of QUESTION's terms: only their similarity can ground an answer.
-OFF_TOPIC = ("Parking is free on Sundays.", "The canteen opens at noon.")
+#: Each holds a figure: QUESTION asks for a duration, and a passage stating no number is
+#: no evidence however similar (NO_VALUE).
+OFF_TOPIC = ("Parking is free on Sundays after 2 pm.", "The canteen opens at noon for 90 minutes.")
+NO_VALUE = ("Parking is free on Sundays.", "The canteen opens at noon.")
 RERANKER_DOWN = ProviderFailure("cohere", "PROVIDER_UNAVAILABLE", "cohere is down")
 GEMINI_DOWN = ProviderFailure("gemini", "PROVIDER_UNAVAILABLE", "gemini is down")
 
@@ -255,6 +258,8 @@ async def test_the_search_asked_for(reader: str | Access, access: Access, rerank
         pytest.param(0.34, OFF_TOPIC, 0.35, False, id="below"),
         pytest.param(0.35, OFF_TOPIC, 0.35, True, id="at-the-threshold"),
         pytest.param(0.9, OFF_TOPIC, 0.35, True, id="above"),
+        # similar, but no passage states the duration asked for (answering/asked.py)
+        pytest.param(0.9, NO_VALUE, 0.35, False, id="above-but-no-value-asked-for"),
         pytest.param(0.9, (), 0.35, False, id="relevant-but-no-hits"),
         pytest.param(-0.5, OFF_TOPIC, -1.0, True, id="threshold-off"),
         # "refunds" and "take" (2 of its 3 terms) in the first passage: keyword evidence

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from support.fake_providers import FakeProviders, Reply
-from support.samples import HANDBOOK_MD
+from support.samples import HANDBOOK_MD, WARRANTY_PDF_PAGES, make_pdf
 from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -30,6 +30,9 @@ FILES = {
     "panther-brochure.pdf": DEVSET / "panther-brochure.pdf",
     "tigon-brochure.pdf": DEVSET / "tigon-brochure.pdf",
     "chinese-handbook.txt": FIDELITY / "chinese-handbook.txt",
+    "merrow-bio-lab-equipment-register.csv": DEVSET / "merrow-bio-lab-equipment-register.csv",
+    "quillon-api-changelog.md": DEVSET / "quillon-api-changelog.md",
+    "northstack-devcon-2025-programme.html": DEVSET / "northstack-devcon-2025-programme.html",
 }
 ASK = """query Ask($input: AskInput!) { ask(input: $input) {
   text grounded model citations { index document { filename } } } }"""
@@ -48,6 +51,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
         async def load_all() -> None:
             for name, path in FILES.items():
                 await _load(s, name, path.read_bytes())
+            # the README's example document
+            await _load(s, "manual.pdf", make_pdf(WARRANTY_PDF_PAGES))
 
         asyncio.run(load_all())
         yield s
@@ -127,6 +132,47 @@ def test_a_chinese_answer_is_quoted(server: DocentServer) -> None:
     answer = ask(server, "员工每年有几天年假？")
     assert answer["grounded"], answer
     assert "十五天" in answer["text"] and cited(answer) == {"chinese-handbook.txt"}
+
+
+def test_the_readmes_warranty_question_is_answered(server: DocentServer) -> None:
+    # One word asked about and a duration asked for: MiniLM's cosine is below its floor,
+    # the word and "24 months" in one sentence are the evidence.
+    answer = ask(server, "How long is the warranty?")
+    assert answer["grounded"], answer
+    assert "24 months" in answer["text"] and cited(answer) == {"manual.pdf"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a price asked of a register without prices
+        "How much did the refrigerated centrifuge LAB-0233 cost?",
+        # a date asked; the passage names the version, never when it comes
+        "When will version 4.0 of the Quillon API be released?",
+        # the sentence about tickets has no price ("Your badge is your ticket.")
+        "How much does a ticket for NorthStack DevCon cost?",
+    ],
+)
+def test_a_near_miss_without_the_value_asked_for_is_refused(
+    server: DocentServer, question: str
+) -> None:
+    answer = ask(server, question)
+    assert not answer["grounded"] and answer["citations"] == [], answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How much does it cost to replace a lost DevCon badge?", "£10"),
+        ("How many times are Quillon webhooks retried?", "8 times"),
+        ("Who is responsible for the refrigerated centrifuge?", "Ben Walsh"),
+    ],
+)
+def test_the_same_documents_answer_what_they_hold(
+    server: DocentServer, question: str, expected: str
+) -> None:
+    answer = ask(server, question)
+    assert answer["grounded"] and expected in answer["text"], answer
 
 
 def test_an_off_topic_question_is_refused(server: DocentServer) -> None:

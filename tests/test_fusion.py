@@ -2,7 +2,7 @@ import pytest
 
 from docent.domain import Chunk, ChunkMatch
 from docent.search.fusion import reciprocal_rank_fusion
-from docent.search.retrieval import fuse
+from docent.search.retrieval import best_per_document, fuse, keep_first_semantic
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,35 @@ def test_fuse_keeps_each_methods_rank_and_score():
 def test_fuse_single_method_ignores_weights():
     hits = fuse([_match("a", 1, 3.0)], [], k=60, keyword_weight=0.0)
     assert [h.chunk.id for h in hits] == ["a"] and hits[0].score > 0
+
+
+def _match(chunk_id: str, rank: int, score: float) -> ChunkMatch:
+    return ChunkMatch(
+        Chunk(id=chunk_id, document_id="d", ordinal=0, text=chunk_id), "t", rank, score
+    )
+
+
+def test_an_answers_passages_keep_the_embedders_first_choice() -> None:
+    # A German question over an English policy: BM25 finds five other passages, the
+    # embedder ranks "policy" first; fused, it falls out of the top 5.
+    keyword = [_match(f"k{i}", i, 10.0 - i) for i in range(1, 8)]
+    semantic = [_match("policy", 1, 0.86), *[_match(f"k{i}", i + 1, 0.8) for i in range(6, 8)]]
+    fused = fuse(keyword, semantic, k=60, keyword_weight=0.7)
+    top = fused[:5]
+    assert "policy" not in [h.chunk.id for h in top]
+    kept = keep_first_semantic(top, semantic, fused=fused)
+    assert [h.chunk.id for h in kept][:4] == [h.chunk.id for h in top][:4]
+    assert kept[-1].chunk.id == "policy" and kept[-1].semantic_score == 0.86
+    # already among them: unchanged
+    assert keep_first_semantic(fused[:5], keyword[:1], fused=fused) == fused[:5]
+
+
+def test_the_best_passage_of_each_document() -> None:
+    def match(doc: str, rank: int, score: float) -> ChunkMatch:
+        chunk = Chunk(id=f"{doc}{rank}", document_id=doc, ordinal=rank, text=doc)
+        return ChunkMatch(chunk, "t", rank, score)
+
+    ranked = [match("a", 1, 0.88), match("a", 2, 0.86), match("b", 3, 0.83), match("c", 4, 0.8)]
+    assert best_per_document(ranked) == (("a", 0.88, "a"), ("b", 0.83, "b"), ("c", 0.8, "c"))
+    assert best_per_document(ranked, limit=1) == (("a", 0.88, "a"),)
+    assert best_per_document([]) == ()

@@ -28,6 +28,9 @@ DEVSET = Path(__file__).parents[1] / "eval" / "devset" / "questions.jsonl"
         # no stop words, too short for a detector: English, unsure
         ("WH-147 price", "en", False),
         ("Über café NAÏVE Straße", "en", False),
+        # "¿" is written in Spanish only: with one Spanish stop word, sure
+        ("¿El Gimnasio Olivar tiene piscina?", "es", True),
+        ("¡Bienvenidos!", "es", False),
     ],
 )
 def test_detect(text: str, language: str, confident: bool) -> None:

@@ -1,0 +1,473 @@
+"""What of a question a passage must hold to be keyword evidence for it (the not-found
+gate's, answering/grounding.py): its words, its names and codes, the form of its answer
+(`asked.py`), and the helpers that read a question and a passage alike (its script, its
+names and codes, a document's letterhead).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from docent.answering import asked
+from docent.domain import Hit
+from docent.search import analysis
+from docent.search import languages as lang
+
+#: Keyword evidence: more than this share of the question's terms, weighted, found in one
+#: passage (2 of 3 plain terms, or a name of two words and one more term of four; 3 of 5 is
+#: not enough), and at least two terms. Names and codes weigh `NAME_WEIGHT` plain terms:
+#: they are rare, and what the question is about. Measured on the dev set (eval/devset)
+#: with `docent eval` and the retrieved passages of its questions: from 0.66 down to 0.61
+#: two more answerable questions are grounded and no unanswerable one; at 0.55, three
+#: more near-miss questions are.
+KEYWORD_SHARE = 0.61
+NAME_WEIGHT = 2.0
+#: Keyword evidence also needs this share of the question's other terms (not names or
+#: codes) in the passage itself. Measured on the dev set with `docent eval`: near-miss
+#: questions found by a name in the title ("the Brevena CM-40 ... in decibels") fall
+#: below it; the directory's "Marta Kowalczyk ... phone extension" (extension, not phone)
+#: reaches it.
+ASKED_SHARE = 0.5
+#: A letterhead: a document's title, its sender's or subject's line, and one more line
+#: ("Policy owner: ...", the date), of at most this many characters each.
+LETTERHEAD_LINES = 3
+LETTERHEAD_CHARS = 200
+#: What file names and codes put between a code's parts ("CM-40", "cm40", "cm_40").
+_SEPARATORS = re.compile(r"[\s\-_./]+")
+#: How much of a passage is looked at to tell its script.
+_SCRIPT_SAMPLE = 2000
+
+# A code: letters and digits joined, or with a hyphen, slash or dot ("WH-147", "KJ-300",
+# "3.4.0", "A4", "G.12"); a name: a capitalised word that does not start the question.
+# Han, kana and Hangul are left out of tokens: a CJK question has no spaces, and "KJ-300的滤网"
+# is the code "KJ-300" followed by Chinese words, not one code.
+_NOT_CJK = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
+_TOKEN = re.compile(rf"{_NOT_CJK}(?:[-/.]{_NOT_CJK})*")
+# Han and kana, as search/analysis.py cuts them into bigrams.
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: Chinese interrogatives (how many, what, which, who, how, 哪里 where, 多久 how long,
+#: 多少 how much), the question's and never the answer's, and the commonest function
+#: characters (的 是 在 了), which say nothing of the subject: not counted among the
+#: characters a passage must hold.
+_CJK_QUESTION_CHARS = frozenset("几吗呢么什哪谁怎何的是在了久里儿少多")
+#: Scripts without capital letters (`script` names): their names are told by the title.
+_UNCASED = frozenset(["CJK", "ARABIC", "HEBREW"])
+#: Languages that capitalise every noun: a capital there does not make a word a name.
+_CAPITALISED_NOUNS = frozenset(["de", "lb"])
+#: What a question asks for the size of ("how many", "wie viele", "combien", "wie hoch",
+#: "how heavy"): its words, never the answer's, which gives the number. Folded and stemmed
+#: as the question is.
+_INTERROGATIVES = frozenset(
+    [
+        "many",
+        "much",
+        "long",
+        "often",
+        "big",
+        "large",
+        "heavy",
+        "far",
+        "viel",
+        "viele",
+        "lange",
+        "oft",
+        "hoch",
+        "groß",
+        "schwer",
+        "weit",
+        "combien",
+        "cuánto",
+        "cuánta",
+        "cuántos",
+        "cuántas",
+        "cuanto",
+        "cuanta",
+        "cuantos",
+        "cuantas",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Clues:
+    """What of a question a passage must contain to be keyword evidence."""
+
+    #: The question's words (no stop words, no interrogatives), each as its analysed terms
+    #: (its stems in each language the question is read as) with its weight: a word is in
+    #: a passage when one of its terms is.
+    words: tuple[tuple[frozenset[str], float], ...]
+    #: Codes ("WH-147", "KJ-300"), case-folded: found as a whole word in a passage, they
+    #: name what it is about.
+    codes: tuple[str, ...]
+    script: str | None
+    #: The question's names (not codes), each as its terms: a passage whose context
+    #: (title, letterhead, section, text) lacks one is about another entity ("Norvale's
+    #: Q2 revenue in Africa" against a table of EMEA, Americas and APAC).
+    names: tuple[frozenset[str], ...] = ()
+    #: The same names as written, case and accents folded (`_bare`).
+    name_words: tuple[str, ...] = ()
+    #: What the answer must hold (`asked.form_of`), and the terms of the words that ask
+    #: for it ("cost", "prix"), which the answer's unit need not repeat.
+    form: asked.Form | None = None
+    form_terms: frozenset[str] = frozenset()
+    #: The question's figures and codes, case-folded: not values of its answer.
+    figures: tuple[str, ...] = ()
+    #: The terms of the word a "how many" question counts (`asked.counted`).
+    counted: frozenset[str] = frozenset()
+    #: The question's names and codes in Latin letters, case-folded (`signed`).
+    signs: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, question: str) -> Clues:
+        named = names_and_codes(question)
+        languages = analysis.text_languages(question)
+        # The names analysed as the question is (its languages' stems), so that every
+        # variant of a name's terms weighs as a name.
+        heavy = set(analysis.analyze(" ".join(named), languages))
+        interrogative = {
+            term for word in _INTERROGATIVES for term in analysis.word_terms(word, languages)
+        }
+        words = []
+        for variants in analysis.query_words(question, languages):
+            terms = frozenset(t for t in variants if len(t) > 1 or not t.isascii())
+            if terms and not terms & interrogative:
+                words.append((terms, NAME_WEIGHT if terms & heavy else 1.0))
+        # Codes with a digit: an acronym ("EV") may be written out in the passage.
+        codes = tuple(dict.fromkeys(n.casefold() for n in named if any(c.isdigit() for c in n)))
+        name_terms = {
+            n: frozenset(analysis.analyze(n, languages)) for n in named if not _is_code(n)
+        }
+        kept = {n: t for n, t in name_terms.items() if t}
+        names = tuple(kept.values())
+        name_words = tuple(bare(n) for n in kept)
+        form = asked.form_of(question)
+        form_terms = frozenset(
+            t
+            for m in asked.PRICE_WORDS.finditer(question)
+            for t in analysis.analyze(m.group(), languages)
+        )
+        figures = tuple(
+            dict.fromkeys(
+                m.group().casefold()
+                for m in _TOKEN.finditer(question)
+                if any(c.isdigit() for c in m.group())
+            )
+        )
+        counted = frozenset(analysis.analyze(asked.counted(question) or "", languages))
+        return cls(
+            tuple(words),
+            codes,
+            script(question),
+            names,
+            name_words,
+            form,
+            form_terms,
+            figures,
+            counted,
+            _latin_signs(question, named),
+        )
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Every term of the question's words, with its word's weight."""
+        return {t: weight for terms, weight in self.words for t in terms}
+
+    def keyword_evidence(
+        self,
+        text: str,
+        passage: str | None = None,
+        title: str = "",
+        section: str = "",
+        *,
+        document: set[str] | None = None,
+        document_text: str = "",
+    ) -> bool:
+        """Whether `text` (a passage in its context: title, section, text) holds enough of
+        the question's terms to be about it.
+
+        Names and codes say which document a question is about; its other words say what
+        it asks of it. So besides the share over `text`, the question's other words (when
+        there are two or more) must be at least half in `passage` itself (its section and
+        text: not the `title`, which every passage of the document shares) unless one of
+        the question's codes is in the passage and not in the title; and when the question
+        has codes, one of them must be in `text`: "How loud is the Brevena CM-40 in decibels?" is not
+        answered by the manual's title line, nor "a box of A5 paper" by the A4 row.
+
+        A CJK or Arabic question has no capitals to tell its names by: its terms that the
+        document's `title` or the passage's `section` path hold are taken for its subject,
+        and at least half of the others must be in the passage's text ("星河项目的预算是多少？"
+        is not answered by a passage under "星河项目周例会纪要" that never says 预算).
+        """
+        in_text = terms_of(text)
+        found = in_text & self.weights.keys()
+        if sum(bool(terms & found) for terms, _ in self.words) < 2:
+            return self.one_word_evidence(passage, title, section)
+        if self.share(found) < KEYWORD_SHARE:
+            return False
+        if self.codes and not any(_has_word(_fold(text), code) for code in self.codes):
+            return False
+        if not self.names_in(document or in_text, document_text or bare(text)):
+            return False
+        if passage is None:
+            return True
+        body = passage.removeprefix(section).lstrip("\n")
+        subject = terms_of(f"{title}\n{section}")
+        if self.script in _UNCASED:
+            subjectless = self.plain - subject
+            if subjectless and self.share(terms_of(body) & subjectless, subjectless) < ASKED_SHARE:
+                return False
+        # What the question asks about, besides its document's subject, the words asking
+        # for a form ("cost") and the unit counted ("weeks"): at least half of it must be
+        # in the passage itself ("paternity" in "How many weeks of paternity leave does
+        # Corvid Analytics give?"). One such word is too little to judge by ("Wo steht das
+        # Notstromaggregat?"). A code in the passage itself, and not one its whole
+        # document is about, points at the row or the sentence that answers ("LU-04" in a
+        # maintenance plan).
+        elif not (self.code_in(passage) and not self.code_in_name(title)):
+            asked_about = self.topic(subject)
+            if len(asked_about) >= 2:
+                covered = sum(bool(terms & terms_of(body)) for terms in asked_about)
+                if covered / len(asked_about) < ASKED_SHARE:
+                    return False
+        return self.states_form(body, subject, section)
+
+    def one_word_evidence(self, passage: str | None, title: str, section: str) -> bool:
+        """Whether a question of one word and a form ("How long is the warranty?": the
+        warranty, a duration) is answered by `passage`: the word is in the passage itself
+        and a sentence of it holding the word states a value of the form ("The warranty
+        ... lasts 24 months"). Two words are too many to leave to this: keyword evidence
+        then needs both."""
+        if passage is None or self.form is None or len(self.words) != 1:
+            return False
+        ((terms, weight),) = self.words
+        body = passage.removeprefix(section).lstrip("\n")
+        if weight >= NAME_WEIGHT or not terms & terms_of(body):
+            return False
+        # The word is what the sentence must be about, even when the section names it.
+        return self.states_form(body, terms_of(title) - terms, section)
+
+    def answers_as_worded(self, body: str, subject: set[str], section: str = "") -> bool:
+        """True unless `body` holds some of the words the question asks about (`topic`)
+        without answering as keyword evidence must: at least half of them, and the form
+        asked for in a sentence or row about them (`states_form`)."""
+        asked_about = self.topic(subject)
+        held = terms_of(body)
+        covered = sum(bool(terms & held) for terms in asked_about)
+        if not covered:
+            return True
+        if covered / len(asked_about) < ASKED_SHARE:
+            return False
+        return self.states_form(body, subject, section)
+
+    def names_in(self, terms: set[str], written: str) -> bool:
+        """Whether every name of the question is in a document whose passages have
+        `terms` and read `written` (`bare`): a name is when one of its terms is, or its
+        letters are (accents aside: "Lumière" in "reglement-interieur-atelier-lumiere.docx")."""
+        return all(
+            name_terms & terms or re.search(rf"(?<![^\W_]){re.escape(word)}", written)
+            for name_terms, word in zip(self.names, self.name_words, strict=True)
+        )
+
+    def states_form(
+        self, body: str, subject: set[str], section: str = "", *, near: bool = True
+    ) -> bool:
+        """Whether `body` (a passage's text) states a value of the form the question asks
+        for (`asked.states`) in a sentence or row about it: one holding the most of the
+        question's words that are neither its document's subject (`subject`: the terms of
+        its title, letterhead and section) nor the words asking for the form ("cost"), and
+        of its codes. True when the question asks for no form. `near` False: any unit may
+        hold it (similarity evidence: a passage in another language than the question's
+        shares no words with it, and the few it shares are chance)."""
+        if self.form is None:
+            return True
+        topic = self.topic(subject) + [terms for terms in self.names if not terms & subject]
+        # Codes of the passage's rows, not of its section ("Public holidays 2025").
+        codes = [
+            c for c in self.codes if _has_word(_fold(body), c) and not _has_word(_fold(section), c)
+        ]
+
+        def about(unit: str) -> int:
+            if not near:
+                return 0
+            held = terms_of(unit)
+            folded = _fold(unit)
+            words = sum(bool(t & held) for t in topic)
+            if codes:
+                # A code in the passage names the row asked about: the value is in a unit
+                # with the code and one of the words asked ("A5" in the notebook's row
+                # does not price "a box of A5 copier paper").
+                coded = any(_has_word(folded, c) for c in codes)
+                return words + 1 if coded and (words or not topic) else 0
+            return words
+
+        header = "\n".join([section, *[line for line in body.splitlines() if "|" in line][:1]])
+        return asked.states(
+            self.form,
+            body,
+            about,
+            header=header,
+            own=self.figures,
+            share=0.5 if self.script in _UNCASED else 1.0,
+            fallback=not (near and codes),
+        )
+
+    def topic(self, subject: set[str]) -> list[frozenset[str]]:
+        """The question's words (each as its terms) that say what it asks about: not names
+        or codes, nor in `subject` (the terms of the passage's title, letterhead and
+        section), nor asking for the answer's form ("cost", "prix") or its unit ("weeks")."""
+        skip = subject | self.form_terms | self.counted
+        return [terms for terms, w in self.words if w < NAME_WEIGHT and not terms & skip]
+
+    @property
+    def plain(self) -> frozenset[str]:
+        """The question's terms that are not names or codes."""
+        return frozenset(t for terms, w in self.words if w < NAME_WEIGHT for t in terms)
+
+    def share(self, found: set[str] | frozenset[str], among: frozenset[str] | None = None) -> float:
+        """The weighted share of the question's words (those with a term in `among`, or
+        all) that `found` covers: a word is covered when one of its terms is found.
+
+        CJK terms are character bigrams of unsegmented text, half of which straddle two
+        words ("员工每年有几天年假" gives 员工 工每 每年 年有 ...), so they are counted by the
+        question's characters instead: a character is found when a bigram holding it is.
+        """
+        words = [(terms, w) for terms, w in self.words if among is None or terms & among]
+        plain = [(terms, w) for terms, w in words if not any(_CJK_CHAR.match(t) for t in terms)]
+        bigrams = [min(terms) for terms, _ in words if any(_CJK_CHAR.match(t) for t in terms)]
+        total = sum(w for _, w in plain)
+        got = sum(w for terms, w in plain if terms & found)
+        if bigrams:
+            # Positions of each character in the question's bigram sequence: bigram i holds
+            # characters i and i + 1 of its run (runs are joined; a boundary costs nothing).
+            chars: dict[int, bool] = {}
+            for i, term in enumerate(bigrams):
+                hit = term in found
+                for j, char in enumerate(term):
+                    if char not in _CJK_QUESTION_CHARS:
+                        chars[i + j] = chars.get(i + j, False) or hit
+            total += len(chars)
+            got += sum(chars.values())
+        return got / total if total else 0.0
+
+    def signed(self, text: str) -> bool:
+        """Whether `text` is in another script than the question and writes one of its
+        Latin names or codes as it does ("KJ-300", "Halden"): evidence, with similarity,
+        that a Chinese or Arabic passage is about what an English question asks, or an
+        English one about what a Chinese question asks ("Copperline达文特里仓库 ...")."""
+        if self.script is None or script(text) in (self.script, None):
+            return False
+        folded = _fold(text)
+        return any(_has_word(folded, sign) for sign in self.signs)
+
+    def code_in(self, text: str) -> bool:
+        """Whether one of the question's codes is in `text`, exactly, as a whole word."""
+        folded = _fold(text)
+        return any(_has_word(folded, code) for code in self.codes)
+
+    def code_in_name(self, name: str) -> bool:
+        """Whether one of the question's codes is in `name` (a document's title, often its
+        file name), its separators aside: "brevena-cm40-manual.pdf" is about the CM-40."""
+        return self.code_in(name) or any(code_in_name(code, name) for code in self.codes)
+
+
+def code_in_name(code: str, name: str) -> bool:
+    """Whether `code` is in `name` (a title, often a file name), case and separators
+    aside: "CM-40" is in "brevena-cm40-manual.pdf"."""
+    return _SEPARATORS.sub("", _fold(code)) in _SEPARATORS.sub("", _fold(name))
+
+
+def letterhead(opening: str) -> str:
+    """The first lines of a document's opening passage (`LETTERHEAD_LINES`, each cut at
+    `LETTERHEAD_CHARS`): its title and letterhead, not the table or text that may follow
+    in the same passage (a price list's first rows are no more its subject than its
+    last)."""
+    lines = [line.strip() for line in opening.splitlines() if line.strip()]
+    return "\n".join(line[:LETTERHEAD_CHARS] for line in lines[:LETTERHEAD_LINES])
+
+
+def bare(text: str) -> str:
+    """`text` case-folded without accents ("Lumière" -> "lumiere")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def terms_of(text: str) -> set[str]:
+    """The analysed terms of `text` (`analysis.analyze`, its language detected)."""
+    # NFKC: a PDF's ligatures ("ﬃ") and full-width forms read as the letters they are.
+    return set(analysis.analyze(unicodedata.normalize("NFKC", text)))
+
+
+def passage(hit: Hit) -> str:
+    """A passage's own words: its section path and text, without its document's title."""
+    return "\n".join(part for part in (hit.chunk.section, hit.chunk.text) if part)
+
+
+def context(hit: Hit) -> str:
+    """A passage as retrieval saw it: its document's title, its section path and its text
+    (ingestion indexes chunks so). The Halden policy's annual-leave passage does not say
+    "Halden Logistics"; its title does, and a question naming the company is about it."""
+    chunk = hit.chunk
+    return "\n".join(part for part in (hit.document_title, chunk.section, chunk.text) if part)
+
+
+def _is_code(token: str) -> bool:
+    return any(c.isdigit() for c in token) or sum(c.isupper() for c in token) >= 2
+
+
+def names_and_codes(question: str) -> list[str]:
+    """Words of `question` that are names or codes, as written: a token with a digit, an
+    acronym or a word with a capital inside ("WH-147", "LAB-0233", "HomeKit"), or a
+    capitalised word after the first ("Marta", "Kowalczyk"), except in a language that
+    capitalises every noun (German: "Parkgebühren", "Dienstreisen" are no names). A
+    possessive 's is dropped."""
+    found: list[str] = []
+    nouns_capitalised = lang.detect(question).language in _CAPITALISED_NOUNS
+    for i, match in enumerate(_TOKEN.finditer(question)):
+        token = match.group()
+        token = token[:-2] if token.endswith(("'s", "’s")) else token
+        name = (
+            i > 0
+            and not nouns_capitalised
+            and token[:1].isupper()
+            and token[1:].islower()
+            and token.isalpha()
+        )
+        if name or _is_code(token):
+            found.append(token)
+    return found
+
+
+def _has_word(folded_text: str, word: str) -> bool:
+    # Not inside a dotted number either: "4.0" is not in "3.4.0".
+    pattern = rf"(?<!\w)(?<!\d\.){re.escape(word)}(?!\w)(?!\.\d)"
+    return re.search(pattern, folded_text) is not None
+
+
+def script(text: str) -> str | None:
+    """The writing system most of `text`'s letters belong to, by their Unicode names:
+    "LATIN", "CJK" (Han, kana and Hangul together), "ARABIC", "CYRILLIC", ...; None when
+    it has no letters."""
+    counts: dict[str, int] = {}
+    for ch in text[:_SCRIPT_SAMPLE]:
+        if not ch.isalpha():
+            continue
+        name = unicodedata.name(ch, "")
+        first = name.split(" ", 1)[0]
+        if first in ("CJK", "HIRAGANA", "KATAKANA", "HANGUL") or name.startswith("IDEOGRAPHIC"):
+            first = "CJK"
+        counts[first] = counts.get(first, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def _latin_signs(question: str, named: list[str]) -> tuple[str, ...]:
+    """The question's names and codes in Latin letters, case-folded; in a question of a
+    script without capitals, every Latin word is one ("Copperline达文特里仓库 ...")."""
+    if script(question) in _UNCASED:
+        named = [m.group() for m in _TOKEN.finditer(question)]
+    return tuple(dict.fromkeys(n.casefold() for n in named if script(n) == "LATIN"))
