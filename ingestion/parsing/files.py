@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion.parsing import sniffing
+from docent.ingestion.parsing import sniffing, word
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits, Progress, encrypted
 from docent.ingestion.parsing.elements import convert
 from docent.ingestion.parsing.images import parse_image
@@ -101,6 +101,8 @@ def _parse(path: Path, mime_type: str, limits: ParseLimits, report: Progress) ->
         return parse_email(path, limits, report, parse=parse_file)
     if mime_type in READERS:
         return READERS[mime_type](path, limits)
+    if mime_type == sniffing.DOCX:
+        word.check_size(path, limits.max_paragraphs)
     raw = PARTITIONERS[mime_type](path)
     elements = list(convert(raw))
     pages = [e.page for e in elements if e.page is not None]
