@@ -21,8 +21,6 @@ import stat
 from pathlib import Path
 from typing import Annotated, Any
 
-import h11
-import httpx
 import typer
 from rich.progress import TaskID
 from rich.table import Table
@@ -30,7 +28,7 @@ from rich.table import Table
 from docent.cli.console import console, err, plain
 from docent.cli.ingest_progress import OK, Display, Tally
 from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, talk
-from docent.client import DocentClient, GraphQLError
+from docent.client import DocentClient, FileChanged, GraphQLError
 
 _WATCH = """subscription Watch($id: ID!) { documentEvents(id: $id) {
   status stage current total progress error { code message } document { chunkCount pageCount } } }"""
@@ -305,12 +303,10 @@ async def _ingest_one(
         except GraphQLError as exc:
             display.update(task, plain(("refused", "red")), 1.0)
             return path, "REFUSED", "", str(exc)
-        except (httpx.LocalProtocolError, h11.LocalProtocolError):
-            # The body sent did not have the length announced (the file's size when the
-            # upload started; h11's error reaches here unwrapped): the server drops such an
-            # upload whole.
+        except FileChanged as exc:
+            # The server drops an upload whose body is not the length announced, whole.
             display.update(task, plain(("not uploaded", "red")), 1.0)
-            return path, "REFUSED", "", _CHANGED
+            return path, "REFUSED", "", f"{_CHANGED} ({exc})"
         errors = payload["userErrors"]
         wait_s = errors[0].get("retryAfter") if errors else None
         if not errors or errors[0]["code"] != "RATE_LIMITED" or wait_s is None:
