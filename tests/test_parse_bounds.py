@@ -81,3 +81,42 @@ def test_an_email_with_thousands_of_parts_is_too_large_at_once(tmp_path: Path) -
     few.write_bytes(message(3))
     text = " ".join(e.text for e in parse_file(few, sniffing.EML).elements)
     assert "Part 2 says hello" in text
+
+
+def test_html_nested_deeper_than_its_reader_goes_says_so(tmp_path: Path) -> None:
+    """An HTML page whose text sits inside 100,000 nested `div`s failed as NO_TEXT, though
+    the text is there: the HTML parser stops at 256 levels and dropped the rest. It is
+    refused as TOO_LARGE, saying why; a page nested 200 deep is read."""
+
+    def page(depth: int) -> str:
+        return f"<html><body>{'<div>' * depth}<p>The hidden text is here.</p>{'</div>' * depth}"
+
+    deep = tmp_path / "deep.html"
+    deep.write_text(page(100_000))
+    error = refused(deep, sniffing.HTML)
+    assert error.code is ErrorCode.TOO_LARGE, error.message
+    assert "255 levels deep" in error.message
+    shallow = tmp_path / "shallow.html"
+    shallow.write_text(page(200))
+    assert [e.text for e in parse_file(shallow, sniffing.HTML).elements] == [
+        "The hidden text is here."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("hi", "too short to index: it holds fewer than 3 letters or digits"),
+        ("∑ ≈ ≠ ✓ 🙂", "no words to index: no letters or digits, only symbols or emoji"),
+    ],
+)
+def test_a_document_without_enough_letters_says_which_reason(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    """A file holding `hi` was refused as holding "only symbols, numbers or emoji": the
+    reason is that it is too short."""
+    path = tmp_path / "note.txt"
+    path.write_text(text)
+    error = refused(path, sniffing.TEXT)
+    assert error.code is ErrorCode.NO_TEXT
+    assert reason in error.message, error.message
