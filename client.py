@@ -4,10 +4,11 @@ requests, subscriptions over WebSocket (graphql-transport-ws). Used by the CLI."
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import websockets
@@ -19,6 +20,35 @@ class GraphQLError(RuntimeError):
         first = errors[0] if errors else {}
         self.code = (first.get("extensions") or {}).get("code")
         super().__init__("; ".join(str(e.get("message")) for e in errors) or "GraphQL error")
+
+
+class FileChanged(OSError):
+    """A file's bytes were not the size it had when its upload started: it changed (grew
+    or shrank) meanwhile, or its size is not known before it is read (as in /proc)."""
+
+
+class _AsStatted:
+    """A binary file read as exactly the size `fstat` gave when it was opened (the length
+    the upload announces); reading more or less raises FileChanged. h11 refused the
+    mismatch itself, with a traceback ("Too much data for declared Content-Length")."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self._size = os.fstat(file.fileno()).st_size
+        self._read = 0
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
+        self._read += len(data)
+        if self._read > self._size or (not data and self._read < self._size):
+            raise FileChanged(
+                f"{self._size:,} bytes when the upload started, "
+                f"{'more' if self._read > self._size else 'fewer'} when it was read"
+            )
+        return data
 
 
 class DocentClient:
@@ -54,7 +84,8 @@ class DocentClient:
         "userErrors { code message field retryAfter }",
     ) -> dict[str, Any]:
         """uploadDocument, as a GraphQL multipart request (`replaces`: the id of a document
-        whose content the file replaces)."""
+        whose content the file replaces). Raises FileChanged when the file's size changes
+        while it is sent (the server drops the upload whole)."""
         query = (
             "mutation Upload($file: Upload!, $title: String, $tags: [String!], $replaces: ID) {"
             " uploadDocument(file: $file, title: $title, tags: $tags, replaces: $replaces)"
@@ -69,7 +100,7 @@ class DocentClient:
                     "operations": json.dumps(operations),
                     "map": json.dumps({"0": ["variables.file"]}),
                 },
-                files={"0": (path.name, f, "application/octet-stream")},
+                files={"0": (path.name, _AsStatted(f), "application/octet-stream")},  # type: ignore[dict-item]
                 headers={"Apollo-Require-Preflight": "true"},
             )
         return _data(response)["uploadDocument"]

@@ -15,7 +15,9 @@ never as markup or terminal commands."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
+import stat
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +28,7 @@ from rich.table import Table
 from docent.cli.console import console, err, plain
 from docent.cli.ingest_progress import OK, Display, Tally
 from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, talk
-from docent.client import DocentClient, GraphQLError
+from docent.client import DocentClient, FileChanged, GraphQLError
 
 _WATCH = """subscription Watch($id: ID!) { documentEvents(id: $id) {
   status stage current total progress error { code message } document { chunkCount pageCount } } }"""
@@ -139,16 +141,31 @@ class _Options:
 def _collect(paths: list[Path]) -> list[Path]:
     """The files under `paths` (a folder searched recursively, hidden names left out). A file
     a folder reaches through a symbolic link that leads out of every folder given is skipped
-    with a message: `DIR/link.txt -> /etc/passwd` would upload a file nobody chose. A file
-    named itself is taken as given, link or not. Raises typer.Exit(1) for a path given that
-    does not exist."""
-    folders = [path.resolve() for path in paths if path.is_dir()]
+    with a message: `DIR/link.txt -> /etc/passwd` would upload a file nobody chose; so is
+    anything there that is not a regular file (a FIFO, a device, a link loop: reading one
+    may never end). A file named itself is taken as given, link or not. Raises
+    typer.Exit(1) for a path given that does not exist or is not a regular file."""
+    folders = [path.resolve() for path in paths if _kind(path) == _FOLDER]
     files: list[Path] = []
     missing = False
     for path in paths:
-        if path.is_dir():
+        kind = _kind(path)
+        if kind == _FOLDER:
             for found in sorted(path.rglob("*")):
-                if not found.is_file() or found.name.startswith("."):
+                if found.name.startswith("."):
+                    continue
+                found_kind = _kind(found)
+                if found_kind == _FOLDER:
+                    continue
+                if found_kind != _FILE:
+                    err.print(
+                        plain(
+                            ("skipping", "yellow"),
+                            " ",
+                            found,
+                            f": not a regular file ({found_kind})",
+                        )
+                    )
                     continue
                 target = found.resolve()
                 if any(target.is_relative_to(folder) for folder in folders):
@@ -157,14 +174,44 @@ def _collect(paths: list[Path]) -> list[Path]:
                     err.print(
                         plain(("skipping", "yellow"), " ", found, ": a link out of the folder")
                     )
-        elif path.is_file():
+        elif kind == _FILE:
             files.append(path)
-        else:
+        elif kind == _MISSING:
             err.print(plain(("not found", "red"), " ", path))
+            missing = True
+        else:
+            err.print(plain(("not a regular file", "red"), " ", path, f" ({kind})"))
             missing = True
     if missing:  # a typo must not look like a run that went well
         raise typer.Exit(1)
     return files
+
+
+_FILE, _FOLDER, _MISSING = "file", "folder", "missing"
+
+
+def _kind(path: Path) -> str:
+    """`_FILE` (a regular file, through links), `_FOLDER`, `_MISSING`, or what else the
+    path is, as a person says it: "a FIFO", "a character device", "a symbolic link loop"..."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        if path.is_symlink():
+            return "a symbolic link to nothing"
+        return _MISSING
+    if stat.S_ISREG(mode):
+        return _FILE
+    if stat.S_ISDIR(mode):
+        return _FOLDER
+    kinds = {
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "not a file")
 
 
 async def _ingest(
@@ -256,6 +303,10 @@ async def _ingest_one(
         except GraphQLError as exc:
             display.update(task, plain(("refused", "red")), 1.0)
             return path, "REFUSED", "", str(exc)
+        except FileChanged as exc:
+            # The server drops an upload whose body is not the length announced, whole.
+            display.update(task, plain(("not uploaded", "red")), 1.0)
+            return path, "REFUSED", "", f"{_CHANGED} ({exc})"
         errors = payload["userErrors"]
         wait_s = errors[0].get("retryAfter") if errors else None
         if not errors or errors[0]["code"] != "RATE_LIMITED" or wait_s is None:
@@ -288,6 +339,11 @@ async def _ingest_one(
     chunks = str((last.get("document") or {}).get("chunkCount", ""))
     return path, status, chunks, detail
 
+
+_CHANGED = (
+    "CHANGED: the file's size changed while it was uploaded, or is not known before it is "
+    "read (as in /proc); not uploaded"
+)
 
 _NAMED = """query Named($name: String!) { documents(first: 100, filter: {titleContains: $name}) {
   edges { node { id filename } } } }"""

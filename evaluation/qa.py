@@ -202,12 +202,31 @@ def checked_id(record: dict[str, Any], where: str, default_id: str) -> str:
     return str(raw_id)
 
 
+#: The largest QA or conversations file read (bytes): a set of 100,000 questions is about
+#: 20 MB. Reading stops past it: `--qa /dev/zero` read forever.
+MAX_SET_BYTES = 64 * 1024 * 1024
+#: The longest line of such a file (characters): a question with its expected words and
+#: notes is well under 10,000.
+MAX_LINE_CHARS = 1_000_000
+
+
 def read_set(path: Path) -> str:
-    """The text of a QA or conversations file; QAFileError when it cannot be read."""
+    """The text of a QA or conversations file, at most MAX_SET_BYTES with lines of at most
+    MAX_LINE_CHARS; QAFileError when it cannot be read or is past either bound."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as f:
+            data = f.read(MAX_SET_BYTES + 1)
+        if len(data) > MAX_SET_BYTES:
+            raise QAFileError(f"{path}: larger than {MAX_SET_BYTES // 2**20} MB")
+        text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise QAFileError(f"{path}: cannot be read ({exc})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise QAFileError(
+                f"{path}:{number}: the line is longer than {MAX_LINE_CHARS:,} characters"
+            )
+    return text
 
 
 def check_ids(path: Path, ids: Sequence[str], what: str) -> None:

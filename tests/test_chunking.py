@@ -1,4 +1,6 @@
+import asyncio
 import itertools
+import time
 
 import pytest
 
@@ -264,3 +266,33 @@ def test_a_table_that_moves_to_the_next_chunk_starts_it_with_its_header():
     chunks = chunk_elements(elements, document_id="d", size=1000, overlap=100)
     [holder] = [c for c in chunks if "WH-0" in c.text]
     assert holder.text.startswith(small)  # no overlap of prose before it
+
+
+async def test_a_long_line_without_sentence_ends_is_chunked_without_holding_the_loop():
+    """A one-line 19.6 MB Markdown file stalled the whole server for 2.16 s: one search
+    for a sentence end ran over the whole line in one regex step (which holds the GIL, so
+    the chunking thread blocked the event loop), and cutting the line re-sliced the rest at
+    every cut (quadratic: 4 MB took 3.3 s). Chunking 6 MB of it on a thread leaves the
+    loop free, and every chunk is a span of the text within size."""
+    text = ("word " * 1_300_000)[:6_000_000].strip()
+    waits: list[float] = []
+    finished = asyncio.Event()
+
+    async def probe() -> None:
+        while not finished.is_set():
+            started = time.perf_counter()
+            await asyncio.sleep(0.005)
+            waits.append(time.perf_counter() - started - 0.005)
+
+    probing = asyncio.create_task(probe())
+    await asyncio.sleep(0.05)  # the probe is timing a sleep when chunking starts
+    try:
+        chunks = await asyncio.to_thread(chunk_elements, [Element(text)], document_id="d")
+    finally:
+        finished.set()
+        await probing
+    assert max(waits) < 0.25, sorted(waits)[-5:]
+    assert len(chunks) >= len(text) // 1000
+    assert all(len(c.text) <= 1000 for c in chunks)
+    assert all(text[c.start_offset : c.end_offset] == c.text for c in chunks)
+    assert chunks[-1].end_offset == len(text)

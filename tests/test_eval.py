@@ -856,3 +856,24 @@ def test_an_up_rating_whose_cited_documents_are_all_gone_needs_review() -> None:
     record = as_question("c1", "Who is the chairman?", kept)
     assert record.get("needs_review") is None and record["document"] == "board.txt"
     assert record["page"] == 2
+
+
+@pytest.mark.timeout(120)
+def test_a_qa_file_without_end_or_with_an_endless_line_is_refused(tmp_path: Path) -> None:
+    """`docent eval answers --qa /dev/zero` hung, reading one endless line. A QA file is
+    read up to MAX_SET_BYTES, its lines up to MAX_LINE_CHARS; past either, a clear error
+    that names the bound (and the line)."""
+    from docent.evaluation.qa import MAX_LINE_CHARS
+
+    with pytest.raises(QAFileError, match=r"/dev/zero: larger than 64 MB"):
+        load_questions(Path("/dev/zero"))
+    long = tmp_path / "long.jsonl"
+    question = {"id": "q1", "question": "What?", "answer_contains": ["x"]}
+    long.write_text(
+        json.dumps(question)
+        + "\n"
+        + json.dumps({**question, "id": "q2", "note": "n" * MAX_LINE_CHARS})
+        + "\n"
+    )
+    with pytest.raises(QAFileError, match=r"long.jsonl:2: the line is longer than 1,000,000"):
+        load_questions(long)

@@ -257,3 +257,49 @@ def test_a_link_out_of_the_folder_is_skipped_and_a_missing_path_fails(
         missing = docent("ingest", *paths, "--url", docent_server.url)
         assert missing.returncode == 1 and "not found" in missing.stderr, missing.stderr
         assert "documents ok" not in missing.stdout
+
+
+def test_what_is_not_a_regular_file_is_named_so(
+    docent_server: DocentServer, tmp_path: Path
+) -> None:
+    """`docent ingest` on a FIFO, a symbolic link loop, /dev/null or a link to /dev/zero
+    said `not found` (they exist), and a folder holding them skipped them without a word.
+    Given, each is named "not a regular file" with its kind (exit status 1, nothing
+    uploaded); in a folder, each is skipped with that message and the rest is uploaded."""
+    import os
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "note.txt").write_text(f"A regular note {uuid.uuid4().hex} about skates.")
+    os.mkfifo(folder / "pipe")
+    (folder / "loop").symlink_to(folder / "loop")
+    (folder / "zero").symlink_to("/dev/zero")
+    kinds = {
+        folder / "pipe": "a FIFO",
+        folder / "loop": "a symbolic link loop",
+        Path("/dev/null"): "a character device",
+        folder / "zero": "a character device",
+    }
+    for path, kind in kinds.items():
+        given = docent("ingest", str(path), "--url", docent_server.url, timeout=60)
+        assert given.returncode == 1, given.stdout + given.stderr
+        assert f"not a regular file {path} ({kind})" in given.stderr, given.stderr
+        assert "not found" not in given.stderr and "documents ok" not in given.stdout
+    result = docent("ingest", str(folder), "--url", docent_server.url, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("pipe", "loop", "zero"):
+        path = folder / name
+        assert f"skipping {path}: not a regular file ({kinds[path]})" in result.stderr
+    assert "note.txt" in result.stdout and "1 of 1 documents ok" in result.stdout
+
+
+def test_a_file_whose_size_changes_while_it_is_uploaded_is_refused_plainly(
+    docent_server: DocentServer,
+) -> None:
+    """`docent ingest --no-wait /proc/self/status` crashed with a traceback (h11: "Too much
+    data for declared Content-Length": /proc says 0 bytes, then reads more); a file that
+    grows during its upload did the same. It is refused, saying why, with exit status 1."""
+    result = docent("ingest", "--no-wait", "/proc/self/status", "--url", docent_server.url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "CHANGED: the file's size changed while it was uploaded" in result.stderr

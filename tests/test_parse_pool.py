@@ -201,3 +201,81 @@ def test_a_large_result_arrives_whole_under_uvloop(tmp_path: Path) -> None:
             await pool.close()
 
     assert uvloop.run(main()) > 1_000_000
+
+
+OWNER = """
+import asyncio, multiprocessing.forkserver, sys
+sys.path.insert(0, sys.argv[1])
+from spin import spin
+from docent.ingestion.parsing.isolation import Isolation, ParsePool
+
+async def main():
+    pool = ParsePool(size=2)
+    started = 0
+    both = asyncio.Event()
+
+    async def progress(stage, done, total):
+        nonlocal started
+        started += 1
+        if started == 2:
+            both.set()
+
+    for _ in range(2):
+        asyncio.create_task(
+            pool.call(spin, (600,), isolation=Isolation(timeout_s=900), on_progress=progress)
+        )
+    await both.wait()
+    server = multiprocessing.forkserver._forkserver._forkserver_pid
+    print(" ".join(map(str, [server, *pool.pids])), flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+SPIN = """
+import time
+
+def spin(seconds, *, progress):
+    progress("parsing", 0, 1)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        time.sleep(0.01)
+"""
+
+
+def test_workers_and_the_fork_server_end_when_the_owner_is_killed(tmp_path: Path) -> None:
+    """After `kill -9` of `docent serve`, the fork server and the busy parse workers kept
+    running (parent 1), parsing with no deadline (the dead owner held it) while the
+    restarted server parsed the same documents again. Killed mid-parse, the owner takes
+    its workers and fork server with it within seconds."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    (tmp_path / "spin.py").write_text(SPIN)
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert owner.stdout is not None
+        pids = [int(p) for p in owner.stdout.readline().split()]
+        assert len(pids) == 3, pids  # the fork server, two busy workers
+        assert all(psutil.pid_exists(p) for p in pids)
+    finally:
+        owner.kill()
+        owner.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [p for p in pids if alive(p)]
+    for pid in left:  # no process of the test outlives it
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], f"still running after their owner was killed: {left} of {pids}"

@@ -23,18 +23,21 @@ class ParseLimits:
     max_chars: int = 20_000_000
     max_image_pixels: int = 120_000_000
     max_unpacked_bytes: int = 1024 * 1024 * 1024
+    max_paragraphs: int = 50_000
     ocr_languages: str = "eng"
     ocr_dpi: int = ocr.DEFAULT_DPI
 
     @classmethod
     def of(cls, settings: IngestionSettings) -> ParseLimits:
         """The limits DOCENT_MAX_PAGES, DOCENT_MAX_CHARS, DOCENT_MAX_IMAGE_PIXELS,
-        DOCENT_MAX_UNPACKED_MB, DOCENT_OCR_LANGUAGES and DOCENT_OCR_DPI set."""
+        DOCENT_MAX_UNPACKED_MB, DOCENT_MAX_PARAGRAPHS, DOCENT_OCR_LANGUAGES and
+        DOCENT_OCR_DPI set."""
         return cls(
             max_pages=settings.max_pages,
             max_chars=settings.max_chars,
             max_image_pixels=settings.max_image_pixels,
             max_unpacked_bytes=settings.max_unpacked_mb * 1024 * 1024,
+            max_paragraphs=settings.max_paragraphs,
             ocr_languages=settings.ocr_languages,
             ocr_dpi=settings.ocr_dpi,
         )

@@ -11,12 +11,15 @@ costs that process, never the worker.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
+import re
 import zipfile
 from pathlib import Path
 
 from docent.errors import ErrorCode, IngestionError
-from docent.ingestion.parsing import sniffing
+from docent.ingestion.chunking import MIN_WORD_CHARS
+from docent.ingestion.parsing import sniffing, word
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits, Progress, encrypted
 from docent.ingestion.parsing.elements import convert
 from docent.ingestion.parsing.images import parse_image
@@ -27,6 +30,7 @@ from docent.ingestion.parsing.pdf import parse_pdf
 from docent.ingestion.parsing.unicode import normalize
 
 log = logging.getLogger(__name__)
+_WORD_CHAR = re.compile(r"\w")
 
 ENCRYPTED_OOXML = "application/x-encrypted-ooxml"
 _ZIPPED = {sniffing.DOCX, sniffing.PPTX, sniffing.XLSX, sniffing.ODT}
@@ -82,6 +86,7 @@ def parse_file(
     parsed = _normalized(parsed)
     if not any(e.text.strip() for e in parsed.elements):
         raise IngestionError(ErrorCode.NO_TEXT, f"no readable text was found in this {kind}")
+    _check_words(parsed, kind)
     chars = sum(len(e.text) for e in parsed.elements)
     if chars > limits.max_chars:
         raise IngestionError(
@@ -101,10 +106,33 @@ def _parse(path: Path, mime_type: str, limits: ParseLimits, report: Progress) ->
         return parse_email(path, limits, report, parse=parse_file)
     if mime_type in READERS:
         return READERS[mime_type](path, limits)
+    if mime_type == sniffing.DOCX:
+        word.check_size(path, limits.max_paragraphs)
     raw = PARTITIONERS[mime_type](path)
     elements = list(convert(raw))
     pages = [e.page for e in elements if e.page is not None]
     return ParsedDocument(elements=elements, page_count=max(pages) if pages else None)
+
+
+def _check_words(parsed: ParsedDocument, kind: str) -> None:
+    """Raise NO_TEXT, with the true reason, for a document with fewer letters or digits
+    than a chunk needs (`chunking.MIN_WORD_CHARS`): none (only symbols or emoji), or a few
+    (a file holding "hi" was said to hold only symbols, numbers or emoji)."""
+    found = itertools.islice(
+        (m for e in parsed.elements for m in _WORD_CHAR.finditer(e.text)), MIN_WORD_CHARS
+    )
+    count = sum(1 for _ in found)
+    if count == 0:
+        raise IngestionError(
+            ErrorCode.NO_TEXT,
+            f"this {kind} holds no words to index: no letters or digits, only symbols or emoji",
+        )
+    if count < MIN_WORD_CHARS:
+        raise IngestionError(
+            ErrorCode.NO_TEXT,
+            f"this {kind} is too short to index: it holds fewer than {MIN_WORD_CHARS} "
+            "letters or digits",
+        )
 
 
 def _normalized(parsed: ParsedDocument) -> ParsedDocument:

@@ -6,6 +6,7 @@ structured formats (`READERS`)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,27 @@ def _partition_markdown(path: Path) -> list[Any]:
 def _partition_html(path: Path) -> list[Any]:
     from unstructured.partition.html import partition_html
 
-    return partition_html(text=_read_text(path))
+    text = _read_text(path)
+    _check_depth(text)
+    return partition_html(text=text)
+
+
+def _check_depth(html: str) -> None:
+    """Raise TOO_LARGE when elements nest deeper than the HTML parser goes (libxml2's 256
+    levels): it stops there, and the text below (a page inside 100,000 nested `div`s) was
+    dropped without a word, the page failing as NO_TEXT. libxml2 stops at that depth, so
+    the check costs one parse of the page's shallower part."""
+    from lxml import etree
+
+    parser = etree.HTMLParser(no_network=True)
+    with contextlib.suppress(etree.LxmlError, ValueError):
+        etree.fromstring(html, parser)
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        raise IngestionError(
+            ErrorCode.TOO_LARGE,
+            "this HTML page nests its elements more than 255 levels deep, deeper than its "
+            "reader goes: the text below that depth cannot be read",
+        )
 
 
 # -- office formats --------------------------------------------------------------------

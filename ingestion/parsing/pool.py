@@ -16,6 +16,9 @@ A worker is recycled (asked to exit, and replaced on demand) after `recycle_afte
 documents, when its resident memory after a document is past `recycle_rss_mb` (a parser
 that keeps memory, or a heap that fragments), and after any limit breach or crash, so that no state
 left by one document reaches the next for long.
+
+Workers and the fork server end when the process that owns the pool is gone, even killed
+with SIGKILL mid-parse (`lifeline.py`): the deadline dies with the owner.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import psutil
 from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
 from docent.ingestion.parsing.files import parse_file
+from docent.ingestion.parsing.lifeline import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +348,9 @@ def _died(exitcode: int | None, isolation: Isolation) -> IngestionError:
 def _serve(conn: Connection) -> None:
     """A worker's life: take (task, arguments, memory MB, the memory setting's name), run
     the task under the memory limit, send progress then the result or the reason; until
-    the pool closes its end."""
+    the pool closes its end, or its parent (the fork server, which ends with the pool's
+    owner) is gone."""
+    die_with_parent()
     while True:
         try:
             job: Any = conn.recv()

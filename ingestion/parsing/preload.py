@@ -1,8 +1,11 @@
 """Imported once by the parsing fork server (`isolation.py`): the parsers and their heavy
-dependencies, so that each parse forks warm instead of importing them again."""
+dependencies, so that each parse forks warm instead of importing them again. It also ties
+the fork server's life to its owner's (`lifeline.py`): import it nowhere else."""
 
+from docent.ingestion.parsing.lifeline import watch_parent
 from docent.ingestion.parsing.offline_nlp import configure_offline
 
+watch_parent()
 configure_offline()
 
 # The imports are the point of this module. PPTX and XLSX are docent's own readers, on
