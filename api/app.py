@@ -44,6 +44,7 @@ from docent.api.middleware import (
 )
 from docent.api.multipart import MultipartError, place_files
 from docent.api.schema import build_schema
+from docent.api.socket_limits import SocketRegistry
 from docent.api.websocket import CheckedTransportWSHandler
 from docent.composition import Services, open_components
 from docent.errors import DocentError
@@ -72,15 +73,18 @@ class DocentGraphQL(GraphQL[Context, None]):
     (invalid UTF-8, nested past the stack) and multipart requests the spec does not allow
     are 400 BAD_REQUEST, not 500; WebSocket messages are checked (api/websocket.py)."""
 
-    graphql_transport_ws_handler_class = CheckedTransportWSHandler
-
     def __init__(self, state: AppState) -> None:
         limit = state.settings.api.max_request_bytes
 
         class Adapter(_FieldsLimited):
             max_field_bytes = limit
 
+        class Handler(CheckedTransportWSHandler):
+            max_message_bytes = limit
+            registry = SocketRegistry()
+
         self.request_adapter_class = Adapter
+        self.graphql_transport_ws_handler_class = Handler
         super().__init__(
             build_schema(),
             graphql_ide="graphiql",

@@ -134,6 +134,9 @@ def serve(
         port=port,
         log_level=log_level,
         ws="websockets-sansio",
+        # A WebSocket message is held to the bound of a request body (api/websocket.py
+        # checks it too): uvicorn's default, 16 MiB, took others' event loop for seconds.
+        ws_max_size=settings.api.max_request_bytes,
         lifespan="on",
         proxy_headers=bool(settings.api.forwarded_allow_ips),
         forwarded_allow_ips=settings.api.forwarded_allow_ips,
