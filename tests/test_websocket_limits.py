@@ -173,7 +173,6 @@ async def test_a_user_runs_a_bounded_number_of_operations_over_all_sockets(
     document = await queued_document(server, "subscriber")
     sockets = [await connected(server, "subscriber") for _ in range(4)]
     try:
-        started = 0
         for i in range(SUBSCRIPTIONS_PER_USER):
             ws = sockets[i // 20]
             payload = {"query": EVENTS, "variables": {"id": document}}
@@ -181,7 +180,6 @@ async def test_a_user_runs_a_bounded_number_of_operations_over_all_sockets(
             first = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert first["type"] == "next", first
             assert first["payload"]["data"]["documentEvents"]["status"] == "QUEUED", first
-            started += 1
         ws = sockets[3]
         payload = {"query": EVENTS, "variables": {"id": document}}
         await ws.send(json.dumps({"id": "over", "type": "subscribe", "payload": payload}))
