@@ -171,9 +171,24 @@ class DocentGraphQL(GraphQL[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
-            return self.decode_json(data)
+            parsed = self.decode_json(data)
         except json.JSONDecodeError as exc:
             raise HTTPException(400, f"the request is not valid JSON: {exc.msg}") from exc
+        # Strawberry reads a body as an object (or a batch): `null`, a string, a number or
+        # a boolean reached its `.get` and was a 500.
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "the request must be a JSON object (or a list of them)")
+        return parsed
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            # Strawberry checks `query`, `variables` and `extensions`, not this one.
+            if not isinstance(item.operation_name, str | None):
+                raise HTTPException(
+                    400, "the request's `operationName` must be a string or null, if provided"
+                )
+        return data
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
         # Starlette refuses a broken body itself (an HTTPException: json_error answers it).
