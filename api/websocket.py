@@ -24,7 +24,8 @@ import json
 import logging
 from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocketDisconnected as SendAfterClose
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -42,6 +43,9 @@ log = logging.getLogger("docent.api")
 TOO_MANY = 4429
 #: RFC 6455's "message too big".
 TOO_BIG = 1009
+#: What sending to a client that has gone raises (Starlette, then Strawberry's wrapping):
+#: a client closing its socket is no error of the server's.
+_GONE = (WebSocketDisconnected, WebSocketDisconnect, SendAfterClose)
 
 #: The payload of a subscribe: its keys and the types their values may have.
 _PAYLOAD: dict[str, tuple[type, ...]] = {
@@ -77,8 +81,8 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.websocket.close(code=TOO_MANY, reason=reason)
                 return
             await self._receive(socket)
-        except WebSocketDisconnected:
-            pass
+        except _GONE as exc:
+            log.debug("a WebSocket client went away (%s)", type(exc).__name__)
         finally:
             if self.registry is not None:
                 self.registry.release(self._owner, self)
@@ -118,6 +122,12 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             # A message that needed no I/O (a ping whose pong fits the send buffer) lets
             # no other task run: without this, one socket's queue holds the loop.
             await asyncio.sleep(0)
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        if isinstance(error, _GONE):  # an operation answering a client that has gone
+            log.debug("a WebSocket operation's client went away (%s)", type(error).__name__)
+            return
+        await super().handle_task_exception(error)
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)

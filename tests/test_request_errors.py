@@ -4,6 +4,7 @@ session's real server (an attacker's findings)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -95,3 +96,23 @@ async def test_two_operations_without_an_operation_name_are_refused(server: Doce
     # naming one runs it
     named = await post(server, json.dumps({**body, "operationName": "B"}))
     assert named.json()["data"] == {"viewer": {"name": "Local user"}}, named.text
+
+
+async def test_a_client_that_drops_mid_body_is_one_info_line(server: DocentServer) -> None:
+    """Attack: Content-Length 100, 24 bytes, close: `ERROR docent.api: unexpected error` and
+    a ClientDisconnect traceback."""
+    before = len(server.log())
+    _reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(
+        b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 100\r\n\r\n" + b'{"query": "{ viewer { id'
+    )
+    await writer.drain()
+    await asyncio.sleep(0.5)
+    writer.close()
+    await asyncio.sleep(1.5)
+    response = await post(server, json.dumps({"query": "{ viewer { id } }"}))
+    assert response.json()["data"] == {"viewer": {"id": "local"}}
+    log = server.log()[before:]
+    assert "Traceback" not in log and "unexpected error" not in log, log[-3000:]
+    assert "went away" in log, log[-3000:]

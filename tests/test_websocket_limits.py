@@ -196,3 +196,22 @@ async def test_a_user_runs_a_bounded_number_of_operations_over_all_sockets(
     finally:
         for ws in sockets:
             await ws.close()
+
+
+async def test_a_client_that_goes_away_mid_subscription_is_one_quiet_line(
+    server: DocentServer,
+) -> None:
+    """Attack: closing sockets with subscriptions starting logged strawberry.ws.task
+    ClientDisconnected tracebacks."""
+    document = await queued_document(server, "leaver")
+    before = len(server.log())
+    for _ in range(5):
+        ws = await connected(server, "leaver")
+        payload = {"query": EVENTS, "variables": {"id": document}}
+        for i in range(20):
+            await ws.send(json.dumps({"id": str(i), "type": "subscribe", "payload": payload}))
+        await ws.close()  # while the operations are starting: they answer a closed socket
+    await asyncio.sleep(2)
+    assert await viewer(server, "after") == "after"
+    log = server.log()[before:]
+    assert "Traceback" not in log and "Exception in worker task" not in log, log[-3000:]
