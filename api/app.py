@@ -43,6 +43,7 @@ from docent.api.middleware import (
     transport_code,
 )
 from docent.api.multipart import MultipartError, place_files
+from docent.api.query_shape import DOCUMENT_TOO_LONG, MAX_DOCUMENT_CHARS
 from docent.api.schema import build_schema
 from docent.api.socket_limits import SocketRegistry
 from docent.api.websocket import CheckedTransportWSHandler
@@ -188,6 +189,8 @@ class DocentGraphQL(GraphQL[Context, None]):
                 raise HTTPException(
                     400, "the request's `operationName` must be a string or null, if provided"
                 )
+            if isinstance(item.query, str) and len(item.query) > MAX_DOCUMENT_CHARS:
+                raise HTTPException(413, DOCUMENT_TOO_LONG)
         return data
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorM
 
 from docent.api.auth import LOCAL_USER
 from docent.api.context import Context
+from docent.api.query_shape import DOCUMENT_TOO_LONG, MAX_DOCUMENT_CHARS
 from docent.api.socket_limits import MESSAGE_BURST, MESSAGES_PER_SECOND, SocketRegistry, TokenBucket
 from docent.errors import ErrorCode
 
@@ -149,6 +150,9 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             wrong = _wrong_payload(message["payload"])
             if wrong is not None:
                 await self._refuse(message["id"], ErrorCode.INVALID_INPUT, wrong)
+                return
+            if len(message["payload"]["query"]) > MAX_DOCUMENT_CHARS:
+                await self._refuse(message["id"], ErrorCode.TOO_LARGE, DOCUMENT_TOO_LONG)
                 return
             if message["id"] not in self.operations and not self._may_start():
                 await self._refuse(message["id"], ErrorCode.RATE_LIMITED, self._too_many())

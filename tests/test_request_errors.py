@@ -116,3 +116,32 @@ async def test_a_client_that_drops_mid_body_is_one_info_line(server: DocentServe
     log = server.log()[before:]
     assert "Traceback" not in log and "unexpected error" not in log, log[-3000:]
     assert "went away" in log, log[-3000:]
+
+
+LONG_DOCUMENTS = {
+    "a comment": "#" + "a" * 200_000 + "\n{ viewer { id } }",
+    "commas": "," * 200_000 + "{ viewer { id } }",
+    "a string": '{ document(id: "' + "a" * 200_000 + '") { id } }',
+}
+
+
+@pytest.mark.parametrize("case", list(LONG_DOCUMENTS))
+async def test_a_document_over_64k_characters_is_413_before_it_is_parsed(
+    server: DocentServer, case: str
+) -> None:
+    """Attack: 16 concurrent 255 KB comments (under the body bound; the token limit does not
+    see a comment) gave another user 2 s: graphql-core lexes ~1 µs a character."""
+    response = await post(server, json.dumps({"query": LONG_DOCUMENTS[case]}))
+    assert response.status_code == 413, response.text[:300]
+    error = only_error(response)
+    assert error["extensions"]["code"] == "TOO_LARGE", error
+    assert "variables" in error["message"], error
+
+
+async def test_a_document_of_a_thousand_inline_ids_passes(server: DocentServer) -> None:
+    ids = ", ".join(f'"{i:032x}"' for i in range(1000))
+    query = f'{{ search(input: {{query: "w", documentIds: [{ids}]}}) {{ hits {{ score }} }} }}'
+    assert 32_000 < len(query) < 64 * 1024
+    response = await post(server, json.dumps({"query": query}))
+    assert response.status_code == 200, response.text[:300]
+    assert "errors" not in response.json(), response.text[:300]

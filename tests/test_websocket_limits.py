@@ -147,6 +147,21 @@ async def test_a_message_over_the_request_bound_closes_the_socket_with_1009(
     assert "262144 bytes" in reason or "256 KB" in reason, reason
 
 
+async def test_a_document_over_64k_characters_in_a_subscribe_is_too_large(
+    server: DocentServer,
+) -> None:
+    ws = await connected(server, "long")
+    try:
+        query = "#" + "a" * 100_000 + "\n{ viewer { id } }"  # under the message bound
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        refusal = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert refusal["type"] == "error" and refusal["id"] == "1", refusal
+        [error] = refusal["payload"]
+        assert error["extensions"]["code"] == "TOO_LARGE", error
+    finally:
+        await ws.close()
+
+
 async def test_a_user_holds_a_bounded_number_of_sockets(server: DocentServer) -> None:
     """Attack: 200 sockets x 20 subscriptions of one user stalled others 15 s."""
     sockets = [await connected(server, "hoarder") for _ in range(SOCKETS_PER_USER)]
