@@ -116,6 +116,25 @@ async def test_a_ping_flood_closes_the_socket_with_4429(server: DocentServer) ->
     assert "messages" in reason, reason
 
 
+async def test_a_client_that_sends_on_after_its_socket_is_closed_is_cut_off(
+    server: DocentServer,
+) -> None:
+    """uvicorn reads on for 10 s after a close frame, parsing what it discards: 50,000 pings
+    queued before the 4429 still cost others ~5 s. Past 257 KB after the close, the
+    connection is aborted (api/ws_transport.py)."""
+    ws = await connected(server, "persistent")
+    ping = json.dumps({"type": "ping"})
+    sent = 0
+    with pytest.raises(websockets.ConnectionClosed):
+        async with asyncio.timeout(60):
+            while sent < 300_000:
+                await ws.send(ping)
+                sent += 1
+    # ~12,000 pings are 257 KB (with the frame headers); uvicorn alone would read for 10 s
+    assert sent < 100_000, sent
+    assert await viewer(server, "bystander") == "bystander"
+
+
 async def test_a_burst_of_messages_within_the_bound_passes(server: DocentServer) -> None:
     ws = await connected(server, "pinger")
     try:
