@@ -35,13 +35,25 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorM
 from docent.api.auth import LOCAL_USER
 from docent.api.context import Context
 from docent.api.query_shape import DOCUMENT_TOO_LONG, MAX_DOCUMENT_CHARS
-from docent.api.socket_limits import MESSAGE_BURST, MESSAGES_PER_SECOND, SocketRegistry, TokenBucket
+from docent.api.socket_limits import (
+    MESSAGE_BURST,
+    MESSAGES_PER_SECOND,
+    OPERATIONS_PER_SECOND,
+    SOCKETS_PER_SECOND,
+    SOCKETS_PER_USER,
+    SocketRegistry,
+    TokenBucket,
+)
 from docent.errors import ErrorCode
 
 log = logging.getLogger("docent.api")
 
 #: graphql-transport-ws has no code for these; 4429 is the one it uses for "too many".
 TOO_MANY = 4429
+_TOO_MANY_SOCKETS = (
+    f"too many WebSockets for this user: {SOCKETS_PER_USER} at once, "
+    f"new ones at {SOCKETS_PER_SECOND:g} a second"
+)
 #: RFC 6455's "message too big".
 TOO_BIG = 1009
 #: What sending to a client that has gone raises (Starlette, then Strawberry's wrapping):
@@ -130,16 +142,23 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_task_exception(error)
 
-    async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
+    async def send_message(self, message: Any) -> None:
+        # The acknowledgement is where the socket's user is known (on_ws_connect has checked
+        # the token): one over the user's bounds is closed instead of acknowledged.
+        if message.get("type") == "connection_ack" and not await self._admit_user():
+            return
+        await super().send_message(message)
+
+    async def _admit_user(self) -> bool:
         owner = _user(self.context)
-        if not self.connection_acknowledged or owner is None or self.registry is None:
-            return
+        if owner is None or self.registry is None:
+            return True
         if not self.registry.admit(owner, self):
-            await self.websocket.close(code=TOO_MANY, reason="too many WebSockets for this user")
-            return
+            await self.websocket.close(code=TOO_MANY, reason=_TOO_MANY_SOCKETS)
+            return False
         self.registry.release(self._owner, self)
         self._owner = owner
+        return True
 
     async def handle_message(self, message: Any) -> None:
         problem = _malformed(message)
@@ -171,8 +190,8 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return f"this WebSocket runs {limit} operations, the most one may; complete one first"
         most = self.registry.operations_per_owner if self.registry else 0
         return (
-            f"you run {most} operations over your WebSockets, the most one user may; "
-            "complete one first"
+            f"you run {most} operations over your WebSockets, or started more than that and "
+            f"then {OPERATIONS_PER_SECOND:g} a second, the most one user may"
         )
 
     async def _refuse(self, id: str, code: ErrorCode, message: str) -> None:
