@@ -122,6 +122,8 @@ LONG_DOCUMENTS = {
     "a comment": "#" + "a" * 200_000 + "\n{ viewer { id } }",
     "commas": "," * 200_000 + "{ viewer { id } }",
     "a string": '{ document(id: "' + "a" * 200_000 + '") { id } }',
+    # just under the body limit (DOCENT_MAX_REQUEST_KB, 256 KB); was refused by the token limit
+    "250 KB of tokens": "{ viewer { " + "id " * 85_000 + "} }",
 }
 
 
