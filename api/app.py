@@ -43,7 +43,9 @@ from docent.api.middleware import (
     transport_code,
 )
 from docent.api.multipart import MultipartError, place_files
+from docent.api.query_shape import DOCUMENT_TOO_LONG, MAX_DOCUMENT_CHARS
 from docent.api.schema import build_schema
+from docent.api.socket_limits import SocketRegistry
 from docent.api.websocket import CheckedTransportWSHandler
 from docent.composition import Services, open_components
 from docent.errors import DocentError
@@ -72,15 +74,18 @@ class DocentGraphQL(GraphQL[Context, None]):
     (invalid UTF-8, nested past the stack) and multipart requests the spec does not allow
     are 400 BAD_REQUEST, not 500; WebSocket messages are checked (api/websocket.py)."""
 
-    graphql_transport_ws_handler_class = CheckedTransportWSHandler
-
     def __init__(self, state: AppState) -> None:
         limit = state.settings.api.max_request_bytes
 
         class Adapter(_FieldsLimited):
             max_field_bytes = limit
 
+        class Handler(CheckedTransportWSHandler):
+            max_message_bytes = limit
+            registry = SocketRegistry()
+
         self.request_adapter_class = Adapter
+        self.graphql_transport_ws_handler_class = Handler
         super().__init__(
             build_schema(),
             graphql_ide="graphiql",
@@ -167,9 +172,26 @@ class DocentGraphQL(GraphQL[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
-            return self.decode_json(data)
+            parsed = self.decode_json(data)
         except json.JSONDecodeError as exc:
             raise HTTPException(400, f"the request is not valid JSON: {exc.msg}") from exc
+        # Strawberry reads a body as an object (or a batch): `null`, a string, a number or
+        # a boolean reached its `.get` and was a 500.
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "the request must be a JSON object (or a list of them)")
+        return parsed
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            # Strawberry checks `query`, `variables` and `extensions`, not this one.
+            if not isinstance(item.operation_name, str | None):
+                raise HTTPException(
+                    400, "the request's `operationName` must be a string or null, if provided"
+                )
+            if isinstance(item.query, str) and len(item.query) > MAX_DOCUMENT_CHARS:
+                raise HTTPException(413, DOCUMENT_TOO_LONG)
+        return data
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
         # Starlette refuses a broken body itself (an HTTPException: json_error answers it).

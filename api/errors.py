@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar, get_type_hints
 
 from graphql import GraphQLError
+from graphql.pyutils import inspect
 from strawberry.extensions import MaskErrors
 
 from docent.api.context import introspection_allowed
@@ -77,6 +80,39 @@ def without_suggestions(message: str) -> str:
     return head if suggests else message
 
 
+#: Python's words for JSON's, where graphql-core's messages print a value.
+_PYTHON_WORDS = re.compile(r"(?<![\w'\"])(None|True|False)(?![\w'\"])")
+_JSON_WORDS = {"None": "null", "True": "true", "False": "false"}
+#: The most of a value a message shows, in characters.
+_SHOWN = 200
+
+
+def _is_coercion(error: GraphQLError) -> bool:
+    """graphql-core's refusal of a variable's value (execution/values.py words it so)."""
+    return error.message.startswith("Variable '$")
+
+
+def in_json_terms(message: str, variables: dict[str, Any] | None) -> str:
+    """graphql-core's message about a variable's value, with each value it prints (Python's
+    repr: `{'a': True}`) printed as the JSON the client sent (`{"a": true}`), at most
+    200 characters of it, and Python's None/True/False as null/true/false."""
+    pending: list[object] = [variables or {}]
+    seen = 0
+    while pending and seen < 2000:  # the variables' bound (api/query_shape.py)
+        value = pending.pop(0)
+        seen += 1
+        shown = f": {inspect(value)}"
+        if shown in message:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+            text = text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+            message = message.replace(shown, f": {text}")
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return _PYTHON_WORDS.sub(lambda m: _JSON_WORDS[m.group(1)], message)
+
+
 def is_expected(error: GraphQLError) -> bool:
     """Validation and syntax errors (no path) and DocentErrors are shown as they are."""
     original = error.original_error
@@ -121,6 +157,12 @@ class MaskUnexpectedErrors(MaskErrors):
             elif error.path is None and error.original_error is None and not error.extensions:
                 # The request itself is wrong: a syntax error (the token limit among them)
                 # or a validation error. Its message says what; the code says who.
+                error.extensions = {"code": ErrorCode.INVALID_INPUT.value}
+            elif error.path is None and not error.extensions and _is_coercion(error):
+                # A variable's value is wrong: as wrong as the same value written inline
+                # (a validation error), and the client wrote JSON, not Python.
+                variables = getattr(self.execution_context, "variables", None)
+                error.message = in_json_terms(error.message, variables)
                 error.extensions = {"code": ErrorCode.INVALID_INPUT.value}
         return super()._process_errors(errors)
 

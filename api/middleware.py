@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from urllib.parse import parse_qs
 
 from python_multipart.multipart import parse_options_header
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -121,6 +122,10 @@ class RequestId:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client closed the connection before its body was in: nobody to answer,
+            # and nothing wrong with the server.
+            log.info("the client went away before its request was read (request %s)", request_id)
         except Exception:
             if scope["type"] != "http" or started:
                 raise

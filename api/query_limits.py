@@ -180,6 +180,10 @@ _passed = _Passed(PASSED_CACHE_SIZE)
 def _refusals(context: ExecutionContext) -> list[GraphQLError]:
     document = context.graphql_document
     assert document is not None  # parsed, or the placeholder
+    if context._provided_operation_name is None and _operations(document) > 1:
+        # Strawberry would run the first (its operation_name falls back to it); the spec
+        # (GetOperation, 6.1) and graphql-core refuse it.
+        return [refusal("Must provide operation name if query contains multiple operations.")]
     schema = context.schema._schema
     errors = document_refusals(document, schema, context.variables)
     if errors:
@@ -198,6 +202,10 @@ def _refusals(context: ExecutionContext) -> list[GraphQLError]:
     if _subscription_over_http(context):
         return [refusal(_OVER_HTTP)]
     return []
+
+
+def _operations(document: DocumentNode) -> int:
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
 
 
 def _validation_errors(

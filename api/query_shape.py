@@ -57,6 +57,16 @@ from graphql.language import ExecutableDefinitionNode
 from docent.errors import ErrorCode
 
 MAX_TOKENS = 2000
+#: The longest GraphQL document (the `query` text, not its variables), in characters.
+#: graphql-core's lexer reads ~1 µs a character even where the token limit sees nothing (a
+#: comment, a string, commas): 255 KB of comment took ~290 ms of the event loop (BENCHMARKS).
+#: The longest document docent answers, 1,000 ids and a 2,000-character question written
+#: inline, is ~40 KB; anything longer belongs in variables.
+MAX_DOCUMENT_CHARS = 64 * 1024
+DOCUMENT_TOO_LONG = (
+    f"the GraphQL document (`query`) is longer than {MAX_DOCUMENT_CHARS // 1024} K characters; "
+    "pass long values as variables"
+)
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_COST = 100

@@ -20,7 +20,13 @@ next to it, so that a shared machine's load drifting during the run moves both. 
 - `400 MB body`: a JSON POST announcing 400 MB (Content-Length), then sending on: 413 before
   it is read;
 - `2 Content-Type`: multipart then text/plain, announcing 2,000 MB: 400 before it is read;
-- `nested JSON`: a body of 100,000 nested arrays (200 KB): 400, not valid JSON.
+- `nested JSON`: a body of 100,000 nested arrays (200 KB): 400, not valid JSON;
+- `255 KB comment`: a query that is one comment (the token limit does not see it): 413, the
+  document is over 64 K characters;
+- `ping flood`: a WebSocket sending 50,000 `ping` without reading the pongs: closed with
+  4429, then aborted once it sends 257 KB past the close;
+- `20 sockets x 20 subs`: one user opening 20 WebSockets with 20 `documentEvents` each: 16
+  sockets admitted, 60 operations over them.
 
 Prints, per phase, the victim's p50 and p95 (ms), an attack's p95 over the idle p95 before
 it, and the attacker's requests per second. The machine is shared and noisy: run it twice
@@ -41,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import websockets
 
 from common import arguments, machine, median, percentile, running_server
 from support.rawhttp import exchange, head
@@ -73,12 +80,52 @@ def _tags_upload() -> tuple[bytes, str]:
     return body, "multipart/form-data; boundary=b"
 
 
+async def _socket(url: str, auth: str) -> Any:
+    ws = await websockets.connect(
+        url.replace("http", "ws", 1),
+        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+        open_timeout=60,
+    )
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": auth}}))
+    await ws.recv()
+    return ws
+
+
+async def _ping_flood(url: str, auth: str) -> None:
+    ws = await _socket(url, auth)
+    ping = json.dumps({"type": "ping"})
+    try:
+        for _ in range(50_000):
+            await ws.send(ping)
+    except websockets.ConnectionClosed:
+        pass
+    finally:
+        await ws.close()
+
+
+async def _many_sockets(url: str, auth: str) -> None:
+    events = 'subscription { documentEvents(id: "x") { status } }'
+
+    async def one() -> None:
+        try:
+            ws = await _socket(url, auth)
+            for i in range(20):
+                payload = {"query": events}
+                await ws.send(json.dumps({"id": str(i), "type": "subscribe", "payload": payload}))
+            await ws.close()
+        except websockets.ConnectionClosed:
+            pass
+
+    await asyncio.gather(*(one() for _ in range(20)))
+
+
 def _attacks(port: int, url: str, auth: str) -> dict[str, Callable[[httpx.AsyncClient], Any]]:
     """Each attack: one request, sent and answered."""
     fields = json.dumps({"query": "{" + "viewer{id} " * 495 + "}"}).encode()
     ids = _search_ids()
     tags, multipart = _tags_upload()
     nested = b"[" * 100_000 + b"]" * 100_000
+    comment = json.dumps({"query": "#" + "a" * 255_000 + "\n{ viewer { id } }"}).encode()
     json_headers = {"content-type": "application/json", "authorization": auth}
     upload_headers = {"content-type": multipart, "authorization": auth, "x-requested-with": "b"}
 
@@ -101,6 +148,9 @@ def _attacks(port: int, url: str, auth: str) -> dict[str, Callable[[httpx.AsyncC
         "400 MB body": lambda c: raw(announced + b'{"query": "' + b" " * 65536),
         "2 Content-Type": lambda c: raw(ambiguous + tags[:65536]),
         "nested JSON": lambda c: post(c, nested, json_headers),
+        "255 KB comment": lambda c: post(c, comment, json_headers),
+        "ping flood": lambda c: _ping_flood(url, auth),
+        "20 sockets x 20 subs": lambda c: _many_sockets(url, auth),
     }
 
 

@@ -113,6 +113,7 @@ def serve(
 
     from docent.api.app import create_app
     from docent.api.auth import InsecureBind, check_bind
+    from docent.api.ws_transport import ClosingWebSocketProtocol
 
     _logging(log_level)
     settings = load_settings()
@@ -133,7 +134,10 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
-        ws="websockets-sansio",
+        ws=ClosingWebSocketProtocol,  # websockets-sansio, api/ws_transport.py
+        # A WebSocket message is held to the bound of a request body (api/websocket.py
+        # checks it too): uvicorn's default, 16 MiB, took others' event loop for seconds.
+        ws_max_size=settings.api.max_request_bytes,
         lifespan="on",
         proxy_headers=bool(settings.api.forwarded_allow_ips),
         forwarded_allow_ips=settings.api.forwarded_allow_ips,
