@@ -86,6 +86,29 @@ _DATE = re.compile(
     r"|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر",
     re.IGNORECASE,
 )
+#: A deadline or an offset in time answers "when" as a date does: a number of time units
+#: after "within", "by", "before", "after" ("within 30 days", "innerhalb von 14 Tagen",
+#: "dans les 8 jours", "dentro de 30 días", "30日内", "خلال 30 يومًا"), or before "before" /
+#: "after" / "in advance" ("two weeks before the event"). "For 12 months" is a length of
+#: time, not when: it stays out.
+_TIME_UNIT = (
+    r"(?:minutes?|hours?|days?|weeks?|months?|years?|minuten?|stunden?|tagen?|wochen?"
+    r"|monaten?|monate|jahren?|jahre|jours?|semaines?|mois|ans|ann[ée]es?|heures?"
+    r"|minutos?|horas?|d[ií]as?|semanas?|meses|mes|años?)"
+)
+_DEADLINE = re.compile(
+    r"\b(?:within|in|after|before|by|innerhalb(?:\s+von)?|binnen|nach|vor|spätestens"
+    r"|dans(?:\s+les)?|sous|avant|après|dentro\s+de|en|antes\s+de|después\s+de|tras)"
+    r"\s+(?:the\s+(?:first\s+|next\s+)?)?(?:\d+(?:[.,]\d+)?|\w+)[\s-]*"
+    r"(?:calendar\s+|working\s+|business\s+|clear\s+)?" + _TIME_UNIT + r"\b"
+    r"|\b(?:\d+(?:[.,]\d+)?|\w+)[\s-]*"
+    + _TIME_UNIT
+    + r"\s+(?:before|after|prior|ahead|in\s+advance|earlier|later|vorher|im\s+voraus"
+    r"|avant|après|à\s+l'avance|antes|después|de\s+antelación)\b"
+    r"|[\d一二三四五六七八九十两]+\s*个?(?:天|日|周|星期|月|年|小时|分钟)\s*(?:内|之内|以内|前|之前|以前|后|之后)"
+    r"|(?<!\w)(?:خلال|قبل|بعد)\s+\S+\s*(?:يوم|أيام|أسبوع|أسابيع|شهر|أشهر|سنة|ساعة|ساعات|دقيقة)",
+    re.IGNORECASE,
+)
 #: Numbers written out, in the analysed languages (up to twelve, the round ones, and the
 #: Han numerals), as documents write small counts and durations ("two weeks", "十五天").
 _NUMBER_WORDS = re.compile(
@@ -257,7 +280,7 @@ def holds(form: Form, unit: str, *, header: str = "", own: Iterable[str] = ()) -
     if form is Form.NUMBER:
         return has_number
     if form is Form.DATE:
-        return bool(_DATE.search(folded))
+        return bool(_DATE.search(folded) or _DEADLINE.search(folded))
     # A change of a price is a percentage ("will rise by 3.2%").
     money = (
         _CURRENCY.search(folded)

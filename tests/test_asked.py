@@ -97,6 +97,15 @@ def test_units_are_sentences_and_rows_without_list_numbers() -> None:
         (Form.DATE, "The old header will be removed in 4.0.", "", ("4.0",), False),
         # a duration is not a date
         (Form.DATE, "Each minor version gets security fixes for 12 months.", "", (), False),
+        # a deadline or an offset in time answers "when" (the e2e handbook's expense claims)
+        (Form.DATE, "Submit expense claims within 30 days with the receipts.", "", (), True),
+        (Form.DATE, "Book the room two weeks in advance.", "", (), True),
+        (Form.DATE, "Anträge sind innerhalb von 14 Tagen einzureichen.", "", (), True),
+        (Form.DATE, "Les factures sont payées dans les 8 jours.", "", (), True),
+        (Form.DATE, "Presente la solicitud dentro de 30 días.", "", (), True),
+        (Form.DATE, "请在30天内提交报销单。", "", (), True),
+        (Form.DATE, "تقدم الطلبات خلال 30 يومًا.", "", (), True),
+        (Form.DATE, "The warranty lasts for 24 months.", "", (), False),
     ],
 )
 def test_a_unit_holds_a_value_of_the_form(
