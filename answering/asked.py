@@ -112,14 +112,19 @@ _DEADLINE = re.compile(
 #: Numbers written out, in the analysed languages (up to twelve, the round ones, and the
 #: Han numerals), as documents write small counts and durations ("two weeks", "十五天").
 _NUMBER_WORDS = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
-    r"|thirty|fifty|hundred|thousand|half|once|twice|dozen"
-    r"|eins?|eine[mnrs]?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|(?:thir|four|fif|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty"
+    r"|hundred|thousand|million|half|once|twice|dozen"
+    r"|eins?|eine[mnrs]?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf"
+    r"|(?:drei|vier|fünf|sech|sieb|acht|neun)zehn|(?:zwan|vier|fünf|sech|sieb|acht|neun)zig"
+    r"|dreißig"
     r"|hundert|tausend|halbe?[nr]?"
-    r"|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente"
+    r"|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze"
+    r"|quinze|seize|dix-\w+|vingt|trente|quarante|cinquante|soixante|quatre-vingts?"
     r"|cent|mille|demie?"
-    r"|uno?|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte"
-    r"|treinta|cien|ciento|mil|medio|media)\b"
+    r"|uno?|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce"
+    r"|quince|dieci\w+|veinte|veinti\w+|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta"
+    r"|noventa|cien|ciento|mil|medio|media)\b"
     r"|[一二两三四五六七八九十百千万半]"
     r"|واحد|اثنان|اثنين|ثلاث|أربع|اربع|خمس|ست|سبع|ثمان|تسع|عشر|مائة|مئة|ألف|الف|نصف",
     re.IGNORECASE,

@@ -106,6 +106,18 @@ def test_units_are_sentences_and_rows_without_list_numbers() -> None:
         (Form.DATE, "请在30天内提交报销单。", "", (), True),
         (Form.DATE, "تقدم الطلبات خلال 30 يومًا.", "", (), True),
         (Form.DATE, "The warranty lasts for 24 months.", "", (), False),
+        # numbers written out past twelve are numbers ("sixteen weeks of parental leave")
+        (Form.NUMBER, "Sixteen weeks of parental leave at full pay.", "", (), True),
+        (
+            Form.NUMBER,
+            "Es gibt dreißig Urlaubstage und vierzehn Tage Bildungsurlaub.",
+            "",
+            (),
+            True,
+        ),
+        (Form.NUMBER, "Le congé dure dix-huit semaines.", "", (), True),
+        (Form.NUMBER, "El permiso dura dieciséis semanas.", "", (), True),
+        (Form.NUMBER, "Parental leave is paid at full pay.", "", (), False),
     ],
 )
 def test_a_unit_holds_a_value_of_the_form(

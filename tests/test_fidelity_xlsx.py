@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.parsing import ParseLimits, parse_file, sniffing
 from docent.ingestion.parsing.grids import Merge, spread_merges
 from docent.ingestion.parsing.sheets import cell_text
@@ -176,9 +177,12 @@ def test_sheets_titles_banners_and_sparse_columns(tmp_path: Path) -> None:
 
 
 def test_a_sheet_with_nothing_to_search_for_gets_no_heading(tmp_path: Path) -> None:
-    # its tab's name alone is not content: the document stays NO_TEXT, as it was
+    # its tab's name alone is not content: the document stays NO_TEXT, as it was (since the
+    # parse-time check of words, the parse says so itself; a heading "Icons" would pass it)
     path = workbook(tmp_path / "icons.xlsx", {"Icons": [["🤠😅"]]})
-    assert [e.kind for e in parse_file(path, sniffing.XLSX).elements] == ["table"]
+    with pytest.raises(IngestionError) as refused:
+        parse_file(path, sniffing.XLSX)
+    assert refused.value.code is ErrorCode.NO_TEXT
 
 
 @pytest.mark.parametrize(
