@@ -108,7 +108,7 @@ class ElasticsearchCatalog(Indices):
                 return None
             return stored.evolve(visibility=visibility, group=group)
 
-        return await self._compare_and_set(owner, document_id, share)
+        return await self._compare_and_set(owner, document_id, share, visible=True)
 
     @needs_open
     async def replace_content(
@@ -124,7 +124,7 @@ class ElasticsearchCatalog(Indices):
         # The new bytes' claim first: of this and an upload of the same bytes, one wins.
         if moved and (holder := await self._claim_bytes(record)) is not None:
             return holder
-        if not await self._write(current, replace(record, run=stored.run)):
+        if not await self._write(current, replace(record, run=stored.run), visible=True):
             if moved:
                 await self._drop_claim(record.owner, record.sha256, record.id)
             return None
@@ -221,7 +221,9 @@ class ElasticsearchCatalog(Indices):
         # progress, never who may read the document (sharing changes it in place meanwhile).
         if fence is not None:
             record = replace(record, visibility=stored.visibility, group=stored.group)
-        return await self._write(current, replace(record, run=stored.run))
+        # A person's edit (no fence) is listed at once, as an upload is; a job's progress is
+        # read by id and by its events, and lists see it within the refresh interval.
+        return await self._write(current, replace(record, run=stored.run), visible=fence is None)
 
     @needs_open
     async def claim_document(
@@ -239,11 +241,14 @@ class ElasticsearchCatalog(Indices):
         owner: str,
         document_id: str,
         change: Callable[[DocumentRecord], DocumentRecord | None],
+        *,
+        visible: bool = False,
     ) -> DocumentRecord | None:
         """`change` of the owner's record as stored, written only if nobody wrote it since
         it was read (compare-and-set on its sequence number); when another writer got in
         between, read again and decide again (up to _CLAIM_TRIES). The record written, or
-        None when there is none, `change` declines (None) or every try lost."""
+        None when there is none, `change` declines (None) or every try lost. `visible` as
+        for `_write`."""
         for _ in range(_CLAIM_TRIES):
             current = await self._current(owner, document_id)
             if current is None:
@@ -251,7 +256,7 @@ class ElasticsearchCatalog(Indices):
             changed = change(_record(current["_source"]))
             if changed is None:
                 return None
-            if await self._write(current, changed):
+            if await self._write(current, changed, visible=visible):
                 return changed
         return None
 
@@ -263,8 +268,12 @@ class ElasticsearchCatalog(Indices):
             return None
         return current.body if current["_source"]["owner"] == owner else None
 
-    async def _write(self, current: dict[str, Any], record: DocumentRecord) -> bool:
-        """Write `record` over `current` if it has not changed since it was read."""
+    async def _write(
+        self, current: dict[str, Any], record: DocumentRecord, *, visible: bool = False
+    ) -> bool:
+        """Write `record` over `current` if it has not changed since it was read. `visible`:
+        a person's edit (title, tags, sharing, new bytes), which lists must show when the
+        call returns (the cluster's refresh policy, `wait_for` by default)."""
         try:
             await self._call(
                 self._client.index(
@@ -273,7 +282,7 @@ class ElasticsearchCatalog(Indices):
                     # Status changes are read by id (realtime) and by the progress events;
                     # lists see them within the refresh interval. Waiting here would cost
                     # each ingestion job a second per update.
-                    refresh=self._refresh is True,
+                    refresh=self._refresh if visible else self._refresh is True,
                 )
             )  # fmt: skip
         except ConflictError:
