@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from docent.api.socket_limits import SOCKETS_PER_USER, SUBSCRIPTIONS_PER_USER
 from docent.rate_limits import LimitsConfig, parse_limits
 from docent.urls import clamd_address
 
@@ -429,6 +430,16 @@ class ApiSettings(BaseSettings):
     before it is read when Content-Length says so (413 TOO_LARGE). The largest request docent
     answers is ~100 KB (2,000 tokens of query, 1,000 document ids, a 2,000-character
     question); 256 KB leaves room, and decoding it takes ~2 ms of the event loop."""
+
+    ws_sockets_per_user: int = Field(default=SOCKETS_PER_USER, ge=1)
+    """WebSockets one user (with `DOCENT_AUTH=none`, one client address) may hold open at
+    once per API process; one more is closed with 4429. A browser tab opens one; a script
+    that follows each of its uploads on its own socket opens one per upload."""
+    ws_operations_per_user: int = Field(default=SUBSCRIPTIONS_PER_USER, ge=1)
+    """Operations (subscriptions) one user may run at once over all their WebSockets per API
+    process, 20 on one socket; one more is refused with RATE_LIMITED. Each holds a Redis
+    subscription: 200 sockets x 20 subscriptions of one user stalled others 15 s
+    (tests/test_websocket_limits.py)."""
 
     _split = field_validator("cors_origins", mode="before")(_split_csv)
 

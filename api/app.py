@@ -82,7 +82,10 @@ class DocentGraphQL(GraphQL[Context, None]):
 
         class Handler(CheckedTransportWSHandler):
             max_message_bytes = limit
-            registry = SocketRegistry()
+            registry = SocketRegistry(
+                sockets_per_owner=state.settings.api.ws_sockets_per_user,
+                operations_per_owner=state.settings.api.ws_operations_per_user,
+            )
 
         self.request_adapter_class = Adapter
         self.graphql_transport_ws_handler_class = Handler

@@ -20,11 +20,13 @@ MESSAGES_PER_SECOND = 50.0
 #: its 20 operations at once, with their completes, is well inside it.
 MESSAGE_BURST = 100
 #: Sockets one user (or, before authentication and with `DOCENT_AUTH=none`, one client
-#: address) may hold open at once: a browser tab opens one.
-SOCKETS_PER_USER = 16
-#: Operations one user may run at once over all their sockets (each socket: at most 20).
-#: Each `documentEvents` or `answer` holds a Redis subscription.
-SUBSCRIPTIONS_PER_USER = 60
+#: address) may hold open at once (DOCENT_WS_SOCKETS_PER_USER): a browser tab opens one, a
+#: script that follows each of its 50 uploads on its own socket 50.
+SOCKETS_PER_USER = 64
+#: Operations one user may run at once over all their sockets (each socket: at most 20;
+#: DOCENT_WS_OPERATIONS_PER_USER). Each `documentEvents` or `answer` holds a Redis
+#: subscription.
+SUBSCRIPTIONS_PER_USER = 200
 #: New sockets, and operations started, per second for one user, once the bounds above are
 #: spent at once: a loop that opens 20 sockets with 20 subscriptions each, closes them and
 #: starts again never holds more than the bounds, but kept another user's p95 at 330 ms

@@ -40,7 +40,6 @@ from docent.api.socket_limits import (
     MESSAGES_PER_SECOND,
     OPERATIONS_PER_SECOND,
     SOCKETS_PER_SECOND,
-    SOCKETS_PER_USER,
     SocketRegistry,
     TokenBucket,
 )
@@ -50,10 +49,6 @@ log = logging.getLogger("docent.api")
 
 #: graphql-transport-ws has no code for these; 4429 is the one it uses for "too many".
 TOO_MANY = 4429
-_TOO_MANY_SOCKETS = (
-    f"too many WebSockets for this user: {SOCKETS_PER_USER} at once, "
-    f"new ones at {SOCKETS_PER_SECOND:g} a second"
-)
 #: RFC 6455's "message too big".
 TOO_BIG = 1009
 #: What sending to a client that has gone raises (Starlette, then Strawberry's wrapping):
@@ -154,7 +149,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if owner is None or self.registry is None:
             return True
         if not self.registry.admit(owner, self):
-            await self.websocket.close(code=TOO_MANY, reason=_TOO_MANY_SOCKETS)
+            await self.websocket.close(code=TOO_MANY, reason=self._too_many_sockets())
             return False
         self.registry.release(self._owner, self)
         self._owner = owner
@@ -183,6 +178,10 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if limit is not None and len(self.operations) >= limit:
             return False
         return self.registry is None or self.registry.may_start(self._owner)
+
+    def _too_many_sockets(self) -> str:
+        most = self.registry.sockets_per_owner if self.registry else 0
+        return f"too many WebSockets for this user: {most} at once, new ones at {SOCKETS_PER_SECOND:g} a second"
 
     def _too_many(self) -> str:
         limit = self.max_subscriptions_per_connection

@@ -17,7 +17,6 @@ import pytest
 import websockets
 
 from docent.api.auth import DevAuth
-from docent.api.socket_limits import SOCKETS_PER_USER, SUBSCRIPTIONS_PER_USER
 
 from support.scripts import free_port
 from support.servers import DocentServer, running_server, upload
@@ -27,6 +26,9 @@ pytestmark = pytest.mark.e2e
 SECRET = "websocket-limits-secret-" + "w" * 32
 PROTOCOLS = [websockets.Subprotocol("graphql-transport-ws")]
 EVENTS = "subscription($id: ID!) { documentEvents(id: $id) { status } }"
+#: The server's bounds, set lower than the defaults so that the tests reach them quickly.
+SOCKETS_PER_USER = 16
+SUBSCRIPTIONS_PER_USER = 60
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +44,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
         "DOCENT_AUTH": "dev",
         "DOCENT_DEV_SECRET": SECRET,
         "DOCENT_REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "DOCENT_WS_SOCKETS_PER_USER": str(SOCKETS_PER_USER),
+        "DOCENT_WS_OPERATIONS_PER_USER": str(SUBSCRIPTIONS_PER_USER),
     }
     try:
         with running_server(Path(directory) / "server", env) as s:
