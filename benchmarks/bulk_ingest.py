@@ -1,8 +1,9 @@
 """Bulk ingestion through the GraphQL API: SciFact abstracts uploaded to a fresh `docent
 serve` (embedded backend, or Elasticsearch with `--elasticsearch`; MiniLM unless `--env
 DOCENT_EMBEDDER=e5`), timed from the first upload to the last document READY; documents
-per second, and the peak resident memory of the server with its children (parse workers,
-Redis; not the Elasticsearch node).
+per second, the peak resident memory of the server with its children (parse workers,
+Redis; not the Elasticsearch node), and the CPU seconds of the server (with those children)
+and of this client (its uploads and polls: a share of the same 2 cores).
 
     python benchmarks/bulk_ingest.py [--count N] [--runs 3] [--elasticsearch]
                                      [--env NAME=VALUE ...]
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -52,10 +54,32 @@ def tree_rss_mb(pid: int) -> float:
     return total / 2**20
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of the process, its live children and the children it
+    has waited for."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def run_once(
     documents: list[tuple[str, str, str]], env: dict[str, str]
-) -> tuple[float, int, float]:
-    """Seconds to all READY, documents FAILED, peak MB."""
+) -> tuple[float, int, float, float, float]:
+    """Seconds to all READY, documents FAILED, peak MB, the server's CPU seconds (with its
+    children: parse workers, embedded Redis) and this client's CPU seconds."""
     with tempfile.TemporaryDirectory() as directory, running_server(Path(directory), env) as server:
         pid = server._process.pid  # type: ignore[union-attr]
         peak = 0.0
@@ -71,7 +95,7 @@ async def run_once(
                 )
                 assert not response.json()["data"]["uploadDocument"]["userErrors"], doc_id
 
-        started = time.perf_counter()
+        started, client_cpu = time.perf_counter(), own_cpu_s()
         uploads = asyncio.gather(*(one(*d) for d in documents))
         async with httpx.AsyncClient(timeout=60) as client:
             while True:
@@ -82,8 +106,9 @@ async def run_once(
                         break
                 await asyncio.sleep(0.5)
             took = time.perf_counter() - started
+            server_cpu, client_cpu = tree_cpu_s(pid), own_cpu_s() - client_cpu
             failed = await count(client, server.url, ["FAILED"])
-    return took, failed, peak
+    return took, failed, peak, server_cpu, client_cpu
 
 
 async def main() -> None:
@@ -109,12 +134,13 @@ async def main() -> None:
         for run in range(args.runs):
             if args.elasticsearch:
                 env["DOCENT_ELASTICSEARCH_INDEX_PREFIX"] = f"bulk-{os.getpid()}-{run}"
-            took, failed, peak = await run_once(documents, env)
+            took, failed, peak, server_cpu, client_cpu = await run_once(documents, env)
             times.append(took)
             print(
                 f"run {run + 1}: {len(documents)} documents in {took:.1f} s "
                 f"({len(documents) / took:.1f} docs/s, {failed} failed), "
-                f"peak RSS {peak:.0f} MB, load {os.getloadavg()[0]:.1f}",
+                f"peak RSS {peak:.0f} MB, CPU server {server_cpu:.0f} s / client "
+                f"{client_cpu:.0f} s, load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
     best = median(times)
