@@ -160,17 +160,21 @@ class QueueSettings(BaseSettings):
     """A job that meets an unavailable index or provider waits and tries again, this many
     times (backoff up to 2 minutes: ~6 hours) before the document is FAILED."""
     worker_concurrency: int | None = Field(default=None, ge=1)
-    """Ingestion jobs at once per worker; none: chosen from the machine, twice its cores
-    (2 to 16; `concurrency`): while one document is embedded (the local embedder uses
-    every core for one call at a time), others are parsed, chunked and indexed, and their
-    texts join the next embedding call."""
+    """Ingestion jobs at once per worker; none: chosen from the machine, eight per core (4
+    to 32; `concurrency`). Most of a job's time is a wait (for a parse worker, for the
+    shared embedding call its chunks join, for Elasticsearch's refresh after its bulk
+    write), not its own CPU: 400 SciFact abstracts through the API on 2 cores took 210 s
+    with 4 jobs and 64 s with 16 on Elasticsearch, 39 s and 32 s on the embedded engine,
+    at the same peak memory (`benchmarks/bulk_ingest.py --count 400 --env
+    DOCENT_WORKER_CONCURRENCY=N`, BENCHMARKS.md). Parsing stays bounded by
+    `DOCENT_PARSE_WORKERS`."""
 
     @property
     def concurrency(self) -> int:
-        """`worker_concurrency`, or twice the cores this process may use, from 2 to 16."""
+        """`worker_concurrency`, or eight per core this process may use, from 4 to 32."""
         if self.worker_concurrency is not None:
             return self.worker_concurrency
-        return min(16, max(2, 2 * usable_cores()))
+        return min(32, max(4, 8 * usable_cores()))
 
 
 class IngestionSettings(BaseSettings):

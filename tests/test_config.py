@@ -121,7 +121,7 @@ def test_worker_concurrency_is_chosen_from_the_machine(monkeypatch: pytest.Monke
 
     monkeypatch.delenv("DOCENT_WORKER_CONCURRENCY", raising=False)
     monkeypatch.delenv("DOCENT_PARSE_WORKERS", raising=False)
-    for cores, jobs, parsers in [(1, 2, 2), (2, 4, 2), (4, 8, 4), (64, 16, 64)]:
+    for cores, jobs, parsers in [(1, 8, 2), (2, 16, 2), (4, 32, 4), (64, 32, 64)]:
         monkeypatch.setattr("docent.settings.usable_cores", lambda cores=cores: cores)
         assert QueueSettings().concurrency == jobs
         assert IngestionSettings().parse_pool_size == parsers
