@@ -25,7 +25,6 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from docent.api.socket_limits import SOCKETS_PER_USER, SUBSCRIPTIONS_PER_USER
 from docent.rate_limits import LimitsConfig, parse_limits
 from docent.urls import clamd_address
 
@@ -379,6 +378,15 @@ class ConversationSettings(BaseSettings):
 
 def _rate_limits(value: Any) -> LimitsConfig:
     return value if isinstance(value, LimitsConfig) else parse_limits(str(value))
+
+
+#: WebSockets one user (or, before authentication and with `DOCENT_AUTH=none`, one client
+#: address) may hold open at once per API process (api/socket_limits.py): a browser tab
+#: opens one, a script that follows each of its 50 uploads on its own socket 50.
+SOCKETS_PER_USER = 64
+#: Operations one user may run at once over all their sockets (each socket: at most 20).
+#: Each `documentEvents` or `answer` holds a Redis subscription.
+SUBSCRIPTIONS_PER_USER = 200
 
 
 class ApiSettings(BaseSettings):

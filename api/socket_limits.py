@@ -14,19 +14,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# The defaults of DOCENT_WS_SOCKETS_PER_USER and DOCENT_WS_OPERATIONS_PER_USER.
+from docent.settings import SOCKETS_PER_USER, SUBSCRIPTIONS_PER_USER
+
 #: Messages one socket may send per second, on average (a token bucket).
 MESSAGES_PER_SECOND = 50.0
 #: Messages one socket may send at once before the rate applies: a client subscribing to
 #: its 20 operations at once, with their completes, is well inside it.
 MESSAGE_BURST = 100
-#: Sockets one user (or, before authentication and with `DOCENT_AUTH=none`, one client
-#: address) may hold open at once (DOCENT_WS_SOCKETS_PER_USER): a browser tab opens one, a
-#: script that follows each of its 50 uploads on its own socket 50.
-SOCKETS_PER_USER = 64
-#: Operations one user may run at once over all their sockets (each socket: at most 20;
-#: DOCENT_WS_OPERATIONS_PER_USER). Each `documentEvents` or `answer` holds a Redis
-#: subscription.
-SUBSCRIPTIONS_PER_USER = 200
 #: New sockets, and operations started, per second for one user, once the bounds above are
 #: spent at once: a loop that opens 20 sockets with 20 subscriptions each, closes them and
 #: starts again never holds more than the bounds, but kept another user's p95 at 330 ms
