@@ -42,10 +42,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from docent.answering.followup_compare import compared
 from docent.answering.followup_words import (
     ARTICLES,
     AUXILIARIES,
     CONNECTIVES,
+    ENTITY_CONNECTIVES,
     FULL_QUESTION_WORDS,
     IMPLIED_MAX_WORDS,
     OF,
@@ -91,6 +93,9 @@ def standalone_question(
     language = _language(question, before)
     if language is None:
         return question
+    comparison = compared(question, previous, language)
+    if comparison is not None:  # "Which of the two ...?": both things (followup_compare.py)
+        return comparison
     words = read_words(question, language)
     fragment_start = _after_connective(question, language)
     content = [w for w in words if w.content]
@@ -101,7 +106,10 @@ def standalone_question(
         if not fragment:
             return before
         if not _whole_question(fragment, language):
-            return _substitute(fragment, before, language)
+            # "What about the library?" asks about another thing, not another attribute
+            opening = question.lower().lstrip("¿¡ ").replace("’", "'")
+            owner = opening.startswith(ENTITY_CONNECTIVES[language])
+            return _substitute(fragment, before, language, owner=owner)
         if not any(w.key in PRONOUNS[language] for w in words):
             # "And how long does it take?" has its pronoun; "¿Y cuánto tarda en
             # calentarse?" leaves its subject out: it is the previous question's.
@@ -234,8 +242,10 @@ def _elliptical(words: list[Word], content: list[Word], language: str) -> bool:
     return words[0].key in PREPOSITIONS[language] and len(words) <= 4
 
 
-def _substitute(fragment: str, before: str, language: str) -> str:
-    """The previous question with the fragment in place of its counterpart."""
+def _substitute(fragment: str, before: str, language: str, *, owner: bool = False) -> str:
+    """The previous question with the fragment in place of its counterpart; `owner`: the
+    fragment names another thing ("What about the library?"), whose counterpart is the
+    owner of what was asked ("the extension of the IT helpdesk") where there is one."""
     fragment_words = read_words(fragment, language)
     content = [w for w in fragment_words if w.content]
     if not content:
@@ -272,8 +282,27 @@ def _substitute(fragment: str, before: str, language: str) -> str:
             start = _entity_run_start(before_words, theirs[-1], kind, language)
             phrase = fragment[mine[0].start : mine[-1].end]
             return _splice(before, start, theirs[-1].end, phrase)
+    # 3b. A prepositional phrase of the circumstances for another ("on the death of a
+    #     parent" -> "for the funeral of another relative"): the last one naming no entity
+    #     ("at Halden Logistics" stays), for a fragment naming none ("in Munich" qualifies
+    #     "for a hotel"). Not in German, whose names are not told by case.
+    plain = not any(is_number(w, [], language) or is_name(w, [], language) for w in content)
+    if first.key in PREPOSITIONS[language] and language != "de" and plain:
+        for i in reversed(range(len(before_words) - 1)):
+            word = before_words[i]
+            if word.key not in PREPOSITIONS[language] or word.key in OF or word.apart:
+                continue
+            j = i + 1
+            while j < len(before_words) - 1 and before_words[j].key in ARTICLES:
+                j += 1
+            end = _phrase_end(before_words, j, language) if before_words[j].content else 0
+            span = [w for w in before_words[j:] if w.end <= end]
+            if span and not any(
+                is_number(w, [], language) or is_name(w, before_words, language) for w in span
+            ):
+                return _splice(before, word.start, end, fragment)
     # 4. After the same article ("los domingos" -> "los sábados").
-    spliced = _after_same(before, before_words, first.key, rest, language)
+    spliced = _after_same(before, before_words, first.key, rest, language, owner=owner)
     if rest and first.key in ARTICLES and spliced is not None:
         return spliced
     # 5. A bare noun phrase for the subject, after the auxiliary of the question ("how many
@@ -320,12 +349,15 @@ def _aligned(
     return min(words[j].start, run[0].start), fragment[i].start
 
 
-def _after_same(before: str, words: list[Word], key: str, rest: str, language: str) -> str | None:
+def _after_same(
+    before: str, words: list[Word], key: str, rest: str, language: str, *, owner: bool = False
+) -> str | None:
     """`before` with the phrase after its word `key` (a preposition or an article) replaced
-    by `rest`; None when `before` has no such word before a phrase."""
-    for i, word in enumerate(words[:-1]):
-        if word.key != key:
-            continue
+    by `rest`; None when `before` has no such word before a phrase. `owner`: the first
+    such word after "of"/"de" ("of the IT helpdesk") if there is one, else the first."""
+    at = [i for i, w in enumerate(words[:-1]) if w.key == key]
+    owned = [i for i in at if owner and i > 0 and words[i - 1].key in OF]
+    for i in owned[:1] + at:
         j = i + 1
         while j < len(words) - 1 and words[j].key in ARTICLES:  # "für einen Umzug"
             j += 1

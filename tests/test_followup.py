@@ -326,3 +326,76 @@ def test_it_after_a_question_about_something_at_an_entity_is_that_thing() -> Non
     assert standalone_question("Is it elected?", [before]) == (
         "Is it (chairs, works council, Kallisto Maschinenbau) elected?"
     )
+
+
+@pytest.mark.parametrize(
+    ("earlier", "question", "expected"),
+    [
+        # "Which of the two ...?" names both things the last two questions were about: what
+        # one swapped for the other, each as its noun phrase (it got neither, or one).
+        (["What does the Cadence office chair cost in Fennick's 2025 price list?",
+          "What does the Alto meeting chair cost in Fennick's 2025 price list?"],
+         "Which of the two is stackable?",
+         "Which of the two (Cadence office chair, Alto meeting chair) is stackable?"),
+        (["Quelle est l'autonomie du Mistral ?", "Quelle est l'autonomie du Sirocco ?"],
+         "Lequel des deux est le plus léger ?",
+         "Lequel des deux (Mistral, Sirocco) est le plus léger ?"),
+        (["¿Cuánto cuesta castrar un gato en la clínica Patitas?",
+          "¿Cuánto cuesta castrar un perro en la clínica Patitas?"],
+         "¿Cuál de los dos tarda más?", "¿Cuál de los dos (gato, perro) tarda más?"),
+        (["Wie viel kostet die Jahreskarte im Zoo Halberg?",
+          "Wie viel kostet die Familienkarte im Zoo Halberg?"],
+         "Welche von beiden gilt auch im Aquarium?",
+         "Welche von beiden (Jahreskarte, Familienkarte) gilt auch im Aquarium?"),
+    ],
+)  # fmt: skip
+def test_a_comparison_names_the_two_things_compared(
+    earlier: list[str], question: str, expected: str
+) -> None:
+    assert standalone_question(question, earlier) == expected
+
+
+def test_a_comparison_with_one_earlier_question_is_left_to_the_other_rules() -> None:
+    before = "How much do the Panther and the Tigon weigh?"
+    assert standalone_question("Which of the two is faster?", [before]) == (
+        "Which of the two is faster?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "question", "expected"),
+    [
+        # "What about X?" asks about another thing: X takes the place of the owner of what
+        # was asked, not of the attribute (it gave "What is the library IT helpdesk ...?").
+        ("What is the extension of the IT helpdesk at the Larchmont Institute?",
+         "What about the library?",
+         "What is the extension of the library at the Larchmont Institute?"),
+        ("How long is the warranty of the pump at Aldmark?", "How about the tanks?",
+         "How long is the warranty of the tanks at Aldmark?"),
+        # "And the X?" still swaps the attribute when the article's first phrase is one.
+        ("¿Cuánto cuesta la cuota anual del Gimnasio Olivar?", "¿Qué pasa con la matrícula?",
+         "¿Cuánto cuesta la matrícula del Gimnasio Olivar?"),
+        # A prepositional phrase of the circumstances for another ("on the death of a
+        # parent"), the one naming an entity kept (it was appended: both circumstances).
+        ("How many days of paid compassionate leave are given on the death of a parent at "
+         "Halden Logistics?", "And for the funeral of another relative?",
+         "How many days of paid compassionate leave are given for the funeral of another "
+         "relative at Halden Logistics?"),
+        ("What is the forklift speed limit in the yard at Copperline's Daventry site?",
+         "And inside the warehouse?",
+         "What is the forklift speed limit inside the warehouse at Copperline's Daventry site?"),
+        # A place named for a circumstance qualifies it ("for a hotel ... in Munich").
+        ("How much is reimbursed for a hotel per night?", "And in Munich?",
+         "How much is reimbursed for a hotel per night, in Munich?"),
+        # German: the subject after the verb ("werden Bahnreisen") is swapped (it was appended).
+        ("In welcher Klasse werden Bahnreisen bei Velmora erstattet?", "Und Flüge?",
+         "In welcher Klasse werden Flüge bei Velmora erstattet?"),
+        # ...not the attribute after "ist" (appended, as before).
+        ("Wie hoch ist die Obergrenze für Hotelkosten in München?", "Und Frankfurt?",
+         "Wie hoch ist die Obergrenze für Hotelkosten in München, frankfurt?"),
+    ],
+)  # fmt: skip
+def test_another_thing_or_circumstance_takes_its_counterparts_place(
+    before: str, question: str, expected: str
+) -> None:
+    assert standalone_question(question, [before]) == expected
