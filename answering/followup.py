@@ -87,6 +87,8 @@ def standalone_question(
         return question
     before = " ".join(previous[-1].split())
     script = lang.detect(question).language
+    if script in ("zh", "ar") and (comparison := compared(question, previous, script)):
+        return comparison  # "两者哪个更省电？": both things (followup_compare.py)
     if script in ("zh", "ar"):  # known by its script alone
         standalone = zh_standalone if script == "zh" else ar_standalone
         return standalone(question, before)

@@ -2,7 +2,8 @@
 the Cadence chair cost?" "And the Alto chair?" "Which of the two is stackable?"), made to
 stand alone for the local rewrite (`followup.py`): both things, named in parentheses after
 the words that point at them ("Which of the two (Cadence office chair, Alto meeting chair)
-is stackable?"). Deterministic, in English, German, French and Spanish.
+is stackable?"). Deterministic, in English, German, French, Spanish, Chinese ("两者",
+by characters) and Arabic ("أيهما", by words).
 
 The two things are what changed between the last two standalone questions: the second was
 made from the first by putting one phrase in place of another (an entity swap), so the
@@ -28,13 +29,22 @@ POINTERS = {
     "de": ("von beiden", "der beiden", "die beiden", "beide", "beiden"),
     "fr": ("des deux", "les deux", "entre les deux"),
     "es": ("de los dos", "de las dos", "los dos", "las dos", "ambos", "ambas"),
+    # found anywhere: Chinese is written without spaces, Arabic attaches "و" to a word
+    "zh": ("两者", "二者", "这两个", "这两种"),
+    "ar": ("أيهما", "كلاهما", "كليهما"),
 }
+#: Chinese and Arabic: what ends a question, and the brackets and comma they write.
+_ENDS = "？?。！!؟.، "
+_BRACKETS = {"zh": ("（", "、", "）"), "ar": (" (", "، ", ")")}
 
 
 def _pointer(question: str, language: str) -> re.Match[str] | None:
-    """The first words of `question` that point at two things, longest first."""
+    """The first words of `question` that point at two things, longest first (whole words
+    but in Chinese and Arabic)."""
     options = sorted(POINTERS.get(language, ()), key=len, reverse=True)
-    pattern = r"(?<!\w)(?:" + "|".join(re.escape(p) for p in options) + r")(?!\w)"
+    pattern = "|".join(re.escape(p) for p in options)
+    if language not in _BRACKETS:
+        pattern = rf"(?<!\w)(?:{pattern})(?!\w)"
     return re.search(pattern, question, re.IGNORECASE) if options else None
 
 
@@ -46,11 +56,38 @@ def compared(question: str, previous: Sequence[str], language: str) -> str | Non
     if found is None or len(previous) < 2:
         return None
     first, second = (" ".join(text.split()) for text in previous[-2:])
-    things = _differing(first, second, language)
+    if language in _BRACKETS:
+        things = _differing_pieces(first.rstrip(_ENDS), second.rstrip(_ENDS), language)
+    else:
+        things = _differing(first, second, language)
     if things is None:
         return None
     at = found.end()
-    return f"{question[:at]} ({things[0]}, {things[1]}){question[at:]}"
+    opening, comma, closing = _BRACKETS.get(language, (" (", ", ", ")"))
+    return f"{question[:at]}{opening}{things[0]}{comma}{things[1]}{closing}{question[at:]}"
+
+
+def _differing_pieces(first: str, second: str, language: str) -> tuple[str, str] | None:
+    """What differs between two Chinese questions (by characters, widened to a whole run
+    of Latin letters and digits: "KJ-300", not "3") or two Arabic ones (by words, with the
+    word before: "نور بلس", the head noun's name, not "بلس")."""
+    if language == "zh":
+        a, b = list(first), list(second)
+    else:
+        a, b = first.split(), second.split()
+    changes = [op for op in SequenceMatcher(None, a, b).get_opcodes() if op[0] != "equal"]
+    if len(changes) != 1 or changes[0][0] != "replace":
+        return None
+    _, i1, i2, j1, j2 = changes[0]
+    if language == "zh":
+        latin = re.compile(r"[A-Za-z0-9-]")
+        while i1 > 0 and j1 > 0 and latin.match(a[i1 - 1]) and a[i1 - 1] == b[j1 - 1]:
+            i1, j1 = i1 - 1, j1 - 1
+        while i2 < len(a) and j2 < len(b) and latin.match(a[i2]) and a[i2] == b[j2]:
+            i2, j2 = i2 + 1, j2 + 1
+        return "".join(a[i1:i2]), "".join(b[j1:j2])
+    i1, j1 = max(i1 - 1, 0), max(j1 - 1, 0)
+    return " ".join(a[i1:i2]), " ".join(b[j1:j2])
 
 
 def _differing(first: str, second: str, language: str) -> tuple[str, str] | None:

@@ -399,3 +399,18 @@ def test_another_thing_or_circumstance_takes_its_counterparts_place(
     before: str, question: str, expected: str
 ) -> None:
     assert standalone_question(question, [before]) == expected
+
+
+@pytest.mark.parametrize(
+    ("earlier", "question", "expected"),
+    [
+        (["清风KJ-300的额定功率是多少？", "清风KJ-500的额定功率是多少？"], "两者哪个更省电？",
+         "两者（KJ-300、KJ-500）哪个更省电？"),
+        (["كم سيصبح سعر باقة نور بلس؟", "كم سيصبح سعر باقة نور الأساسية؟"], "أيهما أرخص؟",
+         "أيهما (نور بلس، نور الأساسية) أرخص؟"),
+    ],
+)  # fmt: skip
+def test_a_chinese_or_arabic_comparison_names_the_two_things(
+    earlier: list[str], question: str, expected: str
+) -> None:
+    assert standalone_question(question, earlier) == expected
