@@ -107,7 +107,10 @@ def standalone_question(
         fragment = question[fragment_start:].strip(" ,;:¿?¡!.").strip()
         if not fragment:
             return before
-        if not _whole_question(fragment, language):
+        first_word = read_words(fragment, language)[:1]
+        # "Et son poids ?": a possessive's owner is the pronoun's referent (below)
+        possessive = bool(first_word) and first_word[0].key in POSSESSIVES[language]
+        if not _whole_question(fragment, language) and not possessive:
             # "What about the library?" asks about another thing, not another attribute
             opening = question.lower().lstrip("¿¡ ").replace("’", "'")
             owner = opening.startswith(ENTITY_CONNECTIVES[language])
@@ -144,7 +147,9 @@ def standalone_question(
         # entity ("the maximum torque of the Brandtner ABS 18" ... "How much does it weigh?").
         # In English only: a gendered pronoun may agree with the attribute instead ("Quel
         # est le temps de charge de la batterie du Mistral ?" ... "Est-elle amovible ?").
-        owner = bool(content) and (
+        # (A question of light words asks for an attribute too: "How much does it cost?")
+        asks = any(w.key in _WH[language] for w in words[:2])  # after "and" too
+        owner = (bool(content) or asks) and (
             pronoun.key in POSSESSIVES[language]
             or (language == "en" and pronoun.key == "it" and _owned(before, language))
         )
@@ -355,10 +360,17 @@ def _after_same(
     before: str, words: list[Word], key: str, rest: str, language: str, *, owner: bool = False
 ) -> str | None:
     """`before` with the phrase after its word `key` (a preposition or an article) replaced
-    by `rest`; None when `before` has no such word before a phrase. `owner`: the first
-    such word after "of"/"de" ("of the IT helpdesk") if there is one, else the first."""
+    by `rest`; None when `before` has no such word before a phrase (an article stands
+    for any, "der Monatskarte" for "die Jahreskarte"). `owner`: the first such word after
+    a preposition ("of the IT helpdesk", "on the frame") if there is one whose phrase is a
+    thing's, not a name's ("of the Mistral": "What about the price?" swaps the attribute),
+    else the first."""
     at = [i for i, w in enumerate(words[:-1]) if w.key == key]
-    owned = [i for i in at if owner and i > 0 and words[i - 1].key in OF]
+    if not at and key in ARTICLES:  # "der Monatskarte" for "die Jahreskarte": any article
+        at = [i for i, w in enumerate(words[:-1]) if w.key in ARTICLES]
+    after = PREPOSITIONS[language] | OF
+    owned = [i for i in at if owner and i > 0 and words[i - 1].key in after]
+    owned = [i for i in owned if not _names_one(words, i + 1, language)]
     for i in owned[:1] + at:
         j = i + 1
         while j < len(words) - 1 and words[j].key in ARTICLES:  # "für einen Umzug"
@@ -372,6 +384,15 @@ def _after_same(
                 tail = close + 1
             return _splice(before, after.start, tail, rest)
     return None
+
+
+def _names_one(words: list[Word], start: int, language: str) -> bool:
+    """Whether the phrase at `words[start]` (articles skipped) ends with a name or number."""
+    while start < len(words) - 1 and words[start].key in ARTICLES:
+        start += 1
+    end = _phrase_end(words, start, language)
+    head = next(w for w in reversed(words) if w.end <= end)
+    return is_number(head, [], language) or is_name(head, words, language)
 
 
 def _entity_run_start(words: list[Word], last: Word, kind: object, language: str) -> int:

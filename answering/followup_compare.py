@@ -25,7 +25,7 @@ from docent.answering.followup_words import OF, RUN_GLUE, Word, content_runs, re
 #: Words that point at two things said before ("Which of the two ...?", "Lequel des deux
 #: ...?", "¿Cuál de las dos ...?", "Welcher von beiden ...?"), as whole words.
 POINTERS = {
-    "en": ("of the two", "of both", "both of them", "the two", "either of them", "both"),
+    "en": ("of the two", "of both", "both of them", "the two", "either of them", "both", "of them"),
     "de": ("von beiden", "der beiden", "die beiden", "beide", "beiden"),
     "fr": ("des deux", "les deux", "entre les deux"),
     "es": ("de los dos", "de las dos", "los dos", "las dos", "ambos", "ambas"),
@@ -48,11 +48,35 @@ def _pointer(question: str, language: str) -> re.Match[str] | None:
     return re.search(pattern, question, re.IGNORECASE) if options else None
 
 
+#: Question words that ask which of several things ("Which is cheaper?", "Lequel est le
+#: plus léger ?"), and the comparatives that make such a question compare two.
+_WHICH = re.compile(
+    r"^[¿¡]?\s*(which( one)?|welche[rs]?|lequel|laquelle|cuál)(?!\w)", re.IGNORECASE
+)
+_COMPARATIVE = re.compile(
+    r"(?<!\w)(\w+er|more|less|better|worse|mehr|weniger|besser|plus|moins|mieux|más|menos"
+    r"|mejor|peor)(?!\w)",
+    re.IGNORECASE,
+)
+#: A which-question of this many words or fewer holding a comparative compares the two.
+_WHICH_MAX_WORDS = 5
+
+
+def _which_comparative(question: str, language: str) -> re.Match[str] | None:
+    """The opening "which" of a short question holding a comparative ("Which is cheaper?",
+    "Which one is faster?"); None otherwise."""
+    found = _WHICH.match(question)
+    if found is None or language in _BRACKETS:
+        return None
+    short = len(question.split()) <= _WHICH_MAX_WORDS
+    return found if short and _COMPARATIVE.search(question[found.end() :]) else None
+
+
 def compared(question: str, previous: Sequence[str], language: str) -> str | None:
     """`question` with the two things it compares in parentheses after the words that point
     at them, taken from the last two standalone questions in `previous` (oldest first);
     None when it points at no two things or they cannot be told apart."""
-    found = _pointer(question, language)
+    found = _pointer(question, language) or _which_comparative(question, language)
     if found is None or len(previous) < 2:
         return None
     first, second = (" ".join(text.split()) for text in previous[-2:])

@@ -372,6 +372,9 @@ def test_a_comparison_with_one_earlier_question_is_left_to_the_other_rules() -> 
          "What is the extension of the library at the Larchmont Institute?"),
         ("How long is the warranty of the pump at Aldmark?", "How about the tanks?",
          "How long is the warranty of the tanks at Aldmark?"),
+        # ...but not a name's: a common noun for a name is another attribute.
+        ("What is the weight of the Mistral?", "What about the price?",
+         "What is the price of the Mistral?"),
         # "And the X?" still swaps the attribute when the article's first phrase is one.
         ("¿Cuánto cuesta la cuota anual del Gimnasio Olivar?", "¿Qué pasa con la matrícula?",
          "¿Cuánto cuesta la matrícula del Gimnasio Olivar?"),
@@ -411,6 +414,36 @@ def test_another_thing_or_circumstance_takes_its_counterparts_place(
     ],
 )  # fmt: skip
 def test_a_chinese_or_arabic_comparison_names_the_two_things(
+    earlier: list[str], question: str, expected: str
+) -> None:
+    assert standalone_question(question, earlier) == expected
+
+
+@pytest.mark.parametrize(
+    ("earlier", "question", "expected"),
+    [
+        # "it" in a question of light words asks for an attribute of the entity owned
+        # (it got "(weight, Mistral)").
+        (["What is the weight of the Mistral?"], "How much does it cost?",
+         "How much does it (Mistral) cost?"),
+        (["What is the weight of the Mistral?"], "And how much does it cost?",
+         "And how much does it (Mistral) cost?"),
+        # A possessive after a connective names its owner (it was appended: "..., son poids?").
+        (["Quel est le prix du Mistral ?"], "Et son poids ?", "Et son (Mistral) poids ?"),
+        # The owner after any preposition ("on the frame"; it swapped the warranty).
+        (["How long is the warranty on the frame?"], "What about the battery?",
+         "How long is the warranty on the battery?"),
+        # Another article of the same phrase ("der" after "mit"; it was appended).
+        (["Wie viel kostet die Jahreskarte?"], "Was ist mit der Monatskarte?",
+         "Wie viel kostet die Monatskarte?"),
+        # A short "which" question with a comparative compares the last two things.
+        (["What does the Alto chair cost?", "What does the Cadence chair cost?"],
+         "Which is cheaper?", "Which (Alto chair, Cadence chair) is cheaper?"),
+        (["What does the Alto chair cost?", "What does the Cadence chair cost?"],
+         "Which one is cheaper?", "Which one (Alto chair, Cadence chair) is cheaper?"),
+    ],
+)  # fmt: skip
+def test_attributes_owners_and_comparisons_in_other_words(
     earlier: list[str], question: str, expected: str
 ) -> None:
     assert standalone_question(question, earlier) == expected
