@@ -58,6 +58,7 @@ from docent.answering.followup_words import (
     REFERS_BACK,
     RUN_GLUE,
     THE_ONE,
+    WH_WORDS,
     Word,
     content_runs,
     content_stems,
@@ -148,7 +149,7 @@ def standalone_question(
         # In English only: a gendered pronoun may agree with the attribute instead ("Quel
         # est le temps de charge de la batterie du Mistral ?" ... "Est-elle amovible ?").
         # (A question of light words asks for an attribute too: "How much does it cost?")
-        asks = any(w.key in _WH[language] for w in words[:2])  # after "and" too
+        asks = any(w.key in WH_WORDS[language] for w in words[:2])  # after "and" too
         owner = (bool(content) or asks) and (
             pronoun.key in POSSESSIVES[language]
             or (language == "en" and pronoun.key == "it" and _owned(before, language))
@@ -169,7 +170,7 @@ def _implied(
     question's subject; any other question is kept as asked."""
     if (
         not words
-        or words[0].key in _WH[language]
+        or words[0].key in WH_WORDS[language]
         or len(content) > IMPLIED_MAX_WORDS
         or not any(w.key in REFERS_BACK[language] for w in words)
         or any(is_number(w, [], language) or is_name(w, words, language) for w in content)
@@ -180,18 +181,6 @@ def _implied(
         return question
     body = question.rstrip(" ?!.")
     return f"{body} ({referent}){question[len(body) :]}"
-
-
-#: Question words proper (not the auxiliaries that open a yes/no question).
-_WH = {
-    "en": {"how", "what", "which", "who", "whom", "whose", "when", "where", "why"},
-    "de": {"wie", "was", "welche", "welcher", "welches", "wer", "wen", "wem", "wann", "wo",
-           "wohin", "woher", "warum", "wieso"},
-    "fr": {"comment", "quel", "quelle", "quels", "quelles", "qui", "quand", "où", "pourquoi",
-           "combien", "que", "qu"},
-    "es": {"cómo", "qué", "cuál", "cuáles", "quién", "quiénes", "cuándo", "dónde", "por",
-           "cuánto", "cuánta", "cuántos", "cuántas"},
-}  # fmt: skip
 
 
 def _owned(before: str, language: str) -> bool:
@@ -368,8 +357,8 @@ def _after_same(
     at = [i for i, w in enumerate(words[:-1]) if w.key == key]
     if not at and key in ARTICLES:  # "der Monatskarte" for "die Jahreskarte": any article
         at = [i for i, w in enumerate(words[:-1]) if w.key in ARTICLES]
-    after = PREPOSITIONS[language] | OF
-    owned = [i for i in at if owner and i > 0 and words[i - 1].key in after]
+    linking = PREPOSITIONS[language] | OF
+    owned = [i for i in at if owner and i > 0 and words[i - 1].key in linking]
     owned = [i for i in owned if not _names_one(words, i + 1, language)]
     for i in owned[:1] + at:
         j = i + 1

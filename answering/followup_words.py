@@ -100,6 +100,16 @@ QUESTION_WORDS = {
     "es": {"cómo", "qué", "cuál", "cuáles", "quién", "quiénes", "cuándo", "dónde", "por",
            "cuánto", "cuánta", "cuántos", "cuántas", "hasta", "se", "puede", "pueden"},
 }  # fmt: skip
+#: Question words proper (not the auxiliaries that open a yes/no question).
+WH_WORDS = {
+    "en": {"how", "what", "which", "who", "whom", "whose", "when", "where", "why"},
+    "de": {"wie", "was", "welche", "welcher", "welches", "wer", "wen", "wem", "wann", "wo",
+           "wohin", "woher", "warum", "wieso"},
+    "fr": {"comment", "quel", "quelle", "quels", "quelles", "qui", "quand", "où", "pourquoi",
+           "combien", "que", "qu"},
+    "es": {"cómo", "qué", "cuál", "cuáles", "quién", "quiénes", "cuándo", "dónde", "por",
+           "cuánto", "cuánta", "cuántos", "cuántas"},
+}  # fmt: skip
 #: A "fragment" with this many content words or more is a whole question after all.
 FULL_QUESTION_WORDS = 4
 #: Words that compare with, or place inside, something said before: a yes/no question that
