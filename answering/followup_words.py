@@ -54,6 +54,14 @@ PREPOSITIONS = {
            "sur", "pendant"},
     "es": {"en", "para", "a", "al", "con", "de", "del", "por", "durante", "sobre", "desde"},
 }  # fmt: skip
+#: Prepositions and their contractions with an article ("du" is "de le"): a fragment after
+#: one replaces the phrase after another ("de la batterie" for "du cadre").
+CONTRACTED = {
+    "de": (frozenset({"von", "vom"}), frozenset({"zu", "zum", "zur"}), frozenset({"in", "im"}),
+           frozenset({"an", "am"}), frozenset({"bei", "beim"})),
+    "fr": (frozenset({"de", "du", "des", "d"}), frozenset({"à", "au", "aux"})),
+    "es": (frozenset({"de", "del"}), frozenset({"a", "al"})),
+}  # fmt: skip
 #: Auxiliaries after which a question names its subject ("do employees get"); in German,
 #: the verbs after which the subject that a follow-up may swap comes ("In welcher
 #: Klasse werden Bahnreisen erstattet?"): not "ist"/"sind", after which the attribute does

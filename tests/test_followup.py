@@ -447,3 +447,30 @@ def test_attributes_owners_and_comparisons_in_other_words(
     earlier: list[str], question: str, expected: str
 ) -> None:
     assert standalone_question(question, earlier) == expected
+
+
+@pytest.mark.parametrize(
+    ("before", "question", "expected"),
+    [
+        # What "how many" counts stays when no "of" follows it (it lost "parking", and
+        # "Urlaubstage" whole).
+        ("How many parking spaces does the new office have?", "Are there showers?",
+         "Are there (parking spaces, new office) showers?"),
+        ("Wie viele Urlaubstage bekommen Auszubildende?", "Ist das bezahlt?",
+         "Ist das (Urlaubstage, Auszubildende) bezahlt?"),
+        # "celui de Paris" for the name after "de" (it gave "le loyer de Paris de Lyon").
+        ("Quel est le loyer de l'appartement de Lyon ?", "Et celui de Paris ?",
+         "Quel est le loyer de l'appartement de Paris ?"),
+        # A preposition contracted with an article ("du" is "de le"; it was appended).
+        ("Quelle est la garantie du cadre ?", "Et de la batterie ?",
+         "Quelle est la garantie de la batterie ?"),
+        # "What about X?" without an article: the owner after a preposition (it gave
+        # "What is the in-store purchases for online orders?").
+        ("What is the refund policy for online orders?", "What about in-store purchases?",
+         "What is the refund policy for in-store purchases?"),
+    ],
+)  # fmt: skip
+def test_counted_things_names_after_de_and_owners_without_articles(
+    before: str, question: str, expected: str
+) -> None:
+    assert standalone_question(question, [before]) == expected
