@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from test_conversations_providers import ASK, ask, prompt_of
 
 from support.fake_providers import FakeProviders, Stream, tokens
-from support.servers import DocentServer, gql, gql_raw, running_server, upload_ok, wait_ready
+from support.servers import DocentServer, gql_raw, running_server, upload_ok, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
-ASK = """query($input: AskInput!) { ask(input: $input) { text model conversationId
-  standaloneQuestion usage { inputTokens outputTokens } fallbacks { provider code } } }"""
 #: DOCENT_CONVERSATION_REWRITE_TOKENS on the server: the earlier turns of a rewrite prompt
 #: hold at most this many tokens of ~4 characters (answering/prompting.CHARS_PER_TOKEN).
 REWRITE_TOKENS = 100
@@ -67,21 +65,6 @@ def server(fake: FakeProviders, tmp_path_factory: pytest.TempPathFactory) -> Ite
         asyncio.run(load())
         yield s
         assert s.network_attempts() == [], s.network_attempts()
-
-
-def ask(server: DocentServer, question: str, conversation: str | None = None) -> dict[str, Any]:
-    variables = {"input": {"question": question, "conversationId": conversation}}
-    return dict(asyncio.run(gql(server.url, ASK, variables))["ask"])
-
-
-def prompt_of(call: Any) -> tuple[str, str]:
-    """The system instruction and the user text of a Gemini call."""
-    body = call.body
-    system = body.get("systemInstruction") or body.get("system_instruction") or {}
-    return (
-        " ".join(p.get("text", "") for p in system.get("parts", [])),
-        " ".join(p.get("text", "") for c in body["contents"] for p in c["parts"]),
-    )
 
 
 def earlier_turns(rewrite_prompt: str) -> str:
