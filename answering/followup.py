@@ -145,6 +145,13 @@ def standalone_question(
             or (language == "en" and pronoun.key == "it" and _owned(before, language))
         )
         named = _referent(before, language, attribute=owner)
+        # A wh-question about "it" after one about an attribute of a thing asks another
+        # attribute of the thing ("How long do the batteries in the Lumera T3 last?" ...
+        # "How do I factory reset it?"; "Quel est le prix du Tramontane ?" ... "Combien
+        # pèse-t-il ?"): the thing alone. A yes/no question asks about the attribute ("Is
+        # that paid?", "Est-elle amovible ?"); German tells no names by case (not done).
+        if asks and language != "de" and pronoun.key in PERSONAL[language]:
+            named = _owned_thing(before, language) or named
         if not named or (
             content and all(w.stem in content_stems(named, language) for w in content)
         ):
@@ -188,6 +195,45 @@ def _owned(before: str, language: str) -> bool:
         if j >= 0 and words[j].key in OF:
             return True
     return False
+
+
+#: Personal pronouns for a thing ("it", "il", "elle", "ella"), not demonstratives ("that").
+PERSONAL = {"en": {"it", "they", "them"}, "fr": {"il", "elle", "ils", "elles"},
+            "es": {"él", "ella", "ellos", "ellas", "lo"}, "de": set()}  # fmt: skip
+#: Words that link an attribute to its owner ("the extension of the library", "the
+#: batteries in the Lumera T3", "l'autonomie du Sirocco").
+_OWNER_LINKS = OF | {"in", "dans", "en"}
+
+
+def _owned_thing(before: str, language: str) -> str:
+    """The thing the previous question asked an attribute of: its phrases after the first
+    one when an owner link follows that one ("extension of the library at the Larchmont
+    Institute" -> "library, Larchmont Institute"), or the part of a run after its first owner link
+    ("autonomie du Sirocco" -> "Sirocco", "réunion du comité de pilotage Hélios" -> "comité
+    de pilotage Hélios"); "" when it asked of no thing so linked."""
+    words = read_words(before, language)
+    runs = content_runs(words)
+    if not runs:
+        return ""
+    first = runs[0]
+    glue = [i for i, w in enumerate(first) if not w.content and w.key in _OWNER_LINKS]
+    if glue:
+        rest = [first[glue[0] + 1 :], *runs[1:]]
+    else:
+        after = words.index(first[-1]) + 1
+        if after >= len(words) or words[after].key not in _OWNER_LINKS or len(runs) < 2:
+            return ""
+        rest = runs[1:]
+    phrases = []
+    for run in (r for r in rest if any(w.content for w in r)):
+        # a run naming an entity ends with it ("Lumera T3", not "Lumera T3 last")
+        ends = [
+            i
+            for i, w in enumerate(run)
+            if is_number(w, [], language) or is_name(w, words, language)
+        ]
+        phrases.append(before[run[0].start : run[max(ends) if ends else -1].end])
+    return ", ".join(dict.fromkeys(p.removesuffix("'s").removesuffix("’s") for p in phrases))
 
 
 def _language(question: str, before: str) -> str | None:

@@ -135,8 +135,10 @@ def test_the_dev_sets_follow_ups_are_understood() -> None:
          "Temps de charge: 4 h 30; Batterie: 500 Wh, amovible [1]",
          "Est-elle amovible ?",
          "Est-elle (temps de charge, batterie du Mistral) amovible ?"),
+        # (A wh-question about "il" asks another attribute of the thing: the Sirocco alone;
+        # it was "(l'autonomie du Sirocco)", whose passage gave the range again.)
         ("Quelle est l'autonomie du Sirocco ?", "Autonomie: jusqu'à 60 km [1]",
-         "Combien pèse-t-il ?", "Combien pèse-t-il (l'autonomie du Sirocco) ?"),
+         "Combien pèse-t-il ?", "Combien pèse-t-il (Sirocco) ?"),
         # A neutral pronoun refers to the matter asked about, not to the answer's name.
         ("Who chairs the works council at Kallisto Maschinenbau?",
          "The works council is chaired by Dr. Jana Roth. [1]",
@@ -471,6 +473,36 @@ def test_attributes_owners_and_comparisons_in_other_words(
     ],
 )  # fmt: skip
 def test_counted_things_names_after_de_and_owners_without_articles(
+    before: str, question: str, expected: str
+) -> None:
+    assert standalone_question(question, [before]) == expected
+
+
+@pytest.mark.parametrize(
+    ("before", "question", "expected"),
+    [
+        # A wh-question about "it" after a question about an attribute of a thing asks
+        # another attribute of the thing: the thing alone (the attribute pulled the
+        # previous passage back: "(batteries, Lumera T3)", "(prix du Tramontane)").
+        ("How long do the batteries in the Lumera T3 last?", "How do I factory reset it?",
+         "How do I factory reset it (Lumera T3)?"),
+        ("Quel est le prix du Tramontane ?", "Et combien pèse-t-il ?",
+         "Et combien pèse-t-il (Tramontane) ?"),
+        ("What is the extension of the library at the Larchmont Institute?",
+         "When is it open on Fridays?", "When is it (library, Larchmont Institute) open on Fridays?"),
+        ("Où aura lieu la prochaine réunion du comité de pilotage Hélios ?",
+         "Quel budget supplémentaire a-t-il approuvé ?",
+         "Quel budget supplémentaire a-t-il (comité de pilotage Hélios) approuvé ?"),
+        # An attribute not linked to an owner stays ("after long service" is a condition).
+        ("What is the maximum annual leave after long service?",
+         "How many days of it can be carried over?",
+         "How many days of it (maximum annual leave, service) can be carried over?"),
+        # A yes/no question asks about the attribute itself.
+        ("Quel est le temps de charge de la batterie du Mistral ?", "Est-elle amovible ?",
+         "Est-elle (temps de charge, batterie du Mistral) amovible ?"),
+    ],
+)  # fmt: skip
+def test_a_wh_question_about_it_asks_another_attribute_of_the_thing(
     before: str, question: str, expected: str
 ) -> None:
     assert standalone_question(question, [before]) == expected
