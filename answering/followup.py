@@ -112,7 +112,8 @@ def standalone_question(
             referent = _referent(before, language, attribute=bool(content))
             if referent and not content_stems(referent, language) <= {w.stem for w in content}:
                 body = question.rstrip(" ?!.")
-                return f"{body} ({referent}){question[len(body) :]}"
+                return _unconnected(f"{body} ({referent}){question[len(body) :]}", question,
+                                    fragment_start)  # fmt: skip
     pronoun = next((w for w in words if w.key in PRONOUNS[language]), None)
     if pronoun is None:
         return _implied(question, words, content, before, language)
@@ -156,7 +157,22 @@ def standalone_question(
             content and all(w.stem in content_stems(named, language) for w in content)
         ):
             return question
-    return f"{question[: pronoun.end]} ({named}){question[pronoun.end :]}"
+    made = f"{question[: pronoun.end]} ({named}){question[pronoun.end :]}"
+    whole = fragment_start and _whole_question(question[fragment_start:], language)
+    return _unconnected(made, question, fragment_start) if whole else made
+
+
+def _unconnected(made: str, question: str, fragment_start: int | None) -> str:
+    """A question rewritten with its referent, without the connective it opened with ("Und
+    wo findet sie (Betriebsversammlung, Kallisto) statt?" -> "Wo findet sie ..."): a
+    standalone question continues nothing, and the answerer reads its question word first
+    (with "Und" first, the dev set's Kallisto question was answered from another passage)."""
+    prefix = question[:fragment_start] if fragment_start else ""
+    if not prefix or not made.startswith(prefix):
+        return made
+    rest = made[len(prefix) :].lstrip(" ,")
+    marks = prefix[: len(prefix) - len(prefix.lstrip("¿¡"))]  # "¿Y cuánto" -> "¿Cuánto"
+    return marks + rest[:1].upper() + rest[1:]
 
 
 def _implied(
@@ -168,7 +184,8 @@ def _implied(
     if (
         not words
         or words[0].key in WH_WORDS[language]
-        or len(content) > IMPLIED_MAX_WORDS
+        # the word that refers back is no subject ("Are parking fees reimbursed too?")
+        or sum(w.key not in REFERS_BACK[language] for w in content) > IMPLIED_MAX_WORDS
         or not any(w.key in REFERS_BACK[language] for w in words)
         or any(is_number(w, [], language) or is_name(w, words, language) for w in content)
     ):
@@ -202,7 +219,7 @@ PERSONAL = {"en": {"it", "they", "them"}, "fr": {"il", "elle", "ils", "elles"},
             "es": {"él", "ella", "ellos", "ellas", "lo"}, "de": set()}  # fmt: skip
 #: Words that link an attribute to its owner ("the extension of the library", "the
 #: batteries in the Lumera T3", "l'autonomie du Sirocco").
-_OWNER_LINKS = OF | {"in", "dans", "en"}
+_OWNER_LINKS = OF | {"in", "on", "at", "dans", "sur", "en"}
 
 
 def _owned_thing(before: str, language: str) -> str:
