@@ -129,10 +129,17 @@ def standalone_question(
             previous_answer,
             language,
         )
-        # with the names the previous question gave (whose HR director, which building)
+        # with the names the previous question gave (whose HR director, which building);
+        # not in German, where names are not told by case and what is given is the previous
+        # subject's address or code ("Lindenstraße 12"), whose row it pulls back
         context = _referent(before, language, attribute=True, entities_only=True)
-        if named and context:
+        if named and context and language != "de":
             named = f"{named}; {context}"
+        if named and pronoun.key in _RELATIVE_POSSESSIVES:
+            # "deren Notdienstnummer" -> "die (Hebetec Aufzüge GmbH) Notdienstnummer": the
+            # answerer weighs "deren" as a word asked about (the dev set's lift was refused)
+            at = pronoun.start
+            return f"{question[:at]}die ({named}){question[pronoun.end :]}"
     if named is None:
         # A possessive before a noun ("its engine", "ses piles") names its owner: an entity.
         # So does a subject pronoun whose previous question asked about something of an
@@ -214,6 +221,8 @@ def _owned(before: str, language: str) -> bool:
     return False
 
 
+#: German possessives of a thing or company named before ("deren", "dessen").
+_RELATIVE_POSSESSIVES = {"deren", "dessen"}
 #: Personal pronouns for a thing ("it", "il", "elle", "ella"), not demonstratives ("that").
 PERSONAL = {"en": {"it", "they", "them"}, "fr": {"il", "elle", "ils", "elles"},
             "es": {"él", "ella", "ellos", "ellas", "lo"}, "de": set()}  # fmt: skip
