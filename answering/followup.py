@@ -17,35 +17,29 @@ It refers back when it:
   inside, what was asked (`REFERS_BACK`: "Do teenagers pay less?", "¿Incluye la
   anestesia?"): the previous question's subject goes in parentheses at its end.
 
-A fragment replaces its counterpart in the previous question, tried in this order (the
-substitution of coordination ellipsis, as in Kumar & Joshi, "Incomplete follow-up
-question resolution", SIGIR 2017, done by rules instead of a model):
-
-0. "the one of X" ("Et celui d'épeautre ?"): X after the previous question's "de";
-1. the run of content words that ends with the same head (the last content word, by
-   stem), and before it as many words as the fragment has, of the same kinds: "primary
-   caregiver" -> "secondary caregiver", "castrar un gato" -> "esterilizar una gata";
-2. the words after the same preposition: "in Germany" -> "in France";
-3. in English, the subject after the question's auxiliary: "do birth mothers get" ->
-   "do fathers get";
-4. the entity (a capitalised word that does not start the question, or a number):
-   "2024" -> "2025";
-otherwise it is added to the previous question as its new qualification
-("..., for contractors?"). A pronoun gets its referent, the previous question's content
-runs (less the unit a "how many" asks for), in parentheses after it:
-"Is that (parental leave, secondary caregiver) paid?"; a possessive, or in English an "it"
-after a question about something of an entity ("the maximum torque of the Brandtner ABS
-18", "Fernleigh's"), the entity alone.
+A fragment replaces its counterpart in the previous question (`followup_substitute.py`:
+the same head, the same preposition, an entity of the same kind, the same article, the
+owner of what was asked after "what about", the subject after the verb; "And the secondary
+caregiver?" -> "How many weeks of parental leave does the secondary caregiver get?"), or
+is added to it as its new qualification ("..., for contractors?"). A pronoun gets its
+referent, the previous question's content runs (less the unit a "how many ... of" asks
+for), in parentheses after it: "Is that (parental leave, secondary caregiver) paid?"; a
+possessive, or in English an "it" after a question about something of an entity ("the
+maximum torque of the Brandtner ABS 18", "Fernleigh's"), the entity alone. A comparison
+of the two things of the last two turns ("Which of the two is stackable?") names both
+(`followup_compare.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from docent.answering.followup_compare import compared
+from docent.answering.followup_substitute import substitute
 from docent.answering.followup_words import (
     ARTICLES,
-    AUXILIARIES,
     CONNECTIVES,
+    ENTITY_CONNECTIVES,
     FULL_QUESTION_WORDS,
     IMPLIED_MAX_WORDS,
     OF,
@@ -54,8 +48,7 @@ from docent.answering.followup_words import (
     QUANTITY,
     QUESTION_WORDS,
     REFERS_BACK,
-    RUN_GLUE,
-    THE_ONE,
+    WH_WORDS,
     Word,
     content_runs,
     content_stems,
@@ -85,12 +78,17 @@ def standalone_question(
         return question
     before = " ".join(previous[-1].split())
     script = lang.detect(question).language
+    if script in ("zh", "ar") and (comparison := compared(question, previous, script)):
+        return comparison  # "两者哪个更省电？": both things (followup_compare.py)
     if script in ("zh", "ar"):  # known by its script alone
         standalone = zh_standalone if script == "zh" else ar_standalone
         return standalone(question, before)
     language = _language(question, before)
     if language is None:
         return question
+    comparison = compared(question, previous, language)
+    if comparison is not None:  # "Which of the two ...?": both things (followup_compare.py)
+        return comparison
     words = read_words(question, language)
     fragment_start = _after_connective(question, language)
     content = [w for w in words if w.content]
@@ -100,15 +98,22 @@ def standalone_question(
         fragment = question[fragment_start:].strip(" ,;:¿?¡!.").strip()
         if not fragment:
             return before
-        if not _whole_question(fragment, language):
-            return _substitute(fragment, before, language)
+        first_word = read_words(fragment, language)[:1]
+        # "Et son poids ?": a possessive's owner is the pronoun's referent (below)
+        possessive = bool(first_word) and first_word[0].key in POSSESSIVES[language]
+        if not _whole_question(fragment, language) and not possessive:
+            # "What about the library?" asks about another thing, not another attribute
+            opening = question.lower().lstrip("¿¡ ").replace("’", "'")
+            owner = opening.startswith(ENTITY_CONNECTIVES[language])
+            return substitute(fragment, before, language, owner=owner)
         if not any(w.key in PRONOUNS[language] for w in words):
             # "And how long does it take?" has its pronoun; "¿Y cuánto tarda en
             # calentarse?" leaves its subject out: it is the previous question's.
             referent = _referent(before, language, attribute=bool(content))
             if referent and not content_stems(referent, language) <= {w.stem for w in content}:
                 body = question.rstrip(" ?!.")
-                return f"{body} ({referent}){question[len(body) :]}"
+                return _unconnected(f"{body} ({referent}){question[len(body) :]}", question,
+                                    fragment_start)  # fmt: skip
     pronoun = next((w for w in words if w.key in PRONOUNS[language]), None)
     if pronoun is None:
         return _implied(question, words, content, before, language)
@@ -124,26 +129,57 @@ def standalone_question(
             previous_answer,
             language,
         )
-        # with the names the previous question gave (whose HR director, which building)
+        # with the names the previous question gave (whose HR director, which building);
+        # not in German, where names are not told by case and what is given is the previous
+        # subject's address or code ("Lindenstraße 12"), whose row it pulls back
         context = _referent(before, language, attribute=True, entities_only=True)
-        if named and context:
+        if named and context and language != "de":
             named = f"{named}; {context}"
+        if named and pronoun.key in _RELATIVE_POSSESSIVES:
+            # "deren Notdienstnummer" -> "die (Hebetec Aufzüge GmbH) Notdienstnummer": the
+            # answerer weighs "deren" as a word asked about (the dev set's lift was refused)
+            at = pronoun.start
+            return f"{question[:at]}die ({named}){question[pronoun.end :]}"
     if named is None:
         # A possessive before a noun ("its engine", "ses piles") names its owner: an entity.
         # So does a subject pronoun whose previous question asked about something of an
         # entity ("the maximum torque of the Brandtner ABS 18" ... "How much does it weigh?").
         # In English only: a gendered pronoun may agree with the attribute instead ("Quel
         # est le temps de charge de la batterie du Mistral ?" ... "Est-elle amovible ?").
-        owner = bool(content) and (
+        # (A question of light words asks for an attribute too: "How much does it cost?")
+        asks = any(w.key in WH_WORDS[language] for w in words[:2])  # after "and" too
+        owner = (bool(content) or asks) and (
             pronoun.key in POSSESSIVES[language]
             or (language == "en" and pronoun.key == "it" and _owned(before, language))
         )
         named = _referent(before, language, attribute=owner)
+        # A wh-question about "it" after one about an attribute of a thing asks another
+        # attribute of the thing ("How long do the batteries in the Lumera T3 last?" ...
+        # "How do I factory reset it?"; "Quel est le prix du Tramontane ?" ... "Combien
+        # pèse-t-il ?"): the thing alone. A yes/no question asks about the attribute ("Is
+        # that paid?", "Est-elle amovible ?"); German tells no names by case (not done).
+        if asks and language != "de" and pronoun.key in PERSONAL[language]:
+            named = _owned_thing(before, language) or named
         if not named or (
             content and all(w.stem in content_stems(named, language) for w in content)
         ):
             return question
-    return f"{question[: pronoun.end]} ({named}){question[pronoun.end :]}"
+    made = f"{question[: pronoun.end]} ({named}){question[pronoun.end :]}"
+    whole = fragment_start and _whole_question(question[fragment_start:], language)
+    return _unconnected(made, question, fragment_start) if whole else made
+
+
+def _unconnected(made: str, question: str, fragment_start: int | None) -> str:
+    """A question rewritten with its referent, without the connective it opened with ("Und
+    wo findet sie (Betriebsversammlung, Kallisto) statt?" -> "Wo findet sie ..."): a
+    standalone question continues nothing, and the answerer reads its question word first
+    (with "Und" first, the dev set's Kallisto question was answered from another passage)."""
+    prefix = question[:fragment_start] if fragment_start else ""
+    if not prefix or not made.startswith(prefix):
+        return made
+    rest = made[len(prefix) :].lstrip(" ,")
+    marks = prefix[: len(prefix) - len(prefix.lstrip("¿¡"))]  # "¿Y cuánto" -> "¿Cuánto"
+    return marks + rest[:1].upper() + rest[1:]
 
 
 def _implied(
@@ -154,8 +190,9 @@ def _implied(
     question's subject; any other question is kept as asked."""
     if (
         not words
-        or words[0].key in _WH[language]
-        or len(content) > IMPLIED_MAX_WORDS
+        or words[0].key in WH_WORDS[language]
+        # the word that refers back is no subject ("Are parking fees reimbursed too?")
+        or sum(w.key not in REFERS_BACK[language] for w in content) > IMPLIED_MAX_WORDS
         or not any(w.key in REFERS_BACK[language] for w in words)
         or any(is_number(w, [], language) or is_name(w, words, language) for w in content)
     ):
@@ -165,18 +202,6 @@ def _implied(
         return question
     body = question.rstrip(" ?!.")
     return f"{body} ({referent}){question[len(body) :]}"
-
-
-#: Question words proper (not the auxiliaries that open a yes/no question).
-_WH = {
-    "en": {"how", "what", "which", "who", "whom", "whose", "when", "where", "why"},
-    "de": {"wie", "was", "welche", "welcher", "welches", "wer", "wen", "wem", "wann", "wo",
-           "wohin", "woher", "warum", "wieso"},
-    "fr": {"comment", "quel", "quelle", "quels", "quelles", "qui", "quand", "où", "pourquoi",
-           "combien", "que", "qu"},
-    "es": {"cómo", "qué", "cuál", "cuáles", "quién", "quiénes", "cuándo", "dónde", "por",
-           "cuánto", "cuánta", "cuántos", "cuántas"},
-}  # fmt: skip
 
 
 def _owned(before: str, language: str) -> bool:
@@ -194,6 +219,47 @@ def _owned(before: str, language: str) -> bool:
         if j >= 0 and words[j].key in OF:
             return True
     return False
+
+
+#: German possessives of a thing or company named before ("deren", "dessen").
+_RELATIVE_POSSESSIVES = {"deren", "dessen"}
+#: Personal pronouns for a thing ("it", "il", "elle", "ella"), not demonstratives ("that").
+PERSONAL = {"en": {"it", "they", "them"}, "fr": {"il", "elle", "ils", "elles"},
+            "es": {"él", "ella", "ellos", "ellas", "lo"}, "de": set()}  # fmt: skip
+#: Words that link an attribute to its owner ("the extension of the library", "the
+#: batteries in the Lumera T3", "l'autonomie du Sirocco").
+_OWNER_LINKS = OF | {"in", "on", "at", "dans", "sur", "en"}
+
+
+def _owned_thing(before: str, language: str) -> str:
+    """The thing the previous question asked an attribute of: its phrases after the first
+    one when an owner link follows that one ("extension of the library at the Larchmont
+    Institute" -> "library, Larchmont Institute"), or the part of a run after its first owner link
+    ("autonomie du Sirocco" -> "Sirocco", "réunion du comité de pilotage Hélios" -> "comité
+    de pilotage Hélios"); "" when it asked of no thing so linked."""
+    words = read_words(before, language)
+    runs = content_runs(words)
+    if not runs:
+        return ""
+    first = runs[0]
+    glue = [i for i, w in enumerate(first) if not w.content and w.key in _OWNER_LINKS]
+    if glue:
+        rest = [first[glue[0] + 1 :], *runs[1:]]
+    else:
+        after = words.index(first[-1]) + 1
+        if after >= len(words) or words[after].key not in _OWNER_LINKS or len(runs) < 2:
+            return ""
+        rest = runs[1:]
+    phrases = []
+    for run in (r for r in rest if any(w.content for w in r)):
+        # a run naming an entity ends with it ("Lumera T3", not "Lumera T3 last")
+        ends = [
+            i
+            for i, w in enumerate(run)
+            if is_number(w, [], language) or is_name(w, words, language)
+        ]
+        phrases.append(before[run[0].start : run[max(ends) if ends else -1].end])
+    return ", ".join(dict.fromkeys(p.removesuffix("'s").removesuffix("’s") for p in phrases))
 
 
 def _language(question: str, before: str) -> str | None:
@@ -234,149 +300,6 @@ def _elliptical(words: list[Word], content: list[Word], language: str) -> bool:
     return words[0].key in PREPOSITIONS[language] and len(words) <= 4
 
 
-def _substitute(fragment: str, before: str, language: str) -> str:
-    """The previous question with the fragment in place of its counterpart."""
-    fragment_words = read_words(fragment, language)
-    content = [w for w in fragment_words if w.content]
-    if not content:
-        return before
-    before_words = read_words(before, language)
-    # 0. "The one of X" ("celui d'épeautre"): X after the previous question's "de".
-    if len(fragment_words) > 1 and fragment_words[0].key in THE_ONE and _of(fragment_words[1]):
-        for i, word in enumerate(before_words[1:-1], start=1):
-            if _of(word) and before_words[i - 1].content:
-                end = _phrase_end(before_words, i + 1, language)
-                return _splice(before, word.start, end, fragment[fragment_words[1].start :])
-    # 1. A run with the same head, and before it as many words as the fragment has, of the
-    #    same kinds ("castrar un gato" -> "esterilizar una gata").
-    head = content[-1].stem
-    for run in content_runs(before_words):
-        if run[-1].stem == head:
-            start, phrase_at = _aligned(before_words, run, fragment_words, content[-1])
-            return _splice(before, start, run[-1].end, fragment[phrase_at:])
-    first = fragment_words[0]
-    rest = fragment[fragment_words[1].start :] if len(fragment_words) > 1 else ""
-    # 2. After the same preposition ("in Germany" -> "in France").
-    spliced = _after_same(before, before_words, first.key, rest, language)
-    if rest and first.key in PREPOSITIONS[language] and spliced is not None:
-        return spliced
-    # 3. An entity for an entity of its kind (a number for a number, a name for a name),
-    #    when the fragment is entities alone.
-    for kind in (is_number, is_name):
-        # In a fragment, the first word may be a name too ("And Halden Logistics?").
-        mine = [w for w in content if kind(w, [], language)]
-        theirs = [w for w in before_words if kind(w, before_words, language)]
-        # Only a fragment of entities alone: "the Cadence office chair" names a thing.
-        only = all(is_number(w, [], language) or is_name(w, [], language) for w in content)
-        if mine and theirs and only:
-            start = _entity_run_start(before_words, theirs[-1], kind, language)
-            phrase = fragment[mine[0].start : mine[-1].end]
-            return _splice(before, start, theirs[-1].end, phrase)
-    # 4. After the same article ("los domingos" -> "los sábados").
-    spliced = _after_same(before, before_words, first.key, rest, language)
-    if rest and first.key in ARTICLES and spliced is not None:
-        return spliced
-    # 5. A bare noun phrase for the subject, after the auxiliary of the question ("how many
-    #    weeks do birth mothers get" -> "... do fathers get").
-    if first.key not in PREPOSITIONS[language]:
-        for i, word in enumerate(before_words[:-1]):
-            if word.key in AUXILIARIES.get(language, ()) and i > 0:
-                start = i + 1
-                while start < len(before_words) and before_words[start].key in ARTICLES:
-                    start += 1
-                if start < len(before_words) and before_words[start].content:
-                    # The run holding the subject's first word ("... must racking damage be
-                    # reported": it may have begun before the auxiliary when one is content).
-                    run = next(r for r in content_runs(before_words) if before_words[start] in r)
-                    run = run[run.index(before_words[start]) :]
-                    phrase = fragment[_phrase_start(fragment_words, content) :]
-                    return _splice(before, run[0].start, run[-1].end, phrase)
-    base = before.rstrip(" ?.!")
-    if fragment[:1].isupper() and not is_name(fragment_words[0], [], language):
-        fragment = fragment[:1].lower() + fragment[1:]
-    return f"{base}, {fragment}?"
-
-
-def _of(word: Word) -> bool:
-    """ "of", "de", or a word elided after "d'" ("d'épeautre")."""
-    return word.key in OF or word.text.lower().startswith(("d'", "d’"))
-
-
-def _aligned(
-    words: list[Word], run: list[Word], fragment: list[Word], head: Word
-) -> tuple[int, int]:
-    """Where the counterpart of a fragment starts in the previous question and where the
-    fragment's phrase starts: word by word back from the two heads while both are content
-    words or both articles, at least the run, from the fragment's first content word."""
-    i, j = fragment.index(head), words.index(run[-1])
-
-    def kind(word: Word) -> str:
-        return "content" if word.content else "article" if word.key in ARTICLES else "other"
-
-    while i > 0 and j > 0 and kind(fragment[i - 1]) == kind(words[j - 1]) != "other":
-        i, j = i - 1, j - 1
-    while i < fragment.index(head) and not fragment[i].content:
-        i, j = i + 1, j + 1  # the phrase opens with a content word
-    return min(words[j].start, run[0].start), fragment[i].start
-
-
-def _after_same(before: str, words: list[Word], key: str, rest: str, language: str) -> str | None:
-    """`before` with the phrase after its word `key` (a preposition or an article) replaced
-    by `rest`; None when `before` has no such word before a phrase."""
-    for i, word in enumerate(words[:-1]):
-        if word.key != key:
-            continue
-        j = i + 1
-        while j < len(words) - 1 and words[j].key in ARTICLES:  # "für einen Umzug"
-            j += 1
-        after = words[j]
-        if after.content:
-            return _splice(before, words[i + 1].start, _phrase_end(words, j, language), rest)
-        if after.key in PRONOUNS[language]:  # "for it (jury service)": all of it goes
-            tail = after.end
-            if before[tail:].startswith(" (") and (close := before.find(")", tail)) > 0:
-                tail = close + 1
-            return _splice(before, after.start, tail, rest)
-    return None
-
-
-def _entity_run_start(words: list[Word], last: Word, kind: object, language: str) -> int:
-    """Where the run of adjacent entity words ending at `last` starts ("Corvid Analytics")."""
-    index = words.index(last)
-    start = index
-    while start > 0 and kind(words[start - 1], words, language):  # type: ignore[operator]
-        start -= 1
-    return words[start].start
-
-
-def _phrase_start(words: list[Word], content: list[Word]) -> int:
-    """Where a fragment's phrase starts: its first content word."""
-    index = words.index(content[0])
-    return words[index].start
-
-
-def _phrase_end(words: list[Word], start: int, language: str) -> int:
-    """Where the phrase that starts at `words[start]` ends: before the next function word
-    that is not glue, before glue that leads to a name (the entity the phrase belongs to
-    stays: "la cuota anual del Gimnasio Olivar" -> "la matrícula del Gimnasio Olivar"), or
-    at the end."""
-    end = words[start].end
-    for i in range(start + 1, len(words)):
-        word = words[i]
-        if not word.content and word.key not in ARTICLES and word.key not in RUN_GLUE:
-            break
-        if word.key in RUN_GLUE and any(
-            is_name(w, words, language) for w in words[i + 1 : i + 3] if w.content
-        ):
-            break
-        end = word.end
-    return end
-
-
-def _splice(text: str, start: int, end: int, phrase: str) -> str:
-    return f"{text[:start]}{phrase}{text[end:]}"
-
-
 def _referent(
     before: str, language: str, *, attribute: bool = False, entities_only: bool = False
 ) -> str:
@@ -395,7 +318,11 @@ def _referent(
     for run in content_runs(words):
         index = words.index(run[0])
         previous = words[index - 1].key if index > 0 else ""
-        if previous in QUANTITY:
+        # "weeks of parental leave": the unit goes; "parking spaces", "Urlaubstage" are
+        # what is counted, and stay (in French and Spanish a verb may come first: "cuánto
+        # cuesta castrar", and goes)
+        counted = language in ("en", "de") and all(w.content for w in run)
+        if previous in QUANTITY and not counted:
             run = [w for w in run[1:] if w.content or w is not run[1]]
             while run and not run[0].content:
                 run = run[1:]

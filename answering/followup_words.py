@@ -24,6 +24,14 @@ CONNECTIVES = {
     "es": ("y qué pasa con", "qué pasa con", "y qué hay de", "qué hay de", "y en cuanto a",
            "en cuanto a", "y", "también"),
 }  # fmt: skip
+#: Connectives that ask about another thing, not another attribute ("What about the
+#: library?" after "What is the extension of the IT helpdesk?").
+ENTITY_CONNECTIVES = {
+    "en": ("and what about", "and how about", "what about", "how about"),
+    "de": ("und was ist mit", "was ist mit", "wie ist es mit", "wie sieht es mit"),
+    "fr": ("et qu'en est-il", "qu'en est-il"),
+    "es": ("y qué pasa con", "qué pasa con", "y qué hay de", "qué hay de"),
+}  # fmt: skip
 #: Words that stand for something said before.
 PRONOUNS = {
     "en": {"it", "its", "that", "this", "they", "them", "their", "those", "these", "there",
@@ -46,8 +54,23 @@ PREPOSITIONS = {
            "sur", "pendant"},
     "es": {"en", "para", "a", "al", "con", "de", "del", "por", "durante", "sobre", "desde"},
 }  # fmt: skip
-#: Auxiliaries after which an English question names its subject ("do employees get").
-AUXILIARIES = {"en": {"do", "does", "did", "can", "are", "is", "will", "should", "must", "may"}}
+#: Prepositions and their contractions with an article ("du" is "de le"): a fragment after
+#: one replaces the phrase after another ("de la batterie" for "du cadre").
+CONTRACTED = {
+    "de": (frozenset({"von", "vom"}), frozenset({"zu", "zum", "zur"}), frozenset({"in", "im"}),
+           frozenset({"an", "am"}), frozenset({"bei", "beim"})),
+    "fr": (frozenset({"de", "du", "des", "d"}), frozenset({"à", "au", "aux"})),
+    "es": (frozenset({"de", "del"}), frozenset({"a", "al"})),
+}  # fmt: skip
+#: Auxiliaries after which a question names its subject ("do employees get"); in German,
+#: the verbs after which the subject that a follow-up may swap comes ("In welcher
+#: Klasse werden Bahnreisen erstattet?"): not "ist"/"sind", after which the attribute does
+#: ("Wie hoch ist die Obergrenze ...?").
+AUXILIARIES = {
+    "en": {"do", "does", "did", "can", "are", "is", "will", "should", "must", "may"},
+    "de": {"werden", "wird", "kann", "können", "muss", "müssen", "darf", "dürfen", "soll",
+           "sollen", "bekommen", "bekommt", "erhalten", "erhält"},
+}  # fmt: skip
 #: Function words that may sit inside a content run ("weeks of parental leave").
 RUN_GLUE = {"of", "de", "du", "des", "del", "von", "der", "la", "le", "d", "l"}
 #: "How many" and its kin: the word after them is the unit asked for, not the subject.
@@ -84,6 +107,16 @@ QUESTION_WORDS = {
            "combien", "est-ce", "que", "qu", "est", "peut"},
     "es": {"cómo", "qué", "cuál", "cuáles", "quién", "quiénes", "cuándo", "dónde", "por",
            "cuánto", "cuánta", "cuántos", "cuántas", "hasta", "se", "puede", "pueden"},
+}  # fmt: skip
+#: Question words proper (not the auxiliaries that open a yes/no question).
+WH_WORDS = {
+    "en": {"how", "what", "which", "who", "whom", "whose", "when", "where", "why"},
+    "de": {"wie", "was", "welche", "welcher", "welches", "wer", "wen", "wem", "wann", "wo",
+           "wohin", "woher", "warum", "wieso"},
+    "fr": {"comment", "quel", "quelle", "quels", "quelles", "qui", "quand", "où", "pourquoi",
+           "combien", "que", "qu"},
+    "es": {"cómo", "qué", "cuál", "cuáles", "quién", "quiénes", "cuándo", "dónde", "por",
+           "cuánto", "cuánta", "cuántos", "cuántas"},
 }  # fmt: skip
 #: A "fragment" with this many content words or more is a whole question after all.
 FULL_QUESTION_WORDS = 4
@@ -137,6 +170,7 @@ def read_words(text: str, language: str) -> list[Word]:
     stemmer = stemmer_of(language)
     stop = stop_words_of(language)
     words: list[Word] = []
+    shouted = text.isupper()
     for match in TOKEN.finditer(text):
         raw = match.group().strip("'’-")
         if not raw:
@@ -150,6 +184,8 @@ def read_words(text: str, language: str) -> list[Word]:
             pieces = [(raw, start)]
         for piece, at in pieces:
             key = ELISION.sub("", piece.lower()).replace("’", "'")
+            if len(piece) > 1 and piece.isupper() and not shouted:
+                key = piece  # "IT helpdesk": an acronym is no pronoun nor stop word
             content = bool(key) and key not in stop and key not in PRONOUNS[language]
             gap = text[words[-1].end : at] if words else ""
             apart = any(mark in gap for mark in "(),;:")

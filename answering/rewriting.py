@@ -54,6 +54,10 @@ fill in what an elliptical question leaves out from the earlier questions. Keep 
 language and wording otherwise; do not answer it. If it already stands alone, repeat it \
 unchanged. Reply with the question only, on one line."""
 
+TURN_SEPARATOR = "\n\n"
+#: Where an earlier answer was cut to fit the rewrite's budget.
+CUT = " [...]"
+
 #: The longest standalone question a model may return, in characters (a longer reply is
 #: not a question: the local rewrite is used).
 MAX_REWRITE_CHARS = 1000
@@ -126,14 +130,23 @@ class ModelRewriter:
         return Rewrite(rewritten, usage=usage, fallbacks=fallbacks)
 
     def _user(self, question: str, history: Sequence[PastTurn]) -> str:
-        """The recent turns, newest kept first within the budget, then the question."""
+        """The recent turns, newest kept first within the budget (`_max_chars` for the
+        earlier turns with their separators), then the question. The newest turn that does
+        not fit whole keeps its question and the start of its answer, cut where the budget
+        ends: a long answer does not hide the question a follow-up refers to. Older turns
+        than it are left out."""
         turns: list[str] = []
         budget = self._max_chars
         for turn in reversed(history):
             text = f"Question: {turn.question}\nAnswer: {turn.answer}"
-            if len(text) > budget:
+            cost = len(text) + (len(TURN_SEPARATOR) if turns else 0)
+            if cost > budget:
+                head = f"Question: {turn.question}\nAnswer: "
+                room = budget - (cost - len(text)) - len(head) - len(CUT)
+                if room > 0:
+                    turns.insert(0, head + turn.answer[:room].rstrip() + CUT)
                 break
             turns.insert(0, text)
-            budget -= len(text)
-        earlier = "\n\n".join(turns)
+            budget -= cost
+        earlier = TURN_SEPARATOR.join(turns)
         return f"Conversation so far:\n\n{earlier}\n\nLast question: {question}"

@@ -11,7 +11,7 @@ through a real server by `docent eval` (this script's former `--server`):
     docent eval answers --conversations eval/devset/followups.jsonl \
         --documents eval/devset/documents ../shared/datasets/fidelity
 
-    python benchmarks/followups.py [--file eval/devset/followups.jsonl]
+    python benchmarks/followups.py [--file eval/devset/followups.jsonl] [--ids fu6-]
 """
 
 from __future__ import annotations
@@ -31,8 +31,11 @@ NEEDS_ANSWER = "answer-reference"
 def main() -> None:
     parser = arguments(__doc__ or "")
     parser.add_argument("--file", type=Path, default=DEVSET / "followups.jsonl")
+    parser.add_argument(
+        "--ids", default="", help="only the conversations whose id starts with this (fu6-)"
+    )
     args = parser.parse_args()
-    conversations = load_conversations(args.file)
+    conversations = [c for c in load_conversations(args.file) if c.id.startswith(args.ids)]
     print(machine())
     by_group: dict[str, list[bool]] = defaultdict(list)
     for conversation in conversations:

@@ -116,7 +116,8 @@ def test_the_dev_sets_follow_ups_are_understood() -> None:
          "Anlage: Personenaufzug Treppenhaus Nord; Zuständig (intern): Frau Krüger; "
          "Wartungsfirma: Hebetec Aufzüge GmbH [1]",
          "Wie lautet deren Notdienstnummer?",
-         "Wie lautet deren (Hebetec Aufzüge GmbH) Notdienstnummer?"),
+         # ("deren" becomes "die": with it, the dev set's question was refused)
+         "Wie lautet die (Hebetec Aufzüge GmbH) Notdienstnummer?"),
         # ...or, asked "who", a name key or a titled person the question did not name.
         ("Who is the group leader of the Transducer Lab?",
          "Name: Dr. Clara Duarte; Position: Group Leader; Group: Transducer Lab [1]",
@@ -135,8 +136,10 @@ def test_the_dev_sets_follow_ups_are_understood() -> None:
          "Temps de charge: 4 h 30; Batterie: 500 Wh, amovible [1]",
          "Est-elle amovible ?",
          "Est-elle (temps de charge, batterie du Mistral) amovible ?"),
+        # (A wh-question about "il" asks another attribute of the thing: the Sirocco alone;
+        # it was "(l'autonomie du Sirocco)", whose passage gave the range again.)
         ("Quelle est l'autonomie du Sirocco ?", "Autonomie: jusqu'à 60 km [1]",
-         "Combien pèse-t-il ?", "Combien pèse-t-il (l'autonomie du Sirocco) ?"),
+         "Combien pèse-t-il ?", "Combien pèse-t-il (Sirocco) ?"),
         # A neutral pronoun refers to the matter asked about, not to the answer's name.
         ("Who chairs the works council at Kallisto Maschinenbau?",
          "The works council is chaired by Dr. Jana Roth. [1]",
@@ -154,12 +157,12 @@ def test_a_pronoun_may_stand_for_what_the_previous_answer_named(
     ("before", "question", "expected"),
     [
         # A possessive before a noun names the owner: the previous question's entity alone,
-        # not its attribute ("service interval", "total budget").
+        # not its attribute ("service interval", "total budget"); the connective goes.
         ("What is the total budget of project Hélios now?", "When is its security audit planned?",
          "When is its (project Hélios) security audit planned?"),
         ("Quelle est la durée de la garantie du thermostat Lumera T3 ?",
          "Et combien de temps durent ses piles ?",
-         "Et combien de temps durent ses (thermostat Lumera T3) piles ?"),
+         "Combien de temps durent ses (thermostat Lumera T3) piles ?"),
         # German writes nouns capitalised: verbs and particles are no referent.
         ("Wo findet die Betriebsversammlung statt?", "Wann beginnt sie?",
          "Wann beginnt sie (Betriebsversammlung)?"),
