@@ -53,7 +53,7 @@ def refusal_bytes(request_id: str, default_headers: list[tuple[bytes, bytes]]) -
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
-class JsonRefusalHTTPProtocol(_Base):  # type: ignore[misc]
+class JsonRefusalHTTPProtocol(_Base):
     """uvicorn's HTTP protocol whose own 400 is JSON (see the module)."""
 
     transport: asyncio.Transport
