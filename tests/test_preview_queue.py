@@ -204,3 +204,27 @@ async def test_widths_are_scaled_from_a_ladder_render_and_each_renders_once(
         assert size[0] == width and abs(size[1] - round(width * A4[1] / A4[0])) <= 1
     assert sorted(renders) == sorted(LADDER), renders
     assert [ladder_width(w) for w in (100, 200, 201, 2000)] == [200, 200, 400, 2000]
+
+
+async def test_a_burst_of_scale_downs_does_not_hold_up_the_default_thread_pool(
+    tmp_path: Path, make: Make
+) -> None:
+    """Scale-downs ran on asyncio's default thread pool (6 threads on 2 cores), which the
+    database, blob and cache reads share: a burst of new widths filled it, and a read
+    queued behind them waited for nearly the whole burst. They have an executor of their
+    own: a chain of default-pool tasks, each queued when the one before is done, goes on
+    completing while the burst runs; every preview of the burst is still answered."""
+    record = stored(tmp_path, three_page_pdf(), "handbook")
+    service = make(120.0)
+    await service.page_png(record, 1, 2000, user="warm")  # the ladder render, cached
+    burst_size = 24
+    widths = [1999 - 3 * i for i in range(burst_size)]
+    burst = asyncio.gather(*(service.page_png(record, 1, w, user=f"u{w}") for w in widths))
+    chained = 0
+    while not burst.done():
+        await asyncio.to_thread(int)  # a read of the database or the blob store, say
+        chained += 1
+    pngs = await burst
+    assert [png_size(png)[0] for png in pngs] == widths
+    # Before: the chain's second task waited for all but a few of the burst (2 or 3 done).
+    assert chained >= 2 * burst_size, chained
