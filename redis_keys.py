@@ -39,6 +39,10 @@ class RedisKeys:
         """The running document jobs of a queue, scored by the end of their lease (epoch s)."""
         return f"{self.prefix}:running:{queue_name}"
 
+    def last_turn(self, queue_name: str, owner: str) -> str:
+        """`owner`'s newest job on a queue, as "<score> <job id>" (`JobQueue.fair_turn`)."""
+        return f"{self.prefix}:turn:{queue_name}:{owner}"
+
     # ingestion: upload quota
     def upload_bytes(self, owner: str, window: str) -> str:
         """Bytes `owner` uploaded in a quota window (UTC periods counted from the epoch)."""

@@ -113,6 +113,7 @@ def serve(
 
     from docent.api.app import create_app
     from docent.api.auth import InsecureBind, check_bind
+    from docent.api.http_transport import JsonRefusalHTTPProtocol
     from docent.api.ws_transport import ClosingWebSocketProtocol
 
     _logging(log_level)
@@ -134,6 +135,7 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        http=JsonRefusalHTTPProtocol,  # uvicorn's own 400 as JSON, api/http_transport.py
         ws=ClosingWebSocketProtocol,  # websockets-sansio, api/ws_transport.py
         # A WebSocket message is held to the bound of a request body (api/websocket.py
         # checks it too): uvicorn's default, 16 MiB, took others' event loop for seconds.

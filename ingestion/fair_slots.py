@@ -32,6 +32,7 @@ class FairSlots:
     back (to the fairest waiter). Single event loop; not thread-safe."""
 
     def __init__(self, slots: int) -> None:
+        self.slots = slots
         self._free = slots
         self._waiting: list[_Waiter] = []
         self._held: dict[str, int] = {}
@@ -78,16 +79,29 @@ class FairSlots:
         # its `except` runs: it is not handed a slot.
         self._waiting = [w for w in self._waiting if not w.granted.done()]
         self._forget(user)
-        if not self._waiting:
-            self._free += 1
-            return
-        chosen = min(
-            self._waiting,
-            key=lambda w: (self.held(w.user), self._served.get(w.user, -1), w.order),
-        )
-        self._waiting.remove(chosen)
-        self._take(chosen.user)
-        chosen.granted.set_result(None)
+        self._free += 1
+        self._hand_over()
+
+    def resize(self, slots: int) -> None:
+        """Have `slots` slots from now on: new ones go to the waiters at once; slots taken
+        away are taken back as they are released."""
+        self._free += slots - self.slots
+        self.slots = slots
+        self._waiting = [w for w in self._waiting if not w.granted.done()]
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Free slots to the fairest waiters: whose user holds fewest, then the user served
+        longest ago, then the oldest request."""
+        while self._free > 0 and self._waiting:
+            chosen = min(
+                self._waiting,
+                key=lambda w: (self.held(w.user), self._served.get(w.user, -1), w.order),
+            )
+            self._waiting.remove(chosen)
+            self._free -= 1
+            self._take(chosen.user)
+            chosen.granted.set_result(None)
 
     def _take(self, user: str) -> None:
         self._held[user] = self._held.get(user, 0) + 1

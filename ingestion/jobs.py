@@ -10,13 +10,22 @@ a job's tries are counted and its lease kept, and how a lost job is found and qu
   not after the whole job timeout.
 - A document QUEUED or PROCESSING whose job is in no queue (Redis lost it, or arq gave up
   after workers died) is queued again, MAX_REQUEUES times at most, then failed.
+- Users take turns (`JobQueue.fair_turn`): arq runs the queue's jobs in the order of their
+  scores, which were their enqueue times, so one user's 100 slow uploads held every
+  worker of the cluster until all were done while another's one small file waited behind
+  them. A user's job is placed as start-time fair queueing (Goyal et al., 1996) places a
+  flow's packet: a user with no job waiting takes the place of the oldest job waiting (the
+  queue's head); one with jobs waiting, the place just after their newest. Each user with
+  jobs waiting thus has one job in every round of the queue, whatever their backlog.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass
+from datetime import UTC, datetime, timedelta
 
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
@@ -40,6 +49,12 @@ _KEEP_S = 30 * 24 * 3600
 #: How long a job's try counters are kept.
 _TRIES_KEEP_S = 7 * 24 * 3600
 _ALIVE = (JobStatus.queued, JobStatus.deferred, JobStatus.in_progress)
+#: The gap, in ms of score, between a user's jobs waiting one after another (arq's scores are
+#: whole ms): another user's job placed in between runs between them.
+TURN_MS = 1
+#: How long arq keeps a job that has not started (arq's default for a job not deferred: a
+#: job placed at an older score would otherwise expire sooner, or at once).
+_JOB_EXPIRES = timedelta(days=1)
 
 #: Marks a document version FAILED: (owner, document_id, version, code, message).
 Fail = Callable[[str, str, int, ErrorCode, str], Awaitable[None]]
@@ -69,6 +84,7 @@ class JobQueue:
         index was down when the upload came, so the job carries the record to write."""
         current_job = job_id(record, attempt)
         await self.redis.set(self.keys.job(record.id), current_job, ex=_KEEP_S)
+        score = await self.fair_turn(record.owner)
         await self.redis.enqueue_job(
             JOB_FUNCTION,
             record.owner,
@@ -77,8 +93,32 @@ class JobQueue:
             record_to_dict(record) if pending else None,
             _job_id=current_job,
             _queue_name=self.queue_name,
+            _defer_until=datetime.fromtimestamp(score / 1000, UTC),
+            _expires=_JOB_EXPIRES,
         )
+        await self.redis.set(
+            self.keys.last_turn(self.queue_name, record.owner), f"{score} {current_job}",
+            ex=_KEEP_S,
+        )  # fmt: skip
         await self.events.publish(DocumentEvent.from_record(record))
+
+    async def fair_turn(self, owner: str) -> int:
+        """The queue score (epoch ms) of `owner`'s next job: just after (TURN_MS) the newest
+        job of theirs still in the queue (waiting or running), or else the score of the
+        oldest job waiting, so that they go next; never later than now (a score in the
+        future would hold the job back, as arq's `defer` does). Concurrent placements may
+        tie; arq then takes them in job-id order. Two reads of Redis."""
+        now = int(time.time() * 1000)
+        head = await self.redis.zrangebyscore(
+            self.queue_name, "-inf", now, start=0, num=1, withscores=True
+        )
+        score = int(head[0][1]) if head else now
+        last = await self.redis.get(self.keys.last_turn(self.queue_name, owner))
+        if last is not None:
+            last_score, _, last_job = last.decode().partition(" ")
+            if await self.redis.zscore(self.queue_name, last_job) is not None:
+                score = max(score, int(last_score) + TURN_MS)
+        return min(score, now)
 
     async def recover(self, *, stale_after_s: float, fail: Fail) -> int:
         """Queue every lost document (see `lost`) again, or `fail` it when that already

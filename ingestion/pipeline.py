@@ -154,6 +154,7 @@ class Ingestor:
                     ),
                     on_progress=on_progress,
                     check=lambda: self._still_held(record),
+                    user=record.owner,
                 )
         except BlobMissing:
             raise IngestionError(

@@ -21,6 +21,7 @@ import io
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from docent.ingestion.fair_slots import FairSlots
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.pool import Isolation, ParsePool
 from docent.ingestion.preview_cache import Failure, PreviewCache
+from docent.settings import usable_cores
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -221,9 +223,20 @@ class _Shared:
     users: int = 0
 
 
+def scale_threads() -> int:
+    """Threads of the scale-downs' own executor: half the cores this process may use, at
+    least one. A scale-down is CPU work (Pillow lets go of the GIL while it resizes and
+    compresses); the other half is left to the event loop and the default thread pool."""
+    return max(1, usable_cores() // 2)
+
+
 class PreviewService:
     """Page previews of stored documents. Check the reader's access first (the document
-    service's `find`); `page_png` renders from the blob store's file."""
+    service's `find`); `page_png` renders from the blob store's file.
+
+    Scale-downs run on an executor of their own (`scale_threads`), not on asyncio's default
+    thread pool, which the database, blob and cache reads share: a burst of previews at
+    new widths queued there delayed those behind it for as long as the burst lasted."""
 
     def __init__(
         self,
@@ -244,6 +257,7 @@ class PreviewService:
         self._per_user: dict[str, int] = {}
         self._in_flight = 0
         self._rendering: dict[tuple[str, int, int, int], _Shared] = {}
+        self._scaling = ThreadPoolExecutor(scale_threads(), thread_name_prefix="docent-scale")
 
     async def page_png(
         self,
@@ -264,7 +278,7 @@ class PreviewService:
         counts renders).
 
         The page is rendered at `ladder_width(width)` (one of LADDER) and scaled down to
-        `width` in a thread; both PNGs are cached, and a render another request of the same
+        `width` on the scale-downs' executor; both PNGs are cached, and a render another request of the same
         page and step is doing is waited for, not repeated.
 
         A render waits for a preview worker: RateLimited (429) when `user` already has
@@ -298,7 +312,8 @@ class PreviewService:
                 )  # fmt: skip
             if step == width:
                 return base
-            png = await asyncio.to_thread(downscale, base, width)
+            loop = asyncio.get_running_loop()
+            png = await loop.run_in_executor(self._scaling, downscale, base, width)
         finally:
             self._leave(user)
         await asyncio.to_thread(self._cache.put, record, page, width, png)
@@ -457,3 +472,4 @@ class PreviewService:
 
     async def close(self) -> None:
         await self._pool.close()
+        self._scaling.shutdown(wait=False, cancel_futures=True)

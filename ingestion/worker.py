@@ -143,10 +143,26 @@ async def expire_conversations(ctx: dict[str, Any]) -> int:
     return expired
 
 
+class InTurnWorker(Worker):
+    """arq's worker, starting jobs in the queue's order as it is when a slot frees.
+
+    arq reads up to 100 job ids at a poll, then starts them one by one as slots free,
+    waiting for each: a job placed at the front after that read (a user's turn,
+    `JobQueue.fair_turn`) waited for every job of the stale read to start. Here a poll
+    starts only as many jobs as there are free slots; the rest are read again, in the
+    queue's order then, at the next poll (every 0.2 s, `poll_delay`)."""
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        for job in job_ids:
+            if self.job_counter >= self.max_jobs:
+                return
+            await super().start_jobs([job])
+
+
 def build_worker(context: WorkerContext, *, handle_signals: bool, burst: bool = False) -> Worker:
     """The arq worker running the ingestion jobs against `context.redis`."""
     queue = context.settings
-    return Worker(
+    return InTurnWorker(
         functions=[
             func(
                 process_document,

@@ -1,10 +1,11 @@
 import asyncio
 import itertools
-import time
 
 import pytest
 
 from docent.ingestion.chunking import Element, chunk_elements, document_text
+
+from support.loop_probe import loop_waits
 
 
 def words(n: int, word: str = "word") -> str:
@@ -275,22 +276,8 @@ async def test_a_long_line_without_sentence_ends_is_chunked_without_holding_the_
     every cut (quadratic: 4 MB took 3.3 s). Chunking 6 MB of it on a thread leaves the
     loop free, and every chunk is a span of the text within size."""
     text = ("word " * 1_300_000)[:6_000_000].strip()
-    waits: list[float] = []
-    finished = asyncio.Event()
-
-    async def probe() -> None:
-        while not finished.is_set():
-            started = time.perf_counter()
-            await asyncio.sleep(0.005)
-            waits.append(time.perf_counter() - started - 0.005)
-
-    probing = asyncio.create_task(probe())
-    await asyncio.sleep(0.05)  # the probe is timing a sleep when chunking starts
-    try:
+    async with loop_waits() as waits:
         chunks = await asyncio.to_thread(chunk_elements, [Element(text)], document_id="d")
-    finally:
-        finished.set()
-        await probing
     assert max(waits) < 0.25, sorted(waits)[-5:]
     assert len(chunks) >= len(text) // 1000
     assert all(len(c.text) <= 1000 for c in chunks)

@@ -27,6 +27,7 @@ from docent.ingestion.worker import build_worker
 from docent.redis_keys import KEYS
 from docent.settings import QueueSettings, Settings, StorageSettings
 
+from support.loop_probe import loop_waits
 from support.servers import (
     WATCH,
     DocentServer,
@@ -148,22 +149,9 @@ async def test_the_event_loop_keeps_serving_while_a_large_document_is_ingested(
         ingestor = dataclasses.replace(
             runtime.worker.ingestor, embedder=HashingEmbedder(runtime.embedder.dimension)
         )
-        waits: list[float] = []
-        finished = asyncio.Event()
-
-        async def probe() -> None:
-            while not finished.is_set():
-                started = time.perf_counter()
-                await asyncio.sleep(0.005)
-                waits.append(time.perf_counter() - started - 0.005)
-
-        probing = asyncio.create_task(probe())
         document = stored.document
-        try:
+        async with loop_waits() as waits:
             outcome = await ingestor.process(document.owner, document.id, document.version)
-        finally:
-            finished.set()
-            await probing
         record = await runtime.backend.get_document("local", document.id)
     assert outcome.value == "ready" and record is not None and record.chunk_count >= 2000
     assert max(waits) < 0.25, sorted(waits)[-5:]

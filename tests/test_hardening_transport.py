@@ -232,6 +232,35 @@ async def test_every_error_response_is_typed_json_with_the_request_id(
     assert "Traceback" not in server.log()
 
 
+#: Requests uvicorn itself cannot parse, written by hand: the application never sees them.
+UNPARSABLE: dict[str, bytes] = {
+    "not a request line": b"HELLO THERE\r\n\r\n",
+    "a space in the target": b"GET /graph ql HTTP/1.1\r\nHost: x\r\n\r\n",
+    "a NUL in a header value": b"GET /graphql HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n",
+    "a header name with a space": b"GET /graphql HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n",
+    "a chunk size that is not hex": (
+        b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNPARSABLE))
+async def test_a_request_the_http_parser_refuses_gets_a_typed_json_400(
+    server: DocentServer, case: str
+) -> None:
+    """uvicorn answered these itself, "Invalid HTTP request received." as text/plain: the
+    one refusal of docent that was not JSON. It is 400 BAD_REQUEST in the GraphQL error
+    shape with a request id, like every other; the server serves on."""
+    response = await exchange(server.port, UNPARSABLE[case])
+    typed(response, 400, "BAD_REQUEST")
+    assert response.header("connection") == "close"
+    async with httpx.AsyncClient(timeout=30) as client:
+        ok = await client.post(server.url, content=VIEWER, headers={
+            "authorization": bearer(), "content-type": "application/json"})  # fmt: skip
+    assert ok.status_code == 200, ok.text
+
+
 # ------------------------------------------------------------------------ WebSockets
 
 

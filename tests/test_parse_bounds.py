@@ -4,6 +4,8 @@ at once with TOO_LARGE, naming the limit; a reason given is the true one."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import time
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from docent.errors import ErrorCode, IngestionError
 from docent.ingestion.parsing import ParseLimits, sniffing
 from docent.ingestion.parsing.files import parse_file
-from docent.ingestion.parsing.mail import MAX_PARTS
+from docent.ingestion.parsing.mail import MAX_PARTS, parts_at_most
 
 from support.office import make_docx
 
@@ -81,6 +83,71 @@ def test_an_email_with_thousands_of_parts_is_too_large_at_once(tmp_path: Path) -
     few.write_bytes(message(3))
     text = " ".join(e.text for e in parse_file(few, sniffing.EML).elements)
     assert "Part 2 says hello" in text
+
+
+def mime(parts: int, *, boundary: str = "b", body: str = "", newline: str = "\r\n") -> bytes:
+    """A multipart/mixed e-mail of `parts` text parts; `body` is the first part's text."""
+    texts = [body or "Part 0 says hello."] + [f"Part {i} says hello." for i in range(1, parts)]
+    lines = [
+        "From: a@example.org", "To: b@example.org", "Subject: parts", "MIME-Version: 1.0",
+        f'Content-Type: multipart/mixed; boundary="{boundary}"', "",
+    ]  # fmt: skip
+    for text in texts:
+        lines += [f"--{boundary}", "Content-Type: text/plain", "", text]
+    lines += [f"--{boundary}--", ""]
+    return newline.join(lines).encode()
+
+
+def test_an_email_whose_text_has_many_lines_starting_with_dashes_is_read(tmp_path: Path) -> None:
+    """MAX_PARTS counted the lines that start with "--": a one-part e-mail quoting a diff
+    (and signed "-- ") with 600 such lines was refused as TOO_LARGE. The delimiters of the
+    boundary its Content-Type declares are counted: it is read; one of 501 parts is
+    refused, one of 500 read."""
+    diff = "\r\n".join(f"--- a/file{i}.txt\r\n-old line {i}" for i in range(600))
+    quoted = tmp_path / "diff.eml"
+    quoted.write_bytes(mime(1, body=f"See the diff:\r\n{diff}\r\n-- \r\nJonas"))
+    text = " ".join(e.text for e in parse_file(quoted, sniffing.EML).elements)
+    assert "old line 599" in text and "Jonas" in text
+    over = tmp_path / "over.eml"
+    over.write_bytes(mime(MAX_PARTS + 1, body=f"See the diff:\r\n{diff}"))
+    error = refused(over, sniffing.EML)
+    assert error.code is ErrorCode.TOO_LARGE and f"{MAX_PARTS:,} parts" in error.message
+    at = tmp_path / "at.eml"
+    at.write_bytes(mime(MAX_PARTS, body=f"See the diff:\r\n{diff}"))
+    text = " ".join(e.text for e in parse_file(at, sniffing.EML).elements)
+    assert f"Part {MAX_PARTS - 1} says hello" in text
+
+
+def folded(parts: int) -> bytes:
+    """Headers in odd case, the boundary parameter on a folded line, a nested multipart."""
+    inner = "".join(f"--In\r\nContent-Type: text/plain\r\n\r\nInner {i}\r\n" for i in range(parts))
+    return (
+        "Subject: nested\r\nMIME-Version: 1.0\r\ncontent-TYPE: Multipart/Mixed;\r\n"
+        ' BOUNDARY = "Out "\r\n\r\n--Out\r\nContent-Type: multipart/alternative;'
+        f" boundary=In\r\n\r\n{inner}--In--\r\n--Out--\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(mime(MAX_PARTS + 1), id="CRLF"),
+        pytest.param(mime(MAX_PARTS + 1, newline="\n"), id="LF"),
+        pytest.param(mime(MAX_PARTS + 1, newline="\r"), id="CR only"),
+        pytest.param(mime(MAX_PARTS + 1, boundary="-"), id="a boundary of dashes"),
+        pytest.param(folded(MAX_PARTS + 1), id="folded, nested, odd case"),
+        pytest.param(mime(MAX_PARTS + 1).replace(b'boundary="b"', b"boundary*0=b"), id="RFC 2231"),
+    ],
+)
+def test_the_part_count_is_never_below_the_parsers(data: bytes) -> None:
+    """However the boundaries are declared and the lines end (the parser reads CR alone as
+    a line break: lines starting "\\r--" were not counted), a message in which the e-mail
+    package finds more than MAX_PARTS parts is counted past MAX_PARTS before it is parsed,
+    so it never reaches the parser."""
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    found = sum(1 for _ in message.walk()) - 1  # the message itself is not a part
+    assert found > MAX_PARTS
+    assert parts_at_most(data) > MAX_PARTS  # counting stops once past the limit
 
 
 def test_html_nested_deeper_than_its_reader_goes_says_so(tmp_path: Path) -> None:

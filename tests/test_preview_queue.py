@@ -7,6 +7,7 @@ the LADDER widths, once each."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from test_previews_api import hostile_pdf, png_size, three_page_pdf
 
 from docent.domain import DocumentRecord, DocumentStatus
 from docent.errors import ErrorCode, IngestionError, RateLimited
+from docent.ingestion import previews
 from docent.ingestion.blobs import LocalBlobStore
 from docent.ingestion.parsing import sniffing
 from docent.ingestion.parsing.pool import Isolation
@@ -204,3 +206,51 @@ async def test_widths_are_scaled_from_a_ladder_render_and_each_renders_once(
         assert size[0] == width and abs(size[1] - round(width * A4[1] / A4[0])) <= 1
     assert sorted(renders) == sorted(LADDER), renders
     assert [ladder_width(w) for w in (100, 200, 201, 2000)] == [200, 200, 400, 2000]
+
+
+async def test_a_burst_of_scale_downs_does_not_hold_up_the_default_thread_pool(
+    tmp_path: Path, make: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scale-downs ran on asyncio's default thread pool, which the database, blob and cache
+    reads share: a burst of new widths larger than the pool filled it, and a read queued
+    behind it waited for the burst's queued scale-downs to be done. They have an executor
+    of their own: a default-pool task queued once every scale-down of the burst is, ends
+    before all but a few of them; every preview of the burst is still answered."""
+    record = stored(tmp_path, three_page_pdf(), "handbook")
+    service = make(300.0)
+    await service.page_png(record, 1, 800, user="warm")  # the ladder render, cached
+    default_threads = min(32, (os.cpu_count() or 1) + 4)  # asyncio's default pool
+    burst_size = default_threads + 16
+    reads: list[int] = []
+    scaled: list[int] = []
+    real_get, real_downscale = service._cache.get, previews.downscale
+    loop, all_read = asyncio.get_running_loop(), asyncio.Event()
+
+    def get(*args: Any) -> Any:
+        try:
+            return real_get(*args)
+        finally:
+            reads.append(1)
+            # each reads the cache for its width and for the ladder step
+            if len(reads) >= 2 * burst_size:
+                loop.call_soon_threadsafe(all_read.set)
+
+    def downscale(png: bytes, width: int) -> bytes:
+        try:
+            return real_downscale(png, width)
+        finally:
+            scaled.append(width)
+
+    monkeypatch.setattr(service._cache, "get", get)
+    monkeypatch.setattr(previews, "downscale", downscale)
+    widths = [799 - i for i in range(burst_size)]
+    burst = asyncio.gather(*(service.page_png(record, 1, w, user=f"u{w}") for w in widths))
+    await all_read.wait()
+    for _ in range(3):
+        await asyncio.sleep(0)  # each has handed its scale-down over
+    await asyncio.to_thread(int)  # a read of the database or the blob store, say
+    done_before = len(scaled)
+    pngs = await burst
+    assert [png_size(png)[0] for png in pngs] == widths
+    # On the default pool it waited for the 16 scale-downs queued ahead of it at least.
+    assert done_before <= 4, (done_before, burst_size)

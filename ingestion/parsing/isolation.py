@@ -7,7 +7,8 @@ parent holds the deadline. On either, the document fails with TIMEOUT or TOO_LAR
 worker is replaced, and the next document parses on a fresh one.
 
 One pool per process (`shared_pool`), sized by the ingestion worker's concurrency
-(`configure`): a parse waits for a free worker.
+(`configure`): a parse waits for a free worker, which goes to the waiting parse whose
+user (the document's owner) has fewest running (`FairSlots`).
 """
 
 from __future__ import annotations
@@ -61,10 +62,13 @@ async def parse_isolated(
     on_progress: OnProgress | None = None,
     check: Check | None = None,
     pool: ParsePool | None = None,
+    user: str = "",
 ) -> ParsedDocument:
-    """`parse_file` in a worker of `pool` (the process's, by default); its progress reports
-    reach `on_progress`, and `check` is awaited about every CHECK_EVERY_S (the job's "is my
+    """`parse_file` in a worker of `pool` (the process's, by default), waiting for one as
+    `user` (workers are shared fairly between users); its progress reports reach
+    `on_progress`, and `check` is awaited about every CHECK_EVERY_S (the job's "is my
     document still there"). Errors: `ParsePool.parse`."""
     return await (pool or _shared).parse(
-        path, mime_type, limits=limits, isolation=isolation, on_progress=on_progress, check=check
-    )
+        path, mime_type, limits=limits, isolation=isolation, on_progress=on_progress,
+        check=check, user=user,
+    )  # fmt: skip

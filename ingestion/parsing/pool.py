@@ -43,6 +43,7 @@ from typing import Any
 import psutil
 
 from docent.errors import ErrorCode, IngestionError
+from docent.ingestion.fair_slots import FairSlots
 from docent.ingestion.parsing.base import ParsedDocument, ParseLimits
 from docent.ingestion.parsing.files import parse_file
 from docent.ingestion.parsing.lifeline import die_with_parent
@@ -106,8 +107,9 @@ class ParsePool:
     recycle_rss_mb: int = 1024
     _idle: list[_Worker] = field(default_factory=list)
     _live: set[_Worker] = field(default_factory=set)
-    _busy: int = 0
-    _waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    #: The workers, shared fairly between users (`FairSlots`); made on first use, as
+    #: `size` may be set after the pool is (`isolation.configure`).
+    _slots: FairSlots | None = None
     #: How many workers were started (tests and benchmarks read it).
     started: int = 0
 
@@ -120,15 +122,19 @@ class ParsePool:
         isolation: Isolation,
         on_progress: OnProgress | None = None,
         check: Check | None = None,
+        user: str = "",
     ) -> ParsedDocument:
-        """`parse_file` in a pool worker under `isolation`'s limits. Raises IngestionError:
-        TIMEOUT past the deadline, TOO_LARGE past the memory limit (or when the worker was
-        killed by the kernel or crashed in C), CORRUPT when the parser failed otherwise, or
-        the parser's own code; whatever `check` raises, after stopping the parse."""
+        """`parse_file` in a pool worker under `isolation`'s limits, for `user` (the
+        document's owner: a free worker goes to the waiting parse whose user has fewest
+        running, `FairSlots`). Raises IngestionError: TIMEOUT past the deadline, TOO_LARGE
+        past the memory limit (or when the worker was killed by the kernel or crashed in
+        C), CORRUPT when the parser failed otherwise, or the parser's own code; whatever
+        `check` raises, after stopping the parse."""
         args = (str(path), mime_type, limits)
         result: ParsedDocument = await self.call(
-            _parse_task, args, isolation=isolation, on_progress=on_progress, check=check
-        )
+            _parse_task, args, isolation=isolation, on_progress=on_progress, check=check,
+            user=user,
+        )  # fmt: skip
         return result
 
     async def call(
@@ -139,26 +145,27 @@ class ParsePool:
         isolation: Isolation,
         on_progress: OnProgress | None = None,
         check: Check | None = None,
+        user: str = "",
     ) -> Any:
         """`task(*args, progress=...)` in a pool worker under `isolation`'s limits (page
-        previews render this way). Errors: as `parse`; an IngestionError the task raises
-        reaches the caller with its code and message."""
-        worker = await self._acquire()
+        previews render this way), waiting for a worker as `user`. Errors: as `parse`; an
+        IngestionError the task raises reaches the caller with its code and message."""
+        worker = await self._acquire(user)
         try:
             return await self._run(worker, task, args, isolation, on_progress, check)
         except BaseException:
             worker.spent = True  # stopped mid-parse: its state is unknown
             raise
         finally:
-            await self._release(worker)
+            await self._release(worker, user)
 
     async def warm(self) -> None:
         """Have one worker started and idle, ahead of the first call: the first worker of a
         process also starts the fork server, which imports the parsers (`PRELOAD`; ~13 s
         on a busy 2-core machine, BENCHMARKS.md "Page previews"). Waits like a call when
         every worker is busy; a pool already warm starts nothing."""
-        worker = await self._acquire()
-        await self._release(worker)
+        worker = await self._acquire("")
+        await self._release(worker, "")
 
     async def close(self) -> None:
         """Stop the idle workers (busy ones stop when their parse ends)."""
@@ -173,16 +180,17 @@ class ParsePool:
         """The process ids of the workers alive now, idle or parsing."""
         return [w.process.pid for w in self._live if w.process.pid is not None]
 
-    async def _acquire(self) -> _Worker:
-        while self._busy >= max(self.size, 1):
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(waiter)
-        self._busy += 1
+    def _fair_slots(self) -> FairSlots:
+        """The workers' slots, as many as `size` is now (at least one)."""
+        if self._slots is None:
+            self._slots = FairSlots(max(self.size, 1))
+        elif self._slots.slots != max(self.size, 1):
+            self._slots.resize(max(self.size, 1))
+        return self._slots
+
+    async def _acquire(self, user: str) -> _Worker:
+        slots = self._fair_slots()
+        await slots.acquire(user)
         try:
             while self._idle:
                 worker = self._idle.pop()
@@ -192,10 +200,10 @@ class ParsePool:
                 await _stop(worker)
             return await asyncio.to_thread(self._start)
         except BaseException:
-            self._release_slot()
+            slots.release(user)
             raise
 
-    async def _release(self, worker: _Worker) -> None:
+    async def _release(self, worker: _Worker, user: str) -> None:
         keep = (
             not worker.spent
             and worker.parses < self.recycle_after
@@ -204,17 +212,10 @@ class ParsePool:
         )
         if keep:
             self._idle.append(worker)
-        self._release_slot()
+        self._fair_slots().release(user)
         if not keep:
             self._live.discard(worker)
             await _stop(worker)
-
-    def _release_slot(self) -> None:
-        self._busy -= 1
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-                break
 
     def _start(self) -> _Worker:
         context = _fork_context()
