@@ -27,6 +27,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from docent.answering import vocabulary
+
 
 class Shape(enum.StrEnum):
     QUANTITY = "quantity"
@@ -89,20 +91,10 @@ _ASKS: tuple[tuple[Shape, re.Pattern[str]], ...] = (
     ),
 )
 
-_DIGIT = re.compile(r"\d")
-#: Numbers written out, 1 to 12 and the tens a rule tends to use (en, de, fr, es), and the
-#: Chinese numerals: "two weeks", "zwei Wochen", "trois jours", "dos semanas", 十五天. Not
-#: "ein", "un", "une", "uno", "una": they are the indefinite article far more often; nor
-#: the Spanish "once" (11) and "medio", English words.
-_NUMBER_WORDS = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|half|dozen"
-    r"|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|fünfzehn|zwanzig|dreißig|halbe[nr]?"
-    r"|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|demie?"
-    r"|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|quince|veinte|treinta"
-    r"|واحد|اثن|ثلاث|أربع|خمس|ست|سبع|ثمان|تسع|عشر)\b"
-    r"|[一二两三四五六七八九十百千万半]",
-    re.IGNORECASE,
-)
+_DIGIT = vocabulary.DIGIT
+#: Numbers written out (`vocabulary`): "two weeks", "zwei Wochen", "trois jours", "dos
+#: semanas", 十五天. Not the articles that are also "one" ("ein", "un", "uno").
+_NUMBER_WORDS = vocabulary.NUMBER_WORDS
 #: Clock times and dates in figures: 9:00, 14h30, 2025-05-06, 06.05.2025, 6/5/25; a year.
 _DATE_FIGURES = re.compile(
     r"\b\d{1,2}[:h]\d{2}\b|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b"
@@ -112,22 +104,20 @@ _DATE_FIGURES = re.compile(
 #: Months, weekdays and the calendar's words (en, de, fr, es, zh, ar), and units of time
 #: after a figure ("within 30 days", "binnen 14 Tagen", "sous 8 jours", 三天内).
 _CALENDAR = re.compile(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?|daily|weekly|monthly|annually|yearly|quarterly|noon|midnight"
-    r"|januar|februar|märz|mai|juni|juli|oktober|dezember|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|täglich|wöchentlich|monatlich|jährlich"
-    r"|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|quotidien|hebdomadaire|mensuel|annuel"
-    r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|lunes|martes|miércoles|jueves|viernes|sábado|domingo|diario|semanal|mensual|anual)\b"
+    rf"\b(?:{vocabulary.MONTHS}|{vocabulary.WEEKDAYS}"
+    r"|weekdays?|weekends?|daily|weekly|monthly|annually|yearly|quarterly|noon|midnight"
+    r"|täglich|wöchentlich|monatlich|jährlich|quotidien|hebdomadaire|mensuel|annuel"
+    r"|diario|semanal|mensual|anual)\b"
     r"|星期|周[一二三四五六日末]|每天|每周|每月|每年|上午|下午|中午"
-    r"|يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر|الأحد|الاثنين|الإثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|صباحا|مساء",
+    rf"|{vocabulary.ARABIC_MONTHS}|{vocabulary.ARABIC_WEEKDAYS}|صباحا|مساء",
     re.IGNORECASE,
 )
 _TIME_UNITS = re.compile(
-    r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|zwei|drei|vier|fünf|zehn|deux|trois|quatre|cinq|dix|quinze|dos|tres|cuatro|cinco|diez|quince)\b)"
+    rf"(?:\d|\b(?:{vocabulary.LATIN_NUMBERS})\b)"
     # "ten working days", "30 calendar days", "5 jours ouvrés" (the adjective after: no harm)
     r"[\s-]*(?:(?:working|calendar|business|full|consecutive|clear|ouvrés|ouvrables|hábiles|naturales|laborables)\s+)?"
-    r"(?:minutes?|hours?|days?|weeks?|months?|years?|minuten|stunden?|tage[n]?|wochen?|monate[n]?|jahre[n]?"
-    r"|heures?|jours?|semaines?|mois|ans|années?|minutos?|horas?|días?|dias?|semanas?|meses|mes|años?)\b"
-    r"|[\d一二两三四五六七八九十]+\s*(?:分钟|小时|天|周|个月|年)"
+    rf"(?:{vocabulary.TIME_UNITS})\b"
+    rf"|[\d一二两三四五六七八九十]+\s*(?:分钟|小时|天|周|个月|年)"
     r"|\d+\s*(?:دقيقة|ساعة|ساعات|يوم|أيام|أسبوع|أسابيع|شهر|أشهر|سنة)",
     re.IGNORECASE,
 )
