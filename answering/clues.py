@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from docent.answering import asked
+from docent.answering import asked, shapes, synonyms
 from docent.domain import Hit
 from docent.search import analysis
 from docent.search import languages as lang
@@ -86,6 +86,14 @@ _INTERROGATIVES = frozenset(
         "cuanta",
         "cuantos",
         "cuantas",
+        # "What happens if ...?" asks for a consequence; the passage states it in its own
+        # verbs ("are charged in full").
+        "happen",
+        "happens",
+        "passiert",
+        "geschieht",
+        "pasa",
+        "ocurre",
     ]
 )
 
@@ -133,7 +141,12 @@ class Clues:
         for variants in analysis.query_words(question, languages):
             terms = frozenset(t for t in variants if len(t) > 1 or not t.isascii())
             if terms and not terms & interrogative:
-                words.append((terms, NAME_WEIGHT if terms & heavy else 1.0))
+                if terms & heavy:
+                    words.append((terms, NAME_WEIGHT))
+                else:
+                    # An everyday word is found where a passage says it in the register's
+                    # words ("ring" where it says "telephone": `synonyms`).
+                    words.append((synonyms.widen(terms), 1.0))
         # Codes with a digit: an acronym ("EV") may be written out in the passage.
         codes = tuple(dict.fromkeys(n.casefold() for n in named if any(c.isdigit() for c in n)))
         name_terms = {
@@ -420,13 +433,21 @@ def _is_code(token: str) -> bool:
     return any(c.isdigit() for c in token) or sum(c.isupper() for c in token) >= 2
 
 
+def _everyday_word(token: str) -> bool:
+    """A weekday or a month, or an everyday word in capitals ("OK", "PC", "USB"); a
+    capitalised one stays a name ("Gimnasio Olivar")."""
+    return shapes.is_calendar(token) or (token.isupper() and synonyms.everyday(token))
+
+
 def names_and_codes(question: str) -> list[str]:
     """Words of `question` that are names or codes, as written: a token with a digit, an
     acronym or a word with a capital inside ("WH-147", "LAB-0233", "HomeKit"), or a
     capitalised word after the first ("Marta", "Kowalczyk"), except in a language that
     capitalises every noun (German: "Parkgebühren", "Dienstreisen" are no names). A
-    possessive 's is dropped."""
+    possessive 's is dropped. Weekdays, months and everyday words ("Sunday", "OK", "PC":
+    `synonyms.everyday`) are neither."""
     found: list[str] = []
+    everyday = _everyday_word
     nouns_capitalised = lang.detect(question).language in _CAPITALISED_NOUNS
     for i, match in enumerate(_TOKEN.finditer(question)):
         token = match.group()
@@ -438,6 +459,10 @@ def names_and_codes(question: str) -> list[str]:
             and token[1:].islower()
             and token.isalpha()
         )
+        # Weekdays and months are capitalised, and "OK", "PC", "USB" are capitals, but
+        # none names what a document is about ("on Sunday night", "a work PC").
+        if everyday(token):
+            continue
         if name or _is_code(token):
             found.append(token)
     return found

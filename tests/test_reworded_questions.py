@@ -1,0 +1,100 @@
+"""Questions asked the way people ask (situational, colloquial, other words than the
+document's) are grounded by the passage that answers them (answering/synonyms.py), and
+near-misses that ask for a neighbour of what a document covers are still refused
+(answering/contrast.py). Issue 13's held-out misses, by kind, with made-up documents of the
+same sorts: a tenancy agreement, an IT policy, a price list, a spec sheet, club minutes."""
+
+from __future__ import annotations
+
+import pytest
+
+from docent.answering import synonyms
+from docent.answering.grounding import find_evidence
+from docent.domain import Chunk, Hit
+from docent.search import analysis
+
+
+def passage(text: str, *, title: str, section: str | None = None, similarity: float = 0.5) -> Hit:
+    chunk = Chunk(id="d-1", document_id="d", ordinal=1, text=text, section=section)
+    return Hit(chunk, title, 1.0, semantic_score=similarity)
+
+
+REPAIRS = passage(
+    "Out of hours (evenings, weekends), report boiler faults to the 24-hour repair line "
+    "0800 555 0199. During office hours, call the estate office.",
+    title="Tenancy agreement - 9 Alder Court",
+    section="Repairs",
+)
+MEDIA = passage(
+    "USB drives and memory cards may not be connected to company computers, whether or "
+    "not they are encrypted.",
+    title="Information security policy",
+    section="Removable media",
+)
+ENDING = passage(
+    "After the fixed term, the tenant may end the tenancy by giving at least one month's "
+    "written notice.",
+    title="Tenancy agreement - 9 Alder Court",
+    section="Ending the tenancy",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "hit"),
+    [
+        ("The heating died on Sunday night - who do I phone?", REPAIRS),
+        ("Is it OK to plug my own memory stick into a work PC if I encrypt it?", MEDIA),
+        ("If we move out after the fixed term, how much warning do we owe the landlord?", ENDING),
+    ],
+)
+def test_a_reworded_question_finds_its_passage_by_its_everyday_words(
+    question: str, hit: Hit
+) -> None:
+    """No cosine evidence (no floor measured): the question's words, in other words than
+    the passage's, are its only evidence. Each was refused before the synonyms."""
+    evidence = find_evidence(question, [hit], similarity_floor=None, rerank_floor=None)
+    assert evidence.found, question
+
+
+def test_a_broader_word_is_one_way() -> None:
+    """ "Sunday" is at the weekend; "weekend" is not Sunday; Saturday is not Sunday."""
+    terms = set(analysis.analyze("sunday", ("en",)))
+    widened = synonyms.widen(terms)
+    assert set(analysis.analyze("weekends", ("en",))) <= widened
+    assert not set(analysis.analyze("saturday", ("en",))) & widened
+    assert not set(analysis.analyze("sunday", ("en",))) & synonyms.widen(
+        analysis.analyze("weekend", ("en",))
+    )
+
+
+def test_words_that_tell_neighbours_apart_are_never_synonyms() -> None:
+    """A yearly pass is not a weekly pass, a student not an adult: grouping them would
+    ground the near-misses of contrast.py."""
+    for word, neighbours in [
+        ("yearly", ["weekly", "daily", "monthly"]),
+        ("students", ["adults", "children"]),
+        ("contents", ["building"]),
+    ]:
+        widened = synonyms.widen(analysis.analyze(word, ("en",)))
+        for neighbour in neighbours:
+            assert not set(analysis.analyze(neighbour, ("en",))) & widened, (word, neighbour)
+
+
+def test_every_group_word_has_terms() -> None:
+    """A group's word that analyses to nothing (a stop word) would widen nothing."""
+    empty = [w for g in synonyms.GROUPS for w in g if not synonyms._terms(w)]
+    assert empty == []
+
+
+def test_weekdays_and_everyday_capitals_are_no_names() -> None:
+    """ "on Sunday night", "a work PC": a name of the question must be in its document, so
+    a weekday or "PC" taken for one refused every such question."""
+    from docent.answering.clues import names_and_codes
+
+    assert names_and_codes("The heating died on Sunday night - who do I phone?") == []
+    assert names_and_codes("Can I plug a USB stick into a work PC?") == []
+    assert names_and_codes("How late is the Kelso pool open on Thursdays?") == ["Kelso"]
+    assert names_and_codes("How much is a day pass at Gimnasio Olivar?") == [
+        "Gimnasio",
+        "Olivar",
+    ]
