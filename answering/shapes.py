@@ -80,9 +80,9 @@ _ASKS: tuple[tuple[Shape, re.Pattern[str]], ...] = (
     (
         Shape.QUANTITY,
         re.compile(
-            r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm)\b"
+            r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm|loud|noisy)\b"
             r"|\bwhat (?:is|are) the (?:\w+ )?(?:price|cost|fee|fees|rate|charge|weight|capacity|size|speed|length|duration|amount|limit|number|temperature|voltage|power|range|budget|deposit|salary|discount|allowance)\b"
-            r"|\bwie ?viele?\b|\bwie (?:lange|hoch|groß|gross|schwer|weit|schnell|alt|oft|breit|tief|teuer)\b"
+            r"|\bwie ?viele?\b|\bwie (?:lange|hoch|groß|gross|schwer|weit|schnell|alt|oft|breit|tief|teuer|laut)\b"
             r"|\bcombien\b|\bquel(?:le)? (?:est|sont) (?:le|la|les) (?:\w+ )?(?:prix|coût|cout|montant|durée|duree|poids|capacité|taille|vitesse|tarif|tarifs|frais|plafond|limite|nombre)\b"
             r"|\bcu[aá]nt[oa]s?\b|\bqu[eé] (?:precio|tama[nñ]o|capacidad|duraci[oó]n)\b|\bcu[aá]l es el (?:precio|importe|coste|costo|l[ií]mite)\b"
             r"|多少|几|多久|多长|多大|多重|多高|多远|多快|多少钱|价格|费用"
@@ -165,6 +165,8 @@ class Dimension(enum.StrEnum):
     LENGTH = "length"
     POWER = "power"
     TEMPERATURE = "temperature"
+    #: A sound level: "How loud is it?", "noise level", "Geräuschpegel", "niveau sonore".
+    NOISE = "noise"
     #: "How much <substance>" with no measure named: a mass, a volume or a kitchen
     #: measure ("150 g grated Comté", "2 EL Öl", "1 c. à soupe de sucre").
     AMOUNT = "amount"
@@ -172,7 +174,8 @@ class Dimension(enum.StrEnum):
 
 # What a quantity question measures, by its words (casefolded). The first that matches
 # wins: DURATION before MONEY ("How many days of *paid* leave": days), MASS, SPEED, AREA
-# and VOLUME before LENGTH ("how high is the top speed" is a speed).
+# and VOLUME before LENGTH ("how high is the top speed" is a speed), NOISE last ("the
+# price of the noise-cancelling headset" is a price).
 _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
     (
         Dimension.DURATION,
@@ -234,6 +237,14 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
         Dimension.TEMPERATURE,
         re.compile(
             r"\b(?:temperature|hot|warm|cold|temperatur|température|temperatura)\b|温度|درجة الحرارة"
+        ),
+    ),
+    (
+        Dimension.NOISE,
+        re.compile(
+            r"\b(?:loud|loudness|noise|noisy|decibels?|sound (?:power|pressure|level)"
+            r"|laut|lautstärke|lärm|geräusch\w*|schall\w*|bruit|bruyant|sonore|ruido|ruidoso)\b"
+            r"|噪音|噪声|分贝|ضوضاء|ديسيبل"
         ),
     ),
 )
@@ -301,6 +312,11 @@ _UNITS: dict[Dimension, re.Pattern[str]] = {
     ),
     Dimension.POWER: _after_figure("w|kw|mw|hp|ps|ch|cv|bhp", "瓦|千瓦", end=r"(?!\w)"),
     Dimension.TEMPERATURE: re.compile(rf"{_N}°|{_N}(?:degrees?|grad)\b", re.IGNORECASE),
+    Dimension.NOISE: _after_figure(
+        "db|dba|db\\(a\\)|decibels?|dezibel|décibels?|decibelios?|sones?",
+        "分贝|ديسيبل",
+        end=r"(?!\w)",
+    ),
 }
 _UNITS[Dimension.AMOUNT] = _after_figure(
     "tbsp|tsp|cups?|tablespoons?|teaspoons?|pinch|el|tl|prisen?|bund|stück"
@@ -330,7 +346,7 @@ class Asked:
 #: The interrogative phrases that name a measure ("how heavy", "wie schwer", 多少): the
 #: question's words, never the answer's, which gives the figure ("26,000 kg").
 _HOW = re.compile(
-    r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm|soon|late|early)\b"
+    r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm|loud|noisy|soon|late|early)\b"
     r"|\bwie ?(?:viele?|lange|hoch|groß|gross|schwer|weit|schnell|alt|oft|breit|tief|teuer)\b"
     r"|\bcombien\b|\bcu[aá]nt[oa]s?\b|多少|多久|多长|多大|多重|多高|多远|多快|几|(?:^|\s)كم(?=\s)"
 )
@@ -406,3 +422,9 @@ def has(shape: Shape, text: str) -> bool:
     if shape is Shape.PERSON:
         return bool(_PERSON_WORDS.search(text) or _NAME_PAIR.search(text))
     return bool(_PLACE_WORDS.search(text))
+
+
+def states_measure(dimension: Dimension, text: str) -> bool:
+    """Whether `text` holds a figure in a unit of `dimension` ("102 kg" for MASS, "48
+    dB(A)" for NOISE, "-25 °C" for TEMPERATURE)."""
+    return bool(_UNITS[dimension].search(text))

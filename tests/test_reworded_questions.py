@@ -98,3 +98,61 @@ def test_weekdays_and_everyday_capitals_are_no_names() -> None:
         "Gimnasio",
         "Olivar",
     ]
+
+
+PASSES = passage(
+    "Pass | Adult | Child\nDay pass | £14.00 | £7.00\nWeekly pass | £38.00 | £19.00",
+    title="Riverside Baths - prices 2025",
+    section="Passes",
+)
+FEES = passage(
+    "Annual fees from 1 April: adults 84 €, children under 18 42 €, families 150 €.",
+    title="Minutes of the annual general meeting",
+    section="Membership fees",
+)
+SPECS = passage(
+    "Specification | AX-2 | AX-3\nWeight | 84 kg | 102 kg\nRated output | 6.2 kW | 9.0 kW",
+    title="AX heat pumps - technical data",
+    section="Technical data",
+)
+INSURANCE = passage(
+    "The landlord pays the service charge and the building insurance of the block.",
+    title="Tenancy agreement - 9 Alder Court",
+    section="Outgoings",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "hit", "grounded"),
+    [
+        ("What does a yearly pass cost?", PASSES, False),
+        ("What does a weekly pass cost for a child?", PASSES, True),
+        ("What do students pay per year?", FEES, False),
+        ("What do pensioners pay per year?", FEES, False),
+        ("What do families pay per year?", FEES, True),
+        ("How loud is the AX-3 in dB?", SPECS, False),
+        ("How heavy is the AX-3?", SPECS, True),
+        ("How much cover must the tenant's contents insurance give?", INSURANCE, False),
+        ("Who pays the building insurance?", INSURANCE, True),
+    ],
+)
+def test_a_near_miss_asking_for_a_neighbour_is_refused(
+    question: str, hit: Hit, grounded: bool
+) -> None:
+    """The passage holds most of the question's words and a value of the form asked, even
+    a cosine above the floor; what it lacks is the question's qualifier (yearly, students,
+    dB, contents insurance), while it names the neighbours. Each refusal was grounded
+    before contrast.py."""
+    evidence = find_evidence(
+        question, [hit], similarity_floor=0.4, rerank_floor=None, languages=None
+    )
+    assert evidence.found is grounded, question
+
+
+def test_a_reranker_that_scored_the_passage_still_decides() -> None:
+    """A calibrated reranker's score outranks the contrast rule as it does word counts."""
+    scored = Hit(PASSES.chunk, PASSES.document_title, 1.0, semantic_score=0.5, rerank_score=0.9)
+    evidence = find_evidence(
+        "What does a yearly pass cost?", [scored], similarity_floor=0.4, rerank_floor=0.5
+    )
+    assert evidence.found

@@ -1,0 +1,300 @@
+"""Near-misses that ask for a neighbour of what a document covers.
+
+"What does a yearly pass cost?" over a price list of day and weekly passes, "What do
+students pay?" over fees for adults and children, "How much cover must the tenants'
+contents insurance give?" over a lease that names only the building insurance, "How loud
+is the HX-9 in dB?" over a spec table without a noise row: the passage holds most of the
+question's words and a value of the form asked for (a price, a figure), so the word
+counts and the cosine of the not-found gate call it evidence, and the answer quotes the
+neighbour's value. What tells them apart is one qualifier of a closed class (a period, a
+group of people who pay, a kind of insurance) or the measure asked for:
+
+- **contrast classes** (`CLASSES`): when the question names a member of a class ("yearly")
+  that its document's retrieved text never names, and the passage names other members
+  ("day", "weekly"), the passage is about a neighbour, not the answer ("contrast sets" of
+  the question-answering literature; Gardner et al. 2020 perturb exactly such words);
+- **the measure's unit** (`shapes.states_measure`): a question asking how heavy, hot,
+  loud, fast or big in area or volume something is, not how many, is answered only by a
+  passage holding a figure in a unit of that measure ("102 kg", "-25 °C", "48 dB(A)").
+
+Classes are general vocabulary (en, de, fr, es); a document's own wording is never one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from docent.answering import shapes
+
+#: Each class: its members, each member the words (casefolded) that name it. A word
+#: ending in "s" of five letters or more also names its member as a German compound's
+#: first part ("jahres" in "Jahresbeiträge", "monats" in "Monatsmiete").
+CLASSES: tuple[tuple[tuple[str, ...], ...], ...] = (
+    # periods a price, a pass or a rate is for
+    (
+        (
+            "hour",
+            "hours",
+            "hourly",
+            "stunde",
+            "stunden",
+            "stündlich",
+            "heure",
+            "heures",
+            "horaire",
+            "hora",
+            "horas",
+        ),
+        (
+            "day",
+            "days",
+            "daily",
+            "tag",
+            "tage",
+            "täglich",
+            "tages",
+            "jour",
+            "jours",
+            "journée",
+            "journalier",
+            "quotidien",
+            "día",
+            "días",
+            "diario",
+            "diaria",
+        ),
+        (
+            "week",
+            "weeks",
+            "weekly",
+            "woche",
+            "wochen",
+            "wöchentlich",
+            "semaine",
+            "semaines",
+            "hebdomadaire",
+            "semana",
+            "semanas",
+            "semanal",
+        ),
+        (
+            "month",
+            "months",
+            "monthly",
+            "monat",
+            "monate",
+            "monatlich",
+            "monats",
+            "mois",
+            "mensuel",
+            "mensuelle",
+            "mes",
+            "meses",
+            "mensual",
+        ),
+        (
+            "year",
+            "years",
+            "yearly",
+            "annual",
+            "annually",
+            "jahr",
+            "jahre",
+            "jährlich",
+            "jahres",
+            "ans",
+            "année",
+            "années",
+            "annuel",
+            "annuelle",
+            "año",
+            "años",
+            "anual",
+        ),
+    ),
+    # people a fee or a rule is for
+    (
+        (
+            "adult",
+            "adults",
+            "erwachsene",
+            "erwachsener",
+            "erwachsenen",
+            "adulte",
+            "adultes",
+            "adulto",
+            "adultos",
+        ),
+        (
+            "child",
+            "children",
+            "kid",
+            "kids",
+            "junior",
+            "juniors",
+            "kinder",
+            "kindern",
+            "jugendliche",
+            "jugendlichen",
+            "enfant",
+            "enfants",
+            "niño",
+            "niños",
+            "niña",
+            "niñas",
+            "menores",
+            "infantil",
+        ),
+        (
+            "student",
+            "students",
+            "studierende",
+            "studenten",
+            "étudiant",
+            "étudiants",
+            "étudiante",
+            "estudiante",
+            "estudiantes",
+            "universitario",
+        ),
+        (
+            "senior",
+            "seniors",
+            "pensioner",
+            "pensioners",
+            "retired",
+            "retiree",
+            "retirees",
+            "oap",
+            "rentner",
+            "rentnerin",
+            "rentnern",
+            "senioren",
+            "retraité",
+            "retraités",
+            "jubilado",
+            "jubilados",
+        ),
+        ("family", "families", "familie", "familien", "famille", "familles", "familia", "familias"),
+    ),
+    # kinds of insurance
+    (
+        (
+            "contents insurance",
+            "hausratversicherung",
+            "assurance habitation",
+            "seguro de hogar",
+            "seguro de contenido",
+        ),
+        (
+            "building insurance",
+            "buildings insurance",
+            "gebäudeversicherung",
+            "assurance immeuble",
+            "seguro del edificio",
+        ),
+        (
+            "liability insurance",
+            "haftpflichtversicherung",
+            "responsabilité civile",
+            "responsabilidad civil",
+        ),
+        ("travel insurance", "reiseversicherung", "assurance voyage", "seguro de viaje"),
+        (
+            "health insurance",
+            "krankenversicherung",
+            "assurance maladie",
+            "seguro médico",
+            "seguro de salud",
+        ),
+        (
+            "car insurance",
+            "motor insurance",
+            "kfz-versicherung",
+            "autoversicherung",
+            "assurance auto",
+            "seguro de coche",
+        ),
+        ("life insurance", "lebensversicherung", "assurance vie", "seguro de vida"),
+    ),
+)
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+#: A compound's first part: this long at least, ending in "s" (the German linking s).
+_COMPOUND_PART = 5
+
+
+def _members(text: str) -> set[tuple[int, int]]:
+    """(class, member) of every member named in `text`."""
+    folded = " ".join(text.casefold().split())
+    words = set(_WORD.findall(folded))
+    found: set[tuple[int, int]] = set()
+    for c, members in enumerate(CLASSES):
+        for m, names in enumerate(members):
+            for name in names:
+                if " " in name:
+                    hit = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded) is not None
+                else:
+                    hit = name in words or (
+                        name.endswith("s")
+                        and len(name) >= _COMPOUND_PART
+                        and any(w.startswith(name) and len(w) > len(name) + 2 for w in words)
+                    )
+                if hit:
+                    found.add((c, m))
+                    break
+    return found
+
+
+#: What a question asks to be measured in a unit of its own; not a count ("How many
+#: people does the hall hold?" asks a number, not litres), nor a length ("how far in
+#: advance" asks a time) nor money or time, whose passages often state the value in a
+#: header or in words.
+_MEASURED = frozenset(
+    {
+        shapes.Dimension.MASS,
+        shapes.Dimension.SPEED,
+        shapes.Dimension.AREA,
+        shapes.Dimension.VOLUME,
+        shapes.Dimension.POWER,
+        shapes.Dimension.TEMPERATURE,
+        shapes.Dimension.NOISE,
+    }
+)
+_COUNT = re.compile(r"\bhow many\b|\bwie viele\b|\bcombien de\b|\bcu[aá]nt[oa]s\b|多少个|几个")
+
+
+@dataclass(frozen=True, slots=True)
+class Contrast:
+    """What of a question tells it from its neighbours: the members of `CLASSES` it names
+    and the measure it asks for."""
+
+    members: frozenset[tuple[int, int]]
+    measure: shapes.Dimension | None
+
+    @classmethod
+    def of(cls, question: str) -> Contrast:
+        asked = shapes.asked(question)
+        measure = asked.dimension if asked is not None else None
+        if measure not in _MEASURED or _COUNT.search(question.casefold()):
+            measure = None
+        return cls(frozenset(_members(question)), measure)
+
+    def neighbour(self, passage: str, document: str) -> bool:
+        """Whether `passage` is about a neighbour of what was asked: it names other members
+        of a class whose member the question names and its `document` (the retrieved text
+        of the passage's document, title included) does not; or it holds no figure in a
+        unit of the measure asked for."""
+        if self.measure is not None and not shapes.states_measure(self.measure, passage):
+            return True
+        if not self.members:
+            return False
+        in_document = _members(document)
+        in_passage = _members(passage)
+        for c, m in self.members:
+            if (c, m) in in_document:
+                continue
+            if any(pc == c and (pc, pm) not in self.members for pc, pm in in_passage):
+                return True
+        return False
