@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from docent.answering import shapes
 
@@ -298,3 +299,14 @@ class Contrast:
             if any(pc == c and (pc, pm) not in self.members for pc, pm in in_passage):
                 return True
         return False
+
+
+@cache
+def _member_words() -> frozenset[str]:
+    return frozenset(name for members in CLASSES for names in members for name in names)
+
+
+def member(word: str) -> bool:
+    """Whether `word` names a member of one of `CLASSES` ("Sunday" does not; "kids",
+    "annual", "students" do)."""
+    return word.casefold() in _member_words()

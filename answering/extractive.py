@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import grounding, passages, shapes, wording
+from docent.answering import cells, grounding, passages, shapes, wording
 from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
@@ -270,7 +270,15 @@ class ExtractiveGenerator:
                 continue
             picked.append(i)
             length += len(candidates[i].text)
-        return [(candidates[i].text, candidates[i].source) for i in picked]
+        return [(_quoted(question, candidates[i]), candidates[i].source) for i in picked]
+
+
+def _quoted(question: str, candidate: _Candidate) -> str:
+    """What of `candidate` to quote: a table row cut to the cell the question names by its
+    column ("on Thursdays", "the HX-9": `cells.named_cells`), else the whole unit."""
+    if candidate.kind == "row":
+        return cells.named_cells(question, candidate.text) or candidate.text
+    return candidate.text
 
 
 def _sources_saying(sentence: str, index: int, sources: Sequence[Source]) -> list[int]:
