@@ -32,6 +32,9 @@ NAME_WEIGHT = 2.0
 ASKED_SHARE = 0.5
 #: A letterhead: a document's title, its sender's or subject's line, and one more line
 #: ("Policy owner: ...", the date), of at most this many characters each.
+#: The shortest German term found as a compound's part ("jahr" in "jahresbeitrag");
+#: the compound is at least twice that less one ("tagesgeld" holds "tages").
+_COMPOUND_PART = 4
 LETTERHEAD_LINES = 3
 LETTERHEAD_CHARS = 200
 #: What file names and codes put between a code's parts ("CM-40", "cm40", "cm_40").
@@ -126,6 +129,9 @@ class Clues:
     counted: frozenset[str] = frozenset()
     #: The question's names and codes in Latin letters, case-folded (`signed`).
     signs: tuple[str, ...] = ()
+    #: Whether the question is read as German, which writes compounds as one word: its
+    #: terms are then also found as a compound's first or last part (`held`).
+    compounds: bool = False
 
     @classmethod
     def of(cls, question: str) -> Clues:
@@ -180,7 +186,21 @@ class Clues:
             figures,
             counted,
             _latin_signs(question, named),
+            "de" in languages,
         )
+
+    def held(self, text: str) -> set[str]:
+        """The terms of `text`, and for a German question those of its terms that are the
+        first or last part of a compound in `text` ("jahr" and "beitrag" in
+        "Jahresbeiträge", "miete" in "Monatsmiete")."""
+        found = terms_of(text)
+        if not self.compounds:
+            return found
+        wanted = [t for t in self.weights if len(t) >= _COMPOUND_PART and t not in found]
+        longer = [w for w in found if len(w) >= 2 * _COMPOUND_PART - 1]
+        return found | {
+            t for t in wanted if any(w != t and (w.startswith(t) or w.endswith(t)) for w in longer)
+        }
 
     @property
     def weights(self) -> dict[str, float]:
@@ -213,7 +233,7 @@ class Clues:
         and at least half of the others must be in the passage's text ("星河项目的预算是多少？"
         is not answered by a passage under "星河项目周例会纪要" that never says 预算).
         """
-        in_text = terms_of(text)
+        in_text = self.held(text)
         found = in_text & self.weights.keys()
         if sum(bool(terms & found) for terms, _ in self.words) < 2:
             return self.one_word_evidence(passage, title, section)
@@ -229,7 +249,7 @@ class Clues:
         subject = terms_of(f"{title}\n{section}")
         if self.script in _UNCASED:
             subjectless = self.plain - subject
-            if subjectless and self.share(terms_of(body) & subjectless, subjectless) < ASKED_SHARE:
+            if subjectless and self.share(self.held(body) & subjectless, subjectless) < ASKED_SHARE:
                 return False
         # What the question asks about, besides its document's subject, the words asking
         # for a form ("cost") and the unit counted ("weeks"): at least half of it must be
@@ -241,7 +261,7 @@ class Clues:
         elif not (self.code_in(passage) and not self.code_in_name(title)):
             asked_about = self.topic(subject)
             if len(asked_about) >= 2:
-                covered = sum(bool(terms & terms_of(body)) for terms in asked_about)
+                covered = sum(bool(terms & self.held(body)) for terms in asked_about)
                 if covered / len(asked_about) < ASKED_SHARE:
                     return False
         return self.states_form(body, subject, section)
@@ -256,7 +276,7 @@ class Clues:
             return False
         ((terms, weight),) = self.words
         body = passage.removeprefix(section).lstrip("\n")
-        if weight >= NAME_WEIGHT or not terms & terms_of(body):
+        if weight >= NAME_WEIGHT or not terms & self.held(body):
             return False
         # The word is what the sentence must be about, even when the section names it.
         return self.states_form(body, terms_of(title) - terms, section)
@@ -266,7 +286,7 @@ class Clues:
         without answering as keyword evidence must: at least half of them, and the form
         asked for in a sentence or row about them (`states_form`)."""
         asked_about = self.topic(subject)
-        held = terms_of(body)
+        held = self.held(body)
         covered = sum(bool(terms & held) for terms in asked_about)
         if not covered:
             return True
@@ -304,7 +324,7 @@ class Clues:
         def about(unit: str) -> int:
             if not near:
                 return 0
-            held = terms_of(unit)
+            held = self.held(unit)
             folded = _fold(unit)
             words = sum(bool(t & held) for t in topic)
             if codes:

@@ -156,3 +156,20 @@ def test_a_reranker_that_scored_the_passage_still_decides() -> None:
         "What does a yearly pass cost?", [scored], similarity_floor=0.4, rerank_floor=0.5
     )
     assert evidence.found
+
+
+def test_a_german_word_is_found_inside_a_compound() -> None:
+    """ "Was zahlen Erwachsene ab April pro Jahr?" over "Jahresbeiträge für Erwachsene":
+    German writes "year" and "fee" as one word; refused before."""
+    minutes = passage(
+        "Ab 1. April betragen die Jahresbeiträge für Erwachsene 96 €, für Kinder 48 €.",
+        title="Protokoll der Mitgliederversammlung",
+        section="TOP 5: Beitragsordnung",
+    )
+    question = "Was zahlen Erwachsene ab April pro Jahr?"
+    evidence = find_evidence(question, [minutes], similarity_floor=None, rerank_floor=None)
+    assert evidence.found
+    # English is not read for compounds: "pass" is not in "passenger"
+    from docent.answering.clues import Clues
+
+    assert not Clues.of("How much is a pass?").held("Passengers pay 4 EUR.") & {"pass"}
