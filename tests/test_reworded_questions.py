@@ -7,6 +7,8 @@ same sorts: a tenancy agreement, an IT policy, a price list, a spec sheet, club 
 from __future__ import annotations
 
 import pytest
+from test_answer_shapes import chosen
+from test_extractive import sources
 
 from docent.answering import synonyms
 from docent.answering.grounding import find_evidence
@@ -173,3 +175,22 @@ def test_a_german_word_is_found_inside_a_compound() -> None:
     from docent.answering.clues import Clues
 
     assert not Clues.of("How much is a pass?").held("Passengers pay 4 EUR.") & {"pass"}
+
+
+async def test_the_sentence_saying_the_questions_words_in_other_words_is_quoted() -> None:
+    """ "who do I phone" when the heating dies at night: the out-of-hours sentence says
+    "report ... to the repair line", the office-hours one "Report repairs ... by
+    telephone", which e5 puts a little closer; the night and the breakdown are said only
+    by the first ("evenings", "boiler breakdown": everyday synonyms in the lexical score)."""
+    question = "The heating died on Sunday night - who do I phone?"
+    office = (
+        "Report repairs to the agent through the tenant portal or by telephone on "
+        "01632 960 418 during office hours."
+    )
+    night = (
+        "Out of hours (evenings, weekends), report emergencies such as a boiler breakdown "
+        "to the 24-hour repair line on 0800 160 7724."
+    )
+    given = sources(f"{office} {night}", title="Tenancy agreement")
+    picked = await chosen(question, {office: 0.86, night: 0.85}, given)
+    assert picked[0] == (night, 1)
