@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from docent.answering import shapes
+from docent.answering.clues import NAME_WEIGHT, Clues, script
 
 #: Each class: its members, each member the words (casefolded) that name it. A word
 #: ending in "s" of five letters or more also names its member as a German compound's
@@ -281,6 +282,21 @@ class Contrast:
         if measure not in _MEASURED or _COUNT.search(question.casefold()):
             measure = None
         return cls(frozenset(_members(question)), measure)
+
+    def measured_code(self, clues: Clues, passage: str) -> bool:
+        """Whether `passage` answers a question made of a code and a measure ("How heavy is
+        the HX-9?": nothing else to count as keywords) by holding the code exactly and a
+        figure in the measure's unit ("Weight | 84 kg | 102 kg" under "HX-6 | HX-9")."""
+        return (
+            self.measure is not None
+            and bool(clues.codes)
+            # nothing but codes to find ("How much does the Qingfeng KJ-300 purifier
+            # weigh?" has words to count), in a passage of the question's script
+            and all(weight >= NAME_WEIGHT for _, weight in clues.words)
+            and script(passage) == clues.script
+            and clues.code_in(passage)
+            and shapes.states_measure(self.measure, passage)
+        )
 
     def neighbour(self, passage: str, document: str) -> bool:
         """Whether `passage` is about a neighbour of what was asked: it names other members

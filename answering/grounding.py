@@ -158,7 +158,7 @@ def find_evidence(
             if keywords and clues.code_in(hit.chunk.text):
                 return Evidence(hit, Signal.KEYWORDS)
             continue
-        if keywords:
+        if keywords or contrast.measured_code(clues, hit.chunk.text):
             return Evidence(hit, Signal.KEYWORDS)
         floor = _floor_for(
             asked_in, hit, clues.script, similarity_floor, cross_language_floor, languages
