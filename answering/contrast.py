@@ -7,15 +7,17 @@ is the HX-9 in dB?" over a spec table without a noise row: the passage holds mos
 question's words and a value of the form asked for (a price, a figure), so the word
 counts and the cosine of the not-found gate call it evidence, and the answer quotes the
 neighbour's value. What tells them apart is one qualifier of a closed class (a period, a
-group of people who pay, a kind of insurance) or the measure asked for:
+group of people who pay, a kind of leave, of telephone number or of insurance) or the
+measure asked for:
 
 - **contrast classes** (`CLASSES`): when the question names a member of a class ("yearly")
   that its document's retrieved text never names, and the passage names other members
   ("day", "weekly"), the passage is about a neighbour, not the answer ("contrast sets" of
   the question-answering literature; Gardner et al. 2020 perturb exactly such words);
 - **the measure's unit** (`shapes.states_measure`): a question asking how heavy, hot,
-  loud, fast or big in area or volume something is, not how many, is answered only by a
-  passage holding a figure in a unit of that measure ("102 kg", "-25 °C", "48 dB(A)").
+  loud, fast or big in area or volume something is, not how many, is answered only from a
+  document whose retrieved passages hold a figure in a unit of that measure ("102 kg",
+  "-25 °C", "48 dB(A)").
 
 Classes are general vocabulary (en, de, fr, es); a document's own wording is never one.
 """
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from docent.answering import shapes
-from docent.answering.clues import NAME_WEIGHT, Clues, script
+from docent.answering.clues import NAME_WEIGHT, Clues, bare, script
 
 #: Each class: its members, each member the words (casefolded) that name it. A word
 #: ending in "s" of five letters or more also names its member as a German compound's
@@ -180,6 +182,87 @@ CLASSES: tuple[tuple[tuple[str, ...], ...], ...] = (
         ),
         ("family", "families", "familie", "familien", "famille", "familles", "familia", "familias"),
     ),
+    # kinds of leave
+    (
+        (
+            "annual leave",
+            "holiday entitlement",
+            "paid holiday",
+            "jahresurlaub",
+            "erholungsurlaub",
+            "congés payés",
+            "congé annuel",
+            "vacaciones anuales",
+        ),
+        (
+            "sick leave",
+            "sick pay",
+            "sickness absence",
+            "krankmeldung",
+            "lohnfortzahlung",
+            "arrêt maladie",
+            "congé maladie",
+            "baja por enfermedad",
+            "baja médica",
+        ),
+        (
+            "parental leave",
+            "maternity leave",
+            "paternity leave",
+            "maternity",
+            "paternity",
+            "elternzeit",
+            "mutterschutz",
+            "congé parental",
+            "congé maternité",
+            "congé paternité",
+            "permiso de maternidad",
+            "permiso de paternidad",
+        ),
+        (
+            "compassionate leave",
+            "bereavement leave",
+            "bereavement",
+            "sonderurlaub bei todesfall",
+            "congé de deuil",
+            "permiso por fallecimiento",
+        ),
+        (
+            "study leave",
+            "exam leave",
+            "bildungsurlaub",
+            "congé de formation",
+            "permiso de estudios",
+        ),
+        ("unpaid leave", "sabbatical", "unbezahlter urlaub", "congé sans solde", "excedencia"),
+    ),
+    # kinds of telephone number
+    (
+        (
+            "mobile",
+            "mobile phone",
+            "mobile number",
+            "cellphone",
+            "cell phone",
+            "handy",
+            "handynummer",
+            "mobilnummer",
+            "móvil",
+            "celular",
+        ),
+        (
+            "extension",
+            "landline",
+            "desk phone",
+            "office phone",
+            "durchwahl",
+            "festnetz",
+            "poste",
+            "fijo",
+            "extensión",
+        ),
+        ("fax", "telefax"),
+    ),
     # kinds of insurance
     (
         (
@@ -222,17 +305,21 @@ CLASSES: tuple[tuple[tuple[str, ...], ...], ...] = (
     ),
 )
 
+_BARE_CLASSES = tuple(
+    tuple(tuple(bare(name) for name in names) for names in members) for members in CLASSES
+)
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 #: A compound's first part: this long at least, ending in "s" (the German linking s).
 _COMPOUND_PART = 5
 
 
 def _members(text: str) -> set[tuple[int, int]]:
-    """(class, member) of every member named in `text`."""
-    folded = " ".join(text.casefold().split())
+    """(class, member) of every member named in `text`, case and accents aside ("año" in
+    "ano": the gate reads documents without their accents)."""
+    folded = " ".join(bare(text).split())
     words = set(_WORD.findall(folded))
     found: set[tuple[int, int]] = set()
-    for c, members in enumerate(CLASSES):
+    for c, members in enumerate(_BARE_CLASSES):
         for m, names in enumerate(members):
             for name in names:
                 if " " in name:
@@ -264,6 +351,14 @@ _MEASURED = frozenset(
         shapes.Dimension.NOISE,
     }
 )
+#: A period after an interrogative is what is asked, not a qualifier: "¿Hasta qué día
+#: ...?", "Which days ...?", "How many days ...?", "An welchen Tagen ...?" ask for days
+#: (the answer says "martes y jueves", "before the 25th"), as "yearly" in "a yearly
+#: pass" does not.
+_ASKED_UNIT = re.compile(
+    r"\b(?:which|what|how many|qu[eé]|cu[aá]nt[oa]s?|quel(?:le)?s?|combien de"
+    r"|welche[nmrs]?|an welchen?|wie viele)\s+[^\W\d_]+"
+)
 _COUNT = re.compile(r"\bhow many\b|\bwie viele\b|\bcombien de\b|\bcu[aá]nt[oa]s\b|多少个|几个")
 
 
@@ -281,7 +376,7 @@ class Contrast:
         measure = asked.dimension if asked is not None else None
         if measure not in _MEASURED or _COUNT.search(question.casefold()):
             measure = None
-        return cls(frozenset(_members(question)), measure)
+        return cls(frozenset(_members(_ASKED_UNIT.sub(" ", question.casefold()))), measure)
 
     def measured_code(self, clues: Clues, passage: str) -> bool:
         """Whether `passage` answers a question made of a code and a measure ("How heavy is
@@ -301,9 +396,12 @@ class Contrast:
     def neighbour(self, passage: str, document: str) -> bool:
         """Whether `passage` is about a neighbour of what was asked: it names other members
         of a class whose member the question names and its `document` (the retrieved text
-        of the passage's document, title included) does not; or it holds no figure in a
-        unit of the measure asked for."""
-        if self.measure is not None and not shapes.states_measure(self.measure, passage):
+        of the passage's document, title included) does not; or its document holds no
+        figure in a unit of the measure asked for."""
+        # The figure may be in another retrieved passage of the document than the one
+        # holding the question's words (the Tigon's weight in its data table, its name
+        # in the brochure's opening): the answerer quotes it from there.
+        if self.measure is not None and not shapes.states_measure(self.measure, document):
             return True
         if not self.members:
             return False
@@ -319,10 +417,10 @@ class Contrast:
 
 @cache
 def _member_words() -> frozenset[str]:
-    return frozenset(name for members in CLASSES for names in members for name in names)
+    return frozenset(name for members in _BARE_CLASSES for names in members for name in names)
 
 
 def member(word: str) -> bool:
     """Whether `word` names a member of one of `CLASSES` ("Sunday" does not; "kids",
     "annual", "students" do)."""
-    return word.casefold() in _member_words()
+    return bare(word) in _member_words()

@@ -206,3 +206,40 @@ def test_a_code_and_a_measure_are_answered_by_the_codes_figure_in_that_unit() ->
     assert ask("How heavy is the AX-3?").found
     assert not ask("How heavy is the AX-5?").found
     assert not ask("How loud is the AX-3?").found
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "grounded"),
+    [
+        # a period after an interrogative is asked, not a qualifier (both were refused)
+        (
+            "¿Hasta qué día hay que avisar para darse de baja del gimnasio?",
+            "Para darse de baja del gimnasio hay que avisar en recepción antes del 25 del mes "
+            "anterior.",
+            True,
+        ),
+        (
+            "¿Cuántos días al año se puede teletrabajar desde el extranjero?",
+            "Se puede teletrabajar desde otro país durante un máximo de 20 días al año.",
+            True,
+        ),
+        # the kind of leave, of number the question names, and the document does not
+        (
+            "How many days of annual leave do Fenwick employees get?",
+            "Fenwick employees: enhanced parental leave of 26 weeks on full pay.",
+            False,
+        ),
+        (
+            "What is Ana Ruiz's mobile phone number?",
+            "Name | Department | Extension\nAna Ruiz | Payroll | 4417",
+            False,
+        ),
+        ("What is Ana Ruiz's phone extension?", "Name | Extension\nAna Ruiz | 4417", True),
+    ],
+)
+def test_a_qualifier_is_a_word_that_tells_neighbours_apart(
+    question: str, text: str, grounded: bool
+) -> None:
+    hit = passage(text, title="Staff handbook")
+    evidence = find_evidence(question, [hit], similarity_floor=None, rerank_floor=None)
+    assert evidence.found is grounded, question
