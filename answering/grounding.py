@@ -195,6 +195,13 @@ def find_evidence(
                 script(hit.chunk.text) != clues.script
                 or clues.names_in(named[hit.chunk.document_id], written[hit.chunk.document_id])
             )
+            # Nor one of a document that holds none of the question's codes: "the HX-15"
+            # is not the HX-12 of a data sheet that lists HX-6, HX-9 and HX-12.
+            and (
+                not clues.codes
+                or clues.code_in(written[hit.chunk.document_id])
+                or clues.code_in_name(hit.document_title)
+            )
             # Grounded by its lead alone, a passage sharing the words the question asks
             # about must answer as keyword evidence would (near-misses share them; a
             # reworded question shares none, and is judged by its lead).

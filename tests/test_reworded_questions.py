@@ -243,3 +243,12 @@ def test_a_qualifier_is_a_word_that_tells_neighbours_apart(
     hit = passage(text, title="Staff handbook")
     evidence = find_evidence(question, [hit], similarity_floor=None, rerank_floor=None)
     assert evidence.found is grounded, question
+
+
+def test_a_code_the_document_does_not_hold_is_not_grounded_by_similarity() -> None:
+    """ "What's the heat output of the AX-5?" over a data sheet of the AX-2 and AX-3: close
+    in meaning (a cosine above the floor), but about another model (grounded before)."""
+    close = Hit(SPECS.chunk, SPECS.document_title, 1.0, semantic_score=0.9)
+    ask = lambda q: find_evidence(q, [close], similarity_floor=0.8, rerank_floor=None)  # noqa: E731
+    assert not ask("What's the rated output of the AX-5?").found
+    assert ask("What's the rated output of the AX-3?").found
