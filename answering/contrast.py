@@ -394,10 +394,10 @@ class Contrast:
         )
 
     def neighbour(self, passage: str, document: str) -> bool:
-        """Whether `passage` is about a neighbour of what was asked: it names other members
-        of a class whose member the question names and its `document` (the retrieved text
-        of the passage's document, title included) does not; or its document holds no
-        figure in a unit of the measure asked for."""
+        """Whether `passage` is about a neighbour of what was asked: it or its `document`
+        (the retrieved text of the passage's document, title included) names other members
+        of a class whose member the question names and neither names; or its document
+        holds no figure in a unit of the measure asked for."""
         # The figure may be in another retrieved passage of the document than the one
         # holding the question's words (the Tigon's weight in its data table, its name
         # in the brochure's opening): the answerer quotes it from there.
@@ -405,12 +405,14 @@ class Contrast:
             return True
         if not self.members:
             return False
-        in_document = _members(document)
-        in_passage = _members(passage)
+        # The neighbours may be named in another retrieved passage of the document than
+        # the one grounding ("Jahresbeiträge für Erwachsene" beside the passage saying when
+        # fees are collected).
+        in_document = _members(f"{passage}\n{document}")
         for c, m in self.members:
             if (c, m) in in_document:
                 continue
-            if any(pc == c and (pc, pm) not in self.members for pc, pm in in_passage):
+            if any(dc == c and (dc, dm) not in self.members for dc, dm in in_document):
                 return True
         return False
 

@@ -180,7 +180,10 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
     (
         Dimension.DURATION,
         re.compile(
-            r"\bhow long\b(?! is the (?:hose|cable|vehicle|room|track|route))|\b(?:duration|durée|duración|dauer|period|période|periodo|frist|délai|plazo)\b|\bhow (?:soon|often)\b|\bwie lange\b|\bwie oft\b|\bcombien de temps\b"
+            r"\bhow long\b(?! is the (?:hose|cable|vehicle|room|track|route))|\b(?:duration|durée|duración|dauer|period|période|periodo|frist|délai|plazo"
+            # a notice is a length of time ("How much warning do we get before the rent
+            # goes up?": "one month's written notice", not the rent's amount)
+            r"|notice|warning|kündigungsfrist|vorlaufzeit|préavis|preaviso|antelación)\b|\bhow (?:soon|often)\b|\bwie lange\b|\bwie oft\b|\bcombien de temps\b"
             r"|\bcu[aá]nto (?:tiempo|tarda)\b|\btarda\b|\bdauert\b|\bdurent?\b|\bdura\b"
             r"|\b(?:days?|weeks?|months?|years?|hours?|minutes?|seconds?|tage?n?|wochen|monate?n?|jahre?n?|stunden?|minuten"
             r"|jours?|semaines?|mois|ans|années|heures?|d[ií]as|semanas|meses|a[nñ]os|horas|minutos|segundos)\b"

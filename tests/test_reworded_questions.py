@@ -252,3 +252,36 @@ def test_a_code_the_document_does_not_hold_is_not_grounded_by_similarity() -> No
     ask = lambda q: find_evidence(q, [close], similarity_floor=0.8, rerank_floor=None)  # noqa: E731
     assert not ask("What's the rated output of the AX-5?").found
     assert ask("What's the rated output of the AX-3?").found
+
+
+def test_neighbours_named_in_another_passage_of_the_document_count() -> None:
+    """ "Was zahlen Rentner im Jahr?": the passage saying when fees are collected names no
+    payer group, the fee passage of the same minutes names adults, children, families."""
+    fees = Chunk(
+        "m-5",
+        "m",
+        5,
+        "Ab 1. April betragen die Jahresbeiträge für Erwachsene 96 €, für "
+        "Kinder 48 € und für Familien 180 €.",
+    )
+    collected = Chunk("m-6", "m", 6, "Die Beiträge werden jährlich im Februar eingezogen.")
+    hits = [
+        Hit(collected, "Protokoll", 1.0, semantic_score=0.9),
+        Hit(fees, "Protokoll", 1.0, semantic_score=0.7),
+    ]
+    evidence = find_evidence(
+        "Was zahlen Rentner im Jahr?", hits, similarity_floor=0.8, rerank_floor=None
+    )
+    assert not evidence.found
+
+
+def test_a_notice_is_a_length_of_time() -> None:
+    """ "How much warning ... before the rent goes up?" asks for a notice period, not the
+    rent: the answerer's shape bonus went to the rent's amount."""
+    from docent.answering import shapes
+
+    asked = shapes.asked("How much warning do we get before the rent goes up?")
+    assert asked == shapes.Asked(shapes.Shape.QUANTITY, shapes.Dimension.DURATION)
+    assert shapes.asked("How much is the rent?") == shapes.Asked(
+        shapes.Shape.QUANTITY, shapes.Dimension.MONEY
+    )
