@@ -393,11 +393,12 @@ class Contrast:
             and shapes.states_measure(self.measure, passage)
         )
 
-    def neighbour(self, passage: str, document: str) -> bool:
-        """Whether `passage` is about a neighbour of what was asked: it or its `document`
-        (the retrieved text of the passage's document, title included) names other members
-        of a class whose member the question names and neither names; or its document
-        holds no figure in a unit of the measure asked for."""
+    def neighbour(self, passage: str, document: str, retrieved: str = "") -> bool:
+        """Whether `passage` is about a neighbour of what was asked: it, its `document` (the
+        retrieved text of the passage's document, title included) or the `retrieved` text
+        of every document name other members of a class whose member the question names
+        and none of them names; or its document holds no figure in a unit of the measure
+        asked for."""
         # The figure may be in another retrieved passage of the document than the one
         # holding the question's words (the Tigon's weight in its data table, its name
         # in the brochure's opening): the answerer quotes it from there.
@@ -408,7 +409,10 @@ class Contrast:
         # The neighbours may be named in another retrieved passage of the document than
         # the one grounding ("Jahresbeiträge für Erwachsene" beside the passage saying when
         # fees are collected).
-        in_document = _members(f"{passage}\n{document}")
+        # ... and in any retrieved passage: a question whose member no retrieved passage
+        # names, among passages naming its neighbours, is refused whichever passage
+        # grounds it (the answerer quotes the best unit of all of them).
+        in_document = _members(f"{passage}\n{document}\n{retrieved}")
         for c, m in self.members:
             if (c, m) in in_document:
                 continue

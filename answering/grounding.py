@@ -135,12 +135,13 @@ def find_evidence(
         written[hit.chunk.document_id] = (
             f"{written.get(hit.chunk.document_id, '')}\n{bare(context(hit))}"
         )
+    retrieved = "\n".join([*written.values(), *(h.document_title for h in hits)])
     for hit in hits:
         # A passage about a neighbour of what was asked (a weekly pass for a yearly one,
         # no noise row for "how loud") is no evidence by words or cosine (`contrast.py`).
         reranked = rerank_floor is not None and hit.rerank_score is not None
         document = f"{hit.document_title}\n{written[hit.chunk.document_id]}"
-        if not reranked and contrast.neighbour(context(hit), document):
+        if not reranked and contrast.neighbour(context(hit), document, retrieved):
             continue
         opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
         title = f"{hit.document_title}\n{opening}" if opening else hit.document_title

@@ -285,3 +285,20 @@ def test_a_notice_is_a_length_of_time() -> None:
     assert shapes.asked("How much is the rent?") == shapes.Asked(
         shapes.Shape.QUANTITY, shapes.Dimension.MONEY
     )
+
+
+def test_a_member_no_retrieved_passage_names_is_refused_whichever_passage_grounds() -> None:
+    """The fee table of one document names adults and children; another document's
+    passage, close by cosine, names no payer group: "What do students pay?" is still a
+    question about a neighbour (the answerer would quote the fee table)."""
+    other = Hit(
+        Chunk("o-1", "o", 1, "Fees are collected each February by direct debit."),
+        "Club rules",
+        1.0,
+        semantic_score=0.9,
+    )
+    fees = Hit(FEES.chunk, FEES.document_title, 1.0, semantic_score=0.7)
+    evidence = find_evidence(
+        "What do students pay per year?", [other, fees], similarity_floor=0.8, rerank_floor=None
+    )
+    assert not evidence.found
