@@ -359,6 +359,10 @@ _ASKED_UNIT = re.compile(
     r"\b(?:which|what|how many|qu[eé]|cu[aá]nt[oa]s?|quel(?:le)?s?|combien de"
     r"|welche[nmrs]?|an welchen?|wie viele)\s+[^\W\d_]+"
 )
+_VOLUME = re.compile(
+    r"\b(?:volume|litres?|liters?|gallons?|tank|cylinder|reservoir|water|fassungsvermögen"
+    r"|liter|volumen|wassertank|contenance|r[ée]servoir|litros?|dep[oó]sito)\b|容量|容积|水箱|لتر|خزان"
+)
 _COUNT = re.compile(r"\bhow many\b|\bwie viele\b|\bcombien de\b|\bcu[aá]nt[oa]s\b|多少个|几个")
 
 
@@ -374,7 +378,12 @@ class Contrast:
     def of(cls, question: str) -> Contrast:
         asked = shapes.asked(question)
         measure = asked.dimension if asked is not None else None
-        if measure not in _MEASURED or _COUNT.search(question.casefold()):
+        folded = question.casefold()
+        if measure not in _MEASURED or _COUNT.search(folded):
+            measure = None
+        # "capacity" is also a count ("the pallet capacity of warehouse WH-147"): a volume
+        # only where the question names one.
+        if measure is shapes.Dimension.VOLUME and not _VOLUME.search(folded):
             measure = None
         return cls(frozenset(_members(_ASKED_UNIT.sub(" ", question.casefold()))), measure)
 
@@ -394,11 +403,11 @@ class Contrast:
         )
 
     def neighbour(self, passage: str, document: str, retrieved: str = "") -> bool:
-        """Whether `passage` is about a neighbour of what was asked: it, its `document` (the
-        retrieved text of the passage's document, title included) or the `retrieved` text
-        of every document name other members of a class whose member the question names
-        and none of them names; or its document holds no figure in a unit of the measure
-        asked for."""
+        """Whether `passage` is about a neighbour of what was asked: neither it nor its
+        `document` (the retrieved text of the passage's document, title included) names a
+        member of a class that the question names, and they or the `retrieved` text of
+        every document name other members of that class; or its document holds no figure
+        in a unit of the measure asked for."""
         # The figure may be in another retrieved passage of the document than the one
         # holding the question's words (the Tigon's weight in its data table, its name
         # in the brochure's opening): the answerer quotes it from there.
@@ -412,11 +421,12 @@ class Contrast:
         # ... and in any retrieved passage: a question whose member no retrieved passage
         # names, among passages naming its neighbours, is refused whichever passage
         # grounds it (the answerer quotes the best unit of all of them).
-        in_document = _members(f"{passage}\n{document}\n{retrieved}")
+        own = _members(f"{passage}\n{document}")
+        around = own | _members(retrieved)
         for c, m in self.members:
-            if (c, m) in in_document:
+            if (c, m) in own:
                 continue
-            if any(dc == c and (dc, dm) not in self.members for dc, dm in in_document):
+            if any(dc == c and (dc, dm) not in self.members for dc, dm in around):
                 return True
         return False
 

@@ -38,7 +38,7 @@ _LANGUAGES = ("en", "de", "fr", "es")
 
 # fmt: off
 GROUPS: tuple[tuple[str, ...], ...] = (
-    ("ring", "call", "phone", "telephone", "dial", "number", "line", "hotline", "contact",
+    ("ring", "call", "phone", "telephone", "dial", "number", "line", "hotline",
      "anrufen", "rufen", "telefon", "telefonnummer", "nummer", "hotline", "appeler",
      "téléphone", "numéro", "joindre", "llamar", "teléfono", "número"),
     ("report", "tell", "notify", "inform", "melden", "mitteilen", "informieren",

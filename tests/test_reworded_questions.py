@@ -302,3 +302,36 @@ def test_a_member_no_retrieved_passage_names_is_refused_whichever_passage_ground
         "What do students pay per year?", [other, fees], similarity_floor=0.8, rerank_floor=None
     )
     assert not evidence.found
+
+
+def test_a_capacity_is_a_volume_only_where_the_question_names_one() -> None:
+    """ "What is the pallet capacity of warehouse WH-147?" counts pallets (it was refused
+    for holding no litres); "the hot water cylinder capacity" asks for litres."""
+    from docent.answering.contrast import Contrast
+
+    assert Contrast.of("What is the pallet capacity of warehouse WH-147?").measure is None
+    assert Contrast.of("What's the hot water cylinder capacity of the AX-2?").measure
+
+
+def test_the_member_must_be_in_the_grounding_passages_own_document() -> None:
+    """ "annual leave" at Fenwick: Fenwick's onboarding names only parental leave; another
+    company's policy, also retrieved, names annual leave, but is not Fenwick's."""
+    onboarding = Hit(
+        Chunk("f-1", "f", 1, "Fenwick benefits: enhanced parental leave of 26 weeks."),
+        "Fenwick onboarding",
+        1.0,
+        semantic_score=0.9,
+    )
+    other = Hit(
+        Chunk("h-1", "h", 1, "Halden employees receive 25 days of annual leave."),
+        "Halden leave policy",
+        1.0,
+        semantic_score=0.5,
+    )
+    evidence = find_evidence(
+        "How many days of annual leave do Fenwick employees get?",
+        [onboarding, other],
+        similarity_floor=0.8,
+        rerank_floor=None,
+    )
+    assert not evidence.found
