@@ -26,6 +26,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from docent.answering import vocabulary
+
 #: A question is a wh-question (not a yes/no one: "Does Velmora pay the costs of a
 #: credit card?" may be answered "yes" without an amount) when it holds one of these.
 _NUMBER_ASKED = re.compile(
@@ -72,18 +74,10 @@ _CURRENCY = re.compile(
 #: ("14.03.", "3/2"), a time of day, a quarter, or the CJK and Arabic date words. "12
 #: months" is a duration, not a date.
 _DATE = re.compile(
-    r"\b(?:jan(?:uary|vier|uar)?|feb(?:ruary|ruar)?|février|march|mars|märz|apr(?:il)?|avril"
-    r"|may|mai|june?|juin|juni|july?|juillet|juli|aug(?:ust)?|août|sept?(?:ember)?"
-    r"|septembre|oct(?:ober)?|octobre|okt(?:ober)?|nov(?:ember)?|novembre|dec(?:ember)?"
-    r"|décembre|dez(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
-    r"|septiembre|octubre|noviembre|diciembre"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch"
-    r"|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi"
-    r"|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
-    r"|spring|summer|autumn|winter|q[1-4])\b"
+    rf"\b(?:{vocabulary.MONTHS}|{vocabulary.WEEKDAYS}|spring|summer|autumn|winter|q[1-4])\b"
     r"|\b(?:19|20)\d\d\b|\b\d{1,2}[./-]\d{1,2}\b|\b\d{1,2}:\d\d\b"
     r"|[\d一二三四五六七八九十]\s?[年月日号点]|星期|周[一二三四五六日]"
-    r"|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر",
+    rf"|{vocabulary.ARABIC_MONTHS}",
     re.IGNORECASE,
 )
 #: A deadline or an offset in time answers "when" as a date does: a number of time units
@@ -91,11 +85,7 @@ _DATE = re.compile(
 #: "dans les 8 jours", "dentro de 30 días", "30日内", "خلال 30 يومًا"), or before "before" /
 #: "after" / "in advance" ("two weeks before the event"). "For 12 months" is a length of
 #: time, not when: it stays out.
-_TIME_UNIT = (
-    r"(?:minutes?|hours?|days?|weeks?|months?|years?|minuten?|stunden?|tagen?|wochen?"
-    r"|monaten?|monate|jahren?|jahre|jours?|semaines?|mois|ans|ann[ée]es?|heures?"
-    r"|minutos?|horas?|d[ií]as?|semanas?|meses|mes|años?)"
-)
+_TIME_UNIT = f"(?:{vocabulary.TIME_UNITS})"
 _DEADLINE = re.compile(
     r"\b(?:within|in|after|before|by|innerhalb(?:\s+von)?|binnen|nach|vor|spätestens"
     r"|dans(?:\s+les)?|sous|avant|après|dentro\s+de|en|antes\s+de|después\s+de|tras)"
@@ -109,27 +99,10 @@ _DEADLINE = re.compile(
     r"|(?<!\w)(?:خلال|قبل|بعد)\s+\S+\s*(?:يوم|أيام|أسبوع|أسابيع|شهر|أشهر|سنة|ساعة|ساعات|دقيقة)",
     re.IGNORECASE,
 )
-#: Numbers written out, in the analysed languages (up to twelve, the round ones, and the
-#: Han numerals), as documents write small counts and durations ("two weeks", "十五天").
-_NUMBER_WORDS = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|(?:thir|four|fif|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty"
-    r"|hundred|thousand|million|half|once|twice|dozen"
-    r"|eins?|eine[mnrs]?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf"
-    r"|(?:drei|vier|fünf|sech|sieb|acht|neun)zehn|(?:zwan|vier|fünf|sech|sieb|acht|neun)zig"
-    r"|dreißig"
-    r"|hundert|tausend|halbe?[nr]?"
-    r"|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze"
-    r"|quinze|seize|dix-\w+|vingt|trente|quarante|cinquante|soixante|quatre-vingts?"
-    r"|cent|mille|demie?"
-    r"|uno?|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce"
-    r"|quince|dieci\w+|veinte|veinti\w+|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta"
-    r"|noventa|cien|ciento|mil|medio|media)\b"
-    r"|[一二两三四五六七八九十百千万半]"
-    r"|واحد|اثنان|اثنين|ثلاث|أربع|اربع|خمس|ست|سبع|ثمان|تسع|عشر|مائة|مئة|ألف|الف|نصف",
-    re.IGNORECASE,
-)
-_DIGIT = re.compile(r"\d")
+#: Numbers written out, articles that are also "one" included (`vocabulary`): the gate
+#: asks whether a sentence states any number at all ("un mois de préavis").
+_NUMBER_WORDS = vocabulary.NUMBER_OR_ARTICLE
+_DIGIT = vocabulary.DIGIT
 #: A list item's or clause's number at the start of a line ("5.3 ", "4. ", "2) ").
 _LIST_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)+\.?|\d+[.)]|[-•*])\s+", re.MULTILINE)
 #: Sentence ends followed by space (after a word of three letters or more: "z. B.",

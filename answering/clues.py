@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from docent.answering import asked
+from docent.answering import asked, shapes, synonyms
 from docent.domain import Hit
 from docent.search import analysis
 from docent.search import languages as lang
@@ -32,6 +32,9 @@ NAME_WEIGHT = 2.0
 ASKED_SHARE = 0.5
 #: A letterhead: a document's title, its sender's or subject's line, and one more line
 #: ("Policy owner: ...", the date), of at most this many characters each.
+#: The shortest German term found as a compound's part ("jahr" in "jahresbeitrag");
+#: the compound is at least twice that less one ("tagesgeld" holds "tages").
+_COMPOUND_PART = 4
 LETTERHEAD_LINES = 3
 LETTERHEAD_CHARS = 200
 #: What file names and codes put between a code's parts ("CM-40", "cm40", "cm_40").
@@ -61,33 +64,24 @@ _CAPITALISED_NOUNS = frozenset(["de", "lb"])
 #: as the question is.
 _INTERROGATIVES = frozenset(
     [
-        "many",
-        "much",
-        "long",
-        "often",
-        "big",
-        "large",
-        "heavy",
-        "far",
-        "viel",
-        "viele",
-        "lange",
-        "oft",
-        "hoch",
-        "groß",
-        "schwer",
-        "weit",
-        "combien",
-        "cuánto",
-        "cuánta",
-        "cuántos",
-        "cuántas",
-        "cuanto",
-        "cuanta",
-        "cuantos",
-        "cuantas",
+        "many", "much", "long", "often", "big", "large", "heavy", "far", "viel", "viele",
+        "lange", "oft", "hoch", "groß", "schwer", "weit", "combien", "cuánto", "cuánta",
+        "cuántos", "cuántas", "cuanto", "cuanta", "cuantos", "cuantas",
+        # "What happens if ...?" asks for a consequence; the passage states it in its own
+        # verbs ("are charged in full").
+        "happen", "happens", "passiert", "geschieht", "pasa", "ocurre", "soon",
+        # Light and modal verbs and bare prepositions of time carry no topic: "How soon do
+        # we *get* the deposit back *after* moving out?", "An welchen Tagen *können* wir
+        # ...?" (the stop lists keep some of them).
+        "get", "gets", "got", "getting", "go", "goes", "going", "went", "need", "needs",
+        "want", "wants", "after", "before", "bekommen", "bekommt", "kriegen", "können",
+        "kann", "muss", "müssen", "darf", "dürfen", "soll", "sollen", "möchte", "pouvoir",
+        "peut", "peux", "dois", "doit", "faut", "veux", "puedo", "puede", "debo", "debe",
+        "tengo", "quiero",
+        # the particles of phrasal verbs ("move out", "goes up", "raus wollen")
+        "out", "up", "off", "down", "raus", "rein",
     ]
-)
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +112,9 @@ class Clues:
     counted: frozenset[str] = frozenset()
     #: The question's names and codes in Latin letters, case-folded (`signed`).
     signs: tuple[str, ...] = ()
+    #: Whether the question is read as German, which writes compounds as one word: its
+    #: terms are then also found as a compound's first or last part (`held`).
+    compounds: bool = False
 
     @classmethod
     def of(cls, question: str) -> Clues:
@@ -133,7 +130,12 @@ class Clues:
         for variants in analysis.query_words(question, languages):
             terms = frozenset(t for t in variants if len(t) > 1 or not t.isascii())
             if terms and not terms & interrogative:
-                words.append((terms, NAME_WEIGHT if terms & heavy else 1.0))
+                if terms & heavy:
+                    words.append((terms, NAME_WEIGHT))
+                else:
+                    # An everyday word is found where a passage says it in the register's
+                    # words ("ring" where it says "telephone": `synonyms`).
+                    words.append((synonyms.widen(terms), 1.0))
         # Codes with a digit: an acronym ("EV") may be written out in the passage.
         codes = tuple(dict.fromkeys(n.casefold() for n in named if any(c.isdigit() for c in n)))
         name_terms = {
@@ -167,7 +169,21 @@ class Clues:
             figures,
             counted,
             _latin_signs(question, named),
+            "de" in languages,
         )
+
+    def held(self, text: str) -> set[str]:
+        """The terms of `text`, and for a German question those of its terms that are the
+        first or last part of a compound in `text` ("jahr" and "beitrag" in
+        "Jahresbeiträge", "miete" in "Monatsmiete")."""
+        found = terms_of(text)
+        if not self.compounds:
+            return found
+        wanted = [t for t in self.weights if len(t) >= _COMPOUND_PART and t not in found]
+        longer = [w for w in found if len(w) >= 2 * _COMPOUND_PART - 1]
+        return found | {
+            t for t in wanted if any(w != t and (w.startswith(t) or w.endswith(t)) for w in longer)
+        }
 
     @property
     def weights(self) -> dict[str, float]:
@@ -200,7 +216,7 @@ class Clues:
         and at least half of the others must be in the passage's text ("星河项目的预算是多少？"
         is not answered by a passage under "星河项目周例会纪要" that never says 预算).
         """
-        in_text = terms_of(text)
+        in_text = self.held(text)
         found = in_text & self.weights.keys()
         if sum(bool(terms & found) for terms, _ in self.words) < 2:
             return self.one_word_evidence(passage, title, section)
@@ -216,7 +232,7 @@ class Clues:
         subject = terms_of(f"{title}\n{section}")
         if self.script in _UNCASED:
             subjectless = self.plain - subject
-            if subjectless and self.share(terms_of(body) & subjectless, subjectless) < ASKED_SHARE:
+            if subjectless and self.share(self.held(body) & subjectless, subjectless) < ASKED_SHARE:
                 return False
         # What the question asks about, besides its document's subject, the words asking
         # for a form ("cost") and the unit counted ("weeks"): at least half of it must be
@@ -228,7 +244,7 @@ class Clues:
         elif not (self.code_in(passage) and not self.code_in_name(title)):
             asked_about = self.topic(subject)
             if len(asked_about) >= 2:
-                covered = sum(bool(terms & terms_of(body)) for terms in asked_about)
+                covered = sum(bool(terms & self.held(body)) for terms in asked_about)
                 if covered / len(asked_about) < ASKED_SHARE:
                     return False
         return self.states_form(body, subject, section)
@@ -243,7 +259,7 @@ class Clues:
             return False
         ((terms, weight),) = self.words
         body = passage.removeprefix(section).lstrip("\n")
-        if weight >= NAME_WEIGHT or not terms & terms_of(body):
+        if weight >= NAME_WEIGHT or not terms & self.held(body):
             return False
         # The word is what the sentence must be about, even when the section names it.
         return self.states_form(body, terms_of(title) - terms, section)
@@ -253,7 +269,7 @@ class Clues:
         without answering as keyword evidence must: at least half of them, and the form
         asked for in a sentence or row about them (`states_form`)."""
         asked_about = self.topic(subject)
-        held = terms_of(body)
+        held = self.held(body)
         covered = sum(bool(terms & held) for terms in asked_about)
         if not covered:
             return True
@@ -291,7 +307,7 @@ class Clues:
         def about(unit: str) -> int:
             if not near:
                 return 0
-            held = terms_of(unit)
+            held = self.held(unit)
             folded = _fold(unit)
             words = sum(bool(t & held) for t in topic)
             if codes:
@@ -420,13 +436,21 @@ def _is_code(token: str) -> bool:
     return any(c.isdigit() for c in token) or sum(c.isupper() for c in token) >= 2
 
 
+def _everyday_word(token: str) -> bool:
+    """A weekday or a month, or an everyday word in capitals ("OK", "PC", "USB"); a
+    capitalised one stays a name ("Gimnasio Olivar")."""
+    return shapes.is_calendar(token) or (token.isupper() and synonyms.everyday(token))
+
+
 def names_and_codes(question: str) -> list[str]:
     """Words of `question` that are names or codes, as written: a token with a digit, an
     acronym or a word with a capital inside ("WH-147", "LAB-0233", "HomeKit"), or a
     capitalised word after the first ("Marta", "Kowalczyk"), except in a language that
     capitalises every noun (German: "Parkgebühren", "Dienstreisen" are no names). A
-    possessive 's is dropped."""
+    possessive 's is dropped. Weekdays, months and everyday words ("Sunday", "OK", "PC":
+    `synonyms.everyday`) are neither."""
     found: list[str] = []
+    everyday = _everyday_word
     nouns_capitalised = lang.detect(question).language in _CAPITALISED_NOUNS
     for i, match in enumerate(_TOKEN.finditer(question)):
         token = match.group()
@@ -438,6 +462,10 @@ def names_and_codes(question: str) -> list[str]:
             and token[1:].islower()
             and token.isalpha()
         )
+        # Weekdays and months are capitalised, and "OK", "PC", "USB" are capitals, but
+        # none names what a document is about ("on Sunday night", "a work PC").
+        if everyday(token):
+            continue
         if name or _is_code(token):
             found.append(token)
     return found

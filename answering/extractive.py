@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import grounding, passages, shapes, wording
+from docent.answering import cells, grounding, passages, shapes, synonyms, wording
 from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
@@ -270,7 +270,15 @@ class ExtractiveGenerator:
                 continue
             picked.append(i)
             length += len(candidates[i].text)
-        return [(candidates[i].text, candidates[i].source) for i in picked]
+        return [(_quoted(question, candidates[i]), candidates[i].source) for i in picked]
+
+
+def _quoted(question: str, candidate: _Candidate) -> str:
+    """What of `candidate` to quote: a table row cut to the cell the question names by its
+    column ("on Thursdays", "the HX-9": `cells.named_cells`), else the whole unit."""
+    if candidate.kind == "row":
+        return cells.named_cells(question, candidate.text) or candidate.text
+    return candidate.text
 
 
 def _sources_saying(sentence: str, index: int, sources: Sequence[Source]) -> list[int]:
@@ -321,7 +329,13 @@ def _lexical_scores(
     distinct = list(
         {c.text: terms_ for c, terms_ in zip(candidates, unit_terms, strict=True)}.values()
     )
-    df = {t: sum(t in u for u in distinct) for t in terms}
+    # A term no candidate holds is held where an everyday synonym of it is ("ring" where
+    # the sentence says "telephone": `synonyms`); one that some candidate holds is not
+    # widened ("paid" leave is not "pays" salary where the leave sentence says "paid").
+    said = {
+        t: frozenset((t,)) if any(t in u for u in distinct) else synonyms.widen((t,)) for t in terms
+    }
+    df = {t: sum(bool(said[t] & u) for u in distinct) for t in terms}
     idf = {t: float(np.log(1.0 + n / (1 + df[t]))) for t in terms}
     # A name in several candidates names what the documents are about ("Halden Logistics",
     # "Copperline"), not the answer; one in a single candidate may be it (a directory row).
@@ -351,8 +365,10 @@ def _lexical_scores(
         total = sum(idf[t] for t in asked)
         if not total:
             continue
-        own = sum(idf[t] for t in asked & unit_terms[i]) / total
-        heading = sum(idf[t] for t in (asked & heading_terms[i]) - unit_terms[i]) / total
+        held = {t for t in asked if said[t] & unit_terms[i]}
+        headed = {t for t in asked if said[t] & heading_terms[i]} - held
+        own = sum(idf[t] for t in held) / total
+        heading = sum(idf[t] for t in headed) / total
         scores[i] = min(1.0, own + _HEADING_WEIGHT * heading)
     return scores
 

@@ -22,6 +22,12 @@ A passage in another script than the question's (an English question, a Chinese 
 is similarity evidence only when it also writes one of the question's Latin names or codes
 ("KJ-300") and the embedder has a cross-script floor measured (`CROSS_SCRIPT_FLOORS`).
 
+A passage about a neighbour of what was asked is no keyword or similarity evidence: the
+question names a period, a group of people or a kind of insurance that its document does
+not and the passage names others ("a yearly pass" over day and weekly passes), or asks how
+heavy, hot or loud something is and the passage holds no figure in such a unit
+(`contrast.py`).
+
 Keyword and similarity evidence must also answer, not just talk about the subject: a
 question asking for a number, a price or a date is grounded only by a passage stating one
 in the sentence or row about what was asked (`asked.py`), its names must be in the
@@ -50,6 +56,7 @@ from docent.answering.clues import (
     script,
     terms_of,
 )
+from docent.answering.contrast import Contrast
 from docent.domain import Hit
 from docent.search import languages as lang
 
@@ -113,6 +120,7 @@ def find_evidence(
     if not hits:
         return NONE
     clues = Clues.of(question)
+    contrast = Contrast.of(question)
     asked_in = lang.detect(question).language
     # The opening passage of a document (its letterhead, "شركة النور للاتصالات",
     # "COPPERLINE DISTRIBUTION - DAVENTRY DISTRIBUTION CENTRE"), when retrieved, says what
@@ -127,7 +135,14 @@ def find_evidence(
         written[hit.chunk.document_id] = (
             f"{written.get(hit.chunk.document_id, '')}\n{bare(context(hit))}"
         )
+    retrieved = "\n".join([*written.values(), *(h.document_title for h in hits)])
     for hit in hits:
+        # A passage about a neighbour of what was asked (a weekly pass for a yearly one,
+        # no noise row for "how loud") is no evidence by words or cosine (`contrast.py`).
+        reranked = rerank_floor is not None and hit.rerank_score is not None
+        document = f"{hit.document_title}\n{written[hit.chunk.document_id]}"
+        if not reranked and contrast.neighbour(context(hit), document, retrieved):
+            continue
         opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
         title = f"{hit.document_title}\n{opening}" if opening else hit.document_title
         keywords = clues.keyword_evidence(
@@ -144,7 +159,7 @@ def find_evidence(
             if keywords and clues.code_in(hit.chunk.text):
                 return Evidence(hit, Signal.KEYWORDS)
             continue
-        if keywords:
+        if keywords or contrast.measured_code(clues, hit.chunk.text):
             return Evidence(hit, Signal.KEYWORDS)
         floor = _floor_for(
             asked_in, hit, clues.script, similarity_floor, cross_language_floor, languages
@@ -180,6 +195,13 @@ def find_evidence(
             and (
                 script(hit.chunk.text) != clues.script
                 or clues.names_in(named[hit.chunk.document_id], written[hit.chunk.document_id])
+            )
+            # Nor one of a document that holds none of the question's codes: "the HX-15"
+            # is not the HX-12 of a data sheet that lists HX-6, HX-9 and HX-12.
+            and (
+                not clues.codes
+                or clues.code_in(written[hit.chunk.document_id])
+                or clues.code_in_name(hit.document_title)
             )
             # Grounded by its lead alone, a passage sharing the words the question asks
             # about must answer as keyword evidence would (near-misses share them; a

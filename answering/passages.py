@@ -144,12 +144,27 @@ def _rows(lines: list[str], heading: str) -> list[Unit]:
     header has as many cells, else as the header line and the row line."""
     header, rows = lines[0], lines[1:]
     names = [c.strip() for c in header.split("|")]
+    # A title over the table in a merged row ("Prices from 6 January | | |") is no header:
+    # the row of names under it is.
+    if rows and not all(names) and _names_row(rows[0]):
+        header, rows = rows[0], rows[1:]
+        names = [c.strip() for c in header.split("|")]
     found = []
     for row in rows:
         cells = [c.strip() for c in row.split("|")]
+        # A header repeated (after a page break, or by an overlapping chunk) says nothing:
+        # a header row is never an answer by itself.
+        if [c.casefold() for c in cells] == [n.casefold() for n in names]:
+            continue
         if len(cells) == len(names) and all(names):
             text = "; ".join(f"{n}: {c}" for n, c in zip(names, cells, strict=True) if c)
         else:
             text = f"{header}\n{row}"
         found.append(Unit(text, "row", heading))
     return found
+
+
+def _names_row(line: str) -> bool:
+    """Whether table line `line` reads as a header: every cell filled, none a figure."""
+    cells = [c.strip() for c in line.split("|")]
+    return len(cells) >= 2 and all(cells) and not any(c[:1].isdigit() for c in cells)

@@ -27,6 +27,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from docent.answering import vocabulary
+
 
 class Shape(enum.StrEnum):
     QUANTITY = "quantity"
@@ -78,9 +80,9 @@ _ASKS: tuple[tuple[Shape, re.Pattern[str]], ...] = (
     (
         Shape.QUANTITY,
         re.compile(
-            r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm)\b"
+            r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm|loud|noisy)\b"
             r"|\bwhat (?:is|are) the (?:\w+ )?(?:price|cost|fee|fees|rate|charge|weight|capacity|size|speed|length|duration|amount|limit|number|temperature|voltage|power|range|budget|deposit|salary|discount|allowance)\b"
-            r"|\bwie ?viele?\b|\bwie (?:lange|hoch|groß|gross|schwer|weit|schnell|alt|oft|breit|tief|teuer)\b"
+            r"|\bwie ?viele?\b|\bwie (?:lange|hoch|groß|gross|schwer|weit|schnell|alt|oft|breit|tief|teuer|laut)\b"
             r"|\bcombien\b|\bquel(?:le)? (?:est|sont) (?:le|la|les) (?:\w+ )?(?:prix|coût|cout|montant|durée|duree|poids|capacité|taille|vitesse|tarif|tarifs|frais|plafond|limite|nombre)\b"
             r"|\bcu[aá]nt[oa]s?\b|\bqu[eé] (?:precio|tama[nñ]o|capacidad|duraci[oó]n)\b|\bcu[aá]l es el (?:precio|importe|coste|costo|l[ií]mite)\b"
             r"|多少|几|多久|多长|多大|多重|多高|多远|多快|多少钱|价格|费用"
@@ -89,20 +91,10 @@ _ASKS: tuple[tuple[Shape, re.Pattern[str]], ...] = (
     ),
 )
 
-_DIGIT = re.compile(r"\d")
-#: Numbers written out, 1 to 12 and the tens a rule tends to use (en, de, fr, es), and the
-#: Chinese numerals: "two weeks", "zwei Wochen", "trois jours", "dos semanas", 十五天. Not
-#: "ein", "un", "une", "uno", "una": they are the indefinite article far more often; nor
-#: the Spanish "once" (11) and "medio", English words.
-_NUMBER_WORDS = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|half|dozen"
-    r"|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|fünfzehn|zwanzig|dreißig|halbe[nr]?"
-    r"|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|demie?"
-    r"|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|quince|veinte|treinta"
-    r"|واحد|اثن|ثلاث|أربع|خمس|ست|سبع|ثمان|تسع|عشر)\b"
-    r"|[一二两三四五六七八九十百千万半]",
-    re.IGNORECASE,
-)
+_DIGIT = vocabulary.DIGIT
+#: Numbers written out (`vocabulary`): "two weeks", "zwei Wochen", "trois jours", "dos
+#: semanas", 十五天. Not the articles that are also "one" ("ein", "un", "uno").
+_NUMBER_WORDS = vocabulary.NUMBER_WORDS
 #: Clock times and dates in figures: 9:00, 14h30, 2025-05-06, 06.05.2025, 6/5/25; a year.
 _DATE_FIGURES = re.compile(
     r"\b\d{1,2}[:h]\d{2}\b|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b"
@@ -112,22 +104,20 @@ _DATE_FIGURES = re.compile(
 #: Months, weekdays and the calendar's words (en, de, fr, es, zh, ar), and units of time
 #: after a figure ("within 30 days", "binnen 14 Tagen", "sous 8 jours", 三天内).
 _CALENDAR = re.compile(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?|daily|weekly|monthly|annually|yearly|quarterly|noon|midnight"
-    r"|januar|februar|märz|mai|juni|juli|oktober|dezember|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|täglich|wöchentlich|monatlich|jährlich"
-    r"|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|quotidien|hebdomadaire|mensuel|annuel"
-    r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|lunes|martes|miércoles|jueves|viernes|sábado|domingo|diario|semanal|mensual|anual)\b"
+    rf"\b(?:{vocabulary.MONTHS}|{vocabulary.WEEKDAYS}"
+    r"|weekdays?|weekends?|daily|weekly|monthly|annually|yearly|quarterly|noon|midnight"
+    r"|täglich|wöchentlich|monatlich|jährlich|quotidien|hebdomadaire|mensuel|annuel"
+    r"|diario|semanal|mensual|anual)\b"
     r"|星期|周[一二三四五六日末]|每天|每周|每月|每年|上午|下午|中午"
-    r"|يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر|الأحد|الاثنين|الإثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|صباحا|مساء",
+    rf"|{vocabulary.ARABIC_MONTHS}|{vocabulary.ARABIC_WEEKDAYS}|صباحا|مساء",
     re.IGNORECASE,
 )
 _TIME_UNITS = re.compile(
-    r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|zwei|drei|vier|fünf|zehn|deux|trois|quatre|cinq|dix|quinze|dos|tres|cuatro|cinco|diez|quince)\b)"
+    rf"(?:\d|\b(?:{vocabulary.LATIN_NUMBERS})\b)"
     # "ten working days", "30 calendar days", "5 jours ouvrés" (the adjective after: no harm)
     r"[\s-]*(?:(?:working|calendar|business|full|consecutive|clear|ouvrés|ouvrables|hábiles|naturales|laborables)\s+)?"
-    r"(?:minutes?|hours?|days?|weeks?|months?|years?|minuten|stunden?|tage[n]?|wochen?|monate[n]?|jahre[n]?"
-    r"|heures?|jours?|semaines?|mois|ans|années?|minutos?|horas?|días?|dias?|semanas?|meses|mes|años?)\b"
-    r"|[\d一二两三四五六七八九十]+\s*(?:分钟|小时|天|周|个月|年)"
+    rf"(?:{vocabulary.TIME_UNITS})\b"
+    rf"|[\d一二两三四五六七八九十]+\s*(?:分钟|小时|天|周|个月|年)"
     r"|\d+\s*(?:دقيقة|ساعة|ساعات|يوم|أيام|أسبوع|أسابيع|شهر|أشهر|سنة)",
     re.IGNORECASE,
 )
@@ -175,6 +165,8 @@ class Dimension(enum.StrEnum):
     LENGTH = "length"
     POWER = "power"
     TEMPERATURE = "temperature"
+    #: A sound level: "How loud is it?", "noise level", "Geräuschpegel", "niveau sonore".
+    NOISE = "noise"
     #: "How much <substance>" with no measure named: a mass, a volume or a kitchen
     #: measure ("150 g grated Comté", "2 EL Öl", "1 c. à soupe de sucre").
     AMOUNT = "amount"
@@ -182,12 +174,16 @@ class Dimension(enum.StrEnum):
 
 # What a quantity question measures, by its words (casefolded). The first that matches
 # wins: DURATION before MONEY ("How many days of *paid* leave": days), MASS, SPEED, AREA
-# and VOLUME before LENGTH ("how high is the top speed" is a speed).
+# and VOLUME before LENGTH ("how high is the top speed" is a speed), NOISE last ("the
+# price of the noise-cancelling headset" is a price).
 _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
     (
         Dimension.DURATION,
         re.compile(
-            r"\bhow long\b(?! is the (?:hose|cable|vehicle|room|track|route))|\b(?:duration|durée|duración|dauer|period|période|periodo|frist|délai|plazo)\b|\bhow (?:soon|often)\b|\bwie lange\b|\bwie oft\b|\bcombien de temps\b"
+            r"\bhow long\b(?! is the (?:hose|cable|vehicle|room|track|route))|\b(?:duration|durée|duración|dauer|period|période|periodo|frist|délai|plazo"
+            # a notice is a length of time ("How much warning do we get before the rent
+            # goes up?": "one month's written notice", not the rent's amount)
+            r"|notice|warning|kündigungsfrist|vorlaufzeit|préavis|preaviso|antelación)\b|\bhow (?:soon|often)\b|\bwie lange\b|\bwie oft\b|\bcombien de temps\b"
             r"|\bcu[aá]nto (?:tiempo|tarda)\b|\btarda\b|\bdauert\b|\bdurent?\b|\bdura\b"
             r"|\b(?:days?|weeks?|months?|years?|hours?|minutes?|seconds?|tage?n?|wochen|monate?n?|jahre?n?|stunden?|minuten"
             r"|jours?|semaines?|mois|ans|années|heures?|d[ií]as|semanas|meses|a[nñ]os|horas|minutos|segundos)\b"
@@ -244,6 +240,14 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
         Dimension.TEMPERATURE,
         re.compile(
             r"\b(?:temperature|hot|warm|cold|temperatur|température|temperatura)\b|温度|درجة الحرارة"
+        ),
+    ),
+    (
+        Dimension.NOISE,
+        re.compile(
+            r"\b(?:loud|loudness|noise|noisy|decibels?|sound (?:power|pressure|level)"
+            r"|laut|lautstärke|lärm|geräusch\w*|schall\w*|bruit|bruyant|sonore|ruido|ruidoso)\b"
+            r"|噪音|噪声|分贝|ضوضاء|ديسيبل"
         ),
     ),
 )
@@ -311,6 +315,11 @@ _UNITS: dict[Dimension, re.Pattern[str]] = {
     ),
     Dimension.POWER: _after_figure("w|kw|mw|hp|ps|ch|cv|bhp", "瓦|千瓦", end=r"(?!\w)"),
     Dimension.TEMPERATURE: re.compile(rf"{_N}°|{_N}(?:degrees?|grad)\b", re.IGNORECASE),
+    Dimension.NOISE: _after_figure(
+        "db|dba|db\\(a\\)|decibels?|dezibel|décibels?|decibelios?|sones?",
+        "分贝|ديسيبل",
+        end=r"(?!\w)",
+    ),
 }
 _UNITS[Dimension.AMOUNT] = _after_figure(
     "tbsp|tsp|cups?|tablespoons?|teaspoons?|pinch|el|tl|prisen?|bund|stück"
@@ -340,7 +349,7 @@ class Asked:
 #: The interrogative phrases that name a measure ("how heavy", "wie schwer", 多少): the
 #: question's words, never the answer's, which gives the figure ("26,000 kg").
 _HOW = re.compile(
-    r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm|soon|late|early)\b"
+    r"\bhow (?:much|many|long|big|large|heavy|far|fast|high|tall|wide|old|often|deep|thick|hot|cold|warm|loud|noisy|soon|late|early)\b"
     r"|\bwie ?(?:viele?|lange|hoch|groß|gross|schwer|weit|schnell|alt|oft|breit|tief|teuer)\b"
     r"|\bcombien\b|\bcu[aá]nt[oa]s?\b|多少|多久|多长|多大|多重|多高|多远|多快|几|(?:^|\s)كم(?=\s)"
 )
@@ -416,3 +425,9 @@ def has(shape: Shape, text: str) -> bool:
     if shape is Shape.PERSON:
         return bool(_PERSON_WORDS.search(text) or _NAME_PAIR.search(text))
     return bool(_PLACE_WORDS.search(text))
+
+
+def states_measure(dimension: Dimension, text: str) -> bool:
+    """Whether `text` holds a figure in a unit of `dimension` ("102 kg" for MASS, "48
+    dB(A)" for NOISE, "-25 °C" for TEMPERATURE)."""
+    return bool(_UNITS[dimension].search(text))

@@ -10,6 +10,7 @@ import pytest
 from test_extractive import KeyedEmbedder, at, sources
 
 from docent.answering import shapes
+from docent.answering.asked import Form, holds
 from docent.answering.extractive import ExtractiveGenerator
 from docent.answering.shapes import Asked, Dimension, Shape
 from docent.answering.wording import content_terms
@@ -309,3 +310,22 @@ async def test_a_line_naming_the_subject_and_the_place_asked_for_answers_where()
     )
     picked = await chosen(question, {venue: 0.86, row: 0.84}, given)
     assert picked[0] == (venue, 1)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Parents receive sixteen weeks of leave.",
+        "Der Vertrag läuft achtzehn Monate.",
+        "La garantie court dix-huit mois.",
+        "El contrato dura dieciséis semanas.",
+    ],
+)
+def test_numbers_written_out_past_twelve_are_quantities_as_the_gate_reads_them(
+    sentence: str,
+) -> None:
+    """One vocabulary of numbers (answering/vocabulary.py) for the gate's forms and the
+    answerer's shapes: what the gate takes for a number the answerer does too."""
+    assert holds(Form.NUMBER, sentence)
+    assert shapes.has(Shape.QUANTITY, sentence)
+    assert shapes.has(Shape.TIME, sentence)

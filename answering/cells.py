@@ -1,0 +1,74 @@
+"""The cell a table question asks for: its row's label and the column the question names.
+
+A table row is quoted as "Header: cell; Header: cell; ..." (passages.units). A question
+naming a column ("How late is the main pool open on Thursdays?" over opening hours with
+days as columns; "How heavy is the HX-9?" over a spec sheet with products as columns;
+"What's the fee for a squash court on a Sunday?") asks for that cell, not for the whole
+row, whose other cells are the neighbouring answers (Friday's hours, the HX-6's weight).
+The answer is then the row's first cell (what the row is about, with its header), the
+cells whose values the question names (the row term when it is not the first cell:
+"Product: A4 copier paper, recycled" beside the SKU), and the cells under the columns
+the question names.
+
+Only tables whose columns are entities are cut: days or months, products or codes, or the
+groups and periods a price is for (`contrast.CLASSES`): "Thursday", "HX-9", "Child (under
+16)". A column of attributes ("E-mail", "Opens", "Closes") is what a question about a row
+asks alongside the others ("How late is it open?" needs the closing time, not "Opens"),
+so a row is quoted whole unless one of the question's weekdays, months, names, codes or
+class members names a column: its header holds that word's term (stemmed, and widened by
+everyday synonyms: "kids" names "Child (under 16)"), which not every value column's header
+holds ("adult" in "Adult weekday", "Adult Saturday", "Adult Sunday" names none of them).
+Rows of fewer than two value columns are quoted whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docent.answering import clues, contrast, shapes, synonyms
+from docent.search import analysis
+
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+
+#: Value columns a row needs for a cell to be picked out of it.
+_MIN_VALUES = 2
+
+
+def _terms(text: str) -> set[str]:
+    return set(analysis.analyze(text))
+
+
+def question_terms(question: str) -> set[str]:
+    """The terms of the question's words that can name an entity column (its weekdays and
+    months, names and codes, and members of `contrast.CLASSES`), each widened by its
+    everyday synonyms (`synonyms`)."""
+    languages = analysis.text_languages(question)
+    named = {n.casefold() for n in clues.names_and_codes(question)}
+    words = [
+        w
+        for w in _WORD.findall(question)
+        if shapes.is_calendar(w) or w.casefold() in named or contrast.member(w)
+    ]
+    words += [n for n in named if not _WORD.fullmatch(n)]
+    return {term for word in words for term in synonyms.widen(analysis.analyze(word, languages))}
+
+
+def named_cells(question: str, row: str) -> str | None:
+    """`row` ("Header: cell; Header: cell; ...") cut to its first cell, the cells whose
+    value the question names and those under the columns it names; None when it names no
+    column, or every one, or `row` is not in that form."""
+    pairs = [part.partition(": ") for part in row.split("; ")]
+    if any(not sep for _, sep, _ in pairs) or len(pairs) < 1 + _MIN_VALUES:
+        return None
+    asked = question_terms(question)
+    headers = [_terms(header) for header, _, _ in pairs[1:]]
+    common = set.intersection(*headers) if headers else set()
+    scores = [len((terms - common) & asked) for terms in headers]
+    best = max(scores)
+    if not best or scores.count(best) == len(scores):
+        return None
+    kept = [pairs[0]]
+    for (header, sep, value), score in zip(pairs[1:], scores, strict=True):
+        if score == best or (_terms(value) & asked and not _terms(value) <= _terms(header)):
+            kept.append((header, sep, value))
+    return "; ".join(f"{header}{sep}{value}" for header, sep, value in kept)

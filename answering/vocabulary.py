@@ -1,0 +1,76 @@
+"""Numbers and the calendar as documents write them: the one vocabulary of the not-found
+gate's forms (`asked.py`) and of the answerer's shapes (`shapes.py`).
+
+Languages: en, de, fr, es, zh, ar (those docent analyses). Patterns are matched on
+casefolded or IGNORECASE text; Latin words are whole words.
+
+- `NUMBER_WORDS`: numbers written out ("two weeks", "sechzehn Wochen", "dix-huit mois",
+  "veintiún días", 十五天, "ثلاثة أيام"): one to twelve, the teens and tens, hundreds and
+  thousands, half and dozen. Not the indefinite articles that are also "one" ("ein",
+  "un", "une", "uno", "una") nor the Spanish "once" (11) and "medio", which are English
+  words or articles far more often: `NUMBER_OR_ARTICLE` adds them, for the gate's test
+  that a sentence states any number at all ("un mois de préavis").
+- `MONTHS`, `WEEKDAYS`: the names (and the usual English, German and French
+  abbreviations of the months), as regex alternations for `\\b(?:...)\\b`.
+- `TIME_UNITS`: the units of time a duration or a deadline is counted in ("days",
+  "Wochen", "mois", "horas"), as an alternation.
+- `HAN_NUMERALS`: the Chinese numerals, as a character class; `LATIN_NUMBERS`: the
+  written-out numbers of the Latin-script languages, as an alternation.
+"""
+
+from __future__ import annotations
+
+import re
+
+DIGIT = re.compile(r"\d")
+
+HAN_NUMERALS = "[一二两三四五六七八九十百千万半]"
+
+LATIN_NUMBERS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|(?:thir|four|fif|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty"
+    r"|hundred|thousand|million|half|twice|dozen"
+    r"|eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf"
+    r"|(?:drei|vier|fünf|sech|sieb|acht|neun)zehn|(?:zwan|vier|fünf|sech|sieb|acht|neun)zig"
+    r"|dreißig|hundert|tausend|halbe?[nr]?"
+    r"|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze"
+    r"|quinze|seize|dix-\w+|vingt|trente|quarante|cinquante|soixante|quatre-vingts?"
+    r"|cent|mille|demie?"
+    r"|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|trece|catorce"
+    r"|quince|dieci\w+|veinte|veinti\w+|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta"
+    r"|noventa|cien|ciento|mil"
+)
+#: The words that are "one" (or half) but far more often an article or another word.
+_ARTICLES = r"ein|eine[mnrs]?|une?|uno?|una|once|medio|media"
+_ARABIC_NUMBERS = r"واحد|اثنان|اثنين|ثلاث|أربع|اربع|خمس|ست|سبع|ثمان|تسع|عشر|مائة|مئة|ألف|الف|نصف"
+
+#: The answerer's test (`shapes.has`) wants Arabic numbers as whole words ("ست", six, is
+#: inside many words); the gate's (`NUMBER_OR_ARTICLE`) finds them inside a word too, with
+#: a prefix ("والخمس").
+NUMBER_WORDS = re.compile(
+    rf"\b(?:{LATIN_NUMBERS}|{_ARABIC_NUMBERS})\b|{HAN_NUMERALS}", re.IGNORECASE
+)
+NUMBER_OR_ARTICLE = re.compile(
+    rf"\b(?:{LATIN_NUMBERS}|{_ARTICLES})\b|{HAN_NUMERALS}|{_ARABIC_NUMBERS}", re.IGNORECASE
+)
+
+MONTHS = (
+    r"jan(?:uary|vier|uar)?|feb(?:ruary|ruar)?|février|march|mars|märz|apr(?:il)?|avril"
+    r"|may|mai|june?|juin|juni|july?|juillet|juli|aug(?:ust)?|août|sept?(?:ember)?"
+    r"|septembre|oct(?:ober)?|octobre|okt(?:ober)?|nov(?:ember)?|novembre|dec(?:ember)?"
+    r"|décembre|dez(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
+    r"|septiembre|octubre|noviembre|diciembre"
+)
+WEEKDAYS = (
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch"
+    r"|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi"
+    r"|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+)
+ARABIC_MONTHS = r"يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر"
+ARABIC_WEEKDAYS = r"الأحد|الاثنين|الإثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت"
+
+TIME_UNITS = (
+    r"minutes?|hours?|days?|weeks?|months?|years?|minuten?|stunden?|tagen?|tage|wochen?"
+    r"|monaten?|monate|monat|jahren?|jahre|jahr|jours?|semaines?|mois|ans|ann[ée]es?|heures?"
+    r"|minutos?|horas?|d[ií]as?|semanas?|meses|mes|años?"
+)
