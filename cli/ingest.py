@@ -28,7 +28,7 @@ from rich.table import Table
 from docent.cli.console import console, err, plain
 from docent.cli.ingest_progress import OK, Display, Tally
 from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, talk
-from docent.client import DocentClient, FileChanged, GraphQLError
+from docent.client import DocentClient, FileChanged, GraphQLError, Subscriptions
 
 _WATCH = """subscription Watch($id: ID!) { documentEvents(id: $id) {
   status stage current total progress error { code message } document { chunkCount pageCount } } }"""
@@ -224,7 +224,9 @@ async def _ingest(
 ) -> list[Result]:
     limit = asyncio.Semaphore(options.concurrency)
     results: list[Result] = []
-    async with DocentClient(url, token=token) as client:
+    # Every file is followed over the same WebSocket(s): a server bounds the sockets a user
+    # may open (DOCENT_WS_SOCKETS_PER_USER, then 2 a second), not the files they follow.
+    async with DocentClient(url, token=token) as client, client.connect() as live:
         ready = await _already_ready(client, files, options) if options.resume else {}
         with Display(err, tally) as display:
             for path, (document_id, chunks) in ready.items():
@@ -238,7 +240,7 @@ async def _ingest(
             async def one(path: Path) -> None:
                 async with limit:
                     task = display.add(path)
-                    result = await _ingest_one(client, path, options, display, task)
+                    result = await _ingest_one(client, live, path, options, display, task)
                     results.append(result)
                     display.finish(task, path, sizes[path], result[1], result[3])
 
@@ -291,7 +293,12 @@ def _sha256(path: Path) -> str:
 
 
 async def _ingest_one(
-    client: DocentClient, path: Path, options: _Options, display: Display, task: TaskID
+    client: DocentClient,
+    live: Subscriptions,
+    path: Path,
+    options: _Options,
+    display: Display,
+    task: TaskID,
 ) -> Result:
     """Upload `path` (waiting out the upload rate limit) and, with --wait, follow its
     processing to READY or FAILED."""
@@ -327,7 +334,7 @@ async def _ingest_one(
         display.update(task, plain("queued"), 1.0)
         return path, document["status"], "", detail
     last: dict[str, Any] = {"status": document["status"]}
-    async for data in client.subscribe(_WATCH, {"id": document["id"]}):
+    async for data in live.subscribe(_WATCH, {"id": document["id"]}):
         last = data["documentEvents"]
         stage = last["stage"].lower()
         if last.get("total"):
