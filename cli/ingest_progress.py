@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
-from docent.cli.console import neutralise, plain
+from docent.cli.console import one_line, plain
 
 #: Seconds between two totals lines in plain output.
 PLAIN_EVERY = 5.0
@@ -139,7 +139,7 @@ class Display:
 
     def add(self, path: Path) -> TaskID:
         return self._progress.add_task(
-            neutralise(path.name)[:40], total=1.0, stage=plain("uploading")
+            one_line(path.name)[:40], total=1.0, stage=plain("uploading")
         )
 
     def update(self, task: TaskID, stage: Text, fraction: float | None = None) -> None:
@@ -153,7 +153,7 @@ class Display:
             self._progress.remove_task(task)
         if not self.live or status not in OK:
             colour = "green" if status in OK else "red"
-            line = plain((status, colour), " ", str(path))
+            line = plain((status, colour), " ", one_line(path))
             if status not in OK:
                 line.append_text(plain(" ", detail))
             self.console.print(line, soft_wrap=True)

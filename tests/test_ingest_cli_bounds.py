@@ -4,10 +4,15 @@ folders nested deeper than Python's recursion, and refusals with their codes."""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_ingest_cli import _notes
+
+from docent.cli.ingest import MAX_DEPTH
 
 from support.commands import docent
 from support.servers import DocentServer, module_server
@@ -28,3 +33,63 @@ def test_more_files_than_the_socket_bound_are_all_followed_to_ready(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "16 of 16 documents ok" in result.stdout
     assert result.stdout.count("READY") == 16, result.stdout
+
+
+def test_a_name_with_a_newline_or_a_control_prints_as_one_line(
+    docent_server: DocentServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "names"
+    (note,) = _notes(folder, 1)
+    faked = note.rename(folder / "real.txt\nREADY payroll.xlsx")
+    (folder / "empty\r\u202egpj.txt").write_bytes(b"")  # refused: listed again with its code
+    result = docent("ingest", str(folder), "--url", docent_server.url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = (result.stdout + result.stderr).splitlines()
+    # Only the line each file has, never a line that starts with what followed the newline.
+    assert not any(line.lstrip("│ ").startswith("READY payroll") for line in lines), lines
+    assert not any(line.lstrip("│ ").startswith("\u202e") for line in lines), lines
+    assert f"READY {folder}/real.txt\\nREADY payroll.xlsx" in result.stderr, result.stderr
+    assert "real.txt\\nREADY payroll.xlsx" in result.stdout, result.stdout  # the table
+    assert "empty\\r\\u202egpj.txt REFUSED EMPTY:" in result.stderr, result.stderr
+    assert faked.exists()
+
+
+@pytest.fixture
+def deep(tmp_path: Path) -> Iterator[Path]:
+    """Folders `d` nested MAX_DEPTH + 500 deep (deeper than Python's recursion limit, 1,000;
+    a path of ~3,000 bytes, inside PATH_MAX), removed deepest first afterwards (pytest's
+    own clean-up, `shutil.rmtree`, is recursive too)."""
+    top = tmp_path / "deep"
+    top.mkdir()
+    levels = MAX_DEPTH + 500
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(levels):
+            os.mkdir("d", dir_fd=fd)
+            inner = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    yield top
+    for level in range(levels, 0, -1):
+        folder = top.joinpath(*["d"] * level)
+        for child in folder.iterdir():
+            if not child.is_dir():
+                child.unlink()
+        folder.rmdir()
+
+
+def test_folders_nested_deeper_than_python_recurses_are_walked(
+    docent_server: DocentServer, deep: Path
+) -> None:
+    run = uuid.uuid4().hex
+    shallow = deep.joinpath(*["d"] * 600, "shallow.txt")
+    shallow.write_text(f"The shallow note of run {run} about the boiler.")
+    too_deep = deep.joinpath(*["d"] * (MAX_DEPTH + 100), "deep.txt")
+    too_deep.write_text(f"The deep note of run {run}.")
+    result = docent("ingest", str(deep), "--url", docent_server.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+    assert "1 of 1 documents ok" in result.stdout, result.stdout + result.stderr
+    assert f"folders nested deeper than {MAX_DEPTH} levels" in result.stderr, result.stderr
