@@ -335,9 +335,9 @@ async def _ingest_one(
         try:
             replaces = await _newest_named(client, path.name) if replace else None
             payload = await client.upload(path, tags=tags or None, replaces=replaces)
-        except GraphQLError as exc:
+        except GraphQLError as exc:  # the request refused whole (413 TOO_LARGE...): its code
             display.update(task, plain(("refused", "red")), 1.0)
-            return path, "REFUSED", "", str(exc)
+            return path, "REFUSED", "", f"{exc.code or 'ERROR'}: {exc}"
         except FileChanged as exc:
             # The server drops an upload whose body is not the length announced, whole.
             display.update(task, plain(("not uploaded", "red")), 1.0)

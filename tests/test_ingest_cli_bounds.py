@@ -93,3 +93,17 @@ def test_folders_nested_deeper_than_python_recurses_are_walked(
     assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
     assert "1 of 1 documents ok" in result.stdout, result.stdout + result.stderr
     assert f"folders nested deeper than {MAX_DEPTH} levels" in result.stderr, result.stderr
+
+
+def test_an_upload_refused_whole_shows_its_code_and_is_not_throughput(
+    docent_server: DocentServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "attack"
+    _notes(folder, 1)
+    (folder / "big.txt").write_bytes(b"a line of words\n" * 200_000)  # 3.2 MB > the server's 2
+    result = docent("ingest", str(folder), "--url", docent_server.url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "big.txt REFUSED TOO_LARGE: " in result.stderr, result.stderr
+    (totals,) = [line for line in result.stderr.splitlines() if line.startswith("2/2 files")]
+    # The note's few hundred bytes went up, not the refused 3.2 MB.
+    assert " 0.00 MB/s" in totals, totals
