@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from test_ingest_cli import _notes
 
+from docent.api.auth import DevAuth
 from docent.cli.ingest import MAX_DEPTH
 
 from support.commands import docent
@@ -19,20 +20,31 @@ from support.servers import DocentServer, module_server
 
 pytestmark = pytest.mark.e2e
 
-#: A server allowing a user (here: the address, DOCENT_AUTH=none) 4 WebSockets at once.
+#: Servers allowing a user 4 WebSockets at once: the address's with DOCENT_AUTH=none, a
+#: user's with DOCENT_AUTH=dev (as in the trial: then 2 new ones a second as well).
 few_sockets = module_server("few-sockets", {"DOCENT_WS_SOCKETS_PER_USER": "4"})
+SECRET = "few-sockets-test-secret-" + "x" * 32
+few_sockets_dev = module_server(
+    "few-sockets-dev",
+    {"DOCENT_WS_SOCKETS_PER_USER": "4", "DOCENT_AUTH": "dev", "DOCENT_DEV_SECRET": SECRET},
+)
 
 
+@pytest.mark.parametrize("auth", ["none", "dev"])
 def test_more_files_than_the_socket_bound_are_all_followed_to_ready(
-    few_sockets: DocentServer, tmp_path: Path
+    auth: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    server: DocentServer = request.getfixturevalue(
+        "few_sockets_dev" if auth == "dev" else "few_sockets"
+    )
+    token = ["--token", DevAuth(SECRET).mint("tester")] if auth == "dev" else []
     # 8 followed at once: one socket each was refused past the 4th (exit status 1, CLOSED).
-    _notes(tmp_path / "notes", 16)
-    result = docent("ingest", str(tmp_path / "notes"), "--url", few_sockets.url,
-                    "--concurrency", "8")  # fmt: skip
+    _notes(tmp_path / "notes", 24)
+    result = docent("ingest", str(tmp_path / "notes"), "--url", server.url,
+                    "--concurrency", "8", *token)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "16 of 16 documents ok" in result.stdout
-    assert result.stdout.count("READY") == 16, result.stdout
+    assert "24 of 24 documents ok" in result.stdout
+    assert result.stdout.count("READY") == 24, result.stdout
 
 
 def test_a_name_with_a_newline_or_a_control_prints_as_one_line(
