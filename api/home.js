@@ -44,31 +44,79 @@ function userError(payload) {
   return e ? new Error(`${e.code}: ${e.message}`) : null;
 }
 
+// Live operations share WebSockets (graphql-transport-ws multiplexes them by id): docent
+// allows a user a few sockets (DOCENT_WS_SOCKETS_PER_USER, then 2 new ones a second) but 20
+// operations on each (MAX_SUBSCRIPTIONS_PER_SOCKET, api/app.py), so a new socket is opened
+// only when every open one carries 20. A socket left without operations closes after
+// IDLE_MS, so that a burst of watches after an upload reuses it.
+const OPERATIONS_PER_SOCKET = 20;
+const IDLE_MS = 5000;
+const sockets = [];
+let operationIds = 0;
+
+// Rejects a live operation whose socket was refused or lost: the caller may read instead.
+class SocketLost extends Error {}
+
+function openSocket() {
+  const ws = new WebSocket(wsEndpoint, "graphql-transport-ws");
+  const socket = { ws, operations: new Map(), open: true, idle: null };
+  socket.ready = new Promise((resolve, reject) => { socket.acked = resolve; socket.refused = reject; });
+  socket.ready.catch(() => {});  // each operation hears of a refusal through its own handler
+  const payload = token() ? { authorization: `Bearer ${token()}` } : {};
+  ws.onopen = () => ws.send(JSON.stringify({ type: "connection_init", payload }));
+  ws.onmessage = (message) => {
+    const data = JSON.parse(message.data);
+    if (data.type === "connection_ack") socket.acked();
+    else if (data.type === "ping") ws.send(JSON.stringify({ type: "pong" }));
+    else if (socket.operations.has(data.id)) socket.operations.get(data.id)(data);
+  };
+  // A close always follows an error: the operations are told there, once.
+  ws.onclose = (event) => {
+    socket.open = false;
+    if (sockets.includes(socket)) sockets.splice(sockets.indexOf(socket), 1);
+    const error = event.code === 4403 || event.code === 4401 ? needToken()
+      : new SocketLost(`the connection to docent closed (${event.code}${event.reason ? `: ${event.reason}` : ""})`);
+    socket.refused(error);
+    for (const handle of [...socket.operations.values()]) handle({ type: "lost", error });
+  };
+  sockets.push(socket);
+  return socket;
+}
+
+function release(socket, id) {
+  socket.operations.delete(id);
+  if (socket.operations.size || !socket.open) return;
+  clearTimeout(socket.idle);
+  socket.idle = setTimeout(() => { if (!socket.operations.size) socket.ws.close(1000); }, IDLE_MS);
+}
+
+// Runs one subscription, calling onData with each event's data; resolves when it completes,
+// rejects with the server's error, or with SocketLost when its socket was refused or lost.
 function subscribe(query, variables, onData) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsEndpoint, "graphql-transport-ws");
-    const payload = token() ? { authorization: `Bearer ${token()}` } : {};
-    ws.onopen = () => ws.send(JSON.stringify({ type: "connection_init", payload }));
-    ws.onclose = (event) => {
-      if (event.code === 4403 || event.code === 4401) reject(needToken());
-      else resolve();
-    };
-    ws.onmessage = (message) => {
-      const data = JSON.parse(message.data);
-      if (data.type === "connection_ack") {
-        ws.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query, variables } }));
-      } else if (data.type === "next") {
-        if (data.payload.errors) { reject(new Error(data.payload.errors[0].message)); ws.close(); return; }
-        onData(data.payload.data);
+    const socket = sockets.find(s => s.open && s.operations.size < OPERATIONS_PER_SOCKET) || openSocket();
+    clearTimeout(socket.idle);
+    const id = String(++operationIds);
+    socket.operations.set(id, (data) => {
+      if (data.type === "next") {
+        if (!data.payload.errors) { onData(data.payload.data); return; }
+        release(socket, id);
+        if (socket.open) socket.ws.send(JSON.stringify({ id, type: "complete" }));
+        reject(new Error(data.payload.errors[0].message));
       } else if (data.type === "error") {
-        reject(new Error(data.payload.map(e => e.message).join("; "))); ws.close();
+        const error = new Error(data.payload.map(e => e.message).join("; "));
+        error.code = data.payload[0] && data.payload[0].extensions && data.payload[0].extensions.code;
+        release(socket, id); reject(error);
       } else if (data.type === "complete") {
-        resolve(); ws.close();
-      } else if (data.type === "ping") {
-        ws.send(JSON.stringify({ type: "pong" }));
+        release(socket, id); resolve();
+      } else if (data.type === "lost") {
+        socket.operations.delete(id); reject(data.error);
       }
-    };
-    ws.onerror = () => reject(new Error("the connection to docent failed"));
+    });
+    socket.ready.then(
+      () => socket.ws.send(JSON.stringify({ id, type: "subscribe", payload: { query, variables } })),
+      () => {},
+    );
   });
 }
 
@@ -318,13 +366,43 @@ function showDocument(li, doc, detail) {
   );
 }
 
+const DOCUMENT = `query($id: ID!) { document(id: $id) { ${DOC_FIELDS} } }`;
+// How often a row whose live events are lost is read again (ms), until READY or FAILED.
+const REREAD_MS = 2000;
+
+// Follows a document's processing in its row: live over a shared socket; when that socket is
+// refused (too many for this user) or lost, by reading the document again until it is READY
+// or FAILED, so that no row stays QUEUED.
 async function watch(id, li) {
-  await subscribe(WATCH, { id }, (data) => {
-    const e = data.documentEvents;
-    if (e.document && (e.status === "READY" || e.status === "FAILED")) { showDocument(li, e.document); return; }
-    const progress = e.total ? `${e.stage.toLowerCase()} ${e.current}/${e.total}` : e.stage.toLowerCase();
-    show(li, e.status, e.status === "FAILED" ? "" : progress, e.error ? `${e.error.code}: ${e.error.message}` : "");
-  }).catch((error) => show(li, "FAILED", "", error.message));
+  try {
+    await subscribe(WATCH, { id }, (data) => {
+      const e = data.documentEvents;
+      if (e.document && (e.status === "READY" || e.status === "FAILED")) { showDocument(li, e.document); return; }
+      const progress = e.total ? `${e.stage.toLowerCase()} ${e.current}/${e.total}` : e.stage.toLowerCase();
+      show(li, e.status, e.status === "FAILED" ? "" : progress, e.error ? `${e.error.code}: ${e.error.message}` : "");
+    });
+  } catch (error) {
+    // Refused as one operation too many for this user (RATE_LIMITED): read instead, too.
+    if (!(error instanceof SocketLost) && error.code !== "RATE_LIMITED") {
+      show(li, "FAILED", "", error.message);
+      return;
+    }
+    await reread(id, li);
+  }
+}
+
+async function reread(id, li) {
+  for (;;) {
+    try {
+      const doc = (await graphql(DOCUMENT, { id })).document;
+      if (!doc) return;  // deleted meanwhile
+      if (doc.status === "READY" || doc.status === "FAILED") { showDocument(li, doc); return; }
+      show(li, doc.status, "");
+    } catch (error) {
+      show(li, li.querySelector(".status").textContent.split(" ")[0], "", error.message);
+    }
+    await new Promise(done => setTimeout(done, REREAD_MS));
+  }
 }
 
 function notice(text) { $("notice").textContent = text; }

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from docent.cli.console import console, err, plain
+from docent.cli.console import console, err, one_line, plain
 from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, talk
 from docent.client import DocentClient
 
@@ -75,7 +75,7 @@ def _print_done(answer: dict[str, Any], question: str) -> None:
     for c in answer["citations"]:
         where = f"page {c['chunk']['page']}" if c["chunk"]["page"] else ""
         place = ", ".join(p for p in (where, c["chunk"]["section"] or "") if p)
-        title = c["document"]["title"] + (f" ({place})" if place else "")
+        title = one_line(c["document"]["title"]) + (f" ({place})" if place else "")
         console.print(plain(f"[{c['index']}] ", title))
     if answer["model"]:
         cached = " (from the answer cache)" if answer["cached"] else ""

@@ -45,6 +45,21 @@ def neutralise(value: object) -> str:
     return text.translate(_NEUTRALISED)
 
 
+#: What `one_line` escapes besides: the line breaks and tab `neutralise` keeps in passages,
+#: Unicode's line and paragraph separators, and the implicit bidi marks (LRM, RLM, ALM).
+_BREAKS = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"} | {
+    code: f"\\u{code:04x}" for code in (0x2028, 0x2029, 0x200E, 0x200F, 0x061C)
+}
+
+
+def one_line(value: object) -> str:
+    """`str(value)` (a file name, a path, a title) as one line: `neutralise`d, and its line
+    breaks and tabs escaped too (`\\n`, `\\r`, `\\t`): a name holding
+    `real.txt\\nREADY payroll.xlsx` would otherwise print as a second line of output that
+    the command never wrote (the CLI's lines are one file each)."""
+    return str(value).translate(_BREAKS).translate(_NEUTRALISED)
+
+
 def plain(*parts: object) -> Text:
     """Text to print as it is, from values (a title, a passage, a server's message) and
     `(value, style)` pairs: `plain(("error:", "red"), " ", message)`. Each part is

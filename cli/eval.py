@@ -31,7 +31,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from websockets.exceptions import WebSocketException
 
-from docent.cli.console import console, err, fail
+from docent.cli.console import console, err, fail, one_line, plain
 from docent.cli.remote import DEFAULT_URL, TokenOption, unreachable
 from docent.client import DocentClient, GraphQLError
 from docent.evaluation import answers, conversations, feedback, retrieval, uploads
@@ -222,8 +222,8 @@ def _ingested(result: uploads.Ingested) -> dict[str, Any]:
     """Say what is not READY; what became of the files, for the report."""
     for stored in result.files:
         if stored.status != "READY":
-            err.print(f"[yellow]{stored.name}: {stored.status}[/yellow]", end=" ")
-            err.print(stored.error or "", markup=False, highlight=False)
+            line = plain((f"{one_line(stored.name)}: {stored.status}", "yellow"), " ")
+            err.print(line.append_text(plain(stored.error or "")), soft_wrap=True)
     if result.changed:
         did = "deleted" if result.replaced else "kept (they take part in the run)"
         err.print(f"[yellow]{len(result.changed)} older versions of these files {did}[/yellow]")

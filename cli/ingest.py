@@ -10,13 +10,15 @@ code on stderr as well), 130 when interrupted: an upload cut short is abandoned 
 the server (it stores a file only once all its bytes arrived), so running again resumes.
 
 File names, stages and the server's messages are printed through `plain`: as they are,
-never as markup or terminal commands."""
+never as markup or terminal commands; names on one line each (`one_line`: a newline in a
+name is shown as `\\n`, never as a line of output)."""
 
 from __future__ import annotations
 
 import asyncio
 import errno
 import hashlib
+import os
 import stat
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,10 +27,10 @@ import typer
 from rich.progress import TaskID
 from rich.table import Table
 
-from docent.cli.console import console, err, plain
+from docent.cli.console import console, err, one_line, plain
 from docent.cli.ingest_progress import OK, Display, Tally
 from docent.cli.remote import DEFAULT_URL, TokenOption, UrlOption, talk
-from docent.client import DocentClient, FileChanged, GraphQLError
+from docent.client import DocentClient, FileChanged, GraphQLError, Subscriptions
 
 _WATCH = """subscription Watch($id: ID!) { documentEvents(id: $id) {
   status stage current total progress error { code message } document { chunkCount pageCount } } }"""
@@ -117,7 +119,7 @@ def _report(results: list[Result], tally: Tally) -> None:
         if status not in OK:
             failures.append((path, status, detail))
         colour = {"READY": "green", "FAILED": "red", "REFUSED": "red"}.get(status, "yellow")
-        table.add_row(plain(path), plain((status, colour)), plain(chunks), plain(detail))
+        table.add_row(plain(one_line(path)), plain((status, colour)), plain(chunks), plain(detail))
     console.print(table)
     line = f"{len(results) - len(failures)} of {len(results)} documents ok"
     if tally.skipped:
@@ -126,7 +128,9 @@ def _report(results: list[Result], tally: Tally) -> None:
     if failures:
         err.print(plain((f"{len(failures)} failed:", "red")))
         for path, status, detail in failures:
-            err.print(plain("  ", path, " ", (status, "red"), " ", detail), soft_wrap=True)
+            err.print(
+                plain("  ", one_line(path), " ", (status, "red"), " ", detail), soft_wrap=True
+            )
         raise typer.Exit(1)
 
 
@@ -151,36 +155,14 @@ def _collect(paths: list[Path]) -> list[Path]:
     for path in paths:
         kind = _kind(path)
         if kind == _FOLDER:
-            for found in sorted(path.rglob("*")):
-                if found.name.startswith("."):
-                    continue
-                found_kind = _kind(found)
-                if found_kind == _FOLDER:
-                    continue
-                if found_kind != _FILE:
-                    err.print(
-                        plain(
-                            ("skipping", "yellow"),
-                            " ",
-                            found,
-                            f": not a regular file ({found_kind})",
-                        )
-                    )
-                    continue
-                target = found.resolve()
-                if any(target.is_relative_to(folder) for folder in folders):
-                    files.append(found)
-                else:
-                    err.print(
-                        plain(("skipping", "yellow"), " ", found, ": a link out of the folder")
-                    )
+            files.extend(_walk(path, folders))
         elif kind == _FILE:
             files.append(path)
         elif kind == _MISSING:
-            err.print(plain(("not found", "red"), " ", path))
+            err.print(plain(("not found", "red"), " ", one_line(path)))
             missing = True
         else:
-            err.print(plain(("not a regular file", "red"), " ", path, f" ({kind})"))
+            err.print(plain(("not a regular file", "red"), " ", one_line(path), f" ({kind})"))
             missing = True
     if missing:  # a typo must not look like a run that went well
         raise typer.Exit(1)
@@ -188,6 +170,52 @@ def _collect(paths: list[Path]) -> list[Path]:
 
 
 _FILE, _FOLDER, _MISSING = "file", "folder", "missing"
+#: Folders below a folder given that are searched: a path of more levels than this is longer
+#: than Linux's PATH_MAX (4,096 bytes) unless its names have one letter, and opening a file
+#: by it would fail anyway; deeper folders are skipped with a message.
+MAX_DEPTH = 1000
+
+
+def _walk(top: Path, folders: list[Path]) -> list[Path]:
+    """The regular files under `top`, sorted, walked with a stack (not recursion: 10,000
+    nested folders raised RecursionError from `Path.rglob`). Hidden names (files and
+    folders) are left out, and links to folders are not followed; a link to a file that
+    leads out of every folder in `folders`, anything that is not a regular file, a folder
+    that cannot be read and folders deeper than MAX_DEPTH are skipped, each with a message."""
+    found: list[Path] = []
+    stack = [(top, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as exc:
+            _skipping(folder, f"cannot be read ({exc.strerror or exc})")
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                if depth + 1 > MAX_DEPTH:
+                    _skipping(path, f"folders nested deeper than {MAX_DEPTH} levels")
+                else:
+                    stack.append((path, depth + 1))
+                continue
+            kind = _kind(path)
+            if kind == _FOLDER:  # a link to a folder: not followed
+                continue
+            if kind != _FILE:
+                _skipping(path, f"not a regular file ({kind})")
+            elif any(path.resolve().is_relative_to(folder) for folder in folders):
+                found.append(path)
+            else:
+                _skipping(path, "a link out of the folder")
+    return sorted(found)
+
+
+def _skipping(path: Path, why: str) -> None:
+    err.print(plain(("skipping", "yellow"), " ", one_line(path), ": ", why), soft_wrap=True)
 
 
 def _kind(path: Path) -> str:
@@ -224,7 +252,9 @@ async def _ingest(
 ) -> list[Result]:
     limit = asyncio.Semaphore(options.concurrency)
     results: list[Result] = []
-    async with DocentClient(url, token=token) as client:
+    # Every file is followed over the same WebSocket(s): a server bounds the sockets a user
+    # may open (DOCENT_WS_SOCKETS_PER_USER, then 2 a second), not the files they follow.
+    async with DocentClient(url, token=token) as client, client.connect() as live:
         ready = await _already_ready(client, files, options) if options.resume else {}
         with Display(err, tally) as display:
             for path, (document_id, chunks) in ready.items():
@@ -238,7 +268,7 @@ async def _ingest(
             async def one(path: Path) -> None:
                 async with limit:
                     task = display.add(path)
-                    result = await _ingest_one(client, path, options, display, task)
+                    result = await _ingest_one(client, live, path, options, display, task)
                     results.append(result)
                     display.finish(task, path, sizes[path], result[1], result[3])
 
@@ -291,7 +321,12 @@ def _sha256(path: Path) -> str:
 
 
 async def _ingest_one(
-    client: DocentClient, path: Path, options: _Options, display: Display, task: TaskID
+    client: DocentClient,
+    live: Subscriptions,
+    path: Path,
+    options: _Options,
+    display: Display,
+    task: TaskID,
 ) -> Result:
     """Upload `path` (waiting out the upload rate limit) and, with --wait, follow its
     processing to READY or FAILED."""
@@ -300,9 +335,9 @@ async def _ingest_one(
         try:
             replaces = await _newest_named(client, path.name) if replace else None
             payload = await client.upload(path, tags=tags or None, replaces=replaces)
-        except GraphQLError as exc:
+        except GraphQLError as exc:  # the request refused whole (413 TOO_LARGE...): its code
             display.update(task, plain(("refused", "red")), 1.0)
-            return path, "REFUSED", "", str(exc)
+            return path, "REFUSED", "", f"{exc.code or 'ERROR'}: {exc}"
         except FileChanged as exc:
             # The server drops an upload whose body is not the length announced, whole.
             display.update(task, plain(("not uploaded", "red")), 1.0)
@@ -327,7 +362,7 @@ async def _ingest_one(
         display.update(task, plain("queued"), 1.0)
         return path, document["status"], "", detail
     last: dict[str, Any] = {"status": document["status"]}
-    async for data in client.subscribe(_WATCH, {"id": document["id"]}):
+    async for data in live.subscribe(_WATCH, {"id": document["id"]}):
         last = data["documentEvents"]
         stage = last["stage"].lower()
         if last.get("total"):

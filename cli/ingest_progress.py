@@ -11,6 +11,7 @@ finished file is one line, and the totals a line at most every `PLAIN_EVERY` sec
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
-from docent.cli.console import neutralise, plain
+from docent.cli.console import one_line, plain
 
 #: Seconds between two totals lines in plain output.
 PLAIN_EVERY = 5.0
@@ -33,17 +34,21 @@ OK = ("READY", "QUEUED", "PROCESSING")
 
 @dataclass
 class Tally:
-    """Counts of a run: files and bytes in all, finished, skipped (already READY), failed;
-    and the rates and estimate derived from them. Times are `time.monotonic()` seconds."""
+    """Counts of a run: files and bytes in all, finished, skipped (already READY), refused
+    (never accepted: their bytes are neither throughput nor work left), failed; and the
+    rates and estimate derived from them. Times are `time.monotonic()` seconds."""
 
     files: int
     size: int
     done: int = 0
+    #: Bytes of the finished files the server accepted (READY, FAILED...): the throughput.
     done_bytes: int = 0
+    refused_bytes: int = 0
     skipped: int = 0
     skipped_bytes: int = 0
     failed: int = 0
     started: float = field(default_factory=time.monotonic)
+    _fit: _CostFit = field(default_factory=lambda: _CostFit())
 
     def start(self) -> None:
         """Start the clock: the rates count from the first upload, not from hashing."""
@@ -53,25 +58,41 @@ class Tally:
         self.skipped += 1
         self.skipped_bytes += size
 
-    def finish(self, size: int, status: str) -> None:
+    def finish(self, size: int, status: str, seconds: float | None = None) -> None:
+        """One file done with `status`, `seconds` after its upload began (None: unknown)."""
         self.done += 1
-        self.done_bytes += size
         self.failed += status not in OK
+        if status == "REFUSED":  # its bytes were not taken: no throughput, no work
+            self.refused_bytes += size
+            return
+        self.done_bytes += size
+        if seconds is not None:
+            self._fit.add(size, seconds)
 
     def eta(self, now: float | None = None) -> float | None:
         """Seconds until the last file is done, or None before `MIN_FILES_FOR_ETA` files
-        have finished. The run's average rates so far (not the last few files': a burst of
-        small files would promise too much) give two estimates, by files left and by bytes
-        left; the larger is given, since small files cost per file (a parse, a job) and
-        large ones per byte (text, passages to embed), and the slower of the two is the one
-        the rest of the folder will meet."""
-        if self.done < MIN_FILES_FOR_ETA:
-            return None
+        have finished, or when none is left.
+
+        Each file costs `a + b * bytes` seconds, fitted (least squares) to the files done:
+        a file's fixed cost (an upload, a job, a parse) and what grows with its size (text
+        to chunk and embed). `b` is kept only when the files done show it (more than twice
+        its standard error): a folder of small text files says nothing of what a large one
+        costs, and extrapolating their noise made the old estimate (the larger of a
+        per-file and a per-byte rate) 2-7x too long on folders whose large office files
+        were half the bytes but cost no more than a note. The seconds of work left are
+        divided by the run's parallelism so far (seconds of files done / seconds elapsed),
+        since files are processed several at once."""
+        left_files = self.files - self.skipped - self.done
+        if self.done < MIN_FILES_FOR_ETA or left_files <= 0:
+            return None if left_files > 0 else 0.0
         elapsed = (now or time.monotonic()) - self.started
-        by_files = elapsed / self.done * (self.files - self.skipped - self.done)
-        left_bytes = self.size - self.skipped_bytes - self.done_bytes
-        by_bytes = elapsed / self.done_bytes * left_bytes if self.done_bytes else 0.0
-        return max(by_files, by_bytes, 0.0)
+        left_bytes = max(self.size - self.skipped_bytes - self.done_bytes - self.refused_bytes, 0)
+        if self._fit.n < MIN_FILES_FOR_ETA:  # mostly refused: by files alone
+            return max(elapsed / self.done * left_files, 0.0)
+        per_file, per_byte = self._fit.costs()
+        work = per_file * left_files + per_byte * left_bytes
+        parallel = self._fit.seconds / elapsed if elapsed > 0 else 1.0
+        return max(work / max(parallel, 1.0), 0.0)
 
     def line(self, now: float | None = None) -> str:
         """`12/500 files · 1.3 files/s · 0.42 MB/s · ETA 6m 15s` (skipped files are counted
@@ -86,10 +107,55 @@ class Tally:
             parts.append(f"{self.done_bytes / MB / elapsed:.2f} MB/s")
         if self.failed:
             parts.append(f"{self.failed} failed")
-        if self.done or self.done + self.skipped < self.files:  # none uploaded, none left: no ETA
+        if self.done + self.skipped < self.files:  # nothing left: no time left to promise
             eta = self.eta(now)
             parts.append("ETA " + ("…" if eta is None else duration(eta)))
         return " · ".join(parts)
+
+
+@dataclass
+class _CostFit:
+    """Running sums for the least-squares fit of a file's seconds on its size (in MB, which
+    keeps the sums of squares well inside a float's precision)."""
+
+    n: int = 0
+    sx: float = 0.0
+    sy: float = 0.0
+    sxx: float = 0.0
+    sxy: float = 0.0
+    syy: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return self.sy
+
+    def add(self, size: int, seconds: float) -> None:
+        x = size / MB
+        self.n += 1
+        self.sx, self.sy = self.sx + x, self.sy + seconds
+        self.sxx, self.sxy, self.syy = (
+            self.sxx + x * x,
+            self.sxy + x * seconds,
+            self.syy + seconds**2,
+        )
+
+    def costs(self) -> tuple[float, float]:
+        """(seconds a file, seconds a byte): the fitted line, or the mean seconds a file and
+        0 when the files done do not show a cost per byte (slope within two standard errors
+        of 0, or sizes too alike to tell)."""
+        mean = self.sy / self.n
+        spread = self.sxx - self.sx * self.sx / self.n
+        if self.n < 3 or spread <= 1e-12 * max(self.sxx, 1e-30):
+            return mean, 0.0
+        slope = (self.sxy - self.sx * self.sy / self.n) / spread
+        intercept = mean - slope * self.sx / self.n
+        residual = self.syy - intercept * self.sy - slope * self.sxy
+        error = math.sqrt(max(residual, 0.0) / (self.n - 2) / spread) if self.n > 2 else math.inf
+        if slope <= 2 * error:
+            return mean, 0.0
+        if intercept < 0:  # through the origin instead: no file costs less than nothing
+            return 0.0, self.sxy / self.sxx / MB
+        return intercept, slope / MB
 
 
 def duration(seconds: float) -> str:
@@ -120,6 +186,7 @@ class Display:
             disable=not self.live,
         )
         self._total: TaskID | None = None
+        self._began: dict[TaskID, float] = {}
 
     def __enter__(self) -> Display:
         self._progress.__enter__()
@@ -138,9 +205,11 @@ class Display:
             self.console.print(plain(self.tally.line()), soft_wrap=True)
 
     def add(self, path: Path) -> TaskID:
-        return self._progress.add_task(
-            neutralise(path.name)[:40], total=1.0, stage=plain("uploading")
+        task = self._progress.add_task(
+            one_line(path.name)[:40], total=1.0, stage=plain("uploading")
         )
+        self._began[task] = time.monotonic()
+        return task
 
     def update(self, task: TaskID, stage: Text, fraction: float | None = None) -> None:
         self._progress.update(task, stage=stage, completed=fraction)
@@ -148,12 +217,13 @@ class Display:
     def finish(self, task: TaskID | None, path: Path, size: int, status: str, detail: str) -> None:
         """`path` is done with `status` (READY, FAILED, REFUSED...): count it, drop its bar,
         and say so (in plain output always; on a terminal when it did not succeed)."""
-        self.tally.finish(size, status)
+        began = self._began.pop(task, None) if task is not None else None
+        self.tally.finish(size, status, None if began is None else time.monotonic() - began)
         if task is not None:
             self._progress.remove_task(task)
         if not self.live or status not in OK:
             colour = "green" if status in OK else "red"
-            line = plain((status, colour), " ", str(path))
+            line = plain((status, colour), " ", one_line(path))
             if status not in OK:
                 line.append_text(plain(" ", detail))
             self.console.print(line, soft_wrap=True)
