@@ -20,7 +20,7 @@ from docent.search import languages as lang
 #: not enough), and at least two terms. Names and codes weigh `NAME_WEIGHT` plain terms:
 #: they are rare, and what the question is about. Measured on the dev set (eval/devset)
 #: with `docent eval` and the retrieved passages of its questions: from 0.66 down to 0.61
-#: two more answerable questions are grounded and no near-miss; at 0.55, three near-misses.
+#: two more answerable questions are grounded, no unanswerable one; 0.55: three near-misses.
 KEYWORD_SHARE = 0.61
 NAME_WEIGHT = 2.0
 #: Keyword evidence also needs this share of the question's other terms (not names or
