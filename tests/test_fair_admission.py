@@ -158,11 +158,13 @@ async def test_one_users_small_file_is_not_queued_behind_anothers_slow_uploads(
     """Alice uploads six slow documents, then Bob one small note. Before, Bob's note was
     the last document READY (arq took the jobs in upload order, two at a time); it is now
     READY before at least four of Alice's."""
-    alice = [
-        await uploaded(server, "alice", f"alice{i}.docx",
-                       slow_docx(tmp_path / f"alice{i}.docx", 1200).read_bytes())
+    # All six at once: on Elasticsearch each upload waits for a refresh (~1 s), and six
+    # in turn let Alice's first documents finish before Bob had uploaded (a CI run).
+    alice = list(await asyncio.gather(*(
+        uploaded(server, "alice", f"alice{i}.docx",
+                 slow_docx(tmp_path / f"alice{i}.docx", 3000).read_bytes())
         for i in range(6)
-    ]  # fmt: skip
+    )))  # fmt: skip
     bob = await uploaded(server, "bob", "bob.txt", b"Bob's short note about the boiler.\n")
     ends = await asyncio.gather(
         *(finished_at(server, "alice", d) for d in alice), finished_at(server, "bob", bob)
