@@ -23,6 +23,7 @@ import os
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -40,23 +41,8 @@ async def count(client: httpx.AsyncClient, url: str, status: list[str] | None) -
     return int(body["data"]["documents"]["totalCount"])
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of the process and its children, in MB."""
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    total = 0
-    for process in processes:
-        with contextlib.suppress(psutil.Error):
-            total += process.memory_info().rss
-    return total / 2**20
-
-
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) of the process, its live children and the children it
-    has waited for."""
+def _tree_sum(pid: int, measure: Callable[[psutil.Process], float]) -> float:
+    """`measure` summed over the process and its live children (0 for one that is gone)."""
     try:
         root = psutil.Process(pid)
         processes = [root, *root.children(recursive=True)]
@@ -65,9 +51,24 @@ def tree_cpu_s(pid: int) -> float:
     total = 0.0
     for process in processes:
         with contextlib.suppress(psutil.Error):
-            times = process.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
+            total += measure(process)
     return total
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of the process and its children, in MB."""
+    return _tree_sum(pid, lambda process: process.memory_info().rss) / 2**20
+
+
+def _cpu_s(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of the process, its live children and the children it
+    has waited for."""
+    return _tree_sum(pid, _cpu_s)
 
 
 def own_cpu_s() -> float:
