@@ -35,20 +35,31 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from docent.answering.followup_compare import compared
+from docent.answering.followup_heads import (
+    EVENT_VERBS,
+    anaphors,
+    asks_about_head,
+    asks_about_subject,
+    head_phrase,
+    one_swapped,
+    without_degree,
+)
 from docent.answering.followup_substitute import substitute
 from docent.answering.followup_words import (
+    ADDITIVE,
     ARTICLES,
+    BARE_MAX_WORDS,
     CONNECTIVES,
     ENTITY_CONNECTIVES,
     FULL_QUESTION_WORDS,
     IMPLIED_MAX_WORDS,
     OF,
     PREPOSITIONS,
-    PRONOUNS,
     QUANTITY,
     QUESTION_WORDS,
     REFERS_BACK,
     WH_WORDS,
+    YES_NO_OPENERS,
     Word,
     content_runs,
     content_stems,
@@ -102,19 +113,27 @@ def standalone_question(
         # "Et son poids ?": a possessive's owner is the pronoun's referent (below)
         possessive = bool(first_word) and first_word[0].key in POSSESSIVES[language]
         if not _whole_question(fragment, language) and not possessive:
+            swapped = one_swapped(read_words(fragment, language), fragment, before, language)
+            if swapped is not None:  # "And the closing one?": the head, another modifier
+                return swapped
             # "What about the library?" asks about another thing, not another attribute
             opening = question.lower().lstrip("¿¡ ").replace("’", "'")
             owner = opening.startswith(ENTITY_CONNECTIVES[language])
-            return substitute(fragment, before, language, owner=owner)
-        if not any(w.key in PRONOUNS[language] for w in words):
+            fragment, owned = _unowned(_the_one_for(fragment, language))
+            return substitute(fragment, before, language, owner=owner or owned,
+                              owner_entity=owned)  # fmt: skip
+        if not anaphors(words, language):
             # "And how long does it take?" has its pronoun; "¿Y cuánto tarda en
-            # calentarse?" leaves its subject out: it is the previous question's.
-            referent = _referent(before, language, attribute=bool(content))
+            # calentarse?" leaves its subject out: it is the previous question's, the
+            # thing it asked about ("¿Cuánto cuesta la cuota de mañana ...?" "¿Y qué
+            # incluye?": the fee itself), or the entity an attribute was asked of.
+            attribute = bool(content) and not asks_about_subject(before, language)
+            referent = _referent(before, language, attribute=attribute)
             if referent and not content_stems(referent, language) <= {w.stem for w in content}:
                 body = question.rstrip(" ?!.")
                 return _unconnected(f"{body} ({referent}){question[len(body) :]}", question,
                                     fragment_start)  # fmt: skip
-    pronoun = next((w for w in words if w.key in PRONOUNS[language]), None)
+    pronoun = next(iter(anaphors(words, language)), None)
     if pronoun is None:
         return _implied(question, words, content, before, language)
     # The entity the previous answer named, alone: the previous question's words would
@@ -160,6 +179,22 @@ def standalone_question(
         # that paid?", "Est-elle amovible ?"); German tells no names by case (not done).
         if asks and language != "de" and pronoun.key in PERSONAL[language]:
             named = _owned_thing(before, language) or named
+        # After a question about a thing itself ("Where is the opening keynote of
+        # NorthStack DevCon held?"), "its extension" and "it" as the subject of an event's
+        # verb ("What time does it start?") are that thing, not the place or organisation
+        # that owns it (followup_heads.py).
+        head = head_phrase(before, language) if asks_about_head(before, language) else ""
+        event = any(w.key in EVENT_VERBS for w in content)
+        if head and (
+            pronoun.key in POSSESSIVES[language] or (event and pronoun.key in PERSONAL[language])
+        ):
+            named = head
+        # "he", "she": a person, the first one the previous question names (the one it
+        # asked about: "the extension of Tomasz Nowicki at the Larchmont Institute")
+        if language == "en" and pronoun.key in _PERSONS:
+            person = _referent(before, language, entities_only=True).split(", ")[0]
+            named = person or named
+        named = without_degree(named) if named else named
         if not named or (
             content and all(w.stem in content_stems(named, language) for w in content)
         ):
@@ -167,6 +202,30 @@ def standalone_question(
     made = f"{question[: pronoun.end]} ({named}){question[pronoun.end :]}"
     whole = fragment_start and _whole_question(question[fragment_start:], language)
     return _unconnected(made, question, fragment_start) if whole else made
+
+
+def _the_one_for(fragment: str, language: str) -> str:
+    """A fragment without the article or "the one(s)" that opens it before a preposition
+    ("Und der für Familien?", "Und die für Kinder?", "And the ones for children?"): the
+    preposition's phrase is what replaces its counterpart."""
+    words = read_words(fragment, language)
+    skip = 0
+    while skip < len(words) - 1 and (
+        words[skip].key in ARTICLES or words[skip].key in ("one", "ones")
+    ):
+        skip += 1
+    if skip and words[skip].key in PREPOSITIONS[language] and len(words) > skip + 1:
+        return fragment[words[skip].start :]
+    return fragment
+
+
+def _unowned(fragment: str) -> tuple[str, bool]:
+    """A fragment without the possessive "'s" that ends it ("And Dr. Ravi Menon's?": the
+    same attribute of another owner), and whether it had one."""
+    for mark in ("'s", "’s"):
+        if fragment.endswith(mark) and len(fragment) > len(mark):
+            return fragment[: -len(mark)], True
+    return fragment, False
 
 
 def _unconnected(made: str, question: str, fragment_start: int | None) -> str:
@@ -188,20 +247,55 @@ def _implied(
     """A yes/no question of a few words that compares with, or places inside, what was
     asked before ("Do teenagers pay less?", "¿Incluye la anestesia?") gets the previous
     question's subject; any other question is kept as asked."""
+    own = sum(w.key not in REFERS_BACK[language] for w in content)
+    refers = any(w.key in REFERS_BACK[language] for w in words)
+    # A yes/no question of two content words at most names no subject of its own ("Is
+    # registration required?", "¿Hace falta aprobación?"): it asks about the previous one.
+    bare = bool(words) and words[0].key in YES_NO_OPENERS[language] and own <= BARE_MAX_WORDS
     if (
         not words
         or words[0].key in WH_WORDS[language]
         # the word that refers back is no subject ("Are parking fees reimbursed too?")
-        or sum(w.key not in REFERS_BACK[language] for w in content) > IMPLIED_MAX_WORDS
-        or not any(w.key in REFERS_BACK[language] for w in words)
+        or own > IMPLIED_MAX_WORDS
+        or not (refers or bare)
         or any(is_number(w, [], language) or is_name(w, words, language) for w in content)
     ):
         return question
     referent = _referent(before, language)
+    # A question with a subject of its own that adds it to the previous one ("Werden
+    # Parkgebühren auch erstattet?") takes the entity that one was about ("bei Velmora"),
+    # not its attribute ("Kilometergeld") or circumstances ("Fahrten mit dem privaten
+    # Pkw"); one that compares with it or places something inside it ("Do teenagers pay
+    # less?", "Ist die Betäubung inbegriffen?") keeps the thing.
+    if own >= 1 and any(w.key in ADDITIVE for w in words):
+        referent = _entities(before, language) or referent
     if not referent or content_stems(referent, language) & {w.stem for w in content}:
         return question
     body = question.rstrip(" ?!.")
     return f"{body} ({referent}){question[len(body) :]}"
+
+
+#: German words after which a capitalised word names an organisation ("bei Velmora",
+#: "beim TSV Lindenau"): German capitalises every noun, so only such a place tells a name.
+_DE_NAMING = {"bei", "beim"}
+
+
+def _entities(before: str, language: str) -> str:
+    """The entities the previous question names (German: after "bei"/"beim"), "" when none."""
+    if language != "de":
+        return _referent(before, language, entities_only=True)
+    words = read_words(before, language)
+    names = []
+    for i, word in enumerate(words[:-1]):
+        if word.key in _DE_NAMING:
+            run = []
+            for after in words[i + 1 :]:
+                if not (after.text[:1].isupper() or is_number(after, [], language)):
+                    break
+                run.append(after)
+            if run:
+                names.append(before[run[0].start : run[-1].end])
+    return ", ".join(names)
 
 
 def _owned(before: str, language: str) -> bool:
@@ -223,6 +317,8 @@ def _owned(before: str, language: str) -> bool:
 
 #: German possessives of a thing or company named before ("deren", "dessen").
 _RELATIVE_POSSESSIVES = {"deren", "dessen"}
+#: Pronouns for a person (English: "it" is a thing's).
+_PERSONS = {"he", "she", "him", "his", "her"}
 #: Personal pronouns for a thing ("it", "il", "elle", "ella"), not demonstratives ("that").
 PERSONAL = {"en": {"it", "they", "them"}, "fr": {"il", "elle", "ils", "elles"},
             "es": {"él", "ella", "ellos", "ellas", "lo"}, "de": set()}  # fmt: skip
@@ -295,7 +391,7 @@ def _whole_question(fragment: str, language: str) -> bool:
 def _elliptical(words: list[Word], content: list[Word], language: str) -> bool:
     if not words:
         return False
-    if len(content) <= 1 and not any(w.key in PRONOUNS[language] for w in words):
+    if len(content) <= 1 and not anaphors(words, language):
         return True
     return words[0].key in PREPOSITIONS[language] and len(words) <= 4
 

@@ -26,10 +26,15 @@ from docent.answering.followup_words import (
 )
 
 
-def substitute(fragment: str, before: str, language: str, *, owner: bool = False) -> str:
+def substitute(
+    fragment: str, before: str, language: str, *, owner: bool = False, owner_entity: bool = False
+) -> str:
     """The previous question with the fragment in place of its counterpart; `owner`: the
     fragment names another thing ("What about the library?"), whose counterpart is the
-    owner of what was asked ("the extension of the IT helpdesk") where there is one."""
+    owner of what was asked ("the extension of the IT helpdesk") where there is one;
+    `owner_entity`: the fragment was a possessive ("And Dr. Ravi Menon's?"), whose
+    counterpart is the entity that owned the attribute asked ("of Dr. Samuel Adeyemi"),
+    not the last one named ("at the Larchmont Institute")."""
     fragment_words = read_words(fragment, language)
     content = [w for w in fragment_words if w.content]
     if not content:
@@ -40,6 +45,15 @@ def substitute(fragment: str, before: str, language: str, *, owner: bool = False
     if len(fragment_words) > 1 and fragment_words[0].key in THE_ONE and _of(fragment_words[1]):
         named = any(is_name(w, [], language) for w in fragment_words[1:])
         ofs = [i for i, w in enumerate(before_words[1:-1], start=1) if _of(w)]
+        if not named:
+            # "Et celle de la batterie ?" after "la durée de garantie du cadre chez Cycles
+            # Aubrac": the last qualifier ("du cadre"), not the attribute's own "de" nor an
+            # owner's name ("del Gimnasio Olivar"); with none, the adjectives after the
+            # head noun ("la cuota mensual del ..." -> "la cuota de mañana del ...").
+            swapped = _qualifier_swapped(before, before_words, ofs, fragment, fragment_words,
+                                         language)  # fmt: skip
+            if swapped is not None:
+                return swapped
         ofs = [i for i in ofs if named and _names_one(before_words, i + 1, language)] + ofs
         for i in ofs:
             word = before_words[i]
@@ -76,9 +90,12 @@ def substitute(fragment: str, before: str, language: str, *, owner: bool = False
         # Only a fragment of entities alone: "the Cadence office chair" names a thing.
         only = all(is_number(w, [], language) or is_name(w, [], language) for w in content)
         if mine and theirs and only:
-            start = _entity_run_start(before_words, theirs[-1], kind, language)
+            last = theirs[-1]
+            if owner_entity:  # the owner: after "of" (articles between) or with "'s"
+                last = _owner_entity(before_words, theirs, kind, language) or last
+            start = _entity_run_start(before_words, last, kind, language)
             phrase = fragment[mine[0].start : mine[-1].end]
-            return _splice(before, start, theirs[-1].end, phrase)
+            return _splice(before, start, last.end, phrase)
     # 3b. A prepositional phrase of the circumstances for another ("on the death of a
     #     parent" -> "for the funeral of another relative"): the last one naming no entity
     #     ("at Halden Logistics" stays), for a fragment naming none ("in Munich" qualifies
@@ -136,6 +153,66 @@ def substitute(fragment: str, before: str, language: str, *, owner: bool = False
     if fragment[:1].isupper() and not is_name(fragment_words[0], [], language):
         fragment = fragment[:1].lower() + fragment[1:]
     return f"{base}, {fragment}?"
+
+
+def _qualifier_swapped(
+    before: str,
+    words: list[Word],
+    ofs: list[int],
+    fragment: str,
+    fragment_words: list[Word],
+    language: str,
+) -> str | None:
+    """The previous question with the fragment's "de ..." (after "celle", "la") in place
+    of its last qualifier: the last "de" phrase after a content word that does not open
+    with a name, or else the adjectives between a head noun and an owner's "de <Name>";
+    None when it has neither."""
+    phrase = fragment[fragment_words[1].start :]
+    plain = [i for i in ofs if words[i - 1].content and words[i + 1 :]
+             and not _opens_with_name(words, i + 1, language)]  # fmt: skip
+    if plain:
+        i = plain[-1]
+        j = i + 1
+        while j < len(words) - 1 and words[j].key in ARTICLES:
+            j += 1
+        if words[j].content:
+            return _splice(before, words[i].start, _phrase_end(words, j, language), phrase)
+    for i in ofs:
+        # "la cuota mensual del Gimnasio Olivar": head "cuota", its adjective "mensual"
+        span: list[Word] = []
+        j = i - 1
+        while j >= 0 and words[j].content and not is_name(words[j], words, language):
+            span.insert(0, words[j])
+            j -= 1
+        if len(span) >= 2 and j >= 0 and words[j].key in ARTICLES:
+            return _splice(before, span[1].start, span[-1].end, phrase)
+    return None
+
+
+def _opens_with_name(words: list[Word], start: int, language: str) -> bool:
+    """Whether the phrase at `words[start]` (articles skipped) opens with a name."""
+    while start < len(words) - 1 and words[start].key in ARTICLES:
+        start += 1
+    return is_name(words[start], words, language)
+
+
+def _owner_entity(
+    words: list[Word], theirs: list[Word], kind: object, language: str
+) -> Word | None:
+    """The last word of the first entity run that owns what was asked: after "of" (articles
+    between) or ending with "'s"; None when there is none."""
+    for word in theirs:
+        i = words.index(word)
+        j = i - 1
+        while j >= 0 and words[j].key in ARTICLES:
+            j -= 1
+        if (j >= 0 and words[j].key in OF) or word.text.endswith(("'s", "’s")):
+            while i + 1 < len(words) and kind(words[i + 1], words, language):  # type: ignore[operator]
+                if words[i].text.endswith(("'s", "’s")):
+                    break
+                i += 1
+            return words[i]
+    return None
 
 
 def _of(word: Word) -> bool:
@@ -215,14 +292,22 @@ def _phrase_start(words: list[Word], content: list[Word]) -> int:
     return words[index].start
 
 
+#: Words that join two nouns or modifiers into one thing ("sauna and steam session").
+_COORDINATORS = {"and", "&", "und", "et", "y"}
+
+
 def _phrase_end(words: list[Word], start: int, language: str) -> int:
     """Where the phrase that starts at `words[start]` ends: before the next function word
     that is not glue, before glue that leads to a name (the entity the phrase belongs to
     stays: "la cuota anual del Gimnasio Olivar" -> "la matrícula del Gimnasio Olivar"), or
-    at the end."""
+    at the end. A coordinator between content words stays inside ("a sauna and steam
+    session", "a scale and polish": one thing, which a fragment replaces whole)."""
     end = words[start].end
     for i in range(start + 1, len(words)):
         word = words[i]
+        joins = word.key in _COORDINATORS and i + 1 < len(words) and words[i + 1].content
+        if joins and not words[i + 1].apart and not word.apart:
+            continue
         if not word.content and word.key not in ARTICLES and word.key not in RUN_GLUE:
             break
         if word.key in RUN_GLUE and any(

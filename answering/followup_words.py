@@ -142,6 +142,21 @@ OF = {"de", "d", "du", "des", "del", "of"}
 #: refers back.
 IMPLIED_MAX_WORDS = 3
 
+#: Words that open a yes/no question (an auxiliary, a modal, a copula, "hace falta",
+#: "faut-il").
+YES_NO_OPENERS = {
+    "en": {"is", "are", "was", "were", "do", "does", "did", "can", "must", "should", "will",
+           "has", "have", "need"},
+    "de": {"ist", "sind", "gibt", "kann", "muss", "darf", "wird", "werden", "braucht",
+           "brauche", "benötige", "bekommt"},
+    "fr": {"est-ce", "faut", "peut", "dois", "doit", "faut-il"},
+    "es": {"hace", "hay", "es", "está", "están", "se", "puedo", "puede", "necesito",
+           "necesita", "tiene", "tienen"},
+}  # fmt: skip
+#: REFERS_BACK words that add another thing to the previous one, alongside it.
+ADDITIVE = {"too", "also", "auch", "ebenfalls", "aussi", "également", "también"}
+#: A yes/no question with this many content words or fewer names no subject of its own.
+BARE_MAX_WORDS = 2
 SNOWBALL = {"en": "english", "de": "german", "fr": "french", "es": "spanish"}
 
 

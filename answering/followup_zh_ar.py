@@ -88,8 +88,13 @@ def zh_standalone(question: str, before: str) -> str:
         return _zh_substitute(rest, before, tail)
     if pronoun is not None:
         start, end = pronoun
-        # "它的噪音": the thing's owner; "他的分机号": the person asked about, all of it
-        owner = body[end : end + 1] == "的" and body[start:end] in _ZH_THINGS
+        # "它的噪音": the thing's owner; "他的分机号": the person asked about, all of it;
+        # "那它有多重？" after "KJ-300的额定功率是多少？": a wh-question about "它" asks
+        # another attribute of the thing, the owner too (a yes/no one asks about the
+        # attribute: "它是带薪的吗？")
+        thing = body[start:end] in _ZH_THINGS
+        wh = bool(_ZH_WH.search(body[end:]))
+        owner = thing and (body[end : end + 1] == "的" or wh)
         referent = _zh_referent(before, owner=owner)
         if not referent or set(_zh_content(referent)) <= set(_zh_content(body)):
             return question
@@ -166,8 +171,25 @@ def _zh_substitute(fragment: str, before: str, tail: str) -> str:
         old = _ENTITY.search(base)
         if old:
             return f"{base[: old.start()]}{entity.group()}{base[old.end() :]}{tail}"
+    # "苏州仓的灭火器多久检查一次？" + "那消防演练呢？": the head noun of the subject (after
+    # its last 的, before the question word, when the verb comes after that: "检查一次";
+    # in "整机保修几年" the verb is before it, inside what would be replaced) is what a
+    # noun fragment replaces
+    asking = _ZH_ASKING.search(base)
+    subject = base[: asking.start()] if asking else ""
+    predicate = _zh_content(base[asking.end() :]) if asking else ""
+    if "的" in subject and predicate and not _ENTITY.fullmatch(fragment.strip()):
+        head_at = subject.rindex("的") + 1
+        head = subject[head_at:]
+        if 0 < len(_zh_content(head)) <= _ZH_HEAD_CHARS:
+            return f"{base[:head_at]}{fragment}{base[len(subject) :]}{tail}"
     return f"{base}，{fragment}呢{tail}"
 
+
+#: Question words proper (not the particles 吗, 呢): where a question's subject ends.
+_ZH_WH = re.compile(r"多少|什么|哪|谁|怎么|如何|多久|多长|多大|多高|多重|多远|几|为什么|是否")
+#: The longest head noun (in content characters) a fragment replaces.
+_ZH_HEAD_CHARS = 6
 
 #: A code or a number written in Latin letters and digits ("KJ-300", "2025", "E5").
 _ENTITY = re.compile(r"[A-Za-z]*\d[\w.-]*|[A-Z][A-Za-z]+(?:[- ][A-Za-z0-9]+)*")

@@ -208,8 +208,12 @@ def test_a_new_question_gets_no_old_subject_glued_on(before: str, question: str)
         # ...or of the same kind of entity (a number, a code)...
         ("2025年的价格是多少？", "那2024年呢？", "2024年的价格是多少？"),
         ("KJ-300的适用面积是多少？", "那KJ-500呢？", "KJ-500的适用面积是多少？"),
+        # ...or of the subject's head noun (after its last 的, before the question word,
+        # when the verb follows the question word: session 7; it was added after a comma,
+        # "苏州仓的灭火器多久检查一次，消防演练呢？", and the drills' answer was missed)...
+        ("苏州仓的灭火器多久检查一次？", "那消防演练呢？", "苏州仓的消防演练多久检查一次？"),
         # ...else it is added as the new qualification.
-        ("苏州仓的灭火器多久检查一次？", "那消防演练呢？", "苏州仓的灭火器多久检查一次，消防演练呢？"),
+        ("全职员工多久检查一次？", "那消防演练呢？", "全职员工多久检查一次，消防演练呢？"),
         # A pronoun gets the previous question's subject, question words gone...
         ("全职员工每年有几天年假？", "它是带薪的吗？", "它（全职员工每年有年假）是带薪的吗？"),
         ("华岳物流苏州仓的安全主管是谁？", "他的分机号是多少？",

@@ -136,9 +136,10 @@ def test_attributes_owners_and_comparisons_in_other_words(
     ("before", "question", "expected"),
     [
         # What "how many" counts stays when no "of" follows it (it lost "parking", and
-        # "Urlaubstage" whole).
+        # "Urlaubstage" whole). ("there" after "are" is existential, not a pronoun: the
+        # question names no subject of its own, and takes the previous one at its end.)
         ("How many parking spaces does the new office have?", "Are there showers?",
-         "Are there (parking spaces, new office) showers?"),
+         "Are there showers (parking spaces, new office)?"),
         ("Wie viele Urlaubstage bekommen Auszubildende?", "Ist das bezahlt?",
          "Ist das (Urlaubstage, Auszubildende) bezahlt?"),
         # "celui de Paris" for the name after "de" (it gave "le loyer de Paris de Lyon").
@@ -174,10 +175,13 @@ def test_counted_things_names_after_de_and_owners_without_articles(
         ("Où aura lieu la prochaine réunion du comité de pilotage Hélios ?",
          "Quel budget supplémentaire a-t-il approuvé ?",
          "Quel budget supplémentaire a-t-il (comité de pilotage Hélios) approuvé ?"),
-        # An attribute not linked to an owner stays ("after long service" is a condition).
+        # An attribute not linked to an owner stays ("after long service" is a condition),
+        # but not the word that says which value was asked: the days carried over are of
+        # annual leave, not of its maximum (session 7; with "maximum" the dev set's
+        # question was answered with the maximum again).
         ("What is the maximum annual leave after long service?",
          "How many days of it can be carried over?",
-         "How many days of it (maximum annual leave, service) can be carried over?"),
+         "How many days of it (annual leave, service) can be carried over?"),
         # A yes/no question asks about the attribute itself.
         ("Quel est le temps de charge de la batterie du Mistral ?", "Est-elle amovible ?",
          "Est-elle (temps de charge, batterie du Mistral) amovible ?"),
@@ -199,10 +203,13 @@ def test_a_wh_question_about_it_asks_another_attribute_of_the_thing(
         ("¿Cada cuánto hay que cambiar el filtro de la cafetera Brevena?",
          "¿Y cuánto tarda en calentarse?",
          "¿Cuánto tarda en calentarse (cafetera Brevena)?"),
-        # The word that refers back is no subject: three content words besides "too".
+        # The word that refers back is no subject: three content words besides "too". And
+        # "too" adds a thing of its own beside the previous one: it takes the entity, not
+        # the previous attribute or circumstance (session 7: "(Velmora, private car)";
+        # the German "(Kilometergeld, Velmora, Fahrten, Pkw)" was answered wrong).
         ("What is Velmora's mileage allowance for a private car?",
          "Are parking fees reimbursed too?",
-         "Are parking fees reimbursed too (Velmora, private car)?"),
+         "Are parking fees reimbursed too (Velmora)?"),
         # The owner after "on": "(Brevena CM-40)", not "(error code E04, Brevena CM-40)".
         ("What does error code E04 mean on the Brevena CM-40?",
          "Which descaler should be used for it?",
