@@ -214,7 +214,8 @@ def _the_one_for(fragment: str, language: str) -> str:
         words[skip].key in ARTICLES or words[skip].key in ("one", "ones")
     ):
         skip += 1
-    if skip and words[skip].key in PREPOSITIONS[language] and len(words) > skip + 1:
+    of = words[skip].key in OF or words[skip].text.lower().startswith(("d'", "d’"))
+    if skip and not of and words[skip].key in PREPOSITIONS[language] and len(words) > skip + 1:
         return fragment[words[skip].start :]
     return fragment
 
@@ -251,7 +252,9 @@ def _implied(
     refers = any(w.key in REFERS_BACK[language] for w in words)
     # A yes/no question of two content words at most names no subject of its own ("Is
     # registration required?", "¿Hace falta aprobación?"): it asks about the previous one.
-    bare = bool(words) and words[0].key in YES_NO_OPENERS[language] and own <= BARE_MAX_WORDS
+    opener = [w for w in words[:2] if w.key in YES_NO_OPENERS[language]]  # "hace falta"
+    bare = bool(opener) and opener[0] is words[0]
+    bare = bare and sum(w.content and w not in opener for w in content) <= BARE_MAX_WORDS
     if (
         not words
         or words[0].key in WH_WORDS[language]

@@ -292,6 +292,9 @@ def _phrase_start(words: list[Word], content: list[Word]) -> int:
     return words[index].start
 
 
+#: "than" after "more", "less": the comparison is part of the phrase ("mehr als 8 Stunden").
+_THAN = {"than", "als"}
+_MORE = {"more", "less", "fewer", "mehr", "weniger"}
 #: Words that join two nouns or modifiers into one thing ("sauna and steam session").
 _COORDINATORS = {"and", "&", "und", "et", "y"}
 
@@ -307,6 +310,8 @@ def _phrase_end(words: list[Word], start: int, language: str) -> int:
         word = words[i]
         joins = word.key in _COORDINATORS and i + 1 < len(words) and words[i + 1].content
         if joins and not words[i + 1].apart and not word.apart:
+            continue
+        if word.key in _THAN and words[i - 1].key in _MORE:  # "für mehr als 8 Stunden"
             continue
         if not word.content and word.key not in ARTICLES and word.key not in RUN_GLUE:
             break

@@ -150,7 +150,7 @@ YES_NO_OPENERS = {
     "de": {"ist", "sind", "gibt", "kann", "muss", "darf", "wird", "werden", "braucht",
            "brauche", "benötige", "bekommt"},
     "fr": {"est-ce", "faut", "peut", "dois", "doit", "faut-il"},
-    "es": {"hace", "hay", "es", "está", "están", "se", "puedo", "puede", "necesito",
+    "es": {"hace", "falta", "hay", "es", "está", "están", "se", "puedo", "puede", "necesito",
            "necesita", "tiene", "tienen"},
 }  # fmt: skip
 #: REFERS_BACK words that add another thing to the previous one, alongside it.
@@ -214,6 +214,10 @@ def content_stems(text: str, language: str) -> set[str]:
     return {w.stem for w in read_words(text, language) if w.content}
 
 
+#: Indefinite articles that may follow "de" inside a noun phrase ("pase de un día").
+_ONE_ARTICLES = {"un", "una", "une"}
+
+
 def content_runs(words: list[Word]) -> list[list[Word]]:
     """Maximal spans of content words, glue words allowed inside ("weeks of leave")."""
     runs: list[list[Word]] = []
@@ -229,6 +233,8 @@ def content_runs(words: list[Word]) -> list[list[Word]]:
             current.append(word)
         elif current and word.key in RUN_GLUE and not pending:
             pending.append(word)
+        elif len(pending) == 1 and pending[0].key in ("de", "d") and word.key in _ONE_ARTICLES:
+            pending.append(word)  # "pase de un día", "carte d'une journée": one thing
         else:
             if current:
                 runs.append(current)
