@@ -184,7 +184,7 @@ def standalone_question(
         # verb ("What time does it start?") are that thing, not the place or organisation
         # that owns it (followup_heads.py).
         head = head_phrase(before, language) if asks_about_head(before, language) else ""
-        event = any(w.key in EVENT_VERBS for w in content)
+        event = any(w.key in EVENT_VERBS for w in words)  # "cost" is a light word too
         if head and (
             pronoun.key in POSSESSIVES[language] or (event and pronoun.key in PERSONAL[language])
         ):

@@ -65,6 +65,9 @@ DEGREE = {"maximum", "minimum", "max", "min", "total", "average", "highest", "lo
           "largest", "smallest", "maximal", "minimal", "maximale", "minimale",
           "máximo", "máxima", "mínimo", "mínima", "höchste", "höchstens", "maximalen",
           "moyenne", "moyen", "totale"}  # fmt: skip
+#: Ordinals, which a "the <ordinal> one" swaps for one another.
+ORDINALS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+            "ninth", "tenth", "next", "last", "previous", "final"}  # fmt: skip
 #: "the closing one", "the cyan ones": the head of a noun phrase said before, with another
 #: modifier.
 ONES = {"one", "ones"}
@@ -188,7 +191,11 @@ def one_swapped(
     if not modifiers or not all(w.content for w in modifiers):
         return None
     words = read_words(before, language)
-    for run in content_runs(words):
+    runs = content_runs(words)
+    # an ordinal for an ordinal ("the second one" after "the first session")
+    if modifiers[0].key in ORDINALS:
+        runs = [r for r in runs if r[0].key in ORDINALS] + runs
+    for run in runs:
         if len(run) < 2 or len(run) <= len(modifiers) or not all(w.content for w in run):
             continue
         if any(is_number(w, [], language) or is_name(w, words, language) for w in run):

@@ -148,7 +148,11 @@ def substitute(
                     run = next(r for r in content_runs(before_words) if before_words[start] in r)
                     run = run[run.index(before_words[start]) :]
                     phrase = fragment[_phrase_start(fragment_words, content) :]
-                    return _splice(before, run[0].start, run[-1].end, phrase)
+                    # a compound subject goes whole ("a scale and polish")
+                    end = run[-1].end
+                    if _joined(before_words, before_words.index(run[-1])):
+                        end = _phrase_end(before_words, before_words.index(run[-1]), language)
+                    return _splice(before, run[0].start, end, phrase)
     base = before.rstrip(" ?.!")
     if fragment[:1].isupper() and not is_name(fragment_words[0], [], language):
         fragment = fragment[:1].lower() + fragment[1:]
@@ -290,6 +294,18 @@ def _phrase_start(words: list[Word], content: list[Word]) -> int:
     """Where a fragment's phrase starts: its first content word."""
     index = words.index(content[0])
     return words[index].start
+
+
+def _joined(words: list[Word], at: int) -> bool:
+    """Whether a coordinator joins `words[at]` to a content word after it ("scale and
+    polish")."""
+    return (
+        at + 2 < len(words)
+        and words[at + 1].key in _COORDINATORS
+        and words[at + 2].content
+        and not words[at + 1].apart
+        and not words[at + 2].apart
+    )
 
 
 #: "than" after "more", "less": the comparison is part of the phrase ("mehr als 8 Stunden").

@@ -25,6 +25,8 @@ from docent.answering.followup import standalone_question
         ("What does the reading club of the Brookfield Trust do?",
          "How many children did it reach last year?",
          "How many children did it (reading club) reach last year?"),
+        ("What does the repair café of the Greenway charity offer?", "How much does it cost?",
+         "How much does it (repair café) cost?"),
         # "its" after a question about a thing itself (when is it open) is that thing's (it
         # was "(St Mary's Hospital, Sundays)")...
         ("When is the pharmacy of St Mary's Hospital open on Sundays?",
@@ -52,6 +54,9 @@ def test_it_of_an_event_and_its_after_a_thing_are_the_head_noun_phrase(
          "What time does the evening shuttle leave the airport?"),
         ("How much is the blue ink cartridge for the Inko 5?", "And the red one?",
          "How much is the red ink cartridge for the Inko 5?"),
+        # an ordinal for an ordinal (it was "the second time of the first session")
+        ("What is the opening time of the first session?", "And the second one?",
+         "What is the opening time of the second session?"),
         # "celui de", "la de": the last qualifier is swapped, not the attribute's own "de"
         # (it was "Quel est le prix d'épeautre ?", the flour lost)...
         ("Quel est le prix de la farine de seigle T130 ?", "Et celui d'épeautre ?",
@@ -72,6 +77,10 @@ def test_it_of_an_event_and_its_after_a_thing_are_the_head_noun_phrase(
         # beard trim and cut").
         ("How much is a wash and cut at Salon Ivo?", "And a beard trim?",
          "How much is a beard trim at Salon Ivo?"),
+        # (as the subject after "is", with no article to align: it was "a highlights and
+        # blow-dry")
+        ("How much is a wash and blow-dry at Salon Mira?", "And highlights?",
+         "How much is a highlights at Salon Mira?"),
     ],
 )  # fmt: skip
 def test_the_one_and_compounds_swap_the_modifier(before: str, question: str, expected: str) -> None:
