@@ -35,6 +35,8 @@ class Shape(enum.StrEnum):
     TIME = "time"
     PERSON = "person"
     PLACE = "place"
+    #: Several things: "Which bills do the tenants pay?", "What's included?" (`wanted`).
+    LIST = "list"
 
 
 #: Where an interrogative that is also a conjunction or a relative pronoun ("when",
@@ -167,6 +169,8 @@ class Dimension(enum.StrEnum):
     TEMPERATURE = "temperature"
     #: A sound level: "How loud is it?", "noise level", "Geräuschpegel", "niveau sonore".
     NOISE = "noise"
+    #: A turning force: "What is the drill's maximum torque?", "Drehmoment", "couple".
+    TORQUE = "torque"
     #: "How much <substance>" with no measure named: a mass, a volume or a kitchen
     #: measure ("150 g grated Comté", "2 EL Öl", "1 c. à soupe de sucre").
     AMOUNT = "amount"
@@ -240,6 +244,12 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
         Dimension.TEMPERATURE,
         re.compile(
             r"\b(?:temperature|hot|warm|cold|temperatur|température|temperatura)\b|温度|درجة الحرارة"
+        ),
+    ),
+    (
+        Dimension.TORQUE,
+        re.compile(
+            r"\b(?:torque|drehmoment\w*|couple de serrage|par (?:motor|de apriete)|torsion)\b|扭矩|عزم"
         ),
     ),
     (
@@ -320,6 +330,9 @@ _UNITS: dict[Dimension, re.Pattern[str]] = {
         "分贝|ديسيبل",
         end=r"(?!\w)",
     ),
+    Dimension.TORQUE: _after_figure(
+        "nm|n·m|n\\.m|newton[- ]?met(?:re|er)s?|ft[- ]?lbs?", "牛·米|牛米", end=r"(?!\w)"
+    ),
 }
 _UNITS[Dimension.AMOUNT] = _after_figure(
     "tbsp|tsp|cups?|tablespoons?|teaspoons?|pinch|el|tl|prisen?|bund|stück"
@@ -394,11 +407,44 @@ def asked(question: str) -> Asked | None:
     return None
 
 
+#: A question for several things: "which"/"what" and a plural noun before a verb ("Which
+#: bills do the tenants pay?", "What documents do I need?"), "welche ... sind/stehen",
+#: "quels/quelles ...", "qué ...s", "cuáles"; or for what is included ("What's included
+#: in the day pass?", "Was ist im Lieferumfang enthalten?", "Qu'est-ce qui est inclus ?",
+#: "¿Qué incluye?").
+_LIST_ASKED = re.compile(
+    r"^(?:and |so )?(?:which|what) (?:\w+ )?(?!(?:is|was|does|has|its|this|thus|hours|times)\b)\w+s (?:do|does|are|were|can|could|must|should|will|would|have|has|need|needs|get|go|come|cover|count|apply)\b"
+    r"|^(?:und )?welche (?:\w+ )?\w+ (?:sind|stehen|gibt|werden|müssen|muss|brauche|brauchen|zahlen|zahlt|gehören|gelten)\b"
+    r"|^(?:et )?(?:quels|quelles) \w+|^(?:y )?[¿]?(?:qu[eé] \w+s (?:hay|son|se|debo|necesito|incluye)|cu[aá]les)\b"
+    r"|\b(?:what(?:'s| is| are)? (?:included|in the box|covered)|what does (?:\w+ ){1,4}(?:include|cover|come with))\b"
+    r"|\b(?:was ist (?:\w+ )*(?:enthalten|dabei|inbegriffen)|was (?:\w+ )*(?:enthält|beinhaltet|umfasst))\b"
+    r"|\b(?:qu'est-ce qui est (?:inclus|compris)|que comprend|qu'inclut)\b|\bqu[eé] (?:incluye|est[aá] incluido|cubre)\b"
+    r"|哪些|包括什么|包含什么|ما الذي يشمل|ماذا يشمل"
+)
+#: What joins the items of an enumeration: commas, "and"/"or" (en, de, fr, es), 、 and و.
+_ENUMERATION = re.compile(r",\s|\s(?:and|or|und|oder|et|ou|y|e|o)\s|、|،|\sو")
+
+
+def wanted(question: str) -> Asked | None:
+    """What the extractive answerer looks for: a list (Shape.LIST) for a question asking
+    for several things (`_LIST_ASKED`), else `asked(question)`. Apart from `asked` since the
+    not-found gate reads a measure there ("Which bills do the tenants *pay*?" is a list,
+    not an amount)."""
+    folded = " ".join(question.casefold().replace("’", "'").split())
+    if _LIST_ASKED.search(folded):
+        return Asked(Shape.LIST)
+    return asked(question)
+
+
 def fit(question: Asked, text: str, kind: str = "sentence") -> float:
     """How well `text` (a unit of passages.units, of `kind`) has the shape asked for: 0
     when it lacks it, 0.5 when it has it, 1 when it also has the quantity's unit. A table
     row's first cell is what the row is about, not its value: "Item: Acceleration 0-80
     km/h; Value: 24 s" holds no speed."""
+    if question.shape is Shape.LIST:
+        # A list item is one of a list (the answerer quotes its list); a sentence that
+        # names three things or more lists them.
+        return 1.0 if kind == "item" or len(_ENUMERATION.findall(text)) >= 2 else 0.0
     if kind == "row" and "; " in text:
         text = text.split("; ", 1)[1]
     if not has(question.shape, text):
@@ -424,6 +470,8 @@ def has(shape: Shape, text: str) -> bool:
         )
     if shape is Shape.PERSON:
         return bool(_PERSON_WORDS.search(text) or _NAME_PAIR.search(text))
+    if shape is Shape.LIST:
+        return len(_ENUMERATION.findall(text)) >= 2
     return bool(_PLACE_WORDS.search(text))
 
 

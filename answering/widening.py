@@ -1,0 +1,57 @@
+"""Looking further in the document before answering with a unit of the wrong shape.
+
+Retrieval ranks passages by their likeness to the question, and the passage most like
+"What is the drill's maximum torque?" is the one naming the drill (its title line, its
+warranty clause), not the spec table on page 2 that never names it. When the question
+asks for a value or a list (shapes.wanted: an amount, a length of time, a date, a
+quantity in a unit such as kg, dB, Nm or litres, several things) and no unit of the
+leading document's retrieved passages has that shape in full (picking.full_fit), the
+document is searched again on its own (`search`, the question as the query) and up to
+`MAX_EXTRA` of its passages that have the shape are added after the others. The
+extractive answerer then prefers them within that document (picking.shape_first).
+
+One more search, of one document, only for such questions; none when a retrieved passage
+of the document already has the shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from docent.answering import passages, picking, shapes
+from docent.domain import Hit
+
+#: Passages of the leading document added at most.
+MAX_EXTRA = 3
+#: Passages of the leading document searched for them.
+SEARCHED = 12
+
+
+def has_shape(shape: shapes.Asked, text: str) -> bool:
+    """Whether a unit of passage `text` has the whole shape asked (picking.full_fit)."""
+    need = picking.full_fit(shape)
+    return any(shapes.fit(shape, u.text, u.kind) >= need for u in passages.units(text))
+
+
+async def widened(
+    question: str,
+    hits: Sequence[Hit],
+    search: Callable[[str], Awaitable[Sequence[Hit]]],
+) -> list[Hit]:
+    """`hits`, and after them up to `MAX_EXTRA` more passages of the first hit's document
+    that have the shape `question` asks for, found by `search(document_id)` (that
+    document's passages for the question, best first), when none of its passages in `hits`
+    has that shape. `hits` unchanged for a question asking for no value or list."""
+    shape = shapes.wanted(question)
+    if not hits or shape is None or shape.shape not in picking.DECISIVE:
+        return list(hits)
+    lead = hits[0].chunk.document_id
+    if any(has_shape(shape, h.chunk.text) for h in hits if h.chunk.document_id == lead):
+        return list(hits)
+    seen = {h.chunk.id for h in hits}
+    extra = [
+        h
+        for h in await search(lead)
+        if h.chunk.id not in seen and h.chunk.document_id == lead and has_shape(shape, h.chunk.text)
+    ]
+    return [*hits, *extra[:MAX_EXTRA]]
