@@ -247,7 +247,9 @@ class ExtractiveGenerator:
             order[0],
             scores,
             fits,
-            lexical,
+            picking.asked_words(
+                question, [c.text for c in candidates], [c.source for c in candidates], sources
+            ),
             [documents.get(c.source) for c in candidates],
             [c.text for c in candidates],
         )

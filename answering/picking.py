@@ -8,8 +8,9 @@ rules over question and unit that a score alone gets wrong.
   no. 77-020)" scores high for "What is the drill's maximum torque?" (it names the drill)
   and states no torque; the spec row "Max. torque: 48 Nm" does. The unit taken instead
   has the full shape (the quantity's unit where one is asked: "48 Nm", not the article
-  number's digits) and is about the question: it holds one of its words, or its score is
-  within `SHAPE_REACH` of the best (a cross-lingual spec row holds none of the words).
+  number's digits) and is about the question: it holds one of its words other than those
+  naming the document's subject, or the best unit holds none either (a title line) and
+  it states the quantity in the unit asked or scores within `SHAPE_REACH` of the best.
 - **Nothing is appended that does not answer too.** Beside the best unit, a unit of the
   same source is quoted only when it holds as much of the question's words as the best
   one (lexical share, extractive._lexical_scores): "Without registration the statutory
@@ -29,7 +30,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from docent.answering import shapes
+from docent.answering import shapes, wording
+from docent.roles import Source
+from docent.search import analysis
 
 #: A unit of the best one's document with the shape asked for replaces a best unit
 #: without it when it holds a word of the question, or scores at most this much below the
@@ -56,18 +59,37 @@ DECISIVE = frozenset([shapes.Shape.QUANTITY, shapes.Shape.TIME, shapes.Shape.LIS
 _PERCENT = re.compile(r"\d\s?%")
 
 
+def asked_words(
+    question: str, texts: Sequence[str], sources: Sequence[int], given: Sequence[Source]
+) -> np.ndarray:
+    """Per unit (`texts[i]`, from source number `sources[i]` of `given`), the share of the
+    question's content words (wording.content_terms) it holds, leaving out those naming
+    what its document is about (its names, title and top heading: wording.subject_terms);
+    0 for all when the question has no other words ("How loud is the Brandt NTS 30?")."""
+    terms = wording.content_terms(question)
+    about = wording.subject_terms(question, given)
+    shares = np.zeros(len(texts), dtype=np.float32)
+    for i, (text, source) in enumerate(zip(texts, sources, strict=True)):
+        asked = terms - about.get(source, set())
+        if asked:
+            shares[i] = len(asked & set(analysis.analyze(text))) / len(asked)
+    return shares
+
+
 def shape_first(
     shape: shapes.Asked | None,
     best: int,
     scores: np.ndarray,
     fits: np.ndarray,
-    lexical: np.ndarray,
+    words: np.ndarray,
     documents: Sequence[str | None],
     texts: Sequence[str],
 ) -> int:
     """The unit to answer with: `best`, or when it lacks the full shape asked for, the
     best-scoring unit of its document (`documents[i]`: unit i's document; `texts[i]`: its
-    text) that has it and is about the question (see the module's docstring)."""
+    text) that has it and is about the question: it holds one of the question's words
+    (`words`: `asked_words`), or `best` holds none either and it states a quantity in the
+    unit asked for or scores within `SHAPE_REACH` of `best`."""
     if shape is None or shape.shape not in DECISIVE:
         return best
     need = full_fit(shape)
@@ -76,12 +98,13 @@ def shape_first(
     if shape.dimension is shapes.Dimension.MONEY and _PERCENT.search(texts[best]):
         return best
     floor = float(scores[best]) - SHAPE_REACH
+    measured = shape.dimension is not None
     eligible = [
         i
         for i in range(len(scores))
         if documents[i] == documents[best]
         and fits[i] >= need
-        and (lexical[i] > 0 or scores[i] >= floor)
+        and (words[i] > 0 or (words[best] == 0 and (measured or scores[i] >= floor)))
     ]
     if not eligible:
         return best

@@ -7,7 +7,8 @@ asks for a value or a list (shapes.wanted: an amount, a length of time, a date, 
 quantity in a unit such as kg, dB, Nm or litres, several things) and no unit of the
 leading document's retrieved passages has that shape in full (picking.full_fit), the
 document is searched again on its own (`search`, the question as the query) and up to
-`MAX_EXTRA` of its passages that have the shape are added after the others. The
+`MAX_EXTRA` of its passages that have the shape are added after the others (the same for
+the first document naming what the question names, when that is another). The
 extractive answerer then prefers them within that document (picking.shape_first).
 
 One more search, of one document, only for such questions; none when a retrieved passage
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from docent.answering import passages, picking, shapes
+from docent.answering import grounding, passages, picking, shapes
 from docent.domain import Hit
 
 #: Passages of the leading document added at most.
@@ -38,20 +39,41 @@ async def widened(
     hits: Sequence[Hit],
     search: Callable[[str], Awaitable[Sequence[Hit]]],
 ) -> list[Hit]:
-    """`hits`, and after them up to `MAX_EXTRA` more passages of the first hit's document
-    that have the shape `question` asks for, found by `search(document_id)` (that
-    document's passages for the question, best first), when none of its passages in `hits`
+    """`hits`, and after them up to `MAX_EXTRA` more passages of each leading document
+    (`_leading`) that have the shape `question` asks for, found by `search(document_id)` (that
+    document's passages for the question, best first), where none of its passages in `hits`
     has that shape. `hits` unchanged for a question asking for no value or list."""
     shape = shapes.wanted(question)
     if not hits or shape is None or shape.shape not in picking.DECISIVE:
         return list(hits)
-    lead = hits[0].chunk.document_id
-    if any(has_shape(shape, h.chunk.text) for h in hits if h.chunk.document_id == lead):
-        return list(hits)
+    found = list(hits)
     seen = {h.chunk.id for h in hits}
-    extra = [
-        h
-        for h in await search(lead)
-        if h.chunk.id not in seen and h.chunk.document_id == lead and has_shape(shape, h.chunk.text)
-    ]
-    return [*hits, *extra[:MAX_EXTRA]]
+    for lead in _leading(question, hits):
+        if any(has_shape(shape, h.chunk.text) for h in hits if h.chunk.document_id == lead):
+            continue
+        extra = [
+            h
+            for h in await search(lead)
+            if h.chunk.id not in seen
+            and h.chunk.document_id == lead
+            and has_shape(shape, h.chunk.text)
+        ][:MAX_EXTRA]
+        found += extra
+        seen |= {h.chunk.id for h in extra}
+    return found
+
+
+def _leading(question: str, hits: Sequence[Hit]) -> list[str]:
+    """The documents an answer may come from: the first hit's, and the first document
+    whose retrieved passages and title hold every name and code of the question (the
+    answerer prefers the source naming what the question names: extractive.py)."""
+    leads = [hits[0].chunk.document_id]
+    names = [n.casefold() for n in grounding.names_and_codes(question)]
+    if names:
+        whole: dict[str, str] = {}
+        for hit in hits:
+            document = hit.chunk.document_id
+            whole[document] = f"{whole.get(document, hit.document_title)} {hit.chunk.text}"
+        named = [d for d, text in whole.items() if all(n in text.casefold() for n in names)]
+        leads += [d for d in named[:1] if d not in leads]
+    return leads
