@@ -177,9 +177,9 @@ class Dimension(enum.StrEnum):
 
 
 # What a quantity question measures, by its words (casefolded). The first that matches
-# wins: DURATION before MONEY ("How many days of *paid* leave": days), MASS, SPEED, AREA
-# and VOLUME before LENGTH ("how high is the top speed" is a speed), NOISE last ("the
-# price of the noise-cancelling headset" is a price).
+# wins: DURATION before MONEY ("How many days of *paid* leave": days), MASS, TORQUE ("Wie
+# hoch ist das Drehmoment?"), SPEED, AREA and VOLUME before LENGTH ("how high is the top
+# speed" is a speed), NOISE last ("the price of the noise-cancelling headset" is a price).
 _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
     (
         Dimension.DURATION,
@@ -210,6 +210,12 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
         Dimension.MASS,
         re.compile(
             r"\b(?:heavy|weighs?|weight|mass|schwer|wiegt|gewicht|p[eè]se|poids|pesa|peso)\b|多重|重量|وزن"
+        ),
+    ),
+    (
+        Dimension.TORQUE,
+        re.compile(
+            r"\b(?:torque|drehmoment\w*|couple de serrage|par (?:motor|de apriete)|torsion)\b|扭矩|عزم"
         ),
     ),
     (
@@ -244,12 +250,6 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
         Dimension.TEMPERATURE,
         re.compile(
             r"\b(?:temperature|hot|warm|cold|temperatur|température|temperatura)\b|温度|درجة الحرارة"
-        ),
-    ),
-    (
-        Dimension.TORQUE,
-        re.compile(
-            r"\b(?:torque|drehmoment\w*|couple de serrage|par (?:motor|de apriete)|torsion)\b|扭矩|عزم"
         ),
     ),
     (
