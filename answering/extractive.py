@@ -124,14 +124,13 @@ class _Candidate:
 
 @dataclass(frozen=True, slots=True)
 class _Scored:
-    """`ExtractiveGenerator.score`'s result: per candidate its score, embedding, shape fit
-    (shapes.fit) and lexical share (`_lexical_scores`), and the shape asked for."""
+    """`ExtractiveGenerator.score`'s result: per candidate its score, embedding and shape
+    fit (shapes.fit), and the shape asked for."""
 
     candidates: list[_Candidate]
     scores: np.ndarray
     vectors: np.ndarray
     fits: np.ndarray
-    lexical: np.ndarray
     shape: shapes.Asked | None
 
 
@@ -179,9 +178,9 @@ class ExtractiveGenerator:
 
     async def score(self, question: str, sources: Sequence[Source]) -> _Scored | None:
         """The quotable units of `sources` (at most `_MAX_PER_SOURCE` a source), each
-        unit's score for `question` (higher is better), the units' embeddings, how well
-        each has the shape of answer asked for (shapes.fit) and the share of the
-        question's words it holds; None when there is nothing to quote."""
+        unit's score for `question` (higher is better), the units' embeddings and how well
+        each has the shape of answer asked for (shapes.fit); None when there is nothing
+        to quote."""
         candidates = [
             _Candidate(unit.text, source.index, position, unit.kind, unit.heading)
             for source in sources
@@ -229,7 +228,7 @@ class ExtractiveGenerator:
                 dtype=np.float32,
             )
         )
-        return _Scored(candidates, scores, vectors, fits, lexical, shape)
+        return _Scored(candidates, scores, vectors, fits, shape)
 
     async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
         """The units to quote, best first, with their source numbers: the best one, then
@@ -239,19 +238,20 @@ class ExtractiveGenerator:
         if scored is None:
             return []
         candidates, scores, vectors = scored.candidates, scored.scores, scored.vectors
-        fits, lexical = scored.fits, scored.lexical
+        fits = scored.fits
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         documents = {s.index: s.hit.chunk.document_id for s in sources}
+        words = picking.question_words(
+            question, [c.text for c in candidates], [c.source for c in candidates], sources
+        )
         first = picking.shape_first(
             scored.shape,
             order[0],
             scores,
             fits,
-            picking.asked_words(
-                question, [c.text for c in candidates], [c.source for c in candidates], sources
-            ),
+            words,
             [documents.get(c.source) for c in candidates],
-            [c.text for c in candidates],
+            [c.kind for c in candidates],
         )
         best = float(scores[first])
         elsewhere = _sent_elsewhere(question, candidates, first, sources)
@@ -284,7 +284,7 @@ class ExtractiveGenerator:
                 break
             if candidates[i].source != candidates[first].source:
                 continue
-            if not picking.answers_too(i, first, lexical, fits):
+            if not picking.answers_too(i, first, words, fits):
                 # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight;
                 # the rule after the answer is not what was asked.
                 continue

@@ -1,36 +1,39 @@
 """Which unit of the retrieved passages answers, once each is scored (extractive.py): the
 rules over question and unit that a score alone gets wrong.
 
-- **The shape asked for wins within a document.** A question asking for an amount, a
+- **The shape asked for wins over a title line.** A question asking for an amount, a
   length of time, a date, a quantity in a unit (kg, dB, Nm, litres) or a list of things
-  (shapes.wanted) is not answered by a unit of its document without that shape when
-  another unit of the same document has it: the title line "Cordless drill KS 20 (art.
-  no. 77-020)" scores high for "What is the drill's maximum torque?" (it names the drill)
-  and states no torque; the spec row "Max. torque: 48 Nm" does. The unit taken instead
-  has the full shape (the quantity's unit where one is asked: "48 Nm", not the article
-  number's digits) and is about the question: it holds one of its words other than those
-  naming the document's subject, or the best unit holds none either (a title line) and
-  it states the quantity in the unit asked or scores within `SHAPE_REACH` of the best.
+  (shapes.wanted) is not answered by a title or identification line of its document, one
+  that names the question's subject and holds none of its other words (or, in the
+  question's language, none of its words at all), when another unit of the same
+  document has that shape: the product line "Cordless drill KS 20 (art. no.
+  77-020)" scores high for "What is the KS 20's maximum torque?" (it names the drill) and
+  states no torque; the spec row "Max. torque: 48 Nm" does. The unit taken instead has
+  the full shape (the quantity's unit where one is asked: "48 Nm", not the article
+  number's digits) and is about the question: it holds one of its other words, or states
+  the quantity in the unit asked, or scores within `SHAPE_REACH` of the title line.
 - **Nothing is appended that does not answer too.** Beside the best unit, a unit of the
-  same source is quoted only when it holds as much of the question's words as the best
-  one (lexical share, extractive._lexical_scores): "Without registration the statutory
-  2-year guarantee applies." does not follow "The warranty is 3 years ..." for "How long
-  is the warranty?" where it does not say "warranty"; the rule after the answer ("you
-  must not reuse your last 5 passwords") is not what was asked.
+  same source is quoted only when it has the shape asked for as well and holds one of the
+  question's words other than its subject's: "Without registration the statutory 2-year
+  period applies." does not follow "The guarantee on the mixer is 3 years" for "How long
+  is the guarantee on the mixer?".
 
-Shapes are surface patterns (shapes.py): the first rule asks for the full shape, never a
-partial one, so a negative answer ("Passwords do not expire on a schedule.") is not
-replaced by a neighbouring rule with a figure ("at least 14 characters").
+Both rules are narrow on purpose. Shapes are surface patterns (shapes.py) that miss
+answers ("from the eighth day", "أول ساعتين", a table's time column): a unit that holds the
+question's own words is never replaced for lacking a shape, only a line that names the
+subject and nothing else asked; and the replacement must have the full shape, never a
+partial one (a figure without the unit asked for).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import shapes, wording
+from docent.answering import passages, shapes, wording
 from docent.roles import Source
 from docent.search import analysis
 
@@ -54,26 +57,57 @@ def full_fit(shape: shapes.Asked) -> float:
 DECISIVE = frozenset([shapes.Shape.QUANTITY, shapes.Shape.TIME, shapes.Shape.LIST])
 
 
-#: A percentage states an amount of money relative to another ("a 20 % discount on the
-#: monthly fee"): it answers a price question as an amount does.
-_PERCENT = re.compile(r"\d\s?%")
+#: A noun and its number name one thing of several ("flat 3", "unit 4", "Halle 2"): its
+#: identification, as a name does.
+_IDENTIFIER = re.compile(r"\b([^\W\d_]{2,})\s+(\d+[a-z]?)\b", re.IGNORECASE)
 
 
-def asked_words(
+@dataclass(frozen=True, slots=True)
+class Words:
+    """Per unit, the share of the question's words it holds other than those naming what
+    its document is about (`asked`), and whether it holds one of those (`subject`)."""
+
+    asked: np.ndarray
+    subject: np.ndarray
+    #: Per unit, whether it is in another language than the question: holding none of
+    #: the question's words then says nothing of what it is about.
+    foreign: np.ndarray
+
+    def says_nothing_asked(self, i: int) -> bool:
+        """Whether unit `i` holds none of what the question asks but its subject: a title
+        or identification line naming it ("Flat 3, Orchard House, 12 Mill Lane ..."), or
+        a sentence in the question's language holding none of its words ("It drives 100
+        mm screws into hardwood." for "How heavy is the ID-18?")."""
+        return not self.asked[i] and bool(self.subject[i] or not self.foreign[i])
+
+
+def question_words(
     question: str, texts: Sequence[str], sources: Sequence[int], given: Sequence[Source]
-) -> np.ndarray:
-    """Per unit (`texts[i]`, from source number `sources[i]` of `given`), the share of the
-    question's content words (wording.content_terms) it holds, leaving out those naming
-    what its document is about (its names, title and top heading: wording.subject_terms);
-    0 for all when the question has no other words ("How loud is the Brandt NTS 30?")."""
+) -> Words:
+    """`Words` of each unit (`texts[i]`, from source number `sources[i]` of `given`): the
+    question's content words (wording.content_terms) split into those naming the subject
+    (its names and codes, its document's title and top heading: wording.subject_terms; a
+    noun with its number: `_IDENTIFIER`) and the others."""
     terms = wording.content_terms(question)
     about = wording.subject_terms(question, given)
-    shares = np.zeros(len(texts), dtype=np.float32)
+    named = {
+        term
+        for name in [m.group(0) for m in _IDENTIFIER.finditer(question)]
+        + wording.names_in(question)
+        for term in analysis.query_terms(name)
+    } & terms
+    asked = np.zeros(len(texts), dtype=np.float32)
+    subject = np.zeros(len(texts), dtype=bool)
+    language = passages.language(question)
+    foreign = np.array([passages.language(t) != language for t in texts], dtype=bool)
     for i, (text, source) in enumerate(zip(texts, sources, strict=True)):
-        asked = terms - about.get(source, set())
-        if asked:
-            shares[i] = len(asked & set(analysis.analyze(text))) / len(asked)
-    return shares
+        held = set(analysis.analyze(text))
+        own = about.get(source, set()) | named
+        others = terms - own
+        subject[i] = bool(held & own)
+        if others:
+            asked[i] = len(others & held) / len(others)
+    return Words(asked, subject, foreign)
 
 
 def shape_first(
@@ -81,22 +115,22 @@ def shape_first(
     best: int,
     scores: np.ndarray,
     fits: np.ndarray,
-    words: np.ndarray,
+    words: Words,
     documents: Sequence[str | None],
-    texts: Sequence[str],
+    kinds: Sequence[str],
 ) -> int:
-    """The unit to answer with: `best`, or when it lacks the full shape asked for, the
-    best-scoring unit of its document (`documents[i]`: unit i's document; `texts[i]`: its
-    text) that has it and is about the question: it holds one of the question's words
-    (`words`: `asked_words`), or `best` holds none either and it states a quantity in the
-    unit asked for or scores within `SHAPE_REACH` of `best`."""
-    if shape is None or shape.shape not in DECISIVE:
+    """The unit to answer with: `best`, or when it says nothing asked (a title or
+    identification line: `Words.says_nothing_asked`; not a table row, which is a record)
+    without the full shape
+    asked for, the best-scoring unit of its document (`documents[i]`, `kinds[i]`: unit i's
+    document and kind) that has it and is about the question: it holds one of the
+    question's words, or states the quantity in the unit asked, or scores within
+    `SHAPE_REACH` of `best`."""
+    if shape is None or shape.shape not in DECISIVE or kinds[best] == "row":
+        return best
+    if fits[best] >= full_fit(shape) or not words.says_nothing_asked(best):
         return best
     need = full_fit(shape)
-    if fits[best] >= need:
-        return best
-    if shape.dimension is shapes.Dimension.MONEY and _PERCENT.search(texts[best]):
-        return best
     floor = float(scores[best]) - SHAPE_REACH
     measured = shape.dimension is not None
     eligible = [
@@ -104,14 +138,15 @@ def shape_first(
         for i in range(len(scores))
         if documents[i] == documents[best]
         and fits[i] >= need
-        and (words[i] > 0 or (words[best] == 0 and (measured or scores[i] >= floor)))
+        and (words.asked[i] > 0 or measured or scores[i] >= floor)
     ]
     if not eligible:
         return best
     return max(eligible, key=lambda i: float(scores[i]))
 
 
-def answers_too(i: int, first: int, lexical: np.ndarray, fits: np.ndarray) -> bool:
+def answers_too(i: int, first: int, words: Words, fits: np.ndarray) -> bool:
     """Whether unit `i`, beside the answer `first`, answers the question too: it has the
-    shape asked for as well as `first` and holds as much of the question's words."""
-    return bool(fits[i] >= fits[first] and lexical[i] >= lexical[first] - 1e-6)
+    shape asked for as well as `first`, and holds a word of the question other than
+    those naming its subject (or the question has no such word)."""
+    return bool(fits[i] >= fits[first] and (words.asked[i] > 0 or not words.asked.any()))

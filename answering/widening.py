@@ -5,7 +5,9 @@ Retrieval ranks passages by their likeness to the question, and the passage most
 warranty clause), not the spec table on page 2 that never names it. When the question
 asks for a value or a list (shapes.wanted: an amount, a length of time, a date, a
 quantity in a unit such as kg, dB, Nm or litres, several things) and no unit of the
-leading document's retrieved passages has that shape in full (picking.full_fit), the
+leading document's retrieved passages has that shape in full (picking.full_fit) nor holds
+a word of the question other than those naming its subject (they name the thing and
+state nothing asked: a title line, a description, a warranty clause), the
 document is searched again on its own (`search`, the question as the query) and up to
 `MAX_EXTRA` of its passages that have the shape are added after the others (the same for
 the first document naming what the question names, when that is another). The
@@ -21,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from docent.answering import grounding, passages, picking, shapes
 from docent.domain import Hit
+from docent.roles import Source
 
 #: Passages of the leading document added at most.
 MAX_EXTRA = 3
@@ -49,7 +52,8 @@ async def widened(
     found = list(hits)
     seen = {h.chunk.id for h in hits}
     for lead in _leading(question, hits):
-        if any(has_shape(shape, h.chunk.text) for h in hits if h.chunk.document_id == lead):
+        own = [h for h in hits if h.chunk.document_id == lead]
+        if any(has_shape(shape, h.chunk.text) for h in own) or _asked_in(question, own):
             continue
         extra = [
             h
@@ -77,3 +81,15 @@ def _leading(question: str, hits: Sequence[Hit]) -> list[str]:
         named = [d for d, text in whole.items() if all(n in text.casefold() for n in names)]
         leads += [d for d in named[:1] if d not in leads]
     return leads
+
+
+def _asked_in(question: str, hits: Sequence[Hit]) -> bool:
+    """Whether a unit of `hits` holds a word of the question other than those naming its
+    subject (picking.question_words): the answerer then quotes it, shape or not, and the
+    document's other passages would not be taken (picking.shape_first)."""
+    given = [Source(index=i, hit=hit) for i, hit in enumerate(hits, start=1)]
+    found = [(u.text, s.index) for s in given for u in passages.units(s.hit.chunk.text)]
+    if not found:
+        return False
+    texts, sources = zip(*found, strict=True)
+    return bool(picking.question_words(question, texts, sources, given).asked.any())

@@ -209,12 +209,28 @@ async def test_a_neighbouring_rule_is_not_appended_to_the_answer() -> None:
     assert picked == [(answer, 1)]
 
 
-def test_a_unit_answers_too_only_with_the_shape_and_as_many_of_the_words() -> None:
-    lexical = np.array([0.6, 0.6, 0.2], dtype=np.float32)
+def test_a_unit_answers_too_only_with_the_shape_and_a_word_asked() -> None:
+    words = picking.Words(
+        asked=np.array([0.6, 0.3, 0.0], dtype=np.float32),
+        subject=np.array([True] * 3),
+        foreign=np.array([False] * 3),
+    )
     fits = np.array([1.0, 1.0, 1.0], dtype=np.float32)
-    assert picking.answers_too(1, 0, lexical, fits)
-    assert not picking.answers_too(2, 0, lexical, fits)
-    assert not picking.answers_too(1, 0, lexical, np.array([1.0, 0.5, 1.0]))
+    assert picking.answers_too(1, 0, words, fits)
+    assert not picking.answers_too(2, 0, words, fits)
+    assert not picking.answers_too(1, 0, words, np.array([1.0, 0.5, 1.0]))
+
+
+def test_the_words_of_a_unit_tell_an_identification_line() -> None:
+    question = "What's the monthly rent for flat 3?"
+    texts = [
+        "Flat 3, Orchard House, 12 Mill Lane, Dunford: a two-bedroom flat.",
+        "3.1 The rent is £780 per calendar month.",
+    ]
+    given = sectioned("tenancy.pdf", (texts[0], "Tenancy agreement"), (texts[1], "Rent"))
+    words = picking.question_words(question, texts, [1, 2], given)
+    assert words.says_nothing_asked(0) and not words.says_nothing_asked(1)
+    assert words.asked[1] > 0
 
 
 # ------------------------------------------------------------------ looking further
