@@ -252,6 +252,7 @@ class ExtractiveGenerator:
             words,
             [documents.get(c.source) for c in candidates],
             [c.kind for c in candidates],
+            [c.text for c in candidates],
         )
         best = float(scores[first])
         elsewhere = _sent_elsewhere(question, candidates, first, sources)

@@ -62,6 +62,9 @@ DECISIVE = frozenset([shapes.Shape.QUANTITY, shapes.Shape.TIME, shapes.Shape.LIS
 _IDENTIFIER = re.compile(r"\b([^\W\d_]{2,})\s+(\d+[a-z]?)\b", re.IGNORECASE)
 
 
+_PERCENT = re.compile(r"\d\s?%")
+
+
 @dataclass(frozen=True, slots=True)
 class Words:
     """Per unit, the share of the question's words it holds other than those naming what
@@ -118,17 +121,22 @@ def shape_first(
     words: Words,
     documents: Sequence[str | None],
     kinds: Sequence[str],
+    texts: Sequence[str],
 ) -> int:
     """The unit to answer with: `best`, or when it says nothing asked (a title or
-    identification line: `Words.says_nothing_asked`; not a table row, which is a record)
-    without the full shape
-    asked for, the best-scoring unit of its document (`documents[i]`, `kinds[i]`: unit i's
-    document and kind) that has it and is about the question: it holds one of the
-    question's words, or states the quantity in the unit asked, or scores within
-    `SHAPE_REACH` of `best`."""
+    identification line: `Words.says_nothing_asked`; not a table row, which is a record,
+    nor a unit stating a percentage) without the full shape asked for, the best-scoring
+    unit of its document (`documents[i]`, `kinds[i]`, `texts[i]`: unit i's document, kind
+    and text) that has it and is about the question: it holds one of the question's
+    words, or states the quantity in the unit asked, or scores within `SHAPE_REACH` of
+    `best`."""
     if shape is None or shape.shape not in DECISIVE or kinds[best] == "row":
         return best
     if fits[best] >= full_fit(shape) or not words.says_nothing_asked(best):
+        return best
+    if shape.shape is shapes.Shape.QUANTITY and _PERCENT.search(texts[best]):
+        # A share ("up to 80 % of the expected costs") is a quantity of its own: no
+        # title line states one.
         return best
     need = full_fit(shape)
     floor = float(scores[best]) - SHAPE_REACH
@@ -148,5 +156,10 @@ def shape_first(
 def answers_too(i: int, first: int, words: Words, fits: np.ndarray) -> bool:
     """Whether unit `i`, beside the answer `first`, answers the question too: it has the
     shape asked for as well as `first`, and holds a word of the question other than
-    those naming its subject (or the question has no such word)."""
-    return bool(fits[i] >= fits[first] and (words.asked[i] > 0 or not words.asked.any()))
+    those naming its subject; or, where `first` holds none either (an e-mail's header
+    line, a title), one naming the subject."""
+    if fits[i] < fits[first]:
+        return False
+    if words.asked[first] > 0:
+        return bool(words.asked[i] > 0)
+    return bool(words.asked[i] > 0 or words.subject[i] or not words.asked.any())
