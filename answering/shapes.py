@@ -425,15 +425,35 @@ _LIST_ASKED = re.compile(
 _ENUMERATION = re.compile(r",\s|\s(?:and|or|und|oder|et|ou|y|e|o)\s|、|،|\sو")
 
 
+#: A length asked for: by "how long/high/wide/far/tall/deep" or a noun naming it (en, de,
+#: fr, es, zh, ar). An adjective elsewhere in the question ("a long business trip") is not.
+_LENGTH_ASKED = re.compile(
+    r"\bhow (?:long|high|wide|far|tall|deep|big)\b|\bwie (?:lang|hoch|breit|weit|tief|groß)\b"
+    r"|\b(?:length|width|height|distance|range|länge|breite|höhe|entfernung|reichweite"
+    r"|longueur|largeur|hauteur|distance|portée|longitud|anchura|altura|distancia|alcance)\b"
+    r"|长度|宽度|高度|多高|多远|多长|距离|طول|ارتفاع|عرض|مسافة"
+)
+
+
 def wanted(question: str) -> Asked | None:
     """What the extractive answerer looks for: a list (Shape.LIST) for a question asking
-    for several things (`_LIST_ASKED`), else `asked(question)`. Apart from `asked` since the
+    for several things (`_LIST_ASKED`), else `asked(question)`, without a length the
+    question does not ask by its interrogative or a noun (`_LENGTH_ASKED`). Apart from `asked` since the
     not-found gate reads a measure there ("Which bills do the tenants *pay*?" is a list,
     not an amount)."""
     folded = " ".join(question.casefold().replace("’", "'").split())
     if _LIST_ASKED.search(folded):
         return Asked(Shape.LIST)
-    return asked(question)
+    found = asked(question)
+    if (
+        found is not None
+        and found.dimension is Dimension.LENGTH
+        and not _LENGTH_ASKED.search(folded)
+    ):
+        # "How large an advance ... for a long business trip?": "long" describes the
+        # trip; the length is not what is asked.
+        return Asked(found.shape)
+    return found
 
 
 def fit(question: Asked, text: str, kind: str = "sentence") -> float:
