@@ -109,8 +109,22 @@ def question_words(
         others = terms - own
         subject[i] = bool(held & own)
         if others:
-            asked[i] = len(others & held) / len(others)
+            asked[i] = sum(_holds(held, t) for t in others) / len(others)
     return Words(asked, subject, foreign)
+
+
+#: A term and a unit's term sharing a stem of at least this many characters, one the
+#: start of the other, are one word in two forms the stemmer keeps apart ("beginnt" and
+#: "Beginn", "Garantie" and "Garantiefall").
+_STEM = 5
+
+
+def _holds(held: set[str], term: str) -> bool:
+    if term in held:
+        return True
+    if len(term) < _STEM:
+        return False
+    return any(len(h) >= _STEM and (h.startswith(term) or term.startswith(h)) for h in held)
 
 
 def shape_first(

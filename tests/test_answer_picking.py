@@ -268,3 +268,14 @@ async def test_no_search_when_a_passage_has_the_shape_or_nothing_is_asked() -> N
 
     assert await widening.widened("What is the maximum torque?", hits, search) == hits
     assert await widening.widened("Is the driver any good?", hits, search) == hits
+
+
+async def test_a_unit_after_a_header_line_follows_when_it_answers() -> None:
+    # The e-mail's header line scores first; the line with the start time follows, its
+    # "Beginn" being the question's "beginnt" in another form.
+    question = "Wann beginnt die Mitgliederversammlung bei Fahrwerk?"
+    header = "From: Vorstand Fahrwerk eV <vorstand@fahrwerk.example> Date: Mon, 2 Jun 2025"
+    start = "Datum: Freitag, 13.06.2025 Beginn: 18:30 Uhr, Ort: Vereinsheim"
+    given = sectioned("einladung.eml", (f"{header}\n\n{start}", "Einladung"))
+    picked = await chosen(question, {header: 0.92, start: 0.90}, given)
+    assert picked == [(header, 1), (start, 1)]
