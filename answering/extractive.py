@@ -199,7 +199,7 @@ class ExtractiveGenerator:
         focus = _entity_focus(question, sources)
         # A unit holding only the question's names earns nothing for holding them.
         names_only = wording.names_only(question, candidates, sources)
-        shape = shapes.wanted(question)
+        shape = picking.wanted(question)
         fits = np.array(
             [shapes.fit(shape, c.text, c.kind) if shape else 0.0 for c in candidates],
             dtype=np.float32,

@@ -3,7 +3,7 @@ rules over question and unit that a score alone gets wrong.
 
 - **The shape asked for wins over a title line.** A question asking for an amount, a
   length of time, a date, a quantity in a unit (kg, dB, Nm, litres) or a list of things
-  (shapes.wanted) is not answered by a title or identification line of its document, one
+  (`wanted`) is not answered by a title or identification line of its document, one
   that names the question's subject and holds none of its other words (or, in the
   question's language, none of its words at all), when another unit of the same
   document has that shape: the product line "Cordless drill KS 20 (art. no.
@@ -42,6 +42,51 @@ from docent.search import analysis
 #: best (a figure in the asked unit, in another language than the question). Scores are
 #: extractive.py's: cosine plus bonuses, ~0.7-1.2 with e5.
 SHAPE_REACH = 0.15
+
+
+#: A question for several things: "which"/"what" and a plural noun before a verb ("Which
+#: bills do the tenants pay?", "What documents do I need?"), "welche ... sind/stehen",
+#: "quels/quelles ...", "qué ...s", "cuáles"; or for what is included ("What's included
+#: in the day pass?", "Was ist im Lieferumfang enthalten?", "Qu'est-ce qui est inclus ?",
+#: "¿Qué incluye?").
+_LIST_ASKED = re.compile(
+    r"^(?:and |so )?(?:which|what) (?:\w+ )?(?!(?:is|was|does|has|its|this|thus|hours|times)\b)\w+s (?:do|does|are|were|can|could|must|should|will|would|have|has|need|needs|get|go|come|cover|count|apply)\b"
+    r"|^(?:und )?welche (?:\w+ )?\w+ (?:sind|stehen|gibt|werden|müssen|muss|brauche|brauchen|zahlen|zahlt|gehören|gelten)\b"
+    r"|^(?:et )?(?:quels|quelles) \w+|^(?:y )?[¿]?(?:qu[eé] \w+s (?:hay|son|se|debo|necesito|incluye)|cu[aá]les)\b"
+    r"|\b(?:what(?:'s| is| are)? (?:included|in the box|covered)|what does (?:\w+ ){1,4}(?:include|cover|come with))\b"
+    r"|\b(?:was ist (?:\w+ )*(?:enthalten|dabei|inbegriffen)|was (?:\w+ )*(?:enthält|beinhaltet|umfasst))\b"
+    r"|\b(?:qu'est-ce qui est (?:inclus|compris)|que comprend|qu'inclut)\b|\bqu[eé] (?:incluye|est[aá] incluido|cubre)\b"
+    r"|哪些|包括什么|包含什么|ما الذي يشمل|ماذا يشمل"
+)
+#: A length asked for: by "how long/high/wide/far/tall/deep" or a noun naming it (en, de,
+#: fr, es, zh, ar). An adjective elsewhere in the question ("a long business trip") is not.
+_LENGTH_ASKED = re.compile(
+    r"\bhow (?:long|high|wide|far|tall|deep|big)\b|\bwie (?:lang|hoch|breit|weit|tief|groß)\b"
+    r"|\b(?:length|width|height|distance|range|länge|breite|höhe|entfernung|reichweite"
+    r"|longueur|largeur|hauteur|distance|portée|longitud|anchura|altura|distancia|alcance)\b"
+    r"|长度|宽度|高度|多高|多远|多长|距离|طول|ارتفاع|عرض|مسافة"
+)
+
+
+def wanted(question: str) -> shapes.Asked | None:
+    """What the extractive answerer looks for: a list (Shape.LIST) for a question asking
+    for several things (`_LIST_ASKED`), else `shapes.asked(question)`, without a length the
+    question does not ask by its interrogative or a noun (`_LENGTH_ASKED`). Apart from `asked` since the
+    not-found gate reads a measure there ("Which bills do the tenants *pay*?" is a list,
+    not an amount)."""
+    folded = " ".join(question.casefold().replace("’", "'").split())
+    if _LIST_ASKED.search(folded):
+        return shapes.Asked(shapes.Shape.LIST)
+    found = shapes.asked(question)
+    if (
+        found is not None
+        and found.dimension is shapes.Dimension.LENGTH
+        and not _LENGTH_ASKED.search(folded)
+    ):
+        # "How large an advance ... for a long business trip?": "long" describes the
+        # trip; the length is not what is asked.
+        return shapes.Asked(found.shape)
+    return found
 
 
 def full_fit(shape: shapes.Asked) -> float:

@@ -407,53 +407,8 @@ def asked(question: str) -> Asked | None:
     return None
 
 
-#: A question for several things: "which"/"what" and a plural noun before a verb ("Which
-#: bills do the tenants pay?", "What documents do I need?"), "welche ... sind/stehen",
-#: "quels/quelles ...", "qué ...s", "cuáles"; or for what is included ("What's included
-#: in the day pass?", "Was ist im Lieferumfang enthalten?", "Qu'est-ce qui est inclus ?",
-#: "¿Qué incluye?").
-_LIST_ASKED = re.compile(
-    r"^(?:and |so )?(?:which|what) (?:\w+ )?(?!(?:is|was|does|has|its|this|thus|hours|times)\b)\w+s (?:do|does|are|were|can|could|must|should|will|would|have|has|need|needs|get|go|come|cover|count|apply)\b"
-    r"|^(?:und )?welche (?:\w+ )?\w+ (?:sind|stehen|gibt|werden|müssen|muss|brauche|brauchen|zahlen|zahlt|gehören|gelten)\b"
-    r"|^(?:et )?(?:quels|quelles) \w+|^(?:y )?[¿]?(?:qu[eé] \w+s (?:hay|son|se|debo|necesito|incluye)|cu[aá]les)\b"
-    r"|\b(?:what(?:'s| is| are)? (?:included|in the box|covered)|what does (?:\w+ ){1,4}(?:include|cover|come with))\b"
-    r"|\b(?:was ist (?:\w+ )*(?:enthalten|dabei|inbegriffen)|was (?:\w+ )*(?:enthält|beinhaltet|umfasst))\b"
-    r"|\b(?:qu'est-ce qui est (?:inclus|compris)|que comprend|qu'inclut)\b|\bqu[eé] (?:incluye|est[aá] incluido|cubre)\b"
-    r"|哪些|包括什么|包含什么|ما الذي يشمل|ماذا يشمل"
-)
 #: What joins the items of an enumeration: commas, "and"/"or" (en, de, fr, es), 、 and و.
 _ENUMERATION = re.compile(r",\s|\s(?:and|or|und|oder|et|ou|y|e|o)\s|、|،|\sو")
-
-
-#: A length asked for: by "how long/high/wide/far/tall/deep" or a noun naming it (en, de,
-#: fr, es, zh, ar). An adjective elsewhere in the question ("a long business trip") is not.
-_LENGTH_ASKED = re.compile(
-    r"\bhow (?:long|high|wide|far|tall|deep|big)\b|\bwie (?:lang|hoch|breit|weit|tief|groß)\b"
-    r"|\b(?:length|width|height|distance|range|länge|breite|höhe|entfernung|reichweite"
-    r"|longueur|largeur|hauteur|distance|portée|longitud|anchura|altura|distancia|alcance)\b"
-    r"|长度|宽度|高度|多高|多远|多长|距离|طول|ارتفاع|عرض|مسافة"
-)
-
-
-def wanted(question: str) -> Asked | None:
-    """What the extractive answerer looks for: a list (Shape.LIST) for a question asking
-    for several things (`_LIST_ASKED`), else `asked(question)`, without a length the
-    question does not ask by its interrogative or a noun (`_LENGTH_ASKED`). Apart from `asked` since the
-    not-found gate reads a measure there ("Which bills do the tenants *pay*?" is a list,
-    not an amount)."""
-    folded = " ".join(question.casefold().replace("’", "'").split())
-    if _LIST_ASKED.search(folded):
-        return Asked(Shape.LIST)
-    found = asked(question)
-    if (
-        found is not None
-        and found.dimension is Dimension.LENGTH
-        and not _LENGTH_ASKED.search(folded)
-    ):
-        # "How large an advance ... for a long business trip?": "long" describes the
-        # trip; the length is not what is asked.
-        return Asked(found.shape)
-    return found
 
 
 def fit(question: Asked, text: str, kind: str = "sentence") -> float:

@@ -3,7 +3,7 @@
 Retrieval ranks passages by their likeness to the question, and the passage most like
 "What is the drill's maximum torque?" is the one naming the drill (its title line, its
 warranty clause), not the spec table on page 2 that never names it. When the question
-asks for a value or a list (shapes.wanted: an amount, a length of time, a date, a
+asks for a value or a list (picking.wanted: an amount, a length of time, a date, a
 quantity in a unit such as kg, dB, Nm or litres, several things) and no unit of the
 leading document's retrieved passages has that shape in full (picking.full_fit) nor holds
 a word of the question other than those naming its subject (they name the thing and
@@ -46,7 +46,7 @@ async def widened(
     (`_leading`) that have the shape `question` asks for, found by `search(document_id)` (that
     document's passages for the question, best first), where none of its passages in `hits`
     has that shape. `hits` unchanged for a question asking for no value or list."""
-    shape = shapes.wanted(question)
+    shape = picking.wanted(question)
     if not hits or shape is None or shape.shape not in picking.DECISIVE:
         return list(hits)
     found = list(hits)

@@ -18,6 +18,7 @@ from docent.answering import picking, shapes, widening
 from docent.answering.passages import units
 from docent.answering.shapes import Asked, Dimension, Shape
 from docent.domain import Chunk, Hit
+from docent.roles import Source
 
 # ------------------------------------------------------------------ numbered clauses
 
@@ -113,7 +114,7 @@ def test_a_caption_over_a_table_is_its_heading_not_a_header() -> None:
     ],
 )
 def test_a_list_and_a_torque_are_shapes_asked_for(question: str, expected: Asked | None) -> None:
-    assert shapes.wanted(question) == expected
+    assert picking.wanted(question) == expected
 
 
 def test_the_gate_still_reads_a_measure_in_a_list_question() -> None:
@@ -187,10 +188,9 @@ async def test_another_documents_unit_with_the_shape_does_not_replace_the_answer
     other = "Feature: Max. torque; Value: 95 Nm"
     given = [
         *sectioned("varn-id18-product-card.pdf", (title, "Varn ID-18")),
-        *[
-            type(s)(2, Hit(Chunk("c9", "other", 0, s.hit.chunk.text), "Kelm KD-12", 1.0))
-            for s in sectioned("x", ("Feature | Value\nMax. torque | 95 Nm", ""))
-        ],
+        Source(
+            2, Hit(Chunk("c2", "other", 0, "Feature | Value\nMax. torque | 95 Nm"), "Kelm", 1.0)
+        ),
     ]
     picked = await chosen(question, {title: 0.93, other: 0.74}, given)
     assert picked[0] == (title, 1)
