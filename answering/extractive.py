@@ -285,7 +285,7 @@ class ExtractiveGenerator:
                 break
             if candidates[i].source != candidates[first].source:
                 continue
-            if not picking.answers_too(i, first, words, fits):
+            if not picking.answers_too(i, first, words, fits, scored.shape):
                 # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight;
                 # the rule after the answer is not what was asked.
                 continue

@@ -13,8 +13,9 @@ rules over question and unit that a score alone gets wrong.
   number's digits) and is about the question: it holds one of its other words, or states
   the quantity in the unit asked, or scores within `SHAPE_REACH` of the title line.
 - **Nothing is appended that does not answer too.** Beside the best unit, a unit of the
-  same source is quoted only when it has the shape asked for as well and, where the best
-  unit holds one of the question's words other than its subject's, holds one too: "Without registration the statutory 2-year
+  same source is quoted only when it has the shape asked for as well (in full, where a
+  value or a list is asked) and, where the best unit holds one of the question's words
+  other than its subject's, holds one too: "Without registration the statutory 2-year
   period applies." does not follow "The guarantee on the mixer is 3 years" for "How long
   is the guarantee on the mixer?".
 
@@ -212,12 +213,19 @@ def shape_first(
     return max(eligible, key=lambda i: float(scores[i]))
 
 
-def answers_too(i: int, first: int, words: Words, fits: np.ndarray) -> bool:
+def answers_too(
+    i: int, first: int, words: Words, fits: np.ndarray, shape: shapes.Asked | None = None
+) -> bool:
     """Whether unit `i`, beside the answer `first`, answers the question too: it has the
     shape asked for as well as `first`, and, where `first` holds a word of the question
     other than those naming its subject, so does `i`. A `first` holding none (an e-mail's
     header line, a title, a sentence in another language) tells nothing by its words:
-    then the shape alone decides ("Beginn: 13:30 Uhr" after the header)."""
+    then the shape alone decides ("Beginn: 13:30 Uhr" after the header). Where `shape`
+    asks a value or a list (`DECISIVE`), `i` must have it in full: a figure without the
+    unit asked ("at least 14 characters", "your last 5 passwords") does not follow an
+    answer to "How often must I change my password?"."""
     if fits[i] < fits[first]:
+        return False
+    if shape is not None and shape.shape in DECISIVE and fits[i] < full_fit(shape):
         return False
     return bool(words.asked[i] > 0 or words.asked[first] == 0)

@@ -279,3 +279,13 @@ async def test_a_unit_after_a_header_line_follows_when_it_answers() -> None:
     given = sectioned("einladung.eml", (f"{header}\n\n{start}", "Einladung"))
     picked = await chosen(question, {header: 0.92, start: 0.90}, given)
     assert picked == [(header, 1), (start, 1)]
+
+
+async def test_a_figure_without_the_unit_asked_does_not_follow_the_answer() -> None:
+    question = "How often do I have to change my password?"
+    answer = "Passwords do not expire; change your password only if you think it is known."
+    length = "Passwords have at least 14 characters."
+    reuse = "You must not reuse your last 5 passwords."
+    given = sectioned("it-policy.docx", (f"{answer} {length} {reuse}", "IT policy > Passwords"))
+    picked = await chosen(question, {answer: 0.90, length: 0.95, reuse: 0.94}, given)
+    assert picked == [(answer, 1)]
