@@ -59,10 +59,11 @@ _LIST_ASKED = re.compile(
     r"|\b(?:qu'est-ce qui est (?:inclus|compris)|que comprend|qu'inclut)\b|\bqu[eé] (?:incluye|est[aá] incluido|cubre)\b"
     r"|哪些|包括什么|包含什么|ما الذي يشمل|ماذا يشمل"
 )
-#: A length asked for: by "how long/high/wide/far/tall/deep" or a noun naming it (en, de,
-#: fr, es, zh, ar). An adjective elsewhere in the question ("a long business trip") is not.
+#: A length asked for: by "how long/wide/far/tall/deep" or a noun naming it (en, de, fr,
+#: es, zh, ar). An adjective elsewhere in the question ("a long business trip") is not, nor
+#: "how high"/"wie hoch", which ask amounts as often ("Wie hoch ist die Obergrenze?").
 _LENGTH_ASKED = re.compile(
-    r"\bhow (?:long|high|wide|far|tall|deep|big)\b|\bwie (?:lang|hoch|breit|weit|tief|groß)\b"
+    r"\bhow (?:long|wide|far|tall|deep|big)\b|\bwie (?:lang|breit|weit|tief|groß)\b"
     r"|\b(?:length|width|height|distance|range|länge|breite|höhe|entfernung|reichweite"
     r"|longueur|largeur|hauteur|distance|portée|longitud|anchura|altura|distancia|alcance)\b"
     r"|长度|宽度|高度|多高|多远|多长|距离|طول|ارتفاع|عرض|مسافة"

@@ -108,6 +108,11 @@ def test_a_caption_over_a_table_is_its_heading_not_a_header() -> None:
         ("Quels documents faut-il fournir ?", Asked(Shape.LIST)),
         ("What is the maximum torque of the driver?", Asked(Shape.QUANTITY, Dimension.TORQUE)),
         ("Wie hoch ist das Drehmoment?", Asked(Shape.QUANTITY, Dimension.TORQUE)),
+        # a length only where one is asked: not by an adjective, nor by "wie hoch"
+        ("How much is the advance for a long trip?", Asked(Shape.QUANTITY)),
+        ("How large an advance is paid for a long trip?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("Wie hoch ist die Obergrenze in anderen Städten?", Asked(Shape.QUANTITY)),
+        ("How long is the hose?", Asked(Shape.QUANTITY, Dimension.LENGTH)),
         # not lists: one thing asked
         ("What is the monthly rent?", Asked(Shape.QUANTITY, Dimension.MONEY)),
         ("Which company services the lift?", None),
