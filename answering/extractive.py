@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import cells, grounding, passages, shapes, synonyms, wording
+from docent.answering import cells, grounding, passages, picking, shapes, synonyms, wording
 from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
@@ -122,6 +122,18 @@ class _Candidate:
     heading: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """`ExtractiveGenerator.score`'s result: per candidate its score, embedding and shape
+    fit (shapes.fit), and the shape asked for."""
+
+    candidates: list[_Candidate]
+    scores: np.ndarray
+    vectors: np.ndarray
+    fits: np.ndarray
+    shape: shapes.Asked | None
+
+
 def split_sentences(text: str) -> list[str]:
     """The quotable units of `text` (passages.units): sentences, list items and table
     rows, without headings and without sentences of fewer than 3 words (4 characters in
@@ -164,13 +176,11 @@ class ExtractiveGenerator:
             yield f" [{', '.join(str(n) for n in _sources_saying(sentence, index, prompt.sources))}]"
         yield GenerationDone(model=self.model)
 
-    async def score(
-        self, question: str, sources: Sequence[Source]
-    ) -> tuple[list[_Candidate], np.ndarray, np.ndarray, np.ndarray] | None:
+    async def score(self, question: str, sources: Sequence[Source]) -> _Scored | None:
         """The quotable units of `sources` (at most `_MAX_PER_SOURCE` a source), each
-        unit's score for `question` (higher is better), the units' embeddings, and how
-        well each has the shape of answer asked for (shapes.fit); None when there is
-        nothing to quote."""
+        unit's score for `question` (higher is better), the units' embeddings and how well
+        each has the shape of answer asked for (shapes.fit); None when there is nothing
+        to quote."""
         candidates = [
             _Candidate(unit.text, source.index, position, unit.kind, unit.heading)
             for source in sources
@@ -189,7 +199,7 @@ class ExtractiveGenerator:
         focus = _entity_focus(question, sources)
         # A unit holding only the question's names earns nothing for holding them.
         names_only = wording.names_only(question, candidates, sources)
-        shape = shapes.asked(question)
+        shape = picking.wanted(question)
         fits = np.array(
             [shapes.fit(shape, c.text, c.kind) if shape else 0.0 for c in candidates],
             dtype=np.float32,
@@ -218,7 +228,7 @@ class ExtractiveGenerator:
                 dtype=np.float32,
             )
         )
-        return candidates, scores, vectors, fits
+        return _Scored(candidates, scores, vectors, fits, shape)
 
     async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
         """The units to quote, best first, with their source numbers: the best one, then
@@ -227,9 +237,23 @@ class ExtractiveGenerator:
         scored = await self.score(question, sources)
         if scored is None:
             return []
-        candidates, scores, vectors, fits = scored
+        candidates, scores, vectors = scored.candidates, scored.scores, scored.vectors
+        fits = scored.fits
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
-        first = order[0]
+        documents = {s.index: s.hit.chunk.document_id for s in sources}
+        words = picking.question_words(
+            question, [c.text for c in candidates], [c.source for c in candidates], sources
+        )
+        first = picking.shape_first(
+            scored.shape,
+            order[0],
+            scores,
+            fits,
+            words,
+            [documents.get(c.source) for c in candidates],
+            [c.kind for c in candidates],
+            [c.text for c in candidates],
+        )
         best = float(scores[first])
         elsewhere = _sent_elsewhere(question, candidates, first, sources)
         if elsewhere is not None:
@@ -261,8 +285,9 @@ class ExtractiveGenerator:
                 break
             if candidates[i].source != candidates[first].source:
                 continue
-            if fits[i] < fits[first]:
-                # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight.
+            if not picking.answers_too(i, first, words, fits, scored.shape):
+                # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight;
+                # the rule after the answer is not what was asked.
                 continue
             if any(float(vectors[i] @ vectors[j]) > _REDUNDANT for j in picked):
                 continue

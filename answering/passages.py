@@ -39,6 +39,18 @@ _FUNCTION_WORDS = {
 }
 _WORD = re.compile(r"\w+")
 _ELLIPSIS = re.compile(r"(?<=…)\s+(?=[\"'(\[]?[A-Z0-9À-ÖØ-Þ])")
+#: A numbered clause's number at the start of a line, before a capital or a bracket: "9.2
+#: At the end ...", "4.1.3 The tenants ...", "(b) Lost keys ...", "§ 4 Die Miete ...",
+#: "Art. 7 Le locataire ...". Each part after the first has at most two digits, and a
+#: capital must follow, so a wrapped line that starts with a figure ("1.8 litres",
+#: "1.400 W") is no clause.
+_CLAUSE = re.compile(
+    r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)|§\s*\d{1,3}[a-z]?|Art\.\s*\d{1,3})"
+    r"\s+(?=[\"„«(]?[A-ZÀ-ÖØ-Þ])"
+)
+#: A clause is one unit of answer, however many sentences it has, up to this many
+#: characters; a longer one is quoted by sentence.
+_CLAUSE_CHARS = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +123,84 @@ def units(text: str) -> list[Unit]:
             found.extend(_rows(lines, heading))
             continue
         paragraph: list[str] = []
-        for line in lines:
+        for j, line in enumerate(lines):
             if _ITEM.match(line) or _CELL in line:
-                found.extend(
-                    Unit(s, "sentence", heading) for s in sentences(" ".join(paragraph), lang)
-                )
+                found.extend(_prose(paragraph, lang, heading))
                 paragraph = []
+                if _CELL in line and _lone_header(line, lines[j + 1 : j + 2]):
+                    continue
                 found.append(Unit(" ".join(line.split()), "item", heading))
+            elif _CLAUSE.match(line):
+                # A numbered clause starts a unit of its own; its wrapped lines follow.
+                found.extend(_prose(paragraph, lang, heading))
+                paragraph = [line]
             else:
                 paragraph.append(line)
-        found.extend(Unit(s, "sentence", heading) for s in sentences(" ".join(paragraph), lang))
+        found.extend(_prose(paragraph, lang, heading))
     return found
+
+
+def _prose(lines: list[str], lang: str, heading: str) -> list[Unit]:
+    """The units of a run of prose lines: one per numbered clause (`_CLAUSE`, split again
+    where the next clause's number follows on the same line: "... notice 9.2 At the end"),
+    one per sentence otherwise."""
+    text = " ".join(" ".join(lines).split())
+    if not text:
+        return []
+    found = []
+    for clause in _clauses(text):
+        if _CLAUSE.match(clause) and len(clause) <= _CLAUSE_CHARS:
+            found.append(Unit(clause, "sentence", heading))
+        else:
+            found.extend(Unit(s, "sentence", heading) for s in sentences(clause, lang))
+    return found
+
+
+def _clauses(text: str) -> list[str]:
+    """`text` cut before each clause number that follows the one it opens with in
+    sequence ("9.1" then "9.2", "(a)" then "(b)", "§ 4" then "§ 5"); `text` whole when it
+    opens with no clause number."""
+    parts = []
+    while (match := _CLAUSE.match(text)) is not None:
+        following = _successor(match.group(0).strip())
+        if following is None:
+            break
+        at = re.search(rf"(?<=\s){re.escape(following)}\s+(?=[\"„«(]?[A-ZÀ-ÖØ-Þ])", text)
+        if at is None:
+            break
+        parts.append(text[: at.start()].strip())
+        text = text[at.start() :]
+    return [*parts, text]
+
+
+def _successor(number: str) -> str | None:
+    """The clause number after `number` ("9.1" -> "9.2", "(a)" -> "(b)", "§ 4" -> "§ 5");
+    None for a roman numeral or a form without a successor."""
+    if match := re.fullmatch(r"((?:\d+\.)*)(\d+)(\.?)", number):
+        return f"{match[1]}{int(match[2]) + 1}{match[3]}"
+    if match := re.fullmatch(r"\(([a-hj-uwyz])\)", number):
+        return f"({chr(ord(match[1]) + 1)})"
+    if match := re.fullmatch(r"(§\s*|Art\.\s*)(\d+)", number):
+        return f"{match[1]}{int(match[2]) + 1}"
+    return None
+
+
+def _lone_header(line: str, after: list[str]) -> bool:
+    """Whether table line `line`, with no table line after it, reads as a header ("Name |
+    Role | GDC number", "Day | Opening hours"): a header row is never an answer, and
+    without its rows it is all there is of its table."""
+    return not any(_CELL in a for a in after) and _header_cells(line.split("|"))
+
+
+def _header_cells(cells: list[str]) -> bool:
+    """Whether a table line's cells read as column names: at least two filled, no figure
+    in any, each of at most four words."""
+    filled = [c.strip() for c in cells if c.strip()]
+    return (
+        len(filled) >= 2
+        and not any(ch.isdigit() for c in filled for ch in c)
+        and all(len(c.split()) <= 4 for c in filled)
+    )
 
 
 def _heading_line(block: str) -> bool:
@@ -142,6 +221,11 @@ def _opens_text(blocks: list[str], i: int) -> bool:
 def _rows(lines: list[str], heading: str) -> list[Unit]:
     """Each row of a table after its header, as "Header: cell; Header: cell" when the
     header has as many cells, else as the header line and the row line."""
+    # Lines before the table's first row are its caption ("Opening hours"), not a header.
+    caption = lines[: next(i for i, line in enumerate(lines) if _CELL in line)]
+    if caption:
+        lines = lines[len(caption) :]
+        heading = " > ".join(part for part in (heading, " ".join(caption)) if part)
     header, rows = lines[0], lines[1:]
     names = [c.strip() for c in header.split("|")]
     # A title over the table in a merged row ("Prices from 6 January | | |") is no header:
@@ -149,19 +233,50 @@ def _rows(lines: list[str], heading: str) -> list[Unit]:
     if rows and not all(names) and _names_row(rows[0]):
         header, rows = rows[0], rows[1:]
         names = [c.strip() for c in header.split("|")]
+    # A header of two rows (a group over its columns: "Day | Opening hours |" over "|
+    # Opens | Closes") names each column by both; the second row is no answer either.
+    while rows and _header_cells(rows[0].split("|")) and (not all(names) or "" in _cells(rows[0])):
+        below = _cells(rows[0])
+        if len(below) != len(names):
+            break
+        names = [_joined(n, b) for n, b in zip(_carried(names), below, strict=True)]
+        rows = rows[1:]
     found = []
     for row in rows:
-        cells = [c.strip() for c in row.split("|")]
+        cells = _cells(row)
         # A header repeated (after a page break, or by an overlapping chunk) says nothing:
         # a header row is never an answer by itself.
         if [c.casefold() for c in cells] == [n.casefold() for n in names]:
             continue
-        if len(cells) == len(names) and all(names):
-            text = "; ".join(f"{n}: {c}" for n, c in zip(names, cells, strict=True) if c)
+        if not any(names):
+            text = " | ".join(c for c in cells if c)
         else:
-            text = f"{header}\n{row}"
+            # Each cell under its column's name; a column without a name, or a cell beyond
+            # the header's last column, stands alone: the header line is never quoted.
+            pairs = [
+                f"{n}: {c}" if n else c
+                for n, c in zip(names + [""] * (len(cells) - len(names)), cells, strict=False)
+                if c
+            ]
+            text = "; ".join(pairs)
         found.append(Unit(text, "row", heading))
     return found
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.split("|")]
+
+
+def _carried(names: list[str]) -> list[str]:
+    """A merged group name carried over the empty cells after it ("Opening hours", "")."""
+    out: list[str] = []
+    for name in names:
+        out.append(name or (out[-1] if out else ""))
+    return out
+
+
+def _joined(group: str, name: str) -> str:
+    return f"{group} {name}".strip() if name and group != name else (group or name)
 
 
 def _names_row(line: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -29,7 +29,8 @@ from docent.answering.grounding import (
 )
 from docent.answering.prompting import CHARS_PER_TOKEN, build_prompt
 from docent.answering.refusals import not_found
-from docent.domain import Access
+from docent.answering.widening import SEARCHED, widened
+from docent.domain import Access, Hit
 from docent.errors import DocentError, ProviderFailure, RateLimited
 from docent.roles import (
     Embedder,
@@ -168,6 +169,26 @@ class AnswerService:
                 event = AnswerDone(await self._conversations.finish(turn, question, answer))
             yield event
 
+    def _in_document(
+        self, access: Access, request: AskRequest, question: str
+    ) -> Callable[[str], Awaitable[Sequence[Hit]]]:
+        """A search for `question` in one document of the request's scope (widening.py)."""
+
+        async def search(document_id: str) -> Sequence[Hit]:
+            outcome = await self._retriever.search(
+                access,
+                SearchRequest(
+                    query=question,
+                    mode=request.mode,
+                    top_k=SEARCHED,
+                    document_ids=(document_id,),
+                    tags=request.tags,
+                ),
+            )
+            return outcome.hits
+
+        return search
+
     async def _answer(
         self,
         access: Access,
@@ -229,7 +250,10 @@ class AnswerService:
             yield AnswerSources(citations=[])
             answer = _finish(not_found(question), [], None, timing, fallbacks=outcome.fallbacks)
         else:
-            sources = [Source(index=i, hit=hit) for i, hit in enumerate(outcome.hits, start=1)]
+            hits = await widened(
+                question, outcome.hits, self._in_document(access, request, question)
+            )
+            sources = [Source(index=i, hit=hit) for i, hit in enumerate(hits, start=1)]
             yield AnswerSources(citations=sources)
             if self._generator is None:
                 answer = _finish(NO_GENERATOR, sources, None, timing, fallbacks=outcome.fallbacks)

@@ -35,6 +35,8 @@ class Shape(enum.StrEnum):
     TIME = "time"
     PERSON = "person"
     PLACE = "place"
+    #: Several things: "Which bills do the tenants pay?", "What's included?" (`wanted`).
+    LIST = "list"
 
 
 #: Where an interrogative that is also a conjunction or a relative pronoun ("when",
@@ -167,15 +169,17 @@ class Dimension(enum.StrEnum):
     TEMPERATURE = "temperature"
     #: A sound level: "How loud is it?", "noise level", "Geräuschpegel", "niveau sonore".
     NOISE = "noise"
+    #: A turning force: "What is the drill's maximum torque?", "Drehmoment", "couple".
+    TORQUE = "torque"
     #: "How much <substance>" with no measure named: a mass, a volume or a kitchen
     #: measure ("150 g grated Comté", "2 EL Öl", "1 c. à soupe de sucre").
     AMOUNT = "amount"
 
 
 # What a quantity question measures, by its words (casefolded). The first that matches
-# wins: DURATION before MONEY ("How many days of *paid* leave": days), MASS, SPEED, AREA
-# and VOLUME before LENGTH ("how high is the top speed" is a speed), NOISE last ("the
-# price of the noise-cancelling headset" is a price).
+# wins: DURATION before MONEY ("How many days of *paid* leave": days), MASS, TORQUE ("Wie
+# hoch ist das Drehmoment?"), SPEED, AREA and VOLUME before LENGTH ("how high is the top
+# speed" is a speed), NOISE last ("the price of the noise-cancelling headset" is a price).
 _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
     (
         Dimension.DURATION,
@@ -206,6 +210,12 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
         Dimension.MASS,
         re.compile(
             r"\b(?:heavy|weighs?|weight|mass|schwer|wiegt|gewicht|p[eè]se|poids|pesa|peso)\b|多重|重量|وزن"
+        ),
+    ),
+    (
+        Dimension.TORQUE,
+        re.compile(
+            r"\b(?:torque|drehmoment\w*|couple de serrage|par (?:motor|de apriete)|torsion)\b|扭矩|عزم"
         ),
     ),
     (
@@ -320,6 +330,9 @@ _UNITS: dict[Dimension, re.Pattern[str]] = {
         "分贝|ديسيبل",
         end=r"(?!\w)",
     ),
+    Dimension.TORQUE: _after_figure(
+        "nm|n·m|n\\.m|newton[- ]?met(?:re|er)s?|ft[- ]?lbs?", "牛·米|牛米", end=r"(?!\w)"
+    ),
 }
 _UNITS[Dimension.AMOUNT] = _after_figure(
     "tbsp|tsp|cups?|tablespoons?|teaspoons?|pinch|el|tl|prisen?|bund|stück"
@@ -394,11 +407,19 @@ def asked(question: str) -> Asked | None:
     return None
 
 
+#: What joins the items of an enumeration: commas, "and"/"or" (en, de, fr, es), 、 and و.
+_ENUMERATION = re.compile(r",\s|\s(?:and|or|und|oder|et|ou|y|e|o)\s|、|،|\sو")
+
+
 def fit(question: Asked, text: str, kind: str = "sentence") -> float:
     """How well `text` (a unit of passages.units, of `kind`) has the shape asked for: 0
     when it lacks it, 0.5 when it has it, 1 when it also has the quantity's unit. A table
     row's first cell is what the row is about, not its value: "Item: Acceleration 0-80
     km/h; Value: 24 s" holds no speed."""
+    if question.shape is Shape.LIST:
+        # A list item is one of a list (the answerer quotes its list); a sentence that
+        # names three things or more lists them.
+        return 1.0 if kind == "item" or len(_ENUMERATION.findall(text)) >= 2 else 0.0
     if kind == "row" and "; " in text:
         text = text.split("; ", 1)[1]
     if not has(question.shape, text):
@@ -424,6 +445,8 @@ def has(shape: Shape, text: str) -> bool:
         )
     if shape is Shape.PERSON:
         return bool(_PERSON_WORDS.search(text) or _NAME_PAIR.search(text))
+    if shape is Shape.LIST:
+        return len(_ENUMERATION.findall(text)) >= 2
     return bool(_PLACE_WORDS.search(text))
 
 

@@ -243,7 +243,8 @@ def test_wrong_answers_to_avoid_are_real_and_differ_from_the_right_ones() -> Non
                 assert normal(item) not in normal(right), (question["id"], item)
 
 
-_SENTENCE_END = r"(?<=[.!?])\s+(?=[A-ZÀ-Ý])|(?<=[。！？؟])"
+#: A sentence ends before a capital, or before a numbered clause ("... days. 6.2 For ...").
+_SENTENCE_END = r"(?<=[.!?])\s+(?=[A-ZÀ-Ý]|\d+\.\d+\s)|(?<=[。！？؟])"
 
 
 #: Formats whose prose is wrapped into lines (a sentence may span several).
@@ -300,7 +301,7 @@ def test_the_set_is_as_large_and_varied_as_the_issue_asks() -> None:
     assert sum(1 for q in QUESTIONS if "page" in q) >= 40
     documents = Counter(path.suffix[1:] for path in DOCUMENTS.iterdir())
     assert set(documents) == FORMATS, documents
-    assert 25 <= sum(documents.values()) <= 40
+    assert 25 <= sum(documents.values()) <= 45
     assert sum(path.stat().st_size for path in DOCUMENTS.iterdir()) < 3_000_000
 
 

@@ -344,7 +344,9 @@ async def test_nothing_to_quote_is_an_empty_answer(texts: tuple[str, ...]) -> No
 
 async def test_streams_three_words_at_a_time_with_source_markers() -> None:
     # A yes-or-no question asks for no shape of answer (shapes.py): "How long do refunds
-    # take?" would not have "Keep the receipt." appended, which states no duration.
+    # take?" would not have "Refunds by cheque take weeks." appended, which states no
+    # duration in figures. Beside the answer, only a sentence holding as much of the
+    # question's words is quoted (picking.answers_too): "Keep the receipt." is not.
     question = "Do refunds take long?"
     embedder = KeyedEmbedder(
         {
@@ -352,21 +354,26 @@ async def test_streams_three_words_at_a_time_with_source_markers() -> None:
             # 0.8 + 0.3 * 2/3 (two of the question's three terms) against 0.94
             "Refunds take ten working days.": at(0.8, 1),
             "Keep the receipt.": at(0.94, 2),
+            "Refunds by cheque take weeks.": at(0.75, 3),
         }
     )
-    given = sources("Keep the receipt.", "Refunds take ten working days. Keep the receipt.")
+    given = sources(
+        "Keep the receipt.",
+        "Refunds take ten working days. Keep the receipt. Refunds by cheque take weeks.",
+    )
     generator = ExtractiveGenerator(embedder)
     items = [item async for item in generator.stream(build_prompt(question, given))]
     assert items == [
         "Refunds take ten",
         " working days.",
         " [2]",
-        " Keep the receipt.",
+        " Refunds by cheque",
+        " take weeks.",
         " [2]",
         GenerationDone(model=MODEL),
     ]
     text = "".join(i for i in items if isinstance(i, str))
-    assert text == "Refunds take ten working days. [2] Keep the receipt. [2]"
+    assert text == "Refunds take ten working days. [2] Refunds by cheque take weeks. [2]"
     assert parse_citations(text, given) == [given[1]]
     assert generator.model == MODEL
 

@@ -1,0 +1,232 @@
+"""Which unit of the retrieved passages answers, once each is scored (extractive.py): the
+rules over question and unit that a score alone gets wrong.
+
+- **The shape asked for wins over a title line.** A question asking for an amount, a
+  length of time, a date, a quantity in a unit (kg, dB, Nm, litres) or a list of things
+  (`wanted`) is not answered by a title or identification line of its document, one
+  that names the question's subject and holds none of its other words (or, in the
+  question's language, none of its words at all), when another unit of the same
+  document has that shape: the product line "Cordless drill KS 20 (art. no.
+  77-020)" scores high for "What is the KS 20's maximum torque?" (it names the drill) and
+  states no torque; the spec row "Max. torque: 48 Nm" does. The unit taken instead has
+  the full shape (the quantity's unit where one is asked: "48 Nm", not the article
+  number's digits) and is about the question: it holds one of its other words, or states
+  the quantity in the unit asked, or scores within `SHAPE_REACH` of the title line.
+- **Nothing is appended that does not answer too.** Beside the best unit, a unit of the
+  same source is quoted only when it has the shape asked for as well (in full, where a
+  value or a list is asked) and, where the best unit holds one of the question's words
+  other than its subject's, holds one too: "Without registration the statutory 2-year
+  period applies." does not follow "The guarantee on the mixer is 3 years" for "How long
+  is the guarantee on the mixer?".
+
+Both rules are narrow on purpose. Shapes are surface patterns (shapes.py) that miss
+answers ("from the eighth day", "أول ساعتين", a table's time column): a unit that holds the
+question's own words is never replaced for lacking a shape, only a line that names the
+subject and nothing else asked; and the replacement must have the full shape, never a
+partial one (a figure without the unit asked for).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from docent.answering import passages, shapes, wording
+from docent.roles import Source
+from docent.search import analysis
+
+#: A unit of the best one's document with the shape asked for replaces a best unit
+#: without it when it holds a word of the question, or scores at most this much below the
+#: best (a figure in the asked unit, in another language than the question). Scores are
+#: extractive.py's: cosine plus bonuses, ~0.7-1.2 with e5.
+SHAPE_REACH = 0.15
+
+
+#: A question for several things: "which"/"what" and a plural noun before a verb ("Which
+#: bills do the tenants pay?", "What documents do I need?"), "welche ... sind/stehen",
+#: "quels/quelles ...", "qué ...s", "cuáles"; or for what is included ("What's included
+#: in the day pass?", "Was ist im Lieferumfang enthalten?", "Qu'est-ce qui est inclus ?",
+#: "¿Qué incluye?").
+_LIST_ASKED = re.compile(
+    r"^(?:and |so )?(?:which|what) (?:\w+ )?(?!(?:is|was|does|has|its|this|thus|hours|times)\b)\w+s (?:do|does|are|were|can|could|must|should|will|would|have|has|need|needs|get|go|come|cover|count|apply)\b"
+    r"|^(?:und )?welche (?:\w+ )?\w+ (?:sind|stehen|gibt|werden|müssen|muss|brauche|brauchen|zahlen|zahlt|gehören|gelten)\b"
+    r"|^(?:et )?(?:quels|quelles) \w+|^(?:y )?[¿]?(?:qu[eé] \w+s (?:hay|son|se|debo|necesito|incluye)|cu[aá]les)\b"
+    r"|\b(?:what(?:'s| is| are)? (?:included|in the box|covered)|what does (?:\w+ ){1,4}(?:include|cover|come with))\b"
+    r"|\b(?:was ist (?:\w+ )*(?:enthalten|dabei|inbegriffen)|was (?:\w+ )*(?:enthält|beinhaltet|umfasst))\b"
+    r"|\b(?:qu'est-ce qui est (?:inclus|compris)|que comprend|qu'inclut)\b|\bqu[eé] (?:incluye|est[aá] incluido|cubre)\b"
+    r"|哪些|包括什么|包含什么|ما الذي يشمل|ماذا يشمل"
+)
+#: A length asked for: by "how long/wide/far/tall/deep" or a noun naming it (en, de, fr,
+#: es, zh, ar). An adjective elsewhere in the question ("a long business trip") is not, nor
+#: "how high"/"wie hoch", which ask amounts as often ("Wie hoch ist die Obergrenze?").
+_LENGTH_ASKED = re.compile(
+    r"\bhow (?:long|wide|far|tall|deep|big)\b|\bwie (?:lang|breit|weit|tief|groß)\b"
+    r"|\b(?:length|width|height|distance|range|länge|breite|höhe|entfernung|reichweite"
+    r"|longueur|largeur|hauteur|distance|portée|longitud|anchura|altura|distancia|alcance)\b"
+    r"|长度|宽度|高度|多高|多远|多长|距离|طول|ارتفاع|عرض|مسافة"
+)
+
+
+def wanted(question: str) -> shapes.Asked | None:
+    """What the extractive answerer looks for: a list (Shape.LIST) for a question asking
+    for several things (`_LIST_ASKED`), else `shapes.asked(question)`, without a length the
+    question does not ask by its interrogative or a noun (`_LENGTH_ASKED`). Apart from `asked` since the
+    not-found gate reads a measure there ("Which bills do the tenants *pay*?" is a list,
+    not an amount)."""
+    folded = " ".join(question.casefold().replace("’", "'").split())
+    if _LIST_ASKED.search(folded):
+        return shapes.Asked(shapes.Shape.LIST)
+    found = shapes.asked(question)
+    if (
+        found is not None
+        and found.dimension is shapes.Dimension.LENGTH
+        and not _LENGTH_ASKED.search(folded)
+    ):
+        # "How large an advance ... for a long business trip?": "long" describes the
+        # trip; the length is not what is asked.
+        return shapes.Asked(found.shape)
+    return found
+
+
+def full_fit(shape: shapes.Asked) -> float:
+    """The `shapes.fit` of a unit with the whole shape asked: 1 for a quantity in a unit
+    of its dimension or a list, 0.5 (has the shape) otherwise."""
+    if shape.shape is shapes.Shape.LIST or shape.dimension is not None:
+        return 1.0
+    return 0.5
+
+
+#: The shapes whose absence disqualifies a unit: values (a quantity, a time) and lists. A
+#: person or a place is told by surface words too loose to overrule the score.
+DECISIVE = frozenset([shapes.Shape.QUANTITY, shapes.Shape.TIME, shapes.Shape.LIST])
+
+
+#: A noun and its number name one thing of several ("flat 3", "unit 4", "Halle 2"): its
+#: identification, as a name does.
+_IDENTIFIER = re.compile(r"\b([^\W\d_]{2,})\s+(\d+[a-z]?)\b", re.IGNORECASE)
+
+
+_PERCENT = re.compile(r"\d\s?%")
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """Per unit, the share of the question's words it holds other than those naming what
+    its document is about (`asked`), and whether it holds one of those (`subject`)."""
+
+    asked: np.ndarray
+    subject: np.ndarray
+    #: Per unit, whether it is in another language than the question: holding none of
+    #: the question's words then says nothing of what it is about.
+    foreign: np.ndarray
+
+    def says_nothing_asked(self, i: int) -> bool:
+        """Whether unit `i` holds none of what the question asks but its subject: a title
+        or identification line naming it ("Flat 3, Orchard House, 12 Mill Lane ..."), or
+        a sentence in the question's language holding none of its words ("It drives 100
+        mm screws into hardwood." for "How heavy is the ID-18?")."""
+        return not self.asked[i] and bool(self.subject[i] or not self.foreign[i])
+
+
+def question_words(
+    question: str, texts: Sequence[str], sources: Sequence[int], given: Sequence[Source]
+) -> Words:
+    """`Words` of each unit (`texts[i]`, from source number `sources[i]` of `given`): the
+    question's content words (wording.content_terms) split into those naming the subject
+    (its names and codes, its document's title and top heading: wording.subject_terms; a
+    noun with its number: `_IDENTIFIER`) and the others."""
+    terms = wording.content_terms(question)
+    about = wording.subject_terms(question, given)
+    named = {
+        term
+        for name in [m.group(0) for m in _IDENTIFIER.finditer(question)]
+        + wording.names_in(question)
+        for term in analysis.query_terms(name)
+    } & terms
+    asked = np.zeros(len(texts), dtype=np.float32)
+    subject = np.zeros(len(texts), dtype=bool)
+    language = passages.language(question)
+    foreign = np.array([passages.language(t) != language for t in texts], dtype=bool)
+    for i, (text, source) in enumerate(zip(texts, sources, strict=True)):
+        held = set(analysis.analyze(text))
+        own = about.get(source, set()) | named
+        others = terms - own
+        subject[i] = bool(held & own)
+        if others:
+            asked[i] = sum(_holds(held, t) for t in others) / len(others)
+    return Words(asked, subject, foreign)
+
+
+#: A term and a unit's term sharing a stem of at least this many characters, one the
+#: start of the other, are one word in two forms the stemmer keeps apart ("beginnt" and
+#: "Beginn", "Garantie" and "Garantiefall").
+_STEM = 5
+
+
+def _holds(held: set[str], term: str) -> bool:
+    if term in held:
+        return True
+    if len(term) < _STEM:
+        return False
+    return any(len(h) >= _STEM and (h.startswith(term) or term.startswith(h)) for h in held)
+
+
+def shape_first(
+    shape: shapes.Asked | None,
+    best: int,
+    scores: np.ndarray,
+    fits: np.ndarray,
+    words: Words,
+    documents: Sequence[str | None],
+    kinds: Sequence[str],
+    texts: Sequence[str],
+) -> int:
+    """The unit to answer with: `best`, or when it says nothing asked (a title or
+    identification line: `Words.says_nothing_asked`; not a table row, which is a record,
+    nor a unit stating a percentage) without the full shape asked for, the best-scoring
+    unit of its document (`documents[i]`, `kinds[i]`, `texts[i]`: unit i's document, kind
+    and text) that has it and is about the question: it holds one of the question's
+    words, or states the quantity in the unit asked, or scores within `SHAPE_REACH` of
+    `best`."""
+    if shape is None or shape.shape not in DECISIVE or kinds[best] == "row":
+        return best
+    if fits[best] >= full_fit(shape) or not words.says_nothing_asked(best):
+        return best
+    if shape.shape is shapes.Shape.QUANTITY and _PERCENT.search(texts[best]):
+        # A share ("up to 80 % of the expected costs") is a quantity of its own: no
+        # title line states one.
+        return best
+    need = full_fit(shape)
+    floor = float(scores[best]) - SHAPE_REACH
+    measured = shape.dimension is not None
+    eligible = [
+        i
+        for i in range(len(scores))
+        if documents[i] == documents[best]
+        and fits[i] >= need
+        and (words.asked[i] > 0 or measured or scores[i] >= floor)
+    ]
+    if not eligible:
+        return best
+    return max(eligible, key=lambda i: float(scores[i]))
+
+
+def answers_too(
+    i: int, first: int, words: Words, fits: np.ndarray, shape: shapes.Asked | None = None
+) -> bool:
+    """Whether unit `i`, beside the answer `first`, answers the question too: it has the
+    shape asked for as well as `first`, and, where `first` holds a word of the question
+    other than those naming its subject, so does `i`. A `first` holding none (an e-mail's
+    header line, a title, a sentence in another language) tells nothing by its words:
+    then the shape alone decides ("Beginn: 13:30 Uhr" after the header). Where `shape`
+    asks a value or a list (`DECISIVE`), `i` must have it in full: a figure without the
+    unit asked ("at least 14 characters", "your last 5 passwords") does not follow an
+    answer to "How often must I change my password?"."""
+    if fits[i] < fits[first]:
+        return False
+    if shape is not None and shape.shape in DECISIVE and fits[i] < full_fit(shape):
+        return False
+    return bool(words.asked[i] > 0 or words.asked[first] == 0)
