@@ -33,8 +33,8 @@ from docent.search import analysis
 from docent.search import languages as lang
 
 #: Light words: they ask, or tell how, not what about ("what do I *take* *now*", "what
-#: does it *come* to", "¿*tiene* piscina?" asks about "piscina"), in the languages docent
-#: reads with spaces. The question's interrogatives and light verbs of `clues` are
+#: does it *come* to", "¿*tiene* piscina?" asks about "piscina"), or name the kind of
+#: answer asked for, in the languages docent reads with spaces. The question's interrogatives and light verbs of `clues` are
 #: already left out of its words.
 LIGHT = frozenset(
     [
@@ -42,6 +42,16 @@ LIGHT = frozenset(
         "come", "comes", "happen", "happens", "make", "makes", "put", "use", "used",
         "jetzt", "noch", "nehmen", "machen", "maintenant", "encore", "faire", "fait",
         "prendre", "ahora", "todavía", "hacer", "hago", "tomar", "tiene", "tienen", "luego",
+        # Words naming the kind of answer asked for, which the passage states rather than
+        # names ("Dans quelle *ville* se trouve le magasin ?" over "12 rue ..., Rodez"; "the
+        # *address* of", "um welche *Uhrzeit*").
+        "city", "town", "address", "place", "location", "time", "date", "name",
+        "ville", "adresse", "lieu", "endroit", "heure", "nom",
+        "stadt", "ort", "adresse", "uhrzeit", "datum",
+        "ciudad", "dirección", "lugar", "sitio", "hora", "fecha", "nombre",
+        # verbs of being somewhere: they ask where, as "where" does
+        "located", "situated", "trouve", "trouvent", "situé", "située", "liegt", "befindet",
+        "encuentra", "ubicado", "ubicada",
     ]
 )  # fmt: skip
 #: The languages whose stems a light word is analysed in.

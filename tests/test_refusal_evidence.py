@@ -141,6 +141,15 @@ def test_a_question_asking_what_the_document_says_of_the_name_is_still_answered(
     assert gate(question, [address], closest=ADDRESS) is not None
 
 
+def test_words_naming_the_kind_of_answer_are_no_qualifiers() -> None:
+    # "ville" asks for the place the address states, "se trouve" asks where: one word
+    # ("magasin") is left, too few to judge by.
+    question = "Dans quelle ville se trouve le magasin de Cycles Vernet ?"
+    shop = "Cycles Vernet, 8 rue des Forges, 15000 Aurillac. Ouvert du mardi au samedi."
+    assert not only_names(question, Clues.of(question), shop, shop, "cycles-vernet.pdf")
+    assert gate(question, [passage(shop, cosine=0.95)], closest=shop) is not None
+
+
 def test_a_reworded_question_without_names_is_left_to_its_cosine() -> None:
     question = "Wie teuer darf ein Zimmer auf einer Dienstreise sein?"
     hotel = "Übernachtungskosten werden bis zu 120 Euro pro Nacht erstattet."
