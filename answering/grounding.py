@@ -20,7 +20,16 @@ asked. Each passage (`Hit`) is judged on three signals, and one is enough:
 
 A passage in another script than the question's (an English question, a Chinese manual)
 is similarity evidence only when it also writes one of the question's Latin names or codes
-("KJ-300") and the embedder has a cross-script floor measured (`CROSS_SCRIPT_FLOORS`).
+("KJ-300"), or its document's file name does ("ar-al-noor-telecom-notice.html" for "Noor"),
+or it is the closest passage of the whole collection and states the value the question
+asks for, and the embedder has a cross-script floor measured (`CROSS_SCRIPT_FLOORS`).
+
+A fourth signal, **agreement** (`agreement.py`): the first hit, when it is also the
+closest passage of the whole collection, KEYWORD search scored it, and it holds what the
+question's asking clause asks ("I used to get the 31 - *what do I take now?*").
+
+A passage of the question's language that shares nothing with it but names (a place in an
+address line, for parking near it) is no similarity evidence (`qualifiers.py`).
 
 A passage about a neighbour of what was asked is no keyword or similarity evidence: the
 question names a period, a group of people or a kind of insurance that its document does

@@ -48,7 +48,7 @@ def load_questions(name: str = "questions.jsonl") -> list[dict[str, Any]]:
 
 
 QUESTIONS = load_questions()
-#: The check half of session 6's questions (eval/devset/README.md, "The check half"): kept
+#: The check halves of sessions 6 and 7's questions (eval/devset/README.md): kept
 #: apart so that nothing is tuned on them, held to the same rules as the others.
 CHECK = load_questions("check.jsonl")
 EVERY = QUESTIONS + CHECK
