@@ -402,18 +402,22 @@ class Contrast:
             and shapes.states_measure(self.measure, passage)
         )
 
-    def neighbour(self, passage: str, document: str, retrieved: str = "") -> bool:
+    def neighbour(
+        self, passage: str, document: str, retrieved: str = "", *, classes: bool = True
+    ) -> bool:
         """Whether `passage` is about a neighbour of what was asked: neither it nor its
         `document` (the retrieved text of the passage's document, title included) names a
         member of a class that the question names, and they or the `retrieved` text of
         every document name other members of that class; or its document holds no figure
-        in a unit of the measure asked for."""
+        in a unit of the measure asked for. `classes` False: the class rule is not applied
+        (a passage in another script than the question's, which names the members in words
+        the classes do not hold: "شهرياً" for "per month")."""
         # The figure may be in another retrieved passage of the document than the one
         # holding the question's words (the Tigon's weight in its data table, its name
         # in the brochure's opening): the answerer quotes it from there.
         if self.measure is not None and not shapes.states_measure(self.measure, document):
             return True
-        if not self.members:
+        if not self.members or not classes:
             return False
         # The neighbours may be named in another retrieved passage of the document than
         # the one grounding ("Jahresbeiträge für Erwachsene" beside the passage saying when

@@ -20,7 +20,16 @@ asked. Each passage (`Hit`) is judged on three signals, and one is enough:
 
 A passage in another script than the question's (an English question, a Chinese manual)
 is similarity evidence only when it also writes one of the question's Latin names or codes
-("KJ-300") and the embedder has a cross-script floor measured (`CROSS_SCRIPT_FLOORS`).
+("KJ-300"), or its document's file name does ("ar-al-noor-telecom-notice.html" for "Noor"),
+or it is the closest passage of the whole collection and states the value the question
+asks for, and the embedder has a cross-script floor measured (`CROSS_SCRIPT_FLOORS`).
+
+A fourth signal, **agreement** (`agreement.py`): the first hit, when it is also the
+closest passage of the whole collection, KEYWORD search scored it, and it holds what the
+question's asking clause asks ("I used to get the 31 - *what do I take now?*").
+
+A passage of the question's language that shares nothing with it but names (a place in an
+address line, for parking near it) is no similarity evidence (`qualifiers.py`).
 
 A passage about a neighbour of what was asked is no keyword or similarity evidence: the
 question names a period, a group of people or a kind of insurance that its document does
@@ -42,9 +51,11 @@ word counts and cosines, but not an exact part number.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from docent.answering.agreement import agrees
 from docent.answering.clues import (
     Clues,
     bare,
@@ -57,6 +68,7 @@ from docent.answering.clues import (
     terms_of,
 )
 from docent.answering.contrast import Contrast
+from docent.answering.qualifiers import only_names
 from docent.domain import Hit
 from docent.search import languages as lang
 
@@ -68,6 +80,7 @@ class Signal(enum.StrEnum):
     RERANKER = "reranker"
     KEYWORDS = "keywords"
     SIMILARITY = "similarity"
+    AGREEMENT = "agreement"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +109,8 @@ def find_evidence(
     cross_script_floor: float | None = None,
     lead: tuple[str, float] | None = None,
     lead_floor: tuple[float, float] | None = None,
+    closest: str | None = None,
+    agreement_floor: float | None = None,
 ) -> Evidence:
     """The first of `hits` (in rank order) that is evidence for `question`, and why.
 
@@ -116,6 +131,10 @@ def find_evidence(
     that document, in the question's script, is evidence although below
     `similarity_floor` (`lead_floor_for`): a reworded question shares few words with its
     answer and its cosine varies with the wording, but its document stands out.
+    `closest`: the text of the passage closest to the question in the whole collection
+    (SEMANTIC's first); `agreement_floor`: the cosine from which the first of `hits`, when
+    it is also `closest` and holds what the question's asking clause asks, is evidence
+    (`agreement.agrees`, `agreement_floor_for`); None: never.
     """
     if not hits:
         return NONE
@@ -136,12 +155,15 @@ def find_evidence(
             f"{written.get(hit.chunk.document_id, '')}\n{bare(context(hit))}"
         )
     retrieved = "\n".join([*written.values(), *(h.document_title for h in hits)])
-    for hit in hits:
+    for rank, hit in enumerate(hits):
         # A passage about a neighbour of what was asked (a weekly pass for a yearly one,
         # no noise row for "how loud") is no evidence by words or cosine (`contrast.py`).
         reranked = rerank_floor is not None and hit.rerank_score is not None
         document = f"{hit.document_title}\n{written[hit.chunk.document_id]}"
-        if not reranked and contrast.neighbour(context(hit), document, retrieved):
+        own_script = script(hit.chunk.text) == clues.script
+        if not reranked and contrast.neighbour(
+            context(hit), document, retrieved, classes=own_script
+        ):
             continue
         opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
         title = f"{hit.document_title}\n{opening}" if opening else hit.document_title
@@ -164,7 +186,14 @@ def find_evidence(
         floor = _floor_for(
             asked_in, hit, clues.script, similarity_floor, cross_language_floor, languages
         )
-        if floor is None and clues.signed(hit.chunk.text) and languages is None:
+        signed = clues.signed(hit.chunk.text) or _signed_title(
+            clues, hit.chunk.text, hit.document_title
+        )
+        # Or, without a name, when it is the closest passage of the whole collection and
+        # the question asks for a form (a number, a price, a date) that it states: the
+        # shape asked for is evidence besides the cosine.
+        closest_form = hit.chunk.text == closest and clues.form is not None
+        if floor is None and (signed or closest_form) and languages is None:
             floor = cross_script_floor
         if (
             floor is not None
@@ -196,6 +225,15 @@ def find_evidence(
                 script(hit.chunk.text) != clues.script
                 or clues.names_in(named[hit.chunk.document_id], written[hit.chunk.document_id])
             )
+            # Nor one sharing nothing but names with the question: an address line is
+            # no evidence for parking near it (`qualifiers`).
+            and not only_names(
+                question,
+                clues,
+                hit.chunk.text,
+                written[hit.chunk.document_id],
+                hit.document_title,
+            )
             # Nor one of a document that holds none of the question's codes: "the HX-15"
             # is not the HX-12 of a data sheet that lists HX-6, HX-9 and HX-12.
             and (
@@ -214,6 +252,18 @@ def find_evidence(
             )
         ):
             return Evidence(hit, Signal.SIMILARITY)
+        # The first passage of every ranking, holding what is asked of it (`agreement`).
+        if (
+            rank == 0
+            and agrees(question, clues, hit, closest=closest, floor=agreement_floor)
+            and clues.names_in(named[hit.chunk.document_id], written[hit.chunk.document_id])
+            and (
+                not clues.codes
+                or clues.code_in(written[hit.chunk.document_id])
+                or clues.code_in_name(hit.document_title)
+            )
+        ):
+            return Evidence(hit, Signal.AGREEMENT)
     return NONE
 
 
@@ -277,6 +327,21 @@ def leading_document(
 def lead_floor_for(model: str) -> tuple[float, float] | None:
     """The (cosine, lead) measured for embedding `model` (`LEAD_FLOORS`)."""
     return LEAD_FLOORS.get(model)
+
+
+def _signed_title(clues: Clues, text: str, title: str) -> bool:
+    """Whether `text` is in another script than the question and its document's `title`
+    (often its file name, written in Latin letters whatever the document's script:
+    "ar-al-waha-clinics-guide.docx") holds one of the question's Latin names as a word
+    ("Al Waha"): the name transliterated, as whoever named the file wrote it."""
+    if clues.script is None or script(text) in (clues.script, None) or script(title) != "LATIN":
+        return False
+    spaced = _SEPARATORS.sub(" ", bare(title))
+    return any(re.search(rf"(?<!\w){re.escape(bare(s))}(?!\w)", spaced) for s in clues.signs)
+
+
+#: What file names put between words ("ar-al-waha-clinics-guide.docx").
+_SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
 def _floor_for(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from docent.answering.agreement import agreement_floor_for
 from docent.answering.answers import (
     Answer,
     AnswerDelta,
@@ -107,6 +108,9 @@ class AnswerService:
             cross_script_floor_for(embedder.model) if embedder is not None else None
         )
         self._lead_floor = lead_floor_for(embedder.model) if embedder is not None else None
+        self._agreement_floor = (
+            agreement_floor_for(embedder.model) if embedder is not None else None
+        )
 
     async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
         """Delete the owner's conversation: its messages, their feedback, and the answers
@@ -243,6 +247,8 @@ class AnswerService:
             cross_script_floor=self._cross_script_floor,
             lead=leading_document(question, outcome.semantic_documents),
             lead_floor=self._lead_floor,
+            closest=outcome.semantic_documents[0][2] if outcome.semantic_documents else None,
+            agreement_floor=self._agreement_floor,
         )
         answer: Answer
         if not evidence.found:

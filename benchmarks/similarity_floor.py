@@ -15,6 +15,11 @@ as grounded), with how many answerable questions reach it.
 
 `--data-dir` is a `docent eval answers --data-dir` directory whose documents are ingested
 (the server is started over it), or give `--url` of a running docent.
+
+`--agreement` also measures the agreement floor (`answering/agreement.py`): per question,
+HYBRID's first passage (top 5, as answers retrieve) when it is also SEMANTIC's first and
+KEYWORD search scored it, and `agrees` holds of it at any cosine; its cosine, for
+answerable, near-miss and off-topic questions, and the floor above every unanswerable one.
 """
 
 from __future__ import annotations
@@ -28,8 +33,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from docent.answering.agreement import agrees
+from docent.answering.clues import Clues
 from docent.answering.grounding import names_and_codes, script
 from docent.client import DocentClient
+from docent.domain import Chunk, Hit
 from docent.evaluation.qa import Question, load_questions
 from docent.evaluation.server import EmbeddedServer
 from docent.search import languages as lang
@@ -38,6 +46,73 @@ from common import arguments
 
 SEARCH = """query Search($input: SearchInput!) { search(input: $input) {
   hits { semanticScore chunk { text } document { filename } } } }"""
+AGREEMENT_SEARCH = """query Search($input: SearchInput!) { search(input: $input) {
+  hits { semanticScore keywordScore score
+         chunk { id documentId ordinal text section } document { title } } } }"""
+
+
+async def agreement_cosines(url: str, questions: list[Question]) -> list[dict[str, Any]]:
+    """Per question, the cosine of HYBRID's first passage when it would be agreement
+    evidence at any cosine (`agreement.agrees` with a floor of 0), else None."""
+    rows = []
+    async with DocentClient(url) as client:
+        for q in questions:
+            found = {}
+            for mode, top_k in (("HYBRID", 5), ("SEMANTIC", 1)):
+                data = await client.execute(
+                    AGREEMENT_SEARCH,
+                    {"input": {"query": q.question, "mode": mode, "topK": top_k}},
+                )
+                found[mode] = data["search"]["hits"]
+            cosine = None
+            if found["HYBRID"] and found["SEMANTIC"]:
+                first = found["HYBRID"][0]
+                chunk = first["chunk"]
+                hit = Hit(
+                    Chunk(
+                        chunk["id"],
+                        chunk["documentId"],
+                        chunk["ordinal"],
+                        chunk["text"],
+                        section=chunk["section"],
+                    ),
+                    first["document"]["title"],
+                    first["score"],
+                    keyword_score=first["keywordScore"],
+                    semantic_score=first["semanticScore"],
+                )
+                closest = found["SEMANTIC"][0]["chunk"]["text"]
+                if agrees(q.question, Clues.of(q.question), hit, closest=closest, floor=0.0):
+                    cosine = first["semanticScore"]
+            rows.append(
+                {
+                    "id": q.id,
+                    "unanswerable": q.unanswerable,
+                    "off_topic": q.kind == "unanswerable",
+                    "agreement": cosine,
+                }
+            )
+    return rows
+
+
+def agreement_report(rows: list[dict[str, Any]], step: float) -> dict[str, Any]:
+    """The agreeing cosines of answerable, near-miss and off-topic questions, and the
+    floor: the step above the highest unanswerable one."""
+    groups = {
+        "answerable": [r for r in rows if not r["unanswerable"]],
+        "near-miss": [r for r in rows if r["unanswerable"] and not r["off_topic"]],
+        "off-topic": [r for r in rows if r["off_topic"]],
+    }
+    report: dict[str, Any] = {}
+    for name, group in groups.items():
+        values = sorted(r["agreement"] for r in group if r["agreement"] is not None)
+        report[name] = {"agreeing": len(values), "of": len(group), "cosines": values}
+    refused = report["near-miss"]["cosines"] + report["off-topic"]["cosines"]
+    ceiling = max(refused, default=0.0)
+    floor = round(math.floor(ceiling / step + 1.0) * step, 4)
+    report["floor"] = floor
+    report["answerable_at_floor"] = sum(v >= floor for v in report["answerable"]["cosines"])
+    return report
 
 
 async def best_cosines(
@@ -180,17 +255,25 @@ async def main() -> None:
         action="store_true",
         help="other-script passages only when they hold the question's Latin names or codes",
     )
+    parser.add_argument("--agreement", action="store_true", help="also measure the agreement floor")
     args = parser.parse_args()
     known = frozenset(args.languages.split(",")) if args.languages else None
     questions = load_questions(args.qa)
+    agreeing: list[dict[str, Any]] = []
+
+    async def measure(url: str) -> list[dict[str, Any]]:
+        if args.agreement:
+            agreeing.extend(await agreement_cosines(url, questions))
+        return await best_cosines(url, questions, args.top_k, known, args.latin_signs)
+
     if args.url:
-        rows = await best_cosines(args.url, questions, args.top_k, known, args.latin_signs)
+        rows = await measure(args.url)
     elif args.data_dir:
         settings = dict(item.split("=", 1) for item in args.env)
         server = EmbeddedServer(args.data_dir, settings)
         await asyncio.to_thread(server.start)
         try:
-            rows = await best_cosines(server.url, questions, args.top_k, known, args.latin_signs)
+            rows = await measure(server.url)
         finally:
             await asyncio.to_thread(server.stop)
     else:
@@ -228,6 +311,16 @@ async def main() -> None:
             f" answerable median {statistics.median(answerable):.3f}"
             f" p10 {answerable[len(answerable) // 10]:.3f} (n {len(answerable)});"
             f" near-miss median {statistics.median(near) if near else float('nan'):.3f}"
+        )
+    if agreeing:
+        report = results["agreement"] = agreement_report(agreeing, args.step)
+        for name in ("answerable", "near-miss", "off-topic"):
+            group = report[name]
+            top = ", ".join(f"{v:.3f}" for v in group["cosines"][-3:])
+            print(f"agreement {name}: {group['agreeing']} of {group['of']} agree (highest {top})")
+        print(
+            f"agreement floor {report['floor']:.3f}: {report['answerable_at_floor']} of"
+            f" {report['answerable']['agreeing']} agreeing answerable reach it"
         )
     if args.json:
         args.json.write_text(json.dumps({"summary": results, "questions": rows}, indent=1))

@@ -48,7 +48,7 @@ def load_questions(name: str = "questions.jsonl") -> list[dict[str, Any]]:
 
 
 QUESTIONS = load_questions()
-#: The check half of session 6's questions (eval/devset/README.md, "The check half"): kept
+#: The check halves of sessions 6 and 7's questions (eval/devset/README.md): kept
 #: apart so that nothing is tuned on them, held to the same rules as the others.
 CHECK = load_questions("check.jsonl")
 EVERY = QUESTIONS + CHECK
@@ -301,7 +301,7 @@ def test_the_set_is_as_large_and_varied_as_the_issue_asks() -> None:
     assert sum(1 for q in QUESTIONS if "page" in q) >= 40
     documents = Counter(path.suffix[1:] for path in DOCUMENTS.iterdir())
     assert set(documents) == FORMATS, documents
-    assert 25 <= sum(documents.values()) <= 45
+    assert 25 <= sum(documents.values()) <= 50
     assert sum(path.stat().st_size for path in DOCUMENTS.iterdir()) < 3_000_000
 
 
