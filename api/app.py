@@ -237,8 +237,29 @@ class _FieldsLimited(StarletteRequestAdapter):
                     f"a multipart field (`operations` or `map`) is larger than "
                     f"{self.max_field_bytes // 1024} KB (DOCENT_MAX_REQUEST_KB)",
                 ) from exc
+            # Starlette's "Invalid multipart data." hides why python-multipart stopped.
+            reason = _multipart_reason(exc)
+            if reason is not None:
+                raise HTTPException(400, f"the multipart body cannot be read: {reason}") from exc
             raise
         return FormData(files=form, form=form)
+
+
+def _multipart_reason(exc: BaseException) -> str | None:
+    """python-multipart's own words for a body it refused, found among the causes of
+    Starlette's exception; the header limit said in the client's terms (a trial: a file
+    name of 5,000 characters got "Invalid multipart data.")."""
+    cause: BaseException | None = exc
+    for _ in range(5):
+        cause = cause.__cause__ or cause.__context__ if cause is not None else None
+        if cause is None:
+            return None
+        if type(cause).__module__.split(".")[0] in ("python_multipart", "multipart"):
+            reason = str(cause) or type(cause).__name__
+            if "header size" in reason:
+                reason += " (a part's header line, its file name included, is at most 4 KB)"
+            return reason
+    return None
 
 
 #: Where a lone surrogate can come from: an escape of one (`\\ud800`; json pairs a whole
