@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -167,11 +168,19 @@ class DocentGraphQL(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         # A JSONDecodeError is what Strawberry answers: 400 over HTTP, 4400 on a WebSocket.
         try:
-            return json.loads(data)
+            parsed = json.loads(data)
         except UnicodeDecodeError as exc:
             raise json.JSONDecodeError("the body is not UTF-8 text", "", exc.start) from exc
         except RecursionError as exc:
             raise json.JSONDecodeError("the JSON is nested too deeply", "", 0) from exc
+        if _holds_lone_surrogate(data, parsed):
+            raise json.JSONDecodeError(
+                "a string holds half of a UTF-16 surrogate pair (U+D800 to U+DFFF alone), "
+                "which is not Unicode text",
+                "",
+                0,
+            )
+        return parsed
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
@@ -228,8 +237,64 @@ class _FieldsLimited(StarletteRequestAdapter):
                     f"a multipart field (`operations` or `map`) is larger than "
                     f"{self.max_field_bytes // 1024} KB (DOCENT_MAX_REQUEST_KB)",
                 ) from exc
+            # Starlette's "Invalid multipart data." hides why python-multipart stopped.
+            reason = _multipart_reason(exc)
+            if reason is not None:
+                raise HTTPException(400, f"the multipart body cannot be read: {reason}") from exc
             raise
         return FormData(files=form, form=form)
+
+
+def _multipart_reason(exc: BaseException) -> str | None:
+    """python-multipart's own words for a body it refused, found among the causes of
+    Starlette's exception; the header limit said in the client's terms (a trial: a file
+    name of 5,000 characters got "Invalid multipart data.")."""
+    cause: BaseException | None = exc
+    for _ in range(5):
+        cause = cause.__cause__ or cause.__context__ if cause is not None else None
+        if cause is None:
+            return None
+        if type(cause).__module__.split(".")[0] in ("python_multipart", "multipart"):
+            reason = str(cause) or type(cause).__name__
+            if "header size" in reason:
+                reason += " (a part's header line, its file name included, is at most 4 KB)"
+            return reason
+    return None
+
+
+#: Where a lone surrogate can come from: an escape of one (`\\ud800`; json pairs a whole
+#: pair into one character), or its UTF-8 form (ED A0..BF), which json.loads lets through
+#: when it decodes bytes ("surrogatepass"). Text without either holds none.
+_SURROGATE_SOURCE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE_SOURCE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _holds_lone_surrogate(data: str | bytes, parsed: object) -> bool:
+    """Whether a string (or key) of `parsed` holds a lone surrogate: no encoder of UTF-8
+    takes one, so it would fail deep in the embedder, SQLite or Redis as an INTERNAL
+    error. A linear scan of the body first; the walk (iterative: JSON may nest as deep as
+    the parser allows) only when the body could hold one."""
+    if isinstance(data, str):
+        if _SURROGATE_SOURCE.search(data) is None:
+            return False
+    # JSON bytes in UTF-16 or UTF-32 (json.loads reads them too) are walked.
+    elif json.detect_encoding(data).startswith("utf-8") and not _SURROGATE_SOURCE_BYTES.search(
+        data
+    ):
+        return False
+    pending = [parsed]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 async def _close_at_expiry(websocket: WebSocket, expires_at: float) -> None:

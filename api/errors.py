@@ -11,7 +11,9 @@ from typing import Any, ParamSpec, TypeVar, get_type_hints
 
 from graphql import GraphQLError
 from graphql.pyutils import inspect
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import MaskErrors
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from docent.api.context import introspection_allowed
 from docent.api.types import UserError
@@ -113,14 +115,26 @@ def in_json_terms(message: str, variables: dict[str, Any] | None) -> str:
     return _PYTHON_WORDS.sub(lambda m: _JSON_WORDS[m.group(1)], message)
 
 
+#: Strawberry's refusals of the request itself (no query, an unknown or ambiguous
+#: operation, a mutation over GET, a subscription over HTTP), worded for the client.
+_REQUEST_REFUSALS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+
+
 def is_expected(error: GraphQLError) -> bool:
-    """Validation and syntax errors (no path) and DocentErrors are shown as they are."""
+    """Validation and syntax errors (no path, no original exception), refusals of a
+    variable's value, and DocentErrors are shown as they are; any other exception is not,
+    with or without a path: a subscription's stream that raises reaches Strawberry
+    without one (graphql-core does not wrap it), and its text is internals."""
     original = error.original_error
-    if error.path is None or original is None:
+    if original is None:
         return True
     if isinstance(original, GraphQLError):
         return is_expected(original)
-    return isinstance(original, DocentError)
+    if isinstance(original, (DocentError, *_REQUEST_REFUSALS)):
+        return True
+    # A custom scalar's parse_value raising ValueError: graphql-core's refusal of the
+    # variable, worded by it, keeps that exception as its original.
+    return error.path is None and _is_coercion(error)
 
 
 def _docent_error(error: GraphQLError) -> DocentError | None:

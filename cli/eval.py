@@ -59,7 +59,8 @@ def evaluate(
         typer.Option(
             "--export-feedback",
             help="Write your rated answers to FILE as QA lines (`eval answers --qa` reads "
-            "them; a DOWN rating is marked needs_review), from the docent at --url.",
+            "them; a DOWN rating, and an UP one whose cited documents are all gone, is marked "
+            "needs_review), from the docent at --url.",
             metavar="FILE",
         ),
     ] = None,
@@ -88,10 +89,12 @@ def evaluate(
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
     except OSError as exc:
         fail(f"{export_feedback}: cannot be written ({exc})")
-    down = sum(bool(r.get("needs_review")) for r in records)
+    # needs_review is every DOWN, and also an UP whose cited documents are all gone.
+    down = sum(r["feedback"]["rating"] == "DOWN" for r in records)
+    review = sum(bool(r.get("needs_review")) for r in records)
     err.print(
         f"{len(records)} rated answers written to {export_feedback} ({len(records) - down} UP, "
-        f"{down} DOWN: marked needs_review)",
+        f"{down} DOWN; {review} marked needs_review)",
         markup=False, highlight=False,
     )  # fmt: skip
     raise typer.Exit(0)

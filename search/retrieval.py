@@ -50,9 +50,14 @@ class SearchRequest:
 
 def checked_text(text: str, field: str, *, max_chars: int) -> str:
     """A query or question as searched: runs of white space folded to one space. Raises
-    InvalidInput (on `field`) when nothing is left, or more than `max_chars` characters."""
+    InvalidInput (on `field`) when nothing visible is left (white space, controls such as
+    NUL, and format characters such as the zero-width space, the BOM and bidi overrides
+    are not: `str.isprintable`), or more than `max_chars` characters."""
     folded = " ".join(text.split())
-    if not folded:
+    # Folded, printable text holds a visible character; otherwise look for one.
+    if not folded or not (
+        folded.isprintable() or any(ch.isprintable() and not ch.isspace() for ch in folded)
+    ):
         raise InvalidInput(f"the {field} is empty", field=field)
     if len(folded) > max_chars:
         raise InvalidInput(f"the {field} is longer than {max_chars} characters", field=field)

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 DEVSET = Path(__file__).resolve().parents[1] / "eval" / "devset" / "documents"
 SECRET = "conversation-test-secret-" + "x" * 32
-TOKENS = {name: DevAuth(SECRET).mint(name) for name in ("alice", "bob")}
+TOKENS = {name: DevAuth(SECRET).mint(name) for name in ("alice", "bob", "carol")}
 # Two members of one group: erin shares a document with it, frank asks about it.
 TOKENS |= {name: DevAuth(SECRET).mint(name, groups=("eng",)) for name in ("erin", "frank")}
 
@@ -521,6 +521,34 @@ def test_rated_answers_are_exported_and_read_back_by_docent_eval(server, tmp_pat
     assert review["failure"] is None and review["correct"] is None and review["answer"]
     out = " ".join(run.stdout.split())
     assert "needs review (1: the right answer is not known)" in out, run.stdout
+
+
+def test_the_export_counts_ratings_apart_from_answers_that_need_review(
+    server, tmp_path: Path
+) -> None:
+    """An UP answer whose cited document is gone is exported as needing review, and is
+    still an UP rating: the summary counted every needs_review line as DOWN (a trial:
+    "1 UP, 1 DOWN" for two UP ratings)."""
+    document_id = upload_ready_as(
+        server, "carol", "canteen.txt",
+        b"Canteen\n\nThe canteen is open from 11:30 to 14:30 on weekdays.\n",
+    )  # fmt: skip
+    variables = {"input": {"question": "When is the canteen open on weekdays?"}}
+    answer = data(server, "carol", ASK, **variables)["ask"]
+    assert answer["grounded"] and "11:30" in answer["text"], answer
+    rated = data(server, "carol", RATE, id=answer["messageId"], rating="UP", comment=None)
+    assert rated["rateAnswer"]["userErrors"] == []
+    deleted = data(server, "carol", DELETE_DOCUMENT, id=document_id)
+    assert deleted["deleteDocument"]["userErrors"] == []
+    exported = tmp_path / "feedback.jsonl"
+    run = docent_cli("eval", "--export-feedback", exported, "--url", server.url,
+                     "--token", TOKENS["carol"])  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    [line] = [json.loads(x) for x in exported.read_text(encoding="utf-8").splitlines()]
+    assert line["needs_review"] is True and line["feedback"]["rating"] == "UP", line
+    summary = " ".join(run.stderr.split())
+    assert "1 rated answers written" in summary and "(1 UP, 0 DOWN;" in summary, summary
+    assert "1 marked needs_review" in summary, summary
 
 
 THREAD = """query($id: ID!) { conversation(id: $id) { messages(first: 20) { edges { node {

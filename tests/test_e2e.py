@@ -363,6 +363,28 @@ async def test_transport_rules(server: DocentServer) -> None:
 async def test_bad_input_gets_stable_codes(server: DocentServer) -> None:
     body = await gql_raw(server.url, 'query { search(input: {query: "   "}) { tookMs } }')
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    # Only invisible characters (zero-width space, BOM, NUL, a bidi override) are as empty:
+    # they returned ten passages "similar" to nothing (a trial).
+    for invisible in ("\u200b\u200b", "\ufeff", "\x00", "\u202e\u200d"):
+        body = await gql_raw(
+            server.url,
+            "query($q: String!) { search(input: {query: $q}) { hits { score } } }",
+            {"q": invisible},
+        )
+        assert body.get("data") is None, (invisible, body)
+        assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "query"}
+        assert body["errors"][0]["message"] == "the query is empty"
+        events = [
+            e["answer"]
+            async for e in subscribe(server.ws_url, ANSWER, {"input": {"question": invisible}})
+        ]
+        assert events == [
+            {
+                "__typename": "AnswerError",
+                "code": "INVALID_INPUT",
+                "message": "the question is empty",
+            }
+        ], invisible
     body = await gql_raw(server.url, 'query { search(input: {query: "x", topK: 1000}) { tookMs } }')
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     body = await gql_raw(

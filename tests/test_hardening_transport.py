@@ -205,6 +205,7 @@ async def test_every_error_response_is_typed_json_with_the_request_id(
             ("a map outside the variables", await client.post(server.url, data=multipart(UPLOAD_OPERATIONS, '{"0": ["query"]}')[0], files=multipart("", "")[1], headers=upload), 400, "BAD_REQUEST"),
             ("operations that are not JSON", await client.post(server.url, data=multipart("{", '{"0": ["variables.file"]}')[0], files=multipart("", "")[1], headers=upload), 400, "BAD_REQUEST"),
             ("operations nested past the stack", await client.post(server.url, data=multipart('{"query": "{ viewer { id } }", "variables": {"x": ' + "[" * 100_000 + "]" * 100_000 + "}}", "{}")[0], files=multipart("", "")[1], headers=upload), 400, "BAD_REQUEST"),
+            ("a file name of 5,000 characters", await client.post(server.url, data=multipart(UPLOAD_OPERATIONS, '{"0": ["variables.file"]}')[0], files={"0": ("n" * 5000 + ".txt", b"hello", "text/plain")}, headers=upload), 400, "BAD_REQUEST"),
             ("a broken multipart body", await client.post(server.url, content=b"--b\r\nnonsense", headers={**upload, "content-type": "multipart/form-data; boundary=b"}), 400, "BAD_REQUEST"),
             ("a mutation over GET", await client.get(server.url, params={"query": 'mutation { deleteDocument(id: "x") { deletedDocumentId } }'}, headers=auth), 400, "BAD_REQUEST"),
             ("batching", await client.post(server.url, json=[{"query": "{ viewer { id } }"}], headers=auth), 400, "BAD_REQUEST"),
@@ -217,9 +218,11 @@ async def test_every_error_response_is_typed_json_with_the_request_id(
         ]  # fmt: skip
     for label, response, status, code in cases:
         try:
-            typed(response, status, code)
+            message = typed(response, status, code)
         except AssertionError as exc:
             raise AssertionError(f"{label}: {exc}") from exc
+        if label == "a file name of 5,000 characters":  # python-multipart's reason, not
+            assert "header" in message and "4 KB" in message, message  # "Invalid multipart data."
     # Nested 900 deep (within the JSON parser's reach): Strawberry's deepcopy of it
     # overflowed the stack (a plain-text 500); now the upload simply goes through.
     nested = "[" * 900 + "]" * 900
@@ -230,6 +233,46 @@ async def test_every_error_response_is_typed_json_with_the_request_id(
     assert response.status_code == 200, response.text[:300]
     assert response.json()["data"]["uploadDocument"]["document"]["id"]
     assert "Traceback" not in server.log()
+
+
+SEARCH = "query ($q: String!) { search(input: {query: $q}) { tookMs } }"
+
+
+async def test_text_that_is_not_unicode_is_refused_at_the_door(server: DocentServer) -> None:
+    """A JSON string may escape half of a UTF-16 surrogate pair (`"\\ud800"`), and Python's
+    decoder of JSON bytes lets the same half through written as UTF-8 (ED A0 80): neither
+    is Unicode text, and either reached the embedder, SQLite and Redis as a Python string
+    no encoder takes (a trial: INTERNAL from `search`, `ask`, `conversations`,
+    `conversation(id)` and `document(id)`). Refused as the body's fault, 400 BAD_REQUEST,
+    wherever the JSON comes from; a whole pair (an emoji, escaped) is text."""
+    auth = {"authorization": bearer(), "content-type": "application/json"}
+    bodies = {
+        "a lone high surrogate, escaped": b'"a\\ud800"',
+        "a lone low surrogate, escaped": b'"\\uDC00b"',
+        "a pair the wrong way round": b'"\\udc00\\ud800"',
+        "a surrogate written as UTF-8": b'"a\xed\xa0\x80b"',
+    }
+    async with httpx.AsyncClient(timeout=30) as client:
+        for label, value in bodies.items():
+            body = b'{"query": "' + SEARCH.encode() + b'", "variables": {"q": ' + value + b"}}"
+            message = typed(
+                await client.post(server.url, content=body, headers=auth), 400, "BAD_REQUEST"
+            )
+            assert "surrogate" in message, (label, message)
+            # a surrogate in a key, deep in a list, or in the query text itself
+            for other in (b'{"query": "' + SEARCH.encode() + b'", "variables": {' + value + b': 1}}',
+                          b'{"query": "' + SEARCH.encode() + b'", "variables": {"q": "x", "y": [[' + value + b"]]}}",
+                          b'{"query": "{ viewer { id } } # ' + value[1:-1] + b'"}'):  # fmt: skip
+                typed(
+                    await client.post(server.url, content=other, headers=auth), 400, "BAD_REQUEST"
+                )
+        operations = json.dumps({"query": UPLOAD_QUERY, "variables": {"file": None, "x": "\ud800"}})
+        refused = await client.post(server.url, data={"operations": operations, "map": '{"0": ["variables.file"]}'},
+                                    files=multipart("", "")[1], headers={"authorization": bearer(), "x-requested-with": "t"})  # fmt: skip
+        typed(refused, 400, "BAD_REQUEST")
+        pair = b'{"query": "' + SEARCH.encode() + b'", "variables": {"q": "a\\ud83d\\ude00"}}'
+        ok = await client.post(server.url, content=pair, headers=auth)
+    assert ok.status_code == 200 and ok.json()["data"]["search"]["tookMs"] >= 0, ok.text
 
 
 #: Requests uvicorn itself cannot parse, written by hand: the application never sees them.
@@ -285,6 +328,7 @@ MALFORMED: dict[str, str | bytes] = {
     "a complete without an id": '{"type": "complete"}',
     "a complete with a list id": '{"type": "complete", "id": [1]}',
     "deeply nested JSON": '{"type": "ping", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "a lone surrogate in a variable": '{"id": "1", "type": "subscribe", "payload": {"query": "subscription ($q: String!) { answer(input: {question: $q}) { __typename } }", "variables": {"q": "\\ud800"}}}',
 }  # fmt: skip
 
 

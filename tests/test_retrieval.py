@@ -129,6 +129,8 @@ SEMANTIC = [match("b", 1, 0.8), match("c", 2, 0.6)]
     [
         pytest.param("", 5, "the query is empty", "query", id="empty"),
         pytest.param(" \n\t ", 5, "the query is empty", "query", id="blank"),
+        # nothing a person sees: searched, it found passages "similar" to nothing (a trial)
+        pytest.param("\u200b\ufeff\x00 \u202e", 5, "the query is empty", "query", id="invisible"),
         pytest.param(
             "x" * (MAX_QUERY_CHARS + 1),
             5,

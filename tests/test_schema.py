@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import strawberry
@@ -124,3 +126,51 @@ def test_expected_errors_from_any_resolver_carry_their_code() -> None:
     [error] = result.errors or []
     assert error.message.startswith("Elasticsearch at")
     assert error.extensions == {"code": "SEARCH_UNAVAILABLE"}
+
+
+def test_an_unexpected_error_in_a_subscription_stream_is_masked(caplog) -> None:
+    """A subscription's stream that raises is reported by graphql-core without a path (a
+    trial: a lone surrogate in an `answer` question sent the embedder's TypeError text to
+    the client over the WebSocket, unlogged). It is masked and logged like a resolver's,
+    and a DocentError from a stream still passes with its code."""
+
+    class Ctx:
+        request_id = "req-sub"
+
+    @strawberry.type
+    class Query:
+        ok: bool = True
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def boom(self, after: int) -> AsyncGenerator[int, None]:
+            for n in range(after):
+                yield n
+            raise TypeError("TextEncodeInput must be secret internals")
+
+        @strawberry.subscription
+        async def gone(self) -> AsyncGenerator[int, None]:
+            raise NotFound("no such conversation", field="conversationId")
+            yield 0  # pragma: no cover
+
+    schema = strawberry.Schema(
+        query=Query, subscription=Subscription, extensions=[MaskUnexpectedErrors]
+    )
+
+    async def results(query: str) -> list[object]:
+        stream = await schema.subscribe(query, context_value=Ctx())
+        return [result async for result in stream]  # type: ignore[union-attr]
+
+    for after in (0, 2):
+        *values, last = asyncio.run(results(f"subscription {{ boom(after: {after}) }}"))
+        assert [v.data for v in values] == [{"boom": n} for n in range(after)]  # type: ignore[attr-defined]
+        [error] = last.errors  # type: ignore[attr-defined]
+        assert error.message == MASKED_MESSAGE, error
+        assert "secret" not in str(error.formatted)
+        assert error.extensions == {"code": "INTERNAL", "requestId": "req-sub"}
+    assert any("req-sub" in r.getMessage() and r.exc_info for r in caplog.records)
+    [gone] = asyncio.run(results("subscription { gone }"))
+    [error] = gone.errors  # type: ignore[attr-defined]
+    assert error.message == "no such conversation"
+    assert error.extensions == {"code": "NOT_FOUND", "field": "conversationId"}
