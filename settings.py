@@ -432,8 +432,9 @@ class ApiSettings(BaseSettings):
     introspection: bool = True
     """`false` refuses introspection queries (`__schema`, `__type`); GraphiQL then cannot
     load the schema."""
-    max_question_chars: int = Field(default=2000, ge=10)
-    """The longest question `ask` and `answer` take, in characters (longer: INVALID_INPUT)."""
+    max_question_chars: int = Field(default=2000, ge=10, le=4000)
+    """The longest question `ask` and `answer` take, in characters (longer: INVALID_INPUT);
+    at most 4,000, the longest query search takes (search/retrieval.py MAX_QUERY_CHARS)."""
     max_page_size: int = Field(default=100, ge=1)
     """The largest `documents(first: N)` (larger is refused with INVALID_INPUT)."""
     max_request_kb: int = Field(default=256, ge=16)

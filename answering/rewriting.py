@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from docent.answering.followup import standalone_question
+from docent.answering.followup_bounds import bounded
 from docent.answering.prompting import CHARS_PER_TOKEN
 from docent.errors import DocentError, ProviderFailure
 from docent.roles import GenerationDone, Generator, Prompt, Usage
@@ -44,7 +45,7 @@ class LocalRewriter:
     async def rewrite(self, question: str, history: Sequence[PastTurn]) -> Rewrite:
         previous = [turn.standalone_question for turn in history]
         answer = history[-1].answer if history else None
-        return Rewrite(standalone_question(question, previous, answer))
+        return Rewrite(bounded(standalone_question(question, previous, answer), question))
 
 
 REWRITE_INSTRUCTIONS = """\

@@ -156,6 +156,11 @@ class AnswerService:
         turn = await self._conversations.begin(access, request.conversation_id, question)
         rewrite = turn.rewrite
         assert rewrite is not None
+        if len(rewrite.question) > self._max_question_chars:
+            # A question near the limit with its referent added: searched as asked, not
+            # refused on a field the client never sent (a tester's conversation of long
+            # turns got "the query is longer than 4000 characters" from then on).
+            rewrite = turn.rewrite = replace(rewrite, question=question)
         history = [(t.question, t.answer) for t in turn.history]
         async for event in self._answer(
             access,

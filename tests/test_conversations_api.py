@@ -596,3 +596,24 @@ def test_a_follow_up_rewritten_from_a_withheld_answer_does_not_restate_it(server
     again = data(server, "erin", SHARE, id=document_id, visibility="GROUP", group="eng")
     assert again["setDocumentVisibility"]["userErrors"] == []
     assert "Quackenbush" in str(thread())
+
+
+def test_a_long_conversation_keeps_its_standalone_questions_short(server: DocentServer) -> None:
+    """A tester's 40 entity swaps grew the standalone question a referent a turn (506
+    characters at turn 40), and turns of 2,000 characters passed search's limit at turn 128:
+    every follow-up after it was refused. The carried referents are bounded
+    (answering/followup_bounds.py), and a question near the limit is searched as asked."""
+    first = ask(server, "How many days of annual leave do full-time employees get?")
+    conversation = first["conversationId"]
+    for n in range(1, 25):
+        question = f"What about the carry-over for employees of site {n}?"
+        got = ask(server, question, conversation)
+        assert got["conversationId"] == conversation
+        assert len(got["standaloneQuestion"]) - len(question) <= 300, got["standaloneQuestion"]
+    assert len(got["standaloneQuestion"]) < 160, got["standaloneQuestion"]
+    # The longest question taken, as a follow-up: answered, not refused on `query`.
+    long = "And for part-time employees " + "with a long explanation " * 82 + "?"
+    assert 1900 < len(long) <= 2000
+    body = call(server, "alice", ASK, input={"question": long, "conversationId": conversation})
+    assert "errors" not in body, body
+    assert len(body["data"]["ask"]["standaloneQuestion"]) <= 2000
