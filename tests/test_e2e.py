@@ -303,6 +303,8 @@ async def test_documents_list_dedupe_reprocess_and_delete(
             "UNSUPPORTED_TYPE",
             "ELF executable",
         ),
+        # unknown binary: "it is a file of binary data of an unknown kind" (once "a binary data")
+        ("blob.bin", bytes(range(256)) * 4, "UNSUPPORTED_TYPE", "it is a file of binary data"),
         ("empty.txt", b"", "EMPTY", "empty"),
         ("big.txt", b"a" * (2 * 1024 * 1024 + 10), "TOO_LARGE", "2.0 MB"),
     ],

@@ -148,7 +148,7 @@ def _sniff_text(head: bytes, suffix: str) -> Detected:
     from docent.ingestion.parsing.text import looks_like_text
 
     if not looks_like_text(head):
-        return Detected("application/octet-stream", "binary data of an unknown kind")
+        return Detected("application/octet-stream", "file of binary data of an unknown kind")
     ascii_head = _ascii_view(head)
     if _HTML_START.search(ascii_head) or (
         suffix in {".html", ".htm", ".xhtml"} and _HTML_TAGS.search(ascii_head)
