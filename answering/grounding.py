@@ -56,6 +56,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docent.answering.agreement import agrees
+from docent.answering.attributes import missing_attribute
 from docent.answering.clues import (
     Clues,
     bare,
@@ -138,6 +139,7 @@ def find_evidence(
     """
     if not hits:
         return NONE
+
     clues = Clues.of(question)
     contrast = Contrast.of(question)
     asked_in = lang.detect(question).language
@@ -164,6 +166,10 @@ def find_evidence(
         if not reranked and contrast.neighbour(
             context(hit), document, retrieved, classes=own_script
         ):
+            continue
+        # Nor a passage of a document that never names the attribute asked for (a
+        # datasheet without a password, for "What is the default admin password?").
+        if not reranked and missing_attribute(question, clues, hit.chunk.text, document):
             continue
         opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
         title = f"{hit.document_title}\n{opening}" if opening else hit.document_title
@@ -255,7 +261,7 @@ def find_evidence(
         # The first passage of every ranking, holding what is asked of it (`agreement`).
         if (
             rank == 0
-            and agrees(question, clues, hit, closest=closest, floor=agreement_floor)
+            and agrees(question, clues, hit, closest=closest, floor=agreement_floor, rivals=hits)
             and clues.names_in(named[hit.chunk.document_id], written[hit.chunk.document_id])
             and (
                 not clues.codes

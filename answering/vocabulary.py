@@ -14,6 +14,9 @@ casefolded or IGNORECASE text; Latin words are whole words.
   abbreviations of the months), as regex alternations for `\\b(?:...)\\b`.
 - `TIME_UNITS`: the units of time a duration or a deadline is counted in ("days",
   "Wochen", "mois", "horas"), as an alternation.
+- `INTERROGATIVES`: the words asking for the size of something ("how many", "wie
+  viele") and the light verbs a question asks with: never the answer's words.
+- `count_compound`: a count joined to the noun it counts ("8-channel", "16-port").
 - `HAN_NUMERALS`: the Chinese numerals, as a character class; `LATIN_NUMBERS`: the
   written-out numbers of the Latin-script languages, as an alternation.
 """
@@ -74,3 +77,39 @@ TIME_UNITS = (
     r"|monaten?|monate|monat|jahren?|jahre|jahr|jours?|semaines?|mois|ans|ann[ée]es?|heures?"
     r"|minutos?|horas?|d[ií]as?|semanas?|meses|mes|años?"
 )
+
+
+#: A count and the noun it counts, joined ("8-channel", "16-port", "3-year", "24-hour"):
+#: a figure, a hyphen and a lower-case word of three letters or more.
+_COUNT_COMPOUND = re.compile(r"\d+-[^\W\d_A-Z]{3,}")
+
+
+def count_compound(token: str) -> bool:
+    """Whether `token` is a count joined to its noun ("8-channel"), not a code ("WH-147",
+    "KJ-300", "A4-Mappe" has a capital)."""
+    return _COUNT_COMPOUND.fullmatch(token) is not None and token.split("-", 1)[1].islower()
+
+
+#: What a question asks for the size of ("how many", "wie viele", "combien", "wie hoch",
+#: "how heavy"): its words, never the answer's, which gives the number. Folded and stemmed
+#: as the question is.
+INTERROGATIVES = frozenset(
+    [
+        "many", "much", "long", "often", "big", "large", "heavy", "far", "viel", "viele",
+        "lange", "oft", "hoch", "groß", "schwer", "weit", "combien", "cuánto", "cuánta",
+        "cuántos", "cuántas", "cuanto", "cuanta", "cuantos", "cuantas",
+        # "What happens if ...?" asks for a consequence; the passage states it in its own
+        # verbs ("are charged in full").
+        "happen", "happens", "passiert", "geschieht", "pasa", "ocurre", "soon",
+        # Light and modal verbs and bare prepositions of time carry no topic: "How soon do
+        # we *get* the deposit back *after* moving out?", "An welchen Tagen *können* wir
+        # ...?" (the stop lists keep some of them).
+        "get", "gets", "got", "getting", "go", "goes", "going", "went", "need", "needs",
+        "want", "wants", "after", "before", "bekommen", "bekommt", "kriegen", "können",
+        "kann", "muss", "müssen", "darf", "dürfen", "soll", "sollen", "möchte", "pouvoir",
+        "peut", "peux", "dois", "doit", "faut", "veux", "puedo", "puede", "debo", "debe",
+        "tengo", "quiero",
+        # the particles of phrasal verbs ("move out", "goes up", "raus wollen")
+        "out", "up", "off", "down", "raus", "rein",
+    ]
+)  # fmt: skip

@@ -1,7 +1,9 @@
 """Issue 13, session 7, through a real server with the default embedder (e5) over dev-set
 documents: a cross-lingual question answered, a situational one grounded by the passage
-every ranking puts first, and a near-miss sharing only a place with a document refused.
-The rules are unit-tested in test_refusal_evidence.py."""
+every ranking puts first, and a near-miss sharing only a place with a document refused;
+from the second round, a transposed table's column named by a count, everyday words for
+the document's, and near-misses whose attribute the document never names. The rules are
+unit-tested in test_refusal_evidence.py and test_refusal_second_round.py."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from support.servers import DocentServer, gql, running_server, upload_ok, wait_r
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 DEVSET = Path(__file__).resolve().parents[1] / "eval" / "devset" / "documents"
-#: The whole dev set (eval/devset/README.md): 42 documents in six languages, so that the
+#: The whole dev set (eval/devset/README.md): 48 documents in six languages, so that the
 #: question's closest document is measured against as many rivals as `docent eval` does.
 FILES = sorted(p.name for p in DEVSET.iterdir())
 ASK = """query Ask($input: AskInput!) { ask(input: $input) {
@@ -45,6 +47,11 @@ def ask(server: DocentServer, question: str) -> dict[str, Any]:
 
 def cited(answer: dict[str, Any]) -> set[str]:
     return {c["document"]["filename"] for c in answer["citations"]}
+
+
+def assert_refused(answer: dict[str, Any]) -> None:
+    assert not answer["grounded"], answer
+    assert answer["citations"] == []
 
 
 def test_an_english_question_over_an_arabic_notice_is_answered(server: DocentServer) -> None:
@@ -77,6 +84,32 @@ def test_a_situational_question_is_grounded_by_the_first_passage(server: DocentS
 def test_a_name_shared_with_a_document_is_no_evidence_for_the_rest(
     server: DocentServer, question: str
 ) -> None:
-    answer = ask(server, question)
-    assert not answer["grounded"], answer
-    assert answer["citations"] == []
+    assert_refused(ask(server, question))
+
+
+def test_a_transposed_tables_column_named_by_a_count_is_evidence(server: DocentServer) -> None:
+    # Models are columns; "8-channel" is written nowhere, the row "Camera channels" says it.
+    answer = ask(server, "How heavy is the 8-channel recorder?")
+    assert answer["grounded"], answer
+    assert "kestrel-nv-recorders-datasheet.html" in cited(answer)
+
+
+def test_everyday_words_find_the_documents_words(server: DocentServer) -> None:
+    answer = ask(server, "Can we have a BBQ out on the balcony?")
+    assert answer["grounded"], answer
+    assert "not permitted" in answer["text"], answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The datasheet names no password; its cosine and its lead grounded it.
+        "What is the default admin password of the NV recorders?",
+        # The handbook names no gym; its name and its letterhead grounded it.
+        "Is there a residents' gym at Alder Wharf?",
+    ],
+)
+def test_a_document_that_never_names_the_attribute_asked_is_no_evidence(
+    server: DocentServer, question: str
+) -> None:
+    assert_refused(ask(server, question))

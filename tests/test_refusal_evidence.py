@@ -29,8 +29,9 @@ def passage(
     keyword: float | None = 3.0,
     title: str = "Doc",
     section: str | None = None,
+    document: str = "d",
 ) -> Hit:
-    chunk = Chunk(id="c", document_id="d", ordinal=1, text=text, section=section)
+    chunk = Chunk(id="c", document_id=document, ordinal=1, text=text, section=section)
     return Hit(chunk, title, 1.0, keyword_score=keyword, semantic_score=cosine)
 
 
