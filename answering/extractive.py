@@ -20,7 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import cells, grounding, passages, picking, shapes, synonyms, wording
+from docent.answering import (
+    cells,
+    compounds,
+    grounding,
+    passages,
+    picking,
+    shapes,
+    synonyms,
+    wording,
+)
 from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
@@ -254,6 +263,10 @@ class ExtractiveGenerator:
             [c.kind for c in candidates],
             [c.text for c in candidates],
         )
+        texts = [c.text for c in candidates]
+        first = picking.date_first(
+            question, first, scores, words, [documents.get(c.source) for c in candidates], texts
+        )
         best = float(scores[first])
         elsewhere = _sent_elsewhere(question, candidates, first, sources)
         if elsewhere is not None:
@@ -285,7 +298,9 @@ class ExtractiveGenerator:
                 break
             if candidates[i].source != candidates[first].source:
                 continue
-            if not picking.answers_too(i, first, words, fits, scored.shape):
+            if not picking.answers_too(
+                i, first, words, fits, scored.shape
+            ) or not picking.dated_too(question, i, first, texts):
                 # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight;
                 # the rule after the answer is not what was asked.
                 continue
@@ -384,6 +399,8 @@ def _lexical_scores(
         & terms
         for s in sources
     }
+    # A German question's word is held in a compound ("dauert" in "Ladedauer": compounds).
+    forms = compounds.surfaces(question, terms) if passages.language(question) == "de" else {}
     scores = np.zeros(n, dtype=np.float32)
     for i, c in enumerate(candidates):
         asked = terms - titles.get(c.source, set()) - subject or terms
@@ -391,6 +408,9 @@ def _lexical_scores(
         if not total:
             continue
         held = {t for t in asked if said[t] & unit_terms[i]}
+        if forms:
+            parts = compounds.words(c.text)
+            held |= {t for t in asked - held if compounds.held_any(forms.get(t, ()), parts)}
         headed = {t for t in asked if said[t] & heading_terms[i]} - held
         own = sum(idf[t] for t in held) / total
         heading = sum(idf[t] for t in headed) / total

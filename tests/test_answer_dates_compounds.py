@@ -1,0 +1,209 @@
+"""The sentence that answers, second round (issue 13, session 7): a question asking a date
+is answered by a unit stating one, not by a duration or a notice period, and "the next"
+one by the unit saying so, not by a report of a past one (answering/dates.py,
+picking.date_first); a German question's word is held in a passage's compound
+(answering/compounds.py); a notes line under a table is quoted as it is, never under the
+first column's header (passages.units). The documents are made up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from test_answer_shapes import chosen, sectioned
+
+from docent.answering import compounds, dates, picking, widening
+from docent.answering.passages import units
+from docent.domain import Chunk, Hit
+
+# ------------------------------------------------------------------ a date asked
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Until when is the alarm service agreement valid?", True),
+        ("When does the boiler contract end?", True),
+        ("Bis wann läuft der Wartungsvertrag?", True),
+        ("Quand commence le bail ?", True),
+        ("¿Cuándo termina el contrato?", True),
+        ("保修何时到期？", True),
+        ("متى ينتهي العقد؟", True),
+        ("How long does the alarm service agreement run?", False),
+        ("How often is the alarm serviced?", False),
+        ("Wie lange gilt der Vertrag?", False),
+        ("What does the agreement cost?", False),
+    ],
+)
+def test_a_when_question_asks_a_date_and_a_how_long_one_does_not(
+    question: str, expected: bool
+) -> None:
+    assert dates.asks_date(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2.1 The agreement runs for 36 months from 1 May 2026 until 30 April 2029.", True),
+        ("Der Vertrag endet am 30.04.2029.", True),
+        ("Open evening: Wednesday, doors open at 6:30 pm.", True),
+        ("Rent is due on the 1st of each month.", True),
+        ("合同于2029年4月30日到期。", True),
+        ("Either party may cancel with four months' written notice.", False),
+        ("The hall is closed from 1 May to 3 May.", True),
+        ("Invoices are paid within 30 days of receipt.", False),
+        ("Die Kündigungsfrist beträgt drei Monate.", False),
+        ("The engineer visits every 6 weeks.", False),
+    ],
+)
+def test_a_duration_or_a_notice_period_states_no_date(text: str, expected: bool) -> None:
+    assert dates.states_date(text) is expected
+
+
+async def test_the_term_clause_answers_until_when_not_the_notice_clause() -> None:
+    question = "Until when is the alarm service agreement valid?"
+    notice = "9.1 Either party may cancel this agreement with four months' written notice."
+    term = "2.1 The agreement runs for 36 months from 1 May 2026 until 30 April 2029."
+    given = sectioned(
+        "alarm-service-agreement.pdf",
+        (term, "Alarm service agreement > 2. Term"),
+        (notice, "Alarm service agreement > 9. Cancellation"),
+    )
+    picked = await chosen(question, {notice: 0.97, term: 0.82}, given)
+    assert picked[0] == (term, 1)
+
+
+async def test_another_documents_date_does_not_replace_the_answer() -> None:
+    # Only a unit of the answer's own document may replace it.
+    question = "Until when is the alarm service agreement valid?"
+    notice = "9.1 Either party may cancel this agreement with four months' written notice."
+    other = "The lease of unit 4 ends on 31 March 2027."
+    given = [
+        *sectioned("alarm-service-agreement.pdf", (notice, "Alarm service agreement")),
+        _source(2, "lease", other),
+    ]
+    picked = await chosen(question, {notice: 0.90, other: 0.80}, given)
+    assert picked[0] == (notice, 1)
+
+
+async def test_the_next_one_is_the_date_to_come_not_a_past_one() -> None:
+    question = "When is the next open morning?"
+    past = "Our last open morning was held on Saturday 7 February in the main hall."
+    upcoming = "The next open morning is on Saturday 21 March, from 10:00 to 12:00."
+    given = sectioned("newsletter.docx", (f"{past} {upcoming}", "Newsletter > Dates"))
+    picked = await chosen(question, {past: 0.91, upcoming: 0.84}, given)
+    assert picked == [(upcoming, 1)]
+
+
+async def test_a_frequency_does_not_follow_the_next_date() -> None:
+    question = "When is the next boiler service?"
+    frequency = "4.1 The boiler is serviced every 12 weeks on a weekday between 8:00 and 16:00."
+    upcoming = "4.2 The next service visit is booked for 3 June 2026."
+    given = sectioned("boiler-contract.pdf", (f"{frequency}\n{upcoming}", "Contract > 4"))
+    picked = await chosen(question, {frequency: 0.93, upcoming: 0.84}, given)
+    assert picked == [(upcoming, 1)]
+
+
+def _source(index: int, document: str, text: str) -> picking.Source:
+    return picking.Source(index, Hit(Chunk(f"c{index}", document, 0, text), document, 1.0))
+
+
+def _hit(chunk_id: str, document: str, text: str) -> Hit:
+    return Hit(Chunk(chunk_id, document, 0, text), document, 1.0)
+
+
+async def test_the_document_is_searched_again_for_a_date() -> None:
+    # The notice clause has a time shape (a length of time), not the date asked.
+    hits = [_hit("a1", "alarm", "9.1 Either party may cancel with four months' written notice.")]
+    searched: list[str] = []
+
+    async def search(document: str) -> Sequence[Hit]:
+        searched.append(document)
+        return [hits[0], _hit("a2", "alarm", "2.1 It runs until 30 April 2029.")]
+
+    found = await widening.widened("Until when is the alarm agreement valid?", hits, search)
+    assert searched == ["alarm"]
+    assert [h.chunk.id for h in found] == ["a1", "a2"]
+
+
+# ------------------------------------------------------------------ compounds
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("pumpe", "pumpeneinheit", True),
+        ("aufladen", "ladedauer", True),
+        ("dauert", "ladedauer", True),
+        ("garantiefall", "garantie", True),
+        ("garantie", "garantiezeit", True),
+        ("temperatur", "raumtemperaturen", True),
+        ("gilt", "garantie", False),
+        ("bithalter", "aufnahme", False),
+        # a part of 3 letters is chance
+        ("akku", "akk", False),
+    ],
+)
+def test_a_word_is_held_in_a_compound_at_its_start_or_end(a: str, b: str, expected: bool) -> None:
+    assert compounds.joined(a, b) is expected
+
+
+def test_a_compound_holds_a_german_questions_word_and_an_english_ones_not() -> None:
+    texts = ["Für die Pumpeneinheit gilt eine Garantie von 18 Monaten."]
+    given = sectioned("gartenpumpe.pdf", (texts[0], "Garantie"))
+    german = picking.question_words("Wie lange hält die Pumpe?", texts, [1], given)
+    assert german.asked[0] > 0
+    english = picking.question_words("How portable is it?", ["A portal frame."], [1], given)
+    assert english.asked[0] == 0
+
+
+async def test_the_charging_time_row_answers_not_the_charging_temperature() -> None:
+    question = "Wie lange dauert das Aufladen?"
+    temperature = "Den Akku nur bei Temperaturen zwischen 10 °C und 35 °C aufladen."
+    row = "Merkmal: Ladedauer; Wert: 70 Minuten"
+    given = sectioned(
+        "rasentrimmer-anleitung.pdf",
+        (temperature, "Rasentrimmer > Laden"),
+        ("Merkmal | Wert\nLadedauer | 70 Minuten\nGewicht | 2,1 kg", "Technische Daten"),
+    )
+    picked = await chosen(question, {temperature: 0.90, row: 0.80}, given)
+    assert picked[0] == (row, 2)
+
+
+async def test_a_warranty_question_is_answered_by_the_exclusion_not_the_spec_row() -> None:
+    question = "Ist ein verbogener Bithalter ein Garantiefall?"
+    row = "Merkmal: Bithalter-Aufnahme; Wert: 1/4 Zoll"
+    exclusion = "Von der Garantie ausgenommen sind Verschleißteile wie Bits und Bithalter."
+    given = sectioned(
+        "akkuschrauber.pdf",
+        ("Merkmal | Wert\nBithalter-Aufnahme | 1/4 Zoll\nGewicht | 1,1 kg", "Technische Daten"),
+        (exclusion, "Garantie"),
+    )
+    picked = await chosen(question, {row: 0.90, exclusion: 0.84}, given)
+    assert picked[0] == (exclusion, 2)
+
+
+# ------------------------------------------------------------------ notes lines
+
+
+def test_a_notes_line_under_a_table_gets_no_column_header() -> None:
+    text = (
+        "Treatment | Price | Length\n"
+        "Massage | £45 | 30 min\n"
+        "Physiotherapy | £60 | 45 min\n"
+        "All major cards accepted. Free parking behind the clinic.\n"
+        "Late cancellations are charged in full. |"
+    )
+    assert [(u.text, u.kind) for u in units(text)] == [
+        ("Treatment: Massage; Price: £45; Length: 30 min", "row"),
+        ("Treatment: Physiotherapy; Price: £60; Length: 45 min", "row"),
+        ("All major cards accepted.", "sentence"),
+        ("Free parking behind the clinic.", "sentence"),
+        ("Late cancellations are charged in full.", "sentence"),
+    ]
+
+
+def test_a_row_with_one_short_label_stays_a_row() -> None:
+    text = "Day | Opens | Closes\nMonday | 08:00 | 18:00\nSunday | closed"
+    assert [u.kind for u in units(text)] == ["row", "row"]
+    assert units(text)[1].text == "Day: Sunday; Opens: closed"
