@@ -7,7 +7,7 @@ dauert das Aufladen?" shares no term with the spec row "Ladedauer | 70 Minuten".
 Bounded, as decompounding without a dictionary must be: a part counts only at a word's
 start or end (where German puts a compound's head and its modifier), of at least
 `MIN_PART` letters, the compound at least `MIN_REST` letters longer than the part; and a
-part may lose up to `MAX_ENDING` letters of inflection or linking ("Lade-" of "laden",
+part may lose a letter of inflection or linking (`MAX_ENDING`: "Lade-" of "laden",
 "dauer" of "dauert"). A separable verb prefix ("auf-laden", "ab-holen") is taken off a
 verb first, so "Aufladen" is held in "Ladedauer". Applied only to a question in German
 (passages.language), where compounds are the rule: in English "port" in "portable" is
@@ -26,8 +26,11 @@ MIN_PART = 4
 #: A compound is at least this many letters longer than its part.
 MIN_REST = 3
 #: Letters of inflection or linking a part may lose at its end ("laden" -> "lade",
-#: "Pumpen" -> "Pumpe", "dauert" -> "dauer").
-MAX_ENDING = 2
+#: "Pumpen" -> "Pumpe", "dauert" -> "dauer"): one, so that a suffix stays ("Sauger" is
+#: not the "Saug-" of "Saugschlauch").
+MAX_ENDING = 1
+#: Letters of inflection a compound may lose at its end ("Raumtemperatur-en").
+MAX_COMPOUND_ENDING = 2
 #: German separable and inseparable verb prefixes, longest first.
 _PREFIXES = (
     "zurück",
@@ -59,14 +62,19 @@ def words(text: str) -> set[str]:
     return {w.casefold() for w in _WORD.findall(text)}
 
 
+def _unprefixed(word: str) -> str:
+    """`word` without a verb prefix ("aufladen" -> "laden"), when at least `MIN_PART` + 1
+    letters remain; else `word`."""
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_PART + 1:
+            return word[len(prefix) :]
+    return word
+
+
 def _cores(word: str) -> set[str]:
     """`word` without up to `MAX_ENDING` final letters, each form at least `MIN_PART`
     long, and the same without a verb prefix."""
-    forms = {word}
-    for prefix in _PREFIXES:
-        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_PART + 1:
-            forms.add(word[len(prefix) :])
-            break
+    forms = {word, _unprefixed(word)}
     return {
         form[: len(form) - cut]
         for form in forms
@@ -77,11 +85,13 @@ def _cores(word: str) -> set[str]:
 
 def _part_of(part: str, compound: str) -> bool:
     """Whether a core of `part` is `compound`'s start or end, `compound` being at least
-    `MIN_REST` letters longer."""
+    `MIN_REST` letters longer, a verb prefix of its own aside: "aufsaugen" is "saugen"
+    with a prefix, no compound of "Sauger"."""
     # The compound's own ending ("Raumtemperatur-en") is no part of its head.
-    ends = [compound[: len(compound) - cut] for cut in range(MAX_ENDING + 1)]
+    ends = [compound[: len(compound) - cut] for cut in range(MAX_COMPOUND_ENDING + 1)]
+    length = len(_unprefixed(compound))
     return any(
-        len(compound) - len(core) >= MIN_REST
+        length - len(core) >= MIN_REST
         and (compound.startswith(core) or any(end.endswith(core) for end in ends))
         for core in _cores(part)
     )

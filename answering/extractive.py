@@ -24,6 +24,7 @@ from docent.answering import (
     cells,
     compounds,
     grounding,
+    naming,
     passages,
     picking,
     shapes,
@@ -45,6 +46,11 @@ _FRAGMENT_PENALTY = 0.15
 #: A source that names fewer of the question's names and codes than the best one loses
 #: this much per share missing: the Tigon brochure does not answer for the Panther.
 _ENTITY_PENALTY = 0.4
+#: A source whose document names nowhere a word of the question that another retrieved
+#: document's title holds loses this much per share missing (naming.py): "the lift
+#: contract" is not answered from the grounds agreement. Weaker than `_ENTITY_PENALTY`: a
+#: common noun names less surely than a name.
+_NAMED_PENALTY = 0.15
 #: A unit holding the question's names and none of its other words loses this much: the
 #: letterhead "Atelier Lumière SARL - 14 rue ..." is close to any question naming the
 #: company (its cosine with "À quelle heure commence la journée chez Atelier Lumière ?" is
@@ -206,6 +212,7 @@ class ExtractiveGenerator:
         vectors = await self._embedder.embed_documents(texts)
         lexical = _lexical_scores(question, candidates, sources)
         focus = _entity_focus(question, sources)
+        titled = naming.named_focus(question, sources)
         # A unit holding only the question's names earns nothing for holding them.
         names_only = wording.names_only(question, candidates, sources)
         shape = picking.wanted(question)
@@ -227,6 +234,7 @@ class ExtractiveGenerator:
             # a sentence that starts in lower case is a fragment cut by a chunk boundary
             - _FRAGMENT_PENALTY * np.array([t[:1].islower() for t in texts], dtype=np.float32)
             - _ENTITY_PENALTY * np.array([focus.get(c.source, 0.0) for c in candidates])
+            - _NAMED_PENALTY * np.array([titled.get(c.source, 0.0) for c in candidates])
             - _NAMES_ONLY_PENALTY * names_only
             # A table row holding the question's terms states the value ("Item: Top speed;
             # Value: 120 km/h") where a sentence holding them may not ("gives the TIGON a

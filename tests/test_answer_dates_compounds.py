@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pytest
 from test_answer_shapes import chosen, sectioned
 
-from docent.answering import compounds, dates, picking, widening
+from docent.answering import compounds, dates, naming, picking, widening
 from docent.answering.passages import units
 from docent.domain import Chunk, Hit
 
@@ -207,3 +207,33 @@ def test_a_row_with_one_short_label_stays_a_row() -> None:
     text = "Day | Opens | Closes\nMonday | 08:00 | 18:00\nSunday | closed"
     assert [u.kind for u in units(text)] == ["row", "row"]
     assert units(text)[1].text == "Day: Sunday; Opens: closed"
+
+
+# ------------------------------------------------------------------ the named document
+
+
+def _titled(index: int, document: str, title: str, text: str) -> picking.Source:
+    return picking.Source(index, Hit(Chunk(f"c{index}", document, 0, text), title, 1.0))
+
+
+def test_a_document_not_naming_the_titled_thing_is_out_of_focus() -> None:
+    question = "What does the boiler maintenance cost a year?"
+    given = [
+        _titled(1, "grounds", "Grounds Maintenance Agreement", "The Client pays £900 a month."),
+        _titled(2, "boiler", "Boiler Maintenance Contract", "The annual fee is £240."),
+    ]
+    assert naming.named_focus(question, given) == {1: 1.0, 2: 0.0}
+    # a kind of document ("contract") names none of them
+    assert naming.named_focus("What does the contract cost?", given) == {}
+
+
+async def test_the_document_named_by_a_noun_answers_not_a_neighbouring_one() -> None:
+    question = "What does the boiler maintenance cost a year?"
+    grounds = "3.1 The Client pays £1,200 per year for the maintenance of the grounds."
+    boiler = "The annual fee is £240, including VAT."
+    given = [
+        _titled(1, "grounds", "Grounds Maintenance Agreement", grounds),
+        _titled(2, "boiler", "Boiler Maintenance Contract", boiler),
+    ]
+    picked = await chosen(question, {grounds: 0.90, boiler: 0.84}, given)
+    assert picked[0] == (boiler, 2)
