@@ -29,8 +29,8 @@ MIN_REST = 3
 #: "Pumpen" -> "Pumpe", "dauert" -> "dauer"): one, so that a suffix stays ("Sauger" is
 #: not the "Saug-" of "Saugschlauch").
 MAX_ENDING = 1
-#: Letters of inflection a compound may lose at its end ("Raumtemperatur-en").
-MAX_COMPOUND_ENDING = 2
+#: Inflections a compound may lose at its end ("Raumtemperatur-en", "Ladegerät-e").
+_INFLECTIONS = ("en", "es", "ns", "n", "s", "e")
 #: German separable and inseparable verb prefixes, longest first.
 _PREFIXES = (
     "zurück",
@@ -87,8 +87,11 @@ def _part_of(part: str, compound: str) -> bool:
     """Whether a core of `part` is `compound`'s start or end, `compound` being at least
     `MIN_REST` letters longer, a verb prefix of its own aside: "aufsaugen" is "saugen"
     with a prefix, no compound of "Sauger"."""
-    # The compound's own ending ("Raumtemperatur-en") is no part of its head.
-    ends = [compound[: len(compound) - cut] for cut in range(MAX_COMPOUND_ENDING + 1)]
+    # The compound's own inflection ("Raumtemperatur-en") is no part of its head; a
+    # suffix is ("Staubbehält-er" does not end in "hält").
+    ends = [compound] + [
+        compound[: -len(ending)] for ending in _INFLECTIONS if compound.endswith(ending)
+    ]
     length = len(_unprefixed(compound))
     return any(
         length - len(core) >= MIN_REST

@@ -416,13 +416,17 @@ def _lexical_scores(
         if not total:
             continue
         held = {t for t in asked if said[t] & unit_terms[i]}
+        joined: set[str] = set()
         if forms:
             parts = compounds.words(c.text)
-            held |= {t for t in asked - held if compounds.held_any(forms.get(t, ()), parts)}
-        headed = {t for t in asked if said[t] & heading_terms[i]} - held
+            joined = {t for t in asked - held if compounds.held_any(forms.get(t, ()), parts)}
+        headed = {t for t in asked if said[t] & heading_terms[i]} - held - joined
         own = sum(idf[t] for t in held) / total
         heading = sum(idf[t] for t in headed) / total
-        scores[i] = min(1.0, own + _HEADING_WEIGHT * heading)
+        # A word held in a compound is held less surely than the word itself: it counts
+        # as a heading's word does.
+        compound = sum(idf[t] for t in joined) / total
+        scores[i] = min(1.0, own + _HEADING_WEIGHT * (heading + compound))
     return scores
 
 

@@ -191,14 +191,17 @@ def shape_first(
 ) -> int:
     """The unit to answer with: `best`, or when it says nothing asked (a title or
     identification line: `Words.says_nothing_asked`; not a table row, which is a record,
-    nor a unit stating a percentage) without the full shape asked for, the best-scoring
+    nor a unit stating a percentage) or states a quantity of another dimension than asked
+    (`measures_else`: a temperature for a length of time) without the full shape asked for, the best-scoring
     unit of its document (`documents[i]`, `kinds[i]`, `texts[i]`: unit i's document, kind
     and text) that has it and is about the question: it holds one of the question's
     words, or states the quantity in the unit asked, or scores within `SHAPE_REACH` of
     `best`."""
     if shape is None or shape.shape not in DECISIVE or kinds[best] == "row":
         return best
-    if fits[best] >= full_fit(shape) or not words.says_nothing_asked(best):
+    if fits[best] >= full_fit(shape):
+        return best
+    if not words.says_nothing_asked(best) and not measures_else(shape, texts[best]):
         return best
     if shape.shape is shapes.Shape.QUANTITY and _PERCENT.search(texts[best]):
         # A share ("up to 80 % of the expected costs") is a quantity of its own: no
@@ -287,6 +290,22 @@ def dated_too(question: str, i: int, first: int, texts: Sequence[str]) -> bool:
     if dates.asks_next(question) and dates.says_next(texts[first]):
         return dates.says_next(texts[i])
     return True
+
+
+def measures_else(shape: shapes.Asked | None, text: str) -> bool:
+    """Whether `text` states a quantity in a unit of another dimension than `shape` asks
+    and none in its own: "Den Akku nur bei Temperaturen zwischen 10 °C und 35 °C
+    aufladen." holds the question's "aufladen" and answers no "Wie lange dauert das
+    Aufladen?" (a temperature, not a length of time)."""
+    if shape is None or shape.dimension is None or shape.dimension is shapes.Dimension.AMOUNT:
+        return False
+    if shapes.states_measure(shape.dimension, text):
+        return False
+    return any(
+        shapes.states_measure(d, text)
+        for d in shapes.Dimension
+        if d not in (shape.dimension, shapes.Dimension.AMOUNT)
+    )
 
 
 def answers_too(

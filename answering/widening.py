@@ -66,7 +66,7 @@ async def widened(
         own = [h for h in hits if h.chunk.document_id == lead]
         if any(has_shape(shape, h.chunk.text, date=date) for h in own):
             continue
-        if not date and _asked_in(question, own):
+        if not date and _asked_in(question, own, shape):
             continue
         extra = [
             h
@@ -96,12 +96,20 @@ def _leading(question: str, hits: Sequence[Hit]) -> list[str]:
     return leads
 
 
-def _asked_in(question: str, hits: Sequence[Hit]) -> bool:
+def _asked_in(question: str, hits: Sequence[Hit], shape: shapes.Asked | None = None) -> bool:
     """Whether a unit of `hits` holds a word of the question other than those naming its
     subject (picking.question_words): the answerer then quotes it, shape or not, and the
-    document's other passages would not be taken (picking.shape_first)."""
+    document's other passages would not be taken (picking.shape_first). A unit stating a
+    quantity of another dimension than `shape` asks, and none of its own, does not count:
+    "Den Akku nur bei Temperaturen zwischen 10 °C und 35 °C aufladen." holds "aufladen"
+    and answers no "Wie lange dauert das Aufladen?"."""
     given = [Source(index=i, hit=hit) for i, hit in enumerate(hits, start=1)]
-    found = [(u.text, s.index) for s in given for u in passages.units(s.hit.chunk.text)]
+    found = [
+        (u.text, s.index)
+        for s in given
+        for u in passages.units(s.hit.chunk.text)
+        if not picking.measures_else(shape, u.text)
+    ]
     if not found:
         return False
     texts, sources = zip(*found, strict=True)

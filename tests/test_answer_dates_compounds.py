@@ -237,3 +237,41 @@ async def test_the_document_named_by_a_noun_answers_not_a_neighbouring_one() -> 
     ]
     picked = await chosen(question, {grounds: 0.90, boiler: 0.84}, given)
     assert picked[0] == (boiler, 2)
+
+
+def test_a_verb_is_no_part_of_a_compound_ending_in_a_suffix() -> None:
+    # "hält" (holds) and "Staubbehälter" (dust container), "Sauger" and "Saugschlauch".
+    assert not compounds.joined("hält", "staubbehälter")
+    assert not compounds.joined("sauger", "saugschlauch")
+    assert not compounds.joined("sauger", "aufsaugen")
+
+
+async def test_the_document_is_searched_again_past_a_unit_of_another_measure() -> None:
+    # The charging sentence holds "aufladen" and a temperature: no length of time.
+    hits = [_hit("a1", "rt36", "Den Akku nur bei Temperaturen zwischen 10 °C und 35 °C aufladen.")]
+
+    async def search(document: str) -> Sequence[Hit]:
+        return [hits[0], _hit("a2", "rt36", "Ladedauer: 70 Minuten")]
+
+    found = await widening.widened("Wie lange dauert das Aufladen?", hits, search)
+    assert [h.chunk.id for h in found] == ["a1", "a2"]
+
+
+def test_a_temperature_is_another_measure_than_a_length_of_time() -> None:
+    duration = picking.wanted("Wie lange dauert das Aufladen?")
+    assert picking.measures_else(duration, "Nur zwischen 10 °C und 35 °C aufladen.")
+    assert not picking.measures_else(duration, "Ladedauer: 70 Minuten bei 20 °C")
+    assert not picking.measures_else(duration, "Den Akku vor dem ersten Gebrauch laden.")
+
+
+async def test_a_unit_of_another_measure_loses_to_the_one_asked() -> None:
+    question = "Wie lange dauert das Aufladen?"
+    temperature = "Den Akku nur bei Temperaturen zwischen 10 °C und 35 °C aufladen."
+    spec = "Ladezeit: 70 Minuten"
+    given = sectioned(
+        "rasentrimmer-anleitung.pdf",
+        (temperature, "Rasentrimmer > Laden"),
+        (spec, "Technische Daten"),
+    )
+    picked = await chosen(question, {temperature: 0.97, spec: 0.78}, given)
+    assert picked[0] == (spec, 2)
