@@ -131,3 +131,28 @@ def held_any(forms: Iterable[str], found: Iterable[str]) -> bool:
     """Whether one of a question word's `forms` is `held` in a unit's words `found`."""
     found = list(found)
     return any(held(form, found) for form in forms)
+
+
+def held_each(forms: dict[str, set[str]], found: Iterable[str]) -> set[str]:
+    """The terms of `forms` (the question's terms and their words: `surfaces`) held in a
+    unit's words `found` by a compound, each of the unit's words holding one question
+    word at most (a largest matching of question words to unit words):
+    "Tagesordnungspunkten" holds "Tagesordnung" or "Punkte", not both (it is one thing
+    of the agenda, not the agenda's items)."""
+    found = sorted(set(found))
+    asked = sorted({w for words_of in forms.values() for w in words_of})
+    options = {q: [w for w in found if joined(q, w)] for q in asked}
+    owner: dict[str, str] = {}
+
+    def place(q: str, seen: set[str]) -> bool:
+        for w in options[q]:
+            if w in seen:
+                continue
+            seen.add(w)
+            if w not in owner or place(owner[w], seen):
+                owner[w] = q
+                return True
+        return False
+
+    matched = {q for q in asked if place(q, set())}
+    return {term for term, words_of in forms.items() if words_of & matched}

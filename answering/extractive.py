@@ -419,7 +419,7 @@ def _lexical_scores(
         joined: set[str] = set()
         if forms:
             parts = compounds.words(c.text)
-            joined = {t for t in asked - held if compounds.held_any(forms.get(t, ()), parts)}
+            joined = compounds.held_each({t: forms[t] for t in asked - held if t in forms}, parts)
         headed = {t for t in asked if said[t] & heading_terms[i]} - held - joined
         own = sum(idf[t] for t in held) / total
         heading = sum(idf[t] for t in headed) / total

@@ -192,7 +192,8 @@ def shape_first(
     """The unit to answer with: `best`, or when it says nothing asked (a title or
     identification line: `Words.says_nothing_asked`; not a table row, which is a record,
     nor a unit stating a percentage) or states a quantity of another dimension than asked
-    (`measures_else`: a temperature for a length of time) without the full shape asked for, the best-scoring
+    (`measures_else`: a temperature for a length of time; then only for a unit holding as
+    many of the question's words) without the full shape asked for, the best-scoring
     unit of its document (`documents[i]`, `kinds[i]`, `texts[i]`: unit i's document, kind
     and text) that has it and is about the question: it holds one of the question's
     words, or states the quantity in the unit asked, or scores within `SHAPE_REACH` of
@@ -201,7 +202,8 @@ def shape_first(
         return best
     if fits[best] >= full_fit(shape):
         return best
-    if not words.says_nothing_asked(best) and not measures_else(shape, texts[best]):
+    other_measure = not words.says_nothing_asked(best)
+    if other_measure and not measures_else(shape, texts[best]):
         return best
     if shape.shape is shapes.Shape.QUANTITY and _PERCENT.search(texts[best]):
         # A share ("up to 80 % of the expected costs") is a quantity of its own: no
@@ -216,6 +218,9 @@ def shape_first(
         if documents[i] == documents[best]
         and fits[i] >= need
         and (words.asked[i] > 0 or measured or scores[i] >= floor)
+        # Past a unit holding the question's words, only one holding as many: a sentence
+        # stating the fee may say the free hours in words the shapes miss ("أول ساعتين").
+        and (not other_measure or words.asked[i] >= words.asked[best] > 0)
     ]
     if not eligible:
         return best

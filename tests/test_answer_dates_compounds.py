@@ -267,7 +267,7 @@ def test_a_temperature_is_another_measure_than_a_length_of_time() -> None:
 async def test_a_unit_of_another_measure_loses_to_the_one_asked() -> None:
     question = "Wie lange dauert das Aufladen?"
     temperature = "Den Akku nur bei Temperaturen zwischen 10 °C und 35 °C aufladen."
-    spec = "Ladezeit: 70 Minuten"
+    spec = "Ladedauer: 70 Minuten"
     given = sectioned(
         "rasentrimmer-anleitung.pdf",
         (temperature, "Rasentrimmer > Laden"),
@@ -275,3 +275,21 @@ async def test_a_unit_of_another_measure_loses_to_the_one_asked() -> None:
     )
     picked = await chosen(question, {temperature: 0.97, spec: 0.78}, given)
     assert picked[0] == (spec, 2)
+
+
+def test_a_compound_word_holds_one_question_word_at_most() -> None:
+    forms = {"tagesordnung": {"tagesordnung"}, "punkt": {"punkte"}}
+    assert len(compounds.held_each(forms, {"tagesordnungspunkten"})) == 1
+    assert compounds.held_each(forms, {"tagesordnungspunkten", "punktestand"}) == set(forms)
+
+
+async def test_a_fee_sentence_holding_the_words_asked_is_not_replaced() -> None:
+    # "How many hours is parking free?": the sentence states the fee and says the free
+    # time in words ("the first two hours"); the cancellation rule has hours and none of
+    # the question's words.
+    question = "How many hours is parking free for patients?"
+    parking = "Parking is free for patients for the first two hours, then £2 per hour."
+    cancel = "Cancel at least 24 hours before your appointment."
+    given = sectioned("clinic-guide.docx", (f"{parking} {cancel}", "Clinic guide > Visiting"))
+    picked = await chosen(question, {parking: 0.90, cancel: 0.80}, given)
+    assert picked[0] == (parking, 1)
