@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from docent.answering import vocabulary
+from docent.answering import shapes, vocabulary
 
 #: A "when" question, in the languages docent analyses (Latin ones casefolded): asking a
 #: date or a time, not a length of time ("how long", "wie lange") nor a frequency ("how
@@ -77,9 +77,16 @@ _PAST = re.compile(
 
 def asks_date(question: str) -> bool:
     """Whether `question` asks for a date or a time (`_WHEN`), not a length of time or a
-    frequency (`_NOT_DATE`)."""
+    frequency (`_NOT_DATE`), its interrogative asking a time (shapes.asked): "when" in a
+    clause ("How many days off do you get when you get married?") asks none."""
     folded = " ".join(question.casefold().split())
-    return bool(_WHEN.search(folded)) and not _NOT_DATE.search(folded)
+    found = shapes.asked(question)
+    return (
+        found is not None
+        and found.shape is shapes.Shape.TIME
+        and bool(_WHEN.search(folded))
+        and not _NOT_DATE.search(folded)
+    )
 
 
 def asks_next(question: str) -> bool:

@@ -211,7 +211,7 @@ class ExtractiveGenerator:
         query = await self._embedder.embed_query(question)
         vectors = await self._embedder.embed_documents(texts)
         lexical = _lexical_scores(question, candidates, sources)
-        focus = _entity_focus(question, sources)
+        focus = naming.entity_focus(question, sources)
         titled = naming.named_focus(question, sources)
         # A unit holding only the question's names earns nothing for holding them.
         names_only = wording.names_only(question, candidates, sources)
@@ -475,39 +475,3 @@ def _list_of(candidates: list[_Candidate], index: int) -> list[int]:
         run.append(i)
         i += 1
     return run
-
-
-def _entity_focus(question: str, sources: Sequence[Source]) -> dict[int, float]:
-    """Per source number, the share of the question's names and codes it lacks compared
-    with the source that has most of them (0 for that one, and for all when the question
-    names nothing).
-
-    A name (no digit: "Halden", "Panther") is looked for in the source's whole document as
-    retrieved (its title and the sections and texts of its passages): the Halden policy's
-    annual-leave passage does not say "Halden Logistics", its scope passage does. A code
-    with a digit ("3.4.0", "Q2", "LU-04") is looked for in the source's own title, section
-    and text: it tells a document's sections apart (a changelog's versions).
-    """
-    names = [n.casefold() for n in grounding.names_and_codes(question)]
-    if not names:
-        return {}
-    documents: dict[str, list[str]] = {}
-    for source in sources:
-        chunk = source.hit.chunk
-        documents.setdefault(chunk.document_id, [source.hit.document_title]).extend(
-            (chunk.section or "", chunk.text)
-        )
-    whole = {document: " ".join(parts).casefold() for document, parts in documents.items()}
-    shares = {}
-    for source in sources:
-        chunk = source.hit.chunk
-        own = " ".join((source.hit.document_title, chunk.section or "", chunk.text)).casefold()
-        shares[source.index] = sum(
-            _has(own if any(c.isdigit() for c in n) else whole[chunk.document_id], n) for n in names
-        ) / len(names)
-    top = max(shares.values())
-    return {index: top - share for index, share in shares.items()}
-
-
-def _has(folded_text: str, word: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded_text) is not None

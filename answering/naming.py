@@ -1,7 +1,7 @@
-"""The document a question names by a common noun: "the lift contract", "the hand vacuum",
-"the mower". extractive.py already prefers the source naming the question's names and
-codes (capitalised: "Panther", "CM-40"); a thing named by a plain noun is matched here,
-by the documents' titles and file names, which say what each document is about.
+"""The document a question names: by its names and codes (capitalised: "Panther",
+"CM-40": `entity_focus`), or by a common noun ("the lift contract", "the hand vacuum",
+"the mower": `named_focus`), matched by the documents' titles, which say what each
+document is about. extractive.py takes points off a source that names less of it.
 
 When a word of the question is in the title or file name of one retrieved document, an
 answer from a document that names it nowhere (not in its title, file name, sections or
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from docent.answering import shapes, wording
+from docent.answering import grounding, shapes, wording
 from docent.roles import Source
 from docent.search import analysis
 
@@ -76,3 +76,39 @@ def named_focus(question: str, sources: Sequence[Source]) -> dict[int, float]:
         source.index: len(named - said[source.hit.chunk.document_id]) / len(named)
         for source in sources
     }
+
+
+def entity_focus(question: str, sources: Sequence[Source]) -> dict[int, float]:
+    """Per source number, the share of the question's names and codes it lacks compared
+    with the source that has most of them (0 for that one, and for all when the question
+    names nothing).
+
+    A name (no digit: "Halden", "Panther") is looked for in the source's whole document as
+    retrieved (its title and the sections and texts of its passages): the Halden policy's
+    annual-leave passage does not say "Halden Logistics", its scope passage does. A code
+    with a digit ("3.4.0", "Q2", "LU-04") is looked for in the source's own title, section
+    and text: it tells a document's sections apart (a changelog's versions).
+    """
+    names = [n.casefold() for n in grounding.names_and_codes(question)]
+    if not names:
+        return {}
+    documents: dict[str, list[str]] = {}
+    for source in sources:
+        chunk = source.hit.chunk
+        documents.setdefault(chunk.document_id, [source.hit.document_title]).extend(
+            (chunk.section or "", chunk.text)
+        )
+    whole = {document: " ".join(parts).casefold() for document, parts in documents.items()}
+    shares = {}
+    for source in sources:
+        chunk = source.hit.chunk
+        own = " ".join((source.hit.document_title, chunk.section or "", chunk.text)).casefold()
+        shares[source.index] = sum(
+            _has(own if any(c.isdigit() for c in n) else whole[chunk.document_id], n) for n in names
+        ) / len(names)
+    top = max(shares.values())
+    return {index: top - share for index, share in shares.items()}
+
+
+def _has(folded_text: str, word: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded_text) is not None

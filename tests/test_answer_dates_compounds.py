@@ -33,6 +33,8 @@ from docent.domain import Chunk, Hit
         ("How often is the alarm serviced?", False),
         ("Wie lange gilt der Vertrag?", False),
         ("What does the agreement cost?", False),
+        # "when" opening a clause, not the question
+        ("How many days off do you get when you get married?", False),
     ],
 )
 def test_a_when_question_asks_a_date_and_a_how_long_one_does_not(
