@@ -10,17 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from test_answer_picking_api import ask
 
 from support.samples import make_pdf, make_xlsx
-from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
+from support.servers import DocentServer, running_server, upload_ok, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
-
-ASK = """query Ask($input: AskInput!) { ask(input: $input) {
-  text grounded citations { index chunk { page } document { filename } } } }"""
 
 CONTRACT = [
     [
@@ -96,10 +93,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
 
         asyncio.run(load_all())
         yield s
-
-
-def ask(server: DocentServer, question: str) -> dict[str, Any]:
-    return dict(asyncio.run(gql(server.url, ASK, {"input": {"question": question}}))["ask"])
 
 
 def test_until_when_is_answered_by_the_end_date_not_the_notice(server: DocentServer) -> None:
