@@ -20,7 +20,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import cells, grounding, passages, picking, shapes, synonyms, wording
+from docent.answering import (
+    cells,
+    compounds,
+    grounding,
+    naming,
+    passages,
+    picking,
+    shapes,
+    synonyms,
+    wording,
+)
 from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
@@ -36,6 +46,11 @@ _FRAGMENT_PENALTY = 0.15
 #: A source that names fewer of the question's names and codes than the best one loses
 #: this much per share missing: the Tigon brochure does not answer for the Panther.
 _ENTITY_PENALTY = 0.4
+#: A source whose document names nowhere a word of the question that another retrieved
+#: document's title holds loses this much per share missing (naming.py): "the lift
+#: contract" is not answered from the grounds agreement. Weaker than `_ENTITY_PENALTY`: a
+#: common noun names less surely than a name.
+_NAMED_PENALTY = 0.15
 #: A unit holding the question's names and none of its other words loses this much: the
 #: letterhead "Atelier Lumière SARL - 14 rue ..." is close to any question naming the
 #: company (its cosine with "À quelle heure commence la journée chez Atelier Lumière ?" is
@@ -196,7 +211,8 @@ class ExtractiveGenerator:
         query = await self._embedder.embed_query(question)
         vectors = await self._embedder.embed_documents(texts)
         lexical = _lexical_scores(question, candidates, sources)
-        focus = _entity_focus(question, sources)
+        focus = naming.entity_focus(question, sources)
+        titled = naming.named_focus(question, sources)
         # A unit holding only the question's names earns nothing for holding them.
         names_only = wording.names_only(question, candidates, sources)
         shape = picking.wanted(question)
@@ -218,6 +234,7 @@ class ExtractiveGenerator:
             # a sentence that starts in lower case is a fragment cut by a chunk boundary
             - _FRAGMENT_PENALTY * np.array([t[:1].islower() for t in texts], dtype=np.float32)
             - _ENTITY_PENALTY * np.array([focus.get(c.source, 0.0) for c in candidates])
+            - _NAMED_PENALTY * np.array([titled.get(c.source, 0.0) for c in candidates])
             - _NAMES_ONLY_PENALTY * names_only
             # A table row holding the question's terms states the value ("Item: Top speed;
             # Value: 120 km/h") where a sentence holding them may not ("gives the TIGON a
@@ -254,6 +271,10 @@ class ExtractiveGenerator:
             [c.kind for c in candidates],
             [c.text for c in candidates],
         )
+        texts = [c.text for c in candidates]
+        first = picking.date_first(
+            question, first, scores, words, [documents.get(c.source) for c in candidates], texts
+        )
         best = float(scores[first])
         elsewhere = _sent_elsewhere(question, candidates, first, sources)
         if elsewhere is not None:
@@ -285,7 +306,9 @@ class ExtractiveGenerator:
                 break
             if candidates[i].source != candidates[first].source:
                 continue
-            if not picking.answers_too(i, first, words, fits, scored.shape):
+            if not picking.answers_too(
+                i, first, words, fits, scored.shape
+            ) or not picking.dated_too(question, i, first, texts):
                 # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight;
                 # the rule after the answer is not what was asked.
                 continue
@@ -384,6 +407,8 @@ def _lexical_scores(
         & terms
         for s in sources
     }
+    # A German question's word is held in a compound ("dauert" in "Ladedauer": compounds).
+    forms = compounds.surfaces(question, terms) if passages.language(question) == "de" else {}
     scores = np.zeros(n, dtype=np.float32)
     for i, c in enumerate(candidates):
         asked = terms - titles.get(c.source, set()) - subject or terms
@@ -391,10 +416,17 @@ def _lexical_scores(
         if not total:
             continue
         held = {t for t in asked if said[t] & unit_terms[i]}
-        headed = {t for t in asked if said[t] & heading_terms[i]} - held
+        joined: set[str] = set()
+        if forms:
+            parts = compounds.words(c.text)
+            joined = compounds.held_each({t: forms[t] for t in asked - held if t in forms}, parts)
+        headed = {t for t in asked if said[t] & heading_terms[i]} - held - joined
         own = sum(idf[t] for t in held) / total
         heading = sum(idf[t] for t in headed) / total
-        scores[i] = min(1.0, own + _HEADING_WEIGHT * heading)
+        # A word held in a compound is held less surely than the word itself: it counts
+        # as a heading's word does.
+        compound = sum(idf[t] for t in joined) / total
+        scores[i] = min(1.0, own + _HEADING_WEIGHT * (heading + compound))
     return scores
 
 
@@ -443,39 +475,3 @@ def _list_of(candidates: list[_Candidate], index: int) -> list[int]:
         run.append(i)
         i += 1
     return run
-
-
-def _entity_focus(question: str, sources: Sequence[Source]) -> dict[int, float]:
-    """Per source number, the share of the question's names and codes it lacks compared
-    with the source that has most of them (0 for that one, and for all when the question
-    names nothing).
-
-    A name (no digit: "Halden", "Panther") is looked for in the source's whole document as
-    retrieved (its title and the sections and texts of its passages): the Halden policy's
-    annual-leave passage does not say "Halden Logistics", its scope passage does. A code
-    with a digit ("3.4.0", "Q2", "LU-04") is looked for in the source's own title, section
-    and text: it tells a document's sections apart (a changelog's versions).
-    """
-    names = [n.casefold() for n in grounding.names_and_codes(question)]
-    if not names:
-        return {}
-    documents: dict[str, list[str]] = {}
-    for source in sources:
-        chunk = source.hit.chunk
-        documents.setdefault(chunk.document_id, [source.hit.document_title]).extend(
-            (chunk.section or "", chunk.text)
-        )
-    whole = {document: " ".join(parts).casefold() for document, parts in documents.items()}
-    shares = {}
-    for source in sources:
-        chunk = source.hit.chunk
-        own = " ".join((source.hit.document_title, chunk.section or "", chunk.text)).casefold()
-        shares[source.index] = sum(
-            _has(own if any(c.isdigit() for c in n) else whole[chunk.document_id], n) for n in names
-        ) / len(names)
-    top = max(shares.values())
-    return {index: top - share for index, share in shares.items()}
-
-
-def _has(folded_text: str, word: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded_text) is not None

@@ -120,7 +120,7 @@ def units(text: str) -> list[Unit]:
                 parent = lines[0]
                 continue
         if sum(_CELL in line for line in lines) >= 2:
-            found.extend(_rows(lines, heading))
+            found.extend(_rows(lines, heading, lang))
             continue
         paragraph: list[str] = []
         for j, line in enumerate(lines):
@@ -218,9 +218,12 @@ def _opens_text(blocks: list[str], i: int) -> bool:
     return not is_heading(after) or _BULLET.match(after) is not None
 
 
-def _rows(lines: list[str], heading: str) -> list[Unit]:
+def _rows(lines: list[str], heading: str, lang: str = "en") -> list[Unit]:
     """Each row of a table after its header, as "Header: cell; Header: cell" when the
-    header has as many cells, else as the header line and the row line."""
+    header has as many cells, else as the header line and the row line. A notes line
+    among or under the rows (`_notes_line`: "Cash, cheque or card accepted. Parking is
+    free for patients." under a price table) is no row: its sentences are quoted as they
+    are, never under the first column's header."""
     # Lines before the table's first row are its caption ("Opening hours"), not a header.
     caption = lines[: next(i for i, line in enumerate(lines) if _CELL in line)]
     if caption:
@@ -243,6 +246,9 @@ def _rows(lines: list[str], heading: str) -> list[Unit]:
         rows = rows[1:]
     found = []
     for row in rows:
+        if _notes_line(row):
+            found.extend(_prose([" ".join(c for c in _cells(row) if c)], lang, heading))
+            continue
         cells = _cells(row)
         # A header repeated (after a page break, or by an overlapping chunk) says nothing:
         # a header row is never an answer by itself.
@@ -261,6 +267,25 @@ def _rows(lines: list[str], heading: str) -> list[Unit]:
             text = "; ".join(pairs)
         found.append(Unit(text, "row", heading))
     return found
+
+
+#: A notes line's one cell is a sentence: at least this many words and an end mark.
+_NOTE_WORDS = 4
+
+
+def _notes_line(line: str) -> bool:
+    """Whether a line of a table block is a note, not a row: it has no cell separator (a
+    spreadsheet's notes under its table, a PDF's line under the table's columns), or one
+    filled cell only that reads as a sentence (`_NOTE_WORDS` words or more, ending with
+    an end mark). A row of one label ("Sunday | closed" has two) stays a row."""
+    if _CELL not in line:
+        return True
+    filled = [c for c in _cells(line) if c]
+    return (
+        len(filled) == 1
+        and len(filled[0].split()) >= _NOTE_WORDS
+        and filled[0].endswith(tuple(".!?。！？؟"))
+    )
 
 
 def _cells(line: str) -> list[str]:

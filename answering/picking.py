@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import passages, shapes, wording
+from docent.answering import compounds, dates, passages, shapes, wording
 from docent.roles import Source
 from docent.search import analysis
 
@@ -150,13 +150,18 @@ def question_words(
     subject = np.zeros(len(texts), dtype=bool)
     language = passages.language(question)
     foreign = np.array([passages.language(t) != language for t in texts], dtype=bool)
+    # In German a question's word is held in a compound too ("Pumpe" in "Pumpeneinheit").
+    forms = compounds.surfaces(question, terms) if language == "de" else {}
     for i, (text, source) in enumerate(zip(texts, sources, strict=True)):
         held = set(analysis.analyze(text))
         own = about.get(source, set()) | named
         others = terms - own
         subject[i] = bool(held & own)
         if others:
-            asked[i] = sum(_holds(held, t) for t in others) / len(others)
+            parts = compounds.words(text) if forms else set()
+            asked[i] = sum(
+                _holds(held, t) or compounds.held_any(forms.get(t, ()), parts) for t in others
+            ) / len(others)
     return Words(asked, subject, foreign)
 
 
@@ -186,14 +191,19 @@ def shape_first(
 ) -> int:
     """The unit to answer with: `best`, or when it says nothing asked (a title or
     identification line: `Words.says_nothing_asked`; not a table row, which is a record,
-    nor a unit stating a percentage) without the full shape asked for, the best-scoring
+    nor a unit stating a percentage) or states a quantity of another dimension than asked
+    (`measures_else`: a temperature for a length of time; then only for a unit holding as
+    many of the question's words) without the full shape asked for, the best-scoring
     unit of its document (`documents[i]`, `kinds[i]`, `texts[i]`: unit i's document, kind
     and text) that has it and is about the question: it holds one of the question's
     words, or states the quantity in the unit asked, or scores within `SHAPE_REACH` of
     `best`."""
     if shape is None or shape.shape not in DECISIVE or kinds[best] == "row":
         return best
-    if fits[best] >= full_fit(shape) or not words.says_nothing_asked(best):
+    if fits[best] >= full_fit(shape):
+        return best
+    other_measure = not words.says_nothing_asked(best)
+    if other_measure and not measures_else(shape, texts[best]):
         return best
     if shape.shape is shapes.Shape.QUANTITY and _PERCENT.search(texts[best]):
         # A share ("up to 80 % of the expected costs") is a quantity of its own: no
@@ -208,10 +218,99 @@ def shape_first(
         if documents[i] == documents[best]
         and fits[i] >= need
         and (words.asked[i] > 0 or measured or scores[i] >= floor)
+        # Past a unit holding the question's words, only one holding as many: a sentence
+        # stating the fee may say the free hours in words the shapes miss ("أول ساعتين").
+        and (not other_measure or words.asked[i] >= words.asked[best] > 0)
     ]
     if not eligible:
         return best
     return max(eligible, key=lambda i: float(scores[i]))
+
+
+#: A unit of the best one's document stating a date replaces a best unit without one (for
+#: a question asking a date: dates.asks_date) when it holds at least as many of the
+#: question's words and more of them, or as many and scores at most this much below it
+#: (extractive.py's scores, as `SHAPE_REACH`).
+DATE_REACH = 0.15
+
+
+def date_first(
+    question: str,
+    best: int,
+    scores: np.ndarray,
+    words: Words,
+    documents: Sequence[str | None],
+    texts: Sequence[str],
+) -> int:
+    """The unit to answer a question asking a date with (dates.asks_date): `best`, or a
+    unit of its document that states one where `best` does not (a duration, a notice
+    period, a frequency: "Either party may end this contract early by giving six
+    months' written notice." for "Until when is the contract valid?"). For the next
+    occurrence asked ("When is the next lift service?", dates.asks_next), a unit of the
+    document saying "next" with a date replaces a `best` that does not say it, and a
+    `best` reporting a past one ("took place on Wednesday 11 February") loses to a unit
+    with a date that reports none. The unit taken holds at least as many of the
+    question's words other than its subject's as `best` (`Words.asked`): more of them,
+    or scores within `DATE_REACH`."""
+    if not dates.asks_date(question):
+        return best
+    follows_next = dates.asks_next(question)
+
+    def dated(i: int) -> bool:
+        return dates.states_date(texts[i])
+
+    def timely(i: int) -> bool:
+        return dated(i) and dates.says_next(texts[i])
+
+    if follows_next and not dates.says_next(texts[best]):
+        better = [i for i in range(len(texts)) if timely(i)]
+        if not better and dated(best) and dates.reports_past(texts[best]):
+            better = [i for i in range(len(texts)) if dated(i) and not dates.reports_past(texts[i])]
+    elif not dated(best):
+        better = [i for i in range(len(texts)) if dated(i)]
+    else:
+        return best
+    floor = float(scores[best]) - DATE_REACH
+    eligible = [
+        i
+        for i in better
+        if documents[i] == documents[best]
+        and words.asked[i] >= words.asked[best]
+        and (words.asked[i] > words.asked[best] or scores[i] >= floor)
+    ]
+    if not eligible:
+        return best
+    return max(eligible, key=lambda i: float(scores[i]))
+
+
+def dated_too(question: str, i: int, first: int, texts: Sequence[str]) -> bool:
+    """Whether unit `i` may follow the answer `first` to `question` as far as dates go:
+    for a question asking a date whose answer states one, `i` states one too, and says
+    "next" too where the question and the answer do (a frequency, "serviced every 8
+    weeks", does not follow "The next routine visits are booked for 14 April")."""
+    if not dates.asks_date(question) or not dates.states_date(texts[first]):
+        return True
+    if not dates.states_date(texts[i]):
+        return False
+    if dates.asks_next(question) and dates.says_next(texts[first]):
+        return dates.says_next(texts[i])
+    return True
+
+
+def measures_else(shape: shapes.Asked | None, text: str) -> bool:
+    """Whether `text` states a quantity in a unit of another dimension than `shape` asks
+    and none in its own: "Den Akku nur bei Temperaturen zwischen 10 °C und 35 °C
+    aufladen." holds the question's "aufladen" and answers no "Wie lange dauert das
+    Aufladen?" (a temperature, not a length of time)."""
+    if shape is None or shape.dimension is None or shape.dimension is shapes.Dimension.AMOUNT:
+        return False
+    if shapes.states_measure(shape.dimension, text):
+        return False
+    return any(
+        shapes.states_measure(d, text)
+        for d in shapes.Dimension
+        if d not in (shape.dimension, shapes.Dimension.AMOUNT)
+    )
 
 
 def answers_too(

@@ -13,6 +13,11 @@ document is searched again on its own (`search`, the question as the query) and 
 the first document naming what the question names, when that is another). The
 extractive answerer then prefers them within that document (picking.shape_first).
 
+A question asking a date (dates.asks_date) is answered by a unit stating one, not by a
+length of time ("Until when is the contract valid?" and the cancellation clause's "six
+months' written notice"): its document is searched again when none of its retrieved
+passages states a date, whatever words they hold.
+
 One more search, of one document, only for such questions; none when a retrieved passage
 of the document already has the shape.
 """
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from docent.answering import grounding, passages, picking, shapes
+from docent.answering import dates, grounding, passages, picking, shapes
 from docent.domain import Hit
 from docent.roles import Source
 
@@ -31,10 +36,15 @@ MAX_EXTRA = 3
 SEARCHED = 12
 
 
-def has_shape(shape: shapes.Asked, text: str) -> bool:
-    """Whether a unit of passage `text` has the whole shape asked (picking.full_fit)."""
+def has_shape(shape: shapes.Asked, text: str, *, date: bool = False) -> bool:
+    """Whether a unit of passage `text` has the whole shape asked (picking.full_fit); with
+    `date` (the question asks a date: dates.asks_date), a unit stating one, not only a
+    length of time ("six months' written notice")."""
     need = picking.full_fit(shape)
-    return any(shapes.fit(shape, u.text, u.kind) >= need for u in passages.units(text))
+    return any(
+        shapes.fit(shape, u.text, u.kind) >= need and (not date or dates.states_date(u.text))
+        for u in passages.units(text)
+    )
 
 
 async def widened(
@@ -51,16 +61,19 @@ async def widened(
         return list(hits)
     found = list(hits)
     seen = {h.chunk.id for h in hits}
+    date = dates.asks_date(question)
     for lead in _leading(question, hits):
         own = [h for h in hits if h.chunk.document_id == lead]
-        if any(has_shape(shape, h.chunk.text) for h in own) or _asked_in(question, own):
+        if any(has_shape(shape, h.chunk.text, date=date) for h in own):
+            continue
+        if not date and _asked_in(question, own, shape):
             continue
         extra = [
             h
             for h in await search(lead)
             if h.chunk.id not in seen
             and h.chunk.document_id == lead
-            and has_shape(shape, h.chunk.text)
+            and has_shape(shape, h.chunk.text, date=date)
         ][:MAX_EXTRA]
         found += extra
         seen |= {h.chunk.id for h in extra}
@@ -83,12 +96,20 @@ def _leading(question: str, hits: Sequence[Hit]) -> list[str]:
     return leads
 
 
-def _asked_in(question: str, hits: Sequence[Hit]) -> bool:
+def _asked_in(question: str, hits: Sequence[Hit], shape: shapes.Asked | None = None) -> bool:
     """Whether a unit of `hits` holds a word of the question other than those naming its
     subject (picking.question_words): the answerer then quotes it, shape or not, and the
-    document's other passages would not be taken (picking.shape_first)."""
+    document's other passages would not be taken (picking.shape_first). A unit stating a
+    quantity of another dimension than `shape` asks, and none of its own, does not count:
+    "Den Akku nur bei Temperaturen zwischen 10 °C und 35 °C aufladen." holds "aufladen"
+    and answers no "Wie lange dauert das Aufladen?"."""
     given = [Source(index=i, hit=hit) for i, hit in enumerate(hits, start=1)]
-    found = [(u.text, s.index) for s in given for u in passages.units(s.hit.chunk.text)]
+    found = [
+        (u.text, s.index)
+        for s in given
+        for u in passages.units(s.hit.chunk.text)
+        if not picking.measures_else(shape, u.text)
+    ]
     if not found:
         return False
     texts, sources = zip(*found, strict=True)
