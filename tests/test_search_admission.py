@@ -266,3 +266,36 @@ async def test_a_full_queue_refuses_and_cancelled_answers_leave_it(
         assert all(event["__typename"] == "AnswerSources" for _, event in again), again
     finally:
         await first.close()
+
+
+@pytest.mark.e2e
+async def test_an_ask_whose_client_disconnected_leaves_the_queue(
+    server: DocentServer, corpus: None
+) -> None:
+    """Alice's HTTP asks fill her queue and she hangs up: the asks leave it (the server
+    sees the disconnect while they wait), so her next answers are all let in."""
+    headers = {"authorization": f"Bearer {token('alice')}"}
+
+    async def ask(client: httpx.AsyncClient, i: int) -> None:
+        await client.post(
+            server.url, json={"query": ASK, "variables": {"q": question(i)}}, headers=headers
+        )
+
+    clients = [httpx.AsyncClient(timeout=120) for _ in range(QUEUED + 1)]
+    asks = [asyncio.create_task(ask(c, 400 + i)) for i, c in enumerate(clients)]
+    await asyncio.sleep(0.3)
+    for task in asks:  # alice hangs up: each connection is closed
+        task.cancel()
+    await asyncio.gather(*asks, return_exceptions=True)
+    for client in clients:
+        await client.aclose()
+    await asyncio.sleep(0.2)
+    ws = await socket(server, "alice")
+    try:
+        for i in range(QUEUED):
+            await start(ws, f"after{i}", 500 + i)
+        after: list[tuple[str, dict[str, Any]]] = []
+        await first_events(ws, QUEUED, after)
+    finally:
+        await ws.close()
+    assert all(event["__typename"] == "AnswerSources" for _, event in after), after
