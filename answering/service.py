@@ -123,19 +123,9 @@ class AnswerService:
             await self._cache.forget_conversation(owner, conversation_id)
         return True
 
-    async def ask(
-        self,
-        owner: str | Access,
-        request: AskRequest,
-        *,
-        on_sources: Callable[[], object] | None = None,
-    ) -> Answer:
-        """The whole answer at once (the `ask` query). Raises `DocentError`. `on_sources` is
-        called once the sources are found, before the text is generated (the API frees its
-        admission slot then: api/admission.py)."""
+    async def ask(self, owner: str | Access, request: AskRequest) -> Answer:
+        """The whole answer at once (the `ask` query). Raises `DocentError`."""
         async for event in self._events(owner, request):
-            if isinstance(event, AnswerSources) and on_sources is not None:
-                on_sources()
             if isinstance(event, AnswerDone):
                 return event.answer
         raise RuntimeError("answer stream ended without an answer")

@@ -10,6 +10,10 @@ though no single step held the loop > 0.1 s. With a bound, the loop holds a few 
 work at a time, and a user with nothing running waits for about one slot to free up
 however many another user has queued.
 
+An answer holds its slot until its text is done. Given back once its sources were found,
+it let one user's answers pile up in generation (the local answerer's CPU work, on the
+loop too): another user's ask still took up to 53 s (BENCHMARKS.md, session 7).
+
 A user may have DOCENT_QUEUED_SEARCHES_PER_USER requests waiting; one more is refused with
 RATE_LIMITED and a `retry_after` (memory stays bounded). A waiting request whose client
 left (a cancelled subscription: its task is cancelled; an HTTP request: `gone` is set)
@@ -103,9 +107,10 @@ class Admission:
             held.release()
 
     def retry_after(self) -> float:
-        """When one of a full queue's requests may have run, in seconds: the user's queue
-        served at one slot per user's turn (the mean hold, per queued request), at least 1."""
-        return float(max(1, math.ceil(self._mean_hold_s * self.queued_per_user)))
+        """When a place in a full queue is likely free again, in seconds: a slot's mean hold
+        (by then each slot has been freed about once, and the user's first waiting request
+        has likely had its turn), rounded up, at least 1."""
+        return float(max(1, math.ceil(self._mean_hold_s)))
 
     async def _acquire(self, user: str, gone: asyncio.Event | None) -> None:
         if self.queued(user) >= self.queued_per_user:

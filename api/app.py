@@ -104,8 +104,9 @@ class DocentGraphQL(GraphQL[Context, None]):
         )
         self._state = state
         api = state.settings.api
-        # Unset: two per core (the loop's work and the embedder's threads overlap), >= 4.
-        slots = api.search_slots or max(4, 2 * usable_cores())
+        # Unset: one per core, at least 2: more only lengthen each other's turns on the
+        # event loop (BENCHMARKS.md, session 7: 2 slots served another user sooner than 4).
+        slots = api.search_slots or max(2, usable_cores())
         self._admission = Admission(slots, api.queued_searches_per_user)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:

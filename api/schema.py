@@ -16,7 +16,7 @@ from strawberry.types.execution import ExecutionContext
 from docent.answering import answers
 from docent.answering.service import AskRequest
 from docent.api import types as t
-from docent.api.admission import Slot, admitted
+from docent.api.admission import admitted
 from docent.api.auth import REFUSED
 from docent.api.context import Info
 from docent.api.conversations import ConversationMutations, ConversationQueries
@@ -178,11 +178,8 @@ class Query(ConversationQueries):
     async def ask(self, info: Info, input: t.AskInput) -> t.Answer:
         request = _ask_request(input)
         await _spend(info, Bucket.ASK)
-        async with admitted(info.context) as slot:
-            # The slot is for retrieval: the text streams from the provider without one.
-            answer = await info.context.services.answers.ask(
-                _access(info), request, on_sources=slot.release
-            )
+        async with admitted(info.context):
+            answer = await info.context.services.answers.ask(_access(info), request)
         return await _answer_view(info, answer)
 
 
@@ -309,11 +306,11 @@ class Subscription:
         async with contextlib.AsyncExitStack() as held:
             try:
                 await _spend(info, Bucket.ASK)
-                slot = await held.enter_async_context(admitted(info.context))
+                await held.enter_async_context(admitted(info.context))
             except RateLimited as exc:
                 yield t.AnswerError(code=exc.code, message=exc.message, retry_after=exc.retry_after)
                 return
-            async for event in _answer_events(info, request, slot):
+            async for event in _answer_events(info, request):
                 yield event
 
     @strawberry.subscription(
@@ -334,15 +331,10 @@ class Subscription:
             yield t.DocumentEvent.from_event(event, record)
 
 
-async def _answer_events(
-    info: Info, request: AskRequest, slot: Slot
-) -> AsyncGenerator[t.AnswerEvent, None]:
-    """The `answer` subscription's events; `slot` (api/admission.py) is given back once
-    the sources are found: the text streams from the provider without one."""
+async def _answer_events(info: Info, request: AskRequest) -> AsyncGenerator[t.AnswerEvent, None]:
+    """The `answer` subscription's events."""
     documents: dict[str, DocumentRecord] = {}
     async for event in info.context.services.answers.stream(_access(info), request):
-        if isinstance(event, answers.AnswerSources | answers.AnswerFailed):
-            slot.release()
         match event:
             case answers.AnswerSources(citations=sources):
                 documents = await _documents(info, {s.hit.chunk.document_id for s in sources})
