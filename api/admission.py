@@ -185,7 +185,7 @@ async def admitted(context: Context) -> AsyncIterator[Slot]:
             yield slot
         return
     gone = asyncio.Event()
-    watcher = asyncio.create_task(_watch_disconnect(context.request, gone))
+    watcher = asyncio.create_task(watch_disconnect(context.request, gone))
     try:
         async with admission.slot(user, gone) as slot:
             watcher.cancel()
@@ -194,9 +194,9 @@ async def admitted(context: Context) -> AsyncIterator[Slot]:
         watcher.cancel()
 
 
-async def _watch_disconnect(request: Request, gone: asyncio.Event) -> None:
-    """Set `gone` when the client closes the connection (ASGI `http.disconnect`; the body
-    was read, so that is the next message but a GET's empty body)."""
+async def watch_disconnect(request: Request, gone: asyncio.Event) -> None:
+    """Set `gone` when the client closes the connection (ASGI `http.disconnect`): once the
+    body is read (a GET has none, but an empty `http.request`), the next message is that."""
     while (await request.receive())["type"] != "http.disconnect":
         pass
     gone.set()
