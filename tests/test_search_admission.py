@@ -102,8 +102,8 @@ async def test_a_cancelled_or_abandoned_wait_leaves_the_queue_and_holds_nothing(
 
 
 async def test_a_slot_given_back_early_is_given_back_once() -> None:
-    """An answer gives its slot back when its sources are found, and the block's end does
-    not give it back a second time (which would let two run in one slot)."""
+    """A slot given back before its block ends (`Slot.release`) is not given back again
+    when the block ends (which would let two run in one slot)."""
     admission = Admission(1, queued_per_user=5)
     async with admission.slot("alice") as slot:
         slot.release()
