@@ -277,9 +277,8 @@ async def test_a_long_line_without_sentence_ends_is_chunked_without_holding_the_
     loop free, and every chunk is a span of the text within size."""
     text = ("word " * 1_300_000)[:6_000_000].strip()
     # A stall is the code's and comes back every time; a late wake-up of the probe on a
-    # machine busy with other work (it failed once in a fresh-clone CI run, its other tests and
-    # Elasticsearch sharing the 2 cores) does
-    # not: the best of up to three tries is the code's figure.
+    # machine busy with other work does not (it failed once in a fresh-clone CI run, its
+    # Elasticsearch sharing the 2 cores): the best of up to three tries is the code's.
     worst: list[float] = []
     for _ in range(3):
         async with loop_waits() as waits:
