@@ -10,14 +10,9 @@ though no single step held the loop > 0.1 s. With a bound, the loop holds a few 
 work at a time, and a user with nothing running waits for about one slot to free up
 however many another user has queued.
 
-An answer written by the local answerer holds its slot until its text is done. Given back
-once its sources were found, it let one user's answers pile up in generation (the local
-answerer's CPU work, on the loop too): another user's ask still took up to 53 s
-(BENCHMARKS.md, session 7). An answer a provider writes (Gemini, Cohere: the generator
-chain's first member) gives its slot back with its sources: the process only waits for
-the text, and holding the slot for seconds of a model's writing would make the slots a
-bound on the provider's throughput. (When the chain falls back to the local answerer, that
-answer's text is made without a slot.)
+An answer holds its slot until its text is done. Given back once its sources were found,
+it let one user's answers pile up in generation (the local answerer's CPU work, on the
+loop too): another user's ask still took up to 53 s (BENCHMARKS.md, session 7).
 
 A user may have DOCENT_QUEUED_SEARCHES_PER_USER requests waiting; one more is refused with
 RATE_LIMITED and a `retry_after` (memory stays bounded). A waiting request whose client

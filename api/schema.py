@@ -178,12 +178,8 @@ class Query(ConversationQueries):
     async def ask(self, info: Info, input: t.AskInput) -> t.Answer:
         request = _ask_request(input)
         await _spend(info, Bucket.ASK)
-        answering = info.context.services.answers
-        async with admitted(info.context) as slot:
-            # A provider writes the text: the slot bounds the process's own work, which
-            # ends with the sources (api/admission.py).
-            given_back = slot.release if answering.generates_remotely else None
-            answer = await answering.ask(_access(info), request, on_sources=given_back)
+        async with admitted(info.context):
+            answer = await info.context.services.answers.ask(_access(info), request)
         return await _answer_view(info, answer)
 
 
@@ -310,14 +306,11 @@ class Subscription:
         async with contextlib.AsyncExitStack() as held:
             try:
                 await _spend(info, Bucket.ASK)
-                slot = await held.enter_async_context(admitted(info.context))
+                await held.enter_async_context(admitted(info.context))
             except RateLimited as exc:
                 yield t.AnswerError(code=exc.code, message=exc.message, retry_after=exc.retry_after)
                 return
-            remote = info.context.services.answers.generates_remotely
             async for event in _answer_events(info, request):
-                if remote and isinstance(event, t.AnswerSources):
-                    slot.release()  # a provider writes the text (api/admission.py)
                 yield event
 
     @strawberry.subscription(
