@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import replace
@@ -16,7 +15,6 @@ from strawberry.types.execution import ExecutionContext
 from docent.answering import answers
 from docent.answering.service import AskRequest
 from docent.api import types as t
-from docent.api.admission import admitted
 from docent.api.auth import REFUSED
 from docent.api.context import Info
 from docent.api.conversations import ConversationMutations, ConversationQueries
@@ -160,8 +158,7 @@ class Query(ConversationQueries):
     async def search(self, info: Info, input: t.SearchInput) -> t.SearchResult:
         request = t.copy_fields(SearchRequest, input, **_scope(input))
         await _spend(info, Bucket.SEARCH)
-        async with admitted(info.context):
-            outcome = await info.context.services.search.search(_access(info), request)
+        outcome = await info.context.services.search.search(_access(info), request)
         documents = await _documents(info, {h.chunk.document_id for h in outcome.hits})
         hits = [
             t.hit_view(h, documents[h.chunk.document_id])
@@ -178,8 +175,7 @@ class Query(ConversationQueries):
     async def ask(self, info: Info, input: t.AskInput) -> t.Answer:
         request = _ask_request(input)
         await _spend(info, Bucket.ASK)
-        async with admitted(info.context):
-            answer = await info.context.services.answers.ask(_access(info), request)
+        answer = await info.context.services.answers.ask(_access(info), request)
         return await _answer_view(info, answer)
 
 
@@ -303,15 +299,29 @@ class Subscription:
     )
     async def answer(self, info: Info, input: t.AskInput) -> AsyncGenerator[t.AnswerEvent, None]:
         request = _ask_request(input)
-        async with contextlib.AsyncExitStack() as held:
-            try:
-                await _spend(info, Bucket.ASK)
-                await held.enter_async_context(admitted(info.context))
-            except RateLimited as exc:
-                yield t.AnswerError(code=exc.code, message=exc.message, retry_after=exc.retry_after)
-                return
-            async for event in _answer_events(info, request):
-                yield event
+        try:
+            await _spend(info, Bucket.ASK)
+        except RateLimited as exc:
+            yield t.AnswerError(code=exc.code, message=exc.message, retry_after=exc.retry_after)
+            return
+        documents: dict[str, DocumentRecord] = {}
+        async for event in info.context.services.answers.stream(_access(info), request):
+            match event:
+                case answers.AnswerSources(citations=sources):
+                    documents = await _documents(info, {s.hit.chunk.document_id for s in sources})
+                    yield t.AnswerSources(
+                        citations=[
+                            t.citation_view(s, documents)
+                            for s in sources
+                            if s.hit.chunk.document_id in documents
+                        ]
+                    )
+                case answers.AnswerDelta(text=text):
+                    yield t.AnswerDelta(text=text)
+                case answers.AnswerDone(answer=answer):
+                    yield t.AnswerDone(answer=await _answer_view(info, answer))
+                case answers.AnswerFailed(code=code, message=message, retry_after=wait):
+                    yield t.AnswerError(code=code, message=message, retry_after=wait)
 
     @strawberry.subscription(
         description="A document's current state, then each processing change, until it is "
@@ -329,28 +339,6 @@ class Subscription:
                 else await documents.find(reader, str(id))
             )
             yield t.DocumentEvent.from_event(event, record)
-
-
-async def _answer_events(info: Info, request: AskRequest) -> AsyncGenerator[t.AnswerEvent, None]:
-    """The `answer` subscription's events."""
-    documents: dict[str, DocumentRecord] = {}
-    async for event in info.context.services.answers.stream(_access(info), request):
-        match event:
-            case answers.AnswerSources(citations=sources):
-                documents = await _documents(info, {s.hit.chunk.document_id for s in sources})
-                yield t.AnswerSources(
-                    citations=[
-                        t.citation_view(s, documents)
-                        for s in sources
-                        if s.hit.chunk.document_id in documents
-                    ]
-                )
-            case answers.AnswerDelta(text=text):
-                yield t.AnswerDelta(text=text)
-            case answers.AnswerDone(answer=answer):
-                yield t.AnswerDone(answer=await _answer_view(info, answer))
-            case answers.AnswerFailed(code=code, message=message, retry_after=wait):
-                yield t.AnswerError(code=code, message=message, retry_after=wait)
 
 
 class DocentSchema(strawberry.Schema):
