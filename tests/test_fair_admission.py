@@ -10,6 +10,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -165,13 +166,21 @@ async def test_one_users_small_file_is_not_queued_behind_anothers_slow_uploads(
                  slow_docx(tmp_path / f"alice{i}.docx", 3000).read_bytes())
         for i in range(6)
     )))  # fmt: skip
+    bob_asked = datetime.now(UTC)
     bob = await uploaded(server, "bob", "bob.txt", b"Bob's short note about the boiler.\n")
     ends = await asyncio.gather(
         *(finished_at(server, "alice", d) for d in alice), finished_at(server, "bob", bob)
     )
     bob_end, alice_ends = ends[-1], sorted(ends[:-1])
-    after_bob = [end for end in alice_ends if end > bob_end]
-    assert len(after_bob) >= 4, json.dumps({"bob": bob_end, "alice": alice_ends})
+    # Of Alice's documents not yet READY when Bob uploaded, at most the two running then
+    # (and one more in the other slot while Bob's runs) end before his: in upload order,
+    # all of them did. Counted from Bob's upload, not from Alice's: how many of hers end
+    # while the uploads go on is the machine's speed (fresh-clone CI runs: 2 and 3 of 6).
+    pending = [end for end in alice_ends if datetime.fromisoformat(end) > bob_asked]
+    before_bob = [end for end in pending if end < bob_end]
+    figures = json.dumps({"bob asked": bob_asked.isoformat(), "bob": bob_end, "alice": alice_ends})
+    assert len(pending) >= 4, figures  # the test can tell fair from first come
+    assert len(before_bob) <= 3, figures
 
 
 async def test_fair_slots_resized_hand_new_slots_out_and_take_old_ones_back() -> None:
