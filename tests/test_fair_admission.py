@@ -173,14 +173,14 @@ async def test_one_users_small_file_is_not_queued_behind_anothers_slow_uploads(
     )
     bob_end, alice_ends = ends[-1], sorted(ends[:-1])
     # Of Alice's documents not yet READY when Bob uploaded, at most the two running then
-    # (and one more in the other slot while Bob's runs) end before his: in upload order,
-    # all of them did. Counted from Bob's upload, not from Alice's: how many of hers end
-    # while the uploads go on is the machine's speed (fresh-clone CI runs: 2 and 3 of 6).
+    # end before his (a freed slot is his next): in upload order, all of them did. Counted
+    # from Bob's upload, not from Alice's: how many of hers end while the uploads go on is
+    # the machine's speed (a fresh-clone CI run: 2 of 6 ended after Bob's, not 4).
     pending = [end for end in alice_ends if datetime.fromisoformat(end) > bob_asked]
     before_bob = [end for end in pending if end < bob_end]
     figures = json.dumps({"bob asked": bob_asked.isoformat(), "bob": bob_end, "alice": alice_ends})
-    assert len(pending) >= 4, figures  # the test can tell fair from first come
-    assert len(before_bob) <= 3, figures
+    assert len(pending) >= 3, figures  # the test can tell fair from first come
+    assert len(before_bob) <= 2, figures
 
 
 async def test_fair_slots_resized_hand_new_slots_out_and_take_old_ones_back() -> None:
