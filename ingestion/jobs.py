@@ -52,6 +52,11 @@ _ALIVE = (JobStatus.queued, JobStatus.deferred, JobStatus.in_progress)
 #: The gap, in ms of score, between a user's jobs waiting one after another (arq's scores are
 #: whole ms): another user's job placed in between runs between them.
 TURN_MS = 1
+#: How far ahead of now a score may be placed. A user who queues faster than one job per
+#: TURN_MS gets scores just ahead of now rather than ties at now: capped at now, their later
+#: jobs tied with the turns other users were given and ran between them (a CI run: Alice's
+#: fourth job before Bob's third). The job then waits at most this long on an idle worker.
+MAX_AHEAD_MS = 1000
 #: How long arq keeps a job that has not started (arq's default for a job not deferred: a
 #: job placed at an older score would otherwise expire sooner, or at once).
 _JOB_EXPIRES = timedelta(days=1)
@@ -105,8 +110,8 @@ class JobQueue:
     async def fair_turn(self, owner: str) -> int:
         """The queue score (epoch ms) of `owner`'s next job: just after (TURN_MS) the newest
         job of theirs still in the queue (waiting or running), or else the score of the
-        oldest job waiting, so that they go next; never later than now (a score in the
-        future would hold the job back, as arq's `defer` does). Concurrent placements may
+        oldest job waiting, so that they go next; never later than MAX_AHEAD_MS after now (a
+        score in the future holds the job back, as arq's `defer` does). Concurrent placements may
         tie; arq then takes them in job-id order. Two reads of Redis."""
         now = int(time.time() * 1000)
         head = await self.redis.zrangebyscore(
@@ -118,7 +123,7 @@ class JobQueue:
             last_score, _, last_job = last.decode().partition(" ")
             if await self.redis.zscore(self.queue_name, last_job) is not None:
                 score = max(score, int(last_score) + TURN_MS)
-        return min(score, now)
+        return min(score, now + MAX_AHEAD_MS)
 
     async def recover(self, *, stale_after_s: float, fail: Fail) -> int:
         """Queue every lost document (see `lost`) again, or `fail` it when that already

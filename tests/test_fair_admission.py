@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -49,10 +51,20 @@ def record(owner: str, name: str) -> DocumentRecord:
     )  # fmt: skip
 
 
-async def test_the_queue_takes_users_in_turn(tmp_path: Path) -> None:
+@pytest.mark.parametrize("clock", ["real", "frozen"])
+async def test_the_queue_takes_users_in_turn(
+    tmp_path: Path, clock: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """arq runs jobs in the order of their scores, which were their enqueue times: Bob's
     one job, queued after Alice's five, ran sixth. A user with nothing waiting now goes
-    first, and users with backlogs alternate."""
+    first, and users with backlogs alternate. Frozen: every job is queued within the same
+    millisecond (a fast machine; scores capped at now tied Alice's later jobs with Bob's
+    turns, and a CI run put her fourth job before his third)."""
+    if clock == "frozen":
+        from docent.ingestion import jobs as jobs_module
+
+        frozen = time.time()
+        monkeypatch.setattr(jobs_module, "time", SimpleNamespace(time=lambda: frozen))
     settings = Settings(storage=StorageSettings(data_dir=tmp_path))
     async with open_queue(settings) as queue:
         jobs = JobQueue(
