@@ -86,6 +86,10 @@ class AnswerService:
         self._retriever = retriever
         self._conversations = conversations
         self._generator = generator
+        members = getattr(generator, "members", [generator])
+        #: Whether answers are written by a provider (the chain's first generator is one,
+        #: `remote`): the process then waits for their text rather than making it.
+        self.generates_remotely = bool(getattr(members[0], "remote", False))
         self._settings = settings
         self._max_question_chars = max_question_chars
         #: The prompt's budget for sources (DOCENT_CONTEXT_TOKENS), in characters.
@@ -123,9 +127,18 @@ class AnswerService:
             await self._cache.forget_conversation(owner, conversation_id)
         return True
 
-    async def ask(self, owner: str | Access, request: AskRequest) -> Answer:
-        """The whole answer at once (the `ask` query). Raises `DocentError`."""
+    async def ask(
+        self,
+        owner: str | Access,
+        request: AskRequest,
+        *,
+        on_sources: Callable[[], object] | None = None,
+    ) -> Answer:
+        """The whole answer at once (the `ask` query); `on_sources` is called once its
+        sources are found. Raises `DocentError`."""
         async for event in self._events(owner, request):
+            if isinstance(event, AnswerSources) and on_sources is not None:
+                on_sources()
             if isinstance(event, AnswerDone):
                 return event.answer
         raise RuntimeError("answer stream ended without an answer")

@@ -28,6 +28,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from docent.api.admission import Admission
 from docent.api.auth import NOBODY, Authenticator, build_authenticator, local_principal
 from docent.api.browser import BrowserHeaders, home_routes, page_policy
 from docent.api.context import Context
@@ -51,7 +52,7 @@ from docent.api.websocket import CheckedTransportWSHandler
 from docent.composition import Services, open_components
 from docent.errors import DocentError
 from docent.health import Readiness
-from docent.settings import Settings
+from docent.settings import Settings, usable_cores
 
 log = logging.getLogger("docent.api")
 
@@ -102,6 +103,11 @@ class DocentGraphQL(GraphQL[Context, None]):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_SOCKET,
         )
         self._state = state
+        api = state.settings.api
+        # Unset: one per core, at least 2: more only lengthen each other's turns on the
+        # event loop (BENCHMARKS.md, session 7: 2 slots served another user sooner than 4).
+        slots = api.search_slots or max(2, usable_cores())
+        self._admission = Admission(slots, api.queued_searches_per_user)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self._state.services
@@ -122,6 +128,8 @@ class DocentGraphQL(GraphQL[Context, None]):
             request_id=request_id,
             client_host=client.host if client else None,
             websocket=request if isinstance(request, WebSocket) else None,
+            admission=self._admission,
+            request=None if isinstance(request, WebSocket) else request,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -6,10 +6,12 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.types import Info as _Info
 
 if TYPE_CHECKING:
+    from docent.api.admission import Admission
     from docent.api.auth import Principal
     from docent.composition import Services
 
@@ -27,6 +29,10 @@ class Context:
     websocket: WebSocket | None = None
     connection_params: Any = None
     expiry: asyncio.Task[None] | None = None
+    #: The process's admission of search work (api/admission.py); None: unbounded.
+    admission: Admission | None = None
+    #: Over HTTP, the request (a wait for a slot ends when its client disconnects).
+    request: Request | None = None
 
 
 Info: TypeAlias = _Info[Context, None]

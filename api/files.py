@@ -29,6 +29,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from docent.api.admission import watch_disconnect
 from docent.api.auth import Principal
 from docent.api.middleware import json_error, transport_code
 from docent.api.rate_limiter import RateLimiter
@@ -214,14 +215,6 @@ _PREVIEW_STATUS = {
 }
 
 
-async def _watch_disconnect(request: Request, gone: asyncio.Event) -> None:
-    """Set `gone` when the client closes the connection (ASGI `http.disconnect`): a preview
-    request has no body, so the next message is the disconnect."""
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
-    gone.set()
-
-
 def page_url(document_id: str, page: int) -> str:
     """The path of a page's preview (relative to the server; `?width=` picks the width)."""
     return f"/documents/{quote(document_id, safe='')}/pages/{page}.png"
@@ -265,7 +258,7 @@ async def preview(
         await limiter.acquire(Bucket.PREVIEW, user=principal.id, address=address)
 
     gone = asyncio.Event()
-    watcher = asyncio.create_task(_watch_disconnect(request, gone))
+    watcher = asyncio.create_task(watch_disconnect(request, gone))
     try:
         png = await previews.page_png(
             found, int(page_text), int(text), user=principal.id, gone=gone, before_render=spend

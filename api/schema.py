@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import replace
@@ -15,6 +16,7 @@ from strawberry.types.execution import ExecutionContext
 from docent.answering import answers
 from docent.answering.service import AskRequest
 from docent.api import types as t
+from docent.api.admission import admitted
 from docent.api.auth import REFUSED
 from docent.api.context import Info
 from docent.api.conversations import ConversationMutations, ConversationQueries
@@ -158,7 +160,8 @@ class Query(ConversationQueries):
     async def search(self, info: Info, input: t.SearchInput) -> t.SearchResult:
         request = t.copy_fields(SearchRequest, input, **_scope(input))
         await _spend(info, Bucket.SEARCH)
-        outcome = await info.context.services.search.search(_access(info), request)
+        async with admitted(info.context):
+            outcome = await info.context.services.search.search(_access(info), request)
         documents = await _documents(info, {h.chunk.document_id for h in outcome.hits})
         hits = [
             t.hit_view(h, documents[h.chunk.document_id])
@@ -175,7 +178,12 @@ class Query(ConversationQueries):
     async def ask(self, info: Info, input: t.AskInput) -> t.Answer:
         request = _ask_request(input)
         await _spend(info, Bucket.ASK)
-        answer = await info.context.services.answers.ask(_access(info), request)
+        answering = info.context.services.answers
+        async with admitted(info.context) as slot:
+            # A provider writes the text: the slot bounds the process's own work, which
+            # ends with the sources (api/admission.py).
+            given_back = slot.release if answering.generates_remotely else None
+            answer = await answering.ask(_access(info), request, on_sources=given_back)
         return await _answer_view(info, answer)
 
 
@@ -299,29 +307,18 @@ class Subscription:
     )
     async def answer(self, info: Info, input: t.AskInput) -> AsyncGenerator[t.AnswerEvent, None]:
         request = _ask_request(input)
-        try:
-            await _spend(info, Bucket.ASK)
-        except RateLimited as exc:
-            yield t.AnswerError(code=exc.code, message=exc.message, retry_after=exc.retry_after)
-            return
-        documents: dict[str, DocumentRecord] = {}
-        async for event in info.context.services.answers.stream(_access(info), request):
-            match event:
-                case answers.AnswerSources(citations=sources):
-                    documents = await _documents(info, {s.hit.chunk.document_id for s in sources})
-                    yield t.AnswerSources(
-                        citations=[
-                            t.citation_view(s, documents)
-                            for s in sources
-                            if s.hit.chunk.document_id in documents
-                        ]
-                    )
-                case answers.AnswerDelta(text=text):
-                    yield t.AnswerDelta(text=text)
-                case answers.AnswerDone(answer=answer):
-                    yield t.AnswerDone(answer=await _answer_view(info, answer))
-                case answers.AnswerFailed(code=code, message=message, retry_after=wait):
-                    yield t.AnswerError(code=code, message=message, retry_after=wait)
+        async with contextlib.AsyncExitStack() as held:
+            try:
+                await _spend(info, Bucket.ASK)
+                slot = await held.enter_async_context(admitted(info.context))
+            except RateLimited as exc:
+                yield t.AnswerError(code=exc.code, message=exc.message, retry_after=exc.retry_after)
+                return
+            remote = info.context.services.answers.generates_remotely
+            async for event in _answer_events(info, request):
+                if remote and isinstance(event, t.AnswerSources):
+                    slot.release()  # a provider writes the text (api/admission.py)
+                yield event
 
     @strawberry.subscription(
         description="A document's current state, then each processing change, until it is "
@@ -339,6 +336,28 @@ class Subscription:
                 else await documents.find(reader, str(id))
             )
             yield t.DocumentEvent.from_event(event, record)
+
+
+async def _answer_events(info: Info, request: AskRequest) -> AsyncGenerator[t.AnswerEvent, None]:
+    """The `answer` subscription's events."""
+    documents: dict[str, DocumentRecord] = {}
+    async for event in info.context.services.answers.stream(_access(info), request):
+        match event:
+            case answers.AnswerSources(citations=sources):
+                documents = await _documents(info, {s.hit.chunk.document_id for s in sources})
+                yield t.AnswerSources(
+                    citations=[
+                        t.citation_view(s, documents)
+                        for s in sources
+                        if s.hit.chunk.document_id in documents
+                    ]
+                )
+            case answers.AnswerDelta(text=text):
+                yield t.AnswerDelta(text=text)
+            case answers.AnswerDone(answer=answer):
+                yield t.AnswerDone(answer=await _answer_view(info, answer))
+            case answers.AnswerFailed(code=code, message=message, retry_after=wait):
+                yield t.AnswerError(code=code, message=message, retry_after=wait)
 
 
 class DocentSchema(strawberry.Schema):

@@ -32,7 +32,13 @@ Prints, per phase, the victim's p50 and p95 (ms), an attack's p95 over the idle 
 it, and the attacker's requests per second. The machine is shared and noisy: run it twice
 and compare ratios, not digits.
 
+`--asks` runs another attack instead (benchmarks/abuse_asks.py, session 7): alice's 64
+WebSockets of 20 `answer` subscriptions each (2,000-character questions), each restarted as
+it ends, while bob searches and asks; `--search-slots` sets DOCENT_SEARCH_SLOTS (a huge
+number lifts the bound: the server before admission).
+
     python benchmarks/abuse.py [--samples 300] [--gap 0.01] [--limits recommended|off]
+    python benchmarks/abuse.py --asks [--seconds 60] [--search-slots N]
 """
 
 from __future__ import annotations
@@ -189,7 +195,15 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--limits", default="recommended")
+    parser.add_argument("--asks", action="store_true", help="one user's asks and another's")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--search-slots", type=int, default=None)
     args = parser.parse_args()
+    if args.asks:
+        from abuse_asks import run
+
+        run(args.seconds, args.search_slots)
+        return
     env = {
         "DOCENT_AUTH": "dev",
         "DOCENT_DEV_SECRET": SECRET,

@@ -14,6 +14,10 @@ OpenStream = Callable[[Prompt], AsyncIterator[str | GenerationDone]]
 class ProviderGenerator:
     """A `Generator` over a provider's streaming call."""
 
+    #: Its text is written elsewhere: the process only waits for it (api/admission.py
+    #: gives an answer's slot back once its sources are found).
+    remote = True
+
     def __init__(
         self,
         *,
