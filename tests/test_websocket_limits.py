@@ -21,7 +21,7 @@ from docent.api.auth import DevAuth
 from docent.api.socket_limits import SOCKETS_PER_SECOND
 
 from support.scripts import free_port
-from support.servers import DocentServer, running_server, upload
+from support.servers import DocentServer, graphql_socket, running_server, upload
 
 pytestmark = pytest.mark.e2e
 
@@ -63,13 +63,7 @@ def token(user: str) -> str:
 
 
 async def connected(server: DocentServer, user: str) -> Any:
-    ws = await websockets.connect(
-        server.ws_url, subprotocols=PROTOCOLS, open_timeout=10, max_size=None
-    )
-    init = {"authorization": f"Bearer {token(user)}"}
-    await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-    assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-    return ws
+    return await graphql_socket(server.ws_url, token(user))
 
 
 async def closed_with(ws: Any, timeout: float = 30) -> tuple[int, str]:

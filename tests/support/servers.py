@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -180,6 +181,22 @@ async def upload(
         )
 
 
+async def graphql_socket(ws_url: str, token: str | None = None) -> Any:
+    """A graphql-transport-ws WebSocket, initialised (with the token, if any) and
+    acknowledged within 10 s; the caller closes it (or uses it in `async with`)."""
+    ws = await websockets.connect(
+        ws_url,
+        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+        open_timeout=10,
+        max_size=None,
+    )
+    init = {"authorization": f"Bearer {token}"} if token else {}
+    await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+    async with asyncio.timeout(10):
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+    return ws
+
+
 async def subscribe(
     ws_url: str,
     query: str,
@@ -190,12 +207,7 @@ async def subscribe(
 ) -> AsyncIterator[dict[str, Any]]:
     """Raw graphql-transport-ws: connection_init (with the token, if any), subscribe, then
     each `next` payload."""
-    async with websockets.connect(
-        ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")], open_timeout=10
-    ) as ws:
-        init = {"authorization": f"Bearer {token}"} if token else {}
-        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
+    async with await graphql_socket(ws_url, token) as ws:
         op = uuid.uuid4().hex
         await ws.send(
             json.dumps(
@@ -210,8 +222,6 @@ async def subscribe(
         while True:
             remaining = deadline - time.monotonic()
             assert remaining > 0, "subscription timed out"
-            import asyncio
-
             message = json.loads(await asyncio.wait_for(ws.recv(), remaining))
             if message["type"] == "next":
                 assert not message["payload"].get("errors"), message
