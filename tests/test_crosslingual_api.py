@@ -156,3 +156,10 @@ def test_a_value_of_the_kind_asked_is_evidence_without_its_name(
     assert answer["grounded"], answer
     assert value in answer["text"], answer
     assert document in cited(answer)
+
+
+def test_a_german_document_that_never_names_the_noun_asked_is_no_evidence(
+    server: DocentServer,
+) -> None:
+    # The FAQ has a summer party and "abfeiern" (overtime taken off), no Christmas party.
+    assert_refused(ask(server, "Wer koordiniert die Weihnachtsfeier der Solvera Logistik?"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from test_refusal_evidence import gate, passage
 
+from docent.answering.attributes import german_head, missing_attribute
 from docent.answering.clues import Clues
 from docent.answering.grounding import Signal
 from docent.answering.held_kind import Kind, holds, kind_of, lacks_kind, stated_kind
@@ -116,3 +117,45 @@ def test_across_languages_any_sentence_may_hold_the_kind() -> None:
     text = "Datenschutzbeauftragte: Carla Wendt, datenschutz@solvera.example"
     question = "What's the e-mail address of the data protection officer?"
     assert not lacks_kind(question, Clues.of(question), text, set())
+
+
+# ------------------------------------------------------------- German asked nouns
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Was kostet ein Ersatzfilter?", "ersatzfilter"),
+        ("Wie viel kostet die Hundesteuer in Ulm?", "hundesteuer"),
+        ("Wer organisiert die Weihnachtsfeier bei Solvera?", "weihnachtsfeier"),
+        ("Wie hoch ist das Weihnachtsgeld?", "weihnachtsgeld"),
+        # A compound ending in a kind of answer asks for what its rest names.
+        ("Wie lautet die Notdienstnummer von Thermotec?", "notdienst"),
+        ("Wie hoch ist die Anmeldegebühr?", "anmelde"),
+        # The kind of answer or a constraint, stated by its figure, is not the noun asked.
+        ("Wie hoch ist die Obergrenze für Hotelkosten?", None),
+        ("Wo kann ich parken?", None),
+    ],
+)
+def test_the_noun_a_german_question_asks_for(question: str, head: str | None) -> None:
+    assert german_head(question) == head
+
+
+def test_a_german_document_that_never_names_the_noun_asked_is_no_evidence() -> None:
+    faq = "Sommerfest 2025: Die Organisation übernimmt Miriam Kaya aus der Personalabteilung."
+    question = "Wer organisiert die Weihnachtsfeier?"
+    assert missing_attribute(question, Clues.of(question), faq, faq)
+    # The noun held as a compound's part is named: "Filter" in "Ersatzfilter".
+    card = "Zubehör: Filter 12,90 €, Beutel (5 Stück) 9,90 €."
+    asked = "Was kostet ein Ersatzfilter?"
+    assert not missing_attribute(asked, Clues.of(asked), card, card)
+    assert not missing_attribute(
+        "Wer organisiert das Sommerfest?", Clues.of("Wer organisiert das Sommerfest?"), faq, faq
+    )
+
+
+def test_a_verb_with_its_prefix_taken_off_does_not_name_a_compound_noun() -> None:
+    # "abfeiern" (to take overtime off) is no "Feier": decompounding it named the party.
+    faq = "Überstunden können abgefeiert werden. Bis zu 40 Stunden kann man abfeiern."
+    question = "Wer organisiert die Weihnachtsfeier?"
+    assert missing_attribute(question, Clues.of(question), faq, faq)
