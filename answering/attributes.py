@@ -21,6 +21,12 @@ a group: `contrast.CLASSES`, which reads those) are not required. A question ask
 otherwise ("Can we ...?", "Where do I ...?", a situation told first and then asked about)
 has no asked phrase: its words are judged by the gate's other rules.
 
+German questions are read too, in their own forms ("Was kostet ein Ersatzfilter?", "Wer
+organisiert die Weihnachtsfeier?", `german_head`), the asked noun found also as a part of
+one of the document's compounds (`_in_compound`): the held-out set asks "Was kostet ...?"
+over a product card's title line and "Wie viel kostet die Hundesteuer ...?" over an
+address.
+
 Only between a question and a document of one language: words cannot be compared across
 languages (the cosine floors judge those).
 """
@@ -29,7 +35,7 @@ from __future__ import annotations
 
 import re
 
-from docent.answering import contrast
+from docent.answering import compounds, contrast
 from docent.answering.clues import Clues, names_and_codes
 from docent.answering.qualifiers import light_terms
 from docent.search import analysis
@@ -132,16 +138,110 @@ def asked_head(question: str) -> str | None:
 
 def missing_attribute(question: str, clues: Clues, passage: str, document: str) -> bool:
     """Whether `document` (its retrieved text, with its title and sections) lacks the
-    attribute `question` (read as `clues`) asks for (`asked_head`), itself and by a word
-    of its group (`synonyms`): then none of its passages answers. False when the
-    question has none, or is in another language than `passage`."""
-    if clues.script != "LATIN" or lang.detect(question).language != "en":
+    attribute `question` (read as `clues`) asks for (`asked_head`, or `german_head` for a
+    German question), itself, by a word of its group (`synonyms`) or, in German, as a
+    compound's part ("Filter" holds "Ersatzfilter": `_in_compound`): then none of its
+    passages answers. False when the question has none, or is in another language than
+    `passage`."""
+    if clues.script != "LATIN":
         return False
-    if lang.detect(passage).language != "en":
+    language = lang.detect(question).language
+    if language not in ("en", "de") or lang.detect(passage).language != language:
         return False
-    head = asked_head(question)
+    head = asked_head(question) if language == "en" else german_head(question)
     if head is None:
         return False
-    terms = frozenset(analysis.analyze(head, ("en",)))
+    terms = frozenset(analysis.analyze(head, (language,)))
     widened = next((w for w, _ in clues.words if terms & w), terms)
-    return not widened & clues.held(document)
+    if widened & clues.held(document):
+        return False
+    return language == "en" or not _in_compound(head, compounds.words(document))
+
+
+#: Inflections a document's word may carry past the noun asked ("Filter-n", "Feier-n").
+_INFLECTIONS_DE = ("en", "es", "n", "s", "e")
+
+
+def _in_compound(head: str, found: set[str]) -> bool:
+    """Whether a German noun `head` is named by one of the words `found`: the word is the
+    compound's last part, its head ("Filter" names the "Ersatzfilter" asked for), or holds
+    `head` whole at its start or end ("Weihnachtsfeiertage"). Stricter than
+    `compounds.joined`, which takes verb prefixes off ("abfeiern" would name a
+    "Weihnachtsfeier")."""
+    for word in found:
+        forms = {word} | {word[: -len(e)] for e in _INFLECTIONS_DE if word.endswith(e)}
+        for form in forms:
+            if len(form) < compounds.MIN_PART:
+                continue
+            if form == head or word.startswith(head) or word.endswith(head):
+                return True
+            if len(head) - len(form) >= compounds.MIN_REST and head.endswith(form):
+                return True
+    return False
+
+
+#: The German forms whose asked noun phrase is read ("Was kostet ein Ersatzfilter?",
+#: "Wie hoch ist das Weihnachtsgeld?", "Wer organisiert die Weihnachtsfeier?", "Gibt es
+#: einen Zuschuss ...?", "Wie lautet die Telefonnummer ...?"), and the phrase they open.
+_ASKING_DE = re.compile(
+    r"^(?:(?:was|wie\s+viel)\s+(?:kostet|kosten)|wie\s+hoch\s+(?:ist|sind)"
+    r"|wer\s+(?:organisiert|leitet|betreut|übernimmt|koordiniert|plant)|gibt\s+es"
+    r"|wie\s+(?:lautet|lauten))"
+    r"\s+(?:(?:der|die|das|den|dem|ein|eine|einen|einem|einer|mein|meine|meinen|unser"
+    r"|unsere|unseren|euer|eure)\s+)?(?P<phrase>.+)$",
+    re.IGNORECASE,
+)
+#: What ends the German phrase: a preposition, a genitive article, a conjunction, a verb.
+_END_DE = frozenset(
+    [
+        "bei", "beim", "für", "von", "vom", "im", "in", "am", "an", "auf", "mit", "zu", "zum",
+        "zur", "nach", "aus", "über", "unter", "vor", "pro", "je", "des", "der", "und",
+        "oder", "wenn", "ab", "seit", "bis", "ohne", "als", "hier", "da", "denn", "jetzt",
+        "noch", "eigentlich", "genau", "ungefähr", "etwa", "dafür", "dazu", "ist", "sind",
+        "kostet", "kosten", "gilt", "gelten", "es", "eigentlich",
+    ]
+)  # fmt: skip
+#: German words naming the kind of answer, stated by its shape ("12,90 €" for "Preis").
+_ANSWER_KINDS_DE = frozenset(
+    [
+        "preis", "preise", "kosten", "gebühr", "gebühren", "telefonnummer", "nummer",
+        "rufnummer", "adresse", "anschrift", "e-mail", "e-mail-adresse", "mail", "name",
+        "datum", "termin", "höhe", "betrag", "summe", "frist", "uhrzeit", "zeit",
+        "nächste", "nächsten", "neue", "neuen", "aktuelle", "aktuellen", "erste", "letzte",
+        # a constraint, stated by its figure ("höchstens 120 €")
+        "obergrenze", "grenze", "höchstbetrag", "höchstgrenze", "limit", "maximum", "minimum",
+    ]
+)  # fmt: skip
+
+
+def german_head(question: str) -> str | None:
+    """The noun a German question asks for in one of the forms of `_ASKING_DE`: the last
+    word of its phrase that names no kind of answer ("Preis") and holds no figure,
+    casefolded, a kind of answer ending it taken off ("Notdienstnummer" -> "notdienst":
+    `_without_kind`) ("Wer organisiert die Weihnachtsfeier bei Solvera?" ->
+    "weihnachtsfeier");
+    None for other forms."""
+    match = _ASKING_DE.match(question.strip().lstrip("¿¡\"'„"))
+    if match is None:
+        return None
+    words: list[str] = []
+    for token in _WORD.findall(match.group("phrase")):
+        if token.casefold() in _END_DE:
+            break
+        words.append(token.casefold())
+    for word in reversed(words):
+        if word in _ANSWER_KINDS_DE or any(c.isdigit() for c in word) or len(word) < 3:
+            continue
+        return _without_kind(word)
+    return None
+
+
+def _without_kind(word: str) -> str:
+    """A compound ending in a word of the kind of answer without it: the rest names what
+    is asked ("Notdienstnummer" asks the number of the "Notdienst"), when at least
+    `compounds.MIN_PART` letters remain."""
+    for kind in sorted(_ANSWER_KINDS_DE, key=len, reverse=True):
+        long_enough = len(word) - len(kind) >= compounds.MIN_PART
+        if len(kind) >= compounds.MIN_PART and long_enough and word.endswith(kind):
+            return word[: -len(kind)]
+    return word

@@ -69,6 +69,7 @@ from docent.answering.clues import (
     terms_of,
 )
 from docent.answering.contrast import Contrast
+from docent.answering.held_kind import lacks_kind, stated_kind
 from docent.answering.qualifiers import only_names
 from docent.domain import Hit
 from docent.search import languages as lang
@@ -171,11 +172,19 @@ def find_evidence(
         # datasheet without a password, for "What is the default admin password?").
         if not reranked and missing_attribute(question, clues, hit.chunk.text, document):
             continue
+        # Nor one whose sentences about the question lack the kind of value it names (a
+        # fee, a phone number, an e-mail address, a door code: `held_kind`).
+        subject = terms_of(f"{hit.document_title}\n{hit.chunk.section or ''}")
+        if not reranked and lacks_kind(question, clues, hit.chunk.text, subject):
+            continue
         opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
         title = f"{hit.document_title}\n{opening}" if opening else hit.document_title
+        # A value of the kind asked stands for the words naming it ("07700 900 415" in
+        # the caretaker's row is the phone number asked for: `held_kind`).
+        stated = stated_kind(question, clues, hit.chunk.text, subject)
         keywords = clues.keyword_evidence(
-            f"{context(hit)}\n{opening}",
-            passage(hit),
+            f"{context(hit)}\n{opening}\n{stated}",
+            f"{passage(hit)}\n{stated}",
             title,
             hit.chunk.section or "",
             document=named[hit.chunk.document_id],

@@ -2,8 +2,11 @@
 documents: a cross-lingual question answered, a situational one grounded by the passage
 every ranking puts first, and a near-miss sharing only a place with a document refused;
 from the second round, a transposed table's column named by a count, everyday words for
-the document's, and near-misses whose attribute the document never names. The rules are
-unit-tested in test_refusal_evidence.py and test_refusal_second_round.py."""
+the document's, and near-misses whose attribute the document never names; from the third,
+near-misses whose sentence lacks the kind of value asked (a fee, a code) and values of
+that kind standing for its name (a phone number, an e-mail address). The rules are
+unit-tested in test_refusal_evidence.py, test_refusal_second_round.py and
+test_refusal_third_round.py."""
 
 from __future__ import annotations
 
@@ -113,3 +116,50 @@ def test_a_document_that_never_names_the_attribute_asked_is_no_evidence(
     server: DocentServer, question: str
 ) -> None:
     assert_refused(ask(server, question))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The storage cages' sentence names no fee; its words and cosine grounded it.
+        "Do residents pay anything for a basement storage cage at Birchgate Court?",
+        # The cycle store opens with the door fob: no code is written.
+        "What is the entry code for the Birchgate cycle store?",
+    ],
+)
+def test_a_sentence_without_the_kind_of_value_asked_is_no_evidence(
+    server: DocentServer, question: str
+) -> None:
+    assert_refused(ask(server, question))
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "document"),
+    [
+        (
+            "What is the telephone number of Brevena's customer service?",
+            "+44 20 7946 0321",
+            "brevena-cm40-manual.pdf",
+        ),
+        (
+            "What is Jonas Lindqvist's email address?",
+            "j.lindqvist@larchmont.example",
+            "larchmont-staff-directory.xlsx",
+        ),
+    ],
+)
+def test_a_value_of_the_kind_asked_is_evidence_without_its_name(
+    server: DocentServer, question: str, value: str, document: str
+) -> None:
+    # Neither passage writes "telephone number" or "email address"; the value says it.
+    answer = ask(server, question)
+    assert answer["grounded"], answer
+    assert value in answer["text"], answer
+    assert document in cited(answer)
+
+
+def test_a_german_document_that_never_names_the_noun_asked_is_no_evidence(
+    server: DocentServer,
+) -> None:
+    # The FAQ has a summer party and "abfeiern" (overtime taken off), no Christmas party.
+    assert_refused(ask(server, "Wer koordiniert die Weihnachtsfeier der Solvera Logistik?"))
