@@ -160,12 +160,17 @@ def missing_attribute(question: str, clues: Clues, passage: str, document: str) 
 
 #: Inflections a document's word may carry past the noun asked ("Filter-n", "Feier-n").
 _INFLECTIONS_DE = ("en", "es", "n", "s", "e")
+#: German derivational suffixes that make an abstract noun of a noun or a verb's stem: a
+#: document naming the "Mitglied" (or a "Mitgliedsbeitrag") names the "Mitgliedschaft"
+#: asked for (a dev-set check question refused without this).
+_DERIVATIONS_DE = ("schaft", "ung", "heit", "keit", "tum", "nis")
 
 
 def _in_compound(head: str, found: set[str]) -> bool:
     """Whether a German noun `head` is named by one of the words `found`: the word is the
     compound's last part, its head ("Filter" names the "Ersatzfilter" asked for), or holds
-    `head` whole at its start or end ("Weihnachtsfeiertage"). Stricter than
+    `head` whole at its start or end ("Weihnachtsfeiertage"), or starts with the stem
+    `head` is derived from ("Mitgliedsbeitrag" names the "Mitgliedschaft"). Stricter than
     `compounds.joined`, which takes verb prefixes off ("abfeiern" would name a
     "Weihnachtsfeier")."""
     for word in found:
@@ -177,7 +182,18 @@ def _in_compound(head: str, found: set[str]) -> bool:
                 return True
             if len(head) - len(form) >= compounds.MIN_REST and head.endswith(form):
                 return True
-    return False
+    return any(word.startswith(stem) for word in found for stem in _derived_from(head))
+
+
+def _derived_from(head: str) -> set[str]:
+    """The stems a German abstract noun is derived from by a suffix of `_DERIVATIONS_DE`
+    ("mitgliedschaft" -> "mitglied"), of at least `compounds.MIN_PART` + 1 letters (a
+    shorter stem starts too many unrelated words)."""
+    return {
+        head[: -len(suffix)]
+        for suffix in _DERIVATIONS_DE
+        if head.endswith(suffix) and len(head) - len(suffix) > compounds.MIN_PART
+    }
 
 
 #: The German forms whose asked noun phrase is read ("Was kostet ein Ersatzfilter?",
