@@ -63,20 +63,34 @@ BLENDERS = (
 )
 
 
-async def test_the_sentence_after_the_restated_premise_answers() -> None:
-    question = "The Breva 2 blender is discontinued - which model replaces it?"
+BLENDER_COSINES = {
+    "The Breva 2 blender has been discontinued since May 2026.": 0.92,
+    "Its successor is the Breva 3, at the same price of £89.": 0.84,
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        pytest.param(
+            "The Breva 2 blender is discontinued - which model replaces it?",
+            "Its successor is the Breva 3, at the same price of £89.",
+            id="premise",
+        ),
+        # Without a premise the best unit stays (with the sentence continuing it).
+        pytest.param(
+            "Which model replaces the Breva 2 blender?",
+            "The Breva 2 blender has been discontinued since May 2026.",
+            id="no-premise",
+        ),
+    ],
+)
+async def test_the_sentence_after_the_restated_premise_answers(question: str, first: str) -> None:
     given = sectioned("Kitchen appliances catalogue", (BLENDERS, "Blenders"))
-    quoted = await chosen(
-        question,
-        {
-            "The Breva 2 blender has been discontinued since May 2026.": 0.92,
-            "Its successor is the Breva 3, at the same price of £89.": 0.84,
-        },
-        given,
-    )
-    assert [text for text, _ in quoted] == [
-        "Its successor is the Breva 3, at the same price of £89."
-    ]
+    quoted = await chosen(question, BLENDER_COSINES, given)
+    assert quoted[0][0] == first
+    if "discontinued -" in question:
+        assert len(quoted) == 1
 
 
 TARIFFS = (
