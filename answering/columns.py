@@ -10,8 +10,11 @@ not its answer. The answer is the cell at the row the question asks for (the att
 weight) and the column that value picks, with the row's first cell: "Spec: Weight;
 NX-8: 4.6 kg".
 
-A value picks a column when all its words are the question's (stemmed), no other cell of
-its row holds them all, and it is clearly that row's value: the question names the row
+Only tables whose value columns are named like entities (a code or model number, a name
+of capitalised words) are read so: in a table of records ("Asset ID | Equipment |
+Manufacturer") a value names its row. A value picks a column when all its words are the
+question's (stemmed), no other cell of its row holds them all, and it is clearly that
+row's value: the question names the row
 too ("8-bay" and "Drive bays", "unlimited callouts" and "Callouts per year"), or the value
 is more than a bare figure ("192 TB", "unlimited"). A bare figure without its row's word
 picks nothing: "4" is in too many questions. Every picking value must pick one column.
@@ -27,6 +30,11 @@ from docent.answering import wording
 from docent.search import analysis
 
 _FIGURE = re.compile(r"^[\d\s.,]+$")
+#: A column named like an entity: a code or model number ("NX-8", "QS 40"), or a name of
+#: capitalised words ("Complete Plus"). Columns named by attributes ("Product", "First
+#: half", "Room") are a table of records, one a row: a value there names its row, not a
+#: column.
+_ENTITY = re.compile(r"\d|^\S+\s+[A-ZÀ-Þ]")
 
 
 def cells_of(row: str) -> list[tuple[str, str]] | None:
@@ -61,7 +69,7 @@ def picked_column(question: str, rows: Sequence[str]) -> Picked | None:
     chosen: dict[str, set[int]] = {}
     for r, row in enumerate(rows):
         pairs = cells_of(row)
-        if pairs is None:
+        if pairs is None or not all(_ENTITY.search(h) for h, _ in pairs[1:]):
             continue
         label = set(analysis.analyze(pairs[0][1]))
         values = [set(analysis.analyze(v)) for _, v in pairs[1:]]

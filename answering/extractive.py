@@ -281,6 +281,12 @@ class ExtractiveGenerator:
             [float(x) for x in scores],
             first,
             {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources},
+            answered=[
+                scored.shape is not None
+                and scored.shape.shape in picking.DECISIVE
+                and bool(fits[i] >= picking.full_fit(scored.shape))
+                for i in range(len(candidates))
+            ],
         )
         if follow is not None:
             # The question knows its premise ("The NX-6 has been discontinued - what

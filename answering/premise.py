@@ -48,7 +48,7 @@ _ASK = (
 #: The premise's end: a dash, or a comma, semicolon, colon or full stop before the
 #: interrogative clause ("¿" and "¡" may open it).
 _BOUNDARY = re.compile(
-    rf"\s+[-–—]+\s+|[,;:.]\s+[¿¡]?(?={_ASK})|\.\s+(?=[A-ZÀ-Þ¿])",
+    rf"\s+[-–—]+\s+|[,;:.]\s+[¿¡]?(?={_ASK})|(?<=[^\W\d])\.\s+(?=[A-ZÀ-Þ¿])",
     re.IGNORECASE,
 )
 
@@ -87,6 +87,16 @@ def premise(question: str) -> str | None:
     if len(head.split()) < _PREMISE_WORDS or _NOT_PREMISE.match(head):
         return None
     return head
+
+
+def asked_part(question: str) -> str:
+    """What `question` asks after its premise (`premise`): "what will a new one cost me?"
+    of "I've lost my fob - what will a new one cost me?"; the whole question when it
+    states none."""
+    found = list(_BOUNDARY.finditer(question))
+    if not found or premise(question) is None:
+        return question
+    return question[found[-1].end() :].strip()
 
 
 def premise_terms(question: str) -> set[str]:
@@ -134,14 +144,17 @@ def follow_on(
     scores: Sequence[float],
     best: int,
     titles: dict[int, set[str]],
+    answered: Sequence[bool] = (),
 ) -> FollowOn | None:
     """The sentence after the one restating `question`'s premise (`premise`), when the best
     unit (`best`) or a unit of its document scoring within `PREMISE_REACH` of it restates
     it (`restates`) in its first sentence: the rest of that unit (a clause or list item of
     several sentences), else the next unit of the same source (`texts[i]` of source
     `sources[i]`, in the passage's order). `titles` holds per source number its
-    document's title words, which name the document, not the premise. None when the
-    question states no premise, no unit restates it, or nothing follows it."""
+    document's title words, which name the document, not the premise. A unit with the
+    whole shape of answer asked (`answered[i]`: "Replacement fobs cost £25 each." for
+    "I've lost my fob - what will a new one cost me?") answers itself and is kept. None
+    when the question states no premise, no unit restates it, or nothing follows it."""
     terms = premise_terms(question)
     if len(terms) < 2:
         return None
@@ -151,7 +164,7 @@ def follow_on(
     for i in ranked:
         if float(scores[i]) < floor:
             break
-        if documents[i] != documents[best]:
+        if documents[i] != documents[best] or (i < len(answered) and answered[i]):
             continue
         own = _untitled(terms, titles.get(sources[i], set()))
         said = passages.sentences(texts[i], passages.language(texts[i]))

@@ -36,6 +36,8 @@ from docent.answering.passages import units
         ("For the 4-bay model, what is the weight?", None),
         ("Which model replaces the Breva 2 blender?", None),
         ("How much is it, please?", None),
+        # "1." is an ordinal, not a sentence's end.
+        ("Ab welcher Fahrzeit darf man bei Norda 1. Klasse fahren?", None),
     ],
 )
 def test_the_premise_is_the_statement_before_the_question(
@@ -180,3 +182,37 @@ async def test_the_asked_row_is_cut_to_the_column_the_value_picks() -> None:
     rows = [u.text for u in units(RECORDERS)]
     quoted = await chosen(question, {rows[0]: 0.95, rows[3]: 0.85}, given)
     assert [text for text, _ in quoted] == ["Spec: Price; KX-20: £349"]
+
+
+FOBS = (
+    "Keys and fobs\n\n"
+    "Lost or broken fobs are replaced by the estate office at £30 each. "
+    "Residents locked out at night can call the 24-hour line."
+)
+
+
+async def test_a_unit_with_the_value_asked_answers_its_premise_itself() -> None:
+    question = "I've lost my fob - what will a new one cost me?"
+    given = sectioned("Residents' handbook", (FOBS, "Keys and fobs"))
+    quoted = await chosen(
+        question,
+        {
+            "Lost or broken fobs are replaced by the estate office at £30 each.": 0.9,
+            "Residents locked out at night can call the 24-hour line.": 0.8,
+        },
+        given,
+    )
+    assert quoted[0][0].startswith("Lost or broken fobs"), quoted
+
+
+REGISTER = (
+    "Asset ID | Equipment | Manufacturer | Last calibrated\n"
+    "LAB-0101 | Centrifuge | Halbrook | 2025-03-02\n"
+    "LAB-0102 | pH meter | Ostwin | 2025-04-11"
+)
+
+
+def test_a_table_of_records_has_no_column_picked_by_a_value() -> None:
+    # "Centrifuge" names its row in a register, not a column.
+    rows = [u.text for u in units(REGISTER)]
+    assert columns.picked_column("When was the LAB-0101 centrifuge last calibrated?", rows) is None
