@@ -108,13 +108,15 @@ def table_answer(
     best: int,
     *,
     asks_value: bool,
+    answered: Sequence[bool] = (),
 ) -> tuple[int, str] | None:
     """For a best unit `best` that is a row of a table with entities as columns, the row
     to quote and its text cut to the column a value of the question picks
     (`picked_column`, over the rows of that table among `texts`: same document, same
     column names). The row holding the picking value is what the question knows: when
     the question asks a value (`asks_value`), the best-scoring other row of the table is
-    quoted instead. None when `best` is no such row or no value picks a column (a column
+    quoted instead, one with the whole shape asked (`answered[i]`) before one without.
+    None when `best` is no such row or no value picks a column (a column
     named by its header is cells.named_cells')."""
     header = header_of(texts[best]) if kinds[best] == "row" else None
     if header is None:
@@ -133,6 +135,8 @@ def table_answer(
         others = [i for i in table if texts[i] not in given]
         if not others:
             return None
-        row = max(others, key=lambda i: float(scores[i]))
+        # The row with the whole shape asked first ("1.7 kg" for "How heavy ...?", not
+        # "8 MP"), then the score.
+        row = max(others, key=lambda i: (i < len(answered) and answered[i], float(scores[i])))
     quoted = cut(texts[row], picked.header)
     return None if quoted is None else (row, quoted)

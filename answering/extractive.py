@@ -273,6 +273,13 @@ class ExtractiveGenerator:
             order.remove(elsewhere)
             order.insert(0, elsewhere)
             first, best = elsewhere, float(scores[elsewhere])
+        # Per unit, whether it has the whole shape of value or list asked.
+        answered = [
+            scored.shape is not None
+            and scored.shape.shape in picking.DECISIVE
+            and bool(fits[i] >= picking.full_fit(scored.shape))
+            for i in range(len(candidates))
+        ]
         follow = premise.follow_on(
             question,
             texts,
@@ -281,12 +288,7 @@ class ExtractiveGenerator:
             [float(x) for x in scores],
             first,
             {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources},
-            answered=[
-                scored.shape is not None
-                and scored.shape.shape in picking.DECISIVE
-                and bool(fits[i] >= picking.full_fit(scored.shape))
-                for i in range(len(candidates))
-            ],
+            answered=answered,
         )
         if follow is not None:
             # The question knows its premise ("The NX-6 has been discontinued - what
@@ -303,6 +305,7 @@ class ExtractiveGenerator:
                 [float(x) for x in scores],
                 first,
                 asks_value=scored.shape is not None and scored.shape.shape in picking.DECISIVE,
+                answered=answered,
             )
             if table is not None:
                 return [(table[1], candidates[table[0]].source)]

@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from docent.answering import passages, wording
 from docent.search import analysis
 
-#: Share of the premise's content words a sentence must hold to restate it. Two thirds:
-#: the premise says it in the asker's words ("is being withdrawn" for "is no longer
-#: available"), the names and the thing stay.
-RESTATED = 2 / 3
+#: Share of the premise's content words a sentence must hold to restate it. Half: the
+#: premise says it in the asker's words ("is being withdrawn" for "is no longer
+#: available", "shut for works" for "closes for resurfacing"), the names and the thing
+#: stay.
+RESTATED = 1 / 2
 #: A unit restating the premise is taken when it scores at most this much below the best
 #: unit (extractive.py's scores: cosine plus bonuses, ~0.7-1.2 with e5): "what happens to
 #: my plan?" is close to a cancellation clause too.
@@ -56,7 +57,7 @@ _BOUNDARY = re.compile(
 #: Words saying that something ended or is no longer offered (en, de, fr, es).
 _ENDED = re.compile(
     r"\b(?:discontinu\w*|withdrawn|being withdrawn|no longer|not (?:available|offered|sold) any ?more"
-    r"|dropped|stopped|ceased|closed|closing|replaced|sold out|out of stock|retired"
+    r"|dropped|stopped|ceased|clos(?:ed|es|ing|ure)|shut|replaced|sold out|out of stock|retired"
     r"|eingestellt|nicht mehr|ausverkauft|ersetzt|geschlossen|entfällt"
     r"|n'est plus|ne sont plus|plus (?:disponible|proposée?s?|vendue?s?)|arrêtée?s?|supprimée?s?"
     r"|remplacée?s?|fermée?s?"

@@ -216,3 +216,20 @@ def test_a_table_of_records_has_no_column_picked_by_a_value() -> None:
     # "Centrifuge" names its row in a register, not a column.
     rows = [u.text for u in units(REGISTER)]
     assert columns.picked_column("When was the LAB-0101 centrifuge last calibrated?", rows) is None
+
+
+def test_a_closure_said_in_other_words_restates_the_premise() -> None:
+    said = "The cycle store is shut for repairs"
+    terms = premise.premise_terms(f"{said} - where do I park my bike now?")
+    assert premise.restates(terms, "The cycle store by Gate C closes for repainting in May.", said)
+    assert not premise.restates(terms, "The cycle store holds 40 bikes.", said)
+
+
+async def test_the_row_with_the_shape_asked_is_taken_from_the_picking_row() -> None:
+    # Beside the bays row, "Support plan" scores higher than the weight row; the weight
+    # row has the weight asked.
+    question = "How heavy is the 4-bay KX?"
+    given = sectioned("KX recorders datasheet", (RECORDERS, ""))
+    rows = [u.text for u in units(RECORDERS)]
+    quoted = await chosen(question, {rows[0]: 0.99, rows[2]: 0.96, rows[1]: 0.8}, given)
+    assert [text for text, _ in quoted] == ["Spec: Weight; KX-20: 2.0 kg"]
