@@ -14,7 +14,6 @@ number of its source, and they stream word by word as a language model would.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
@@ -22,15 +21,18 @@ import numpy as np
 
 from docent.answering import (
     cells,
+    columns,
     compounds,
     grounding,
     naming,
     passages,
     picking,
+    premise,
     shapes,
     synonyms,
     wording,
 )
+from docent.answering.elsewhere import sent_elsewhere
 from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
@@ -112,18 +114,6 @@ _ANAPHORS = frozenset(
         "esto",
     ]
 )
-#: How a document says that a subject is not its own, but covered elsewhere (en, de, fr,
-#: es): "Contractors are not covered by this policy. Their leave arrangements are set
-#: out in their individual service agreements."
-_ELSEWHERE = re.compile(
-    r"\b(?:not covered by|(?:does|do) not apply to|(?:is|are) excluded from|set out in|"
-    r"covered by (?:a |their )?(?:separate|own|individual)|gilt nicht für|gelten nicht für|"
-    r"ne s['’]appliquent? pas|no se aplica)",
-    re.IGNORECASE,
-)
-#: A term of the question held by at most this many candidates is the subject of a
-#: sentence sending it elsewhere; one held by more is what the document is about.
-_ELSEWHERE_DF = 2
 #: Question marks: Latin, full-width (CJK), Arabic.
 _QUESTION_MARKS = ("?", "？", "؟")
 
@@ -276,13 +266,49 @@ class ExtractiveGenerator:
             question, first, scores, words, [documents.get(c.source) for c in candidates], texts
         )
         best = float(scores[first])
-        elsewhere = _sent_elsewhere(question, candidates, first, sources)
+        elsewhere = sent_elsewhere(question, candidates, first, sources)
         if elsewhere is not None:
             # The document says the question's subject is not its own: say that, not
             # its neighbouring rule (with the sentence after it, see below).
             order.remove(elsewhere)
             order.insert(0, elsewhere)
             first, best = elsewhere, float(scores[elsewhere])
+        # Per unit, whether it has the whole shape of value or list asked.
+        answered = [
+            scored.shape is not None
+            and scored.shape.shape in picking.DECISIVE
+            and bool(fits[i] >= picking.full_fit(scored.shape))
+            for i in range(len(candidates))
+        ]
+        follow = premise.follow_on(
+            question,
+            texts,
+            [c.source for c in candidates],
+            [documents.get(c.source) for c in candidates],
+            [float(x) for x in scores],
+            first,
+            {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources},
+            answered=answered,
+        )
+        if follow is not None:
+            # The question knows its premise ("The NX-6 has been discontinued - what
+            # should I buy instead?"): what follows the sentence saying it answers.
+            return [(follow.text, candidates[follow.index].source)]
+        kinds = [c.kind for c in candidates]
+        if cells.named_cells(question, texts[first]) is None:
+            # "the plan with unlimited callouts": a column picked by a value it holds.
+            table = columns.table_answer(
+                question,
+                texts,
+                kinds,
+                [documents.get(c.source) for c in candidates],
+                [float(x) for x in scores],
+                first,
+                asks_value=scored.shape is not None and scored.shape.shape in picking.DECISIVE,
+                answered=answered,
+            )
+            if table is not None:
+                return [(table[1], candidates[table[0]].source)]
         picked = [first]
         length = len(candidates[first].text)
         if candidates[first].kind == "item":
@@ -428,37 +454,6 @@ def _lexical_scores(
         compound = sum(idf[t] for t in joined) / total
         scores[i] = min(1.0, own + _HEADING_WEIGHT * (heading + compound))
     return scores
-
-
-def _sent_elsewhere(
-    question: str, candidates: Sequence[_Candidate], best: int, sources: Sequence[Source]
-) -> int | None:
-    """The candidate, from the best one's document, that sends a term of the question
-    the best one lacks elsewhere ("Contractors are not covered by this policy." for "How
-    many days of annual leave do contractors get?", whose best unit is the employees'
-    rule); None when there is none. The term is one of the question's words held by at
-    most `_ELSEWHERE_DF` candidates, not a name and not in the document's title."""
-    documents = {s.index: s.hit.chunk.document_id for s in sources}
-    titles = {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources}
-    document = documents.get(candidates[best].source)
-    names = set(analysis.query_terms(" ".join(grounding.names_and_codes(question))))
-    terms = content_terms(question) - names
-    terms -= titles.get(candidates[best].source, set())
-    held = [set(analysis.analyze(c.text)) for c in candidates]
-    # The subject sent elsewhere is a rare word ("contractors"), not one the whole
-    # document is about ("leave").
-    lacking = {t for t in terms - held[best] if sum(t in h for h in held) <= _ELSEWHERE_DF}
-    if not lacking:
-        return None
-    for i, c in enumerate(candidates):
-        if (
-            i != best
-            and documents.get(c.source) == document
-            and _ELSEWHERE.search(c.text)
-            and lacking & held[i]
-        ):
-            return i
-    return None
 
 
 def _list_of(candidates: list[_Candidate], index: int) -> list[int]:

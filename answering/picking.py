@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import compounds, dates, passages, shapes, wording
+from docent.answering import compounds, dates, passages, premise, shapes, wording
 from docent.roles import Source
 from docent.search import analysis
 
@@ -75,11 +75,14 @@ def wanted(question: str) -> shapes.Asked | None:
     for several things (`_LIST_ASKED`), else `shapes.asked(question)`, without a length the
     question does not ask by its interrogative or a noun (`_LENGTH_ASKED`). Apart from `asked` since the
     not-found gate reads a measure there ("Which bills do the tenants *pay*?" is a list,
-    not an amount)."""
+    not an amount). A question stating a premise first is read after it
+    (premise.asked_part)."""
     folded = " ".join(question.casefold().replace("’", "'").split())
     if _LIST_ASKED.search(folded):
         return shapes.Asked(shapes.Shape.LIST)
-    found = shapes.asked(question)
+    # "I've lost my fob - what will a new one cost me?": the shape is the question's
+    # after its premise.
+    found = shapes.asked(question) or shapes.asked(premise.asked_part(question))
     if (
         found is not None
         and found.dimension is shapes.Dimension.LENGTH
