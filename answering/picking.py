@@ -113,6 +113,8 @@ _IDENTIFIER = re.compile(r"\b([^\W\d_]{2,})\s+(\d+[a-z]?)\b", re.IGNORECASE)
 
 
 _PERCENT = re.compile(r"\d\s?%")
+#: An e-mail address or a web address.
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +158,14 @@ def question_words(
     # In German a question's word is held in a compound too ("Pumpe" in "Pumpeneinheit").
     forms = compounds.surfaces(question, terms) if language == "de" else {}
     for i, (text, source) in enumerate(zip(texts, sources, strict=True)):
-        held = set(analysis.analyze(text))
+        # A word inside an address names no topic: "betriebsrat@kallisto-maschinenbau..."
+        # under a sentence about questions sent in advance held the question's company.
+        held = set(analysis.analyze(_ADDRESS.sub(" ", text)))
         own = about.get(source, set()) | named
         others = terms - own
         subject[i] = bool(held & own)
         if others:
-            parts = compounds.words(text) if forms else set()
+            parts = compounds.words(_ADDRESS.sub(" ", text)) if forms else set()
             asked[i] = sum(
                 _holds(held, t) or compounds.held_any(forms.get(t, ()), parts) for t in others
             ) / len(others)
@@ -237,6 +241,23 @@ def shape_first(
 DATE_REACH = 0.15
 
 
+#: An e-mail's header line as docent's e-mail reader writes it ("From: Name <address> To:
+#: ... Date: ..."), or a forwarded message's quoted header in another language.
+_MESSAGE_HEADER = re.compile(
+    r"^(?:from|von|de|da)\s*:[^\n]*@[^\n]*\b(?:to|date|sent|an|datum|gesendet|à|para"
+    r"|fecha|enviado|data|inviato)\s*:",
+    re.IGNORECASE,
+)
+#: Words of a question about the message itself (who sent it, when, to whom): then its
+#: header line may answer.
+_ABOUT_MESSAGE = re.compile(
+    r"\b(?:e-?mails?|mail|message|sent|send|sender|wrote|written|recipients?|nachricht"
+    r"|geschickt|gesendet|verschickt|absender|empfänger|schrieb|courriel|envoy\w*"
+    r"|expéditeur|destinataires?|correo|enviad\w*|remitente|destinatarios?)\b",
+    re.IGNORECASE,
+)
+
+
 def date_first(
     question: str,
     best: int,
@@ -252,7 +273,9 @@ def date_first(
     occurrence asked ("When is the next lift service?", dates.asks_next), a unit of the
     document saying "next" with a date replaces a `best` that does not say it, and a
     `best` reporting a past one ("took place on Wednesday 11 February") loses to a unit
-    with a date that reports none. The unit taken holds at least as many of the
+    with a date that reports none. An e-mail's header line (`_MESSAGE_HEADER`) dates the
+    message: unless the question asks about the message (`_ABOUT_MESSAGE`), another
+    dated unit of its document holding a word the question asks with replaces it. The unit taken holds at least as many of the
     question's words other than its subject's as `best` (`Words.asked`): more of them,
     or scores within `DATE_REACH`."""
     if not dates.asks_date(question):
@@ -271,6 +294,21 @@ def date_first(
             better = [i for i in range(len(texts)) if dated(i) and not dates.reports_past(texts[i])]
     elif not dated(best):
         better = [i for i in range(len(texts)) if dated(i)]
+    elif _MESSAGE_HEADER.search(texts[best]) and not _ABOUT_MESSAGE.search(question):
+        # An e-mail's header line dates the message, not what it announces ("Beginn:
+        # 13:30 Uhr" for "Wann beginnt die Betriebsversammlung?"): a dev-set question
+        # lost when another document's "beginnt" made the word commoner.
+        # The header's own words are its names and addresses: any dated unit of its
+        # document holding a word the question asks with tells more.
+        told = [
+            i
+            for i in range(len(texts))
+            if documents[i] == documents[best]
+            and dated(i)
+            and words.asked[i] > 0
+            and not _MESSAGE_HEADER.search(texts[i])
+        ]
+        return max(told, key=lambda i: float(scores[i])) if told else best
     else:
         return best
     floor = float(scores[best]) - DATE_REACH
@@ -290,8 +328,13 @@ def dated_too(question: str, i: int, first: int, texts: Sequence[str]) -> bool:
     """Whether unit `i` may follow the answer `first` to `question` as far as dates go:
     for a question asking a date whose answer states one, `i` states one too, and says
     "next" too where the question and the answer do (a frequency, "serviced every 8
-    weeks", does not follow "The next routine visits are booked for 14 April")."""
-    if not dates.asks_date(question) or not dates.states_date(texts[first]):
+    weeks", does not follow "The next routine visits are booked for 14 April"); an e-mail's
+    header line follows only for a question about the message."""
+    if not dates.asks_date(question):
+        return True
+    if _MESSAGE_HEADER.search(texts[i]) and not _ABOUT_MESSAGE.search(question):
+        return False  # it dates the message (see `date_first`)
+    if not dates.states_date(texts[first]):
         return True
     if not dates.states_date(texts[i]):
         return False
