@@ -86,10 +86,7 @@ class AnswerService:
         self._retriever = retriever
         self._conversations = conversations
         self._generator = generator
-        members = getattr(generator, "members", [generator])
-        #: Whether answers are written by a provider (the chain's first generator is one,
-        #: `remote`): the process then waits for their text rather than making it.
-        self.generates_remotely = bool(getattr(members[0], "remote", False))
+        self._writers = list(getattr(generator, "members", [generator]))
         self._settings = settings
         self._max_question_chars = max_question_chars
         #: The prompt's budget for sources (DOCENT_CONTEXT_TOKENS), in characters.
@@ -115,6 +112,21 @@ class AnswerService:
         self._agreement_floor = (
             agreement_floor_for(embedder.model) if embedder is not None else None
         )
+
+    @property
+    def generates_remotely(self) -> bool:
+        """Whether an answer asked now is written by a provider (`remote`): the chain's
+        first member that would be tried (`available`: its circuit is not open) is one;
+        the process then waits for the text rather than making it (api/admission.py gives
+        the answer's slot back at its sources). False once a provider is skipped for a
+        local member: fixed from the chain's first member, an attacker who broke the
+        provider's quota had every answer written on the loop without a slot."""
+        for member in self._writers:
+            if not getattr(member, "remote", False):
+                return False
+            if getattr(member, "available", True):
+                return True
+        return False
 
     async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
         """Delete the owner's conversation: its messages, their feedback, and the answers

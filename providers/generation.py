@@ -31,6 +31,12 @@ class ProviderGenerator:
         self._resilient = resilient
         self._close = close
 
+    @property
+    def available(self) -> bool:
+        """Whether a call would be tried now: the provider's circuit is not open (it is
+        skipped while open: resilience.CircuitBreaker)."""
+        return self._resilient.breaker.state != "open"
+
     def stream(self, prompt: Prompt) -> AsyncIterator[str | GenerationDone]:
         return self._resilient.stream(lambda: self._open_stream(prompt))
 

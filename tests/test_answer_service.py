@@ -42,6 +42,8 @@ from docent.errors import (
     SearchUnavailable,
 )
 from docent.providers.chains import GeneratorChain
+from docent.providers.generation import ProviderGenerator
+from docent.providers.resilience import CircuitBreaker, Resilient, RetryPolicy
 from docent.redis_keys import RedisKeys
 from docent.roles import GenerationDone, Prompt, Source, Usage
 from docent.search.retrieval import SearchMode, SearchOutcome, SearchRequest
@@ -624,3 +626,27 @@ async def test_a_cache_without_an_embedder_is_not_used(cache: AnswerCache) -> No
     for _ in range(2):
         assert (await answers.ask("alice", AskRequest(QUESTION))).cached is False
     assert len(retriever.searches) == 2
+
+
+def test_answers_are_written_remotely_only_while_the_provider_is_tried() -> None:
+    """api/admission.py gives an answer's slot back at its sources when a provider writes
+    the text. Decided once from the chain's first member, a provider skipped with its
+    circuit open had every answer written by the local answerer, on the loop, without a
+    slot (an attacker who broke the provider's quota: another user's ask 5.7-13.1 s)."""
+    breaker = CircuitBreaker("gemini", threshold=1, cooldown_s=60)
+    resilient = Resilient("gemini", lambda exc: None, RetryPolicy(), breaker)  # type: ignore[arg-type]
+    provider = ProviderGenerator(
+        model="gemini", open_stream=lambda prompt: ScriptedGenerator([]).stream(prompt),
+        resilient=resilient,
+    )  # fmt: skip
+    local = ScriptedGenerator([GenerationDone(model="local")])
+    answers = service(
+        ScriptedRetriever(SearchOutcome([], 0.0, None)), GeneratorChain([provider, local])
+    )  # type: ignore[list-item]
+    assert answers.generates_remotely
+    breaker.failure()  # the threshold reached: open for 60 s
+    assert breaker.state == "open"
+    assert not answers.generates_remotely
+    assert not service(
+        ScriptedRetriever(SearchOutcome([], 0.0, None)), GeneratorChain([local])
+    ).generates_remotely
