@@ -24,7 +24,11 @@ and its cost depends on the variables (a tag filter given in one). Refused docum
 not remembered: each is checked again and spends the budget again.
 
 A request refused at 2 to 5 (code INVALID_INPUT, its message saying which limit or rule)
-spends one of the caller's `refused` budget.
+spends one of the caller's `refused` budget, and so does one whose fields were refused
+with RATE_LIMITED as it ran (a spent `ask` or `search` budget, a full admission queue):
+a client that ignores `retryAfter` and sends again at once (an attack: 250 refused asks a
+second, each parsed and run on the event loop, held another user's ask 5-7 s) is then
+refused before parsing.
 """
 
 from __future__ import annotations
@@ -103,6 +107,8 @@ class RefusedBudget(SchemaExtension):
 
     async def on_operation(self) -> AsyncIterator[None]:
         yield
+        if self._over_budget is None and _rate_limited(self.execution_context):
+            self._refused = True
         if self._refused:
             limiter, user, address = _caller(self.execution_context)
             # When this spends the last of it, the next request is refused before parsing.
@@ -131,6 +137,13 @@ class RefusedBudget(SchemaExtension):
         yield  # QueryLimits validates (it comes after this extension)
         if self._over_budget is None:
             self._refused = bool(context.pre_execution_errors)
+
+
+def _rate_limited(context: ExecutionContext) -> bool:
+    """Whether a field of the operation was refused with RATE_LIMITED as it ran."""
+    result = getattr(context, "result", None)
+    errors = getattr(result, "errors", None) or []
+    return any(isinstance(getattr(e, "original_error", None), RateLimited) for e in errors)
 
 
 def _caller(context: ExecutionContext) -> tuple[Any, str, str | None]:

@@ -37,7 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
     env = {
         "DOCENT_AUTH": "dev",
         "DOCENT_DEV_SECRET": SECRET,
-        "DOCENT_RATE_LIMITS": f"refused={REFUSED_BUDGET}/minute; per_address=off",
+        "DOCENT_RATE_LIMITS": f"refused={REFUSED_BUDGET}/minute; search=2/minute; per_address=off",
         "DOCENT_INTROSPECTION": "false",
     }
     with running_server(tmp_path_factory.mktemp("hardening-api"), env) as s:
@@ -142,6 +142,23 @@ async def test_refused_requests_spend_the_callers_refused_budget(server: DocentS
     # valid requests cost nothing of it
     for _ in range(REFUSED_BUDGET + 2):
         assert "errors" not in await post(server, VIEWER, "well-behaved")
+
+
+async def test_requests_refused_as_they_run_spend_the_refused_budget(
+    server: DocentServer,
+) -> None:
+    """A client that ignores retryAfter and sends again at once: each request refused with
+    RATE_LIMITED as it ran (here its search budget; also a full admission queue) spends
+    one of its `refused` budget, so that it is then refused before parsing. An attack sent
+    250 refused asks a second, each parsed and run on the event loop."""
+    search = '{ search(input: {query: "boiler"}) { tookMs } }'
+    for _ in range(2):
+        assert "errors" not in await post(server, search, "ignorer")
+    for _ in range(REFUSED_BUDGET):
+        limited = refusal(await post(server, search, "ignorer"), "RATE_LIMITED")
+        assert "search" in limited["message"], limited
+    before_parsing = refusal(await post(server, VIEWER, "ignorer"), "RATE_LIMITED")
+    assert "refused requests" in before_parsing["message"], before_parsing
 
 
 # --------------------------------------------------------------------- list arguments
