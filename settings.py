@@ -457,9 +457,8 @@ class ApiSettings(BaseSettings):
     search_slots: int | None = Field(default=None, ge=1)
     """`ask`, `answer` and `search` pipelines one API process runs at once (unset: one per
     core, at least 2); more wait, a freed slot going to the user with fewest running. An
-    answer the local answerer writes holds one until its text is done (also in place of a
-    provider skipped with its circuit open); one Gemini or Cohere writes, until its
-    sources are found (BENCHMARKS.md, session 7)."""
+    answer the local answerer writes (also for a provider skipped) holds one until its
+    text is done; one Gemini or Cohere writes, until its sources are found (BENCHMARKS.md)."""
     queued_searches_per_user: int = Field(default=20, ge=1)
     """Of one user's asks and searches, how many may wait for a slot per API process; one
     more is refused with RATE_LIMITED and a `retry_after` (the queue's memory is bounded)."""

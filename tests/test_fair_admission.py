@@ -90,6 +90,32 @@ async def test_the_queue_takes_users_in_turn(
     assert [j for j in order if owners[j] == "alice"] == [job_id(r) for r in alice]
 
 
+async def test_a_users_jobs_placed_at_once_do_not_tie(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six of Alice's uploads at once read the same last turn: her jobs tied at the head's
+    score, and Bob's job, placed at that score, came after as many of them as their random
+    ids put first (a CI run: after 4). One process places a user's jobs one at a time:
+    Bob's is among the first two (it ties with her first alone). A frozen clock: every
+    placement in one millisecond."""
+    from docent.ingestion import jobs as jobs_module
+
+    frozen = time.time()
+    monkeypatch.setattr(jobs_module, "time", SimpleNamespace(time=lambda: frozen))
+    settings = Settings(storage=StorageSettings(data_dir=tmp_path))
+    async with open_queue(settings) as queue:
+        jobs = JobQueue(
+            queue.redis, None, EventBus(queue.redis),  # enqueue reads no catalog
+            queue_name=f"fair-{uuid.uuid4().hex[:8]}",
+        )  # fmt: skip
+        alice = [record("alice", f"a{i}") for i in range(6)]
+        await asyncio.gather(*(jobs.enqueue(r) for r in alice))
+        bob = record("bob", "b0")
+        await jobs.enqueue(bob)
+        order = [j.decode() for j in await queue.redis.zrange(jobs.queue_name, 0, -1)]
+    assert order.index(job_id(bob)) <= 1, order
+
+
 async def test_a_free_parse_worker_goes_to_the_user_with_fewest_running(tmp_path: Path) -> None:
     """The pool handed a freed worker to the oldest waiting parse: with one worker, Bob's
     small note parsed after all four of Alice's slow documents. It goes to the user with
