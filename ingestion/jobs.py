@@ -22,10 +22,10 @@ a job's tries are counted and its lease kept, and how a lost job is found and qu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -73,27 +73,12 @@ def job_id(document: DocumentRecord, attempt: int = 0) -> str:
     return f"doc:{document.id}:v{document.version}{suffix}"
 
 
-#: Per (queue, user), the lock one process places that user's jobs under, and how many
-#: placements use it (the entry goes with the last). Placed at once (six uploads in
+#: Per (queue, user), the lock one process places that user's jobs under (weakly held:
+#: the entry goes with the last placement holding it). Placed at once (six uploads in
 #: parallel), a user's jobs read the same last turn and tied at the head's score, and a
 #: newcomer placed at that score came after as many of them as the job ids put first (a
 #: CI run: Bob's note after 4 of Alice's). Across processes placements may still tie.
-_PLACING: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
-
-
-@contextlib.asynccontextmanager
-async def _one_placement(key: tuple[str, str]) -> AsyncIterator[None]:
-    lock, users = _PLACING.get(key, (asyncio.Lock(), 0))
-    _PLACING[key] = (lock, users + 1)
-    try:
-        async with lock:
-            yield
-    finally:
-        lock, users = _PLACING[key]
-        if users == 1:
-            del _PLACING[key]
-        else:
-            _PLACING[key] = (lock, users - 1)
+_PLACING: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 @dataclass(frozen=True)
@@ -114,7 +99,7 @@ class JobQueue:
         index was down when the upload came, so the job carries the record to write."""
         current_job = job_id(record, attempt)
         await self.redis.set(self.keys.job(record.id), current_job, ex=_KEEP_S)
-        async with _one_placement((self.queue_name, record.owner)):
+        async with _PLACING.setdefault((self.queue_name, record.owner), asyncio.Lock()):
             await self._place(record, current_job, pending)
         await self.events.publish(DocumentEvent.from_record(record))
 
