@@ -7,10 +7,11 @@ Orders are asserted, not times."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -51,6 +52,30 @@ def record(owner: str, name: str) -> DocumentRecord:
     )  # fmt: skip
 
 
+def freeze_queue_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every queue placement in one millisecond: the queue's clock stands still."""
+    from docent.ingestion import jobs as jobs_module
+
+    frozen = time.time()
+    monkeypatch.setattr(jobs_module, "time", SimpleNamespace(time=lambda: frozen))
+
+
+@contextlib.asynccontextmanager
+async def fair_queue(tmp_path: Path) -> AsyncIterator[JobQueue]:
+    """A job queue of its own on an embedded Redis (enqueue reads no catalog)."""
+    settings = Settings(storage=StorageSettings(data_dir=tmp_path))
+    async with open_queue(settings) as queue:
+        yield JobQueue(
+            queue.redis, None, EventBus(queue.redis),  # type: ignore[arg-type]
+            queue_name=f"fair-{uuid.uuid4().hex[:8]}",
+        )  # fmt: skip
+
+
+async def queue_order(jobs: JobQueue) -> list[str]:
+    """The queue's job ids in the order arq runs them (by score)."""
+    return [j.decode() for j in await jobs.redis.zrange(jobs.queue_name, 0, -1)]
+
+
 @pytest.mark.parametrize("clock", ["real", "frozen"])
 async def test_the_queue_takes_users_in_turn(
     tmp_path: Path, clock: str, monkeypatch: pytest.MonkeyPatch
@@ -61,16 +86,8 @@ async def test_the_queue_takes_users_in_turn(
     millisecond (a fast machine; scores capped at now tied Alice's later jobs with Bob's
     turns, and a CI run put her fourth job before his third)."""
     if clock == "frozen":
-        from docent.ingestion import jobs as jobs_module
-
-        frozen = time.time()
-        monkeypatch.setattr(jobs_module, "time", SimpleNamespace(time=lambda: frozen))
-    settings = Settings(storage=StorageSettings(data_dir=tmp_path))
-    async with open_queue(settings) as queue:
-        jobs = JobQueue(
-            queue.redis, None, EventBus(queue.redis),  # enqueue reads no catalog
-            queue_name=f"fair-{uuid.uuid4().hex[:8]}",
-        )  # fmt: skip
+        freeze_queue_clock(monkeypatch)
+    async with fair_queue(tmp_path) as jobs:
         alice = [record("alice", f"a{i}") for i in range(5)]
         bob = [record("bob", f"b{i}") for i in range(3)]
         for r in alice:
@@ -80,7 +97,7 @@ async def test_the_queue_takes_users_in_turn(
         carol = record("carol", "c0")
         await jobs.enqueue(carol)
         await jobs.enqueue(bob[2])
-        order = [j.decode() for j in await queue.redis.zrange(jobs.queue_name, 0, -1)]
+        order = await queue_order(jobs)
         owners = {job_id(r): r.owner for r in [*alice, *bob, carol]}
         who = [owners[j] for j in order]
     # Ties (equal scores) go in job-id order: each round holds one job of each user.
@@ -98,21 +115,13 @@ async def test_a_users_jobs_placed_at_once_do_not_tie(
     ids put first (a CI run: after 4). One process places a user's jobs one at a time:
     Bob's is among the first two (it ties with her first alone). A frozen clock: every
     placement in one millisecond."""
-    from docent.ingestion import jobs as jobs_module
-
-    frozen = time.time()
-    monkeypatch.setattr(jobs_module, "time", SimpleNamespace(time=lambda: frozen))
-    settings = Settings(storage=StorageSettings(data_dir=tmp_path))
-    async with open_queue(settings) as queue:
-        jobs = JobQueue(
-            queue.redis, None, EventBus(queue.redis),  # enqueue reads no catalog
-            queue_name=f"fair-{uuid.uuid4().hex[:8]}",
-        )  # fmt: skip
+    freeze_queue_clock(monkeypatch)
+    async with fair_queue(tmp_path) as jobs:
         alice = [record("alice", f"a{i}") for i in range(6)]
         await asyncio.gather(*(jobs.enqueue(r) for r in alice))
         bob = record("bob", "b0")
         await jobs.enqueue(bob)
-        order = [j.decode() for j in await queue.redis.zrange(jobs.queue_name, 0, -1)]
+        order = await queue_order(jobs)
     assert order.index(job_id(bob)) <= 1, order
 
 
