@@ -10,6 +10,7 @@ import pytest
 
 from docent.search.embedded.store import EmbeddedBackend
 
+from support.fake_providers import FakeProviders
 from support.scripts import free_port
 from support.servers import TEST_DEFAULTS, DocentServer, running_server
 from support.vectors import DIM
@@ -97,3 +98,11 @@ def session_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"unix://{server.socket_file}"
     finally:
         server._cleanup()
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeProviders]:
+    """The fake Gemini and Cohere (wire-protocol servers the official SDKs are pointed at),
+    one per test module."""
+    with FakeProviders() as providers:
+        yield providers

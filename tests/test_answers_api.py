@@ -251,12 +251,6 @@ def test_e5_answers_in_chinese_and_english(e5_server: DocentServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProviders]:
-    with FakeProviders() as providers:
-        yield providers
-
-
-@pytest.fixture(scope="module")
 def provider_server(
     fake: FakeProviders, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DocentServer]:

@@ -29,12 +29,6 @@ ASK = """query($input: AskInput!) { ask(input: $input) { text model conversation
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProviders]:
-    with FakeProviders() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def server(fake: FakeProviders, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
     env = {"GEMINI_API_KEY": fake.gemini_key, "DOCENT_GEMINI_BASE_URL": fake.url,
            "DOCENT_GENERATOR": "gemini,local"}  # fmt: skip

@@ -33,12 +33,6 @@ FACTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProviders]:
-    with FakeProviders() as server:
-        yield server
-
-
 def gemini_env(fake: FakeProviders, **more: str) -> dict[str, str]:
     return {
         "GEMINI_API_KEY": fake.gemini_key,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +28,6 @@ from docent.settings import Settings
 from support.fake_providers import FakeProviders, Reply, Stream
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProviders]:
-    with FakeProviders() as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)

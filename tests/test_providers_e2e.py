@@ -58,12 +58,6 @@ DELETE = "mutation Delete($id: ID!) { deleteDocument(id: $id) { userErrors { cod
 HOLIDAY = "How many days of paid holiday does every employee receive?"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProviders]:
-    with FakeProviders() as server:
-        yield server
-
-
 def provider_env(fake: FakeProviders, **extra: str) -> dict[str, str]:
     return {
         "COHERE_API_KEY": fake.cohere_key,

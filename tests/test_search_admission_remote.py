@@ -26,12 +26,6 @@ ANSWER_WAIT_S = 4.0
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProviders]:
-    with FakeProviders() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def server(fake: FakeProviders, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
     env = {
         "DOCENT_AUTH": "dev",
