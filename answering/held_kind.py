@@ -82,7 +82,8 @@ _MONEY_WORDS = re.compile(
     re.IGNORECASE,
 )
 _PHONE = re.compile(r"(?<![\w@])\+?\d[\d\s/().-]{5,}\d")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: An e-mail address (also read by picking.py, which drops addresses from a unit's words).
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CODE = re.compile(r"(?<!\w)[\w#*-]*\d[\w#*-]*(?!\w)")
 
 
@@ -112,7 +113,7 @@ def holds(kind: Kind, unit: str, *, yes_no: bool = True) -> bool:
     `yes_no`, a word saying it is free or charged is enough."""
     text = unicodedata.normalize("NFKC", unit)
     if kind is Kind.EMAIL:
-        return _EMAIL.search(text) is not None
+        return EMAIL.search(text) is not None
     if kind is Kind.PHONE:
         return any(sum(c.isdigit() for c in m.group()) >= 6 for m in _PHONE.finditer(text))
     if kind is Kind.CODE:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import compounds, dates, passages, premise, shapes, wording
+from docent.answering import compounds, dates, held_kind, passages, premise, shapes, wording
 from docent.roles import Source
 from docent.search import analysis
 
@@ -114,7 +114,7 @@ _IDENTIFIER = re.compile(r"\b([^\W\d_]{2,})\s+(\d+[a-z]?)\b", re.IGNORECASE)
 
 _PERCENT = re.compile(r"\d\s?%")
 #: An e-mail address or a web address.
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+_ADDRESS = re.compile(rf"{held_kind.EMAIL.pattern}|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +160,13 @@ def question_words(
     for i, (text, source) in enumerate(zip(texts, sources, strict=True)):
         # A word inside an address names no topic: "betriebsrat@kallisto-maschinenbau..."
         # under a sentence about questions sent in advance held the question's company.
-        held = set(analysis.analyze(_ADDRESS.sub(" ", text)))
+        plain = _ADDRESS.sub(" ", text)
+        held = set(analysis.analyze(plain))
         own = about.get(source, set()) | named
         others = terms - own
         subject[i] = bool(held & own)
         if others:
-            parts = compounds.words(_ADDRESS.sub(" ", text)) if forms else set()
+            parts = compounds.words(plain) if forms else set()
             asked[i] = sum(
                 _holds(held, t) or compounds.held_any(forms.get(t, ()), parts) for t in others
             ) / len(others)
@@ -258,6 +259,12 @@ _ABOUT_MESSAGE = re.compile(
 )
 
 
+def _dates_the_message(question: str, text: str) -> bool:
+    """Whether `text` is an e-mail's header line (`_MESSAGE_HEADER`) and `question` does
+    not ask about the message (`_ABOUT_MESSAGE`): then its date is not the one asked."""
+    return bool(_MESSAGE_HEADER.search(text)) and not _ABOUT_MESSAGE.search(question)
+
+
 def date_first(
     question: str,
     best: int,
@@ -273,11 +280,11 @@ def date_first(
     occurrence asked ("When is the next lift service?", dates.asks_next), a unit of the
     document saying "next" with a date replaces a `best` that does not say it, and a
     `best` reporting a past one ("took place on Wednesday 11 February") loses to a unit
-    with a date that reports none. An e-mail's header line (`_MESSAGE_HEADER`) dates the
-    message: unless the question asks about the message (`_ABOUT_MESSAGE`), another
-    dated unit of its document holding a word the question asks with replaces it. The unit taken holds at least as many of the
-    question's words other than its subject's as `best` (`Words.asked`): more of them,
-    or scores within `DATE_REACH`."""
+    with a date that reports none. An e-mail's header line dates the message
+    (`_dates_the_message`): another dated unit of its document holding a word the
+    question asks with replaces it. Otherwise the unit taken holds at least as many of
+    the question's words other than its subject's as `best` (`Words.asked`): more of
+    them, or scores within `DATE_REACH`."""
     if not dates.asks_date(question):
         return best
     follows_next = dates.asks_next(question)
@@ -294,7 +301,7 @@ def date_first(
             better = [i for i in range(len(texts)) if dated(i) and not dates.reports_past(texts[i])]
     elif not dated(best):
         better = [i for i in range(len(texts)) if dated(i)]
-    elif _MESSAGE_HEADER.search(texts[best]) and not _ABOUT_MESSAGE.search(question):
+    elif _dates_the_message(question, texts[best]):
         # An e-mail's header line dates the message, not what it announces ("Beginn:
         # 13:30 Uhr" for "Wann beginnt die Betriebsversammlung?"): a dev-set question
         # lost when another document's "beginnt" made the word commoner.
@@ -332,8 +339,8 @@ def dated_too(question: str, i: int, first: int, texts: Sequence[str]) -> bool:
     header line follows only for a question about the message."""
     if not dates.asks_date(question):
         return True
-    if _MESSAGE_HEADER.search(texts[i]) and not _ABOUT_MESSAGE.search(question):
-        return False  # it dates the message (see `date_first`)
+    if _dates_the_message(question, texts[i]):
+        return False
     if not dates.states_date(texts[first]):
         return True
     if not dates.states_date(texts[i]):
