@@ -1,9 +1,11 @@
 """Build the dev set's binary documents (PDF, DOCX, PPTX, XLSX, EML) from their sources.
 
-    python eval/devset/build.py [--out DIR]
+    python eval/devset/build.py [--sources DIR] [--out DIR]
 
 Each `sources/<name>.txt` becomes `documents/<name>` (or `DIR/<name>`), its format chosen
 by the name's extension (`sources/halden-leave-policy.pdf.txt` -> `halden-leave-policy.pdf`).
+`--sources` reads another set's sources (the held-out set:
+`--sources eval/holdout/sources --out eval/holdout/documents`).
 The text documents (Markdown, plain text, CSV, HTML) are written by hand in `documents/`
 and are not built. The built files are committed, so the set does not change when a
 library does; run this again only after editing a source, and commit both.
@@ -457,11 +459,11 @@ BUILDERS: dict[str, Callable[[str], bytes]] = {
 }
 
 
-def build(out: Path) -> list[Path]:
-    """Build every source into `out`; the paths written."""
+def build(out: Path, sources: Path = SOURCES) -> list[Path]:
+    """Build every source in `sources` into `out`; the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in sorted(SOURCES.glob("*.txt")):
+    for source in sorted(sources.glob("*.txt")):
         name = source.name.removesuffix(".txt")
         kind = name.rpartition(".")[2]
         data = BUILDERS[kind](source.read_text(encoding="utf-8"))
@@ -475,7 +477,9 @@ def build(out: Path) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DOCUMENTS, help="where to write")
-    for path in build(parser.parse_args().out):
+    parser.add_argument("--sources", type=Path, default=SOURCES, help="where to read")
+    args = parser.parse_args()
+    for path in build(args.out, args.sources):
         print(f"{path.stat().st_size:>8}  {path.name}")
 
 
