@@ -9,12 +9,11 @@ tests/test_crosslingual_api.py."""
 from __future__ import annotations
 
 import pytest
+from test_extractive import KeyedEmbedder, at, sources
 
-from docent.answering import held_kind, passages
+from docent.answering import held_kind, passages, shapes
 from docent.answering.contrast import Contrast
 from docent.answering.extractive import ExtractiveGenerator
-
-from test_extractive import KeyedEmbedder, at, sources
 
 
 @pytest.mark.parametrize(
@@ -107,3 +106,19 @@ async def test_a_sentence_about_another_period_is_not_quoted_beside_the_answer()
     embedder = KeyedEmbedder({question: at(1.0), monthly: at(0.9, 1), hourly: at(0.89, 2)})
     chosen = await ExtractiveGenerator(embedder).select(question, sources(f"{monthly} {hourly}"))
     assert chosen == [(monthly, 1)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What payload can the cargo bike carry?",
+        "Wie hoch ist die Zuladung des Lastenrads?",
+    ],
+)
+def test_a_payload_is_a_mass(question: str) -> None:
+    # The catalogue's "Charge utile | 200 kg" row then has the shape asked, its battery's
+    # "2 x 625 Wh" row has not.
+    asked = shapes.asked(question)
+    assert asked is not None and asked.dimension is shapes.Dimension.MASS
+    assert shapes.fit(asked, "Charge utile: 200 kg, cycliste compris", "row") == 1.0
+    assert shapes.fit(asked, "Batterie: 2 x 625 Wh", "row") < 1.0
