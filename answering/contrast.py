@@ -434,6 +434,18 @@ class Contrast:
                 return True
         return False
 
+    def other(self, unit: str) -> bool:
+        """Whether `unit` is about another member of a class the question names, and not
+        about the question's own: "38 € HT de l'heure" beside the monthly price asked for
+        ("How much ... each month?"), the children's fee beside the adults'. What the
+        extractive answer does not quote beside its best unit (extractive.py)."""
+        named = _members(unit)
+        return any(
+            (c, m) not in named
+            and any(dc == c and (dc, dm) not in self.members for dc, dm in named)
+            for c, m in self.members
+        )
+
 
 @cache
 def _member_words() -> frozenset[str]:

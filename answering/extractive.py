@@ -24,6 +24,7 @@ from docent.answering import (
     columns,
     compounds,
     grounding,
+    held_kind,
     naming,
     passages,
     picking,
@@ -32,6 +33,7 @@ from docent.answering import (
     synonyms,
     wording,
 )
+from docent.answering.contrast import Contrast
 from docent.answering.elsewhere import sent_elsewhere
 from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
@@ -73,6 +75,15 @@ _LABEL_BONUS = 0.08
 #: for "when": shapes.py) gains this much, twice that with the quantity's unit ("26,000
 #: kg" for "how heavy"). Measured on the dev set (eval/devset): BENCHMARKS.md, session 5.
 _SHAPE_WEIGHT = 0.06
+#: A unit holding the kind of value the question names (held_kind: a telephone number for
+#: "What number do I ring?", an address with "@" for "What's the e-mail address of ...?")
+#: gains this much: across languages no word of the question meets the sentence giving
+#: it, and a neighbouring sentence about the same office (its opening hours, its e-mail
+#: for a telephone number) scores as high by cosine.
+_KIND_WEIGHT = 2 * _SHAPE_WEIGHT
+#: The kinds `_KIND_WEIGHT` is for: a value whose form is certain (a code or an amount is
+#: any token with a digit, which many units hold).
+_KINDS = (held_kind.Kind.PHONE, held_kind.Kind.EMAIL)
 #: Beside the best unit, only units of the same source scoring this close to it are quoted:
 #: the sick-leave rule does not follow the annual-leave answer.
 _RELATIVE_FLOOR = 0.08
@@ -130,13 +141,16 @@ class _Candidate:
 @dataclass(frozen=True, slots=True)
 class _Scored:
     """`ExtractiveGenerator.score`'s result: per candidate its score, embedding and shape
-    fit (shapes.fit), and the shape asked for."""
+    fit (shapes.fit), the shape asked for, and per candidate whether it holds the kind of
+    value asked (held_kind)."""
 
     candidates: list[_Candidate]
     scores: np.ndarray
     vectors: np.ndarray
     fits: np.ndarray
     shape: shapes.Asked | None
+    #: Per candidate, whether it holds the kind of value the question names (`_KINDS`).
+    held: np.ndarray
 
 
 def split_sentences(text: str) -> list[str]:
@@ -216,8 +230,14 @@ class ExtractiveGenerator:
             # may be the answer ("DevCon 2025 · Kelvin Conference Centre, Glasgow" for
             # "Where is DevCon 2025 held?"): it is no letterhead.
             names_only *= fits == 0
+        kind = held_kind.kind_of(question)
+        held = np.array(
+            [kind in _KINDS and held_kind.holds(kind, c.text) for c in candidates],
+            dtype=np.float32,
+        )
         scores = (
             2 * _SHAPE_WEIGHT * fits
+            + _KIND_WEIGHT * held
             + _LABEL_BONUS * labelled
             + vectors @ query
             + _LEXICAL_WEIGHT * np.minimum(lexical, 1.0) * (1.0 - names_only)
@@ -235,7 +255,7 @@ class ExtractiveGenerator:
                 dtype=np.float32,
             )
         )
-        return _Scored(candidates, scores, vectors, fits, shape)
+        return _Scored(candidates, scores, vectors, fits, shape, held)
 
     async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
         """The units to quote, best first, with their source numbers: the best one, then
@@ -315,6 +335,12 @@ class ExtractiveGenerator:
             rest = [i for i in _list_of(candidates, first) if i != first][: _MAX_ITEMS - 1]
             picked += [i for i in rest if length + len(candidates[i].text) <= _MAX_CHARS]
             return [(candidates[i].text, candidates[i].source) for i in picked]
+        if words.foreign[first] and scored.held[first]:
+            # A telephone number or an e-mail address in another language than the
+            # question's stands alone: no word of the question tells it from the other
+            # numbers around it (the workshop's after the tow truck's).
+            return [(_quoted(question, candidates[first]), candidates[first].source)]
+        contrast = Contrast.of(question)
         follower = first + 1
         if (
             follower < len(candidates)
@@ -339,6 +365,10 @@ class ExtractiveGenerator:
                 # the rule after the answer is not what was asked.
                 continue
             if any(float(vectors[i] @ vectors[j]) > _REDUNDANT for j in picked):
+                continue
+            if contrast.other(candidates[i].text):
+                # About another period or group than the one asked ("de l'heure" beside
+                # the monthly price): not what was asked (contrast.py).
                 continue
             if length + len(candidates[i].text) > _MAX_CHARS:
                 continue

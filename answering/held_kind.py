@@ -56,7 +56,10 @@ _EMAIL_ASKED = re.compile(
 )
 _PHONE_ASKED = re.compile(
     r"\b(?:tele)?phone\s+number|\bnumber\s+to\s+(?:call|ring)|\btelefonnummer|\brufnummer"
-    r"|\bnum[ée]ro\s+de\s+t[ée]l[ée]phone|\bn[úu]mero\s+de\s+tel[ée]fono|电话|رقم\s+الهاتف",
+    r"|\bnum[ée]ro\s+de\s+t[ée]l[ée]phone|\bn[úu]mero\s+de\s+tel[ée]fono|电话|رقم\s+الهاتف"
+    # "What number do I call / ring?", "Welche Nummer rufe ich an?", "¿A qué número llamo?"
+    r"|\b(?:number|nummer|num[ée]ro|n[úu]mero)\b[^?.!]{0,30}?\b(?:call|ring|dial|anrufen|rufe"
+    r"|w[äa]hlen|appeler|appelle|composer|llamar|llamo|marcar)\b",
     re.IGNORECASE,
 )
 _CODE_ASKED = re.compile(

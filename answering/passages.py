@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import sentencex
 
+from docent.answering import held_kind
 from docent.answering.grounding import script
 
 #: A line that starts a list item: a bullet, or a number or letter followed by . or ).
@@ -85,24 +86,96 @@ def sentences(text: str, lang: str | None = None) -> list[str]:
     # sentencex does not end a sentence at an ellipsis character: do it when a capital or
     # a digit follows, as for a full stop.
     pieces = _ELLIPSIS.split(folded)
-    return [p.strip() for piece in pieces for p in sentencex.segment(lang, piece) if p.strip()]
+    found = [p.strip() for piece in pieces for p in sentencex.segment(lang, piece) if p.strip()]
+    return _rejoined(found)
+
+
+#: An abbreviation of doubled initials, the Spanish plural ("RR. HH.", "EE. UU.", "FF. AA."),
+#: at the end of a piece and at the start of the next.
+_DOUBLED_END = re.compile(r"(?:^|\s)([A-ZÀ-ÖØ-Þ])\1\.$")
+_DOUBLED_START = re.compile(r"^([A-ZÀ-ÖØ-Þ])\1\.(?:\s|$)")
+#: A piece ending with a short word and a full stop ("RR. HH.", "approx.", "Abs."): what
+#: follows it in lower case continues the sentence.
+_SHORT_END = re.compile(r"(?:^|\s)[^\W\d_]{1,4}\.$")
+
+
+def _rejoined(pieces: list[str]) -> list[str]:
+    """Sentences cut at an abbreviation sentencex does not know joined again: a piece of
+    doubled initials after one ending with doubled initials ("RR." | "HH."), and a piece
+    opening in lower case after one ending with a short word and a full stop ("... RR.
+    HH." | "y de la persona responsable del equipo."): a sentence opens in upper case."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and (
+            (_DOUBLED_END.search(out[-1]) and _DOUBLED_START.match(piece))
+            or (piece[:1].islower() and _SHORT_END.search(out[-1]))
+        ):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def is_heading(line: str) -> bool:
     """A short line without end punctuation: "2. Annual leave", "Technische Daten"; not
-    a label with a figure after its colon ("Sundays: 9:00 to 15:00")."""
+    a label with a figure after its colon ("Sundays: 9:00 to 15:00"), nor a line giving an
+    e-mail address."""
     line = line.strip()
     if not line or line.endswith(_END) or _CELL in line or _LABELLED_VALUE.search(line):
+        return False
+    if held_kind.EMAIL.search(line):
+        # "Datenschutzbeauftragte: Carla Wendt, datenschutz@solvera.example", "From: ... <a@b>":
+        # a line giving an e-mail address states a contact; no heading holds one.
         return False
     if script(line) == "CJK":
         return len(line) <= _HEADING_CJK_CHARS
     return len(line.split()) <= _HEADING_WORDS
 
 
+#: A letter's or an e-mail's closing formula (en, de, fr, es, zh, ar): the short lines
+#: after it are its signature.
+_VALEDICTION = re.compile(
+    r"^(?:(?:with\s+)?(?:best|kind|warm)(?:est)?\s+(?:regards|wishes)|regards|yours\s+"
+    r"(?:sincerely|faithfully|truly)|sincerely|(?:mit\s+)?(?:freundlichen|besten|herzlichen|"
+    r"viele|liebe)\s+gr[üu](?:ß|ss)(?:en|e)|gr[üu](?:ß|ss)e|cordialement|bien\s+cordialement|"
+    r"(?:bien\s+)?[àa]\s+vous|salutations(?:\s+distingu[ée]es)?|(?:un\s+)?saludo(?:s)?"
+    r"(?:\s+cordiales)?|atentamente|cordialmente|此致|敬礼|顺祝商祺|مع\s+(?:خالص\s+)?التحية"
+    r"|وتفضلوا\s+بقبول\s+فائق\s+الاحترام)[\s,.!]*$",
+    re.IGNORECASE,
+)
+#: The signature's lines read as one unit, up to this many.
+_SIGNATURE_LINES = 4
+
+
+def _signed(blocks: list[str]) -> list[str]:
+    """`blocks` with the short lines of a signature after a closing formula ("Mit
+    freundlichen Grüßen" over "Jürgen Haas", "Vorsitzender des Betriebsrats", "Kallisto
+    Maschinenbau AG") joined into one block, their lines separated by commas: each line
+    alone reads as a heading, or is too short to quote, and "who chairs the works
+    council?" is answered by the name and the office together."""
+    out: list[str] = []
+    i = 0
+    while i < len(blocks):
+        out.append(blocks[i])
+        i += 1
+        if not _VALEDICTION.match(out[-1].strip()):
+            continue
+        lines: list[str] = []
+        while i < len(blocks) and len(lines) < _SIGNATURE_LINES:
+            found = [line.strip() for line in blocks[i].split("\n") if line.strip()]
+            if len(lines) + len(found) > _SIGNATURE_LINES or not all(map(is_heading, found)):
+                break
+            lines += found
+            i += 1
+        if lines:
+            out.append(", ".join(lines))
+    return out
+
+
 def units(text: str) -> list[Unit]:
     """The quotable units of a passage, in order."""
     lang = language(text)
-    blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
+    blocks = _signed([b for b in re.split(r"\n\s*\n", text) if b.strip()])
     found: list[Unit] = []
     heading = parent = ""
     for i, block in enumerate(blocks):

@@ -209,7 +209,10 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
     (
         Dimension.MASS,
         re.compile(
-            r"\b(?:heavy|weighs?|weight|mass|schwer|wiegt|gewicht|p[eè]se|poids|pesa|peso)\b|多重|重量|وزن"
+            r"\b(?:heavy|weighs?|weight|mass|schwer|wiegt|gewicht|p[eè]se|poids|pesa|peso"
+            # what a vehicle or a shelf carries is a mass too ("What payload can ... carry?")
+            r"|payload|load capacity|zuladung|nutzlast|traglast|charge utile|carga [uú]til)\b"
+            r"|多重|重量|载重|载荷|وزن|حمولة"
         ),
     ),
     (

@@ -12,7 +12,7 @@ from docent.domain import Access, ChunkMatch, Hit
 from docent.errors import InvalidInput, ProviderFailure
 from docent.providers.chains import RerankerChain
 from docent.roles import Embedder
-from docent.search import analysis
+from docent.search import analysis, languages
 from docent.search.backend import ChunkIndex, DocumentCatalog, DocumentQuery
 from docent.search.fusion import reciprocal_rank_fusion
 from docent.settings import SearchSettings
@@ -195,6 +195,7 @@ class Retriever:
         hits = hits[: request.top_k]
         if need_similarity and not floor:
             hits = keep_first_semantic(hits, semantic_used, fused=hits_before_cut)
+            hits = keep_foreign_semantic(hits, semantic_used, request.query, fused=hits_before_cut)
         if want_keyword:
             hits = add_highlights(hits, request.query)
         took_ms = (time.perf_counter() - started) * 1000
@@ -301,6 +302,55 @@ def keep_first_semantic(
         return hits
     kept = next((h for h in fused if h.chunk.id == first), None)
     return hits if kept is None else [*hits[:-1], kept]
+
+
+#: The embedder's first passages down to this rank are kept among an answer's passages
+#: when they are in another language than the question (`keep_foreign_semantic`).
+FOREIGN_KEPT = 3
+
+
+def keep_foreign_semantic(
+    hits: list[Hit], semantic: Sequence[ChunkMatch], query: str, *, fused: list[Hit]
+) -> list[Hit]:
+    """`hits` with the embedder's first `FOREIGN_KEPT` passages that are in another language
+    than `query` (languages.detect), each put in the place of the last hit in the query's
+    language that is not the embedder's first passage. Keyword search cannot rank a
+    passage in another language than the question's (only the names they share meet), so
+    fusion puts the passage the embedder ranks second or third below same-language
+    passages that share the question's words and answer nothing (an Arabic question over
+    an English policy, under Arabic notices; an English one over a Spanish policy, under
+    an English IT policy). Those are what it displaces; where no hit is in the question's
+    language, keyword search pushed nothing out and `hits` stay as they are. The not-found
+    gate and the answerer judge the passage like any other."""
+    if not hits or not semantic:
+        return hits
+    asked = languages.detect(query).language
+    ranked = sorted(semantic, key=lambda m: m.rank)
+    keep = {ranked[0].chunk.id}
+    wanted = [
+        m.chunk.id
+        for m in ranked[:FOREIGN_KEPT]
+        if languages.detect(m.chunk.text).language != asked
+    ]
+    keep |= set(wanted)
+    by_id = {h.chunk.id: h for h in fused}
+    out = list(hits)
+    for chunk_id in wanted:
+        if any(h.chunk.id == chunk_id for h in out) or chunk_id not in by_id:
+            continue
+        place = next(
+            (
+                i
+                for i in range(len(out) - 1, -1, -1)
+                if out[i].chunk.id not in keep
+                and languages.detect(out[i].chunk.text).language == asked
+            ),
+            None,
+        )
+        if place is None:
+            break
+        out[place] = by_id[chunk_id]
+    return out
 
 
 def add_highlights(hits: list[Hit], query: str) -> list[Hit]:

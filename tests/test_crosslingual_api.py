@@ -163,3 +163,41 @@ def test_a_german_document_that_never_names_the_noun_asked_is_no_evidence(
 ) -> None:
     # The FAQ has a summer party and "abfeiern" (overtime taken off), no Christmas party.
     assert_refused(ask(server, "Wer koordiniert die Weihnachtsfeier der Solvera Logistik?"))
+
+
+def test_the_telephone_number_asked_for_is_quoted_alone(server: DocentServer) -> None:
+    # The Spanish price list gives the tow truck's number and the workshop's; an English
+    # question shares no word with either sentence (test_answer_crosslingual.py).
+    answer = ask(server, "Which number should I call for the Ribera breakdown truck?")
+    assert "900 813 552" in answer["text"], answer
+    assert "963 402 871" not in answer["text"], answer
+    assert cited(answer) == {"taller-ribera-tarifas.html"}
+
+
+def test_the_e_mail_address_asked_for_is_quoted(server: DocentServer) -> None:
+    # "Datenschutzbeauftragte: ..., datenschutz@..." was read as a heading.
+    answer = ask(
+        server, "To which e-mail address do I write to reach Solvera's data protection officer?"
+    )
+    assert "datenschutz@solvera-logistik.example" in answer["text"], answer
+
+
+def test_a_sentence_about_another_period_is_not_appended(server: DocentServer) -> None:
+    answer = ask(server, "How much do the L'Ormeau cleaners charge per month before VAT?")
+    assert "1 240 €" in answer["text"], answer
+    assert "38 €" not in answer["text"], answer
+
+
+def test_a_passage_in_another_language_is_not_pushed_out_by_keyword_matches(
+    server: DocentServer,
+) -> None:
+    # An Arabic question over the English leave policy (the dev set's halden-13): keyword
+    # search ranks Arabic notices among the policy's passages; the embedder ranks the
+    # annual-leave passage second, and fusion left it out (retrieval.py,
+    # keep_foreign_semantic).
+    answer = ask(
+        server,
+        "كم يوماً من الإجازة السنوية المدفوعة يحصل عليها موظفو Halden Logistics بدوام كامل؟",
+    )
+    assert "25 days" in answer["text"], answer
+    assert cited(answer) == {"halden-leave-policy.pdf"}

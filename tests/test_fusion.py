@@ -2,7 +2,12 @@ import pytest
 
 from docent.domain import Chunk, ChunkMatch
 from docent.search.fusion import reciprocal_rank_fusion
-from docent.search.retrieval import best_per_document, fuse, keep_first_semantic
+from docent.search.retrieval import (
+    best_per_document,
+    fuse,
+    keep_first_semantic,
+    keep_foreign_semantic,
+)
 
 
 @pytest.mark.parametrize(
@@ -87,6 +92,55 @@ def test_an_answers_passages_keep_the_embedders_first_choice() -> None:
     assert kept[-1].chunk.id == "policy" and kept[-1].semantic_score == 0.86
     # already among them: unchanged
     assert keep_first_semantic(fused[:5], keyword[:1], fused=fused) == fused[:5]
+
+
+def _text_match(chunk_id: str, text: str, rank: int) -> ChunkMatch:
+    return ChunkMatch(Chunk(id=chunk_id, document_id="d", ordinal=0, text=text), "t", rank, 1.0)
+
+
+ENGLISH = "The passes are sold at the desk and the price is on the board for all of the staff."
+GERMAN = "Vollzeitbeschäftigte haben 30 Urlaubstage im Jahr, und der Resturlaub verfällt nicht."
+
+
+def test_the_embedders_first_passages_in_another_language_are_kept() -> None:
+    # An English question over a German FAQ: BM25 ranks English passages that share its
+    # words; the embedder ranks the German answer second. It takes the place of the last
+    # English passage; the embedder's first passage stays.
+    keyword = [_text_match(f"en{i}", ENGLISH, i) for i in range(1, 8)]
+    semantic = [
+        _text_match("en7", ENGLISH, 1),
+        _text_match("de", GERMAN, 2),
+        _text_match("en6", ENGLISH, 3),
+    ]
+    fused = fuse(keyword, semantic, k=20, keyword_weight=0.6)
+    top = fused[:5]
+    assert [h.chunk.id for h in top] == ["en7", "en6", "en1", "en2", "en3"]
+    kept = keep_foreign_semantic(
+        top, semantic, "How many days of holiday do full-time staff get?", fused=fused
+    )
+    ids = [h.chunk.id for h in kept]
+    assert ids == ["en7", "en6", "en1", "en2", "de"]
+    # A question in the passages' language: nothing in another language to keep.
+    assert (
+        keep_foreign_semantic(
+            top, semantic, "Wie viele Urlaubstage gibt es für die Mitarbeiter?", fused=fused
+        )
+        == top
+    )
+
+
+def test_a_foreign_passage_displaces_no_passage_in_another_language_than_the_question() -> None:
+    # Every hit in German already for an English question: keyword search pushed nothing
+    # of the question's language in, and nothing is replaced.
+    keyword = [_text_match(f"de{i}", GERMAN, i) for i in range(1, 8)]
+    semantic = [_text_match("de1", GERMAN, 1), _text_match("dex", GERMAN, 2)]
+    fused = fuse(keyword, semantic, k=20, keyword_weight=0.6)
+    top = fused[:5]
+    assert "dex" not in [h.chunk.id for h in top]
+    assert (
+        keep_foreign_semantic(top, semantic, "How many days of holiday do staff get?", fused=fused)
+        == top
+    )
 
 
 def test_the_best_passage_of_each_document() -> None:
