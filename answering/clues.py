@@ -383,7 +383,9 @@ class Clues:
 
     def share(self, found: set[str] | frozenset[str], among: frozenset[str] | None = None) -> float:
         """The weighted share of the question's words (those with a term in `among`, or
-        all) that `found` covers: a word is covered when one of its terms is found.
+        all) that `found` covers: a word is covered when one of its terms is found. Its
+        light verbs (`light`) and the unit a count is given in (`counted`: a capacity
+        column says "40", not "40 people") are not counted.
 
         CJK terms are character bigrams of unsegmented text, half of which straddle two
         words ("员工每年有几天年假" gives 员工 工每 每年 年有 ...), so they are counted by the
@@ -392,7 +394,9 @@ class Clues:
         words = [
             (terms, w)
             for terms, w in self.words
-            if (among is None or terms & among) and not terms & self.light
+            if (among is None or terms & among)
+            and not terms & self.light
+            and not terms & self.counted
         ]
         plain = [(terms, w) for terms, w in words if not any(_CJK_CHAR.match(t) for t in terms)]
         bigrams = [min(terms) for terms, _ in words if any(_CJK_CHAR.match(t) for t in terms)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from test_refusal_evidence import gate, passage
 
-from docent.answering import clock, synonyms
+from docent.answering import clock, premise, synonyms
 from docent.answering.clues import Clues
 from docent.answering.grounding import Signal
 from docent.search import analysis
@@ -136,3 +136,34 @@ def test_a_time_of_day_question_of_one_word_is_answered_by_a_clock_time() -> Non
         section="6. Sauna",
     )
     assert gate(question, [rule], closest=None) is None
+
+
+# --------------------------------------------------------- counts, premises, words
+
+
+def test_the_unit_a_count_is_given_in_is_not_a_word_the_passage_must_hold() -> None:
+    # A capacity column says "24", not "24 people".
+    clues = Clues.of("How many people fit in the Larch room?")
+    held = clues.held("Room | Capacity | Projector\nLarch | 24 | yes")
+    assert clues.share(held & clues.weights.keys()) >= 0.61
+
+
+@pytest.mark.parametrize(
+    ("word", "said"),
+    [("left", "lost"), ("hang", "kept"), ("instead", "successor")],
+)
+def test_a_situational_word_is_found_where_the_document_says_it_otherwise(
+    word: str, said: str
+) -> None:
+    assert set(analysis.analyze(said)) & synonyms.widen(analysis.analyze(word))
+
+
+def test_a_premise_names_its_code_even_where_the_title_names_the_series() -> None:
+    # "kelso-kx-kettles.pdf" names the KX series, not the KX-4: "kx" stays a word of the
+    # premise, which the sentence restating it must hold.
+    question = "The KX-4 kettle has been discontinued - what should I get instead?"
+    texts = ["The KX-4 kettle has been discontinued since June 2026. Its successor is the KX-5."]
+    titles = {1: set(analysis.analyze("kelso-kx-kettles.pdf"))}
+    follow = premise.follow_on(question, texts, [1], ["d"], [1.0], 0, titles)
+    assert follow is not None
+    assert follow.text == "Its successor is the KX-5."
