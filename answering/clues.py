@@ -10,8 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from docent.answering import asked, shapes, synonyms
-from docent.answering.vocabulary import INTERROGATIVES, count_compound
+from docent.answering import asked, clock, shapes, synonyms
+from docent.answering.vocabulary import INTERROGATIVES, LIGHT_VERBS, count_compound
 from docent.domain import Hit
 from docent.search import analysis
 from docent.search import languages as lang
@@ -92,6 +92,16 @@ class Clues:
     #: Whether the question is read as German, which writes compounds as one word: its
     #: terms are then also found as a compound's first or last part (`held`).
     compounds: bool = False
+    #: The terms of the question's light verbs (`vocabulary.LIGHT_VERBS`): in `words`,
+    #: but not counted in the share of its words a passage must hold (`share`) nor among
+    #: the two it must hold at least; the words it asks about (`topic`) keep them.
+    light: frozenset[str] = frozenset()
+    #: Whether the question asks for a time of day and has no other form ("Until what
+    #: time can I do my washing?": `clock.asks_clock`): the answer must state one.
+    clock: bool = False
+    #: The terms of the words asking for it ("until", "time", "heure": `clock.CLOCK_WORDS`):
+    #: in `words`, but not counted when telling a question of one word (`one_word_evidence`).
+    clock_terms: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, question: str) -> Clues:
@@ -106,13 +116,30 @@ class Clues:
         interrogative = {
             term for word in INTERROGATIVES for term in analysis.word_terms(word, languages)
         }
+        light_verbs = {
+            term for word in LIGHT_VERBS for term in analysis.word_terms(word, languages)
+        }
+        # "Until what time": the words asking for a time of day ask, but the passage must
+        # still hold them as before, but for a question of one word besides them.
+        clock_asked = asked.form_of(question) is None and clock.asks_clock(question)
+        clock_words = (
+            {term for word in clock.CLOCK_WORDS for term in analysis.word_terms(word, languages)}
+            if clock_asked
+            else set()
+        )
         words = []
+        light: set[str] = set()
+        asking_clock: set[str] = set()
         own = [
             frozenset(t for t in variants if len(t) > 1 or not t.isascii())
             for variants in analysis.query_words(question, languages)
         ]
         for terms in own:
             if terms and not terms & interrogative:
+                if terms & light_verbs and not terms & heavy:
+                    light.update(terms)
+                if terms & clock_words:
+                    asking_clock.update(terms)
                 if terms & heavy:
                     words.append((terms, NAME_WEIGHT))
                 else:
@@ -156,6 +183,9 @@ class Clues:
             counted,
             _latin_signs(question, named),
             "de" in languages,
+            frozenset(light),
+            clock_asked,
+            frozenset(asking_clock),
         )
 
     def held(self, text: str) -> set[str]:
@@ -168,7 +198,10 @@ class Clues:
         wanted = [t for t in self.weights if len(t) >= _COMPOUND_PART and t not in found]
         longer = [w for w in found if len(w) >= 2 * _COMPOUND_PART - 1]
         return found | {
-            t for t in wanted if any(w != t and (w.startswith(t) or w.endswith(t)) for w in longer)
+            t
+            for t in wanted
+            if any(w != t and (w.startswith(t) or w.endswith(t)) for w in longer)
+            or _plural_s(t) in found
         }
 
     @property
@@ -204,7 +237,7 @@ class Clues:
         """
         in_text = self.held(text)
         found = in_text & self.weights.keys()
-        if sum(bool(terms & found) for terms, _ in self.words) < 2:
+        if sum(bool(terms & found) for terms, _ in self.words if not terms & self.light) < 2:
             return self.one_word_evidence(passage, title, section)
         if self.share(found) < KEYWORD_SHARE:
             return False
@@ -241,9 +274,14 @@ class Clues:
         and a sentence of it holding the word states a value of the form ("The warranty
         ... lasts 24 months"). Two words are too many to leave to this: keyword evidence
         then needs both."""
-        if passage is None or self.form is None or len(self.words) != 1:
+        words = [
+            (terms, weight)
+            for terms, weight in self.words
+            if not terms & self.light and not terms & self.clock_terms
+        ]
+        if passage is None or (self.form is None and not self.clock) or len(words) != 1:
             return False
-        ((terms, weight),) = self.words
+        ((terms, weight),) = words
         body = passage.removeprefix(section).lstrip("\n")
         if weight >= NAME_WEIGHT or not terms & self.held(body):
             return False
@@ -283,7 +321,7 @@ class Clues:
         hold it (similarity evidence: a passage in another language than the question's
         shares no words with it, and the few it shares are chance)."""
         if self.form is None:
-            return True
+            return not self.clock or self.states_clock(body, subject, near=near)
         topic = self.topic(subject) + [terms for terms in self.names if not terms & subject]
         # Codes of the passage's rows, not of its section ("Public holidays 2025").
         codes = [
@@ -315,6 +353,17 @@ class Clues:
             fallback=not (near and codes),
         )
 
+    def states_clock(self, body: str, subject: set[str], *, near: bool = True) -> bool:
+        """Whether `body` states a time of day (`clock.states_clock`) in a unit (sentence or
+        row, `asked.units`) holding the most of the words asked about (`topic`), or in any
+        unit when none holds one (or `near` is False): "The laundry room ... is open from
+        07:00 to 22:00." answers "Until what time can I do my washing?"."""
+        found = asked.units(body)
+        topic = self.topic(subject)
+        scored = [(sum(bool(t & self.held(u)) for t in topic) if near else 0, u) for u in found]
+        best = max((score for score, _ in scored), default=0)
+        return any(score == best and clock.states_clock(u) for score, u in scored)
+
     def topic(self, subject: set[str]) -> list[frozenset[str]]:
         """The question's words (each as its terms) that say what it asks about: not names
         or codes, nor in `subject` (the terms of the passage's title, letterhead and
@@ -324,18 +373,31 @@ class Clues:
 
     @property
     def plain(self) -> frozenset[str]:
-        """The question's terms that are not names or codes."""
-        return frozenset(t for terms, w in self.words if w < NAME_WEIGHT for t in terms)
+        """The question's terms that are not names, codes or light verbs."""
+        return frozenset(
+            t
+            for terms, w in self.words
+            if w < NAME_WEIGHT and not terms & self.light
+            for t in terms
+        )
 
     def share(self, found: set[str] | frozenset[str], among: frozenset[str] | None = None) -> float:
         """The weighted share of the question's words (those with a term in `among`, or
-        all) that `found` covers: a word is covered when one of its terms is found.
+        all) that `found` covers: a word is covered when one of its terms is found. Its
+        light verbs (`light`) and the unit a count is given in (`counted`: a capacity
+        column says "40", not "40 people") are not counted.
 
         CJK terms are character bigrams of unsegmented text, half of which straddle two
         words ("员工每年有几天年假" gives 员工 工每 每年 年有 ...), so they are counted by the
         question's characters instead: a character is found when a bigram holding it is.
         """
-        words = [(terms, w) for terms, w in self.words if among is None or terms & among]
+        words = [
+            (terms, w)
+            for terms, w in self.words
+            if (among is None or terms & among)
+            and not terms & self.light
+            and not terms & self.counted
+        ]
         plain = [(terms, w) for terms, w in words if not any(_CJK_CHAR.match(t) for t in terms)]
         bigrams = [min(terms) for terms, _ in words if any(_CJK_CHAR.match(t) for t in terms)]
         total = sum(w for _, w in plain)
@@ -372,6 +434,15 @@ class Clues:
         """Whether one of the question's codes is in `name` (a document's title, often its
         file name), its separators aside: "brevena-cm40-manual.pdf" is about the CM-40."""
         return self.code_in(name) or any(code_in_name(code, name) for code in self.codes)
+
+
+def _plural_s(term: str) -> str | None:
+    """The singular of a German plural in -s after a vowel ("akkus" -> "akku", "autos"
+    -> "auto", "fotos" -> "foto"), which the German stemmer keeps whole; None for other
+    terms."""
+    if len(term) > _COMPOUND_PART and term.endswith("s") and term[-2] in "aeiouy":
+        return term[:-1]
+    return None
 
 
 def code_in_name(code: str, name: str) -> bool:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docent.answering import passages, wording
+from docent.answering.clues import names_and_codes
 from docent.search import analysis
 
 #: Share of the premise's content words a sentence must hold to restate it. Half: the
@@ -167,7 +168,7 @@ def follow_on(
             break
         if documents[i] != documents[best] or (i < len(answered) and answered[i]):
             continue
-        own = _untitled(terms, titles.get(sources[i], set()))
+        own = _untitled(terms, titles.get(sources[i], set()), _code_terms(stated))
         said = passages.sentences(texts[i], passages.language(texts[i]))
         if not said or not restates(own, said[0], stated):
             continue
@@ -184,14 +185,26 @@ def follow_on(
     return None
 
 
-def _untitled(terms: set[str], title: set[str]) -> set[str]:
+def _code_terms(said: str) -> list[set[str]]:
+    """The terms of each code of the premise `said` ("NX-6": {"nx", "6"}; `names_and_codes`,
+    those with a digit)."""
+    codes = [n for n in names_and_codes(said) if any(c.isdigit() for c in n)]
+    return [set(analysis.query_terms(code)) for code in codes]
+
+
+def _untitled(terms: set[str], title: set[str], codes: Sequence[set[str]] = ()) -> set[str]:
     """`terms` without the document title's, in either of two forms the stemmer gives
     (a file name "peluqueria-alameda-precios.html" is analysed without the question's
-    language: "alameda" there, "alamed" and "alameda" in the question)."""
+    language: "alameda" there, "alamed" and "alameda" in the question). A term of one of
+    the premise's `codes` (each as its terms) stays unless the title holds the whole code:
+    "nexvault-nx-storage-datasheet.docx" names the NX series, not the NX-6 of "The NX-6
+    has been discontinued"."""
+    kept = {t for code in codes if not code <= title for t in code}
     return {
         t
         for t in terms
-        if not any(
+        if t in kept
+        or not any(
             t == w or (min(len(t), len(w)) >= 4 and (t.startswith(w) or w.startswith(t)))
             for w in title
         )

@@ -109,7 +109,24 @@ INTERROGATIVES = frozenset(
         "kann", "muss", "müssen", "darf", "dürfen", "soll", "sollen", "möchte", "pouvoir",
         "peut", "peux", "dois", "doit", "faut", "veux", "puedo", "puede", "debo", "debe",
         "tengo", "quiero",
-        # the particles of phrasal verbs ("move out", "goes up", "raus wollen")
-        "out", "up", "off", "down", "raus", "rein",
+        # the particles of phrasal verbs ("move out", "goes up", "raus wollen", "take
+        # away")
+        "out", "up", "off", "down", "away", "raus", "rein",
+    ]
+)  # fmt: skip
+
+#: Light verbs (and "own") a question asks with and its answer says in its own words: "Do
+#: we pay extra for them to *take* the hedge clippings away?" ("are removed ... at no
+#: extra charge"), "Wie lange *dauert* das Aufladen?" ("Ladedauer | 4 Stunden"), "Wo
+#: *steht* das Notstromaggregat?", "si luego *hago* la reparación", "متى *ستتم* الصيانة"
+#: (when will it be done), "on its *own*". Not a word a passage must hold; but unlike
+#: `INTERROGATIVES` a question asking with one still asks about something besides its
+#: subject: "Can I *take* my bike on the minibus?" is judged by "bike" (`clues.Clues`).
+LIGHT_VERBS = frozenset(
+    [
+        "take", "takes", "took", "taken", "give", "gives", "gave", "given", "put", "puts",
+        "add", "adds", "added", "own", "dauert", "dauern", "steht", "stehen", "hago",
+        "hace", "hacer", "hacen", "luego", "antes", "después", "يتم", "تتم", "سيتم",
+        "ستتم",
     ]
 )  # fmt: skip
