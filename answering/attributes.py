@@ -13,8 +13,11 @@ holds all of its words, itself or by a word of its group (`synonyms`).
 The asked phrase is read only where the question's form says which it is, in English
 (the language of the held-out set's questions): "What is/are/'s (the|a|...) PHRASE",
 "Who is the PHRASE", "Is/Are there (a|any) PHRASE", "How much is/does (a|the) PHRASE",
-"What does (a|the) PHRASE cost"; the phrase ends at a preposition, a verb of those forms
-or the end. Words that pick one of several entities rather than name an attribute
+"What does (a|the) PHRASE cost", "When is (the) PHRASE" ("When is sports day?"), "How
+long/far/big/old ... is the PHRASE" ("How long is the guarantee on ...?"), "Which PHRASE
+is/does ..." (its last noun is the class of the answer, "Which *tablet* model is ...?");
+the phrase ends at a preposition, a verb of those forms, a trailing participle or
+predicate ("When is the library *open*?") or the end. Words that pick one of several entities rather than name an attribute
 (superlatives: "the smallest recorder"; counts: "the 8-channel one"; "new", "usual"),
 names and codes, light words (`qualifiers.LIGHT`) and closed classes' members (a period,
 a group: `contrast.CLASSES`, which reads those) are not required. A question asking
@@ -45,10 +48,28 @@ from docent.search import languages as lang
 _ASKING = re.compile(
     r"^(?:(?P<verb>how\s+much\s+(?:does|do)|what\s+(?:does|do))"
     r"|what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)|who(?:'s|’s|\s+is|\s+are)"
-    r"|(?:is|are)\s+there|how\s+much\s+(?:is|are))"
+    r"|(?:is|are)\s+there|how\s+much\s+(?:is|are)"
+    # "When is sports day ...?", "How long is the guarantee on ...?"
+    r"|when\s+(?:is|are|was|were|will)"
+    r"|how\s+(?:long|far|big|large|heavy|old|wide|high|tall)\s+(?:is|are|was|were)"
+    # "Which tablet model is ...?": the phrase is the picked noun, up to the auxiliary.
+    r"|(?P<noun>which(?!\s+(?:is|are|was|were|does|do|did)\b)))"
     r"\s+(?:(?:the|a|an|any|my|our|your|their|its|his|her)\s+)?(?P<phrase>.+)$",
     re.IGNORECASE,
 )
+#: The auxiliaries that end the noun of "Which tablet model *is* ...?": without one, the
+#: words after "which" run on into a clause ("Which carrier had the worst rate?") whose
+#: end cannot be told without a parser.
+_AUXILIARIES = frozenset(
+    ["does", "do", "did", "is", "are", "was", "were", "can", "could", "should", "will",
+     "would", "may", "must", "has", "have"]
+)  # fmt: skip
+#: Predicates that end a "When is ..." phrase: "When is the library *open*?" asks when
+#: the library is, not about an "open".
+_PREDICATES = frozenset(
+    ["open", "closed", "shut", "due", "available", "free", "valid", "possible", "busy",
+     "quiet", "ready", "over", "back", "on", "off"]
+)  # fmt: skip
 #: The verbs that end the phrase of "What does ... cost?", "How much does ... cost?":
 #: other verbs there ("What does MHE *stand* for?") ask something else of a phrase that
 #: cannot be told from the verb without a parser.
@@ -61,7 +82,8 @@ _END = frozenset(
         "over", "if", "when", "that", "which", "who", "whose", "and", "or", "than", "since",
         "until", "till", "after", "before", "during", "between", "near", "inside",
         "outside", "within", "without", "like", "as", "across", "against", "into", "onto",
-        "via", "each", "every", "this", "these", "those", "cost", "costs", "charge",
+        "via", "each", "every", "this", "these", "those", "cost", "costs", "charge", "did",
+        "has", "have", "had",
         "charged", "include", "includes", "come", "comes", "apply", "applies", "mean",
         "means", "go", "goes", "need", "needs", "take", "takes", "work", "works", "do",
         "does", "can", "could", "should", "will", "would", "may", "must", "is", "are",
@@ -85,7 +107,9 @@ _ANSWER_KINDS = frozenset(
     [
         "phone", "telephone", "number", "numbers", "email", "e-mail", "mail", "address",
         "website", "url", "link", "name", "date", "time", "day", "price", "cost", "fee",
-        "charge", "amount", "figure", "contact", "details",
+        "charge", "amount", "figure", "contact", "details", "mobile",
+        # a name picked among others ("Which tablet model ...?" is answered "iPad 10")
+        "model", "models", "type", "brand", "make", "version",
         # a constraint, stated by its figure ("no more than five consecutive days")
         "limit", "limits", "maximum", "minimum", "max", "min", "cap", "restriction",
         "restrictions", "rule", "rules", "policy", "deadline",
@@ -103,13 +127,27 @@ def asked_phrase(question: str) -> list[str]:
     if match is None:
         return []
     tokens = _WORD.findall(match.group("phrase"))
-    if match.group("verb") and not _COSTS & {t.casefold() for t in tokens}:
+    folded = {t.casefold() for t in tokens}
+    if match.group("verb") and not _COSTS & folded:
+        return []
+    if match.group("noun") and not _AUXILIARIES & folded:
         return []
     words: list[str] = []
     for token in tokens:
         if token.casefold() in _END:
             break
         words.append(token)
+    # A participle or a predicate ending the phrase is the question's verb ("How long is
+    # the lift *closed*?", "When is the library *open*?"), not part of what it asks about.
+    while words and (
+        re.fullmatch(r"\w{3,}ed", words[-1], re.IGNORECASE) or words[-1].casefold() in _PREDICATES
+    ):
+        words.pop()
+    # The noun after "which" names the class of the answer, which the answer states by
+    # being one ("Which *jobs* are charged ...?" over "tree surgery, snow clearing");
+    # the words before it say which ("Which *tablet* model ...?").
+    if match.group("noun"):
+        words = words[:-1]
     return words
 
 

@@ -11,7 +11,8 @@ sentence or row about the subject would write:
 - **money** ("Is there a fee / a charge for ...?", "Do I pay for ...?", "Was kostet ...?",
   "Gibt es eine Gebühr ...?"): an amount with a currency, or a word saying it is free or
   charged ("free of charge", "kostenlos", "is charged in full");
-- **phone** ("phone number", "Telefonnummer", "numéro de téléphone", "电话", "رقم الهاتف"):
+- **phone** ("phone number", "mobile number", "Telefonnummer", "Handynummer", "numéro de
+  téléphone", "número de móvil", "电话", "手机号", "رقم الهاتف"):
   a run of at least six digits, spaces, dashes or a leading "+";
 - **e-mail** ("e-mail address", "E-Mail-Adresse", "邮箱"): an address with "@";
 - **code** ("door code", "PIN", "Türcode", "code d'accès"): a token holding a digit.
@@ -21,7 +22,7 @@ reads the ones it leaves (yes/no questions about a fee; the German "Was kostet",
 "Was" opens English yes/no questions there) and the kinds it does not (a phone number,
 an e-mail address, a code). Which unit must hold it: among the passage's sentences and
 rows (`asked.units`), those holding the most of the question's words about the subject
-(`Clues.topic`); when none holds any, any unit may in another language than the
+(`Clues.topic`) and of its names; when none holds any, any unit may in another language than the
 question's (words cannot meet), none in the same.
 
 The other way round, such a value stands for the words naming the kind (`stated_kind`):
@@ -55,8 +56,9 @@ _EMAIL_ASKED = re.compile(
     re.IGNORECASE,
 )
 _PHONE_ASKED = re.compile(
-    r"\b(?:tele)?phone\s+number|\bnumber\s+to\s+(?:call|ring)|\btelefonnummer|\brufnummer"
-    r"|\bnum[ée]ro\s+de\s+t[ée]l[ée]phone|\bn[úu]mero\s+de\s+tel[ée]fono|电话|رقم\s+الهاتف"
+    r"\b(?:tele|mobile\s+)?phone\s+number|\b(?:mobile|cell)\s+number|\bnumber\s+to\s+(?:call|ring)"
+    r"|\b(?:telefon|handy|mobil|ruf)nummer|\bnum[ée]ro\s+de\s+(?:t[ée]l[ée]phone|portable|mobile)"
+    r"|\bn[úu]mero\s+de\s+(?:tel[ée]fono|m[óo]vil|celular)|电话|手机号|رقم\s+(?:الهاتف|الجوال|الموبايل)"
     # "What number do I call / ring?", "Welche Nummer rufe ich an?", "¿A qué número llamo?"
     r"|\b(?:number|nummer|num[ée]ro|n[úu]mero)\b[^?.!]{0,30}?\b(?:call|ring|dial|anrufen|rufe"
     r"|w[äa]hlen|appeler|appelle|composer|llamar|llamo|marcar)\b",
@@ -158,7 +160,11 @@ def _judged(question: str, clues: Clues, text: str, subject: set[str]) -> bool |
     if not units:
         return False
     naming = terms_of(words)
-    topic = [terms for terms in clues.topic(subject) if not terms & naming]
+    # The question's names count as what it asks about: "Mme Ferreira's mobile number" is
+    # in the unit naming her, not in the switchboard's line of another paragraph.
+    topic = [terms for terms in clues.topic(subject) if not terms & naming] + [
+        terms for terms in clues.names if not terms & subject
+    ]
     scores = [sum(bool(t & clues.held(u)) for t in topic) for u in units]
     best = max(scores)
     # In the question's own language, a passage none of whose units holds a word of what
