@@ -11,7 +11,9 @@ casefolded or IGNORECASE text; Latin words are whole words.
   words or articles far more often: `NUMBER_OR_ARTICLE` adds them, for the gate's test
   that a sentence states any number at all ("un mois de préavis").
 - `MONTHS`, `WEEKDAYS`: the names (and the usual English, German and French
-  abbreviations of the months), as regex alternations for `\\b(?:...)\\b`.
+  abbreviations of the months), as regex alternations for `\\b(?:...)\\b`. "May" is
+  the month only beside a figure ("14 May", "May 2026"): "Visitors may not ..." and
+  "May I ...?" date nothing.
 - `TIME_UNITS`: the units of time a duration or a deadline is counted in ("days",
   "Wochen", "mois", "horas"), as an alternation.
 - `INTERROGATIVES`: the words asking for the size of something ("how many", "wie
@@ -59,7 +61,8 @@ NUMBER_OR_ARTICLE = re.compile(
 
 MONTHS = (
     r"jan(?:uary|vier|uar)?|feb(?:ruary|ruar)?|février|march|mars|märz|apr(?:il)?|avril"
-    r"|may|mai|june?|juin|juni|july?|juillet|juli|aug(?:ust)?|août|sept?(?:ember)?"
+    r"|(?<=\d )may|may(?= \d)|mai|june?|juin|juni|july?|juillet|juli|aug(?:ust)?|août"
+    r"|sept?(?:ember)?"
     r"|septembre|oct(?:ober)?|octobre|okt(?:ober)?|nov(?:ember)?|novembre|dec(?:ember)?"
     r"|décembre|dez(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
     r"|septiembre|octubre|noviembre|diciembre"

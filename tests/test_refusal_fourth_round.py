@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from test_refusal_evidence import gate, passage
 
-from docent.answering import clock, premise, synonyms
+from docent.answering import asked, clock, premise, synonyms
 from docent.answering.clues import Clues
 from docent.answering.grounding import Signal
 from docent.search import analysis
@@ -167,3 +167,16 @@ def test_a_premise_names_its_code_even_where_the_title_names_the_series() -> Non
     follow = premise.follow_on(question, texts, [1], ["d"], [1.0], 0, titles)
     assert follow is not None
     assert follow.text == "Its successor is the KX-5."
+
+
+@pytest.mark.parametrize(
+    ("unit", "dated"),
+    [
+        ("Visitors may not take photographs on site.", False),
+        ("May I bring a guest?", False),
+        ("The office closes on 14 May.", True),
+        ("From May 2026 the fee rises.", True),
+    ],
+)
+def test_may_is_the_month_only_beside_a_figure(unit: str, dated: bool) -> None:
+    assert asked.holds(asked.Form.DATE, unit) is dated
