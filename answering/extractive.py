@@ -285,6 +285,21 @@ class ExtractiveGenerator:
         first = picking.date_first(
             question, first, scores, words, [documents.get(c.source) for c in candidates], texts
         )
+        contrast = Contrast.of(question)
+        if contrast.other(texts[first]):
+            # The best unit is about another period or group than the one asked ("38 € HT
+            # de l'heure" for the monthly price): a unit close to it about the asked one,
+            # with as much of the shape asked, answers instead (contrast.py).
+            first = next(
+                (
+                    i
+                    for i in order
+                    if scores[i] >= scores[first] - _RELATIVE_FLOOR
+                    and fits[i] >= fits[first]
+                    and not contrast.other(texts[i])
+                ),
+                first,
+            )
         best = float(scores[first])
         elsewhere = sent_elsewhere(question, candidates, first, sources)
         if elsewhere is not None:
@@ -340,7 +355,6 @@ class ExtractiveGenerator:
             # question's stands alone: no word of the question tells it from the other
             # numbers around it (the workshop's after the tow truck's).
             return [(_quoted(question, candidates[first]), candidates[first].source)]
-        contrast = Contrast.of(question)
         follower = first + 1
         if (
             follower < len(candidates)
