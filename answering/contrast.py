@@ -446,6 +446,11 @@ class Contrast:
             for c, m in self.members
         )
 
+    def own(self, unit: str) -> bool:
+        """Whether `unit` names a member of a class the question names, the question's own
+        ("par mois" for "How much ... per month?"), and none other of that class."""
+        return any((c, m) in _members(unit) for c, m in self.members) and not self.other(unit)
+
 
 @cache
 def _member_words() -> frozenset[str]:

@@ -288,7 +288,7 @@ class ExtractiveGenerator:
         contrast = Contrast.of(question)
         if contrast.other(texts[first]):
             # The best unit is about another period or group than the one asked ("38 € HT
-            # de l'heure" for the monthly price): a unit close to it about the asked one,
+            # de l'heure" for the monthly price): a unit close to it naming the asked one,
             # with as much of the shape asked, answers instead (contrast.py).
             first = next(
                 (
@@ -296,7 +296,7 @@ class ExtractiveGenerator:
                     for i in order
                     if scores[i] >= scores[first] - _RELATIVE_FLOOR
                     and fits[i] >= fits[first]
-                    and not contrast.other(texts[i])
+                    and contrast.own(texts[i])
                 ),
                 first,
             )

@@ -72,6 +72,15 @@ def test_a_unit_about_another_period_than_asked_is_another() -> None:
     assert not Contrast.of("How much do we pay the cleaners?").other("38 € HT de l'heure.")
 
 
+def test_a_unit_naming_the_asked_period_is_the_questions_own() -> None:
+    contrast = Contrast.of("How much do we pay the cleaners each month before VAT?")
+    assert contrast.own("Le prix forfaitaire est de 1 240 € HT par mois.")
+    assert not contrast.own("Les prestations ponctuelles sont facturées 38 € HT de l'heure.")
+    # A unit naming no period is not the question's own: the best unit keeps its place.
+    assert not contrast.own("Le contrat couvre le nettoyage des bureaux.")
+    assert not Contrast.of("À quelle heure commence la journée ?").own("15 minutes le matin.")
+
+
 async def test_the_unit_holding_the_e_mail_address_asked_is_quoted() -> None:
     question = "Zyx e-mail address qwv?"
     embedder = KeyedEmbedder(
