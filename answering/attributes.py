@@ -13,7 +13,8 @@ holds all of its words, itself or by a word of its group (`synonyms`).
 The asked phrase is read only where the question's form says which it is, in English
 (the language of the held-out set's questions): "What is/are/'s (the|a|...) PHRASE",
 "Who is the PHRASE", "Is/Are there (a|any) PHRASE", "How much is/does (a|the) PHRASE",
-"What does (a|the) PHRASE cost", "When is (the) PHRASE" ("When is sports day?"), "How
+"What does (a|the) PHRASE cost", "Does X have/offer/provide/sell a PHRASE" ("Does the
+gym have a pool?"), "When is (the) PHRASE" ("When is sports day?"), "How
 long/far/big/old ... is the PHRASE" ("How long is the guarantee on ...?"), "Which PHRASE
 is/does ..." (its last noun is the class of the answer, "Which *tablet* model is ...?");
 the phrase ends at a preposition, a verb of those forms, a trailing participle or
@@ -49,6 +50,8 @@ _ASKING = re.compile(
     r"^(?:(?P<verb>how\s+much\s+(?:does|do)|what\s+(?:does|do))"
     r"|what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)|who(?:'s|’s|\s+is|\s+are)"
     r"|(?:is|are)\s+there|how\s+much\s+(?:is|are)"
+    # "Does the gym have a pool?", "Do you offer a student discount?"
+    r"|(?:does|do)\s+(?:\w+\s+){1,3}?(?:have|offer|provide|sell)(?=\s+(?:a|an|any)\s)"
     # "When is sports day ...?", "How long is the guarantee on ...?"
     r"|when\s+(?:is|are|was|were|will)"
     r"|how\s+(?:long|far|big|large|heavy|old|wide|high|tall)\s+(?:is|are|was|were)"

@@ -70,10 +70,11 @@ _CODE_ASKED = re.compile(
     re.IGNORECASE,
 )
 #: A question asking whether something costs ("Is there a fee for ...?", "Do I have to pay
-#: for ...?", "Gibt es eine Gebühr ...?") or, in German, what it costs ("Was kostet ...?").
+#: for ...?", "Does the company pay for ...?", "Gibt es eine Gebühr ...?") or, in German,
+#: what it costs ("Was kostet ...?").
 _MONEY_ASKED = re.compile(
     r"^\W*(?:is|are)\s+there\s+(?:a|an|any)\s+(?:\w+\s+)?(?:fee|charge|cost|surcharge|deposit)s?\b"
-    r"|^\W*(?:do|does|will)\s+\w+\s+(?:have\s+to\s+|need\s+to\s+)?pay\b"
+    r"|^\W*(?:do|does|will)\s+(?:\w+\s+){1,3}?(?:have\s+to\s+|need\s+to\s+)?pay\b"
     r"|^\W*(?:was|wie\s+viel)\s+(?:kostet|kosten)\b"
     r"|^\W*gibt\s+es\s+(?:eine[n]?\s+)?(?:\w+)?(?:gebühr|zuschlag|kosten)",
     re.IGNORECASE,

@@ -1,7 +1,8 @@
 """Near-misses answered with a neighbouring sentence (issue 13), through a real server
 with the default embedder (e5): a bus network notice without the time asked for, a school
 newsletter without the event asked for, an equipment table without the device asked for,
-a lift contract with a switchboard number but no engineer's mobile. Each beside a question
+a lift contract with a switchboard number but no engineer's mobile, site rules that
+require safety boots without saying who pays. Each beside a question
 of the same form that the documents answer. The documents are made up; the rules are
 unit-tested in test_near_miss_forms.py."""
 
@@ -49,6 +50,15 @@ LIFTS = [
         "3.2 An engineer attends within 1 hour when a person is trapped in a lift.",
     ]
 ]
+SITE = [
+    [
+        "Marlow Joinery - site rules",
+        "",
+        "3. Safety equipment",
+        "Safety boots are required in the workshop and the loading yard.",
+        "Safety glasses are issued free of charge by the stores.",
+    ]
+]
 EQUIPMENT = {
     "Equipment": [
         ["Item", "Standard issue", "Replacement cycle"],
@@ -70,6 +80,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
                 ("ashby-bus-changes.pdf", make_pdf(BUSES, title="Ashby bus changes")),
                 ("fernleigh-newsletter.pdf", make_pdf(NEWSLETTER, title="Fernleigh newsletter")),
                 ("lift-contract-lm3310.pdf", make_pdf(LIFTS, title="Lift contract")),
+                ("marlow-site-rules.pdf", make_pdf(SITE, title="Site rules")),
                 ("brockley-it-equipment.xlsx", equipment),
             ):
                 payload = await upload_ok(s, name, data)
@@ -91,6 +102,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
         "Which tablet model is standard issue at Brockley?",
         # the switchboard is not the engineer's mobile (held_kind)
         "What is the lift engineer's mobile number?",
+        # boots are required, not paid for (held_kind: "Does the company pay ...?")
+        "Does Marlow Joinery pay for safety boots?",
     ],
 )
 def test_a_near_miss_is_refused(server: DocentServer, question: str) -> None:

@@ -101,3 +101,27 @@ def test_a_mobile_number_is_a_phone_number_of_whom_it_is_asked() -> None:
     assert lacks_kind(question, Clues.of(question), text, set())
     held = f"{text}\nNadia Ferreira can be reached on 07700 900 123."
     assert not lacks_kind(question, Clues.of(question), held, set())
+
+
+def test_a_yes_no_question_about_having_a_thing_asks_for_it() -> None:
+    assert asked_phrase("Does the gym have a pool?") == ["pool"]
+    assert asked_head("Does Brightwell offer a student discount?") == "discount"
+    # without an article, what follows "have" may be a verb's object clause
+    assert asked_phrase("Do we have to book?") == []
+    rules = "The gym has a sauna and a climbing wall. Towels are free."
+    question = "Does the gym have a pool?"
+    assert missing_attribute(question, Clues.of(question), rules, rules)
+    sauna = "Does the gym have a sauna?"
+    assert not missing_attribute(sauna, Clues.of(sauna), rules, rules)
+
+
+def test_whether_the_company_pays_asks_for_money() -> None:
+    assert kind_of("Does the company pay for safety boots?") is Kind.MONEY
+    text = (
+        "Safety boots are required in the workshop and the loading yard.\n"
+        "Hearing protection must be worn at the press line."
+    )
+    question = "Does the company pay for safety boots?"
+    assert lacks_kind(question, Clues.of(question), text, set())
+    paid = f"{text}\nSafety boots are paid for by the company up to £80 a year."
+    assert not lacks_kind(question, Clues.of(question), paid, set())
