@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from docent.answering import vocabulary
+from docent.answering import clock, vocabulary
 
 #: A question is a wh-question (not a yes/no one: "Does Velmora pay the costs of a
 #: credit card?" may be answered "yes" without an amount) when it holds one of these.
@@ -39,17 +39,6 @@ _NUMBER_ASKED = re.compile(
 _WHEN_ASKED = re.compile(
     r"\bwhen\b|\bwhat (?:date|year|day)\b|\bwann\b|\bquand\b|\bcu[áa]ndo\b"
     r"|什么时候|何时|哪天|哪一天|哪年|(?<!\w)متى(?!\w)",
-    re.IGNORECASE,
-)
-#: A time of day asked for ("What time does the last bus leave?", "By what time ...?",
-#: "À quelle heure ...?", "Um wie viel Uhr ...?", "¿A qué hora ...?", "几点"): the answer
-#: is a clock time, not a day ("after the last journey on Saturday 6 September" does not
-#: say when the last bus leaves). "Within what time" asks for a length of time ("within 1
-#: hour") and stays out.
-_CLOCK_ASKED = re.compile(
-    r"(?<!\bwithin )(?<!\bin )\bwhat time\b|\bat what hour\b|[àa] quelle heure"
-    r"|\b(?:um|bis|ab) wie ?viel uhr\b|\b(?:a|hasta|desde) qu[ée] hora\b"
-    r"|几点|في أي ساعة|(?<!\w)في أية ساعة",
     re.IGNORECASE,
 )
 _WHAT_ASKED = re.compile(
@@ -89,17 +78,6 @@ _DATE = re.compile(
     r"|\b(?:19|20)\d\d\b|\b\d{1,2}[./-]\d{1,2}\b|\b\d{1,2}:\d\d\b"
     r"|[\d一二三四五六七八九十]\s?[年月日号点]|星期|周[一二三四五六日]"
     rf"|{vocabulary.ARABIC_MONTHS}",
-    re.IGNORECASE,
-)
-#: A time of day: "9:00", "8 h 30", "20h", "8.30 am", "7 pm", "8 Uhr", "20 heures", "a las
-#: 9", noon and midnight, "9点", "الساعة ٨". A bare "8.30" without a clock word is no time
-#: (it is as often a price or a decimal).
-_CLOCK = re.compile(
-    r"\b(?:[01]?\d|2[0-4]):[0-5]\d\b|\b(?:[01]?\d|2[0-4])\s?h(?:\s?[0-5]\d)?\b"
-    r"|\b(?:[01]?\d|2[0-4])(?:[.:][0-5]\d)?\s?(?:a\.?m\b\.?|p\.?m\b\.?|o['’]clock\b|uhr\b"
-    r"|heures?\b|horas?\b)|\ba\s+las?\s+\d{1,2}\b"
-    r"|\b(?:noon|midday|midnight|mittags?|mitternacht|midi|minuit|mediod[íi]a|medianoche)\b"
-    r"|[\d一二三四五六七八九十]+\s?点|中午|午夜|الساعة|ظهرا|ظهراً|منتصف الليل",
     re.IGNORECASE,
 )
 #: A deadline or an offset in time answers "when" as a date does: a number of time units
@@ -151,7 +129,7 @@ _ANAPHOR = re.compile(
 
 class Form(enum.StrEnum):
     """What the answer must hold: any number (counts, durations, sizes), an amount of
-    money, a date, or a time of day (`CLOCK`: "What time ...?")."""
+    money, a date, or a time of day (`CLOCK`: "What time ...?", `clock.py`)."""
 
     NUMBER = "number"
     PRICE = "price"
@@ -165,7 +143,7 @@ def form_of(question: str) -> Form | None:
     text = unicodedata.normalize("NFKC", question)
     if _YES_NO.match(text):
         return None
-    if _CLOCK_ASKED.search(text):
+    if clock.asks_clock(text):
         return Form.CLOCK
     if _COUNT_ASKED.search(text):
         return Form.NUMBER
@@ -285,7 +263,7 @@ def holds(form: Form, unit: str, *, header: str = "", own: Iterable[str] = ()) -
     if form is Form.DATE:
         return bool(_DATE.search(folded) or _DEADLINE.search(folded))
     if form is Form.CLOCK:
-        return bool(_CLOCK.search(folded))
+        return clock.states_clock(folded)
     # A change of a price is a percentage ("will rise by 3.2%").
     money = (
         _CURRENCY.search(folded)

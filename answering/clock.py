@@ -1,21 +1,18 @@
-"""Questions asking for a time of day, and passages stating one: the not-found gate's test
-for "Until what time can I do my washing?" ("open from 07:00 to 22:00").
+"""Questions asking for a time of day, and texts stating one: `asked.Form.CLOCK`.
 
-`asked.form_of` gives such a question no form when it has no "when" ("until what time",
-"à quelle heure", "a qué hora", "um wie viel Uhr", 几点), so a passage was asked for its
-words only, and "time", "until", "heure" are words a passage answering it may not hold: it
-writes the time. Here:
+"What time does the last bus leave?", "Until what time can I do my washing?" ask for a
+clock time, not a day: "after the last journey on Saturday 6 September" does not say when
+the last bus leaves, and "open from 07:00 to 22:00" answers although it holds no "time" nor
+"until". Here, for the languages docent analyses (en, de, fr, es, zh, ar):
 
-- `asks_clock`: whether the question asks for a time of day, in the languages docent
-  analyses (en, de, fr, es, zh, ar);
-- `CLOCK_WORDS`: the words of those phrases, which ask and are not what is asked about
+- `asks_clock`: whether a question asks for a time of day ("what time", "at what hour",
+  "um wie viel Uhr", "à quelle heure", "a qué hora", 几点, "في أي ساعة"), not a length of time
+  ("Within what time must damage be reported?" asks for "within 1 hour");
+- `states_clock`: whether a text states a time of day ("22:00", "8 h 30", "20h", "9.30
+  am", "7 pm", "18 Uhr", "20 heures", "a las 9", noon, midnight, "下午5点", "الساعة 9");
+- `CLOCK_WORDS`: the words of those questions that ask and are not what is asked about
   (`clues.Clues` still counts them in the share of words a passage must hold, but not
-  when telling a question of one word: "my washing" is the one word asked about);
-- `states_clock`: whether a text states a time of day ("22:00", "9.30 am", "18 Uhr",
-  "14h30", "midnight", "下午5点").
-
-When asked.py has a form for the time of day (h13near's `Form.CLOCK` for "what time"),
-`asks_clock` and `states_clock` are its question and its value and belong there.
+  when telling a question of one word: "my washing" is the one word asked about).
 """
 
 from __future__ import annotations
@@ -24,13 +21,11 @@ import re
 import unicodedata
 
 #: A question asking for a time of day. "When" asks for a date or a time and has its own
-#: form (`asked.Form.DATE`, which a clock time satisfies).
+#: form (`asked.Form.DATE`, which a clock time satisfies); 什么时间 ("what time") asks as
+#: often for a day, and stays with it.
 _ASKS = re.compile(
-    r"\b(?:until|till|by|from|at|before|after)?\s*what time\b"
-    r"|\b(?:bis|ab|um) wie ?viel uhr\b|\bwie ?viel uhr\b|\bum welche uhrzeit\b"
-    r"|\b(?:jusqu'à |à partir de |dès |avant )?quelle heure\b"
-    r"|\b(?:hasta |desde |antes de )?qu[ée] hora\b"
-    r"|几点|什么时间|(?<!\w)(?:في\s+)?أي\s+ساعة(?!\w)",
+    r"\bwhat time\b|\bat what hour\b|\bwie ?viel uhr\b|\bum welche uhrzeit\b"
+    r"|\bquelle heure\b|\bqu[ée] hora\b|几点|(?<!\w)(?:في\s+)?أي(?:ة)?\s+ساعة(?!\w)",
     re.IGNORECASE,
 )
 
@@ -38,22 +33,23 @@ _ASKS = re.compile(
 #: "Uhr", "heure", "hora"), case-folded.
 CLOCK_WORDS = frozenset(
     [
-        "time", "until", "till", "uhr", "uhrzeit", "heure", "heures", "hora", "horas",
+        "time", "hour", "until", "till", "uhr", "uhrzeit", "heure", "heures", "hora", "horas",
         "jusqu", "hasta", "desde", "ساعة",
     ]
 )  # fmt: skip
 
-#: A time of day as documents write it: "22:00", "9.30 am", "8 am", "18 Uhr", "18.30 Uhr",
-#: "14h30", "8 h 30", "midnight", "noon", "下午5点", "الساعة 9". A figure with a dot is a time only
-#: with "am", "pm" or "Uhr" after it ("22.50" is a price, "2.10" a version).
+#: A time of day as documents write it: "22:00", "8 h 30", "20h", "8.30 am", "7 pm", "8
+#: Uhr", "20 heures", "a las 9", noon and midnight, "下午5点", "الساعة ٨". A figure with a dot
+#: is a time only with a clock word after it ("22.50" is a price, "2.10" a version), and "24
+#: h" with a space and no minutes a length of time ("available 24 h a day").
 _CLOCK = re.compile(
-    r"\b(?:[01]?\d|2[0-4]):[0-5]\d\b|\b(?:[01]?\d|2[0-4])\s?h\s?[0-5]\d\b"
-    r"|\b\d{1,2}(?:[.:][0-5]\d)?\s?(?:a\.?m\.?|p\.?m\.?|uhr)(?!\w)"
-    r"|\b(?:midnight|midday|noon|mitternacht|mittag|minuit|midi|medianoche|mediod[ií]a)\b"
-    r"|[\d一二三四五六七八九十]+\s?点|الساعة\s*\d",
+    r"\b(?:[01]?\d|2[0-4]):[0-5]\d\b|\b(?:[01]?\d|2[0-4])(?:\s?h\s?[0-5]\d|h)\b"
+    r"|\b(?:[01]?\d|2[0-4])(?:[.:][0-5]\d)?\s?(?:a\.?m\b\.?|p\.?m\b\.?|o['’]clock\b|uhr\b"
+    r"|heures?\b|horas?\b)|\ba\s+las?\s+\d{1,2}\b"
+    r"|\b(?:noon|midday|midnight|mittags?|mitternacht|midi|minuit|mediod[íi]a|medianoche)\b"
+    r"|[\d一二三四五六七八九十]+\s?点|中午|午夜|الساعة|ظهرا|ظهراً|منتصف الليل",
     re.IGNORECASE,
 )
-
 
 #: "Within what time ...?", "In what time ...?" ask for a length of time ("within 1 hour").
 _DURATION = re.compile(r"\b(?:within|in) what time\b|\bin welcher zeit\b", re.IGNORECASE)

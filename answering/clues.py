@@ -96,10 +96,9 @@ class Clues:
     #: but not counted in the share of its words a passage must hold (`share`) nor among
     #: the two it must hold at least; the words it asks about (`topic`) keep them.
     light: frozenset[str] = frozenset()
-    #: Whether the question asks for a time of day and has no other form ("Until what
-    #: time can I do my washing?": `clock.asks_clock`): the answer must state one.
-    clock: bool = False
-    #: The terms of the words asking for it ("until", "time", "heure": `clock.CLOCK_WORDS`):
+    #: For a question asking for a time of day (`asked.Form.CLOCK`: "Until what time can I
+    #: do my washing?"), the terms of the words asking for it ("until", "time", "heure":
+    #: `clock.CLOCK_WORDS`):
     #: in `words`, but not counted when telling a question of one word (`one_word_evidence`).
     clock_terms: frozenset[str] = frozenset()
 
@@ -121,7 +120,7 @@ class Clues:
         }
         # "Until what time": the words asking for a time of day ask, but the passage must
         # still hold them as before, but for a question of one word besides them.
-        clock_asked = asked.form_of(question) is None and clock.asks_clock(question)
+        clock_asked = asked.form_of(question) is asked.Form.CLOCK
         clock_words = (
             {term for word in clock.CLOCK_WORDS for term in analysis.word_terms(word, languages)}
             if clock_asked
@@ -184,7 +183,6 @@ class Clues:
             _latin_signs(question, named),
             "de" in languages,
             frozenset(light),
-            clock_asked,
             frozenset(asking_clock),
         )
 
@@ -279,7 +277,7 @@ class Clues:
             for terms, weight in self.words
             if not terms & self.light and not terms & self.clock_terms
         ]
-        if passage is None or (self.form is None and not self.clock) or len(words) != 1:
+        if passage is None or self.form is None or len(words) != 1:
             return False
         ((terms, weight),) = words
         body = passage.removeprefix(section).lstrip("\n")
@@ -321,7 +319,7 @@ class Clues:
         hold it (similarity evidence: a passage in another language than the question's
         shares no words with it, and the few it shares are chance)."""
         if self.form is None:
-            return not self.clock or self.states_clock(body, subject, near=near)
+            return True
         topic = self.topic(subject) + [terms for terms in self.names if not terms & subject]
         # Codes of the passage's rows, not of its section ("Public holidays 2025").
         codes = [
@@ -352,17 +350,6 @@ class Clues:
             share=0.5 if self.script in _UNCASED else 1.0,
             fallback=not (near and codes),
         )
-
-    def states_clock(self, body: str, subject: set[str], *, near: bool = True) -> bool:
-        """Whether `body` states a time of day (`clock.states_clock`) in a unit (sentence or
-        row, `asked.units`) holding the most of the words asked about (`topic`), or in any
-        unit when none holds one (or `near` is False): "The laundry room ... is open from
-        07:00 to 22:00." answers "Until what time can I do my washing?"."""
-        found = asked.units(body)
-        topic = self.topic(subject)
-        scored = [(sum(bool(t & self.held(u)) for t in topic) if near else 0, u) for u in found]
-        best = max((score for score, _ in scored), default=0)
-        return any(score == best and clock.states_clock(u) for score, u in scored)
 
     def topic(self, subject: set[str]) -> list[frozenset[str]]:
         """The question's words (each as its terms) that say what it asks about: not names

@@ -121,7 +121,7 @@ def test_a_time_of_day_as_documents_write_it(text: str, stated: bool) -> None:
 def test_a_time_of_day_question_of_one_word_is_answered_by_a_clock_time() -> None:
     # "until" and "time" ask: the sauna is the one word asked about.
     question = "Until what time can I go to the sauna?"
-    assert Clues.of(question).clock
+    assert Clues.of(question).form is asked.Form.CLOCK
     opening = passage(
         "The sauna in the basement is open from 10:00 to 21:00, Monday to Saturday.",
         cosine=0.84,
