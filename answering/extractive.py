@@ -27,7 +27,10 @@ from docent.answering import (
     naming,
     passages,
     picking,
+    places,
     premise,
+    rates,
+    reasons,
     shapes,
     synonyms,
     wording,
@@ -207,7 +210,7 @@ class ExtractiveGenerator:
         names_only = wording.names_only(question, candidates, sources)
         shape = picking.wanted(question)
         fits = np.array(
-            [shapes.fit(shape, c.text, c.kind) if shape else 0.0 for c in candidates],
+            [places.fit(question, shape, c.text, c.kind) if shape else 0.0 for c in candidates],
             dtype=np.float32,
         )
         labelled = wording.label_shares(question, candidates, fits, shape, sources)
@@ -248,23 +251,16 @@ class ExtractiveGenerator:
         fits = scored.fits
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         documents = {s.index: s.hit.chunk.document_id for s in sources}
-        words = picking.question_words(
-            question, [c.text for c in candidates], [c.source for c in candidates], sources
-        )
+        documents_list = [documents.get(c.source) for c in candidates]
+        texts, kinds = [c.text for c in candidates], [c.kind for c in candidates]
+        numbers = [c.source for c in candidates]
+        words = picking.question_words(question, texts, numbers, sources)
         first = picking.shape_first(
-            scored.shape,
-            order[0],
-            scores,
-            fits,
-            words,
-            [documents.get(c.source) for c in candidates],
-            [c.kind for c in candidates],
-            [c.text for c in candidates],
+            scored.shape, order[0], scores, fits, words, documents_list, kinds, texts
         )
-        texts = [c.text for c in candidates]
-        first = picking.date_first(
-            question, first, scores, words, [documents.get(c.source) for c in candidates], texts
-        )
+        first = picking.told_first(scored.shape, first, scores, fits, words, documents_list)
+        first = picking.date_first(question, first, scores, words, documents_list, texts)
+        first = reasons.reason_first(question, first, scores, words.asked, documents_list, texts)
         best = float(scores[first])
         elsewhere = sent_elsewhere(question, candidates, first, sources)
         if elsewhere is not None:
@@ -283,8 +279,8 @@ class ExtractiveGenerator:
         follow = premise.follow_on(
             question,
             texts,
-            [c.source for c in candidates],
-            [documents.get(c.source) for c in candidates],
+            numbers,
+            documents_list,
             [float(x) for x in scores],
             first,
             {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources},
@@ -294,14 +290,13 @@ class ExtractiveGenerator:
             # The question knows its premise ("The NX-6 has been discontinued - what
             # should I buy instead?"): what follows the sentence saying it answers.
             return [(follow.text, candidates[follow.index].source)]
-        kinds = [c.kind for c in candidates]
         if cells.named_cells(question, texts[first]) is None:
             # "the plan with unlimited callouts": a column picked by a value it holds.
             table = columns.table_answer(
                 question,
                 texts,
                 kinds,
-                [documents.get(c.source) for c in candidates],
+                documents_list,
                 [float(x) for x in scores],
                 first,
                 asks_value=scored.shape is not None and scored.shape.shape in picking.DECISIVE,
@@ -316,7 +311,12 @@ class ExtractiveGenerator:
             picked += [i for i in rest if length + len(candidates[i].text) <= _MAX_CHARS]
             return [(candidates[i].text, candidates[i].source) for i in picked]
         follower = first + 1
-        if (
+        because = reasons.reason_after(question, first, texts, numbers, kinds)
+        if because is not None and length + len(texts[because]) <= _MAX_CHARS:
+            # "Why ...?": the fact asked about, then the sentence saying why.
+            picked.append(because)
+            length += len(texts[because])
+        elif (
             follower < len(candidates)
             and candidates[follower].source == candidates[first].source
             and candidates[first].kind == candidates[follower].kind == "sentence"
@@ -325,6 +325,7 @@ class ExtractiveGenerator:
         ):
             picked.append(follower)
             length += len(candidates[follower].text)
+        yes_no = picking.asks_yes_no(question)
         for i in order[1:]:
             if i in picked:
                 continue
@@ -332,11 +333,14 @@ class ExtractiveGenerator:
                 break
             if candidates[i].source != candidates[first].source:
                 continue
-            if not picking.answers_too(
-                i, first, words, fits, scored.shape
-            ) or not picking.dated_too(question, i, first, texts):
+            if (
+                not picking.answers_too(i, first, words, fits, scored.shape, yes_no=yes_no)
+                or not picking.dated_too(question, i, first, texts)
+                or rates.other_period(question, texts[i])
+            ):
                 # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight;
-                # the rule after the answer is not what was asked.
+                # the rule after the answer is not what was asked; nor the hourly rate
+                # after the monthly price asked.
                 continue
             if any(float(vectors[i] @ vectors[j]) > _REDUNDANT for j in picked):
                 continue
