@@ -210,7 +210,14 @@ class ExtractiveGenerator:
         names_only = wording.names_only(question, candidates, sources)
         shape = picking.wanted(question)
         fits = np.array(
-            [places.fit(question, shape, c.text, c.kind) if shape else 0.0 for c in candidates],
+            [
+                cells.headed_fit(
+                    shape, places.fit(question, shape, c.text, c.kind), c.kind, c.heading
+                )
+                if shape
+                else 0.0
+                for c in candidates
+            ],
             dtype=np.float32,
         )
         labelled = wording.label_shares(question, candidates, fits, shape, sources)

@@ -68,6 +68,13 @@ _ASKS: tuple[tuple[Shape, re.Pattern[str]], ...] = (
         re.compile(
             rf"{_OPENS}(?:from |to )?where\b|{_OPENS}wo(?:hin|her)?\b|{_OPENS}(?:d'|par )?où\b|\bdónde\b|\badónde\b|{_OPENS}(?:a |de |por )?donde\b"
             r"|哪里|哪儿|在哪|什么地方|何处|أين"
+            # the place asked for by its noun: "On which floor ...?", "In welchem Raum ...?"
+            r"|\b(?:on|in|at|to) (?:which|what) (?:floor|room|building|level|street|office|hall|gate|entrance)\b"
+            r"|^(?:and )?(?:which|what) (?:floor|room|building)\b"
+            r"|\b(?:in|auf|an) welche[mr]? (?:stock|stockwerk|etage|raum|zimmer|gebäude|halle|straße|eingang)\b"
+            r"|\bà quel (?:étage|endroit|bâtiment|bureau)\b|\bdans quel(?:le)? (?:salle|bâtiment|bureau|local)\b"
+            r"|\ben qu[eé] (?:planta|piso|sala|edificio|oficina|calle|lugar)\b"
+            r"|哪层|几楼|几层|哪个房间|哪栋|في أي (?:طابق|مبنى|غرفة|قاعة)"
         ),
     ),
     (

@@ -9,10 +9,10 @@ in en, de, fr, es, zh and ar."""
 from __future__ import annotations
 
 import pytest
-from test_answer_shapes import chosen
+from test_answer_shapes import chosen, sectioned
 from test_extractive import sources
 
-from docent.answering import picking, places, rates, reasons, shapes
+from docent.answering import cells, picking, places, rates, reasons, shapes
 from docent.answering.shapes import Asked, Shape
 
 
@@ -180,3 +180,48 @@ def test_a_question_asking_yes_or_no(question: str, yes_no: bool) -> None:
     # Only then must a unit following the answer share one of the answer's words of the
     # question: "We are replacing our VPN." is followed by "... the new NetBridge client."
     assert picking.asks_yes_no(question) is yes_no
+
+
+@pytest.mark.parametrize(
+    ("heading", "dimension", "fit"),
+    [
+        ("Revenue by region (£m)", shapes.Dimension.MONEY, 1.0),
+        ("Preise (€ netto)", shapes.Dimension.MONEY, 1.0),
+        ("Tarifs 2025 (€ HT)", shapes.Dimension.MONEY, 1.0),
+        ("Weights (kg)", shapes.Dimension.MASS, 1.0),
+        ("Revenue by region (£m)", shapes.Dimension.MASS, 0.5),
+        ("Revenue by region", shapes.Dimension.MONEY, 0.5),
+    ],
+)
+def test_a_row_under_a_heading_stating_the_unit_asked(
+    heading: str, dimension: shapes.Dimension, fit: float
+) -> None:
+    asked = Asked(Shape.QUANTITY, dimension)
+    assert cells.headed_fit(asked, 0.5, "row", heading) == fit
+    # a sentence under it states its own units
+    assert cells.headed_fit(asked, 0.5, "sentence", heading) == 0.5
+
+
+async def test_the_row_in_the_captions_currency_beats_a_sentence_with_another_figure() -> None:
+    question = "What was Fernwood's Q3 revenue in Asia?"
+    table = "Revenue by region (£m)\n\n| Region | Q2 | Q3 |\n| Europe | 7.9 | 8.6 |\n| Asia | 5.1 | 6.2 |"
+    highlights = "Highlights\n\nRevenue £18.4m, up 12% on last year, and three new distributors."
+    given = sectioned("fernwood-q3-review.pptx", (highlights, "Highlights"), (table, "Revenue"))
+    asia = "Region: Asia; Q2: 5.1; Q3: 6.2"
+    sentence = "Revenue £18.4m, up 12% on last year, and three new distributors."
+    picked = await chosen(question, {sentence: 0.90, asia: 0.85}, given)
+    assert picked[0][0].startswith("Region: Asia")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "On which floor is the engineering team?",
+        "In welchem Raum findet der Kurs statt?",
+        "À quel étage se trouve la salle B ?",
+        "¿En qué planta está la recepción?",
+        "工程部在几楼？",
+    ],
+)
+def test_a_place_asked_for_by_its_noun(question: str) -> None:
+    assert shapes.asked(question) == Asked(Shape.PLACE)

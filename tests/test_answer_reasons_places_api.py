@@ -1,8 +1,9 @@
 """The sentence that answers, fourth round, through a real server with the default
 embedder (e5): committee minutes whose reason for a slow evacuation is in the sentence
 after the one stating it, a cleaning contract with a monthly price and an hourly rate,
-a German invitation whose place is a labelled line, and warehouse rules whose title line
-names the site that a "where" question names (issue 13). The documents are made up."""
+a German invitation whose place is a labelled line, warehouse rules whose title line
+names the site that a "where" question names, and a sales review whose table states its
+currency in its heading only (issue 13). The documents are made up."""
 
 from __future__ import annotations
 
@@ -74,6 +75,20 @@ RULES = (
     "4.1 The speed limit in the yard is 10 km/h.\n"
 )
 
+REVIEW = (
+    "# Fernwood Sensors - Q3 2025 sales review\n\n"
+    "## Highlights\n\n"
+    "- Revenue £21.3m, up 9% on Q3 2024\n"
+    "- Gross margin 40.2%\n"
+    "- Two new distributors signed: Norway and Peru\n\n"
+    "## Revenue by region (£m)\n\n"
+    "| Region | Q2 2025 | Q3 2025 | Change |\n"
+    "|---|---|---|---|\n"
+    "| Europe | 9.1 | 9.8 | +8% |\n"
+    "| Americas | 6.0 | 7.1 | +18% |\n"
+    "| Asia-Pacific | 4.1 | 4.4 | +7% |\n"
+)
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
@@ -85,6 +100,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
                 ("contrat-entretien-tilleuls.pdf", make_pdf(CONTRACT, title="Contrat d'entretien")),
                 ("einladung-mitgliederversammlung.txt", INVITATION.encode()),
                 ("holloway-rugby-safety-rules.txt", RULES.encode()),
+                ("fernwood-q3-2025-sales-review.md", REVIEW.encode()),
             ]
             for name, data in files:
                 payload = await upload_ok(s, name, data)
@@ -125,3 +141,10 @@ def test_the_line_saying_where_beats_the_title_line(server: DocentServer) -> Non
     assert answer["grounded"], answer
     assert "Gate 4" in answer["text"], answer
     assert "SAFETY RULES" not in answer["text"], answer
+
+
+def test_a_row_in_the_headings_currency_answers_the_amount(server: DocentServer) -> None:
+    answer = ask(server, "What was Fernwood's Q3 2025 revenue in the Americas?")
+    assert answer["grounded"], answer
+    assert "7.1" in answer["text"], answer
+    assert "21.3" not in answer["text"] and "9.8" not in answer["text"], answer
