@@ -162,6 +162,21 @@ _PLACE_WORDS = re.compile(
 )
 
 
+#: An ordinal day, week or month: a point in time ("from the third day of sickness", "ab
+#: dem dritten Krankheitstag", "dès le troisième jour", "a partir del tercer día", 第三天,
+#: اليوم الثالث).
+_ORDINAL_DAY = re.compile(
+    r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)"
+    r"\s+(?:\w+\s+)?(?:day|week|month|working day|business day)s?\b"
+    r"|\b(?:erste|zweite|dritte|vierte|fünfte|sechste|siebte|achte|neunte|zehnte)[nmrs]?\s+\w*(?:tag|woche|monat)\b"
+    r"|\b(?:premi(?:er|ère)|deuxième|troisième|quatrième|cinquième|sixième|septième|huitième|\d+e)\s+(?:jour|semaine|mois)\b"
+    r"|\b(?:primer|segundo|tercer|cuarto|quinto|sexto|séptimo|octavo)[oa]?\s+(?:d[ií]a|semana|mes)\b"
+    r"|第[一二三四五六七八九十\d]+(?:天|日|周|个月)"
+    r"|(?:اليوم|الأسبوع|الشهر) (?:الأول|الثاني|الثالث|الرابع|الخامس|السادس|السابع)",
+    re.IGNORECASE,
+)
+
+
 class Dimension(enum.StrEnum):
     """What a quantity measures, told by its unit."""
 
@@ -448,7 +463,10 @@ def has(shape: Shape, text: str) -> bool:
         return bool(_DIGIT.search(text) or _NUMBER_WORDS.search(text))
     if shape is Shape.TIME:
         return bool(
-            _DATE_FIGURES.search(text) or _CALENDAR.search(text) or _TIME_UNITS.search(text)
+            _DATE_FIGURES.search(text)
+            or _CALENDAR.search(text)
+            or _TIME_UNITS.search(text)
+            or _ORDINAL_DAY.search(text)
         )
     if shape is Shape.PERSON:
         return bool(_PERSON_WORDS.search(text) or _NAME_PAIR.search(text))

@@ -225,3 +225,19 @@ async def test_the_row_in_the_captions_currency_beats_a_sentence_with_another_fi
 )
 def test_a_place_asked_for_by_its_noun(question: str) -> None:
     assert shapes.asked(question) == Asked(Shape.PLACE)
+
+
+@pytest.mark.parametrize(
+    ("text", "has"),
+    [
+        ("A doctor's note is needed from the third day of sickness.", True),
+        ("Ein Attest ist ab dem dritten Krankheitstag nötig.", True),
+        ("Un certificat est exigé dès le troisième jour d'absence.", True),
+        ("Se necesita un justificante a partir del tercer día.", True),
+        ("从病假第三天起需要医生证明。", True),
+        ("يلزم تقرير طبي من اليوم الثالث للغياب.", True),
+        ("A doctor's note is needed for any absence.", False),
+    ],
+)
+def test_an_ordinal_day_is_a_point_in_time(text: str, has: bool) -> None:
+    assert shapes.has(Shape.TIME, text) is has

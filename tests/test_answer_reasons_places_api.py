@@ -89,6 +89,16 @@ REVIEW = (
     "| Asia-Pacific | 4.1 | 4.4 | +7% |\n"
 )
 
+FAQ = (
+    "# Mitarbeiter-FAQ der Brandt Logistik GmbH\n\n"
+    "## Krankheit\n\n"
+    "Die Krankmeldung muss am ersten Tag vor Schichtbeginn bei der Teamleitung erfolgen.\n\n"
+    "Eine ärztliche Arbeitsunfähigkeitsbescheinigung ist ab dem dritten Krankheitstag nötig.\n\n"
+    "## Kontakte\n\n"
+    "IT-Helpdesk: intern Durchwahl 5050, Montag bis Freitag 7:00–18:00 Uhr\n\n"
+    "Sommerfest 2025: Die Organisation übernimmt Lea Brandt aus der Personalabteilung.\n"
+)
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
@@ -101,6 +111,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
                 ("einladung-mitgliederversammlung.txt", INVITATION.encode()),
                 ("holloway-rugby-safety-rules.txt", RULES.encode()),
                 ("fernwood-q3-2025-sales-review.md", REVIEW.encode()),
+                ("mitarbeiter-faq-brandt.md", FAQ.encode()),
             ]
             for name, data in files:
                 payload = await upload_ok(s, name, data)
@@ -148,3 +159,9 @@ def test_a_row_in_the_headings_currency_answers_the_amount(server: DocentServer)
     assert answer["grounded"], answer
     assert "7.1" in answer["text"], answer
     assert "21.3" not in answer["text"] and "9.8" not in answer["text"], answer
+
+
+def test_an_ordinal_day_answers_from_which_day(server: DocentServer) -> None:
+    answer = ask(server, "Ab welchem Tag brauche ich bei Brandt Logistik ein Attest vom Arzt?")
+    assert answer["grounded"], answer
+    assert "dritten Krankheitstag" in answer["text"], answer
