@@ -332,7 +332,6 @@ class ExtractiveGenerator:
         ):
             picked.append(follower)
             length += len(candidates[follower].text)
-        yes_no = picking.asks_yes_no(question)
         for i in order[1:]:
             if i in picked:
                 continue
@@ -341,7 +340,7 @@ class ExtractiveGenerator:
             if candidates[i].source != candidates[first].source:
                 continue
             if (
-                not picking.answers_too(i, first, words, fits, scored.shape, yes_no=yes_no)
+                not picking.answers_too(i, first, words, fits, scored.shape)
                 or not picking.dated_too(question, i, first, texts)
                 or rates.other_period(question, texts[i])
             ):

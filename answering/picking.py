@@ -113,13 +113,6 @@ _IDENTIFIER = re.compile(r"\b([^\W\d_]{2,})\s+(\d+[a-z]?)\b", re.IGNORECASE)
 
 
 _PERCENT = re.compile(r"\d\s?%")
-#: An auxiliary opening a question asking yes or no (en, de, fr, es), as asked.py's.
-_YES_NO = re.compile(
-    r"^\W*(?:do|does|did|is|are|was|were|can|could|will|would|should|has|have|had|may|must"
-    r"|ist|sind|wird|werden|gibt|kann|können|darf|dürfen|muss|müssen|hat|haben"
-    r"|est-ce|peut|peuvent|faut-il|y a-t-il|hay|es|puede|pueden|tiene|tienen)\b",
-    re.IGNORECASE,
-)
 #: An e-mail address or a web address.
 _ADDRESS = re.compile(rf"{held_kind.EMAIL.pattern}|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
 
@@ -134,8 +127,6 @@ class Words:
     #: Per unit, whether it is in another language than the question: holding none of
     #: the question's words then says nothing of what it is about.
     foreign: np.ndarray
-    #: Per unit, which of the question's words other than its subject's it holds.
-    held: Sequence[frozenset[str]] = ()
 
     def says_nothing_asked(self, i: int) -> bool:
         """Whether unit `i` holds none of what the question asks but its subject: a title
@@ -161,7 +152,6 @@ def question_words(
         for term in analysis.query_terms(name)
     } & terms
     asked = np.zeros(len(texts), dtype=np.float32)
-    which: list[frozenset[str]] = []
     subject = np.zeros(len(texts), dtype=bool)
     language = passages.language(question)
     foreign = np.array([passages.language(t) != language for t in texts], dtype=bool)
@@ -177,14 +167,10 @@ def question_words(
         subject[i] = bool(held & own)
         if others:
             parts = compounds.words(plain) if forms else set()
-            found = frozenset(
-                t for t in others if _holds(held, t) or compounds.held_any(forms.get(t, ()), parts)
-            )
-            asked[i] = len(found) / len(others)
-            which.append(found)
-        else:
-            which.append(frozenset())
-    return Words(asked, subject, foreign, which)
+            asked[i] = sum(
+                _holds(held, t) or compounds.held_any(forms.get(t, ()), parts) for t in others
+            ) / len(others)
+    return Words(asked, subject, foreign)
 
 
 #: A term and a unit's term sharing a stem of at least this many characters, one the
@@ -380,21 +366,8 @@ def measures_else(shape: shapes.Asked | None, text: str) -> bool:
     )
 
 
-def asks_yes_no(question: str) -> bool:
-    """Whether `question` opens with an auxiliary and asks yes or no ("Do I get paid for
-    my lunch break?", "Wird die Zeit bezahlt?", "¿Hay parking?"); the pattern of
-    asked.py's form_of, which the not-found gate reads."""
-    return bool(_YES_NO.match(question))
-
-
 def answers_too(
-    i: int,
-    first: int,
-    words: Words,
-    fits: np.ndarray,
-    shape: shapes.Asked | None = None,
-    *,
-    yes_no: bool = False,
+    i: int, first: int, words: Words, fits: np.ndarray, shape: shapes.Asked | None = None
 ) -> bool:
     """Whether unit `i`, beside the answer `first`, answers the question too: it has the
     shape asked for as well as `first`, and, where `first` holds a word of the question
@@ -403,23 +376,12 @@ def answers_too(
     then the shape alone decides ("Beginn: 13:30 Uhr" after the header). Where `shape`
     asks a value or a list (`DECISIVE`), `i` must have it in full: a figure without the
     unit asked ("at least 14 characters", "your last 5 passwords") does not follow an
-    answer to "How often must I change my password?". For a question asking yes or no
-    (`yes_no`), `i` holds one of the question's words that `first` holds (`Words.held`):
-    not for a "which" question, whose answer may follow a sentence holding its other
-    words ("We are replacing our remote access VPN." then "... with the new GlobalConnect
-    client.")."""
+    answer to "How often must I change my password?"."""
     if fits[i] < fits[first]:
         return False
     if shape is not None and shape.shape in DECISIVE and fits[i] < full_fit(shape):
         return False
-    if words.asked[first] == 0:
-        return True
-    if yes_no and words.held and not words.held[i] & words.held[first]:
-        # A yes or no is said by the answer on its words: "... is paid at time and a
-        # half" shares only "paid" with "Do I get paid for my lunch break?", and nothing
-        # with the answer "Lunch breaks ... are unpaid.".
-        return False
-    return bool(words.asked[i] > 0)
+    return bool(words.asked[i] > 0 or words.asked[first] == 0)
 
 
 #: A unit holding less than this share of the question's words other than its subject's

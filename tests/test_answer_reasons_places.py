@@ -12,7 +12,7 @@ import pytest
 from test_answer_shapes import chosen, sectioned
 from test_extractive import sources
 
-from docent.answering import cells, picking, places, rates, reasons, shapes
+from docent.answering import cells, places, rates, reasons, shapes
 from docent.answering.shapes import Asked, Shape
 
 
@@ -155,31 +155,6 @@ async def test_the_line_saying_where_beats_a_title_line_holding_the_subjects_wor
     given = sources(f"{title}\n\n{answer}", title="warehouse-safety-rules.txt")
     picked = await chosen(question, {title: 0.96, answer: 0.90}, given)
     assert picked[0][0] == answer
-
-
-async def test_a_yes_no_answer_gets_no_rule_sharing_only_another_word_of_the_question() -> None:
-    question = "Do I get paid for my lunch break at Ashby?"
-    lunch = "Lunch breaks are at least 45 minutes and are unpaid."
-    overtime = "Overtime is agreed with your manager and is paid at time and a half."
-    given = sources(f"{lunch} {overtime}", title="ashby-site-rules.docx")
-    picked = await chosen(question, {lunch: 0.93, overtime: 0.91}, given)
-    assert [text for text, _ in picked] == [lunch]
-
-
-@pytest.mark.parametrize(
-    ("question", "yes_no"),
-    [
-        ("Do I get paid for my lunch break?", True),
-        ("Wird die Zeit in der Versammlung bezahlt?", True),
-        ("¿Hay aparcamiento para clientes?", True),
-        ("Which VPN client replaces SecureLink?", False),
-        ("Combien coûte le vélo ?", False),
-    ],
-)
-def test_a_question_asking_yes_or_no(question: str, yes_no: bool) -> None:
-    # Only then must a unit following the answer share one of the answer's words of the
-    # question: "We are replacing our VPN." is followed by "... the new NetBridge client."
-    assert picking.asks_yes_no(question) is yes_no
 
 
 @pytest.mark.parametrize(
