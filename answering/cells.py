@@ -72,3 +72,31 @@ def named_cells(question: str, row: str) -> str | None:
         if score == best or (_terms(value) & asked and not _terms(value) <= _terms(header)):
             kept.append((header, sep, value))
     return "; ".join(f"{header}{sep}{value}" for header, sep, value in kept)
+
+
+#: A unit in a table's caption or heading: "Revenue by region (£m)", "Gewicht (kg)",
+#: "Prix (€ HT)", "Prices in €".
+_CAPTION_UNIT = re.compile(r"\(([^()\d]{1,12})\)|\bin ([€$£¥]|eur|euros?|gbp|usd)\b", re.IGNORECASE)
+#: A multiplier or tax note after the unit: "£m", "€ HT", "Tsd. €".
+_QUALIFIER = re.compile(
+    r"\b(?:m|k|bn|mn|mio|mrd|tsd|thousands?|millions?|ht|ttc|net|gross|netto|brutto)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def headed_fit(asked: shapes.Asked | None, fit: float, kind: str, heading: str) -> float:
+    """`fit` (shapes.fit) of a unit of `kind` under `heading`, raised to 1 for a table row
+    with the shape asked (0.5) whose heading states the unit of the quantity asked ("Revenue
+    by region (£m)" over "Region: Americas; Q2 2025: 6.2" for "What was the revenue in the
+    Americas?"): the row's figures are in it, as a price list's are in its caption's
+    currency."""
+    if kind != "row" or asked is None or asked.dimension is None or fit != 0.5 or not heading:
+        return fit
+    for found in _CAPTION_UNIT.finditer(heading):
+        unit = " ".join(_QUALIFIER.sub(" ", found.group(1) or found.group(2)).split())
+        if unit and (
+            shapes.states_measure(asked.dimension, f"1 {unit}")
+            or shapes.states_measure(asked.dimension, f"{unit}1")
+        ):
+            return 1.0
+    return fit

@@ -25,8 +25,11 @@ Classes are general vocabulary (en, de, fr, es); a document's own wording is nev
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+
+import numpy as np
 
 from docent.answering import shapes
 from docent.answering.clues import NAME_WEIGHT, Clues, bare, script
@@ -450,6 +453,33 @@ class Contrast:
         """Whether `unit` names a member of a class the question names, the question's own
         ("par mois" for "How much ... per month?"), and none other of that class."""
         return any((c, m) in _members(unit) for c, m in self.members) and not self.other(unit)
+
+    def own_first(
+        self,
+        first: int,
+        order: Sequence[int],
+        scores: Sequence[float] | np.ndarray,
+        fits: Sequence[float] | np.ndarray,
+        texts: Sequence[str],
+        floor: float,
+    ) -> int:
+        """The unit to answer with, of candidates `texts` ranked by `order` (their `scores`
+        and shape `fits`): `first`, unless it is about another member of a class the
+        question names (`other`: "38 € HT de l'heure" for the monthly price) and a unit
+        scoring within `floor` of it, with as much of the shape asked, names the
+        question's own (`own`: "1 240 € HT par mois")."""
+        if not self.other(texts[first]):
+            return first
+        return next(
+            (
+                i
+                for i in order
+                if scores[i] >= scores[first] - floor
+                and fits[i] >= fits[first]
+                and self.own(texts[i])
+            ),
+            first,
+        )
 
 
 @cache

@@ -22,20 +22,20 @@ import numpy as np
 from docent.answering import (
     cells,
     columns,
-    compounds,
     grounding,
     held_kind,
     naming,
     passages,
     picking,
+    places,
     premise,
+    rates,
+    reasons,
     shapes,
-    synonyms,
     wording,
 )
 from docent.answering.contrast import Contrast
 from docent.answering.elsewhere import sent_elsewhere
-from docent.answering.wording import content_terms
 from docent.roles import Embedder, GenerationDone, Prompt, Source
 from docent.search import analysis
 
@@ -44,8 +44,6 @@ _MAX_SENTENCES = 3
 _MAX_CHARS = 900
 _MAX_PER_SOURCE = 40
 _LEXICAL_WEIGHT = 0.3
-#: The terms of the heading a unit comes under count this much of the unit's own.
-_HEADING_WEIGHT = 0.5
 _FRAGMENT_PENALTY = 0.15
 #: A source that names fewer of the question's names and codes than the best one loses
 #: this much per share missing: the Tigon brochure does not answer for the Panther.
@@ -214,14 +212,21 @@ class ExtractiveGenerator:
         texts = [c.text[:1000] for c in candidates]
         query = await self._embedder.embed_query(question)
         vectors = await self._embedder.embed_documents(texts)
-        lexical = _lexical_scores(question, candidates, sources)
+        lexical = wording.lexical_scores(question, candidates, sources)
         focus = naming.entity_focus(question, sources)
         titled = naming.named_focus(question, sources)
         # A unit holding only the question's names earns nothing for holding them.
         names_only = wording.names_only(question, candidates, sources)
         shape = picking.wanted(question)
         fits = np.array(
-            [shapes.fit(shape, c.text, c.kind) if shape else 0.0 for c in candidates],
+            [
+                cells.headed_fit(
+                    shape, places.fit(question, shape, c.text, c.kind), c.kind, c.heading
+                )
+                if shape
+                else 0.0
+                for c in candidates
+            ],
             dtype=np.float32,
         )
         labelled = wording.label_shares(question, candidates, fits, shape, sources)
@@ -268,38 +273,18 @@ class ExtractiveGenerator:
         fits = scored.fits
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         documents = {s.index: s.hit.chunk.document_id for s in sources}
-        words = picking.question_words(
-            question, [c.text for c in candidates], [c.source for c in candidates], sources
-        )
+        documents_list = [documents.get(c.source) for c in candidates]
+        texts, kinds = [c.text for c in candidates], [c.kind for c in candidates]
+        numbers = [c.source for c in candidates]
+        words = picking.question_words(question, texts, numbers, sources)
         first = picking.shape_first(
-            scored.shape,
-            order[0],
-            scores,
-            fits,
-            words,
-            [documents.get(c.source) for c in candidates],
-            [c.kind for c in candidates],
-            [c.text for c in candidates],
+            scored.shape, order[0], scores, fits, words, documents_list, kinds, texts
         )
-        texts = [c.text for c in candidates]
-        first = picking.date_first(
-            question, first, scores, words, [documents.get(c.source) for c in candidates], texts
-        )
+        first = picking.told_first(scored.shape, first, scores, fits, words, documents_list)
+        first = picking.date_first(question, first, scores, words, documents_list, texts)
         contrast = Contrast.of(question)
-        if contrast.other(texts[first]):
-            # The best unit is about another period or group than the one asked ("38 € HT
-            # de l'heure" for the monthly price): a unit close to it naming the asked one,
-            # with as much of the shape asked, answers instead (contrast.py).
-            first = next(
-                (
-                    i
-                    for i in order
-                    if scores[i] >= scores[first] - _RELATIVE_FLOOR
-                    and fits[i] >= fits[first]
-                    and contrast.own(texts[i])
-                ),
-                first,
-            )
+        first = contrast.own_first(first, order, scores, fits, texts, _RELATIVE_FLOOR)
+        first = reasons.reason_first(question, first, scores, words.asked, documents_list, texts)
         best = float(scores[first])
         elsewhere = sent_elsewhere(question, candidates, first, sources)
         if elsewhere is not None:
@@ -318,8 +303,8 @@ class ExtractiveGenerator:
         follow = premise.follow_on(
             question,
             texts,
-            [c.source for c in candidates],
-            [documents.get(c.source) for c in candidates],
+            numbers,
+            documents_list,
             [float(x) for x in scores],
             first,
             {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources},
@@ -329,14 +314,13 @@ class ExtractiveGenerator:
             # The question knows its premise ("The NX-6 has been discontinued - what
             # should I buy instead?"): what follows the sentence saying it answers.
             return [(follow.text, candidates[follow.index].source)]
-        kinds = [c.kind for c in candidates]
         if cells.named_cells(question, texts[first]) is None:
             # "the plan with unlimited callouts": a column picked by a value it holds.
             table = columns.table_answer(
                 question,
                 texts,
                 kinds,
-                [documents.get(c.source) for c in candidates],
+                documents_list,
                 [float(x) for x in scores],
                 first,
                 asks_value=scored.shape is not None and scored.shape.shape in picking.DECISIVE,
@@ -356,7 +340,12 @@ class ExtractiveGenerator:
             # numbers around it (the workshop's after the tow truck's).
             return [(_quoted(question, candidates[first]), candidates[first].source)]
         follower = first + 1
-        if (
+        because = reasons.reason_after(question, first, texts, numbers, kinds)
+        if because is not None and length + len(texts[because]) <= _MAX_CHARS:
+            # "Why ...?": the fact asked about, then the sentence saying why.
+            picked.append(because)
+            length += len(texts[because])
+        elif (
             follower < len(candidates)
             and candidates[follower].source == candidates[first].source
             and candidates[first].kind == candidates[follower].kind == "sentence"
@@ -372,17 +361,19 @@ class ExtractiveGenerator:
                 break
             if candidates[i].source != candidates[first].source:
                 continue
-            if not picking.answers_too(
-                i, first, words, fits, scored.shape
-            ) or not picking.dated_too(question, i, first, texts):
+            if (
+                not picking.answers_too(i, first, words, fits, scored.shape)
+                or not picking.dated_too(question, i, first, texts)
+                or rates.other_period(question, texts[i])
+                or contrast.other(texts[i])
+            ):
                 # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight;
-                # the rule after the answer is not what was asked.
+                # the rule after the answer is not what was asked; nor the hourly rate
+                # after the monthly price asked (rates.py: "/h", 每小时), nor a unit about
+                # another period or group the question's words name (contrast.py: the
+                # children's fee beside the adults').
                 continue
             if any(float(vectors[i] @ vectors[j]) > _REDUNDANT for j in picked):
-                continue
-            if contrast.other(candidates[i].text):
-                # About another period or group than the one asked ("de l'heure" beside
-                # the monthly price): not what was asked (contrast.py).
                 continue
             if length + len(candidates[i].text) > _MAX_CHARS:
                 continue
@@ -423,81 +414,6 @@ def _continues(sentence: str) -> bool:
     not covered by this policy."): quoted alone, the one before says half of it."""
     first = sentence.split(maxsplit=1)[0].casefold().strip("\"'(«¿¡") if sentence.strip() else ""
     return first in _ANAPHORS
-
-
-def _lexical_scores(
-    question: str, candidates: Sequence[_Candidate], sources: Sequence[Source]
-) -> np.ndarray:
-    """Per candidate, the share of the question's terms it holds (its heading's counting
-    `_HEADING_WEIGHT`), each term weighted by its inverse document frequency among the
-    candidates, in [0, 1].
-
-    Three choices, all for the words that name what a document is about: the terms of the
-    candidate's document title are left out, and so are the question's names found in two
-    candidates or more (every sentence of the Copperline safety rules is about Copperline;
-    its title line is not the answer for holding the name); and a term in many candidates
-    weighs less than one in few ("contractors" against "leave").
-    """
-    terms = content_terms(question)
-    unit_terms = [set(analysis.analyze(c.text)) for c in candidates]
-    heading_terms = [set(analysis.analyze(c.heading)) if c.heading else set() for c in candidates]
-    n = len(candidates)
-    # Counted over distinct texts: overlapping chunks repeat a row or a sentence, and a
-    # name held by one row twice is still the row's own ("Jonas Lindqvist").
-    distinct = list(
-        {c.text: terms_ for c, terms_ in zip(candidates, unit_terms, strict=True)}.values()
-    )
-    # A term no candidate holds is held where an everyday synonym of it is ("ring" where
-    # the sentence says "telephone": `synonyms`); one that some candidate holds is not
-    # widened ("paid" leave is not "pays" salary where the leave sentence says "paid").
-    said = {
-        t: frozenset((t,)) if any(t in u for u in distinct) else synonyms.widen((t,)) for t in terms
-    }
-    df = {t: sum(bool(said[t] & u) for u in distinct) for t in terms}
-    idf = {t: float(np.log(1.0 + n / (1 + df[t]))) for t in terms}
-    # A name in several candidates names what the documents are about ("Halden Logistics",
-    # "Copperline"), not the answer; one in a single candidate may be it (a directory row).
-    names = set(analysis.query_terms(" ".join(wording.names_in(question)))) & terms
-    subject = {t for t in names if df[t] >= 2 and not any(c.isdigit() for c in t)}
-    # A code the title holds, separators aside ("CM-40" in "brevena-cm40-manual.pdf"),
-    # names the document as its words do.
-    codes = [n for n in grounding.names_and_codes(question) if any(c.isdigit() for c in n)]
-    titles = {
-        s.index: (
-            set(analysis.analyze(s.hit.document_title))
-            # the document's top heading names it as its title does ("Aldmark TIGON 4x4")
-            | set(analysis.analyze((s.hit.chunk.section or "").split(" > ")[0]))
-            | {
-                t
-                for code in codes
-                if grounding.code_in_name(code, s.hit.document_title)
-                for t in analysis.query_terms(code)
-            }
-        )
-        & terms
-        for s in sources
-    }
-    # A German question's word is held in a compound ("dauert" in "Ladedauer": compounds).
-    forms = compounds.surfaces(question, terms) if passages.language(question) == "de" else {}
-    scores = np.zeros(n, dtype=np.float32)
-    for i, c in enumerate(candidates):
-        asked = terms - titles.get(c.source, set()) - subject or terms
-        total = sum(idf[t] for t in asked)
-        if not total:
-            continue
-        held = {t for t in asked if said[t] & unit_terms[i]}
-        joined: set[str] = set()
-        if forms:
-            parts = compounds.words(c.text)
-            joined = compounds.held_each({t: forms[t] for t in asked - held if t in forms}, parts)
-        headed = {t for t in asked if said[t] & heading_terms[i]} - held - joined
-        own = sum(idf[t] for t in held) / total
-        heading = sum(idf[t] for t in headed) / total
-        # A word held in a compound is held less surely than the word itself: it counts
-        # as a heading's word does.
-        compound = sum(idf[t] for t in joined) / total
-        scores[i] = min(1.0, own + _HEADING_WEIGHT * (heading + compound))
-    return scores
 
 
 def _list_of(candidates: list[_Candidate], index: int) -> list[int]:

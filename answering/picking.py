@@ -382,3 +382,49 @@ def answers_too(
     if shape is not None and shape.shape in DECISIVE and fits[i] < full_fit(shape):
         return False
     return bool(words.asked[i] > 0 or words.asked[first] == 0)
+
+
+#: A unit holding less than this share of the question's words other than its subject's
+#: says little of what is asked (`told_first`).
+TOLD_SHARE = 0.5
+
+
+def told_first(
+    shape: shapes.Asked | None,
+    best: int,
+    scores: np.ndarray,
+    fits: np.ndarray,
+    words: Words,
+    documents: Sequence[str | None],
+) -> int:
+    """For a question asking where or who (a place or a person: shapes too loose to
+    overrule a score, see `DECISIVE`), the unit to answer with: `best`, or when `best`
+    says nothing asked (`Words.says_nothing_asked`) or little (less than `TOLD_SHARE` of
+    the question's words but its subject's: the title line "COPPERLINE DISTRIBUTION -
+    DAVENTRY DISTRIBUTION CENTRE WAREHOUSE SAFETY RULES" for "Where is the fire assembly
+    point at Copperline's Daventry distribution centre?"), the best-scoring unit of its
+    document that has the shape (as fully as `best`, which keeps it when it has it in
+    full: a labelled place), scores within `SHAPE_REACH` of `best` and holds more of
+    the question's words: one where `best` holds none, else at least `TOLD_SHARE` ("... go to the fire assembly point, the staff car park by Gate
+    2.")."""
+    if shape is None or shape.shape not in (shapes.Shape.PLACE, shapes.Shape.PERSON):
+        return best
+    floor = float(scores[best]) - SHAPE_REACH
+    # Past a unit holding few of the question's words ("centre" of the title line naming
+    # the "Daventry distribution centre"), one holding more, and half of them.
+    if fits[best] >= 1.0 or (
+        not words.says_nothing_asked(best) and float(words.asked[best]) >= TOLD_SHARE
+    ):
+        # A labelled place ("Ort: Kantine, Gebäude 3": places.fit) says where in full.
+        return best
+    eligible = [
+        i
+        for i in range(len(scores))
+        if documents[i] == documents[best]
+        and fits[i] > 0
+        and fits[i] >= fits[best]
+        and words.asked[i] > words.asked[best]
+        and (words.asked[i] >= TOLD_SHARE or not words.asked[best])
+        and float(scores[i]) >= floor
+    ]
+    return max(eligible, key=lambda i: float(scores[i])) if eligible else best

@@ -68,6 +68,13 @@ _ASKS: tuple[tuple[Shape, re.Pattern[str]], ...] = (
         re.compile(
             rf"{_OPENS}(?:from |to )?where\b|{_OPENS}wo(?:hin|her)?\b|{_OPENS}(?:d'|par )?où\b|\bdónde\b|\badónde\b|{_OPENS}(?:a |de |por )?donde\b"
             r"|哪里|哪儿|在哪|什么地方|何处|أين"
+            # the place asked for by its noun: "On which floor ...?", "In welchem Raum ...?"
+            r"|\b(?:on|in|at|to) (?:which|what) (?:floor|room|building|level|street|office|hall|gate|entrance)\b"
+            r"|^(?:and )?(?:which|what) (?:floor|room|building)\b"
+            r"|\b(?:in|auf|an) welche[mr]? (?:stock|stockwerk|etage|raum|zimmer|gebäude|halle|straße|eingang)\b"
+            r"|\bà quel (?:étage|endroit|bâtiment|bureau)\b|\bdans quel(?:le)? (?:salle|bâtiment|bureau|local)\b"
+            r"|\ben qu[eé] (?:planta|piso|sala|edificio|oficina|calle|lugar)\b"
+            r"|哪层|几楼|几层|哪个房间|哪栋|في أي (?:طابق|مبنى|غرفة|قاعة)"
         ),
     ),
     (
@@ -151,6 +158,21 @@ _PLACE_WORDS = re.compile(
     r"|sala|planta|piso|edificio|oficina|calle|recepción|entrada|dirección|sótano)\b"
     r"|楼|层|室|路|街|区|办公室|前台|大厅|地址|旁边|附近|对面|门口"
     r"|الطابق|مبنى|المبنى|غرفة|مكتب|شارع|قاعة|عنوان|الاستقبال|بجانب|قرب|مقابل|أمام|خلف",
+    re.IGNORECASE,
+)
+
+
+#: An ordinal day, week or month: a point in time ("from the third day of sickness", "ab
+#: dem dritten Krankheitstag", "dès le troisième jour", "a partir del tercer día", 第三天,
+#: اليوم الثالث).
+_ORDINAL_DAY = re.compile(
+    r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)"
+    r"\s+(?:\w+\s+)?(?:day|week|month|working day|business day)s?\b"
+    r"|\b(?:erste|zweite|dritte|vierte|fünfte|sechste|siebte|achte|neunte|zehnte)[nmrs]?\s+\w*(?:tag|woche|monat)\b"
+    r"|\b(?:premi(?:er|ère)|deuxième|troisième|quatrième|cinquième|sixième|septième|huitième|\d+e)\s+(?:jour|semaine|mois)\b"
+    r"|\b(?:primer|segundo|tercer|cuarto|quinto|sexto|séptimo|octavo)[oa]?\s+(?:d[ií]a|semana|mes)\b"
+    r"|第[一二三四五六七八九十\d]+(?:天|日|周|个月)"
+    r"|(?:اليوم|الأسبوع|الشهر) (?:الأول|الثاني|الثالث|الرابع|الخامس|السادس|السابع)",
     re.IGNORECASE,
 )
 
@@ -444,7 +466,10 @@ def has(shape: Shape, text: str) -> bool:
         return bool(_DIGIT.search(text) or _NUMBER_WORDS.search(text))
     if shape is Shape.TIME:
         return bool(
-            _DATE_FIGURES.search(text) or _CALENDAR.search(text) or _TIME_UNITS.search(text)
+            _DATE_FIGURES.search(text)
+            or _CALENDAR.search(text)
+            or _TIME_UNITS.search(text)
+            or _ORDINAL_DAY.search(text)
         )
     if shape is Shape.PERSON:
         return bool(_PERSON_WORDS.search(text) or _NAME_PAIR.search(text))

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
-from docent.answering import grounding, shapes
+from docent.answering import compounds, grounding, passages, shapes, synonyms
 from docent.roles import Source
 from docent.search import analysis
 
@@ -24,6 +24,18 @@ class Unit(Protocol):
     def kind(self) -> str: ...
     @property
     def source(self) -> int: ...
+
+
+class HeadedUnit(Unit, Protocol):
+    """A unit with the heading it comes under ("" for none)."""
+
+    @property
+    def heading(self) -> str: ...
+
+
+#: The terms of the heading a unit comes under count this much of the unit's own
+#: (`lexical_scores`).
+HEADING_WEIGHT = 0.5
 
 
 def names_only(question: str, candidates: Sequence[Unit], sources: Sequence[Source]) -> np.ndarray:
@@ -127,3 +139,78 @@ def label_shares(
         ],
         dtype=np.float32,
     )
+
+
+def lexical_scores(
+    question: str, candidates: Sequence[HeadedUnit], sources: Sequence[Source]
+) -> np.ndarray:
+    """Per candidate, the share of the question's terms it holds (its heading's counting
+    `HEADING_WEIGHT`), each term weighted by its inverse document frequency among the
+    candidates, in [0, 1].
+
+    Three choices, all for the words that name what a document is about: the terms of the
+    candidate's document title are left out, and so are the question's names found in two
+    candidates or more (every sentence of the Copperline safety rules is about Copperline;
+    its title line is not the answer for holding the name); and a term in many candidates
+    weighs less than one in few ("contractors" against "leave").
+    """
+    terms = content_terms(question)
+    unit_terms = [set(analysis.analyze(c.text)) for c in candidates]
+    heading_terms = [set(analysis.analyze(c.heading)) if c.heading else set() for c in candidates]
+    n = len(candidates)
+    # Counted over distinct texts: overlapping chunks repeat a row or a sentence, and a
+    # name held by one row twice is still the row's own ("Jonas Lindqvist").
+    distinct = list(
+        {c.text: terms_ for c, terms_ in zip(candidates, unit_terms, strict=True)}.values()
+    )
+    # A term no candidate holds is held where an everyday synonym of it is ("ring" where
+    # the sentence says "telephone": `synonyms`); one that some candidate holds is not
+    # widened ("paid" leave is not "pays" salary where the leave sentence says "paid").
+    said = {
+        t: frozenset((t,)) if any(t in u for u in distinct) else synonyms.widen((t,)) for t in terms
+    }
+    df = {t: sum(bool(said[t] & u) for u in distinct) for t in terms}
+    idf = {t: float(np.log(1.0 + n / (1 + df[t]))) for t in terms}
+    # A name in several candidates names what the documents are about ("Halden Logistics",
+    # "Copperline"), not the answer; one in a single candidate may be it (a directory row).
+    names = set(analysis.query_terms(" ".join(names_in(question)))) & terms
+    subject = {t for t in names if df[t] >= 2 and not any(c.isdigit() for c in t)}
+    # A code the title holds, separators aside ("CM-40" in "brevena-cm40-manual.pdf"),
+    # names the document as its words do.
+    codes = [n for n in grounding.names_and_codes(question) if any(c.isdigit() for c in n)]
+    titles = {
+        s.index: (
+            set(analysis.analyze(s.hit.document_title))
+            # the document's top heading names it as its title does ("Aldmark TIGON 4x4")
+            | set(analysis.analyze((s.hit.chunk.section or "").split(" > ")[0]))
+            | {
+                t
+                for code in codes
+                if grounding.code_in_name(code, s.hit.document_title)
+                for t in analysis.query_terms(code)
+            }
+        )
+        & terms
+        for s in sources
+    }
+    # A German question's word is held in a compound ("dauert" in "Ladedauer": compounds).
+    forms = compounds.surfaces(question, terms) if passages.language(question) == "de" else {}
+    scores = np.zeros(n, dtype=np.float32)
+    for i, c in enumerate(candidates):
+        asked = terms - titles.get(c.source, set()) - subject or terms
+        total = sum(idf[t] for t in asked)
+        if not total:
+            continue
+        held = {t for t in asked if said[t] & unit_terms[i]}
+        joined: set[str] = set()
+        if forms:
+            parts = compounds.words(c.text)
+            joined = compounds.held_each({t: forms[t] for t in asked - held if t in forms}, parts)
+        headed = {t for t in asked if said[t] & heading_terms[i]} - held - joined
+        own = sum(idf[t] for t in held) / total
+        heading = sum(idf[t] for t in headed) / total
+        # A word held in a compound is held less surely than the word itself: it counts
+        # as a heading's word does.
+        compound = sum(idf[t] for t in joined) / total
+        scores[i] = min(1.0, own + HEADING_WEIGHT * (heading + compound))
+    return scores

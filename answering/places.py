@@ -1,0 +1,56 @@
+"""How well a unit answers "where": a labelled place, and place words that are the question's.
+
+shapes.fit gives a unit the place shape for a word naming a place ("room", "Gebäude",
+"centre", "parking"). Two surface cases it reads wrong:
+
+- **A labelled place line answers in full.** An invitation or a notice writes the place
+  after its label ("Datum: Donnerstag, 24. April 2025 Beginn: 13:30 Uhr Ort: Kantine,
+  Gebäude 3", "Venue: Kelvin Hall", "Lieu : salle B", 地点：3号会议室, المكان: ...): that
+  line says where, and fits as a quantity in its unit does (1.0).
+- **The question's own words are not the answer's place.** "Where is the fire assembly
+  point at Copperline's Daventry distribution centre?": the title line "COPPERLINE
+  DISTRIBUTION - DAVENTRY DISTRIBUTION CENTRE WAREHOUSE SAFETY RULES" holds "centre"
+  because it names the subject, and says no place; the words of the question are left
+  out before the place words are looked for ("the staff car park by Gate 2" keeps them).
+
+Languages: en, de, fr, es, zh, ar.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docent.answering import shapes
+
+#: A place's label, then a colon (en, de, fr, es, zh, ar).
+_LABELLED = re.compile(
+    r"(?:^|[\s;(])(?:location|venue|place|address|where|meeting point"
+    r"|ort|veranstaltungsort|treffpunkt|adresse|anschrift|standort|raum"
+    r"|lieu|emplacement|lugar|ubicaci[oó]n|direcci[oó]n|sede|punto de encuentro)\s?:"
+    r"|(?:地点|地址|位置|场地)\s?[:：]|(?:المكان|العنوان|الموقع)\s?:",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def labelled(text: str) -> bool:
+    """Whether `text` writes a place after its label ("Ort: Kantine, Gebäude 3",
+    "Venue: Kelvin Hall", 地点：3号会议室)."""
+    return bool(_LABELLED.search(text))
+
+
+def fit(question: str, asked: shapes.Asked, text: str, kind: str = "sentence") -> float:
+    """shapes.fit of `text` (a unit of `kind`) for `asked`, and for a place asked: 1.0 for
+    a labelled place line (`labelled`), else shapes.fit of the text without the words of
+    `question` (casefolded), which name the subject, not where it is. Not for a person
+    asked: a table row's first cell, the name, is no part of its fit (shapes.fit), and
+    without the question's words ("Group Leader", "Transducer Lab") the row would lose
+    the person's shape that its role gives it."""
+    if asked.shape is not shapes.Shape.PLACE:
+        return shapes.fit(asked, text, kind)
+    body = text.split("; ", 1)[1] if kind == "row" and "; " in text else text
+    if labelled(body):
+        return 1.0
+    own = {w.casefold() for w in _WORD.findall(question)}
+    masked = _WORD.sub(lambda m: " " if m.group().casefold() in own else m.group(), text)
+    return shapes.fit(asked, masked, kind)
