@@ -59,7 +59,7 @@ _NAMED_PENALTY = 0.15
 #: above the opening-hours sentence's) and answers nothing asked of it.
 _NAMES_ONLY_PENALTY = 0.1
 #: A table row holding at least `_ROW_LEXICAL` of the question's terms (weighted as in
-#: `_lexical_scores`) gains this much. Measured on the dev set (eval/devset).
+#: `wording.lexical_scores`) gains this much. Measured on the dev set (eval/devset).
 _ROW_BONUS = 0.08
 _ROW_LEXICAL = 0.5
 #: A table row whose first cell (what the row is about: "Water tank", "Moving house") is
