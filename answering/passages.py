@@ -97,18 +97,25 @@ _DOUBLED_START = re.compile(r"^([A-ZÀ-ÖØ-Þ])\1\.(?:\s|$)")
 #: A piece ending with a short word and a full stop ("RR. HH.", "approx.", "Abs."): what
 #: follows it in lower case continues the sentence.
 _SHORT_END = re.compile(r"(?:^|\s)[^\W\d_]{1,4}\.$")
+#: A piece ending with one Arabic letter and a full stop: a title's abbreviation ("د." for
+#: doctor, "أ." for ustadh, "م." for engineer) before a name, which no Arabic sentence ends
+#: with; sentencex ends the sentence there.
+_ARABIC_INITIAL_END = re.compile(r"(?:^|\s)[\u0621-\u064a]\.$")
 
 
 def _rejoined(pieces: list[str]) -> list[str]:
     """Sentences cut at an abbreviation sentencex does not know joined again: a piece of
     doubled initials after one ending with doubled initials ("RR." | "HH."), and a piece
     opening in lower case after one ending with a short word and a full stop ("... RR.
-    HH." | "y de la persona responsable del equipo."): a sentence opens in upper case."""
+    HH." | "y de la persona responsable del equipo."): a sentence opens in upper case;
+    and a piece after one ending with an Arabic title's one-letter abbreviation ("د." |
+    "خالد ...")."""
     out: list[str] = []
     for piece in pieces:
         if out and (
             (_DOUBLED_END.search(out[-1]) and _DOUBLED_START.match(piece))
             or (piece[:1].islower() and _SHORT_END.search(out[-1]))
+            or (_ARABIC_INITIAL_END.search(out[-1]) and "\u0621" <= piece[:1] <= "\u064a")
         ):
             out[-1] = f"{out[-1]} {piece}"
         else:

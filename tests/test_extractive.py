@@ -200,6 +200,15 @@ def sources(*texts: str, title: str = "Handbook") -> list[Source]:
             id="arabic-ends",
         ),
         pytest.param(
+            "يستقبل د. خالد الزهراني المرضى صباحاً. تشرف أ. منى العلي على التسجيل. يبدأ الدوام يوم الأحد.",
+            [
+                "يستقبل د. خالد الزهراني المرضى صباحاً.",
+                "تشرف أ. منى العلي على التسجيل.",
+                "يبدأ الدوام يوم الأحد.",
+            ],
+            id="arabic-title-abbreviations",
+        ),
+        pytest.param(
             "2. Annual leave\n\nFull-time employees receive 25 days of paid annual leave.",
             ["Full-time employees receive 25 days of paid annual leave."],
             id="heading-not-quoted",
