@@ -7,14 +7,36 @@ names and codes, a document's letterhead).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from docent.answering import asked, clock, shapes, synonyms
+from docent.answering.texts import (
+    bare,
+    code_in_name,
+    context,
+    fold,
+    has_word,
+    letterhead,
+    passage,
+    script,
+    terms_of,
+)
 from docent.answering.vocabulary import INTERROGATIVES, LIGHT_VERBS, count_compound
-from docent.domain import Hit
 from docent.search import analysis
 from docent.search import languages as lang
+
+# Read from here by the answering modules written before texts.py.
+__all__ = [
+    "Clues",
+    "bare",
+    "code_in_name",
+    "context",
+    "letterhead",
+    "names_and_codes",
+    "passage",
+    "script",
+    "terms_of",
+]
 
 #: Keyword evidence: more than this share of the question's terms, weighted, found in one
 #: passage (2 of 3 plain terms, or a name of two words and one more term of four; 3 of 5 is
@@ -30,17 +52,9 @@ NAME_WEIGHT = 2.0
 #: below it; the directory's "Marta Kowalczyk ... phone extension" (extension, not phone)
 #: reaches it.
 ASKED_SHARE = 0.5
-#: A letterhead: a document's title, its sender's or subject's line, and one more line
-#: ("Policy owner: ...", the date), of at most this many characters each.
 #: The shortest German term found as a compound's part ("jahr" in "jahresbeitrag");
 #: the compound is at least twice that less one ("tagesgeld" holds "tages").
 _COMPOUND_PART = 4
-LETTERHEAD_LINES = 3
-LETTERHEAD_CHARS = 200
-#: What file names and codes put between a code's parts ("CM-40", "cm40", "cm_40").
-_SEPARATORS = re.compile(r"[\s\-_./]+")
-#: How much of a passage is looked at to tell its script.
-_SCRIPT_SAMPLE = 2000
 
 # A code: letters and digits joined, or with a hyphen, slash or dot ("WH-147", "KJ-300",
 # "3.4.0", "A4", "G.12"); a name: a capitalised word that does not start the question.
@@ -239,7 +253,7 @@ class Clues:
             return self.one_word_evidence(passage, title, section)
         if self.share(found) < KEYWORD_SHARE:
             return False
-        if self.codes and not any(_has_word(_fold(text), code) for code in self.codes):
+        if self.codes and not any(has_word(fold(text), code) for code in self.codes):
             return False
         if not self.names_in(document or in_text, document_text or bare(text)):
             return False
@@ -323,20 +337,20 @@ class Clues:
         topic = self.topic(subject) + [terms for terms in self.names if not terms & subject]
         # Codes of the passage's rows, not of its section ("Public holidays 2025").
         codes = [
-            c for c in self.codes if _has_word(_fold(body), c) and not _has_word(_fold(section), c)
+            c for c in self.codes if has_word(fold(body), c) and not has_word(fold(section), c)
         ]
 
         def about(unit: str) -> int:
             if not near:
                 return 0
             held = self.held(unit)
-            folded = _fold(unit)
+            folded = fold(unit)
             words = sum(bool(t & held) for t in topic)
             if codes:
                 # A code in the passage names the row asked about: the value is in a unit
                 # with the code and one of the words asked ("A5" in the notebook's row
                 # does not price "a box of A5 copier paper").
-                coded = any(_has_word(folded, c) for c in codes)
+                coded = any(has_word(folded, c) for c in codes)
                 return words + 1 if coded and (words or not topic) else 0
             return words
 
@@ -409,13 +423,13 @@ class Clues:
         English one about what a Chinese question asks ("Copperline达文特里仓库 ...")."""
         if self.script is None or script(text) in (self.script, None):
             return False
-        folded = _fold(text)
-        return any(_has_word(folded, sign) for sign in self.signs)
+        folded = fold(text)
+        return any(has_word(folded, sign) for sign in self.signs)
 
     def code_in(self, text: str) -> bool:
         """Whether one of the question's codes is in `text`, exactly, as a whole word."""
-        folded = _fold(text)
-        return any(_has_word(folded, code) for code in self.codes)
+        folded = fold(text)
+        return any(has_word(folded, code) for code in self.codes)
 
     def code_in_name(self, name: str) -> bool:
         """Whether one of the question's codes is in `name` (a document's title, often its
@@ -430,50 +444,6 @@ def _plural_s(term: str) -> str | None:
     if len(term) > _COMPOUND_PART and term.endswith("s") and term[-2] in "aeiouy":
         return term[:-1]
     return None
-
-
-def code_in_name(code: str, name: str) -> bool:
-    """Whether `code` is in `name` (a title, often a file name), case and separators
-    aside: "CM-40" is in "brevena-cm40-manual.pdf"."""
-    return _SEPARATORS.sub("", _fold(code)) in _SEPARATORS.sub("", _fold(name))
-
-
-def letterhead(opening: str) -> str:
-    """The first lines of a document's opening passage (`LETTERHEAD_LINES`, each cut at
-    `LETTERHEAD_CHARS`): its title and letterhead, not the table or text that may follow
-    in the same passage (a price list's first rows are no more its subject than its
-    last)."""
-    lines = [line.strip() for line in opening.splitlines() if line.strip()]
-    return "\n".join(line[:LETTERHEAD_CHARS] for line in lines[:LETTERHEAD_LINES])
-
-
-def bare(text: str) -> str:
-    """`text` case-folded without accents ("Lumière" -> "lumiere")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def terms_of(text: str) -> set[str]:
-    """The analysed terms of `text` (`analysis.analyze`, its language detected)."""
-    # NFKC: a PDF's ligatures ("ﬃ") and full-width forms read as the letters they are.
-    return set(analysis.analyze(unicodedata.normalize("NFKC", text)))
-
-
-def passage(hit: Hit) -> str:
-    """A passage's own words: its section path and text, without its document's title."""
-    return "\n".join(part for part in (hit.chunk.section, hit.chunk.text) if part)
-
-
-def context(hit: Hit) -> str:
-    """A passage as retrieval saw it: its document's title, its section path and its text
-    (ingestion indexes chunks so). The Halden policy's annual-leave passage does not say
-    "Halden Logistics"; its title does, and a question naming the company is about it."""
-    chunk = hit.chunk
-    return "\n".join(part for part in (hit.document_title, chunk.section, chunk.text) if part)
 
 
 def _is_code(token: str) -> bool:
@@ -513,28 +483,6 @@ def names_and_codes(question: str) -> list[str]:
         if name or _is_code(token):
             found.append(token)
     return found
-
-
-def _has_word(folded_text: str, word: str) -> bool:
-    # Not inside a dotted number either: "4.0" is not in "3.4.0".
-    pattern = rf"(?<!\w)(?<!\d\.){re.escape(word)}(?!\w)(?!\.\d)"
-    return re.search(pattern, folded_text) is not None
-
-
-def script(text: str) -> str | None:
-    """The writing system most of `text`'s letters belong to, by their Unicode names:
-    "LATIN", "CJK" (Han, kana and Hangul together), "ARABIC", "CYRILLIC", ...; None when
-    it has no letters."""
-    counts: dict[str, int] = {}
-    for ch in text[:_SCRIPT_SAMPLE]:
-        if not ch.isalpha():
-            continue
-        name = unicodedata.name(ch, "")
-        first = name.split(" ", 1)[0]
-        if first in ("CJK", "HIRAGANA", "KATAKANA", "HANGUL") or name.startswith("IDEOGRAPHIC"):
-            first = "CJK"
-        counts[first] = counts.get(first, 0) + 1
-    return max(counts, key=lambda k: counts[k]) if counts else None
 
 
 def _latin_signs(question: str, named: list[str]) -> tuple[str, ...]:
