@@ -132,12 +132,12 @@ class Clues:
         light_verbs = {
             term for word in LIGHT_VERBS for term in analysis.word_terms(word, languages)
         }
+        form = asked.form_of(question)
         # "Until what time": the words asking for a time of day ask, but the passage must
         # still hold them as before, but for a question of one word besides them.
-        clock_asked = asked.form_of(question) is asked.Form.CLOCK
         clock_words = (
             {term for word in clock.CLOCK_WORDS for term in analysis.word_terms(word, languages)}
-            if clock_asked
+            if form is asked.Form.CLOCK
             else set()
         )
         words = []
@@ -170,7 +170,6 @@ class Clues:
         kept = {n: t for n, t in name_terms.items() if t}
         names = tuple(kept.values())
         name_words = tuple(bare(n) for n in kept)
-        form = asked.form_of(question)
         form_terms = frozenset(
             t
             for m in asked.PRICE_WORDS.finditer(question)
