@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_answer_picking_api import ask
 
+from support.answers import ask
 from support.samples import make_pdf, make_xlsx
 from support.servers import DocentServer, running_server, upload_ok, wait_ready
 

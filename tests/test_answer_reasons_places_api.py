@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
+from support.answers import ask
 from support.samples import make_pdf
-from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
+from support.servers import DocentServer, running_server, upload_ok, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
-ASK = """query Ask($input: AskInput!) { ask(input: $input) {
-  text grounded citations { index chunk { page } document { filename } } } }"""
 
 MINUTES = [
     [
@@ -120,10 +118,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
 
         asyncio.run(load_all())
         yield s
-
-
-def ask(server: DocentServer, question: str) -> dict[str, Any]:
-    return dict(asyncio.run(gql(server.url, ASK, {"input": {"question": question}}))["ask"])
 
 
 def test_why_is_answered_with_the_reason(server: DocentServer) -> None:

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from support.servers import DocentServer, gql, running_server, upload_ready
+from support.answers import ask
+from support.servers import DocentServer, running_server, upload_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
-ASK = """query Ask($input: AskInput!) { ask(input: $input) {
-  text grounded citations { document { filename } } } }"""
 
 HANDBOOK = """# Brookfield Research Campus: house rules
 
@@ -71,10 +69,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
         ):
             asyncio.run(upload_ready(s, name, text.encode()))
         yield s
-
-
-def ask(server: DocentServer, question: str) -> dict[str, Any]:
-    return dict(asyncio.run(gql(server.url, ASK, {"input": {"question": question}}))["ask"])
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from support.answers import ask
 from support.fake_providers import FakeProviders, Reply
 from support.samples import HANDBOOK_MD, WARRANTY_PDF_PAGES, make_pdf
-from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
+from support.servers import DocentServer, running_server, upload_ok, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -34,8 +35,6 @@ FILES = {
     "quillon-api-changelog.md": DEVSET / "quillon-api-changelog.md",
     "northstack-devcon-2025-programme.html": DEVSET / "northstack-devcon-2025-programme.html",
 }
-ASK = """query Ask($input: AskInput!) { ask(input: $input) {
-  text grounded model citations { index document { filename } } } }"""
 
 
 async def _load(server: DocentServer, name: str, content: bytes) -> None:
@@ -56,10 +55,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
 
         asyncio.run(load_all())
         yield s
-
-
-def ask(server: DocentServer, question: str) -> dict[str, Any]:
-    return dict(asyncio.run(gql(server.url, ASK, {"input": {"question": question}}))["ask"])
 
 
 def cited(answer: dict[str, Any]) -> set[str]:

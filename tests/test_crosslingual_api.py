@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
+from support.answers import ask
+from support.servers import DocentServer, running_server, upload_ok, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -25,8 +26,6 @@ DEVSET = Path(__file__).resolve().parents[1] / "eval" / "devset" / "documents"
 #: The whole dev set (eval/devset/README.md): 48 documents in six languages, so that the
 #: question's closest document is measured against as many rivals as `docent eval` does.
 FILES = sorted(p.name for p in DEVSET.iterdir())
-ASK = """query Ask($input: AskInput!) { ask(input: $input) {
-  text grounded citations { document { filename } } } }"""
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +41,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
         asyncio.run(load_all())
         yield s
         assert s.network_attempts() == [], s.network_attempts()
-
-
-def ask(server: DocentServer, question: str) -> dict[str, Any]:
-    return dict(asyncio.run(gql(server.url, ASK, {"input": {"question": question}}))["ask"])
 
 
 def cited(answer: dict[str, Any]) -> set[str]:
