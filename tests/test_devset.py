@@ -51,7 +51,7 @@ QUESTIONS = load_questions()
 #: The check halves of sessions 6 and 7's questions (eval/devset/README.md): kept
 #: apart so that nothing is tuned on them, held to the same rules as the others.
 CHECK = load_questions("check.jsonl")
-#: Part b (session 9): new documents and questions of the held-out set's kinds, held to
+#: Part b (README.md, "Part b"): new documents and questions of the held-out set's kinds, held to
 #: the same rules; its documents are asked about only here.
 PART_B = load_questions("questions-b.jsonl")
 EVERY = QUESTIONS + CHECK + PART_B
