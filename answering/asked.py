@@ -118,6 +118,28 @@ _YES_NO = re.compile(
 )
 
 
+#: Words asking whether something is there, had or offered ("Is there a car park?",
+#: "Does the gym have a pool?", "¿El gimnasio *tiene* piscina?", "Le parking *a-t-il* des
+#: bornes ?", "*Gibt es* einen Zuschuss?", "*有没有*停车位？", "*هل يوجد* موقف؟"): what such a
+#: question asks about is a thing the answer must name. "hay que" is "one must".
+_THERE = re.compile(
+    r"^\W*(?:is\s+there|are\s+there|(?:does|do)\s+(?:\w+\s+){1,4}?(?:have|offer|provide"
+    r"|sell|include)|gibt\s+es|hay(?!\s+que))\b"
+    r"|\b(?:tiene|tienen|ofrece|ofrecen|a-t-il|a-t-elle|ont-ils|y\s+a-t-il|propose-t-il"
+    r"|offre-t-il)\b|有没有|有无|هل\s+(?:يوجد|توجد|هناك|لدى|لديكم|لدي)",
+    re.IGNORECASE,
+)
+
+
+def there_asked(question: str) -> str | None:
+    """The words by which `question` asks whether something is there, had or offered
+    (`_THERE`: "Is there", "Does the gym have", "tiene", "Gibt es", "有没有", "هل يوجد"),
+    or None when it asks otherwise ("Can I keep a dog?" is answered "Pets are not
+    permitted", in other words than its own)."""
+    found = _THERE.search(unicodedata.normalize("NFKC", question))
+    return found.group().strip("¿¡ \t") if found else None
+
+
 #: Pronouns that open a sentence going on about the one before ("It is planned ...", "Il
 #: est planifié ...", "Sie findet ... statt"), in the languages above.
 _ANAPHOR = re.compile(

@@ -33,13 +33,24 @@ address.
 
 Only between a question and a document of one language: words cannot be compared across
 languages (the cosine floors judge those).
+
+The unit picked to answer is judged too (`off_subject`, from extractive.py): it must hold
+what the question asks about, not only a value of the form it asks for. A question
+asking whether something is there ("Does the gym have a pool?", "¿tiene piscina?",
+"Gibt es ...?", "有没有", "هل يوجد") over a passage naming none of its words (the gym's
+address line) is not answered; nor a price or number question by another item's table
+row, in a table that never names the asked item ("How much dry powder ...?" over the
+foam tank's row). Measured on the dev set, the check file and the held-out set: judging
+the unit alone, not its passage, or every yes or no question, refused right answers of
+the check file (an answer may be worded otherwise: "Pets are not permitted" for "Can I
+keep a dog?", a row under a caption naming the item).
 """
 
 from __future__ import annotations
 
 import re
 
-from docent.answering import compounds, contrast
+from docent.answering import asked, compounds, contrast
 from docent.answering.clues import Clues, names_and_codes
 from docent.answering.qualifiers import light_terms
 from docent.search import analysis
@@ -55,6 +66,11 @@ _ASKING = re.compile(
     # "When is sports day ...?", "How long is the guarantee on ...?"
     r"|when\s+(?:is|are|was|were|will)"
     r"|how\s+(?:long|far|big|large|heavy|old|wide|high|tall)\s+(?:is|are|was|were)"
+    # "How much dry powder does the Tigon carry?", "How many fire wardens are there?":
+    # the amount's noun, when an auxiliary follows it within three words (without one,
+    # "How many people *fit* ...?" runs on into its verb).
+    r"|(?P<amount>how\s+(?:much|many))(?=\s+(?:[^\W\d]+\s+){1,3}?(?:does|do|did|is|are|was"
+    r"|were|can|could|will|would|should|may|must|has|have)\b)"
     # "Which tablet model is ...?": the phrase is the picked noun, up to the auxiliary.
     r"|(?P<noun>which(?!\s+(?:is|are|was|were|does|do|did)\b)))"
     r"\s+(?:(?:the|a|an|any|my|our|your|their|its|his|her)\s+)?(?P<phrase>.+)$",
@@ -121,13 +137,16 @@ _ANSWER_KINDS = frozenset(
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
-def asked_phrase(question: str) -> list[str]:
+def asked_phrase(question: str, *, amounts: bool = False) -> list[str]:
     """The words of the noun phrase `question` asks for, as written, in order ("What is
     the default admin password of the NV recorders?" -> ["default", "admin",
     "password"]); empty when its form is not one of those read (see the module's
-    docstring)."""
+    docstring). "How much/many PHRASE does ...?" is read only with `amounts`: the answer's
+    row must name its noun (`row_lacks_attribute`), while its whole document may name
+    the amount in other words ("public liability insurance of £10 million" for "How much
+    public liability cover ...?") and is not judged by it (`missing_attribute`)."""
     match = _ASKING.match(question.strip().lstrip("¿¡\"'"))
-    if match is None:
+    if match is None or (match.group("amount") and not amounts):
         return []
     tokens = _WORD.findall(match.group("phrase"))
     folded = {t.casefold() for t in tokens}
@@ -142,9 +161,14 @@ def asked_phrase(question: str) -> list[str]:
         words.append(token)
     # A participle or a predicate ending the phrase is the question's verb ("How long is
     # the lift *closed*?", "When is the library *open*?"), not part of what it asks about.
+    popped = False
     while words and (
         re.fullmatch(r"\w{3,}ed", words[-1], re.IGNORECASE) or words[-1].casefold() in _PREDICATES
     ):
+        words.pop()
+        popped = True
+    # And the adverb telling how ("fully loaded", "newly built").
+    if popped and words and re.fullmatch(r"\w{3,}ly", words[-1], re.IGNORECASE):
         words.pop()
     # The noun after "which" names the class of the answer, which the answer states by
     # being one ("Which *jobs* are charged ...?" over "tree surgery, snow clearing");
@@ -154,14 +178,14 @@ def asked_phrase(question: str) -> list[str]:
     return words
 
 
-def asked_head(question: str) -> str | None:
+def asked_head(question: str, *, amounts: bool = False) -> str | None:
     """The word of the asked phrase (`asked_phrase`) that names the attribute: its last
     word that is not one naming the kind of answer, stated by its shape rather than
     named ("phone number", "fee": `_ANSWER_KINDS`), nor one that picks an entity
     (`_PICKING`), a name, a code, a figure, a light word or a closed class's member;
-    None when there is none."""
+    None when there is none. `amounts`: as `asked_phrase`'s."""
     named = {n.casefold() for n in names_and_codes(question) if not n.isupper()}
-    for word in reversed(asked_phrase(question)):
+    for word in reversed(asked_phrase(question, amounts=amounts)):
         folded = word.casefold().rstrip("'’").removesuffix("'s").removesuffix("’s")
         if (
             folded in _PICKING
@@ -302,3 +326,91 @@ def _without_kind(word: str) -> str:
         if len(kind) >= compounds.MIN_PART and long_enough and word.endswith(kind):
             return word[: -len(kind)]
     return word
+
+
+def names_nothing_asked(
+    question: str, clues: Clues, unit: str, context: str, passage: str = ""
+) -> bool:
+    """Whether the passage of the unit picked to answer a question asking whether
+    something is there, had or offered (`asked.there_asked`: "¿El Gimnasio Olivar tiene
+    piscina?", "Does the gym have a pool?", "Gibt es ...?") names none of what it asks
+    about: not one of the question's words besides its names, codes, light verbs, the
+    words asking and those of the unit's `context` (its document's title and section
+    heading, which name the document's subject) is in the unit's `passage` (the unit when
+    not given) or `context`, itself or by a word of its group (`Clues.words`,
+    `synonyms`). Then the unit answers another question (the gym's address line for
+    "¿tiene piscina?") and nothing is quoted. The whole passage, not the unit alone: an
+    answer may say yes in other words than the question's, under a line naming the thing.
+    False when the passage is in another language than the question (words cannot be
+    compared across languages) or the question asks about nothing but its subject."""
+    asking = asked.there_asked(question)
+    if asking is None:
+        return False
+    if lang.detect(passage or unit).language != lang.detect(question).language:
+        return False
+    # The words asking ("tiene", "have") are the question's, not what it asks about.
+    subject = set(analysis.analyze(f"{context}\n{asking}"))
+    about = [terms for terms in clues.topic(subject) if not terms & clues.light]
+    if not about:
+        return False
+    held = clues.held(f"{context}\n{passage or unit}")
+    return not any(terms & held for terms in about)
+
+
+#: Nouns naming a measure, which an answer states by its figure and unit ("9,000 litres"
+#: for the water tank's capacity, "6.2" in the revenue table's row): the unit answering
+#: names the thing measured, not the measure.
+_MEASURE_NOUNS = frozenset(
+    ["capacity", "size", "weight", "length", "width", "height", "depth", "volume",
+     "speed", "power", "output", "revenue", "revenues", "sales", "turnover", "income",
+     "profit", "amount", "total", "quantity", "duration", "distance", "temperature",
+     "rating", "score", "level", "range", "frequency", "interval", "value", "money",
+     "space", "room", "time", "cover", "coverage"]
+)  # fmt: skip
+
+
+def row_lacks_attribute(
+    question: str, clues: Clues, row: str, context: str, passage: str = ""
+) -> bool:
+    """Whether the table row picked to answer is another item's than the one `question`
+    asks for (its asked noun: `asked_head`, `german_head`): neither the row (its cells
+    with their column headers), nor its `context` (its document's title and section
+    heading), nor its `passage` (the table around it) holds the noun or a word of its
+    group (`synonyms`), nor in German a compound of it (`_in_compound`). "How much dry
+    powder does the Tigon carry?" is not answered by the foam tank's row of a table that
+    lists no powder. A row is its item's record and names it; but the table may name the
+    asked noun in a caption, a note or a row above ("Child's haircut" over "under 12"),
+    so a row is judged only when none of it does. A noun naming a measure
+    (`_MEASURE_NOUNS`: "capacity", "revenue") is stated by the figure, not named. Only
+    for a question asking for a price or a number (`asked.Form`): a date is given for an
+    event named in other words. False when the question has no asked noun, or the
+    passage (the row when not given) is in another language than the question."""
+    if clues.script != "LATIN" or clues.form not in (asked.Form.PRICE, asked.Form.NUMBER):
+        return False
+    language = lang.detect(question).language
+    if language not in ("en", "de") or lang.detect(passage or row).language != language:
+        return False
+    head = asked_head(question, amounts=True) if language == "en" else german_head(question)
+    if head is None or head in _MEASURE_NOUNS:
+        return False
+    terms = frozenset(analysis.analyze(head, (language,)))
+    widened = next((w for w, _ in clues.words if terms & w), terms)
+    text = f"{context}\n{row}\n{passage}"
+    if widened & clues.held(text):
+        return False
+    return language == "en" or not _in_compound(head, compounds.words(text))
+
+
+def off_subject(
+    question: str, clues: Clues, unit: str, context: str, passage: str = "", *, row: bool = False
+) -> bool:
+    """Whether the unit picked to answer `question` (with its `context`: document title,
+    section heading; in its `passage`) holds what the question asks for but not what it
+    asks about: the passage of a question asking whether something is there names none
+    of its words (`names_nothing_asked`), or a price or number question's table row
+    (`row`) is another item's, in a table that never names the asked one
+    (`row_lacks_attribute`). Then nothing is quoted: the answer would be the gym's
+    address line for "¿tiene piscina?", the foam tank's volume for the dry powder's."""
+    return names_nothing_asked(question, clues, unit, context, passage) or (
+        row and row_lacks_attribute(question, clues, unit, context, passage)
+    )

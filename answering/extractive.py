@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from docent.answering import (
+    attributes,
     cells,
     columns,
     grounding,
@@ -34,6 +35,7 @@ from docent.answering import (
     shapes,
     wording,
 )
+from docent.answering.clues import Clues
 from docent.answering.contrast import Contrast
 from docent.answering.elsewhere import sent_elsewhere
 from docent.roles import Embedder, GenerationDone, Prompt, Source
@@ -293,6 +295,20 @@ class ExtractiveGenerator:
             order.remove(elsewhere)
             order.insert(0, elsewhere)
             first, best = elsewhere, float(scores[elsewhere])
+        source = next(s for s in sources if s.index == candidates[first].source)
+        context = f"{source.hit.document_title}\n{source.hit.chunk.section or ''}"
+        if attributes.off_subject(
+            question,
+            Clues.of(question),
+            texts[first],
+            f"{context}\n{candidates[first].heading}",
+            source.hit.chunk.text,
+            row=candidates[first].kind == "row",
+        ):
+            # The best unit is about another thing than the one asked about (the gym's
+            # address line for "¿tiene piscina?", another item's row): nothing here
+            # answers it.
+            return []
         # Per unit, whether it has the whole shape of value or list asked.
         answered = [
             scored.shape is not None
