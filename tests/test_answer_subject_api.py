@@ -11,8 +11,8 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from test_answer_picking_api import ask
 
+from support.answers import ask
 from support.servers import DocentServer, running_server, upload_ok, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
