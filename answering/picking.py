@@ -34,7 +34,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import compounds, dates, held_kind, passages, premise, shapes, wording
+from docent.answering import (
+    compounds,
+    dates,
+    held_kind,
+    passages,
+    premise,
+    shapes,
+    wording,
+)
+from docent.answering import (
+    texts as passage_texts,
+)
 from docent.roles import Source
 from docent.search import analysis
 
@@ -127,6 +138,9 @@ class Words:
     #: Per unit, whether it is in another language than the question: holding none of
     #: the question's words then says nothing of what it is about.
     foreign: np.ndarray
+    #: The units in their document's letterhead (texts.opens_document): its title,
+    #: sender's line, header or greeting.
+    opening: frozenset[int] = frozenset()
 
     def says_nothing_asked(self, i: int) -> bool:
         """Whether unit `i` holds none of what the question asks but its subject: a title
@@ -170,7 +184,13 @@ def question_words(
             asked[i] = sum(
                 _holds(held, t) or compounds.held_any(forms.get(t, ()), parts) for t in others
             ) / len(others)
-    return Words(asked, subject, foreign)
+    chunks = {s.index: s.hit.chunk for s in given}
+    opening = frozenset(
+        i
+        for i, (text, source) in enumerate(zip(texts, sources, strict=True))
+        if source in chunks and passage_texts.opens_document(text, chunks[source])
+    )
+    return Words(asked, subject, foreign, opening)
 
 
 #: A term and a unit's term sharing a stem of at least this many characters, one the
@@ -210,7 +230,8 @@ def shape_first(
         return best
     if fits[best] >= full_fit(shape):
         return best
-    other_measure = not words.says_nothing_asked(best)
+    # A letterhead unit (a greeting, a header) names the document, as a title line does.
+    other_measure = not (words.says_nothing_asked(best) or best in words.opening)
     if other_measure and not measures_else(shape, texts[best]):
         return best
     if shape.shape is shapes.Shape.QUANTITY and _PERCENT.search(texts[best]):
@@ -265,6 +286,20 @@ def _dates_the_message(question: str, text: str) -> bool:
     return bool(_MESSAGE_HEADER.search(text)) and not _ABOUT_MESSAGE.search(question)
 
 
+def _dates_the_document(question: str, i: int, words: Words, texts: Sequence[str]) -> bool:
+    """Whether unit `i` is a header line of its document's letterhead (a sender's line
+    with the date, "Minutes of the meeting held on 9 April 2025, ...": `Words.opening`,
+    texts.header_line) and `question` does not ask of something past (dates.reports_past:
+    "When was the meeting held?"): the header dates the document, not what is to come
+    ("When will the committee meet after the April meeting?", "When will the network be
+    serviced?")."""
+    return (
+        i in words.opening
+        and passage_texts.header_line(texts[i])
+        and not dates.reports_past(question)
+    )
+
+
 def date_first(
     question: str,
     best: int,
@@ -281,7 +316,8 @@ def date_first(
     document saying "next" with a date replaces a `best` that does not say it, and a
     `best` reporting a past one ("took place on Wednesday 11 February") loses to a unit
     with a date that reports none. An e-mail's header line dates the message
-    (`_dates_the_message`): another dated unit of its document holding a word the
+    (`_dates_the_message`), a letterhead's header line the document
+    (`_dates_the_document`): another dated unit of its document holding a word the
     question asks with replaces it. Otherwise the unit taken holds at least as many of
     the question's words other than its subject's as `best` (`Words.asked`): more of
     them, or scores within `DATE_REACH`."""
@@ -301,7 +337,9 @@ def date_first(
             better = [i for i in range(len(texts)) if dated(i) and not dates.reports_past(texts[i])]
     elif not dated(best):
         better = [i for i in range(len(texts)) if dated(i)]
-    elif _dates_the_message(question, texts[best]):
+    elif _dates_the_message(question, texts[best]) or _dates_the_document(
+        question, best, words, texts
+    ):
         # An e-mail's header line dates the message, not what it announces ("Beginn:
         # 13:30 Uhr" for "Wann beginnt die Betriebsversammlung?"): a dev-set question
         # lost when another document's "beginnt" made the word commoner.
@@ -314,6 +352,7 @@ def date_first(
             and dated(i)
             and words.asked[i] > 0
             and not _MESSAGE_HEADER.search(texts[i])
+            and not (i in words.opening and passage_texts.header_line(texts[i]))
         ]
         return max(told, key=lambda i: float(scores[i])) if told else best
     else:
