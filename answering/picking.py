@@ -218,16 +218,18 @@ def shape_first(
     texts: Sequence[str],
 ) -> int:
     """The unit to answer with: `best`, or when it says nothing asked (a title or
-    identification line: `Words.says_nothing_asked`; not a table row, which is a record,
-    nor a unit stating a percentage) or states a quantity of another dimension than asked
+    identification line: `Words.says_nothing_asked`; not a table row, a record, but see
+    `_row_with_unit`, nor a unit stating a percentage) or states a quantity of another dimension than asked
     (`measures_else`: a temperature for a length of time; then only for a unit holding as
     many of the question's words) without the full shape asked for, the best-scoring
     unit of its document (`documents[i]`, `kinds[i]`, `texts[i]`: unit i's document, kind
     and text) that has it and is about the question: it holds one of the question's
     words, or states the quantity in the unit asked, or scores within `SHAPE_REACH` of
     `best`."""
-    if shape is None or shape.shape not in DECISIVE or kinds[best] == "row":
+    if shape is None or shape.shape not in DECISIVE:
         return best
+    if kinds[best] == "row":
+        return _row_with_unit(shape, best, scores, fits, words, documents, kinds)
     if fits[best] >= full_fit(shape):
         return best
     # A letterhead unit (a greeting, a header) names the document, as a title line does.
@@ -254,6 +256,33 @@ def shape_first(
     if not eligible:
         return best
     return max(eligible, key=lambda i: float(scores[i]))
+
+
+def _row_with_unit(
+    shape: shapes.Asked,
+    best: int,
+    scores: np.ndarray,
+    fits: np.ndarray,
+    words: Words,
+    documents: Sequence[str | None],
+    kinds: Sequence[str],
+) -> int:
+    """For a table row `best` (a record: kept otherwise), a row of its document stating
+    the quantity asked in its unit where `best` does not ("Payload: 200 kg" over "Battery:
+    2 x 625 Wh"), holding as many of the question's words, scoring within `SHAPE_REACH`."""
+    if shape.shape is not shapes.Shape.QUANTITY or shape.dimension is None or fits[best] >= 1:
+        return best
+    floor = float(scores[best]) - SHAPE_REACH
+    rows = [
+        i
+        for i in range(len(scores))
+        if kinds[i] == "row"
+        and documents[i] == documents[best]
+        and fits[i] >= full_fit(shape)
+        and words.asked[i] >= words.asked[best]
+        and float(scores[i]) >= floor
+    ]
+    return max(rows, key=lambda i: float(scores[i])) if rows else best
 
 
 #: A unit of the best one's document stating a date replaces a best unit without one (for
