@@ -1,7 +1,8 @@
 """The unit that answers, through a real server with the default embedder (e5): an
 Arabic customer notice whose letterhead line carries its date, an Arabic clinic guide
-that opens with a greeting, and a manual's troubleshooting table without a header (issue 13: the wrong sentence of the right
-document). The documents are made up."""
+that opens with a greeting, a manual's troubleshooting table without a header, and a FAQ
+whose reset steps sit before the sentence repeating the question's words (issue 13: the
+wrong sentence of the right document). The documents are made up."""
 
 from __future__ import annotations
 
@@ -53,6 +54,19 @@ shows error code F04 and the machine stops.</p>
 </body></html>"""
 
 
+FAQ = """<html><head><title>Corvo R2 router - frequently asked questions</title></head><body>
+<h1>Corvo R2 router: frequently asked questions</h1>
+<h2>How do I factory reset the R2?</h2>
+<p>Press and hold the small button on the back for 10 seconds until the light flashes
+white, then release it. The router restarts with its factory settings, and you need to
+set it up in the app again. Your saved devices are deleted.</p>
+<h2>Can I use the R2 without the app?</h2>
+<p>Yes: the web page at 192.168.8.1 has every setting the app has.</p>
+<h2>How long is the warranty?</h2>
+<p>The Corvo R2 has a 2-year warranty from the date of purchase.</p>
+</body></html>"""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
     with running_server(tmp_path_factory.mktemp("letterhead"), {"DOCENT_EMBEDDER": "e5"}) as s:
@@ -62,6 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
                 ("ar-al-reem-telecom-notice.html", NOTICE),
                 ("ar-al-sidra-clinics-guide.html", GUIDE),
                 ("aquilo-w8-manual.html", MANUAL),
+                ("corvo-r2-faq.html", FAQ),
             ):
                 payload = await upload_ok(s, name, html.encode())
                 events = await wait_ready(s, payload["document"]["id"])
@@ -94,3 +109,9 @@ def test_the_row_of_the_code_says_what_it_means(server: DocentServer) -> None:
     assert answer["grounded"], answer
     assert "Drain filter blocked" in answer["text"], answer
     assert "Pump blocked" not in answer["text"], answer
+
+
+def test_the_instruction_answers_how_to_reset(server: DocentServer) -> None:
+    answer = ask(server, "How do I factory reset the Corvo R2 router?")
+    assert answer["grounded"], answer
+    assert "10 seconds" in answer["text"], answer
