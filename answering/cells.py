@@ -24,6 +24,7 @@ Rows of fewer than two value columns are quoted whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from docent.answering import clues, contrast, shapes, synonyms
 from docent.search import analysis
@@ -100,3 +101,54 @@ def headed_fit(asked: shapes.Asked | None, fit: float, kind: str, heading: str) 
         ):
             return 1.0
     return fit
+
+
+#: A question for what a code or an abbreviation means: "What does E04 mean?", "What
+#: does MHE stand for?", "Was bedeutet F12?", "Que signifie le code E4 ?", "¿Qué significa
+#: E04?", "E04是什么意思？", "ماذا يعني E04؟".
+_MEANING = re.compile(
+    r"\bwhat (?:does|do|is meant by)\b.*\b(?:mean|stand for|indicate|signify)\b|\bmeaning of\b"
+    r"|\bwas (?:bedeutet|heißt|heisst)\b|\bwofür steht\b|\bbedeutung\b"
+    r"|\bque (?:signifie|veut dire)\b|\bsignification\b|\bqu[eé] (?:significa|quiere decir)\b"
+    r"|\bsignificado\b|什么意思|代表什么|表示什么|含义|ماذا (?:يعني|تعني)|ما معنى|ما دلالة",
+    re.IGNORECASE,
+)
+
+
+def row_label(row: str) -> str:
+    """What a table row (passages.units) is about: its first cell's value ("E04" of "E04
+    | Descaling overdue | ..." and of "Code: E04; Meaning: Descaling overdue")."""
+    if " | " in row:
+        return row.split(" | ", 1)[0].strip()
+    first = row.split("; ", 1)[0]
+    return (first.partition(": ")[2] or first).strip()
+
+
+def defined_first(
+    question: str,
+    best: int,
+    texts: Sequence[str],
+    kinds: Sequence[str],
+    documents: Sequence[str | None],
+    scores: Sequence[float],
+) -> int:
+    """For a question asking what a code means (`_MEANING`), the unit to answer with: the
+    best-scoring table row of `best`'s document whose first cell (`row_label`) is a code
+    the question names (clues.names_and_codes), which defines it ("E04 | Descaling overdue
+    | Run the descaling programme"), over a sentence that mentions the code ("... and
+    error code E04 is shown."); else `best`."""
+    if not _MEANING.search(" ".join(question.casefold().split())):
+        return best
+    codes = {
+        c.casefold()
+        for c in clues.names_and_codes(question)
+        if any(ch.isdigit() for ch in c) or c.isupper()
+    }
+    rows = [
+        i
+        for i in range(len(texts))
+        if kinds[i] == "row"
+        and documents[i] == documents[best]
+        and row_label(texts[i]).casefold() in codes
+    ]
+    return max(rows, key=lambda i: scores[i]) if rows else best

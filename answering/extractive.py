@@ -33,6 +33,7 @@ from docent.answering import (
     rates,
     reasons,
     shapes,
+    steps,
     wording,
 )
 from docent.answering.clues import Clues
@@ -284,6 +285,18 @@ class ExtractiveGenerator:
         )
         first = picking.told_first(scored.shape, first, scores, fits, words, documents_list)
         first = picking.date_first(question, first, scores, words, documents_list, texts)
+        defined = cells.defined_first(
+            question, first, texts, kinds, documents_list, [float(x) for x in scores]
+        )
+        if defined != first:
+            # The row defining the code asked is the whole answer: the next code's row
+            # beside it is another's meaning.
+            return [(candidates[defined].text, candidates[defined].source)]
+        how = steps.steps_first(question, first, texts, numbers)
+        if how is not None:
+            # "How do I ...?": the instruction, with the unit scored first beside it in
+            # the passage's order (what happens after it, or what it is for).
+            return [(candidates[i].text, candidates[i].source) for i in sorted([how, first])]
         contrast = Contrast.of(question)
         first = contrast.own_first(first, order, scores, fits, texts, _RELATIVE_FLOOR)
         first = reasons.reason_first(question, first, scores, words.asked, documents_list, texts)

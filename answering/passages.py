@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sentencex
 
-from docent.answering import held_kind
+from docent.answering import held_kind, shapes
 from docent.answering.grounding import script
 
 #: A line that starts a list item: a bullet, or a number or letter followed by . or ).
@@ -185,6 +185,9 @@ def units(text: str) -> list[Unit]:
     blocks = _signed([b for b in re.split(r"\n\s*\n", text) if b.strip()])
     found: list[Unit] = []
     heading = parent = ""
+    # The column names of the passage's last table with a header: a table the reader
+    # cut in two continues under them.
+    columns: list[str] = []
     for i, block in enumerate(blocks):
         lines = [line.strip() for line in block.split("\n") if line.strip()]
         if _heading_line(block):
@@ -200,7 +203,9 @@ def units(text: str) -> list[Unit]:
                 parent = lines[0]
                 continue
         if sum(_CELL in line for line in lines) >= 2:
-            found.extend(_rows(lines, heading, lang))
+            rows = _rows(lines, heading, lang, columns)
+            found.extend(rows)
+            columns = _header_of(lines) or columns
             continue
         paragraph: list[str] = []
         for j, line in enumerate(lines):
@@ -298,12 +303,52 @@ def _opens_text(blocks: list[str], i: int) -> bool:
     return not is_heading(after) or _BULLET.match(after) is not None
 
 
-def _rows(lines: list[str], heading: str, lang: str = "en") -> list[Unit]:
+#: A code: capitals, then figures ("E04", "F-12", "QLN-4291").
+_CODE_SHAPE = re.compile(r"[A-Z]{1,4}-?\d{1,5}")
+
+
+def _alike(cell: str, below: str) -> bool:
+    """Whether two cells of a column hold values of one kind: codes of one shape ("E04"
+    over "E07") or quantities in units of one dimension ("200 kg" over "41 kg")."""
+    if _CODE_SHAPE.fullmatch(cell) and _CODE_SHAPE.fullmatch(below):
+        return re.sub(r"\d", "9", cell) == re.sub(r"\d", "9", below)
+    return any(
+        shapes.states_measure(d, cell) and shapes.states_measure(d, below)
+        for d in shapes.Dimension
+        if d is not shapes.Dimension.AMOUNT
+    )
+
+
+def _data_line(line: str, below: str) -> bool:
+    """Whether a table's first line is a row, not its header: a cell of it holds a value
+    of the kind of the cell under it (`_alike`). A PDF's table whose header the reader
+    lost, or cut in two ("Charge utile | 200 kg" over "Poids | 41 kg"), starts so."""
+    cells, under = _cells(line), _cells(below)
+    return len(cells) == len(under) and any(
+        _alike(a, b) for a, b in zip(cells, under, strict=True) if a and b
+    )
+
+
+def _header_of(lines: list[str]) -> list[str]:
+    """The column names of a table block (its first line with cells), none when that line
+    is a row (`_data_line`)."""
+    table = [line for line in lines if _CELL in line]
+    if len(table) < 2 or _data_line(table[0], table[1]):
+        return []
+    return _cells(table[0])
+
+
+def _rows(
+    lines: list[str], heading: str, lang: str = "en", columns: list[str] | None = None
+) -> list[Unit]:
     """Each row of a table after its header, as "Header: cell; Header: cell" when the
     header has as many cells, else as the header line and the row line. A notes line
     among or under the rows (`_notes_line`: "Cash, cheque or card accepted. Parking is
     free for patients." under a price table) is no row: its sentences are quoted as they
-    are, never under the first column's header."""
+    are, never under the first column's header. A table whose first line is a row
+    (`_data_line`) has no header of its own: it continues under `columns`, the names of
+    the passage's table before it, when they are as many as its cells, else its rows
+    stand alone ("E04 | Descaling overdue | Run the descaling programme")."""
     # Lines before the table's first row are its caption ("Opening hours"), not a header.
     caption = lines[: next(i for i, line in enumerate(lines) if _CELL in line)]
     if caption:
@@ -311,14 +356,23 @@ def _rows(lines: list[str], heading: str, lang: str = "en") -> list[Unit]:
         heading = " > ".join(part for part in (heading, " ".join(caption)) if part)
     header, rows = lines[0], lines[1:]
     names = [c.strip() for c in header.split("|")]
+    headless = bool(rows) and _data_line(header, rows[0])
+    if headless:
+        rows = lines
+        names = list(columns) if columns and len(columns) == len(names) else [""] * len(names)
     # A title over the table in a merged row ("Prices from 6 January | | |") is no header:
     # the row of names under it is.
-    if rows and not all(names) and _names_row(rows[0]):
+    elif rows and not all(names) and _names_row(rows[0]):
         header, rows = rows[0], rows[1:]
         names = [c.strip() for c in header.split("|")]
     # A header of two rows (a group over its columns: "Day | Opening hours |" over "|
     # Opens | Closes") names each column by both; the second row is no answer either.
-    while rows and _header_cells(rows[0].split("|")) and (not all(names) or "" in _cells(rows[0])):
+    while (
+        not headless
+        and rows
+        and _header_cells(rows[0].split("|"))
+        and (not all(names) or "" in _cells(rows[0]))
+    ):
         below = _cells(rows[0])
         if len(below) != len(names):
             break

@@ -34,7 +34,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docent.answering import compounds, dates, held_kind, passages, premise, shapes, wording
+from docent.answering import (
+    compounds,
+    dates,
+    held_kind,
+    passages,
+    premise,
+    shapes,
+    wording,
+)
+from docent.answering import (
+    texts as passage_texts,
+)
 from docent.roles import Source
 from docent.search import analysis
 
@@ -127,6 +138,9 @@ class Words:
     #: Per unit, whether it is in another language than the question: holding none of
     #: the question's words then says nothing of what it is about.
     foreign: np.ndarray
+    #: The units in their document's letterhead (texts.opens_document): its title,
+    #: sender's line, header or greeting.
+    opening: frozenset[int] = frozenset()
 
     def says_nothing_asked(self, i: int) -> bool:
         """Whether unit `i` holds none of what the question asks but its subject: a title
@@ -170,7 +184,13 @@ def question_words(
             asked[i] = sum(
                 _holds(held, t) or compounds.held_any(forms.get(t, ()), parts) for t in others
             ) / len(others)
-    return Words(asked, subject, foreign)
+    chunks = {s.index: s.hit.chunk for s in given}
+    opening = frozenset(
+        i
+        for i, (text, source) in enumerate(zip(texts, sources, strict=True))
+        if source in chunks and passage_texts.opens_document(text, chunks[source])
+    )
+    return Words(asked, subject, foreign, opening)
 
 
 #: A term and a unit's term sharing a stem of at least this many characters, one the
@@ -198,19 +218,22 @@ def shape_first(
     texts: Sequence[str],
 ) -> int:
     """The unit to answer with: `best`, or when it says nothing asked (a title or
-    identification line: `Words.says_nothing_asked`; not a table row, which is a record,
-    nor a unit stating a percentage) or states a quantity of another dimension than asked
+    identification line: `Words.says_nothing_asked`; not a table row, a record, but see
+    `_row_with_unit`, nor a unit stating a percentage) or states a quantity of another dimension than asked
     (`measures_else`: a temperature for a length of time; then only for a unit holding as
     many of the question's words) without the full shape asked for, the best-scoring
     unit of its document (`documents[i]`, `kinds[i]`, `texts[i]`: unit i's document, kind
     and text) that has it and is about the question: it holds one of the question's
     words, or states the quantity in the unit asked, or scores within `SHAPE_REACH` of
     `best`."""
-    if shape is None or shape.shape not in DECISIVE or kinds[best] == "row":
+    if shape is None or shape.shape not in DECISIVE:
         return best
+    if kinds[best] == "row":
+        return _row_with_unit(shape, best, scores, fits, words, documents, kinds)
     if fits[best] >= full_fit(shape):
         return best
-    other_measure = not words.says_nothing_asked(best)
+    # A letterhead unit (a greeting, a header) names the document, as a title line does.
+    other_measure = not (words.says_nothing_asked(best) or best in words.opening)
     if other_measure and not measures_else(shape, texts[best]):
         return best
     if shape.shape is shapes.Shape.QUANTITY and _PERCENT.search(texts[best]):
@@ -233,6 +256,33 @@ def shape_first(
     if not eligible:
         return best
     return max(eligible, key=lambda i: float(scores[i]))
+
+
+def _row_with_unit(
+    shape: shapes.Asked,
+    best: int,
+    scores: np.ndarray,
+    fits: np.ndarray,
+    words: Words,
+    documents: Sequence[str | None],
+    kinds: Sequence[str],
+) -> int:
+    """For a table row `best` (a record: kept otherwise), a row of its document stating
+    the quantity asked in its unit where `best` does not ("Payload: 200 kg" over "Battery:
+    2 x 625 Wh"), holding as many of the question's words, scoring within `SHAPE_REACH`."""
+    if shape.shape is not shapes.Shape.QUANTITY or shape.dimension is None or fits[best] >= 1:
+        return best
+    floor = float(scores[best]) - SHAPE_REACH
+    rows = [
+        i
+        for i in range(len(scores))
+        if kinds[i] == "row"
+        and documents[i] == documents[best]
+        and fits[i] >= full_fit(shape)
+        and words.asked[i] >= words.asked[best]
+        and float(scores[i]) >= floor
+    ]
+    return max(rows, key=lambda i: float(scores[i])) if rows else best
 
 
 #: A unit of the best one's document stating a date replaces a best unit without one (for
@@ -265,6 +315,20 @@ def _dates_the_message(question: str, text: str) -> bool:
     return bool(_MESSAGE_HEADER.search(text)) and not _ABOUT_MESSAGE.search(question)
 
 
+def _dates_the_document(question: str, i: int, words: Words, texts: Sequence[str]) -> bool:
+    """Whether unit `i` is a header line of its document's letterhead (a sender's line
+    with the date, "Minutes of the meeting held on 9 April 2025, ...": `Words.opening`,
+    texts.header_line) and `question` does not ask of something past (dates.reports_past:
+    "When was the meeting held?"): the header dates the document, not what is to come
+    ("When will the committee meet after the April meeting?", "When will the network be
+    serviced?")."""
+    return (
+        i in words.opening
+        and passage_texts.header_line(texts[i])
+        and not dates.reports_past(question)
+    )
+
+
 def date_first(
     question: str,
     best: int,
@@ -281,7 +345,8 @@ def date_first(
     document saying "next" with a date replaces a `best` that does not say it, and a
     `best` reporting a past one ("took place on Wednesday 11 February") loses to a unit
     with a date that reports none. An e-mail's header line dates the message
-    (`_dates_the_message`): another dated unit of its document holding a word the
+    (`_dates_the_message`), a letterhead's header line the document
+    (`_dates_the_document`): another dated unit of its document holding a word the
     question asks with replaces it. Otherwise the unit taken holds at least as many of
     the question's words other than its subject's as `best` (`Words.asked`): more of
     them, or scores within `DATE_REACH`."""
@@ -301,7 +366,9 @@ def date_first(
             better = [i for i in range(len(texts)) if dated(i) and not dates.reports_past(texts[i])]
     elif not dated(best):
         better = [i for i in range(len(texts)) if dated(i)]
-    elif _dates_the_message(question, texts[best]):
+    elif _dates_the_message(question, texts[best]) or _dates_the_document(
+        question, best, words, texts
+    ):
         # An e-mail's header line dates the message, not what it announces ("Beginn:
         # 13:30 Uhr" for "Wann beginnt die Betriebsversammlung?"): a dev-set question
         # lost when another document's "beginnt" made the word commoner.
@@ -314,6 +381,7 @@ def date_first(
             and dated(i)
             and words.asked[i] > 0
             and not _MESSAGE_HEADER.search(texts[i])
+            and not (i in words.opening and passage_texts.header_line(texts[i]))
         ]
         return max(told, key=lambda i: float(scores[i])) if told else best
     else:

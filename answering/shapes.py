@@ -434,6 +434,17 @@ def asked(question: str) -> Asked | None:
 
 #: What joins the items of an enumeration: commas, "and"/"or" (en, de, fr, es), 、 and و.
 _ENUMERATION = re.compile(r",\s|\s(?:and|or|und|oder|et|ou|y|e|o)\s|、|،|\sو")
+#: The commas of `_ENUMERATION`, which set off clauses as often as items.
+_COMMAS = frozenset([",", "،"])
+
+
+def enumerates(text: str) -> bool:
+    """Whether `text` names three things or more: joined by a conjunction or 、 ("gas,
+    water and broadband") or by three commas or more. Two commas alone set off a clause
+    as often ("Fragen zu den Tagesordnungspunkten, z. B. zu den neuen Schichtmodellen,
+    könnt ihr vorab schicken." lists nothing)."""
+    joints = [m.group().strip() for m in _ENUMERATION.finditer(text)]
+    return len(joints) >= 3 or (len(joints) == 2 and not set(joints) <= _COMMAS)
 
 
 def fit(question: Asked, text: str, kind: str = "sentence") -> float:
@@ -444,7 +455,7 @@ def fit(question: Asked, text: str, kind: str = "sentence") -> float:
     if question.shape is Shape.LIST:
         # A list item is one of a list (the answerer quotes its list); a sentence that
         # names three things or more lists them.
-        return 1.0 if kind == "item" or len(_ENUMERATION.findall(text)) >= 2 else 0.0
+        return 1.0 if kind == "item" or enumerates(text) else 0.0
     if kind == "row" and "; " in text:
         text = text.split("; ", 1)[1]
     if not has(question.shape, text):
@@ -474,7 +485,7 @@ def has(shape: Shape, text: str) -> bool:
     if shape is Shape.PERSON:
         return bool(_PERSON_WORDS.search(text) or _NAME_PAIR.search(text))
     if shape is Shape.LIST:
-        return len(_ENUMERATION.findall(text)) >= 2
+        return enumerates(text)
     return bool(_PLACE_WORDS.search(text))
 
 

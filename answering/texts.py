@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from docent.domain import Hit
+from docent.domain import Chunk, Hit
 from docent.search import analysis
 
 #: A letterhead: a document's title, its sender's or subject's line, and one more line
@@ -33,6 +33,32 @@ def letterhead(opening: str) -> str:
     last)."""
     lines = [line.strip() for line in opening.splitlines() if line.strip()]
     return "\n".join(line[:LETTERHEAD_CHARS] for line in lines[:LETTERHEAD_LINES])
+
+
+def opens_document(unit: str, chunk: Chunk) -> bool:
+    """Whether `unit`, quoted from `chunk`, is in its document's letterhead: the chunk
+    starts the document (its first, at offset 0) and the unit is in its first lines (`letterhead`): a
+    title, a sender's line with its date ("Al Noor Telecom - Customer Service - 3 March
+    2025"), a header ("Minutes of the meeting held on 9 April 2025, ..."), a greeting
+    ("Welcome to the Al Waha clinics."). It names and dates the document; what the
+    document tells comes after it."""
+    if chunk.ordinal != 0 or chunk.start_offset != 0:
+        return False
+    head = " ".join(letterhead(chunk.text).split())
+    quoted = " ".join(unit.split())[: LETTERHEAD_CHARS // 2]
+    return bool(quoted) and quoted in head
+
+
+#: A field's label opening a line: "Date:", "Beginn:", "Next meeting:", "Lieu :".
+_LABEL = re.compile(r"^[^\W\d][^:;.!?]{0,30}\s?:\s")
+
+
+def header_line(unit: str) -> bool:
+    """Whether `unit` ends as no sentence does (no full stop, "!" or "?", in Latin, CJK or
+    Arabic script) and is no field ("Datum: Freitag, 13.06.2025 Beginn: 18:30 Uhr" states
+    a value by its label): a title, letterhead or header line, not what the text says."""
+    text = unit.strip()
+    return not text.endswith((".", "!", "?", "。", "！", "？", "؟")) and not _LABEL.match(text)
 
 
 def bare(text: str) -> str:

@@ -329,3 +329,24 @@ def test_numbers_written_out_past_twelve_are_quantities_as_the_gate_reads_them(
     assert holds(Form.NUMBER, sentence)
     assert shapes.has(Shape.QUANTITY, sentence)
     assert shapes.has(Shape.TIME, sentence)
+
+
+@pytest.mark.parametrize(
+    ("text", "lists"),
+    [
+        ("The tenant pays electricity, gas, water and broadband.", True),
+        ("Bring your passport, your visa, two photos, the form.", True),
+        ("供应笔记本电脑、显示器、键盘和鼠标。", True),
+        # two commas setting off a clause list nothing
+        (
+            "Fragen zu den Tagesordnungspunkten, z. B. zu den neuen Schichtmodellen, "
+            "könnt ihr vorab an den Betriebsrat schicken.",
+            False,
+        ),
+        ("Tea and coffee are free.", False),
+    ],
+)
+def test_a_sentence_lists_three_things_joined_by_a_conjunction_or_commas(
+    text: str, lists: bool
+) -> None:
+    assert shapes.enumerates(text) is lists
