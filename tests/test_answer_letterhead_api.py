@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from support.servers import DocentServer, gql, running_server, upload_ok, wait_ready
+from support.answers import ask
+from support.servers import DocentServer, running_server, upload_ok, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
-ASK = """query Ask($input: AskInput!) { ask(input: $input) {
-  text grounded citations { index document { filename } } } }"""
 
 NOTICE = """<html><head><title>إشعار للعملاء - شركة الريم للاتصالات</title></head><body>
 <h1>إشعار هام لعملائنا الكرام</h1>
@@ -84,10 +82,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
 
         asyncio.run(load_all())
         yield s
-
-
-def ask(server: DocentServer, question: str) -> dict[str, Any]:
-    return dict(asyncio.run(gql(server.url, ASK, {"input": {"question": question}}))["ask"])
 
 
 def test_the_letterhead_date_is_not_when_the_maintenance_is(server: DocentServer) -> None:
