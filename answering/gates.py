@@ -43,18 +43,24 @@ class Verdict:
     floor: float | None = None
     #: The document of the passage judged, where the verdict is a passage's.
     document: str | None = None
+    #: Where several gates refused the passage (keyword evidence, then similarity), each
+    #: one's verdict: `figure` and `floor` are the last's.
+    parts: tuple[Verdict, ...] = ()
 
     def __bool__(self) -> bool:
         return self.gate is None
 
     def as_json(self) -> dict[str, Any]:
         """The verdict as a log record holds it (figures rounded to 3 places)."""
-        return {
+        held: dict[str, Any] = {
             "gate": self.gate,
             "figure": None if self.figure is None else round(self.figure, 3),
             "floor": None if self.floor is None else round(self.floor, 3),
             "document": self.document,
         }
+        if self.parts:
+            held["parts"] = [{**p.as_json(), "document": None} for p in self.parts]
+        return held
 
 
 PASS = Verdict()

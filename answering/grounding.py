@@ -304,7 +304,7 @@ def _similarity(
 
 def _judged(hit: Hit, *verdicts: Verdict) -> Verdict:
     """A passage's verdicts as one (`Evidence.verdicts`): the gates' names joined by "+",
-    the last figure compared with a floor."""
+    the last figure compared with a floor, each gate's verdict in `parts`."""
     failed = [v for v in verdicts if not v]
     measured = [v for v in failed if v.figure is not None] or [PASS]
     return Verdict(
@@ -312,6 +312,7 @@ def _judged(hit: Hit, *verdicts: Verdict) -> Verdict:
         measured[-1].figure,
         measured[-1].floor,
         hit.chunk.document_id,
+        tuple(failed) if len(failed) > 1 else (),
     )
 
 

@@ -94,15 +94,32 @@ def gate_of(record: Mapping[str, Any] | None, document: str | None) -> str:
 
 
 def figure_of(record: Mapping[str, Any] | None, document: str | None) -> str:
-    """The figure and floor of the verdict `gate_of` names ("0.781 < 0.800"), or ""."""
+    """The figures and floors of the verdict `gate_of` names ("0.781 < 0.800"; where
+    several gates refused, each one's: "keyword-share 0.400 < 0.610, similarity 0.814 <
+    0.910"), or "". A cosine that reached its floor ("similarity-form 0.872 >= 0.800")
+    says the passage failed the gate's other condition."""
     if record is None or record.get("signal"):
         return ""
     passages = record.get("passages") or []
     own = [p for p in passages if document is None or p.get("document") == document]
     chosen = (own or passages or [{}])[0]
+    parts = chosen.get("parts") or []
+    if parts:
+        return ", ".join(
+            f"{p['gate']} {_compared(p)}"
+            for p in parts
+            if p.get("figure") is not None and p.get("floor") is not None
+        )
     if chosen.get("figure") is None or chosen.get("floor") is None:
         return ""
-    return f"{chosen['figure']:.3f} < {chosen['floor']:.3f}"
+    return _compared(chosen)
+
+
+def _compared(verdict: Mapping[str, Any]) -> str:
+    """ "0.781 < 0.800"; "0.872 >= 0.800" for a gate after the cosine's (the cosine reached
+    its floor, the passage failed another condition: `similarity-form`)."""
+    figure, floor = verdict["figure"], verdict["floor"]
+    return f"{figure:.3f} {'<' if figure < floor else '>='} {floor:.3f}"
 
 
 def gate_table(

@@ -52,6 +52,11 @@ def test_a_refusal_says_each_passage_s_gates_with_the_cosine_and_its_floor() -> 
     first, second = evidence.verdicts
     assert first.gate is not None and first.gate.endswith("similarity")
     assert (first.figure, first.floor, first.document) == (0.30, 0.35, "a")
+    # Keyword evidence failed first, with its own figure and floor.
+    keywords, similarity = first.parts
+    assert keywords.gate is not None and keywords.gate.startswith("keyword")
+    assert similarity == refused("similarity", 0.30, 0.35)
+    assert [p["gate"] for p in first.as_json()["parts"]] == [keywords.gate, "similarity"]
     assert second.document == "b" and second.figure == 0.20
 
 
@@ -145,6 +150,16 @@ def test_the_gate_of_a_refusal_is_the_first_passage_of_the_document_to_cite(
     }
     assert gate_of(record, document) == gate
     assert figure_of(record, document) == figure
+
+
+def test_each_refusing_gate_s_figure_is_reported() -> None:
+    parts = [{"gate": "keyword-share", "figure": 0.4, "floor": 0.61},
+             {"gate": "similarity", "figure": 0.814, "floor": 0.91}]  # fmt: skip
+    record = {"signal": None, "passages": [{"gate": "keyword-share+similarity", "figure": 0.814,
+              "floor": 0.91, "document": "a", "parts": parts}]}  # fmt: skip
+    assert figure_of(record, "a") == "keyword-share 0.400 < 0.610, similarity 0.814 < 0.910"
+    form = {"gate": "similarity-form", "figure": 0.872, "floor": 0.8, "document": "a"}
+    assert figure_of({"signal": None, "passages": [form]}, "a") == "0.872 >= 0.800"
 
 
 def test_grounded_and_unrecorded_answers_are_labelled() -> None:
