@@ -211,7 +211,7 @@ def find_evidence(
             asked_in, hit, clues.script, similarity_floor, cross_language_floor, languages
         )
         signed = clues.signed(hit.chunk.text) or _signed_title(
-            clues, hit.chunk.text, hit.document_title
+            clues, hit.chunk.text, hit.document_title, question
         )
         # Or, without a name, when it is the closest passage of the whole collection and
         # the question asks for a form (a number, a price, a date) that it states: the
@@ -382,15 +382,26 @@ def lead_floor_for(model: str) -> tuple[float, float] | None:
     return LEAD_FLOORS.get(model)
 
 
-def _signed_title(clues: Clues, text: str, title: str) -> bool:
+def _signed_title(clues: Clues, text: str, title: str, question: str = "") -> bool:
     """Whether `text` is in another script than the question and its document's `title`
     (often its file name, written in Latin letters whatever the document's script:
     "ar-al-waha-clinics-guide.docx") holds one of the question's Latin names as a word
-    ("Al Waha"): the name transliterated, as whoever named the file wrote it."""
+    ("Al Waha"): the name transliterated, as whoever named the file wrote it. A German
+    `question` capitalises every noun, so none is read as a name (`names_and_codes`):
+    its capitalised words stand for its names here ("bei Tianlan")."""
     if clues.script is None or script(text) in (clues.script, None) or script(title) != "LATIN":
         return False
+    signs = clues.signs
+    if not signs and lang.detect(question).language in _CAPITALISED_NOUNS:
+        signs = tuple(w.casefold() for w in _CAPITALISED.findall(question)[1:])
     spaced = _SEPARATORS.sub(" ", bare(title))
-    return any(re.search(rf"(?<!\w){re.escape(bare(s))}(?!\w)", spaced) for s in clues.signs)
+    return any(re.search(rf"(?<!\w){re.escape(bare(s))}(?!\w)", spaced) for s in signs)
+
+
+#: Languages that capitalise every noun (as `clues.names_and_codes` reads them).
+_CAPITALISED_NOUNS = frozenset(["de", "lb"])
+#: A capitalised word.
+_CAPITALISED = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+\b")
 
 
 #: What file names put between words ("ar-al-waha-clinics-guide.docx").
