@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from docent.answering import asked, clock, shapes, synonyms
+from docent.answering.gates import PASS, Verdict, check, refused
 from docent.answering.texts import (
     bare,
     code_in_name,
@@ -229,9 +230,9 @@ class Clues:
         *,
         document: set[str] | None = None,
         document_text: str = "",
-    ) -> bool:
+    ) -> Verdict:
         """Whether `text` (a passage in its context: title, section, text) holds enough of
-        the question's terms to be about it.
+        the question's terms to be about it (a `Verdict`: the gate that refused it).
 
         Names and codes say which document a question is about; its other words say what
         it asks of it. So besides the share over `text`, the question's other words (when
@@ -248,22 +249,24 @@ class Clues:
         """
         in_text = self.held(text)
         found = in_text & self.weights.keys()
-        if sum(bool(terms & found) for terms, _ in self.words if not terms & self.light) < 2:
-            return self.one_word_evidence(passage, title, section)
-        if self.share(found) < KEYWORD_SHARE:
-            return False
+        if (words := sum(bool(t & found) for t, _ in self.words if not t & self.light)) < 2:
+            one = self.one_word_evidence(passage, title, section)
+            return PASS if one else refused("keyword-words", words, 2)
+        if (share := self.share(found)) < KEYWORD_SHARE:
+            return refused("keyword-share", share, KEYWORD_SHARE)
         if self.codes and not any(has_word(fold(text), code) for code in self.codes):
-            return False
+            return refused("keyword-code")
         if not self.names_in(document or in_text, document_text or bare(text)):
-            return False
+            return refused("keyword-names")
         if passage is None:
-            return True
+            return PASS
         body = passage.removeprefix(section).lstrip("\n")
         subject = terms_of(f"{title}\n{section}")
         if self.script in _UNCASED:
             subjectless = self.plain - subject
-            if subjectless and self.share(self.held(body) & subjectless, subjectless) < ASKED_SHARE:
-                return False
+            held = self.share(self.held(body) & subjectless, subjectless) if subjectless else 1.0
+            if held < ASKED_SHARE:
+                return refused("keyword-asked", held, ASKED_SHARE)
         # What the question asks about, besides its document's subject, the words asking
         # for a form ("cost") and the unit counted ("weeks"): at least half of it must be
         # in the passage itself ("paternity" in "How many weeks of paternity leave does
@@ -276,8 +279,8 @@ class Clues:
             if len(asked_about) >= 2:
                 covered = sum(bool(terms & self.held(body)) for terms in asked_about)
                 if covered / len(asked_about) < ASKED_SHARE:
-                    return False
-        return self.states_form(body, subject, section)
+                    return refused("keyword-asked", covered / len(asked_about), ASKED_SHARE)
+        return check(self.states_form(body, subject, section), "keyword-form")
 
     def one_word_evidence(self, passage: str | None, title: str, section: str) -> bool:
         """Whether a question of one word and a form ("How long is the warranty?": the

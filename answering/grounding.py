@@ -69,6 +69,7 @@ from docent.answering.clues import (
     terms_of,
 )
 from docent.answering.contrast import Contrast
+from docent.answering.gates import PASS, Verdict, refused
 from docent.answering.held_kind import lacks_kind, stated_kind
 from docent.answering.qualifiers import only_names
 from docent.domain import Hit
@@ -91,6 +92,9 @@ class Evidence:
 
     hit: Hit | None
     signal: Signal | None
+    #: Per passage judged before it (all of them when none grounds), in rank order: the
+    #: gates that refused it (`gates.py`).
+    verdicts: tuple[Verdict, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -158,6 +162,7 @@ def find_evidence(
             f"{written.get(hit.chunk.document_id, '')}\n{bare(context(hit))}"
         )
     retrieved = "\n".join([*written.values(), *(h.document_title for h in hits)])
+    verdicts: list[Verdict] = []
     for rank, hit in enumerate(hits):
         # A passage about a neighbour of what was asked (a weekly pass for a yearly one,
         # no noise row for "how loud") is no evidence by words or cosine (`contrast.py`).
@@ -167,15 +172,18 @@ def find_evidence(
         if not reranked and contrast.neighbour(
             context(hit), document, retrieved, classes=own_script
         ):
+            verdicts.append(_judged(hit, refused("contrast")))
             continue
         # Nor a passage of a document that never names the attribute asked for (a
         # datasheet without a password, for "What is the default admin password?").
         if not reranked and missing_attribute(question, clues, hit.chunk.text, document):
+            verdicts.append(_judged(hit, refused("attribute")))
             continue
         # Nor one whose sentences about the question lack the kind of value it names (a
         # fee, a phone number, an e-mail address, a door code: `held_kind`).
         subject = terms_of(f"{hit.document_title}\n{hit.chunk.section or ''}")
         if not reranked and lacks_kind(question, clues, hit.chunk.text, subject):
+            verdicts.append(_judged(hit, refused("held-kind")))
             continue
         opening = openings.get(hit.chunk.document_id, "") if hit.chunk.ordinal else ""
         title = f"{hit.document_title}\n{opening}" if opening else hit.document_title
@@ -192,17 +200,18 @@ def find_evidence(
         )
         if rerank_floor is not None and hit.rerank_score is not None:
             if hit.rerank_score >= rerank_floor:
-                return Evidence(hit, Signal.RERANKER)
+                return _found(hit, Signal.RERANKER, verdicts)
             if keywords and clues.code_in(hit.chunk.text):
-                return Evidence(hit, Signal.KEYWORDS)
+                return _found(hit, Signal.KEYWORDS, verdicts)
+            verdicts.append(_judged(hit, refused("reranker", hit.rerank_score, rerank_floor)))
             continue
         if keywords or contrast.measured_code(clues, hit.chunk.text):
-            return Evidence(hit, Signal.KEYWORDS)
+            return _found(hit, Signal.KEYWORDS, verdicts)
         floor = _floor_for(
             asked_in, hit, clues.script, similarity_floor, cross_language_floor, languages
         )
         signed = clues.signed(hit.chunk.text) or _signed_title(
-            clues, hit.chunk.text, hit.document_title
+            clues, hit.chunk.text, hit.document_title, question
         )
         # Or, without a name, when it is the closest passage of the whole collection and
         # the question asks for a form (a number, a price, a date) that it states: the
@@ -222,51 +231,9 @@ def find_evidence(
             floor = min(floor, lead_floor[0])
         else:
             led = False
-        if (
-            floor is not None
-            and hit.semantic_score is not None
-            and hit.semantic_score >= floor
-            # A passage close in meaning that holds no value of the form asked for is
-            # about the subject, not the answer (a staff directory for a price).
-            # Grounded by its lead, in the question's language, the value is looked for
-            # where the passage speaks of what was asked (a code's own sentence: "removed
-            # in 4.0" does not date version 4.0).
-            and clues.states_form(
-                hit.chunk.text, terms_of(title), hit.chunk.section or "", near=led
-            )
-            # Nor is one of a document that never names what the question names ("Norvale's
-            # Q2 revenue in Africa"), where names are written alike (the same script).
-            and (
-                script(hit.chunk.text) != clues.script
-                or clues.names_in(named[hit.chunk.document_id], written[hit.chunk.document_id])
-            )
-            # Nor one sharing nothing but names with the question: an address line is
-            # no evidence for parking near it (`qualifiers`).
-            and not only_names(
-                question,
-                clues,
-                hit.chunk.text,
-                written[hit.chunk.document_id],
-                hit.document_title,
-            )
-            # Nor one of a document that holds none of the question's codes: "the HX-15"
-            # is not the HX-12 of a data sheet that lists HX-6, HX-9 and HX-12.
-            and (
-                not clues.codes
-                or clues.code_in(written[hit.chunk.document_id])
-                or clues.code_in_name(hit.document_title)
-            )
-            # Grounded by its lead alone, a passage sharing the words the question asks
-            # about must answer as keyword evidence would (near-misses share them; a
-            # reworded question shares none, and is judged by its lead).
-            and not (
-                led
-                and not clues.answers_as_worded(
-                    hit.chunk.text, terms_of(title), hit.chunk.section or ""
-                )
-            )
-        ):
-            return Evidence(hit, Signal.SIMILARITY)
+        similar = _similarity(clues, question, hit, floor, led, title, named, written)
+        if similar:
+            return _found(hit, Signal.SIMILARITY, verdicts)
         # The first passage of every ranking, holding what is asked of it (`agreement`).
         if (
             rank == 0
@@ -278,8 +245,79 @@ def find_evidence(
                 or clues.code_in_name(hit.document_title)
             )
         ):
-            return Evidence(hit, Signal.AGREEMENT)
-    return NONE
+            return _found(hit, Signal.AGREEMENT, verdicts)
+        verdicts.append(_judged(hit, keywords, similar))
+    return Evidence(None, None, tuple(verdicts))
+
+
+def _similarity(
+    clues: Clues,
+    question: str,
+    hit: Hit,
+    floor: float | None,
+    led: bool,
+    title: str,
+    named: dict[str, set[str]],
+    written: dict[str, str],
+) -> Verdict:
+    """Whether `hit` is similarity evidence (`find_evidence`), its cosine judged by
+    `floor` (None: its language or script gets none), `led` when only its document's
+    lead brought it to the floor; else the gate that refused it."""
+    if floor is None:
+        return refused("similarity-language")
+    cosine = hit.semantic_score
+    if cosine is None or cosine < floor:
+        return refused("similarity", cosine, floor)
+    # A passage close in meaning that holds no value of the form asked for is about the
+    # subject, not the answer (a staff directory for a price). Grounded by its lead, in
+    # the question's language, the value is looked for where the passage speaks of what
+    # was asked (a code's own sentence: "removed in 4.0" does not date version 4.0).
+    section = hit.chunk.section or ""
+    if not clues.states_form(hit.chunk.text, terms_of(title), section, near=led):
+        return refused("similarity-form", cosine, floor)
+    # Nor is one of a document that never names what the question names ("Norvale's Q2
+    # revenue in Africa"), where names are written alike (the same script).
+    document = hit.chunk.document_id
+    if script(hit.chunk.text) == clues.script and not clues.names_in(
+        named[document], written[document]
+    ):
+        return refused("similarity-names", cosine, floor)
+    # Nor one sharing nothing but names with the question: an address line is no
+    # evidence for parking near it (`qualifiers`).
+    if only_names(question, clues, hit.chunk.text, written[document], hit.document_title):
+        return refused("similarity-only-names", cosine, floor)
+    # Nor one of a document that holds none of the question's codes: "the HX-15" is not
+    # the HX-12 of a data sheet that lists HX-6, HX-9 and HX-12.
+    if (
+        clues.codes
+        and not clues.code_in(written[document])
+        and not clues.code_in_name(hit.document_title)
+    ):
+        return refused("similarity-codes", cosine, floor)
+    # Grounded by its lead alone, a passage sharing the words the question asks about
+    # must answer as keyword evidence would (near-misses share them; a reworded question
+    # shares none, and is judged by its lead).
+    if led and not clues.answers_as_worded(hit.chunk.text, terms_of(title), section):
+        return refused("similarity-lead-wording", cosine, floor)
+    return PASS
+
+
+def _judged(hit: Hit, *verdicts: Verdict) -> Verdict:
+    """A passage's verdicts as one (`Evidence.verdicts`): the gates' names joined by "+",
+    the last figure compared with a floor, each gate's verdict in `parts`."""
+    failed = [v for v in verdicts if not v]
+    measured = [v for v in failed if v.figure is not None] or [PASS]
+    return Verdict(
+        "+".join(str(v.gate) for v in failed) or None,
+        measured[-1].figure,
+        measured[-1].floor,
+        hit.chunk.document_id,
+        tuple(failed) if len(failed) > 1 else (),
+    )
+
+
+def _found(hit: Hit, signal: Signal, verdicts: list[Verdict]) -> Evidence:
+    return Evidence(hit, signal, tuple(verdicts))
 
 
 #: The cosine from which a passage in another script than the question's, writing one of
@@ -344,15 +382,26 @@ def lead_floor_for(model: str) -> tuple[float, float] | None:
     return LEAD_FLOORS.get(model)
 
 
-def _signed_title(clues: Clues, text: str, title: str) -> bool:
+def _signed_title(clues: Clues, text: str, title: str, question: str = "") -> bool:
     """Whether `text` is in another script than the question and its document's `title`
     (often its file name, written in Latin letters whatever the document's script:
     "ar-al-waha-clinics-guide.docx") holds one of the question's Latin names as a word
-    ("Al Waha"): the name transliterated, as whoever named the file wrote it."""
+    ("Al Waha"): the name transliterated, as whoever named the file wrote it. A German
+    `question` capitalises every noun, so none is read as a name (`names_and_codes`):
+    its capitalised words stand for its names here ("bei Tianlan")."""
     if clues.script is None or script(text) in (clues.script, None) or script(title) != "LATIN":
         return False
+    signs = clues.signs
+    if not signs and lang.detect(question).language in _CAPITALISED_NOUNS:
+        signs = tuple(w.casefold() for w in _CAPITALISED.findall(question)[1:])
     spaced = _SEPARATORS.sub(" ", bare(title))
-    return any(re.search(rf"(?<!\w){re.escape(bare(s))}(?!\w)", spaced) for s in clues.signs)
+    return any(re.search(rf"(?<!\w){re.escape(bare(s))}(?!\w)", spaced) for s in signs)
+
+
+#: Languages that capitalise every noun (as `clues.names_and_codes` reads them).
+_CAPITALISED_NOUNS = frozenset(["de", "lb"])
+#: A capitalised word.
+_CAPITALISED = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+\b")
 
 
 #: What file names put between words ("ar-al-waha-clinics-guide.docx").

@@ -166,12 +166,16 @@ def _judged(question: str, clues: Clues, text: str, subject: set[str]) -> bool |
     topic = [terms for terms in clues.topic(subject) if not terms & naming] + [
         terms for terms in clues.names if not terms & subject
     ]
-    scores = [sum(bool(t & clues.held(u)) for t in topic) for u in units]
+    own = lang.detect(text).language == lang.detect(question).language
+    # Across languages the question's words meet a unit's only through names and the
+    # groups of `synonyms`, which know few words: the units they pick are no surer than
+    # the others ("Valencia" in the address line, not the tow truck's "grúa" row).
+    scores = [sum(bool(t & clues.held(u)) for t in topic) if own else 0 for u in units]
     best = max(scores)
     # In the question's own language, a passage none of whose units holds a word of what
     # was asked is about something else that happens to have a value of the kind (an
     # e-bike's price for "Was kostet ein Parkplatz?"); across languages words cannot meet.
-    if not best and topic and lang.detect(text).language == lang.detect(question).language:
+    if not best and topic and own:
         return False
     # "Was kostet ...?" asks an amount; a yes/no question may be answered "it is free".
     yes_no = not re.match(r"^\W*(?:was|wie)\b", question, re.IGNORECASE)

@@ -22,6 +22,7 @@ from docent.answering.answers import (
 from docent.answering.cache import AnswerCache
 from docent.answering.citations import parse_citations
 from docent.answering.conversation import Conversations
+from docent.answering.gates import Verdict, log_evidence
 from docent.answering.grounding import (
     cross_script_floor_for,
     find_evidence,
@@ -279,6 +280,14 @@ class AnswerService:
             lead_floor=self._lead_floor,
             closest=outcome.semantic_documents[0][2] if outcome.semantic_documents else None,
             agreement_floor=self._agreement_floor,
+        )
+        log_evidence(
+            question,
+            evidence.signal,
+            evidence.verdicts,
+            Verdict(None, evidence.hit.semantic_score, None, evidence.hit.chunk.document_id)
+            if evidence.hit is not None
+            else None,
         )
         answer: Answer
         if not evidence.found:

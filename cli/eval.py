@@ -36,6 +36,7 @@ from docent.cli.remote import DEFAULT_URL, TokenOption, unreachable
 from docent.client import DocentClient, GraphQLError
 from docent.evaluation import answers, conversations, feedback, retrieval, uploads
 from docent.evaluation.beir import BeirError, document_text, load_beir
+from docent.evaluation.gates import EvidenceLog
 from docent.evaluation.qa import QAFileError, load_questions, resolve_documents
 from docent.evaluation.report import (
     answers_report,
@@ -174,7 +175,7 @@ async def _docent(
                     fail(str(exc))
             async with DocentClient(server.url, token=token, timeout=120) as client:
                 about = {"data_dir": str(data_dir) if data_dir else None,
-                         "settings": shown(server.settings)}  # fmt: skip
+                         "settings": shown(server.settings), "log": str(server.log_path)}  # fmt: skip
                 yield client, {"docent": about}
         finally:
             await asyncio.to_thread(server.stop)
@@ -410,9 +411,12 @@ def eval_answers(
                     qid: document_id for qid, path in expected.items()
                     if (document_id := by_path[path].document_id) is not None
                 }  # fmt: skip
+                # The started server's log says which gate refused each answer.
+                log = about["docent"].get("log")
                 outcomes = await answers.run(
-                    client, questions, document_ids, top_k=top_k, progress=progress
-                )
+                    client, questions, document_ids, top_k=top_k, progress=progress,
+                    evidence=EvidenceLog(Path(log)) if log else None,
+                )  # fmt: skip
                 turned = await conversations.run(
                     client, cases, document_ids, top_k=top_k, progress=progress
                 )

@@ -83,12 +83,14 @@ def check_index(settings: Settings) -> None:
         index_log.setLevel(level)
 
 
-def _logging(level: str) -> None:
+def _logging(level: str, debug: list[str] | None = None) -> None:
     logging.basicConfig(
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for name in debug or ():
+        logging.getLogger(name).setLevel(logging.DEBUG)
 
 
 LogLevelOption = Annotated[str, typer.Option(help="debug, info, warning, error")]
@@ -107,6 +109,13 @@ def serve(
         ),
     ] = None,
     log_level: LogLevelOption = "info",
+    debug: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A logger to log at DEBUG whatever --log-level says (repeatable): "
+            "docent.answering records which gate refused each answer."
+        ),
+    ] = None,
 ) -> None:
     """Serve the GraphQL API (GraphiQL in a browser) at http://HOST:PORT/graphql."""
     import uvicorn
@@ -116,7 +125,7 @@ def serve(
     from docent.api.http_transport import JsonRefusalHTTPProtocol
     from docent.api.ws_transport import ClosingWebSocketProtocol
 
-    _logging(log_level)
+    _logging(log_level, debug)
     settings = load_settings()
     host = host or settings.api.host
     port = settings.api.port if port is None else port

@@ -17,6 +17,7 @@ from rich.progress import Progress
 from websockets.exceptions import ConnectionClosed
 
 from docent.client import DocentClient, GraphQLError
+from docent.evaluation.gates import EvidenceLog, figure_of, gate_of
 from docent.evaluation.metrics import missing_items, present_items
 from docent.evaluation.qa import Question
 from docent.evaluation.uploads import MAX_RETRY_AFTER_S
@@ -71,6 +72,10 @@ class Outcome:
     missing: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     cited: bool | None = None
+    #: The gate that refused the answer or the signal that grounded it, and the figure
+    #: and floor it compared, as the server's log says (`gates.py`); None: not read.
+    gate: str | None = None
+    gate_figure: str = ""
 
     @property
     def refused(self) -> bool:
@@ -102,6 +107,8 @@ class Outcome:
             "cached": self.cached,
             "fallbacks": self.fallbacks,
             "rate_limited_s": round(self.rate_limited_s, 2),
+            "gate": self.gate,
+            "gate_figure": self.gate_figure,
         }
 
 
@@ -219,14 +226,22 @@ async def run(
     *,
     top_k: int | None = None,
     progress: Progress | None = None,
+    evidence: EvidenceLog | None = None,
 ) -> list[Outcome]:
     """Ask `questions` one at a time (so that each latency is the server's alone) and judge
-    each; `document_ids` maps a question id to the id of the document it must cite."""
+    each; `document_ids` maps a question id to the id of the document it must cite. With
+    the server's `evidence` log, each outcome says which gate refused it or which signal
+    grounded it (`gates.gate_of`)."""
     task = progress.add_task("questions", total=len(questions)) if progress else None
     outcomes: list[Outcome] = []
     for question in questions:
+        since = evidence.mark() if evidence is not None else 0
         outcome = await ask(client, question, top_k)
         judge(outcome, document_ids.get(question.id))
+        if evidence is not None:
+            record = evidence.record_for(since, question.question, outcome.standalone_question)
+            outcome.gate = gate_of(record, document_ids.get(question.id))
+            outcome.gate_figure = figure_of(record, document_ids.get(question.id))
         outcomes.append(outcome)
         if progress is not None and task is not None:
             progress.advance(task)

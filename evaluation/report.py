@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from docent.evaluation.answers import Outcome
+from docent.evaluation.gates import gate_table
 from docent.evaluation.metrics import Refusals, percentile, ratio, refusals
 from docent.evaluation.retrieval import ModeResult
 
@@ -174,7 +175,19 @@ def answers_report(outcomes: Sequence[Outcome], about: dict[str, Any]) -> dict[s
             for name, key in BREAKDOWNS.items()
         },
         "questions": [{**o.as_json(), "failure": failure(o)} for o in outcomes],
+        "gates": gates(outcomes),
     }
+
+
+def gates(outcomes: Sequence[Outcome]) -> dict[str, dict[str, dict[str, int]]]:
+    """Per gate, the answerable and unanswerable questions it refused; per signal, those
+    it grounded (`evaluation/gates.py`); empty when no outcome says (`--url`)."""
+    rows = [
+        (o.gate, o.question.unanswerable, o.refused)
+        for o in outcomes
+        if o.gate is not None and o.error is None and not o.question.needs_review
+    ]
+    return gate_table(rows) if rows else {}
 
 
 def retrieval_report(results: Sequence[ModeResult], about: dict[str, Any]) -> dict[str, Any]:
@@ -236,6 +249,11 @@ def print_answers(console: Console, outcomes: Sequence[Outcome]) -> None:
         f"unanswerable questions answered as grounded: {overall.unanswerable_grounded}",
         highlight=False,
     )
+    for name, counted in gates(outcomes).items():
+        table = _table(name.replace("_", " "), ("", "answerable", "unanswerable"))
+        for label, n in counted.items():
+            table.add_row(label, str(n["answerable"]), str(n["unanswerable"]))
+        console.print(table)
     review = [o for o in outcomes if o.question.needs_review]
     if review:
         console.print(f"\n[bold]needs review[/bold] ({len(review)}: the right answer is not known)")
@@ -249,6 +267,8 @@ def print_answers(console: Console, outcomes: Sequence[Outcome]) -> None:
     if failures:
         console.print(f"\n[bold]failures[/bold] ({len(failures)})")
     for outcome, why in failures[:SHOWN_FAILURES]:
+        if why == "refused" and outcome.gate is not None:
+            why = f"refused by {outcome.gate} {outcome.gate_figure}".rstrip()
         console.print(f"- {outcome.question.id}: {why}", markup=False, highlight=False)
     if len(failures) > SHOWN_FAILURES:
         console.print(f"- ... {len(failures) - SHOWN_FAILURES} more in the JSON report (--json)")

@@ -30,6 +30,9 @@ DEFAULTS = {"DOCENT_RATE_LIMITS": "off", "DOCENT_AUTH": "none"}
 START_TIMEOUT_S = 300.0
 STOP_TIMEOUT_S = 30.0
 LOG_NAME = "eval-server.log"
+#: Logged at DEBUG by the measured server: each answer's evidence record, which the eval
+#: reads back from the log (`gates.py`).
+EVIDENCE_LOGGER = "docent.answering"
 
 
 class ServerError(RuntimeError):
@@ -65,7 +68,8 @@ def wait_until_ready(
 
 class EmbeddedServer:
     """`docent serve` over `data_dir` (created if missing), from `start()` (or `with`) until
-    `stop()`: `url` is its GraphQL endpoint. Its output goes to `data_dir/eval-server.log`."""
+    `stop()`: `url` is its GraphQL endpoint. Its output goes to `data_dir/eval-server.log`,
+    with the `EVIDENCE_LOGGER`'s DEBUG records."""
 
     def __init__(self, data_dir: Path, settings: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
@@ -91,7 +95,8 @@ class EmbeddedServer:
         """Start the process (at once; it is not ready yet)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "docent.cli", "serve", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--log-level", "warning"]  # fmt: skip
+                   "--port", str(self.port), "--log-level", "warning",
+                   "--debug", EVIDENCE_LOGGER]  # fmt: skip
         with self.log_path.open("ab") as log:
             # Its own session: stop() ends it with the children it started (the embedded
             # Redis, the parser's fork server).

@@ -12,6 +12,7 @@ import pytest
 from test_extractive import KeyedEmbedder, at, sources
 
 from docent.answering import held_kind, passages, shapes
+from docent.answering.clues import Clues
 from docent.answering.contrast import Contrast
 from docent.answering.extractive import ExtractiveGenerator
 
@@ -131,3 +132,19 @@ def test_a_payload_is_a_mass(question: str) -> None:
     assert asked is not None and asked.dimension is shapes.Dimension.MASS
     assert shapes.fit(asked, "Charge utile: 200 kg, cycliste compris", "row") == 1.0
     assert shapes.fit(asked, "Batterie: 2 x 625 Wh", "row") < 1.0
+
+
+def test_across_languages_a_name_does_not_pick_the_unit_holding_the_kind() -> None:
+    # The English question meets the German passage only in the town's name, written in
+    # the address line; the number asked for is in a row sharing none of its words.
+    text = (
+        "Autohaus Brandl GmbH, Hauptstraße 4, 83022 Rosenheim.\n\n"
+        "Werkstatt: Montag bis Freitag von 8 bis 18 Uhr.\n\n"
+        "Abschleppdienst rund um die Uhr: 0800 555 1234."
+    )
+    question = "My car broke down outside Rosenheim - what number do I ring for the tow truck?"
+    clues = Clues.of(question)
+    assert not held_kind.lacks_kind(question, clues, text, {"autohaus", "brandl"})
+    # Without a telephone number in any unit, the passage still lacks the kind asked.
+    without = text.replace(": 0800 555 1234", " in Rosenheim")
+    assert held_kind.lacks_kind(question, clues, without, {"autohaus", "brandl"})

@@ -169,6 +169,30 @@ def test_the_telephone_number_asked_for_is_quoted_alone(server: DocentServer) ->
     assert cited(answer) == {"taller-ribera-tarifas.html"}
 
 
+def test_a_place_in_the_address_line_does_not_hide_the_number_asked(
+    server: DocentServer,
+) -> None:
+    # The question's place is in the price list's address line, which holds no telephone
+    # number; across languages it was the only unit the question's words met
+    # (held_kind: the gate refused the list).
+    answer = ask(
+        server, "We are stuck near Valencia with a flat battery - what number do I ring"
+        " to get Ribera's recovery truck out to us?",
+    )  # fmt: skip
+    assert answer["grounded"], answer
+    assert "900 813 552" in answer["text"], answer
+
+
+def test_a_german_question_is_signed_by_the_file_name_across_scripts(
+    server: DocentServer,
+) -> None:
+    # German capitalises every noun: "Tianlan" was read as no name, and the Chinese FAQ
+    # (zh-tianlan-employee-faq.txt) got no cross-script floor.
+    answer = ask(server, "Wie viele Tage Hochzeitsurlaub gibt es bei Tianlan?")
+    assert answer["grounded"], answer
+    assert "十天" in answer["text"], answer
+
+
 def test_the_e_mail_address_asked_for_is_quoted(server: DocentServer) -> None:
     # "Datenschutzbeauftragte: ..., datenschutz@..." was read as a heading.
     answer = ask(

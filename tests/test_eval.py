@@ -596,6 +596,17 @@ def test_eval_answers_starts_docent_and_measures_a_tiny_qa_set(tmp_path: Path) -
     assert row in out, result.stdout
     assert "- seeded-wrong-page: cites skates.pdf p.2, not skates.pdf p.3" in out
     assert "unanswerable questions answered as grounded: 1" in out
+    # The started server logs each answer's evidence record; the report says per question
+    # which gate refused it or which signal grounded it, and counts them.
+    assert all(q["gate"] not in (None, "unrecorded") for q in report["questions"])
+    tables = report["gates"]
+    refusing = tables["refused_by_gate"].values()
+    assert sum(n["answerable"] + n["unanswerable"] for n in refusing) == summary["refused"] == 3
+    assert sum(n["unanswerable"] for n in refusing) == 1
+    grounding = tables["grounded_by_signal"]
+    assert sum(n["answerable"] + n["unanswerable"] for n in grounding.values()) == 9
+    assert all(label.startswith("grounded: ") for label in grounding)
+    assert "refused by gate" in out and "grounded by signal" in out
 
     # Again over the same data directory, with a Gemini-protocol generator (--env reaches
     # the started docent) and one document changed: only that one is sent, and its older

@@ -696,6 +696,28 @@ def test_a_latin_word_in_a_chinese_question_is_its_sign_across_scripts() -> None
     assert evidence.hit is rules
 
 
+@pytest.mark.parametrize(
+    ("question", "grounded"),
+    [
+        ("Wie viele Tage Urlaub bekommt man bei Qingfeng im Jahr?", True),
+        # No capitalised word of the question is in the file name.
+        ("Wie viele Tage Urlaub bekommt man bei Huayue im Jahr?", False),
+    ],
+)
+def test_a_german_questions_capitalised_word_in_the_file_name_signs_it(
+    question: str, grounded: bool
+) -> None:
+    # German capitalises every noun, so "Qingfeng" is read as no name; the Chinese FAQ's
+    # file name writes it in Latin letters.
+    faq = passage_hit(
+        "员工每年享有15天带薪年假。", title="zh-qingfeng-employee-faq.txt", similarity=0.84
+    )
+    evidence = find_evidence(
+        question, [faq], similarity_floor=0.91, rerank_floor=None, cross_script_floor=0.81
+    )
+    assert evidence.found is grounded
+
+
 def test_a_reworded_question_is_grounded_by_its_documents_lead() -> None:
     # "A pipe has burst at night - what number do I ring?" shares no word with "Out of
     # hours, call the emergency line on 0800 123 456"; its cosine (0.85) is below the same
