@@ -193,6 +193,33 @@ def test_a_german_question_is_signed_by_the_file_name_across_scripts(
     assert "十天" in answer["text"], answer
 
 
+def test_a_place_named_in_the_letterhead_does_not_hide_the_number_asked(
+    server: DocentServer,
+) -> None:
+    # "Valencia" meets only the price list's address line, which holds the workshop's
+    # number; across languages it chose where the gate looked for a phone number, and
+    # the question was refused (held_kind.lacks_kind).
+    answer = ask(
+        server,
+        "We are stuck on the road near Valencia with a flat battery - what phone number "
+        "reaches the Ribera breakdown lorry?",
+    )
+    assert answer["grounded"], answer
+    assert "900 813 552" in answer["text"], answer
+    assert cited(answer) == {"taller-ribera-tarifas.html"}
+
+
+def test_a_german_questions_name_signs_a_chinese_passage(server: DocentServer) -> None:
+    # German capitalises every noun, so "Tianlan" was no name: the Chinese FAQ (its file
+    # name writes it) was not signed by it, and its cosine alone grounded nothing.
+    answer = ask(
+        server, "Wie viele Tage in der Woche dürfen Mitarbeiter von Tianlan zu Hause arbeiten?"
+    )
+    assert answer["grounded"], answer
+    assert "两天" in answer["text"], answer
+    assert cited(answer) == {"zh-tianlan-employee-faq.txt"}
+
+
 def test_the_e_mail_address_asked_for_is_quoted(server: DocentServer) -> None:
     # "Datenschutzbeauftragte: ..., datenschutz@..." was read as a heading.
     answer = ask(

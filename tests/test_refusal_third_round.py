@@ -119,6 +119,22 @@ def test_across_languages_any_sentence_may_hold_the_kind() -> None:
     assert not lacks_kind(question, Clues.of(question), text, set())
 
 
+def test_across_languages_a_name_does_not_choose_the_sentence_looked_in() -> None:
+    # The question's place is in the letterhead's address line only: across languages
+    # it met there, and the emergency line below (the number asked) was never looked at.
+    text = (
+        "Fontanería Sella S.L., Calle Mayor 4, 03001 Alicante.\n\nUrgencias 24 horas: 611 204 339."
+    )
+    question = (
+        "Our boiler burst in Alicante - which number do I ring for Sella's emergency plumber?"
+    )
+    assert not lacks_kind(question, Clues.of(question), text, {"sella"})
+    # In the question's own language the name still chooses: the sentence naming the
+    # place holds no number, and the passage's other sentences are about nothing asked.
+    same = "Sella Plumbing Ltd, 4 High Street, Alicante.\n\nWe fit new kitchens and bathrooms."
+    assert lacks_kind(question, Clues.of(question), same, {"sella"})
+
+
 # ------------------------------------------------------------- German asked nouns
 
 
