@@ -22,7 +22,7 @@ from docent.answering.texts import (
     script,
     terms_of,
 )
-from docent.answering.vocabulary import INTERROGATIVES, LIGHT_VERBS, count_compound
+from docent.answering.vocabulary import INTERROGATIVES, LIGHT_VERBS, count_compound, stated_amounts
 from docent.search import analysis
 from docent.search import languages as lang
 
@@ -122,7 +122,9 @@ class Clues:
         # A count joined to its noun ("the 8-channel recorder", "a 16-port switch") names
         # no product: a data sheet writes the count in a row ("Camera channels | 4 | 8"),
         # never the compound, so it is read as its words, not as a code to find.
-        named = [n for n in names_and_codes(question) if not count_compound(n)]
+        # Nor is a duration or a sum the asker states ("called out for 40 minutes").
+        amounts = stated_amounts(question)
+        named = [n for n in names_and_codes(question) if not count_compound(n) and n not in amounts]
         languages = analysis.text_languages(question)
         # The names analysed as the question is (its languages' stems), so that every
         # variant of a name's terms weighs as a name.

@@ -87,6 +87,22 @@ TIME_UNITS = (
 _COUNT_COMPOUND = re.compile(r"\d+-[^\W\d_A-Z]{3,}")
 
 
+#: A figure the question states as an amount of time or money, not as an identifier: "I
+#: was called out for 40 minutes", "I'm ordering one £25 part", "seit 3 Jahren".
+_STATED_AMOUNT = re.compile(
+    rf"(?<![\w.,:/-])(\d+(?:[.,]\d+)?)\s*(?:(?:{TIME_UNITS})\b|€|euros?\b|eur\b|gbp\b|pounds?\b"
+    r"|dollars?\b|usd\b)|[£$€]\s?(\d+(?:[.,]\d+)?)(?![\w.,:/-]*\d)",
+    re.IGNORECASE,
+)
+
+
+def stated_amounts(question: str) -> frozenset[str]:
+    """The bare numbers `question` states as a duration or a sum of money ("40" in "for 40
+    minutes", "25" in "one £25 part"): a situation the asker describes, which the document
+    need not write, unlike a code ("WH-147", "route 31") it must hold."""
+    return frozenset(m.group(1) or m.group(2) for m in _STATED_AMOUNT.finditer(question))
+
+
 def count_compound(token: str) -> bool:
     """Whether `token` is a count joined to its noun ("8-channel"), not a code ("WH-147",
     "KJ-300", "A4-Mappe" has a capital)."""
