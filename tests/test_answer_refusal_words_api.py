@@ -59,6 +59,19 @@ same price. Spare lids for the KX-4 stay available until 2028.
 """
 
 
+ON_CALL = """# Ferrand Instruments: on-call policy
+
+## Call-outs
+
+An engineer called out outside working hours is paid for a minimum of two hours, however
+short the call-out. Travel to and from the site counts as working time.
+
+## Allowance
+
+The on-call allowance is £180 a week, paid with the monthly salary.
+"""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
     with running_server(tmp_path_factory.mktemp("refusal-words"), {"DOCENT_EMBEDDER": "e5"}) as s:
@@ -66,6 +79,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
             ("brookfield-house-rules.md", HANDBOOK),
             ("meeting-rooms.csv", ROOMS),
             ("kelso-kx-kettles.md", KETTLES),
+            ("ferrand-on-call-policy.md", ON_CALL),
         ):
             asyncio.run(upload_ready(s, name, text.encode()))
         yield s
@@ -89,6 +103,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
             "The KX-4 kettle has been discontinued - what should I get instead?",
             "Its successor is the KX-5",
             "kelso-kx-kettles.md",
+        ),
+        # The asker's "40 minutes" and "£30" are no codes the policy must write.
+        (
+            "I was called out for 40 minutes last night. How long does Ferrand pay me for?",
+            "minimum of two hours",
+            "ferrand-on-call-policy.md",
+        ),
+        (
+            "My taxi to the site cost £30. Does Ferrand count the travel as working time?",
+            "counts as working time",
+            "ferrand-on-call-policy.md",
         ),
     ],
 )

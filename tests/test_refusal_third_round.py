@@ -13,6 +13,7 @@ from docent.answering.attributes import german_head, missing_attribute
 from docent.answering.clues import Clues
 from docent.answering.grounding import Signal
 from docent.answering.held_kind import Kind, holds, kind_of, lacks_kind, stated_kind
+from docent.answering.vocabulary import stated_amounts
 
 
 @pytest.mark.parametrize(
@@ -200,3 +201,26 @@ def test_a_noun_derived_from_one_the_document_names_is_named(
     question: str, document: str, named: bool
 ) -> None:
     assert missing_attribute(question, Clues.of(question), document, document) is not named
+
+
+# ------------------------------------------------------------- amounts the asker states
+
+
+@pytest.mark.parametrize(
+    ("question", "codes"),
+    [
+        ("I was called out for 40 minutes. How much time does Corran pay me for?", ()),
+        ("I'm ordering one £25 part from Tarnley. How much is delivery?", ()),
+        ("Ich wohne seit 3 Jahren hier. Wie hoch ist die Kaution?", ()),
+        ("Is 25 € enough for the deposit?", ()),
+        # identifiers stay codes: the document must hold them
+        ("What time does route 31 leave?", ("31",)),
+        ("How heavy is the HX-9?", ("hx-9",)),
+        ("Is room 214 free for 2 hours?", ("214",)),
+    ],
+)
+def test_a_duration_or_sum_the_asker_states_is_no_code(
+    question: str, codes: tuple[str, ...]
+) -> None:
+    assert stated_amounts(question) <= {"40", "25", "3", "2"}
+    assert Clues.of(question).codes == codes
