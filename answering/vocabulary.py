@@ -84,14 +84,20 @@ TIME_UNITS = (
 
 #: A count and the noun it counts, joined ("8-channel", "16-port", "3-year", "24-hour"):
 #: a figure, a hyphen and a lower-case word of three letters or more.
-_COUNT_COMPOUND = re.compile(r"\d+-[^\W\d_A-Z]{3,}")
+_COUNT_COMPOUND = re.compile(r"\d+(?:-[^\W\d_A-Z]{2,})*-[^\W\d_A-Z]{3,}")
 
 
+#: People and nights counted, lengths and masses: "for 2 adults", "4 nights", "12 km".
+_COUNTED = (
+    r"people|persons?|adults?|children|kids?|nights?|guests?|km|kg|miles?|metres?|meters?"
+    r"|personen|person|erwachsene[n]?|kinder[n]?|nächte[n]?|nacht|gäste[n]?"
+    r"|personnes?|adultes?|enfants?|nuits?|invités?|personas?|adultos?|niños?|noches?"
+)
 #: A figure the question states as an amount of time or money, not as an identifier: "I
 #: was called out for 40 minutes", "I'm ordering one £25 part", "seit 3 Jahren".
 _STATED_AMOUNT = re.compile(
-    rf"(?<![\w.,:/-])(\d+(?:[.,]\d+)?)\s*(?:(?:{TIME_UNITS})\b|€|euros?\b|eur\b|gbp\b|pounds?\b"
-    r"|dollars?\b|usd\b)|[£$€]\s?(\d+(?:[.,]\d+)?)(?![\w.,:/-]*\d)",
+    rf"(?<![\w.,:/-])(\d+(?:[.,]\d+)?)\s*(?:(?:{TIME_UNITS}|{_COUNTED})\b|€|euros?\b|eur\b|gbp\b"
+    r"|pounds?\b|dollars?\b|usd\b)|[£$€]\s?(\d+(?:[.,]\d+)?)(?![\w.,:/-]*\d)",
     re.IGNORECASE,
 )
 
