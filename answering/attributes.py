@@ -87,7 +87,13 @@ _AUXILIARIES = frozenset(
 #: the library is, not about an "open".
 _PREDICATES = frozenset(
     ["open", "closed", "shut", "due", "available", "free", "valid", "possible", "busy",
-     "quiet", "ready", "over", "back", "on", "off"]
+     "quiet", "ready", "over", "back", "on", "off",
+     # adverbs of time ("available *again*") and participles not in -ed ("How much is
+     # *taken* each month?")
+     "again", "still", "yet", "later", "soon", "now", "today", "tomorrow", "there",
+     "here", "taken", "given", "written", "driven", "chosen", "broken", "stolen", "shown",
+     "known", "done", "gone", "paid", "sent", "kept", "held", "made", "sold", "told",
+     "brought", "bought", "lost", "spent", "built", "seen", "found", "left"]
 )  # fmt: skip
 #: The verbs that end the phrase of "What does ... cost?", "How much does ... cost?":
 #: other verbs there ("What does MHE *stand* for?") ask something else of a phrase that
