@@ -67,6 +67,13 @@ def test_a_unit_holds_a_clock_time(unit: str, held: bool) -> None:
         # a predicate or a participle ending the phrase is the question's verb
         ("When is the Larchmont library open on Fridays?", ["Larchmont", "library"], "library"),
         ("How long is the lift closed?", ["lift"], "lift"),
+        # ... and so do a time adverb and a participle not in -ed
+        (
+            "When will the RM-53 drive belt be available again?",
+            ["RM-53", "drive", "belt", "be"],
+            "belt",
+        ),
+        ("How much is taken each month by direct debit?", [], None),
         ("How many NV-310 gas sensors did Norvale sell in Q2?", [], None),
     ],
 )

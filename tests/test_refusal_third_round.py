@@ -213,6 +213,9 @@ def test_a_noun_derived_from_one_the_document_names_is_named(
         ("I'm ordering one £25 part from Tarnley. How much is delivery?", ()),
         ("Ich wohne seit 3 Jahren hier. Wie hoch ist die Kaution?", ()),
         ("Is 25 € enough for the deposit?", ()),
+        # people, nights and lengths counted, and a count compound of several parts
+        ("What do 2 adults pay for 4 nights at Les Tilleuls?", ()),
+        ("My 14-year-old wants to join the 12 km run. When does it start?", ()),
         # identifiers stay codes: the document must hold them
         ("What time does route 31 leave?", ("31",)),
         ("How heavy is the HX-9?", ("hx-9",)),
@@ -222,5 +225,5 @@ def test_a_noun_derived_from_one_the_document_names_is_named(
 def test_a_duration_or_sum_the_asker_states_is_no_code(
     question: str, codes: tuple[str, ...]
 ) -> None:
-    assert stated_amounts(question) <= {"40", "25", "3", "2"}
+    assert stated_amounts(question) <= {"40", "25", "3", "2", "4", "12"}
     assert Clues.of(question).codes == codes
