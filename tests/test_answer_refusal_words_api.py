@@ -104,6 +104,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocentServer]:
             "Its successor is the KX-5",
             "kelso-kx-kettles.md",
         ),
+        # "again" is no attribute the list must name (the lids are).
+        (
+            "When will the KX-4 spare lids be available again?",
+            "2028",
+            "kelso-kx-kettles.md",
+        ),
         # The asker's "40 minutes" and "£30" are no codes the policy must write.
         (
             "I was called out for 40 minutes last night. How long does Ferrand pay me for?",
