@@ -102,11 +102,21 @@ _STATED_AMOUNT = re.compile(
 )
 
 
+#: An age the asker states, a clause going on after it: "my son is 14 and ...", "I am 67.";
+#: not a question ending on it ("Which platform is 14?" asks for an identifier).
+_STATED_AGE = re.compile(
+    r"\b(?:is|am|are|aged|ist|bin)\s+(\d{1,3})(?=\s*(?:and\b|but\b|und\b|[,.;]))",
+    re.IGNORECASE,
+)
+
+
 def stated_amounts(question: str) -> frozenset[str]:
-    """The bare numbers `question` states as a duration or a sum of money ("40" in "for 40
-    minutes", "25" in "one £25 part"): a situation the asker describes, which the document
+    """The bare numbers `question` states as a duration, a sum of money, a count of people
+    or nights, a length or an age ("40" in "for 40 minutes", "25" in "one £25 part", "14" in
+    "my son is 14 and ..."): a situation the asker describes, which the document
     need not write, unlike a code ("WH-147", "route 31") it must hold."""
-    return frozenset(m.group(1) or m.group(2) for m in _STATED_AMOUNT.finditer(question))
+    amounts = {m.group(1) or m.group(2) for m in _STATED_AMOUNT.finditer(question)}
+    return frozenset(amounts | {m.group(1) for m in _STATED_AGE.finditer(question)})
 
 
 def count_compound(token: str) -> bool:
