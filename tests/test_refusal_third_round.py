@@ -216,6 +216,9 @@ def test_a_noun_derived_from_one_the_document_names_is_named(
         # people, nights and lengths counted, and a count compound of several parts
         ("What do 2 adults pay for 4 nights at Les Tilleuls?", ()),
         ("My 14-year-old wants to join the 12 km run. When does it start?", ()),
+        # an age, the clause going on after it
+        ("My son is 14 and wants to learn guitar. Which day is his class?", ()),
+        ("Which platform is 14?", ("14",)),
         # identifiers stay codes: the document must hold them
         ("What time does route 31 leave?", ("31",)),
         ("How heavy is the HX-9?", ("hx-9",)),
@@ -225,5 +228,5 @@ def test_a_noun_derived_from_one_the_document_names_is_named(
 def test_a_duration_or_sum_the_asker_states_is_no_code(
     question: str, codes: tuple[str, ...]
 ) -> None:
-    assert stated_amounts(question) <= {"40", "25", "3", "2", "4", "12"}
+    assert stated_amounts(question) <= {"40", "25", "3", "2", "4", "12", "14"}
     assert Clues.of(question).codes == codes
