@@ -204,18 +204,21 @@ class Clues:
 
     def held(self, text: str) -> set[str]:
         """The terms of `text`, and for a German question those of its terms that are the
-        first or last part of a compound in `text` ("jahr" and "beitrag" in
-        "Jahresbeiträge", "miete" in "Monatsmiete")."""
+        first or last part of a compound in `text` ("jahr" in "Jahresbeiträge", "miete" in
+        "Monatsmiete"), or a compound whose first or last part `text` writes alone
+        ("Rollstuhlfahrer" where it says "Rollstuhl", "anmelden" where "melden ... an")."""
         found = terms_of(text)
         if not self.compounds:
             return found
         wanted = [t for t in self.weights if len(t) >= _COMPOUND_PART and t not in found]
-        longer = [w for w in found if len(w) >= 2 * _COMPOUND_PART - 1]
+        whole = 2 * _COMPOUND_PART - 1
+        longer, parts = [w for w in found if len(w) >= whole], [w for w in found if len(w) >= 4]
         return found | {
             t
             for t in wanted
             if any(w != t and (w.startswith(t) or w.endswith(t)) for w in longer)
             or _plural_s(t) in found
+            or (len(t) >= whole and any(t.startswith(w) or t.endswith(w) for w in parts))
         }
 
     @property
