@@ -13,6 +13,7 @@ import pytest
 from test_answer_shapes import chosen, sectioned
 
 from docent.answering import compounds, dates, naming, picking, widening
+from docent.answering.clues import Clues
 from docent.answering.passages import units
 from docent.domain import Chunk, Hit
 
@@ -157,6 +158,18 @@ def test_a_compound_holds_a_german_questions_word_and_an_english_ones_not() -> N
     assert german.asked[0] > 0
     english = picking.question_words("How portable is it?", ["A portal frame."], [1], given)
     assert english.asked[0] == 0
+
+
+def test_a_german_questions_compound_is_held_where_its_part_stands_alone() -> None:
+    question = "Bis wann muss ich mich als Rollstuhlfahrer für den Ersatzbus anmelden?"
+    clues = Clues.of(question)
+    text = "Fahrgäste mit Rollstuhl melden ihre Fahrt bis 18 Uhr am Vortag beim Service an."
+    held = clues.held(text)
+    assert "rollstuhlfahr" in held and any(t.startswith("anmeld") for t in held), held
+    # an English question's words are not cut into parts
+    english = Clues.of("Do wheelchair users need to register?")
+    assert "wheelchairus" not in english.held("Wheelchair spaces are free.")
+    assert "regist" not in english.held("Users of the service pay nothing.")
 
 
 async def test_the_charging_time_row_answers_not_the_charging_temperature() -> None:
