@@ -73,7 +73,7 @@ _CJK_QUESTION_CHARS = frozenset("几吗呢么什哪谁怎何的是在了久里�
 #: Scripts without capital letters (`script` names): their names are told by the title.
 _UNCASED = frozenset(["CJK", "ARABIC", "HEBREW"])
 #: Languages that capitalise every noun: a capital there does not make a word a name.
-_CAPITALISED_NOUNS = frozenset(["de", "lb"])
+CAPITALISED_NOUNS = frozenset(["de", "lb"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,7 +472,7 @@ def names_and_codes(question: str) -> list[str]:
     `synonyms.everyday`) are neither."""
     found: list[str] = []
     everyday = _everyday_word
-    nouns_capitalised = lang.detect(question).language in _CAPITALISED_NOUNS
+    nouns_capitalised = lang.detect(question).language in CAPITALISED_NOUNS
     for i, match in enumerate(_TOKEN.finditer(question)):
         token = match.group()
         token = token[:-2] if token.endswith(("'s", "’s")) else token

@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from docent.answering.agreement import agrees
 from docent.answering.attributes import missing_attribute
 from docent.answering.clues import (
+    CAPITALISED_NOUNS,
     Clues,
     bare,
     code_in_name,
@@ -392,14 +393,12 @@ def _signed_title(clues: Clues, text: str, title: str, question: str = "") -> bo
     if clues.script is None or script(text) in (clues.script, None) or script(title) != "LATIN":
         return False
     signs = clues.signs
-    if not signs and lang.detect(question).language in _CAPITALISED_NOUNS:
+    if not signs and lang.detect(question).language in CAPITALISED_NOUNS:
         signs = tuple(w.casefold() for w in _CAPITALISED.findall(question)[1:])
     spaced = _SEPARATORS.sub(" ", bare(title))
     return any(re.search(rf"(?<!\w){re.escape(bare(s))}(?!\w)", spaced) for s in signs)
 
 
-#: Languages that capitalise every noun (as `clues.names_and_codes` reads them).
-_CAPITALISED_NOUNS = frozenset(["de", "lb"])
 #: A capitalised word.
 _CAPITALISED = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+\b")
 
