@@ -87,7 +87,7 @@ def gate_of(record: Mapping[str, Any] | None, document: str | None) -> str:
     passages = record.get("passages") or []
     if not passages:
         return "no passage"
-    own = [p for p in passages if document is None or p.get("document") == document]
+    own = _own(passages, document)
     if own:
         return str(own[0].get("gate"))
     return f"not retrieved: {passages[0].get('gate')}"
@@ -101,8 +101,7 @@ def figure_of(record: Mapping[str, Any] | None, document: str | None) -> str:
     if record is None or record.get("signal"):
         return ""
     passages = record.get("passages") or []
-    own = [p for p in passages if document is None or p.get("document") == document]
-    chosen = (own or passages or [{}])[0]
+    chosen = (_own(passages, document) or passages or [{}])[0]
     parts = chosen.get("parts") or []
     if parts:
         return ", ".join(
@@ -113,6 +112,11 @@ def figure_of(record: Mapping[str, Any] | None, document: str | None) -> str:
     if chosen.get("figure") is None or chosen.get("floor") is None:
         return ""
     return _compared(chosen)
+
+
+def _own(passages: list[dict[str, Any]], document: str | None) -> list[dict[str, Any]]:
+    """The verdicts on the passages of `document` (None: every passage), in rank order."""
+    return [p for p in passages if document is None or p.get("document") == document]
 
 
 def _compared(verdict: Mapping[str, Any]) -> str:
