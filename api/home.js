@@ -15,8 +15,10 @@ const PAGE_SIZE = Math.min(100, Math.max(1, Number(new URLSearchParams(location.
 // With DOCENT_AUTH=dev or oidc every request carries a bearer token, kept for this tab only.
 function token() { return sessionStorage.getItem("docent-token") || ""; }
 function auth(headers) { return token() ? { ...headers, authorization: `Bearer ${token()}` } : headers; }
-function needToken() {
-  $("signin").hidden = false;
+// A refusal reopens the sign-in form only when the request carried the tab's current token:
+// a request sent before the user signed in may be refused after, and must not undo it.
+function needToken(sent = token()) {
+  if (sent === token()) $("signin").hidden = false;
   return new Error("sign in: paste a token at the top of the page");
 }
 $("signin").addEventListener("submit", (event) => {
@@ -28,11 +30,12 @@ $("signin").addEventListener("submit", (event) => {
 });
 
 async function graphql(query, variables) {
+  const sent = token();
   const response = await fetch(endpoint, {
     method: "POST", headers: auth({ "content-type": "application/json" }),
     body: JSON.stringify({ query, variables }),
   });
-  if (response.status === 401) throw needToken();
+  if (response.status === 401) throw needToken(sent);
   const body = await response.json();
   if (body.errors) throw new Error(body.errors.map(e => e.message).join("; "));
   return body.data;
@@ -62,7 +65,8 @@ function openSocket() {
   const socket = { ws, operations: new Map(), open: true, idle: null };
   socket.ready = new Promise((resolve, reject) => { socket.acked = resolve; socket.refused = reject; });
   socket.ready.catch(() => {});  // each operation hears of a refusal through its own handler
-  const payload = token() ? { authorization: `Bearer ${token()}` } : {};
+  const sent = token();
+  const payload = sent ? { authorization: `Bearer ${sent}` } : {};
   ws.onopen = () => ws.send(JSON.stringify({ type: "connection_init", payload }));
   ws.onmessage = (message) => {
     const data = JSON.parse(message.data);
@@ -74,7 +78,7 @@ function openSocket() {
   ws.onclose = (event) => {
     socket.open = false;
     if (sockets.includes(socket)) sockets.splice(sockets.indexOf(socket), 1);
-    const error = event.code === 4403 || event.code === 4401 ? needToken()
+    const error = event.code === 4403 || event.code === 4401 ? needToken(sent)
       : new SocketLost(`the connection to docent closed (${event.code}${event.reason ? `: ${event.reason}` : ""})`);
     socket.refused(error);
     for (const handle of [...socket.operations.values()]) handle({ type: "lost", error });
@@ -224,8 +228,9 @@ async function pageImage(url, page) {
   const width = Math.min(2000, Math.max(400, Math.round(($("preview").clientWidth || 800) * (devicePixelRatio || 1) / 100) * 100));
   const target = new URL(url.replace(/\/pages\/\d+\.png/, `/pages/${page}.png`), location.href);
   target.searchParams.set("width", String(width));
+  const sent = token();
   const response = await fetch(target, { headers: auth({}) });
-  if (response.status === 401) throw needToken();
+  if (response.status === 401) throw needToken(sent);
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     // The file endpoints answer {"errors": [{"message", "extensions": {"code"}}]}.
@@ -415,8 +420,9 @@ async function upload(file) {
   form.append("map", JSON.stringify({ 0: ["variables.file"] }));
   form.append("0", file, file.name);
   try {
+    const sent = token();
     const response = await fetch(endpoint, { method: "POST", body: form, headers: auth({ "Apollo-Require-Preflight": "true" }) });
-    if (response.status === 401) throw needToken();
+    if (response.status === 401) throw needToken(sent);
     const body = await response.json();
     if (body.errors) throw new Error(body.errors[0].message);
     const payload = body.data.uploadDocument;
