@@ -13,7 +13,8 @@ sentence or row about the subject would write:
   charged ("free of charge", "kostenlos", "is charged in full");
 - **phone** ("phone number", "mobile number", "Telefonnummer", "Handynummer", "numéro de
   téléphone", "número de móvil", "电话", "手机号", "رقم الهاتف"):
-  a run of at least six digits, spaces, dashes or a leading "+";
+  a run of at least six digits, spaces, dashes or a leading "+" that is no date nor part
+  of a reference ("HR/2024/117"), or a short line after a verb of calling ("call 111");
 - **e-mail** ("e-mail address", "E-Mail-Adresse", "邮箱"): an address with "@";
 - **code** ("door code", "PIN", "Türcode", "code d'accès"): a token holding a digit.
 
@@ -87,7 +88,25 @@ _MONEY_WORDS = re.compile(
     r"|gratuit|payant|inclus|factur[ée]s?|gratuito|incluido|cobra)\b",
     re.IGNORECASE,
 )
-_PHONE = re.compile(r"(?<![\w@])\+?\d[\d\s/().-]{5,}\d")
+#: A telephone number: a run of digits with spaces, dashes, dots, brackets or slashes
+#: ("+49 221 123 45-67", "0221/12345"), holding at least six digits (`_is_phone`); not
+#: one that goes on or starts after a slash, which is a reference's ("ب ر/م/2026/041",
+#: "HR/2024/117").
+_PHONE = re.compile(r"(?<![\w@/])\+?\d[\d\s/().-]{5,}\d(?![\w/])")
+#: A date in figures, which `_PHONE` would read as a number: "2026-03-01", "01.03.2026".
+_DATE = re.compile(
+    r"(?<!\d)(?:(?:19|20)\d\d[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d\d)(?!\d)"
+)
+#: A short number to call (an emergency or service line: "call 111", "rufen Sie die 115
+#: an", "appelez le 15", "llame al 112", "الاتصال بالرقم 940", "拨打12345"): two digits or
+#: more right after a verb of calling or a line's name, at most two words between.
+_CALLED = re.compile(
+    r"\b(?:call|ring|dial|phone|telephone|hotline|helpline|anrufen|ruf(?:en)?\s+sie|w[äa]hlen\s+sie"
+    r"|notruf|appele[zr]|composez|llame|llamar|marque|marcar)\b[\s:]*(?:\w+\s+){0,2}?\+?\d{2,}(?!\d|[/.,:]\d)"
+    r"|(?<!\w)(?:الاتصال|اتصل\w*|هاتف)\S*\s+(?:\S+\s+)?\d{2,}(?!\d|[/.,:]\d)"
+    r"|(?:拨打|致电|热线|电话)[:：\s]*\d{2,}",
+    re.IGNORECASE,
+)
 #: An e-mail address (also read by picking.py, which drops addresses from a unit's words).
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CODE = re.compile(r"(?<!\w)[\w#*-]*\d[\w#*-]*(?!\w)")
@@ -121,7 +140,10 @@ def holds(kind: Kind, unit: str, *, yes_no: bool = True) -> bool:
     if kind is Kind.EMAIL:
         return EMAIL.search(text) is not None
     if kind is Kind.PHONE:
-        return any(sum(c.isdigit() for c in m.group()) >= 6 for m in _PHONE.finditer(text))
+        undated = _DATE.sub(" ; ", text)
+        return _CALLED.search(undated) is not None or any(
+            sum(c.isdigit() for c in m.group()) >= 6 for m in _PHONE.finditer(undated)
+        )
     if kind is Kind.CODE:
         return _CODE.search(text) is not None
     if asked.holds(asked.Form.PRICE, text):

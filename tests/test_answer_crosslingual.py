@@ -109,6 +109,47 @@ async def test_a_telephone_number_in_another_language_stands_alone() -> None:
     assert chosen == [(tow, 1)]
 
 
+@pytest.mark.parametrize(
+    ("unit", "phone"),
+    [
+        ("Caretaker | Luis Fernandes | 07700 900 415", True),
+        ("Telefon: 0221/123 456", True),
+        ("Tel. +49 221 123 45-67", True),
+        # a short line after a verb of calling is a number to call
+        ("For a gas leak, call 111 at any hour.", True),
+        ("يمكن الإبلاغ عن الأعطال عبر الاتصال بالرقم 940 على مدار الساعة.", True),
+        ("Rufen Sie die 115 an.", True),
+        ("如有问题请拨打12345。", True),
+        # a reference and a date are no telephone numbers
+        ("ب ر/م/2026/041 — صدر في 1 مارس 2026", False),
+        ("Ref. HR/2024/117, issued 2026-03-01", False),
+        ("Die Sitzung am 01.03.2026 ist verlegt.", False),
+        ("Room 12, floor 3", False),
+    ],
+)
+def test_a_telephone_number_is_no_reference_nor_date(unit: str, phone: bool) -> None:
+    assert held_kind.holds(held_kind.Kind.PHONE, unit) is phone
+
+
+async def test_the_service_line_to_call_beats_a_notice_reference() -> None:
+    question = "What number do residents call to report a fault?"
+    reference = "صدر الإشعار ب ر/م/2026/041 عن إدارة المبنى في 1 مارس 2026."
+    line = "يمكن للسكان الإبلاغ عن الأعطال عبر الاتصال بالرقم 940."
+    embedder = KeyedEmbedder({question: at(1.0), reference: at(0.9, 1), line: at(0.85, 2)})
+    given = sources(f"{reference}\n\n{line}")
+    chosen = await ExtractiveGenerator(embedder).select(question, given)
+    assert chosen[0] == (line, 1)
+
+
+async def test_a_price_beats_a_timetable_for_how_much_a_day_ticket_is() -> None:
+    question = "How much is a student day ticket?"
+    shuttle = "班车7:30至18:30每30分钟一班。"
+    price = "学生日票价格: 30元。"
+    embedder = KeyedEmbedder({question: at(1.0), shuttle: at(0.9, 1), price: at(0.88, 2)})
+    chosen = await ExtractiveGenerator(embedder).select(question, sources(f"{shuttle}{price}"))
+    assert chosen[0] == (price, 1)
+
+
 async def test_a_sentence_about_another_period_is_not_quoted_beside_the_answer() -> None:
     question = "How much do we pay each month?"
     monthly = "Le prix forfaitaire est de 1 240 € HT par mois."
