@@ -198,10 +198,19 @@ class Dimension(enum.StrEnum):
     AMOUNT = "amount"
 
 
+#: The words naming a unit of time (casefolded): counted, they ask a duration ("How many
+#: days of leave?"); alone they may only name what is priced ("a day ticket", "le billet
+#: d'un jour").
+_TIME_WORDS = (
+    r"(?:days?|weeks?|months?|years?|hours?|minutes?|seconds?|tage?n?|wochen|monate?n?|jahre?n?|stunden?|minuten"
+    r"|jours?|semaines?|mois|ans|années|heures?|d[ií]as|semanas|meses|a[nñ]os|horas|minutos|segundos)"
+)
 # What a quantity question measures, by its words (casefolded). The first that matches
-# wins: DURATION before MONEY ("How many days of *paid* leave": days), MASS, TORQUE ("Wie
-# hoch ist das Drehmoment?"), SPEED, AREA and VOLUME before LENGTH ("how high is the top
-# speed" is a speed), NOISE last ("the price of the noise-cancelling headset" is a price).
+# wins: a duration named or counted before MONEY ("How many days of *paid* leave": days),
+# MASS, TORQUE ("Wie hoch ist das Drehmoment?"), SPEED, AREA and VOLUME before LENGTH
+# ("how high is the top speed" is a speed), NOISE last ("the price of the
+# noise-cancelling headset" is a price). When none does, "how much is" asks a price and
+# then a unit of time not counted a duration (`asked`).
 _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
     (
         Dimension.DURATION,
@@ -211,9 +220,10 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
             # goes up?": "one month's written notice", not the rent's amount)
             r"|notice|warning|kündigungsfrist|vorlaufzeit|préavis|preaviso|antelación)\b|\bhow (?:soon|often)\b|\bwie lange\b|\bwie oft\b|\bcombien de temps\b"
             r"|\bcu[aá]nto (?:tiempo|tarda)\b|\btarda\b|\bdauert\b|\bdurent?\b|\bdura\b"
-            r"|\b(?:days?|weeks?|months?|years?|hours?|minutes?|seconds?|tage?n?|wochen|monate?n?|jahre?n?|stunden?|minuten"
-            r"|jours?|semaines?|mois|ans|années|heures?|d[ií]as|semanas|meses|a[nñ]os|horas|minutos|segundos)\b"
-            r"|多久|多长时间|几天|多少天|几个月|几年|几周|多少小时|مدة|كم يوم|كم يوما|كم ساعة|كم شهر|كم أسبوع|كم من الوقت"
+            # a unit of time counted: "how many (working) days", "number of weeks"
+            r"|\b(?:how many|wie viele|combien de|cu[aá]nt[oa]s|number of|anzahl(?: der| an)?|nombre de|n[uú]mero de)\s+(?:\w+\s+)?"
+            + _TIME_WORDS
+            + r"\b|多久|多长时间|几天|多少天|几个月|几年|几周|多少小时|مدة|كم يوم|كم يوما|كم ساعة|كم شهر|كم أسبوع|كم من الوقت"
         ),
     ),
     (
@@ -286,6 +296,9 @@ _MEASURES: tuple[tuple[Dimension, re.Pattern[str]], ...] = (
         ),
     ),
 )
+#: A unit of time named, not counted: a duration when nothing else is asked ("How much
+#: leave per year in days?"), not when a price is ("How much is a day ticket?").
+_UNCOUNTED_TIME = re.compile(rf"\b{_TIME_WORDS}\b")
 #: The interrogative "what/which" (en, de, fr, es, zh, ar): asking for a measure by its
 #: noun, it asks for a quantity.
 _WHAT = re.compile(
@@ -295,6 +308,13 @@ _WHAT = re.compile(
 #: "How much" (not "how many": a count has no unit) asked of a substance, no measure named.
 _HOW_MUCH = re.compile(
     r"\bhow much\b|\bwie ?viel\b(?!e)|\bcombien d[e']|\bcu[aá]nt[oa]\b|多少(?!钱)|(?:^|\s)كم(?=\s)"
+)
+#: "How much is <a thing>?" with no measure named asks what it costs ("How much is a
+#: student day ticket?", "¿Cuánto vale ...?", "Combien coûte ...?" has its price word),
+#: where "How much flour ...?" asks an amount of a substance.
+_PRICE_COPULA = re.compile(
+    r"\bhow much (?:is|are|was|were|will)\b|\bcu[aá]nto (?:es|son|vale|valen)\b"
+    r"|\bcombien (?:est|sont|vaut|valent|fait)\b|\bwie ?viel (?:ist|sind|macht)\b"
 )
 # A figure, then the unit (or the currency before it).
 _N = r"\d(?:[\d.,' \u202f]*\d)?\s*"
@@ -407,6 +427,10 @@ def asking(question: str) -> str:
     measured = _RATE.sub(" ", folded)
     found = [m.group() for m in _HOW.finditer(folded)]
     found += [m.group() for _, p in _MEASURES for m in p.finditer(measured)]
+    # "day" of "How much is a day ticket?" names what is priced: it is the question's
+    # content, and tells the day ticket's row from the weekly one's.
+    if (shape := asked(question)) is not None and shape.dimension is Dimension.DURATION:
+        found += [m.group() for m in _UNCOUNTED_TIME.finditer(measured)]
     return " ".join(found)
 
 
@@ -422,7 +446,11 @@ def asked(question: str) -> Asked | None:
             if shape is not Shape.QUANTITY:
                 return Asked(shape)
             dimension = next((d for d, p in _MEASURES if p.search(measured)), None)
-            if dimension is None and _HOW_MUCH.search(folded):
+            if dimension is None and _PRICE_COPULA.search(folded):
+                dimension = Dimension.MONEY
+            elif dimension is None and _UNCOUNTED_TIME.search(measured):
+                dimension = Dimension.DURATION
+            elif dimension is None and _HOW_MUCH.search(folded):
                 dimension = Dimension.AMOUNT
             return Asked(shape, dimension)
     if _WHAT.search(folded):

@@ -67,6 +67,12 @@ from docent.search.analysis import query_terms
         ("How much flour goes into the bread?", Asked(Shape.QUANTITY, Dimension.AMOUNT)),
         ("Wie viel Zucker braucht man?", Asked(Shape.QUANTITY, Dimension.AMOUNT)),
         ("How late is the pool open on Fridays?", Asked(Shape.TIME)),
+        # a unit of time not counted names what is priced: "how much is" asks a price
+        ("How much is a student day ticket?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("Combien coûte le billet d'un jour ?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("How much is the weekly pass?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("How many working days of notice?", Asked(Shape.QUANTITY, Dimension.DURATION)),
+        ("How much leave do I get in days?", Asked(Shape.QUANTITY, Dimension.DURATION)),
         ("¿Hasta qué hora abre la biblioteca?", Asked(Shape.TIME)),
     ],
 )
