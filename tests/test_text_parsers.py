@@ -125,6 +125,52 @@ PLAIN: dict[str, tuple[str, list[tuple[str, str]]]] = {
         "Name: Ann\nRoom: 4\n",
         [(P, "Name: Ann\nRoom: 4")],
     ),
+    # a table set in a fixed-width font: columns where the text stands, a header over the
+    # later columns only, a cell wrapped inside its column joined to its row
+    "a fixed-width table is a table": (
+        "1. THE TWO MODELS\n\n"
+        "                        DH-12            DH-20\n"
+        "Extraction (30 C, 80%)  12 litres/day    20 litres/day\n"
+        "Water tank              2.0 litres       4.5 litres\n\n"
+        "Code  Meaning                           What to do\n"
+        "E1    Humidity sensor fault             Switch off, unplug, restart.\n"
+        "                                        If E1 returns, call us.\n"
+        "E2    Fan blocked                       Clean the filter.\n",
+        [
+            (T, "1. THE TWO MODELS"),
+            (
+                TB,
+                " | DH-12 | DH-20\nExtraction (30 C, 80%) | 12 litres/day | 20 litres/day\n"
+                "Water tank | 2.0 litres | 4.5 litres",
+            ),
+            (
+                TB,
+                "Code | Meaning | What to do\n"
+                "E1 | Humidity sensor fault | Switch off, unplug, restart. If E1 returns, call us.\n"
+                "E2 | Fan blocked | Clean the filter.",
+            ),
+        ],
+    ),
+    "a caption over a fixed-width table, and two columns as labels": (
+        "Opening hours\nDay        Morning      Afternoon\nMonday     9-12         14-18\n"
+        "Friday     9-12         closed\n\nPhone      0161 496 0000\nE-mail     desk@x.example\n",
+        [
+            (P, "Opening hours"),
+            (TB, "Day | Morning | Afternoon\nMonday | 9-12 | 14-18\nFriday | 9-12 | closed"),
+            (P, "Phone: 0161 496 0000\nE-mail: desk@x.example"),
+        ],
+    ),
+    # a typist's two spaces after a full stop part no cells; a wrapped paragraph is no table
+    "prose is no table": (
+        "The boiler is serviced yearly.  Book it in May.\nThe engineer calls first.  "
+        "Keep the path clear.\n",
+        [(P, "The boiler is serviced yearly.  Book it in May.\nThe engineer calls first.  "
+             "Keep the path clear.")],
+    ),
+    "a numbered line in capitals is a heading, in sentence case a list item": (
+        "2. FIRST USE\n\nLeave it upright.\n\n3. Open the valve\n",
+        [(T, "2. FIRST USE"), (P, "Leave it upright."), (L, "3. Open the valve")],
+    ),
 }
 
 
@@ -132,6 +178,13 @@ PLAIN: dict[str, tuple[str, list[tuple[str, str]]]] = {
 def test_plain_text_elements(name: str) -> None:
     source, expected = PLAIN[name]
     assert [(e.kind, e.text) for e in partition_text(source)] == expected
+
+
+def test_a_wrapped_table_row_is_not_joined_as_prose() -> None:
+    # long lines that end no sentence would be unwrapped, but their gaps part cells
+    rows = [f"Item {n} for the yearly service      {n * 10} EUR net     delivery in {n} days" for n in range(1, 9)]
+    text = "Service prices for the year\n\n" + "\n".join(rows) + "\n"
+    assert partition_text(text)[1].text.count("\n") == len(rows) - 1
 
 
 def test_wrapped_plain_text_is_unwrapped_into_paragraphs() -> None:

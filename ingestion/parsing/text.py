@@ -7,6 +7,8 @@ import re
 
 import regex
 
+from docent.ingestion.parsing import fixed_width
+
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -113,8 +115,9 @@ def unwrap_lines(text: str) -> str:
 
     A line is a wrapped one when it does not end a sentence (in any script) and either
     reaches most of the text's usual line width (in columns: a Chinese character takes
-    two) or is followed by a line that starts in lower case. Blank lines, list items and
-    short lines (headings, table rows) are left alone. Lines are joined by a space, or by
+    two) or is followed by a line that starts in lower case. Blank lines, list items,
+    short lines (headings) and the rows of a table set in a fixed-width font (lines with
+    a gap between cells: `fixed_width.gapped`) are left alone. Lines are joined by a space, or by
     nothing between two characters of scripts written without spaces (Chinese, Japanese,
     Thai...), where a space would split a word.
     """
@@ -136,6 +139,9 @@ def unwrap_lines(text: str) -> str:
             and stripped
             and not previous.rstrip().endswith(_TERMINAL)
             and not _LIST_ITEM.match(stripped)
+            # a table's rows set in a fixed-width font are lines of their own
+            and not fixed_width.gapped(previous)
+            and not fixed_width.gapped(line)
             and (previous_width >= 0.6 * width or stripped[0].islower())
         ):
             head = previous.rstrip()
