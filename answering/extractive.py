@@ -197,7 +197,8 @@ class ExtractiveGenerator:
         yield GenerationDone(model=self.model)
 
     async def score(self, question: str, sources: Sequence[Source]) -> _Scored | None:
-        """The quotable units of `sources` (at most `_MAX_PER_SOURCE` a source), each
+        """The quotable units of `sources` (at most `_MAX_PER_SOURCE` a source; an e-mail's
+        header line only for a question about the message: picking.message_header), each
         unit's score for `question` (higher is better), the units' embeddings and how well
         each has the shape of answer asked for (shapes.fit); None when there is nothing
         to quote."""
@@ -205,9 +206,11 @@ class ExtractiveGenerator:
             _Candidate(unit.text, source.index, position, unit.kind, unit.heading)
             for source in sources
             for position, unit in enumerate(
-                [u for u in passages.units(source.hit.chunk.text) if _quotable(u.text)][
-                    :_MAX_PER_SOURCE
-                ]
+                [
+                    u
+                    for u in passages.units(source.hit.chunk.text)
+                    if _quotable(u.text) and not picking.message_header(question, u.text)
+                ][:_MAX_PER_SOURCE]
             )
         ]
         if not candidates:
@@ -338,6 +341,7 @@ class ExtractiveGenerator:
             first,
             {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources},
             answered=answered,
+            kinds=kinds,
         )
         if follow is not None:
             # The question knows its premise ("The NX-6 has been discontinued - what

@@ -309,9 +309,10 @@ _ABOUT_MESSAGE = re.compile(
 )
 
 
-def _dates_the_message(question: str, text: str) -> bool:
+def message_header(question: str, text: str) -> bool:
     """Whether `text` is an e-mail's header line (`_MESSAGE_HEADER`) and `question` does
-    not ask about the message (`_ABOUT_MESSAGE`): then its date is not the one asked."""
+    not ask about the message (`_ABOUT_MESSAGE`): then it answers nothing asked, its date
+    is not the one asked, and it is no candidate to quote (extractive.py)."""
     return bool(_MESSAGE_HEADER.search(text)) and not _ABOUT_MESSAGE.search(question)
 
 
@@ -345,7 +346,7 @@ def date_first(
     document saying "next" with a date replaces a `best` that does not say it, and a
     `best` reporting a past one ("took place on Wednesday 11 February") loses to a unit
     with a date that reports none. An e-mail's header line dates the message
-    (`_dates_the_message`), a letterhead's header line the document
+    (`message_header`), a letterhead's header line the document
     (`_dates_the_document`): another dated unit of its document holding a word the
     question asks with replaces it. Otherwise the unit taken holds at least as many of
     the question's words other than its subject's as `best` (`Words.asked`): more of
@@ -366,7 +367,7 @@ def date_first(
             better = [i for i in range(len(texts)) if dated(i) and not dates.reports_past(texts[i])]
     elif not dated(best):
         better = [i for i in range(len(texts)) if dated(i)]
-    elif _dates_the_message(question, texts[best]) or _dates_the_document(
+    elif message_header(question, texts[best]) or _dates_the_document(
         question, best, words, texts
     ):
         # An e-mail's header line dates the message, not what it announces ("Beginn:
@@ -407,7 +408,7 @@ def dated_too(question: str, i: int, first: int, texts: Sequence[str]) -> bool:
     header line follows only for a question about the message."""
     if not dates.asks_date(question):
         return True
-    if _dates_the_message(question, texts[i]):
+    if message_header(question, texts[i]):
         return False
     if not dates.states_date(texts[first]):
         return True

@@ -147,6 +147,7 @@ def follow_on(
     best: int,
     titles: dict[int, set[str]],
     answered: Sequence[bool] = (),
+    kinds: Sequence[str] = (),
 ) -> FollowOn | None:
     """The sentence after the one restating `question`'s premise (`premise`), when the best
     unit (`best`) or a unit of its document scoring within `PREMISE_REACH` of it restates
@@ -155,8 +156,12 @@ def follow_on(
     `sources[i]`, in the passage's order). `titles` holds per source number its
     document's title words, which name the document, not the premise. A unit with the
     whole shape of answer asked (`answered[i]`: "Replacement fobs cost £25 each." for
-    "I've lost my fob - what will a new one cost me?") answers itself and is kept. None
-    when the question states no premise, no unit restates it, or nothing follows it."""
+    "I've lost my fob - what will a new one cost me?") answers itself and is kept. A
+    table row (`kinds[i]`, passages.units' kinds) restating the premise ("Zone: D;
+    Location: Water station" for "I'm helping at a water station - where do I sign in?")
+    has nothing after it that goes on from it: the next unit is another record, or the
+    text after the table. None when the question states no premise, no unit restates it,
+    or nothing follows it."""
     terms = premise_terms(question)
     if len(terms) < 2:
         return None
@@ -167,6 +172,8 @@ def follow_on(
         if float(scores[i]) < floor:
             break
         if documents[i] != documents[best] or (i < len(answered) and answered[i]):
+            continue
+        if i < len(kinds) and kinds[i] == "row":
             continue
         own = _untitled(terms, titles.get(sources[i], set()), _code_terms(stated))
         said = passages.sentences(texts[i], passages.language(texts[i]))

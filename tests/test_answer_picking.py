@@ -324,3 +324,17 @@ def test_a_word_inside_an_address_is_not_held() -> None:
     words = picking.question_words(question, texts, [1, 1, 1], given)
     assert words.asked[0] == 0 and words.asked[1] == 0
     assert words.asked[2] > 0
+
+
+async def test_a_header_line_is_no_answer_to_a_question_about_what_the_message_says() -> None:
+    # Across languages no word of the question meets the body, and the header line's
+    # cosine (its names, its date) is above the rent sentence's: it is no candidate.
+    header = (
+        "From: Bev Tolland <secretary@fernhollow.example> To: Members "
+        "<members@fernhollow.example> Date: Fri, 16 Jan 2026 18:05:00 +0000"
+    )
+    rent = "Plot rents for 2026 are due by Saturday 28 February."
+    given = sectioned("Committee minutes.eml", (f"{header}\n\n{rent}", "Committee minutes"))
+    question = "Bis wann muss die Pacht für die Kleingärten bezahlt sein?"
+    picked = await chosen(question, {header: 0.92, rent: 0.74}, given)
+    assert picked[0][0] == rent

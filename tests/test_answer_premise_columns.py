@@ -233,3 +233,33 @@ async def test_the_row_with_the_shape_asked_is_taken_from_the_picking_row() -> N
     rows = [u.text for u in units(RECORDERS)]
     quoted = await chosen(question, {rows[0]: 0.99, rows[2]: 0.96, rows[1]: 0.8}, given)
     assert [text for text, _ in quoted] == ["Spec: Weight; KX-20: 2.0 kg"]
+
+
+BRIEFING = (
+    "Volunteers sign in from 07:15 at the blue gazebo in the car park. Water-station "
+    "volunteers do not sign in there: they go straight to their station, where the station "
+    "leader signs them in.\n\n"
+    "Zone | Location | Zone leader\n"
+    "C | Kingfisher Lock to the turnaround | Owen Marsh\n"
+    "D | Water station and return leg | Lucy Brennan\n\n"
+    "Zone C is the longest and the quietest, so we put experienced marshals there."
+)
+
+
+async def test_a_row_restating_the_premise_is_not_followed_by_the_next_record() -> None:
+    # The row names the water station the asker helps at; what comes after it is another
+    # zone's record and a remark on zone C, which go on from nothing the row says.
+    question = "I'm helping at a water station at the Riverside 10K. Where do I sign in?"
+    given = sectioned("Riverside 10K volunteer briefing", (BRIEFING, "Sign-in"))
+    rows = [u.text for u in units(BRIEFING) if u.kind == "row"]
+    station = next(r for r in rows if "Water station" in r)
+    quoted = await chosen(
+        question,
+        {
+            station: 0.95,
+            "Water-station volunteers do not sign in there: they go straight to their "
+            "station, where the station leader signs them in.": 0.9,
+        },
+        given,
+    )
+    assert "Zone C is the longest" not in " ".join(text for text, _ in quoted)
