@@ -20,6 +20,7 @@ from docent.answering.texts import (
     letterhead,
     passage,
     script,
+    table_headers,
     terms_of,
 )
 from docent.answering.vocabulary import INTERROGATIVES, LIGHT_VERBS, count_compound, stated_amounts
@@ -126,8 +127,7 @@ class Clues:
         amounts = stated_amounts(question)
         named = [n for n in names_and_codes(question) if not count_compound(n) and n not in amounts]
         languages = analysis.text_languages(question)
-        # The names analysed as the question is (its languages' stems), so that every
-        # variant of a name's terms weighs as a name.
+        # The names analysed as the question is (its stems): each variant weighs as a name.
         heavy = set(analysis.analyze(" ".join(named), languages))
         interrogative = {
             term for word in INTERROGATIVES for term in analysis.word_terms(word, languages)
@@ -273,12 +273,11 @@ class Clues:
             if held < ASKED_SHARE:
                 return refused("keyword-asked", held, ASKED_SHARE)
         # What the question asks about, besides its document's subject, the words asking
-        # for a form ("cost") and the unit counted ("weeks"): at least half of it must be
-        # in the passage itself ("paternity" in "How many weeks of paternity leave does
-        # Corvid Analytics give?"). One such word is too little to judge by ("Wo steht das
-        # Notstromaggregat?"). A code in the passage itself, and not one its whole
-        # document is about, points at the row or the sentence that answers ("LU-04" in a
-        # maintenance plan).
+        # for a form ("cost") and the unit counted ("weeks"): at least half of it must be in
+        # the passage itself ("paternity" in "How many weeks of paternity leave does Corvid
+        # Analytics give?"). One such word is too little to judge by ("Wo steht das
+        # Notstromaggregat?"). A code in the passage itself, not one its whole document is
+        # about, points at the row or sentence that answers ("LU-04" in a maintenance plan).
         elif not (self.code_in(passage) and not self.code_in_name(title)):
             asked_about = self.topic(subject)
             if len(asked_about) >= 2:
@@ -351,7 +350,8 @@ class Clues:
             if not near:
                 return 0
             held = self.held(unit)
-            folded = fold(unit)
+            # a code heading a column names its rows' values ("| DH-12 | DH-20")
+            folded = fold(f"{unit}\n{table_headers(body).get(unit.strip(), '')}")
             words = sum(bool(t & held) for t in topic)
             if codes:
                 # A code in the passage names the row asked about: the value is in a unit

@@ -367,9 +367,7 @@ def date_first(
             better = [i for i in range(len(texts)) if dated(i) and not dates.reports_past(texts[i])]
     elif not dated(best):
         better = [i for i in range(len(texts)) if dated(i)]
-    elif message_header(question, texts[best]) or _dates_the_document(
-        question, best, words, texts
-    ):
+    elif message_header(question, texts[best]) or _dates_the_document(question, best, words, texts):
         # An e-mail's header line dates the message, not what it announces ("Beginn:
         # 13:30 Uhr" for "Wann beginnt die Betriebsversammlung?"): a dev-set question
         # lost when another document's "beginnt" made the word commoner.

@@ -112,3 +112,19 @@ def script(text: str) -> str | None:
             first = "CJK"
         counts[first] = counts.get(first, 0) + 1
     return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def table_headers(text: str) -> dict[str, str]:
+    """Each table line of `text` ("cell | cell") with the first line of its table (lines
+    with "|" in a row), its header: where the table's entities are its columns ("| DH-12
+    | DH-20" over "Water tank | 2.0 litres | 4.5 litres"), a code is named there, not in
+    the row holding its value."""
+    headers: dict[str, str] = {}
+    header = ""
+    for line in text.splitlines():
+        if "|" not in line:
+            header = ""
+            continue
+        header = header or line
+        headers.setdefault(line.strip(), header)
+    return headers

@@ -132,3 +132,16 @@ def test_whether_the_company_pays_asks_for_money() -> None:
     assert lacks_kind(question, Clues.of(question), text, set())
     paid = f"{text}\nSafety boots are paid for by the company up to £80 a year."
     assert not lacks_kind(question, Clues.of(question), paid, set())
+
+
+MODELS = " | DH-12 | DH-20\nWater tank | 2.0 litres | 4.5 litres\nWeight | 10.2 kg | 13.8 kg"
+
+
+def test_a_code_heading_a_column_names_the_values_of_its_rows() -> None:
+    # The table's entities are its columns: "DH-20" is in the header, the tank's value
+    # in the row below it.
+    question = "How much water does the DH-20's tank hold?"
+    assert Clues.of(question).states_form(MODELS, set(), "The two models")
+    # A table of the models without the tank's row states nothing of it.
+    other = MODELS.replace("Water tank | 2.0 litres | 4.5 litres", "Colour | white | grey")
+    assert not Clues.of(question).states_form(other, set(), "The two models")

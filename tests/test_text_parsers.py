@@ -164,8 +164,13 @@ PLAIN: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "prose is no table": (
         "The boiler is serviced yearly.  Book it in May.\nThe engineer calls first.  "
         "Keep the path clear.\n",
-        [(P, "The boiler is serviced yearly.  Book it in May.\nThe engineer calls first.  "
-             "Keep the path clear.")],
+        [
+            (
+                P,
+                "The boiler is serviced yearly.  Book it in May.\nThe engineer calls first.  "
+                "Keep the path clear.",
+            )
+        ],
     ),
     "a numbered line in capitals is a heading, in sentence case a list item": (
         "2. FIRST USE\n\nLeave it upright.\n\n3. Open the valve\n",
@@ -182,7 +187,10 @@ def test_plain_text_elements(name: str) -> None:
 
 def test_a_wrapped_table_row_is_not_joined_as_prose() -> None:
     # long lines that end no sentence would be unwrapped, but their gaps part cells
-    rows = [f"Item {n} for the yearly service      {n * 10} EUR net     delivery in {n} days" for n in range(1, 9)]
+    rows = [
+        f"Item {n} for the yearly service      {n * 10} EUR net     delivery in {n} days"
+        for n in range(1, 9)
+    ]
     text = "Service prices for the year\n\n" + "\n".join(rows) + "\n"
     assert partition_text(text)[1].text.count("\n") == len(rows) - 1
 

@@ -73,7 +73,9 @@ def rows(lines: list[str]) -> list[list[str]] | None:
         cells = [line[a:b].strip() for a, b in spans]
         if number and not cells[0] and table:
             # The row above wraps into this line: each cell goes on in its column.
-            table[-1] = [f"{above} {more}".strip() for above, more in zip(table[-1], cells)]
+            table[-1] = [
+                f"{above} {more}".strip() for above, more in zip(table[-1], cells, strict=True)
+            ]
             continue
         table.append(cells)
     if len(table) < 2 or any(sum(bool(c) for c in row) < 2 for row in table[1:]):
