@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sentencex
 
-from docent.answering import held_kind, shapes
+from docent.answering import held_kind, shapes, vocabulary
 from docent.answering.grounding import script
 
 #: A line that starts a list item: a bullet, or a number or letter followed by . or ).
@@ -101,6 +101,17 @@ _SHORT_END = re.compile(r"(?:^|\s)[^\W\d_]{1,4}\.$")
 #: doctor, "أ." for ustadh, "م." for engineer) before a name, which no Arabic sentence ends
 #: with; sentencex ends the sentence there.
 _ARABIC_INITIAL_END = re.compile(r"(?:^|\s)[\u0621-\u064a]\.$")
+#: A day of the month written as an ordinal ("bis zum 10." | "Juni", "le 1." | "mars"): a
+#: piece ending with one and a piece opening with a month's name are one sentence.
+_DAY_END = re.compile(r"(?:^|\s)\d{1,2}\.$")
+_MONTH_START = re.compile(rf"^(?:{vocabulary.MONTHS})\b", re.IGNORECASE)
+#: An ordinal after an article or a preposition ("darf die 1." | "Klasse genutzt werden",
+#: "im 3." | "Stock"): no sentence ends with one.
+_ORDINAL_END = re.compile(
+    r"(?:^|\s)(?:der|die|das|den|dem|des|am|im|zum|zur|vom|beim|ab|bis|seit|jede[mnrs]?"
+    r"|the|le|la|les|au|du|el|los|las|al|del)\s\d{1,3}\.$",
+    re.IGNORECASE,
+)
 
 
 def _rejoined(pieces: list[str]) -> list[str]:
@@ -108,14 +119,17 @@ def _rejoined(pieces: list[str]) -> list[str]:
     doubled initials after one ending with doubled initials ("RR." | "HH."), and a piece
     opening in lower case after one ending with a short word and a full stop ("... RR.
     HH." | "y de la persona responsable del equipo."): a sentence opens in upper case;
-    and a piece after one ending with an Arabic title's one-letter abbreviation ("د." |
-    "خالد ...")."""
+    a piece after one ending with an Arabic title's one-letter abbreviation ("د." |
+    "خالد ..."); a month's name after a day's ordinal ("bis zum 10." | "Juni ..."); and
+    what follows an ordinal after an article ("darf die 1." | "Klasse ...")."""
     out: list[str] = []
     for piece in pieces:
         if out and (
             (_DOUBLED_END.search(out[-1]) and _DOUBLED_START.match(piece))
             or (piece[:1].islower() and _SHORT_END.search(out[-1]))
             or (_ARABIC_INITIAL_END.search(out[-1]) and "\u0621" <= piece[:1] <= "\u064a")
+            or (_DAY_END.search(out[-1]) and _MONTH_START.match(piece))
+            or _ORDINAL_END.search(out[-1])
         ):
             out[-1] = f"{out[-1]} {piece}"
         else:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_answer_shapes import chosen, sectioned
 
-from docent.answering import picking, shapes, widening
+from docent.answering import passages, picking, shapes, widening
 from docent.answering.passages import units
 from docent.answering.shapes import Asked, Dimension, Shape
 from docent.domain import Chunk, Hit
@@ -338,3 +338,28 @@ async def test_a_header_line_is_no_answer_to_a_question_about_what_the_message_s
     question = "Bis wann muss die Pacht für die Kleingärten bezahlt sein?"
     picked = await chosen(question, {header: 0.92, rent: 0.74}, given)
     assert picked[0][0] == rent
+
+
+async def test_a_dated_unit_holding_the_asked_word_beats_another_date_of_the_message() -> None:
+    # Both state a date; the deadline for questions scores first, the start time holds
+    # "Beginn", the question's "beginnt": it dates what was asked. (The deadline's "10.
+    # Juni" is one sentence: a day's ordinal before a month ends none.)
+    deadline = "Fragen könnt ihr vorab bis zum 10. Juni an vorstand@fahrwerk.example schicken."
+    given = sectioned("einladung.eml", (f"{START}\n\n{deadline}", "Einladung"))
+    question = "Wann beginnt die Mitgliederversammlung bei Fahrwerk?"
+    picked = await chosen(question, {deadline: 0.97, START: 0.85}, given)
+    assert picked[0] == (START, 1)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_an_ordinal_ends_no_sentence(lang: str) -> None:
+    # A short German sentence may be read as English, whose segmenter ends it at "10."
+    text = (
+        "Wir treffen uns am 10. Juni im Saal. Der Kurs endet am 3. März. Ab 4 Stunden "
+        "Fahrzeit darf die 1. Klasse genutzt werden."
+    )
+    assert passages.sentences(text, lang) == [
+        "Wir treffen uns am 10. Juni im Saal.",
+        "Der Kurs endet am 3. März.",
+        "Ab 4 Stunden Fahrzeit darf die 1. Klasse genutzt werden.",
+    ]
