@@ -350,7 +350,7 @@ def date_first(
     (`_dates_the_document`): another dated unit of its document holding a word the
     question asks with replaces it. Otherwise the unit taken holds at least as many of
     the question's words other than its subject's as `best` (`Words.asked`): more of
-    them, or scores within `DATE_REACH`; where `best` states a date too, more of them."""
+    them, or scores within `DATE_REACH` (where `best` is dated too: if it holds none)."""
     if not dates.asks_date(question):
         return best
     follows_next = dates.asks_next(question)
@@ -384,10 +384,10 @@ def date_first(
         ]
         return max(told, key=lambda i: float(scores[i])) if told else best
     else:
-        # Both dated: a unit holding more of the words the question asks with dates what
-        # was asked ("Beginn: 13:30 Uhr" for "Wann beginnt die Versammlung?"), where the
-        # best one dates something else of it (the deadline for sending questions).
-        better = [i for i in range(len(texts)) if dated(i) and words.asked[i] > words.asked[best]]
+        # Both dated, the best holding no asked word dates something else (a deadline for
+        # questions), one holding some what was asked ("Beginn" for "Wann beginnt ...?").
+        better = [i for i in range(len(texts)) if dated(i) and words.asked[i] > 0]
+        better = better if words.asked[best] == 0 else []
     floor = float(scores[best]) - DATE_REACH
     eligible = [
         i
