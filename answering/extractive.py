@@ -325,11 +325,16 @@ class ExtractiveGenerator:
             # address line for "¿tiene piscina?", another item's row): nothing here
             # answers it.
             return []
-        # Per unit, whether it has the whole shape of value or list asked.
+        # Per unit, whether it has the whole shape of value or list asked, or the kind of
+        # value the question names ("call 999 first and then the race control number,
+        # 01632 960 882" for "If a runner collapses, what number do I ring after 999?").
         answered = [
-            scored.shape is not None
-            and scored.shape.shape in picking.DECISIVE
-            and bool(fits[i] >= picking.full_fit(scored.shape))
+            bool(scored.held[i])
+            or (
+                scored.shape is not None
+                and scored.shape.shape in picking.DECISIVE
+                and bool(fits[i] >= picking.full_fit(scored.shape))
+            )
             for i in range(len(candidates))
         ]
         follow = premise.follow_on(

@@ -263,3 +263,16 @@ async def test_a_row_restating_the_premise_is_not_followed_by_the_next_record() 
         given,
     )
     assert "Zone C is the longest" not in " ".join(text for text, _ in quoted)
+
+
+async def test_a_unit_with_the_number_asked_answers_its_premise_itself() -> None:
+    # "what number do I ring" names a telephone number: the unit restating the premise
+    # gives it, and the remark after it is no answer.
+    marshals = (
+        "If a runner collapses, call 999 first and then the race control number, "
+        '01632 960 882. The code word for stopping the race is "red flag".'
+    )
+    question = "If a runner collapses, what number do I ring after 999?"
+    given = sectioned("Riverside 10K marshal briefing", (marshals, "Safety"))
+    quoted = await chosen(question, {units(marshals)[0].text: 0.9}, given)
+    assert "01632 960 882" in quoted[0][0], quoted
