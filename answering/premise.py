@@ -151,10 +151,11 @@ def follow_on(
 ) -> FollowOn | None:
     """The sentence after the one restating `question`'s premise (`premise`), when the best
     unit (`best`) or a unit of its document scoring within `PREMISE_REACH` of it restates
-    it (`restates`) in its first sentence: the rest of that unit (a clause or list item of
-    several sentences), else the next unit of the same source (`texts[i]` of source
-    `sources[i]`, in the passage's order). `titles` holds per source number its
-    document's title words, which name the document, not the premise. A unit with the
+    it (`restates`) in its first sentence, and that sentence does not hold half of what
+    is asked after the premise or more (`asked_part`'s words): the rest of that unit (a
+    clause or list item of several sentences), else the next unit of the same source
+    (`texts[i]` of source `sources[i]`, in the passage's order). `titles` holds per source
+    number its document's title words, which name the document, not the premise. A unit with the
     whole shape of answer asked (`answered[i]`: "Replacement fobs cost £25 each." for
     "I've lost my fob - what will a new one cost me?") answers itself and is kept. A
     table row (`kinds[i]`, passages.units' kinds) restating the premise ("Zone: D;
@@ -166,6 +167,8 @@ def follow_on(
     if len(terms) < 2:
         return None
     stated = premise(question) or ""
+    # The words of what is asked after the premise ("charged" of "Will I be charged?").
+    asking = {t for t in wording.content_terms(asked_part(question)) if len(t) >= 2} - terms
     floor = float(scores[best]) - PREMISE_REACH
     ranked = sorted(range(len(texts)), key=lambda i: -float(scores[i]))
     for i in ranked:
@@ -178,6 +181,10 @@ def follow_on(
         own = _untitled(terms, titles.get(sources[i], set()), _code_terms(stated))
         said = passages.sentences(texts[i], passages.language(texts[i]))
         if not said or not restates(own, said[0], stated):
+            continue
+        if asking and len(asking & set(analysis.analyze(said[0]))) * 2 >= len(asking):
+            # It says what is asked too: "Appointments cancelled with less than 24 hours'
+            # notice ... are charged in full." for "... at short notice. Will I be charged?"
             continue
         if len(said) > 1:
             return FollowOn(i, " ".join(said[1:]))

@@ -276,3 +276,17 @@ async def test_a_unit_with_the_number_asked_answers_its_premise_itself() -> None
     given = sectioned("Riverside 10K marshal briefing", (marshals, "Safety"))
     quoted = await chosen(question, {units(marshals)[0].text: 0.9}, given)
     assert "01632 960 882" in quoted[0][0], quoted
+
+
+async def test_a_unit_restating_the_premise_and_saying_what_is_asked_answers_itself() -> None:
+    leaflet = (
+        "Appointments cancelled with less than 24 hours' notice, and missed appointments, "
+        "are charged in full. The charge is waived once per patient per year in an emergency."
+    )
+    question = (
+        "I have to cancel my physio appointment tomorrow morning at short notice. "
+        "Will I be charged?"
+    )
+    given = sectioned("Wrenfield Physiotherapy patient leaflet", (leaflet, "Cancellations"))
+    quoted = await chosen(question, {units(leaflet)[0].text: 0.95}, given)
+    assert quoted[0][0].endswith("are charged in full."), quoted
