@@ -23,6 +23,7 @@ from docent.answering import (
     attributes,
     cells,
     columns,
+    dates,
     grounding,
     held_kind,
     naming,
@@ -198,10 +199,13 @@ class ExtractiveGenerator:
 
     async def score(self, question: str, sources: Sequence[Source]) -> _Scored | None:
         """The quotable units of `sources` (at most `_MAX_PER_SOURCE` a source; an e-mail's
-        header line only for a question about the message: picking.message_header), each
+        header line only for a question about the message or a date: picking.message_header), each
         unit's score for `question` (higher is better), the units' embeddings and how well
         each has the shape of answer asked for (shapes.fit); None when there is nothing
         to quote."""
+        # A question asking a date keeps the header lines: `picking.date_first` tells the
+        # date of what the message announces from the header's.
+        dated = dates.asks_date(question)
         candidates = [
             _Candidate(unit.text, source.index, position, unit.kind, unit.heading)
             for source in sources
@@ -209,7 +213,7 @@ class ExtractiveGenerator:
                 [
                     u
                     for u in passages.units(source.hit.chunk.text)
-                    if _quotable(u.text) and not picking.message_header(question, u.text)
+                    if _quotable(u.text) and (dated or not picking.message_header(question, u.text))
                 ][:_MAX_PER_SOURCE]
             )
         ]

@@ -311,8 +311,8 @@ _ABOUT_MESSAGE = re.compile(
 
 def message_header(question: str, text: str) -> bool:
     """Whether `text` is an e-mail's header line (`_MESSAGE_HEADER`) and `question` does
-    not ask about the message (`_ABOUT_MESSAGE`): then it answers nothing asked, its date
-    is not the one asked, and it is no candidate to quote (extractive.py)."""
+    not ask about the message (`_ABOUT_MESSAGE`): then it answers nothing asked, and its
+    date is not the one asked (`date_first` replaces it)."""
     return bool(_MESSAGE_HEADER.search(text)) and not _ABOUT_MESSAGE.search(question)
 
 
@@ -350,7 +350,7 @@ def date_first(
     (`_dates_the_document`): another dated unit of its document holding a word the
     question asks with replaces it. Otherwise the unit taken holds at least as many of
     the question's words other than its subject's as `best` (`Words.asked`): more of
-    them, or scores within `DATE_REACH` (where `best` is dated too: if it holds none)."""
+    them, or scores within `DATE_REACH`."""
     if not dates.asks_date(question):
         return best
     follows_next = dates.asks_next(question)
@@ -384,10 +384,7 @@ def date_first(
         ]
         return max(told, key=lambda i: float(scores[i])) if told else best
     else:
-        # Both dated, the best holding no asked word dates something else (a deadline for
-        # questions), one holding some what was asked ("Beginn" for "Wann beginnt ...?").
-        better = [i for i in range(len(texts)) if dated(i) and words.asked[i] > 0]
-        better = better if words.asked[best] == 0 else []
+        return best
     floor = float(scores[best]) - DATE_REACH
     eligible = [
         i

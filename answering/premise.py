@@ -151,8 +151,8 @@ def follow_on(
 ) -> FollowOn | None:
     """The sentence after the one restating `question`'s premise (`premise`), when the best
     unit (`best`) or a unit of its document scoring within `PREMISE_REACH` of it restates
-    it (`restates`) in its first sentence, and that sentence does not hold half of what
-    is asked after the premise or more (`asked_part`'s words): the rest of that unit (a
+    it (`restates`) in its first sentence, and that sentence does not hold all that is
+    asked after the premise too (`asked_part`'s words): the rest of that unit (a
     clause or list item of several sentences), else the next unit of the same source
     (`texts[i]` of source `sources[i]`, in the passage's order). `titles` holds per source
     number its document's title words, which name the document, not the premise. A unit with the
@@ -182,7 +182,7 @@ def follow_on(
         said = passages.sentences(texts[i], passages.language(texts[i]))
         if not said or not restates(own, said[0], stated):
             continue
-        if asking and len(asking & set(analysis.analyze(said[0]))) * 2 >= len(asking):
+        if asking and asking <= set(analysis.analyze(said[0])):
             # It says what is asked too: "Appointments cancelled with less than 24 hours'
             # notice ... are charged in full." for "... at short notice. Will I be charged?"
             continue
