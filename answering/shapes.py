@@ -137,29 +137,6 @@ _PERSON_WORDS = re.compile(
 #: Two capitalised words in a row, not at the start: a person's name in cased scripts
 #: ("contact Marta Kowalczyk", "chez Jean Dupont").
 _NAME_PAIR = re.compile(r"(?<=\S\s)[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+\s+[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+")
-#: A person named: a courtesy or academic title before a capitalised name ("Ms. Fiona
-#: Marsh", "Frau Weber", "Dr Osei"), or a capitalised pair opening the unit, a label's
-#: value or a list, then a comma, a bracket or its end, as a signature or a directory's
-#: line writes one ("Jürgen Haas, Vorsitzender des Betriebsrats", "Owner: Fiona Marsh
-#: (Head of People)"), unless its last word names a place or a body (`_NOT_PERSON`).
-_PERSON_NAMED = re.compile(
-    r"\b(?:Dr|DR|Mr|Mrs|Ms|Miss|Prof|Frau|Herr|Mme|Mlle|Sr|Sra|Srta|Dra)\.?\s+[A-ZÀ-ÖØ-Þ][\w'-]+"
-    r"|(?:^|:\s|[-–]\s)[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:\s+[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'-]+){1,2}(?=\s*(?:[,(;]|$))"
-    r"|(?:السيد|السيدة|الدكتور|الدكتورة|المهندس|المهندسة|د\.)\s*[\u0621-\u064a]{2,}",
-)
-_NOT_PERSON = re.compile(
-    r"\b(?:road|street|lane|avenue|way|square|office|centre|center|house|court|park|hall"
-    r"|building|services?|team|group|ltd|limited|plc|inc|gmbh|ag|sarl|council|committee"
-    r"|department|straße|strasse|weg|platz|rue|calle|avenida)$",
-    re.IGNORECASE,
-)
-
-
-def _names_person(text: str) -> bool:
-    """Whether `text` names a person (`_PERSON_NAMED`, less places and bodies)."""
-    return any(not _NOT_PERSON.search(m.group().rstrip()) for m in _PERSON_NAMED.finditer(text))
-
-
 _PLACE_WORDS = re.compile(
     r"\b(?:room|floor|building|office|street|road|avenue|reception|desk|entrance|hall|site|address|level|wing|basement|lobby|canteen|warehouse|campus|located|held in|held at"
     r"|centre|center|quay|square|plaza|venue|hotel|gate|car park|parking"
@@ -399,8 +376,7 @@ def enumerates(text: str) -> bool:
 
 def fit(question: Asked, text: str, kind: str = "sentence") -> float:
     """How well `text` (a unit of passages.units, of `kind`) has the shape asked for: 0
-    when it lacks it, 0.5 when it has it, 1 when it also has the quantity's unit or, for
-    a person asked, names one (`_PERSON_NAMED`: a role or a team alone is 0.5). A table
+    when it lacks it, 0.5 when it has it, 1 when it also has the quantity's unit. A table
     row's first cell is what the row is about, not its value: "Item: Acceleration 0-80
     km/h; Value: 24 s" holds no speed."""
     if question.shape is Shape.LIST:
@@ -409,8 +385,6 @@ def fit(question: Asked, text: str, kind: str = "sentence") -> float:
         return 1.0 if kind == "item" or enumerates(text) else 0.0
     if kind == "row" and "; " in text:
         text = text.split("; ", 1)[1]
-    if question.shape is Shape.PERSON and _names_person(text):
-        return 1.0
     if not has(question.shape, text):
         return 0.0
     if question.dimension is not None and states_measure(question.dimension, text):

@@ -356,22 +356,3 @@ def test_a_sentence_lists_three_things_joined_by_a_conjunction_or_commas(
     text: str, lists: bool
 ) -> None:
     assert shapes.enumerates(text) is lists
-
-
-@pytest.mark.parametrize(
-    ("unit", "expected"),
-    [
-        # a person named: by a title, or a name opening a signature's or a label's line
-        ("Owner: Ms. Fiona Marsh, Head of People.", 1.0),
-        ("Jürgen Haas, Vorsitzender des Betriebsrats, Kallisto Maschinenbau AG", 1.0),
-        ("Name: Hannah Osei; Role: Clinical lead", 1.0),
-        ("يشرف المهندس خالد العتيبي على المشروع.", 1.0),
-        # a role, a team, a place or a product is the shape only in part, or not at all
-        ("Employees in the Site Services team are covered by their agreement.", 0.5),
-        ("Head Office: Kelvin Road, Glasgow", 0.5),
-        ("MS Teams is used for all calls.", 0.5),
-        ("The boiler is serviced every May.", 0.0),
-    ],
-)
-def test_a_unit_naming_a_person_has_the_whole_shape_of_who(unit: str, expected: float) -> None:
-    assert shapes.fit(Asked(Shape.PERSON), unit) == expected
