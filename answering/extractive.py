@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from docent.answering import (
+    anaphora,
     attributes,
     cells,
     columns,
@@ -93,40 +94,6 @@ _RELATIVE_FLOOR = 0.08
 _REDUNDANT = 0.9
 #: A list answer quotes at most this many items of the list the best one belongs to.
 _MAX_ITEMS = 8
-#: Words that open a sentence continuing the one before (en, de, fr, es).
-_ANAPHORS = frozenset(
-    [
-        "they",
-        "their",
-        "these",
-        "this",
-        "those",
-        "its",
-        "such",
-        "sie",
-        "ihre",
-        "ihr",
-        "diese",
-        "dieser",
-        "dieses",
-        "dies",
-        "ils",
-        "elles",
-        "leur",
-        "leurs",
-        "cette",
-        "ces",
-        "cela",
-        "ceux",
-        "ellos",
-        "ellas",
-        "su",
-        "sus",
-        "estos",
-        "estas",
-        "esto",
-    ]
-)
 #: Question marks: Latin, full-width (CJK), Arabic.
 _QUESTION_MARKS = ("?", "？", "؟")
 
@@ -391,7 +358,7 @@ class ExtractiveGenerator:
             follower < len(candidates)
             and candidates[follower].source == candidates[first].source
             and candidates[first].kind == candidates[follower].kind == "sentence"
-            and _continues(candidates[follower].text)
+            and anaphora.continues(candidates[follower].text)
             and length + len(candidates[follower].text) <= _MAX_CHARS
         ):
             picked.append(follower)
@@ -421,6 +388,18 @@ class ExtractiveGenerator:
                 continue
             picked.append(i)
             length += len(candidates[i].text)
+        before = first - 1
+        if (
+            before >= 0
+            and before not in picked
+            and candidates[before].source == candidates[first].source
+            and candidates[before].kind == candidates[first].kind == "sentence"
+            and anaphora.refers_back(candidates[first].text)
+            and length + len(candidates[before].text) <= _MAX_CHARS
+        ):
+            # "If you are claiming on one of these policies, ...": the policies are named
+            # in the sentence before it, which is quoted first.
+            picked.insert(0, before)
         return [(_quoted(question, candidates[i]), candidates[i].source) for i in picked]
 
 
@@ -448,14 +427,6 @@ def _sources_saying(sentence: str, index: int, sources: Sequence[Source]) -> lis
             numbers.append(source.index)
             seen.add(document)
     return numbers
-
-
-def _continues(sentence: str) -> bool:
-    """Whether `sentence` opens with a word that points back at the one before it ("Their
-    leave arrangements are set out in their service agreements." after "Contractors are
-    not covered by this policy."): quoted alone, the one before says half of it."""
-    first = sentence.split(maxsplit=1)[0].casefold().strip("\"'(«¿¡") if sentence.strip() else ""
-    return first in _ANAPHORS
 
 
 def _list_of(candidates: list[_Candidate], index: int) -> list[int]:

@@ -290,3 +290,16 @@ async def test_a_unit_restating_the_premise_and_saying_what_is_asked_answers_its
     given = sectioned("Wrenfield Physiotherapy patient leaflet", (leaflet, "Cancellations"))
     quoted = await chosen(question, {units(leaflet)[0].text: 0.95}, given)
     assert quoted[0][0].endswith("are charged in full."), quoted
+
+
+async def test_a_sentence_pointing_back_is_quoted_after_the_one_it_points_at() -> None:
+    leaflet = (
+        "We are recognised by Bupa, AXA Health and Vitality. If you are claiming on one of "
+        "these policies, bring your authorisation code to your first visit; we then invoice "
+        "the insurer directly. Patients with other insurers pay at each visit."
+    )
+    question = "Which health insurers will the clinic invoice directly?"
+    given = sectioned("Wrenfield Physiotherapy patient leaflet", (leaflet, "Insurance"))
+    said = [u.text for u in units(leaflet)]
+    quoted = await chosen(question, {said[1]: 0.95, said[0]: 0.8, said[2]: 0.7}, given)
+    assert [text for text, _ in quoted][:2] == said[:2], quoted
