@@ -1,0 +1,165 @@
+"""PDF tables whose cells wrap over several lines (issue 13): a row's values stay with its
+label and under their header, whether a description, a name or a header runs over two or
+three lines; the paragraph after a table stays out of it. Tables drawn with reportlab
+(`Table` with `Paragraph` cells that wrap, as report generators make them), read through
+the parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docent.ingestion.chunking import Element
+from docent.ingestion.parsing import parse_file, sniffing
+
+pytest.importorskip("reportlab")
+
+
+#: A page is read from its text layer when that reads as words (a page of figures is OCR'd).
+INTRODUCTION = (
+    "This leaflet tells you who we are, what our treatments cost and what to expect before "
+    "and after your first visit. Please keep it for reference."
+)
+
+
+def _build(tmp_path: Path, story: list[Any]) -> list[Element]:
+    from reportlab.platypus import SimpleDocTemplate, Spacer
+
+    path = tmp_path / "tables.pdf"
+    SimpleDocTemplate(str(path)).build([_body(INTRODUCTION), Spacer(1, 12), *story])
+    return parse_file(path, sniffing.PDF).elements
+
+
+def _cell(text: str, *, bold: bool = False) -> Any:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    font = "Helvetica-Bold" if bold else "Helvetica"
+    return Paragraph(text, ParagraphStyle("cell", fontName=font, fontSize=9.5, leading=12))
+
+
+def _table(rows: list[list[str]], widths: list[float], **padding: float) -> Any:
+    """A table of wrapping cells, its first row the header (bold), `widths` in points."""
+    from reportlab.platypus import Table, TableStyle
+
+    cells = [[_cell(text, bold=i == 0) for text in row] for i, row in enumerate(rows)]
+    table = Table(cells, colWidths=widths, hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    if padding:
+        table.setStyle(TableStyle([(name, (0, 0), (-1, -1), v) for name, v in padding.items()]))
+    return table
+
+
+def _body(text: str) -> Any:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(text, ParagraphStyle("body", fontName="Helvetica", fontSize=9.5, leading=12))
+
+
+def _rows(elements: list[Element]) -> list[str]:
+    (table,) = [e for e in elements if e.kind == "table"]
+    return table.text.splitlines()
+
+
+def test_cells_that_wrap_stay_in_their_row(tmp_path: Path) -> None:
+    """A long role, a long special interest and a first-column name that each run over two
+    lines; one row does not wrap at all."""
+    rows = [
+        ["Name", "Role", "Special interest", "Registration"],
+        ["Dr. Hannah Osei", "Clinical director, consultant physiotherapist", "Spinal pain",
+         "PH118204"],
+        ["Mr. Tomas Lindqvist", "Senior physiotherapist", "Sports injuries, shockwave",
+         "PH130977"],
+        ["Mr. Callum Reeve", "Sports massage", "Runners", "PH150033"],
+    ]  # fmt: skip
+    elements = _build(tmp_path, [_table(rows, [80, 140, 110, 80])])
+    assert _rows(elements) == [
+        "Name | Role | Special interest | Registration",
+        "Dr. Hannah Osei | Clinical director, consultant physiotherapist | Spinal pain | PH118204",
+        "Mr. Tomas Lindqvist | Senior physiotherapist | Sports injuries, shockwave | PH130977",
+        "Mr. Callum Reeve | Sports massage | Runners | PH150033",
+    ]
+
+
+def test_a_header_over_two_lines_is_one_row(tmp_path: Path) -> None:
+    rows = [
+        ["Treatment", "Length in minutes", "Fee per session"],
+        ["Initial assessment", "60", "£68"],
+        ["Follow-up", "30", "£48"],
+    ]
+    elements = _build(tmp_path, [_table(rows, [150, 60, 60])])
+    assert _rows(elements) == [
+        "Treatment | Length in minutes | Fee per session",
+        "Initial assessment | 60 | £68",
+        "Follow-up | 30 | £48",
+    ]
+
+
+def test_a_wrapped_description_in_a_table_without_padding(tmp_path: Path) -> None:
+    """Rows as close together as the lines inside a cell (no padding above or below):
+    a continuation line is told from a new row by the column it starts in."""
+    rows = [
+        ["Code", "Description", "Price"],
+        ["E01", "Water tank empty or not seated in its place", "£4"],
+        ["E03", "Thermoblock overheated", "£9"],
+    ]
+    table = _table(rows, [60, 140, 60], TOPPADDING=0, BOTTOMPADDING=0)
+    assert _rows(_build(tmp_path, [table])) == [
+        "Code | Description | Price",
+        "E01 | Water tank empty or not seated in its place | £4",
+        "E03 | Thermoblock overheated | £9",
+    ]
+
+
+def test_the_paragraph_after_a_table_stays_out_of_it(tmp_path: Path) -> None:
+    from reportlab.platypus import Spacer
+
+    rows = [
+        ["Day", "Hours"],
+        ["Monday to Thursday", "08:00 - 20:00"],
+        ["Sunday and bank holidays", "Closed, except for the emergency line"],
+    ]
+    after = (
+        "Appointments on Saturday mornings are kept for working patients and are booked up "
+        "to four weeks ahead."
+    )
+    elements = _build(tmp_path, [_table(rows, [130, 110]), Spacer(1, 4), _body(after)])
+    assert _rows(elements) == [
+        "Day | Hours",
+        "Monday to Thursday | 08:00 - 20:00",
+        "Sunday and bank holidays | Closed, except for the emergency line",
+    ]
+    assert [e.text for e in elements if e.kind == "text"] == [INTRODUCTION, after]
+
+
+def test_cells_closer_than_a_type_size_are_split_at_the_columns(tmp_path: Path) -> None:
+    """A header cell that fills its column ("Covered" over "Yes") stands closer to the next
+    than a type size; a row of long cells is no wider than text of its length."""
+    rows = [
+        ["Section", "Covered", "Sum insured", "Excess"],
+        ["Buildings", "Yes", "£350,000", "£250"],
+        ["Contents", "Yes", "£45,000", "£100"],
+    ]
+    elements = _build(tmp_path, [_table(rows, [120, 42, 120, 60], LEFTPADDING=2, RIGHTPADDING=0)])
+    assert _rows(elements) == [
+        "Section | Covered | Sum insured | Excess",
+        "Buildings | Yes | £350,000 | £250",
+        "Contents | Yes | £45,000 | £100",
+    ]
+
+
+def test_a_row_of_long_cells_with_one_gap_is_a_row(tmp_path: Path) -> None:
+    rows = [
+        ["Station", "Replacement stop"],
+        ["Kellinghausen Bf", "Bahnhofsvorplatz, Bussteig 4"],
+        ["Oberau", "Oberau Markt, Hauptstraße"],
+    ]
+    elements = _build(tmp_path, [_table(rows, [110, 160])])
+    assert _rows(elements) == [
+        "Station | Replacement stop",
+        "Kellinghausen Bf | Bahnhofsvorplatz, Bussteig 4",
+        "Oberau | Oberau Markt, Hauptstraße",
+    ]
