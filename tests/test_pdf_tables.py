@@ -14,6 +14,8 @@ import pytest
 from docent.ingestion.chunking import Element
 from docent.ingestion.parsing import parse_file, sniffing
 
+from support.pdfs import Text, draw
+
 pytest.importorskip("reportlab")
 
 
@@ -163,3 +165,32 @@ def test_a_row_of_long_cells_with_one_gap_is_a_row(tmp_path: Path) -> None:
         "Kellinghausen Bf | Bahnhofsvorplatz, Bussteig 4",
         "Oberau | Oberau Markt, Hauptstraße",
     ]
+
+
+def test_two_columns_of_text_beside_a_table_stay_text(tmp_path: Path) -> None:
+    """A page of two columns drawn one after the other, a small table at the top of the
+    first: the lines that share a baseline across the columns are no table's rows."""
+    first = [
+        "The fees for the spring term are due",
+        "before the first lesson, and a second",
+        "child gets ten per cent off them all.",
+    ]
+    second = [
+        "Individual lessons in piano, violin and",
+        "cello are arranged with each teacher,",
+        "Monday to Saturday, between eight in",
+        "the morning and nine in the evening.",
+        "Instrument hire is for a whole term.",
+    ]
+    page = [Text("Spring term: timetable and fees", 780, size=14)]
+    for i, (item, fee) in enumerate(
+        [("Item", "Fee"), ("Group class", "£88"), ("Practice room", "£7")]
+    ):
+        page += [Text(item, 740 - 12 * i), Text(fee, 740 - 12 * i, x=200)]
+    page += [Text(text, 692 - 12 * i) for i, text in enumerate(first)]
+    page += [Text(text, 740 - 12 * i, x=320) for i, text in enumerate(second)]
+    path = tmp_path / "columns.pdf"
+    path.write_bytes(draw([page]))
+    elements = parse_file(path, sniffing.PDF).elements
+    assert _rows(elements) == ["Item | Fee", "Group class | £88", "Practice room | £7"]
+    assert [e.text for e in elements if e.kind == "text"] == [" ".join(first), " ".join(second)]

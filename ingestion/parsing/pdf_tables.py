@@ -1,15 +1,17 @@
 """A PDF table's rows rebuilt from its lines by the positions of its columns.
 
 A table's cells wrap: a long description, a name or a header runs over two or three lines,
-and the text layer has a line for each (`pdf_lines`). The lines that hold cells (`CELL`)
-give the columns: the left and right of each cell, over the lines with the most cells.
-Each word of the table's lines goes to the column it starts in (cells are set from their
-column's left edge), so cells that stand closer than `CELL_GAP` are parted too. A line
-that starts no row continues the row above it, each word in its column's cell: a line
-with fewer cells than the columns, set at the cells' own line spacing where rows are set
-further apart, or, where they are not, with nothing in the first column. A line that
-crosses a column's edge, or that steps down further than the rows do, is no part of the
-table: a paragraph after it.
+and the text layer has a line for each (`pdf_lines`), drawn row by row or cell by cell.
+The table's lines are put in the order a reader sees them (top to bottom, the pieces on
+one baseline left to right). The lines that hold cells (`CELL`) give the columns: the left
+and right of each cell, over the lines with the most cells. Each word goes to the column
+it starts in (cells are set from their column's left edge), so cells that stand closer
+than `CELL_GAP` are parted too. A line that starts no row continues the row above it,
+each word in its column's cell: a line with fewer cells than the columns, set at the
+cells' own line spacing where rows are set further apart, or, where they are not, with
+nothing in the first column. A line with a word across a column's edge, or one without
+cells that steps down further than the rows do, is no part of the table: a paragraph
+after it, or text beside it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from docent.ingestion.parsing.pdf_lines import CELL, CELL_GAP, HYPHEN, WORD_BREA
 #: The most a table's next line may step down from the last, in type sizes (rows with
 #: padding above and below their cells are about twice the type size apart).
 MAX_STEP = 3.0
+#: The most the next line drawn may rise above the last, in type sizes: to the top of the
+#: row, for a table drawn cell by cell (a cell of up to about eight lines). A page of
+#: two columns drawn one after the other rises by a column's height.
+MAX_RISE = 10.0
 #: How far a word may stand left of its column's left edge, in type sizes (cells whose
 #: text is set from the right, or centred, start a little left of the column's longest).
 EDGE = 0.5
@@ -45,25 +51,21 @@ def table_at(lines: list[Line], index: int) -> Table | None:
     are `lines[index:]` up to the first that is not part of it: in the order the page
     draws them, row by row or cell by cell (a cell's lines, then the next cell's)."""
     first = lines[index]
+    if CELL not in first.text:
+        return None
     window = _window(lines, index)
-    if CELL not in first.text and not any(
-        b.baseline > a.baseline + _ONE_LINE * b.size for a, b in itertools.pairwise(window)
-    ):
-        return None  # neither a row's cells nor cells drawn one after another
     while window:
         rows = _visual(window)
-        if CELL not in rows[0].text or first not in _pieces(rows[0], window):
-            return None
         columns = _columns(rows)
-        if columns is None:
-            return _as_drawn(lines, index) if CELL in first.text else None
+        if columns is None or CELL not in rows[0].text or first not in _pieces(rows[0], window):
+            return _as_drawn(lines, index)
         kept = _kept(rows, columns)
         outside = {id(line) for row in rows[len(kept) :] for line in _pieces(row, window)}
         end = next((n for n, line in enumerate(window) if id(line) in outside), len(window))
         if end == len(window):
             return Table(_rows(kept, columns), window)
         window = window[:end]
-    return None
+    return _as_drawn(lines, index)
 
 
 #: Lines whose baselines are closer than this (type sizes) are on the same line.
@@ -77,12 +79,12 @@ def _window(lines: list[Line], index: int) -> list[Line]:
     window = [first]
     lowest = first.baseline
     for line in lines[index + 1 :]:
-        below = lowest - line.baseline
         if (
             abs(line.size - first.size) > 0.5
             or not line.upright
-            or below >= MAX_STEP * line.size
+            or lowest - line.baseline >= MAX_STEP * line.size
             or line.baseline > first.baseline + 2 * line.size
+            or line.baseline - window[-1].end_baseline > MAX_RISE * line.size
         ):
             break
         window.append(line)
@@ -141,6 +143,8 @@ def _kept(rows: list[Line], columns: list[tuple[float, float]]) -> list[Line]:
     kept = [rows[0]]
     for line in rows[1:]:
         step = kept[-1].end_baseline - line.baseline
+        if _straddles(line, columns):
+            break  # a word across a column's edge: text beside the table, or after it
         if CELL not in line.text:
             steps = [a.end_baseline - b.baseline for a, b in itertools.pairwise(kept)]
             if steps and step > max(steps) + SAME_STEP * line.size:
@@ -149,6 +153,18 @@ def _kept(rows: list[Line], columns: list[tuple[float, float]]) -> list[Line]:
                 break
         kept.append(line)
     return kept
+
+
+def _straddles(line: Line, columns: list[tuple[float, float]]) -> bool:
+    """Whether a word of `line` (a cell, where its words were not measured) runs across
+    the left edge of a column: cells that stand too close are parted between words."""
+    spans = line.words or line.cells
+    margin = EDGE * line.size
+    return any(
+        left < edge - margin and right > edge + margin
+        for edge, _ in columns[1:]
+        for left, right in spans
+    )
 
 
 def _as_drawn(lines: list[Line], index: int) -> Table:
@@ -209,9 +225,13 @@ def _placed(line: Line, columns: list[tuple[float, float]]) -> list[str]:
     spans = line.words if len(line.words) == len(texts) else None
     cells: list[list[str]] = [[] for _ in columns]
     if spans is None:
-        # A line of one word, or one whose words were not measured: each cell at its left.
+        # A line of one word, or one whose words were not measured: each cell at its left,
+        # or the whole line at the line's left where its cells are not known either.
         parts = line.text.split(CELL)
-        for part, (left, _) in zip(parts, line.cells or [(line.left, line.right)], strict=False):
+        lefts = [left for left, _ in line.cells]
+        if len(lefts) != len(parts):
+            parts, lefts = [" ".join(parts)], [line.left]
+        for part, left in zip(parts, lefts, strict=True):
             cells[_column_of(left, columns, line.size)].append(part)
     else:
         for text, (left, _) in zip(texts, spans, strict=True):
@@ -227,7 +247,9 @@ def _rows(run: list[Line], columns: list[tuple[float, float]]) -> list[list[str]
     for index, line in enumerate(run):
         cells = _placed(line, columns)
         filled = sum(1 for cell in cells if cell)
-        if index and filled < len(columns) and line.bold == run[index - 1].bold:
+        # Body rows in regular type below a header in bold start rows of their own.
+        below_header = len(rows) == 1 and run[0].bold and not line.bold
+        if index and filled < len(columns) and not below_header:
             size = line.size
             closer = any(s > shortest + SAME_STEP * size for s in steps) and (
                 steps[index - 1] <= shortest + SAME_STEP * size
