@@ -194,3 +194,41 @@ def test_two_columns_of_text_beside_a_table_stay_text(tmp_path: Path) -> None:
     elements = parse_file(path, sniffing.PDF).elements
     assert _rows(elements) == ["Item | Fee", "Group class | £88", "Practice room | £7"]
     assert [e.text for e in elements if e.kind == "text"] == [" ".join(first), " ".join(second)]
+
+
+def test_a_table_drawn_line_by_line_with_wrapped_cells(tmp_path: Path) -> None:
+    """The same kind of table drawn a line at a time across all its cells (as many report
+    writers draw them): a continuation line with cells in two columns ("Lindqvist",
+    "shockwave") is no row of its own, nor is a header's second line."""
+    columns = (72, 160, 300, 440)
+
+    def line(y: float, *cells: tuple[int, str], bold: bool = False) -> list[Text]:
+        font = "Helvetica-Bold" if bold else "Helvetica"
+        return [Text(text, y, x=columns[k], font=font, size=9.5) for k, text in cells]
+
+    page = [Text(INTRODUCTION[:90], 780, size=10.5), Text(INTRODUCTION[90:], 766, size=10.5)]
+    page += line(740, (0, "Name"), (1, "Role"), (2, "Special interest"), (3, "HCPC"), bold=True)
+    page += line(728, (3, "number"), bold=True)
+    page += line(
+        713, (0, "Dr. Hannah Osei"), (1, "Clinical director,"), (2, "Spinal pain"), (3, "PH118204")
+    )
+    page += line(701, (1, "consultant"))
+    page += line(
+        686,
+        (0, "Mr. Tomas"),
+        (1, "Senior physiotherapist"),
+        (2, "Sports injuries,"),
+        (3, "PH130977"),
+    )
+    page += line(674, (0, "Lindqvist"), (2, "shockwave"))
+    page += line(659, (0, "Mr. Callum Reeve"), (1, "Sports massage"), (2, "Runners"), (3, "-"))
+    page += [Text("Dr. Osei takes clinical queries from GPs on extension 204.", 638, size=10.5)]
+    path = tmp_path / "team.pdf"
+    path.write_bytes(draw([page]))
+    elements = parse_file(path, sniffing.PDF).elements
+    assert _rows(elements) == [
+        "Name | Role | Special interest | HCPC number",
+        "Dr. Hannah Osei | Clinical director, consultant | Spinal pain | PH118204",
+        "Mr. Tomas Lindqvist | Senior physiotherapist | Sports injuries, shockwave | PH130977",
+        "Mr. Callum Reeve | Sports massage | Runners | -",
+    ]
