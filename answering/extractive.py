@@ -338,6 +338,7 @@ class ExtractiveGenerator:
             first,
             {s.index: set(analysis.analyze(s.hit.document_title)) for s in sources},
             answered=answered,
+            kinds=kinds,
         )
         if follow is not None:
             # The question knows its premise ("The NX-6 has been discontinued - what

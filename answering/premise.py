@@ -147,6 +147,7 @@ def follow_on(
     best: int,
     titles: dict[int, set[str]],
     answered: Sequence[bool] = (),
+    kinds: Sequence[str] = (),
 ) -> FollowOn | None:
     """The sentence after the one restating `question`'s premise (`premise`), when the best
     unit (`best`) or a unit of its document scoring within `PREMISE_REACH` of it restates
@@ -155,8 +156,10 @@ def follow_on(
     `sources[i]`, in the passage's order). `titles` holds per source number its
     document's title words, which name the document, not the premise. A unit with the
     whole shape of answer asked (`answered[i]`: "Replacement fobs cost £25 each." for
-    "I've lost my fob - what will a new one cost me?") answers itself and is kept. None
-    when the question states no premise, no unit restates it, or nothing follows it."""
+    "I've lost my fob - what will a new one cost me?") answers itself and is kept, and so
+    does a table row (`kinds[i] == "row"`: "Coffee runs too fast | Grind too coarse | Use a
+    finer grind"): its other cells answer, the next row is another record's. None when
+    the question states no premise, no unit restates it, or nothing follows it."""
     terms = premise_terms(question)
     if len(terms) < 2:
         return None
@@ -172,6 +175,8 @@ def follow_on(
         said = passages.sentences(texts[i], passages.language(texts[i]))
         if not said or not restates(own, said[0], stated):
             continue
+        if i < len(kinds) and kinds[i] == "row":
+            return FollowOn(i, texts[i])
         if len(said) > 1:
             return FollowOn(i, " ".join(said[1:]))
         after = i + 1
