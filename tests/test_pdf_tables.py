@@ -13,6 +13,8 @@ import pytest
 
 from docent.ingestion.chunking import Element
 from docent.ingestion.parsing import parse_file, sniffing
+from docent.ingestion.parsing.pdf_lines import CELL, Line
+from docent.ingestion.parsing.pdf_tables import table_at
 
 from support.pdfs import Text, draw
 
@@ -232,3 +234,83 @@ def test_a_table_drawn_line_by_line_with_wrapped_cells(tmp_path: Path) -> None:
         "Mr. Tomas Lindqvist | Senior physiotherapist | Sports injuries, shockwave | PH130977",
         "Mr. Callum Reeve | Sports massage | Runners | -",
     ]
+
+
+# --- the rules, over lines as pdf_lines reads them ---
+
+
+def _line(y: float, *cells: tuple[float, str], bold: bool = False, size: float = 10) -> Line:
+    """A line of cells, each (left, text), its words set at half the type size a letter
+    and a quarter of it a space."""
+    words: list[tuple[float, float]] = []
+    for left, text in cells:
+        x = left
+        for word in text.split(" "):
+            words.append((x, x + 0.5 * size * len(word)))
+            x = words[-1][1] + 0.25 * size
+    return Line(
+        text=CELL.join(text for _, text in cells),
+        size=size,
+        bold=bold,
+        left=words[0][0],
+        right=words[-1][1],
+        baseline=y,
+        end_baseline=y,
+        words=tuple(words),
+    )
+
+
+COLUMNS = (72.0, 160.0, 300.0, 440.0)
+
+
+def _rows_of(*lines: Line) -> list[list[str]]:
+    table = table_at(list(lines), 0)
+    assert table is not None
+    return table.rows
+
+
+@pytest.mark.parametrize(
+    ("continuation", "expected"),
+    [
+        # Rows as close as a cell's lines: a line with nothing in the first column and
+        # at most half the columns filled goes on with the row above.
+        (
+            _line(688, (COLUMNS[1], "too little coffee"), (COLUMNS[2], "tamp harder")),
+            [["Fast", "Coarse grind or too little coffee", "Finer grind or tamp harder", "E2"]],
+        ),
+        # One with the other columns all filled is a row whose first cell is left empty
+        # (the label above it holds for it too).
+        (
+            _line(688, (COLUMNS[1], "Dose"), (COLUMNS[2], "Less coffee"), (COLUMNS[3], "E3")),
+            [
+                ["Fast", "Coarse grind or", "Finer grind or", "E2"],
+                ["", "Dose", "Less coffee", "E3"],
+            ],
+        ),
+    ],
+)
+def test_a_line_without_a_label_in_a_table_without_padding(
+    continuation: Line, expected: list[list[str]]
+) -> None:
+    header = _line(712, *zip(COLUMNS, ["Symptom", "Cause", "Remedy", "Code"], strict=True))
+    row = _line(
+        700, *zip(COLUMNS, ["Fast", "Coarse grind or", "Finer grind or", "E2"], strict=True)
+    )
+    assert _rows_of(header, row, continuation)[1:] == expected
+
+
+def test_a_bold_header_over_two_lines_then_a_body_row_with_empty_cells() -> None:
+    header = _line(712, (COLUMNS[0], "Item"), (COLUMNS[1], "Length in"), bold=True)
+    more = _line(700, (COLUMNS[1], "minutes"), bold=True)
+    row = _line(688, (COLUMNS[0], "Massage"), (COLUMNS[1], "45"))
+    assert _rows_of(header, more, row) == [["Item", "Length in minutes"], ["Massage", "45"]]
+
+
+def test_a_paragraph_below_a_table_at_the_rows_spacing_is_not_part_of_it() -> None:
+    header = _line(712, (COLUMNS[0], "Day"), (COLUMNS[1], "Hours"))
+    row = _line(700, (COLUMNS[0], "Friday"), (COLUMNS[1], "08:00 - 17:30"))
+    prose = _line(688, (COLUMNS[0], "Appointments on Saturday mornings are kept for workers."))
+    table = table_at([header, row, prose], 0)
+    assert table is not None
+    assert table.rows == [["Day", "Hours"], ["Friday", "08:00 - 17:30"]]
+    assert table.lines == [header, row]
