@@ -218,11 +218,11 @@ class _CharReader:
         out = []
         words = []
         start = 0
-        word_left = self._place(first)[0]
+        word_left = self._span(first)[0]
         for run in re.finditer(r" +", text):
             before, after = first + run.start() - 1, first + run.end()
-            left_before, right_before, _ = self._place(before)
-            left_after, right_after, _ = self._place(after)
+            left_before, right_before = self._span(before)
+            left_after, right_after = self._span(after)
             # Right-to-left runs are placed from the right: a word's extent is its span.
             words.append((min(word_left, left_before), max(word_left, right_before)))
             word_left = left_after
@@ -230,7 +230,7 @@ class _CharReader:
             if gap >= CELL_GAP * size:
                 out.append(text[start : run.start()] + CELL)
                 start = run.end()
-        last_left, last_right, _ = self._place(first + len(text) - 1)
+        last_left, last_right = self._span(first + len(text) - 1)
         words.append((min(word_left, last_left), max(word_left, last_right)))
         out.append(text[start:])
         return "".join(out), tuple(words)
@@ -254,6 +254,11 @@ class _CharReader:
             or bool(_BOLD_NAME.search(name.rpartition("+")[2]))
         )
         return size, bold
+
+    def _span(self, index: int) -> tuple[float, float]:
+        """Left and right of a character's box (one call: `_cells` asks it of every word)."""
+        self._pdfium.FPDFText_GetLooseCharBox(self._page, index, self._box)
+        return self._box.left, self._box.right
 
     def _place(self, index: int) -> tuple[float, float, float]:
         """Left and right of a character's box, and its baseline."""
