@@ -155,14 +155,12 @@ def follow_on(
     asked after the premise too (`asked_part`'s words): the rest of that unit (a
     clause or list item of several sentences), else the next unit of the same source
     (`texts[i]` of source `sources[i]`, in the passage's order). `titles` holds per source
-    number its document's title words, which name the document, not the premise. A unit with the
-    whole shape of answer asked (`answered[i]`: "Replacement fobs cost £25 each." for
-    "I've lost my fob - what will a new one cost me?") answers itself and is kept. A
-    table row (`kinds[i]`, passages.units' kinds) restating the premise ("Zone: D;
-    Location: Water station" for "I'm helping at a water station - where do I sign in?")
-    has nothing after it that goes on from it: the next unit is another record, or the
-    text after the table. None when the question states no premise, no unit restates it,
-    or nothing follows it."""
+    number its document's title words, which name the document, not the premise. A unit
+    with the whole shape of answer asked (`answered[i]`: "Replacement fobs cost £25 each." for
+    "I've lost my fob - what will a new one cost me?") answers itself and is kept, and so
+    does a table row (`kinds[i] == "row"`: "Coffee runs too fast | Grind too coarse | Use a
+    finer grind"): its other cells answer, the next row is another record's. None when
+    the question states no premise, no unit restates it, or nothing follows it."""
     terms = premise_terms(question)
     if len(terms) < 2:
         return None
@@ -176,12 +174,12 @@ def follow_on(
             break
         if documents[i] != documents[best] or (i < len(answered) and answered[i]):
             continue
-        if i < len(kinds) and kinds[i] == "row":
-            continue
         own = _untitled(terms, titles.get(sources[i], set()), _code_terms(stated))
         said = passages.sentences(texts[i], passages.language(texts[i]))
         if not said or not restates(own, said[0], stated):
             continue
+        if i < len(kinds) and kinds[i] == "row":
+            return FollowOn(i, texts[i])
         if asking and asking <= set(analysis.analyze(said[0])):
             # It says what is asked too: "Appointments cancelled with less than 24 hours'
             # notice ... are charged in full." for "... at short notice. Will I be charged?"

@@ -303,3 +303,22 @@ async def test_a_sentence_pointing_back_is_quoted_after_the_one_it_points_at() -
     said = [u.text for u in units(leaflet)]
     quoted = await chosen(question, {said[1]: 0.95, said[0]: 0.8, said[2]: 0.7}, given)
     assert [text for text, _ in quoted][:2] == said[:2], quoted
+
+
+TROUBLESHOOTING = (
+    "Code or symptom | Cause | What to do\n"
+    "E04 | Descaling overdue | Run the descaling programme (page 3)\n"
+    "Coffee runs too fast | Grind too coarse or too little coffee | Use a finer grind or tamp harder\n"
+    "Coffee only drips | Grind too fine or basket overfilled | Use a coarser grind or less coffee"
+)
+
+
+async def test_a_table_row_restating_the_premise_answers_in_its_other_cells() -> None:
+    """A symptom table's row whose first cell restates the premise ("runs too fast") holds
+    the answer in its other cells; the next row is another symptom's (issue 13: a wrapped
+    table read whole, its rows are rows)."""
+    question = "My espresso runs through too fast. What should I do?"
+    given = sectioned("Brevena CM40 manual", (TROUBLESHOOTING, "Manual > Troubleshooting"))
+    fast, drips = [u.text for u in units(TROUBLESHOOTING) if "Coffee" in u.text]
+    quoted = await chosen(question, {fast: 0.95, drips: 0.90}, given)
+    assert quoted[0][0] == fast

@@ -19,8 +19,8 @@ from dataclasses import replace
 
 from docent.domain import Region
 from docent.ingestion.chunking import Element
-from docent.ingestion.parsing import headings, hyphenation, pdf_order
-from docent.ingestion.parsing.pdf_lines import CELL, HYPHEN, Line, Page
+from docent.ingestion.parsing import headings, hyphenation, pdf_order, pdf_tables
+from docent.ingestion.parsing.pdf_lines import HYPHEN, Line, Page
 from docent.ingestion.parsing.tables import table_text
 
 #: Where running headers and footers live: this share of the page's height, top and bottom.
@@ -108,8 +108,8 @@ def _blocks(
     while index < len(page.lines):
         line = page.lines[index]
         heading = found.get((page.number, index))
-        rows = _table_rows(page.lines, index) if heading is None else []
-        if paragraph and (heading or rows):
+        table = pdf_tables.table_at(page.lines, index) if heading is None else None
+        if paragraph and (heading or table):
             yield Element(_join(paragraph, words), kind, page.number), paragraph
             paragraph = []
         if heading is not None:
@@ -117,10 +117,10 @@ def _blocks(
             yield title, page.lines[index : index + heading.lines]
             index += heading.lines
             continue
-        if rows:
-            table = table_text([row.text.split(CELL) for row in rows])
-            yield Element(table, "table", page.number), rows
-            index += len(rows)
+        if table:
+            rows = [[_dehyphenate(cell, words) for cell in row] for row in table.rows]
+            yield Element(table_text(rows), "table", page.number), table.lines
+            index += len(table.lines)
             continue
         if paragraph and _starts_paragraph(paragraph, line, steps):
             yield Element(_join(paragraph, words), kind, page.number), paragraph
@@ -131,21 +131,6 @@ def _blocks(
         index += 1
     if paragraph:
         yield Element(_join(paragraph, words), kind, page.number), paragraph
-
-
-def _table_rows(lines: list[Line], index: int) -> list[Line]:
-    """The rows of the table starting at `lines[index]`: lines with cells (`CELL`), each
-    just below the last. Empty when that line has no cells."""
-    rows: list[Line] = []
-    for line in lines[index:]:
-        if CELL not in line.text:
-            break
-        if rows:
-            step = rows[-1].end_baseline - line.baseline
-            if not 0 < step < 3 * line.size:
-                break
-        rows.append(line)
-    return rows
 
 
 def _starts_paragraph(paragraph: list[Line], line: Line, steps: dict[float, float]) -> bool:

@@ -26,8 +26,13 @@ _PDFIUM_HYPHEN = "\x02"
 #: about half of it on each side).
 CELL = "\x1f"
 CELL_GAP = 1.0
-#: Characters of text are about half as wide as the type is high: a line much wider than
-#: that for its length has gaps worth measuring.
+#: What separates the words of `Line.text`, each with its extent in `Line.words`.
+WORD_BREAK = re.compile(r"[ \x1f]+")
+#: Right-to-left letters (Hebrew, Arabic and their presentation forms). In a line that
+#: mixes them with digits or Latin words the characters either side of a space in logical
+#: order are not neighbours on the page: such a line is measured only when it is much wider
+#: than text of its length (characters are about half as wide as the type is high).
+_RIGHT_TO_LEFT = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _WIDE = 0.65
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: Font flags (PDF 32000-1:2008, table 123): ForceBold, bit 19.
@@ -44,8 +49,9 @@ class Line:
     table's row and `HYPHEN` where it goes on from a hyphen at the end of a line. Positions
     are in points (1/72 inch), y upwards from the bottom of the page: `baseline` where the
     line starts, `end_baseline` where it ends (lower when PDFium joined a word hyphenated
-    across two lines); `left` and `right` its horizontal extent. `size` is the size of its
-    type in points, `bold` its weight; `upright` whether it is not rotated."""
+    across two lines); `left` and `right` its horizontal extent, `words` the left and right
+    of each of its words (`WORD_BREAK` separates them; empty when not measured). `size` is
+    the size of its type in points, `bold` its weight; `upright` whether it is not rotated."""
 
     text: str
     size: float
@@ -55,6 +61,23 @@ class Line:
     baseline: float
     end_baseline: float
     upright: bool = True
+    words: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def cells(self) -> tuple[tuple[float, float], ...]:
+        """The left and right of each of the line's cells (the parts of `text` between
+        `CELL`s); the whole line, one cell, when its words were not measured."""
+        parts = self.text.split(CELL)
+        if len(self.words) != len(WORD_BREAK.split(self.text)):
+            return ((self.left, self.right),) if len(parts) == 1 else ()
+        out = []
+        first = 0
+        for part in parts:
+            count = len(WORD_BREAK.split(part.strip(" ")))
+            span = self.words[first : first + count]
+            out.append((min(w[0] for w in span), max(w[1] for w in span)))
+            first += count
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +189,11 @@ class _CharReader:
         last_left, last_right, end_baseline = self._place(last)
         angle = self._pdfium.FPDFText_GetCharAngle(self._page, first)
         size = sorted(sizes)[len(sizes) // 2]
-        width = max(right, last_right) - min(left, last_left)
         text = stripped.replace("\t", " ")
-        if " " in text and width > _WIDE * size * len(text):
-            text = self._cells(first, text, size)
+        words: tuple[tuple[float, float], ...] = ()
+        width = max(right, last_right) - min(left, last_left)
+        if " " in text and (not _RIGHT_TO_LEFT.search(text) or width > _WIDE * size * len(text)):
+            text, words = self._cells(first, text, size)
         return Line(
             text=text,
             size=round(size, 1),
@@ -180,23 +204,36 @@ class _CharReader:
             end_baseline=end_baseline,
             # Radians; -1 when PDFium does not know.
             upright=angle < 0 or min(angle, 2 * math.pi - angle) < 0.05,
+            words=words,
         )
 
-    def _cells(self, first: int, text: str, size: float) -> str:
+    def _cells(
+        self, first: int, text: str, size: float
+    ) -> tuple[str, tuple[tuple[float, float], ...]]:
         """`text` (starting at character `first`) with `CELL` in the place of each run of
-        spaces that spans a gap of `CELL_GAP` sizes or more: between cells of a table."""
+        spaces that spans a gap of `CELL_GAP` sizes or more: between cells of a table; and
+        the left and right of each word. Every line with a space is measured: a row of
+        long cells is no wider than a sentence of its length, and the gaps between a
+        table's columns are where its continuation lines are placed (`pdf_tables`)."""
         out = []
+        words = []
         start = 0
+        word_left = self._span(first)[0]
         for run in re.finditer(r" +", text):
             before, after = first + run.start() - 1, first + run.end()
-            left_before, right_before, _ = self._place(before)
-            left_after, right_after, _ = self._place(after)
+            left_before, right_before = self._span(before)
+            left_after, right_after = self._span(after)
+            # Right-to-left runs are placed from the right: a word's extent is its span.
+            words.append((min(word_left, left_before), max(word_left, right_before)))
+            word_left = left_after
             gap = max(left_after - right_before, left_before - right_after)
             if gap >= CELL_GAP * size:
                 out.append(text[start : run.start()] + CELL)
                 start = run.end()
+        last_left, last_right = self._span(first + len(text) - 1)
+        words.append((min(word_left, last_left), max(word_left, last_right)))
         out.append(text[start:])
-        return "".join(out)
+        return "".join(out), tuple(words)
 
     def _type(self, index: int) -> tuple[float, bool]:
         """The size a character is set in (its font size scaled by its text and page
@@ -217,6 +254,11 @@ class _CharReader:
             or bool(_BOLD_NAME.search(name.rpartition("+")[2]))
         )
         return size, bold
+
+    def _span(self, index: int) -> tuple[float, float]:
+        """Left and right of a character's box (one call: `_cells` asks it of every word)."""
+        self._pdfium.FPDFText_GetLooseCharBox(self._page, index, self._box)
+        return self._box.left, self._box.right
 
     def _place(self, index: int) -> tuple[float, float, float]:
         """Left and right of a character's box, and its baseline."""
