@@ -221,6 +221,19 @@ HOSTILE: dict[str, tuple[str, Callable[[list[Element]], bool]]] = {
     "100,000 emphasis markers": ("*a " * 100_000, lambda els: len(els) == 1),
     "100,000 backticks": ("`a``" * 50_000, lambda els: len(els) == 1),
     "unclosed front matter": ("---\n" + "a: b\n" * 50_000, lambda els: len(els) >= 1),
+    # a fixed-width table's columns are found in time linear in its text
+    "a fixed-width table of 20,000 rows": (
+        "".join(
+            f"Item {n:<8}  {n % 97:>6} EUR  {'x' * (n % 50):<50}  end\n" for n in range(20_000)
+        ),
+        lambda els: len(els) >= 1,
+    ),
+    # a run of spaces inside a line is scanned once (it cost its length squared in the
+    # Markdown reader's test for inline markup: two minutes for 2,000 such lines)
+    "1,000 lines of 8,000 spaces between two words": (
+        ("a" + " " * 8_000 + "b\n") * 1_000,
+        lambda els: len(els) >= 1,
+    ),
 }
 CPU_BOUND = 60.0
 

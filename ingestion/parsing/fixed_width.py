@@ -24,6 +24,9 @@ import re
 
 #: The fewest blank positions, on every line, between two columns.
 MIN_GAP = 2
+#: The widest table read, in characters: a wider block is no page's table.
+MAX_WIDTH = 400
+_WORD = re.compile(r"\S+")
 #: A run of spaces inside a line that could part two cells: at least `MIN_GAP` spaces (or a
 #: tab) after something that does not end a sentence ("end.  Next" is a typist's habit).
 _GAP = re.compile(r"(?<=[^\s.!?:;])(?: {2,}|\t)\s*(?=\S)")
@@ -39,8 +42,10 @@ def rows(lines: list[str]) -> list[list[str]] | None:
     """`lines` (a block between blank lines) as the rows of a fixed-width table, each a
     list of its cells' texts (stripped; "" for an empty one), the first line first; None
     when they read as no table: fewer than two lines with a gap (`gapped`), a line with
-    none that is not indented, fewer than two columns, or a row (but the first, which may be a header over the first column)
-    with fewer than two cells filled. Tabs count as spaces to the next multiple of 8."""
+    none that is not indented, lines wider than `MAX_WIDTH`, fewer than two columns, or
+    a row (but the first, which may be a header over the first column) with fewer than
+    two cells filled. Tabs count as spaces to the next multiple of 8. Linear in the
+    block's length."""
     grid = [line.expandtabs(8).rstrip() for line in lines]
     # Every line has a gap, or is indented: a cell going on in a later column.
     indented = [line.startswith(" " * MIN_GAP) for line in grid]
@@ -49,7 +54,14 @@ def rows(lines: list[str]) -> list[list[str]] | None:
     ):
         return None
     width = max(len(line) for line in grid)
-    blank = [all(p >= len(line) or line[p] == " " for line in grid) for p in range(width)]
+    if width > MAX_WIDTH:
+        return None
+    # Where some line has text: each word's span marked, in time linear in the words.
+    occupied = bytearray(width)
+    for line in grid:
+        for word in _WORD.finditer(line):
+            occupied[word.start() : word.end()] = b"\x01" * (word.end() - word.start())
+    blank = [not taken for taken in occupied]
     # The columns' spans: text between runs of MIN_GAP blank positions or more.
     spans: list[tuple[int, int]] = []
     start: int | None = None
