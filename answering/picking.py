@@ -57,12 +57,13 @@ SHAPE_REACH = 0.15
 
 
 #: A question for several things: "which"/"what" and a plural noun before a verb ("Which
-#: bills do the tenants pay?", "What documents do I need?"), "welche ... sind/stehen",
+#: bills do the tenants pay?", "What documents do I need?"; not "What excess do we pay?",
+#: "What bonus ...", "What basis ...": an "s" after "s", "u" or "i" makes no plural), "welche ... sind/stehen",
 #: "quels/quelles ...", "qué ...s", "cuáles"; or for what is included ("What's included
 #: in the day pass?", "Was ist im Lieferumfang enthalten?", "Qu'est-ce qui est inclus ?",
 #: "¿Qué incluye?").
 _LIST_ASKED = re.compile(
-    r"^(?:and |so )?(?:which|what) (?:\w+ )?(?!(?:is|was|does|has|its|this|thus|hours|times)\b)\w+s (?:do|does|are|were|can|could|must|should|will|would|have|has|need|needs|get|go|come|cover|count|apply)\b"
+    r"^(?:and |so )?(?:which|what) (?:\w+ )?(?!(?:is|was|does|has|its|this|thus|hours|times)\b)\w*[^\W_isu]s (?:do|does|are|were|can|could|must|should|will|would|have|has|need|needs|get|go|come|cover|count|apply)\b"
     r"|^(?:und )?welche (?:\w+ )?\w+ (?:sind|stehen|gibt|werden|müssen|muss|brauche|brauchen|zahlen|zahlt|gehören|gelten)\b"
     r"|^(?:et )?(?:quels|quelles) \w+|^(?:y )?[¿]?(?:qu[eé] \w+s (?:hay|son|se|debo|necesito|incluye)|cu[aá]les)\b"
     r"|\b(?:what(?:'s| is| are)? (?:included|in the box|covered)|what does (?:\w+ ){1,4}(?:include|cover|come with))\b"

@@ -116,6 +116,10 @@ def test_a_caption_over_a_table_is_its_heading_not_a_header() -> None:
         # not lists: one thing asked
         ("What is the monthly rent?", Asked(Shape.QUANTITY, Dimension.MONEY)),
         ("Which company services the lift?", None),
+        # an "s" after "s", "u" or "i" makes no plural: one excess, one bonus
+        ("What excess do we pay on a contents claim?", Asked(Shape.QUANTITY, Dimension.MONEY)),
+        ("What bonus do new staff get?", None),
+        ("Which buses go to the airport?", Asked(Shape.LIST)),
     ],
 )
 def test_a_list_and_a_torque_are_shapes_asked_for(question: str, expected: Asked | None) -> None:
