@@ -24,6 +24,7 @@ from docent.answering import (
     attributes,
     cells,
     columns,
+    containers,
     dates,
     grounding,
     held_kind,
@@ -400,7 +401,12 @@ class ExtractiveGenerator:
             # "If you are claiming on one of these policies, ...": the policies are named
             # in the sentence before it, which is quoted first.
             picked.insert(0, before)
-        return [(_quoted(question, candidates[i]), candidates[i].source) for i in picked]
+        quoted = [(_quoted(question, candidates[i]), candidates[i].source) for i in picked]
+        # "In which version ...?": the heading naming the release, before its sentence.
+        section = source.hit.chunk.section or ""
+        if heading := containers.heading_for(question, quoted[0][0], section):
+            quoted[0] = (f"{heading}: {quoted[0][0]}", quoted[0][1])
+        return quoted
 
 
 def _quoted(question: str, candidate: _Candidate) -> str:

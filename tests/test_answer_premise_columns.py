@@ -322,3 +322,22 @@ async def test_a_table_row_restating_the_premise_answers_in_its_other_cells() ->
     fast, drips = [u.text for u in units(TROUBLESHOOTING) if "Coffee" in u.text]
     quoted = await chosen(question, {fast: 0.95, drips: 0.90}, given)
     assert quoted[0][0] == fast
+
+
+CHANGELOG = (
+    "Security\n\nTLS 1.0 and TLS 1.1 are disabled on all endpoints. Clients need TLS 1.2 or newer."
+)
+
+
+async def test_the_release_asked_for_is_quoted_from_the_heading_of_its_section() -> None:
+    question = "In which Quillon version were TLS 1.0 and 1.1 disabled?"
+    given = sectioned(
+        "Quillon API changelog",
+        (CHANGELOG, "Quillon API changelog > 3.3.2 (2025-03-18) > Security"),
+    )
+    said = units(CHANGELOG)[0].text
+    quoted = await chosen(question, {said: 0.9}, given)
+    assert quoted[0][0] == f"3.3.2 (2025-03-18): {said}", quoted
+    # A question not asking which release is answered by the sentence alone.
+    quoted = await chosen("Are TLS 1.0 and 1.1 disabled?", {said: 0.9}, given)
+    assert quoted[0][0] == said, quoted
