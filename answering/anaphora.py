@@ -47,12 +47,12 @@ ANAPHORS = frozenset(
 
 #: Demonstratives that point back at what the sentence before named ("one of these
 #: policies", "diese Geräte", "ces pièces", "estos documentos"), in a sentence's first
-#: `_BACK_REACH` words. Not "this", which as often names the document ("this policy").
+#: `_BACK_REACH` words. Not "this", which as often names the document ("this policy"), nor
+#: "such", which as often introduces examples ("emergencies such as a boiler breakdown").
 _BACK = frozenset(
     [
         "these",
         "those",
-        "such",
         "diese",
         "dieser",
         "diesen",
