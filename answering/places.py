@@ -31,12 +31,35 @@ _LABELLED = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+")
+#: A floor, a room or a building heading a table's row ("Floor: First floor", "Raum:
+#: B2.14"): a place in a table of places (`_heads_the_row`), not in a programme's row.
+_PLACE_HEAD = re.compile(
+    r"^(?:floor|level|room|building|etage|stockwerk|raum|geb[äa]ude|[ée]tage|b[âa]timent"
+    r"|salle|planta|piso|edificio|sala|楼层|房间|الطابق)\s?[:：]",
+    re.IGNORECASE,
+)
 
 
 def labelled(text: str) -> bool:
     """Whether `text` writes a place after its label ("Ort: Kantine, Gebäude 3",
     "Venue: Kelvin Hall", 地点：3号会议室)."""
     return bool(_LABELLED.search(text))
+
+
+def _heads_the_row(question: str, row: str) -> bool:
+    """Whether table `row` ("Floor: First floor; What you will find there: Engineering and
+    the Brunel room") says where in its first cell, a labelled place, while another cell
+    holds what the question asks about ("engineering") and the first none of it: the
+    table is a list of places, and its first column the answer."""
+    head, rest = row.split("; ", 1)
+    if not (labelled(head) or _PLACE_HEAD.match(head)):
+        return False
+    label, _, value = head.rpartition(": ")
+    # The label's words ("floor") are what is asked for, not what it is asked about.
+    named = {w.casefold() for w in _WORD.findall(label)}
+    asked = {w.casefold() for w in _WORD.findall(question) if len(w) > 3} - named
+    held = {w.casefold() for w in _WORD.findall(value)}
+    return bool(asked & {w.casefold() for w in _WORD.findall(rest)}) and not asked & held
 
 
 def fit(question: str, asked: shapes.Asked, text: str, kind: str = "sentence") -> float:
@@ -49,7 +72,7 @@ def fit(question: str, asked: shapes.Asked, text: str, kind: str = "sentence") -
     if asked.shape is not shapes.Shape.PLACE:
         return shapes.fit(asked, text, kind)
     body = text.split("; ", 1)[1] if kind == "row" and "; " in text else text
-    if labelled(body):
+    if labelled(body) or (body != text and _heads_the_row(question, text)):
         return 1.0
     own = {w.casefold() for w in _WORD.findall(question)}
     masked = _WORD.sub(lambda m: " " if m.group().casefold() in own else m.group(), text)

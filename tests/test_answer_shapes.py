@@ -356,3 +356,24 @@ def test_a_sentence_lists_three_things_joined_by_a_conjunction_or_commas(
     text: str, lists: bool
 ) -> None:
     assert shapes.enumerates(text) is lists
+
+
+async def test_the_floor_heading_a_row_answers_where_a_team_sits() -> None:
+    # The table lists floors, and what is on each: the first column is the answer.
+    question = "On which floor is the engineering team in the Tessaline office?"
+    first = "Floor: First floor; What you will find there: Engineering and the Brunel room"
+    buddy = (
+        "Your buddy answers everyday questions about the Tessaline office and the "
+        "engineering team for your first three months."
+    )
+    given = sectioned(
+        "tessaline-onboarding.pptx",
+        (buddy, "Tessaline onboarding > Who to ask"),
+        (
+            "Floor | What you will find there\nGround floor | Reception, café\n"
+            "First floor | Engineering and the Brunel room",
+            "Tessaline onboarding > The office",
+        ),
+    )
+    picked = await chosen(question, {buddy: 0.85, first: 0.86}, given)
+    assert picked[0] == (first, 2)
