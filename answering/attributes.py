@@ -211,9 +211,9 @@ def missing_attribute(question: str, clues: Clues, passage: str, document: str) 
     """Whether `document` (its retrieved text, with its title and sections) lacks the
     attribute `question` (read as `clues`) asks for (`asked_head`, or `german_head` for a
     German question), itself, by a word of its group (`synonyms`) or, in German, as a
-    compound's part ("Filter" holds "Ersatzfilter": `_in_compound`): then none of its
-    passages answers. False when the question has none, or is in another language than
-    `passage`."""
+    compound's part ("Filter" holds "Ersatzfilter": `_in_compound`), or without it between
+    two of the phrase's words (`_named_without`): then none of its passages answers. False
+    when the question has none, or is in another language than `passage`."""
     if clues.script != "LATIN":
         return False
     language = lang.detect(question).language
@@ -224,9 +224,23 @@ def missing_attribute(question: str, clues: Clues, passage: str, document: str) 
         return False
     terms = frozenset(analysis.analyze(head, (language,)))
     widened = next((w for w, _ in clues.words if terms & w), terms)
-    if widened & clues.held(document):
+    if widened & clues.held(document) or _named_without(question, head, document):
         return False
     return language == "en" or not _in_compound(head, compounds.words(document))
+
+
+def _named_without(question: str, head: str, document: str) -> bool:
+    """Whether `document` names the attribute without `head`, a word between two of the
+    asked phrase's ("HCPC registration number" is the "HCPC number" of a clinic's table):
+    the word before it and the kind of answer after it (`_ANSWER_KINDS`) stand together."""
+    words = [w.casefold() for w in asked_phrase(question)]
+    if head not in words:
+        return False
+    at = words.index(head)
+    if at == 0 or at + 1 >= len(words) or words[at + 1] not in _ANSWER_KINDS:
+        return False
+    pair = rf"(?<!\w){re.escape(words[at - 1])}\s+{re.escape(words[at + 1])}(?!\w)"
+    return re.search(pair, document, re.IGNORECASE) is not None
 
 
 #: Inflections a document's word may carry past the noun asked ("Filter-n", "Feier-n").

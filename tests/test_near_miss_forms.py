@@ -145,3 +145,12 @@ def test_a_code_heading_a_column_names_the_values_of_its_rows() -> None:
     # A table of the models without the tank's row states nothing of it.
     other = MODELS.replace("Water tank | 2.0 litres | 4.5 litres", "Colour | white | grey")
     assert not Clues.of(question).states_form(other, set(), "The two models")
+
+
+def test_an_attribute_is_named_without_a_word_between_two_of_its_own() -> None:
+    team = "Our team\nName | Role | HCPC number\nMs. Priya Natarajan | Physiotherapist | PH142615"
+    question = "What is Priya Natarajan's HCPC registration number?"
+    assert not missing_attribute(question, Clues.of(question), team, team)
+    # Another register's number is not named by the HCPC's.
+    other = "What is Priya Natarajan's GMC registration number?"
+    assert missing_attribute(other, Clues.of(other), team, team)
