@@ -32,20 +32,22 @@ _JOINED = r"(?![.,:/]?\d)"
 _AFTER = _JOINED + r"(?!-\d)"
 _CURRENCY = r"[£$€¥]"
 #: A unit written after a figure: a word (its kind, singular) or a symbol.
-_UNIT = r"(?:\s?(?P<{0}>m²|m2|sq\.? ?m|%|[^\W\d_]+|岁|周岁|人|晚|公斤|元|平方米|平米))?"
+_UNIT = r"(?:\s?(?P<{0}>m²|m2|sq\.? ?m|%|€|[^\W\d_]+(?![^\W\d_])|岁|周岁|人|晚|公斤|元|平方米|平米))?"
 
 _CLOSED = re.compile(
     rf"{_BEFORE}(?P<cur>{_CURRENCY})?\s?(?P<low>{_NUMBER}){_JOINED}{_UNIT.format('unit1')}"
-    r"\s*(?:-|–|—|~|to|bis|à|a|al|y|至|到)\s*"
+    # a dash joined to a word is a code's ("2 TB-4610"); a word joins only as a word
+    r"\s*(?:(?<![^\W\d_])[-–—~]|(?<=\s)[-–—~]|\b(?:to|bis|à|a|al|y)\b|至|到)\s*"
     rf"(?:{_CURRENCY})?\s?(?P<high>{_NUMBER}){_AFTER}{_UNIT.format('unit')}",
     re.IGNORECASE,
 )
 #: Bounds before the figure: (pattern, whether the figure is the lower bound, inclusive).
 _BEFORE_BOUNDS = (
-    (r"under|below|less than|fewer than|unter|weniger als|moins de|menos de|不满|أقل من", False, False),
+    (r"under|below|less than|fewer than|unter|weniger als|moins de|menos de|menores de|不满"
+     r"|أقل من", False, False),
     (r"up to|at most|max(?:imum)?\.?|bis zu|bis|höchstens|jusqu'à|jusqu’à|hasta|最多", False, True),
     (r"over|above|more than|über|mehr als|plus de|más de|mas de|أكثر من|فوق", True, False),
-    (r"at least|from|ab|mindestens|à partir de|a partir de|desde|من", True, True),
+    (r"at least|from|ab|mindestens|à partir de|a partir de|desde|mayores de|من", True, True),
 )  # fmt: skip
 #: Bounds after the figure ("65 and over", "50+", "18岁以上").
 _AFTER_BOUNDS = (
@@ -161,7 +163,12 @@ def _years(low: str, high: str) -> bool:
 def bands(text: str) -> list[Band]:
     """The bands `text` states, in order (see the module's docstring); closed ranges first
     read, then open bounds outside them."""
-    found: list[tuple[int, Band]] = []
+    return [band for _, band in _bands(text)]
+
+
+def _bands(text: str) -> list[tuple[tuple[int, int], Band]]:
+    """`bands` with the span of `text` stating each."""
+    found: list[tuple[tuple[int, int], Band]] = []
     taken: list[tuple[int, int]] = []
     for m in _CLOSED.finditer(text):
         low, high = m.group("low"), m.group("high")
@@ -172,7 +179,7 @@ def bands(text: str) -> list[Band]:
             or _kind(m.group("unit1"), None)
             or _header_kind(text, m.start())
         )
-        found.append((m.start(), Band(_number(low), _number(high), kind)))
+        found.append((m.span(), Band(_number(low), _number(high), kind)))
         taken.append(m.span())
     for pattern, table in ((_OPEN_BEFORE, _BEFORE_BOUNDS), (_OPEN_AFTER, _AFTER_BOUNDS)):
         for m in pattern.finditer(text):
@@ -193,9 +200,9 @@ def bands(text: str) -> list[Band]:
                 # bare, they are a time of day or a page.
                 continue
             band = Band(value, None, kind, low_held=held) if lower else Band(None, value, kind, high_held=held)
-            found.append((m.start(), band))
+            found.append((m.span(), band))
             taken.append(m.span())
-    return [band for _, band in sorted(found, key=lambda x: x[0])]
+    return sorted(found, key=lambda x: x[0])
 
 
 #: An amount with its unit in the question: "12 boxes", "7 people", "120 m²", "£85",
@@ -217,10 +224,15 @@ def stated(question: str) -> list[Amount]:
     """The amounts `question` states about the asker's situation, with their kinds: the
     figures `vocabulary.stated_amounts` reads, and a figure with a unit word or a
     currency ("12 boxes", "120 m²", "£85"), or stated as one's age ("I'm 67"); not a
-    year, a time or a code."""
+    year, a time, a code or the bound of a band the question asks about ("los menores de
+    16 años")."""
     amounts: dict[float, str | None] = {}
     said = stated_amounts(question)
+    # "¿Pueden entrenar solos los menores de 16 años?" states a band, not the asker's age.
+    asked = [span for span, _ in _bands(question)]
     for m in _STATED.finditer(question):
+        if any(s <= m.start("value") < e for s, e in asked):
+            continue
         raw = m.group("value")
         if len(raw) == 4 and 1900 <= int(raw.replace(",", "").split(".")[0]) <= 2100 and not m.group("cur"):
             continue

@@ -62,7 +62,8 @@ def test_the_bands_a_unit_states(text: str, expected: list[Band]) -> None:
         ("My daughter is 9 years old.", [Amount(9, "age")]),
         ("Mi hijo tiene 4 años, ¿qué grupo le toca?", [Amount(4, "age")]),
         ("我女儿14岁，她上哪个班？", [Amount(14, "age")]),
-        # An identifier, a year, a code: no amount.
+        # An identifier, a year, a code, a band asked about: no amount.
+        ("¿Pueden entrenar solos los menores de 16 años?", []),
         ("Which platform is 14?", []),
         ("What happened in 2024?", []),
         ("What does the WH-147 cost?", []),
