@@ -154,3 +154,36 @@ async def test_the_sentence_for_the_age_stated_answers() -> None:
     texts = [text for text, _ in quoted]
     assert texts[0].startswith("Passengers aged 65 and over")
     assert "Children under 16 travel free on all routes." not in texts
+
+
+@pytest.mark.parametrize(
+    ("question", "title", "passage", "near", "held"),
+    [
+        pytest.param(
+            "Mein Paket wiegt 7 kg - was kostet der Versand?",
+            "Versandpreise",
+            "Versand\n\nPäckchen bis 2 kg kosten 4,50 € innerhalb Deutschlands. "
+            "Pakete bis 10 kg kosten 6,90 € innerhalb Deutschlands.",
+            "Päckchen bis 2 kg kosten 4,50 € innerhalb Deutschlands.",
+            "Pakete bis 10 kg kosten 6,90 € innerhalb Deutschlands.",
+            id="de-weight",
+        ),
+        pytest.param(
+            "J'ai 70 ans, combien coûte l'entrée au musée ?",
+            "Musée de la Vallée : tarifs",
+            "Tarifs\n\nL'entrée coûte 3 € pour les moins de 12 ans. "
+            "L'entrée coûte 5 € à partir de 65 ans, sur présentation d'une pièce d'identité.",
+            "L'entrée coûte 3 € pour les moins de 12 ans.",
+            "L'entrée coûte 5 € à partir de 65 ans, sur présentation d'une pièce d'identité.",
+            id="fr-age",
+        ),
+    ],
+)
+async def test_the_sentence_whose_band_holds_the_amount_answers(
+    question: str, title: str, passage: str, near: str, held: str
+) -> None:
+    given = sectioned(title, (passage, "Tarifs"))
+    quoted = await chosen(question, {near: 0.90, held: 0.85}, given)
+    texts = [text for text, _ in quoted]
+    assert texts[0] == held
+    assert near not in texts
