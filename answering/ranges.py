@@ -74,6 +74,13 @@ _AGE = frozenset(
     "age ages aged year years yrs yr old alter jahre jahren jahr âge ans an edad años año "
     "岁 周岁 年龄 العمر سنة سنوات عام".split()
 )
+#: Words naming people by their age, which make a bare band an age's.
+_AGED = re.compile(
+    r"\b(?:children|child|kids?|adults?|seniors?|pupils?|juniors?|teenagers?|aged?|ages"
+    r"|kinder|kindern|erwachsene|jugendliche|senioren|enfants?|adultes?|jeunes|seniors"
+    r"|niños|niñas|adultos|menores|mayores|jóvenes)\b|儿童|成人|老人|岁|أطفال|الأطفال|بالغين|كبار السن",
+    re.IGNORECASE,
+)
 #: Unit words to one kind: their singular, or a kind shared across languages.
 _KINDS = {
     **{w: "people" for w in "people persons person personen personnes personas pers 人 أشخاص شخص".split()},
@@ -157,7 +164,7 @@ def _header_kind(text: str, start: int) -> str | None:
 
 
 def _years(low: str, high: str) -> bool:
-    return all(len(x) == 4 and 1900 <= int(x) <= 2100 for x in (low, high))
+    return all(x.isdigit() and len(x) == 4 and 1900 <= int(x) <= 2100 for x in (low, high))
 
 
 def bands(text: str) -> list[Band]:
@@ -202,6 +209,13 @@ def _bands(text: str) -> list[tuple[tuple[int, int], Band]]:
             band = Band(value, None, kind, low_held=held) if lower else Band(None, value, kind, high_held=held)
             found.append((m.span(), band))
             taken.append(m.span())
+    if _AGED.search(text):
+        # "Children under 16 travel free", "Adults 65 and over": a bare band among words
+        # naming people by age bounds their age.
+        found = [
+            (span, band if band.kind else Band(band.low, band.high, "age", band.low_held, band.high_held))
+            for span, band in found
+        ]
     return sorted(found, key=lambda x: x[0])
 
 
@@ -234,7 +248,7 @@ def stated(question: str) -> list[Amount]:
         if any(s <= m.start("value") < e for s, e in asked):
             continue
         raw = m.group("value")
-        if len(raw) == 4 and 1900 <= int(raw.replace(",", "").split(".")[0]) <= 2100 and not m.group("cur"):
+        if _years(raw, raw) and not m.group("cur"):
             continue
         kind = _kind(m.group("unit"), m.group("cur"))
         unit = (m.group("unit") or "").casefold()
@@ -244,14 +258,19 @@ def stated(question: str) -> list[Amount]:
             continue
         if kind is None or kind == "year" and raw in said:
             kind = "age" if re.search(r"\b(?:is|am|aged)\s+" + re.escape(raw), question) else kind
-        amounts.setdefault(_number(raw), kind)
+        if kind is not None:
+            # an amount of no kind ("for 1 hour") is compared with no band
+            amounts.setdefault(_number(raw), kind)
     for m in _AGE_STATED.finditer(question):
         amounts[_number(m.group(1))] = "age"
     return [Amount(value, kind) for value, kind in amounts.items()]
 
 
 def _alike(amount: Amount, band: Band) -> bool:
-    return amount.kind is None or band.kind is None or amount.kind == band.kind
+    """Whether `band` bounds amounts of `amount`'s kind: the same kind, or neither has
+    one. A bare band ("Section 4 - 6", "open 9 to 17") says nothing of a stated age or
+    count; `bands` gives it the age kind where its unit names people by age."""
+    return amount.kind == band.kind
 
 
 def fit(amounts: list[Amount], text: str) -> int:

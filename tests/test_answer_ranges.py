@@ -23,8 +23,11 @@ from docent.answering.ranges import Amount, Band
         ("10–49 boxes", [Band(10, 49, "box")]),
         ("50+ boxes: £3.50", [Band(50, None, "box")]),
         ("Flats of 100 to 150 m²", [Band(100, 150, "area")]),
-        ("Adults 65 and over travel free.", [Band(65, None, None)]),
-        ("Children under 16 go free.", [Band(None, 16, None, high_held=False)]),
+        # Words naming people by age make a bare band an age's.
+        ("Adults 65 and over travel free.", [Band(65, None, "age")]),
+        ("Children under 16 go free.", [Band(None, 16, "age", high_held=False)]),
+        ("Sections 4 - 6 apply to tenants.", [Band(4, 6, None)]),
+        ("£4.20 - £5.00 a box", [Band(4.2, 5.0, "money")]),
         ("Parcels from 10 kg", [Band(10, None, "kg")]),
         ("Päckchen bis 5 kg", [Band(None, 5, "kg")]),
         ("Zutritt ab 18 Jahren", [Band(18, None, "age")]),
@@ -85,6 +88,9 @@ def test_the_amounts_a_question_states(question: str, expected: list[Amount]) ->
         ("Mein Paket wiegt 4 kg.", "Päckchen bis 5 kg: 4,50 €", 1),
         ("Mein Paket wiegt 7 kg.", "Päckchen bis 5 kg: 4,50 €", -1),
         ("What does the class cost?", "Ages: 8 - 12", 0),
+        # A bare band says nothing of an age or a count.
+        ("We are 12 people - when is the hall open?", "The hall is open 9 to 17.", 0),
+        ("I'm 67 - which sections apply?", "Sections 4 - 6 apply to tenants.", 0),
     ],
 )
 def test_a_band_holds_an_amount_of_its_kind(question: str, text: str, fit: int) -> None:
