@@ -273,13 +273,34 @@ def _alike(amount: Amount, band: Band) -> bool:
     return amount.kind == band.kind
 
 
+#: What may come before a band labelling its unit: a list marker, the first cell's header.
+_LABEL_BEFORE = re.compile(r"[\s\-–•*·]*(?:[^\W\d_][^:;]{0,30}:\s*)?")
+
+
+def _labels(text: str, span: tuple[int, int]) -> bool:
+    """Whether the band at `span` of `text` is what the unit is about: the whole of its
+    first cell or the label before its colon ("- 16 to 64: £5.00", "Order size: 1-9;
+    Unit price: £4.20")."""
+    return (
+        _LABEL_BEFORE.fullmatch(text[: span[0]]) is not None
+        and re.match(r"\s*(?:[:;|]|$)", text[span[1] :]) is not None
+    )
+
+
 def fit(amounts: list[Amount], text: str) -> int:
     """1 when a band of `text` holds an amount of `amounts` of its kind, -1 when `text`
     has bands of the amounts' kinds and none holds one (the row of another age group, the
-    price of another quantity), else 0."""
+    price of another quantity), else 0. A bare band labelling the unit ("- 16 to 64:
+    £5.00") is compared with an amount of any kind: the list or table it heads is one
+    of bands."""
     if not amounts:
         return 0
-    alike = [(a, b) for b in bands(text) for a in amounts if _alike(a, b)]
+    alike = [
+        (a, b)
+        for span, b in _bands(text)
+        for a in amounts
+        if _alike(a, b) or b.kind is None and _labels(text, span)
+    ]
     if not alike:
         return 0
     return 1 if any(b.holds(a.value) for a, b in alike) else -1

@@ -88,7 +88,10 @@ def test_the_amounts_a_question_states(question: str, expected: list[Amount]) ->
         ("Mein Paket wiegt 4 kg.", "Päckchen bis 5 kg: 4,50 €", 1),
         ("Mein Paket wiegt 7 kg.", "Päckchen bis 5 kg: 4,50 €", -1),
         ("What does the class cost?", "Ages: 8 - 12", 0),
-        # A bare band says nothing of an age or a count.
+        # A bare band labelling its unit heads a list or table of bands; elsewhere it
+        # says nothing of an age or a count.
+        ("I'm 67 - how much is a swim?", "- 16 to 64: £5.00 per visit", -1),
+        ("I'm ordering 12 boxes.", "Order size: 10-49; Unit price: £3.90", 1),
         ("We are 12 people - when is the hall open?", "The hall is open 9 to 17.", 0),
         ("I'm 67 - which sections apply?", "Sections 4 - 6 apply to tenants.", 0),
     ],
@@ -193,3 +196,24 @@ async def test_the_sentence_whose_band_holds_the_amount_answers(
     texts = [text for text, _ in quoted]
     assert texts[0] == held
     assert near not in texts
+
+
+FEES = (
+    "Swimming pool entry\n\n"
+    "- Under 16: free\n"
+    "- 16 to 64: £5.00 per visit\n"
+    "- 65 and over: £3.00 per visit\n"
+    "- Towel hire: £1.50 per visit"
+)
+
+
+async def test_the_items_of_a_list_for_other_ages_are_not_quoted() -> None:
+    question = "I'm 67 - how much is a swim?"
+    given = sectioned("Leisure centre prices", (FEES, "Swimming pool entry"))
+    items = [u.text for u in units(FEES)]
+    quoted = await chosen(question, {items[1]: 0.88, items[2]: 0.86}, given)
+    texts = [text for text, _ in quoted]
+    # The band holding 67 first, with the item holding no age; not the other ages' bands.
+    assert texts[0] == items[2]
+    assert items[0] not in texts and items[1] not in texts
+    assert items[3] in texts
