@@ -37,7 +37,7 @@ _UNIT = r"(?:\s?(?P<{0}>m²|m2|sq\.? ?m|%|€|[^\W\d_]+(?![^\W\d_])|岁|周岁|�
 _CLOSED = re.compile(
     rf"{_BEFORE}(?P<cur>{_CURRENCY})?\s?(?P<low>{_NUMBER}){_JOINED}{_UNIT.format('unit1')}"
     # a dash joined to a word is a code's ("2 TB-4610"); a word joins only as a word
-    r"\s*(?:(?<![^\W\d_])[-–—~]|(?<=\s)[-–—~]|\b(?:to|bis|à|a|al|y)\b|至|到)\s*"
+    r"\s*(?:(?<![^\W\d_])[-–—~]|(?<=\s)[-–—~]|\b(?:to|bis|à)\b|\b(?P<es>a|al|y)\b|至|到)\s*"
     rf"(?:{_CURRENCY})?\s?(?P<high>{_NUMBER}){_AFTER}{_UNIT.format('unit')}",
     re.IGNORECASE,
 )
@@ -180,6 +180,10 @@ def _bands(text: str) -> list[tuple[tuple[int, int], Band]]:
     for m in _CLOSED.finditer(text):
         low, high = m.group("low"), m.group("high")
         if _years(low, high) or _number(low) > _number(high):
+            continue
+        if m.group("es") and not re.search(r"\b(?:de|desde|entre)\s*$", text[: m.start()], re.I):
+            # Spanish "a", "y" join a band only after "de", "entre": "£5 a 10-pack" is
+            # English.
             continue
         kind = (
             _kind(m.group("unit"), m.group("cur"))

@@ -47,6 +47,8 @@ from docent.answering.ranges import Amount, Band
         ("Call 0161-496-0000 for help.", []),
         ("Model WH-147 replaces the WH-120.", []),
         ("Open from 9 every day.", []),
+        ("Lessons cost £5 a 10 minute slot.", []),
+        ("Clases para niños entre 6 y 9 años", [Band(6, 9, "age")]),
     ],
 )
 def test_the_bands_a_unit_states(text: str, expected: list[Band]) -> None:
