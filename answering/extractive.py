@@ -352,9 +352,8 @@ class ExtractiveGenerator:
         if candidates[first].kind == "item":
             # The items whose range excludes the amount stated are other cases ("Under
             # 16: free" beside "65 and over: £3" for "I'm 67"): not quoted.
-            rest = [
-                i for i in _list_of(candidates, first) if i != first and scored.ranged[i] >= 0
-            ][: _MAX_ITEMS - 1]
+            others = [i for i in _list_of(candidates, first) if i != first]
+            rest = [i for i in others if scored.ranged[i] >= 0][: _MAX_ITEMS - 1]
             picked += [i for i in rest if length + len(candidates[i].text) <= _MAX_CHARS]
             return [(candidates[i].text, candidates[i].source) for i in picked]
         if words.foreign[first] and scored.held[first]:

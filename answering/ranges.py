@@ -32,7 +32,9 @@ _JOINED = r"(?![.,:/]?\d)"
 _AFTER = _JOINED + r"(?!-\d)"
 _CURRENCY = r"[£$€¥]"
 #: A unit written after a figure: a word (its kind, singular) or a symbol.
-_UNIT = r"(?:\s?(?P<{0}>m²|m2|sq\.? ?m|%|€|[^\W\d_]+(?![^\W\d_])|岁|周岁|人|晚|公斤|元|平方米|平米))?"
+_UNIT = (
+    r"(?:\s?(?P<{0}>m²|m2|sq\.? ?m|%|€|[^\W\d_]+(?![^\W\d_])|岁|周岁|人|晚|公斤|元|平方米|平米))?"
+)
 
 _CLOSED = re.compile(
     rf"{_BEFORE}(?P<cur>{_CURRENCY})?\s?(?P<low>{_NUMBER}){_JOINED}{_UNIT.format('unit1')}"
@@ -63,7 +65,9 @@ _OPEN_BEFORE = re.compile(
 )
 _OPEN_AFTER = re.compile(
     rf"{_BEFORE}(?P<cur>{_CURRENCY})?\s?(?P<high>{_NUMBER}){_AFTER}{_UNIT.format('unit')}"
-    r"\s*(?P<bound>" + "|".join(f"(?:{p})" for p, _, _ in _AFTER_BOUNDS) + r")(?![\w])"
+    r"\s*(?P<bound>"
+    + "|".join(f"(?:{p})" for p, _, _ in _AFTER_BOUNDS)
+    + r")(?![\w])"
     + _UNIT.format("unit2"),
     re.IGNORECASE,
 )
@@ -71,9 +75,12 @@ _OPEN_AFTER = re.compile(
 #: Words naming an age, in units ("years", "Jahre", "ans", "岁") and in headers ("Ages",
 #: "Alter", "Âge", "Edad", "年龄", "العمر").
 _AGE = frozenset(
-    "age ages aged year years yrs yr old alter jahre jahren jahr âge ans an edad años año "
-    "岁 周岁 年龄 العمر سنة سنوات عام".split()
-)
+    [
+        "age", "ages", "aged", "year", "years", "yrs", "yr", "old", "alter", "jahre",
+        "jahren", "jahr", "âge", "ans", "an", "edad", "años", "año", "岁", "周岁", "年龄",
+        "العمر", "سنة", "سنوات", "عام",
+    ]
+)  # fmt: skip
 #: Words naming people by their age, which make a bare band an age's.
 _AGED = re.compile(
     r"\b(?:children|child|kids?|adults?|seniors?|pupils?|juniors?|teenagers?|aged?|ages"
@@ -83,17 +90,31 @@ _AGED = re.compile(
 )
 #: Unit words to one kind: their singular, or a kind shared across languages.
 _KINDS = {
-    **{w: "people" for w in "people persons person personen personnes personas pers 人 أشخاص شخص".split()},
-    **{w: "night" for w in "nights night nächte nacht nuits nuit noches noche 晚".split()},
-    **{w: "kg" for w in "kg kilo kilos kilogram kilograms 公斤".split()},
-    **{w: "area" for w in "m² m2 sq qm 平方米 平米".split()},
-    **{w: "money" for w in "£ $ € ¥ eur euro euros gbp pounds dollars usd 元".split()},
+    **{
+        w: "people"
+        for w in ["people", "persons", "person", "personen", "personnes", "personas", "pers",
+                  "人", "أشخاص", "شخص"]
+    },
+    **{
+        w: "night"
+        for w in ["nights", "night", "nächte", "nacht", "nuits", "nuit", "noches", "noche", "晚"]
+    },
+    **{w: "kg" for w in ["kg", "kilo", "kilos", "kilogram", "kilograms", "公斤"]},
+    **{w: "area" for w in ["m²", "m2", "sq", "qm", "平方米", "平米"]},
+    **{
+        w: "money"
+        for w in ["£", "$", "€", "¥", "eur", "euro", "euros", "gbp", "pounds", "dollars",
+                  "usd", "元"]
+    },
 }  # fmt: skip
 #: Words after a figure that say no kind: the band's figures are bare ("8 - 12 and ...").
 _NO_KIND = frozenset(
-    "and or to und oder et ou y o a à bis de and/or the per each pro par por for für pour "
-    "over under und".split()
-)
+    [
+        "and", "or", "to", "und", "oder", "et", "ou", "y", "o", "a", "à", "bis", "de",
+        "and/or", "the", "per", "each", "pro", "par", "por", "for", "für", "pour", "over",
+        "under",
+    ]
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +130,9 @@ class Band:
     high_held: bool = True
 
     def holds(self, amount: float) -> bool:
-        if self.low is not None and (amount < self.low or (amount == self.low and not self.low_held)):
+        if self.low is not None and (
+            amount < self.low or (amount == self.low and not self.low_held)
+        ):
             return False
         return self.high is None or amount < self.high or (amount == self.high and self.high_held)
 
@@ -149,7 +172,7 @@ def _kind(unit: str | None, currency: str | None) -> str | None:
 def _header_kind(text: str, start: int) -> str | None:
     """The kind the header of the row cell holding position `start` names ("Ages: 13 - 17"
     is of ages; passages.py writes a row's cells "Header: cell; Header: cell")."""
-    cell = text[: start].rsplit(";", 1)[-1]
+    cell = text[:start].rsplit(";", 1)[-1]
     if ":" not in cell:
         return None
     header = cell.split(":", 1)[0].strip().casefold()
@@ -210,14 +233,23 @@ def _bands(text: str) -> list[tuple[tuple[int, int], Band]]:
                 # "from 9" and "bis 5" bound a band only with their unit ("ab 18 Jahren"):
                 # bare, they are a time of day or a page.
                 continue
-            band = Band(value, None, kind, low_held=held) if lower else Band(None, value, kind, high_held=held)
+            band = (
+                Band(value, None, kind, low_held=held)
+                if lower
+                else Band(None, value, kind, high_held=held)
+            )
             found.append((m.span(), band))
             taken.append(m.span())
     if _AGED.search(text):
         # "Children under 16 travel free", "Adults 65 and over": a bare band among words
         # naming people by age bounds their age.
         found = [
-            (span, band if band.kind else Band(band.low, band.high, "age", band.low_held, band.high_held))
+            (
+                span,
+                band
+                if band.kind
+                else Band(band.low, band.high, "age", band.low_held, band.high_held),
+            )
             for span, band in found
         ]
     return sorted(found, key=lambda x: x[0])
@@ -260,7 +292,7 @@ def stated(question: str) -> list[Amount]:
             kind = "year"
         if kind is None and raw not in said:
             continue
-        if kind is None or kind == "year" and raw in said:
+        if kind is None or (kind == "year" and raw in said):
             kind = "age" if re.search(r"\b(?:is|am|aged)\s+" + re.escape(raw), question) else kind
         if kind is not None:
             # an amount of no kind ("for 1 hour") is compared with no band
@@ -303,7 +335,7 @@ def fit(amounts: list[Amount], text: str) -> int:
         (a, b)
         for span, b in _bands(text)
         for a in amounts
-        if _alike(a, b) or b.kind is None and _labels(text, span)
+        if _alike(a, b) or (b.kind is None and _labels(text, span))
     ]
     if not alike:
         return 0

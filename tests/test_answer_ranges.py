@@ -112,12 +112,7 @@ CLASSES = (
     "Adult Piano Club | Wednesday | 19:15 - 20:15 | Room 1 | 18 and over"
 )
 
-PRICES = (
-    "Order size | Unit price\n"
-    "1-9 boxes | £4.20\n"
-    "10-49 boxes | £3.90\n"
-    "50+ boxes | £3.50"
-)
+PRICES = "Order size | Unit price\n1-9 boxes | £4.20\n10-49 boxes | £3.90\n50+ boxes | £3.50"
 
 
 async def test_the_class_for_the_age_stated_beats_its_neighbour() -> None:
