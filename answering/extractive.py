@@ -33,6 +33,7 @@ from docent.answering import (
     picking,
     places,
     premise,
+    ranges,
     rates,
     reasons,
     shapes,
@@ -75,6 +76,10 @@ _ROW_LEXICAL = 0.5
 #: hold?": "Item: Water tank; Value: 1.8 litres" over a descaling step that pours 1 litre
 #: into the tank; "the rabies vaccine" picks the rabies row, not the dog vaccine's).
 _LABEL_BONUS = 0.08
+#: A unit whose range holds the amount the question states (ranges.py: "Ages: 13 - 17"
+#: for "My son is 14 and ...", "10-49 boxes" for "I'm ordering 12 boxes") gains this much
+#: over its neighbours holding another range, which share its words.
+_RANGE_BONUS = 0.1
 #: A unit with the shape of answer the question asks for (a figure for "how many", a date
 #: for "when": shapes.py) gains this much, twice that with the quantity's unit ("26,000
 #: kg" for "how heavy"). Measured on the dev set (eval/devset): BENCHMARKS.md, session 5.
@@ -121,6 +126,9 @@ class _Scored:
     shape: shapes.Asked | None
     #: Per candidate, whether it holds the kind of value the question names (`_KINDS`).
     held: np.ndarray
+    #: Per candidate, 1 when a range of it holds the amount the question states, -1 when
+    #: its ranges of that kind exclude it, else 0 (ranges.fits).
+    ranged: np.ndarray
 
 
 def split_sentences(text: str) -> list[str]:
@@ -218,8 +226,10 @@ class ExtractiveGenerator:
             [kind in _KINDS and held_kind.holds(kind, c.text) for c in candidates],
             dtype=np.float32,
         )
+        ranged = np.array(ranges.fits(question, [c.text for c in candidates]), dtype=np.float32)
         scores = (
             2 * _SHAPE_WEIGHT * fits
+            + _RANGE_BONUS * (ranged > 0)
             + _KIND_WEIGHT * held
             + _LABEL_BONUS * labelled
             + vectors @ query
@@ -238,7 +248,7 @@ class ExtractiveGenerator:
                 dtype=np.float32,
             )
         )
-        return _Scored(candidates, scores, vectors, fits, shape, held)
+        return _Scored(candidates, scores, vectors, fits, shape, held, ranged)
 
     async def select(self, question: str, sources: Sequence[Source]) -> list[tuple[str, int]]:
         """The units to quote, best first, with their source numbers: the best one, then
@@ -341,7 +351,10 @@ class ExtractiveGenerator:
         picked = [first]
         length = len(candidates[first].text)
         if candidates[first].kind == "item":
-            rest = [i for i in _list_of(candidates, first) if i != first][: _MAX_ITEMS - 1]
+            # The items whose range excludes the amount stated are other cases ("Under
+            # 16: free" beside "65 and over: £3" for "I'm 67"): not quoted.
+            others = [i for i in _list_of(candidates, first) if i != first]
+            rest = [i for i in others if scored.ranged[i] >= 0][: _MAX_ITEMS - 1]
             picked += [i for i in rest if length + len(candidates[i].text) <= _MAX_CHARS]
             return [(candidates[i].text, candidates[i].source) for i in picked]
         if words.foreign[first] and scored.held[first]:
@@ -376,12 +389,15 @@ class ExtractiveGenerator:
                 or not picking.dated_too(question, i, first, texts)
                 or rates.other_period(question, texts[i])
                 or contrast.other(texts[i])
+                or scored.ranged[i] < 0
             ):
                 # Beside "Gross vehicle weight: 26,000 kg", the chassis row says no weight;
                 # the rule after the answer is not what was asked; nor the hourly rate
                 # after the monthly price asked (rates.py: "/h", 每小时), nor a unit about
                 # another period or group the question's words name (contrast.py: the
-                # children's fee beside the adults').
+                # children's fee beside the adults'), nor a unit whose range excludes the
+                # amount the question states (ranges.py: the guitar class for ages 8 - 12
+                # beside the one for 13 - 17, asked for a boy of 14).
                 continue
             if any(float(vectors[i] @ vectors[j]) > _REDUNDANT for j in picked):
                 continue
