@@ -6,6 +6,8 @@ the parser."""
 
 from __future__ import annotations
 
+import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 from docent.ingestion.chunking import Element
 from docent.ingestion.parsing import parse_file, sniffing
 from docent.ingestion.parsing.pdf_lines import CELL, Line
-from docent.ingestion.parsing.pdf_tables import table_at
+from docent.ingestion.parsing.pdf_tables import MAX_WINDOW, table_at
 
 from support.pdfs import Text, draw
 
@@ -314,3 +316,88 @@ def test_a_paragraph_below_a_table_at_the_rows_spacing_is_not_part_of_it() -> No
     assert table is not None
     assert table.rows == [["Day", "Hours"], ["Friday", "08:00 - 17:30"]]
     assert table.lines == [header, row]
+
+
+# --- hostile pages: the cost of reading a page's tables is linear in its lines ---
+
+
+def _cpu(call: Any) -> tuple[float, Any]:
+    started = time.process_time()
+    result = call()
+    return time.process_time() - started, result
+
+
+def test_a_page_of_thousands_of_cells_that_never_line_up_is_read_in_linear_time(
+    tmp_path: Path,
+) -> None:
+    """A 3 KB PDF of 4,000 lines of two cells ("aa", "bb"), each a little right of the
+    last and on one of two baselines a line apart, took 34 s of CPU: every line could start
+    a table, and each read all the page's lines below it (quadratic). A table is read from
+    at most `MAX_WINDOW` lines: 1.4 s. 3,000 lines here (19 s before); every cell's text is
+    still in the page's elements."""
+    lines = [
+        Text(f"aa{n}          bb{n}", 700 + (n % 2) * 12, x=72 + (n % 7) * 3) for n in range(3000)
+    ]
+    path = tmp_path / "cells.pdf"
+    path.write_bytes(draw([lines]))
+    parse_file(path, sniffing.PDF)  # imports warmed
+    spent, parsed = _cpu(lambda: parse_file(path, sniffing.PDF))
+    assert spent < 6.0, spent
+    words = {word for element in parsed.elements for word in element.text.split()}
+    assert {f"aa{n}" for n in range(3000)} | {f"bb{n}" for n in range(3000)} <= words
+
+
+def test_a_table_of_thousands_of_columns_is_placed_in_time_linear_in_its_words() -> None:
+    """Each word was tested against every column's edge (`_straddles`, `_column_of`): two
+    rows of 4,000 cells over a line of 4,000 words took 7.6 s of CPU, 4 times as long for
+    twice the columns. The columns' edges are bisected: 0.1 s."""
+    count = 4000
+    cells = [(10.0 * k, f"c{k}") for k in range(count)]
+    rows = [_line(700, *cells, size=1), _line(698.8, *cells, size=1)]
+    wide = _line(697.6, (0.0, " ".join(f"w{k}" for k in range(count))), size=1)
+    spent, table = _cpu(lambda: table_at([*rows, wide], 0))
+    assert spent < 2.0, spent
+    assert table is not None and table.rows[0][:3] == ["c0", "c1", "c2"]
+
+
+def test_a_table_longer_than_a_window_keeps_every_row() -> None:
+    """A table of more than `MAX_WINDOW` lines is read as several, one after another: no
+    row is lost or split."""
+    lines = [
+        _line(800 - 1.2 * n, *zip(COLUMNS, [f"r{n}", "x", "y", "z"], strict=True), size=1)
+        for n in range(3 * MAX_WINDOW + 5)
+    ]
+    rows: list[list[str]] = []
+    index = 0
+    while index < len(lines):
+        table = table_at(lines, index)
+        assert table is not None
+        rows += table.rows
+        index += len(table.lines)
+    assert rows == [[f"r{n}", "x", "y", "z"] for n in range(len(lines))]
+
+
+def test_a_page_of_one_paragraph_of_thousands_of_lines_is_read_in_linear_time(
+    tmp_path: Path,
+) -> None:
+    """A page 14,000 points high of 12,000 lines in 1-point type, one paragraph: each line
+    measured the whole paragraph before it to tell whether it starts a new one (8,000
+    lines took 5 s, 4 times as long for twice the lines). The paragraph's extent is kept as
+    it grows: about 2 s, and every line is in it."""
+    from reportlab.pdfgen import canvas
+
+    count, height = 12_000, 12_000 * 1.2 + 40
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(600, height))
+    pdf.setFont("Helvetica", 1)
+    for n in range(count):
+        pdf.drawString(10, height - 20 - 1.2 * n, f"lorem ipsum dolor sit amet line{n} elit sed do")
+    pdf.showPage()
+    pdf.save()
+    path = tmp_path / "paragraph.pdf"
+    path.write_bytes(buffer.getvalue())
+    parse_file(path, sniffing.PDF)  # imports warmed
+    spent, parsed = _cpu(lambda: parse_file(path, sniffing.PDF))
+    assert spent < 5.0, spent
+    words = {word for element in parsed.elements for word in element.text.split()}
+    assert {f"line{n}" for n in range(count)} <= words

@@ -234,6 +234,14 @@ HOSTILE: dict[str, tuple[str, Callable[[list[Element]], bool]]] = {
         ("a" + " " * 8_000 + "b\n") * 1_000,
         lambda els: len(els) >= 1,
     ),
+    # a paragraph's lines are joined once (joining them one at a time, and testing what
+    # was joined for a table's gap, cost its length squared: 10,000 such lines took 89 s
+    # of plain text, 200,000 of them 39 s of Markdown)
+    "a paragraph of 250,000 wrapped lines": (
+        "Start here.\n" * 5
+        + "lorem ipsum dolor sit amet consectetur adipiscing elit sed do\n" * 250_000,
+        lambda els: len(els) >= 1,
+    ),
 }
 CPU_BOUND = 60.0
 

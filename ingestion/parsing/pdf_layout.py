@@ -103,6 +103,7 @@ def _blocks(
     """The page's headings and paragraphs, in the order the page draws them, each with its
     lines."""
     paragraph: list[Line] = []
+    extent = (0.0, 0.0)  # the paragraph's left and right
     kind = "text"
     index = 0
     while index < len(page.lines):
@@ -122,19 +123,25 @@ def _blocks(
             yield Element(table_text(rows), "table", page.number), table.lines
             index += len(table.lines)
             continue
-        if paragraph and _starts_paragraph(paragraph, line, steps):
+        if paragraph and _starts_paragraph(paragraph, extent, line, steps):
             yield Element(_join(paragraph, words), kind, page.number), paragraph
             paragraph = []
         if not paragraph:
             kind = "list" if _LIST_ITEM.match(line.text) else "text"
+            extent = (line.left, line.right)
+        extent = (min(extent[0], line.left), max(extent[1], line.right))
         paragraph.append(line)
         index += 1
     if paragraph:
         yield Element(_join(paragraph, words), kind, page.number), paragraph
 
 
-def _starts_paragraph(paragraph: list[Line], line: Line, steps: dict[float, float]) -> bool:
-    """Whether `line` starts a new paragraph rather than continuing `paragraph`."""
+def _starts_paragraph(
+    paragraph: list[Line], extent: tuple[float, float], line: Line, steps: dict[float, float]
+) -> bool:
+    """Whether `line` starts a new paragraph rather than continuing `paragraph`, whose lines
+    reach from `extent[0]` to `extent[1]` (kept as it grows: measuring the paragraph's
+    lines at each line cost its length squared, 5 s for a page of 8,000 lines)."""
     previous, first = paragraph[-1], paragraph[0]
     # The last line in the paragraph's type: superscripts and subscripts are measured from it.
     anchor = next((p for p in reversed(paragraph) if abs(p.size - first.size) <= 0.5), first)
@@ -157,7 +164,7 @@ def _starts_paragraph(paragraph: list[Line], line: Line, steps: dict[float, floa
     # a sentence, ends its paragraph (when paragraphs have no gap between them). Lines of
     # ragged-right text stop short by up to a word's width: a third of the line is a long
     # word, more than half of it none.
-    width = max(p.right for p in [*paragraph, line]) - min(p.left for p in [*paragraph, line])
+    width = max(extent[1], line.right) - min(extent[0], line.left)
     length = previous.right - previous.left
     ends_sentence = previous.text.endswith((".", "!", "?", ":", "。"))
     return length < 0.5 * width or (ends_sentence and length < 0.7 * width)

@@ -16,6 +16,7 @@ after it, or text beside it.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass
 
@@ -33,6 +34,16 @@ MAX_RISE = 10.0
 EDGE = 0.5
 #: Steps between lines that differ by less than this (type sizes) are the same step.
 SAME_STEP = 0.15
+#: The most lines a table is read from at once (a table drawn cell by cell, 8 columns by 12
+#: rows; the longest in the development set's documents has 15). Each line that may start
+#: a table reads up to this many lines, so a page of thousands of lines with cells, none
+#: lining up (a 3 KB PDF of 4,000 such lines took 34 s), costs a bounded amount per line;
+#: a longer table is read as several, one after another, each of its rows whole.
+MAX_WINDOW = 96
+#: How many times a table's window is cut short at a line that is not the table's before
+#: its lines are taken as drawn (`_as_drawn`): each cut reads the window again (the tests'
+#: tables take at most three readings, the development set's one).
+MAX_TRIES = 6
 _LINE_END_HYPHEN = ("-", "\u2010", "\u00ad")
 
 
@@ -54,13 +65,14 @@ def table_at(lines: list[Line], index: int) -> Table | None:
     if CELL not in first.text:
         return None
     window = _window(lines, index)
-    while window:
-        rows = _visual(window)
+    for _ in range(MAX_TRIES):
+        groups = _visual(window)
+        rows = [_joined_line(group) for group in groups]
         columns = _columns(rows)
-        if columns is None or CELL not in rows[0].text or first not in _pieces(rows[0], window):
+        if columns is None or CELL not in rows[0].text or first not in groups[0]:
             return _as_drawn(lines, index)
         kept = _kept(rows, columns)
-        outside = {id(line) for row in rows[len(kept) :] for line in _pieces(row, window)}
+        outside = {id(line) for group in groups[len(kept) :] for line in group}
         end = next((n for n, line in enumerate(window) if id(line) in outside), len(window))
         if end == len(window):
             return Table(_rows(kept, columns), window)
@@ -74,11 +86,12 @@ _ONE_LINE = 0.3
 
 def _window(lines: list[Line], index: int) -> list[Line]:
     """`lines[index]` and the lines drawn after it that could be part of its table: in
-    its type, none much above it, each at most `MAX_STEP` below the lowest before it."""
+    its type, none much above it, each at most `MAX_STEP` below the lowest before it; at
+    most `MAX_WINDOW` lines."""
     first = lines[index]
     window = [first]
     lowest = first.baseline
-    for line in lines[index + 1 :]:
+    for line in lines[index + 1 : index + MAX_WINDOW]:
         if (
             abs(line.size - first.size) > 0.5
             or not line.upright
@@ -92,10 +105,9 @@ def _window(lines: list[Line], index: int) -> list[Line]:
     return window
 
 
-def _visual(window: list[Line]) -> list[Line]:
-    """The window's lines as a reader sees them: top to bottom, the pieces on one baseline
-    (cells drawn one after another) joined left to right, `CELL` between pieces a type
-    size or more apart."""
+def _visual(window: list[Line]) -> list[list[Line]]:
+    """The window's lines as a reader sees them: top to bottom, each the pieces on one
+    baseline (cells drawn one after another) left to right (`_joined_line` joins them)."""
     ordered = sorted(window, key=lambda line: -line.baseline)
     groups: list[list[Line]] = []
     for line in ordered:
@@ -103,10 +115,12 @@ def _visual(window: list[Line]) -> list[Line]:
             groups[-1].append(line)
         else:
             groups.append([line])
-    return [_joined_line(sorted(group, key=lambda line: line.left)) for group in groups]
+    return [sorted(group, key=lambda line: line.left) for group in groups]
 
 
 def _joined_line(pieces: list[Line]) -> Line:
+    """Pieces on one baseline, left to right, as one line: `CELL` between pieces a type
+    size or more apart."""
     if len(pieces) == 1:
         return pieces[0]
     text = pieces[0].text
@@ -132,26 +146,22 @@ def _spans(line: Line) -> tuple[tuple[float, float], ...]:
     return line.words if line.words else ((line.left, line.right),)
 
 
-def _pieces(row: Line, window: list[Line]) -> list[Line]:
-    """The lines of `window` that make up the visual line `row`."""
-    return [line for line in window if abs(line.baseline - row.baseline) < _ONE_LINE * row.size]
-
-
 def _kept(rows: list[Line], columns: list[tuple[float, float]]) -> list[Line]:
     """The visual lines that are the table's, from the top: up to a line that crosses a
     column's edge, or that steps down further than any of its rows do."""
     kept = [rows[0]]
+    widest: float | None = None  # the widest step between the rows kept
     for line in rows[1:]:
         step = kept[-1].end_baseline - line.baseline
         if _straddles(line, columns):
             break  # a word across a column's edge: text beside the table, or after it
         if CELL not in line.text:
-            steps = [a.end_baseline - b.baseline for a, b in itertools.pairwise(kept)]
-            if steps and step > max(steps) + SAME_STEP * line.size:
+            if widest is not None and step > widest + SAME_STEP * line.size:
                 break  # a wider gap than between any of its rows: a paragraph after it
             if not _fits(line, columns):
                 break
         kept.append(line)
+        widest = step if widest is None else max(widest, step)
     return kept
 
 
@@ -160,11 +170,14 @@ def _straddles(line: Line, columns: list[tuple[float, float]]) -> bool:
     the left edge of a column: cells that stand too close are parted between words."""
     spans = line.words or line.cells
     margin = EDGE * line.size
-    return any(
-        left < edge - margin and right > edge + margin
-        for edge, _ in columns[1:]
-        for left, right in spans
-    )
+    edges = [edge for edge, _ in columns[1:]]
+    # A word straddles when some edge lies strictly between its left and its right, each
+    # moved in by the margin: the first edge past the left tells (`edges` rise).
+    for left, right in spans:
+        k = bisect.bisect_right(edges, left + margin)
+        if k < len(edges) and edges[k] < right - margin:
+            return True
+    return False
 
 
 def _as_drawn(lines: list[Line], index: int) -> Table:
@@ -198,14 +211,16 @@ def _columns(run: list[Line]) -> list[tuple[float, float]] | None:
     return columns
 
 
-def _column_of(left: float, columns: list[tuple[float, float]], size: float) -> int:
+def _edges(columns: list[tuple[float, float]], size: float) -> list[float]:
+    """How far left a word may start in each column (`EDGE`), rising left to right
+    (`_columns` refuses overlapping columns)."""
+    return [column_left - EDGE * size for column_left, _ in columns]
+
+
+def _column_of(left: float, edges: list[float]) -> int:
     """The column a word starting at `left` is in: the last whose left edge it is not
-    (much) left of."""
-    found = 0
-    for k, (column_left, _) in enumerate(columns):
-        if left >= column_left - EDGE * size:
-            found = k
-    return found
+    (much) left of (`_edges`), found by bisection."""
+    return max(bisect.bisect_right(edges, left) - 1, 0)
 
 
 def _fits(line: Line, columns: list[tuple[float, float]]) -> bool:
@@ -214,7 +229,7 @@ def _fits(line: Line, columns: list[tuple[float, float]]) -> bool:
     if CELL in line.text:
         return True
     spans = line.words or ((line.left, line.right),)
-    k = _column_of(spans[0][0], columns, line.size)
+    k = _column_of(spans[0][0], _edges(columns, line.size))
     end = columns[k + 1][0] if k + 1 < len(columns) else columns[k][1] + 2 * line.size
     return spans[0][0] >= columns[k][0] - EDGE * line.size and max(s[1] for s in spans) < end
 
@@ -224,6 +239,7 @@ def _placed(line: Line, columns: list[tuple[float, float]]) -> list[str]:
     texts = WORD_BREAK.split(line.text)
     spans = line.words if len(line.words) == len(texts) else None
     cells: list[list[str]] = [[] for _ in columns]
+    edges = _edges(columns, line.size)
     if spans is None:
         # A line of one word, or one whose words were not measured: each cell at its left,
         # or the whole line at the line's left where its cells are not known either.
@@ -232,10 +248,10 @@ def _placed(line: Line, columns: list[tuple[float, float]]) -> list[str]:
         if len(lefts) != len(parts):
             parts, lefts = [" ".join(parts)], [line.left]
         for part, left in zip(parts, lefts, strict=True):
-            cells[_column_of(left, columns, line.size)].append(part)
+            cells[_column_of(left, edges)].append(part)
     else:
         for text, (left, _) in zip(texts, spans, strict=True):
-            cells[_column_of(left, columns, line.size)].append(text)
+            cells[_column_of(left, edges)].append(text)
     return [" ".join(words) for words in cells]
 
 
@@ -243,6 +259,7 @@ def _rows(run: list[Line], columns: list[tuple[float, float]]) -> list[list[str]
     """The table's rows: each line starts one, or continues the row above it."""
     steps = [a.end_baseline - b.baseline for a, b in itertools.pairwise(run)]
     shortest = min(steps, default=0.0)
+    widest = max(steps, default=0.0)
     rows: list[list[str]] = []
     for index, line in enumerate(run):
         cells = _placed(line, columns)
@@ -251,7 +268,7 @@ def _rows(run: list[Line], columns: list[tuple[float, float]]) -> list[list[str]
         below_header = len(rows) == 1 and run[0].bold and not line.bold
         if index and filled < len(columns) and not below_header:
             size = line.size
-            closer = any(s > shortest + SAME_STEP * size for s in steps) and (
+            closer = widest > shortest + SAME_STEP * size and (
                 steps[index - 1] <= shortest + SAME_STEP * size
             )
             if closer or (not cells[0] and 2 * filled <= len(columns)):

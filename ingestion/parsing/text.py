@@ -129,29 +129,38 @@ def unwrap_lines(text: str) -> str:
     width = lengths[int(len(lengths) * 0.9)]
     if width < 40:
         return text
-    out: list[str] = []
+    # Each output line as its pieces, joined once at the end (joining a paragraph's lines
+    # one at a time, and testing what was joined for a gap, cost its length squared), and
+    # what the rules ask of the last: whether it holds text, ends a sentence, has a gap.
+    out: list[list[str]] = []
+    has_text = ends = has_gap = False
     previous_width = 0  # of out[-1], in columns
     for line, line_width in zip(lines, widths, strict=True):
-        previous = out[-1] if out else ""
         stripped = line.strip()
         if (
-            previous.strip()
+            has_text
             and stripped
-            and not previous.rstrip().endswith(_TERMINAL)
+            and not ends
             and not _LIST_ITEM.match(stripped)
             # a table's rows set in a fixed-width font are lines of their own
-            and not fixed_width.gapped(previous)
+            and not has_gap
             and not fixed_width.gapped(line)
             and (previous_width >= 0.6 * width or stripped[0].islower())
         ):
-            head = previous.rstrip()
-            joint = glue(head, stripped)
-            out[-1] = head + joint + stripped
+            pieces = out[-1]
+            pieces[-1] = pieces[-1].rstrip()  # only a line's first piece has white space after it
+            joint = glue(pieces[-1], stripped)
+            pieces += [joint, stripped]
             previous_width += len(joint) + line_width  # white space stripped or not: a heuristic
+            # One space or none at the joint: no gap is made there.
+            ends = stripped.endswith(_TERMINAL)
         else:
-            out.append(line)
+            out.append([line])
             previous_width = line_width
-    return "\n".join(out)
+            has_text = bool(stripped)
+            ends = line.rstrip().endswith(_TERMINAL)
+            has_gap = fixed_width.gapped(line)
+    return "\n".join("".join(pieces) for pieces in out)
 
 
 def glue(head: str, tail: str) -> str:
